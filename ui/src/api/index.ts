@@ -1,0 +1,48 @@
+// The one door to the backend. Each function is one Tauri command; errors are normalised to
+// ApiError so views handle a single shape.
+
+import { invoke } from '@tauri-apps/api/core'
+import { toApiError } from './errors'
+import type * as T from './types'
+
+export * from './types'
+export { ApiError } from './errors'
+
+async function call<R>(command: string, args?: Record<string, unknown>): Promise<R> {
+  try {
+    return await invoke<R>(command, args)
+  } catch (raw) {
+    throw toApiError(raw)
+  }
+}
+
+export const api = {
+  setupStatus: () => call<T.SetupStatus>('setup_status'),
+  setup: (demo: boolean) => call<void>('setup', { demo }),
+  setLang: (lang: string) => call<void>('set_lang', { lang }),
+  syncStatus: () => call<T.SyncStatus>('sync_status'),
+  workList: () => call<T.WorkList>('work_list'),
+  search: (query: string, limit = 20) => call<T.SearchHit[]>('search', { query, limit }),
+  villages: () => call<T.Village[]>('villages'),
+  checkDuplicates: (input: T.HouseholdInput) => call<T.DuplicateWarning[]>('check_duplicates', { input }),
+  registerHousehold: (input: T.HouseholdInput) => call<T.HouseholdDetail>('register_household', { input }),
+  household: (householdId: string) => call<T.HouseholdDetail>('household_detail', { householdId }),
+  teams: () => call<T.Team[]>('teams'),
+  catalog: () => call<T.Catalog>('catalog'),
+  previewContract: (request: T.SignRequest) => call<T.ContractPreview>('preview_contract', { request }),
+  signContract: (request: T.SignRequest) => call<T.SignOutcome>('sign_contract', { request }),
+  printAgreement: (contractId: string) => call<T.PrintOutcome>('print_agreement', { contractId }),
+  printContactCard: (contractId: string) => call<T.PrintOutcome>('print_contact_card', { contractId }),
+  dueForHousehold: (householdId: string) => call<T.MemberDue[]>('due_for_household', { householdId }),
+  recordVisit: (request: T.VisitRequest) => call<T.VisitOutcome>('record_visit', { request }),
+  renew: (contractId: string) => call<T.ContractView>('renew_contract', { contractId }),
+  changeDoctor: (contractId: string, doctorId: string, note: string) =>
+    call<T.ContractView>('change_doctor', { contractId, doctorId, note }),
+  terminate: (contractId: string, reason: T.TerminationReason, note: string, residentSignature: string, doctorSignature: string) =>
+    call<T.ContractView>('terminate_contract', { contractId, reason, note, residentSignature, doctorSignature }),
+  draftSave: (form: string, json: string) => call<void>('draft_save', { form, json }),
+  draftLoad: (form: string) => call<string | null>('draft_load', { form }),
+  draftClear: (form: string) => call<void>('draft_clear', { form }),
+}
+
+export type Api = typeof api
