@@ -1,3 +1,37 @@
+// Every command the UI may call is listed here, so Tauri generates an `allow-<command>`
+// permission for each; the capability in capabilities/main.json grants exactly these to the main
+// window. A command missing from either place cannot be called from the UI.
+const COMMANDS: &[&str] = &[
+    "setup_status",
+    "setup",
+    "set_lang",
+    "ui_ready",
+    "sync_status",
+    "work_list",
+    "search",
+    "villages",
+    "check_duplicates",
+    "register_household",
+    "household_detail",
+    "teams",
+    "catalog",
+    "preview_contract",
+    "sign_contract",
+    "print_agreement",
+    "print_contact_card",
+    "due_for_household",
+    "record_visit",
+    "renew_contract",
+    "change_doctor",
+    "terminate_contract",
+    "draft_save",
+    "draft_load",
+    "draft_clear",
+];
+
 fn main() {
-    tauri_build::build();
+    let manifest = tauri_build::AppManifest::new().commands(COMMANDS);
+    if let Err(e) = tauri_build::try_build(tauri_build::Attributes::new().app_manifest(manifest)) {
+        panic!("tauri build step failed: {e:#}");
+    }
 }

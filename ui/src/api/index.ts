@@ -21,6 +21,8 @@ export const api = {
   setup: (demo: boolean) => call<void>('setup', { demo }),
   setLang: (lang: string) => call<void>('set_lang', { lang }),
   syncStatus: () => call<T.SyncStatus>('sync_status'),
+  /** Tells the shell the work list is on screen and usable (start-up timing). */
+  uiReady: () => call<void>('ui_ready'),
   workList: () => call<T.WorkList>('work_list'),
   search: (query: string, limit = 20) => call<T.SearchHit[]>('search', { query, limit }),
   villages: () => call<T.Village[]>('villages'),

@@ -24,8 +24,13 @@ describe('parseIdNumber', () => {
     ['11010519491231', { kind: 'length', length: 14 }],
     ['1101051949123100A2', { kind: 'character', char: 'A' }],
     ['110105194902300023', { kind: 'birth_date' }],
+    ['990105194912310020', { kind: 'region', code: '990105' }],
   ])('rejects %s', (input, problem) => {
     expect(parseIdNumber(input, TODAY)).toEqual({ ok: false, problem })
+  })
+
+  it('accepts spaces, full-width digits and a lowercase x like the core does', () => {
+    expect(parseIdNumber('110105 1949１２31 002x', TODAY).ok).toBe(true)
   })
 
   it('rejects a birth date after today', () => {

@@ -6,6 +6,7 @@ export type Sex = 'male' | 'female'
 export type IdProblem =
   | { kind: 'length'; length: number }
   | { kind: 'character'; char: string }
+  | { kind: 'region'; code: string }
   | { kind: 'birth_date' }
   | { kind: 'future' }
   | { kind: 'check'; expected: string; found: string }
@@ -13,6 +14,25 @@ export type IdProblem =
 export interface IdInfo {
   birthDate: string // YYYY-MM-DD
   sex: Sex
+}
+
+// Province prefixes and the earliest birth year, as the domain core has them.
+const PROVINCES = new Set([
+  11, 12, 13, 14, 15, 21, 22, 23, 31, 32, 33, 34, 35, 36, 37, 41, 42, 43, 44, 45, 46, 50, 51, 52, 53, 54, 61, 62, 63, 64, 65, 71, 81, 82,
+])
+const EARLIEST_BIRTH_YEAR = 1890
+
+/** Drops spaces and dashes, turns full-width digits and a lowercase x into ASCII, as the core does. */
+export function normaliseIdNumber(input: string): string {
+  let out = ''
+  for (const c of input) {
+    if (c === ' ' || c === '\u3000' || c === '\t' || c === '-') continue
+    const code = c.charCodeAt(0)
+    if (code >= 0xff10 && code <= 0xff19) out += String.fromCharCode(code - 0xff10 + 48)
+    else if (c === 'x' || c === 'ｘ' || c === 'Ｘ') out += 'X'
+    else out += c
+  }
+  return out
 }
 
 const WEIGHTS = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2]
@@ -33,13 +53,14 @@ const pad = (n: number) => String(n).padStart(2, '0')
 
 /** Reads an ID number. `today` is YYYY-MM-DD. Returns the facts or the first problem found. */
 export function parseIdNumber(input: string, today: string): { ok: true; info: IdInfo } | { ok: false; problem: IdProblem } {
-  const s = input.trim().toUpperCase()
-  if (s.length !== 18 && s.length !== 15) return { ok: false, problem: { kind: 'length', length: s.length } }
+  const s = normaliseIdNumber(input)
   for (let i = 0; i < s.length; i++) {
     const c = s[i]
     const digit = c >= '0' && c <= '9'
     if (!digit && !(c === 'X' && i === 17)) return { ok: false, problem: { kind: 'character', char: c } }
   }
+  if (s.length !== 18 && s.length !== 15) return { ok: false, problem: { kind: 'length', length: s.length } }
+  if (!PROVINCES.has(Number(s.slice(0, 2)))) return { ok: false, problem: { kind: 'region', code: s.slice(0, 6) } }
   let y: number, m: number, d: number, seq: number
   if (s.length === 18) {
     y = Number(s.slice(6, 10))
@@ -52,7 +73,7 @@ export function parseIdNumber(input: string, today: string): { ok: true; info: I
     d = Number(s.slice(10, 12))
     seq = Number(s.slice(12, 15))
   }
-  if (!validDate(y, m, d) || y < 1880) return { ok: false, problem: { kind: 'birth_date' } }
+  if (!validDate(y, m, d) || y < EARLIEST_BIRTH_YEAR) return { ok: false, problem: { kind: 'birth_date' } }
   const birthDate = `${y}-${pad(m)}-${pad(d)}`
   if (birthDate > today) return { ok: false, problem: { kind: 'future' } }
   if (s.length === 18) {

@@ -2,7 +2,7 @@
 // the rules are unit-tested.
 
 import type { HouseholdInput, Relation, ResidentInput, Sex } from '../api/types'
-import { ageOn, parseIdNumber, type IdProblem } from './idNumber'
+import { ageOn, normaliseIdNumber, parseIdNumber, type IdProblem } from './idNumber'
 
 export interface MemberRow {
   name: string
@@ -28,6 +28,8 @@ export function idProblemMessage(p: IdProblem): FieldError {
       return { key: 'register.err.idLength', params: { n: p.length } }
     case 'character':
       return { key: 'register.err.idChar', params: { c: p.char } }
+    case 'region':
+      return { key: 'register.err.idRegion', params: { code: p.code } }
     case 'birth_date':
       return { key: 'register.err.idBirth' }
     case 'future':
@@ -42,7 +44,7 @@ export function fillFromId(row: MemberRow, today: string): FieldError | null {
   if (row.noIdNumber || !row.idNumber.trim()) return null
   const r = parseIdNumber(row.idNumber, today)
   if (!r.ok) return idProblemMessage(r.problem)
-  row.idNumber = row.idNumber.trim().toUpperCase()
+  row.idNumber = normaliseIdNumber(row.idNumber)
   row.birthDate = r.info.birthDate
   row.sex = r.info.sex
   return null
@@ -77,7 +79,7 @@ export function checkHeads(rows: MemberRow[]): FieldError | null {
   const heads = rows.filter((r) => r.relation === 'head').length
   if (heads === 0) return { key: 'register.err.noHead' }
   if (heads > 1) return { key: 'register.err.severalHeads' }
-  const ids = rows.filter((r) => !r.noIdNumber && r.idNumber.trim()).map((r) => r.idNumber.trim().toUpperCase())
+  const ids = rows.filter((r) => !r.noIdNumber && r.idNumber.trim()).map((r) => normaliseIdNumber(r.idNumber))
   if (new Set(ids).size !== ids.length) return { key: 'register.err.sameIdTwice' }
   return null
 }
@@ -90,7 +92,7 @@ export function toInput(village: string, group: string, address: string, rows: M
     members: rows.map(
       (r): ResidentInput => ({
         name: r.name.trim(),
-        id_number: r.noIdNumber || !r.idNumber.trim() ? null : r.idNumber.trim().toUpperCase(),
+        id_number: r.noIdNumber || !r.idNumber.trim() ? null : normaliseIdNumber(r.idNumber),
         sex: r.sex || null,
         birth_date: r.birthDate || null,
         phone: r.phone.replace(/\s/g, '') || null,

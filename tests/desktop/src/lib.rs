@@ -1,0 +1,328 @@
+//! A small W3C WebDriver client and a harness that starts the real desktop app through
+//! `tauri-driver` (which drives WebKitWebDriver), for end-to-end tests under Xvfb.
+//!
+//! Plain HTTP on loopback: the protocol needs a handful of endpoints, and a blocking client keeps
+//! the tests linear and readable.
+
+use std::net::TcpStream;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::thread::sleep;
+use std::time::{Duration, Instant};
+
+use base64::Engine;
+use serde_json::{Value, json};
+
+pub type Result<T, E = DriverError> = std::result::Result<T, DriverError>;
+
+#[derive(Debug, thiserror::Error)]
+pub enum DriverError {
+    #[error("webdriver {endpoint}: {error}: {message}")]
+    WebDriver { endpoint: String, error: String, message: String },
+    #[error("http {0}")]
+    Http(String),
+    #[error("{0}")]
+    Setup(String),
+    #[error("timed out after {0:?} waiting for {1}")]
+    Timeout(Duration, String),
+    #[error("io: {0}")]
+    Io(#[from] std::io::Error),
+}
+
+/// How long a step may take before the test gives up. Generous: this bounds waiting for the
+/// UI, it is not a performance assertion.
+pub const PATIENCE: Duration = Duration::from_secs(30);
+
+/// A running `tauri-driver` on a free loopback port, stopped on drop.
+pub struct Driver {
+    child: Child,
+    port: u16,
+}
+
+impl Driver {
+    pub fn start() -> Result<Driver> {
+        let port = free_port()?;
+        let native = free_port()?;
+        let bin = std::env::var("TAURI_DRIVER").unwrap_or_else(|_| "tauri-driver".into());
+        let child = Command::new(&bin)
+            .args(["--port", &port.to_string(), "--native-port", &native.to_string()])
+            .stdout(Stdio::null())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .map_err(|e| DriverError::Setup(format!("cannot start {bin}: {e} (run src-tauri/scripts/install-deps.sh)")))?;
+        let driver = Driver { child, port };
+        let deadline = Instant::now() + PATIENCE;
+        while TcpStream::connect(("127.0.0.1", port)).is_err() {
+            if Instant::now() > deadline {
+                return Err(DriverError::Timeout(PATIENCE, "tauri-driver to listen".into()));
+            }
+            sleep(Duration::from_millis(50));
+        }
+        Ok(driver)
+    }
+
+    /// Starts the app with `args` and returns a session on its window.
+    pub fn launch(&self, app: &Path, args: &[String]) -> Result<Session> {
+        let base = format!("http://127.0.0.1:{}", self.port);
+        let caps = json!({
+            "capabilities": { "alwaysMatch": {
+                "browserName": "wry",
+                "tauri:options": { "application": app.display().to_string(), "args": args }
+            }}
+        });
+        let v = post(&format!("{base}/session"), &caps)?;
+        let id = v["value"]["sessionId"]
+            .as_str()
+            .ok_or_else(|| DriverError::Setup(format!("no session id in {v}")))?
+            .to_string();
+        Ok(Session { base: format!("{base}/session/{id}") })
+    }
+}
+
+impl Drop for Driver {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn free_port() -> Result<u16> {
+    let l = std::net::TcpListener::bind("127.0.0.1:0")?;
+    Ok(l.local_addr()?.port())
+}
+
+fn decode(endpoint: &str, r: std::result::Result<ureq::Response, ureq::Error>) -> Result<Value> {
+    let resp = match r {
+        Ok(resp) => resp,
+        Err(ureq::Error::Status(_, resp)) => resp,
+        Err(e) => return Err(DriverError::Http(format!("{endpoint}: {e}"))),
+    };
+    let status = resp.status();
+    let v: Value = resp.into_json().map_err(|e| DriverError::Http(format!("{endpoint}: {e}")))?;
+    if status >= 400 || v["value"]["error"].is_string() {
+        return Err(DriverError::WebDriver {
+            endpoint: endpoint.into(),
+            error: v["value"]["error"].as_str().unwrap_or("?").into(),
+            message: v["value"]["message"].as_str().unwrap_or("").chars().take(400).collect(),
+        });
+    }
+    Ok(v)
+}
+
+fn post(url: &str, body: &Value) -> Result<Value> {
+    decode(url, ureq::post(url).timeout(Duration::from_secs(120)).send_json(body.clone()))
+}
+
+/// One WebDriver session on the app's window.
+pub struct Session {
+    base: String,
+}
+
+/// An element reference in the page.
+#[derive(Clone, Debug)]
+pub struct Element(pub String);
+
+const ELEMENT_KEY: &str = "element-6066-11e4-a52e-4f735466cecc";
+
+impl Session {
+    fn post(&self, path: &str, body: Value) -> Result<Value> {
+        post(&format!("{}{path}", self.base), &body)
+    }
+
+    fn get(&self, path: &str) -> Result<Value> {
+        let url = format!("{}{path}", self.base);
+        decode(&url, ureq::get(&url).timeout(Duration::from_secs(120)).call())
+    }
+
+    pub fn quit(self) -> Result<()> {
+        let url = self.base.clone();
+        decode(&url, ureq::delete(&url).call()).map(|_| ())
+    }
+
+    /// Runs a script in the page; `arguments` holds `args`.
+    pub fn exec(&self, script: &str, args: Vec<Value>) -> Result<Value> {
+        Ok(self.post("/execute/sync", json!({ "script": script, "args": args }))?["value"].take())
+    }
+
+    /// Runs a script whose last argument is a callback to call with the result.
+    pub fn exec_async(&self, script: &str, args: Vec<Value>) -> Result<Value> {
+        Ok(self.post("/execute/async", json!({ "script": script, "args": args }))?["value"].take())
+    }
+
+    pub fn find_all(&self, css: &str) -> Result<Vec<Element>> {
+        let v = self.post("/elements", json!({ "using": "css selector", "value": css }))?;
+        Ok(v["value"]
+            .as_array()
+            .map(|a| a.iter().filter_map(|e| e[ELEMENT_KEY].as_str().map(|s| Element(s.into()))).collect())
+            .unwrap_or_default())
+    }
+
+    /// Waits until `css` matches an element that is displayed, and returns it.
+    pub fn wait(&self, css: &str) -> Result<Element> {
+        self.wait_for(css, || {
+            for e in self.find_all(css)? {
+                if self.displayed(&e)? {
+                    return Ok(Some(e));
+                }
+            }
+            Ok(None)
+        })
+    }
+
+    /// Waits until the text of `css` contains `text`.
+    pub fn wait_text(&self, css: &str, text: &str) -> Result<String> {
+        self.wait_for(&format!("{css} to contain {text:?}"), || {
+            for e in self.find_all(css)? {
+                let t = self.text(&e)?;
+                if t.contains(text) {
+                    return Ok(Some(t));
+                }
+            }
+            Ok(None)
+        })
+    }
+
+    /// Waits until `css` matches nothing displayed.
+    pub fn wait_gone(&self, css: &str) -> Result<()> {
+        self.wait_for(&format!("{css} to disappear"), || {
+            for e in self.find_all(css)? {
+                if self.displayed(&e).unwrap_or(false) {
+                    return Ok(None);
+                }
+            }
+            Ok(Some(()))
+        })
+    }
+
+    pub fn wait_for<T>(&self, what: &str, mut probe: impl FnMut() -> Result<Option<T>>) -> Result<T> {
+        let deadline = Instant::now() + PATIENCE;
+        loop {
+            match probe() {
+                Ok(Some(v)) => return Ok(v),
+                Ok(None) => {}
+                // The page may be re-rendering between finding and reading an element.
+                Err(DriverError::WebDriver { error, .. }) if error == "stale element reference" => {}
+                Err(e) => return Err(e),
+            }
+            if Instant::now() > deadline {
+                return Err(DriverError::Timeout(PATIENCE, what.into()));
+            }
+            sleep(Duration::from_millis(50));
+        }
+    }
+
+    pub fn displayed(&self, e: &Element) -> Result<bool> {
+        Ok(self.get(&format!("/element/{}/displayed", e.0))?["value"].as_bool().unwrap_or(false))
+    }
+
+    pub fn text(&self, e: &Element) -> Result<String> {
+        Ok(self.get(&format!("/element/{}/text", e.0))?["value"].as_str().unwrap_or("").to_string())
+    }
+
+    pub fn click(&self, e: &Element) -> Result<()> {
+        self.exec("arguments[0].scrollIntoView({block: 'center'})", vec![e.to_json()])?;
+        self.post(&format!("/element/{}/click", e.0), json!({})).map(|_| ())
+    }
+
+    /// Waits for `css` and clicks it.
+    pub fn click_on(&self, css: &str) -> Result<()> {
+        let e = self.wait(css)?;
+        self.click(&e)
+    }
+
+    /// Types into the input `css` (after clearing it), as keystrokes.
+    pub fn type_into(&self, css: &str, text: &str) -> Result<()> {
+        let e = self.wait(css)?;
+        self.click(&e)?;
+        self.post(&format!("/element/{}/clear", e.0), json!({}))?;
+        self.post(&format!("/element/{}/value", e.0), json!({ "text": text })).map(|_| ())
+    }
+
+    /// Opens an Element Plus select (`css` is inside it) and picks the option with `label`.
+    pub fn pick(&self, css: &str, label: &str) -> Result<()> {
+        self.click_on(css)?;
+        let option = self.wait_for(&format!("option {label:?}"), || {
+            for e in self.find_all(".el-select-dropdown__item")? {
+                if self.displayed(&e)? && self.text(&e)?.contains(label) {
+                    return Ok(Some(e));
+                }
+            }
+            Ok(None)
+        })?;
+        self.click(&option)
+    }
+
+    /// Draws a scribble on a canvas with pointer actions (a real pointer, not synthetic events).
+    pub fn draw(&self, canvas_css: &str, pointer: &str) -> Result<()> {
+        let e = self.wait(canvas_css)?;
+        self.exec("arguments[0].scrollIntoView({block: 'center'})", vec![e.to_json()])?;
+        let origin = json!({ ELEMENT_KEY: e.0 });
+        let mut steps = vec![
+            json!({"type": "pointerMove", "duration": 0, "origin": origin, "x": -120, "y": 10}),
+            json!({"type": "pointerDown", "button": 0}),
+        ];
+        for i in 0..=24 {
+            let x = -120 + i * 10;
+            let y = if i % 2 == 0 { -30 } else { 30 };
+            steps.push(json!({"type": "pointerMove", "duration": 10, "origin": origin, "x": x, "y": y}));
+        }
+        steps.push(json!({"type": "pointerUp", "button": 0}));
+        let actions = json!({ "actions": [{
+            "type": "pointer", "id": "signer", "parameters": { "pointerType": pointer }, "actions": steps
+        }]});
+        self.post("/actions", actions)?;
+        let _ = decode(&self.base, ureq::delete(&format!("{}/actions", self.base)).call());
+        Ok(())
+    }
+
+    /// Saves a PNG of the window to `path`.
+    pub fn screenshot(&self, path: &Path) -> Result<()> {
+        let v = self.get("/screenshot")?;
+        let b64 = v["value"].as_str().ok_or_else(|| DriverError::Setup("no screenshot data".into()))?;
+        let png = base64::engine::general_purpose::STANDARD
+            .decode(b64)
+            .map_err(|e| DriverError::Setup(format!("screenshot: {e}")))?;
+        if let Some(dir) = path.parent() {
+            std::fs::create_dir_all(dir)?;
+        }
+        std::fs::write(path, png)?;
+        Ok(())
+    }
+
+    pub fn set_window_size(&self, width: u32, height: u32) -> Result<()> {
+        self.post("/window/rect", json!({ "width": width, "height": height })).map(|_| ())
+    }
+}
+
+impl Element {
+    pub fn to_json(&self) -> Value {
+        json!({ ELEMENT_KEY: self.0 })
+    }
+}
+
+/// The app binary under test: `JIAYI_DESKTOP_BIN`, or the workspace's debug build.
+pub fn app_binary() -> Result<PathBuf> {
+    let path = match std::env::var_os("JIAYI_DESKTOP_BIN") {
+        Some(p) => PathBuf::from(p),
+        None => {
+            let target = std::env::var_os("CARGO_TARGET_DIR")
+                .map(PathBuf::from)
+                .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target"));
+            target.join("debug/jiayi-desktop")
+        }
+    };
+    if !path.is_file() {
+        return Err(DriverError::Setup(format!(
+            "{} is missing: build it first (src-tauri/scripts/e2e.sh does)",
+            path.display()
+        )));
+    }
+    Ok(path)
+}
+
+/// Where screenshots go: `JIAYI_E2E_SCREENS`, or `target/e2e-screens`.
+pub fn screens_dir() -> PathBuf {
+    std::env::var_os("JIAYI_E2E_SCREENS")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target/e2e-screens"))
+}

@@ -1,0 +1,280 @@
+//! The real app, end to end: a village doctor's day driven through the window under Xvfb.
+//!
+//! These tests need a display, `tauri-driver`, `WebKitWebDriver` and a built app, so they are
+//! ignored in a plain `cargo test`; `src-tauri/scripts/e2e.sh` provides all of it and runs them
+//! with `--ignored`. Each test starts the app on its own temporary data folder with the demo
+//! township, and saves a screenshot of every screen it passes to `target/e2e-screens/`.
+
+use std::path::{Path, PathBuf};
+
+use jiayi_desktop_tests::{Driver, Result, Session, app_binary, screens_dir};
+use serde_json::json;
+
+/// A valid 18-character ID number (GB 11643): region 410102, the birth date, a sequence.
+fn id_number(birth: &str, sequence: u16) -> String {
+    const WEIGHTS: [u32; 17] = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
+    let body = format!("410102{birth}{sequence:03}");
+    let sum: u32 = body.bytes().zip(WEIGHTS).map(|(b, w)| u32::from(b - b'0') * w).sum();
+    format!("{body}{}", ['1', '0', 'X', '9', '8', '7', '6', '5', '4', '3', '2'][(sum % 11) as usize])
+}
+
+struct App {
+    session: Session,
+    _driver: Driver,
+    shots: PathBuf,
+    name: &'static str,
+    n: usize,
+}
+
+impl App {
+    /// Starts the app on `data` (a fresh folder gets the demo township).
+    fn start(name: &'static str, data: &Path) -> Result<App> {
+        let driver = Driver::start()?;
+        let args = vec![
+            "--data-dir".to_string(),
+            data.display().to_string(),
+            "--demo".to_string(),
+            "--no-viewer".to_string(),
+        ];
+        let session = driver.launch(&app_binary()?, &args)?;
+        session.set_window_size(1366, 768)?;
+        session.wait("[data-test=work-list]")?;
+        Ok(App { session, _driver: driver, shots: screens_dir(), name, n: 0 })
+    }
+
+    fn shot(&mut self, what: &str) -> Result<()> {
+        self.n += 1;
+        // Let transitions and the last render settle so the picture shows the steady screen.
+        std::thread::sleep(std::time::Duration::from_millis(400));
+        self.session.screenshot(&self.shots.join(format!("{}-{:02}-{what}.png", self.name, self.n)))
+    }
+
+    fn quit(self) -> Result<()> {
+        self.session.quit()
+    }
+}
+
+/// An input by its `data-test`, whether Element Plus put the attribute on the input or its wrapper.
+fn input(scope: &str, name: &str) -> String {
+    format!("{scope} input[data-test={name}], {scope} [data-test={name}] input")
+}
+
+fn count(s: &Session, tile: &str) -> Result<u32> {
+    let e = s.wait(&format!("[data-test=count-{tile}]"))?;
+    Ok(s.text(&e)?.trim().parse().unwrap_or(u32::MAX))
+}
+
+fn go_home(s: &Session) -> Result<()> {
+    s.click_on("[data-test=nav-home]")?;
+    s.wait("[data-test=work-list]").map(|_| ())
+}
+
+fn fill_member(s: &Session, index: usize, name: &str, id: &str, relation: Option<&str>) -> Result<()> {
+    let scope = format!("[data-test=member-{index}]");
+    s.type_into(&input(&scope, "name"), name)?;
+    s.type_into(&input(&scope, "id-number"), id)?;
+    if let Some(relation) = relation {
+        s.pick(&format!("{scope} [data-test=relation]"), relation)?;
+    }
+    Ok(())
+}
+
+fn first_option(s: &Session, select: &str) -> Result<()> {
+    s.click_on(select)?;
+    let e = s.wait(".el-select-dropdown__item")?;
+    s.click(&e)
+}
+
+fn pdf_at(text: &str) -> PathBuf {
+    let start = text.find('/').unwrap_or(0);
+    PathBuf::from(text[start..].trim())
+}
+
+#[test]
+#[ignore = "needs Xvfb, tauri-driver and a built app: run src-tauri/scripts/e2e.sh"]
+fn register_sign_print_visit_and_the_work_list_follows() -> Result<()> {
+    let data = tempfile::tempdir()?;
+    let mut app = App::start("flow", data.path())?;
+    let s = &app.session;
+    let unsigned_before = count(s, "unsigned")?;
+    app.shot("work-list")?;
+    let s = &app.session;
+
+    // Register: a 68-year-old head with hypertension and his wife. Typing the ID fills the rest.
+    let head_id = id_number("19580317", 123);
+    let wife_id = id_number("19600502", 246);
+    s.click_on("[data-test=go-register]")?;
+    first_option(s, "[data-test=village]")?;
+    s.type_into(&input("", "group"), "三组")?;
+    s.type_into(&input("", "address"), "测试路8号")?;
+    fill_member(s, 0, "贾测试", &head_id, None)?;
+    s.click_on("[data-test=member-0] .el-checkbox:nth-child(3)")?; // 高血压
+    let age = s.wait_text("[data-test=member-0] [data-test=age]", "6")?;
+    assert!(age.trim().parse::<u32>().is_ok_and(|a| a >= 68), "age filled from the ID number, got {age}");
+    s.click_on("[data-test=add-member]")?;
+    fill_member(s, 1, "贾测试妻", &wife_id, Some("配偶"))?;
+    app.shot("register-filled")?;
+    let s = &app.session;
+    s.click_on("[data-test=save-household]")?;
+    s.wait("[data-test=household]")?;
+    s.wait_text("[data-test=household]", "贾测试")?;
+    app.shot("household")?;
+    let s = &app.session;
+
+    go_home(s)?;
+    assert_eq!(count(s, "unsigned")?, unsigned_before + 1, "the new hypertensive head is an unsigned priority resident");
+
+    // The same ID number again: the duplicate warning stops the second registration.
+    s.click_on("[data-test=go-register]")?;
+    if s.find_all("[data-test=draft-restored]")?.iter().any(|e| s.displayed(e).unwrap_or(false)) {
+        panic!("the saved household must not come back as a draft");
+    }
+    first_option(s, "[data-test=village]")?;
+    s.type_into(&input("", "address"), "另一户")?;
+    fill_member(s, 0, "贾测试", &head_id, None)?;
+    s.click_on("[data-test=save-household]")?;
+    s.wait_text(".el-dialog", "身份证号相同")?;
+    app.shot("duplicate-warning")?;
+    let s = &app.session;
+    assert!(
+        s.find_all("[data-test=dup-save-anyway]")?.iter().all(|e| !s.displayed(e).unwrap_or(false)),
+        "a duplicate ID number can not be saved anyway"
+    );
+    s.click_on(".el-dialog .el-button--primary.is-link")?; // open the existing household
+    s.wait_text("[data-test=household]", "贾测试")?;
+
+    // Sign: members preselected, basic packages by group, team and doctor, review, signatures.
+    s.click_on("[data-test=go-sign]")?;
+    s.wait("[data-test=basic-package]")?;
+    app.shot("sign-members")?;
+    let s = &app.session;
+    s.click_on("[data-test=sign-next]")?;
+    s.wait("[data-test=sign-team]")?;
+    app.shot("sign-team")?;
+    let s = &app.session;
+    s.click_on("[data-test=sign-next]")?;
+    s.wait("[data-test=review-package]")?;
+    app.shot("sign-review")?;
+    let s = &app.session;
+    s.click_on("[data-test=explained]")?;
+    s.draw("canvas[data-test=sig-resident]", "pen")?;
+    s.draw("canvas[data-test=sig-doctor]", "mouse")?;
+    app.shot("sign-signatures")?;
+    let s = &app.session;
+    s.click_on("[data-test=sign-confirm]")?;
+    s.wait("[data-test=sign-done]")?;
+    s.wait_text("[data-test=sign-done]", "已确认")?;
+
+    // Print: both buttons produce PDF files.
+    s.click_on("[data-test=sign-done] [data-test=print-agreement]")?;
+    let agreement = s.wait_text("[data-test=printed-agreement]", ".pdf")?;
+    s.click_on("[data-test=sign-done] [data-test=print-card]")?;
+    let card = s.wait_text("[data-test=printed-card]", ".pdf")?;
+    app.shot("signed-printed")?;
+    for text in [&agreement, &card] {
+        let path = pdf_at(text);
+        let bytes = std::fs::read(&path).unwrap_or_default();
+        assert!(bytes.starts_with(b"%PDF"), "{} must be a PDF file", path.display());
+    }
+    let s = &app.session;
+    go_home(s)?;
+    assert_eq!(count(s, "unsigned")?, unsigned_before, "once signed, the head leaves the unsigned list");
+
+    // Record a visit from the work list: the item leaves the due list.
+    let due_before = count(s, "due")?;
+    assert!(due_before > 0, "the demo township has services due");
+    s.click_on("[data-test=due-record]")?;
+    s.wait("[data-test=visit]")?;
+    s.type_into(&input("", "vital-systolic"), "1350")?;
+    s.type_into(&input("", "vital-diastolic"), "85")?;
+    s.click_on("[data-test=visit-save]")?;
+    s.wait_text("[data-test=visit]", "超出合理范围")?;
+    app.shot("visit-range-error")?;
+    let s = &app.session;
+    s.type_into(&input("", "vital-systolic"), "135")?;
+    s.type_into(&input("", "vital-height"), "168")?;
+    s.type_into(&input("", "vital-weight"), "66")?;
+    s.click_on("[data-test=visit-save]")?;
+    let next = s.wait_text("[data-test=next-due]", "")?;
+    app.shot("visit-saved")?;
+    let s = &app.session;
+    assert!(!next.is_empty(), "the next due date is shown");
+    s.click_on("[data-test=visit-home]")?;
+    s.wait("[data-test=work-list]")?;
+    assert_eq!(count(s, "due")?, due_before - 1, "the recorded item leaves the due list");
+    let pending = s.wait_text("[data-test=pending-count]", "待同步")?;
+    assert!(!pending.contains("待同步 0"), "changes wait for sync: {pending}");
+    app.quit()
+}
+
+#[test]
+#[ignore = "needs Xvfb, tauri-driver and a built app: run src-tauri/scripts/e2e.sh"]
+fn a_wrong_id_number_is_rejected_inline() -> Result<()> {
+    let data = tempfile::tempdir()?;
+    let mut app = App::start("reject", data.path())?;
+    let s = &app.session;
+    s.click_on("[data-test=go-register]")?;
+    let good = id_number("19700101", 111);
+    let last = good.chars().last().unwrap_or('0');
+    let wrong = format!("{}{}", &good[..17], if last == '1' { '2' } else { '1' });
+    s.type_into(&input("[data-test=member-0]", "name"), "错号")?;
+    s.type_into(&input("[data-test=member-0]", "id-number"), &wrong)?;
+    let msg = s.wait_text("[data-test=member-0] .el-form-item__error", "校验位应为")?;
+    assert!(msg.contains(last), "the message names the right check character {last}: {msg}");
+    s.click_on("[data-test=save-household]")?;
+    s.wait("[data-test=register]")?;
+    app.shot("rejected-id")?;
+    let s = &app.session;
+    assert!(s.find_all("[data-test=household]")?.is_empty(), "nothing was saved");
+    app.quit()
+}
+
+#[test]
+#[ignore = "needs Xvfb, tauri-driver and a built app: run src-tauri/scripts/e2e.sh"]
+fn the_language_switches_and_stays() -> Result<()> {
+    let data = tempfile::tempdir()?;
+    let mut app = App::start("lang", data.path())?;
+    let s = &app.session;
+    s.wait_text("[data-test=work-list] h1", "今日工作")?;
+    s.click_on("[data-test=lang-switch]")?;
+    s.wait_text("[data-test=work-list] h1", "Today's work")?;
+    s.wait_text("[data-test=pending-count]", "to sync")?;
+    app.shot("english")?;
+    let s = &app.session;
+    // Backend messages follow the language too.
+    s.click_on("[data-test=go-register]")?;
+    s.wait_text("[data-test=register] h1", "Register")?;
+    app.shot("english-register")?;
+    let s = &app.session;
+    s.click_on("[data-test=lang-switch]")?;
+    s.wait_text("[data-test=register] h1", "登记家庭")?;
+    app.quit()
+}
+
+#[test]
+#[ignore = "needs Xvfb, tauri-driver and a built app: run src-tauri/scripts/e2e.sh"]
+fn an_interrupted_form_comes_back() -> Result<()> {
+    let data = tempfile::tempdir()?;
+    let app = App::start("draft", data.path())?;
+    let s = &app.session;
+    s.click_on("[data-test=go-register]")?;
+    s.type_into(&input("", "address"), "未写完的地址")?;
+    s.type_into(&input("[data-test=member-0]", "name"), "半途")?;
+    // The draft is written shortly after typing stops; then the window goes away abruptly.
+    std::thread::sleep(std::time::Duration::from_millis(1200));
+    app.quit()?;
+
+    let mut app = App::start("draft", data.path())?;
+    let s = &app.session;
+    s.click_on("[data-test=go-register]")?;
+    s.wait("[data-test=draft-restored]")?;
+    let v = s.exec(
+        "return Array.from(document.querySelectorAll('input')).map(i => i.value)",
+        vec![json!(null)],
+    )?;
+    let values: Vec<String> = serde_json::from_value(v).unwrap_or_default();
+    assert!(values.iter().any(|v| v == "未写完的地址"), "address restored: {values:?}");
+    assert!(values.iter().any(|v| v == "半途"), "name restored: {values:?}");
+    app.shot("draft-restored")?;
+    app.quit()
+}
