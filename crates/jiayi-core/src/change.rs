@@ -1,0 +1,69 @@
+//! A change to one record, as the device's outbox keeps it and as sync carries it.
+//!
+//! Every domain write appends one `Change` per record it touched, in the same transaction.
+//! `seq` is the device's own running number: (device_id, seq) identifies a change everywhere,
+//! so a change sent twice is recognised and applied once.
+
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use crate::hlc::Hlc;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Entity {
+    Household,
+    Resident,
+    Contract,
+    ContractEvent,
+    Visit,
+}
+
+impl Entity {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Entity::Household => "household",
+            Entity::Resident => "resident",
+            Entity::Contract => "contract",
+            Entity::ContractEvent => "contract_event",
+            Entity::Visit => "visit",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Entity> {
+        [Entity::Household, Entity::Resident, Entity::Contract, Entity::ContractEvent, Entity::Visit]
+            .into_iter()
+            .find(|e| e.as_str() == s)
+    }
+
+    /// Signed agreements, their events and visit records are written once and never changed,
+    /// so they never conflict.
+    pub fn is_append_only(self) -> bool {
+        matches!(self, Entity::Contract | Entity::ContractEvent | Entity::Visit)
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Op {
+    Upsert,
+    /// A tombstone: the record is gone, and the deletion travels like any change.
+    Delete,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Change {
+    pub device_id: Uuid,
+    pub seq: u64,
+    pub change_id: Uuid,
+    pub entity: Entity,
+    pub entity_id: Uuid,
+    pub op: Op,
+    /// The village the record belongs to: what the server checks the device may write.
+    pub village_id: Uuid,
+    pub hlc: Hlc,
+    /// Names of the fields this write set (all of them for a new record).
+    pub fields: Vec<String>,
+    /// The whole record after the change, as JSON (`null` for a deletion).
+    pub payload: serde_json::Value,
+}

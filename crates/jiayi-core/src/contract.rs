@@ -1,0 +1,422 @@
+//! Contracts (签约): terms, renewal, change of doctor, termination, and the rule that a resident
+//! is covered by at most one contract at any time.
+
+use chrono::{DateTime, Datelike, Days, Months, NaiveDate, Utc};
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use crate::{CoreError, Lang, Result};
+
+/// How a township sets agreement terms (a township setting).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TermPolicy {
+    /// One year from the signing day.
+    #[default]
+    RollingYear,
+    /// Calendar years. A first signing runs from the signing day to 31 December; one made in
+    /// the last quarter runs to the end of the next year, so a household signed in December is
+    /// not due for renewal days later. Renewals cover the next calendar year.
+    CalendarYear,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Term {
+    pub start: NaiveDate,
+    /// Last day covered (inclusive).
+    pub end: NaiveDate,
+    pub policy: TermPolicy,
+    /// The term renews by itself at its end unless terminated (视为自动续约).
+    pub auto_renew: bool,
+}
+
+impl Term {
+    pub fn first(policy: TermPolicy, signed_on: NaiveDate) -> Term {
+        let end = match policy {
+            TermPolicy::RollingYear => one_year_from(signed_on),
+            TermPolicy::CalendarYear if signed_on.month() >= 10 => end_of_year(signed_on.year() + 1),
+            TermPolicy::CalendarYear => end_of_year(signed_on.year()),
+        };
+        Term { start: signed_on, end, policy, auto_renew: true }
+    }
+
+    /// The term that follows this one, under the policy in force at renewal.
+    pub fn next(&self, policy: TermPolicy) -> Term {
+        let start = self.end + Days::new(1);
+        let end = match policy {
+            TermPolicy::RollingYear => one_year_from(start),
+            TermPolicy::CalendarYear => end_of_year(start.year()),
+        };
+        Term { start, end, policy, auto_renew: true }
+    }
+
+    pub fn contains(&self, day: NaiveDate) -> bool {
+        self.start <= day && day <= self.end
+    }
+
+    /// Number of days covered.
+    pub fn days(&self) -> i64 {
+        (self.end - self.start).num_days() + 1
+    }
+}
+
+fn one_year_from(start: NaiveDate) -> NaiveDate {
+    // 29 February + 12 months is 28 February next year; the term ends the day before.
+    start.checked_add_months(Months::new(12)).unwrap_or(start) - Days::new(1)
+}
+
+fn end_of_year(year: i32) -> NaiveDate {
+    NaiveDate::from_ymd_opt(year, 12, 31).unwrap_or(NaiveDate::MAX)
+}
+
+/// Why a contract ends early (解约原因).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TerminationReason {
+    MovedOut,
+    UnreachableForAYear,
+    RefusedServiceForAYear,
+    OnRequest,
+    Death,
+    Other,
+}
+
+impl TerminationReason {
+    pub const ALL: [TerminationReason; 6] = [
+        TerminationReason::MovedOut,
+        TerminationReason::UnreachableForAYear,
+        TerminationReason::RefusedServiceForAYear,
+        TerminationReason::OnRequest,
+        TerminationReason::Death,
+        TerminationReason::Other,
+    ];
+
+    pub fn label(self, lang: Lang) -> &'static str {
+        let (zh, en) = match self {
+            TerminationReason::MovedOut => ("迁出本辖区", "moved out of the area"),
+            TerminationReason::UnreachableForAYear => ("连续一年无法联系", "unreachable for a year"),
+            TerminationReason::RefusedServiceForAYear => ("连续一年拒绝服务", "refused service for a year"),
+            TerminationReason::OnRequest => ("本人申请解约", "terminated on request"),
+            TerminationReason::Death => ("死亡", "death"),
+            TerminationReason::Other => ("其他", "other"),
+        };
+        lang.pick(zh, en)
+    }
+}
+
+/// One covered member and the packages they receive.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ContractMember {
+    pub resident_id: Uuid,
+    pub package_codes: Vec<String>,
+}
+
+/// A signed contract. Never edited after signing; what follows is recorded as events.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Contract {
+    pub id: Uuid,
+    pub agreement_number: String,
+    pub household_id: Uuid,
+    pub team_id: Uuid,
+    pub doctor_id: Uuid,
+    pub representative_id: Uuid,
+    pub term: Term,
+    pub members: Vec<ContractMember>,
+    pub signed_at: DateTime<Utc>,
+    pub catalog_version: String,
+    /// The contract this one renews, if any.
+    pub renews: Option<Uuid>,
+    pub snapshot_sha256: String,
+}
+
+/// What happened to a contract after signing.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum ContractEventKind {
+    DoctorChanged { from_doctor_id: Uuid, to_doctor_id: Uuid, effective_on: NaiveDate, note: String },
+    Terminated {
+        reason: TerminationReason,
+        note: String,
+        effective_on: NaiveDate,
+        resident_confirmed: bool,
+        doctor_confirmed: bool,
+        snapshot_sha256: String,
+    },
+    Renewed { new_contract_id: Uuid, automatic: bool },
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ContractEvent {
+    pub id: Uuid,
+    pub contract_id: Uuid,
+    pub at: DateTime<Utc>,
+    pub kind: ContractEventKind,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ContractStatus {
+    NotStarted,
+    Active,
+    /// The term is over and no renewal was recorded yet; automatic renewal is due.
+    AwaitingRenewal,
+    Renewed,
+    Terminated,
+}
+
+/// The state of a contract on a day, from the contract and its events.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ContractState {
+    pub status: ContractStatus,
+    pub doctor_id: Uuid,
+    /// The last day the contract covers its members (the term end, or the day before an
+    /// effective termination).
+    pub covered_until: NaiveDate,
+    pub terminated: Option<(TerminationReason, NaiveDate)>,
+    pub renewed_by: Option<Uuid>,
+}
+
+impl Contract {
+    pub fn state_on(&self, events: &[ContractEvent], day: NaiveDate) -> ContractState {
+        let mut doctor_id = self.doctor_id;
+        let mut terminated = None;
+        let mut renewed_by = None;
+        let mut ordered: Vec<&ContractEvent> = events.iter().filter(|e| e.contract_id == self.id).collect();
+        ordered.sort_by_key(|e| e.at);
+        for event in ordered {
+            match &event.kind {
+                ContractEventKind::DoctorChanged { to_doctor_id, effective_on, .. } if *effective_on <= day => {
+                    doctor_id = *to_doctor_id;
+                }
+                ContractEventKind::Terminated { reason, effective_on, .. } => {
+                    terminated = Some((*reason, *effective_on));
+                }
+                ContractEventKind::Renewed { new_contract_id, .. } => renewed_by = Some(*new_contract_id),
+                _ => {}
+            }
+        }
+        let covered_until = match terminated {
+            Some((_, effective)) => (effective - Days::new(1)).min(self.term.end),
+            None => self.term.end,
+        };
+        let status = if terminated.is_some_and(|(_, effective)| effective <= day) {
+            ContractStatus::Terminated
+        } else if day < self.term.start {
+            ContractStatus::NotStarted
+        } else if day <= self.term.end {
+            ContractStatus::Active
+        } else if renewed_by.is_some() {
+            ContractStatus::Renewed
+        } else if terminated.is_some() {
+            ContractStatus::Terminated
+        } else {
+            ContractStatus::AwaitingRenewal
+        };
+        ContractState { status, doctor_id, covered_until, terminated, renewed_by }
+    }
+
+    pub fn covers(&self, resident_id: Uuid) -> bool {
+        self.members.iter().any(|m| m.resident_id == resident_id)
+    }
+}
+
+/// A span during which an existing contract covers a resident.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Coverage {
+    pub resident_id: Uuid,
+    pub resident_name: String,
+    pub agreement_number: String,
+    pub from: NaiveDate,
+    pub until: NaiveDate,
+}
+
+/// Refuses a new term for residents already covered by another contract during it.
+pub fn check_no_double_coverage(new_term: &Term, residents: &[Uuid], existing: &[Coverage]) -> Result<()> {
+    for c in existing {
+        let overlaps = c.from <= new_term.end && new_term.start <= c.until;
+        if overlaps && residents.contains(&c.resident_id) {
+            return Err(CoreError::AlreadyCovered {
+                name: c.resident_name.clone(),
+                agreement_number: c.agreement_number.clone(),
+                until: c.until,
+            });
+        }
+    }
+    Ok(())
+}
+
+/// Checks a termination: both parties must confirm and the contract must not be over already.
+pub fn check_termination(state: &ContractState, resident_confirmed: bool, doctor_confirmed: bool) -> Result<()> {
+    if state.terminated.is_some() {
+        return Err(CoreError::AlreadyTerminated);
+    }
+    if !(resident_confirmed && doctor_confirmed) {
+        return Err(CoreError::TerminationUnconfirmed);
+    }
+    Ok(())
+}
+
+pub fn check_renewal(state: &ContractState) -> Result<()> {
+    if state.terminated.is_some() {
+        return Err(CoreError::AlreadyTerminated);
+    }
+    if state.renewed_by.is_some() {
+        return Err(CoreError::AlreadyRenewed);
+    }
+    Ok(())
+}
+
+pub fn check_doctor_change(state: &ContractState, new_doctor: Uuid, on: NaiveDate) -> Result<()> {
+    if !matches!(state.status, ContractStatus::Active | ContractStatus::NotStarted) {
+        return Err(CoreError::NotActive(on));
+    }
+    if state.doctor_id == new_doctor {
+        return Err(CoreError::SameDoctor);
+    }
+    Ok(())
+}
+
+/// An agreement number that stays unique when devices sign offline: the year, the device's
+/// short code (from the random part of its id) and the device's own running number.
+pub fn agreement_number(year: i32, device_code: &str, device_sequence: u64) -> String {
+    format!("{year}-{device_code}-{device_sequence:05}")
+}
+
+/// The short code of a device, from the random tail of its UUIDv7.
+pub fn device_code(device_id: Uuid) -> String {
+    let hex = device_id.simple().to_string().to_uppercase();
+    hex[hex.len() - 8..].to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn d(y: i32, m: u32, day: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(y, m, day).unwrap()
+    }
+
+    #[test]
+    fn terms_follow_the_policy() {
+        let table = [
+            (TermPolicy::RollingYear, d(2026, 3, 15), d(2027, 3, 14)),
+            (TermPolicy::RollingYear, d(2028, 2, 29), d(2029, 2, 27)),
+            (TermPolicy::CalendarYear, d(2026, 3, 15), d(2026, 12, 31)),
+            (TermPolicy::CalendarYear, d(2026, 10, 8), d(2027, 12, 31)),
+        ];
+        for (policy, signed, end) in table {
+            let term = Term::first(policy, signed);
+            assert_eq!((term.start, term.end), (signed, end), "{policy:?} signed {signed}");
+        }
+        let next = Term::first(TermPolicy::CalendarYear, d(2026, 3, 15)).next(TermPolicy::CalendarYear);
+        assert_eq!((next.start, next.end), (d(2027, 1, 1), d(2027, 12, 31)));
+        let rolling = Term::first(TermPolicy::RollingYear, d(2026, 3, 15)).next(TermPolicy::RollingYear);
+        assert_eq!((rolling.start, rolling.end), (d(2027, 3, 15), d(2028, 3, 14)));
+    }
+
+    fn contract() -> Contract {
+        Contract {
+            id: Uuid::now_v7(),
+            agreement_number: "2026-ABCDEF01-00001".into(),
+            household_id: Uuid::now_v7(),
+            team_id: Uuid::now_v7(),
+            doctor_id: Uuid::from_u128(1),
+            representative_id: Uuid::now_v7(),
+            term: Term::first(TermPolicy::RollingYear, d(2026, 1, 1)),
+            members: vec![],
+            signed_at: Utc::now(),
+            catalog_version: "1".into(),
+            renews: None,
+            snapshot_sha256: String::new(),
+        }
+    }
+
+    fn event(c: &Contract, kind: ContractEventKind) -> ContractEvent {
+        ContractEvent { id: Uuid::now_v7(), contract_id: c.id, at: Utc::now(), kind }
+    }
+
+    #[test]
+    fn state_follows_events() {
+        let c = contract();
+        assert_eq!(c.state_on(&[], d(2025, 12, 31)).status, ContractStatus::NotStarted);
+        assert_eq!(c.state_on(&[], d(2026, 6, 1)).status, ContractStatus::Active);
+        assert_eq!(c.state_on(&[], d(2027, 1, 1)).status, ContractStatus::AwaitingRenewal);
+
+        let change = event(
+            &c,
+            ContractEventKind::DoctorChanged {
+                from_doctor_id: c.doctor_id,
+                to_doctor_id: Uuid::from_u128(2),
+                effective_on: d(2026, 6, 1),
+                note: String::new(),
+            },
+        );
+        assert_eq!(c.state_on(std::slice::from_ref(&change), d(2026, 5, 31)).doctor_id, Uuid::from_u128(1));
+        assert_eq!(c.state_on(std::slice::from_ref(&change), d(2026, 6, 1)).doctor_id, Uuid::from_u128(2));
+
+        let end = event(
+            &c,
+            ContractEventKind::Terminated {
+                reason: TerminationReason::MovedOut,
+                note: String::new(),
+                effective_on: d(2026, 8, 1),
+                resident_confirmed: true,
+                doctor_confirmed: true,
+                snapshot_sha256: String::new(),
+            },
+        );
+        let events = [change, end];
+        let before = c.state_on(&events, d(2026, 7, 31));
+        assert_eq!(before.status, ContractStatus::Active);
+        assert_eq!(before.covered_until, d(2026, 7, 31));
+        assert_eq!(c.state_on(&events, d(2026, 8, 1)).status, ContractStatus::Terminated);
+        assert_eq!(check_termination(&before, true, true), Err(CoreError::AlreadyTerminated));
+        assert_eq!(check_renewal(&before), Err(CoreError::AlreadyTerminated));
+    }
+
+    #[test]
+    fn termination_needs_both_parties() {
+        let c = contract();
+        let state = c.state_on(&[], d(2026, 6, 1));
+        assert_eq!(check_termination(&state, true, false), Err(CoreError::TerminationUnconfirmed));
+        assert_eq!(check_termination(&state, false, true), Err(CoreError::TerminationUnconfirmed));
+        assert!(check_termination(&state, true, true).is_ok());
+    }
+
+    #[test]
+    fn doctor_change_needs_another_doctor_and_an_active_contract() {
+        let c = contract();
+        let state = c.state_on(&[], d(2026, 6, 1));
+        assert_eq!(check_doctor_change(&state, c.doctor_id, d(2026, 6, 1)), Err(CoreError::SameDoctor));
+        assert!(check_doctor_change(&state, Uuid::from_u128(9), d(2026, 6, 1)).is_ok());
+        let over = c.state_on(&[], d(2027, 6, 1));
+        assert!(matches!(check_doctor_change(&over, Uuid::from_u128(9), d(2027, 6, 1)), Err(CoreError::NotActive(_))));
+    }
+
+    #[test]
+    fn a_resident_is_covered_once_at_a_time() {
+        let resident = Uuid::from_u128(7);
+        let existing = [Coverage {
+            resident_id: resident,
+            resident_name: "张三".into(),
+            agreement_number: "2026-X-00001".into(),
+            from: d(2026, 1, 1),
+            until: d(2026, 12, 31),
+        }];
+        let overlapping = Term::first(TermPolicy::RollingYear, d(2026, 12, 31));
+        let after = Term::first(TermPolicy::RollingYear, d(2027, 1, 1));
+        assert!(matches!(
+            check_no_double_coverage(&overlapping, &[resident], &existing),
+            Err(CoreError::AlreadyCovered { .. })
+        ));
+        assert!(check_no_double_coverage(&after, &[resident], &existing).is_ok());
+        assert!(check_no_double_coverage(&overlapping, &[Uuid::from_u128(8)], &existing).is_ok());
+    }
+
+    #[test]
+    fn agreement_numbers_carry_the_device() {
+        let device = Uuid::parse_str("0190f0a2-7b1c-7d3e-8f4a-1b2c3d4e5f60").unwrap();
+        assert_eq!(device_code(device), "3D4E5F60");
+        assert_eq!(agreement_number(2026, &device_code(device), 42), "2026-3D4E5F60-00042");
+    }
+}

@@ -1,0 +1,206 @@
+//! The one error type of the domain core. Each error has a stable code for programs and a
+//! message for people, in Chinese or English.
+
+use crate::Lang;
+use crate::id_number::IdNumberError;
+use crate::phone::PhoneError;
+
+pub type Result<T, E = CoreError> = std::result::Result<T, E>;
+
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum CoreError {
+    #[error("invalid ID number: {0}")]
+    IdNumber(#[from] IdNumberError),
+    #[error("invalid phone number: {0}")]
+    Phone(#[from] PhoneError),
+    #[error("{field} is required")]
+    Required { field: &'static str },
+    #[error("{field} is too long (at most {max} characters)")]
+    TooLong { field: &'static str, max: usize },
+    #[error("invalid date '{0}'")]
+    Date(String),
+    #[error("the birth date does not match the ID number")]
+    BirthDateMismatch,
+    #[error("{field} = {value} is outside {min}..{max}")]
+    VitalOutOfRange { field: &'static str, value: f64, min: f64, max: f64 },
+    #[error("the systolic pressure must be higher than the diastolic")]
+    BloodPressureInverted,
+    #[error("only one member may be the head of the household")]
+    SeveralHeads,
+    #[error("the household has no head")]
+    NoHead,
+    #[error("the household has no members")]
+    NoMembers,
+    #[error("the same ID number appears twice in the household")]
+    DuplicateIdInHousehold,
+    #[error("unknown population group '{0}'")]
+    UnknownGroup(String),
+    #[error("the package catalog cannot be read: {0}")]
+    Catalog(String),
+    #[error("unknown package '{0}'")]
+    UnknownPackage(String),
+    #[error("unknown service item '{0}'")]
+    UnknownServiceItem(String),
+    #[error("no member was chosen for the contract")]
+    NoMembersChosen,
+    #[error("{name} is not a member of this household")]
+    NotInHousehold { name: String },
+    #[error("{name} is already covered by agreement {agreement_number} until {until}")]
+    AlreadyCovered { name: String, agreement_number: String, until: chrono::NaiveDate },
+    #[error("the contract is not active on {0}")]
+    NotActive(chrono::NaiveDate),
+    #[error("termination needs the confirmation of both parties")]
+    TerminationUnconfirmed,
+    #[error("the new doctor is the current doctor")]
+    SameDoctor,
+    #[error("the contract was already terminated")]
+    AlreadyTerminated,
+    #[error("the contract was already renewed")]
+    AlreadyRenewed,
+    #[error("the service item is not part of this resident's contract")]
+    ItemNotInContract,
+    #[error("the visit time is in the future")]
+    VisitInFuture,
+    #[error("the term ends before it starts")]
+    InvalidTerm,
+}
+
+impl CoreError {
+    /// A stable machine-readable code (the UI and scripts act on it).
+    pub fn code(&self) -> &'static str {
+        match self {
+            CoreError::IdNumber(_) => "invalid_id_number",
+            CoreError::Phone(_) => "invalid_phone",
+            CoreError::Required { .. } => "required",
+            CoreError::TooLong { .. } => "too_long",
+            CoreError::Date(_) => "invalid_date",
+            CoreError::BirthDateMismatch => "birth_date_mismatch",
+            CoreError::VitalOutOfRange { .. } | CoreError::BloodPressureInverted => "invalid_vitals",
+            CoreError::SeveralHeads | CoreError::NoHead | CoreError::NoMembers => "invalid_household",
+            CoreError::DuplicateIdInHousehold => "duplicate_id_number",
+            CoreError::UnknownGroup(_) => "unknown_group",
+            CoreError::Catalog(_) => "invalid_catalog",
+            CoreError::UnknownPackage(_) | CoreError::UnknownServiceItem(_) => "unknown_package",
+            CoreError::NoMembersChosen | CoreError::NotInHousehold { .. } => "invalid_contract",
+            CoreError::AlreadyCovered { .. } => "already_covered",
+            CoreError::NotActive(_)
+            | CoreError::AlreadyTerminated
+            | CoreError::AlreadyRenewed
+            | CoreError::InvalidTerm => "contract_state",
+            CoreError::TerminationUnconfirmed => "confirmation_required",
+            CoreError::SameDoctor => "same_doctor",
+            CoreError::ItemNotInContract => "item_not_in_contract",
+            CoreError::VisitInFuture => "visit_in_future",
+        }
+    }
+
+    /// The message for a person, in their language.
+    pub fn message(&self, lang: Lang) -> String {
+        if lang == Lang::En {
+            return self.to_string();
+        }
+        match self {
+            CoreError::IdNumber(e) => format!("身份证号码有误：{}", id_number_zh(e)),
+            CoreError::Phone(e) => format!("电话号码有误：{}", phone_zh(e)),
+            CoreError::Required { field } => format!("请填写{}", field_zh(field)),
+            CoreError::TooLong { field, max } => format!("{}过长（最多{max}个字）", field_zh(field)),
+            CoreError::Date(raw) => format!("日期“{raw}”无效，请按 年-月-日 填写"),
+            CoreError::BirthDateMismatch => "出生日期与身份证号码不一致".into(),
+            CoreError::VitalOutOfRange { field, value, min, max } => {
+                format!("{}为{value}，超出合理范围（{min}–{max}），请核对", field_zh(field))
+            }
+            CoreError::BloodPressureInverted => "收缩压应高于舒张压，请核对".into(),
+            CoreError::SeveralHeads => "一户只能有一位户主".into(),
+            CoreError::NoHead => "请指定户主".into(),
+            CoreError::NoMembers => "家庭至少要有一名成员".into(),
+            CoreError::DuplicateIdInHousehold => "同一户中身份证号码重复".into(),
+            CoreError::UnknownGroup(g) => format!("未知的人群分类“{g}”"),
+            CoreError::Catalog(e) => format!("服务包目录无法读取：{e}"),
+            CoreError::UnknownPackage(p) => format!("服务包“{p}”不存在"),
+            CoreError::UnknownServiceItem(i) => format!("服务项目“{i}”不存在"),
+            CoreError::NoMembersChosen => "请至少选择一名签约成员".into(),
+            CoreError::NotInHousehold { name } => format!("{name}不是本户成员"),
+            CoreError::AlreadyCovered { name, agreement_number, until } => {
+                format!("{name}已在协议{agreement_number}中签约，有效期至{until}")
+            }
+            CoreError::NotActive(on) => format!("该协议在{on}不在有效期内"),
+            CoreError::TerminationUnconfirmed => "解约须经甲乙双方确认签字".into(),
+            CoreError::SameDoctor => "新的签约医生与现任医生相同".into(),
+            CoreError::AlreadyTerminated => "该协议已解约".into(),
+            CoreError::AlreadyRenewed => "该协议已续约".into(),
+            CoreError::ItemNotInContract => "该服务项目不在此居民的签约服务包中".into(),
+            CoreError::VisitInFuture => "服务时间不能晚于当前时间".into(),
+            CoreError::InvalidTerm => "协议期限的结束日期早于开始日期".into(),
+        }
+    }
+}
+
+fn id_number_zh(e: &IdNumberError) -> String {
+    match e {
+        IdNumberError::Empty => "未填写".into(),
+        IdNumberError::WrongLength(n) => format!("共{n}位，应为18位（旧证15位）"),
+        IdNumberError::BadCharacter(c) => format!("含有无效字符“{c}”"),
+        IdNumberError::UnknownRegion(code) => format!("地区码{code}不存在"),
+        IdNumberError::ImpossibleBirthDate(d) => format!("出生日期{d}不是有效日期"),
+        IdNumberError::FutureBirthDate(d) => format!("出生日期{d}晚于今天"),
+        IdNumberError::TooOld(d) => format!("出生日期{d}过早"),
+        IdNumberError::CheckCharacter { expected, found } => {
+            format!("校验位应为{expected}而不是{found}，请逐位核对")
+        }
+    }
+}
+
+fn phone_zh(e: &PhoneError) -> String {
+    match e {
+        PhoneError::BadCharacter(c) => format!("含有无效字符“{c}”"),
+        PhoneError::BadMobile => "手机号应为以13至19开头的11位数字".into(),
+        PhoneError::BadLandline => "固定电话应为区号加7至8位号码".into(),
+    }
+}
+
+/// Chinese names of the fields that errors name.
+pub fn field_zh(field: &str) -> &str {
+    match field {
+        "name" => "姓名",
+        "village" => "村",
+        "group" => "村民小组",
+        "address" => "住址",
+        "relation" => "与户主关系",
+        "birth_date" => "出生日期",
+        "sex" => "性别",
+        "notes" => "备注",
+        "reason" => "解约原因",
+        "systolic" => "收缩压",
+        "diastolic" => "舒张压",
+        "heart_rate" => "心率",
+        "fasting_glucose" => "空腹血糖",
+        "height" => "身高",
+        "weight" => "体重",
+        "waist" => "腰围",
+        "doctor" => "签约医生",
+        "team" => "签约团队",
+        other => other,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_error_speaks_both_languages() {
+        let samples = [
+            CoreError::IdNumber(IdNumberError::CheckCharacter { expected: 'X', found: '9' }),
+            CoreError::Phone(PhoneError::BadMobile),
+            CoreError::Required { field: "name" },
+            CoreError::VitalOutOfRange { field: "systolic", value: 400.0, min: 60.0, max: 280.0 },
+        ];
+        for e in samples {
+            let zh = e.message(Lang::Zh);
+            let en = e.message(Lang::En);
+            assert!(zh.chars().any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c)), "{zh}");
+            assert!(en.is_ascii(), "{en}");
+            assert!(!e.code().is_empty());
+        }
+    }
+}

@@ -1,0 +1,23 @@
+//! The domain of the family doctor contract service (家庭医生签约服务).
+//!
+//! Pure rules only: no files, no database, no network, no clock. Every function that needs
+//! "today" or "now" takes it as an argument so the rules stay testable and deterministic.
+
+pub mod agreement;
+pub mod catalog;
+pub mod change;
+pub mod contract;
+pub mod error;
+pub mod hlc;
+pub mod household;
+pub mod id_number;
+pub mod lang;
+pub mod person;
+pub mod phone;
+pub mod schedule;
+pub mod search_keys;
+pub mod time;
+pub mod visit;
+
+pub use error::{CoreError, Result};
+pub use lang::Lang;

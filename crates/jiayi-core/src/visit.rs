@@ -1,0 +1,237 @@
+//! Visit records (履约记录): what was done for a resident, how, when, and the vitals measured.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use crate::{CoreError, Lang, Result};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum VisitKind {
+    HypertensionFollowUp,
+    DiabetesFollowUp,
+    MentalFollowUp,
+    TuberculosisVisit,
+    HealthCheck,
+    HealthAssessment,
+    TcmAssessment,
+    AntenatalVisit,
+    PostpartumVisit,
+    #[serde(rename = "postpartum_42_day")]
+    Postpartum42Day,
+    NewbornVisit,
+    ChildCheck,
+    HealthEducation,
+    HomeVisit,
+    Referral,
+    Consultation,
+    Monitoring,
+    Rehabilitation,
+}
+
+impl VisitKind {
+    pub fn label(self, lang: Lang) -> &'static str {
+        let (zh, en) = match self {
+            VisitKind::HypertensionFollowUp => ("高血压随访", "hypertension follow-up"),
+            VisitKind::DiabetesFollowUp => ("糖尿病随访", "diabetes follow-up"),
+            VisitKind::MentalFollowUp => ("精神障碍随访", "mental health follow-up"),
+            VisitKind::TuberculosisVisit => ("肺结核访视", "tuberculosis visit"),
+            VisitKind::HealthCheck => ("健康体检", "health check"),
+            VisitKind::HealthAssessment => ("健康评估", "health assessment"),
+            VisitKind::TcmAssessment => ("中医体质辨识", "TCM assessment"),
+            VisitKind::AntenatalVisit => ("孕期检查", "antenatal visit"),
+            VisitKind::PostpartumVisit => ("产后访视", "postpartum visit"),
+            VisitKind::Postpartum42Day => ("产后42天检查", "42-day postpartum check"),
+            VisitKind::NewbornVisit => ("新生儿访视", "newborn visit"),
+            VisitKind::ChildCheck => ("儿童健康检查", "child check"),
+            VisitKind::HealthEducation => ("健康教育", "health education"),
+            VisitKind::HomeVisit => ("上门访视", "home visit"),
+            VisitKind::Referral => ("转诊", "referral"),
+            VisitKind::Consultation => ("诊疗", "consultation"),
+            VisitKind::Monitoring => ("监测", "monitoring"),
+            VisitKind::Rehabilitation => ("康复", "rehabilitation"),
+        };
+        lang.pick(zh, en)
+    }
+}
+
+/// How the service was delivered.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum VisitMode {
+    Clinic,
+    Home,
+    Phone,
+}
+
+/// Vitals measured at a visit. Every field is optional; the ones given are range-checked.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
+pub struct Vitals {
+    pub systolic_mmhg: Option<u16>,
+    pub diastolic_mmhg: Option<u16>,
+    pub heart_rate_bpm: Option<u16>,
+    pub fasting_glucose_mmol_l: Option<f64>,
+    pub height_cm: Option<f64>,
+    pub weight_kg: Option<f64>,
+    pub waist_cm: Option<f64>,
+}
+
+/// Plausible ranges: values outside them are typing mistakes, not patients.
+const RANGES: [(&str, f64, f64); 7] = [
+    ("systolic", 60.0, 280.0),
+    ("diastolic", 30.0, 160.0),
+    ("heart_rate", 25.0, 250.0),
+    ("fasting_glucose", 1.0, 35.0),
+    ("height", 30.0, 250.0),
+    ("weight", 1.0, 300.0),
+    ("waist", 30.0, 200.0),
+];
+
+/// Targets of chronic disease control (DOMAIN.md): BP < 140/90 mmHg, fasting glucose < 7.0 mmol/L.
+pub const BP_TARGET_SYSTOLIC: u16 = 140;
+pub const BP_TARGET_DIASTOLIC: u16 = 90;
+pub const GLUCOSE_TARGET_MMOL_L: f64 = 7.0;
+
+impl Vitals {
+    pub fn validate(&self) -> Result<()> {
+        let values = [
+            self.systolic_mmhg.map(f64::from),
+            self.diastolic_mmhg.map(f64::from),
+            self.heart_rate_bpm.map(f64::from),
+            self.fasting_glucose_mmol_l,
+            self.height_cm,
+            self.weight_kg,
+            self.waist_cm,
+        ];
+        for (value, (field, min, max)) in values.into_iter().zip(RANGES) {
+            if let Some(value) = value
+                && !(value.is_finite() && (min..=max).contains(&value))
+            {
+                return Err(CoreError::VitalOutOfRange { field, value, min, max });
+            }
+        }
+        match (self.systolic_mmhg, self.diastolic_mmhg) {
+            (Some(s), Some(d)) if s <= d => Err(CoreError::BloodPressureInverted),
+            (Some(_), None) | (None, Some(_)) => Err(CoreError::Required {
+                field: if self.systolic_mmhg.is_none() { "systolic" } else { "diastolic" },
+            }),
+            _ => Ok(()),
+        }
+    }
+
+    /// Body-mass index, rounded to one decimal, when height and weight are both known.
+    pub fn bmi(&self) -> Option<f64> {
+        let (h, w) = (self.height_cm?, self.weight_kg?);
+        let m = h / 100.0;
+        Some((w / (m * m) * 10.0).round() / 10.0)
+    }
+
+    /// Whether the blood pressure is on target; `None` when it was not measured.
+    pub fn bp_on_target(&self) -> Option<bool> {
+        Some(self.systolic_mmhg? < BP_TARGET_SYSTOLIC && self.diastolic_mmhg? < BP_TARGET_DIASTOLIC)
+    }
+
+    pub fn glucose_on_target(&self) -> Option<bool> {
+        Some(self.fasting_glucose_mmol_l? < GLUCOSE_TARGET_MMOL_L)
+    }
+
+    pub fn is_empty(&self) -> bool {
+        *self == Vitals::default()
+    }
+}
+
+/// Which service item of which contract a visit fulfils.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct ItemRef {
+    pub contract_id: Uuid,
+    pub package_code: String,
+    pub item_code: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Visit {
+    pub id: Uuid,
+    pub resident_id: Uuid,
+    pub doctor_id: Option<Uuid>,
+    pub kind: VisitKind,
+    pub mode: VisitMode,
+    /// When the service happened.
+    pub occurred_at: DateTime<Utc>,
+    /// When it was entered, stamped by the device: never typed.
+    pub recorded_at: DateTime<Utc>,
+    pub fulfils: Option<ItemRef>,
+    pub vitals: Vitals,
+    pub notes: String,
+}
+
+pub const NOTES_MAX_CHARS: usize = 2000;
+
+/// Checks a visit about to be recorded at `now`.
+pub fn validate_visit(vitals: &Vitals, occurred_at: DateTime<Utc>, notes: &str, now: DateTime<Utc>) -> Result<()> {
+    vitals.validate()?;
+    // A few minutes of clock drift between devices is tolerated.
+    if occurred_at > now + chrono::Duration::minutes(5) {
+        return Err(CoreError::VisitInFuture);
+    }
+    if notes.chars().count() > NOTES_MAX_CHARS {
+        return Err(CoreError::TooLong { field: "notes", max: NOTES_MAX_CHARS });
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn bp(s: u16, d: u16) -> Vitals {
+        Vitals { systolic_mmhg: Some(s), diastolic_mmhg: Some(d), ..Vitals::default() }
+    }
+
+    #[test]
+    fn vitals_in_range_pass_and_out_of_range_say_which() {
+        assert!(bp(135, 85).validate().is_ok());
+        let table: [(Vitals, &str); 6] = [
+            (bp(400, 80), "systolic"),
+            (bp(120, 10), "diastolic"),
+            (Vitals { heart_rate_bpm: Some(0), ..Vitals::default() }, "heart_rate"),
+            (Vitals { fasting_glucose_mmol_l: Some(70.0), ..Vitals::default() }, "fasting_glucose"),
+            (Vitals { fasting_glucose_mmol_l: Some(f64::NAN), ..Vitals::default() }, "fasting_glucose"),
+            (Vitals { height_cm: Some(1700.0), ..Vitals::default() }, "height"),
+        ];
+        for (vitals, field) in table {
+            match vitals.validate() {
+                Err(CoreError::VitalOutOfRange { field: f, .. }) => assert_eq!(f, field),
+                other => panic!("{vitals:?} gave {other:?}"),
+            }
+        }
+        assert_eq!(bp(80, 90).validate(), Err(CoreError::BloodPressureInverted));
+        let half = Vitals { systolic_mmhg: Some(120), ..Vitals::default() };
+        assert_eq!(half.validate(), Err(CoreError::Required { field: "diastolic" }));
+    }
+
+    #[test]
+    fn bmi_and_targets() {
+        let v = Vitals { height_cm: Some(170.0), weight_kg: Some(65.0), ..bp(139, 89) };
+        assert_eq!(v.bmi(), Some(22.5));
+        assert_eq!(v.bp_on_target(), Some(true));
+        assert_eq!(bp(140, 80).bp_on_target(), Some(false));
+        assert_eq!(bp(130, 90).bp_on_target(), Some(false));
+        assert_eq!(Vitals::default().bp_on_target(), None);
+        let g = Vitals { fasting_glucose_mmol_l: Some(6.9), ..Vitals::default() };
+        assert_eq!(g.glucose_on_target(), Some(true));
+    }
+
+    #[test]
+    fn visits_cannot_be_in_the_future() {
+        let now = Utc::now();
+        assert!(validate_visit(&Vitals::default(), now, "", now).is_ok());
+        assert!(validate_visit(&Vitals::default(), now + chrono::Duration::minutes(3), "", now).is_ok());
+        assert_eq!(
+            validate_visit(&Vitals::default(), now + chrono::Duration::hours(1), "", now),
+            Err(CoreError::VisitInFuture)
+        );
+        let long = "字".repeat(NOTES_MAX_CHARS + 1);
+        assert!(matches!(validate_visit(&Vitals::default(), now, &long, now), Err(CoreError::TooLong { .. })));
+    }
+}

@@ -1,0 +1,121 @@
+//! Opening the database: pragmas, migrations, the device's identity.
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use jiayi_core::hlc::Hlc;
+use rusqlite::{Connection, OptionalExtension, params};
+use uuid::Uuid;
+
+use crate::error::{Result, StoreError};
+
+mod embedded {
+    refinery::embed_migrations!("../../migrations/device");
+}
+
+/// The newest schema version this build knows.
+pub fn latest_schema_version() -> u32 {
+    embedded::migrations::runner().get_migrations().iter().map(|m| m.version().max(0) as u32).max().unwrap_or(0)
+}
+
+pub struct Store {
+    pub(crate) conn: Connection,
+    pub(crate) device_id: Uuid,
+    path: Option<PathBuf>,
+}
+
+impl Store {
+    /// Opens (creating if needed) the store at `path` and brings its schema up to date.
+    pub fn open(path: impl AsRef<Path>) -> Result<Store> {
+        let path = path.as_ref();
+        let conn = Connection::open(path)?;
+        Store::init(conn, Some(path.to_path_buf()))
+    }
+
+    /// A private store in memory, for tests and previews.
+    pub fn open_in_memory() -> Result<Store> {
+        Store::init(Connection::open_in_memory()?, None)
+    }
+
+    fn init(mut conn: Connection, path: Option<PathBuf>) -> Result<Store> {
+        conn.busy_timeout(Duration::from_secs(5))?;
+        // WAL keeps readers and the writer apart; FULL sync makes a committed write survive a
+        // power cut, which matters more here than write speed.
+        conn.pragma_update(None, "journal_mode", "WAL")?;
+        conn.pragma_update(None, "synchronous", "FULL")?;
+        conn.pragma_update(None, "foreign_keys", true)?;
+        migrate(&mut conn)?;
+        let device_id = ensure_device(&conn)?;
+        Ok(Store { conn, device_id, path })
+    }
+
+    pub fn device_id(&self) -> Uuid {
+        self.device_id
+    }
+
+    pub fn path(&self) -> Option<&Path> {
+        self.path.as_deref()
+    }
+
+    /// The schema version the file is at.
+    pub fn schema_version(&self) -> Result<u32> {
+        let v: Option<u32> = self
+            .conn
+            .query_row("SELECT MAX(version) FROM refinery_schema_history", [], |r| r.get(0))
+            .optional()?
+            .flatten();
+        Ok(v.unwrap_or(0))
+    }
+
+    /// Runs a quick integrity check (used after a crash and in tests).
+    pub fn integrity_ok(&self) -> Result<bool> {
+        let result: String = self.conn.query_row("PRAGMA integrity_check", [], |r| r.get(0))?;
+        Ok(result == "ok")
+    }
+
+    pub(crate) fn count(&self, sql: &str) -> Result<u64> {
+        let n: i64 = self.conn.query_row(sql, [], |r| r.get(0))?;
+        Ok(n.max(0) as u64)
+    }
+
+    pub(crate) fn current_hlc(&self) -> Result<Hlc> {
+        let text: String = self.conn.query_row("SELECT hlc FROM device", [], |r| r.get(0))?;
+        text.parse().map_err(|e: jiayi_core::hlc::HlcParseError| StoreError::Corrupt(e.to_string()))
+    }
+}
+
+fn migrate(conn: &mut Connection) -> Result<()> {
+    let runner = embedded::migrations::runner();
+    let known = latest_schema_version();
+    let has_history: bool = conn.query_row(
+        "SELECT COUNT(*) > 0 FROM sqlite_master WHERE name = 'refinery_schema_history'",
+        [],
+        |r| r.get(0),
+    )?;
+    let applied: Option<u32> = if has_history {
+        conn.query_row("SELECT MAX(version) FROM refinery_schema_history", [], |r| r.get(0))?
+    } else {
+        None
+    };
+    if applied.is_some_and(|v| v > known) {
+        return Err(StoreError::TooNew);
+    }
+    runner.set_grouped(false).run(conn).map_err(|e| StoreError::Migration(e.to_string()))?;
+    Ok(())
+}
+
+fn ensure_device(conn: &Connection) -> Result<Uuid> {
+    let existing: Option<String> =
+        conn.query_row("SELECT device_id FROM device WHERE singleton = 1", [], |r| r.get(0)).optional()?;
+    if let Some(id) = existing {
+        return Uuid::parse_str(&id).map_err(|e| StoreError::Corrupt(e.to_string()));
+    }
+    let id = Uuid::now_v7();
+    let now: DateTime<Utc> = Utc::now();
+    conn.execute(
+        "INSERT INTO device (singleton, device_id, created_at, hlc) VALUES (1, ?1, ?2, ?3)",
+        params![id.to_string(), now.to_rfc3339(), Hlc::zero(id).to_string()],
+    )?;
+    Ok(id)
+}

@@ -1,0 +1,71 @@
+use jiayi_core::{CoreError, Lang};
+
+pub type Result<T, E = StoreError> = std::result::Result<T, E>;
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error(transparent)]
+    Domain(#[from] CoreError),
+    #[error("database error: {0}")]
+    Sqlite(#[from] rusqlite::Error),
+    #[error("the database could not be upgraded: {0}")]
+    Migration(String),
+    #[error("{entity} {id} was not found")]
+    NotFound { entity: &'static str, id: String },
+    #[error("stored data could not be read: {0}")]
+    Corrupt(String),
+    #[error("the database file was made by a newer version of Jiayi")]
+    TooNew,
+}
+
+impl From<serde_json::Error> for StoreError {
+    fn from(e: serde_json::Error) -> Self {
+        StoreError::Corrupt(e.to_string())
+    }
+}
+
+impl StoreError {
+    pub fn code(&self) -> &'static str {
+        match self {
+            StoreError::Domain(e) => e.code(),
+            StoreError::Sqlite(e) if is_busy(e) => "store_busy",
+            StoreError::Sqlite(_) => "store_error",
+            StoreError::Migration(_) | StoreError::TooNew => "store_version",
+            StoreError::NotFound { .. } => "not_found",
+            StoreError::Corrupt(_) => "store_corrupt",
+        }
+    }
+
+    pub fn message(&self, lang: Lang) -> String {
+        match (self, lang) {
+            (StoreError::Domain(e), _) => e.message(lang),
+            (_, Lang::En) => self.to_string(),
+            (StoreError::Sqlite(e), Lang::Zh) if is_busy(e) => "数据库正忙，请稍后重试".into(),
+            (StoreError::Sqlite(e), Lang::Zh) => format!("数据库出错：{e}。已保存的数据不受影响"),
+            (StoreError::Migration(e), Lang::Zh) => format!("数据库升级失败：{e}。原有数据未改动"),
+            (StoreError::NotFound { entity, id }, Lang::Zh) => {
+                format!("找不到{}（{id}）", entity_zh(entity))
+            }
+            (StoreError::Corrupt(e), Lang::Zh) => format!("数据读取失败：{e}"),
+            (StoreError::TooNew, Lang::Zh) => "该数据库由更新版本的家医签约创建，请先升级软件".into(),
+        }
+    }
+}
+
+fn is_busy(e: &rusqlite::Error) -> bool {
+    matches!(e.sqlite_error_code(), Some(rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked))
+}
+
+fn entity_zh(entity: &str) -> &str {
+    match entity {
+        "household" => "家庭",
+        "resident" => "居民",
+        "contract" => "签约协议",
+        "village" => "村",
+        "team" => "签约团队",
+        "doctor" => "医生",
+        "visit" => "服务记录",
+        "catalog" => "服务包目录",
+        other => other,
+    }
+}

@@ -1,0 +1,28 @@
+//! The device's local store: one SQLite file, migrated by refinery at open, written in
+//! transactions that also append to the outbox that sync pushes.
+//!
+//! Invariants:
+//! - every domain write is one transaction, and that transaction appends one outbox row per
+//!   record it touched (so a write that is committed is a write that will be synced);
+//! - signed contracts, contract events and visits are inserted, never updated;
+//! - deletions are tombstones (`deleted_at`), never `DELETE`.
+
+mod contracts;
+mod db;
+mod error;
+mod households;
+mod outbox;
+mod reference;
+mod schedule;
+mod search;
+mod visits;
+mod writer;
+
+pub use contracts::{ContractRecord, NewContract, NewContractEvent};
+pub use db::Store;
+pub use error::{Result, StoreError};
+pub use households::{DuplicateMatch, DuplicateReason, HouseholdRecord, NewHousehold};
+pub use outbox::{ApplyReport, ConflictRecord};
+pub use reference::TownshipSettings;
+pub use schedule::DueEntry;
+pub use search::ResidentHit;

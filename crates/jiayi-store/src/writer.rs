@@ -1,0 +1,81 @@
+//! One domain write = one transaction that also appends to the outbox.
+
+use chrono::{DateTime, Utc};
+use jiayi_core::change::{Entity, Op};
+use jiayi_core::hlc::Hlc;
+use rusqlite::{Transaction, params};
+use uuid::Uuid;
+
+use crate::Store;
+use crate::error::Result;
+
+pub(crate) struct Writer<'a> {
+    pub tx: Transaction<'a>,
+    pub now: DateTime<Utc>,
+    hlc: Hlc,
+}
+
+impl Store {
+    /// Runs `body` in one transaction. Nothing is written unless `body` succeeds.
+    pub(crate) fn write<T>(&mut self, now: DateTime<Utc>, body: impl FnOnce(&mut Writer<'_>) -> Result<T>) -> Result<T> {
+        let hlc = self.current_hlc()?;
+        let tx = self.conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        let mut writer = Writer { tx, now, hlc };
+        let out = body(&mut writer)?;
+        writer.tx.execute("UPDATE device SET hlc = ?1", params![writer.hlc.to_string()])?;
+        writer.tx.commit()?;
+        Ok(out)
+    }
+}
+
+impl Writer<'_> {
+    /// The next clock value for a local change.
+    pub fn tick(&mut self) -> Hlc {
+        let now_ms = self.now.timestamp_millis().max(0) as u64;
+        self.hlc = self.hlc.tick(now_ms);
+        self.hlc
+    }
+
+    /// Moves the clock past a value received from another device.
+    pub fn observe(&mut self, remote: &Hlc) {
+        let now_ms = self.now.timestamp_millis().max(0) as u64;
+        self.hlc = self.hlc.observe(remote, now_ms);
+    }
+
+    pub fn now_text(&self) -> String {
+        self.now.to_rfc3339()
+    }
+
+    /// Appends the change of one record to the outbox.
+    #[allow(clippy::too_many_arguments)]
+    pub fn record_change(
+        &self,
+        entity: Entity,
+        entity_id: Uuid,
+        op: Op,
+        village_id: Uuid,
+        hlc: Hlc,
+        fields: &[&str],
+        payload: &serde_json::Value,
+    ) -> Result<()> {
+        self.tx.execute(
+            "INSERT INTO outbox (change_id, entity, entity_id, op, village_id, hlc, fields, payload, created_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+            params![
+                Uuid::now_v7().to_string(),
+                entity.as_str(),
+                entity_id.to_string(),
+                match op {
+                    Op::Upsert => "upsert",
+                    Op::Delete => "delete",
+                },
+                village_id.to_string(),
+                hlc.to_string(),
+                serde_json::to_string(fields)?,
+                serde_json::to_string(payload)?,
+                self.now_text(),
+            ],
+        )?;
+        Ok(())
+    }
+}
