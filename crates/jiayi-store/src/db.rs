@@ -23,6 +23,8 @@ pub struct Store {
     pub(crate) conn: Connection,
     pub(crate) device_id: Uuid,
     path: Option<PathBuf>,
+    /// Parsed catalogs by version: a catalog version never changes once received.
+    pub(crate) catalogs: std::cell::RefCell<std::collections::HashMap<String, jiayi_core::catalog::Catalog>>,
 }
 
 impl Store {
@@ -47,7 +49,7 @@ impl Store {
         conn.pragma_update(None, "foreign_keys", true)?;
         migrate(&mut conn)?;
         let device_id = ensure_device(&conn)?;
-        Ok(Store { conn, device_id, path })
+        Ok(Store { conn, device_id, path, catalogs: Default::default() })
     }
 
     pub fn device_id(&self) -> Uuid {
@@ -66,6 +68,13 @@ impl Store {
             .optional()?
             .flatten();
         Ok(v.unwrap_or(0))
+    }
+
+    /// Trades durability for speed while a large batch is written (the demo builder); call
+    /// again with `false` to return to full durability.
+    pub fn set_bulk_mode(&self, bulk: bool) -> Result<()> {
+        self.conn.pragma_update(None, "synchronous", if bulk { "OFF" } else { "FULL" })?;
+        Ok(())
     }
 
     /// Runs a quick integrity check (used after a crash and in tests).

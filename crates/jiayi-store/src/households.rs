@@ -446,3 +446,50 @@ pub(crate) fn write_search_keys(tx: &rusqlite::Transaction<'_>, r: &Resident) ->
     }
     Ok(())
 }
+
+/// A resident as lists need them: who, where, which groups.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ResidentBrief {
+    pub id: Uuid,
+    pub name: String,
+    pub birth_date: Option<NaiveDate>,
+    pub groups: Vec<PopulationGroup>,
+    pub household_id: Uuid,
+    pub village_id: Uuid,
+    pub village: String,
+}
+
+impl Store {
+    /// Every resident, briefly (for work lists and indicators).
+    pub fn residents_brief(&self) -> Result<Vec<ResidentBrief>> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT r.id, r.name, r.birth_date, r.groups, r.household_id, h.village_id, v.name
+             FROM residents r JOIN households h ON h.id = r.household_id JOIN villages v ON v.id = h.village_id
+             WHERE r.deleted_at IS NULL AND h.deleted_at IS NULL ORDER BY v.code, r.household_id, r.id",
+        )?;
+        let rows = stmt.query_map([], |r| {
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, Option<String>>(2)?,
+                r.get::<_, String>(3)?,
+                r.get::<_, String>(4)?,
+                r.get::<_, String>(5)?,
+                r.get::<_, String>(6)?,
+            ))
+        })?;
+        rows.map(|row| {
+            let (id, name, birth, groups, household, village_id, village) = row?;
+            Ok(ResidentBrief {
+                id: parse_uuid(&id)?,
+                name,
+                birth_date: birth.map(|b| b.parse()).transpose().map_err(|e| StoreError::Corrupt(format!("birth date: {e}")))?,
+                groups: serde_json::from_str(&groups)?,
+                household_id: parse_uuid(&household)?,
+                village_id: parse_uuid(&village_id)?,
+                village,
+            })
+        })
+        .collect()
+    }
+}

@@ -21,7 +21,7 @@ mod writer;
 pub use contracts::{ContractRecord, NewContract, NewContractEvent};
 pub use db::Store;
 pub use error::{Result, StoreError};
-pub use households::{DuplicateMatch, DuplicateReason, HouseholdRecord, NewHousehold};
+pub use households::{DuplicateMatch, DuplicateReason, HouseholdRecord, NewHousehold, ResidentBrief};
 pub use outbox::{ApplyReport, ConflictRecord};
 pub use reference::TownshipSettings;
 pub use schedule::DueEntry;

@@ -134,31 +134,35 @@ impl Store {
 
     /// The current catalog; the one shipped with the app until the township sends its own.
     pub fn current_catalog(&self) -> Result<Catalog> {
-        let toml: Option<String> =
-            self.conn.query_row("SELECT toml FROM catalogs WHERE is_current = 1", [], |r| r.get(0)).optional()?;
-        match toml {
-            Some(text) => Ok(Catalog::from_toml(&text)?),
+        let version: Option<String> =
+            self.conn.query_row("SELECT version FROM catalogs WHERE is_current = 1", [], |r| r.get(0)).optional()?;
+        match version {
+            Some(version) => self.catalog(&version),
             None => Ok(Catalog::default_catalog()),
         }
     }
 
     /// A specific catalog version (contracts keep the version they were signed under).
     pub fn catalog(&self, version: &str) -> Result<Catalog> {
+        if let Some(cached) = self.catalogs.borrow().get(version) {
+            return Ok(cached.clone());
+        }
         let toml: Option<String> = self
             .conn
             .query_row("SELECT toml FROM catalogs WHERE version = ?1", params![version], |r| r.get(0))
             .optional()?;
-        match toml {
-            Some(text) => Ok(Catalog::from_toml(&text)?),
+        let catalog = match toml {
+            Some(text) => Catalog::from_toml(&text)?,
             None => {
                 let shipped = Catalog::default_catalog();
-                if shipped.version == version {
-                    Ok(shipped)
-                } else {
-                    Err(StoreError::NotFound { entity: "catalog", id: version.to_string() })
+                if shipped.version != version {
+                    return Err(StoreError::NotFound { entity: "catalog", id: version.to_string() });
                 }
+                shipped
             }
-        }
+        };
+        self.catalogs.borrow_mut().insert(version.to_string(), catalog.clone());
+        Ok(catalog)
     }
 
     pub fn settings(&self) -> Result<TownshipSettings> {

@@ -1,0 +1,154 @@
+//! Registering households, finding residents, reading a household.
+
+use chrono::NaiveDate;
+use jiayi_core::household::HouseholdInput;
+use jiayi_core::id_number::IdNumber;
+use jiayi_core::person::{PopulationGroup, Relation, Sex, age_on, groups_on};
+use jiayi_store::{DuplicateMatch, NewHousehold, ResidentHit};
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use crate::{Api, ApiError, ApiResult};
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct RegisterRequest {
+    #[serde(flatten)]
+    pub household: HouseholdInput,
+    /// The doctor saw the duplicate warning and registers anyway.
+    #[serde(default)]
+    pub confirm_duplicates: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RegisterOutcome {
+    /// False when duplicates were found and not confirmed: nothing was saved.
+    pub saved: bool,
+    pub household_id: Option<Uuid>,
+    pub resident_ids: Vec<Uuid>,
+    pub duplicates: Vec<DuplicateMatch>,
+}
+
+/// What an ID number tells, for filling a form as it is typed.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct IdNumberInfo {
+    pub id_number: String,
+    pub birth_date: NaiveDate,
+    pub sex: Sex,
+    pub age: u32,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MemberView {
+    pub id: Uuid,
+    pub name: String,
+    pub relation: Relation,
+    pub sex: Sex,
+    pub birth_date: Option<NaiveDate>,
+    pub age: Option<u32>,
+    pub id_number: Option<String>,
+    pub id_number_missing: bool,
+    pub phone: Option<String>,
+    /// Recorded groups plus the ones derived from age today.
+    pub groups: Vec<PopulationGroup>,
+    /// The agreement covering the member today, if any.
+    pub covered_by: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct HouseholdView {
+    pub id: Uuid,
+    pub village_id: Uuid,
+    pub village: String,
+    pub group: String,
+    pub address: String,
+    pub record_number: String,
+    pub members: Vec<MemberView>,
+    pub contracts: Vec<crate::contracts::ContractSummary>,
+}
+
+impl Api {
+    /// Checks an ID number as typed and says what it tells.
+    pub fn id_number_info(&self, text: &str) -> ApiResult<IdNumberInfo> {
+        let today = self.today();
+        let id = IdNumber::parse(text, today).map_err(|e| self.fail(jiayi_core::CoreError::from(e)))?;
+        Ok(IdNumberInfo { id_number: id.to_string(), birth_date: id.birth_date(), sex: id.sex(), age: age_on(id.birth_date(), today) })
+    }
+
+    /// Members of a form that look like people already registered.
+    pub fn check_duplicates(&self, input: &HouseholdInput) -> ApiResult<Vec<DuplicateMatch>> {
+        let valid = input.validate(self.today()).map_err(|e| self.member_error(e))?;
+        let village = self.store.find_village(&valid.village).map_err(|e| self.fail(e))?;
+        self.store.find_duplicates(village.id, &valid).map_err(|e| self.fail(e))
+    }
+
+    /// Registers a household. Bad input is refused with the member it concerns, and nothing
+    /// is saved; duplicates are returned as a warning unless confirmed.
+    pub fn register_household(&mut self, request: &RegisterRequest) -> ApiResult<RegisterOutcome> {
+        let valid = request.household.validate(self.today()).map_err(|e| self.member_error(e))?;
+        let village = self.store.find_village(&valid.village).map_err(|e| self.fail(e))?;
+        let duplicates = self.store.find_duplicates(village.id, &valid).map_err(|e| self.fail(e))?;
+        if !duplicates.is_empty() && !request.confirm_duplicates {
+            return Ok(RegisterOutcome { saved: false, household_id: None, resident_ids: vec![], duplicates });
+        }
+        let now = self.now();
+        let record = self
+            .store
+            .register_household(NewHousehold { village_id: village.id, household: &valid }, now)
+            .map_err(|e| self.fail(e))?;
+        Ok(RegisterOutcome {
+            saved: true,
+            household_id: Some(record.household.id),
+            resident_ids: record.members.iter().map(|m| m.id).collect(),
+            duplicates,
+        })
+    }
+
+    pub fn search(&self, text: &str, limit: usize) -> ApiResult<Vec<ResidentHit>> {
+        self.store.search_residents(text, limit).map_err(|e| self.fail(e))
+    }
+
+    pub fn household(&self, id: Uuid) -> ApiResult<HouseholdView> {
+        let today = self.today();
+        let record = self.store.household(id).map_err(|e| self.fail(e))?;
+        let contracts = self.store.contracts_of_household(id).map_err(|e| self.fail(e))?;
+        let summaries: Vec<_> = contracts.iter().map(|c| self.summarise(c, today)).collect();
+        let members = record
+            .members
+            .iter()
+            .map(|m| MemberView {
+                id: m.id,
+                name: m.name.clone(),
+                relation: m.relation,
+                sex: m.sex,
+                birth_date: m.birth_date,
+                age: m.birth_date.map(|b| age_on(b, today)),
+                id_number: m.id_number.as_ref().map(|n| n.to_string()),
+                id_number_missing: m.id_number_missing,
+                phone: m.phone.as_ref().map(|p| p.to_string()),
+                groups: groups_on(&m.groups, m.birth_date, today),
+                covered_by: summaries
+                    .iter()
+                    .find(|c| c.in_force && c.member_ids.contains(&m.id))
+                    .map(|c| c.agreement_number.clone()),
+            })
+            .collect();
+        Ok(HouseholdView {
+            id,
+            village_id: record.household.village_id,
+            village: record.village_name,
+            group: record.household.group,
+            address: record.household.address,
+            record_number: record.household.record_number,
+            members,
+            contracts: summaries,
+        })
+    }
+
+    fn member_error(&self, e: jiayi_core::household::MemberError) -> ApiError {
+        let err = self.fail(e.error);
+        match e.member_index {
+            Some(i) => err.for_member(i),
+            None => err,
+        }
+    }
+}

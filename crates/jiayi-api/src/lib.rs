@@ -1,0 +1,105 @@
+//! The one API surface of Jiayi. Each operation is written here once; the Tauri commands, the
+//! `jiayi` CLI and the tests are thin callers. Inputs are plain serde types (what a form or a
+//! JSON file holds); every failure is an [`ApiError`] with a stable code and a message in the
+//! user's language.
+
+mod contracts;
+mod error;
+mod households;
+mod status;
+mod visits;
+mod worklist;
+
+use chrono::{DateTime, NaiveDate, Utc};
+use jiayi_core::Lang;
+use jiayi_core::time::china_date;
+use jiayi_store::Store;
+
+pub use contracts::{
+    ChangeDoctorRequest, ContractSummary, status_label, MemberChoice, RenewOutcome, SignOutcome, SignRequest, TerminateOutcome, TerminateRequest,
+};
+pub use error::{ApiError, ApiResult};
+pub use households::{HouseholdView, IdNumberInfo, MemberView, RegisterOutcome, RegisterRequest};
+pub use status::StatusView;
+pub use visits::{NextDue, VisitOutcome, VisitRequest};
+pub use worklist::{RenewalEntry, UnsignedEntry, WorkList};
+
+/// Where "now" comes from: the system clock in the app, a fixed instant in tests.
+pub trait Clock: Send {
+    fn now(&self) -> DateTime<Utc>;
+}
+
+pub struct SystemClock;
+
+impl Clock for SystemClock {
+    fn now(&self) -> DateTime<Utc> {
+        Utc::now()
+    }
+}
+
+/// A clock stopped at one instant.
+pub struct FixedClock(pub DateTime<Utc>);
+
+impl Clock for FixedClock {
+    fn now(&self) -> DateTime<Utc> {
+        self.0
+    }
+}
+
+pub struct Api {
+    store: Store,
+    lang: Lang,
+    clock: Box<dyn Clock>,
+}
+
+impl Api {
+    pub fn new(store: Store, lang: Lang) -> Api {
+        Api { store, lang, clock: Box::new(SystemClock) }
+    }
+
+    pub fn with_clock(store: Store, lang: Lang, clock: Box<dyn Clock>) -> Api {
+        Api { store, lang, clock }
+    }
+
+    /// Opens the store at `path` (creating and migrating it as needed).
+    pub fn open(path: impl AsRef<std::path::Path>, lang: Lang) -> ApiResult<Api> {
+        let store = Store::open(path).map_err(|e| ApiError::from_store(e, lang))?;
+        Ok(Api::new(store, lang))
+    }
+
+    /// Replaces the clock (the demo builder records a year of work at its own dates).
+    pub fn set_clock(&mut self, clock: Box<dyn Clock>) {
+        self.clock = clock;
+    }
+
+    pub fn lang(&self) -> Lang {
+        self.lang
+    }
+
+    pub fn set_lang(&mut self, lang: Lang) {
+        self.lang = lang;
+    }
+
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+
+    pub fn store_mut(&mut self) -> &mut Store {
+        &mut self.store
+    }
+
+    pub fn now(&self) -> DateTime<Utc> {
+        self.clock.now()
+    }
+
+    /// Today in the villages' calendar (China Standard Time).
+    pub fn today(&self) -> NaiveDate {
+        china_date(self.now())
+    }
+
+    pub(crate) fn fail(&self, e: impl Into<ApiError>) -> ApiError {
+        let mut e: ApiError = e.into();
+        e.localise(self.lang);
+        e
+    }
+}

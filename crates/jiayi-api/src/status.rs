@@ -1,0 +1,82 @@
+//! What the header shows: pending changes, last sync, what reference data the device holds.
+
+use jiayi_core::catalog::Catalog;
+use jiayi_core::household::{Team, Village};
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use crate::{Api, ApiResult};
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RegisterVersion {
+    pub name: String,
+    pub version: String,
+    pub received_at: String,
+    pub entries: usize,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct StatusView {
+    pub device_id: Uuid,
+    pub pending_changes: u64,
+    pub last_sync: Option<String>,
+    pub catalog_version: String,
+    pub registers: Vec<RegisterVersion>,
+    pub households: u64,
+    pub residents: u64,
+    pub contracts: u64,
+    pub visits: u64,
+    pub township: String,
+}
+
+/// Key of the last successful sync time in the store's sync state.
+pub const LAST_SYNC_KEY: &str = "last_sync_at";
+
+impl Api {
+    pub fn status(&self) -> ApiResult<StatusView> {
+        let s = &self.store;
+        let fail = |e| self.fail(e);
+        Ok(StatusView {
+            device_id: s.device_id(),
+            pending_changes: s.pending_count().map_err(fail)?,
+            last_sync: s.sync_state(LAST_SYNC_KEY).map_err(fail)?,
+            catalog_version: s.current_catalog().map_err(fail)?.version,
+            registers: s
+                .registers()
+                .map_err(fail)?
+                .into_iter()
+                .map(|(name, version, received_at, entries)| RegisterVersion { name, version, received_at, entries })
+                .collect(),
+            households: s.household_count().map_err(fail)?,
+            residents: s.resident_count().map_err(fail)?,
+            contracts: s.contract_count().map_err(fail)?,
+            visits: s.visit_count().map_err(fail)?,
+            township: s.settings().map_err(fail)?.township,
+        })
+    }
+
+    pub fn catalog(&self) -> ApiResult<Catalog> {
+        self.store.current_catalog().map_err(|e| self.fail(e))
+    }
+
+    pub fn teams(&self) -> ApiResult<Vec<Team>> {
+        self.store.teams().map_err(|e| self.fail(e))
+    }
+
+    pub fn villages(&self) -> ApiResult<Vec<Village>> {
+        self.store.villages().map_err(|e| self.fail(e))
+    }
+
+    pub fn save_draft(&mut self, form: &str, json: &str) -> ApiResult<()> {
+        let now = self.now();
+        self.store.put_draft(form, json, now).map_err(|e| self.fail(e))
+    }
+
+    pub fn draft(&self, form: &str) -> ApiResult<Option<String>> {
+        self.store.draft(form).map_err(|e| self.fail(e))
+    }
+
+    pub fn discard_draft(&mut self, form: &str) -> ApiResult<()> {
+        self.store.delete_draft(form).map_err(|e| self.fail(e))
+    }
+}
