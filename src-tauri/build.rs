@@ -10,7 +10,6 @@ const COMMANDS: &[&str] = &[
     "work_list",
     "search",
     "villages",
-    "check_duplicates",
     "register_household",
     "household_detail",
     "teams",

@@ -1,23 +1,23 @@
-//! Errors of the shell itself (files, start-up). They reach the UI in the same `{code, message}`
-//! shape as the API's errors.
+//! Errors of the shell itself (files, first start, the viewer). They reach the UI in the same
+//! `{code, message}` shape as the API's errors, by becoming an `ApiError`.
 
 use std::path::Path;
 
+use jiayi_api::ApiError;
 use jiayi_core::Lang;
-use serde::ser::SerializeStruct;
 
 pub type Result<T, E = ShellError> = std::result::Result<T, E>;
 
 #[derive(Debug, thiserror::Error)]
 pub enum ShellError {
-    #[error("invalid input: {0}")]
-    InvalidInput(String),
     #[error("cannot use {path}: {source}")]
     Io { path: String, source: std::io::Error },
     #[error("the local database is not set up yet")]
     NotSetUp,
-    #[error("cannot open the file in the system viewer: {0}")]
-    Viewer(String),
+    #[error("cannot print: {0}")]
+    Print(#[from] jiayi_print::PrintError),
+    #[error("{0}")]
+    Api(#[from] ApiError),
 }
 
 impl ShellError {
@@ -25,46 +25,34 @@ impl ShellError {
         ShellError::Io { path: path.display().to_string(), source }
     }
 
-    pub fn code(&self) -> &'static str {
+    /// The error as the UI receives it, in `lang`.
+    pub fn into_api(self, lang: Lang) -> ApiError {
         match self {
-            ShellError::InvalidInput(_) => "invalid_input",
-            ShellError::Io { .. } => "storage",
-            ShellError::NotSetUp => "not_found",
-            ShellError::Viewer(_) => "print",
-        }
-    }
-
-    pub fn message(&self, lang: Lang) -> String {
-        match lang {
-            Lang::En => self.to_string(),
-            Lang::Zh => match self {
-                ShellError::InvalidInput(what) => format!("输入无效：{what}"),
-                ShellError::Io { path, source } => format!("无法读写文件 {path}：{source}"),
-                ShellError::NotSetUp => "本机数据库尚未建立".into(),
-                ShellError::Viewer(e) => format!("无法用系统程序打开文件：{e}"),
-            },
+            ShellError::Api(e) => e.localised(lang),
+            ShellError::Io { path, source } => {
+                ApiError::new("storage", &format!("无法读写 {path}：{source}"), &format!("cannot use {path}: {source}")).localised(lang)
+            }
+            ShellError::NotSetUp => {
+                ApiError::new("not_set_up", "本机数据库尚未建立", "the local database is not set up yet").localised(lang)
+            }
+            ShellError::Print(e) => {
+                ApiError::new("print", &format!("无法生成打印文件：{e}"), &format!("cannot print: {e}")).localised(lang)
+            }
         }
     }
 }
 
-/// An error as the UI receives it.
-#[derive(Debug)]
-pub struct UiError {
-    pub code: &'static str,
-    pub message: String,
-}
+#[cfg(test)]
+mod tests {
+    use super::*;
 
-impl UiError {
-    pub fn shell(e: ShellError, lang: Lang) -> UiError {
-        UiError { code: e.code(), message: e.message(lang) }
-    }
-}
-
-impl serde::Serialize for UiError {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> std::result::Result<S::Ok, S::Error> {
-        let mut s = serializer.serialize_struct("UiError", 2)?;
-        s.serialize_field("code", self.code)?;
-        s.serialize_field("message", &self.message)?;
-        s.end()
+    #[test]
+    fn shell_errors_reach_the_ui_as_code_and_message() {
+        let e = ShellError::NotSetUp.into_api(Lang::Zh);
+        let json = serde_json::to_value(&e).unwrap();
+        assert_eq!(json, serde_json::json!({"code": "not_set_up", "message": "本机数据库尚未建立"}));
+        let e = ShellError::io(Path::new("/x"), std::io::Error::other("disk full")).into_api(Lang::En);
+        assert_eq!(e.code, "storage");
+        assert!(e.message.contains("disk full"), "the cause is kept: {}", e.message);
     }
 }

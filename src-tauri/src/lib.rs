@@ -1,24 +1,36 @@
 //! The desktop shell of Jiayi. Every `#[tauri::command]` is a thin adapter over `jiayi-api`:
-//! it takes the open store from the app state, calls the API's command body and hands back its
-//! result; errors arrive in the UI as `{code, message}` in the chosen language.
+//! it takes the open API from the app state, calls the operation written there once and hands
+//! back its result; errors arrive in the UI as `{code, message}` in the chosen language.
 //!
-//! The shell owns only what a shell must: where the data folder is, first start (demo township
-//! or empty store), drafts of unfinished forms, and opening printed files in the system viewer.
+//! The shell owns only what a shell must: where the data folder is, the first start (demo
+//! township or empty store), start-up timing, and writing printed files and opening them in the
+//! system viewer.
 
 mod commands;
-mod drafts;
 mod error;
 mod options;
+mod print;
 mod state;
 
 use std::time::Instant;
 
 use tauri::Manager;
 
-pub use drafts::Drafts;
-pub use error::{ShellError, UiError};
+pub use error::ShellError;
 pub use options::Options;
 pub use state::AppState;
+
+/// The one window. Its web storage lives in the data folder too, so everything of one
+/// installation (or one test run) is in one place.
+fn main_window(app: &tauri::App, data_dir: &std::path::Path) -> tauri::Result<()> {
+    tauri::WebviewWindowBuilder::new(app, "main", tauri::WebviewUrl::App("index.html".into()))
+        .title("家医签约")
+        .inner_size(1366.0, 768.0)
+        .min_inner_size(1024.0, 600.0)
+        .data_directory(data_dir.join("webview"))
+        .build()?;
+    Ok(())
+}
 
 /// File name of the local database inside the data folder.
 pub const DATABASE_FILE: &str = "jiayi.sqlite3";
@@ -33,8 +45,9 @@ pub fn run() -> anyhow::Result<()> {
                 Some(dir) => dir.clone(),
                 None => app.path().app_data_dir()?,
             };
-            let state = AppState::open(data_dir, options.clone(), started)?;
+            let state = AppState::open(data_dir.clone(), options.clone(), started)?;
             app.manage(state);
+            main_window(app, &data_dir)?;
             Ok(())
         })
         .invoke_handler(commands::handler())

@@ -9,7 +9,7 @@ export type Screen =
   | { name: 'register' }
   | { name: 'household'; householdId: string }
   | { name: 'sign'; householdId: string }
-  | { name: 'visit'; householdId: string; residentId?: string; itemCode?: string; contractId?: string }
+  | { name: 'visit'; householdId: string; residentId?: string; itemCode?: string }
   | { name: 'change'; householdId: string; contractId: string; action: 'renew' | 'doctor' | 'terminate' }
 
 export const route = reactive<{ current: Screen; history: Screen[] }>({ current: { name: 'home' }, history: [] })

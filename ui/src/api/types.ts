@@ -1,7 +1,8 @@
-// Shapes exchanged with the backend. Field names follow the Rust structs (snake_case) as serde
-// writes them. Types generated from Rust live in ../generated and are re-exported from here when
-// present, so views import from one place.
+// Shapes exchanged with the backend, as serde writes the Rust types of jiayi-api, jiayi-core and
+// jiayi-store (snake_case fields, snake_case enum values). Dates are `YYYY-MM-DD`, instants
+// RFC 3339, money in fen (1/100 yuan).
 
+export type Uuid = string
 export type Sex = 'male' | 'female'
 export type Relation =
   | 'head' | 'spouse' | 'child' | 'child_in_law' | 'grandchild' | 'parent' | 'parent_in_law' | 'grandparent' | 'sibling' | 'other'
@@ -10,16 +11,21 @@ export const RELATIONS: Relation[] = [
   'head', 'spouse', 'child', 'child_in_law', 'grandchild', 'parent', 'parent_in_law', 'grandparent', 'sibling', 'other',
 ]
 
+/** Groups the doctor records; the age groups (elderly_65, child_0_to_6) follow from the birth date. */
 export const RECORDED_GROUPS = [
   'pregnant', 'postpartum', 'hypertension', 'diabetes', 'severe_mental', 'tuberculosis',
   'disabled', 'poverty_registered', 'low_income', 'family_planning_special', 'living_alone', 'bedridden',
 ] as const
+export type PopulationGroup = (typeof RECORDED_GROUPS)[number] | 'elderly_65' | 'child_0_to_6'
 
 export type VisitMode = 'clinic' | 'home' | 'phone'
 export type TerminationReason = 'moved_out' | 'unreachable_for_a_year' | 'refused_service_for_a_year' | 'on_request' | 'death' | 'other'
 export const TERMINATION_REASONS: TerminationReason[] = [
   'moved_out', 'unreachable_for_a_year', 'refused_service_for_a_year', 'on_request', 'death', 'other',
 ]
+export type ContractStatus = 'not_started' | 'active' | 'awaiting_renewal' | 'renewed' | 'terminated'
+export type TeamRole = 'leader' | 'family_doctor' | 'nurse' | 'public_health'
+export type PackageKind = 'basic' | 'paid'
 
 export interface ResidentInput {
   name: string
@@ -38,170 +44,284 @@ export interface HouseholdInput {
   members: ResidentInput[]
 }
 
-export interface Village { id: string; code: string; name: string; township: string }
+export interface RegisterRequest extends HouseholdInput {
+  confirm_duplicates: boolean
+}
 
-export interface DuplicateWarning {
+export interface DuplicateMatch {
   member_index: number
-  kind: 'same_id_number' | 'same_name_and_birth_date'
-  existing_resident_id: string
-  existing_household_id: string
-  existing_name: string
+  reason: 'same_id_number' | 'same_name_and_birth_date'
+  resident_id: Uuid
+  name: string
+  household_id: Uuid
   village: string
 }
 
-export interface ResidentView {
-  id: string
+export interface RegisterOutcome {
+  saved: boolean
+  household_id: Uuid | null
+  resident_ids: Uuid[]
+  duplicates: DuplicateMatch[]
+}
+
+export interface Village { id: Uuid; code: string; name: string; township: string }
+
+export interface TeamMember { id: Uuid; name: string; role: TeamRole; phone: string }
+export interface Team {
+  id: Uuid
   name: string
+  institution: string
+  village_clinic: string
+  villages: Uuid[]
+  members: TeamMember[]
+  service_hotline: string
+  complaint_phone: string
+  service_hours: string
+}
+
+export interface PriceSplit { insurance_fen: number; public_health_fen: number; self_pay_fen: number }
+export interface ServiceItem { code: string; name: string; name_en: string; times_per_year: number; visit_kind: string; content: string }
+export interface Package {
+  code: string
+  name: string
+  name_en: string
+  kind: PackageKind
+  groups: PopulationGroup[]
+  line: string | null
+  tier: number | null
+  description: string
+  price: PriceSplit
+  item: ServiceItem[]
+}
+export interface Catalog { version: string; region: string; package: Package[] }
+
+export interface Term { start: string; end: string; policy: string; auto_renew: boolean }
+
+export interface ContractSummary {
+  id: Uuid
+  agreement_number: string
+  term: Term
+  status: ContractStatus
+  in_force: boolean
+  doctor_id: Uuid
+  member_ids: Uuid[]
+  verification_code: string
+}
+
+export interface MemberView {
+  id: Uuid
+  name: string
+  relation: Relation
   sex: Sex
   birth_date: string | null
   age: number | null
-  id_number_masked: string | null
+  id_number: string | null
   id_number_missing: boolean
   phone: string | null
-  relation: Relation
-  groups: string[]
-  group_labels: string[]
-  signed: boolean
+  groups: PopulationGroup[]
+  covered_by: string | null
 }
 
-export interface ContractView {
-  id: string
-  agreement_number: string
-  status: string
-  status_label: string
-  team_id: string
-  team_name: string
-  doctor_id: string
-  doctor_name: string
-  term_start: string
-  term_end: string
-  member_names: string[]
-  resident_ids: string[]
-}
-
-export interface HouseholdDetail {
-  id: string
+export interface HouseholdView {
+  id: Uuid
+  village_id: Uuid
   village: string
   group: string
   address: string
   record_number: string
-  residents: ResidentView[]
-  contracts: ContractView[]
+  members: MemberView[]
+  contracts: ContractSummary[]
 }
 
-export interface SearchHit {
-  household_id: string
-  resident_id: string | null
+export interface ResidentHit {
+  id: Uuid
   name: string
+  sex: string
+  birth_date: string | null
+  id_number: string | null
+  phone: string | null
+  household_id: Uuid
   village: string
   address: string
-  id_number_masked: string | null
-  phone: string | null
-  signed: boolean
 }
 
-export interface DueItem {
-  contract_id: string
-  household_id: string
-  resident_id: string
-  resident_name: string
-  village: string
+export interface DueEntry {
+  contract_id: Uuid
+  resident_id: Uuid
   package_code: string
   item_code: string
+  status: 'due' | 'overdue'
+  occurrence: number
+  times_per_year: number
+  delivered: number
+  missed: number
+  opens_on: string
+  due_by: string
+  resident_name: string
+  household_id: Uuid
+  village: string
+  package_name: string
   item_name: string
-  due_on: string
-  overdue: boolean
 }
 
-export interface RenewalItem {
-  contract_id: string
-  household_id: string
+export interface RenewalEntry {
+  contract_id: Uuid
   agreement_number: string
-  head_name: string
+  household_id: Uuid
+  representative: string
   village: string
   term_end: string
-  days_left: number
 }
 
-export interface PriorityResident {
-  household_id: string
-  resident_id: string
+export interface UnsignedEntry {
+  resident_id: Uuid
   name: string
+  household_id: Uuid
   village: string
-  age: number | null
-  group_labels: string[]
+  groups: PopulationGroup[]
 }
 
 export interface WorkList {
-  today: string
-  due_today: DueItem[]
-  overdue: DueItem[]
-  renewals: RenewalItem[]
-  unsigned_priority: PriorityResident[]
+  day: string
+  overdue_count: number
+  due_count: number
+  due: DueEntry[]
+  renewals: RenewalEntry[]
+  unsigned_priority_count: number
+  unsigned_priority: UnsignedEntry[]
 }
 
-export interface TeamMember { id: string; name: string; role: string; role_label: string; phone: string }
-export interface Team { id: string; name: string; institution: string; village_clinic: string; members: TeamMember[] }
+export interface MemberChoice { resident_id: Uuid; paid_packages: string[] }
+export interface SignRequest {
+  household_id: Uuid
+  representative_id: Uuid | null
+  members: MemberChoice[]
+  team_id: Uuid | null
+  doctor_id: Uuid | null
+  signed_on?: string | null
+  /** PNG images, base64 or data URLs. */
+  resident_signature_png: string | null
+  doctor_signature_png: string | null
+}
 
-export interface ServiceItem { code: string; name: string; times_per_year: number | null; frequency: string }
-export interface Package {
+export interface SignOutcome {
+  contract_id: Uuid
+  agreement_number: string
+  term: Term
+  snapshot_sha256: string
+  verification_code: string
+}
+
+export interface TeamMemberContact { id: Uuid; name: string; phone: string }
+export interface PartyA {
+  institution: string
+  village_clinic: string
+  team_name: string
+  leader: TeamMemberContact
+  family_doctor: TeamMemberContact
+  nurse: TeamMemberContact | null
+  public_health_worker: TeamMemberContact | null
+  service_hotline: string
+  complaint_phone: string
+  service_hours: string
+}
+export interface PartyB {
+  household_id: Uuid
+  representative_name: string
+  representative_id_number: string | null
+  representative_relation: Relation
+  head_name: string
+  village: string
+  group: string
+  address: string
+  phone: string | null
+}
+export interface CoveredMember {
+  resident_id: Uuid
+  name: string
+  sex: Sex
+  birth_date: string | null
+  age: number | null
+  id_number: string | null
+  relation: Relation
+  groups: PopulationGroup[]
+  package_codes: string[]
+}
+export interface ItemTerms { code: string; name: string; name_en: string; times_per_year: number; content: string }
+export interface PackageTerms {
   code: string
   name: string
-  paid: boolean
-  groups: string[]
-  price_yuan: number
-  insurance_yuan: number
-  public_health_yuan: number
-  self_pay_yuan: number
-  items: ServiceItem[]
+  name_en: string
+  kind: PackageKind
+  tier: number | null
+  description: string
+  price: PriceSplit
+  items: ItemTerms[]
 }
-export interface Catalog { version: string; packages: Package[] }
-
-export interface SignMember { resident_id: string; package_codes: string[] }
-export interface SignRequest {
-  household_id: string
-  team_id: string
-  doctor_id: string
-  representative_id: string
-  members: SignMember[]
-  /** PNG images as data URLs. */
-  resident_signature: string
-  doctor_signature: string
+export interface AgreementSnapshot {
+  contract_id: Uuid
+  agreement_number: string
+  health_record_number: string
+  party_a: PartyA
+  party_b: PartyB
+  members: CoveredMember[]
+  packages: PackageTerms[]
+  term: Term
+  signed_on: string
+  catalog_version: string
 }
 
-export interface SignOutcome { contract: ContractView }
-
-export interface PrintOutcome { path: string; opened: boolean }
+export interface Vitals {
+  systolic_mmhg: number | null
+  diastolic_mmhg: number | null
+  heart_rate_bpm: number | null
+  fasting_glucose_mmol_l: number | null
+  height_cm: number | null
+  weight_kg: number | null
+  waist_cm: number | null
+}
 
 export interface VisitRequest {
-  contract_id: string
-  resident_id: string
-  package_code: string
-  item_code: string
+  resident_id: Uuid
+  item_code: string | null
   mode: VisitMode
-  vitals: {
-    systolic_mmhg: number | null
-    diastolic_mmhg: number | null
-    heart_rate_bpm: number | null
-    fasting_glucose_mmol_l: number | null
-    height_cm: number | null
-    weight_kg: number | null
-    waist_cm: number | null
-  }
+  vitals: Vitals
   notes: string
 }
-export interface VisitOutcome { visit_id: string; performed_at: string; next_due_on: string | null }
 
-export interface MemberDue { resident_id: string; resident_name: string; contract_id: string; items: DueItem[] }
-
-export interface SyncStatus { pending_changes: number; last_sync_at: string | null }
-export interface SetupStatus { initialized: boolean; data_dir: string }
-
-export interface ContractPreview {
-  term_start: string
-  term_end: string
-  total_yuan: number
-  insurance_yuan: number
-  public_health_yuan: number
-  self_pay_yuan: number
+export interface NextDue { item_code: string; occurrence: number; opens_on: string; due_by: string }
+export interface VisitOutcome {
+  visit_id: Uuid
+  recorded_at: string
+  bmi: number | null
+  bp_on_target: boolean | null
+  glucose_on_target: boolean | null
+  next_due: NextDue | null
 }
+
+export interface ChangeDoctorRequest { contract_id: Uuid; doctor_id: Uuid; note: string }
+export interface TerminateRequest {
+  contract_id: Uuid
+  reason: TerminationReason
+  note: string
+  resident_confirmed: boolean
+  doctor_confirmed: boolean
+  resident_signature_png: string | null
+  doctor_signature_png: string | null
+}
+export interface TerminateOutcome { event_id: Uuid; effective_on: string; snapshot_sha256: string }
+
+export interface StatusView {
+  device_id: Uuid
+  pending_changes: number
+  last_sync: string | null
+  catalog_version: string
+  households: number
+  residents: number
+  contracts: number
+  visits: number
+  township: string
+}
+
+export interface SetupStatus { initialized: boolean; data_dir: string }
+export interface PrintOutcome { path: string; opened: boolean }

@@ -1,33 +1,44 @@
-// Which packages a member gets: basic packages follow the member's groups and are never skipped;
-// paid packages are the household's choice. Tiers include the lower ones, so choosing a higher
-// tier of the same kind replaces the lower.
+// Which packages a member gets, mirrored from the domain core so the choice shows at once:
+// basic packages follow the member's groups (an empty group list means "everyone") and are
+// never skipped; paid packages are the household's choice, and a higher tier on a line replaces
+// the lower ones it includes. The backend applies the same rules when it signs.
 
-import type { Package } from '../api/types'
+import type { Package, PriceSplit } from '../api/types'
 
 export function basicFor(groups: string[], catalog: Package[]): string[] {
-  const basic = catalog.filter((p) => !p.paid)
-  const matching = basic.filter((p) => p.groups.some((g) => groups.includes(g)))
-  if (matching.length) return matching.map((p) => p.code)
-  // Everyone is covered by the general basic package when no group-specific one applies.
-  return basic.filter((p) => p.groups.length === 0 || p.groups.includes('general')).map((p) => p.code)
+  return catalog
+    .filter((p) => p.kind === 'basic')
+    .filter((p) => p.groups.length === 0 || p.groups.some((g) => groups.includes(g)))
+    .map((p) => p.code)
+}
+
+/** Drops a lower tier when a higher tier of the same line is chosen too. */
+export function normaliseChoice(codes: string[], catalog: Package[]): string[] {
+  const chosen = [...new Set(codes)].map((c) => catalog.find((p) => p.code === c)).filter((p): p is Package => !!p)
+  return chosen
+    .filter((p) => !chosen.some((o) => o.line !== null && o.line === p.line && (o.tier ?? 0) > (p.tier ?? 0)))
+    .map((p) => p.code)
 }
 
 export interface Split { total: number; insurance: number; publicHealth: number; selfPay: number }
 
-export function priceSplit(codes: string[], catalog: Package[]): Split {
+/** Sums the price split of `codes`, in fen. */
+export function priceSplit(prices: PriceSplit[]): Split {
   const out: Split = { total: 0, insurance: 0, publicHealth: 0, selfPay: 0 }
-  for (const code of codes) {
-    const p = catalog.find((x) => x.code === code)
-    if (!p || !p.paid) continue
-    out.total += p.price_yuan
-    out.insurance += p.insurance_yuan
-    out.publicHealth += p.public_health_yuan
-    out.selfPay += p.self_pay_yuan
+  for (const p of prices) {
+    out.insurance += p.insurance_fen
+    out.publicHealth += p.public_health_fen
+    out.selfPay += p.self_pay_fen
   }
-  const r = (n: number) => Math.round(n * 100) / 100
-  return { total: r(out.total), insurance: r(out.insurance), publicHealth: r(out.publicHealth), selfPay: r(out.selfPay) }
+  out.total = out.insurance + out.publicHealth + out.selfPay
+  return out
 }
 
-export function yuan(n: number): string {
-  return `¥${n.toFixed(2)}`
+export function totalFen(p: PriceSplit): number {
+  return p.insurance_fen + p.public_health_fen + p.self_pay_fen
+}
+
+/** Fen as yuan with the sign: 12050 → ¥120.50. */
+export function yuan(fen: number): string {
+  return `¥${(fen / 100).toFixed(2)}`
 }

@@ -7,9 +7,9 @@ export const status = reactive({ pending: 0, lastSyncAt: null as string | null, 
 
 export async function refreshStatus() {
   try {
-    const s = await api.syncStatus()
+    const s = await api.status()
     status.pending = s.pending_changes
-    status.lastSyncAt = s.last_sync_at
+    status.lastSyncAt = s.last_sync
     status.loaded = true
   } catch {
     status.loaded = false

@@ -1,0 +1,221 @@
+//! The Tauri commands. Each one is an adapter: take the open API from the state, call the
+//! operation written once in `jiayi-api`, return its result. Errors are `ApiError`, which the UI
+//! receives as `{code, message}` in the chosen language.
+
+use std::path::Path;
+
+use jiayi_api::{
+    Api, ApiError, ChangeDoctorRequest, HouseholdView, RegisterOutcome, RegisterRequest, SignOutcome, SignRequest,
+    StatusView, TerminateOutcome, TerminateRequest, VisitOutcome, VisitRequest, WorkList,
+};
+use jiayi_core::Lang;
+use jiayi_core::agreement::AgreementSnapshot;
+use jiayi_core::catalog::Catalog;
+use jiayi_core::household::{Team, Village};
+use jiayi_store::{DueEntry, ResidentHit};
+use serde::Serialize;
+use tauri::{AppHandle, State};
+use tauri_plugin_opener::OpenerExt;
+use uuid::Uuid;
+
+use crate::error::ShellError;
+use crate::print::{self, Document, PrintOutcome};
+use crate::state::AppState;
+
+pub type Backend = Api;
+type Reply<T> = Result<T, ApiError>;
+
+/// Seed of the demo township: the same township on every machine, so training material matches.
+const DEMO_SEED: u64 = 20_260_101;
+
+pub fn open_backend(db: &Path, lang: Lang) -> Result<Backend, ShellError> {
+    Ok(Api::open(db, lang)?)
+}
+
+/// Creates the store; with `demo`, fills it with the demo township as of today.
+pub fn create_backend(db: &Path, lang: Lang, demo: bool) -> Result<Backend, ShellError> {
+    let mut api = Api::open(db, lang)?;
+    if demo {
+        let today = api.today();
+        let summary = jiayi_demo::build_demo(&mut api, DEMO_SEED, jiayi_demo::DemoSize::FULL, today)?;
+        eprintln!(
+            "demo township: {} villages, {} households, {} residents, {} contracts, {} visits in {:.1} s",
+            summary.villages, summary.households, summary.residents, summary.contracts, summary.visits, summary.seconds
+        );
+    }
+    Ok(api)
+}
+
+#[derive(Serialize)]
+pub struct SetupStatus {
+    initialized: bool,
+    data_dir: String,
+}
+
+#[tauri::command]
+async fn setup_status(state: State<'_, AppState>) -> Reply<SetupStatus> {
+    Ok(SetupStatus { initialized: state.is_set_up(), data_dir: state.data_dir.display().to_string() })
+}
+
+#[tauri::command]
+async fn setup(state: State<'_, AppState>, demo: bool) -> Reply<()> {
+    state.set_up(demo).map_err(|e| e.into_api(state.lang()))
+}
+
+#[tauri::command]
+async fn set_lang(state: State<'_, AppState>, lang: String) -> Reply<()> {
+    state.set_lang(Lang::from_tag(&lang));
+    Ok(())
+}
+
+/// The UI calls this once the work list is on screen and usable: start-up time is logged, and
+/// with `--exit-when-ready` the app quits (for timing cold starts).
+#[tauri::command]
+async fn ui_ready(state: State<'_, AppState>, app: AppHandle) -> Reply<()> {
+    if let Some(ms) = state.mark_ready() {
+        eprintln!("startup: work list interactive after {ms} ms");
+        if state.options.exit_when_ready {
+            app.exit(0);
+        }
+    }
+    Ok(())
+}
+
+#[tauri::command]
+async fn sync_status(state: State<'_, AppState>) -> Reply<StatusView> {
+    state.api(|api| api.status())
+}
+
+#[tauri::command]
+async fn work_list(state: State<'_, AppState>) -> Reply<WorkList> {
+    state.api(|api| api.work_list(None))
+}
+
+#[tauri::command]
+async fn search(state: State<'_, AppState>, query: String, limit: usize) -> Reply<Vec<ResidentHit>> {
+    state.api(|api| api.search(&query, limit))
+}
+
+#[tauri::command]
+async fn villages(state: State<'_, AppState>) -> Reply<Vec<Village>> {
+    state.api(|api| api.villages())
+}
+
+#[tauri::command]
+async fn register_household(state: State<'_, AppState>, request: RegisterRequest) -> Reply<RegisterOutcome> {
+    state.api_mut(|api| api.register_household(&request))
+}
+
+#[tauri::command]
+async fn household_detail(state: State<'_, AppState>, household_id: Uuid) -> Reply<HouseholdView> {
+    state.api(|api| api.household(household_id))
+}
+
+#[tauri::command]
+async fn teams(state: State<'_, AppState>) -> Reply<Vec<Team>> {
+    state.api(|api| api.teams())
+}
+
+#[tauri::command]
+async fn catalog(state: State<'_, AppState>) -> Reply<Catalog> {
+    state.api(|api| api.catalog())
+}
+
+#[tauri::command]
+async fn preview_contract(state: State<'_, AppState>, request: SignRequest) -> Reply<AgreementSnapshot> {
+    state.api(|api| api.preview_agreement(&request))
+}
+
+#[tauri::command]
+async fn sign_contract(state: State<'_, AppState>, request: SignRequest) -> Reply<SignOutcome> {
+    state.api_mut(|api| api.sign_contract(&request))
+}
+
+#[tauri::command]
+async fn due_for_household(state: State<'_, AppState>, household_id: Uuid) -> Reply<Vec<DueEntry>> {
+    state.api(|api| Ok(api.due(None)?.into_iter().filter(|d| d.household_id == household_id).collect()))
+}
+
+#[tauri::command]
+async fn record_visit(state: State<'_, AppState>, request: VisitRequest) -> Reply<VisitOutcome> {
+    state.api_mut(|api| api.record_visit(&request))
+}
+
+#[tauri::command]
+async fn renew_contract(state: State<'_, AppState>, contract_id: Uuid) -> Reply<SignOutcome> {
+    state.api_mut(|api| api.renew(contract_id, false))
+}
+
+#[tauri::command]
+async fn change_doctor(state: State<'_, AppState>, request: ChangeDoctorRequest) -> Reply<()> {
+    state.api_mut(|api| api.change_doctor(&request))
+}
+
+#[tauri::command]
+async fn terminate_contract(state: State<'_, AppState>, request: TerminateRequest) -> Reply<TerminateOutcome> {
+    state.api_mut(|api| api.terminate(&request))
+}
+
+#[tauri::command]
+async fn draft_save(state: State<'_, AppState>, form: String, json: String) -> Reply<()> {
+    state.api_mut(|api| api.save_draft(&form, &json))
+}
+
+#[tauri::command]
+async fn draft_load(state: State<'_, AppState>, form: String) -> Reply<Option<String>> {
+    state.api(|api| api.draft(&form))
+}
+
+#[tauri::command]
+async fn draft_clear(state: State<'_, AppState>, form: String) -> Reply<()> {
+    state.api_mut(|api| api.discard_draft(&form))
+}
+
+#[tauri::command]
+async fn print_agreement(state: State<'_, AppState>, app: AppHandle, contract_id: Uuid) -> Reply<PrintOutcome> {
+    print_and_open(&state, &app, contract_id, Document::Agreement)
+}
+
+#[tauri::command]
+async fn print_contact_card(state: State<'_, AppState>, app: AppHandle, contract_id: Uuid) -> Reply<PrintOutcome> {
+    print_and_open(&state, &app, contract_id, Document::ContactCard)
+}
+
+fn print_and_open(state: &AppState, app: &AppHandle, contract_id: Uuid, document: Document) -> Reply<PrintOutcome> {
+    let lang = state.lang();
+    let dir = state.prints_dir();
+    let path = state
+        .with(|api| print::write(api, contract_id, document, lang, &dir))
+        .map_err(|e| e.into_api(lang))?;
+    let opened = !state.options.no_viewer && app.opener().open_path(path.display().to_string(), None::<&str>).is_ok();
+    Ok(PrintOutcome { path, opened })
+}
+
+pub fn handler() -> impl Fn(tauri::ipc::Invoke) -> bool + Send + Sync + 'static {
+    tauri::generate_handler![
+        setup_status,
+        setup,
+        set_lang,
+        ui_ready,
+        sync_status,
+        work_list,
+        search,
+        villages,
+        register_household,
+        household_detail,
+        teams,
+        catalog,
+        preview_contract,
+        sign_contract,
+        print_agreement,
+        print_contact_card,
+        due_for_household,
+        record_visit,
+        renew_contract,
+        change_doctor,
+        terminate_contract,
+        draft_save,
+        draft_load,
+        draft_clear,
+    ]
+}
