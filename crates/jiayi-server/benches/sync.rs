@@ -1,0 +1,245 @@
+//! Sync figures, printed as a table: `cargo bench -p jiayi-server --bench sync`.
+//!
+//! - raw SQLite insert rate on this machine (the yardstick, same run);
+//! - server ingest on SQLite (storage push, batches of 500);
+//! - the demo township's first upload over loopback HTTP;
+//! - an incremental sync of 50 changes;
+//! - 200 devices syncing at once (p50 / p99 / errors), on SQLite and on PostgreSQL.
+//!
+//! Set `JIAYI_BENCH_QUICK=1` for a smaller run.
+
+#[path = "../tests/support/pg.rs"]
+#[allow(dead_code)]
+mod pg;
+
+use std::sync::{Arc, Barrier};
+use std::time::{Duration, Instant};
+
+use chrono::Utc;
+use jiayi_core::change::Entity;
+use jiayi_server::storage::{DeviceScope, DynStorage, Enrollment};
+use jiayi_server::{AppState, Running};
+use jiayi_sync::http::HttpTransport;
+use jiayi_sync::protocol::Limits;
+use jiayi_sync::sync;
+use jiayi_sync::testing::MemReplica;
+use serde_json::json;
+use uuid::Uuid;
+
+const VILLAGE: Uuid = Uuid::from_u128(0x0001_0001);
+
+fn quick() -> bool {
+    std::env::var("JIAYI_BENCH_QUICK").is_ok_and(|v| v == "1")
+}
+
+/// Writes `households` households with `residents` residents each and one contract each.
+fn fill(replica: &mut MemReplica, households: usize, residents: usize, mut now: u64) -> u64 {
+    for i in 0..households {
+        let h = Uuid::now_v7();
+        now += 1;
+        replica.write(
+            Entity::Household,
+            h,
+            VILLAGE,
+            json!({"village_id": VILLAGE, "group": "三组", "address": format!("幸福村{i}号"), "record_number": format!("HR{i:06}")}),
+            now,
+        );
+        for r in 0..residents {
+            now += 1;
+            replica.write(
+                Entity::Resident,
+                Uuid::now_v7(),
+                VILLAGE,
+                json!({"household_id": h, "name": format!("居民{i}-{r}"), "sex": "female", "relation": "child",
+                       "phone": "13800000000", "birth_date": "1958-03-07", "groups": ["elderly", "hypertension"]}),
+                now,
+            );
+        }
+        now += 1;
+        replica.write(
+            Entity::Contract,
+            Uuid::now_v7(),
+            VILLAGE,
+            json!({"household_id": h, "agreement_number": format!("QS-2026-{i:05}"), "catalog_version": "2026.1",
+                   "signed_at": "2026-03-01T09:00:00Z", "members": [], "snapshot_sha256": "0".repeat(64)}),
+            now,
+        );
+    }
+    now
+}
+
+fn sqlite_storage(dir: &std::path::Path, name: &str) -> DynStorage {
+    jiayi_server::storage::open(&format!("sqlite://{}", dir.join(name).display())).expect("open")
+}
+
+fn enroll(s: &DynStorage, name: &str) -> (Uuid, String) {
+    let e = s
+        .enroll(
+            &Enrollment { device_id: None, doctor_name: name.into(), team_name: "基准团队".into(), villages: vec![VILLAGE], label: name.into() },
+            Utc::now(),
+        )
+        .expect("enroll");
+    (e.device_id, e.token)
+}
+
+fn serve(s: &DynStorage) -> Running {
+    let state = AppState { storage: s.clone(), limits: Limits::default(), admin_key: None };
+    jiayi_server::spawn(state, "127.0.0.1:0", 2).expect("spawn")
+}
+
+fn raw_sqlite_rate(dir: &std::path::Path, bodies: &[String]) -> f64 {
+    let mut conn = rusqlite::Connection::open(dir.join("raw.db")).expect("raw db");
+    conn.pragma_update(None, "journal_mode", "WAL").unwrap();
+    conn.pragma_update(None, "synchronous", "NORMAL").unwrap();
+    conn.execute_batch("CREATE TABLE t (id INTEGER PRIMARY KEY, device TEXT, seq INTEGER, body TEXT, UNIQUE(device, seq))")
+        .unwrap();
+    let start = Instant::now();
+    for (b, chunk) in bodies.chunks(500).enumerate() {
+        let tx = conn.transaction().unwrap();
+        {
+            let mut st = tx.prepare_cached("INSERT INTO t (device, seq, body) VALUES ('d', ?1, ?2)").unwrap();
+            for (i, body) in chunk.iter().enumerate() {
+                st.execute(rusqlite::params![(b * 500 + i) as i64, body]).unwrap();
+            }
+        }
+        tx.commit().unwrap();
+    }
+    bodies.len() as f64 / start.elapsed().as_secs_f64()
+}
+
+fn ingest_rate(storage: &DynStorage, scope: &DeviceScope, replica: &mut MemReplica) -> f64 {
+    use jiayi_sync::engine::LocalReplica;
+    let changes = replica.pending(0, usize::MAX).unwrap();
+    let start = Instant::now();
+    for chunk in changes.chunks(500) {
+        storage.push(scope, chunk, Utc::now()).expect("push");
+    }
+    changes.len() as f64 / start.elapsed().as_secs_f64()
+}
+
+fn percentile(sorted: &[Duration], p: f64) -> Duration {
+    if sorted.is_empty() {
+        return Duration::ZERO;
+    }
+    let i = ((sorted.len() as f64 * p).ceil() as usize).clamp(1, sorted.len()) - 1;
+    sorted[i]
+}
+
+/// `devices` devices, each with `changes`-ish pending changes, sync at the same moment.
+fn crowd(storage: &DynStorage, devices: usize, households_each: usize) -> (Duration, Duration, usize) {
+    let server = serve(storage);
+    let base = server.url();
+    let barrier = Arc::new(Barrier::new(devices));
+    let mut handles = Vec::new();
+    for i in 0..devices {
+        let (id, token) = enroll(storage, &format!("医生{i}"));
+        let mut replica = MemReplica::new(id);
+        fill(&mut replica, households_each, 3, 1_000_000);
+        let (barrier, base) = (barrier.clone(), base.clone());
+        handles.push(
+            std::thread::Builder::new()
+                .stack_size(256 * 1024)
+                .spawn(move || {
+                    let transport = HttpTransport::new(&base, &token).expect("client");
+                    barrier.wait();
+                    let start = Instant::now();
+                    let r = sync(&mut replica, &transport, Utc::now().timestamp_millis(), &mut |_| {});
+                    (start.elapsed(), r.is_ok())
+                })
+                .expect("thread"),
+        );
+    }
+    let mut times = Vec::new();
+    let mut errors = 0;
+    for h in handles {
+        let (t, ok) = h.join().expect("device thread");
+        times.push(t);
+        errors += usize::from(!ok);
+    }
+    times.sort();
+    server.stop();
+    (percentile(&times, 0.5), percentile(&times, 0.99), errors)
+}
+
+fn main() {
+    // `cargo bench` passes --bench; `cargo test --benches` runs this too: keep that cheap.
+    if std::env::args().any(|a| a == "--test" || a == "--list") || !std::env::args().any(|a| a == "--bench") {
+        println!("sync bench: run with `cargo bench -p jiayi-server --bench sync`");
+        return;
+    }
+    let dir = tempfile::tempdir().expect("temp dir");
+    let q = quick();
+    println!("| figure | value | target |");
+    println!("| --- | --- | --- |");
+
+    // Ingest: 20,000 changes straight into storage.
+    let storage = sqlite_storage(dir.path(), "ingest.db");
+    let (id, _) = enroll(&storage, "录入");
+    let scope = DeviceScope { device_id: id, doctor_id: Uuid::nil(), team_id: Uuid::nil(), villages: vec![VILLAGE] };
+    let mut replica = MemReplica::new(id);
+    fill(&mut replica, if q { 1000 } else { 4000 }, 4, 1);
+    let bodies: Vec<String> = replica.outbox.values().map(|(c, _)| serde_json::to_string(c).unwrap()).collect();
+    let raw = raw_sqlite_rate(dir.path(), &bodies);
+    let ingest = ingest_rate(&storage, &scope, &mut replica);
+    println!("| raw SQLite insert (same bodies, 500/tx) | {raw:.0} rows/s | yardstick |");
+    println!("| server ingest, SQLite ({} changes) | {ingest:.0} changes/s | >= 20000 |", bodies.len());
+    drop(storage);
+
+    // The demo township's first upload over loopback: 6,480 households, ~4.2 residents each.
+    let storage = sqlite_storage(dir.path(), "demo.db");
+    let (id, token) = enroll(&storage, "全镇");
+    let mut replica = MemReplica::new(id);
+    let households = if q { 1000 } else { 6480 };
+    fill(&mut replica, households, 4, 1);
+    let n = replica.outbox.len();
+    let server = serve(&storage);
+    let transport = HttpTransport::new(&server.url(), &token).unwrap();
+    let start = Instant::now();
+    let report = sync(&mut replica, &transport, Utc::now().timestamp_millis(), &mut |_| {}).expect("first upload");
+    let first = start.elapsed();
+    assert_eq!(report.applied as usize, n);
+    println!("| first upload, {households} households ({n} changes), HTTP | {:.2} s ({:.0}/s) | <= 10 s |", first.as_secs_f64(), n as f64 / first.as_secs_f64());
+
+    // Incremental: 50 new changes on a device that is otherwise up to date.
+    let mut samples = Vec::new();
+    for round in 0..if q { 5 } else { 20 } {
+        for k in 0..50u64 {
+            replica.write(Entity::Household, Uuid::now_v7(), VILLAGE, json!({"address": format!("新户{round}-{k}")}), 10_000_000 + k);
+        }
+        let start = Instant::now();
+        let r = sync(&mut replica, &transport, Utc::now().timestamp_millis(), &mut |_| {}).expect("incremental");
+        samples.push(start.elapsed());
+        assert_eq!(r.applied, 50);
+    }
+    samples.sort();
+    println!(
+        "| incremental sync of 50 changes (median / max of {}) | {:.1} ms / {:.1} ms | <= 300 ms |",
+        samples.len(),
+        percentile(&samples, 0.5).as_secs_f64() * 1e3,
+        samples.last().copied().unwrap_or_default().as_secs_f64() * 1e3
+    );
+    server.stop();
+    drop(storage);
+
+    // 200 devices at once, 10 households (50 changes) each.
+    let devices = if q { 50 } else { 200 };
+    let storage = sqlite_storage(dir.path(), "crowd.db");
+    let (p50, p99, errors) = crowd(&storage, devices, 10);
+    println!("| {devices} devices at once, 50 changes each, SQLite: p50 / p99 / errors | {:.0} ms / {:.0} ms / {errors} | p99 <= 1 s, 0 errors |", p50.as_secs_f64() * 1e3, p99.as_secs_f64() * 1e3);
+    drop(storage);
+
+    match pg::PgCluster::start() {
+        Some(cluster) => {
+            let storage = jiayi_server::storage::open(&cluster.database("bench")).expect("pg");
+            let (p50, p99, errors) = crowd(&storage, devices, 10);
+            println!("| {devices} devices at once, 50 changes each, PostgreSQL: p50 / p99 / errors | {:.0} ms / {:.0} ms / {errors} | p99 <= 1 s, 0 errors |", p50.as_secs_f64() * 1e3, p99.as_secs_f64() * 1e3);
+            let (id, _) = enroll(&storage, "录入");
+            let scope = DeviceScope { device_id: id, doctor_id: Uuid::nil(), team_id: Uuid::nil(), villages: vec![VILLAGE] };
+            let mut replica = MemReplica::new(id);
+            fill(&mut replica, if q { 1000 } else { 4000 }, 4, 1);
+            let rate = ingest_rate(&storage, &scope, &mut replica);
+            println!("| server ingest, PostgreSQL | {rate:.0} changes/s | - |");
+        }
+        None => println!("| PostgreSQL figures | skipped: PostgreSQL not installed | |"),
+    }
+}

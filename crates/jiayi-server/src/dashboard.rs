@@ -1,0 +1,191 @@
+//! The township dashboard: one server-rendered page for health-center staff. No script, so it
+//! works in any browser at the health center.
+
+use axum::Router;
+use axum::extract::{Query, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{Html, IntoResponse, Response};
+use axum::routing::get;
+use chrono::{Datelike, TimeZone, Utc};
+use jiayi_core::Lang;
+use serde::Deserialize;
+use sha2::{Digest, Sha256};
+
+use crate::http::{AppState, bearer, blocking};
+use crate::storage::{AuditRow, ConflictRow, DeviceRow, VillageProgress};
+
+pub fn routes() -> Router<AppState> {
+    Router::new().route("/dashboard", get(page))
+}
+
+#[derive(Debug, Deserialize)]
+struct DashQuery {
+    key: Option<String>,
+    lang: Option<String>,
+}
+
+fn same_key(a: &str, b: &str) -> bool {
+    // Compare digests, so the time taken says nothing about the key.
+    Sha256::digest(a.as_bytes()) == Sha256::digest(b.as_bytes())
+}
+
+async fn page(State(state): State<AppState>, headers: HeaderMap, Query(q): Query<DashQuery>) -> Response {
+    let lang = Lang::from_tag(q.lang.as_deref().unwrap_or("zh"));
+    let Some(admin) = state.admin_key.clone() else {
+        let msg = lang.pick("看板未启用：启动服务时需设置管理口令。", "The dashboard is off: start the server with an admin key.");
+        return (StatusCode::NOT_FOUND, Html(shell(lang, msg, ""))).into_response();
+    };
+    let given = q.key.clone().or_else(|| bearer(&headers));
+    if !given.is_some_and(|k| same_key(&k, &admin)) {
+        let msg = lang.pick("需要管理口令。", "An admin key is required.");
+        return (StatusCode::UNAUTHORIZED, Html(shell(lang, msg, ""))).into_response();
+    }
+    let storage = state.storage.clone();
+    let now = Utc::now();
+    let month_start = Utc.with_ymd_and_hms(now.year(), now.month(), 1, 0, 0, 0).single().unwrap_or(now);
+    let data = blocking(move || {
+        Ok((storage.devices()?, storage.village_progress()?, storage.conflicts(true)?, storage.audit(month_start, 500)?))
+    })
+    .await;
+    match data {
+        Ok((devices, villages, conflicts, audit)) => {
+            let body = render(lang, &devices, &villages, &conflicts, &audit);
+            ([(header::CACHE_CONTROL, "no-store")], Html(shell(lang, lang.pick("乡镇家医签约看板", "Township dashboard"), &body)))
+                .into_response()
+        }
+        Err(e) => e.into_response(),
+    }
+}
+
+pub(crate) fn escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for ch in s.chars() {
+        match ch {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+fn shell(lang: Lang, title: &str, body: &str) -> String {
+    let html_lang = lang.pick("zh-CN", "en");
+    format!(
+        "<!doctype html><html lang=\"{html_lang}\"><head><meta charset=\"utf-8\"><title>{t}</title>\
+<style>body{{font-family:'Noto Sans CJK SC','WenQuanYi Zen Hei',sans-serif;margin:1.5em;color:#222}}\
+table{{border-collapse:collapse;margin-bottom:1.5em}}th,td{{border:1px solid #bbb;padding:4px 8px;text-align:left}}\
+th{{background:#eef3f7}}.bar{{background:#dde;width:120px;height:10px;display:inline-block}}\
+.bar span{{background:#2a7;height:10px;display:block}}.muted{{color:#777}}</style></head>\
+<body><h1>{t}</h1>{body}</body></html>",
+        t = escape(title)
+    )
+}
+
+fn render(
+    lang: Lang,
+    devices: &[DeviceRow],
+    villages: &[VillageProgress],
+    conflicts: &[ConflictRow],
+    audit: &[AuditRow],
+) -> String {
+    let l = |zh, en| lang.pick(zh, en);
+    let none = |s: &Option<String>| s.as_deref().map(escape).unwrap_or_else(|| l("从未", "never").to_string());
+    let mut h = String::new();
+
+    h.push_str(&format!("<h2 id=\"devices\">{}</h2><table><tr>", l("设备与最近同步", "Devices and last sync")));
+    for c in [l("设备", "Device"), l("医生", "Doctor"), l("团队", "Team"), l("村数", "Villages"), l("最近同步", "Last sync"), l("已收变更序号", "Stored through"), l("状态", "Status")] {
+        h.push_str(&format!("<th>{c}</th>"));
+    }
+    h.push_str("</tr>");
+    for d in devices {
+        let status = if d.revoked_at.is_some() { l("已撤销", "revoked") } else { l("有效", "active") };
+        h.push_str(&format!(
+            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            escape(&d.label),
+            escape(&d.doctor_name),
+            escape(&d.team_name),
+            d.villages.len(),
+            none(&d.last_sync_at),
+            d.stored_through_seq,
+            status
+        ));
+    }
+    h.push_str("</table>");
+
+    h.push_str(&format!("<h2 id=\"villages\">{}</h2><table><tr>", l("各村签约进度", "Signing progress by village")));
+    for c in [l("村", "Village"), l("户数", "Households"), l("居民", "Residents"), l("签约协议", "Contracts"), l("签约户比例", "Households signed"), l("履约记录", "Visits")] {
+        h.push_str(&format!("<th>{c}</th>"));
+    }
+    h.push_str("</tr>");
+    for v in villages {
+        let pct = if v.households == 0 { 0.0 } else { (v.contracts as f64 / v.households as f64 * 100.0).min(100.0) };
+        h.push_str(&format!(
+            "<tr><td><code>{}</code></td><td>{}</td><td>{}</td><td>{}</td><td><span class=\"bar\"><span style=\"width:{:.0}%\"></span></span> {:.1}%</td><td>{}</td></tr>",
+            v.village_id, v.households, v.residents, v.contracts, pct, pct, v.visits
+        ));
+    }
+    h.push_str("</table>");
+
+    h.push_str(&format!("<h2 id=\"conflicts\">{} ({})</h2>", l("待处理的冲突", "Conflicts waiting for a decision"), conflicts.len()));
+    if conflicts.is_empty() {
+        h.push_str(&format!("<p class=\"muted\">{}</p>", l("没有待处理的冲突。", "No open conflicts.")));
+    } else {
+        h.push_str("<table><tr>");
+        for c in [l("编号", "No."), l("记录", "Record"), l("字段", "Field"), l("保留的值", "Kept value"), l("落选的值", "Losing value"), l("时间", "When")] {
+            h.push_str(&format!("<th>{c}</th>"));
+        }
+        h.push_str("</tr>");
+        for c in conflicts {
+            h.push_str(&format!(
+                "<tr><td>{}</td><td>{} <code>{}</code></td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+                c.id,
+                escape(&c.entity),
+                c.entity_id,
+                escape(&c.field),
+                escape(&c.winning_value.to_string()),
+                escape(&c.losing_value.to_string()),
+                escape(&c.created_at)
+            ));
+        }
+        h.push_str("</table>");
+    }
+
+    h.push_str(&format!("<h2 id=\"audit\">{} ({})</h2>", l("本月待审核记录", "This month's records to audit"), audit.len()));
+    h.push_str("<table><tr>");
+    for c in [l("类别", "Kind"), l("记录", "Record"), l("村", "Village"), l("设备", "Device"), l("收到时间", "Received")] {
+        h.push_str(&format!("<th>{c}</th>"));
+    }
+    h.push_str("</tr>");
+    for a in audit {
+        let kind = match a.entity.as_str() {
+            "contract" => l("签约协议", "contract"),
+            "contract_event" => l("协议变更", "contract event"),
+            "visit" => l("履约服务", "visit"),
+            other => other,
+        };
+        h.push_str(&format!(
+            "<tr><td>{}</td><td><code>{}</code></td><td><code>{}</code></td><td>{}</td><td>{}</td></tr>",
+            escape(kind),
+            a.entity_id,
+            a.village_id,
+            escape(&a.device_label),
+            escape(&a.received_at)
+        ));
+    }
+    h.push_str("</table>");
+    h
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn text_is_escaped() {
+        assert_eq!(escape("<b a=\"x\">&'"), "&lt;b a=&quot;x&quot;&gt;&amp;&#39;");
+    }
+}

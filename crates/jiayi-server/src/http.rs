@@ -1,0 +1,237 @@
+//! The HTTP surface: sync endpoints for devices, the OpenAPI document, and the dashboard.
+
+use axum::extract::{DefaultBodyLimit, Query, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use chrono::Utc;
+use jiayi_sync::protocol::{
+    ApiError, Limits, PROTOCOL_VERSION, PullQuery, PullResponse, PulledChange, PushRequest, PushResponse,
+    ReferenceData, ServerInfo,
+};
+use utoipa::OpenApi;
+
+use crate::error::ServerError;
+use crate::storage::{DeviceScope, DynStorage};
+
+#[derive(Clone)]
+pub struct AppState {
+    pub storage: DynStorage,
+    pub limits: Limits,
+    /// Staff key for the dashboard (`?key=` or a bearer token); `None` turns the dashboard off.
+    pub admin_key: Option<String>,
+}
+
+pub fn router(state: AppState) -> Router {
+    let body_limit = usize::try_from(state.limits.max_bytes).unwrap_or(usize::MAX).saturating_add(64 * 1024);
+    Router::new()
+        .route("/v1/info", get(info))
+        .route("/v1/push", post(push))
+        .route("/v1/pull", get(pull))
+        .route("/v1/reference", get(reference))
+        .route("/openapi.json", get(openapi))
+        .route("/health", get(|| async { "ok" }))
+        .merge(crate::dashboard::routes())
+        .layer(DefaultBodyLimit::max(body_limit))
+        .with_state(state)
+}
+
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "Jiayi township sync API", description = "Device sync with the township server (家医签约同步)."),
+    paths(info, push, pull, reference),
+    modifiers(&BearerAuth)
+)]
+pub struct ApiDoc;
+
+struct BearerAuth;
+
+impl utoipa::Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "device_token",
+            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
+        );
+    }
+}
+
+async fn openapi() -> Response {
+    match ApiDoc::openapi().to_pretty_json() {
+        Ok(json) => ([(header::CONTENT_TYPE, "application/json")], json).into_response(),
+        Err(_) => ApiErr::internal().into_response(),
+    }
+}
+
+/// An error answered as `{code, message_zh, message_en}`.
+#[derive(Debug)]
+pub struct ApiErr {
+    status: StatusCode,
+    body: ApiError,
+}
+
+impl ApiErr {
+    fn new(status: StatusCode, code: &str, zh: &str, en: &str) -> ApiErr {
+        ApiErr { status, body: ApiError { code: code.into(), message_zh: zh.into(), message_en: en.into() } }
+    }
+
+    pub fn unauthorized() -> ApiErr {
+        ApiErr::new(
+            StatusCode::UNAUTHORIZED,
+            "unauthorized",
+            "设备授权无效或已被撤销，请到卫生院重新登记。",
+            "The device token is missing, unknown or revoked; enroll the device again.",
+        )
+    }
+
+    fn internal() -> ApiErr {
+        ApiErr::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "internal",
+            "服务器内部错误，请稍后再试。",
+            "Internal server error; try again later.",
+        )
+    }
+}
+
+impl From<ServerError> for ApiErr {
+    fn from(e: ServerError) -> ApiErr {
+        match e {
+            ServerError::Invalid(m) => ApiErr::new(StatusCode::BAD_REQUEST, "invalid", "请求内容无效。", &m),
+            ServerError::NotFound(m) => ApiErr::new(StatusCode::NOT_FOUND, "not_found", "找不到请求的内容。", &m),
+            other => {
+                eprintln!("jiayi-server: {other}");
+                ApiErr::internal()
+            }
+        }
+    }
+}
+
+impl IntoResponse for ApiErr {
+    fn into_response(self) -> Response {
+        (self.status, Json(self.body)).into_response()
+    }
+}
+
+/// Runs a storage call on the blocking pool.
+pub(crate) async fn blocking<T, F>(f: F) -> Result<T, ApiErr>
+where
+    T: Send + 'static,
+    F: FnOnce() -> crate::error::Result<T> + Send + 'static,
+{
+    match tokio::task::spawn_blocking(f).await {
+        Ok(r) => r.map_err(ApiErr::from),
+        Err(_) => Err(ApiErr::internal()),
+    }
+}
+
+pub(crate) fn bearer(headers: &HeaderMap) -> Option<String> {
+    let value = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
+    let token = value.strip_prefix("Bearer ").or_else(|| value.strip_prefix("bearer "))?;
+    Some(token.trim().to_string())
+}
+
+async fn authenticate(state: &AppState, headers: &HeaderMap) -> Result<DeviceScope, ApiErr> {
+    let token = bearer(headers).ok_or_else(ApiErr::unauthorized)?;
+    let storage = state.storage.clone();
+    blocking(move || storage.authenticate(&token)).await?.ok_or_else(ApiErr::unauthorized)
+}
+
+#[utoipa::path(get, path = "/v1/info", tag = "sync",
+    responses((status = 200, body = ServerInfo), (status = 401, body = ApiError)),
+    security(("device_token" = [])))]
+async fn info(State(state): State<AppState>, headers: HeaderMap) -> Result<Json<ServerInfo>, ApiErr> {
+    let scope = authenticate(&state, &headers).await?;
+    let storage = state.storage.clone();
+    let device = scope.device_id;
+    let (epoch, high_water, stored) =
+        blocking(move || Ok((storage.epoch()?, storage.high_water()?, storage.stored_through(device)?))).await?;
+    Ok(Json(ServerInfo {
+        protocol_version: PROTOCOL_VERSION,
+        server_epoch: epoch,
+        server_time_ms: Utc::now().timestamp_millis(),
+        limits: state.limits,
+        high_water,
+        device: jiayi_sync::protocol::DeviceStatus {
+            device_id: scope.device_id,
+            doctor_id: scope.doctor_id,
+            team_id: scope.team_id,
+            villages: scope.villages,
+            stored_through_seq: stored,
+        },
+    }))
+}
+
+#[utoipa::path(post, path = "/v1/push", tag = "sync", request_body = PushRequest,
+    responses((status = 200, body = PushResponse), (status = 401, body = ApiError),
+              (status = 403, body = ApiError), (status = 413, body = ApiError)),
+    security(("device_token" = [])))]
+async fn push(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Json(request): Json<PushRequest>,
+) -> Result<Json<PushResponse>, ApiErr> {
+    let scope = authenticate(&state, &headers).await?;
+    if request.device_id != scope.device_id {
+        return Err(ApiErr::new(
+            StatusCode::FORBIDDEN,
+            "wrong_device",
+            "请求中的设备与授权的设备不符。",
+            "The request names another device than the token's.",
+        ));
+    }
+    if request.changes.len() > state.limits.max_changes as usize {
+        return Err(ApiErr::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "batch_too_large",
+            "一次上传的变更超过服务器允许的条数。",
+            "The batch holds more changes than the server accepts.",
+        ));
+    }
+    let storage = state.storage.clone();
+    let (epoch, results, stored) = blocking(move || {
+        let now = Utc::now();
+        let results = storage.push(&scope, &request.changes, now)?;
+        storage.touch(scope.device_id, now)?;
+        Ok((storage.epoch()?, results, storage.stored_through(scope.device_id)?))
+    })
+    .await?;
+    Ok(Json(PushResponse { server_epoch: epoch, results, stored_through_seq: stored }))
+}
+
+#[utoipa::path(get, path = "/v1/pull", tag = "sync", params(PullQuery),
+    responses((status = 200, body = PullResponse), (status = 401, body = ApiError)),
+    security(("device_token" = [])))]
+async fn pull(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Query(query): Query<PullQuery>,
+) -> Result<Json<PullResponse>, ApiErr> {
+    let scope = authenticate(&state, &headers).await?;
+    let limit = query.limit.clamp(1, state.limits.max_pull.max(1));
+    let storage = state.storage.clone();
+    let (epoch, page) = blocking(move || {
+        let page = storage.pull(&scope, query.after, limit)?;
+        storage.touch(scope.device_id, Utc::now())?;
+        Ok((storage.epoch()?, page))
+    })
+    .await?;
+    Ok(Json(PullResponse {
+        server_epoch: epoch,
+        changes: page.changes.into_iter().map(|(cursor, change)| PulledChange { cursor, change }).collect(),
+        next_cursor: page.next_cursor,
+        more: page.more,
+        high_water: page.high_water,
+    }))
+}
+
+#[utoipa::path(get, path = "/v1/reference", tag = "sync",
+    responses((status = 200, body = ReferenceData), (status = 401, body = ApiError)),
+    security(("device_token" = [])))]
+async fn reference(State(state): State<AppState>, headers: HeaderMap) -> Result<Json<ReferenceData>, ApiErr> {
+    authenticate(&state, &headers).await?;
+    let storage = state.storage.clone();
+    Ok(Json(blocking(move || storage.reference()).await?))
+}

@@ -1,0 +1,88 @@
+//! The township server: device enrollment, sync (push and pull), reference data and the staff
+//! dashboard, over SQLite or PostgreSQL.
+#![forbid(unsafe_code)]
+
+pub mod dashboard;
+pub mod error;
+pub mod http;
+pub mod merge;
+pub mod postgres;
+pub mod sqlite;
+pub mod storage;
+
+use std::net::SocketAddr;
+
+pub use error::{Result, ServerError};
+pub use http::AppState;
+
+/// Serves until `shutdown` completes.
+pub async fn serve(
+    listener: tokio::net::TcpListener,
+    state: AppState,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    axum::serve(listener, http::router(state)).with_graceful_shutdown(shutdown).await
+}
+
+/// A server running on its own runtime thread (tests, benchmarks, the desktop app's demo mode).
+pub struct Running {
+    pub addr: SocketAddr,
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl Running {
+    pub fn url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// Stops accepting, lets requests in flight finish, and waits for the thread.
+    pub fn stop(mut self) {
+        self.shutdown();
+    }
+
+    fn shutdown(&mut self) {
+        if let Some(tx) = self.stop.take() {
+            let _ = tx.send(());
+        }
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        self.shutdown();
+    }
+}
+
+/// Binds `addr` (e.g. `127.0.0.1:0`) and serves on a new thread with its own runtime.
+pub fn spawn(state: AppState, addr: &str, worker_threads: usize) -> std::io::Result<Running> {
+    let std_listener = std::net::TcpListener::bind(addr)?;
+    std_listener.set_nonblocking(true)?;
+    let local = std_listener.local_addr()?;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(worker_threads.max(1))
+        .enable_all()
+        .build()?;
+    let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+    let thread = std::thread::Builder::new().name("jiayi-server".into()).spawn(move || {
+        runtime.block_on(async move {
+            match tokio::net::TcpListener::from_std(std_listener) {
+                Ok(listener) => {
+                    if let Err(e) = serve(listener, state, async {
+                        let _ = rx.await;
+                    })
+                    .await
+                    {
+                        eprintln!("jiayi-server: {e}");
+                    }
+                }
+                Err(e) => eprintln!("jiayi-server: {e}"),
+            }
+        });
+        runtime.shutdown_timeout(std::time::Duration::from_secs(5));
+    })?;
+    Ok(Running { addr: local, stop: Some(tx), thread: Some(thread) })
+}

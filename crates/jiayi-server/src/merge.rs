@@ -1,0 +1,313 @@
+//! How one incoming change meets the server's current state of its record. Pure, shared by both
+//! storage backends, so SQLite and PostgreSQL decide exactly alike.
+//!
+//! Field-level last writer wins by hybrid logical clock (ties cannot happen across devices: the
+//! clock carries the device id). A value that loses is not dropped: it goes to the conflict log.
+
+use std::collections::BTreeMap;
+
+use jiayi_core::change::{Change, Op};
+use jiayi_core::hlc::Hlc;
+use jiayi_sync::protocol::RejectCode;
+use serde_json::{Map, Value};
+use uuid::Uuid;
+
+/// The field name a losing deletion is logged under.
+pub const DELETED_FIELD: &str = "_deleted";
+
+/// The server's current state of one record.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct RecordState {
+    pub village_id: Uuid,
+    pub payload: Map<String, Value>,
+    /// For each field, the clock of the write that set its current value.
+    pub field_hlc: BTreeMap<String, Hlc>,
+    /// Set when a deletion is the latest write to the record.
+    pub deleted: Option<Hlc>,
+}
+
+impl RecordState {
+    pub fn field_hlc_json(&self) -> String {
+        let map: BTreeMap<&String, String> = self.field_hlc.iter().map(|(k, v)| (k, v.to_string())).collect();
+        serde_json::to_string(&map).unwrap_or_else(|_| "{}".into())
+    }
+
+    pub fn parse_field_hlc(text: &str) -> Option<BTreeMap<String, Hlc>> {
+        let raw: BTreeMap<String, String> = serde_json::from_str(text).ok()?;
+        raw.into_iter().map(|(k, v)| v.parse().ok().map(|h| (k, h))).collect()
+    }
+}
+
+/// A value that lost to a newer one, kept for the conflict log.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Loser {
+    pub field: String,
+    pub value: Value,
+    pub hlc: Hlc,
+    pub winning_hlc: Hlc,
+    pub winning_value: Value,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Decision {
+    /// Store the change and write `state` as the record's new state.
+    Store { state: RecordState, losers: Vec<Loser> },
+    Reject(RejectCode),
+}
+
+/// Checks a change against the device's villages and the record's current state, and merges it.
+pub fn decide(villages: &[Uuid], existing: Option<&RecordState>, change: &Change) -> Decision {
+    if !villages.contains(&change.village_id) {
+        return Decision::Reject(RejectCode::VillageNotInScope);
+    }
+    if let Some(rec) = existing
+        && !villages.contains(&rec.village_id)
+    {
+        return Decision::Reject(RejectCode::RecordNotInScope);
+    }
+    if change.entity.is_append_only() && (existing.is_some() || change.op == Op::Delete) {
+        return Decision::Reject(RejectCode::AppendOnly);
+    }
+    match change.op {
+        Op::Upsert => upsert(existing, change),
+        Op::Delete => delete(existing, change),
+    }
+}
+
+fn upsert(existing: Option<&RecordState>, change: &Change) -> Decision {
+    let Value::Object(incoming) = &change.payload else {
+        return Decision::Reject(RejectCode::InvalidPayload);
+    };
+    let id_matches = match incoming.get("id") {
+        None => true,
+        Some(Value::String(s)) => Uuid::parse_str(s).is_ok_and(|u| u == change.entity_id),
+        Some(_) => false,
+    };
+    if !id_matches || change.fields.is_empty() || change.fields.iter().any(|f| !incoming.contains_key(f)) {
+        return Decision::Reject(RejectCode::InvalidPayload);
+    }
+    let Some(rec) = existing else {
+        // A new record: every field of the payload carries this change's clock.
+        let field_hlc = incoming.keys().map(|k| (k.clone(), change.hlc)).collect();
+        let state =
+            RecordState { village_id: change.village_id, payload: incoming.clone(), field_hlc, deleted: None };
+        return Decision::Store { state, losers: vec![] };
+    };
+    let mut state = rec.clone();
+    let mut losers = Vec::new();
+    let deleted_later = rec.deleted.filter(|d| *d > change.hlc);
+    let mut won_any = false;
+    for field in &change.fields {
+        let value = incoming.get(field).cloned().unwrap_or(Value::Null);
+        let current = rec.field_hlc.get(field).copied();
+        let newer_elsewhere = match (deleted_later, current) {
+            (Some(d), Some(c)) => Some(d.max(c)),
+            (Some(d), None) => Some(d),
+            (None, Some(c)) if c > change.hlc => Some(c),
+            _ => None,
+        };
+        match newer_elsewhere {
+            Some(winning_hlc) => {
+                let winning_value = if deleted_later.is_some() {
+                    Value::Null
+                } else {
+                    rec.payload.get(field).cloned().unwrap_or(Value::Null)
+                };
+                if winning_value != value {
+                    losers.push(Loser { field: field.clone(), value, hlc: change.hlc, winning_hlc, winning_value });
+                }
+            }
+            None => {
+                won_any = true;
+                state.payload.insert(field.clone(), value);
+                state.field_hlc.insert(field.clone(), change.hlc);
+            }
+        }
+    }
+    if won_any {
+        state.deleted = None;
+        state.village_id = change.village_id;
+    }
+    Decision::Store { state, losers }
+}
+
+fn delete(existing: Option<&RecordState>, change: &Change) -> Decision {
+    if !change.payload.is_null() {
+        return Decision::Reject(RejectCode::InvalidPayload);
+    }
+    let Some(rec) = existing else {
+        // Deleting what the server never had still travels, so other devices delete it too.
+        let state = RecordState { village_id: change.village_id, deleted: Some(change.hlc), ..RecordState::default() };
+        return Decision::Store { state, losers: vec![] };
+    };
+    let newest = rec.field_hlc.values().copied().chain(rec.deleted).max();
+    match newest {
+        Some(n) if n > change.hlc => {
+            let losers = if rec.deleted.is_some_and(|d| d >= n) {
+                vec![]
+            } else {
+                vec![Loser {
+                    field: DELETED_FIELD.into(),
+                    value: Value::Bool(true),
+                    hlc: change.hlc,
+                    winning_hlc: n,
+                    winning_value: Value::Bool(false),
+                }]
+            };
+            Decision::Store { state: rec.clone(), losers }
+        }
+        _ => {
+            let mut state = rec.clone();
+            state.deleted = Some(change.hlc);
+            Decision::Store { state, losers: vec![] }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use jiayi_core::change::Entity;
+    use serde_json::json;
+
+    use super::*;
+
+    const V: Uuid = Uuid::from_u128(0x71);
+    const ID: Uuid = Uuid::from_u128(0x1D);
+
+    fn hlc(wall: u64, device: u128) -> Hlc {
+        Hlc { wall_ms: wall, counter: 0, device: Uuid::from_u128(device) }
+    }
+
+    fn change(entity: Entity, op: Op, at: Hlc, fields: &[&str], payload: Value) -> Change {
+        Change {
+            device_id: at.device,
+            seq: 1,
+            change_id: Uuid::from_u128(99),
+            entity,
+            entity_id: ID,
+            op,
+            village_id: V,
+            hlc: at,
+            fields: fields.iter().map(|s| s.to_string()).collect(),
+            payload,
+        }
+    }
+
+    fn stored(d: Decision) -> (RecordState, Vec<Loser>) {
+        match d {
+            Decision::Store { state, losers } => (state, losers),
+            Decision::Reject(code) => panic!("rejected: {code:?}"),
+        }
+    }
+
+    fn resident(phone: &str, at: Hlc) -> RecordState {
+        let c = change(Entity::Resident, Op::Upsert, at, &["name", "phone"], json!({"name": "王芳", "phone": phone}));
+        stored(decide(&[V], None, &c)).0
+    }
+
+    #[test]
+    fn rejections() {
+        let up = |e| change(e, Op::Upsert, hlc(5, 1), &["a"], json!({"a": 1}));
+        let cases: Vec<(&str, Vec<Uuid>, Option<RecordState>, Change, RejectCode)> = vec![
+            ("foreign_village", vec![Uuid::from_u128(1)], None, up(Entity::Household), RejectCode::VillageNotInScope),
+            (
+                "record_lives_in_a_foreign_village",
+                vec![V],
+                Some(RecordState { village_id: Uuid::from_u128(1), ..RecordState::default() }),
+                up(Entity::Household),
+                RejectCode::RecordNotInScope,
+            ),
+            ("contract_written_twice", vec![V], Some(resident("1", hlc(1, 1))), up(Entity::Contract), RejectCode::AppendOnly),
+            (
+                "visit_deleted",
+                vec![V],
+                None,
+                change(Entity::Visit, Op::Delete, hlc(5, 1), &[], Value::Null),
+                RejectCode::AppendOnly,
+            ),
+            (
+                "field_missing_from_payload",
+                vec![V],
+                None,
+                change(Entity::Resident, Op::Upsert, hlc(5, 1), &["phone"], json!({"name": "x"})),
+                RejectCode::InvalidPayload,
+            ),
+            (
+                "payload_not_an_object",
+                vec![V],
+                None,
+                change(Entity::Resident, Op::Upsert, hlc(5, 1), &["a"], json!([1])),
+                RejectCode::InvalidPayload,
+            ),
+            (
+                "id_mismatch",
+                vec![V],
+                None,
+                change(Entity::Resident, Op::Upsert, hlc(5, 1), &["id"], json!({"id": Uuid::from_u128(5)})),
+                RejectCode::InvalidPayload,
+            ),
+            (
+                "delete_with_payload",
+                vec![V],
+                None,
+                change(Entity::Resident, Op::Delete, hlc(5, 1), &[], json!({"a": 1})),
+                RejectCode::InvalidPayload,
+            ),
+        ];
+        for (name, villages, existing, c, code) in cases {
+            assert_eq!(decide(&villages, existing.as_ref(), &c), Decision::Reject(code), "case {name}");
+        }
+    }
+
+    #[test]
+    fn newer_write_wins_field_by_field_and_older_values_are_kept_as_losers() {
+        let base = resident("13800000001", hlc(10, 1));
+        // Device 2 changes the phone later: wins.
+        let later = change(Entity::Resident, Op::Upsert, hlc(20, 2), &["phone"], json!({"name": "王芳", "phone": "13900000002"}));
+        let (after_later, losers) = stored(decide(&[V], Some(&base), &later));
+        assert!(losers.is_empty());
+        assert_eq!(after_later.payload["phone"], "13900000002");
+        assert_eq!(after_later.payload["name"], "王芳");
+        // Device 3 wrote the phone earlier but arrives last: loses, and its value is kept.
+        let stale = change(Entity::Resident, Op::Upsert, hlc(15, 3), &["phone"], json!({"name": "王芳", "phone": "13700000003"}));
+        let (after_stale, losers) = stored(decide(&[V], Some(&after_later), &stale));
+        assert_eq!(after_stale, after_later, "a stale write changes nothing");
+        assert_eq!(losers.len(), 1);
+        assert_eq!((losers[0].field.as_str(), &losers[0].value), ("phone", &json!("13700000003")));
+        assert_eq!(losers[0].winning_hlc, hlc(20, 2));
+    }
+
+    #[test]
+    fn order_of_arrival_does_not_change_the_result() {
+        let base = resident("1", hlc(10, 1));
+        let a = change(Entity::Resident, Op::Upsert, hlc(30, 2), &["phone"], json!({"phone": "A"}));
+        let b = change(Entity::Resident, Op::Upsert, hlc(30, 3), &["phone", "name"], json!({"phone": "B", "name": "李"}));
+        let ab = stored(decide(&[V], Some(&stored(decide(&[V], Some(&base), &a)).0), &b)).0;
+        let ba = stored(decide(&[V], Some(&stored(decide(&[V], Some(&base), &b)).0), &a)).0;
+        assert_eq!(ab, ba);
+        assert_eq!(ab.payload["phone"], "B", "same wall time: the higher device id wins");
+    }
+
+    #[test]
+    fn deletion_against_newer_edit_and_edit_against_newer_deletion() {
+        let base = resident("1", hlc(10, 1));
+        let del = change(Entity::Resident, Op::Delete, hlc(20, 2), &[], Value::Null);
+        let (gone, _) = stored(decide(&[V], Some(&base), &del));
+        assert_eq!(gone.deleted, Some(hlc(20, 2)));
+        let old_edit = change(Entity::Resident, Op::Upsert, hlc(15, 3), &["phone"], json!({"phone": "2"}));
+        let (still_gone, losers) = stored(decide(&[V], Some(&gone), &old_edit));
+        assert_eq!(still_gone.deleted, Some(hlc(20, 2)));
+        assert_eq!(losers.len(), 1);
+        let old_delete = change(Entity::Resident, Op::Delete, hlc(5, 3), &[], Value::Null);
+        let (kept, losers) = stored(decide(&[V], Some(&base), &old_delete));
+        assert_eq!(kept.deleted, None);
+        assert_eq!(losers[0].field, DELETED_FIELD);
+    }
+
+    #[test]
+    fn field_clocks_round_trip_as_json() {
+        let base = resident("1", hlc(10, 1));
+        assert_eq!(RecordState::parse_field_hlc(&base.field_hlc_json()), Some(base.field_hlc.clone()));
+        assert_eq!(RecordState::parse_field_hlc("{\"a\":\"bad\"}"), None);
+    }
+}

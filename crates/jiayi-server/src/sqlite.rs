@@ -1,0 +1,430 @@
+//! The embedded backend: one SQLite file, zero set-up.
+//!
+//! One connection behind a mutex: SQLite takes one writer at a time anyway, and a push is a
+//! single short transaction, so this is both simple and fast enough for a township.
+
+use std::sync::{Mutex, MutexGuard};
+
+use chrono::{DateTime, Utc};
+use jiayi_core::change::{Change, Entity};
+use jiayi_sync::protocol::{ChangeResult, ReferenceData, ReferenceDocument, ReferenceKind};
+use rusqlite::{Connection, OptionalExtension, params};
+use uuid::Uuid;
+
+use crate::error::{Result, ServerError};
+use crate::merge::RecordState;
+use crate::storage::*;
+
+mod embedded {
+    refinery::embed_migrations!("../../migrations/server-sqlite");
+}
+
+pub struct SqliteStorage {
+    conn: Mutex<Connection>,
+}
+
+impl SqliteStorage {
+    pub fn open(path: &str) -> Result<SqliteStorage> {
+        let mut conn = Connection::open(path)?;
+        conn.pragma_update(None, "journal_mode", "WAL")?;
+        conn.pragma_update(None, "synchronous", "NORMAL")?;
+        conn.pragma_update(None, "foreign_keys", "ON")?;
+        conn.busy_timeout(std::time::Duration::from_secs(10))?;
+        embedded::migrations::runner().set_grouped(false).run(&mut conn)?;
+        let has_epoch: Option<String> =
+            conn.query_row("SELECT value FROM meta WHERE key = 'epoch'", [], |r| r.get(0)).optional()?;
+        if has_epoch.is_none() {
+            conn.execute("INSERT INTO meta (key, value) VALUES ('epoch', ?1)", [Uuid::new_v4().to_string()])?;
+        }
+        Ok(SqliteStorage { conn: Mutex::new(conn) })
+    }
+
+    fn conn(&self) -> MutexGuard<'_, Connection> {
+        // A panic while holding the lock cannot leave a half-done transaction behind (rusqlite
+        // rolls back on drop), so a poisoned lock is safe to take over.
+        self.conn.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    fn villages(conn: &Connection, device: &str) -> Result<Vec<Uuid>> {
+        let mut st = conn.prepare_cached("SELECT village_id FROM device_villages WHERE device_id = ?1 ORDER BY village_id")?;
+        let rows = st.query_map([device], |r| r.get::<_, String>(0))?;
+        rows.map(|r| parse_uuid(&r?)).collect()
+    }
+}
+
+fn load_record(conn: &Connection, entity: &str, id: &str) -> Result<Option<RecordState>> {
+    let mut st = conn.prepare_cached(
+        "SELECT village_id, payload, field_hlc, deleted_hlc FROM records WHERE entity = ?1 AND entity_id = ?2",
+    )?;
+    let row = st
+        .query_row([entity, id], |r| {
+            Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get::<_, String>(2)?, r.get::<_, Option<String>>(3)?))
+        })
+        .optional()?;
+    row.map(|(v, p, f, d)| record_from_text(&v, &p, &f, d.as_deref())).transpose()
+}
+
+impl Storage for SqliteStorage {
+    fn epoch(&self) -> Result<Uuid> {
+        let v: String = self.conn().query_row("SELECT value FROM meta WHERE key = 'epoch'", [], |r| r.get(0))?;
+        parse_uuid(&v)
+    }
+
+    fn renew_epoch(&self) -> Result<Uuid> {
+        let epoch = Uuid::new_v4();
+        self.conn().execute("UPDATE meta SET value = ?1 WHERE key = 'epoch'", [epoch.to_string()])?;
+        Ok(epoch)
+    }
+
+    fn authenticate(&self, token: &str) -> Result<Option<DeviceScope>> {
+        let conn = self.conn();
+        let row = conn
+            .prepare_cached("SELECT id, doctor_id, team_id FROM devices WHERE token_hash = ?1 AND revoked_at IS NULL")?
+            .query_row([token_hash(token)], |r| {
+                Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get::<_, String>(2)?))
+            })
+            .optional()?;
+        let Some((id, doctor, team)) = row else { return Ok(None) };
+        Ok(Some(DeviceScope {
+            device_id: parse_uuid(&id)?,
+            doctor_id: parse_uuid(&doctor)?,
+            team_id: parse_uuid(&team)?,
+            villages: Self::villages(&conn, &id)?,
+        }))
+    }
+
+    fn stored_through(&self, device_id: Uuid) -> Result<u64> {
+        let n: i64 = self
+            .conn()
+            .prepare_cached("SELECT COALESCE(MAX(seq), 0) FROM changes WHERE device_id = ?1")?
+            .query_row([device_id.to_string()], |r| r.get(0))?;
+        Ok(n as u64)
+    }
+
+    fn high_water(&self) -> Result<u64> {
+        let n: i64 = self.conn().query_row("SELECT COALESCE(MAX(cursor), 0) FROM changes", [], |r| r.get(0))?;
+        Ok(n as u64)
+    }
+
+    fn push(&self, scope: &DeviceScope, changes: &[Change], now: DateTime<Utc>) -> Result<Vec<ChangeResult>> {
+        let mut conn = self.conn();
+        let tx = conn.transaction()?;
+        let now = time_text(now);
+        let device = scope.device_id.to_string();
+        let mut results = Vec::with_capacity(changes.len());
+        {
+            let mut dup = tx.prepare_cached("SELECT 1 FROM changes WHERE device_id = ?1 AND seq = ?2")?;
+            let mut log = tx.prepare_cached(
+                "INSERT INTO changes (device_id, seq, entity, entity_id, village_id, body, received_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+            )?;
+            let mut save = tx.prepare_cached(
+                "INSERT INTO records (entity, entity_id, village_id, payload, field_hlc, deleted_hlc, last_cursor)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
+                 ON CONFLICT (entity, entity_id) DO UPDATE SET village_id = excluded.village_id,
+                   payload = excluded.payload, field_hlc = excluded.field_hlc,
+                   deleted_hlc = excluded.deleted_hlc, last_cursor = excluded.last_cursor",
+            )?;
+            let mut lose = tx.prepare_cached(
+                "INSERT INTO conflicts (entity, entity_id, village_id, field, losing_value, losing_hlc, losing_device,
+                   winning_value, winning_hlc, cursor, created_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+            )?;
+            for change in changes {
+                if change.device_id != scope.device_id {
+                    results.push(rejected(change.seq, jiayi_sync::protocol::RejectCode::WrongDevice));
+                    continue;
+                }
+                let seq = i64::try_from(change.seq).map_err(|_| ServerError::Invalid("seq too large".into()))?;
+                if dup.exists(params![device, seq])? {
+                    results.push(ChangeResult { seq: change.seq, status: jiayi_sync::protocol::ChangeStatus::Duplicate });
+                    continue;
+                }
+                let entity = change.entity.as_str();
+                let entity_id = change.entity_id.to_string();
+                let existing = load_record(&tx, entity, &entity_id)?;
+                match crate::merge::decide(&scope.villages, existing.as_ref(), change) {
+                    crate::merge::Decision::Reject(code) => results.push(rejected(change.seq, code)),
+                    crate::merge::Decision::Store { state, losers } => {
+                        let village = change.village_id.to_string();
+                        log.execute(params![device, seq, entity, entity_id, village, serde_json::to_string(change)?, now])?;
+                        let cursor = tx.last_insert_rowid();
+                        save.execute(params![
+                            entity,
+                            entity_id,
+                            state.village_id.to_string(),
+                            serde_json::to_string(&state.payload)?,
+                            state.field_hlc_json(),
+                            state.deleted.map(|h| h.to_string()),
+                            cursor
+                        ])?;
+                        for l in &losers {
+                            lose.execute(params![
+                                entity,
+                                entity_id,
+                                state.village_id.to_string(),
+                                l.field,
+                                l.value.to_string(),
+                                l.hlc.to_string(),
+                                device,
+                                l.winning_value.to_string(),
+                                l.winning_hlc.to_string(),
+                                cursor,
+                                now
+                            ])?;
+                        }
+                        results.push(stored_result(change.seq, &losers));
+                    }
+                }
+            }
+        }
+        tx.commit()?;
+        Ok(results)
+    }
+
+    fn pull(&self, scope: &DeviceScope, after: u64, limit: u32) -> Result<PullPage> {
+        let conn = self.conn();
+        let high_water: i64 = conn.query_row("SELECT COALESCE(MAX(cursor), 0) FROM changes", [], |r| r.get(0))?;
+        let mut st = conn.prepare_cached(
+            "SELECT c.cursor, c.body FROM changes c
+             JOIN device_villages dv ON dv.village_id = c.village_id AND dv.device_id = ?1
+             WHERE c.cursor > ?2 AND c.cursor <= ?3 AND c.device_id <> ?1
+             ORDER BY c.cursor LIMIT ?4",
+        )?;
+        let rows = st.query_map(params![scope.device_id.to_string(), after as i64, high_water, limit], |r| {
+            Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?))
+        })?;
+        let mut changes = Vec::new();
+        for row in rows {
+            let (cursor, body) = row?;
+            changes.push((cursor as u64, serde_json::from_str(&body)?));
+        }
+        Ok(page(changes, after, limit, high_water as u64))
+    }
+
+    fn touch(&self, device_id: Uuid, now: DateTime<Utc>) -> Result<()> {
+        self.conn()
+            .prepare_cached("UPDATE devices SET last_sync_at = ?1 WHERE id = ?2")?
+            .execute([time_text(now), device_id.to_string()])?;
+        Ok(())
+    }
+
+    fn enroll(&self, e: &Enrollment, now: DateTime<Utc>) -> Result<Enrolled> {
+        check_enrollment(e)?;
+        let mut conn = self.conn();
+        let tx = conn.transaction()?;
+        let team: Option<String> =
+            tx.query_row("SELECT id FROM teams WHERE name = ?1", [&e.team_name], |r| r.get(0)).optional()?;
+        let team = match team {
+            Some(t) => t,
+            None => {
+                let id = Uuid::now_v7().to_string();
+                tx.execute("INSERT INTO teams (id, name) VALUES (?1, ?2)", [&id, &e.team_name])?;
+                id
+            }
+        };
+        let doctor: Option<String> = tx
+            .query_row("SELECT id FROM doctors WHERE name = ?1 AND team_id = ?2", [&e.doctor_name, &team], |r| r.get(0))
+            .optional()?;
+        let doctor = match doctor {
+            Some(d) => d,
+            None => {
+                let id = Uuid::now_v7().to_string();
+                tx.execute("INSERT INTO doctors (id, name, team_id) VALUES (?1, ?2, ?3)", [&id, &e.doctor_name, &team])?;
+                id
+            }
+        };
+        let device_id = e.device_id.unwrap_or_else(Uuid::now_v7);
+        let token = new_token();
+        tx.execute(
+            "INSERT INTO devices (id, label, doctor_id, team_id, token_hash, enrolled_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+             ON CONFLICT (id) DO UPDATE SET label = excluded.label, doctor_id = excluded.doctor_id,
+               team_id = excluded.team_id, token_hash = excluded.token_hash,
+               enrolled_at = excluded.enrolled_at, revoked_at = NULL",
+            params![device_id.to_string(), e.label, doctor, team, token_hash(&token), time_text(now)],
+        )?;
+        tx.execute("DELETE FROM device_villages WHERE device_id = ?1", [device_id.to_string()])?;
+        for v in &e.villages {
+            tx.execute(
+                "INSERT OR IGNORE INTO device_villages (device_id, village_id) VALUES (?1, ?2)",
+                [device_id.to_string(), v.to_string()],
+            )?;
+        }
+        tx.commit()?;
+        Ok(Enrolled { device_id, doctor_id: parse_uuid(&doctor)?, team_id: parse_uuid(&team)?, token })
+    }
+
+    fn revoke(&self, device_id: Uuid, now: DateTime<Utc>) -> Result<bool> {
+        let n = self.conn().execute(
+            "UPDATE devices SET revoked_at = ?1 WHERE id = ?2 AND revoked_at IS NULL",
+            [time_text(now), device_id.to_string()],
+        )?;
+        Ok(n == 1)
+    }
+
+    fn devices(&self) -> Result<Vec<DeviceRow>> {
+        let conn = self.conn();
+        let mut st = conn.prepare(
+            "SELECT d.id, d.label, doc.name, t.name, d.enrolled_at, d.revoked_at, d.last_sync_at,
+                    (SELECT COALESCE(MAX(seq), 0) FROM changes c WHERE c.device_id = d.id)
+             FROM devices d JOIN doctors doc ON doc.id = d.doctor_id JOIN teams t ON t.id = d.team_id
+             ORDER BY t.name, doc.name, d.enrolled_at",
+        )?;
+        let rows = st.query_map([], |r| {
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, String>(2)?,
+                r.get::<_, String>(3)?,
+                r.get::<_, String>(4)?,
+                r.get::<_, Option<String>>(5)?,
+                r.get::<_, Option<String>>(6)?,
+                r.get::<_, i64>(7)?,
+            ))
+        })?;
+        let mut out = Vec::new();
+        for row in rows {
+            let (id, label, doctor_name, team_name, enrolled_at, revoked_at, last_sync_at, seq) = row?;
+            out.push(DeviceRow {
+                device_id: parse_uuid(&id)?,
+                villages: Self::villages(&conn, &id)?,
+                label,
+                doctor_name,
+                team_name,
+                enrolled_at,
+                revoked_at,
+                last_sync_at,
+                stored_through_seq: seq as u64,
+            });
+        }
+        Ok(out)
+    }
+
+    fn publish(&self, kind: ReferenceKind, name: &str, content: &str, now: DateTime<Utc>) -> Result<ReferenceDocument> {
+        check_reference(kind, content)?;
+        let mut conn = self.conn();
+        let tx = conn.transaction()?;
+        let version: i64 = tx.query_row(
+            "SELECT COALESCE(MAX(version), 0) + 1 FROM reference_documents WHERE kind = ?1 AND name = ?2",
+            [kind.as_str(), name],
+            |r| r.get(0),
+        )?;
+        let published_at = time_text(now);
+        tx.execute(
+            "INSERT INTO reference_documents (kind, name, version, content, published_at) VALUES (?1, ?2, ?3, ?4, ?5)",
+            params![kind.as_str(), name, version, content, published_at],
+        )?;
+        tx.commit()?;
+        Ok(ReferenceDocument { kind, name: name.into(), version: version as u32, content: content.into(), published_at })
+    }
+
+    fn reference(&self) -> Result<ReferenceData> {
+        let conn = self.conn();
+        let mut st = conn.prepare_cached(
+            "SELECT kind, name, version, content, published_at FROM reference_documents r
+             WHERE version = (SELECT MAX(version) FROM reference_documents x WHERE x.kind = r.kind AND x.name = r.name)
+             ORDER BY kind, name",
+        )?;
+        let rows = st.query_map([], |r| {
+            Ok((r.get::<_, String>(0)?, r.get(1)?, r.get::<_, i64>(2)?, r.get(3)?, r.get(4)?))
+        })?;
+        let mut docs = Vec::new();
+        for row in rows {
+            let (kind, name, version, content, published_at) = row?;
+            docs.push(document(&kind, name, version, content, published_at)?);
+        }
+        Ok(reference_from(docs))
+    }
+
+    fn conflicts(&self, open_only: bool) -> Result<Vec<ConflictRow>> {
+        let conn = self.conn();
+        let mut st = conn.prepare(
+            "SELECT id, entity, entity_id, village_id, field, losing_value, losing_hlc, losing_device,
+                    winning_value, winning_hlc, created_at, resolved_at, resolution
+             FROM conflicts WHERE (?1 = 0 OR resolved_at IS NULL) ORDER BY id",
+        )?;
+        let rows = st.query_map([i64::from(open_only)], |r| {
+            Ok(ConflictText {
+                id: r.get(0)?,
+                entity: r.get(1)?,
+                entity_id: r.get(2)?,
+                village_id: r.get(3)?,
+                field: r.get(4)?,
+                losing_value: r.get(5)?,
+                losing_hlc: r.get(6)?,
+                losing_device: r.get(7)?,
+                winning_value: r.get(8)?,
+                winning_hlc: r.get(9)?,
+                created_at: r.get(10)?,
+                resolved_at: r.get(11)?,
+                resolution: r.get(12)?,
+            })
+        })?;
+        rows.map(|r| r?.into_row()).collect()
+    }
+
+    fn resolve_conflict(&self, id: i64, resolution: &str, now: DateTime<Utc>) -> Result<bool> {
+        let n = self.conn().execute(
+            "UPDATE conflicts SET resolved_at = ?1, resolution = ?2 WHERE id = ?3 AND resolved_at IS NULL",
+            params![time_text(now), resolution, id],
+        )?;
+        Ok(n == 1)
+    }
+
+    fn record(&self, entity: Entity, id: Uuid) -> Result<Option<RecordState>> {
+        load_record(&self.conn(), entity.as_str(), &id.to_string())
+    }
+
+    fn change_log(&self, after: u64, limit: u32) -> Result<Vec<(u64, Change)>> {
+        let conn = self.conn();
+        let mut st = conn.prepare_cached("SELECT cursor, body FROM changes WHERE cursor > ?1 ORDER BY cursor LIMIT ?2")?;
+        let rows = st.query_map(params![after as i64, limit], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?)))?;
+        rows.map(|r| {
+            let (c, b) = r?;
+            Ok((c as u64, serde_json::from_str(&b)?))
+        })
+        .collect()
+    }
+
+    fn village_progress(&self) -> Result<Vec<VillageProgress>> {
+        let conn = self.conn();
+        let mut st = conn.prepare(
+            "SELECT village_id, entity, COUNT(*) FROM records WHERE deleted_hlc IS NULL
+             GROUP BY village_id, entity ORDER BY village_id",
+        )?;
+        let rows = st.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get::<_, i64>(2)?)))?;
+        let mut counts = Vec::new();
+        for row in rows {
+            let (v, e, n) = row?;
+            counts.push((parse_uuid(&v)?, e, n as u64));
+        }
+        Ok(progress_from(counts))
+    }
+
+    fn audit(&self, since: DateTime<Utc>, limit: u32) -> Result<Vec<AuditRow>> {
+        let conn = self.conn();
+        let mut st = conn.prepare(
+            "SELECT c.cursor, c.entity, c.entity_id, c.village_id, COALESCE(d.label, ''), c.received_at, c.body
+             FROM changes c LEFT JOIN devices d ON d.id = c.device_id
+             WHERE c.received_at >= ?1 AND c.entity IN ('contract', 'contract_event', 'visit')
+             ORDER BY c.cursor DESC LIMIT ?2",
+        )?;
+        let rows = st.query_map(params![time_text(since), limit], |r| {
+            Ok((
+                r.get::<_, i64>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, String>(2)?,
+                r.get::<_, String>(3)?,
+                r.get::<_, String>(4)?,
+                r.get::<_, String>(5)?,
+                r.get::<_, String>(6)?,
+            ))
+        })?;
+        let mut out = Vec::new();
+        for row in rows {
+            let (cursor, entity, id, village, label, at, body) = row?;
+            out.push(audit_row(cursor, entity, &id, &village, label, at, &body)?);
+        }
+        Ok(out)
+    }
+}

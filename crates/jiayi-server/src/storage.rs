@@ -1,0 +1,329 @@
+//! The server's storage, behind one trait with a SQLite and a PostgreSQL backend.
+//!
+//! Methods are blocking; the HTTP layer calls them on tokio's blocking pool.
+
+use std::sync::Arc;
+
+use chrono::{DateTime, Utc};
+use jiayi_core::change::{Change, Entity};
+use jiayi_sync::protocol::{ChangeResult, ReferenceData, ReferenceDocument, ReferenceKind};
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+use uuid::Uuid;
+
+use crate::error::{Result, ServerError};
+use crate::merge::RecordState;
+
+/// An authenticated device and what it may touch.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DeviceScope {
+    pub device_id: Uuid,
+    pub doctor_id: Uuid,
+    pub team_id: Uuid,
+    pub villages: Vec<Uuid>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Enrollment {
+    /// The device's own id (it makes one when its store is created). `None`: the server makes
+    /// one. Enrolling a known device again gives it a new token and replaces its villages.
+    pub device_id: Option<Uuid>,
+    pub doctor_name: String,
+    pub team_name: String,
+    pub villages: Vec<Uuid>,
+    pub label: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Enrolled {
+    pub device_id: Uuid,
+    pub doctor_id: Uuid,
+    pub team_id: Uuid,
+    /// Shown once; the server keeps only its hash.
+    pub token: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct DeviceRow {
+    pub device_id: Uuid,
+    pub label: String,
+    pub doctor_name: String,
+    pub team_name: String,
+    pub villages: Vec<Uuid>,
+    pub enrolled_at: String,
+    pub revoked_at: Option<String>,
+    pub last_sync_at: Option<String>,
+    pub stored_through_seq: u64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ConflictRow {
+    pub id: i64,
+    pub entity: String,
+    pub entity_id: Uuid,
+    pub village_id: Uuid,
+    pub field: String,
+    pub losing_value: serde_json::Value,
+    pub losing_hlc: String,
+    pub losing_device: Uuid,
+    pub winning_value: serde_json::Value,
+    pub winning_hlc: String,
+    pub created_at: String,
+    pub resolved_at: Option<String>,
+    pub resolution: Option<String>,
+}
+
+/// One page of a pull.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PullPage {
+    pub changes: Vec<(u64, Change)>,
+    pub next_cursor: u64,
+    pub more: bool,
+    pub high_water: u64,
+}
+
+/// Counts per village for the dashboard.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct VillageProgress {
+    pub village_id: Uuid,
+    pub households: u64,
+    pub residents: u64,
+    pub contracts: u64,
+    pub visits: u64,
+}
+
+/// A record received in a period, for the monthly audit.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct AuditRow {
+    pub cursor: u64,
+    pub entity: String,
+    pub entity_id: Uuid,
+    pub village_id: Uuid,
+    pub device_label: String,
+    pub received_at: String,
+    pub payload: serde_json::Value,
+}
+
+pub trait Storage: Send + Sync + 'static {
+    /// The identity of this database; see [`ServerInfo::server_epoch`](jiayi_sync::protocol::ServerInfo).
+    fn epoch(&self) -> Result<Uuid>;
+    /// Declares the database restored or replaced: devices re-upload and re-pull.
+    fn renew_epoch(&self) -> Result<Uuid>;
+    fn authenticate(&self, token: &str) -> Result<Option<DeviceScope>>;
+    fn stored_through(&self, device_id: Uuid) -> Result<u64>;
+    fn high_water(&self) -> Result<u64>;
+    /// Applies a batch atomically: every change is answered, and either all stored changes are
+    /// committed or none is.
+    fn push(&self, scope: &DeviceScope, changes: &[Change], now: DateTime<Utc>) -> Result<Vec<ChangeResult>>;
+    /// Changes in the device's villages made by other devices, after a cursor.
+    fn pull(&self, scope: &DeviceScope, after: u64, limit: u32) -> Result<PullPage>;
+    fn touch(&self, device_id: Uuid, now: DateTime<Utc>) -> Result<()>;
+    fn enroll(&self, enrollment: &Enrollment, now: DateTime<Utc>) -> Result<Enrolled>;
+    /// Returns false when no such device was enrolled or it was already revoked.
+    fn revoke(&self, device_id: Uuid, now: DateTime<Utc>) -> Result<bool>;
+    fn devices(&self) -> Result<Vec<DeviceRow>>;
+    fn publish(&self, kind: ReferenceKind, name: &str, content: &str, now: DateTime<Utc>) -> Result<ReferenceDocument>;
+    fn reference(&self) -> Result<ReferenceData>;
+    fn conflicts(&self, open_only: bool) -> Result<Vec<ConflictRow>>;
+    fn resolve_conflict(&self, id: i64, resolution: &str, now: DateTime<Utc>) -> Result<bool>;
+    fn record(&self, entity: Entity, id: Uuid) -> Result<Option<RecordState>>;
+    /// Every change in the log, in cursor order (for checks and exports).
+    fn change_log(&self, after: u64, limit: u32) -> Result<Vec<(u64, Change)>>;
+    fn village_progress(&self) -> Result<Vec<VillageProgress>>;
+    /// Contracts, contract events and visits received since `since`, newest first.
+    fn audit(&self, since: DateTime<Utc>, limit: u32) -> Result<Vec<AuditRow>>;
+}
+
+pub type DynStorage = Arc<dyn Storage>;
+
+/// Opens the storage a URL names: `sqlite://path/to/file.db` or `postgres://user@host/db`.
+pub fn open(url: &str) -> Result<DynStorage> {
+    if let Some(path) = url.strip_prefix("sqlite://") {
+        Ok(Arc::new(crate::sqlite::SqliteStorage::open(path)?))
+    } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+        Ok(Arc::new(crate::postgres::PgStorage::connect(url)?))
+    } else {
+        Err(ServerError::Config(format!("database URL must start with sqlite:// or postgres://, got '{url}'")))
+    }
+}
+
+/// A new device token: 256 random bits, hex.
+pub fn new_token() -> String {
+    format!("jy1_{}{}", Uuid::new_v4().simple(), Uuid::new_v4().simple())
+}
+
+pub fn token_hash(token: &str) -> String {
+    hex::encode(Sha256::digest(token.trim().as_bytes()))
+}
+
+/// The reference document is checked before it is published, so devices never get one they
+/// cannot read.
+pub fn check_reference(kind: ReferenceKind, content: &str) -> Result<()> {
+    let bad = |e: String| Err(ServerError::Invalid(format!("{} document: {e}", kind.as_str())));
+    match kind {
+        ReferenceKind::Catalog => match toml::from_str::<jiayi_core::catalog::Catalog>(content) {
+            Ok(_) => Ok(()),
+            Err(e) => bad(e.to_string()),
+        },
+        ReferenceKind::TermPolicy => match toml::from_str::<toml::Table>(content) {
+            Ok(_) => Ok(()),
+            Err(e) => bad(e.to_string()),
+        },
+        ReferenceKind::Teams => match serde_json::from_str::<Vec<jiayi_core::household::Team>>(content) {
+            Ok(_) => Ok(()),
+            Err(e) => bad(e.to_string()),
+        },
+        ReferenceKind::Register if content.trim().is_empty() => bad("empty".into()),
+        ReferenceKind::Register => Ok(()),
+    }
+}
+
+/// Builds the download from the latest document of each kind and name.
+pub fn reference_from(documents: Vec<ReferenceDocument>) -> ReferenceData {
+    let teams = documents
+        .iter()
+        .filter(|d| d.kind == ReferenceKind::Teams)
+        .flat_map(|d| serde_json::from_str::<Vec<jiayi_core::household::Team>>(&d.content).unwrap_or_default())
+        .collect();
+    ReferenceData { teams, documents }
+}
+
+pub(crate) fn parse_uuid(s: &str) -> Result<Uuid> {
+    Uuid::parse_str(s).map_err(|_| ServerError::Corrupt(format!("bad id '{s}'")))
+}
+
+// Helpers both backends share, so they answer alike.
+
+pub(crate) fn time_text(t: DateTime<Utc>) -> String {
+    t.to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
+}
+
+pub(crate) fn record_from_text(village: &str, payload: &str, field_hlc: &str, deleted: Option<&str>) -> Result<RecordState> {
+    let payload = match serde_json::from_str(payload)? {
+        serde_json::Value::Object(m) => m,
+        _ => return Err(ServerError::Corrupt("record payload is not an object".into())),
+    };
+    let field_hlc =
+        RecordState::parse_field_hlc(field_hlc).ok_or_else(|| ServerError::Corrupt("bad field clocks".into()))?;
+    let deleted = deleted
+        .map(|d| d.parse().map_err(|_| ServerError::Corrupt(format!("bad clock '{d}'"))))
+        .transpose()?;
+    Ok(RecordState { village_id: parse_uuid(village)?, payload, field_hlc, deleted })
+}
+
+pub(crate) fn rejected(seq: u64, code: jiayi_sync::protocol::RejectCode) -> ChangeResult {
+    ChangeResult {
+        seq,
+        status: jiayi_sync::protocol::ChangeStatus::Rejected { reason: jiayi_sync::protocol::Rejection::new(code) },
+    }
+}
+
+pub(crate) fn stored_result(seq: u64, losers: &[crate::merge::Loser]) -> ChangeResult {
+    use jiayi_sync::protocol::ChangeStatus;
+    let status = if losers.is_empty() {
+        ChangeStatus::Applied
+    } else {
+        ChangeStatus::Conflict { losing_fields: losers.iter().map(|l| l.field.clone()).collect() }
+    };
+    ChangeResult { seq, status }
+}
+
+/// Pages a pull: a full page continues after its last change; a short page ends at the log's end.
+pub(crate) fn page(changes: Vec<(u64, Change)>, after: u64, limit: u32, high_water: u64) -> PullPage {
+    let full = changes.len() as u64 >= u64::from(limit.max(1));
+    let next_cursor = match changes.last() {
+        Some((last, _)) if full => *last,
+        _ => high_water.max(after),
+    };
+    PullPage { more: next_cursor < high_water, changes, next_cursor, high_water }
+}
+
+pub(crate) fn check_enrollment(e: &Enrollment) -> Result<()> {
+    if e.doctor_name.trim().is_empty() || e.team_name.trim().is_empty() {
+        return Err(ServerError::Invalid("doctor and team names are required".into()));
+    }
+    if e.villages.is_empty() {
+        return Err(ServerError::Invalid("a device needs at least one village".into()));
+    }
+    Ok(())
+}
+
+pub(crate) fn document(kind: &str, name: String, version: i64, content: String, published_at: String) -> Result<ReferenceDocument> {
+    let kind = ReferenceKind::parse(kind).ok_or_else(|| ServerError::Corrupt(format!("unknown reference kind '{kind}'")))?;
+    Ok(ReferenceDocument { kind, name, version: version as u32, content, published_at })
+}
+
+pub(crate) struct ConflictText {
+    pub id: i64,
+    pub entity: String,
+    pub entity_id: String,
+    pub village_id: String,
+    pub field: String,
+    pub losing_value: String,
+    pub losing_hlc: String,
+    pub losing_device: String,
+    pub winning_value: String,
+    pub winning_hlc: String,
+    pub created_at: String,
+    pub resolved_at: Option<String>,
+    pub resolution: Option<String>,
+}
+
+impl ConflictText {
+    pub fn into_row(self) -> Result<ConflictRow> {
+        Ok(ConflictRow {
+            id: self.id,
+            entity: self.entity,
+            entity_id: parse_uuid(&self.entity_id)?,
+            village_id: parse_uuid(&self.village_id)?,
+            field: self.field,
+            losing_value: serde_json::from_str(&self.losing_value)?,
+            losing_hlc: self.losing_hlc,
+            losing_device: parse_uuid(&self.losing_device)?,
+            winning_value: serde_json::from_str(&self.winning_value)?,
+            winning_hlc: self.winning_hlc,
+            created_at: self.created_at,
+            resolved_at: self.resolved_at,
+            resolution: self.resolution,
+        })
+    }
+}
+
+pub(crate) fn progress_from(counts: Vec<(Uuid, String, u64)>) -> Vec<VillageProgress> {
+    let mut out: Vec<VillageProgress> = Vec::new();
+    for (village_id, entity, n) in counts {
+        if out.last().is_none_or(|p| p.village_id != village_id) {
+            out.push(VillageProgress { village_id, households: 0, residents: 0, contracts: 0, visits: 0 });
+        }
+        let Some(p) = out.last_mut() else { continue };
+        match Entity::parse(&entity) {
+            Some(Entity::Household) => p.households += n,
+            Some(Entity::Resident) => p.residents += n,
+            Some(Entity::Contract) => p.contracts += n,
+            Some(Entity::Visit) => p.visits += n,
+            _ => {}
+        }
+    }
+    out
+}
+
+pub(crate) fn audit_row(
+    cursor: i64,
+    entity: String,
+    id: &str,
+    village: &str,
+    device_label: String,
+    received_at: String,
+    body: &str,
+) -> Result<AuditRow> {
+    let change: Change = serde_json::from_str(body)?;
+    Ok(AuditRow {
+        cursor: cursor as u64,
+        entity,
+        entity_id: parse_uuid(id)?,
+        village_id: parse_uuid(village)?,
+        device_label,
+        received_at,
+        payload: change.payload,
+    })
+}

@@ -1,0 +1,345 @@
+//! A township server on loopback, devices that sync with it, and the faults the tests inject.
+#![allow(dead_code)]
+
+use std::cell::Cell;
+use std::collections::{BTreeMap, BTreeSet};
+use std::io::{Read, Write};
+use std::net::{Shutdown, TcpListener, TcpStream};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+
+use chrono::Utc;
+use jiayi_core::change::{Change, Entity};
+use jiayi_server::storage::{DynStorage, Enrolled, Enrollment};
+use jiayi_server::{AppState, Running};
+use jiayi_sync::engine::Transport;
+use jiayi_sync::http::HttpTransport;
+use jiayi_sync::protocol::*;
+use jiayi_sync::testing::MemReplica;
+use jiayi_sync::{SyncReport, sync};
+use serde_json::json;
+use uuid::Uuid;
+
+pub mod pg;
+
+pub const V1: Uuid = Uuid::from_u128(0x0001_0001);
+pub const V2: Uuid = Uuid::from_u128(0x0001_0002);
+pub const V3: Uuid = Uuid::from_u128(0x0001_0003);
+pub const ADMIN_KEY: &str = "test-admin-key";
+
+/// The township: its database and its server on 127.0.0.1, port chosen by the system.
+pub struct Township {
+    pub db_url: String,
+    pub storage: Option<DynStorage>,
+    pub server: Option<Running>,
+    pub limits: Limits,
+    pub dir: Option<tempfile::TempDir>,
+}
+
+impl Township {
+    pub fn sqlite(limits: Limits) -> Township {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let url = format!("sqlite://{}", dir.path().join("township.db").display());
+        let mut t = Township { db_url: url, storage: None, server: None, limits, dir: Some(dir) };
+        t.start();
+        t
+    }
+
+    pub fn on(db_url: &str, limits: Limits) -> Township {
+        let mut t = Township { db_url: db_url.to_string(), storage: None, server: None, limits, dir: None };
+        t.start();
+        t
+    }
+
+    pub fn sqlite_path(&self) -> std::path::PathBuf {
+        std::path::PathBuf::from(self.db_url.trim_start_matches("sqlite://"))
+    }
+
+    pub fn start(&mut self) {
+        let storage = jiayi_server::storage::open(&self.db_url).expect("open storage");
+        let state = AppState { storage: storage.clone(), limits: self.limits, admin_key: Some(ADMIN_KEY.into()) };
+        self.server = Some(jiayi_server::spawn(state, "127.0.0.1:0", 2).expect("spawn server"));
+        self.storage = Some(storage);
+    }
+
+    pub fn stop(&mut self) {
+        if let Some(s) = self.server.take() {
+            s.stop();
+        }
+        self.storage = None;
+    }
+
+    pub fn storage(&self) -> &DynStorage {
+        self.storage.as_ref().expect("township running")
+    }
+
+    pub fn base(&self) -> String {
+        self.server.as_ref().expect("township running").url()
+    }
+
+    pub fn enroll(&self, name: &str, villages: &[Uuid]) -> Enrolled {
+        self.storage()
+            .enroll(
+                &Enrollment {
+                    device_id: None,
+                    doctor_name: name.into(),
+                    team_name: "一组团队".into(),
+                    villages: villages.to_vec(),
+                    label: format!("{name}的笔记本"),
+                },
+                Utc::now(),
+            )
+            .expect("enroll")
+    }
+
+    pub fn device(&self, name: &str, villages: &[Uuid]) -> Device {
+        let e = self.enroll(name, villages);
+        Device { replica: MemReplica::new(e.device_id), token: e.token, now_ms: 1_700_000_000_000 }
+    }
+
+    /// The whole change log.
+    pub fn log(&self) -> Vec<(u64, Change)> {
+        let mut out = Vec::new();
+        let mut after = 0;
+        for _ in 0..10_000 {
+            let page = self.storage().change_log(after, 1000).expect("log");
+            let Some(last) = page.last() else { break };
+            after = last.0;
+            out.extend(page);
+        }
+        out
+    }
+
+    /// Every change each device stored (all but the rejected ones) is in the server's log exactly
+    /// once, with the same content, and the log holds nothing else.
+    pub fn assert_exactly_once(&self, devices: &[&Device]) {
+        let log = self.log();
+        let mut seen: BTreeMap<(Uuid, u64), usize> = BTreeMap::new();
+        for (_, c) in &log {
+            *seen.entry((c.device_id, c.seq)).or_default() += 1;
+        }
+        let doubled: Vec<_> = seen.iter().filter(|(_, n)| **n > 1).collect();
+        assert!(doubled.is_empty(), "changes stored twice: {doubled:?}");
+        let mut expected = BTreeSet::new();
+        for d in devices {
+            let rejected: BTreeSet<u64> = d.replica.rejections.iter().map(|(s, _)| *s).collect();
+            for (seq, (change, _)) in &d.replica.outbox {
+                if rejected.contains(seq) {
+                    continue;
+                }
+                expected.insert((change.device_id, *seq));
+                let stored = log.iter().find(|(_, c)| c.device_id == change.device_id && c.seq == *seq);
+                assert_eq!(stored.map(|(_, c)| c), Some(change), "change {seq} of {} lost or altered", change.device_id);
+            }
+        }
+        let actual: BTreeSet<_> = seen.keys().copied().collect();
+        assert_eq!(actual, expected, "the server holds exactly the devices' stored changes");
+    }
+}
+
+impl Drop for Township {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
+
+/// A village doctor's device: an in-memory replica with its token.
+pub struct Device {
+    pub replica: MemReplica,
+    pub token: String,
+    pub now_ms: u64,
+}
+
+impl Device {
+    pub fn id(&self) -> Uuid {
+        self.replica.device_id
+    }
+
+    pub fn transport(&self, base: &str) -> HttpTransport {
+        HttpTransport::new(base, &self.token).expect("client")
+    }
+
+    pub fn sync(&mut self, t: &Township) -> jiayi_sync::Result<SyncReport> {
+        let transport = self.transport(&t.base());
+        self.sync_via(&transport)
+    }
+
+    pub fn sync_via(&mut self, transport: &dyn Transport) -> jiayi_sync::Result<SyncReport> {
+        sync(&mut self.replica, transport, self.now_ms as i64, &mut |_| {})
+    }
+
+    fn tick(&mut self) -> u64 {
+        self.now_ms += 1_000;
+        self.now_ms
+    }
+
+    /// Registers `n` households with two residents each in `village`; returns the resident ids.
+    pub fn register_households(&mut self, village: Uuid, n: usize) -> Vec<Uuid> {
+        let mut residents = Vec::new();
+        for i in 0..n {
+            let household = Uuid::now_v7();
+            let at = self.tick();
+            self.replica.write(
+                Entity::Household,
+                household,
+                village,
+                json!({"village_id": village, "group": "三组", "address": format!("幸福村{i}号"), "record_number": format!("HR{i:06}")}),
+                at,
+            );
+            for (name, relation) in [("张伟", "head"), ("李娜", "spouse")] {
+                let id = Uuid::now_v7();
+                let at = self.tick();
+                self.replica.write(
+                    Entity::Resident,
+                    id,
+                    village,
+                    json!({"household_id": household, "name": format!("{name}{i}"), "relation": relation, "phone": "13800000000"}),
+                    at,
+                );
+                residents.push(id);
+            }
+        }
+        residents
+    }
+
+    pub fn edit(&mut self, entity: Entity, id: Uuid, village: Uuid, fields: serde_json::Value) -> Change {
+        let at = self.tick();
+        self.replica.write(entity, id, village, fields, at)
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Fault {
+    /// The device is switched off before the request leaves.
+    BeforeSend,
+    /// The server commits; the answer never arrives.
+    AfterCommit,
+}
+
+/// A transport that fails one push the given way, then behaves.
+pub struct Faulty {
+    pub inner: HttpTransport,
+    pub fault: Fault,
+    pub at_push: usize,
+    pub pushes: Cell<usize>,
+}
+
+impl Transport for Faulty {
+    fn info(&self) -> jiayi_sync::Result<ServerInfo> {
+        self.inner.info()
+    }
+
+    fn push(&self, request: &PushRequest) -> jiayi_sync::Result<PushResponse> {
+        let n = self.pushes.get();
+        self.pushes.set(n + 1);
+        if n != self.at_push {
+            return self.inner.push(request);
+        }
+        match self.fault {
+            Fault::BeforeSend => Err(jiayi_sync::SyncError::Network("switched off".into())),
+            Fault::AfterCommit => {
+                self.inner.push(request)?;
+                Err(jiayi_sync::SyncError::Network("answer lost".into()))
+            }
+        }
+    }
+
+    fn pull(&self, after: u64, limit: u32) -> jiayi_sync::Result<PullResponse> {
+        self.inner.pull(after, limit)
+    }
+
+    fn reference(&self) -> jiayi_sync::Result<ReferenceData> {
+        self.inner.reference()
+    }
+}
+
+/// A TCP proxy on loopback that cuts the connection a few bytes into the answer to a push, as
+/// many times as asked.
+pub struct CutProxy {
+    pub addr: std::net::SocketAddr,
+    pub cuts_left: Arc<AtomicUsize>,
+    pub cuts_done: Arc<AtomicUsize>,
+    stop: Arc<AtomicBool>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl CutProxy {
+    pub fn start(upstream: std::net::SocketAddr, cuts: usize) -> CutProxy {
+        let listener = TcpListener::bind("127.0.0.1:0").expect("bind proxy");
+        let addr = listener.local_addr().expect("proxy addr");
+        let cuts_left = Arc::new(AtomicUsize::new(cuts));
+        let cuts_done = Arc::new(AtomicUsize::new(0));
+        let stop = Arc::new(AtomicBool::new(false));
+        let (left, done, halt) = (cuts_left.clone(), cuts_done.clone(), stop.clone());
+        let thread = std::thread::spawn(move || {
+            for conn in listener.incoming() {
+                if halt.load(Ordering::SeqCst) {
+                    break;
+                }
+                let Ok(client) = conn else { continue };
+                let Ok(server) = TcpStream::connect(upstream) else { continue };
+                let (left, done) = (left.clone(), done.clone());
+                std::thread::spawn(move || relay(client, server, left, done));
+            }
+        });
+        CutProxy { addr, cuts_left, cuts_done, stop, thread: Some(thread) }
+    }
+
+    pub fn url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+}
+
+impl Drop for CutProxy {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::SeqCst);
+        let _ = TcpStream::connect(self.addr);
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
+}
+
+fn relay(mut client: TcpStream, mut server: TcpStream, cuts_left: Arc<AtomicUsize>, cuts_done: Arc<AtomicUsize>) {
+    let armed = Arc::new(AtomicBool::new(false));
+    let (mut c_read, mut s_write) = (client.try_clone().expect("clone"), server.try_clone().expect("clone"));
+    let arm = armed.clone();
+    let upstream = std::thread::spawn(move || {
+        let mut buf = [0u8; 64 * 1024];
+        loop {
+            let n = match c_read.read(&mut buf) {
+                Ok(0) | Err(_) => break,
+                Ok(n) => n,
+            };
+            let chunk = &buf[..n];
+            if chunk.windows(13).any(|w| w == b"POST /v1/push")
+                && cuts_left.fetch_update(Ordering::SeqCst, Ordering::SeqCst, |c| c.checked_sub(1)).is_ok()
+            {
+                arm.store(true, Ordering::SeqCst);
+            }
+            if s_write.write_all(chunk).is_err() {
+                break;
+            }
+        }
+        let _ = s_write.shutdown(Shutdown::Write);
+    });
+    let mut buf = [0u8; 64 * 1024];
+    loop {
+        let n = match server.read(&mut buf) {
+            Ok(0) | Err(_) => break,
+            Ok(n) => n,
+        };
+        if armed.load(Ordering::SeqCst) {
+            // Part of the status line and headers, then the line goes dead.
+            let _ = client.write_all(&buf[..n.min(40)]);
+            cuts_done.fetch_add(1, Ordering::SeqCst);
+            break;
+        }
+        if client.write_all(&buf[..n]).is_err() {
+            break;
+        }
+    }
+    let _ = client.shutdown(Shutdown::Both);
+    let _ = server.shutdown(Shutdown::Both);
+    let _ = upstream.join();
+}

@@ -1,0 +1,317 @@
+//! The device side of a sync round: push the outbox, then pull colleagues' changes.
+//!
+//! The engine talks to its two ends through traits: [`LocalReplica`] (the device's store) and
+//! [`Transport`] (the server), so every failure path is tested without a disk or a network.
+//!
+//! Safety rules, in the order a round meets them:
+//! - a change is marked acknowledged only after the server's answer names it;
+//! - the pull cursor is saved only after the pulled changes were applied;
+//! - a server that holds less than it once confirmed gets the missing changes again;
+//! so a round cut at any point is simply run again, and nothing is lost or stored twice.
+
+use jiayi_core::change::Change;
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use crate::error::{Result, SyncError};
+use crate::plan::{LocalStatus, Recovery, plan, plan_batches};
+use crate::protocol::{
+    ChangeStatus, PullResponse, PushRequest, PushResponse, ReferenceData, RejectCode, Rejection, ServerInfo,
+};
+
+/// Keys the engine keeps in the replica's sync state.
+pub mod keys {
+    pub const SERVER_EPOCH: &str = "server_epoch";
+    pub const ACKED_THROUGH_SEQ: &str = "acked_through_seq";
+    pub const PULL_CURSOR: &str = "pull_cursor";
+    pub const LAST_SYNC_MS: &str = "last_sync_ms";
+}
+
+/// An error of the device's store, as text: the engine only passes it on.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct ReplicaError(pub String);
+
+pub type ReplicaResult<T> = std::result::Result<T, ReplicaError>;
+
+/// What applying pulled changes did on the device.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RemoteApply {
+    pub applied: usize,
+    /// Fields where the device kept another value; the store keeps the loser in its conflict log.
+    pub conflicts: usize,
+    /// Changes held back because their record has local changes not yet pushed. The engine then
+    /// keeps its pull cursor before the page, so the next round (which pushes first) sees them
+    /// again.
+    pub deferred: usize,
+}
+
+/// The device's store, as the sync engine needs it.
+pub trait LocalReplica {
+    fn device_id(&self) -> Uuid;
+    /// Unacknowledged outbox entries with `seq > after_seq`, in sequence order.
+    fn pending(&mut self, after_seq: u64, limit: usize) -> ReplicaResult<Vec<Change>>;
+    fn pending_count(&mut self) -> ReplicaResult<u64>;
+    /// The server answered for these changes: they leave the outbox.
+    fn mark_acknowledged(&mut self, seqs: &[u64]) -> ReplicaResult<()>;
+    /// The server lost changes it had confirmed: put every own change with `seq > after_seq`
+    /// back into the outbox. Returns how many went back.
+    fn requeue_after(&mut self, after_seq: u64) -> ReplicaResult<u64>;
+    /// The server refused these changes: keep the reasons where the user sees them.
+    fn record_rejections(&mut self, rejected: &[(Change, Rejection)]) -> ReplicaResult<()>;
+    /// Applies changes made by other devices. Never overwrites a record with pending local
+    /// changes: such changes are reported as deferred. Applying a change twice is harmless.
+    fn apply_remote(&mut self, changes: &[Change]) -> ReplicaResult<RemoteApply>;
+    fn sync_state(&mut self, key: &str) -> ReplicaResult<Option<String>>;
+    fn set_sync_state(&mut self, key: &str, value: &str) -> ReplicaResult<()>;
+}
+
+/// The server, as the sync engine needs it.
+pub trait Transport {
+    fn info(&self) -> Result<ServerInfo>;
+    fn push(&self, request: &PushRequest) -> Result<PushResponse>;
+    fn pull(&self, after: u64, limit: u32) -> Result<PullResponse>;
+    fn reference(&self) -> Result<ReferenceData>;
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Phase {
+    Push,
+    Pull,
+}
+
+/// Progress for the app's progress bar.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Progress {
+    pub phase: Phase,
+    pub done: u64,
+    /// Best estimate of the total for this phase.
+    pub total: u64,
+}
+
+/// What a round did.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct SyncReport {
+    pub applied: u64,
+    pub duplicates: u64,
+    pub conflicts: u64,
+    pub rejected: Vec<(u64, Rejection)>,
+    pub requests: u64,
+    pub pulled: u64,
+    pub pull_conflicts: u64,
+    /// Pulled changes held back for records with unsent local edits; pulled again next round.
+    pub pull_deferred: u64,
+    pub requeued: u64,
+    pub recovery: Vec<Recovery>,
+    /// Device clock minus server clock, when more than five minutes apart.
+    pub clock_skew_ms: Option<i64>,
+    pub server_epoch: Option<Uuid>,
+}
+
+/// One sync round. `now_ms` is the device's wall clock, used only for the skew warning and the
+/// "last sync" time; `progress` is called after every request.
+pub fn sync(
+    replica: &mut dyn LocalReplica,
+    transport: &dyn Transport,
+    now_ms: i64,
+    progress: &mut dyn FnMut(Progress),
+) -> Result<SyncReport> {
+    let info = transport.info()?;
+    if info.device.device_id != replica.device_id() {
+        return Err(SyncError::Protocol(format!(
+            "token belongs to device {}, this device is {}",
+            info.device.device_id,
+            replica.device_id()
+        )));
+    }
+    let local = LocalStatus {
+        known_epoch: state_uuid(replica, keys::SERVER_EPOCH)?,
+        acked_through_seq: state_u64(replica, keys::ACKED_THROUGH_SEQ)?,
+        pull_cursor: state_u64(replica, keys::PULL_CURSOR)?,
+        now_ms,
+    };
+    let round = plan(&local, &info);
+    let mut report = SyncReport {
+        recovery: round.recovery.clone(),
+        clock_skew_ms: round.clock_skew_ms,
+        server_epoch: Some(info.server_epoch),
+        ..SyncReport::default()
+    };
+    if let Some(after) = round.requeue_after {
+        report.requeued = replica.requeue_after(after).map_err(replica_err)?;
+        set_state(replica, keys::ACKED_THROUGH_SEQ, &after.to_string())?;
+    }
+    if round.pull_from != local.pull_cursor {
+        set_state(replica, keys::PULL_CURSOR, &round.pull_from.to_string())?;
+    }
+    set_state(replica, keys::SERVER_EPOCH, &info.server_epoch.to_string())?;
+
+    push_all(replica, transport, &info, &mut report, progress)?;
+    pull_all(replica, transport, &info, round.pull_from, &mut report, progress)?;
+    set_state(replica, keys::LAST_SYNC_MS, &now_ms.to_string())?;
+    Ok(report)
+}
+
+fn push_all(
+    replica: &mut dyn LocalReplica,
+    transport: &dyn Transport,
+    info: &ServerInfo,
+    report: &mut SyncReport,
+    progress: &mut dyn FnMut(Progress),
+) -> Result<()> {
+    let total = replica.pending_count().map_err(replica_err)?;
+    let page = (info.limits.max_changes.max(1) as usize) * 4;
+    let mut done = 0u64;
+    let mut after = 0u64;
+    // Every pass sends or sets aside at least one change, so `total + 1` passes always suffice;
+    // the bound only guards against a store that keeps returning the same rows.
+    for _ in 0..=total {
+        let changes = replica.pending(after, page).map_err(replica_err)?;
+        let Some(last) = changes.last() else { break };
+        after = last.seq;
+        let sizes: Vec<u64> = changes
+            .iter()
+            .map(|c| serde_json::to_vec(c).map(|v| v.len() as u64))
+            .collect::<std::result::Result<_, _>>()
+            .map_err(|e| SyncError::Protocol(e.to_string()))?;
+        let cut = plan_batches(&sizes, &info.limits);
+        if !cut.too_large.is_empty() {
+            let rejected: Vec<(Change, Rejection)> =
+                cut.too_large.iter().map(|&i| (changes[i].clone(), Rejection::new(RejectCode::TooLarge))).collect();
+            replica.record_rejections(&rejected).map_err(replica_err)?;
+            let seqs: Vec<u64> = rejected.iter().map(|(c, _)| c.seq).collect();
+            replica.mark_acknowledged(&seqs).map_err(replica_err)?;
+            report.rejected.extend(rejected.into_iter().map(|(c, r)| (c.seq, r)));
+            done += seqs.len() as u64;
+        }
+        for range in cut.batches {
+            let batch = &changes[range];
+            let request = PushRequest { device_id: replica.device_id(), changes: batch.to_vec() };
+            let response = transport.push(&request)?;
+            report.requests += 1;
+            settle(replica, batch, &response, report)?;
+            done += batch.len() as u64;
+            progress(Progress { phase: Phase::Push, done, total: total.max(done) });
+        }
+    }
+    Ok(())
+}
+
+/// Takes the server's answer for one batch: checks it names exactly the changes sent, keeps the
+/// rejections, then marks the batch acknowledged.
+fn settle(
+    replica: &mut dyn LocalReplica,
+    batch: &[Change],
+    response: &PushResponse,
+    report: &mut SyncReport,
+) -> Result<()> {
+    if response.results.len() != batch.len()
+        || response.results.iter().zip(batch).any(|(r, c)| r.seq != c.seq)
+    {
+        return Err(SyncError::Protocol(format!(
+            "push answer names {} results for {} changes, or in another order",
+            response.results.len(),
+            batch.len()
+        )));
+    }
+    let mut rejected = Vec::new();
+    for (result, change) in response.results.iter().zip(batch) {
+        match &result.status {
+            ChangeStatus::Applied => report.applied += 1,
+            ChangeStatus::Duplicate => report.duplicates += 1,
+            ChangeStatus::Conflict { .. } => report.conflicts += 1,
+            ChangeStatus::Rejected { reason } => rejected.push((change.clone(), reason.clone())),
+        }
+    }
+    if !rejected.is_empty() {
+        replica.record_rejections(&rejected).map_err(replica_err)?;
+        report.rejected.extend(rejected.into_iter().map(|(c, r)| (c.seq, r)));
+    }
+    let seqs: Vec<u64> = batch.iter().map(|c| c.seq).collect();
+    replica.mark_acknowledged(&seqs).map_err(replica_err)?;
+    let acked = state_u64(replica, keys::ACKED_THROUGH_SEQ)?;
+    let stored = batch
+        .iter()
+        .zip(&response.results)
+        .filter(|(_, r)| r.status.is_stored())
+        .map(|(c, _)| c.seq)
+        .max()
+        .unwrap_or(0)
+        .max(acked);
+    if stored > acked {
+        set_state(replica, keys::ACKED_THROUGH_SEQ, &stored.to_string())?;
+    }
+    Ok(())
+}
+
+fn pull_all(
+    replica: &mut dyn LocalReplica,
+    transport: &dyn Transport,
+    info: &ServerInfo,
+    from: u64,
+    report: &mut SyncReport,
+    progress: &mut dyn FnMut(Progress),
+) -> Result<()> {
+    let limit = info.limits.max_pull.max(1);
+    let mut cursor = from;
+    // Each page moves the cursor forward by at least one, and the log held `high_water` entries
+    // when the round began; pages written meanwhile are picked up by the next round.
+    let max_pages = info.high_water.saturating_sub(from) / u64::from(limit) + 2;
+    for _ in 0..max_pages {
+        let page = transport.pull(cursor, limit)?;
+        report.requests += 1;
+        if page.server_epoch != info.server_epoch {
+            return Err(SyncError::Protocol("server epoch changed during the round".into()));
+        }
+        if page.next_cursor < cursor || (page.more && page.next_cursor == cursor) {
+            return Err(SyncError::Protocol(format!(
+                "pull cursor did not advance ({cursor} -> {})",
+                page.next_cursor
+            )));
+        }
+        if !page.changes.is_empty() {
+            let changes: Vec<Change> = page.changes.into_iter().map(|p| p.change).collect();
+            let applied = replica.apply_remote(&changes).map_err(replica_err)?;
+            report.pulled += changes.len() as u64;
+            report.pull_conflicts += applied.conflicts as u64;
+            if applied.deferred > 0 {
+                // Local edits were made while syncing: keep the cursor before this page so the
+                // next round, after pushing them, applies the held-back changes.
+                report.pull_deferred += applied.deferred as u64;
+                break;
+            }
+        }
+        cursor = page.next_cursor;
+        set_state(replica, keys::PULL_CURSOR, &cursor.to_string())?;
+        progress(Progress { phase: Phase::Pull, done: cursor, total: page.high_water.max(cursor) });
+        if !page.more {
+            break;
+        }
+    }
+    Ok(())
+}
+
+fn replica_err(e: ReplicaError) -> SyncError {
+    SyncError::Replica(e.0)
+}
+
+fn set_state(replica: &mut dyn LocalReplica, key: &str, value: &str) -> Result<()> {
+    replica.set_sync_state(key, value).map_err(replica_err)
+}
+
+fn state_u64(replica: &mut dyn LocalReplica, key: &str) -> Result<u64> {
+    match replica.sync_state(key).map_err(replica_err)? {
+        None => Ok(0),
+        Some(v) => v.trim().parse().map_err(|_| SyncError::Replica(format!("sync state {key} = '{v}' is not a number"))),
+    }
+}
+
+fn state_uuid(replica: &mut dyn LocalReplica, key: &str) -> Result<Option<Uuid>> {
+    match replica.sync_state(key).map_err(replica_err)? {
+        None => Ok(None),
+        Some(v) => Uuid::parse_str(v.trim())
+            .map(Some)
+            .map_err(|_| SyncError::Replica(format!("sync state {key} = '{v}' is not an id"))),
+    }
+}

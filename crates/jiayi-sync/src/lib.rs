@@ -1,0 +1,23 @@
+//! Sync between a village doctor's device and the township server.
+//!
+//! - [`protocol`]: the wire types both sides share.
+//! - [`plan`]: pure decisions of a round (recovery after a server restore, batch cutting).
+//! - [`engine`]: the device's sync round, written against the [`engine::LocalReplica`] and
+//!   [`engine::Transport`] traits.
+//! - [`http`]: the real transport (feature `http`).
+//! - [`store`]: the device store as a replica (feature `store`).
+//! - [`testing`]: an in-memory replica for tests.
+#![forbid(unsafe_code)]
+
+pub mod engine;
+pub mod error;
+#[cfg(feature = "http")]
+pub mod http;
+pub mod plan;
+pub mod protocol;
+#[cfg(feature = "store")]
+pub mod store;
+pub mod testing;
+
+pub use engine::{LocalReplica, Progress, SyncReport, Transport, sync};
+pub use error::{Result, SyncError};

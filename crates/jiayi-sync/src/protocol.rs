@@ -1,0 +1,337 @@
+//! The wire types of the sync protocol, shared by the device and the township server.
+//!
+//! Every type is plain JSON over HTTP. Version 1 lives under `/v1/`. See `docs/sync-protocol.md`.
+
+use jiayi_core::Lang;
+use jiayi_core::change::Change;
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+/// The protocol version this crate speaks.
+pub const PROTOCOL_VERSION: u32 = 1;
+
+/// A device whose clock differs from the server's by more than this is warned.
+pub const CLOCK_SKEW_WARNING_MS: i64 = 5 * 60 * 1000;
+
+/// What the server allows in one push.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Limits {
+    /// Most changes in one push request.
+    pub max_changes: u32,
+    /// Most bytes in one push request body (JSON).
+    pub max_bytes: u64,
+    /// Most changes one pull page returns.
+    pub max_pull: u32,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits { max_changes: 500, max_bytes: 2 * 1024 * 1024, max_pull: 1000 }
+    }
+}
+
+/// `GET /v1/info`: what a device learns before it syncs.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ServerInfo {
+    pub protocol_version: u32,
+    /// Identity of this server's database. It changes when an operator declares the database
+    /// restored or replaced; a device that sees a new epoch re-uploads and re-pulls.
+    pub server_epoch: Uuid,
+    /// Server wall clock in Unix milliseconds, for the clock-skew warning only: ordering never
+    /// depends on it.
+    pub server_time_ms: i64,
+    pub limits: Limits,
+    /// Highest cursor of the server's change log.
+    pub high_water: u64,
+    /// The calling device, as the server knows it.
+    pub device: DeviceStatus,
+}
+
+/// The calling device's standing on the server.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct DeviceStatus {
+    pub device_id: Uuid,
+    pub doctor_id: Uuid,
+    pub team_id: Uuid,
+    /// Villages whose records this device may read and write.
+    pub villages: Vec<Uuid>,
+    /// Highest outbox sequence number of this device the server holds. If it is lower than what
+    /// the device was told was stored, the server lost data and the device uploads again.
+    pub stored_through_seq: u64,
+}
+
+/// `POST /v1/push`: outbox entries in sequence order.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct PushRequest {
+    pub device_id: Uuid,
+    #[cfg_attr(feature = "openapi", schema(value_type = Vec<ChangeSchema>))]
+    pub changes: Vec<Change>,
+}
+
+/// The answer to a push: one result per change, in the request's order.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct PushResponse {
+    pub server_epoch: Uuid,
+    pub results: Vec<ChangeResult>,
+    /// Highest sequence of this device the server holds after the push.
+    pub stored_through_seq: u64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ChangeResult {
+    pub seq: u64,
+    pub status: ChangeStatus,
+}
+
+/// What the server did with one change. Every status is final: the device marks the change
+/// acknowledged whatever it is, and keeps rejections and conflicts where the user can see them.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(tag = "status", rename_all = "snake_case")]
+pub enum ChangeStatus {
+    /// Stored and applied to the record.
+    Applied,
+    /// The server already held this (device, seq): nothing changed.
+    Duplicate,
+    /// Not stored. The reason says why, in both languages.
+    Rejected { reason: Rejection },
+    /// Stored, but some fields lost to newer values already on the server (last writer wins by
+    /// hybrid logical clock). The losing values are kept in the server's conflict log.
+    Conflict { losing_fields: Vec<String> },
+}
+
+impl ChangeStatus {
+    pub fn is_stored(&self) -> bool {
+        !matches!(self, ChangeStatus::Rejected { .. })
+    }
+}
+
+/// Why a change was refused: a stable code the app can act on, and a message in each language.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Rejection {
+    pub code: RejectCode,
+    pub message_zh: String,
+    pub message_en: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum RejectCode {
+    /// The change's village is not one of the device's villages.
+    VillageNotInScope,
+    /// The record exists on the server in a village the device may not write.
+    RecordNotInScope,
+    /// The change names another device than the one the token belongs to.
+    WrongDevice,
+    /// A signed agreement, agreement event or visit record may be written once, never changed
+    /// or deleted.
+    AppendOnly,
+    /// The payload does not fit the change (not an object for a write, not null for a deletion,
+    /// id mismatch, or fields missing from it).
+    InvalidPayload,
+    /// The change is larger than the server accepts in one request.
+    TooLarge,
+}
+
+impl Rejection {
+    pub fn new(code: RejectCode) -> Rejection {
+        let (zh, en) = match code {
+            RejectCode::VillageNotInScope => (
+                "该记录所属的村不在本设备的签约范围内，服务器未保存。",
+                "The record's village is not assigned to this device; the server did not store it.",
+            ),
+            RejectCode::RecordNotInScope => (
+                "服务器上的该记录属于本设备无权修改的村，未保存。",
+                "On the server this record belongs to a village this device may not change; not stored.",
+            ),
+            RejectCode::WrongDevice => (
+                "变更来自其他设备，与本设备的授权不符，未保存。",
+                "The change names another device than the enrolled one; not stored.",
+            ),
+            RejectCode::AppendOnly => (
+                "已签协议和履约记录只能新增，不能修改或删除，未保存。",
+                "Signed agreements and visit records can only be added, never changed or deleted; not stored.",
+            ),
+            RejectCode::InvalidPayload => (
+                "变更内容不完整或格式错误，未保存。",
+                "The change's content is incomplete or malformed; not stored.",
+            ),
+            RejectCode::TooLarge => (
+                "单条变更超过服务器允许的大小，未保存。",
+                "The change is larger than the server accepts; not stored.",
+            ),
+        };
+        Rejection { code, message_zh: zh.to_string(), message_en: en.to_string() }
+    }
+
+    pub fn message(&self, lang: Lang) -> &str {
+        lang.pick(&self.message_zh, &self.message_en)
+    }
+}
+
+/// `GET /v1/pull?after=&limit=`: changes made by other devices in the caller's villages.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema, utoipa::IntoParams))]
+pub struct PullQuery {
+    /// Return changes with a cursor strictly greater than this (0 for everything).
+    pub after: u64,
+    pub limit: u32,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct PullResponse {
+    pub server_epoch: Uuid,
+    pub changes: Vec<PulledChange>,
+    /// Where the next page starts: the last cursor this page covered (also when every change in
+    /// it was filtered out by scope).
+    pub next_cursor: u64,
+    /// More pages follow.
+    pub more: bool,
+    pub high_water: u64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct PulledChange {
+    pub cursor: u64,
+    #[cfg_attr(feature = "openapi", schema(value_type = ChangeSchema))]
+    pub change: Change,
+}
+
+/// `GET /v1/reference`: what the township distributes to every device.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ReferenceData {
+    /// Teams with their doctors (JSON of `jiayi_core::household::Team`).
+    #[cfg_attr(feature = "openapi", schema(value_type = Vec<Object>))]
+    pub teams: Vec<jiayi_core::household::Team>,
+    /// The current version of each published document.
+    pub documents: Vec<ReferenceDocument>,
+}
+
+impl ReferenceData {
+    /// The current document of a kind and name, if the township published one.
+    pub fn document(&self, kind: ReferenceKind, name: &str) -> Option<&ReferenceDocument> {
+        self.documents.iter().find(|d| d.kind == kind && d.name == name)
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum ReferenceKind {
+    /// A service package catalog (TOML, `jiayi_core::catalog::Catalog`).
+    Catalog,
+    /// The township's term policy (TOML).
+    TermPolicy,
+    /// A versioned register, such as the poverty-registered list.
+    Register,
+    /// Teams and their doctors (JSON array of `Team`).
+    Teams,
+}
+
+impl ReferenceKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ReferenceKind::Catalog => "catalog",
+            ReferenceKind::TermPolicy => "term_policy",
+            ReferenceKind::Register => "register",
+            ReferenceKind::Teams => "teams",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<ReferenceKind> {
+        [ReferenceKind::Catalog, ReferenceKind::TermPolicy, ReferenceKind::Register, ReferenceKind::Teams]
+            .into_iter()
+            .find(|k| k.as_str() == s)
+    }
+}
+
+/// One version of a reference document. The app shows which version it holds.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ReferenceDocument {
+    pub kind: ReferenceKind,
+    /// e.g. "2026" for a catalog, "poverty" for the poverty-registered register.
+    pub name: String,
+    /// Rises by one with every publication of the same kind and name.
+    pub version: u32,
+    pub content: String,
+    /// RFC 3339 time of publication.
+    pub published_at: String,
+}
+
+/// An error answered by the server, as JSON with a stable code.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ApiError {
+    pub code: String,
+    pub message_zh: String,
+    pub message_en: String,
+}
+
+/// The shape of a change on the wire, for the OpenAPI document only
+/// (the real type is `jiayi_core::change::Change`).
+#[cfg(feature = "openapi")]
+#[derive(utoipa::ToSchema)]
+#[allow(dead_code)]
+pub struct ChangeSchema {
+    pub device_id: Uuid,
+    /// The device's outbox running number; (device_id, seq) identifies the change.
+    pub seq: u64,
+    pub change_id: Uuid,
+    /// household | resident | contract | contract_event | visit
+    pub entity: String,
+    pub entity_id: Uuid,
+    /// upsert | delete
+    pub op: String,
+    pub village_id: Uuid,
+    /// Hybrid logical clock: `{wall_ms:015}-{counter:08}-{device simple uuid}`.
+    pub hlc: String,
+    pub fields: Vec<String>,
+    /// The whole record after the change; null for a deletion.
+    #[schema(value_type = Object)]
+    pub payload: serde_json::Value,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn statuses_are_tagged_json_the_app_can_read() {
+        let s = serde_json::to_value(ChangeStatus::Rejected { reason: Rejection::new(RejectCode::AppendOnly) })
+            .unwrap();
+        assert_eq!(s["status"], "rejected");
+        assert_eq!(s["reason"]["code"], "append_only");
+        assert!(s["reason"]["message_zh"].as_str().unwrap().contains("只能新增"));
+        let c = serde_json::to_value(ChangeStatus::Conflict { losing_fields: vec!["phone".into()] }).unwrap();
+        assert_eq!(c, serde_json::json!({"status": "conflict", "losing_fields": ["phone"]}));
+        let back: ChangeStatus = serde_json::from_value(c).unwrap();
+        assert!(back.is_stored());
+    }
+
+    #[test]
+    fn every_reference_kind_round_trips_through_its_name() {
+        for k in [ReferenceKind::Catalog, ReferenceKind::TermPolicy, ReferenceKind::Register, ReferenceKind::Teams] {
+            assert_eq!(ReferenceKind::parse(k.as_str()), Some(k));
+        }
+        assert_eq!(ReferenceKind::parse("nope"), None);
+    }
+
+    #[test]
+    fn rejection_messages_default_to_chinese() {
+        let r = Rejection::new(RejectCode::VillageNotInScope);
+        assert!(r.message(Lang::Zh).contains("村"));
+        assert!(r.message(Lang::En).contains("village"));
+    }
+}
