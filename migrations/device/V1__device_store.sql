@@ -170,6 +170,14 @@ CREATE TABLE outbox (
 CREATE INDEX outbox_pending ON outbox (seq) WHERE acked_at IS NULL;
 CREATE INDEX outbox_entity ON outbox (entity_id) WHERE acked_at IS NULL;
 
+-- Changes from other devices already applied here: (device, seq) identifies a change, so a
+-- batch received twice is applied once.
+CREATE TABLE applied_changes (
+    device_id  TEXT NOT NULL,
+    seq        INTEGER NOT NULL,
+    PRIMARY KEY (device_id, seq)
+) WITHOUT ROWID;
+
 CREATE TABLE sync_state (
     key    TEXT PRIMARY KEY,
     value  TEXT NOT NULL

@@ -53,6 +53,12 @@ impl ApiError {
         self
     }
 
+    /// The same error with its message in `lang`.
+    pub fn localised(mut self, lang: Lang) -> ApiError {
+        self.localise(lang);
+        self
+    }
+
     /// Sets the message in the language of the user.
     pub(crate) fn localise(&mut self, lang: Lang) {
         match &self.texts {

@@ -67,13 +67,21 @@ pub enum VisitMode {
 
 /// Vitals measured at a visit. Every field is optional; the ones given are range-checked.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
 pub struct Vitals {
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub systolic_mmhg: Option<u16>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub diastolic_mmhg: Option<u16>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub heart_rate_bpm: Option<u16>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub fasting_glucose_mmol_l: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub height_cm: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub weight_kg: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub waist_cm: Option<f64>,
 }
 

@@ -94,6 +94,17 @@ impl Store {
     }
 }
 
+/// Brings a bare connection to schema `version` only: used by tests that upgrade from each
+/// earlier version.
+#[doc(hidden)]
+pub fn migrate_to_version(conn: &mut Connection, version: u32) -> Result<()> {
+    embedded::migrations::runner()
+        .set_target(refinery::Target::Version(version as i32))
+        .run(conn)
+        .map_err(|e| StoreError::Migration(e.to_string()))?;
+    Ok(())
+}
+
 fn migrate(conn: &mut Connection) -> Result<()> {
     let runner = embedded::migrations::runner();
     let known = latest_schema_version();

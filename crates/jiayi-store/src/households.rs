@@ -136,8 +136,8 @@ impl Store {
             let hlc = w.tick();
             let field_hlc = bump_field_clocks(&w.tx, "residents", resident_id, &["deleted".to_string()], hlc)?;
             w.tx.execute(
-                "UPDATE residents SET deleted_at = ?2, hlc = ?3, field_hlc = ?4, updated_at = ?2 WHERE id = ?1",
-                params![resident_id.to_string(), w.now_text(), hlc.to_string(), field_hlc],
+                "UPDATE residents SET deleted_at = ?2, field_hlc = ?3, updated_at = ?2 WHERE id = ?1",
+                params![resident_id.to_string(), w.now_text(), field_hlc],
             )?;
             w.tx.execute("DELETE FROM search_keys WHERE resident_id = ?1", params![resident_id.to_string()])?;
             w.record_change(Entity::Resident, resident_id, Op::Delete, village_id, hlc, &["deleted"], &serde_json::Value::Null)
@@ -329,13 +329,10 @@ fn changed_fields(before: &serde_json::Value, after: &serde_json::Value) -> Vec<
     RESIDENT_FIELDS.iter().filter(|f| before.get(**f) != after.get(**f)).map(|f| f.to_string()).collect()
 }
 
-fn all_fields_clock(fields: &[&str], hlc: Hlc) -> String {
-    let map: serde_json::Map<String, serde_json::Value> =
-        fields.iter().map(|f| (f.to_string(), serde_json::Value::String(hlc.to_string()))).collect();
-    serde_json::Value::Object(map).to_string()
-}
-
 /// Sets the clock of each changed field and returns the record's new field-clock JSON.
+///
+/// A record's `hlc` column is the clock of its creation, and `field_hlc` holds only the fields
+/// changed since, so an untouched record carries one clock, not one per field.
 pub(crate) fn bump_field_clocks(
     tx: &rusqlite::Transaction<'_>,
     table: &str,
@@ -363,7 +360,7 @@ pub(crate) fn insert_household(w: &mut Writer<'_>, h: &Household) -> Result<()> 
             h.address,
             h.record_number,
             hlc.to_string(),
-            all_fields_clock(&HOUSEHOLD_FIELDS, hlc),
+            "{}",
             w.now_text()
         ],
     )?;
@@ -372,7 +369,7 @@ pub(crate) fn insert_household(w: &mut Writer<'_>, h: &Household) -> Result<()> 
 
 pub(crate) fn insert_resident(w: &mut Writer<'_>, r: &Resident, village_id: Uuid) -> Result<()> {
     let hlc = w.tick();
-    let field_hlc = all_fields_clock(&RESIDENT_FIELDS, hlc);
+    let field_hlc = "{}";
     w.tx.execute(
         "INSERT INTO residents (id, household_id, name, id_number, id_number_missing, sex, birth_date, phone,
                                 relation, groups, hlc, field_hlc, created_at, updated_at)
@@ -397,7 +394,8 @@ pub(crate) fn insert_resident(w: &mut Writer<'_>, r: &Resident, village_id: Uuid
     w.record_change(Entity::Resident, r.id, Op::Upsert, village_id, hlc, &RESIDENT_FIELDS, &resident_json(r, false))
 }
 
-/// Rewrites a resident row (used by local edits and by changes pulled from other devices).
+/// Writes a resident row (local edits and changes pulled from other devices). `hlc` is the
+/// creation clock and is kept when the row exists already.
 pub(crate) fn write_resident_row(w: &Writer<'_>, r: &Resident, hlc: Hlc, field_hlc: &str, deleted_at: Option<&str>) -> Result<()> {
     w.tx.execute(
         "INSERT INTO residents (id, household_id, name, id_number, id_number_missing, sex, birth_date, phone,
@@ -406,7 +404,7 @@ pub(crate) fn write_resident_row(w: &Writer<'_>, r: &Resident, hlc: Hlc, field_h
          ON CONFLICT (id) DO UPDATE SET household_id = excluded.household_id, name = excluded.name,
             id_number = excluded.id_number, id_number_missing = excluded.id_number_missing, sex = excluded.sex,
             birth_date = excluded.birth_date, phone = excluded.phone, relation = excluded.relation,
-            groups = excluded.groups, hlc = excluded.hlc, field_hlc = excluded.field_hlc,
+            groups = excluded.groups, field_hlc = excluded.field_hlc,
             updated_at = excluded.updated_at, deleted_at = excluded.deleted_at",
         params![
             r.id.to_string(),

@@ -19,7 +19,7 @@ mod visits;
 mod writer;
 
 pub use contracts::{ContractRecord, NewContract, NewContractEvent};
-pub use db::Store;
+pub use db::{Store, latest_schema_version, migrate_to_version};
 pub use error::{Result, StoreError};
 pub use households::{DuplicateMatch, DuplicateReason, HouseholdRecord, NewHousehold, ResidentBrief};
 pub use outbox::{ApplyReport, ConflictRecord};

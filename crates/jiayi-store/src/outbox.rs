@@ -141,6 +141,14 @@ impl Store {
                     report.deferred += 1;
                     continue;
                 }
+                let first_time = w.tx.execute(
+                    "INSERT OR IGNORE INTO applied_changes (device_id, seq) VALUES (?1, ?2)",
+                    params![change.device_id.to_string(), change.seq as i64],
+                )? == 1;
+                if !first_time {
+                    report.skipped += 1;
+                    continue;
+                }
                 let outcome = match change.entity {
                     Entity::Household => apply_household(w, change)?,
                     Entity::Resident => apply_resident(w, change)?,
@@ -208,6 +216,18 @@ impl Store {
     }
 }
 
+/// A record as stored: its fields, the clocks of fields changed since creation, and the
+/// creation clock that every other field carries.
+struct LocalRecord {
+    record: serde_json::Value,
+    clocks: serde_json::Map<String, serde_json::Value>,
+    base: Hlc,
+}
+
+fn parse_hlc(text: &str) -> Result<Hlc> {
+    text.parse().map_err(|e: jiayi_core::hlc::HlcParseError| StoreError::Corrupt(e.to_string()))
+}
+
 enum Outcome {
     Applied { conflicts: u32 },
     Known,
@@ -218,20 +238,16 @@ fn merge_fields(
     w: &crate::writer::Writer<'_>,
     entity: Entity,
     entity_id: Uuid,
-    local: Option<(serde_json::Value, serde_json::Map<String, serde_json::Value>)>,
+    local: Option<LocalRecord>,
     change: &Change,
 ) -> Result<(serde_json::Value, serde_json::Map<String, serde_json::Value>, u32)> {
-    let Some((mut record, mut clocks)) = local else {
-        let clocks = change
-            .fields
-            .iter()
-            .map(|f| (f.clone(), serde_json::Value::String(change.hlc.to_string())))
-            .collect();
-        return Ok((change.payload.clone(), clocks, 0));
+    let Some(LocalRecord { mut record, mut clocks, base }) = local else {
+        return Ok((change.payload.clone(), serde_json::Map::new(), 0));
     };
     let mut conflicts = 0;
     for field in &change.fields {
-        let local_clock: Option<Hlc> = clocks.get(field).and_then(|v| v.as_str()).and_then(|s| s.parse().ok());
+        let local_clock: Option<Hlc> =
+            clocks.get(field).and_then(|v| v.as_str()).and_then(|s| s.parse().ok()).or(Some(base));
         let remote_value = change.payload.get(field).cloned().unwrap_or(serde_json::Value::Null);
         let local_value = record.get(field).cloned().unwrap_or(serde_json::Value::Null);
         if local_value == remote_value {
@@ -273,16 +289,17 @@ fn merge_fields(
 
 fn apply_household(w: &mut crate::writer::Writer<'_>, change: &Change) -> Result<Outcome> {
     let id = change.entity_id.to_string();
-    let local: Option<(String, String, String, String, String, String)> = w
+    type Row = (String, String, String, String, String, String, String);
+    let local: Option<Row> = w
         .tx
         .query_row(
-            "SELECT id, village_id, grp, address, record_number, field_hlc FROM households WHERE id = ?1",
+            "SELECT id, village_id, grp, address, record_number, field_hlc, hlc FROM households WHERE id = ?1",
             params![id],
-            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?)),
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?, r.get(6)?)),
         )
         .optional()?;
     let local = local
-        .map(|(id, village_id, group, address, record_number, clocks)| -> Result<_> {
+        .map(|(id, village_id, group, address, record_number, clocks, base)| -> Result<_> {
             let household = jiayi_core::household::Household {
                 id: parse_uuid(&id)?,
                 village_id: parse_uuid(&village_id)?,
@@ -290,7 +307,7 @@ fn apply_household(w: &mut crate::writer::Writer<'_>, change: &Change) -> Result
                 address,
                 record_number,
             };
-            Ok((household_json(&household), serde_json::from_str(&clocks)?))
+            Ok(LocalRecord { record: household_json(&household), clocks: serde_json::from_str(&clocks)?, base: parse_hlc(&base)? })
         })
         .transpose()?;
     let (record, clocks, conflicts) = merge_fields(w, Entity::Household, change.entity_id, local, change)?;
@@ -300,7 +317,7 @@ fn apply_household(w: &mut crate::writer::Writer<'_>, change: &Change) -> Result
         "INSERT INTO households (id, village_id, grp, address, record_number, hlc, field_hlc, created_at, updated_at, deleted_at)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?8, ?9)
          ON CONFLICT (id) DO UPDATE SET village_id = excluded.village_id, grp = excluded.grp, address = excluded.address,
-            record_number = excluded.record_number, hlc = excluded.hlc, field_hlc = excluded.field_hlc,
+            record_number = excluded.record_number, field_hlc = excluded.field_hlc,
             updated_at = excluded.updated_at, deleted_at = excluded.deleted_at",
         params![
             h.id.to_string(),
@@ -321,20 +338,29 @@ fn apply_resident(w: &mut crate::writer::Writer<'_>, change: &Change) -> Result<
     let local = w
         .tx
         .query_row(
-            &format!("SELECT {}, field_hlc, deleted_at IS NOT NULL FROM residents WHERE id = ?1", crate::households::RESIDENT_COLUMNS),
+            &format!(
+                "SELECT {}, field_hlc, deleted_at IS NOT NULL, hlc FROM residents WHERE id = ?1",
+                crate::households::RESIDENT_COLUMNS
+            ),
             params![change.entity_id.to_string()],
-            |r| Ok((crate::households::read_resident(r)?, r.get::<_, String>(10)?, r.get::<_, bool>(11)?)),
+            |r| {
+                Ok((
+                    crate::households::read_resident(r)?,
+                    r.get::<_, String>(10)?,
+                    r.get::<_, bool>(11)?,
+                    r.get::<_, String>(12)?,
+                ))
+            },
         )
         .optional()?;
     let local = local
-        .map(|(row, clocks, deleted)| -> Result<_> {
+        .map(|(row, clocks, deleted, base)| -> Result<_> {
             let resident = row.into_resident()?;
-            let clocks: serde_json::Map<String, serde_json::Value> = serde_json::from_str(&clocks)?;
-            Ok((resident_json(&resident, deleted), clocks))
+            Ok(LocalRecord { record: resident_json(&resident, deleted), clocks: serde_json::from_str(&clocks)?, base: parse_hlc(&base)? })
         })
         .transpose()?;
     if change.op == Op::Delete {
-        let Some((mut record, mut clocks)) = local else { return Ok(Outcome::Known) };
+        let Some(LocalRecord { mut record, mut clocks, .. }) = local else { return Ok(Outcome::Known) };
         if let Some(obj) = record.as_object_mut() {
             obj.insert("deleted".into(), serde_json::Value::Bool(true));
         }

@@ -1,0 +1,428 @@
+//! `jiayi`: every operation of the app from the command line, over the same API crate.
+//!
+//! Exit status: 0 done; 2 refused input (nothing saved), with the reason on stderr in Chinese
+//! or, with `--lang en`, English; 1 when the store itself failed.
+
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use chrono::NaiveDate;
+use clap::{Parser, Subcommand, ValueEnum};
+use jiayi_api::{
+    Api, ApiError, ChangeDoctorRequest, MemberChoice, RegisterRequest, SignRequest, TerminateRequest, VisitRequest,
+};
+use jiayi_core::Lang;
+use jiayi_core::contract::TerminationReason;
+use jiayi_core::visit::{VisitKind, VisitMode, Vitals};
+use jiayi_demo::{DemoSize, build_demo};
+use serde::Serialize;
+use uuid::Uuid;
+
+mod render;
+
+#[derive(Parser)]
+#[command(name = "jiayi", version, about = "家医签约 — family doctor contract service, from the command line")]
+struct Cli {
+    /// The local database file (created when missing).
+    #[arg(long, global = true, default_value = "jiayi.sqlite3")]
+    db: PathBuf,
+    /// Language of messages: zh (default) or en.
+    #[arg(long, global = true, default_value = "zh")]
+    lang: String,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum Size {
+    Full,
+    Small,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Build the demo township into the database.
+    Demo {
+        #[arg(long, default_value_t = 2026)]
+        seed: u64,
+        #[arg(long, value_enum, default_value_t = Size::Full)]
+        size: Size,
+        /// The day the demo is built as of (default: today).
+        #[arg(long)]
+        date: Option<NaiveDate>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Register a household from a JSON file ("-" for standard input).
+    Register {
+        file: PathBuf,
+        /// Register even when members look like people already registered.
+        #[arg(long)]
+        confirm_duplicates: bool,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Find residents by name, pinyin, initials, ID number or phone.
+    Search {
+        text: String,
+        #[arg(long, default_value_t = 20)]
+        limit: usize,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Show a household with its members and contracts.
+    Household {
+        id: Uuid,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Due and overdue service items.
+    Due {
+        #[arg(long)]
+        date: Option<NaiveDate>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// The work list: due items, renewals within 30 days, unsigned priority residents.
+    Worklist {
+        #[arg(long)]
+        date: Option<NaiveDate>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Sign a contract for a household.
+    Sign {
+        /// A JSON sign request instead of the options below.
+        #[arg(long, conflicts_with_all = ["household", "member"])]
+        request: Option<PathBuf>,
+        #[arg(long)]
+        household: Option<Uuid>,
+        /// A covered member: RESIDENT_ID, or RESIDENT_ID:paid_pkg,paid_pkg. Repeat per member.
+        #[arg(long)]
+        member: Vec<String>,
+        #[arg(long)]
+        representative: Option<Uuid>,
+        #[arg(long)]
+        doctor: Option<Uuid>,
+        #[arg(long)]
+        date: Option<NaiveDate>,
+        /// Show the agreement that would be signed, without signing.
+        #[arg(long)]
+        preview: bool,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Record a visit.
+    Visit {
+        #[arg(long)]
+        resident: Uuid,
+        /// The service item fulfilled (e.g. hypertension_follow_up).
+        #[arg(long)]
+        item: Option<String>,
+        /// The kind of visit when no item is given (e.g. consultation).
+        #[arg(long)]
+        kind: Option<String>,
+        #[arg(long, default_value = "home")]
+        mode: String,
+        #[arg(long)]
+        systolic: Option<u16>,
+        #[arg(long)]
+        diastolic: Option<u16>,
+        #[arg(long)]
+        heart_rate: Option<u16>,
+        #[arg(long)]
+        glucose: Option<f64>,
+        #[arg(long)]
+        height: Option<f64>,
+        #[arg(long)]
+        weight: Option<f64>,
+        #[arg(long)]
+        waist: Option<f64>,
+        #[arg(long, default_value = "")]
+        notes: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Renew a contract for the next term (by id or agreement number).
+    Renew {
+        contract: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Renew automatically every contract whose term has ended without termination.
+    RenewDue {
+        #[arg(long)]
+        date: Option<NaiveDate>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Change the family doctor within the team.
+    ChangeDoctor {
+        contract: String,
+        #[arg(long)]
+        doctor: Uuid,
+        #[arg(long)]
+        date: Option<NaiveDate>,
+        #[arg(long, default_value = "")]
+        note: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Terminate a contract; both parties must confirm.
+    Terminate {
+        contract: String,
+        /// moved_out, unreachable_for_a_year, refused_service_for_a_year, on_request, death, other
+        #[arg(long)]
+        reason: String,
+        #[arg(long, default_value = "")]
+        note: String,
+        #[arg(long)]
+        date: Option<NaiveDate>,
+        #[arg(long)]
+        resident_confirmed: bool,
+        #[arg(long)]
+        doctor_confirmed: bool,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Device status: pending changes, last sync, counts, reference data held.
+    Status {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Teams and their members.
+    Teams {
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let lang = Lang::from_tag(&cli.lang);
+    match run(cli, lang) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            let label = lang.pick("错误", "error");
+            eprintln!("{label}：{}", e.message);
+            if e.code == "store_error" || e.code == "store_corrupt" { ExitCode::from(1) } else { ExitCode::from(2) }
+        }
+    }
+}
+
+fn run(cli: Cli, lang: Lang) -> Result<(), ApiError> {
+    let mut api = Api::open(&cli.db, lang)?;
+    match cli.command {
+        Command::Demo { seed, size, date, json } => {
+            let size = match size {
+                Size::Full => DemoSize::FULL,
+                Size::Small => DemoSize::SMALL,
+            };
+            if api.status()?.households > 0 {
+                return Err(ApiError::invalid(
+                    "not_empty",
+                    "数据库中已有数据，示范乡镇只能建在空库中",
+                    "the database already holds data; the demo is built into an empty one",
+                )
+                .localised(lang));
+            }
+            let today = date.unwrap_or(api.today());
+            let summary = build_demo(&mut api, seed, size, today)?;
+            output(json, &summary, || render::demo(&summary, lang))
+        }
+        Command::Register { file, confirm_duplicates, json } => {
+            let text = read_input(&file, lang)?;
+            let household = serde_json::from_str(&text).map_err(|e| bad_json(&e, lang))?;
+            let outcome = api.register_household(&RegisterRequest { household, confirm_duplicates })?;
+            if !outcome.saved {
+                if json {
+                    print_json(&outcome);
+                } else {
+                    println!("{}", render::duplicates(&outcome.duplicates, lang));
+                }
+                return Err(ApiError::invalid(
+                    "duplicate_warning",
+                    "发现可能重复的居民，未保存。核实后如确需登记，请加 --confirm-duplicates",
+                    "possible duplicates found; nothing saved. Add --confirm-duplicates to register anyway",
+                )
+                .localised(lang));
+            }
+            output(json, &outcome, || render::registered(&outcome, lang))
+        }
+        Command::Search { text, limit, json } => {
+            let hits = api.search(&text, limit)?;
+            output(json, &hits, || render::hits(&hits, lang))
+        }
+        Command::Household { id, json } => {
+            let view = api.household(id)?;
+            output(json, &view, || render::household(&view, lang))
+        }
+        Command::Due { date, json } => {
+            let due = api.due(date)?;
+            output(json, &due, || render::due(&due, lang))
+        }
+        Command::Worklist { date, json } => {
+            let list = api.work_list(date)?;
+            output(json, &list, || render::work_list(&list, lang))
+        }
+        Command::Sign { request, household, member, representative, doctor, date, preview, json } => {
+            let request = match request {
+                Some(path) => {
+                    serde_json::from_str(&read_input(&path, lang)?).map_err(|e| bad_json(&e, lang))?
+                }
+                None => SignRequest {
+                    household_id: household.ok_or_else(|| missing("--household", lang))?,
+                    representative_id: representative,
+                    members: member.iter().map(|m| parse_member(m, lang)).collect::<Result<_, _>>()?,
+                    team_id: None,
+                    doctor_id: doctor,
+                    signed_on: date,
+                    resident_signature_png: None,
+                    doctor_signature_png: None,
+                },
+            };
+            if preview {
+                let snapshot = api.preview_agreement(&request)?;
+                print_json(&snapshot);
+                return Ok(());
+            }
+            let outcome = api.sign_contract(&request)?;
+            output(json, &outcome, || render::signed(&outcome, lang))
+        }
+        Command::Visit { resident, item, kind, mode, systolic, diastolic, heart_rate, glucose, height, weight, waist, notes, json } => {
+            let request = VisitRequest {
+                resident_id: resident,
+                item_code: item,
+                kind: kind.map(|k| parse_enum::<VisitKind>(&k, "kind", lang)).transpose()?,
+                mode: parse_enum::<VisitMode>(&mode, "mode", lang)?,
+                occurred_at: None,
+                vitals: Vitals {
+                    systolic_mmhg: systolic,
+                    diastolic_mmhg: diastolic,
+                    heart_rate_bpm: heart_rate,
+                    fasting_glucose_mmol_l: glucose,
+                    height_cm: height,
+                    weight_kg: weight,
+                    waist_cm: waist,
+                },
+                notes,
+            };
+            let outcome = api.record_visit(&request)?;
+            output(json, &outcome, || render::visit(&outcome, lang))
+        }
+        Command::Renew { contract, json } => {
+            let id = contract_id(&api, &contract)?;
+            let outcome = api.renew(id, false)?;
+            output(json, &outcome, || render::signed(&outcome, lang))
+        }
+        Command::RenewDue { date, json } => {
+            let day = date.unwrap_or(api.today());
+            let outcome = api.renew_due(day)?;
+            output(json, &outcome, || {
+                outcome.renewed.iter().map(|o| render::signed(o, lang)).collect::<Vec<_>>().join("\n")
+                    + &format!("\n{} {}", outcome.renewed.len(), lang.pick("份协议已自动续约", "agreements renewed"))
+            })
+        }
+        Command::ChangeDoctor { contract, doctor, date, note, json } => {
+            let id = contract_id(&api, &contract)?;
+            api.change_doctor(&ChangeDoctorRequest { contract_id: id, doctor_id: doctor, effective_on: date, note })?;
+            let summary = api.contract_summary(id)?;
+            output(json, &summary, || lang.pick("已更换签约医生", "family doctor changed").to_string())
+        }
+        Command::Terminate { contract, reason, note, date, resident_confirmed, doctor_confirmed, json } => {
+            let id = contract_id(&api, &contract)?;
+            let request = TerminateRequest {
+                contract_id: id,
+                reason: parse_enum::<TerminationReason>(&reason, "reason", lang)?,
+                note,
+                effective_on: date,
+                resident_confirmed,
+                doctor_confirmed,
+                resident_signature_png: None,
+                doctor_signature_png: None,
+            };
+            let outcome = api.terminate(&request)?;
+            output(json, &outcome, || {
+                format!("{}{}", lang.pick("已解约，生效日期 ", "terminated, effective "), outcome.effective_on)
+            })
+        }
+        Command::Status { json } => {
+            let status = api.status()?;
+            output(json, &status, || render::status(&status, lang))
+        }
+        Command::Teams { json } => {
+            let teams = api.teams()?;
+            output(json, &teams, || render::teams(&teams, lang))
+        }
+    }
+}
+
+fn output<T: Serialize>(json: bool, value: &T, text: impl FnOnce() -> String) -> Result<(), ApiError> {
+    if json {
+        print_json(value);
+    } else {
+        let mut out = std::io::stdout().lock();
+        // A closed pipe (`| head`) is not an error worth a panic.
+        let _ = writeln!(out, "{}", text());
+    }
+    Ok(())
+}
+
+fn print_json<T: Serialize>(value: &T) {
+    let text = serde_json::to_string_pretty(value).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"));
+    let _ = writeln!(std::io::stdout().lock(), "{text}");
+}
+
+fn read_input(path: &PathBuf, lang: Lang) -> Result<String, ApiError> {
+    let result = if path.as_os_str() == "-" {
+        std::io::read_to_string(std::io::stdin())
+    } else {
+        std::fs::read_to_string(path)
+    };
+    result.map_err(|e| {
+        ApiError::invalid(
+            "unreadable_file",
+            &format!("无法读取文件 {}：{e}", path.display()),
+            &format!("cannot read {}: {e}", path.display()),
+        )
+        .localised(lang)
+    })
+}
+
+fn bad_json(e: &serde_json::Error, lang: Lang) -> ApiError {
+    ApiError::invalid(
+        "invalid_json",
+        &format!("JSON 格式有误（第{}行第{}列）：{e}", e.line(), e.column()),
+        &format!("invalid JSON (line {}, column {}): {e}", e.line(), e.column()),
+    )
+    .localised(lang)
+}
+
+fn missing(option: &str, lang: Lang) -> ApiError {
+    ApiError::invalid("required", &format!("缺少 {option}"), &format!("{option} is required")).localised(lang)
+}
+
+fn parse_enum<T: serde::de::DeserializeOwned>(text: &str, what: &str, lang: Lang) -> Result<T, ApiError> {
+    serde_json::from_value(serde_json::Value::String(text.trim().to_string())).map_err(|_| {
+        ApiError::invalid("invalid_value", &format!("{what} 的取值“{text}”无效"), &format!("'{text}' is not a valid {what}"))
+            .localised(lang)
+    })
+}
+
+fn parse_member(text: &str, lang: Lang) -> Result<MemberChoice, ApiError> {
+    let (id, packages) = text.split_once(':').unwrap_or((text, ""));
+    let resident_id = Uuid::parse_str(id.trim()).map_err(|_| {
+        ApiError::invalid("invalid_value", &format!("成员编号“{id}”无效"), &format!("'{id}' is not a resident id")).localised(lang)
+    })?;
+    let paid_packages = packages.split(',').map(str::trim).filter(|p| !p.is_empty()).map(str::to_string).collect();
+    Ok(MemberChoice { resident_id, paid_packages })
+}
+
+/// A contract named by its id or its agreement number.
+fn contract_id(api: &Api, text: &str) -> Result<Uuid, ApiError> {
+    if let Ok(id) = Uuid::parse_str(text.trim()) {
+        return Ok(id);
+    }
+    api.store().contract_by_number(text).map(|r| r.contract.id).map_err(|e| ApiError::from_store(e, api.lang()))
+}

@@ -1,0 +1,236 @@
+//! Plain-text output for people at a terminal (`--json` gives the data itself).
+
+use jiayi_api::{HouseholdView, RegisterOutcome, SignOutcome, StatusView, VisitOutcome, WorkList, status_label};
+use jiayi_core::Lang;
+use jiayi_core::household::Team;
+use jiayi_core::schedule::DueStatus;
+use jiayi_demo::DemoSummary;
+use jiayi_store::{DueEntry, DuplicateMatch, DuplicateReason, ResidentHit};
+
+pub fn demo(s: &DemoSummary, lang: Lang) -> String {
+    match lang {
+        Lang::Zh => format!(
+            "示范乡镇已建成：{} 个村，{} 户，{} 人，{} 份签约协议，{} 条服务记录（用时 {:.1} 秒）",
+            s.villages, s.households, s.residents, s.contracts, s.visits, s.seconds
+        ),
+        Lang::En => format!(
+            "demo township built: {} villages, {} households, {} residents, {} contracts, {} visits ({:.1} s)",
+            s.villages, s.households, s.residents, s.contracts, s.visits, s.seconds
+        ),
+    }
+}
+
+pub fn registered(o: &RegisterOutcome, lang: Lang) -> String {
+    let mut out = format!(
+        "{} {}\n",
+        lang.pick("已登记家庭", "registered household"),
+        o.household_id.map(|id| id.to_string()).unwrap_or_default()
+    );
+    for id in &o.resident_ids {
+        out.push_str(&format!("  {} {id}\n", lang.pick("成员", "member")));
+    }
+    if !o.duplicates.is_empty() {
+        out.push_str(&duplicates(&o.duplicates, lang));
+    }
+    out.trim_end().to_string()
+}
+
+pub fn duplicates(list: &[DuplicateMatch], lang: Lang) -> String {
+    let mut out = String::from(lang.pick("可能重复：\n", "possible duplicates:\n"));
+    for d in list {
+        let why = match (d.reason, lang) {
+            (DuplicateReason::SameIdNumber, Lang::Zh) => "身份证号码相同",
+            (DuplicateReason::SameIdNumber, Lang::En) => "same ID number",
+            (DuplicateReason::SameNameAndBirthDate, Lang::Zh) => "同村同名同出生日期",
+            (DuplicateReason::SameNameAndBirthDate, Lang::En) => "same name and birth date in the village",
+        };
+        out.push_str(&format!("  #{} {} — {} ({} {})\n", d.member_index + 1, d.name, why, d.village, d.resident_id));
+    }
+    out.trim_end().to_string()
+}
+
+pub fn hits(hits: &[ResidentHit], lang: Lang) -> String {
+    if hits.is_empty() {
+        return lang.pick("没有找到", "nothing found").to_string();
+    }
+    hits.iter()
+        .map(|h| {
+            format!(
+                "{}  {}  {}  {}  {}  {}  {}",
+                h.name,
+                sex(&h.sex, lang),
+                h.birth_date.as_deref().unwrap_or("-"),
+                h.id_number.as_deref().unwrap_or(lang.pick("（无证件号）", "(no ID number)")),
+                h.phone.as_deref().unwrap_or("-"),
+                h.village,
+                h.id
+            )
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+fn sex(code: &str, lang: Lang) -> &'static str {
+    match (code, lang) {
+        ("male", Lang::Zh) => "男",
+        ("female", Lang::Zh) => "女",
+        ("male", Lang::En) => "M",
+        _ => "F",
+    }
+}
+
+pub fn household(h: &HouseholdView, lang: Lang) -> String {
+    let mut out = format!("{} {} {} ({})\n", h.village, h.group, h.address, h.record_number);
+    for m in &h.members {
+        let groups: Vec<&str> = m.groups.iter().map(|g| g.label(lang)).collect();
+        out.push_str(&format!(
+            "  {} {} {} {} {} [{}] {}\n",
+            m.name,
+            m.relation.label(lang),
+            m.sex.label(lang),
+            m.age.map(|a| a.to_string()).unwrap_or("-".into()),
+            m.id_number.as_deref().unwrap_or(lang.pick("（无证件号）", "(no ID number)")),
+            groups.join("、"),
+            m.covered_by.as_deref().unwrap_or(lang.pick("未签约", "not signed")),
+        ));
+    }
+    for c in &h.contracts {
+        out.push_str(&format!(
+            "  {} {} {}~{} {}\n",
+            c.agreement_number,
+            status_label(c.status, lang),
+            c.term.start,
+            c.term.end,
+            c.verification_code
+        ));
+    }
+    out.trim_end().to_string()
+}
+
+pub fn due(list: &[DueEntry], lang: Lang) -> String {
+    if list.is_empty() {
+        return lang.pick("今天没有待办服务", "nothing due").to_string();
+    }
+    let lines: Vec<String> = list
+        .iter()
+        .map(|d| {
+            let status = match (d.item.status, lang) {
+                (DueStatus::Overdue, Lang::Zh) => "逾期",
+                (DueStatus::Overdue, Lang::En) => "overdue",
+                (DueStatus::Due, Lang::Zh) => "待办",
+                (DueStatus::Due, Lang::En) => "due",
+            };
+            format!(
+                "{status}  {}  {}  {} {}/{}  {} {}",
+                d.resident_name,
+                d.village,
+                d.item_name,
+                d.item.occurrence,
+                d.item.times_per_year,
+                lang.pick("截止", "by"),
+                d.item.due_by
+            )
+        })
+        .collect();
+    lines.join("\n")
+}
+
+pub fn work_list(w: &WorkList, lang: Lang) -> String {
+    match lang {
+        Lang::Zh => format!(
+            "{}：逾期 {} 项，待办 {} 项，30天内到期协议 {} 份，未签约重点人群 {} 人",
+            w.day,
+            w.overdue_count,
+            w.due_count,
+            w.renewals.len(),
+            w.unsigned_priority_count
+        ),
+        Lang::En => format!(
+            "{}: {} overdue, {} due, {} agreements ending within 30 days, {} priority residents not signed",
+            w.day,
+            w.overdue_count,
+            w.due_count,
+            w.renewals.len(),
+            w.unsigned_priority_count
+        ),
+    }
+}
+
+pub fn signed(o: &SignOutcome, lang: Lang) -> String {
+    format!(
+        "{} {}  {} {}~{}  {} {}\n{} {}",
+        lang.pick("协议编号", "agreement"),
+        o.agreement_number,
+        lang.pick("期限", "term"),
+        o.term.start,
+        o.term.end,
+        lang.pick("校验码", "verification code"),
+        o.verification_code,
+        lang.pick("协议ID", "contract id"),
+        o.contract_id
+    )
+}
+
+pub fn visit(o: &VisitOutcome, lang: Lang) -> String {
+    let mut out = format!("{} {} ({})", lang.pick("已记录服务", "visit recorded"), o.visit_id, o.recorded_at.to_rfc3339());
+    if let Some(bmi) = o.bmi {
+        out.push_str(&format!("\nBMI {bmi}"));
+    }
+    if let Some(on_target) = o.bp_on_target {
+        out.push_str(&format!(
+            "\n{}",
+            if on_target { lang.pick("血压达标", "blood pressure on target") } else { lang.pick("血压未达标", "blood pressure above target") }
+        ));
+    }
+    if let Some(next) = &o.next_due {
+        out.push_str(&format!(
+            "\n{} {}~{}",
+            lang.pick("下次应服务时间", "next due"),
+            next.opens_on,
+            next.due_by
+        ));
+    }
+    out
+}
+
+pub fn status(s: &StatusView, lang: Lang) -> String {
+    let mut out = match lang {
+        Lang::Zh => format!(
+            "设备 {}\n待同步 {} 条，上次同步 {}\n{} 户，{} 人，{} 份协议，{} 条服务记录\n服务包目录 {}",
+            s.device_id,
+            s.pending_changes,
+            s.last_sync.as_deref().unwrap_or("从未"),
+            s.households,
+            s.residents,
+            s.contracts,
+            s.visits,
+            s.catalog_version
+        ),
+        Lang::En => format!(
+            "device {}\n{} changes pending, last sync {}\n{} households, {} residents, {} contracts, {} visits\ncatalog {}",
+            s.device_id,
+            s.pending_changes,
+            s.last_sync.as_deref().unwrap_or("never"),
+            s.households,
+            s.residents,
+            s.contracts,
+            s.visits,
+            s.catalog_version
+        ),
+    };
+    for r in &s.registers {
+        out.push_str(&format!("\n{} {} ({})", r.name, r.version, r.entries));
+    }
+    out
+}
+
+pub fn teams(teams: &[Team], lang: Lang) -> String {
+    let mut out = String::new();
+    for t in teams {
+        out.push_str(&format!("{} ({})\n", t.name, t.id));
+        for m in &t.members {
+            out.push_str(&format!("  {} {} {} {}\n", m.role.label(lang), m.name, m.phone, m.id));
+        }
+    }
+    out.trim_end().to_string()
+}
