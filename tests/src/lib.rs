@@ -1,1 +1,1 @@
-//! End-to-end tests live in `tests/tests/`; this library is empty.
+//! End-to-end tests live in `tests/tests/`; the writer process they kill is in `src/bin/`.

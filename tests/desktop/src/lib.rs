@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 use base64::Engine;
 use serde_json::{Value, json};
 
-pub type Result<T, E = DriverError> = std::result::Result<T, DriverError>;
+pub type Result<T, E = DriverError> = std::result::Result<T, E>;
 
 #[derive(Debug, thiserror::Error)]
 pub enum DriverError {

@@ -1,0 +1,128 @@
+//! The `jiayi` binary, run as a script or a person would run it.
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+use serde_json::Value;
+
+fn jiayi(db: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_jiayi")).arg("--db").arg(db).args(args).output().unwrap()
+}
+
+fn json(output: &Output) -> Value {
+    assert!(output.status.success(), "failed: {}", String::from_utf8_lossy(&output.stderr));
+    serde_json::from_slice(&output.stdout).unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&output.stdout)))
+}
+
+const HOUSEHOLD: &str = r#"{
+  "village": "东庄村", "group": "一组", "address": "东庄村一组99号",
+  "members": [
+    {"name": "欧阳明", "id_number": "140822195503040131", "phone": "138 1234 5678", "relation": "head", "groups": ["hypertension"]},
+    {"name": "林秀", "id_number": "140822195806070222", "relation": "spouse"},
+    {"name": "欧阳小宝", "sex": "male", "birth_date": "2026-06-01", "relation": "grandchild"}
+  ]
+}"#;
+
+fn fixed_id(body: &str) -> String {
+    // Give the sample numbers their real check character.
+    let body17 = &body[..17];
+    format!("{body17}{}", jiayi_core::id_number::check_character(body17))
+}
+
+fn household_json() -> String {
+    HOUSEHOLD
+        .replace("140822195503040131", &fixed_id("140822195503040131"))
+        .replace("140822195806070222", &fixed_id("140822195806070222"))
+}
+
+#[test]
+fn a_day_of_work_from_the_command_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("jiayi.sqlite3");
+    let demo = json(&jiayi(&db, &["demo", "--size", "small", "--seed", "3", "--date", "2026-11-23", "--json"]));
+    assert_eq!(demo["residents"], 500);
+
+    let file = dir.path().join("household.json");
+    std::fs::write(&file, household_json()).unwrap();
+    let registered = json(&jiayi(&db, &["register", file.to_str().unwrap(), "--json"]));
+    let ids = registered["resident_ids"].as_array().unwrap();
+    assert_eq!(ids.len(), 3);
+    let household = registered["household_id"].as_str().unwrap().to_string();
+    let head = ids[0].as_str().unwrap().to_string();
+
+    // Registering the same people again is refused with a warning; nothing is saved.
+    let again = jiayi(&db, &["register", file.to_str().unwrap()]);
+    assert_eq!(again.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&again.stderr).contains("重复"));
+
+    let hits = json(&jiayi(&db, &["search", "oym", "--json"]));
+    let hit = &hits.as_array().unwrap()[0];
+    assert_eq!(hit["name"], "欧阳明");
+    for key in ["id", "name", "sex", "birth_date", "id_number", "phone", "household_id", "village"] {
+        assert!(hit.get(key).is_some(), "search output has {key}");
+    }
+    assert_eq!(hit["household_id"].as_str().unwrap(), household);
+
+    let signed = json(&jiayi(
+        &db,
+        &["sign", "--household", &household, "--member", &format!("{head}:paid_chronic_1"), "--json"],
+    ));
+    let number = signed["agreement_number"].as_str().unwrap().to_string();
+    assert_eq!(signed["verification_code"].as_str().unwrap().len(), 14);
+
+    let visit = json(&jiayi(
+        &db,
+        &["visit", "--resident", &head, "--item", "hypertension_follow_up", "--systolic", "132", "--diastolic", "84", "--json"],
+    ));
+    assert_eq!(visit["bp_on_target"], true);
+    assert!(visit["next_due"]["due_by"].is_string());
+
+    let due = json(&jiayi(&db, &["due", "--json"]));
+    assert!(due.as_array().unwrap().iter().any(|d| d["resident_name"] == "欧阳明" && d["item_code"] == "chronic_monitoring"));
+
+    let refused = jiayi(&db, &["terminate", &number, "--reason", "moved_out", "--resident-confirmed"]);
+    assert_eq!(refused.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("双方"));
+    let ended = json(&jiayi(
+        &db,
+        &["terminate", &number, "--reason", "moved_out", "--resident-confirmed", "--doctor-confirmed", "--json"],
+    ));
+    assert!(ended["snapshot_sha256"].as_str().unwrap().len() == 64);
+
+    let status = json(&jiayi(&db, &["status", "--json"]));
+    assert_eq!(status["households"], 121);
+    assert!(status["pending_changes"].as_u64().unwrap() > 0);
+}
+
+#[test]
+fn bad_input_exits_2_with_a_clear_message_and_saves_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("jiayi.sqlite3");
+    json(&jiayi(&db, &["demo", "--size", "small", "--date", "2026-11-23", "--json"]));
+    let before = json(&jiayi(&db, &["status", "--json"]))["residents"].clone();
+    let file = dir.path().join("bad.json");
+    std::fs::write(&file, household_json().replace(&fixed_id("140822195806070222"), "140822195806070229")).unwrap();
+
+    let zh = jiayi(&db, &["register", file.to_str().unwrap()]);
+    assert_eq!(zh.status.code(), Some(2));
+    let message = String::from_utf8_lossy(&zh.stderr);
+    assert!(message.contains("身份证号码有误") && message.contains("校验位"), "{message}");
+
+    let en = jiayi(&db, &["--lang", "en", "register", file.to_str().unwrap()]);
+    assert_eq!(en.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&en.stderr).contains("check character"), "{}", String::from_utf8_lossy(&en.stderr));
+
+    std::fs::write(&file, "{\"village\": \"东庄村\", \"members\": [").unwrap();
+    let broken = jiayi(&db, &["register", file.to_str().unwrap()]);
+    assert_eq!(broken.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&broken.stderr).contains("JSON"));
+
+    let unknown_village = household_json().replace("东庄村\", \"group", "不存在村\", \"group");
+    std::fs::write(&file, unknown_village).unwrap();
+    let nowhere = jiayi(&db, &["register", file.to_str().unwrap()]);
+    assert_eq!(nowhere.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&nowhere.stderr).contains("找不到"));
+
+    let after = json(&jiayi(&db, &["status", "--json"]))["residents"].clone();
+    assert_eq!(before, after, "nothing was saved");
+}
