@@ -324,7 +324,7 @@ mod tests {
             representative_id: Uuid::now_v7(),
             term: Term::first(TermPolicy::RollingYear, d(2026, 1, 1)),
             members: vec![],
-            signed_at: Utc::now(),
+            signed_at: "2026-01-01T02:00:00Z".parse().unwrap(),
             catalog_version: "1".into(),
             renews: None,
             snapshot_sha256: String::new(),
@@ -332,7 +332,7 @@ mod tests {
     }
 
     fn event(c: &Contract, kind: ContractEventKind) -> ContractEvent {
-        ContractEvent { id: Uuid::now_v7(), contract_id: c.id, at: Utc::now(), kind }
+        ContractEvent { id: Uuid::now_v7(), contract_id: c.id, at: "2026-06-01T02:00:00Z".parse().unwrap(), kind }
     }
 
     #[test]

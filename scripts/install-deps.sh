@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# Installs, only where missing, everything building and testing Jiayi needs on Debian 12 with
+# Rust and Node already present: system libraries for the desktop app, poppler for PDF checks,
+# PostgreSQL for the server tests, Chromium for the dashboard test, Xvfb and the WebDriver tools.
+set -euo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+
+need=()
+for pkg in poppler-utils postgresql chromium chromium-driver; do
+  dpkg -s "$pkg" >/dev/null 2>&1 || need+=("$pkg")
+done
+if [ ${#need[@]} -gt 0 ]; then
+  sudo_cmd=""
+  [ "$(id -u)" = 0 ] || sudo_cmd="sudo"
+  $sudo_cmd apt-get update -q
+  DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -q --no-install-recommends "${need[@]}"
+fi
+
+# The desktop app's own needs (WebKitGTK, Xvfb, WebKitWebDriver, tauri-driver, npm packages).
+bash "$root/src-tauri/scripts/install-deps.sh"
