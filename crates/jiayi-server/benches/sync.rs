@@ -75,7 +75,13 @@ fn sqlite_storage(dir: &std::path::Path, name: &str) -> DynStorage {
 fn enroll(s: &DynStorage, name: &str) -> (Uuid, String) {
     let e = s
         .enroll(
-            &Enrollment { device_id: None, doctor_name: name.into(), team_name: "基准团队".into(), villages: vec![VILLAGE], label: name.into() },
+            &Enrollment {
+                device_id: None,
+                doctor_name: name.into(),
+                team_name: "基准团队".into(),
+                villages: vec![VILLAGE],
+                label: name.into(),
+            },
             Utc::now(),
         )
         .expect("enroll");
@@ -83,7 +89,11 @@ fn enroll(s: &DynStorage, name: &str) -> (Uuid, String) {
 }
 
 fn serve(s: &DynStorage) -> Running {
-    let state = AppState { storage: s.clone(), limits: Limits::default(), admin_key: None };
+    let state = AppState {
+        storage: s.clone(),
+        limits: Limits::default(),
+        admin_key: None,
+    };
     jiayi_server::spawn(state, "127.0.0.1:0", 2).expect("spawn")
 }
 
@@ -97,9 +107,12 @@ fn raw_sqlite_rate(dir: &std::path::Path, bodies: &[String]) -> f64 {
     for (b, chunk) in bodies.chunks(500).enumerate() {
         let tx = conn.transaction().unwrap();
         {
-            let mut st = tx.prepare_cached("INSERT INTO t (device, seq, body) VALUES ('d', ?1, ?2)").unwrap();
+            let mut st = tx
+                .prepare_cached("INSERT INTO t (device, seq, body) VALUES ('d', ?1, ?2)")
+                .unwrap();
             for (i, body) in chunk.iter().enumerate() {
-                st.execute(rusqlite::params![(b * 500 + i) as i64, body]).unwrap();
+                st.execute(rusqlite::params![(b * 500 + i) as i64, body])
+                    .unwrap();
             }
         }
         tx.commit().unwrap();
@@ -126,7 +139,11 @@ fn percentile(sorted: &[Duration], p: f64) -> Duration {
 }
 
 /// `devices` devices, each with `changes`-ish pending changes, sync at the same moment.
-fn crowd(storage: &DynStorage, devices: usize, households_each: usize) -> (Duration, Duration, usize) {
+fn crowd(
+    storage: &DynStorage,
+    devices: usize,
+    households_each: usize,
+) -> (Duration, Duration, usize) {
     let server = serve(storage);
     let base = server.url();
     let barrier = Arc::new(Barrier::new(devices));
@@ -143,7 +160,12 @@ fn crowd(storage: &DynStorage, devices: usize, households_each: usize) -> (Durat
                     let transport = HttpTransport::new(&base, &token).expect("client");
                     barrier.wait();
                     let start = Instant::now();
-                    let r = sync(&mut replica, &transport, Utc::now().timestamp_millis(), &mut |_| {});
+                    let r = sync(
+                        &mut replica,
+                        &transport,
+                        Utc::now().timestamp_millis(),
+                        &mut |_| {},
+                    );
                     (start.elapsed(), r.is_ok())
                 })
                 .expect("thread"),
@@ -163,7 +185,9 @@ fn crowd(storage: &DynStorage, devices: usize, households_each: usize) -> (Durat
 
 fn main() {
     // `cargo bench` passes --bench; `cargo test --benches` runs this too: keep that cheap.
-    if std::env::args().any(|a| a == "--test" || a == "--list") || !std::env::args().any(|a| a == "--bench") {
+    if std::env::args().any(|a| a == "--test" || a == "--list")
+        || !std::env::args().any(|a| a == "--bench")
+    {
         println!("sync bench: run with `cargo bench -p jiayi-server --bench sync`");
         return;
     }
@@ -175,14 +199,26 @@ fn main() {
     // Ingest: 20,000 changes straight into storage.
     let storage = sqlite_storage(dir.path(), "ingest.db");
     let (id, _) = enroll(&storage, "录入");
-    let scope = DeviceScope { device_id: id, doctor_id: Uuid::nil(), team_id: Uuid::nil(), villages: vec![VILLAGE] };
+    let scope = DeviceScope {
+        device_id: id,
+        doctor_id: Uuid::nil(),
+        team_id: Uuid::nil(),
+        villages: vec![VILLAGE],
+    };
     let mut replica = MemReplica::new(id);
     fill(&mut replica, if q { 1000 } else { 4000 }, 4, 1);
-    let bodies: Vec<String> = replica.outbox.values().map(|(c, _)| serde_json::to_string(c).unwrap()).collect();
+    let bodies: Vec<String> = replica
+        .outbox
+        .values()
+        .map(|(c, _)| serde_json::to_string(c).unwrap())
+        .collect();
     let raw = raw_sqlite_rate(dir.path(), &bodies);
     let ingest = ingest_rate(&storage, &scope, &mut replica);
     println!("| raw SQLite insert (same bodies, 500/tx) | {raw:.0} rows/s | yardstick |");
-    println!("| server ingest, SQLite ({} changes) | {ingest:.0} changes/s | >= 20000 |", bodies.len());
+    println!(
+        "| server ingest, SQLite ({} changes) | {ingest:.0} changes/s | >= 20000 |",
+        bodies.len()
+    );
     drop(storage);
 
     // The demo township's first upload over loopback: 6,480 households, ~4.2 residents each.
@@ -195,19 +231,41 @@ fn main() {
     let server = serve(&storage);
     let transport = HttpTransport::new(&server.url(), &token).unwrap();
     let start = Instant::now();
-    let report = sync(&mut replica, &transport, Utc::now().timestamp_millis(), &mut |_| {}).expect("first upload");
+    let report = sync(
+        &mut replica,
+        &transport,
+        Utc::now().timestamp_millis(),
+        &mut |_| {},
+    )
+    .expect("first upload");
     let first = start.elapsed();
     assert_eq!(report.applied as usize, n);
-    println!("| first upload, {households} households ({n} changes), HTTP | {:.2} s ({:.0}/s) | <= 10 s |", first.as_secs_f64(), n as f64 / first.as_secs_f64());
+    println!(
+        "| first upload, {households} households ({n} changes), HTTP | {:.2} s ({:.0}/s) | <= 10 s |",
+        first.as_secs_f64(),
+        n as f64 / first.as_secs_f64()
+    );
 
     // Incremental: 50 new changes on a device that is otherwise up to date.
     let mut samples = Vec::new();
     for round in 0..if q { 5 } else { 20 } {
         for k in 0..50u64 {
-            replica.write(Entity::Household, Uuid::now_v7(), VILLAGE, json!({"address": format!("新户{round}-{k}")}), 10_000_000 + k);
+            replica.write(
+                Entity::Household,
+                Uuid::now_v7(),
+                VILLAGE,
+                json!({"address": format!("新户{round}-{k}")}),
+                10_000_000 + k,
+            );
         }
         let start = Instant::now();
-        let r = sync(&mut replica, &transport, Utc::now().timestamp_millis(), &mut |_| {}).expect("incremental");
+        let r = sync(
+            &mut replica,
+            &transport,
+            Utc::now().timestamp_millis(),
+            &mut |_| {},
+        )
+        .expect("incremental");
         samples.push(start.elapsed());
         assert_eq!(r.applied, 50);
     }
@@ -225,16 +283,29 @@ fn main() {
     let devices = if q { 50 } else { 200 };
     let storage = sqlite_storage(dir.path(), "crowd.db");
     let (p50, p99, errors) = crowd(&storage, devices, 10);
-    println!("| {devices} devices at once, 50 changes each, SQLite: p50 / p99 / errors | {:.0} ms / {:.0} ms / {errors} | p99 <= 1 s, 0 errors |", p50.as_secs_f64() * 1e3, p99.as_secs_f64() * 1e3);
+    println!(
+        "| {devices} devices at once, 50 changes each, SQLite: p50 / p99 / errors | {:.0} ms / {:.0} ms / {errors} | p99 <= 1 s, 0 errors |",
+        p50.as_secs_f64() * 1e3,
+        p99.as_secs_f64() * 1e3
+    );
     drop(storage);
 
     match pg::PgCluster::start() {
         Some(cluster) => {
             let storage = jiayi_server::storage::open(&cluster.database("bench")).expect("pg");
             let (p50, p99, errors) = crowd(&storage, devices, 10);
-            println!("| {devices} devices at once, 50 changes each, PostgreSQL: p50 / p99 / errors | {:.0} ms / {:.0} ms / {errors} | p99 <= 1 s, 0 errors |", p50.as_secs_f64() * 1e3, p99.as_secs_f64() * 1e3);
+            println!(
+                "| {devices} devices at once, 50 changes each, PostgreSQL: p50 / p99 / errors | {:.0} ms / {:.0} ms / {errors} | p99 <= 1 s, 0 errors |",
+                p50.as_secs_f64() * 1e3,
+                p99.as_secs_f64() * 1e3
+            );
             let (id, _) = enroll(&storage, "录入");
-            let scope = DeviceScope { device_id: id, doctor_id: Uuid::nil(), team_id: Uuid::nil(), villages: vec![VILLAGE] };
+            let scope = DeviceScope {
+                device_id: id,
+                doctor_id: Uuid::nil(),
+                team_id: Uuid::nil(),
+                villages: vec![VILLAGE],
+            };
             let mut replica = MemReplica::new(id);
             fill(&mut replica, if q { 1000 } else { 4000 }, 4, 1);
             let rate = ingest_rate(&storage, &scope, &mut replica);

@@ -29,10 +29,17 @@ fn same_key(a: &str, b: &str) -> bool {
     Sha256::digest(a.as_bytes()) == Sha256::digest(b.as_bytes())
 }
 
-async fn page(State(state): State<AppState>, headers: HeaderMap, Query(q): Query<DashQuery>) -> Response {
+async fn page(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Query(q): Query<DashQuery>,
+) -> Response {
     let lang = Lang::from_tag(q.lang.as_deref().unwrap_or("zh"));
     let Some(admin) = state.admin_key.clone() else {
-        let msg = lang.pick("看板未启用：启动服务时需设置管理口令。", "The dashboard is off: start the server with an admin key.");
+        let msg = lang.pick(
+            "看板未启用：启动服务时需设置管理口令。",
+            "The dashboard is off: start the server with an admin key.",
+        );
         return (StatusCode::NOT_FOUND, Html(shell(lang, msg, ""))).into_response();
     };
     let given = q.key.clone().or_else(|| bearer(&headers));
@@ -42,15 +49,30 @@ async fn page(State(state): State<AppState>, headers: HeaderMap, Query(q): Query
     }
     let storage = state.storage.clone();
     let now = Utc::now();
-    let month_start = Utc.with_ymd_and_hms(now.year(), now.month(), 1, 0, 0, 0).single().unwrap_or(now);
+    let month_start = Utc
+        .with_ymd_and_hms(now.year(), now.month(), 1, 0, 0, 0)
+        .single()
+        .unwrap_or(now);
     let data = blocking(move || {
-        Ok((storage.devices()?, storage.village_progress()?, storage.conflicts(true)?, storage.audit(month_start, 500)?))
+        Ok((
+            storage.devices()?,
+            storage.village_progress()?,
+            storage.conflicts(true)?,
+            storage.audit(month_start, 500)?,
+        ))
     })
     .await;
     match data {
         Ok((devices, villages, conflicts, audit)) => {
             let body = render(lang, &devices, &villages, &conflicts, &audit);
-            ([(header::CACHE_CONTROL, "no-store")], Html(shell(lang, lang.pick("乡镇家医签约看板", "Township dashboard"), &body)))
+            (
+                [(header::CACHE_CONTROL, "no-store")],
+                Html(shell(
+                    lang,
+                    lang.pick("乡镇家医签约看板", "Township dashboard"),
+                    &body,
+                )),
+            )
                 .into_response()
         }
         Err(e) => e.into_response(),
@@ -93,16 +115,35 @@ fn render(
     audit: &[AuditRow],
 ) -> String {
     let l = |zh, en| lang.pick(zh, en);
-    let none = |s: &Option<String>| s.as_deref().map(escape).unwrap_or_else(|| l("从未", "never").to_string());
+    let none = |s: &Option<String>| {
+        s.as_deref()
+            .map(escape)
+            .unwrap_or_else(|| l("从未", "never").to_string())
+    };
     let mut h = String::new();
 
-    h.push_str(&format!("<h2 id=\"devices\">{}</h2><table><tr>", l("设备与最近同步", "Devices and last sync")));
-    for c in [l("设备", "Device"), l("医生", "Doctor"), l("团队", "Team"), l("村数", "Villages"), l("最近同步", "Last sync"), l("已收变更序号", "Stored through"), l("状态", "Status")] {
+    h.push_str(&format!(
+        "<h2 id=\"devices\">{}</h2><table><tr>",
+        l("设备与最近同步", "Devices and last sync")
+    ));
+    for c in [
+        l("设备", "Device"),
+        l("医生", "Doctor"),
+        l("团队", "Team"),
+        l("村数", "Villages"),
+        l("最近同步", "Last sync"),
+        l("已收变更序号", "Stored through"),
+        l("状态", "Status"),
+    ] {
         h.push_str(&format!("<th>{c}</th>"));
     }
     h.push_str("</tr>");
     for d in devices {
-        let status = if d.revoked_at.is_some() { l("已撤销", "revoked") } else { l("有效", "active") };
+        let status = if d.revoked_at.is_some() {
+            l("已撤销", "revoked")
+        } else {
+            l("有效", "active")
+        };
         h.push_str(&format!(
             "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
             escape(&d.label),
@@ -116,13 +157,27 @@ fn render(
     }
     h.push_str("</table>");
 
-    h.push_str(&format!("<h2 id=\"villages\">{}</h2><table><tr>", l("各村签约进度", "Signing progress by village")));
-    for c in [l("村", "Village"), l("户数", "Households"), l("居民", "Residents"), l("签约协议", "Contracts"), l("签约户比例", "Households signed"), l("履约记录", "Visits")] {
+    h.push_str(&format!(
+        "<h2 id=\"villages\">{}</h2><table><tr>",
+        l("各村签约进度", "Signing progress by village")
+    ));
+    for c in [
+        l("村", "Village"),
+        l("户数", "Households"),
+        l("居民", "Residents"),
+        l("签约协议", "Contracts"),
+        l("签约户比例", "Households signed"),
+        l("履约记录", "Visits"),
+    ] {
         h.push_str(&format!("<th>{c}</th>"));
     }
     h.push_str("</tr>");
     for v in villages {
-        let pct = if v.households == 0 { 0.0 } else { (v.contracts as f64 / v.households as f64 * 100.0).min(100.0) };
+        let pct = if v.households == 0 {
+            0.0
+        } else {
+            (v.contracts as f64 / v.households as f64 * 100.0).min(100.0)
+        };
         h.push_str(&format!(
             "<tr><td><code>{}</code></td><td>{}</td><td>{}</td><td>{}</td><td><span class=\"bar\"><span style=\"width:{:.0}%\"></span></span> {:.1}%</td><td>{}</td></tr>",
             v.village_id, v.households, v.residents, v.contracts, pct, pct, v.visits
@@ -130,12 +185,26 @@ fn render(
     }
     h.push_str("</table>");
 
-    h.push_str(&format!("<h2 id=\"conflicts\">{} ({})</h2>", l("待处理的冲突", "Conflicts waiting for a decision"), conflicts.len()));
+    h.push_str(&format!(
+        "<h2 id=\"conflicts\">{} ({})</h2>",
+        l("待处理的冲突", "Conflicts waiting for a decision"),
+        conflicts.len()
+    ));
     if conflicts.is_empty() {
-        h.push_str(&format!("<p class=\"muted\">{}</p>", l("没有待处理的冲突。", "No open conflicts.")));
+        h.push_str(&format!(
+            "<p class=\"muted\">{}</p>",
+            l("没有待处理的冲突。", "No open conflicts.")
+        ));
     } else {
         h.push_str("<table><tr>");
-        for c in [l("编号", "No."), l("记录", "Record"), l("字段", "Field"), l("保留的值", "Kept value"), l("落选的值", "Losing value"), l("时间", "When")] {
+        for c in [
+            l("编号", "No."),
+            l("记录", "Record"),
+            l("字段", "Field"),
+            l("保留的值", "Kept value"),
+            l("落选的值", "Losing value"),
+            l("时间", "When"),
+        ] {
             h.push_str(&format!("<th>{c}</th>"));
         }
         h.push_str("</tr>");
@@ -154,9 +223,19 @@ fn render(
         h.push_str("</table>");
     }
 
-    h.push_str(&format!("<h2 id=\"audit\">{} ({})</h2>", l("本月待审核记录", "This month's records to audit"), audit.len()));
+    h.push_str(&format!(
+        "<h2 id=\"audit\">{} ({})</h2>",
+        l("本月待审核记录", "This month's records to audit"),
+        audit.len()
+    ));
     h.push_str("<table><tr>");
-    for c in [l("类别", "Kind"), l("记录", "Record"), l("村", "Village"), l("设备", "Device"), l("收到时间", "Received")] {
+    for c in [
+        l("类别", "Kind"),
+        l("记录", "Record"),
+        l("村", "Village"),
+        l("设备", "Device"),
+        l("收到时间", "Received"),
+    ] {
         h.push_str(&format!("<th>{c}</th>"));
     }
     h.push_str("</tr>");
@@ -186,6 +265,9 @@ mod tests {
 
     #[test]
     fn text_is_escaped() {
-        assert_eq!(escape("<b a=\"x\">&'"), "&lt;b a=&quot;x&quot;&gt;&amp;&#39;");
+        assert_eq!(
+            escape("<b a=\"x\">&'"),
+            "&lt;b a=&quot;x&quot;&gt;&amp;&#39;"
+        );
     }
 }

@@ -7,8 +7,8 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use chrono::Utc;
 use jiayi_sync::protocol::{
-    ApiError, Limits, PROTOCOL_VERSION, PullQuery, PullResponse, PulledChange, PushRequest, PushResponse,
-    ReferenceData, ServerInfo,
+    ApiError, Limits, PROTOCOL_VERSION, PullQuery, PullResponse, PulledChange, PushRequest,
+    PushResponse, ReferenceData, ServerInfo,
 };
 use utoipa::OpenApi;
 
@@ -24,7 +24,9 @@ pub struct AppState {
 }
 
 pub fn router(state: AppState) -> Router {
-    let body_limit = usize::try_from(state.limits.max_bytes).unwrap_or(usize::MAX).saturating_add(64 * 1024);
+    let body_limit = usize::try_from(state.limits.max_bytes)
+        .unwrap_or(usize::MAX)
+        .saturating_add(64 * 1024);
     Router::new()
         .route("/v1/info", get(info))
         .route("/v1/push", post(push))
@@ -74,7 +76,14 @@ pub struct ApiErr {
 
 impl ApiErr {
     fn new(status: StatusCode, code: &str, zh: &str, en: &str) -> ApiErr {
-        ApiErr { status, body: ApiError { code: code.into(), message_zh: zh.into(), message_en: en.into() } }
+        ApiErr {
+            status,
+            body: ApiError {
+                code: code.into(),
+                message_zh: zh.into(),
+                message_en: en.into(),
+            },
+        }
     }
 
     pub fn unauthorized() -> ApiErr {
@@ -99,8 +108,12 @@ impl ApiErr {
 impl From<ServerError> for ApiErr {
     fn from(e: ServerError) -> ApiErr {
         match e {
-            ServerError::Invalid(m) => ApiErr::new(StatusCode::BAD_REQUEST, "invalid", "请求内容无效。", &m),
-            ServerError::NotFound(m) => ApiErr::new(StatusCode::NOT_FOUND, "not_found", "找不到请求的内容。", &m),
+            ServerError::Invalid(m) => {
+                ApiErr::new(StatusCode::BAD_REQUEST, "invalid", "请求内容无效。", &m)
+            }
+            ServerError::NotFound(m) => {
+                ApiErr::new(StatusCode::NOT_FOUND, "not_found", "找不到请求的内容。", &m)
+            }
             other => {
                 eprintln!("jiayi-server: {other}");
                 ApiErr::internal()
@@ -129,25 +142,38 @@ where
 
 pub(crate) fn bearer(headers: &HeaderMap) -> Option<String> {
     let value = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
-    let token = value.strip_prefix("Bearer ").or_else(|| value.strip_prefix("bearer "))?;
+    let token = value
+        .strip_prefix("Bearer ")
+        .or_else(|| value.strip_prefix("bearer "))?;
     Some(token.trim().to_string())
 }
 
 async fn authenticate(state: &AppState, headers: &HeaderMap) -> Result<DeviceScope, ApiErr> {
     let token = bearer(headers).ok_or_else(ApiErr::unauthorized)?;
     let storage = state.storage.clone();
-    blocking(move || storage.authenticate(&token)).await?.ok_or_else(ApiErr::unauthorized)
+    blocking(move || storage.authenticate(&token))
+        .await?
+        .ok_or_else(ApiErr::unauthorized)
 }
 
 #[utoipa::path(get, path = "/v1/info", tag = "sync",
     responses((status = 200, body = ServerInfo), (status = 401, body = ApiError)),
     security(("device_token" = [])))]
-async fn info(State(state): State<AppState>, headers: HeaderMap) -> Result<Json<ServerInfo>, ApiErr> {
+async fn info(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+) -> Result<Json<ServerInfo>, ApiErr> {
     let scope = authenticate(&state, &headers).await?;
     let storage = state.storage.clone();
     let device = scope.device_id;
-    let (epoch, high_water, stored) =
-        blocking(move || Ok((storage.epoch()?, storage.high_water()?, storage.stored_through(device)?))).await?;
+    let (epoch, high_water, stored) = blocking(move || {
+        Ok((
+            storage.epoch()?,
+            storage.high_water()?,
+            storage.stored_through(device)?,
+        ))
+    })
+    .await?;
     Ok(Json(ServerInfo {
         protocol_version: PROTOCOL_VERSION,
         server_epoch: epoch,
@@ -195,10 +221,18 @@ async fn push(
         let now = Utc::now();
         let results = storage.push(&scope, &request.changes, now)?;
         storage.touch(scope.device_id, now)?;
-        Ok((storage.epoch()?, results, storage.stored_through(scope.device_id)?))
+        Ok((
+            storage.epoch()?,
+            results,
+            storage.stored_through(scope.device_id)?,
+        ))
     })
     .await?;
-    Ok(Json(PushResponse { server_epoch: epoch, results, stored_through_seq: stored }))
+    Ok(Json(PushResponse {
+        server_epoch: epoch,
+        results,
+        stored_through_seq: stored,
+    }))
 }
 
 #[utoipa::path(get, path = "/v1/pull", tag = "sync", params(PullQuery),
@@ -220,7 +254,11 @@ async fn pull(
     .await?;
     Ok(Json(PullResponse {
         server_epoch: epoch,
-        changes: page.changes.into_iter().map(|(cursor, change)| PulledChange { cursor, change }).collect(),
+        changes: page
+            .changes
+            .into_iter()
+            .map(|(cursor, change)| PulledChange { cursor, change })
+            .collect(),
         next_cursor: page.next_cursor,
         more: page.more,
         high_water: page.high_water,
@@ -230,7 +268,10 @@ async fn pull(
 #[utoipa::path(get, path = "/v1/reference", tag = "sync",
     responses((status = 200, body = ReferenceData), (status = 401, body = ApiError)),
     security(("device_token" = [])))]
-async fn reference(State(state): State<AppState>, headers: HeaderMap) -> Result<Json<ReferenceData>, ApiErr> {
+async fn reference(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+) -> Result<Json<ReferenceData>, ApiErr> {
     authenticate(&state, &headers).await?;
     let storage = state.storage.clone();
     Ok(Json(blocking(move || storage.reference()).await?))

@@ -21,7 +21,9 @@ pub async fn serve(
     state: AppState,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(listener, http::router(state)).with_graceful_shutdown(shutdown).await
+    axum::serve(listener, http::router(state))
+        .with_graceful_shutdown(shutdown)
+        .await
 }
 
 /// A server running on its own runtime thread (tests, benchmarks, the desktop app's demo mode).
@@ -67,22 +69,28 @@ pub fn spawn(state: AppState, addr: &str, worker_threads: usize) -> std::io::Res
         .enable_all()
         .build()?;
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();
-    let thread = std::thread::Builder::new().name("jiayi-server".into()).spawn(move || {
-        runtime.block_on(async move {
-            match tokio::net::TcpListener::from_std(std_listener) {
-                Ok(listener) => {
-                    if let Err(e) = serve(listener, state, async {
-                        let _ = rx.await;
-                    })
-                    .await
-                    {
-                        eprintln!("jiayi-server: {e}");
+    let thread = std::thread::Builder::new()
+        .name("jiayi-server".into())
+        .spawn(move || {
+            runtime.block_on(async move {
+                match tokio::net::TcpListener::from_std(std_listener) {
+                    Ok(listener) => {
+                        if let Err(e) = serve(listener, state, async {
+                            let _ = rx.await;
+                        })
+                        .await
+                        {
+                            eprintln!("jiayi-server: {e}");
+                        }
                     }
+                    Err(e) => eprintln!("jiayi-server: {e}"),
                 }
-                Err(e) => eprintln!("jiayi-server: {e}"),
-            }
-        });
-        runtime.shutdown_timeout(std::time::Duration::from_secs(5));
-    })?;
-    Ok(Running { addr: local, stop: Some(tx), thread: Some(thread) })
+            });
+            runtime.shutdown_timeout(std::time::Duration::from_secs(5));
+        })?;
+    Ok(Running {
+        addr: local,
+        stop: Some(tx),
+        thread: Some(thread),
+    })
 }

@@ -11,10 +11,19 @@ use jiayi_sync::protocol::{Limits, ReferenceKind};
 use uuid::Uuid;
 
 #[derive(Parser)]
-#[command(name = "jiayi-server", version, about = "Township server for family doctor contract sync")]
+#[command(
+    name = "jiayi-server",
+    version,
+    about = "Township server for family doctor contract sync"
+)]
 struct Cli {
     /// Database URL: sqlite://path/to/file.db or postgres://user@host/db
-    #[arg(long, global = true, env = "JIAYI_DB", default_value = "sqlite://jiayi-server.db")]
+    #[arg(
+        long,
+        global = true,
+        env = "JIAYI_DB",
+        default_value = "sqlite://jiayi-server.db"
+    )]
     db: String,
     #[command(subcommand)]
     command: Command,
@@ -94,14 +103,32 @@ fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
     let store = storage::open(&cli.db).with_context(|| format!("opening {}", cli.db))?;
     match cli.command {
-        Command::Serve { listen, admin_key, max_changes, max_bytes, max_pull } => {
+        Command::Serve {
+            listen,
+            admin_key,
+            max_changes,
+            max_bytes,
+            max_pull,
+        } => {
             if max_changes == 0 || max_bytes < 4096 || max_pull == 0 {
                 bail!("limits too small: max-changes and max-pull must be > 0, max-bytes >= 4096");
             }
-            let state = AppState { storage: store, limits: Limits { max_changes, max_bytes, max_pull }, admin_key };
-            let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+            let state = AppState {
+                storage: store,
+                limits: Limits {
+                    max_changes,
+                    max_bytes,
+                    max_pull,
+                },
+                admin_key,
+            };
+            let runtime = tokio::runtime::Builder::new_multi_thread()
+                .enable_all()
+                .build()?;
             runtime.block_on(async move {
-                let listener = tokio::net::TcpListener::bind(&listen).await.with_context(|| format!("binding {listen}"))?;
+                let listener = tokio::net::TcpListener::bind(&listen)
+                    .await
+                    .with_context(|| format!("binding {listen}"))?;
                 println!("listening on http://{}", listener.local_addr()?);
                 serve(listener, state, async {
                     let _ = tokio::signal::ctrl_c().await;
@@ -111,9 +138,24 @@ fn main() -> anyhow::Result<()> {
             })?;
         }
         Command::Migrate => println!("schema up to date; epoch {}", store.epoch()?),
-        Command::Enroll { device_id, doctor, team, villages, label, json } => {
-            let enrolled = store
-                .enroll(&Enrollment { device_id, doctor_name: doctor, team_name: team, villages, label }, Utc::now())?;
+        Command::Enroll {
+            device_id,
+            doctor,
+            team,
+            villages,
+            label,
+            json,
+        } => {
+            let enrolled = store.enroll(
+                &Enrollment {
+                    device_id,
+                    doctor_name: doctor,
+                    team_name: team,
+                    villages,
+                    label,
+                },
+                Utc::now(),
+            )?;
             if json {
                 println!("{}", serde_json::to_string_pretty(&enrolled)?);
             } else {
@@ -133,11 +175,19 @@ fn main() -> anyhow::Result<()> {
             let Some(kind) = ReferenceKind::parse(&kind) else {
                 bail!("kind must be one of catalog, term_policy, register, teams");
             };
-            let content = std::fs::read_to_string(&file).with_context(|| format!("reading {}", file.display()))?;
+            let content = std::fs::read_to_string(&file)
+                .with_context(|| format!("reading {}", file.display()))?;
             let doc = store.publish(kind, &name, &content, Utc::now())?;
-            println!("published {} {} version {}", doc.kind.as_str(), doc.name, doc.version);
+            println!(
+                "published {} {} version {}",
+                doc.kind.as_str(),
+                doc.name,
+                doc.version
+            );
         }
-        Command::Conflicts { all } => println!("{}", serde_json::to_string_pretty(&store.conflicts(!all)?)?),
+        Command::Conflicts { all } => {
+            println!("{}", serde_json::to_string_pretty(&store.conflicts(!all)?)?)
+        }
         Command::Resolve { id, note } => {
             if !store.resolve_conflict(id, &note, Utc::now())? {
                 bail!("no open conflict {id}");

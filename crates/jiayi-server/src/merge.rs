@@ -28,13 +28,19 @@ pub struct RecordState {
 
 impl RecordState {
     pub fn field_hlc_json(&self) -> String {
-        let map: BTreeMap<&String, String> = self.field_hlc.iter().map(|(k, v)| (k, v.to_string())).collect();
+        let map: BTreeMap<&String, String> = self
+            .field_hlc
+            .iter()
+            .map(|(k, v)| (k, v.to_string()))
+            .collect();
         serde_json::to_string(&map).unwrap_or_else(|_| "{}".into())
     }
 
     pub fn parse_field_hlc(text: &str) -> Option<BTreeMap<String, Hlc>> {
         let raw: BTreeMap<String, String> = serde_json::from_str(text).ok()?;
-        raw.into_iter().map(|(k, v)| v.parse().ok().map(|h| (k, h))).collect()
+        raw.into_iter()
+            .map(|(k, v)| v.parse().ok().map(|h| (k, h)))
+            .collect()
     }
 }
 
@@ -51,7 +57,10 @@ pub struct Loser {
 #[derive(Debug, Clone, PartialEq)]
 pub enum Decision {
     /// Store the change and write `state` as the record's new state.
-    Store { state: RecordState, losers: Vec<Loser> },
+    Store {
+        state: RecordState,
+        losers: Vec<Loser>,
+    },
     Reject(RejectCode),
 }
 
@@ -83,15 +92,25 @@ fn upsert(existing: Option<&RecordState>, change: &Change) -> Decision {
         Some(Value::String(s)) => Uuid::parse_str(s).is_ok_and(|u| u == change.entity_id),
         Some(_) => false,
     };
-    if !id_matches || change.fields.is_empty() || change.fields.iter().any(|f| !incoming.contains_key(f)) {
+    if !id_matches
+        || change.fields.is_empty()
+        || change.fields.iter().any(|f| !incoming.contains_key(f))
+    {
         return Decision::Reject(RejectCode::InvalidPayload);
     }
     let Some(rec) = existing else {
         // A new record: every field of the payload carries this change's clock.
         let field_hlc = incoming.keys().map(|k| (k.clone(), change.hlc)).collect();
-        let state =
-            RecordState { village_id: change.village_id, payload: incoming.clone(), field_hlc, deleted: None };
-        return Decision::Store { state, losers: vec![] };
+        let state = RecordState {
+            village_id: change.village_id,
+            payload: incoming.clone(),
+            field_hlc,
+            deleted: None,
+        };
+        return Decision::Store {
+            state,
+            losers: vec![],
+        };
     };
     let mut state = rec.clone();
     let mut losers = Vec::new();
@@ -114,7 +133,13 @@ fn upsert(existing: Option<&RecordState>, change: &Change) -> Decision {
                     rec.payload.get(field).cloned().unwrap_or(Value::Null)
                 };
                 if winning_value != value {
-                    losers.push(Loser { field: field.clone(), value, hlc: change.hlc, winning_hlc, winning_value });
+                    losers.push(Loser {
+                        field: field.clone(),
+                        value,
+                        hlc: change.hlc,
+                        winning_hlc,
+                        winning_value,
+                    });
                 }
             }
             None => {
@@ -137,8 +162,15 @@ fn delete(existing: Option<&RecordState>, change: &Change) -> Decision {
     }
     let Some(rec) = existing else {
         // Deleting what the server never had still travels, so other devices delete it too.
-        let state = RecordState { village_id: change.village_id, deleted: Some(change.hlc), ..RecordState::default() };
-        return Decision::Store { state, losers: vec![] };
+        let state = RecordState {
+            village_id: change.village_id,
+            deleted: Some(change.hlc),
+            ..RecordState::default()
+        };
+        return Decision::Store {
+            state,
+            losers: vec![],
+        };
     };
     let newest = rec.field_hlc.values().copied().chain(rec.deleted).max();
     match newest {
@@ -154,12 +186,18 @@ fn delete(existing: Option<&RecordState>, change: &Change) -> Decision {
                     winning_value: Value::Bool(false),
                 }]
             };
-            Decision::Store { state: rec.clone(), losers }
+            Decision::Store {
+                state: rec.clone(),
+                losers,
+            }
         }
         _ => {
             let mut state = rec.clone();
             state.deleted = Some(change.hlc);
-            Decision::Store { state, losers: vec![] }
+            Decision::Store {
+                state,
+                losers: vec![],
+            }
         }
     }
 }
@@ -175,7 +213,11 @@ mod tests {
     const ID: Uuid = Uuid::from_u128(0x1D);
 
     fn hlc(wall: u64, device: u128) -> Hlc {
-        Hlc { wall_ms: wall, counter: 0, device: Uuid::from_u128(device) }
+        Hlc {
+            wall_ms: wall,
+            counter: 0,
+            device: Uuid::from_u128(device),
+        }
     }
 
     fn change(entity: Entity, op: Op, at: Hlc, fields: &[&str], payload: Value) -> Change {
@@ -201,23 +243,51 @@ mod tests {
     }
 
     fn resident(phone: &str, at: Hlc) -> RecordState {
-        let c = change(Entity::Resident, Op::Upsert, at, &["name", "phone"], json!({"name": "王芳", "phone": phone}));
+        let c = change(
+            Entity::Resident,
+            Op::Upsert,
+            at,
+            &["name", "phone"],
+            json!({"name": "王芳", "phone": phone}),
+        );
         stored(decide(&[V], None, &c)).0
     }
 
     #[test]
     fn rejections() {
         let up = |e| change(e, Op::Upsert, hlc(5, 1), &["a"], json!({"a": 1}));
-        let cases: Vec<(&str, Vec<Uuid>, Option<RecordState>, Change, RejectCode)> = vec![
-            ("foreign_village", vec![Uuid::from_u128(1)], None, up(Entity::Household), RejectCode::VillageNotInScope),
+        type Case = (
+            &'static str,
+            Vec<Uuid>,
+            Option<RecordState>,
+            Change,
+            RejectCode,
+        );
+        let cases: Vec<Case> = vec![
+            (
+                "foreign_village",
+                vec![Uuid::from_u128(1)],
+                None,
+                up(Entity::Household),
+                RejectCode::VillageNotInScope,
+            ),
             (
                 "record_lives_in_a_foreign_village",
                 vec![V],
-                Some(RecordState { village_id: Uuid::from_u128(1), ..RecordState::default() }),
+                Some(RecordState {
+                    village_id: Uuid::from_u128(1),
+                    ..RecordState::default()
+                }),
                 up(Entity::Household),
                 RejectCode::RecordNotInScope,
             ),
-            ("contract_written_twice", vec![V], Some(resident("1", hlc(1, 1))), up(Entity::Contract), RejectCode::AppendOnly),
+            (
+                "contract_written_twice",
+                vec![V],
+                Some(resident("1", hlc(1, 1))),
+                up(Entity::Contract),
+                RejectCode::AppendOnly,
+            ),
             (
                 "visit_deleted",
                 vec![V],
@@ -229,7 +299,13 @@ mod tests {
                 "field_missing_from_payload",
                 vec![V],
                 None,
-                change(Entity::Resident, Op::Upsert, hlc(5, 1), &["phone"], json!({"name": "x"})),
+                change(
+                    Entity::Resident,
+                    Op::Upsert,
+                    hlc(5, 1),
+                    &["phone"],
+                    json!({"name": "x"}),
+                ),
                 RejectCode::InvalidPayload,
             ),
             (
@@ -243,19 +319,35 @@ mod tests {
                 "id_mismatch",
                 vec![V],
                 None,
-                change(Entity::Resident, Op::Upsert, hlc(5, 1), &["id"], json!({"id": Uuid::from_u128(5)})),
+                change(
+                    Entity::Resident,
+                    Op::Upsert,
+                    hlc(5, 1),
+                    &["id"],
+                    json!({"id": Uuid::from_u128(5)}),
+                ),
                 RejectCode::InvalidPayload,
             ),
             (
                 "delete_with_payload",
                 vec![V],
                 None,
-                change(Entity::Resident, Op::Delete, hlc(5, 1), &[], json!({"a": 1})),
+                change(
+                    Entity::Resident,
+                    Op::Delete,
+                    hlc(5, 1),
+                    &[],
+                    json!({"a": 1}),
+                ),
                 RejectCode::InvalidPayload,
             ),
         ];
         for (name, villages, existing, c, code) in cases {
-            assert_eq!(decide(&villages, existing.as_ref(), &c), Decision::Reject(code), "case {name}");
+            assert_eq!(
+                decide(&villages, existing.as_ref(), &c),
+                Decision::Reject(code),
+                "case {name}"
+            );
         }
     }
 
@@ -263,29 +355,69 @@ mod tests {
     fn newer_write_wins_field_by_field_and_older_values_are_kept_as_losers() {
         let base = resident("13800000001", hlc(10, 1));
         // Device 2 changes the phone later: wins.
-        let later = change(Entity::Resident, Op::Upsert, hlc(20, 2), &["phone"], json!({"name": "王芳", "phone": "13900000002"}));
+        let later = change(
+            Entity::Resident,
+            Op::Upsert,
+            hlc(20, 2),
+            &["phone"],
+            json!({"name": "王芳", "phone": "13900000002"}),
+        );
         let (after_later, losers) = stored(decide(&[V], Some(&base), &later));
         assert!(losers.is_empty());
         assert_eq!(after_later.payload["phone"], "13900000002");
         assert_eq!(after_later.payload["name"], "王芳");
         // Device 3 wrote the phone earlier but arrives last: loses, and its value is kept.
-        let stale = change(Entity::Resident, Op::Upsert, hlc(15, 3), &["phone"], json!({"name": "王芳", "phone": "13700000003"}));
+        let stale = change(
+            Entity::Resident,
+            Op::Upsert,
+            hlc(15, 3),
+            &["phone"],
+            json!({"name": "王芳", "phone": "13700000003"}),
+        );
         let (after_stale, losers) = stored(decide(&[V], Some(&after_later), &stale));
         assert_eq!(after_stale, after_later, "a stale write changes nothing");
         assert_eq!(losers.len(), 1);
-        assert_eq!((losers[0].field.as_str(), &losers[0].value), ("phone", &json!("13700000003")));
+        assert_eq!(
+            (losers[0].field.as_str(), &losers[0].value),
+            ("phone", &json!("13700000003"))
+        );
         assert_eq!(losers[0].winning_hlc, hlc(20, 2));
     }
 
     #[test]
     fn order_of_arrival_does_not_change_the_result() {
         let base = resident("1", hlc(10, 1));
-        let a = change(Entity::Resident, Op::Upsert, hlc(30, 2), &["phone"], json!({"phone": "A"}));
-        let b = change(Entity::Resident, Op::Upsert, hlc(30, 3), &["phone", "name"], json!({"phone": "B", "name": "李"}));
-        let ab = stored(decide(&[V], Some(&stored(decide(&[V], Some(&base), &a)).0), &b)).0;
-        let ba = stored(decide(&[V], Some(&stored(decide(&[V], Some(&base), &b)).0), &a)).0;
+        let a = change(
+            Entity::Resident,
+            Op::Upsert,
+            hlc(30, 2),
+            &["phone"],
+            json!({"phone": "A"}),
+        );
+        let b = change(
+            Entity::Resident,
+            Op::Upsert,
+            hlc(30, 3),
+            &["phone", "name"],
+            json!({"phone": "B", "name": "李"}),
+        );
+        let ab = stored(decide(
+            &[V],
+            Some(&stored(decide(&[V], Some(&base), &a)).0),
+            &b,
+        ))
+        .0;
+        let ba = stored(decide(
+            &[V],
+            Some(&stored(decide(&[V], Some(&base), &b)).0),
+            &a,
+        ))
+        .0;
         assert_eq!(ab, ba);
-        assert_eq!(ab.payload["phone"], "B", "same wall time: the higher device id wins");
+        assert_eq!(
+            ab.payload["phone"], "B",
+            "same wall time: the higher device id wins"
+        );
     }
 
     #[test]
@@ -294,7 +426,13 @@ mod tests {
         let del = change(Entity::Resident, Op::Delete, hlc(20, 2), &[], Value::Null);
         let (gone, _) = stored(decide(&[V], Some(&base), &del));
         assert_eq!(gone.deleted, Some(hlc(20, 2)));
-        let old_edit = change(Entity::Resident, Op::Upsert, hlc(15, 3), &["phone"], json!({"phone": "2"}));
+        let old_edit = change(
+            Entity::Resident,
+            Op::Upsert,
+            hlc(15, 3),
+            &["phone"],
+            json!({"phone": "2"}),
+        );
         let (still_gone, losers) = stored(decide(&[V], Some(&gone), &old_edit));
         assert_eq!(still_gone.deleted, Some(hlc(20, 2)));
         assert_eq!(losers.len(), 1);
@@ -307,7 +445,10 @@ mod tests {
     #[test]
     fn field_clocks_round_trip_as_json() {
         let base = resident("1", hlc(10, 1));
-        assert_eq!(RecordState::parse_field_hlc(&base.field_hlc_json()), Some(base.field_hlc.clone()));
+        assert_eq!(
+            RecordState::parse_field_hlc(&base.field_hlc_json()),
+            Some(base.field_hlc.clone())
+        );
         assert_eq!(RecordState::parse_field_hlc("{\"a\":\"bad\"}"), None);
     }
 }

@@ -7,7 +7,9 @@ use std::sync::{Condvar, Mutex};
 
 use chrono::{DateTime, Utc};
 use jiayi_core::change::{Change, Entity};
-use jiayi_sync::protocol::{ChangeResult, ChangeStatus, RejectCode, ReferenceData, ReferenceDocument, ReferenceKind};
+use jiayi_sync::protocol::{
+    ChangeResult, ChangeStatus, ReferenceData, ReferenceDocument, ReferenceKind, RejectCode,
+};
 use postgres::{Client, GenericClient, NoTls};
 use uuid::Uuid;
 
@@ -53,7 +55,11 @@ impl Drop for Lease<'_> {
             if c.is_closed() {
                 *self.pool.open.lock().unwrap_or_else(|p| p.into_inner()) -= 1;
             } else {
-                self.pool.idle.lock().unwrap_or_else(|p| p.into_inner()).push(c);
+                self.pool
+                    .idle
+                    .lock()
+                    .unwrap_or_else(|p| p.into_inner())
+                    .push(c);
             }
             self.pool.returned.notify_one();
         }
@@ -63,19 +69,29 @@ impl Drop for Lease<'_> {
 impl PgStorage {
     pub fn connect(url: &str) -> Result<PgStorage> {
         let mut client = Client::connect(url, NoTls)?;
-        embedded::migrations::runner().set_grouped(false).run(&mut client)?;
+        embedded::migrations::runner()
+            .set_grouped(false)
+            .run(&mut client)?;
         client.execute(
             "INSERT INTO meta (key, value) VALUES ('epoch', $1) ON CONFLICT (key) DO NOTHING",
             &[&Uuid::new_v4().to_string()],
         )?;
-        Ok(PgStorage { url: url.to_string(), idle: Mutex::new(vec![client]), returned: Condvar::new(), open: Mutex::new(1) })
+        Ok(PgStorage {
+            url: url.to_string(),
+            idle: Mutex::new(vec![client]),
+            returned: Condvar::new(),
+            open: Mutex::new(1),
+        })
     }
 
     fn client(&self) -> Result<Lease<'_>> {
         let mut idle = self.idle.lock().unwrap_or_else(|p| p.into_inner());
         loop {
             if let Some(c) = idle.pop() {
-                return Ok(Lease { pool: self, client: Some(c) });
+                return Ok(Lease {
+                    pool: self,
+                    client: Some(c),
+                });
             }
             {
                 let mut open = self.open.lock().unwrap_or_else(|p| p.into_inner());
@@ -84,7 +100,10 @@ impl PgStorage {
                     drop(open);
                     drop(idle);
                     return match Client::connect(&self.url, NoTls) {
-                        Ok(c) => Ok(Lease { pool: self, client: Some(c) }),
+                        Ok(c) => Ok(Lease {
+                            pool: self,
+                            client: Some(c),
+                        }),
                         Err(e) => {
                             *self.open.lock().unwrap_or_else(|p| p.into_inner()) -= 1;
                             Err(e.into())
@@ -97,28 +116,43 @@ impl PgStorage {
     }
 
     fn villages(client: &mut impl GenericClient, device: &str) -> Result<Vec<Uuid>> {
-        let rows = client.query("SELECT village_id FROM device_villages WHERE device_id = $1 ORDER BY village_id", &[&device])?;
-        rows.iter().map(|r| parse_uuid(r.get::<_, &str>(0))).collect()
+        let rows = client.query(
+            "SELECT village_id FROM device_villages WHERE device_id = $1 ORDER BY village_id",
+            &[&device],
+        )?;
+        rows.iter()
+            .map(|r| parse_uuid(r.get::<_, &str>(0)))
+            .collect()
     }
 }
 
-fn load_record(client: &mut impl GenericClient, entity: &str, id: &str) -> Result<Option<RecordState>> {
+fn load_record(
+    client: &mut impl GenericClient,
+    entity: &str,
+    id: &str,
+) -> Result<Option<RecordState>> {
     let row = client.query_opt(
         "SELECT village_id, payload, field_hlc, deleted_hlc FROM records WHERE entity = $1 AND entity_id = $2",
         &[&entity, &id],
     )?;
-    row.map(|r| record_from_text(r.get(0), r.get(1), r.get(2), r.get::<_, Option<&str>>(3))).transpose()
+    row.map(|r| record_from_text(r.get(0), r.get(1), r.get(2), r.get::<_, Option<&str>>(3)))
+        .transpose()
 }
 
 impl Storage for PgStorage {
     fn epoch(&self) -> Result<Uuid> {
-        let row = self.client()?.query_one("SELECT value FROM meta WHERE key = 'epoch'", &[])?;
+        let row = self
+            .client()?
+            .query_one("SELECT value FROM meta WHERE key = 'epoch'", &[])?;
         parse_uuid(row.get(0))
     }
 
     fn renew_epoch(&self) -> Result<Uuid> {
         let epoch = Uuid::new_v4();
-        self.client()?.execute("UPDATE meta SET value = $1 WHERE key = 'epoch'", &[&epoch.to_string()])?;
+        self.client()?.execute(
+            "UPDATE meta SET value = $1 WHERE key = 'epoch'",
+            &[&epoch.to_string()],
+        )?;
         Ok(epoch)
     }
 
@@ -139,18 +173,26 @@ impl Storage for PgStorage {
     }
 
     fn stored_through(&self, device_id: Uuid) -> Result<u64> {
-        let row = self
-            .client()?
-            .query_one("SELECT COALESCE(MAX(seq), 0) FROM changes WHERE device_id = $1", &[&device_id.to_string()])?;
+        let row = self.client()?.query_one(
+            "SELECT COALESCE(MAX(seq), 0) FROM changes WHERE device_id = $1",
+            &[&device_id.to_string()],
+        )?;
         Ok(row.get::<_, i64>(0) as u64)
     }
 
     fn high_water(&self) -> Result<u64> {
-        let row = self.client()?.query_one("SELECT COALESCE(MAX(cursor), 0) FROM changes", &[])?;
+        let row = self
+            .client()?
+            .query_one("SELECT COALESCE(MAX(cursor), 0) FROM changes", &[])?;
         Ok(row.get::<_, i64>(0) as u64)
     }
 
-    fn push(&self, scope: &DeviceScope, changes: &[Change], now: DateTime<Utc>) -> Result<Vec<ChangeResult>> {
+    fn push(
+        &self,
+        scope: &DeviceScope,
+        changes: &[Change],
+        now: DateTime<Utc>,
+    ) -> Result<Vec<ChangeResult>> {
         let mut c = self.client()?;
         let mut tx = c.transaction()?;
         tx.batch_execute("LOCK TABLE changes IN SHARE ROW EXCLUSIVE MODE")?;
@@ -179,9 +221,13 @@ impl Storage for PgStorage {
                 results.push(rejected(change.seq, RejectCode::WrongDevice));
                 continue;
             }
-            let seq = i64::try_from(change.seq).map_err(|_| ServerError::Invalid("seq too large".into()))?;
+            let seq = i64::try_from(change.seq)
+                .map_err(|_| ServerError::Invalid("seq too large".into()))?;
             if tx.query_opt(&dup, &[&device, &seq])?.is_some() {
-                results.push(ChangeResult { seq: change.seq, status: ChangeStatus::Duplicate });
+                results.push(ChangeResult {
+                    seq: change.seq,
+                    status: ChangeStatus::Duplicate,
+                });
                 continue;
             }
             let entity = change.entity.as_str();
@@ -192,8 +238,12 @@ impl Storage for PgStorage {
                 Decision::Store { state, losers } => {
                     let village = change.village_id.to_string();
                     let body = serde_json::to_string(change)?;
-                    let cursor: i64 =
-                        tx.query_one(&log, &[&device, &seq, &entity, &entity_id, &village, &body, &now])?.get(0);
+                    let cursor: i64 = tx
+                        .query_one(
+                            &log,
+                            &[&device, &seq, &entity, &entity_id, &village, &body, &now],
+                        )?
+                        .get(0);
                     let state_village = state.village_id.to_string();
                     tx.execute(
                         &save,
@@ -235,24 +285,36 @@ impl Storage for PgStorage {
 
     fn pull(&self, scope: &DeviceScope, after: u64, limit: u32) -> Result<PullPage> {
         let mut c = self.client()?;
-        let high_water: i64 = c.query_one("SELECT COALESCE(MAX(cursor), 0) FROM changes", &[])?.get(0);
+        let high_water: i64 = c
+            .query_one("SELECT COALESCE(MAX(cursor), 0) FROM changes", &[])?
+            .get(0);
         let rows = c.query(
             "SELECT c.cursor, c.body FROM changes c
              JOIN device_villages dv ON dv.village_id = c.village_id AND dv.device_id = $1
              WHERE c.cursor > $2 AND c.cursor <= $3 AND c.device_id <> $1
              ORDER BY c.cursor LIMIT $4",
-            &[&scope.device_id.to_string(), &(after as i64), &high_water, &i64::from(limit)],
+            &[
+                &scope.device_id.to_string(),
+                &(after as i64),
+                &high_water,
+                &i64::from(limit),
+            ],
         )?;
         let mut changes = Vec::with_capacity(rows.len());
         for r in rows {
-            changes.push((r.get::<_, i64>(0) as u64, serde_json::from_str(r.get::<_, &str>(1))?));
+            changes.push((
+                r.get::<_, i64>(0) as u64,
+                serde_json::from_str(r.get::<_, &str>(1))?,
+            ));
         }
         Ok(page(changes, after, limit, high_water as u64))
     }
 
     fn touch(&self, device_id: Uuid, now: DateTime<Utc>) -> Result<()> {
-        self.client()?
-            .execute("UPDATE devices SET last_sync_at = $1 WHERE id = $2", &[&time_text(now), &device_id.to_string()])?;
+        self.client()?.execute(
+            "UPDATE devices SET last_sync_at = $1 WHERE id = $2",
+            &[&time_text(now), &device_id.to_string()],
+        )?;
         Ok(())
     }
 
@@ -261,15 +323,24 @@ impl Storage for PgStorage {
         let mut c = self.client()?;
         let mut tx = c.transaction()?;
         let new_team = Uuid::now_v7().to_string();
-        tx.execute("INSERT INTO teams (id, name) VALUES ($1, $2) ON CONFLICT (name) DO NOTHING", &[&new_team, &e.team_name])?;
-        let team: String = tx.query_one("SELECT id FROM teams WHERE name = $1", &[&e.team_name])?.get(0);
+        tx.execute(
+            "INSERT INTO teams (id, name) VALUES ($1, $2) ON CONFLICT (name) DO NOTHING",
+            &[&new_team, &e.team_name],
+        )?;
+        let team: String = tx
+            .query_one("SELECT id FROM teams WHERE name = $1", &[&e.team_name])?
+            .get(0);
         let new_doctor = Uuid::now_v7().to_string();
         tx.execute(
             "INSERT INTO doctors (id, name, team_id) VALUES ($1, $2, $3) ON CONFLICT (name, team_id) DO NOTHING",
             &[&new_doctor, &e.doctor_name, &team],
         )?;
-        let doctor: String =
-            tx.query_one("SELECT id FROM doctors WHERE name = $1 AND team_id = $2", &[&e.doctor_name, &team])?.get(0);
+        let doctor: String = tx
+            .query_one(
+                "SELECT id FROM doctors WHERE name = $1 AND team_id = $2",
+                &[&e.doctor_name, &team],
+            )?
+            .get(0);
         let device_id = e.device_id.unwrap_or_else(Uuid::now_v7);
         let token = new_token();
         tx.execute(
@@ -279,7 +350,10 @@ impl Storage for PgStorage {
                enrolled_at = excluded.enrolled_at, revoked_at = NULL",
             &[&device_id.to_string(), &e.label, &doctor, &team, &token_hash(&token), &time_text(now)],
         )?;
-        tx.execute("DELETE FROM device_villages WHERE device_id = $1", &[&device_id.to_string()])?;
+        tx.execute(
+            "DELETE FROM device_villages WHERE device_id = $1",
+            &[&device_id.to_string()],
+        )?;
         for v in &e.villages {
             tx.execute(
                 "INSERT INTO device_villages (device_id, village_id) VALUES ($1, $2) ON CONFLICT DO NOTHING",
@@ -287,7 +361,12 @@ impl Storage for PgStorage {
             )?;
         }
         tx.commit()?;
-        Ok(Enrolled { device_id, doctor_id: parse_uuid(&doctor)?, team_id: parse_uuid(&team)?, token })
+        Ok(Enrolled {
+            device_id,
+            doctor_id: parse_uuid(&doctor)?,
+            team_id: parse_uuid(&team)?,
+            token,
+        })
     }
 
     fn revoke(&self, device_id: Uuid, now: DateTime<Utc>) -> Result<bool> {
@@ -325,7 +404,13 @@ impl Storage for PgStorage {
         Ok(out)
     }
 
-    fn publish(&self, kind: ReferenceKind, name: &str, content: &str, now: DateTime<Utc>) -> Result<ReferenceDocument> {
+    fn publish(
+        &self,
+        kind: ReferenceKind,
+        name: &str,
+        content: &str,
+        now: DateTime<Utc>,
+    ) -> Result<ReferenceDocument> {
         check_reference(kind, content)?;
         let mut c = self.client()?;
         let mut tx = c.transaction()?;
@@ -342,7 +427,13 @@ impl Storage for PgStorage {
             &[&kind.as_str(), &name, &version, &content, &published_at],
         )?;
         tx.commit()?;
-        Ok(ReferenceDocument { kind, name: name.into(), version: version as u32, content: content.into(), published_at })
+        Ok(ReferenceDocument {
+            kind,
+            name: name.into(),
+            version: version as u32,
+            content: content.into(),
+            published_at,
+        })
     }
 
     fn reference(&self) -> Result<ReferenceData> {
@@ -354,7 +445,15 @@ impl Storage for PgStorage {
         )?;
         let docs = rows
             .iter()
-            .map(|r| document(r.get(0), r.get(1), i64::from(r.get::<_, i32>(2)), r.get(3), r.get(4)))
+            .map(|r| {
+                document(
+                    r.get(0),
+                    r.get(1),
+                    i64::from(r.get::<_, i32>(2)),
+                    r.get(3),
+                    r.get(4),
+                )
+            })
             .collect::<Result<Vec<_>>>()?;
         Ok(reference_from(docs))
     }
@@ -406,7 +505,12 @@ impl Storage for PgStorage {
             &[&(after as i64), &i64::from(limit)],
         )?;
         rows.iter()
-            .map(|r| Ok((r.get::<_, i64>(0) as u64, serde_json::from_str(r.get::<_, &str>(1))?)))
+            .map(|r| {
+                Ok((
+                    r.get::<_, i64>(0) as u64,
+                    serde_json::from_str(r.get::<_, &str>(1))?,
+                ))
+            })
             .collect()
     }
 
@@ -418,7 +522,13 @@ impl Storage for PgStorage {
         )?;
         let counts = rows
             .iter()
-            .map(|r| Ok((parse_uuid(r.get(0))?, r.get::<_, String>(1), r.get::<_, i64>(2) as u64)))
+            .map(|r| {
+                Ok((
+                    parse_uuid(r.get(0))?,
+                    r.get::<_, String>(1),
+                    r.get::<_, i64>(2) as u64,
+                ))
+            })
             .collect::<Result<Vec<_>>>()?;
         Ok(progress_from(counts))
     }
@@ -432,7 +542,17 @@ impl Storage for PgStorage {
             &[&time_text(since), &i64::from(limit)],
         )?;
         rows.iter()
-            .map(|r| audit_row(r.get(0), r.get(1), r.get(2), r.get(3), r.get(4), r.get(5), r.get(6)))
+            .map(|r| {
+                audit_row(
+                    r.get(0),
+                    r.get(1),
+                    r.get(2),
+                    r.get(3),
+                    r.get(4),
+                    r.get(5),
+                    r.get(6),
+                )
+            })
             .collect()
     }
 }

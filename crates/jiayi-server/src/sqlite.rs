@@ -30,13 +30,23 @@ impl SqliteStorage {
         conn.pragma_update(None, "synchronous", "NORMAL")?;
         conn.pragma_update(None, "foreign_keys", "ON")?;
         conn.busy_timeout(std::time::Duration::from_secs(10))?;
-        embedded::migrations::runner().set_grouped(false).run(&mut conn)?;
-        let has_epoch: Option<String> =
-            conn.query_row("SELECT value FROM meta WHERE key = 'epoch'", [], |r| r.get(0)).optional()?;
+        embedded::migrations::runner()
+            .set_grouped(false)
+            .run(&mut conn)?;
+        let has_epoch: Option<String> = conn
+            .query_row("SELECT value FROM meta WHERE key = 'epoch'", [], |r| {
+                r.get(0)
+            })
+            .optional()?;
         if has_epoch.is_none() {
-            conn.execute("INSERT INTO meta (key, value) VALUES ('epoch', ?1)", [Uuid::new_v4().to_string()])?;
+            conn.execute(
+                "INSERT INTO meta (key, value) VALUES ('epoch', ?1)",
+                [Uuid::new_v4().to_string()],
+            )?;
         }
-        Ok(SqliteStorage { conn: Mutex::new(conn) })
+        Ok(SqliteStorage {
+            conn: Mutex::new(conn),
+        })
     }
 
     fn conn(&self) -> MutexGuard<'_, Connection> {
@@ -46,7 +56,9 @@ impl SqliteStorage {
     }
 
     fn villages(conn: &Connection, device: &str) -> Result<Vec<Uuid>> {
-        let mut st = conn.prepare_cached("SELECT village_id FROM device_villages WHERE device_id = ?1 ORDER BY village_id")?;
+        let mut st = conn.prepare_cached(
+            "SELECT village_id FROM device_villages WHERE device_id = ?1 ORDER BY village_id",
+        )?;
         let rows = st.query_map([device], |r| r.get::<_, String>(0))?;
         rows.map(|r| parse_uuid(&r?)).collect()
     }
@@ -58,21 +70,34 @@ fn load_record(conn: &Connection, entity: &str, id: &str) -> Result<Option<Recor
     )?;
     let row = st
         .query_row([entity, id], |r| {
-            Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get::<_, String>(2)?, r.get::<_, Option<String>>(3)?))
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, String>(2)?,
+                r.get::<_, Option<String>>(3)?,
+            ))
         })
         .optional()?;
-    row.map(|(v, p, f, d)| record_from_text(&v, &p, &f, d.as_deref())).transpose()
+    row.map(|(v, p, f, d)| record_from_text(&v, &p, &f, d.as_deref()))
+        .transpose()
 }
 
 impl Storage for SqliteStorage {
     fn epoch(&self) -> Result<Uuid> {
-        let v: String = self.conn().query_row("SELECT value FROM meta WHERE key = 'epoch'", [], |r| r.get(0))?;
+        let v: String =
+            self.conn()
+                .query_row("SELECT value FROM meta WHERE key = 'epoch'", [], |r| {
+                    r.get(0)
+                })?;
         parse_uuid(&v)
     }
 
     fn renew_epoch(&self) -> Result<Uuid> {
         let epoch = Uuid::new_v4();
-        self.conn().execute("UPDATE meta SET value = ?1 WHERE key = 'epoch'", [epoch.to_string()])?;
+        self.conn().execute(
+            "UPDATE meta SET value = ?1 WHERE key = 'epoch'",
+            [epoch.to_string()],
+        )?;
         Ok(epoch)
     }
 
@@ -84,7 +109,9 @@ impl Storage for SqliteStorage {
                 Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get::<_, String>(2)?))
             })
             .optional()?;
-        let Some((id, doctor, team)) = row else { return Ok(None) };
+        let Some((id, doctor, team)) = row else {
+            return Ok(None);
+        };
         Ok(Some(DeviceScope {
             device_id: parse_uuid(&id)?,
             doctor_id: parse_uuid(&doctor)?,
@@ -102,18 +129,28 @@ impl Storage for SqliteStorage {
     }
 
     fn high_water(&self) -> Result<u64> {
-        let n: i64 = self.conn().query_row("SELECT COALESCE(MAX(cursor), 0) FROM changes", [], |r| r.get(0))?;
+        let n: i64 =
+            self.conn()
+                .query_row("SELECT COALESCE(MAX(cursor), 0) FROM changes", [], |r| {
+                    r.get(0)
+                })?;
         Ok(n as u64)
     }
 
-    fn push(&self, scope: &DeviceScope, changes: &[Change], now: DateTime<Utc>) -> Result<Vec<ChangeResult>> {
+    fn push(
+        &self,
+        scope: &DeviceScope,
+        changes: &[Change],
+        now: DateTime<Utc>,
+    ) -> Result<Vec<ChangeResult>> {
         let mut conn = self.conn();
         let tx = conn.transaction()?;
         let now = time_text(now);
         let device = scope.device_id.to_string();
         let mut results = Vec::with_capacity(changes.len());
         {
-            let mut dup = tx.prepare_cached("SELECT 1 FROM changes WHERE device_id = ?1 AND seq = ?2")?;
+            let mut dup =
+                tx.prepare_cached("SELECT 1 FROM changes WHERE device_id = ?1 AND seq = ?2")?;
             let mut log = tx.prepare_cached(
                 "INSERT INTO changes (device_id, seq, entity, entity_id, village_id, body, received_at)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
@@ -132,22 +169,39 @@ impl Storage for SqliteStorage {
             )?;
             for change in changes {
                 if change.device_id != scope.device_id {
-                    results.push(rejected(change.seq, jiayi_sync::protocol::RejectCode::WrongDevice));
+                    results.push(rejected(
+                        change.seq,
+                        jiayi_sync::protocol::RejectCode::WrongDevice,
+                    ));
                     continue;
                 }
-                let seq = i64::try_from(change.seq).map_err(|_| ServerError::Invalid("seq too large".into()))?;
+                let seq = i64::try_from(change.seq)
+                    .map_err(|_| ServerError::Invalid("seq too large".into()))?;
                 if dup.exists(params![device, seq])? {
-                    results.push(ChangeResult { seq: change.seq, status: jiayi_sync::protocol::ChangeStatus::Duplicate });
+                    results.push(ChangeResult {
+                        seq: change.seq,
+                        status: jiayi_sync::protocol::ChangeStatus::Duplicate,
+                    });
                     continue;
                 }
                 let entity = change.entity.as_str();
                 let entity_id = change.entity_id.to_string();
                 let existing = load_record(&tx, entity, &entity_id)?;
                 match crate::merge::decide(&scope.villages, existing.as_ref(), change) {
-                    crate::merge::Decision::Reject(code) => results.push(rejected(change.seq, code)),
+                    crate::merge::Decision::Reject(code) => {
+                        results.push(rejected(change.seq, code))
+                    }
                     crate::merge::Decision::Store { state, losers } => {
                         let village = change.village_id.to_string();
-                        log.execute(params![device, seq, entity, entity_id, village, serde_json::to_string(change)?, now])?;
+                        log.execute(params![
+                            device,
+                            seq,
+                            entity,
+                            entity_id,
+                            village,
+                            serde_json::to_string(change)?,
+                            now
+                        ])?;
                         let cursor = tx.last_insert_rowid();
                         save.execute(params![
                             entity,
@@ -184,16 +238,20 @@ impl Storage for SqliteStorage {
 
     fn pull(&self, scope: &DeviceScope, after: u64, limit: u32) -> Result<PullPage> {
         let conn = self.conn();
-        let high_water: i64 = conn.query_row("SELECT COALESCE(MAX(cursor), 0) FROM changes", [], |r| r.get(0))?;
+        let high_water: i64 =
+            conn.query_row("SELECT COALESCE(MAX(cursor), 0) FROM changes", [], |r| {
+                r.get(0)
+            })?;
         let mut st = conn.prepare_cached(
             "SELECT c.cursor, c.body FROM changes c
              JOIN device_villages dv ON dv.village_id = c.village_id AND dv.device_id = ?1
              WHERE c.cursor > ?2 AND c.cursor <= ?3 AND c.device_id <> ?1
              ORDER BY c.cursor LIMIT ?4",
         )?;
-        let rows = st.query_map(params![scope.device_id.to_string(), after as i64, high_water, limit], |r| {
-            Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?))
-        })?;
+        let rows = st.query_map(
+            params![scope.device_id.to_string(), after as i64, high_water, limit],
+            |r| Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?)),
+        )?;
         let mut changes = Vec::new();
         for row in rows {
             let (cursor, body) = row?;
@@ -213,24 +271,39 @@ impl Storage for SqliteStorage {
         check_enrollment(e)?;
         let mut conn = self.conn();
         let tx = conn.transaction()?;
-        let team: Option<String> =
-            tx.query_row("SELECT id FROM teams WHERE name = ?1", [&e.team_name], |r| r.get(0)).optional()?;
+        let team: Option<String> = tx
+            .query_row(
+                "SELECT id FROM teams WHERE name = ?1",
+                [&e.team_name],
+                |r| r.get(0),
+            )
+            .optional()?;
         let team = match team {
             Some(t) => t,
             None => {
                 let id = Uuid::now_v7().to_string();
-                tx.execute("INSERT INTO teams (id, name) VALUES (?1, ?2)", [&id, &e.team_name])?;
+                tx.execute(
+                    "INSERT INTO teams (id, name) VALUES (?1, ?2)",
+                    [&id, &e.team_name],
+                )?;
                 id
             }
         };
         let doctor: Option<String> = tx
-            .query_row("SELECT id FROM doctors WHERE name = ?1 AND team_id = ?2", [&e.doctor_name, &team], |r| r.get(0))
+            .query_row(
+                "SELECT id FROM doctors WHERE name = ?1 AND team_id = ?2",
+                [&e.doctor_name, &team],
+                |r| r.get(0),
+            )
             .optional()?;
         let doctor = match doctor {
             Some(d) => d,
             None => {
                 let id = Uuid::now_v7().to_string();
-                tx.execute("INSERT INTO doctors (id, name, team_id) VALUES (?1, ?2, ?3)", [&id, &e.doctor_name, &team])?;
+                tx.execute(
+                    "INSERT INTO doctors (id, name, team_id) VALUES (?1, ?2, ?3)",
+                    [&id, &e.doctor_name, &team],
+                )?;
                 id
             }
         };
@@ -243,7 +316,10 @@ impl Storage for SqliteStorage {
                enrolled_at = excluded.enrolled_at, revoked_at = NULL",
             params![device_id.to_string(), e.label, doctor, team, token_hash(&token), time_text(now)],
         )?;
-        tx.execute("DELETE FROM device_villages WHERE device_id = ?1", [device_id.to_string()])?;
+        tx.execute(
+            "DELETE FROM device_villages WHERE device_id = ?1",
+            [device_id.to_string()],
+        )?;
         for v in &e.villages {
             tx.execute(
                 "INSERT OR IGNORE INTO device_villages (device_id, village_id) VALUES (?1, ?2)",
@@ -251,7 +327,12 @@ impl Storage for SqliteStorage {
             )?;
         }
         tx.commit()?;
-        Ok(Enrolled { device_id, doctor_id: parse_uuid(&doctor)?, team_id: parse_uuid(&team)?, token })
+        Ok(Enrolled {
+            device_id,
+            doctor_id: parse_uuid(&doctor)?,
+            team_id: parse_uuid(&team)?,
+            token,
+        })
     }
 
     fn revoke(&self, device_id: Uuid, now: DateTime<Utc>) -> Result<bool> {
@@ -284,7 +365,8 @@ impl Storage for SqliteStorage {
         })?;
         let mut out = Vec::new();
         for row in rows {
-            let (id, label, doctor_name, team_name, enrolled_at, revoked_at, last_sync_at, seq) = row?;
+            let (id, label, doctor_name, team_name, enrolled_at, revoked_at, last_sync_at, seq) =
+                row?;
             out.push(DeviceRow {
                 device_id: parse_uuid(&id)?,
                 villages: Self::villages(&conn, &id)?,
@@ -300,7 +382,13 @@ impl Storage for SqliteStorage {
         Ok(out)
     }
 
-    fn publish(&self, kind: ReferenceKind, name: &str, content: &str, now: DateTime<Utc>) -> Result<ReferenceDocument> {
+    fn publish(
+        &self,
+        kind: ReferenceKind,
+        name: &str,
+        content: &str,
+        now: DateTime<Utc>,
+    ) -> Result<ReferenceDocument> {
         check_reference(kind, content)?;
         let mut conn = self.conn();
         let tx = conn.transaction()?;
@@ -315,7 +403,13 @@ impl Storage for SqliteStorage {
             params![kind.as_str(), name, version, content, published_at],
         )?;
         tx.commit()?;
-        Ok(ReferenceDocument { kind, name: name.into(), version: version as u32, content: content.into(), published_at })
+        Ok(ReferenceDocument {
+            kind,
+            name: name.into(),
+            version: version as u32,
+            content: content.into(),
+            published_at,
+        })
     }
 
     fn reference(&self) -> Result<ReferenceData> {
@@ -326,7 +420,13 @@ impl Storage for SqliteStorage {
              ORDER BY kind, name",
         )?;
         let rows = st.query_map([], |r| {
-            Ok((r.get::<_, String>(0)?, r.get(1)?, r.get::<_, i64>(2)?, r.get(3)?, r.get(4)?))
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get(1)?,
+                r.get::<_, i64>(2)?,
+                r.get(3)?,
+                r.get(4)?,
+            ))
         })?;
         let mut docs = Vec::new();
         for row in rows {
@@ -377,8 +477,12 @@ impl Storage for SqliteStorage {
 
     fn change_log(&self, after: u64, limit: u32) -> Result<Vec<(u64, Change)>> {
         let conn = self.conn();
-        let mut st = conn.prepare_cached("SELECT cursor, body FROM changes WHERE cursor > ?1 ORDER BY cursor LIMIT ?2")?;
-        let rows = st.query_map(params![after as i64, limit], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?)))?;
+        let mut st = conn.prepare_cached(
+            "SELECT cursor, body FROM changes WHERE cursor > ?1 ORDER BY cursor LIMIT ?2",
+        )?;
+        let rows = st.query_map(params![after as i64, limit], |r| {
+            Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?))
+        })?;
         rows.map(|r| {
             let (c, b) = r?;
             Ok((c as u64, serde_json::from_str(&b)?))
@@ -392,7 +496,13 @@ impl Storage for SqliteStorage {
             "SELECT village_id, entity, COUNT(*) FROM records WHERE deleted_hlc IS NULL
              GROUP BY village_id, entity ORDER BY village_id",
         )?;
-        let rows = st.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get::<_, i64>(2)?)))?;
+        let rows = st.query_map([], |r| {
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, i64>(2)?,
+            ))
+        })?;
         let mut counts = Vec::new();
         for row in rows {
             let (v, e, n) = row?;

@@ -114,7 +114,12 @@ pub trait Storage: Send + Sync + 'static {
     fn high_water(&self) -> Result<u64>;
     /// Applies a batch atomically: every change is answered, and either all stored changes are
     /// committed or none is.
-    fn push(&self, scope: &DeviceScope, changes: &[Change], now: DateTime<Utc>) -> Result<Vec<ChangeResult>>;
+    fn push(
+        &self,
+        scope: &DeviceScope,
+        changes: &[Change],
+        now: DateTime<Utc>,
+    ) -> Result<Vec<ChangeResult>>;
     /// Changes in the device's villages made by other devices, after a cursor.
     fn pull(&self, scope: &DeviceScope, after: u64, limit: u32) -> Result<PullPage>;
     fn touch(&self, device_id: Uuid, now: DateTime<Utc>) -> Result<()>;
@@ -122,7 +127,13 @@ pub trait Storage: Send + Sync + 'static {
     /// Returns false when no such device was enrolled or it was already revoked.
     fn revoke(&self, device_id: Uuid, now: DateTime<Utc>) -> Result<bool>;
     fn devices(&self) -> Result<Vec<DeviceRow>>;
-    fn publish(&self, kind: ReferenceKind, name: &str, content: &str, now: DateTime<Utc>) -> Result<ReferenceDocument>;
+    fn publish(
+        &self,
+        kind: ReferenceKind,
+        name: &str,
+        content: &str,
+        now: DateTime<Utc>,
+    ) -> Result<ReferenceDocument>;
     fn reference(&self) -> Result<ReferenceData>;
     fn conflicts(&self, open_only: bool) -> Result<Vec<ConflictRow>>;
     fn resolve_conflict(&self, id: i64, resolution: &str, now: DateTime<Utc>) -> Result<bool>;
@@ -143,7 +154,9 @@ pub fn open(url: &str) -> Result<DynStorage> {
     } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
         Ok(Arc::new(crate::postgres::PgStorage::connect(url)?))
     } else {
-        Err(ServerError::Config(format!("database URL must start with sqlite:// or postgres://, got '{url}'")))
+        Err(ServerError::Config(format!(
+            "database URL must start with sqlite:// or postgres://, got '{url}'"
+        )))
     }
 }
 
@@ -159,7 +172,12 @@ pub fn token_hash(token: &str) -> String {
 /// The reference document is checked before it is published, so devices never get one they
 /// cannot read.
 pub fn check_reference(kind: ReferenceKind, content: &str) -> Result<()> {
-    let bad = |e: String| Err(ServerError::Invalid(format!("{} document: {e}", kind.as_str())));
+    let bad = |e: String| {
+        Err(ServerError::Invalid(format!(
+            "{} document: {e}",
+            kind.as_str()
+        )))
+    };
     match kind {
         ReferenceKind::Catalog => match toml::from_str::<jiayi_core::catalog::Catalog>(content) {
             Ok(_) => Ok(()),
@@ -169,10 +187,12 @@ pub fn check_reference(kind: ReferenceKind, content: &str) -> Result<()> {
             Ok(_) => Ok(()),
             Err(e) => bad(e.to_string()),
         },
-        ReferenceKind::Teams => match serde_json::from_str::<Vec<jiayi_core::household::Team>>(content) {
-            Ok(_) => Ok(()),
-            Err(e) => bad(e.to_string()),
-        },
+        ReferenceKind::Teams => {
+            match serde_json::from_str::<Vec<jiayi_core::household::Team>>(content) {
+                Ok(_) => Ok(()),
+                Err(e) => bad(e.to_string()),
+            }
+        }
         ReferenceKind::Register if content.trim().is_empty() => bad("empty".into()),
         ReferenceKind::Register => Ok(()),
     }
@@ -183,7 +203,9 @@ pub fn reference_from(documents: Vec<ReferenceDocument>) -> ReferenceData {
     let teams = documents
         .iter()
         .filter(|d| d.kind == ReferenceKind::Teams)
-        .flat_map(|d| serde_json::from_str::<Vec<jiayi_core::household::Team>>(&d.content).unwrap_or_default())
+        .flat_map(|d| {
+            serde_json::from_str::<Vec<jiayi_core::household::Team>>(&d.content).unwrap_or_default()
+        })
         .collect();
     ReferenceData { teams, documents }
 }
@@ -198,23 +220,42 @@ pub(crate) fn time_text(t: DateTime<Utc>) -> String {
     t.to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
 }
 
-pub(crate) fn record_from_text(village: &str, payload: &str, field_hlc: &str, deleted: Option<&str>) -> Result<RecordState> {
+pub(crate) fn record_from_text(
+    village: &str,
+    payload: &str,
+    field_hlc: &str,
+    deleted: Option<&str>,
+) -> Result<RecordState> {
     let payload = match serde_json::from_str(payload)? {
         serde_json::Value::Object(m) => m,
-        _ => return Err(ServerError::Corrupt("record payload is not an object".into())),
+        _ => {
+            return Err(ServerError::Corrupt(
+                "record payload is not an object".into(),
+            ));
+        }
     };
-    let field_hlc =
-        RecordState::parse_field_hlc(field_hlc).ok_or_else(|| ServerError::Corrupt("bad field clocks".into()))?;
+    let field_hlc = RecordState::parse_field_hlc(field_hlc)
+        .ok_or_else(|| ServerError::Corrupt("bad field clocks".into()))?;
     let deleted = deleted
-        .map(|d| d.parse().map_err(|_| ServerError::Corrupt(format!("bad clock '{d}'"))))
+        .map(|d| {
+            d.parse()
+                .map_err(|_| ServerError::Corrupt(format!("bad clock '{d}'")))
+        })
         .transpose()?;
-    Ok(RecordState { village_id: parse_uuid(village)?, payload, field_hlc, deleted })
+    Ok(RecordState {
+        village_id: parse_uuid(village)?,
+        payload,
+        field_hlc,
+        deleted,
+    })
 }
 
 pub(crate) fn rejected(seq: u64, code: jiayi_sync::protocol::RejectCode) -> ChangeResult {
     ChangeResult {
         seq,
-        status: jiayi_sync::protocol::ChangeStatus::Rejected { reason: jiayi_sync::protocol::Rejection::new(code) },
+        status: jiayi_sync::protocol::ChangeStatus::Rejected {
+            reason: jiayi_sync::protocol::Rejection::new(code),
+        },
     }
 }
 
@@ -223,34 +264,63 @@ pub(crate) fn stored_result(seq: u64, losers: &[crate::merge::Loser]) -> ChangeR
     let status = if losers.is_empty() {
         ChangeStatus::Applied
     } else {
-        ChangeStatus::Conflict { losing_fields: losers.iter().map(|l| l.field.clone()).collect() }
+        ChangeStatus::Conflict {
+            losing_fields: losers.iter().map(|l| l.field.clone()).collect(),
+        }
     };
     ChangeResult { seq, status }
 }
 
 /// Pages a pull: a full page continues after its last change; a short page ends at the log's end.
-pub(crate) fn page(changes: Vec<(u64, Change)>, after: u64, limit: u32, high_water: u64) -> PullPage {
+pub(crate) fn page(
+    changes: Vec<(u64, Change)>,
+    after: u64,
+    limit: u32,
+    high_water: u64,
+) -> PullPage {
     let full = changes.len() as u64 >= u64::from(limit.max(1));
     let next_cursor = match changes.last() {
         Some((last, _)) if full => *last,
         _ => high_water.max(after),
     };
-    PullPage { more: next_cursor < high_water, changes, next_cursor, high_water }
+    PullPage {
+        more: next_cursor < high_water,
+        changes,
+        next_cursor,
+        high_water,
+    }
 }
 
 pub(crate) fn check_enrollment(e: &Enrollment) -> Result<()> {
     if e.doctor_name.trim().is_empty() || e.team_name.trim().is_empty() {
-        return Err(ServerError::Invalid("doctor and team names are required".into()));
+        return Err(ServerError::Invalid(
+            "doctor and team names are required".into(),
+        ));
     }
     if e.villages.is_empty() {
-        return Err(ServerError::Invalid("a device needs at least one village".into()));
+        return Err(ServerError::Invalid(
+            "a device needs at least one village".into(),
+        ));
     }
     Ok(())
 }
 
-pub(crate) fn document(kind: &str, name: String, version: i64, content: String, published_at: String) -> Result<ReferenceDocument> {
-    let kind = ReferenceKind::parse(kind).ok_or_else(|| ServerError::Corrupt(format!("unknown reference kind '{kind}'")))?;
-    Ok(ReferenceDocument { kind, name, version: version as u32, content, published_at })
+pub(crate) fn document(
+    kind: &str,
+    name: String,
+    version: i64,
+    content: String,
+    published_at: String,
+) -> Result<ReferenceDocument> {
+    let kind = ReferenceKind::parse(kind)
+        .ok_or_else(|| ServerError::Corrupt(format!("unknown reference kind '{kind}'")))?;
+    Ok(ReferenceDocument {
+        kind,
+        name,
+        version: version as u32,
+        content,
+        published_at,
+    })
 }
 
 pub(crate) struct ConflictText {
@@ -293,7 +363,13 @@ pub(crate) fn progress_from(counts: Vec<(Uuid, String, u64)>) -> Vec<VillageProg
     let mut out: Vec<VillageProgress> = Vec::new();
     for (village_id, entity, n) in counts {
         if out.last().is_none_or(|p| p.village_id != village_id) {
-            out.push(VillageProgress { village_id, households: 0, residents: 0, contracts: 0, visits: 0 });
+            out.push(VillageProgress {
+                village_id,
+                households: 0,
+                residents: 0,
+                contracts: 0,
+                visits: 0,
+            });
         }
         let Some(p) = out.last_mut() else { continue };
         match Entity::parse(&entity) {

@@ -19,7 +19,11 @@ use support::*;
 use uuid::Uuid;
 
 fn small_batches() -> Limits {
-    Limits { max_changes: 10, max_bytes: 64 * 1024, max_pull: 7 }
+    Limits {
+        max_changes: 10,
+        max_bytes: 64 * 1024,
+        max_pull: 7,
+    }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -34,10 +38,17 @@ fn first_upload_then_colleague_pulls(t: &Township) {
     assert!(report.requests >= 6, "60 changes in batches of at most 10");
     assert_eq!(a.replica.pending_count().unwrap(), 0);
     let pulled = b.sync(t).expect("colleague sync");
-    assert_eq!(pulled.pulled, 60, "the colleague gets every record of the shared village");
+    assert_eq!(
+        pulled.pulled, 60,
+        "the colleague gets every record of the shared village"
+    );
     assert_eq!(b.replica.records.len(), 60);
     let again = b.sync(t).unwrap();
-    assert_eq!((again.pulled, again.applied), (0, 0), "an incremental sync with nothing new moves nothing");
+    assert_eq!(
+        (again.pulled, again.applied),
+        (0, 0),
+        "an incremental sync with nothing new moves nothing"
+    );
     t.assert_exactly_once(&[&a, &b]);
 }
 
@@ -46,9 +57,18 @@ fn faults_before_send_after_commit_and_before_mark(t: &Township) {
     a.register_households(V1, 10); // 30 changes, 3 batches
 
     // Switched off before the second request leaves.
-    let faulty = Faulty { inner: a.transport(&t.base()), fault: Fault::BeforeSend, at_push: 1, pushes: Cell::new(0) };
+    let faulty = Faulty {
+        inner: a.transport(&t.base()),
+        fault: Fault::BeforeSend,
+        at_push: 1,
+        pushes: Cell::new(0),
+    };
     assert!(a.sync_via(&faulty).unwrap_err().is_retryable());
-    assert_eq!(a.replica.pending_count().unwrap(), 20, "only the answered batch left the outbox");
+    assert_eq!(
+        a.replica.pending_count().unwrap(),
+        20,
+        "only the answered batch left the outbox"
+    );
 
     // The answer arrives, the device dies before marking.
     a.replica.fail_next_mark = true;
@@ -56,12 +76,25 @@ fn faults_before_send_after_commit_and_before_mark(t: &Township) {
     assert_eq!(a.replica.pending_count().unwrap(), 20, "nothing marked");
 
     // The server commits the last batch, the answer is lost.
-    let faulty = Faulty { inner: a.transport(&t.base()), fault: Fault::AfterCommit, at_push: 1, pushes: Cell::new(0) };
+    let faulty = Faulty {
+        inner: a.transport(&t.base()),
+        fault: Fault::AfterCommit,
+        at_push: 1,
+        pushes: Cell::new(0),
+    };
     assert!(a.sync_via(&faulty).is_err());
-    assert_eq!(a.replica.pending_count().unwrap(), 10, "nothing marked without an answer");
+    assert_eq!(
+        a.replica.pending_count().unwrap(),
+        10,
+        "nothing marked without an answer"
+    );
 
     let report = a.sync(t).expect("clean round");
-    assert_eq!((report.duplicates, report.applied), (10, 0), "the unanswered batch comes back as duplicates");
+    assert_eq!(
+        (report.duplicates, report.applied),
+        (10, 0),
+        "the unanswered batch comes back as duplicates"
+    );
     assert_eq!(a.replica.pending_count().unwrap(), 0);
     t.assert_exactly_once(&[&a]);
 }
@@ -73,24 +106,44 @@ fn connection_cut_mid_response(t: &Township) {
     let via_proxy = a.transport(&proxy.url());
     for round in 0..2 {
         let err = a.sync_via(&via_proxy).expect_err("the answer is cut");
-        assert!(err.is_retryable(), "round {round}: a cut line is a network error: {err}");
+        assert!(
+            err.is_retryable(),
+            "round {round}: a cut line is a network error: {err}"
+        );
     }
     assert_eq!(proxy.cuts_done.load(std::sync::atomic::Ordering::SeqCst), 2);
     let report = a.sync_via(&via_proxy).expect("third round goes through");
-    assert!(report.duplicates >= 10, "the cut batches had been committed");
+    assert!(
+        report.duplicates >= 10,
+        "the cut batches had been committed"
+    );
     t.assert_exactly_once(&[&a]);
 }
 
 fn replayed_batches(t: &Township) {
     let mut a = t.device("周医生", &[V1]);
     a.register_households(V1, 3);
-    let batch = PushRequest { device_id: a.id(), changes: a.replica.pending(0, 100).unwrap() };
+    let batch = PushRequest {
+        device_id: a.id(),
+        changes: a.replica.pending(0, 100).unwrap(),
+    };
     let transport = a.transport(&t.base());
     let first = transport.push(&batch).unwrap();
-    assert!(first.results.iter().all(|r| r.status == ChangeStatus::Applied));
+    assert!(
+        first
+            .results
+            .iter()
+            .all(|r| r.status == ChangeStatus::Applied)
+    );
     for _ in 0..3 {
         let again = transport.push(&batch).unwrap();
-        assert!(again.results.iter().all(|r| r.status == ChangeStatus::Duplicate), "a replay changes nothing");
+        assert!(
+            again
+                .results
+                .iter()
+                .all(|r| r.status == ChangeStatus::Duplicate),
+            "a replay changes nothing"
+        );
         assert_eq!(again.stored_through_seq, 9);
     }
     let report = a.sync(t).unwrap();
@@ -104,12 +157,26 @@ fn two_devices_edit_one_resident(t: &Township) {
     let resident = a.register_households(V1, 1)[0];
     a.sync(t).unwrap();
     b.sync(t).unwrap();
-    assert!(b.replica.value(Entity::Resident, resident, "name").is_some());
+    assert!(
+        b.replica
+            .value(Entity::Resident, resident, "name")
+            .is_some()
+    );
 
     // Offline, both change the phone; B later by the clock. A also corrects the name.
-    a.edit(Entity::Resident, resident, V1, json!({"phone": "13911111111", "name": "张卫"}));
+    a.edit(
+        Entity::Resident,
+        resident,
+        V1,
+        json!({"phone": "13911111111", "name": "张卫"}),
+    );
     b.now_ms += 3_600_000;
-    b.edit(Entity::Resident, resident, V1, json!({"phone": "13722222222"}));
+    b.edit(
+        Entity::Resident,
+        resident,
+        V1,
+        json!({"phone": "13722222222"}),
+    );
 
     // B reaches the server first, A second: A's phone loses, its name wins.
     b.sync(t).unwrap();
@@ -118,20 +185,48 @@ fn two_devices_edit_one_resident(t: &Township) {
     b.sync(t).unwrap();
     a.sync(t).unwrap();
 
-    let server = t.storage().record(Entity::Resident, resident).unwrap().expect("record on server");
+    let server = t
+        .storage()
+        .record(Entity::Resident, resident)
+        .unwrap()
+        .expect("record on server");
     for (who, d) in [("A", &a), ("B", &b)] {
-        assert_eq!(d.replica.value(Entity::Resident, resident, "phone"), Some(&json!("13722222222")), "{who} phone");
-        assert_eq!(d.replica.value(Entity::Resident, resident, "name"), Some(&json!("张卫")), "{who} name");
+        assert_eq!(
+            d.replica.value(Entity::Resident, resident, "phone"),
+            Some(&json!("13722222222")),
+            "{who} phone"
+        );
+        assert_eq!(
+            d.replica.value(Entity::Resident, resident, "name"),
+            Some(&json!("张卫")),
+            "{who} name"
+        );
     }
     assert_eq!(server.payload["phone"], json!("13722222222"));
     assert_eq!(server.payload["name"], json!("张卫"));
     let conflicts = t.storage().conflicts(true).unwrap();
-    let phone: Vec<_> = conflicts.iter().filter(|c| c.entity_id == resident).collect();
+    let phone: Vec<_> = conflicts
+        .iter()
+        .filter(|c| c.entity_id == resident)
+        .collect();
     assert_eq!(phone.len(), 1);
-    assert_eq!((phone[0].field.as_str(), &phone[0].losing_value), ("phone", &json!("13911111111")));
+    assert_eq!(
+        (phone[0].field.as_str(), &phone[0].losing_value),
+        ("phone", &json!("13911111111"))
+    );
     assert_eq!(phone[0].losing_device, a.id());
-    assert!(t.storage().resolve_conflict(phone[0].id, "核实后保留新号码", chrono::Utc::now()).unwrap());
-    assert!(t.storage().conflicts(true).unwrap().iter().all(|c| c.entity_id != resident));
+    assert!(
+        t.storage()
+            .resolve_conflict(phone[0].id, "核实后保留新号码", chrono::Utc::now())
+            .unwrap()
+    );
+    assert!(
+        t.storage()
+            .conflicts(true)
+            .unwrap()
+            .iter()
+            .all(|c| c.entity_id != resident)
+    );
     t.assert_exactly_once(&[&a, &b]);
 }
 
@@ -140,26 +235,70 @@ fn scope_and_refusals(t: &Township) {
     let mut c = t.device("陈医生", &[V2]);
     let mut both = t.device("褚医生", &[V1, V2]);
     a.register_households(V1, 1);
-    a.edit(Entity::Household, Uuid::now_v7(), V2, json!({"address": "邻村"}));
+    a.edit(
+        Entity::Household,
+        Uuid::now_v7(),
+        V2,
+        json!({"address": "邻村"}),
+    );
     let visit = Uuid::now_v7();
-    a.edit(Entity::Visit, visit, V1, json!({"kind": "hypertension_follow_up", "notes": "血压 132/84"}));
+    a.edit(
+        Entity::Visit,
+        visit,
+        V1,
+        json!({"kind": "hypertension_follow_up", "notes": "血压 132/84"}),
+    );
     let report = a.sync(t).unwrap();
     assert_eq!(report.rejected.len(), 1);
     assert_eq!(report.rejected[0].1.code, RejectCode::VillageNotInScope);
-    assert!(report.rejected[0].1.message_zh.contains("村"), "the reason is readable");
+    assert!(
+        report.rejected[0].1.message_zh.contains("村"),
+        "the reason is readable"
+    );
 
     a.edit(Entity::Visit, visit, V1, json!({"notes": "改过的记录"}));
     let report = a.sync(t).unwrap();
-    assert_eq!(report.rejected.iter().map(|(_, r)| r.code).collect::<Vec<_>>(), vec![RejectCode::AppendOnly]);
-    assert_eq!(a.replica.rejections.len(), 2, "refusals are kept on the device, never dropped");
+    assert_eq!(
+        report
+            .rejected
+            .iter()
+            .map(|(_, r)| r.code)
+            .collect::<Vec<_>>(),
+        vec![RejectCode::AppendOnly]
+    );
+    assert_eq!(
+        a.replica.rejections.len(),
+        2,
+        "refusals are kept on the device, never dropped"
+    );
 
     c.register_households(V2, 1);
     c.sync(t).unwrap();
     a.sync(t).unwrap();
-    assert!(c.replica.records.keys().all(|k| !a.replica.records.contains_key(k)), "no record of a foreign village reaches A");
+    assert!(
+        c.replica
+            .records
+            .keys()
+            .all(|k| !a.replica.records.contains_key(k)),
+        "no record of a foreign village reaches A"
+    );
     both.sync(t).unwrap();
-    assert_eq!(both.replica.records.values().filter(|r| r.village_id == V2).count(), 3);
-    assert_eq!(both.replica.records.values().filter(|r| r.village_id == V1).count(), 4);
+    assert_eq!(
+        both.replica
+            .records
+            .values()
+            .filter(|r| r.village_id == V2)
+            .count(),
+        3
+    );
+    assert_eq!(
+        both.replica
+            .records
+            .values()
+            .filter(|r| r.village_id == V1)
+            .count(),
+        4
+    );
     t.assert_exactly_once(&[&a, &c, &both]);
 }
 
@@ -174,40 +313,96 @@ fn revoked_token(t: &Township) {
     assert!(matches!(err, SyncError::Unauthorized(_)), "{err}");
     assert!(!err.is_retryable());
     assert!(err.user_message(jiayi_core::Lang::Zh).contains("重新登记"));
-    assert_eq!(a.replica.pending_count().unwrap(), 3, "the work stays on the device");
-    assert_eq!(t.log().len(), before, "nothing written with a revoked token");
-    assert!(!t.storage().revoke(a.id(), chrono::Utc::now()).unwrap(), "revoking twice says so");
+    assert_eq!(
+        a.replica.pending_count().unwrap(),
+        3,
+        "the work stays on the device"
+    );
+    assert_eq!(
+        t.log().len(),
+        before,
+        "nothing written with a revoked token"
+    );
+    assert!(
+        !t.storage().revoke(a.id(), chrono::Utc::now()).unwrap(),
+        "revoking twice says so"
+    );
 }
 
 fn reference_data(t: &Township) {
     let a = t.device("蒋医生", &[V1]);
     let s = t.storage();
     let now = chrono::Utc::now();
-    s.publish(ReferenceKind::Catalog, "2026", jiayi_core::catalog::DEFAULT_CATALOG_TOML, now).unwrap();
-    let v2 = s.publish(ReferenceKind::Catalog, "2026", jiayi_core::catalog::DEFAULT_CATALOG_TOML, now).unwrap();
+    s.publish(
+        ReferenceKind::Catalog,
+        "2026",
+        jiayi_core::catalog::DEFAULT_CATALOG_TOML,
+        now,
+    )
+    .unwrap();
+    let v2 = s
+        .publish(
+            ReferenceKind::Catalog,
+            "2026",
+            jiayi_core::catalog::DEFAULT_CATALOG_TOML,
+            now,
+        )
+        .unwrap();
     assert_eq!(v2.version, 2);
-    s.publish(ReferenceKind::Register, "poverty", "id_number,name\n110101199003074477,王某\n", now).unwrap();
-    s.publish(ReferenceKind::TermPolicy, "township", "policy = \"calendar_year\"\n", now).unwrap();
+    s.publish(
+        ReferenceKind::Register,
+        "poverty",
+        "id_number,name\n110101199003074477,王某\n",
+        now,
+    )
+    .unwrap();
+    s.publish(
+        ReferenceKind::TermPolicy,
+        "township",
+        "policy = \"calendar_year\"\n",
+        now,
+    )
+    .unwrap();
     let teams = json!([{
         "id": Uuid::from_u128(7), "name": "一组团队", "institution": "青山镇卫生院", "village_clinic": "幸福村卫生室",
         "villages": [V1], "members": [{"id": Uuid::from_u128(8), "name": "王医生", "role": "family_doctor", "phone": "13800000001"}],
         "service_hotline": "0710-1234567", "complaint_phone": "0710-7654321", "service_hours": "8:00-17:30"
     }]);
-    s.publish(ReferenceKind::Teams, "all", &teams.to_string(), now).unwrap();
-    assert!(s.publish(ReferenceKind::Catalog, "bad", "not = [toml", now).is_err(), "a broken catalog is refused");
+    s.publish(ReferenceKind::Teams, "all", &teams.to_string(), now)
+        .unwrap();
+    assert!(
+        s.publish(ReferenceKind::Catalog, "bad", "not = [toml", now)
+            .is_err(),
+        "a broken catalog is refused"
+    );
     assert!(s.publish(ReferenceKind::Teams, "bad", "[{}]", now).is_err());
 
     let data = a.transport(&t.base()).reference().unwrap();
-    assert_eq!(data.document(ReferenceKind::Catalog, "2026").map(|d| d.version), Some(2));
-    assert_eq!(data.document(ReferenceKind::Register, "poverty").map(|d| d.version), Some(1));
-    assert!(data.document(ReferenceKind::TermPolicy, "township").is_some());
+    assert_eq!(
+        data.document(ReferenceKind::Catalog, "2026")
+            .map(|d| d.version),
+        Some(2)
+    );
+    assert_eq!(
+        data.document(ReferenceKind::Register, "poverty")
+            .map(|d| d.version),
+        Some(1)
+    );
+    assert!(
+        data.document(ReferenceKind::TermPolicy, "township")
+            .is_some()
+    );
     assert_eq!(data.teams.len(), 1);
     assert_eq!(data.teams[0].members[0].name, "王医生");
 }
 
 /// The server loses the end of its data (restored from an older backup); `restore` performs the
 /// restore. Devices notice and upload again.
-fn restore_from_backup(t: &mut Township, backup: &mut dyn FnMut(&mut Township), restore: &mut dyn FnMut(&mut Township)) {
+fn restore_from_backup(
+    t: &mut Township,
+    backup: &mut dyn FnMut(&mut Township),
+    restore: &mut dyn FnMut(&mut Township),
+) {
     let mut a = t.device("沈医生", &[V1]);
     let mut b = t.device("韩医生", &[V1]);
     a.register_households(V1, 5);
@@ -222,7 +417,14 @@ fn restore_from_backup(t: &mut Township, backup: &mut dyn FnMut(&mut Township), 
 
     let ra = a.sync(t).unwrap();
     assert_eq!(ra.requeued, 15, "A's changes after the backup go up again");
-    assert!(ra.recovery.contains(&Recovery::ServerBehind { server_seq: 15, device_acked_seq: 30 }), "{:?}", ra.recovery);
+    assert!(
+        ra.recovery.contains(&Recovery::ServerBehind {
+            server_seq: 15,
+            device_acked_seq: 30
+        }),
+        "{:?}",
+        ra.recovery
+    );
     let rb = b.sync(t).unwrap();
     assert_eq!(rb.requeued, 6);
     t.assert_exactly_once(&[&a, &b]);
@@ -238,24 +440,51 @@ fn restore_from_backup(t: &mut Township, backup: &mut dyn FnMut(&mut Township), 
 
 fn openapi_and_dashboard(t: &Township) {
     let client = reqwest::blocking::Client::new();
-    let spec: serde_json::Value = client.get(format!("{}/openapi.json", t.base())).send().unwrap().json().unwrap();
+    let spec: serde_json::Value = client
+        .get(format!("{}/openapi.json", t.base()))
+        .send()
+        .unwrap()
+        .json()
+        .unwrap();
     for path in ["/v1/info", "/v1/push", "/v1/pull", "/v1/reference"] {
         assert!(spec["paths"][path].is_object(), "{path} documented");
     }
     assert!(spec["components"]["schemas"]["PushRequest"].is_object());
     let mut a = t.device("杨医生", &[V1]);
     a.register_households(V1, 2);
-    a.edit(Entity::Contract, Uuid::now_v7(), V1, json!({"agreement_number": "QS-2026-0001"}));
+    a.edit(
+        Entity::Contract,
+        Uuid::now_v7(),
+        V1,
+        json!({"agreement_number": "QS-2026-0001"}),
+    );
     a.sync(t).unwrap();
-    let denied = client.get(format!("{}/dashboard", t.base())).send().unwrap();
+    let denied = client
+        .get(format!("{}/dashboard", t.base()))
+        .send()
+        .unwrap();
     assert_eq!(denied.status().as_u16(), 401);
-    let page = client.get(format!("{}/dashboard?key={ADMIN_KEY}", t.base())).send().unwrap();
+    let page = client
+        .get(format!("{}/dashboard?key={ADMIN_KEY}", t.base()))
+        .send()
+        .unwrap();
     assert_eq!(page.status().as_u16(), 200);
     let html = page.text().unwrap();
-    for text in ["设备与最近同步", "杨医生的笔记本", "各村签约进度", "待处理的冲突", "本月待审核记录", "签约协议"] {
+    for text in [
+        "设备与最近同步",
+        "杨医生的笔记本",
+        "各村签约进度",
+        "待处理的冲突",
+        "本月待审核记录",
+        "签约协议",
+    ] {
         assert!(html.contains(text), "dashboard shows {text}");
     }
-    let unauth = client.get(format!("{}/v1/info", t.base())).bearer_auth("jy1_nope").send().unwrap();
+    let unauth = client
+        .get(format!("{}/v1/info", t.base()))
+        .bearer_auth("jy1_nope")
+        .send()
+        .unwrap();
     assert_eq!(unauth.status().as_u16(), 401);
     let body: ApiError = unauth.json().unwrap();
     assert_eq!(body.code, "unauthorized");
@@ -316,7 +545,8 @@ fn sqlite_restore_from_backup() {
     let b1 = backup_path.clone();
     let mut backup = move |t: &mut Township| {
         let conn = rusqlite::Connection::open(t.sqlite_path()).unwrap();
-        conn.execute("VACUUM INTO ?1", [b1.display().to_string()]).unwrap();
+        conn.execute("VACUUM INTO ?1", [b1.display().to_string()])
+            .unwrap();
     };
     let mut restore = move |t: &mut Township| {
         t.stop();
@@ -339,23 +569,47 @@ fn sqlite_server_killed_mid_batch() {
     let enrolled = {
         let s = jiayi_server::storage::open(&url).unwrap();
         s.enroll(
-            &Enrollment { device_id: None, doctor_name: "钱医生".into(), team_name: "二组".into(), villages: vec![V1], label: "x".into() },
+            &Enrollment {
+                device_id: None,
+                doctor_name: "钱医生".into(),
+                team_name: "二组".into(),
+                villages: vec![V1],
+                label: "x".into(),
+            },
             chrono::Utc::now(),
         )
         .unwrap()
     };
     let start = || {
         let mut child = Command::new(env!("CARGO_BIN_EXE_jiayi-server"))
-            .args(["--db", &url, "serve", "--listen", "127.0.0.1:0", "--max-changes", "200"])
+            .args([
+                "--db",
+                &url,
+                "serve",
+                "--listen",
+                "127.0.0.1:0",
+                "--max-changes",
+                "200",
+            ])
             .stdout(Stdio::piped())
             .spawn()
             .expect("start server process");
         let mut line = String::new();
-        BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
-        let base = line.trim().strip_prefix("listening on ").expect("address line").to_string();
+        BufReader::new(child.stdout.take().unwrap())
+            .read_line(&mut line)
+            .unwrap();
+        let base = line
+            .trim()
+            .strip_prefix("listening on ")
+            .expect("address line")
+            .to_string();
         (child, base)
     };
-    let mut device = Device { replica: jiayi_sync::testing::MemReplica::new(enrolled.device_id), token: enrolled.token, now_ms: 1 };
+    let mut device = Device {
+        replica: jiayi_sync::testing::MemReplica::new(enrolled.device_id),
+        token: enrolled.token,
+        now_ms: 1,
+    };
     device.register_households(V1, 1000); // 3000 changes, 15 batches
     let (mut child, base) = start();
     let watcher = jiayi_server::storage::open(&url).unwrap();
@@ -376,7 +630,11 @@ fn sqlite_server_killed_mid_batch() {
     child.wait().unwrap();
     let (mut device, result) = handle.join().unwrap();
     let stored = watcher.high_water().unwrap();
-    assert_eq!(stored % 200, 0, "a batch is stored whole or not at all (got {stored} changes)");
+    assert_eq!(
+        stored % 200,
+        0,
+        "a batch is stored whole or not at all (got {stored} changes)"
+    );
     if stored < 3000 {
         assert!(result.is_err(), "a round cut by the kill reports it");
     }
@@ -386,7 +644,11 @@ fn sqlite_server_killed_mid_batch() {
     let report = device.sync_via(&transport).expect("round after restart");
     child.kill().unwrap();
     child.wait().unwrap();
-    assert_eq!(report.applied, 3000 - stored, "the round after the restart sends exactly what was missing");
+    assert_eq!(
+        report.applied,
+        3000 - stored,
+        "the round after the restart sends exactly what was missing"
+    );
     let t = Township::on(&url, Limits::default());
     t.assert_exactly_once(&[&device]);
 }
@@ -396,7 +658,9 @@ fn sqlite_server_killed_mid_batch() {
 
 #[test]
 fn postgres_scenarios() {
-    let Some(pg) = pg::PgCluster::start() else { return };
+    let Some(pg) = pg::PgCluster::start() else {
+        return;
+    };
     type Scenario = fn(&Township);
     let scenarios: [(&str, Scenario); 8] = [
         ("first_upload", first_upload_then_colleague_pulls),
@@ -427,4 +691,174 @@ fn postgres_scenarios() {
         t.start();
     };
     restore_from_backup(&mut t, &mut backup, &mut restore);
+}
+
+// ---------------------------------------------------------------------------------------------
+// The real device store (SQLite files) against the real server.
+
+mod real_store {
+    use chrono::{NaiveDate, Utc};
+    use jiayi_core::household::{HouseholdInput, ResidentInput, Village};
+    use jiayi_core::id_number::compose;
+    use jiayi_core::person::Relation;
+    use jiayi_core::phone::Phone;
+    use jiayi_server::storage::Enrollment;
+    use jiayi_store::{NewHousehold, Store};
+    use jiayi_sync::http::HttpTransport;
+    use jiayi_sync::protocol::Limits;
+
+    use super::support::{Township, V1};
+
+    fn device(t: &Township, dir: &std::path::Path, name: &str) -> (Store, HttpTransport) {
+        let mut store = Store::open(dir.join(format!("{name}.sqlite3"))).unwrap();
+        store
+            .put_village(&Village {
+                id: V1,
+                code: "140822100200".into(),
+                name: "东庄村".into(),
+                township: "青山镇".into(),
+            })
+            .unwrap();
+        let enrolled = t
+            .storage()
+            .enroll(
+                &Enrollment {
+                    device_id: Some(store.device_id()),
+                    doctor_name: name.into(),
+                    team_name: "东庄团队".into(),
+                    villages: vec![V1],
+                    label: name.into(),
+                },
+                Utc::now(),
+            )
+            .unwrap();
+        assert_eq!(
+            enrolled.device_id,
+            store.device_id(),
+            "the device keeps its own id"
+        );
+        (
+            store,
+            HttpTransport::new(&t.base(), &enrolled.token).unwrap(),
+        )
+    }
+
+    fn round(store: &mut Store, transport: &HttpTransport) -> jiayi_sync::SyncReport {
+        jiayi_sync::sync(store, transport, Utc::now().timestamp_millis(), &mut |_| {})
+            .expect("sync round")
+    }
+
+    #[test]
+    fn two_store_devices_share_a_village_and_converge() {
+        let t = Township::sqlite(Limits {
+            max_changes: 3,
+            max_bytes: 64 * 1024,
+            max_pull: 2,
+        });
+        let dir = tempfile::tempdir().unwrap();
+        let (mut a, ta) = device(&t, dir.path(), "王医生");
+        let (mut b, tb) = device(&t, dir.path(), "李医生");
+        let input = HouseholdInput {
+            village: "东庄村".into(),
+            group: "一组".into(),
+            address: "东庄村一组8号".into(),
+            members: vec![
+                ResidentInput {
+                    name: "张三".into(),
+                    id_number: Some(compose(
+                        "140822",
+                        NaiveDate::from_ymd_opt(1958, 3, 4).unwrap(),
+                        131,
+                    )),
+                    relation: Some(Relation::Head),
+                    phone: Some("13812345678".into()),
+                    ..Default::default()
+                },
+                ResidentInput {
+                    name: "李四".into(),
+                    id_number: Some(compose(
+                        "140822",
+                        NaiveDate::from_ymd_opt(1960, 7, 8).unwrap(),
+                        222,
+                    )),
+                    relation: Some(Relation::Spouse),
+                    ..Default::default()
+                },
+            ],
+        };
+        let valid = input
+            .validate(NaiveDate::from_ymd_opt(2026, 11, 23).unwrap())
+            .expect("valid household");
+        let record = a
+            .register_household(
+                NewHousehold {
+                    village_id: V1,
+                    household: &valid,
+                },
+                Utc::now(),
+            )
+            .unwrap();
+        let pending = a.pending_count().unwrap();
+        assert!(pending >= 3);
+        let ra = round(&mut a, &ta);
+        assert_eq!(ra.applied, pending);
+        assert_eq!(a.pending_count().unwrap(), 0);
+        let rb = round(&mut b, &tb);
+        assert_eq!(rb.pulled, pending);
+        let on_b = b
+            .household(record.household.id)
+            .expect("the colleague's device has the household");
+        assert_eq!(on_b.members.len(), 2);
+
+        // Both change the head's phone offline; B's edit is the later one.
+        let head = record.members[0].id;
+        let mut on_a = a.resident(head).unwrap();
+        on_a.phone = Some(Phone::parse("13911111111").unwrap());
+        a.update_resident(&on_a, Utc::now()).unwrap();
+        std::thread::sleep(std::time::Duration::from_millis(5));
+        let mut on_b = b.resident(head).unwrap();
+        on_b.phone = Some(Phone::parse("13722222222").unwrap());
+        b.update_resident(&on_b, Utc::now()).unwrap();
+        for _ in 0..2 {
+            round(&mut a, &ta);
+            round(&mut b, &tb);
+        }
+        let phone_a = a
+            .resident(head)
+            .unwrap()
+            .phone
+            .map(|p| p.as_str().to_string());
+        let phone_b = b
+            .resident(head)
+            .unwrap()
+            .phone
+            .map(|p| p.as_str().to_string());
+        let server = t
+            .storage()
+            .record(jiayi_core::change::Entity::Resident, head)
+            .unwrap()
+            .unwrap();
+        assert_eq!(
+            phone_a.as_deref(),
+            Some("13722222222"),
+            "A takes the later value"
+        );
+        assert_eq!(phone_b, phone_a, "both devices agree");
+        assert_eq!(
+            server.payload["phone"],
+            serde_json::json!("13722222222"),
+            "and so does the server"
+        );
+
+        let log = t.log();
+        let mut keys: Vec<_> = log.iter().map(|(_, c)| (c.device_id, c.seq)).collect();
+        keys.sort();
+        keys.dedup();
+        assert_eq!(keys.len(), log.len(), "no change stored twice");
+        assert_eq!(
+            log.len() as u64,
+            a.last_seq().unwrap() + b.last_seq().unwrap(),
+            "every change stored"
+        );
+    }
 }

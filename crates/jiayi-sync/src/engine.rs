@@ -7,6 +7,7 @@
 //! - a change is marked acknowledged only after the server's answer names it;
 //! - the pull cursor is saved only after the pulled changes were applied;
 //! - a server that holds less than it once confirmed gets the missing changes again;
+//!
 //! so a round cut at any point is simply run again, and nothing is lost or stored twice.
 
 use jiayi_core::change::Change;
@@ -16,7 +17,8 @@ use uuid::Uuid;
 use crate::error::{Result, SyncError};
 use crate::plan::{LocalStatus, Recovery, plan, plan_batches};
 use crate::protocol::{
-    ChangeStatus, PullResponse, PushRequest, PushResponse, ReferenceData, RejectCode, Rejection, ServerInfo,
+    ChangeStatus, PullResponse, PushRequest, PushResponse, ReferenceData, RejectCode, Rejection,
+    ServerInfo,
 };
 
 /// Keys the engine keeps in the replica's sync state.
@@ -148,7 +150,14 @@ pub fn sync(
     set_state(replica, keys::SERVER_EPOCH, &info.server_epoch.to_string())?;
 
     push_all(replica, transport, &info, &mut report, progress)?;
-    pull_all(replica, transport, &info, round.pull_from, &mut report, progress)?;
+    pull_all(
+        replica,
+        transport,
+        &info,
+        round.pull_from,
+        &mut report,
+        progress,
+    )?;
     set_state(replica, keys::LAST_SYNC_MS, &now_ms.to_string())?;
     Ok(report)
 }
@@ -177,22 +186,34 @@ fn push_all(
             .map_err(|e| SyncError::Protocol(e.to_string()))?;
         let cut = plan_batches(&sizes, &info.limits);
         if !cut.too_large.is_empty() {
-            let rejected: Vec<(Change, Rejection)> =
-                cut.too_large.iter().map(|&i| (changes[i].clone(), Rejection::new(RejectCode::TooLarge))).collect();
+            let rejected: Vec<(Change, Rejection)> = cut
+                .too_large
+                .iter()
+                .map(|&i| (changes[i].clone(), Rejection::new(RejectCode::TooLarge)))
+                .collect();
             replica.record_rejections(&rejected).map_err(replica_err)?;
             let seqs: Vec<u64> = rejected.iter().map(|(c, _)| c.seq).collect();
             replica.mark_acknowledged(&seqs).map_err(replica_err)?;
-            report.rejected.extend(rejected.into_iter().map(|(c, r)| (c.seq, r)));
+            report
+                .rejected
+                .extend(rejected.into_iter().map(|(c, r)| (c.seq, r)));
             done += seqs.len() as u64;
         }
         for range in cut.batches {
             let batch = &changes[range];
-            let request = PushRequest { device_id: replica.device_id(), changes: batch.to_vec() };
+            let request = PushRequest {
+                device_id: replica.device_id(),
+                changes: batch.to_vec(),
+            };
             let response = transport.push(&request)?;
             report.requests += 1;
             settle(replica, batch, &response, report)?;
             done += batch.len() as u64;
-            progress(Progress { phase: Phase::Push, done, total: total.max(done) });
+            progress(Progress {
+                phase: Phase::Push,
+                done,
+                total: total.max(done),
+            });
         }
     }
     Ok(())
@@ -207,7 +228,11 @@ fn settle(
     report: &mut SyncReport,
 ) -> Result<()> {
     if response.results.len() != batch.len()
-        || response.results.iter().zip(batch).any(|(r, c)| r.seq != c.seq)
+        || response
+            .results
+            .iter()
+            .zip(batch)
+            .any(|(r, c)| r.seq != c.seq)
     {
         return Err(SyncError::Protocol(format!(
             "push answer names {} results for {} changes, or in another order",
@@ -226,7 +251,9 @@ fn settle(
     }
     if !rejected.is_empty() {
         replica.record_rejections(&rejected).map_err(replica_err)?;
-        report.rejected.extend(rejected.into_iter().map(|(c, r)| (c.seq, r)));
+        report
+            .rejected
+            .extend(rejected.into_iter().map(|(c, r)| (c.seq, r)));
     }
     let seqs: Vec<u64> = batch.iter().map(|c| c.seq).collect();
     replica.mark_acknowledged(&seqs).map_err(replica_err)?;
@@ -262,7 +289,9 @@ fn pull_all(
         let page = transport.pull(cursor, limit)?;
         report.requests += 1;
         if page.server_epoch != info.server_epoch {
-            return Err(SyncError::Protocol("server epoch changed during the round".into()));
+            return Err(SyncError::Protocol(
+                "server epoch changed during the round".into(),
+            ));
         }
         if page.next_cursor < cursor || (page.more && page.next_cursor == cursor) {
             return Err(SyncError::Protocol(format!(
@@ -284,7 +313,11 @@ fn pull_all(
         }
         cursor = page.next_cursor;
         set_state(replica, keys::PULL_CURSOR, &cursor.to_string())?;
-        progress(Progress { phase: Phase::Pull, done: cursor, total: page.high_water.max(cursor) });
+        progress(Progress {
+            phase: Phase::Pull,
+            done: cursor,
+            total: page.high_water.max(cursor),
+        });
         if !page.more {
             break;
         }
@@ -303,7 +336,10 @@ fn set_state(replica: &mut dyn LocalReplica, key: &str, value: &str) -> Result<(
 fn state_u64(replica: &mut dyn LocalReplica, key: &str) -> Result<u64> {
     match replica.sync_state(key).map_err(replica_err)? {
         None => Ok(0),
-        Some(v) => v.trim().parse().map_err(|_| SyncError::Replica(format!("sync state {key} = '{v}' is not a number"))),
+        Some(v) => v
+            .trim()
+            .parse()
+            .map_err(|_| SyncError::Replica(format!("sync state {key} = '{v}' is not a number"))),
     }
 }
 

@@ -15,7 +15,11 @@ pub enum SyncError {
     Unauthorized(String),
     /// The server refused the request itself (4xx other than 401).
     #[error("request refused ({status}): {code}: {message}")]
-    Refused { status: u16, code: String, message: String },
+    Refused {
+        status: u16,
+        code: String,
+        message: String,
+    },
     /// The server's answer does not fit the protocol.
     #[error("protocol: {0}")]
     Protocol(String),

@@ -6,7 +6,9 @@ use serde::de::DeserializeOwned;
 
 use crate::engine::Transport;
 use crate::error::{Result, SyncError};
-use crate::protocol::{ApiError, PullResponse, PushRequest, PushResponse, ReferenceData, ServerInfo};
+use crate::protocol::{
+    ApiError, PullResponse, PushRequest, PushResponse, ReferenceData, ServerInfo,
+};
 
 pub struct HttpTransport {
     base: String,
@@ -23,15 +25,24 @@ impl HttpTransport {
             .timeout(Duration::from_secs(120))
             .build()
             .map_err(|e| SyncError::Network(e.to_string()))?;
-        Ok(HttpTransport { base: base.trim_end_matches('/').to_string(), token: token.to_string(), client })
+        Ok(HttpTransport {
+            base: base.trim_end_matches('/').to_string(),
+            token: token.to_string(),
+            client,
+        })
     }
 
-    fn answer<T: DeserializeOwned>(&self, response: reqwest::Result<reqwest::blocking::Response>) -> Result<T> {
+    fn answer<T: DeserializeOwned>(
+        &self,
+        response: reqwest::Result<reqwest::blocking::Response>,
+    ) -> Result<T> {
         let response = response.map_err(|e| SyncError::Network(e.to_string()))?;
         let status = response.status();
         // Reading the body can fail when the connection is cut mid-answer: that is a network
         // error, and the round is simply run again.
-        let body = response.bytes().map_err(|e| SyncError::Network(e.to_string()))?;
+        let body = response
+            .bytes()
+            .map_err(|e| SyncError::Network(e.to_string()))?;
         if status.is_success() {
             return serde_json::from_slice(&body).map_err(|e| SyncError::Protocol(e.to_string()));
         }
@@ -43,19 +54,37 @@ impl HttpTransport {
         let code = status.as_u16();
         Err(match code {
             401 | 403 => SyncError::Unauthorized(message),
-            500..=599 => SyncError::Server { status: code, message },
-            _ => SyncError::Refused { status: code, code: api.map(|a| a.code).unwrap_or_default(), message },
+            500..=599 => SyncError::Server {
+                status: code,
+                message,
+            },
+            _ => SyncError::Refused {
+                status: code,
+                code: api.map(|a| a.code).unwrap_or_default(),
+                message,
+            },
         })
     }
 }
 
 impl Transport for HttpTransport {
     fn info(&self) -> Result<ServerInfo> {
-        self.answer(self.client.get(format!("{}/v1/info", self.base)).bearer_auth(&self.token).send())
+        self.answer(
+            self.client
+                .get(format!("{}/v1/info", self.base))
+                .bearer_auth(&self.token)
+                .send(),
+        )
     }
 
     fn push(&self, request: &PushRequest) -> Result<PushResponse> {
-        self.answer(self.client.post(format!("{}/v1/push", self.base)).bearer_auth(&self.token).json(request).send())
+        self.answer(
+            self.client
+                .post(format!("{}/v1/push", self.base))
+                .bearer_auth(&self.token)
+                .json(request)
+                .send(),
+        )
     }
 
     fn pull(&self, after: u64, limit: u32) -> Result<PullResponse> {
@@ -69,6 +98,11 @@ impl Transport for HttpTransport {
     }
 
     fn reference(&self) -> Result<ReferenceData> {
-        self.answer(self.client.get(format!("{}/v1/reference", self.base)).bearer_auth(&self.token).send())
+        self.answer(
+            self.client
+                .get(format!("{}/v1/reference", self.base))
+                .bearer_auth(&self.token)
+                .send(),
+        )
     }
 }

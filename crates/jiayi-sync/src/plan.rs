@@ -28,9 +28,15 @@ pub enum Recovery {
     NewEpoch,
     /// The server holds fewer of this device's changes than it once confirmed (restored from an
     /// older backup without a new epoch).
-    ServerBehind { server_seq: u64, device_acked_seq: u64 },
+    ServerBehind {
+        server_seq: u64,
+        device_acked_seq: u64,
+    },
     /// The server's log ends before the device's pull cursor.
-    CursorAhead { server_high_water: u64, device_cursor: u64 },
+    CursorAhead {
+        server_high_water: u64,
+        device_cursor: u64,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -46,7 +52,10 @@ pub struct SyncPlan {
 
 /// Decides the round from what the device remembers and what the server says.
 pub fn plan(local: &LocalStatus, server: &ServerInfo) -> SyncPlan {
-    let mut out = SyncPlan { pull_from: local.pull_cursor, ..SyncPlan::default() };
+    let mut out = SyncPlan {
+        pull_from: local.pull_cursor,
+        ..SyncPlan::default()
+    };
     let server_seq = server.device.stored_through_seq;
     let new_epoch = matches!(local.known_epoch, Some(e) if e != server.server_epoch);
     if new_epoch {
@@ -56,8 +65,10 @@ pub fn plan(local: &LocalStatus, server: &ServerInfo) -> SyncPlan {
     if server_seq < local.acked_through_seq {
         out.requeue_after = Some(server_seq);
         if !new_epoch {
-            out.recovery
-                .push(Recovery::ServerBehind { server_seq, device_acked_seq: local.acked_through_seq });
+            out.recovery.push(Recovery::ServerBehind {
+                server_seq,
+                device_acked_seq: local.acked_through_seq,
+            });
         }
     }
     if !new_epoch && server.high_water < local.pull_cursor {
@@ -144,14 +155,24 @@ mod tests {
     }
 
     fn local(epoch: Option<Uuid>, acked: u64, cursor: u64) -> LocalStatus {
-        LocalStatus { known_epoch: epoch, acked_through_seq: acked, pull_cursor: cursor, now_ms: 1_000_000 }
+        LocalStatus {
+            known_epoch: epoch,
+            acked_through_seq: acked,
+            pull_cursor: cursor,
+            now_ms: 1_000_000,
+        }
     }
 
     #[test]
     fn plan_cases() {
         let t = 1_000_000;
         let cases: Vec<(&str, LocalStatus, ServerInfo, SyncPlan)> = vec![
-            ("first_sync", local(None, 0, 0), server(E1, 0, 40, t), SyncPlan::default()),
+            (
+                "first_sync",
+                local(None, 0, 0),
+                server(E1, 0, 40, t),
+                SyncPlan::default(),
+            ),
             (
                 "first_sync_after_reinstall_keeps_nothing_to_requeue",
                 local(None, 0, 0),
@@ -162,13 +183,19 @@ mod tests {
                 "in_step",
                 local(Some(E1), 30, 40),
                 server(E1, 30, 55, t),
-                SyncPlan { pull_from: 40, ..SyncPlan::default() },
+                SyncPlan {
+                    pull_from: 40,
+                    ..SyncPlan::default()
+                },
             ),
             (
                 "server_ahead_of_what_device_recorded_is_fine",
                 local(Some(E1), 30, 40),
                 server(E1, 35, 55, t),
-                SyncPlan { pull_from: 40, ..SyncPlan::default() },
+                SyncPlan {
+                    pull_from: 40,
+                    ..SyncPlan::default()
+                },
             ),
             (
                 "restored_backup_same_epoch",
@@ -178,8 +205,14 @@ mod tests {
                     requeue_after: Some(10),
                     pull_from: 0,
                     recovery: vec![
-                        Recovery::ServerBehind { server_seq: 10, device_acked_seq: 30 },
-                        Recovery::CursorAhead { server_high_water: 20, device_cursor: 40 },
+                        Recovery::ServerBehind {
+                            server_seq: 10,
+                            device_acked_seq: 30,
+                        },
+                        Recovery::CursorAhead {
+                            server_high_water: 20,
+                            device_cursor: 40,
+                        },
                     ],
                     clock_skew_ms: None,
                 },
@@ -199,13 +232,20 @@ mod tests {
                 "new_epoch_nothing_lost",
                 local(Some(E1), 30, 40),
                 server(E2, 30, 900, t),
-                SyncPlan { pull_from: 0, recovery: vec![Recovery::NewEpoch], ..SyncPlan::default() },
+                SyncPlan {
+                    pull_from: 0,
+                    recovery: vec![Recovery::NewEpoch],
+                    ..SyncPlan::default()
+                },
             ),
             (
                 "clock_six_minutes_slow",
                 local(Some(E1), 0, 0),
                 server(E1, 0, 0, t + 6 * 60_000),
-                SyncPlan { clock_skew_ms: Some(-6 * 60_000), ..SyncPlan::default() },
+                SyncPlan {
+                    clock_skew_ms: Some(-6 * 60_000),
+                    ..SyncPlan::default()
+                },
             ),
             (
                 "clock_four_minutes_fast_is_tolerated",
@@ -220,30 +260,87 @@ mod tests {
     }
 
     fn limits(max_changes: u32, max_bytes: u64) -> Limits {
-        Limits { max_changes, max_bytes, max_pull: 100 }
+        Limits {
+            max_changes,
+            max_bytes,
+            max_pull: 100,
+        }
     }
 
     #[test]
+    #[allow(clippy::single_range_in_vec_init)]
     fn batch_cases() {
         let e = ENVELOPE_BYTES;
         #[allow(clippy::type_complexity)]
-        let cases: Vec<(&str, Vec<u64>, Limits, Vec<std::ops::Range<usize>>, Vec<usize>)> = vec![
+        let cases: Vec<(
+            &str,
+            Vec<u64>,
+            Limits,
+            Vec<std::ops::Range<usize>>,
+            Vec<usize>,
+        )> = vec![
             ("empty", vec![], limits(10, 1000), vec![], vec![]),
-            ("count_bound", vec![10; 7], limits(3, 10_000), vec![0..3, 3..6, 6..7], vec![]),
+            (
+                "count_bound",
+                vec![10; 7],
+                limits(3, 10_000),
+                vec![0..3, 3..6, 6..7],
+                vec![],
+            ),
             // Each change costs 11 bytes with its comma: three fit in envelope + 33.
-            ("byte_bound", vec![10; 7], limits(100, e + 33), vec![0..3, 3..6, 6..7], vec![]),
-            ("exactly_full", vec![10; 3], limits(3, e + 33), vec![0..3], vec![]),
-            ("both_bounds_the_tighter_wins", vec![10; 6], limits(2, e + 33), vec![0..2, 2..4, 4..6], vec![]),
-            ("too_large_alone_is_set_aside", vec![10, 5000, 10], limits(10, e + 100), vec![0..1, 2..3], vec![1]),
-            ("too_large_first", vec![5000, 10, 10], limits(10, e + 100), vec![1..3], vec![0]),
-            ("zero_count_limit_is_treated_as_one", vec![1, 1], limits(0, 10_000), vec![0..1, 1..2], vec![]),
+            (
+                "byte_bound",
+                vec![10; 7],
+                limits(100, e + 33),
+                vec![0..3, 3..6, 6..7],
+                vec![],
+            ),
+            (
+                "exactly_full",
+                vec![10; 3],
+                limits(3, e + 33),
+                vec![0..3],
+                vec![],
+            ),
+            (
+                "both_bounds_the_tighter_wins",
+                vec![10; 6],
+                limits(2, e + 33),
+                vec![0..2, 2..4, 4..6],
+                vec![],
+            ),
+            (
+                "too_large_alone_is_set_aside",
+                vec![10, 5000, 10],
+                limits(10, e + 100),
+                vec![0..1, 2..3],
+                vec![1],
+            ),
+            (
+                "too_large_first",
+                vec![5000, 10, 10],
+                limits(10, e + 100),
+                vec![1..3],
+                vec![0],
+            ),
+            (
+                "zero_count_limit_is_treated_as_one",
+                vec![1, 1],
+                limits(0, 10_000),
+                vec![0..1, 1..2],
+                vec![],
+            ),
         ];
         for (name, sizes, l, batches, too_large) in cases {
             let got = plan_batches(&sizes, &l);
             assert_eq!(got, BatchPlan { batches, too_large }, "case {name}");
             for b in &got.batches {
-                let bytes: u64 = ENVELOPE_BYTES + sizes[b.clone()].iter().map(|s| s + 1).sum::<u64>();
-                assert!(bytes <= l.max_bytes && b.len() <= l.max_changes.max(1) as usize, "case {name}: {b:?}");
+                let bytes: u64 =
+                    ENVELOPE_BYTES + sizes[b.clone()].iter().map(|s| s + 1).sum::<u64>();
+                assert!(
+                    bytes <= l.max_bytes && b.len() <= l.max_changes.max(1) as usize,
+                    "case {name}: {b:?}"
+                );
             }
         }
     }

@@ -27,7 +27,11 @@ pub struct Limits {
 
 impl Default for Limits {
     fn default() -> Self {
-        Limits { max_changes: 500, max_bytes: 2 * 1024 * 1024, max_pull: 1000 }
+        Limits {
+            max_changes: 500,
+            max_bytes: 2 * 1024 * 1024,
+            max_pull: 1000,
+        }
     }
 }
 
@@ -169,7 +173,11 @@ impl Rejection {
                 "The change is larger than the server accepts; not stored.",
             ),
         };
-        Rejection { code, message_zh: zh.to_string(), message_en: en.to_string() }
+        Rejection {
+            code,
+            message_zh: zh.to_string(),
+            message_en: en.to_string(),
+        }
     }
 
     pub fn message(&self, lang: Lang) -> &str {
@@ -221,7 +229,9 @@ pub struct ReferenceData {
 impl ReferenceData {
     /// The current document of a kind and name, if the township published one.
     pub fn document(&self, kind: ReferenceKind, name: &str) -> Option<&ReferenceDocument> {
-        self.documents.iter().find(|d| d.kind == kind && d.name == name)
+        self.documents
+            .iter()
+            .find(|d| d.kind == kind && d.name == name)
     }
 }
 
@@ -250,9 +260,14 @@ impl ReferenceKind {
     }
 
     pub fn parse(s: &str) -> Option<ReferenceKind> {
-        [ReferenceKind::Catalog, ReferenceKind::TermPolicy, ReferenceKind::Register, ReferenceKind::Teams]
-            .into_iter()
-            .find(|k| k.as_str() == s)
+        [
+            ReferenceKind::Catalog,
+            ReferenceKind::TermPolicy,
+            ReferenceKind::Register,
+            ReferenceKind::Teams,
+        ]
+        .into_iter()
+        .find(|k| k.as_str() == s)
     }
 }
 
@@ -309,20 +324,38 @@ mod tests {
 
     #[test]
     fn statuses_are_tagged_json_the_app_can_read() {
-        let s = serde_json::to_value(ChangeStatus::Rejected { reason: Rejection::new(RejectCode::AppendOnly) })
-            .unwrap();
+        let s = serde_json::to_value(ChangeStatus::Rejected {
+            reason: Rejection::new(RejectCode::AppendOnly),
+        })
+        .unwrap();
         assert_eq!(s["status"], "rejected");
         assert_eq!(s["reason"]["code"], "append_only");
-        assert!(s["reason"]["message_zh"].as_str().unwrap().contains("只能新增"));
-        let c = serde_json::to_value(ChangeStatus::Conflict { losing_fields: vec!["phone".into()] }).unwrap();
-        assert_eq!(c, serde_json::json!({"status": "conflict", "losing_fields": ["phone"]}));
+        assert!(
+            s["reason"]["message_zh"]
+                .as_str()
+                .unwrap()
+                .contains("只能新增")
+        );
+        let c = serde_json::to_value(ChangeStatus::Conflict {
+            losing_fields: vec!["phone".into()],
+        })
+        .unwrap();
+        assert_eq!(
+            c,
+            serde_json::json!({"status": "conflict", "losing_fields": ["phone"]})
+        );
         let back: ChangeStatus = serde_json::from_value(c).unwrap();
         assert!(back.is_stored());
     }
 
     #[test]
     fn every_reference_kind_round_trips_through_its_name() {
-        for k in [ReferenceKind::Catalog, ReferenceKind::TermPolicy, ReferenceKind::Register, ReferenceKind::Teams] {
+        for k in [
+            ReferenceKind::Catalog,
+            ReferenceKind::TermPolicy,
+            ReferenceKind::Register,
+            ReferenceKind::Teams,
+        ] {
             assert_eq!(ReferenceKind::parse(k.as_str()), Some(k));
         }
         assert_eq!(ReferenceKind::parse("nope"), None);

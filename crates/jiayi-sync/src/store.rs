@@ -45,7 +45,11 @@ impl LocalReplica for Store {
                 "village_id": change.village_id,
                 "reason": reason,
             });
-            self.set_sync_state(&format!("{REJECTED_PREFIX}{}", change.seq), &value.to_string()).map_err(err)?;
+            self.set_sync_state(
+                &format!("{REJECTED_PREFIX}{}", change.seq),
+                &value.to_string(),
+            )
+            .map_err(err)?;
         }
         Ok(())
     }

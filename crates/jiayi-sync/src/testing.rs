@@ -55,13 +55,27 @@ impl MemReplica {
 
     /// Writes the given fields of a record (creating it if new) at wall time `now_ms`, and
     /// appends the change to the outbox. Returns the change.
-    pub fn write(&mut self, entity: Entity, id: Uuid, village_id: Uuid, fields: Value, now_ms: u64) -> Change {
+    pub fn write(
+        &mut self,
+        entity: Entity,
+        id: Uuid,
+        village_id: Uuid,
+        fields: Value,
+        now_ms: u64,
+    ) -> Change {
         self.clock = self.clock.tick(now_ms);
         let hlc = self.clock;
-        let rec = self.records.entry((entity, id)).or_insert_with(|| MemRecord { village_id, ..MemRecord::default() });
+        let rec = self
+            .records
+            .entry((entity, id))
+            .or_insert_with(|| MemRecord {
+                village_id,
+                ..MemRecord::default()
+            });
         rec.village_id = village_id;
         rec.deleted = None;
-        rec.payload.insert("id".into(), Value::String(id.to_string()));
+        rec.payload
+            .insert("id".into(), Value::String(id.to_string()));
         let mut names = Vec::new();
         if let Value::Object(map) = fields {
             for (k, v) in map {
@@ -73,7 +87,9 @@ impl MemReplica {
         let change = Change {
             device_id: self.device_id,
             seq: self.next_seq,
-            change_id: Uuid::from_u128((self.device_id.as_u128() << 32) ^ u128::from(self.next_seq)),
+            change_id: Uuid::from_u128(
+                (self.device_id.as_u128() << 32) ^ u128::from(self.next_seq),
+            ),
             entity,
             entity_id: id,
             op: Op::Upsert,
@@ -88,7 +104,9 @@ impl MemReplica {
     }
 
     pub fn value(&self, entity: Entity, id: Uuid, field: &str) -> Option<&Value> {
-        self.records.get(&(entity, id)).and_then(|r| r.payload.get(field))
+        self.records
+            .get(&(entity, id))
+            .and_then(|r| r.payload.get(field))
     }
 
     fn pending_fields(&self, entity: Entity, id: Uuid) -> Vec<String> {
@@ -143,7 +161,8 @@ impl LocalReplica for MemReplica {
     }
 
     fn record_rejections(&mut self, rejected: &[(Change, Rejection)]) -> ReplicaResult<()> {
-        self.rejections.extend(rejected.iter().map(|(c, r)| (c.seq, r.clone())));
+        self.rejections
+            .extend(rejected.iter().map(|(c, r)| (c.seq, r.clone())));
         Ok(())
     }
 
@@ -154,14 +173,18 @@ impl LocalReplica for MemReplica {
                 continue;
             }
             self.clock = self.clock.observe(&c.hlc, c.hlc.wall_ms);
-            if !c.entity.is_append_only() && !self.pending_fields(c.entity, c.entity_id).is_empty() {
+            if !c.entity.is_append_only() && !self.pending_fields(c.entity, c.entity_id).is_empty()
+            {
                 out.deferred += 1;
                 continue;
             }
             let rec = self
                 .records
                 .entry((c.entity, c.entity_id))
-                .or_insert_with(|| MemRecord { village_id: c.village_id, ..MemRecord::default() });
+                .or_insert_with(|| MemRecord {
+                    village_id: c.village_id,
+                    ..MemRecord::default()
+                });
             if c.op == Op::Delete {
                 if rec.field_hlc.values().all(|h| *h < c.hlc) {
                     rec.deleted = Some(c.hlc);

@@ -56,7 +56,12 @@ impl FakeServer {
     }
 
     fn stored_seqs(&self, device: Uuid) -> Vec<u64> {
-        self.log.borrow().keys().filter(|(d, _)| *d == device).map(|(_, s)| *s).collect()
+        self.log
+            .borrow()
+            .keys()
+            .filter(|(d, _)| *d == device)
+            .map(|(_, s)| *s)
+            .collect()
     }
 
     /// Loses everything after the first `keep` log entries, like a restore from an older backup.
@@ -94,15 +99,24 @@ impl Transport for FakeServer {
             return Err(SyncError::Network("connection refused".into()));
         }
         let bytes = serde_json::to_vec(request).unwrap().len();
-        assert!(request.changes.len() <= self.limits.max_changes as usize, "count limit exceeded");
-        assert!(bytes as u64 <= self.limits.max_bytes, "byte limit exceeded: {bytes}");
+        assert!(
+            request.changes.len() <= self.limits.max_changes as usize,
+            "count limit exceeded"
+        );
+        assert!(
+            bytes as u64 <= self.limits.max_bytes,
+            "byte limit exceeded: {bytes}"
+        );
         let (c, b) = self.largest_push.get();
-        self.largest_push.set((c.max(request.changes.len()), b.max(bytes)));
+        self.largest_push
+            .set((c.max(request.changes.len()), b.max(bytes)));
         let mut results = Vec::new();
         for change in &request.changes {
             let key = (change.device_id, change.seq);
             let status = if change.village_id != VILLAGE {
-                ChangeStatus::Rejected { reason: Rejection::new(RejectCode::VillageNotInScope) }
+                ChangeStatus::Rejected {
+                    reason: Rejection::new(RejectCode::VillageNotInScope),
+                }
             } else if self.log.borrow().contains_key(&key) {
                 ChangeStatus::Duplicate
             } else {
@@ -110,7 +124,10 @@ impl Transport for FakeServer {
                 self.order.borrow_mut().push(key);
                 ChangeStatus::Applied
             };
-            results.push(ChangeResult { seq: change.seq, status });
+            results.push(ChangeResult {
+                seq: change.seq,
+                status,
+            });
         }
         if faulty && self.fault.get() == Fault::DropAnswer {
             return Err(SyncError::Network("connection reset by peer".into()));
@@ -131,7 +148,10 @@ impl Transport for FakeServer {
             .skip(after as usize)
             .take(limit as usize)
             .filter(|(_, k)| k.0 != DEVICE)
-            .map(|(i, k)| PulledChange { cursor: i as u64 + 1, change: log[k].clone() })
+            .map(|(i, k)| PulledChange {
+                cursor: i as u64 + 1,
+                change: log[k].clone(),
+            })
             .collect();
         let next = (after + u64::from(limit)).min(order.len() as u64);
         Ok(PullResponse {
@@ -144,7 +164,10 @@ impl Transport for FakeServer {
     }
 
     fn reference(&self) -> Result<ReferenceData> {
-        Ok(ReferenceData { teams: vec![], documents: vec![] })
+        Ok(ReferenceData {
+            teams: vec![],
+            documents: vec![],
+        })
     }
 }
 
@@ -167,33 +190,58 @@ fn run(replica: &mut MemReplica, server: &FakeServer) -> Result<jiayi_sync::Sync
 }
 
 fn assert_exactly_once(server: &FakeServer, n: u64) {
-    assert_eq!(server.stored_seqs(DEVICE), (1..=n).collect::<Vec<_>>(), "every change stored exactly once");
-    assert_eq!(server.order.borrow().len() as u64, n, "no change logged twice");
+    assert_eq!(
+        server.stored_seqs(DEVICE),
+        (1..=n).collect::<Vec<_>>(),
+        "every change stored exactly once"
+    );
+    assert_eq!(
+        server.order.borrow().len() as u64,
+        n,
+        "no change logged twice"
+    );
 }
 
 #[test]
 fn batches_respect_both_advertised_limits() {
-    let one = serde_json::to_vec(&device_with(1).pending(0, 1).unwrap()[0]).unwrap().len() as u64;
+    let one = serde_json::to_vec(&device_with(1).pending(0, 1).unwrap()[0])
+        .unwrap()
+        .len() as u64;
     // Room for three changes by bytes, five by count: bytes bind.
-    let limits = Limits { max_changes: 5, max_bytes: jiayi_sync::plan::ENVELOPE_BYTES + 3 * (one + 1), max_pull: 50 };
+    let limits = Limits {
+        max_changes: 5,
+        max_bytes: jiayi_sync::plan::ENVELOPE_BYTES + 3 * (one + 1),
+        max_pull: 50,
+    };
     let server = FakeServer::new(limits);
     let mut device = device_with(20);
     let report = run(&mut device, &server).unwrap();
     assert_eq!(report.applied, 20);
-    assert_eq!(server.largest_push.get().0, 3, "the byte limit allows three per request");
+    assert_eq!(
+        server.largest_push.get().0,
+        3,
+        "the byte limit allows three per request"
+    );
     assert_eq!(device.pending_count().unwrap(), 0);
     assert_exactly_once(&server, 20);
 }
 
 #[test]
 fn nothing_is_marked_before_the_answer_and_a_lost_request_is_resent() {
-    let server = FakeServer::new(Limits { max_changes: 4, ..Limits::default() });
+    let server = FakeServer::new(Limits {
+        max_changes: 4,
+        ..Limits::default()
+    });
     server.fault.set(Fault::DropRequest);
     server.fault_at_push.set(1);
     let mut device = device_with(10);
     let err = run(&mut device, &server).unwrap_err();
     assert!(err.is_retryable());
-    assert_eq!(device.pending_count().unwrap(), 6, "only the first answered batch left the outbox");
+    assert_eq!(
+        device.pending_count().unwrap(),
+        6,
+        "only the first answered batch left the outbox"
+    );
     let report = run(&mut device, &server).unwrap();
     assert_eq!((report.applied, report.duplicates), (6, 0));
     assert_exactly_once(&server, 10);
@@ -201,7 +249,10 @@ fn nothing_is_marked_before_the_answer_and_a_lost_request_is_resent() {
 
 #[test]
 fn answer_lost_after_commit_gives_duplicates_not_doubles() {
-    let server = FakeServer::new(Limits { max_changes: 4, ..Limits::default() });
+    let server = FakeServer::new(Limits {
+        max_changes: 4,
+        ..Limits::default()
+    });
     server.fault.set(Fault::DropAnswer);
     server.fault_at_push.set(0);
     let mut device = device_with(10);
@@ -217,7 +268,10 @@ fn device_dies_between_answer_and_mark() {
     let server = FakeServer::new(Limits::default());
     let mut device = device_with(7);
     device.fail_next_mark = true;
-    assert!(matches!(run(&mut device, &server), Err(SyncError::Replica(_))));
+    assert!(matches!(
+        run(&mut device, &server),
+        Err(SyncError::Replica(_))
+    ));
     assert_eq!(device.pending_count().unwrap(), 7);
     let report = run(&mut device, &server).unwrap();
     assert_eq!(report.duplicates, 7);
@@ -232,7 +286,10 @@ fn restored_server_gets_the_lost_changes_again() {
     server.restore_to(4);
     let report = run(&mut device, &server).unwrap();
     assert_eq!(report.requeued, 6);
-    assert!(report.recovery.contains(&Recovery::ServerBehind { server_seq: 4, device_acked_seq: 10 }));
+    assert!(report.recovery.contains(&Recovery::ServerBehind {
+        server_seq: 4,
+        device_acked_seq: 10
+    }));
     assert_eq!(report.applied, 6);
     assert_exactly_once(&server, 10);
     // A later round finds nothing to do.
@@ -250,7 +307,10 @@ fn new_epoch_reuploads_and_pulls_from_the_start() {
     let report = run(&mut device, &server).unwrap();
     assert!(report.recovery.contains(&Recovery::NewEpoch));
     assert_eq!(report.applied, 5);
-    assert_eq!(device.state.get(keys::SERVER_EPOCH).unwrap(), &Uuid::from_u128(0xE2).to_string());
+    assert_eq!(
+        device.state.get(keys::SERVER_EPOCH).unwrap(),
+        &Uuid::from_u128(0xE2).to_string()
+    );
     assert_exactly_once(&server, 5);
 }
 
@@ -258,7 +318,13 @@ fn new_epoch_reuploads_and_pulls_from_the_start() {
 fn rejected_changes_are_kept_with_their_reason_not_resent() {
     let server = FakeServer::new(Limits::default());
     let mut device = device_with(2);
-    device.write(Entity::Household, Uuid::from_u128(5), FOREIGN_VILLAGE, json!({"address": "外村"}), 2_000_000);
+    device.write(
+        Entity::Household,
+        Uuid::from_u128(5),
+        FOREIGN_VILLAGE,
+        json!({"address": "外村"}),
+        2_000_000,
+    );
     let report = run(&mut device, &server).unwrap();
     assert_eq!(report.rejected.len(), 1);
     assert_eq!(report.rejected[0].0, 3);
@@ -269,19 +335,31 @@ fn rejected_changes_are_kept_with_their_reason_not_resent() {
 
 #[test]
 fn pull_pages_through_colleagues_changes_and_resumes_from_the_cursor() {
-    let server = FakeServer::new(Limits { max_pull: 3, ..Limits::default() });
+    let server = FakeServer::new(Limits {
+        max_pull: 3,
+        ..Limits::default()
+    });
     // A colleague's 8 changes already on the server.
     let colleague = Uuid::from_u128(0xD2);
     let mut other = MemReplica::new(colleague);
     for i in 0..8u64 {
-        let c = other.write(Entity::Household, Uuid::from_u128(500 + u128::from(i)), VILLAGE, json!({"address": i}), 10 + i);
+        let c = other.write(
+            Entity::Household,
+            Uuid::from_u128(500 + u128::from(i)),
+            VILLAGE,
+            json!({"address": i}),
+            10 + i,
+        );
         server.log.borrow_mut().insert((colleague, c.seq), c);
         server.order.borrow_mut().push((colleague, i + 1));
     }
     let mut device = device_with(0);
     let report = run(&mut device, &server).unwrap();
     assert_eq!(report.pulled, 8);
-    assert_eq!(device.state.get(keys::PULL_CURSOR).map(String::as_str), Some("8"));
+    assert_eq!(
+        device.state.get(keys::PULL_CURSOR).map(String::as_str),
+        Some("8")
+    );
     assert_eq!(device.records.len(), 8);
     let again = run(&mut device, &server).unwrap();
     assert_eq!(again.pulled, 0, "the cursor was kept");
@@ -289,21 +367,43 @@ fn pull_pages_through_colleagues_changes_and_resumes_from_the_cursor() {
 
 #[test]
 fn clock_far_off_is_reported() {
-    let mut server = FakeServer::new(Limits::default());
-    server.now_ms += 10 * 60_000;
+    let server = FakeServer::new(Limits::default());
     let mut device = device_with(1);
-    let report = run(&mut device, &server).unwrap();
+    let device_clock = server.now_ms - 10 * 60_000;
+    let report = sync(&mut device, &server, device_clock, &mut |_| {}).unwrap();
     assert_eq!(report.clock_skew_ms, Some(-10 * 60_000));
 }
 
 #[test]
 fn oversized_change_is_set_aside_with_a_reason() {
-    let server = FakeServer::new(Limits { max_bytes: 600, ..Limits::default() });
+    let server = FakeServer::new(Limits {
+        max_bytes: 600,
+        ..Limits::default()
+    });
     let mut device = device_with(1);
-    device.write(Entity::Household, Uuid::from_u128(9), VILLAGE, json!({"address": "很长".repeat(400)}), 3_000_000);
-    device.write(Entity::Household, Uuid::from_u128(10), VILLAGE, json!({"address": "短"}), 3_000_001);
+    device.write(
+        Entity::Household,
+        Uuid::from_u128(9),
+        VILLAGE,
+        json!({"address": "很长".repeat(400)}),
+        3_000_000,
+    );
+    device.write(
+        Entity::Household,
+        Uuid::from_u128(10),
+        VILLAGE,
+        json!({"address": "短"}),
+        3_000_001,
+    );
     let report = run(&mut device, &server).unwrap();
-    assert_eq!(report.rejected.iter().map(|(s, r)| (*s, r.code)).collect::<Vec<_>>(), vec![(2, RejectCode::TooLarge)]);
+    assert_eq!(
+        report
+            .rejected
+            .iter()
+            .map(|(s, r)| (*s, r.code))
+            .collect::<Vec<_>>(),
+        vec![(2, RejectCode::TooLarge)]
+    );
     assert_eq!(server.stored_seqs(DEVICE), vec![1, 3]);
     assert_eq!(device.pending_count().unwrap(), 0);
 }

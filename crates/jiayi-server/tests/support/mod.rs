@@ -40,13 +40,25 @@ impl Township {
     pub fn sqlite(limits: Limits) -> Township {
         let dir = tempfile::tempdir().expect("temp dir");
         let url = format!("sqlite://{}", dir.path().join("township.db").display());
-        let mut t = Township { db_url: url, storage: None, server: None, limits, dir: Some(dir) };
+        let mut t = Township {
+            db_url: url,
+            storage: None,
+            server: None,
+            limits,
+            dir: Some(dir),
+        };
         t.start();
         t
     }
 
     pub fn on(db_url: &str, limits: Limits) -> Township {
-        let mut t = Township { db_url: db_url.to_string(), storage: None, server: None, limits, dir: None };
+        let mut t = Township {
+            db_url: db_url.to_string(),
+            storage: None,
+            server: None,
+            limits,
+            dir: None,
+        };
         t.start();
         t
     }
@@ -57,7 +69,11 @@ impl Township {
 
     pub fn start(&mut self) {
         let storage = jiayi_server::storage::open(&self.db_url).expect("open storage");
-        let state = AppState { storage: storage.clone(), limits: self.limits, admin_key: Some(ADMIN_KEY.into()) };
+        let state = AppState {
+            storage: storage.clone(),
+            limits: self.limits,
+            admin_key: Some(ADMIN_KEY.into()),
+        };
         self.server = Some(jiayi_server::spawn(state, "127.0.0.1:0", 2).expect("spawn server"));
         self.storage = Some(storage);
     }
@@ -94,7 +110,11 @@ impl Township {
 
     pub fn device(&self, name: &str, villages: &[Uuid]) -> Device {
         let e = self.enroll(name, villages);
-        Device { replica: MemReplica::new(e.device_id), token: e.token, now_ms: 1_700_000_000_000 }
+        Device {
+            replica: MemReplica::new(e.device_id),
+            token: e.token,
+            now_ms: 1_700_000_000_000,
+        }
     }
 
     /// The whole change log.
@@ -128,12 +148,22 @@ impl Township {
                     continue;
                 }
                 expected.insert((change.device_id, *seq));
-                let stored = log.iter().find(|(_, c)| c.device_id == change.device_id && c.seq == *seq);
-                assert_eq!(stored.map(|(_, c)| c), Some(change), "change {seq} of {} lost or altered", change.device_id);
+                let stored = log
+                    .iter()
+                    .find(|(_, c)| c.device_id == change.device_id && c.seq == *seq);
+                assert_eq!(
+                    stored.map(|(_, c)| c),
+                    Some(change),
+                    "change {seq} of {} lost or altered",
+                    change.device_id
+                );
             }
         }
         let actual: BTreeSet<_> = seen.keys().copied().collect();
-        assert_eq!(actual, expected, "the server holds exactly the devices' stored changes");
+        assert_eq!(
+            actual, expected,
+            "the server holds exactly the devices' stored changes"
+        );
     }
 }
 
@@ -165,7 +195,12 @@ impl Device {
     }
 
     pub fn sync_via(&mut self, transport: &dyn Transport) -> jiayi_sync::Result<SyncReport> {
-        sync(&mut self.replica, transport, self.now_ms as i64, &mut |_| {})
+        sync(
+            &mut self.replica,
+            transport,
+            self.now_ms as i64,
+            &mut |_| {},
+        )
     }
 
     fn tick(&mut self) -> u64 {
@@ -202,7 +237,13 @@ impl Device {
         residents
     }
 
-    pub fn edit(&mut self, entity: Entity, id: Uuid, village: Uuid, fields: serde_json::Value) -> Change {
+    pub fn edit(
+        &mut self,
+        entity: Entity,
+        id: Uuid,
+        village: Uuid,
+        fields: serde_json::Value,
+    ) -> Change {
         let at = self.tick();
         self.replica.write(entity, id, village, fields, at)
     }
@@ -277,12 +318,20 @@ impl CutProxy {
                     break;
                 }
                 let Ok(client) = conn else { continue };
-                let Ok(server) = TcpStream::connect(upstream) else { continue };
+                let Ok(server) = TcpStream::connect(upstream) else {
+                    continue;
+                };
                 let (left, done) = (left.clone(), done.clone());
                 std::thread::spawn(move || relay(client, server, left, done));
             }
         });
-        CutProxy { addr, cuts_left, cuts_done, stop, thread: Some(thread) }
+        CutProxy {
+            addr,
+            cuts_left,
+            cuts_done,
+            stop,
+            thread: Some(thread),
+        }
     }
 
     pub fn url(&self) -> String {
@@ -300,9 +349,17 @@ impl Drop for CutProxy {
     }
 }
 
-fn relay(mut client: TcpStream, mut server: TcpStream, cuts_left: Arc<AtomicUsize>, cuts_done: Arc<AtomicUsize>) {
+fn relay(
+    mut client: TcpStream,
+    mut server: TcpStream,
+    cuts_left: Arc<AtomicUsize>,
+    cuts_done: Arc<AtomicUsize>,
+) {
     let armed = Arc::new(AtomicBool::new(false));
-    let (mut c_read, mut s_write) = (client.try_clone().expect("clone"), server.try_clone().expect("clone"));
+    let (mut c_read, mut s_write) = (
+        client.try_clone().expect("clone"),
+        server.try_clone().expect("clone"),
+    );
     let arm = armed.clone();
     let upstream = std::thread::spawn(move || {
         let mut buf = [0u8; 64 * 1024];
@@ -313,7 +370,9 @@ fn relay(mut client: TcpStream, mut server: TcpStream, cuts_left: Arc<AtomicUsiz
             };
             let chunk = &buf[..n];
             if chunk.windows(13).any(|w| w == b"POST /v1/push")
-                && cuts_left.fetch_update(Ordering::SeqCst, Ordering::SeqCst, |c| c.checked_sub(1)).is_ok()
+                && cuts_left
+                    .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |c| c.checked_sub(1))
+                    .is_ok()
             {
                 arm.store(true, Ordering::SeqCst);
             }

@@ -25,38 +25,72 @@ fn find_bin() -> Option<PathBuf> {
 }
 
 fn is_root() -> bool {
-    Command::new("id").arg("-u").output().map(|o| String::from_utf8_lossy(&o.stdout).trim() == "0").unwrap_or(false)
+    Command::new("id")
+        .arg("-u")
+        .output()
+        .map(|o| String::from_utf8_lossy(&o.stdout).trim() == "0")
+        .unwrap_or(false)
 }
 
 impl PgCluster {
     /// Starts a cluster, or returns `None` (after saying so loudly) when PostgreSQL is not installed.
     pub fn start() -> Option<PgCluster> {
         let Some(bin) = find_bin() else {
-            eprintln!("\n*** SKIPPING POSTGRESQL TESTS: no initdb/pg_ctl found (apt-get install -y postgresql) ***\n");
+            eprintln!(
+                "\n*** SKIPPING POSTGRESQL TESTS: no initdb/pg_ctl found (apt-get install -y postgresql) ***\n"
+            );
             return None;
         };
-        let dir = tempfile::Builder::new().prefix("jiayi-pg-").tempdir().expect("temp dir");
+        let dir = tempfile::Builder::new()
+            .prefix("jiayi-pg-")
+            .tempdir()
+            .expect("temp dir");
         let as_postgres = is_root();
         if as_postgres {
-            let ok = Command::new("chown").args(["-R", "postgres:postgres"]).arg(dir.path()).status().expect("chown");
+            let ok = Command::new("chown")
+                .args(["-R", "postgres:postgres"])
+                .arg(dir.path())
+                .status()
+                .expect("chown");
             assert!(ok.success(), "chown of the cluster folder failed");
         }
         let port = {
             let l = std::net::TcpListener::bind("127.0.0.1:0").expect("free port");
             l.local_addr().expect("addr").port()
         };
-        let cluster = PgCluster { dir, bin, as_postgres, port };
+        let cluster = PgCluster {
+            dir,
+            bin,
+            as_postgres,
+            port,
+        };
         let data = cluster.data();
         cluster.run(
             "initdb",
-            &["-D", &data, "-A", "trust", "-U", "postgres", "-E", "UTF8", "--locale=C", "--no-sync"],
+            &[
+                "-D",
+                &data,
+                "-A",
+                "trust",
+                "-U",
+                "postgres",
+                "-E",
+                "UTF8",
+                "--locale=C",
+                "--no-sync",
+            ],
         );
         let opts = format!(
             "-p {port} -c listen_addresses=127.0.0.1 -k {} -c fsync=off -c synchronous_commit=off -c max_connections=100",
             cluster.dir.path().display()
         );
         let log = cluster.dir.path().join("server.log").display().to_string();
-        cluster.run("pg_ctl", &["-D", &data, "-l", &log, "-o", &opts, "-w", "-t", "60", "start"]);
+        cluster.run(
+            "pg_ctl",
+            &[
+                "-D", &data, "-l", &log, "-o", &opts, "-w", "-t", "60", "start",
+            ],
+        );
         Some(cluster)
     }
 
@@ -67,7 +101,12 @@ impl PgCluster {
     fn run(&self, tool: &str, args: &[&str]) {
         let exe = self.bin.join(tool);
         let output = if self.as_postgres {
-            Command::new("runuser").args(["-u", "postgres", "--"]).arg(&exe).args(args).current_dir("/").output()
+            Command::new("runuser")
+                .args(["-u", "postgres", "--"])
+                .arg(&exe)
+                .args(args)
+                .current_dir("/")
+                .output()
         } else {
             Command::new(&exe).args(args).output()
         }
@@ -82,9 +121,14 @@ impl PgCluster {
 
     /// A fresh database in the cluster; returns its URL.
     pub fn database(&self, name: &str) -> String {
-        let mut admin = postgres::Client::connect(&self.url("postgres"), postgres::NoTls).expect("connect to cluster");
-        admin.batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).expect("drop database");
-        admin.batch_execute(&format!("CREATE DATABASE {name}")).expect("create database");
+        let mut admin = postgres::Client::connect(&self.url("postgres"), postgres::NoTls)
+            .expect("connect to cluster");
+        admin
+            .batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+            .expect("drop database");
+        admin
+            .batch_execute(&format!("CREATE DATABASE {name}"))
+            .expect("create database");
         self.url(name)
     }
 
@@ -95,8 +139,11 @@ impl PgCluster {
     /// Copies database `from` into a new database `to` (a backup), through `pg_dump | psql`-free
     /// SQL: PostgreSQL's own template copy.
     pub fn copy_database(&self, from: &str, to: &str) {
-        let mut admin = postgres::Client::connect(&self.url("postgres"), postgres::NoTls).expect("connect to cluster");
-        admin.batch_execute(&format!("DROP DATABASE IF EXISTS {to} WITH (FORCE)")).expect("drop copy");
+        let mut admin = postgres::Client::connect(&self.url("postgres"), postgres::NoTls)
+            .expect("connect to cluster");
+        admin
+            .batch_execute(&format!("DROP DATABASE IF EXISTS {to} WITH (FORCE)"))
+            .expect("drop copy");
         // The source may still show a closing session for a moment after the server stopped.
         let mut last = None;
         for _ in 0..50 {
@@ -126,7 +173,9 @@ impl Drop for PgCluster {
                 .current_dir("/")
                 .output()
         } else {
-            Command::new(&exe).args(["-D", &data, "-m", "immediate", "stop"]).output()
+            Command::new(&exe)
+                .args(["-D", &data, "-m", "immediate", "stop"])
+                .output()
         };
     }
 }
