@@ -1,0 +1,257 @@
+//! The printed wording, read from `assets/templates/*.toml` (compiled in, parsed once).
+//!
+//! Unknown or missing keys are errors, so a template edit that drops a clause in one
+//! language fails the crate's tests instead of printing a gap.
+
+use std::sync::OnceLock;
+
+use jiayi_core::Lang;
+use serde::Deserialize;
+
+use crate::error::{PrintError, Result};
+
+const AGREEMENT: &str = include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/../../assets/templates/agreement.toml"));
+const TERMINATION: &str =
+    include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/../../assets/templates/termination.toml"));
+const CARD: &str = include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/../../assets/templates/card.toml"));
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Bilingual<T> {
+    zh: T,
+    en: T,
+}
+
+impl<T> Bilingual<T> {
+    fn pick(&self, lang: Lang) -> &T {
+        match lang {
+            Lang::Zh => &self.zh,
+            Lang::En => &self.en,
+        }
+    }
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct AgreementText {
+    pub title: String,
+    pub subtitle: String,
+    pub copy_clinic: String,
+    pub copy_household: String,
+    pub page: String,
+    pub agreement_number: String,
+    pub health_record_number: String,
+    pub signed_on: String,
+    pub catalog_version: String,
+    pub verification: String,
+    pub verification_note: String,
+    pub intro: String,
+    pub free: String,
+    pub on_need: String,
+    pub times: String,
+    pub none: String,
+    pub continued: String,
+    pub party_a: PartyAText,
+    pub party_b: PartyBText,
+    pub members: MembersText,
+    pub packages: PackagesText,
+    pub term: TermText,
+    pub clauses: Vec<Clause>,
+    pub signatures: SignatureText,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct PartyAText {
+    pub heading: String,
+    pub party: String,
+    pub institution: String,
+    pub village_clinic: String,
+    pub team: String,
+    pub leader: String,
+    pub family_doctor: String,
+    pub nurse: String,
+    pub public_health_worker: String,
+    pub hotline: String,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct PartyBText {
+    pub party: String,
+    pub head: String,
+    pub representative: String,
+    pub id_number: String,
+    pub phone: String,
+    pub address: String,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct MembersText {
+    pub heading: String,
+    pub columns: [String; 8],
+    pub no_id: String,
+    pub age_unit: String,
+    pub note: String,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct PackagesText {
+    pub heading: String,
+    pub columns: [String; 9],
+    pub members_count: String,
+    pub total: String,
+    pub note: String,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct TermText {
+    pub heading: String,
+    pub period: String,
+    pub renewal: String,
+    pub no_renewal: String,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct Clause {
+    pub heading: String,
+    pub items: Vec<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct SignatureText {
+    pub heading: String,
+    pub party_a: String,
+    pub party_b: String,
+    pub stamp: String,
+    pub date: String,
+    pub blank_date: String,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct TerminationText {
+    pub title: String,
+    pub copy_clinic: String,
+    pub copy_household: String,
+    pub page: String,
+    pub intro: String,
+    pub agreement: String,
+    pub agreement_number: String,
+    pub term: String,
+    pub effective_on: String,
+    pub reason: String,
+    pub note: String,
+    pub no_note: String,
+    pub members: String,
+    pub party_a: String,
+    pub party_b: String,
+    pub family_doctor: String,
+    pub representative: String,
+    pub id_number: String,
+    pub phone: String,
+    pub address: String,
+    pub statement: Vec<String>,
+    pub sign_party_a: String,
+    pub sign_party_b: String,
+    pub stamp: String,
+    pub date: String,
+    pub verification: String,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct CardText {
+    pub title: String,
+    pub household: String,
+    pub your_doctor: String,
+    pub team: String,
+    pub leader: String,
+    pub family_doctor: String,
+    pub nurse: String,
+    pub public_health_worker: String,
+    pub qr_caption: String,
+    pub services: String,
+    pub hotline: String,
+    pub hours: String,
+    pub complaint: String,
+    pub emergency: String,
+    pub more_items: String,
+    pub footer: String,
+    pub agreement_number: String,
+    pub sheet_front: String,
+    pub sheet_back: String,
+    pub duplex: String,
+}
+
+fn parse<T: for<'de> Deserialize<'de>>(name: &'static str, text: &str) -> Result<Bilingual<T>> {
+    toml::from_str(text).map_err(|e| PrintError::Template { name, message: e.to_string() })
+}
+
+macro_rules! cached {
+    ($fn:ident, $ty:ty, $name:literal, $src:ident) => {
+        pub(crate) fn $fn(lang: Lang) -> Result<&'static $ty> {
+            static CELL: OnceLock<std::result::Result<Bilingual<$ty>, String>> = OnceLock::new();
+            let parsed = CELL.get_or_init(|| parse::<$ty>($name, $src).map_err(|e| e.to_string()));
+            match parsed {
+                Ok(b) => Ok(b.pick(lang)),
+                Err(message) => Err(PrintError::Template { name: $name, message: message.clone() }),
+            }
+        }
+    };
+}
+
+cached!(agreement, AgreementText, "agreement.toml", AGREEMENT);
+cached!(termination, TerminationText, "termination.toml", TERMINATION);
+cached!(card, CardText, "card.toml", CARD);
+
+/// Replaces `{key}` placeholders.
+pub(crate) fn fill(template: &str, values: &[(&str, &str)]) -> String {
+    let mut out = template.to_string();
+    for (key, value) in values {
+        out = out.replace(&format!("{{{key}}}"), value);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_template_parses_in_both_languages() {
+        for lang in [Lang::Zh, Lang::En] {
+            let a = agreement(lang).expect("agreement.toml");
+            assert!(a.clauses.len() >= 6, "duties of both parties, liability, privacy, termination, other");
+            assert!(a.clauses.iter().all(|c| !c.items.is_empty()));
+            termination(lang).expect("termination.toml");
+            card(lang).expect("card.toml");
+        }
+        let zh = agreement(Lang::Zh).unwrap();
+        let en = agreement(Lang::En).unwrap();
+        assert_eq!(zh.clauses.len(), en.clauses.len(), "both languages carry the same clauses");
+        for (z, e) in zh.clauses.iter().zip(&en.clauses) {
+            assert_eq!(z.items.len(), e.items.len(), "clause {} differs in length", z.heading);
+        }
+    }
+
+    #[test]
+    fn the_liability_clause_says_what_party_a_is_not_liable_for() {
+        let zh = agreement(Lang::Zh).unwrap();
+        let liability = zh.clauses.iter().find(|c| c.heading.contains("免责")).expect("a liability clause");
+        let text = liability.items.concat();
+        for needle in ["隐瞒病史", "不遵从医嘱", "诊疗能力", "急诊"] {
+            assert!(text.contains(needle), "liability clause lacks {needle}");
+        }
+    }
+
+    #[test]
+    fn fill_replaces_placeholders() {
+        assert_eq!(fill("第 {page} 页 共 {pages} 页", &[("page", "1"), ("pages", "3")]), "第 1 页 共 3 页");
+    }
+}

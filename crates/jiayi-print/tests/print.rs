@@ -1,0 +1,383 @@
+//! Renders real documents and checks them with poppler, the way a reader's viewer sees them:
+//! the text extracts back, the font is embedded and subset, nothing runs off the margins,
+//! long households flow onto further pages with repeated headers.
+//!
+//! Needs poppler-utils (pdftotext, pdffonts, pdfinfo, pdfimages, pdftoppm) on the PATH.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use jiayi_core::Lang;
+use jiayi_core::agreement::verification_code;
+use jiayi_print::{
+    CARD_H, CARD_W, MARGIN_X, MARGIN_Y, PrintError, Signatures, render_agreement, render_card, render_cards,
+    render_termination,
+};
+
+const PT_PER_MM: f64 = 72.0 / 25.4;
+const A4: (f64, f64) = (210.0, 297.0);
+
+fn tool(name: &str) -> Command {
+    let probe = Command::new(name).arg("-v").output();
+    assert!(probe.is_ok(), "{name} is missing: install poppler-utils (apt-get install -y poppler-utils)");
+    Command::new(name)
+}
+
+fn run(mut cmd: Command) -> String {
+    let out = cmd.output().expect("poppler tool runs");
+    assert!(out.status.success(), "{cmd:?} failed: {}", String::from_utf8_lossy(&out.stderr));
+    String::from_utf8(out.stdout).expect("poppler prints UTF-8")
+}
+
+struct Pdf {
+    _dir: tempfile::TempDir,
+    path: PathBuf,
+}
+
+impl Pdf {
+    fn write(bytes: &[u8], name: &str) -> Pdf {
+        assert!(bytes.starts_with(b"%PDF-"), "output is a PDF");
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join(name);
+        std::fs::write(&path, bytes).unwrap();
+        if let Some(out) = std::env::var_os("JIAYI_PRINT_OUT") {
+            // Keep a copy to look at: JIAYI_PRINT_OUT=/tmp/out cargo test -p jiayi-print
+            std::fs::create_dir_all(&out).unwrap();
+            std::fs::write(Path::new(&out).join(name), bytes).unwrap();
+        }
+        Pdf { _dir: dir, path }
+    }
+
+    fn text(&self) -> String {
+        let mut cmd = tool("pdftotext");
+        cmd.arg("-layout").arg(&self.path).arg("-");
+        run(cmd)
+    }
+
+    fn page_text(&self, page: usize) -> String {
+        let mut cmd = tool("pdftotext");
+        cmd.args(["-f", &page.to_string(), "-l", &page.to_string()]).arg(&self.path).arg("-");
+        run(cmd)
+    }
+
+    fn pages(&self) -> usize {
+        let mut cmd = tool("pdfinfo");
+        cmd.arg(&self.path);
+        let info = run(cmd);
+        info.lines()
+            .find_map(|l| l.strip_prefix("Pages:"))
+            .and_then(|n| n.trim().parse().ok())
+            .expect("pdfinfo reports the page count")
+    }
+
+    fn fonts(&self) -> String {
+        let mut cmd = tool("pdffonts");
+        cmd.arg(&self.path);
+        run(cmd)
+    }
+
+    /// Every word's box in mm from the top-left, per page (1-based).
+    fn words(&self) -> Vec<(usize, String, [f64; 4])> {
+        let mut cmd = tool("pdftotext");
+        cmd.arg("-bbox").arg(&self.path).arg("-");
+        let html = run(cmd);
+        let mut page = 0;
+        let mut words = Vec::new();
+        for line in html.lines() {
+            let line = line.trim();
+            if line.starts_with("<page ") {
+                page += 1;
+            }
+            if let Some(rest) = line.strip_prefix("<word ") {
+                let attr = |name: &str| -> f64 {
+                    let key = format!("{name}=\"");
+                    let start = rest.find(&key).expect("attribute present") + key.len();
+                    let end = rest[start..].find('"').unwrap() + start;
+                    rest[start..end].parse::<f64>().unwrap() / PT_PER_MM
+                };
+                let text = rest.split('>').nth(1).unwrap_or("").trim_end_matches("</word").to_string();
+                words.push((page, text, [attr("xMin"), attr("yMin"), attr("xMax"), attr("yMax")]));
+            }
+        }
+        words
+    }
+}
+
+fn assert_inside_margins(pdf: &Pdf, (w, h): (f64, f64), mx: f64, my: f64) {
+    let words = pdf.words();
+    assert!(words.len() > 50, "the document has text");
+    // Half a point of tolerance for the rounding of poppler's boxes.
+    let tol = 0.2;
+    for (page, text, [x0, y0, x1, y1]) in words {
+        assert!(
+            x0 >= mx - tol && x1 <= w - mx + tol && y0 >= my - tol && y1 <= h - my + tol,
+            "page {page}: {text:?} at x {x0:.1}–{x1:.1} mm, y {y0:.1}–{y1:.1} mm runs outside the margins"
+        );
+    }
+}
+
+/// A hand-drawn looking stroke on a transparent background.
+fn signature_png(seed: u32) -> Vec<u8> {
+    let (w, h) = (360u32, 120u32);
+    let mut rgba = vec![0u8; (w * h * 4) as usize];
+    for xi in 20..340 {
+        let x = xi as f32;
+        let y = 60.0 + 30.0 * ((x + seed as f32 * 13.0) / 23.0).sin() * (1.0 - (x - 180.0).abs() / 200.0);
+        for dy in -2..=2 {
+            let yy = (y as i32 + dy).clamp(0, h as i32 - 1) as u32;
+            let i = ((yy * w + xi) * 4) as usize;
+            rgba[i..i + 4].copy_from_slice(&[20, 30, 90, 255]);
+        }
+    }
+    let mut png = Vec::new();
+    {
+        let mut enc = png::Encoder::new(&mut png, w, h);
+        enc.set_color(png::ColorType::Rgba);
+        enc.set_depth(png::BitDepth::Eight);
+        let mut writer = enc.write_header().unwrap();
+        writer.write_image_data(&rgba).unwrap();
+    }
+    png
+}
+
+fn signed() -> Signatures {
+    Signatures { resident_png: Some(signature_png(1)), doctor_png: Some(signature_png(7)) }
+}
+
+#[test]
+fn agreement_round_trips_names_ids_and_clauses() {
+    let snap = common::household();
+    let pdf = Pdf::write(&render_agreement(&snap, &signed(), Lang::Zh).unwrap(), "agreement.pdf");
+    let text = pdf.text();
+    let flat: String = text.split_whitespace().collect();
+    for needle in [
+        "家庭医生签约服务协议书",
+        "甲方留存",
+        "乙方留存",
+        &snap.agreement_number,
+        &snap.health_record_number,
+        "富民县青山镇卫生院",
+        "杨秀兰",
+        "13987654321",
+        "刘建国",
+        "赵丽萍",
+        "马文斌",
+        "自动续约",
+        "免责条款",
+        "隐私保护",
+        "不承担急诊",
+        "高血压",
+        &verification_code(&snap.sha256()),
+    ] {
+        assert!(flat.contains(&needle.replace(' ', "")), "agreement text lacks {needle:?}");
+    }
+    for m in &snap.members {
+        assert!(text.contains(&m.name), "member {} missing", m.name);
+        let id = m.id_number.as_deref().unwrap();
+        assert!(text.contains(id), "ID number {id} of {} missing or split", m.name);
+    }
+    let pages = pdf.pages();
+    assert_eq!(pages % 2, 0, "two identical copies");
+    let per_copy = pages / 2;
+    assert!(text.contains(&format!("第 1 页 共 {per_copy} 页")), "page numbers restart per copy");
+    assert!(text.contains(&format!("第 {per_copy} 页 共 {per_copy} 页")));
+    assert!(pdf.page_text(1).contains("甲方留存") && pdf.page_text(per_copy + 1).contains("乙方留存"));
+}
+
+#[test]
+fn the_font_is_embedded_and_subset() {
+    let pdf = Pdf::write(&render_agreement(&common::household(), &Signatures::default(), Lang::Zh).unwrap(), "f.pdf");
+    let fonts = pdf.fonts();
+    let rows: Vec<&str> = fonts.lines().skip(2).filter(|l| !l.trim().is_empty()).collect();
+    assert!(!rows.is_empty(), "pdffonts lists the font:\n{fonts}");
+    for row in rows {
+        assert!(row.contains("WenQuanYi"), "only the embedded CJK font is used: {row}");
+        let cols: Vec<&str> = row.split_whitespace().collect();
+        let n = cols.len();
+        // ... emb sub uni object ID
+        assert_eq!(&cols[n - 5..n - 2], &["yes", "yes", "yes"], "embedded, subset, with ToUnicode: {row}");
+    }
+}
+
+#[test]
+fn agreement_text_stays_inside_the_margins() {
+    let pdf = Pdf::write(&render_agreement(&common::big_household(), &signed(), Lang::Zh).unwrap(), "m.pdf");
+    assert_inside_margins(&pdf, A4, f64::from(MARGIN_X), f64::from(MARGIN_Y));
+    let en = Pdf::write(&render_agreement(&common::big_household(), &signed(), Lang::En).unwrap(), "m-en.pdf");
+    assert_inside_margins(&en, A4, f64::from(MARGIN_X), f64::from(MARGIN_Y));
+}
+
+#[test]
+fn a_long_household_flows_onto_further_pages_with_repeated_headers() {
+    let snap = common::big_household();
+    assert_eq!(snap.members.len(), 12);
+    let pdf = Pdf::write(&render_agreement(&snap, &Signatures::default(), Lang::Zh).unwrap(), "long.pdf");
+    let pages = pdf.pages();
+    let per_copy = pages / 2;
+    assert!(per_copy >= 4, "12 members and every package need more pages, got {per_copy}");
+    let text = pdf.text();
+    for m in &snap.members {
+        assert!(text.contains(&m.name), "{} missing", m.name);
+        if let Some(id) = &m.id_number {
+            assert!(text.contains(id.as_str()), "ID {id} missing or split");
+        }
+    }
+    assert!(text.contains("未登记"), "the infant without an ID number is marked");
+    // The package table spans pages: its header is on each of them, and a package cut by a
+    // page break is named again.
+    let with_header = (1..=per_copy).filter(|&p| pdf.page_text(p).contains("服务内容")).count();
+    assert!(with_header >= 2, "the package table header repeats, found on {with_header} page(s)");
+    assert!(text.contains("（续）"), "a package continued on the next page is named again");
+    assert!(text.contains(&format!("第 1 页 共 {per_copy} 页")) && text.contains(&format!("第 {per_copy} 页 共 {per_copy} 页")));
+    for p in 1..=per_copy {
+        assert_eq!(
+            pdf.page_text(p).split_whitespace().collect::<String>().replace("甲方留存", ""),
+            pdf.page_text(p + per_copy).split_whitespace().collect::<String>().replace("乙方留存", ""),
+            "page {p} of both copies differ beyond the mark"
+        );
+    }
+}
+
+#[test]
+fn the_english_agreement_keeps_chinese_names() {
+    let snap = common::household();
+    let pdf = Pdf::write(&render_agreement(&snap, &Signatures::default(), Lang::En).unwrap(), "en.pdf");
+    let text = pdf.text();
+    assert!(text.contains("Family Doctor Service Agreement"));
+    assert!(text.contains("Copy for Party B (household)"));
+    assert!(text.contains("王德明") && text.contains("Page 1 of"));
+}
+
+#[test]
+fn signatures_are_drawn_and_bad_images_refused() {
+    let pdf = Pdf::write(&render_agreement(&common::household(), &signed(), Lang::Zh).unwrap(), "sig.pdf");
+    let mut cmd = tool("pdfimages");
+    cmd.arg("-list").arg(&pdf.path);
+    let list = run(cmd);
+    let images = list.lines().skip(2).filter(|l| l.contains("image")).count();
+    assert!(images >= 4, "two signatures on each of two copies:\n{list}");
+    let bad = Signatures { resident_png: Some(b"not a png".to_vec()), doctor_png: None };
+    assert!(matches!(render_agreement(&common::household(), &bad, Lang::Zh), Err(PrintError::Signature { .. })));
+}
+
+#[test]
+fn termination_confirmation_round_trips() {
+    let snap = common::termination();
+    let pdf = Pdf::write(&render_termination(&snap, &signed(), Lang::Zh).unwrap(), "termination.pdf");
+    let flat: String = pdf.text().split_whitespace().collect();
+    for needle in ["家庭医生签约服务解约确认书", "迁出本辖区", &snap.agreement_number, "杨秀兰", "甲方留存", "乙方留存", "昆明市官渡区"] {
+        assert!(flat.contains(needle), "termination text lacks {needle:?}");
+    }
+    for m in &snap.members {
+        assert!(flat.contains(&m.name) && flat.contains(m.id_number.as_deref().unwrap()));
+    }
+    assert!(flat.contains(&verification_code(&snap.sha256())));
+    assert!(flat.contains("第1页共1页"), "one page per copy");
+    assert_eq!(pdf.pages(), 2);
+    assert_inside_margins(&pdf, A4, f64::from(MARGIN_X), f64::from(MARGIN_Y));
+}
+
+/// Which card cell of the grid a point falls in, with the cell's box.
+fn card_cell(x: f64, y: f64) -> Option<(usize, usize, [f64; 4])> {
+    let (cw, ch) = (f64::from(CARD_W), f64::from(CARD_H));
+    let gx = (A4.0 - 2.0 * cw) / 2.0;
+    let gy = (A4.1 - 5.0 * ch) / 2.0;
+    let col = ((x - gx) / cw).floor();
+    let row = ((y - gy) / ch).floor();
+    if !(0.0..2.0).contains(&col) || !(0.0..5.0).contains(&row) {
+        return None;
+    }
+    let (x0, y0) = (gx + col * cw, gy + row * ch);
+    Some((col as usize, row as usize, [x0, y0, x0 + cw, y0 + ch]))
+}
+
+#[test]
+fn card_batch_prints_ten_a_sheet_with_backs_mirrored() {
+    let cards = common::village(23);
+    let pdf = Pdf::write(&render_cards(&cards, Lang::Zh).unwrap(), "cards.pdf");
+    assert_eq!(pdf.pages(), 6, "23 cards: three sheets of fronts, each followed by its backs");
+    let text = pdf.text();
+    for c in &cards {
+        assert!(text.contains(&format!("签约家庭：{} 户", c.party_b.head_name)), "card of {} missing", c.party_b.head_name);
+    }
+    assert!(text.contains("13987654321") && text.contains("急危重症"));
+    // Every word on a card stays inside the card's safe area (3 mm from the cut), and the
+    // sheet notes stay outside the grid.
+    let safe = 3.0 - 0.2;
+    let words = pdf.words();
+    for (page, word, [x0, y0, x1, y1]) in &words {
+        match card_cell((x0 + x1) / 2.0, (y0 + y1) / 2.0) {
+            Some((_, _, [cx0, cy0, cx1, cy1])) => assert!(
+                *x0 >= cx0 + safe && *x1 <= cx1 - safe && *y0 >= cy0 + safe && *y1 <= cy1 - safe,
+                "page {page}: {word:?} comes within 3 mm of the card edge"
+            ),
+            None => assert!(*y1 < (A4.1 - 5.0 * f64::from(CARD_H)) / 2.0, "page {page}: {word:?} outside the grid"),
+        }
+    }
+    // The last sheet holds three cards: fronts in columns 0,1,0; backs mirrored to 1,0,1.
+    let cells = |page: usize| {
+        let mut cells: Vec<(usize, usize)> =
+            words.iter().filter(|w| w.0 == page).filter_map(|w| card_cell((w.2[0] + w.2[2]) / 2.0, (w.2[1] + w.2[3]) / 2.0)).map(|(c, r, _)| (c, r)).collect();
+        cells.sort();
+        cells.dedup();
+        cells
+    };
+    assert_eq!(cells(5), vec![(0, 0), (0, 1), (1, 0)]);
+    assert_eq!(cells(6), vec![(0, 0), (1, 0), (1, 1)]);
+}
+
+#[test]
+fn a_single_card_is_card_sized_and_stays_inside_its_safe_area() {
+    let card = &common::village(1)[0];
+    let pdf = Pdf::write(&render_card(card, Lang::Zh).unwrap(), "card.pdf");
+    assert_eq!(pdf.pages(), 2, "front and back");
+    let mut cmd = tool("pdfinfo");
+    cmd.arg(&pdf.path);
+    let info = run(cmd);
+    assert!(info.contains("242.65 x 153.07 pts"), "85.6 × 54 mm:\n{info}");
+    assert_inside_margins(&pdf, (f64::from(CARD_W), f64::from(CARD_H)), 2.8, 2.8);
+    let text = pdf.text();
+    for needle in ["家庭医生联系卡", "杨秀兰", "13987654321", "刘建国", "0871-68123456", "0871-68120000", "周一至周日"] {
+        assert!(text.contains(needle), "card lacks {needle:?}");
+    }
+    assert!(matches!(render_cards(&[], Lang::Zh), Err(PrintError::Empty(_))));
+}
+
+#[test]
+fn the_card_qr_code_scans_as_the_doctors_vcard() {
+    if Command::new("zbarimg").arg("--version").output().is_err() {
+        eprintln!("note: zbarimg (zbar-tools) not installed; QR decoding not checked");
+        return;
+    }
+    let card = &common::village(1)[0];
+    let pdf = Pdf::write(&render_card(card, Lang::Zh).unwrap(), "qr.pdf");
+    let prefix = pdf.path.with_extension("");
+    let mut cmd = tool("pdftoppm");
+    cmd.args(["-r", "300", "-png", "-f", "1", "-l", "1"]).arg(&pdf.path).arg(&prefix);
+    run(cmd);
+    let png = std::fs::read_dir(pdf.path.parent().unwrap())
+        .unwrap()
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .find(|p| p.extension().is_some_and(|e| e == "png"))
+        .expect("pdftoppm wrote a page");
+    let out = Command::new("zbarimg").args(["--quiet", "--raw"]).arg(&png).output().unwrap();
+    let decoded = String::from_utf8_lossy(&out.stdout);
+    assert!(decoded.contains("BEGIN:VCARD"), "QR decodes to a vCard: {decoded:?}");
+    assert!(decoded.contains("FN:杨秀兰") && decoded.contains("TEL;TYPE=CELL:13987654321"), "{decoded}");
+}
+
+#[test]
+fn pages_render_to_images() {
+    let pdf = Pdf::write(&render_agreement(&common::household(), &signed(), Lang::Zh).unwrap(), "look.pdf");
+    let prefix = pdf.path.with_extension("");
+    let mut cmd = tool("pdftoppm");
+    cmd.args(["-r", "60", "-png"]).arg(&pdf.path).arg(&prefix);
+    run(cmd);
+    let pngs = std::fs::read_dir(pdf.path.parent().unwrap())
+        .unwrap()
+        .filter(|e| e.as_ref().is_ok_and(|e| e.path().extension().is_some_and(|x| x == "png")))
+        .count();
+    assert_eq!(pngs, pdf.pages(), "every page rasterises");
+}
