@@ -17,6 +17,8 @@ pub enum ServerError {
     NotFound(String),
     #[error("stored data is damaged: {0}")]
     Corrupt(String),
+    #[error("offline bundle refused: {0}")]
+    Bundle(#[from] jiayi_sync::bundle::BundleError),
     #[error("io: {0}")]
     Io(#[from] std::io::Error),
 }

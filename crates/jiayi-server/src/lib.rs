@@ -2,6 +2,7 @@
 //! dashboard, over SQLite or PostgreSQL.
 #![forbid(unsafe_code)]
 
+pub mod bundle;
 pub mod dashboard;
 pub mod error;
 pub mod http;

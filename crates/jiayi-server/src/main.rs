@@ -94,6 +94,15 @@ enum Command {
         #[arg(long)]
         note: String,
     },
+    /// Import a device's offline bundle and write the reply bundle for it.
+    Bundle {
+        /// The file the device wrote.
+        #[arg(long = "in")]
+        input: PathBuf,
+        /// Where to write the reply the device imports.
+        #[arg(long = "out")]
+        output: PathBuf,
+    },
     /// After restoring the database from a backup: give it a new epoch so every device uploads
     /// what the backup lacks and pulls again.
     NewEpoch,
@@ -193,6 +202,19 @@ fn main() -> anyhow::Result<()> {
                 bail!("no open conflict {id}");
             }
             println!("conflict {id} settled");
+        }
+        Command::Bundle { input, output } => {
+            let bytes =
+                std::fs::read(&input).with_context(|| format!("reading {}", input.display()))?;
+            let reply = jiayi_server::bundle::answer(
+                store.as_ref(),
+                &Limits::default(),
+                &bytes,
+                Utc::now(),
+            )?;
+            std::fs::write(&output, reply)
+                .with_context(|| format!("writing {}", output.display()))?;
+            println!("reply written to {}", output.display());
         }
         Command::NewEpoch => println!("new epoch {}", store.renew_epoch()?),
     }

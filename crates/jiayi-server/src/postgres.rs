@@ -172,6 +172,23 @@ impl Storage for PgStorage {
         }))
     }
 
+    fn device_key(&self, device_id: Uuid) -> Result<Option<(DeviceScope, String)>> {
+        let mut c = self.client()?;
+        let id = device_id.to_string();
+        let row = c.query_opt(
+            "SELECT doctor_id, team_id, token_hash FROM devices WHERE id = $1 AND revoked_at IS NULL",
+            &[&id],
+        )?;
+        let Some(row) = row else { return Ok(None) };
+        let scope = DeviceScope {
+            device_id,
+            doctor_id: parse_uuid(row.get(0))?,
+            team_id: parse_uuid(row.get(1))?,
+            villages: Self::villages(&mut *c, &id)?,
+        };
+        Ok(Some((scope, row.get(2))))
+    }
+
     fn stored_through(&self, device_id: Uuid) -> Result<u64> {
         let row = self.client()?.query_one(
             "SELECT COALESCE(MAX(seq), 0) FROM changes WHERE device_id = $1",

@@ -120,6 +120,25 @@ impl Storage for SqliteStorage {
         }))
     }
 
+    fn device_key(&self, device_id: Uuid) -> Result<Option<(DeviceScope, String)>> {
+        let conn = self.conn();
+        let id = device_id.to_string();
+        let row = conn
+            .prepare_cached("SELECT doctor_id, team_id, token_hash FROM devices WHERE id = ?1 AND revoked_at IS NULL")?
+            .query_row([&id], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get::<_, String>(2)?)))
+            .optional()?;
+        let Some((doctor, team, hash)) = row else {
+            return Ok(None);
+        };
+        let scope = DeviceScope {
+            device_id,
+            doctor_id: parse_uuid(&doctor)?,
+            team_id: parse_uuid(&team)?,
+            villages: Self::villages(&conn, &id)?,
+        };
+        Ok(Some((scope, hash)))
+    }
+
     fn stored_through(&self, device_id: Uuid) -> Result<u64> {
         let n: i64 = self
             .conn()

@@ -110,6 +110,8 @@ pub trait Storage: Send + Sync + 'static {
     /// Declares the database restored or replaced: devices re-upload and re-pull.
     fn renew_epoch(&self) -> Result<Uuid>;
     fn authenticate(&self, token: &str) -> Result<Option<DeviceScope>>;
+    /// An active device and the hash of its token (the offline-bundle key is derived from it).
+    fn device_key(&self, device_id: Uuid) -> Result<Option<(DeviceScope, String)>>;
     fn stored_through(&self, device_id: Uuid) -> Result<u64>;
     fn high_water(&self) -> Result<u64>;
     /// Applies a batch atomically: every change is answered, and either all stored changes are

@@ -862,3 +862,82 @@ mod real_store {
         );
     }
 }
+
+// ---------------------------------------------------------------------------------------------
+// Offline bundles through a file.
+
+#[test]
+fn offline_bundle_round_trip_refuses_damaged_and_foreign_files() {
+    use jiayi_sync::bundle;
+    let t = Township::sqlite(small_batches());
+    let mut a = t.device("秦医生", &[V1]);
+    let mut b = t.device("尤医生", &[V1]);
+    b.register_households(V1, 2);
+    b.sync(&t).unwrap();
+    a.register_households(V1, 4);
+    let file = bundle::export(&mut a.replica, &a.token, 0, 100_000).unwrap();
+    let limits = Limits::default();
+    let now = chrono::Utc::now();
+
+    // A damaged copy and a file sealed with another device's token change nothing.
+    let mut damaged = file.clone();
+    let last = damaged.len() - 1;
+    damaged[last] ^= 0x40;
+    assert!(jiayi_server::bundle::answer(t.storage().as_ref(), &limits, &damaged, now).is_err());
+    let forged = bundle::export(&mut a.replica, &b.token, 0, 100_000).unwrap();
+    assert!(jiayi_server::bundle::answer(t.storage().as_ref(), &limits, &forged, now).is_err());
+    assert_eq!(
+        t.log().len(),
+        6,
+        "only B's online changes are on the server"
+    );
+
+    let reply = jiayi_server::bundle::answer(t.storage().as_ref(), &limits, &file, now).unwrap();
+    // The same file carried in twice is harmless.
+    let again = jiayi_server::bundle::answer(t.storage().as_ref(), &limits, &file, now).unwrap();
+
+    // The reply opens only on A.
+    let err = bundle::import_reply(&mut b.replica, &b.token, &reply).unwrap_err();
+    assert!(matches!(err, bundle::BundleError::Foreign(_)), "{err}");
+    let mut cut = reply.clone();
+    cut.truncate(reply.len() / 2);
+    assert!(matches!(
+        bundle::import_reply(&mut a.replica, &a.token, &cut),
+        Err(bundle::BundleError::Damaged)
+    ));
+    assert_eq!(
+        a.replica.pending_count().unwrap(),
+        12,
+        "a refused reply marks nothing"
+    );
+
+    let report = bundle::import_reply(&mut a.replica, &a.token, &reply).unwrap();
+    assert_eq!(report.applied, 12);
+    assert_eq!(report.pulled, 6, "B's records came back in the reply");
+    assert_eq!(a.replica.pending_count().unwrap(), 0);
+    let report = bundle::import_reply(&mut a.replica, &a.token, &again).unwrap();
+    assert_eq!(
+        report.applied, 0,
+        "importing an older reply again changes nothing"
+    );
+    t.assert_exactly_once(&[&a, &b]);
+
+    // Online sync afterwards finds nothing missing.
+    let online = a.sync(&t).unwrap();
+    assert_eq!(
+        (
+            online.applied,
+            online.duplicates,
+            online.requeued,
+            online.pulled
+        ),
+        (0, 0, 0, 0)
+    );
+    assert!(t.storage().revoke(a.id(), now).unwrap());
+    a.register_households(V1, 1);
+    let file = bundle::export(&mut a.replica, &a.token, 0, 100_000).unwrap();
+    assert!(
+        jiayi_server::bundle::answer(t.storage().as_ref(), &limits, &file, now).is_err(),
+        "revoked device refused"
+    );
+}

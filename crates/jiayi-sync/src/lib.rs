@@ -4,11 +4,13 @@
 //! - [`plan`]: pure decisions of a round (recovery after a server restore, batch cutting).
 //! - [`engine`]: the device's sync round, written against the [`engine::LocalReplica`] and
 //!   [`engine::Transport`] traits.
+//! - [`bundle`]: offline sync through an encrypted file.
 //! - [`http`]: the real transport (feature `http`).
 //! - [`store`]: the device store as a replica (feature `store`).
 //! - [`testing`]: an in-memory replica for tests.
 #![forbid(unsafe_code)]
 
+pub mod bundle;
 pub mod engine;
 pub mod error;
 #[cfg(feature = "http")]

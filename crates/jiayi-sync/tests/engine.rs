@@ -407,3 +407,107 @@ fn oversized_change_is_set_aside_with_a_reason() {
     assert_eq!(server.stored_seqs(DEVICE), vec![1, 3]);
     assert_eq!(device.pending_count().unwrap(), 0);
 }
+
+/// The doctor edits a record while a round is pulling: the pulled change for it is held back,
+/// the cursor stays before it, and the next round (which pushes the edit first) applies it.
+struct EditsDuringPull {
+    inner: MemReplica,
+    edit: Option<(Uuid, serde_json::Value)>,
+}
+
+impl LocalReplica for EditsDuringPull {
+    fn device_id(&self) -> Uuid {
+        self.inner.device_id
+    }
+    fn pending(
+        &mut self,
+        after: u64,
+        limit: usize,
+    ) -> jiayi_sync::engine::ReplicaResult<Vec<Change>> {
+        self.inner.pending(after, limit)
+    }
+    fn pending_count(&mut self) -> jiayi_sync::engine::ReplicaResult<u64> {
+        self.inner.pending_count()
+    }
+    fn mark_acknowledged(&mut self, seqs: &[u64]) -> jiayi_sync::engine::ReplicaResult<()> {
+        self.inner.mark_acknowledged(seqs)
+    }
+    fn requeue_after(&mut self, after: u64) -> jiayi_sync::engine::ReplicaResult<u64> {
+        self.inner.requeue_after(after)
+    }
+    fn record_rejections(
+        &mut self,
+        r: &[(Change, Rejection)],
+    ) -> jiayi_sync::engine::ReplicaResult<()> {
+        self.inner.record_rejections(r)
+    }
+    fn apply_remote(
+        &mut self,
+        changes: &[Change],
+    ) -> jiayi_sync::engine::ReplicaResult<jiayi_sync::engine::RemoteApply> {
+        if let Some((id, fields)) = self.edit.take() {
+            self.inner
+                .write(Entity::Household, id, VILLAGE, fields, 9_000_000);
+        }
+        self.inner.apply_remote(changes)
+    }
+    fn sync_state(&mut self, key: &str) -> jiayi_sync::engine::ReplicaResult<Option<String>> {
+        self.inner.sync_state(key)
+    }
+    fn set_sync_state(&mut self, key: &str, value: &str) -> jiayi_sync::engine::ReplicaResult<()> {
+        self.inner.set_sync_state(key, value)
+    }
+}
+
+#[test]
+fn a_pulled_change_over_an_edit_made_during_the_round_is_applied_next_round() {
+    let server = FakeServer::new(Limits::default());
+    let household = Uuid::from_u128(0xAB);
+    let colleague = Uuid::from_u128(0xD2);
+    let mut other = MemReplica::new(colleague);
+    let c = other.write(
+        Entity::Household,
+        household,
+        VILLAGE,
+        json!({"address": "一组3号", "group": "一组"}),
+        10,
+    );
+    server.log.borrow_mut().insert((colleague, c.seq), c);
+    server.order.borrow_mut().push((colleague, 1));
+
+    let mut device = EditsDuringPull {
+        inner: MemReplica::new(DEVICE),
+        edit: Some((household, json!({"group": "二组"}))),
+    };
+    let first = sync(&mut device, &server, server.now_ms, &mut |_| {}).unwrap();
+    assert_eq!(first.pull_deferred, 1);
+    assert_eq!(
+        device
+            .inner
+            .state
+            .get(keys::PULL_CURSOR)
+            .map(String::as_str),
+        None,
+        "cursor kept before the page"
+    );
+    let second = sync(&mut device, &server, server.now_ms, &mut |_| {}).unwrap();
+    assert_eq!((second.applied, second.pull_deferred), (1, 0));
+    assert_eq!(
+        device.inner.value(Entity::Household, household, "address"),
+        Some(&json!("一组3号"))
+    );
+    assert_eq!(
+        device.inner.value(Entity::Household, household, "group"),
+        Some(&json!("二组")),
+        "the later local edit stays"
+    );
+    // The log now also holds the device's own edit (cursor 2), which the pull steps over.
+    assert_eq!(
+        device
+            .inner
+            .state
+            .get(keys::PULL_CURSOR)
+            .map(String::as_str),
+        Some("2")
+    );
+}

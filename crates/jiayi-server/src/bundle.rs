@@ -1,0 +1,64 @@
+//! The server's side of offline bundles: import a device's file, answer with a reply file.
+
+use chrono::{DateTime, Utc};
+use jiayi_sync::bundle::{
+    DeviceBundle, Direction, ReplyBundle, key_from_token_hash, open, peek_device, seal,
+};
+use jiayi_sync::protocol::{Limits, PulledChange};
+
+use crate::error::{Result, ServerError};
+use crate::storage::Storage;
+
+/// Most colleague changes one reply carries; the rest comes with the next bundle or online sync.
+pub const MAX_REPLY_CHANGES: u32 = 20_000;
+
+/// Applies a device's bundle as pushes (each batch atomic and idempotent, like online) and seals
+/// the reply. A damaged, foreign or revoked device's bundle is refused before anything is written.
+pub fn answer(
+    storage: &dyn Storage,
+    limits: &Limits,
+    bytes: &[u8],
+    now: DateTime<Utc>,
+) -> Result<Vec<u8>> {
+    let (_, device_id) = peek_device(bytes)?;
+    let Some((scope, token_hash)) = storage.device_key(device_id)? else {
+        return Err(ServerError::Bundle(
+            jiayi_sync::bundle::BundleError::Foreign(device_id),
+        ));
+    };
+    let key = key_from_token_hash(&token_hash);
+    let json = open(Direction::ToServer, device_id, &key, bytes)?;
+    let bundle: DeviceBundle = serde_json::from_slice(&json)
+        .map_err(|_| ServerError::Bundle(jiayi_sync::bundle::BundleError::Damaged))?;
+    if bundle.device_id != device_id {
+        return Err(ServerError::Bundle(
+            jiayi_sync::bundle::BundleError::Foreign(bundle.device_id),
+        ));
+    }
+    let mut results = Vec::with_capacity(bundle.changes.len());
+    for batch in bundle.changes.chunks(limits.max_changes.max(1) as usize) {
+        results.extend(storage.push(&scope, batch, now)?);
+    }
+    storage.touch(device_id, now)?;
+    let page = storage.pull(&scope, bundle.pull_after, MAX_REPLY_CHANGES)?;
+    let reply = ReplyBundle {
+        device_id,
+        server_epoch: storage.epoch()?,
+        results,
+        stored_through_seq: storage.stored_through(device_id)?,
+        pull_after: bundle.pull_after,
+        changes: page
+            .changes
+            .into_iter()
+            .map(|(cursor, change)| PulledChange { cursor, change })
+            .collect(),
+        next_cursor: page.next_cursor,
+        reference: Some(storage.reference()?),
+    };
+    Ok(seal(
+        Direction::ToDevice,
+        device_id,
+        &key,
+        &serde_json::to_vec(&reply)?,
+    )?)
+}
