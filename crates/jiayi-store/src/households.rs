@@ -463,7 +463,7 @@ impl Store {
         let mut stmt = self.conn.prepare_cached(
             "SELECT r.id, r.name, r.birth_date, r.groups, r.household_id, h.village_id, v.name
              FROM residents r JOIN households h ON h.id = r.household_id JOIN villages v ON v.id = h.village_id
-             WHERE r.deleted_at IS NULL AND h.deleted_at IS NULL ORDER BY v.code, r.household_id, r.id",
+             WHERE r.deleted_at IS NULL AND h.deleted_at IS NULL",
         )?;
         let rows = stmt.query_map([], |r| {
             Ok((
@@ -482,7 +482,7 @@ impl Store {
                 id: parse_uuid(&id)?,
                 name,
                 birth_date: birth.map(|b| b.parse()).transpose().map_err(|e| StoreError::Corrupt(format!("birth date: {e}")))?,
-                groups: serde_json::from_str(&groups)?,
+                groups: if groups == "[]" { Vec::new() } else { serde_json::from_str(&groups)? },
                 household_id: parse_uuid(&household)?,
                 village_id: parse_uuid(&village_id)?,
                 village,

@@ -4,16 +4,32 @@ use std::collections::HashMap;
 
 use chrono::NaiveDate;
 use jiayi_core::catalog::Catalog;
-use jiayi_core::contract::ContractStatus;
+use jiayi_core::contract::{ContractStatus, Term};
 use jiayi_core::schedule::{DueItem, OwedItem, due_list};
-use rusqlite::params;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use crate::Store;
-use crate::contracts::ContractRecord;
 use crate::error::Result;
 use crate::reference::parse_uuid;
+
+/// A contract with only what its state on a day depends on (term, doctor, events).
+fn planning_contract(id: Uuid, term: Term, doctor_id: Uuid) -> jiayi_core::contract::Contract {
+    jiayi_core::contract::Contract {
+        id,
+        agreement_number: String::new(),
+        household_id: Uuid::nil(),
+        team_id: Uuid::nil(),
+        doctor_id,
+        representative_id: Uuid::nil(),
+        term,
+        members: Vec::new(),
+        signed_at: chrono::DateTime::<chrono::Utc>::default(),
+        catalog_version: String::new(),
+        renews: None,
+        snapshot_sha256: String::new(),
+    }
+}
 
 /// A due or overdue item with what the work list shows beside it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -31,48 +47,85 @@ impl Store {
     /// Every owed item of the contracts in force on `day`, each with the visits recorded for it
     /// during its term.
     pub fn owed_items(&self, day: NaiveDate) -> Result<Vec<(OwedItem, u32)>> {
-        let contracts = self.all_contracts()?;
-        let delivered = self.delivered_counts()?;
-        let mut catalogs: HashMap<String, Catalog> = HashMap::new();
+        let delivered = self.delivered_in_term()?;
+        let events = self.events_by_contract()?;
+        // Items of a package under a catalog version, resolved once (tiers included).
+        let mut resolved: HashMap<(String, String), Vec<(String, String, u32)>> = HashMap::new();
         let mut owed = Vec::new();
-        for ContractRecord { contract, events, .. } in contracts {
-            let state = contract.state_on(&events, day);
-            if !matches!(state.status, ContractStatus::Active) {
-                continue;
+        // Read only what planning needs, not each contract's whole JSON.
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT c.id, c.term_start, c.term_end, json_extract(c.json, '$.term'), c.doctor_id,
+                    json_extract(c.json, '$.catalog_version'), m.resident_id, m.packages
+             FROM contracts c JOIN contract_members m ON m.contract_id = c.id
+             WHERE c.term_start <= ?1 AND c.term_end >= ?1",
+        )?;
+        let rows = stmt.query_map([day.to_string()], |r| {
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, String>(3)?,
+                r.get::<_, String>(4)?,
+                r.get::<_, String>(5)?,
+                r.get::<_, String>(6)?,
+                r.get::<_, String>(7)?,
+            ))
+        })?;
+        let mut state_cache: HashMap<String, Option<(Term, NaiveDate)>> = HashMap::new();
+        for row in rows {
+            let (contract_key, term_json, doctor, version, resident_key, packages) = row?;
+            let contract_id = parse_uuid(&contract_key)?;
+            if !state_cache.contains_key(&contract_key) {
+                let term: Term = serde_json::from_str(&term_json)?;
+                let shell = planning_contract(contract_id, term, parse_uuid(&doctor)?);
+                let state = shell.state_on(events.get(&contract_id).map(Vec::as_slice).unwrap_or(&[]), day);
+                let active = matches!(state.status, ContractStatus::Active).then_some((term, state.covered_until));
+                state_cache.insert(contract_key.clone(), active);
             }
-            if !catalogs.contains_key(&contract.catalog_version) {
-                let catalog = self.catalog(&contract.catalog_version)?;
-                catalogs.insert(contract.catalog_version.clone(), catalog);
-            }
-            let catalog = &catalogs[&contract.catalog_version];
-            for member in &contract.members {
-                for code in &member.package_codes {
-                    for (package, item) in catalog.effective_items(code)? {
-                        if item.times_per_year == 0 {
-                            continue;
-                        }
-                        let key = (contract.id, member.resident_id, item.code.clone());
-                        let count = delivered
-                            .get(&key)
-                            .map(|days| days.iter().filter(|d| contract.term.contains(**d)).count() as u32)
-                            .unwrap_or(0);
-                        owed.push((
-                            OwedItem {
-                                contract_id: contract.id,
-                                resident_id: member.resident_id,
-                                package_code: package.code.clone(),
-                                item_code: item.code.clone(),
-                                times_per_year: item.times_per_year,
-                                term: contract.term,
-                                covered_until: state.covered_until,
-                            },
-                            count,
-                        ));
-                    }
+            let Some((term, covered_until)) = state_cache[&contract_key] else { continue };
+            let resident_id = parse_uuid(&resident_key)?;
+            let codes: Vec<String> = serde_json::from_str(&packages)?;
+            for code in codes {
+                let key = (version.clone(), code);
+                if !resolved.contains_key(&key) {
+                    let catalog: Catalog = self.catalog(&version)?;
+                    let items = catalog
+                        .effective_items(&key.1)?
+                        .into_iter()
+                        .filter(|(_, item)| item.times_per_year > 0)
+                        .map(|(package, item)| (package.code.clone(), item.code.clone(), item.times_per_year))
+                        .collect();
+                    resolved.insert(key.clone(), items);
+                }
+                for (package_code, item_code, times) in &resolved[&key] {
+                    let count = delivered
+                        .get(&(contract_key.clone(), resident_key.clone(), item_code.clone()))
+                        .copied()
+                        .unwrap_or(0);
+                    owed.push((
+                        OwedItem {
+                            contract_id,
+                            resident_id,
+                            package_code: package_code.clone(),
+                            item_code: item_code.clone(),
+                            times_per_year: *times,
+                            term,
+                            covered_until,
+                        },
+                        count,
+                    ));
                 }
             }
         }
         Ok(owed)
+    }
+
+    fn events_by_contract(&self) -> Result<HashMap<Uuid, Vec<jiayi_core::contract::ContractEvent>>> {
+        let mut map: HashMap<Uuid, Vec<jiayi_core::contract::ContractEvent>> = HashMap::new();
+        let mut stmt = self.conn.prepare_cached("SELECT json FROM contract_events ORDER BY at, id")?;
+        for json in stmt.query_map([], |r| r.get::<_, String>(0))? {
+            let event: jiayi_core::contract::ContractEvent = serde_json::from_str(&json?)?;
+            map.entry(event.contract_id).or_default().push(event);
+        }
+        Ok(map)
     }
 
     /// Due and overdue items on `day`, with names, overdue first.
@@ -80,39 +133,58 @@ impl Store {
         let owed = self.owed_items(day)?;
         let due = due_list(owed.iter().map(|(item, n)| (item, *n)), day);
         let catalog_names = self.item_names()?;
-        let mut people = self.conn.prepare_cached(
-            "SELECT r.name, r.household_id, v.name FROM residents r
-             JOIN households h ON h.id = r.household_id JOIN villages v ON v.id = h.village_id WHERE r.id = ?1",
-        )?;
+        let people = self.people()?;
         let mut out = Vec::with_capacity(due.len());
         for item in due {
-            let (resident_name, household_id, village): (String, String, String) =
-                people.query_row(params![item.resident_id.to_string()], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
+            let Some((resident_name, household_id, village)) = people.get(&item.resident_id.to_string()) else {
+                continue; // removed from the register (tombstone): nothing is owed to them here
+            };
             let (package_name, item_name) = catalog_names
                 .get(&(item.package_code.clone(), item.item_code.clone()))
                 .cloned()
                 .unwrap_or_else(|| (item.package_code.clone(), item.item_code.clone()));
-            out.push(DueEntry { item, resident_name, household_id: parse_uuid(&household_id)?, village, package_name, item_name });
+            out.push(DueEntry {
+                item,
+                resident_name: resident_name.clone(),
+                household_id: *household_id,
+                village: village.clone(),
+                package_name,
+                item_name,
+            });
         }
         Ok(out)
     }
 
-    /// (contract, resident, item) → the days visits fulfilled it.
-    fn delivered_counts(&self) -> Result<HashMap<(Uuid, Uuid, String), Vec<NaiveDate>>> {
+    /// Resident id → (name, household, village), for every resident on the register.
+    fn people(&self) -> Result<HashMap<String, (String, Uuid, String)>> {
         let mut stmt = self.conn.prepare_cached(
-            "SELECT contract_id, resident_id, item_code, occurred_on FROM visits
-             WHERE contract_id IS NOT NULL AND item_code IS NOT NULL",
+            "SELECT r.id, r.name, r.household_id, v.name FROM residents r
+             JOIN households h ON h.id = r.household_id JOIN villages v ON v.id = h.village_id
+             WHERE r.deleted_at IS NULL",
         )?;
-        let mut map: HashMap<(Uuid, Uuid, String), Vec<NaiveDate>> = HashMap::new();
         let rows = stmt.query_map([], |r| {
             Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get::<_, String>(2)?, r.get::<_, String>(3)?))
         })?;
+        let mut map = HashMap::new();
         for row in rows {
-            let (contract, resident, item, day) = row?;
-            let day: NaiveDate = day.parse().map_err(|e| crate::StoreError::Corrupt(format!("visit day: {e}")))?;
-            map.entry((parse_uuid(&contract)?, parse_uuid(&resident)?, item)).or_default().push(day);
+            let (id, name, household, village) = row?;
+            map.insert(id, (name, parse_uuid(&household)?, village));
         }
         Ok(map)
+    }
+
+    /// (contract, resident, item) → visits that fulfilled it within the contract's term.
+    fn delivered_in_term(&self) -> Result<HashMap<(String, String, String), u32>> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT v.contract_id, v.resident_id, v.item_code, COUNT(*) FROM visits v
+             JOIN contracts c ON c.id = v.contract_id
+             WHERE v.item_code IS NOT NULL AND v.occurred_on BETWEEN c.term_start AND c.term_end
+             GROUP BY v.contract_id, v.resident_id, v.item_code",
+        )?;
+        let rows = stmt.query_map([], |r| {
+            Ok(((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get::<_, String>(2)?), r.get::<_, u32>(3)?))
+        })?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
     /// Package and item names in the current catalog, by code.
