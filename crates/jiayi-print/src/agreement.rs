@@ -67,6 +67,22 @@ pub(crate) fn grid_widths(total: f32) -> Vec<f32> {
     vec![label, value, label, value]
 }
 
+/// "1、2、3、5" → "1–3、5": a member with every package does not fill a column.
+fn ranges(numbers: &[usize], sep: &str) -> String {
+    let mut parts = Vec::new();
+    let mut i = 0;
+    while i < numbers.len() {
+        let start = numbers[i];
+        while i + 1 < numbers.len() && numbers[i + 1] == numbers[i] + 1 {
+            i += 1;
+        }
+        let end = numbers[i];
+        parts.push(if end >= start + 2 { format!("{start}–{end}") } else if end > start { format!("{start}{sep}{end}") } else { start.to_string() });
+        i += 1;
+    }
+    parts.join(sep)
+}
+
 fn frequency(times: u32, t: &AgreementText) -> String {
     if times == 0 { t.on_need.clone() } else { fill(&t.times, &[("n", &times.to_string())]) }
 }
@@ -156,7 +172,7 @@ fn layout(flow: &mut Flow<'_>, s: &AgreementSnapshot, images: &SignatureImages, 
 
     // 2. Covered members.
     flow.heading(&t.members.heading);
-    let mw = [8.0, 17.0, 9.0, 10.0, 17.0, 36.0, 0.0, 22.0];
+    let mw = [9.5, 17.0, 9.5, 11.0, 19.0, 35.0, 0.0, 20.0];
     let mut member_widths = mw.to_vec();
     member_widths[6] = flow.width() - mw.iter().sum::<f32>();
     let header = t.members.columns.iter().map(|c| Cell::new(c, TABLE_HEAD).fill(HEAD_FILL).align(Align::Center)).collect();
@@ -167,13 +183,15 @@ fn layout(flow: &mut Flow<'_>, s: &AgreementSnapshot, images: &SignatureImages, 
         .map(|(i, m)| {
             let age = m.age.map_or_else(|| none.to_string(), |a| format!("{a}{}", t.members.age_unit));
             let groups = m.groups.iter().map(|g| g.label(lang)).collect::<Vec<_>>().join(sep);
-            let packages = m
+            let mut numbers: Vec<usize> = m
                 .package_codes
                 .iter()
                 .filter_map(|code| s.packages.iter().position(|p| &p.code == code))
-                .map(|i| (i + 1).to_string())
-                .collect::<Vec<_>>()
-                .join(sep);
+                .map(|i| i + 1)
+                .collect();
+            numbers.sort_unstable();
+            numbers.dedup();
+            let packages = ranges(&numbers, sep);
             Row::new(vec![
                 Cell::new((i + 1).to_string(), SMALL).align(Align::Center),
                 Cell::new(&m.name, SMALL),
@@ -309,4 +327,16 @@ fn layout(flow: &mut Flow<'_>, s: &AgreementSnapshot, images: &SignatureImages, 
     signature_boxes(flow, &party_a, &party_b);
     flow.space(4.0);
     verification_strip(flow, &t.verification, &code, &t.verification_note);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn package_numbers_collapse_into_ranges() {
+        assert_eq!(ranges(&[1, 2, 3, 5], "、"), "1–3、5");
+        assert_eq!(ranges(&[1, 2, 4, 5, 6, 7, 9], ", "), "1, 2, 4–7, 9");
+        assert_eq!(ranges(&[], "、"), "");
+    }
 }

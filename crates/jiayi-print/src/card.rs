@@ -117,13 +117,13 @@ fn draw_front(c: &mut Canvas, face: &Face, ox: f32, oy: f32, s: &AgreementSnapsh
     let x = ox + CARD_SAFE + 1.0;
     // Header band, to the card edge.
     c.fill_rect(ox, oy, CARD_W, 13.0, ACCENT);
-    c.text(face, x, oy + 6.6, Align::Left, Style::new(11.0).color(WHITE).bold(), &t.title);
+    c.text(face, x, oy + 7.0, Align::Left, Style::new(11.0).color(WHITE).bold(), &t.title);
     let org = if a.village_clinic.trim().is_empty() {
         a.institution.clone()
     } else {
         format!("{} · {}", a.institution, a.village_clinic)
     };
-    c.text(face, x, oy + 10.9, Align::Left, Style::new(6.5).color(WHITE), &fit(face, &org, 6.5, inner - 2.0));
+    c.text(face, x, oy + 11.0, Align::Left, Style::new(6.5).color(WHITE), &fit(face, &org, 6.5, inner - 2.0));
 
     // The family doctor, large.
     let left_w = 52.0;
@@ -205,11 +205,11 @@ fn draw_back(c: &mut Canvas, face: &Face, ox: f32, oy: f32, s: &AgreementSnapsho
     }
 
     // Contact panel on a light ground, to the card's lower edge.
-    let panel = oy + 32.0;
-    c.fill_rect(ox, panel, CARD_W, CARD_H - 32.0, SHADE);
+    let panel = oy + 30.5;
+    c.fill_rect(ox, panel, CARD_W, CARD_H - 30.5, SHADE);
     let label_w = face.width(&t.hotline, 6.5).max(face.width(&t.hours, 6.5)).max(face.width(&t.complaint, 6.5)) + 2.5;
     let value_w = right - x - label_w;
-    let mut y = panel + 3.9;
+    let mut y = panel + 3.5;
     let limit = oy + CARD_H - CARD_SAFE - 5.0;
     for (label, value, lines) in [(&t.hotline, &a.service_hotline, 1), (&t.hours, &a.service_hours, 2), (&t.complaint, &a.complaint_phone, 1)] {
         let wrapped = face.wrap(value, 6.5, value_w);
@@ -219,10 +219,10 @@ fn draw_back(c: &mut Canvas, face: &Face, ox: f32, oy: f32, s: &AgreementSnapsho
                 break;
             }
             c.text(face, x + label_w, y, Align::Left, Style::new(6.5).color(INK), line);
-            y += 3.2;
+            y += 3.0;
         }
     }
-    c.text(face, x, y + 0.6, Align::Left, Style::new(7.0).color(ALERT).bold(), &fit(face, &t.emergency, 7.0, right - x));
+    c.text(face, x, y + 0.4, Align::Left, Style::new(7.0).color(ALERT).bold(), &fit(face, &t.emergency, 7.0, right - x));
     let foot = oy + CARD_H - CARD_SAFE - 0.6;
     c.text(face, x, foot, Align::Left, Style::new(5.3).color(MUTED), &fit(face, &t.footer, 5.3, right - x));
 }

@@ -328,3 +328,52 @@ pub(crate) const BODY: Style = Style::new(9.5);
 pub(crate) const SMALL: Style = Style::new(8.5);
 pub(crate) const TABLE_HEAD: Style = Style { size: 8.5, color: INK, bold: true };
 pub(crate) const HEAD_FILL: Rgb8 = ACCENT_LIGHT;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use printpdf::{Op, PdfDocument, TextItem};
+
+    fn texts(c: &Canvas) -> Vec<String> {
+        c.ops
+            .iter()
+            .filter_map(|op| match op {
+                Op::ShowText { items } => items.iter().find_map(|i| match i {
+                    TextItem::Text(t) => Some(t.clone()),
+                    _ => None,
+                }),
+                _ => None,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_table_continues_under_a_repeated_header_and_names_its_merged_cell_again() {
+        let face = crate::font::face().unwrap();
+        let font = PdfDocument::new("t").add_font(&face.parsed);
+        let mut flow = Flow::a4(face, font);
+        let head = vec![Cell::new("服务包", TABLE_HEAD), Cell::new("服务项目", TABLE_HEAD)];
+        let mut rows = Vec::new();
+        for i in 0..80 {
+            let mut row = Row::new(vec![Cell::new(if i == 0 { "基础服务包" } else { "" }, SMALL), Cell::new(format!("项目{i}"), SMALL)]);
+            if i > 0 {
+                row.merged = vec![0];
+                row.carry = vec![Cell::new("基础服务包（续）", SMALL)];
+            }
+            rows.push(row);
+        }
+        flow.table(&Table { widths: vec![60.0, 114.0], header: Some(head), rows });
+        assert!(flow.pages.len() >= 2, "80 rows need a second page");
+        for (n, page) in flow.pages.iter().enumerate() {
+            let t = texts(page);
+            assert_eq!(t.first().map(String::as_str), Some("服务包"), "page {n} starts with the header");
+            if n > 0 {
+                assert!(t.iter().any(|s| s == "基础服务包（续）"), "page {n} names the merged cell again");
+            }
+        }
+        let all: Vec<String> = flow.pages.iter().flat_map(texts).collect();
+        for i in 0..80 {
+            assert!(all.contains(&format!("项目{i}")), "row {i} printed");
+        }
+    }
+}

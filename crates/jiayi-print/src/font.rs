@@ -204,7 +204,9 @@ mod tests {
             }
             let joined: String = lines.concat().replace(' ', "");
             assert_eq!(joined, text.replace(' ', ""), "wrapping lost characters at {max} mm");
-            assert!(lines.iter().any(|l| l.contains("11010519491231002X")), "the ID number was split at {max} mm");
+            if max > f.width("11010519491231002X", 9.0) {
+                assert!(lines.iter().any(|l| l.contains("11010519491231002X")), "the ID number was split at {max} mm");
+            }
         }
     }
 

@@ -96,8 +96,8 @@ fn layout(
             ]),
             Row::new(vec![band(&t.party_a)]),
             Row::new(vec![
-                label(&t.party_a),
-                value(&institution_line(&a.institution, &a.village_clinic)).span(1),
+                label(&t.institution),
+                value(&institution_line(&a.institution, &a.village_clinic)),
                 label(&t.family_doctor),
                 value(&contact(&a.family_doctor)),
             ]),
@@ -152,7 +152,7 @@ fn layout(
     for (i, n) in names.iter().enumerate() {
         flow.numbered(&format!("{}.", i + 1), n, BODY, 0.3);
     }
-    flow.space(2.0);
+    flow.heading(&t.statement_heading);
     for (i, item) in t.statement.iter().enumerate() {
         flow.numbered(&format!("{}.", i + 1), item, BODY, 0.8);
     }

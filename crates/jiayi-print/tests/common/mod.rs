@@ -187,7 +187,7 @@ pub fn village(n: usize) -> Vec<AgreementSnapshot> {
                     Box::leak(format!("{}{}", SURNAMES[(i + k) % SURNAMES.len()], GIVEN[(i * 7 + k * 3) % GIVEN.len()]).into_boxed_str());
                 let sex = if (i + k) % 2 == 0 { Sex::Male } else { Sex::Female };
                 let relation = if k == 0 { Relation::Head } else { Relation::Spouse };
-                let birth = (1940 + (i * 3 + k * 5) as i32 % 60, (i % 12) as u32 + 1, (k * 7 + i % 20) as u32 + 1);
+                let birth = (1940 + (i * 3 + k * 5) as i32 % 60, (i % 12) as u32 + 1, ((k * 7 + i) % 28) as u32 + 1);
                 people.push(Person { name, sex, birth, relation, groups: &[], has_id: true });
             }
             let chosen: Vec<PackageTerms> = packages
