@@ -11,6 +11,13 @@ out="$root/ui/src/generated"
 check=0
 if [ "${1:-}" = "--check" ]; then check=1; fi
 
+# The derives sit behind jiayi-api's `ts` feature; until it exists the UI's hand-written mirror
+# in ui/src/api/types.ts is the contract, and there is nothing generated to compare.
+if ! sed -n '/^\[features\]/,/^\[/p' crates/jiayi-api/Cargo.toml | grep -q '^ts\s*='; then
+  echo "gen-types: skipped: jiayi-api has no 'ts' feature yet (types mirrored by hand in ui/src/api/types.ts)"
+  exit 0
+fi
+
 tmp="$(mktemp -d)"
 trap 'rm -rf "$tmp"' EXIT
 # ts-rs writes one file per exported type when its generated export tests run.

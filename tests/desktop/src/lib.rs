@@ -7,6 +7,7 @@
 use std::net::TcpStream;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
+use std::sync::OnceLock;
 use std::thread::sleep;
 use std::time::{Duration, Instant};
 
@@ -325,4 +326,42 @@ pub fn screens_dir() -> PathBuf {
     std::env::var_os("JIAYI_E2E_SCREENS")
         .map(PathBuf::from)
         .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target/e2e-screens"))
+}
+
+/// Puts the demo township into `dest` (a data folder). The township is built once per test run,
+/// by the app itself (`--demo --exit-when-ready`), and copied for each test: building it takes
+/// longer than a test.
+pub fn demo_data_dir(dest: &Path) -> Result<()> {
+    static TEMPLATE: OnceLock<std::result::Result<PathBuf, String>> = OnceLock::new();
+    let template = TEMPLATE
+        .get_or_init(|| build_template().map_err(|e| e.to_string()))
+        .as_ref()
+        .map_err(|e| DriverError::Setup(format!("demo township: {e}")))?;
+    std::fs::create_dir_all(dest)?;
+    for name in ["jiayi.sqlite3", "jiayi.sqlite3-wal", "jiayi.sqlite3-shm"] {
+        let from = template.join(name);
+        if from.exists() {
+            std::fs::copy(&from, dest.join(name))?;
+        }
+    }
+    Ok(())
+}
+
+fn build_template() -> Result<PathBuf> {
+    let dir = screens_dir().with_file_name("e2e-demo-township");
+    if dir.exists() {
+        std::fs::remove_dir_all(&dir)?;
+    }
+    let started = Instant::now();
+    let status = Command::new(app_binary()?)
+        .arg("--data-dir")
+        .arg(&dir)
+        .args(["--demo", "--exit-when-ready", "--no-viewer"])
+        .stdout(Stdio::null())
+        .status()?;
+    if !status.success() || !dir.join("jiayi.sqlite3").exists() {
+        return Err(DriverError::Setup(format!("the app could not build the demo township ({status})")));
+    }
+    eprintln!("demo township built by the app in {:.1} s", started.elapsed().as_secs_f64());
+    Ok(dir)
 }

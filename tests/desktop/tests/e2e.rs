@@ -7,7 +7,7 @@
 
 use std::path::{Path, PathBuf};
 
-use jiayi_desktop_tests::{Driver, Result, Session, app_binary, screens_dir};
+use jiayi_desktop_tests::{Driver, Result, Session, app_binary, demo_data_dir, screens_dir};
 use serde_json::json;
 
 /// A valid 18-character ID number (GB 11643): region 410102, the birth date, a sequence.
@@ -27,8 +27,11 @@ struct App {
 }
 
 impl App {
-    /// Starts the app on `data` (a fresh folder gets the demo township).
+    /// Starts the app on `data`; a fresh folder first gets a copy of the demo township.
     fn start(name: &'static str, data: &Path) -> Result<App> {
+        if !data.join("jiayi.sqlite3").exists() {
+            demo_data_dir(data)?;
+        }
         let driver = Driver::start()?;
         let args = vec![
             "--data-dir".to_string(),

@@ -2,7 +2,7 @@
 //! input event) to the results painted on screen. Prints figures; asserts nothing about time
 //! (timed assertions are flaky on a shared machine). Run by `src-tauri/scripts/measure.sh`.
 
-use jiayi_desktop_tests::{Driver, Result, app_binary};
+use jiayi_desktop_tests::{Driver, Result, app_binary, demo_data_dir};
 use serde_json::json;
 
 /// Types `query` one character at a time the way the input event fires, and reports for the last
@@ -44,6 +44,7 @@ next();
 #[ignore = "needs Xvfb, tauri-driver and a built app: run src-tauri/scripts/measure.sh"]
 fn search_as_you_type_latency() -> Result<()> {
     let data = tempfile::tempdir()?;
+    demo_data_dir(data.path())?;
     let driver = Driver::start()?;
     let args = vec!["--data-dir".into(), data.path().display().to_string(), "--demo".into(), "--no-viewer".into()];
     let s = driver.launch(&app_binary()?, &args)?;

@@ -5,6 +5,7 @@ import { readFileSync, readdirSync, statSync } from 'node:fs'
 import { join } from 'node:path'
 import zh from './zh-CN.json'
 import en from './en.json'
+import { RECORDED_GROUPS, RELATIONS, TERMINATION_REASONS } from '../api/types'
 
 function keys(o: unknown, prefix = ''): string[] {
   if (o && typeof o === 'object') return Object.entries(o).flatMap(([k, v]) => keys(v, prefix ? `${prefix}.${k}` : k))
@@ -35,6 +36,18 @@ describe('locale files', () => {
       for (const m of text.matchAll(/\bkey: '([a-zA-Z0-9_.]+)'/g)) if (!zhKeys.has(m[1])) missing.push(`${file}: ${m[1]}`)
     }
     expect(missing).toEqual([])
+  })
+
+  it('name every code the backend sends', () => {
+    const wanted = [
+      ...[...RECORDED_GROUPS, 'elderly_65', 'child_0_to_6', 'general'].map((g) => `group.${g}`),
+      ...RELATIONS.map((r) => `relation.${r}`),
+      ...TERMINATION_REASONS.map((r) => `change.reasons.${r}`),
+      ...['not_started', 'active', 'awaiting_renewal', 'renewed', 'terminated'].map((s) => `status.${s}`),
+      ...['leader', 'family_doctor', 'nurse', 'public_health'].map((r) => `role.${r}`),
+      ...['same_id_number', 'same_name_and_birth_date'].map((r) => `register.dupKind.${r}`),
+    ]
+    expect(wanted.filter((k) => !zhKeys.has(k))).toEqual([])
   })
 
   it('have no empty texts', () => {
