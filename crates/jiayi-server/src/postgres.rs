@@ -8,7 +8,7 @@ use std::sync::{Condvar, Mutex};
 use chrono::{DateTime, Utc};
 use jiayi_core::change::{Change, Entity};
 use jiayi_sync::protocol::{
-    ChangeResult, ChangeStatus, ReferenceData, ReferenceDocument, ReferenceKind, RejectCode,
+    ChangeResult, ReferenceData, ReferenceDocument, ReferenceKind, RejectCode,
 };
 use postgres::{Client, GenericClient, NoTls};
 use uuid::Uuid;
@@ -215,7 +215,9 @@ impl Storage for PgStorage {
         tx.batch_execute("LOCK TABLE changes IN SHARE ROW EXCLUSIVE MODE")?;
         let now = time_text(now);
         let device = scope.device_id.to_string();
-        let dup = tx.prepare("SELECT 1 FROM changes WHERE device_id = $1 AND seq = $2")?;
+        let dup = tx.prepare(
+            "SELECT body::json->>'change_id' FROM changes WHERE device_id = $1 AND seq = $2",
+        )?;
         let log = tx.prepare(
             "INSERT INTO changes (device_id, seq, entity, entity_id, village_id, body, received_at)
              VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING cursor",
@@ -240,11 +242,8 @@ impl Storage for PgStorage {
             }
             let seq = i64::try_from(change.seq)
                 .map_err(|_| ServerError::Invalid("seq too large".into()))?;
-            if tx.query_opt(&dup, &[&device, &seq])?.is_some() {
-                results.push(ChangeResult {
-                    seq: change.seq,
-                    status: ChangeStatus::Duplicate,
-                });
+            if let Some(row) = tx.query_opt(&dup, &[&device, &seq])? {
+                results.push(known_seq(change, row.get::<_, Option<&str>>(0)));
                 continue;
             }
             let entity = change.entity.as_str();

@@ -168,8 +168,9 @@ impl Storage for SqliteStorage {
         let device = scope.device_id.to_string();
         let mut results = Vec::with_capacity(changes.len());
         {
-            let mut dup =
-                tx.prepare_cached("SELECT 1 FROM changes WHERE device_id = ?1 AND seq = ?2")?;
+            let mut dup = tx.prepare_cached(
+                "SELECT json_extract(body, '$.change_id') FROM changes WHERE device_id = ?1 AND seq = ?2",
+            )?;
             let mut log = tx.prepare_cached(
                 "INSERT INTO changes (device_id, seq, entity, entity_id, village_id, body, received_at)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
@@ -196,11 +197,11 @@ impl Storage for SqliteStorage {
                 }
                 let seq = i64::try_from(change.seq)
                     .map_err(|_| ServerError::Invalid("seq too large".into()))?;
-                if dup.exists(params![device, seq])? {
-                    results.push(ChangeResult {
-                        seq: change.seq,
-                        status: jiayi_sync::protocol::ChangeStatus::Duplicate,
-                    });
+                let known: Option<Option<String>> = dup
+                    .query_row(params![device, seq], |r| r.get(0))
+                    .optional()?;
+                if let Some(stored_id) = known {
+                    results.push(known_seq(change, stored_id.as_deref()));
                     continue;
                 }
                 let entity = change.entity.as_str();

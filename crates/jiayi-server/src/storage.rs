@@ -261,6 +261,20 @@ pub(crate) fn rejected(seq: u64, code: jiayi_sync::protocol::RejectCode) -> Chan
     }
 }
 
+/// The answer for a change whose (device, seq) the server already holds: a true duplicate when
+/// it is the same change, a refusal when the number was reused for another change.
+pub(crate) fn known_seq(change: &Change, stored_change_id: Option<&str>) -> ChangeResult {
+    let same = stored_change_id.and_then(|s| Uuid::parse_str(s).ok()) == Some(change.change_id);
+    if same {
+        ChangeResult {
+            seq: change.seq,
+            status: jiayi_sync::protocol::ChangeStatus::Duplicate,
+        }
+    } else {
+        rejected(change.seq, jiayi_sync::protocol::RejectCode::SeqReused)
+    }
+}
+
 pub(crate) fn stored_result(seq: u64, losers: &[crate::merge::Loser]) -> ChangeResult {
     use jiayi_sync::protocol::ChangeStatus;
     let status = if losers.is_empty() {

@@ -149,6 +149,23 @@ fn replayed_batches(t: &Township) {
     let report = a.sync(t).unwrap();
     assert_eq!(report.duplicates, 9);
     t.assert_exactly_once(&[&a]);
+
+    // A different change under a number the server already holds is not taken for a duplicate.
+    let mut reused = batch.changes[0].clone();
+    reused.change_id = Uuid::now_v7();
+    reused.payload["address"] = json!("旧备份里的另一条");
+    let answer = transport
+        .push(&PushRequest {
+            device_id: a.id(),
+            changes: vec![reused],
+        })
+        .unwrap();
+    assert!(
+        matches!(&answer.results[0].status, ChangeStatus::Rejected { reason } if reason.code == RejectCode::SeqReused),
+        "{:?}",
+        answer.results
+    );
+    t.assert_exactly_once(&[&a]);
 }
 
 fn two_devices_edit_one_resident(t: &Township) {
@@ -940,4 +957,117 @@ fn offline_bundle_round_trip_refuses_damaged_and_foreign_files() {
         jiayi_server::bundle::answer(t.storage().as_ref(), &limits, &file, now).is_err(),
         "revoked device refused"
     );
+}
+
+// ---------------------------------------------------------------------------------------------
+// The dashboard as staff see it, in headless Chromium.
+
+fn chromium() -> Option<String> {
+    ["chromium", "chromium-browser"]
+        .into_iter()
+        .find(|c| {
+            Command::new(c)
+                .arg("--version")
+                .output()
+                .is_ok_and(|o| o.status.success())
+        })
+        .map(str::to_string)
+}
+
+fn headless(browser: &str, extra: &[String], url: &str) -> std::process::Output {
+    let profile = tempfile::tempdir().unwrap();
+    Command::new("timeout")
+        .arg("90")
+        .arg(browser)
+        .args([
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-quic",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+        ])
+        .arg(format!("--user-data-dir={}", profile.path().display()))
+        .args(extra)
+        .arg(url)
+        .output()
+        .expect("run chromium")
+}
+
+#[test]
+fn dashboard_in_headless_chromium() {
+    let Some(browser) = chromium() else {
+        eprintln!(
+            "\n*** SKIPPING DASHBOARD BROWSER TEST: chromium not installed (apt-get install -y chromium) ***\n"
+        );
+        return;
+    };
+    let t = Township::sqlite(small_batches());
+    let mut a = t.device("王医生", &[V1]);
+    let mut b = t.device("李医生", &[V1, V2]);
+    let resident = a.register_households(V1, 3)[0];
+    a.edit(
+        Entity::Contract,
+        Uuid::now_v7(),
+        V1,
+        json!({"agreement_number": "QS-2026-0001"}),
+    );
+    a.edit(
+        Entity::Visit,
+        Uuid::now_v7(),
+        V1,
+        json!({"kind": "hypertension_follow_up"}),
+    );
+    a.sync(&t).unwrap();
+    b.sync(&t).unwrap();
+    a.edit(
+        Entity::Resident,
+        resident,
+        V1,
+        json!({"phone": "13911111111"}),
+    );
+    b.now_ms += 3_600_000;
+    b.edit(
+        Entity::Resident,
+        resident,
+        V1,
+        json!({"phone": "13722222222"}),
+    );
+    b.sync(&t).unwrap();
+    a.sync(&t).unwrap();
+
+    let url = format!("{}/dashboard?key={ADMIN_KEY}", t.base());
+    let out = headless(&browser, &["--dump-dom".into()], &url);
+    let dom = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "chromium failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    for text in [
+        "乡镇家医签约看板",
+        "王医生的笔记本",
+        "李医生的笔记本",
+        "各村签约进度",
+        "待处理的冲突 (1)",
+        "13911111111",
+        "本月待审核记录 (2)",
+        "履约服务",
+    ] {
+        assert!(dom.contains(text), "the rendered page shows {text}");
+    }
+    let english = headless(&browser, &["--dump-dom".into()], &format!("{url}&lang=en"));
+    assert!(String::from_utf8_lossy(&english.stdout).contains("Signing progress by village"));
+    if let Ok(path) = std::env::var("JIAYI_DASHBOARD_SCREENSHOT") {
+        headless(
+            &browser,
+            &[
+                format!("--screenshot={path}"),
+                "--window-size=1280,1000".into(),
+            ],
+            &url,
+        );
+    }
 }

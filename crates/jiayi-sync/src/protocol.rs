@@ -143,6 +143,9 @@ pub enum RejectCode {
     InvalidPayload,
     /// The change is larger than the server accepts in one request.
     TooLarge,
+    /// The server already holds another change under this device and sequence number: the
+    /// device's store was probably restored from an old copy and is issuing numbers again.
+    SeqReused,
 }
 
 impl Rejection {
@@ -167,6 +170,10 @@ impl Rejection {
             RejectCode::InvalidPayload => (
                 "变更内容不完整或格式错误，未保存。",
                 "The change's content is incomplete or malformed; not stored.",
+            ),
+            RejectCode::SeqReused => (
+                "本设备的变更编号与服务器上已有的记录重复（设备数据可能从旧备份恢复），未保存，请联系卫生院管理员。",
+                "The server already holds a different change under this device's sequence number (the device data may have been restored from an old copy); not stored. Contact the health center's administrator.",
             ),
             RejectCode::TooLarge => (
                 "单条变更超过服务器允许的大小，未保存。",
