@@ -204,96 +204,192 @@ impl Storage for PgStorage {
         Ok(row.get::<_, i64>(0) as u64)
     }
 
+    /// One batch costs a handful of round trips whatever its size: known sequence numbers and
+    /// current records are read with one query each, merged in memory in batch order, and the
+    /// log, records and conflicts are written with one statement each.
     fn push(
         &self,
         scope: &DeviceScope,
         changes: &[Change],
         now: DateTime<Utc>,
     ) -> Result<Vec<ChangeResult>> {
+        use std::collections::{HashMap, HashSet};
         let mut c = self.client()?;
         let mut tx = c.transaction()?;
         tx.batch_execute("LOCK TABLE changes IN SHARE ROW EXCLUSIVE MODE")?;
         let now = time_text(now);
         let device = scope.device_id.to_string();
-        let dup = tx.prepare(
-            "SELECT body::json->>'change_id' FROM changes WHERE device_id = $1 AND seq = $2",
-        )?;
-        let log = tx.prepare(
-            "INSERT INTO changes (device_id, seq, entity, entity_id, village_id, body, received_at)
-             VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING cursor",
-        )?;
-        let save = tx.prepare(
-            "INSERT INTO records (entity, entity_id, village_id, payload, field_hlc, deleted_hlc, last_cursor)
-             VALUES ($1, $2, $3, $4, $5, $6, $7)
-             ON CONFLICT (entity, entity_id) DO UPDATE SET village_id = excluded.village_id,
-               payload = excluded.payload, field_hlc = excluded.field_hlc,
-               deleted_hlc = excluded.deleted_hlc, last_cursor = excluded.last_cursor",
-        )?;
-        let lose = tx.prepare(
-            "INSERT INTO conflicts (entity, entity_id, village_id, field, losing_value, losing_hlc, losing_device,
-               winning_value, winning_hlc, cursor, created_at)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
-        )?;
-        let mut results = Vec::with_capacity(changes.len());
+        let mut seqs = Vec::with_capacity(changes.len());
         for change in changes {
+            seqs.push(
+                i64::try_from(change.seq)
+                    .map_err(|_| ServerError::Invalid("seq too large".into()))?,
+            );
+        }
+        let known: HashMap<i64, Option<String>> = tx
+            .query(
+                "SELECT seq, body::json->>'change_id' FROM changes WHERE device_id = $1 AND seq = ANY($2)",
+                &[&device, &seqs],
+            )?
+            .iter()
+            .map(|r| (r.get(0), r.get(1)))
+            .collect();
+        let ids: Vec<String> = changes.iter().map(|c| c.entity_id.to_string()).collect();
+        let mut records: HashMap<(String, String), RecordState> = HashMap::new();
+        for r in tx.query(
+            "SELECT entity, entity_id, village_id, payload, field_hlc, deleted_hlc FROM records
+             WHERE entity_id = ANY($1)",
+            &[&ids],
+        )? {
+            let state =
+                record_from_text(r.get(2), r.get(3), r.get(4), r.get::<_, Option<&str>>(5))?;
+            records.insert((r.get(0), r.get(1)), state);
+        }
+
+        let mut results = Vec::with_capacity(changes.len());
+        let mut in_batch: HashSet<u64> = HashSet::new();
+        // Rows to write, in batch order.
+        let mut log: Vec<&Change> = Vec::new();
+        let mut dirty: Vec<(String, String)> = Vec::new();
+        let mut record_seq: HashMap<(String, String), u64> = HashMap::new();
+        let mut losers: Vec<(u64, String, String, String, crate::merge::Loser)> = Vec::new();
+        for (change, seq) in changes.iter().zip(&seqs) {
             if change.device_id != scope.device_id {
                 results.push(rejected(change.seq, RejectCode::WrongDevice));
                 continue;
             }
-            let seq = i64::try_from(change.seq)
-                .map_err(|_| ServerError::Invalid("seq too large".into()))?;
-            if let Some(row) = tx.query_opt(&dup, &[&device, &seq])? {
-                results.push(known_seq(change, row.get::<_, Option<&str>>(0)));
+            if let Some(stored_id) = known.get(seq) {
+                results.push(known_seq(change, stored_id.as_deref()));
                 continue;
             }
-            let entity = change.entity.as_str();
-            let entity_id = change.entity_id.to_string();
-            let existing = load_record(&mut tx, entity, &entity_id)?;
-            match decide(&scope.villages, existing.as_ref(), change) {
-                Decision::Reject(code) => results.push(rejected(change.seq, code)),
-                Decision::Store { state, losers } => {
-                    let village = change.village_id.to_string();
-                    let body = serde_json::to_string(change)?;
-                    let cursor: i64 = tx
-                        .query_one(
-                            &log,
-                            &[&device, &seq, &entity, &entity_id, &village, &body, &now],
-                        )?
-                        .get(0);
-                    let state_village = state.village_id.to_string();
-                    tx.execute(
-                        &save,
-                        &[
-                            &entity,
-                            &entity_id,
-                            &state_village,
-                            &serde_json::to_string(&state.payload)?,
-                            &state.field_hlc_json(),
-                            &state.deleted.map(|h| h.to_string()),
-                            &cursor,
-                        ],
-                    )?;
-                    for l in &losers {
-                        tx.execute(
-                            &lose,
-                            &[
-                                &entity,
-                                &entity_id,
-                                &state_village,
-                                &l.field,
-                                &l.value.to_string(),
-                                &l.hlc.to_string(),
-                                &device,
-                                &l.winning_value.to_string(),
-                                &l.winning_hlc.to_string(),
-                                &cursor,
-                                &now,
-                            ],
-                        )?;
+            if !in_batch.insert(change.seq) {
+                let first = log
+                    .iter()
+                    .find(|c| c.seq == change.seq)
+                    .map(|c| c.change_id.to_string());
+                results.push(known_seq(change, first.as_deref()));
+                continue;
+            }
+            let key = (
+                change.entity.as_str().to_string(),
+                change.entity_id.to_string(),
+            );
+            match decide(&scope.villages, records.get(&key), change) {
+                Decision::Reject(code) => {
+                    in_batch.remove(&change.seq);
+                    results.push(rejected(change.seq, code));
+                }
+                Decision::Store {
+                    state,
+                    losers: lost,
+                } => {
+                    results.push(stored_result(change.seq, &lost));
+                    for l in lost {
+                        losers.push((
+                            change.seq,
+                            key.0.clone(),
+                            key.1.clone(),
+                            state.village_id.to_string(),
+                            l,
+                        ));
                     }
-                    results.push(stored_result(change.seq, &losers));
+                    if !dirty.contains(&key) {
+                        dirty.push(key.clone());
+                    }
+                    record_seq.insert(key.clone(), change.seq);
+                    records.insert(key, state);
+                    log.push(change);
                 }
             }
+        }
+
+        let mut cursor_of: HashMap<u64, i64> = HashMap::new();
+        if !log.is_empty() {
+            let mut bodies = Vec::with_capacity(log.len());
+            for change in &log {
+                bodies.push(serde_json::to_string(change)?);
+            }
+            let col =
+                |f: &dyn Fn(&Change) -> String| log.iter().map(|c| f(c)).collect::<Vec<String>>();
+            let log_seqs: Vec<i64> = log.iter().map(|c| c.seq as i64).collect();
+            let rows = tx.query(
+                "INSERT INTO changes (device_id, seq, entity, entity_id, village_id, body, received_at)
+                 SELECT $1, s, e, i, v, b, $7
+                 FROM UNNEST($2::bigint[], $3::text[], $4::text[], $5::text[], $6::text[]) WITH ORDINALITY
+                      AS t(s, e, i, v, b, n)
+                 ORDER BY n
+                 RETURNING seq, cursor",
+                &[
+                    &device,
+                    &log_seqs,
+                    &col(&|c| c.entity.as_str().to_string()),
+                    &col(&|c| c.entity_id.to_string()),
+                    &col(&|c| c.village_id.to_string()),
+                    &bodies,
+                    &now,
+                ],
+            )?;
+            for r in rows {
+                cursor_of.insert(r.get::<_, i64>(0) as u64, r.get(1));
+            }
+        }
+        let cursor = |seq: u64| cursor_of.get(&seq).copied().unwrap_or(0);
+
+        if !dirty.is_empty() {
+            let (mut entity, mut id, mut village, mut payload, mut clocks, mut deleted, mut last) =
+                (vec![], vec![], vec![], vec![], vec![], vec![], vec![]);
+            for key in &dirty {
+                let Some(state) = records.get(key) else {
+                    continue;
+                };
+                entity.push(key.0.clone());
+                id.push(key.1.clone());
+                village.push(state.village_id.to_string());
+                payload.push(serde_json::to_string(&state.payload)?);
+                clocks.push(state.field_hlc_json());
+                deleted.push(state.deleted.map(|h| h.to_string()));
+                last.push(cursor(record_seq.get(key).copied().unwrap_or(0)));
+            }
+            tx.execute(
+                "INSERT INTO records (entity, entity_id, village_id, payload, field_hlc, deleted_hlc, last_cursor)
+                 SELECT * FROM UNNEST($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::bigint[])
+                 ON CONFLICT (entity, entity_id) DO UPDATE SET village_id = excluded.village_id,
+                   payload = excluded.payload, field_hlc = excluded.field_hlc,
+                   deleted_hlc = excluded.deleted_hlc, last_cursor = excluded.last_cursor",
+                &[&entity, &id, &village, &payload, &clocks, &deleted, &last],
+            )?;
+        }
+
+        if !losers.is_empty() {
+            let mut cols: [Vec<String>; 9] = Default::default();
+            let mut cursors = Vec::with_capacity(losers.len());
+            for (seq, entity, id, village, l) in &losers {
+                for (col, v) in cols.iter_mut().zip([
+                    entity.clone(),
+                    id.clone(),
+                    village.clone(),
+                    l.field.clone(),
+                    l.value.to_string(),
+                    l.hlc.to_string(),
+                    device.clone(),
+                    l.winning_value.to_string(),
+                    l.winning_hlc.to_string(),
+                ]) {
+                    col.push(v);
+                }
+                cursors.push(cursor(*seq));
+            }
+            tx.execute(
+                "INSERT INTO conflicts (entity, entity_id, village_id, field, losing_value, losing_hlc, losing_device,
+                   winning_value, winning_hlc, cursor, created_at)
+                 SELECT a, b, c, d, e, f, g, h, i, j, $11
+                 FROM UNNEST($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[],
+                             $8::text[], $9::text[], $10::bigint[]) AS t(a, b, c, d, e, f, g, h, i, j)",
+                &[
+                    &cols[0], &cols[1], &cols[2], &cols[3], &cols[4], &cols[5], &cols[6], &cols[7], &cols[8],
+                    &cursors, &now,
+                ],
+            )?;
         }
         tx.commit()?;
         Ok(results)
