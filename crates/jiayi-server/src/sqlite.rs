@@ -21,6 +21,9 @@ mod embedded {
 
 pub struct SqliteStorage {
     conn: Mutex<Connection>,
+    /// A second connection for the hot reads (authentication, cursors, pulls): in WAL mode it
+    /// reads committed data while the writer works, so devices do not queue behind pushes.
+    reader: Mutex<Connection>,
 }
 
 impl SqliteStorage {
@@ -44,9 +47,17 @@ impl SqliteStorage {
                 [Uuid::new_v4().to_string()],
             )?;
         }
+        let reader = Connection::open(path)?;
+        reader.busy_timeout(std::time::Duration::from_secs(10))?;
+        reader.pragma_update(None, "query_only", "ON")?;
         Ok(SqliteStorage {
             conn: Mutex::new(conn),
+            reader: Mutex::new(reader),
         })
+    }
+
+    fn reader(&self) -> MutexGuard<'_, Connection> {
+        self.reader.lock().unwrap_or_else(|p| p.into_inner())
     }
 
     fn conn(&self) -> MutexGuard<'_, Connection> {
@@ -85,7 +96,7 @@ fn load_record(conn: &Connection, entity: &str, id: &str) -> Result<Option<Recor
 impl Storage for SqliteStorage {
     fn epoch(&self) -> Result<Uuid> {
         let v: String =
-            self.conn()
+            self.reader()
                 .query_row("SELECT value FROM meta WHERE key = 'epoch'", [], |r| {
                     r.get(0)
                 })?;
@@ -102,7 +113,7 @@ impl Storage for SqliteStorage {
     }
 
     fn authenticate(&self, token: &str) -> Result<Option<DeviceScope>> {
-        let conn = self.conn();
+        let conn = self.reader();
         let row = conn
             .prepare_cached("SELECT id, doctor_id, team_id FROM devices WHERE token_hash = ?1 AND revoked_at IS NULL")?
             .query_row([token_hash(token)], |r| {
@@ -141,7 +152,7 @@ impl Storage for SqliteStorage {
 
     fn stored_through(&self, device_id: Uuid) -> Result<u64> {
         let n: i64 = self
-            .conn()
+            .reader()
             .prepare_cached("SELECT COALESCE(MAX(seq), 0) FROM changes WHERE device_id = ?1")?
             .query_row([device_id.to_string()], |r| r.get(0))?;
         Ok(n as u64)
@@ -149,7 +160,7 @@ impl Storage for SqliteStorage {
 
     fn high_water(&self) -> Result<u64> {
         let n: i64 =
-            self.conn()
+            self.reader()
                 .query_row("SELECT COALESCE(MAX(cursor), 0) FROM changes", [], |r| {
                     r.get(0)
                 })?;
@@ -257,7 +268,7 @@ impl Storage for SqliteStorage {
     }
 
     fn pull(&self, scope: &DeviceScope, after: u64, limit: u32) -> Result<PullPage> {
-        let conn = self.conn();
+        let conn = self.reader();
         let high_water: i64 =
             conn.query_row("SELECT COALESCE(MAX(cursor), 0) FROM changes", [], |r| {
                 r.get(0)
