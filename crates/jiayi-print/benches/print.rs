@@ -202,7 +202,7 @@ fn agreement_html(s: &AgreementSnapshot) -> String {
             verification_code(&s.sha256())
         ));
     }
-    format!("<!DOCTYPE html><html><head><meta charset='utf-8'><title>协议书</title></head><body>{body}</body></html>")
+    format!("<!DOCTYPE html><html><head><meta charset='utf-8'><title>协议书</title><style>body,h1,h3,td,th{{font-family:'WenQuanYi Micro Hei'}}</style></head><body>{body}</body></html>")
 }
 
 criterion_group!(benches, bench);

@@ -172,7 +172,11 @@ fn layout(flow: &mut Flow<'_>, s: &AgreementSnapshot, images: &SignatureImages, 
 
     // 2. Covered members.
     flow.heading(&t.members.heading);
-    let mw = [9.5, 17.0, 9.5, 11.0, 19.0, 35.0, 0.0, 20.0];
+    // English needs room for "female" and "grandchild"; Chinese for "与户主关系".
+    let mw = match lang {
+        Lang::Zh => [9.5, 17.0, 9.5, 11.0, 19.0, 35.0, 0.0, 20.0],
+        Lang::En => [9.5, 17.0, 13.0, 9.5, 20.0, 35.0, 0.0, 17.0],
+    };
     let mut member_widths = mw.to_vec();
     member_widths[6] = flow.width() - mw.iter().sum::<f32>();
     let header = t.members.columns.iter().map(|c| Cell::new(c, TABLE_HEAD).fill(HEAD_FILL).align(Align::Center)).collect();

@@ -4,6 +4,8 @@
 //! Each sheet of fronts is followed by its sheet of backs with the columns swapped, so that
 //! printing the whole file duplex with a long-edge flip puts every back behind its front.
 
+use std::collections::HashMap;
+
 use jiayi_core::Lang;
 use jiayi_core::agreement::AgreementSnapshot;
 use printpdf::{FontId, PdfDocument};
@@ -53,14 +55,20 @@ pub fn render_cards(cards: &[AgreementSnapshot], lang: Lang) -> Result<Vec<u8>> 
     let font = doc.add_font(&face.parsed);
     let sheets = cards.len().div_ceil(CARDS_PER_SHEET);
     let mut pages = Vec::with_capacity(sheets * 2);
+    let mut codes: HashMap<String, Qr> = HashMap::new();
     for (n, chunk) in cards.chunks(CARDS_PER_SHEET).enumerate() {
         let mut front = sheet(&font, face, t, &t.sheet_front, n + 1, sheets);
         let mut back = sheet(&font, face, t, &t.sheet_back, n + 1, sheets);
         for (i, card) in chunk.iter().enumerate() {
             let (col, row) = (i % COLS, i / COLS);
             let y = GRID_Y + row as f32 * CARD_H;
-            let qr = Qr::for_card(card, &t.family_doctor)?;
-            draw_front(&mut front, face, GRID_X + col as f32 * CARD_W, y, card, t, &qr);
+            // A village's households mostly share one doctor: encode each vCard once.
+            let vcard = vcard(card, &t.family_doctor);
+            if !codes.contains_key(&vcard) {
+                codes.insert(vcard.clone(), Qr::encode(&vcard)?);
+            }
+            let Some(qr) = codes.get(&vcard) else { continue };
+            draw_front(&mut front, face, GRID_X + col as f32 * CARD_W, y, card, t, qr);
             // Long-edge flip mirrors left and right: the back goes in the other column.
             draw_back(&mut back, face, GRID_X + (COLS - 1 - col) as f32 * CARD_W, y, card, t, lang);
         }
@@ -235,7 +243,11 @@ struct Qr {
 
 impl Qr {
     fn for_card(s: &AgreementSnapshot, title: &str) -> Result<Qr> {
-        let code = QrCode::with_error_correction_level(vcard(s, title).as_bytes(), EcLevel::M)
+        Qr::encode(&vcard(s, title))
+    }
+
+    fn encode(vcard: &str) -> Result<Qr> {
+        let code = QrCode::with_error_correction_level(vcard.as_bytes(), EcLevel::M)
             .map_err(|e| PrintError::QrCode(e.to_string()))?;
         let dark = code.to_colors().into_iter().map(|c| c == qrcode::Color::Dark).collect();
         Ok(Qr { width: code.width(), dark })
@@ -257,8 +269,8 @@ impl Qr {
                     }
                     // A hair of overlap so viewers draw no seams between modules.
                     rects.push((
-                        x + (quiet + start as f32) * module,
-                        y + (quiet + row as f32) * module,
+                        (quiet + start as f32) * module,
+                        (quiet + row as f32) * module,
                         (col - start) as f32 * module + 0.02,
                         module + 0.02,
                     ));
@@ -268,7 +280,7 @@ impl Qr {
             }
         }
         c.fill_rect(x, y, size, size, WHITE);
-        c.fill_rects(&rects, Rgb8(0, 0, 0));
+        c.fill_rects_in_box(x, y, size, &rects, Rgb8(0, 0, 0));
     }
 }
 
