@@ -4,13 +4,14 @@ use base64::Engine;
 use base64::engine::general_purpose::STANDARD as BASE64;
 use chrono::{Datelike, NaiveDate};
 use jiayi_core::agreement::{
-    AgreementSnapshot, CoveredMember, ItemTerms, PackageTerms, PartyA, PartyB, SNAPSHOT_FORMAT, TeamMemberContact,
-    TerminationSnapshot, sha256_hex, verification_code,
+    AgreementSnapshot, CoveredMember, ItemTerms, PackageTerms, PartyA, PartyB, SNAPSHOT_FORMAT,
+    TeamMemberContact, TerminationSnapshot, sha256_hex, verification_code,
 };
 use jiayi_core::catalog::{Catalog, PackageKind};
 use jiayi_core::contract::{
-    Contract, ContractEvent, ContractEventKind, ContractMember, ContractStatus, Term, TerminationReason,
-    check_doctor_change, check_no_double_coverage, check_renewal, check_termination,
+    Contract, ContractEvent, ContractEventKind, ContractMember, ContractStatus, Term,
+    TerminationReason, check_doctor_change, check_no_double_coverage, check_renewal,
+    check_termination,
 };
 use jiayi_core::household::{Team, TeamRole};
 use jiayi_core::person::{age_on, groups_on};
@@ -181,7 +182,10 @@ impl Api {
                         .package_codes
                         .iter()
                         .filter(|code| {
-                            old_snapshot.packages.iter().any(|p| &&p.code == code && p.kind == PackageKind::Paid)
+                            old_snapshot
+                                .packages
+                                .iter()
+                                .any(|p| &&p.code == code && p.kind == PackageKind::Paid)
                         })
                         .cloned()
                         .collect(),
@@ -193,13 +197,17 @@ impl Api {
             resident_signature_png: None,
             doctor_signature_png: None,
         };
-        let (template, contract_template, _) = self.prepare_with(&request, String::new(), Some((term, contract_id)))?;
+        let (template, contract_template, _) =
+            self.prepare_with(&request, String::new(), Some((term, contract_id)))?;
         let now = self.now();
         let event = ContractEvent {
             id: Uuid::now_v7(),
             contract_id,
             at: now,
-            kind: ContractEventKind::Renewed { new_contract_id: contract_template.id, automatic },
+            kind: ContractEventKind::Renewed {
+                new_contract_id: contract_template.id,
+                automatic,
+            },
         };
         let record = self
             .store
@@ -209,8 +217,17 @@ impl Api {
                 |number| {
                     let mut snapshot = template.clone();
                     snapshot.agreement_number = number.clone();
-                    let contract = Contract { agreement_number: number, snapshot_sha256: snapshot.sha256(), ..contract_template.clone() };
-                    Ok(NewContract { contract, snapshot_json: snapshot.canonical_json(), resident_signature: None, doctor_signature: None })
+                    let contract = Contract {
+                        agreement_number: number,
+                        snapshot_sha256: snapshot.sha256(),
+                        ..contract_template.clone()
+                    };
+                    Ok(NewContract {
+                        contract,
+                        snapshot_json: snapshot.canonical_json(),
+                        resident_signature: None,
+                        doctor_signature: None,
+                    })
                 },
                 Some(event),
             )
@@ -228,7 +245,8 @@ impl Api {
             for _ in 0..10 {
                 let rec = self.store.contract(current).map_err(|e| self.fail(e))?;
                 let state = rec.contract.state_on(&rec.events, day);
-                if state.status != ContractStatus::AwaitingRenewal || !rec.contract.term.auto_renew {
+                if state.status != ContractStatus::AwaitingRenewal || !rec.contract.term.auto_renew
+                {
                     break;
                 }
                 let out = self.renew(current, true)?;
@@ -241,10 +259,16 @@ impl Api {
 
     pub fn change_doctor(&mut self, request: &ChangeDoctorRequest) -> ApiResult<()> {
         let day = request.effective_on.unwrap_or(self.today());
-        let record = self.store.contract(request.contract_id).map_err(|e| self.fail(e))?;
+        let record = self
+            .store
+            .contract(request.contract_id)
+            .map_err(|e| self.fail(e))?;
         let state = record.contract.state_on(&record.events, day);
         check_doctor_change(&state, request.doctor_id, day).map_err(|e| self.fail(e))?;
-        let team = self.store.team(record.contract.team_id).map_err(|e| self.fail(e))?;
+        let team = self
+            .store
+            .team(record.contract.team_id)
+            .map_err(|e| self.fail(e))?;
         if team.member(request.doctor_id).is_none() {
             return Err(self.fail(ApiError::invalid(
                 "unknown_doctor",
@@ -265,7 +289,15 @@ impl Api {
             },
         };
         self.store
-            .add_contract_event(now, NewContractEvent { event, snapshot_json: None, resident_signature: None, doctor_signature: None })
+            .add_contract_event(
+                now,
+                NewContractEvent {
+                    event,
+                    snapshot_json: None,
+                    resident_signature: None,
+                    doctor_signature: None,
+                },
+            )
             .map_err(|e| self.fail(e))
     }
 
@@ -274,13 +306,19 @@ impl Api {
     pub fn terminate(&mut self, request: &TerminateRequest) -> ApiResult<TerminateOutcome> {
         let today = self.today();
         let effective_on = request.effective_on.unwrap_or(today);
-        let record = self.store.contract(request.contract_id).map_err(|e| self.fail(e))?;
+        let record = self
+            .store
+            .contract(request.contract_id)
+            .map_err(|e| self.fail(e))?;
         let state = record.contract.state_on(&record.events, today);
-        check_termination(&state, request.resident_confirmed, request.doctor_confirmed).map_err(|e| self.fail(e))?;
+        check_termination(&state, request.resident_confirmed, request.doctor_confirmed)
+            .map_err(|e| self.fail(e))?;
         if request.reason == TerminationReason::Other && request.note.trim().is_empty() {
             return Err(self.fail(CoreError::Required { field: "reason" }));
         }
-        if effective_on < record.contract.term.start || effective_on > record.contract.term.end + chrono::Days::new(1) {
+        if effective_on < record.contract.term.start
+            || effective_on > record.contract.term.end + chrono::Days::new(1)
+        {
             return Err(self.fail(CoreError::NotActive(effective_on)));
         }
         let resident_png = self.decode_signature(request.resident_signature_png.as_deref())?;
@@ -318,19 +356,30 @@ impl Api {
             },
         };
         let event_id = event.id;
-        let snapshot_json = serde_json::to_string(&snapshot).map_err(|e| self.fail(jiayi_store::StoreError::from(e)))?;
+        let snapshot_json = serde_json::to_string(&snapshot)
+            .map_err(|e| self.fail(jiayi_store::StoreError::from(e)))?;
         self.store
             .add_contract_event(
                 now,
-                NewContractEvent { event, snapshot_json: Some(snapshot_json), resident_signature: resident_png, doctor_signature: doctor_png },
+                NewContractEvent {
+                    event,
+                    snapshot_json: Some(snapshot_json),
+                    resident_signature: resident_png,
+                    doctor_signature: doctor_png,
+                },
             )
             .map_err(|e| self.fail(e))?;
-        Ok(TerminateOutcome { event_id, effective_on, snapshot_sha256: sha })
+        Ok(TerminateOutcome {
+            event_id,
+            effective_on,
+            snapshot_sha256: sha,
+        })
     }
 
     pub fn contract_snapshot(&self, contract_id: Uuid) -> ApiResult<AgreementSnapshot> {
         let record = self.store.contract(contract_id).map_err(|e| self.fail(e))?;
-        serde_json::from_str(&record.snapshot_json).map_err(|e| self.fail(jiayi_store::StoreError::Corrupt(e.to_string())))
+        serde_json::from_str(&record.snapshot_json)
+            .map_err(|e| self.fail(jiayi_store::StoreError::Corrupt(e.to_string())))
     }
 
     pub fn contract_summary(&self, contract_id: Uuid) -> ApiResult<ContractSummary> {
@@ -345,15 +394,25 @@ impl Api {
             agreement_number: record.contract.agreement_number.clone(),
             term: record.contract.term,
             status: state.status,
-            in_force: matches!(state.status, ContractStatus::Active | ContractStatus::NotStarted),
+            in_force: matches!(
+                state.status,
+                ContractStatus::Active | ContractStatus::NotStarted
+            ),
             doctor_id: state.doctor_id,
-            member_ids: record.contract.members.iter().map(|m| m.resident_id).collect(),
+            member_ids: record
+                .contract
+                .members
+                .iter()
+                .map(|m| m.resident_id)
+                .collect(),
             verification_code: verification_code(&record.contract.snapshot_sha256),
         }
     }
 
     fn decode_signature(&self, png_base64: Option<&str>) -> ApiResult<Option<Vec<u8>>> {
-        let Some(text) = png_base64.map(str::trim).filter(|t| !t.is_empty()) else { return Ok(None) };
+        let Some(text) = png_base64.map(str::trim).filter(|t| !t.is_empty()) else {
+            return Ok(None);
+        };
         let text = text.strip_prefix("data:image/png;base64,").unwrap_or(text);
         let bytes = BASE64.decode(text).map_err(|_| self.bad_signature())?;
         if bytes.len() > SIGNATURE_MAX_BYTES || !bytes.starts_with(b"\x89PNG\r\n\x1a\n") {
@@ -363,10 +422,18 @@ impl Api {
     }
 
     fn bad_signature(&self) -> ApiError {
-        self.fail(ApiError::invalid("invalid_signature", "签名图像无效，请重新签名", "the signature image is not valid; please sign again"))
+        self.fail(ApiError::invalid(
+            "invalid_signature",
+            "签名图像无效，请重新签名",
+            "the signature image is not valid; please sign again",
+        ))
     }
 
-    fn prepare(&self, request: &SignRequest, number: String) -> ApiResult<(AgreementSnapshot, Contract, Catalog)> {
+    fn prepare(
+        &self,
+        request: &SignRequest,
+        number: String,
+    ) -> ApiResult<(AgreementSnapshot, Contract, Catalog)> {
         self.prepare_with(request, number, None)
     }
 
@@ -388,22 +455,47 @@ impl Api {
         }
         let team = match request.team_id {
             Some(id) => self.store.team(id).map_err(fail)?,
-            None => self.store.team_for_village(household.household.village_id).map_err(fail)?.ok_or_else(|| {
-                self.fail(ApiError::invalid("no_team", "本村尚未配置签约团队", "no family-doctor team serves this village"))
-            })?,
+            None => self
+                .store
+                .team_for_village(household.household.village_id)
+                .map_err(fail)?
+                .ok_or_else(|| {
+                    self.fail(ApiError::invalid(
+                        "no_team",
+                        "本村尚未配置签约团队",
+                        "no family-doctor team serves this village",
+                    ))
+                })?,
         };
         let doctor = match request.doctor_id {
             Some(id) => team.member(id).cloned().ok_or_else(|| {
-                self.fail(ApiError::invalid("unknown_doctor", "所选医生不在该签约团队中", "the chosen doctor is not in the team"))
+                self.fail(ApiError::invalid(
+                    "unknown_doctor",
+                    "所选医生不在该签约团队中",
+                    "the chosen doctor is not in the team",
+                ))
             })?,
-            None => team.member_with_role(TeamRole::FamilyDoctor).cloned().ok_or_else(|| {
-                self.fail(ApiError::invalid("unknown_doctor", "该团队没有家庭医生", "the team has no family doctor"))
-            })?,
+            None => team
+                .member_with_role(TeamRole::FamilyDoctor)
+                .cloned()
+                .ok_or_else(|| {
+                    self.fail(ApiError::invalid(
+                        "unknown_doctor",
+                        "该团队没有家庭医生",
+                        "the team has no family doctor",
+                    ))
+                })?,
         };
-        let representative_id = request.representative_id.or_else(|| household.head().map(|h| h.id));
+        let representative_id = request
+            .representative_id
+            .or_else(|| household.head().map(|h| h.id));
         let representative = representative_id
             .and_then(|id| household.members.iter().find(|m| m.id == id))
-            .ok_or_else(|| self.fail(CoreError::NotInHousehold { name: "签字人".into() }))?;
+            .ok_or_else(|| {
+                self.fail(CoreError::NotInHousehold {
+                    name: "签字人".into(),
+                })
+            })?;
         let term = match renewal {
             Some((term, _)) => term,
             None => Term::first(settings.term_policy, signed_on),
@@ -414,7 +506,14 @@ impl Api {
             .coverage_of(&chosen, signed_on)
             .map_err(fail)?
             .into_iter()
-            .filter(|c| renewal.is_none_or(|(_, renewed)| self.store.contract(renewed).map(|r| r.contract.agreement_number != c.agreement_number).unwrap_or(true)))
+            .filter(|c| {
+                renewal.is_none_or(|(_, renewed)| {
+                    self.store
+                        .contract(renewed)
+                        .map(|r| r.contract.agreement_number != c.agreement_number)
+                        .unwrap_or(true)
+                })
+            })
             .collect();
         check_no_double_coverage(&term, &chosen, &coverage).map_err(|e| self.fail(e))?;
 
@@ -422,24 +521,41 @@ impl Api {
         let mut covered = Vec::new();
         let mut package_codes_used: Vec<String> = Vec::new();
         for choice in &request.members {
-            let resident = household.members.iter().find(|m| m.id == choice.resident_id).ok_or_else(|| {
-                self.fail(CoreError::NotInHousehold { name: choice.resident_id.to_string() })
-            })?;
+            let resident = household
+                .members
+                .iter()
+                .find(|m| m.id == choice.resident_id)
+                .ok_or_else(|| {
+                    self.fail(CoreError::NotInHousehold {
+                        name: choice.resident_id.to_string(),
+                    })
+                })?;
             let groups = groups_on(&resident.groups, resident.birth_date, signed_on);
-            let mut codes: Vec<String> = catalog.basic_packages_for(&groups).iter().map(|p| p.code.clone()).collect();
+            let mut codes: Vec<String> = catalog
+                .basic_packages_for(&groups)
+                .iter()
+                .map(|p| p.code.clone())
+                .collect();
             for code in &choice.paid_packages {
                 let package = catalog.package(code).map_err(|e| self.fail(e))?;
                 if package.kind != PackageKind::Paid {
                     return Err(self.fail(CoreError::UnknownPackage(code.clone())));
                 }
             }
-            codes.extend(catalog.normalise_choice(&choice.paid_packages).map_err(|e| self.fail(e))?);
+            codes.extend(
+                catalog
+                    .normalise_choice(&choice.paid_packages)
+                    .map_err(|e| self.fail(e))?,
+            );
             for code in &codes {
                 if !package_codes_used.contains(code) {
                     package_codes_used.push(code.clone());
                 }
             }
-            members.push(ContractMember { resident_id: resident.id, package_codes: codes.clone() });
+            members.push(ContractMember {
+                resident_id: resident.id,
+                package_codes: codes.clone(),
+            });
             covered.push(CoveredMember {
                 resident_id: resident.id,
                 name: resident.name.clone(),
@@ -529,13 +645,21 @@ fn package_terms(catalog: &Catalog, code: &str) -> Result<PackageTerms, CoreErro
 }
 
 fn contact(member: &jiayi_core::household::TeamMember) -> TeamMemberContact {
-    TeamMemberContact { id: member.id, name: member.name.clone(), phone: member.phone.clone() }
+    TeamMemberContact {
+        id: member.id,
+        name: member.name.clone(),
+        phone: member.phone.clone(),
+    }
 }
 
 fn party_a(team: &Team, doctor: &jiayi_core::household::TeamMember, health_center: &str) -> PartyA {
     let leader = team.member_with_role(TeamRole::Leader).unwrap_or(doctor);
     PartyA {
-        institution: if team.institution.is_empty() { health_center.to_string() } else { team.institution.clone() },
+        institution: if team.institution.is_empty() {
+            health_center.to_string()
+        } else {
+            team.institution.clone()
+        },
         village_clinic: team.village_clinic.clone(),
         team_name: team.name.clone(),
         leader: contact(leader),
@@ -548,7 +672,10 @@ fn party_a(team: &Team, doctor: &jiayi_core::household::TeamMember, health_cente
     }
 }
 
-fn party_b(household: &HouseholdRecord, representative: &jiayi_core::household::Resident) -> PartyB {
+fn party_b(
+    household: &HouseholdRecord,
+    representative: &jiayi_core::household::Resident,
+) -> PartyB {
     let head = household.head().unwrap_or(representative);
     PartyB {
         household_id: household.household.id,
@@ -559,7 +686,11 @@ fn party_b(household: &HouseholdRecord, representative: &jiayi_core::household::
         village: household.village_name.clone(),
         group: household.household.group.clone(),
         address: household.household.address.clone(),
-        phone: representative.phone.as_ref().or(head.phone.as_ref()).map(|p| p.to_string()),
+        phone: representative
+            .phone
+            .as_ref()
+            .or(head.phone.as_ref())
+            .map(|p| p.to_string()),
     }
 }
 

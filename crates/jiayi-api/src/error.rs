@@ -32,7 +32,10 @@ impl ApiError {
             code: code.to_string(),
             message: zh.to_string(),
             member_index: None,
-            texts: Some(Source::Texts { zh: zh.to_string(), en: en.to_string() }),
+            texts: Some(Source::Texts {
+                zh: zh.to_string(),
+                en: en.to_string(),
+            }),
         }
     }
 
@@ -69,7 +72,11 @@ impl ApiError {
     }
 
     pub fn not_found(what_zh: &str, what_en: &str) -> ApiError {
-        ApiError::new("not_found", &format!("找不到{what_zh}"), &format!("{what_en} was not found"))
+        ApiError::new(
+            "not_found",
+            &format!("找不到{what_zh}"),
+            &format!("{what_en} was not found"),
+        )
     }
 
     pub fn invalid(code: &str, zh: &str, en: &str) -> ApiError {
@@ -79,7 +86,12 @@ impl ApiError {
 
 impl From<CoreError> for ApiError {
     fn from(e: CoreError) -> Self {
-        ApiError { code: e.code().to_string(), message: e.message(Lang::Zh), member_index: None, texts: Some(Source::Core(e)) }
+        ApiError {
+            code: e.code().to_string(),
+            message: e.message(Lang::Zh),
+            member_index: None,
+            texts: Some(Source::Core(e)),
+        }
     }
 }
 
@@ -90,7 +102,12 @@ impl From<StoreError> for ApiError {
         }
         let zh = e.message(Lang::Zh);
         let en = e.message(Lang::En);
-        ApiError { code: e.code().to_string(), message: zh.clone(), member_index: None, texts: Some(Source::Texts { zh, en }) }
+        ApiError {
+            code: e.code().to_string(),
+            message: zh.clone(),
+            member_index: None,
+            texts: Some(Source::Texts { zh, en }),
+        }
     }
 }
 
@@ -102,9 +119,15 @@ mod tests {
     fn serialises_as_code_and_message() {
         let e = ApiError::from_core(CoreError::Required { field: "name" }, Lang::Zh);
         let json = serde_json::to_value(&e).unwrap();
-        assert_eq!(json, serde_json::json!({"code": "required", "message": "请填写姓名"}));
+        assert_eq!(
+            json,
+            serde_json::json!({"code": "required", "message": "请填写姓名"})
+        );
         let e = ApiError::from_core(CoreError::Required { field: "name" }, Lang::En).for_member(2);
         let json = serde_json::to_value(&e).unwrap();
-        assert_eq!(json, serde_json::json!({"code": "required", "message": "name is required", "member_index": 2}));
+        assert_eq!(
+            json,
+            serde_json::json!({"code": "required", "message": "name is required", "member_index": 2})
+        );
     }
 }

@@ -70,30 +70,63 @@ impl Api {
     /// Checks an ID number as typed and says what it tells.
     pub fn id_number_info(&self, text: &str) -> ApiResult<IdNumberInfo> {
         let today = self.today();
-        let id = IdNumber::parse(text, today).map_err(|e| self.fail(jiayi_core::CoreError::from(e)))?;
-        Ok(IdNumberInfo { id_number: id.to_string(), birth_date: id.birth_date(), sex: id.sex(), age: age_on(id.birth_date(), today) })
+        let id =
+            IdNumber::parse(text, today).map_err(|e| self.fail(jiayi_core::CoreError::from(e)))?;
+        Ok(IdNumberInfo {
+            id_number: id.to_string(),
+            birth_date: id.birth_date(),
+            sex: id.sex(),
+            age: age_on(id.birth_date(), today),
+        })
     }
 
     /// Members of a form that look like people already registered.
     pub fn check_duplicates(&self, input: &HouseholdInput) -> ApiResult<Vec<DuplicateMatch>> {
-        let valid = input.validate(self.today()).map_err(|e| self.member_error(e))?;
-        let village = self.store.find_village(&valid.village).map_err(|e| self.fail(e))?;
-        self.store.find_duplicates(village.id, &valid).map_err(|e| self.fail(e))
+        let valid = input
+            .validate(self.today())
+            .map_err(|e| self.member_error(e))?;
+        let village = self
+            .store
+            .find_village(&valid.village)
+            .map_err(|e| self.fail(e))?;
+        self.store
+            .find_duplicates(village.id, &valid)
+            .map_err(|e| self.fail(e))
     }
 
     /// Registers a household. Bad input is refused with the member it concerns, and nothing
     /// is saved; duplicates are returned as a warning unless confirmed.
     pub fn register_household(&mut self, request: &RegisterRequest) -> ApiResult<RegisterOutcome> {
-        let valid = request.household.validate(self.today()).map_err(|e| self.member_error(e))?;
-        let village = self.store.find_village(&valid.village).map_err(|e| self.fail(e))?;
-        let duplicates = self.store.find_duplicates(village.id, &valid).map_err(|e| self.fail(e))?;
+        let valid = request
+            .household
+            .validate(self.today())
+            .map_err(|e| self.member_error(e))?;
+        let village = self
+            .store
+            .find_village(&valid.village)
+            .map_err(|e| self.fail(e))?;
+        let duplicates = self
+            .store
+            .find_duplicates(village.id, &valid)
+            .map_err(|e| self.fail(e))?;
         if !duplicates.is_empty() && !request.confirm_duplicates {
-            return Ok(RegisterOutcome { saved: false, household_id: None, resident_ids: vec![], duplicates });
+            return Ok(RegisterOutcome {
+                saved: false,
+                household_id: None,
+                resident_ids: vec![],
+                duplicates,
+            });
         }
         let now = self.now();
         let record = self
             .store
-            .register_household(NewHousehold { village_id: village.id, household: &valid }, now)
+            .register_household(
+                NewHousehold {
+                    village_id: village.id,
+                    household: &valid,
+                },
+                now,
+            )
             .map_err(|e| self.fail(e))?;
         Ok(RegisterOutcome {
             saved: true,
@@ -104,13 +137,18 @@ impl Api {
     }
 
     pub fn search(&self, text: &str, limit: usize) -> ApiResult<Vec<ResidentHit>> {
-        self.store.search_residents(text, limit).map_err(|e| self.fail(e))
+        self.store
+            .search_residents(text, limit)
+            .map_err(|e| self.fail(e))
     }
 
     pub fn household(&self, id: Uuid) -> ApiResult<HouseholdView> {
         let today = self.today();
         let record = self.store.household(id).map_err(|e| self.fail(e))?;
-        let contracts = self.store.contracts_of_household(id).map_err(|e| self.fail(e))?;
+        let contracts = self
+            .store
+            .contracts_of_household(id)
+            .map_err(|e| self.fail(e))?;
         let summaries: Vec<_> = contracts.iter().map(|c| self.summarise(c, today)).collect();
         let members = record
             .members

@@ -6,6 +6,7 @@
 mod contracts;
 mod error;
 mod households;
+mod print;
 mod status;
 mod visits;
 mod worklist;
@@ -16,10 +17,12 @@ use jiayi_core::time::china_date;
 use jiayi_store::Store;
 
 pub use contracts::{
-    ChangeDoctorRequest, ContractSummary, status_label, MemberChoice, RenewOutcome, SignOutcome, SignRequest, TerminateOutcome, TerminateRequest,
+    ChangeDoctorRequest, ContractSummary, MemberChoice, RenewOutcome, SignOutcome, SignRequest,
+    TerminateOutcome, TerminateRequest, status_label,
 };
 pub use error::{ApiError, ApiResult};
 pub use households::{HouseholdView, IdNumberInfo, MemberView, RegisterOutcome, RegisterRequest};
+pub use print::{Document, file_safe};
 pub use status::StatusView;
 pub use visits::{NextDue, VisitOutcome, VisitRequest};
 pub use worklist::{RenewalEntry, UnsignedEntry, WorkList};
@@ -54,7 +57,11 @@ pub struct Api {
 
 impl Api {
     pub fn new(store: Store, lang: Lang) -> Api {
-        Api { store, lang, clock: Box::new(SystemClock) }
+        Api {
+            store,
+            lang,
+            clock: Box::new(SystemClock),
+        }
     }
 
     pub fn with_clock(store: Store, lang: Lang, clock: Box<dyn Clock>) -> Api {

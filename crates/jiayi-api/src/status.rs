@@ -45,7 +45,12 @@ impl Api {
                 .registers()
                 .map_err(fail)?
                 .into_iter()
-                .map(|(name, version, received_at, entries)| RegisterVersion { name, version, received_at, entries })
+                .map(|(name, version, received_at, entries)| RegisterVersion {
+                    name,
+                    version,
+                    received_at,
+                    entries,
+                })
                 .collect(),
             households: s.household_count().map_err(fail)?,
             residents: s.resident_count().map_err(fail)?,
@@ -69,7 +74,9 @@ impl Api {
 
     pub fn save_draft(&mut self, form: &str, json: &str) -> ApiResult<()> {
         let now = self.now();
-        self.store.put_draft(form, json, now).map_err(|e| self.fail(e))
+        self.store
+            .put_draft(form, json, now)
+            .map_err(|e| self.fail(e))
     }
 
     pub fn draft(&self, form: &str) -> ApiResult<Option<String>> {

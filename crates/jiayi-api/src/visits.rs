@@ -53,17 +53,30 @@ impl Api {
     pub fn record_visit(&mut self, request: &VisitRequest) -> ApiResult<VisitOutcome> {
         let now = self.now();
         let occurred_at = request.occurred_at.unwrap_or(now);
-        validate_visit(&request.vitals, occurred_at, &request.notes, now).map_err(|e| self.fail(e))?;
-        let resident = self.store.resident(request.resident_id).map_err(|e| self.fail(e))?;
+        validate_visit(&request.vitals, occurred_at, &request.notes, now)
+            .map_err(|e| self.fail(e))?;
+        let resident = self
+            .store
+            .resident(request.resident_id)
+            .map_err(|e| self.fail(e))?;
         let day = china_date(occurred_at);
-        let (fulfils, kind, owed) = match request.item_code.as_deref().map(str::trim).filter(|c| !c.is_empty()) {
+        let (fulfils, kind, owed) = match request
+            .item_code
+            .as_deref()
+            .map(str::trim)
+            .filter(|c| !c.is_empty())
+        {
             Some(code) => {
                 let (item_ref, kind, owed) = self.find_owed_item(resident.id, code, day)?;
                 (Some(item_ref), kind, Some(owed))
             }
             None => {
                 let kind = request.kind.ok_or_else(|| {
-                    self.fail(ApiError::invalid("required", "请选择服务项目或服务类型", "choose a service item or a kind of visit"))
+                    self.fail(ApiError::invalid(
+                        "required",
+                        "请选择服务项目或服务类型",
+                        "choose a service item or a kind of visit",
+                    ))
                 })?;
                 (None, kind, None)
             }
@@ -80,12 +93,20 @@ impl Api {
             vitals: request.vitals,
             notes: request.notes.trim().to_string(),
         };
-        self.store.record_visit(&visit, now).map_err(|e| self.fail(e))?;
+        self.store
+            .record_visit(&visit, now)
+            .map_err(|e| self.fail(e))?;
         let next_due = match owed {
             Some(owed) => {
                 let delivered = self
                     .store
-                    .delivered_count(owed.contract_id, owed.resident_id, &owed.item_code, owed.term.start, owed.term.end)
+                    .delivered_count(
+                        owed.contract_id,
+                        owed.resident_id,
+                        &owed.item_code,
+                        owed.term.start,
+                        owed.term.end,
+                    )
                     .map_err(|e| self.fail(e))?;
                 next_occurrence(&owed, delivered).map(|(occurrence, opens_on, due_by)| NextDue {
                     item_code: owed.item_code.clone(),
@@ -107,20 +128,44 @@ impl Api {
     }
 
     /// The contract in force on `day` that owes `item_code` to the resident.
-    fn find_owed_item(&self, resident_id: Uuid, item_code: &str, day: NaiveDate) -> ApiResult<(ItemRef, VisitKind, OwedItem)> {
-        let contracts = self.store.contracts_of_resident(resident_id).map_err(|e| self.fail(e))?;
+    fn find_owed_item(
+        &self,
+        resident_id: Uuid,
+        item_code: &str,
+        day: NaiveDate,
+    ) -> ApiResult<(ItemRef, VisitKind, OwedItem)> {
+        let contracts = self
+            .store
+            .contracts_of_resident(resident_id)
+            .map_err(|e| self.fail(e))?;
         for record in contracts {
             let state = record.contract.state_on(&record.events, day);
             if state.status != ContractStatus::Active {
                 continue;
             }
-            let catalog: Catalog = self.store.catalog(&record.contract.catalog_version).map_err(|e| self.fail(e))?;
-            let Some(member) = record.contract.members.iter().find(|m| m.resident_id == resident_id) else { continue };
+            let catalog: Catalog = self
+                .store
+                .catalog(&record.contract.catalog_version)
+                .map_err(|e| self.fail(e))?;
+            let Some(member) = record
+                .contract
+                .members
+                .iter()
+                .find(|m| m.resident_id == resident_id)
+            else {
+                continue;
+            };
             for package_code in &member.package_codes {
-                let items = catalog.effective_items(package_code).map_err(|e| self.fail(e))?;
-                if let Some((package, item)) = items.into_iter().find(|(_, i)| i.code == item_code) {
-                    let item_ref =
-                        ItemRef { contract_id: record.contract.id, package_code: package.code.clone(), item_code: item.code.clone() };
+                let items = catalog
+                    .effective_items(package_code)
+                    .map_err(|e| self.fail(e))?;
+                if let Some((package, item)) = items.into_iter().find(|(_, i)| i.code == item_code)
+                {
+                    let item_ref = ItemRef {
+                        contract_id: record.contract.id,
+                        package_code: package.code.clone(),
+                        item_code: item.code.clone(),
+                    };
                     let owed = OwedItem {
                         contract_id: record.contract.id,
                         resident_id,

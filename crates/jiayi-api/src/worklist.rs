@@ -67,7 +67,10 @@ impl Api {
             if matches!(state.status, ContractStatus::Active) {
                 covered.extend(record.contract.members.iter().map(|m| m.resident_id));
                 if needs_renewal_reminder(&record.contract.term, state.covered_until, day) {
-                    let household = self.store.household(record.contract.household_id).map_err(|e| self.fail(e))?;
+                    let household = self
+                        .store
+                        .household(record.contract.household_id)
+                        .map_err(|e| self.fail(e))?;
                     let representative = household
                         .members
                         .iter()
@@ -95,21 +98,30 @@ impl Api {
             .filter(|r| !covered.contains(&r.id))
             .filter_map(|r| {
                 let groups = groups_on(&r.groups, r.birth_date, day);
-                groups.iter().any(|g| PRIORITY_GROUPS.contains(g)).then(|| UnsignedEntry {
-                    resident_id: r.id,
-                    name: r.name,
-                    household_id: r.household_id,
-                    village: r.village,
-                    groups,
-                })
+                groups
+                    .iter()
+                    .any(|g| PRIORITY_GROUPS.contains(g))
+                    .then(|| UnsignedEntry {
+                        resident_id: r.id,
+                        name: r.name,
+                        household_id: r.household_id,
+                        village: r.village,
+                        groups,
+                    })
             })
             .collect();
         let unsigned_priority_count = unsigned.len();
         unsigned.truncate(UNSIGNED_SHOWN);
         Ok(WorkList {
             day,
-            overdue_count: due.iter().filter(|d| d.item.status == DueStatus::Overdue).count(),
-            due_count: due.iter().filter(|d| d.item.status == DueStatus::Due).count(),
+            overdue_count: due
+                .iter()
+                .filter(|d| d.item.status == DueStatus::Overdue)
+                .count(),
+            due_count: due
+                .iter()
+                .filter(|d| d.item.status == DueStatus::Due)
+                .count(),
             due,
             renewals,
             unsigned_priority_count,

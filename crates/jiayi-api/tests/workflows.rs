@@ -2,7 +2,8 @@
 
 use chrono::{DateTime, Days, NaiveDate, Utc};
 use jiayi_api::{
-    Api, ChangeDoctorRequest, FixedClock, MemberChoice, RegisterRequest, SignRequest, TerminateRequest, VisitRequest,
+    Api, ChangeDoctorRequest, FixedClock, MemberChoice, RegisterRequest, SignRequest,
+    TerminateRequest, VisitRequest,
 };
 use jiayi_core::Lang;
 use jiayi_core::agreement::{sha256_hex, verification_code};
@@ -32,9 +33,19 @@ fn at(d: NaiveDate) -> DateTime<Utc> {
 fn fixture(today: NaiveDate) -> Fixture {
     let dir = tempfile::tempdir().unwrap();
     let mut store = Store::open(dir.path().join("jiayi.sqlite3")).unwrap();
-    let village = Village { id: Uuid::now_v7(), code: "140822100200".into(), name: "东庄村".into(), township: "青山镇".into() };
+    let village = Village {
+        id: Uuid::now_v7(),
+        code: "140822100200".into(),
+        name: "东庄村".into(),
+        township: "青山镇".into(),
+    };
     store.put_village(&village).unwrap();
-    let member = |n: u128, name: &str, role| TeamMember { id: Uuid::from_u128(n), name: name.into(), role, phone: "13800000000".into() };
+    let member = |n: u128, name: &str, role| TeamMember {
+        id: Uuid::from_u128(n),
+        name: name.into(),
+        role,
+        phone: "13800000000".into(),
+    };
     let team = Team {
         id: Uuid::from_u128(100),
         name: "东庄村家庭医生团队".into(),
@@ -54,7 +65,11 @@ fn fixture(today: NaiveDate) -> Fixture {
     };
     store.put_team(&team).unwrap();
     let api = Api::with_clock(store, Lang::Zh, Box::new(FixedClock(at(today))));
-    Fixture { api, _dir: dir, team }
+    Fixture {
+        api,
+        _dir: dir,
+        team,
+    }
 }
 
 fn household_input() -> HouseholdInput {
@@ -72,19 +87,39 @@ fn household_input() -> HouseholdInput {
                 groups: vec!["hypertension".into()],
                 ..Default::default()
             },
-            ResidentInput { name: "李梅".into(), id_number: id(1958, 9, 9, 222), relation: Some(Relation::Spouse), ..Default::default() },
-            ResidentInput { name: "张小军".into(), id_number: id(1990, 1, 2, 333), relation: Some(Relation::Child), ..Default::default() },
+            ResidentInput {
+                name: "李梅".into(),
+                id_number: id(1958, 9, 9, 222),
+                relation: Some(Relation::Spouse),
+                ..Default::default()
+            },
+            ResidentInput {
+                name: "张小军".into(),
+                id_number: id(1990, 1, 2, 333),
+                relation: Some(Relation::Child),
+                ..Default::default()
+            },
         ],
     }
 }
 
 fn register(api: &mut Api) -> (Uuid, Vec<Uuid>) {
-    let outcome = api.register_household(&RegisterRequest { household: household_input(), confirm_duplicates: false }).unwrap();
+    let outcome = api
+        .register_household(&RegisterRequest {
+            household: household_input(),
+            confirm_duplicates: false,
+        })
+        .unwrap();
     assert!(outcome.saved);
     (outcome.household_id.unwrap(), outcome.resident_ids)
 }
 
-fn sign(api: &mut Api, household: Uuid, members: &[Uuid], paid: &[&str]) -> jiayi_api::ApiResult<jiayi_api::SignOutcome> {
+fn sign(
+    api: &mut Api,
+    household: Uuid,
+    members: &[Uuid],
+    paid: &[&str],
+) -> jiayi_api::ApiResult<jiayi_api::SignOutcome> {
     api.sign_contract(&SignRequest {
         household_id: household,
         representative_id: None,
@@ -93,7 +128,11 @@ fn sign(api: &mut Api, household: Uuid, members: &[Uuid], paid: &[&str]) -> jiay
             .enumerate()
             .map(|(i, id)| MemberChoice {
                 resident_id: *id,
-                paid_packages: if i == 0 { paid.iter().map(|s| s.to_string()).collect() } else { vec![] },
+                paid_packages: if i == 0 {
+                    paid.iter().map(|s| s.to_string()).collect()
+                } else {
+                    vec![]
+                },
             })
             .collect(),
         team_id: None,
@@ -113,9 +152,19 @@ fn tiny_png() -> String {
 fn registering_twice_warns_and_saves_nothing_until_confirmed() {
     let mut f = fixture(day(2026, 3, 1));
     register(&mut f.api);
-    let again = f.api.register_household(&RegisterRequest { household: household_input(), confirm_duplicates: false }).unwrap();
+    let again = f
+        .api
+        .register_household(&RegisterRequest {
+            household: household_input(),
+            confirm_duplicates: false,
+        })
+        .unwrap();
     assert!(!again.saved);
-    assert_eq!(again.duplicates.len(), 3, "each member is already registered");
+    assert_eq!(
+        again.duplicates.len(),
+        3,
+        "each member is already registered"
+    );
     assert_eq!(f.api.status().unwrap().households, 1);
 }
 
@@ -124,7 +173,13 @@ fn bad_input_names_the_member_and_saves_nothing() {
     let mut f = fixture(day(2026, 3, 1));
     let mut input = household_input();
     input.members[2].id_number = Some("140822199001023339".into());
-    let err = f.api.register_household(&RegisterRequest { household: input, confirm_duplicates: false }).unwrap_err();
+    let err = f
+        .api
+        .register_household(&RegisterRequest {
+            household: input,
+            confirm_duplicates: false,
+        })
+        .unwrap_err();
     assert_eq!(err.code, "invalid_id_number");
     assert_eq!(err.member_index, Some(2));
     assert!(err.message.contains("校验位"), "{}", err.message);
@@ -132,9 +187,22 @@ fn bad_input_names_the_member_and_saves_nothing() {
     f.api.set_lang(Lang::En);
     let mut input = household_input();
     input.members[0].phone = Some("12345".into());
-    let err = f.api.register_household(&RegisterRequest { household: input, confirm_duplicates: false }).unwrap_err();
-    assert_eq!((err.code.as_str(), err.member_index), ("invalid_phone", Some(0)));
-    assert!(err.message.starts_with("invalid phone number"), "{}", err.message);
+    let err = f
+        .api
+        .register_household(&RegisterRequest {
+            household: input,
+            confirm_duplicates: false,
+        })
+        .unwrap_err();
+    assert_eq!(
+        (err.code.as_str(), err.member_index),
+        ("invalid_phone", Some(0))
+    );
+    assert!(
+        err.message.starts_with("invalid phone number"),
+        "{}",
+        err.message
+    );
 }
 
 #[test]
@@ -146,7 +214,10 @@ fn signing_freezes_the_agreement_with_its_hash() {
         .preview_agreement(&SignRequest {
             household_id: household,
             representative_id: None,
-            members: vec![MemberChoice { resident_id: members[0], paid_packages: vec!["paid_chronic_2".into()] }],
+            members: vec![MemberChoice {
+                resident_id: members[0],
+                paid_packages: vec!["paid_chronic_2".into()],
+            }],
             team_id: None,
             doctor_id: None,
             signed_on: None,
@@ -154,20 +225,48 @@ fn signing_freezes_the_agreement_with_its_hash() {
             doctor_signature_png: None,
         })
         .unwrap();
-    let chronic = preview.packages.iter().find(|p| p.code == "paid_chronic_2").unwrap();
-    assert!(chronic.items.iter().any(|i| i.code == "chronic_monitoring"), "the review shows the lower tier's items too");
-    assert!(preview.members[0].package_codes.contains(&"basic_hypertension".to_string()));
-    assert_eq!(f.api.status().unwrap().contracts, 0, "a preview saves nothing");
+    let chronic = preview
+        .packages
+        .iter()
+        .find(|p| p.code == "paid_chronic_2")
+        .unwrap();
+    assert!(
+        chronic.items.iter().any(|i| i.code == "chronic_monitoring"),
+        "the review shows the lower tier's items too"
+    );
+    assert!(
+        preview.members[0]
+            .package_codes
+            .contains(&"basic_hypertension".to_string())
+    );
+    assert_eq!(
+        f.api.status().unwrap().contracts,
+        0,
+        "a preview saves nothing"
+    );
 
     let signed = sign(&mut f.api, household, &members, &["paid_chronic_2"]).unwrap();
     assert!(signed.agreement_number.starts_with("2026-"));
-    assert_eq!((signed.term.start, signed.term.end), (day(2026, 3, 1), day(2027, 2, 28)));
+    assert_eq!(
+        (signed.term.start, signed.term.end),
+        (day(2026, 3, 1), day(2027, 2, 28))
+    );
     let snapshot = f.api.contract_snapshot(signed.contract_id).unwrap();
     assert_eq!(snapshot.agreement_number, signed.agreement_number);
-    assert_eq!(snapshot.sha256(), signed.snapshot_sha256, "the stored snapshot matches its hash");
-    assert_eq!(verification_code(&snapshot.sha256()), signed.verification_code);
+    assert_eq!(
+        snapshot.sha256(),
+        signed.snapshot_sha256,
+        "the stored snapshot matches its hash"
+    );
+    assert_eq!(
+        verification_code(&snapshot.sha256()),
+        signed.verification_code
+    );
     let png = base64_decode(&tiny_png());
-    assert_eq!(snapshot.resident_signature_sha256.as_deref(), Some(sha256_hex(&png).as_str()));
+    assert_eq!(
+        snapshot.resident_signature_sha256.as_deref(),
+        Some(sha256_hex(&png).as_str())
+    );
     assert_eq!(snapshot.party_a.family_doctor.name, "刘医生");
     assert_eq!(snapshot.party_b.representative_name, "张三");
     assert_eq!(snapshot.total_price().self_pay_fen, 5000);
@@ -175,7 +274,9 @@ fn signing_freezes_the_agreement_with_its_hash() {
 
 fn base64_decode(text: &str) -> Vec<u8> {
     use base64::Engine;
-    base64::engine::general_purpose::STANDARD.decode(text).unwrap()
+    base64::engine::general_purpose::STANDARD
+        .decode(text)
+        .unwrap()
 }
 
 #[test]
@@ -200,17 +301,27 @@ fn numbers_stay_unique_and_signatures_must_be_images() {
     let mut request = SignRequest {
         household_id: household,
         representative_id: None,
-        members: vec![MemberChoice { resident_id: members[2], paid_packages: vec![] }],
+        members: vec![MemberChoice {
+            resident_id: members[2],
+            paid_packages: vec![],
+        }],
         team_id: None,
         doctor_id: None,
         signed_on: None,
         resident_signature_png: Some("bm90IGEgcG5n".into()),
         doctor_signature_png: None,
     };
-    assert_eq!(f.api.sign_contract(&request).unwrap_err().code, "invalid_signature");
+    assert_eq!(
+        f.api.sign_contract(&request).unwrap_err().code,
+        "invalid_signature"
+    );
     request.resident_signature_png = None;
     request.members[0].paid_packages = vec!["basic_general".into()];
-    assert_eq!(f.api.sign_contract(&request).unwrap_err().code, "unknown_package", "a basic package cannot be bought");
+    assert_eq!(
+        f.api.sign_contract(&request).unwrap_err().code,
+        "unknown_package",
+        "a basic package cannot be bought"
+    );
 }
 
 #[test]
@@ -221,7 +332,10 @@ fn a_visit_fulfils_an_item_and_the_schedule_moves_on() {
     let head = members[0];
     let list = f.api.work_list(Some(day(2026, 3, 2))).unwrap();
     let due_bp = |list: &jiayi_api::WorkList| {
-        list.due.iter().filter(|d| d.item.resident_id == head && d.item.item_code == "hypertension_follow_up").count()
+        list.due
+            .iter()
+            .filter(|d| d.item.resident_id == head && d.item.item_code == "hypertension_follow_up")
+            .count()
     };
     assert_eq!(due_bp(&list), 1, "the first quarterly follow-up is due");
 
@@ -234,12 +348,20 @@ fn a_visit_fulfils_an_item_and_the_schedule_moves_on() {
             kind: None,
             mode: VisitMode::Home,
             occurred_at: None,
-            vitals: Vitals { systolic_mmhg: Some(150), diastolic_mmhg: Some(92), ..Vitals::default() },
+            vitals: Vitals {
+                systolic_mmhg: Some(150),
+                diastolic_mmhg: Some(92),
+                ..Vitals::default()
+            },
             notes: "头晕减轻".into(),
         })
         .unwrap();
     assert_eq!(outcome.bp_on_target, Some(false));
-    assert_eq!(outcome.recorded_at, at(day(2026, 3, 2)), "the device stamps the time");
+    assert_eq!(
+        outcome.recorded_at,
+        at(day(2026, 3, 2)),
+        "the device stamps the time"
+    );
     let next = outcome.next_due.unwrap();
     assert_eq!((next.occurrence, next.opens_on), (2, day(2026, 5, 31)));
     let list = f.api.work_list(Some(day(2026, 3, 2))).unwrap();
@@ -266,7 +388,11 @@ fn a_visit_fulfils_an_item_and_the_schedule_moves_on() {
             kind: None,
             mode: VisitMode::Clinic,
             occurred_at: None,
-            vitals: Vitals { systolic_mmhg: Some(1200), diastolic_mmhg: Some(80), ..Vitals::default() },
+            vitals: Vitals {
+                systolic_mmhg: Some(1200),
+                diastolic_mmhg: Some(80),
+                ..Vitals::default()
+            },
             notes: String::new(),
         })
         .unwrap_err();
@@ -282,14 +408,27 @@ fn renewal_change_of_doctor_and_termination() {
 
     // Within the last 30 days the work list reminds the doctor.
     let reminder = f.api.work_list(Some(day(2027, 2, 10))).unwrap();
-    assert!(reminder.renewals.iter().any(|r| r.contract_id == first.contract_id));
+    assert!(
+        reminder
+            .renewals
+            .iter()
+            .any(|r| r.contract_id == first.contract_id)
+    );
 
     // Doctor changes within the team only.
     let other_doctor = f.team.members[4].id;
     f.api
-        .change_doctor(&ChangeDoctorRequest { contract_id: first.contract_id, doctor_id: other_doctor, effective_on: None, note: String::new() })
+        .change_doctor(&ChangeDoctorRequest {
+            contract_id: first.contract_id,
+            doctor_id: other_doctor,
+            effective_on: None,
+            note: String::new(),
+        })
         .unwrap();
-    assert_eq!(f.api.contract_summary(first.contract_id).unwrap().doctor_id, other_doctor);
+    assert_eq!(
+        f.api.contract_summary(first.contract_id).unwrap().doctor_id,
+        other_doctor
+    );
     let outsider = f.api.change_doctor(&ChangeDoctorRequest {
         contract_id: first.contract_id,
         doctor_id: Uuid::from_u128(999),
@@ -303,10 +442,27 @@ fn renewal_change_of_doctor_and_termination() {
     let renewed = f.api.renew_due(day(2027, 3, 2)).unwrap();
     assert_eq!(renewed.renewed.len(), 1);
     let second = &renewed.renewed[0];
-    assert_eq!((second.term.start, second.term.end), (day(2027, 3, 1), day(2028, 2, 29)));
-    assert!(f.api.renew_due(day(2027, 3, 2)).unwrap().renewed.is_empty(), "renewal happens once");
-    assert_eq!(f.api.contract_summary(first.contract_id).unwrap().status, ContractStatus::Renewed);
-    assert_eq!(f.api.contract_snapshot(second.contract_id).unwrap().party_a.family_doctor.id, other_doctor);
+    assert_eq!(
+        (second.term.start, second.term.end),
+        (day(2027, 3, 1), day(2028, 2, 29))
+    );
+    assert!(
+        f.api.renew_due(day(2027, 3, 2)).unwrap().renewed.is_empty(),
+        "renewal happens once"
+    );
+    assert_eq!(
+        f.api.contract_summary(first.contract_id).unwrap().status,
+        ContractStatus::Renewed
+    );
+    assert_eq!(
+        f.api
+            .contract_snapshot(second.contract_id)
+            .unwrap()
+            .party_a
+            .family_doctor
+            .id,
+        other_doctor
+    );
 
     // Termination needs both parties.
     let mut request = TerminateRequest {
@@ -319,16 +475,29 @@ fn renewal_change_of_doctor_and_termination() {
         resident_signature_png: None,
         doctor_signature_png: None,
     };
-    assert_eq!(f.api.terminate(&request).unwrap_err().code, "confirmation_required");
+    assert_eq!(
+        f.api.terminate(&request).unwrap_err().code,
+        "confirmation_required"
+    );
     request.doctor_confirmed = true;
     let ended = f.api.terminate(&request).unwrap();
     assert_eq!(ended.effective_on, day(2027, 3, 2));
     let summary = f.api.contract_summary(second.contract_id).unwrap();
     assert_eq!(summary.status, ContractStatus::Terminated);
-    assert_eq!(f.api.terminate(&request).unwrap_err().code, "contract_state");
+    assert_eq!(
+        f.api.terminate(&request).unwrap_err().code,
+        "contract_state"
+    );
     let after = f.api.work_list(Some(day(2027, 4, 1))).unwrap();
-    assert!(after.due.iter().all(|d| d.item.contract_id != second.contract_id), "nothing is owed after termination");
+    assert!(
+        after
+            .due
+            .iter()
+            .all(|d| d.item.contract_id != second.contract_id),
+        "nothing is owed after termination"
+    );
     // The household can sign again afterwards.
-    f.api.set_clock(Box::new(FixedClock(at(day(2027, 3, 2) + Days::new(1)))));
+    f.api
+        .set_clock(Box::new(FixedClock(at(day(2027, 3, 2) + Days::new(1)))));
     sign(&mut f.api, household, &members, &[]).unwrap();
 }

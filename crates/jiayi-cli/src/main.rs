@@ -10,7 +10,8 @@ use std::process::ExitCode;
 use chrono::NaiveDate;
 use clap::{Parser, Subcommand, ValueEnum};
 use jiayi_api::{
-    Api, ApiError, ChangeDoctorRequest, MemberChoice, RegisterRequest, SignRequest, TerminateRequest, VisitRequest,
+    Api, ApiError, ChangeDoctorRequest, Document, MemberChoice, RegisterRequest, SignRequest,
+    TerminateRequest, VisitRequest, file_safe,
 };
 use jiayi_core::Lang;
 use jiayi_core::contract::TerminationReason;
@@ -22,7 +23,11 @@ use uuid::Uuid;
 mod render;
 
 #[derive(Parser)]
-#[command(name = "jiayi", version, about = "家医签约 — family doctor contract service, from the command line")]
+#[command(
+    name = "jiayi",
+    version,
+    about = "家医签约 — family doctor contract service, from the command line"
+)]
 struct Cli {
     /// The local database file (created when missing).
     #[arg(long, global = true, default_value = "jiayi.sqlite3")]
@@ -191,11 +196,49 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Print a document as PDF: agreement, termination, card (one household) or cards (a village).
+    Print {
+        #[command(subcommand)]
+        document: PrintCommand,
+    },
     /// Teams and their members.
     Teams {
         #[arg(long)]
         json: bool,
     },
+}
+
+#[derive(Subcommand)]
+enum PrintCommand {
+    /// The service agreement, two copies (clinic and household) in one PDF.
+    Agreement(PrintOne),
+    /// The termination confirmation of a terminated contract.
+    Termination(PrintOne),
+    /// The contact card of one household.
+    Card(PrintOne),
+    /// The contact cards of every signed household of a village, on A4 sheets for duplex printing.
+    Cards {
+        /// Village name or code.
+        #[arg(long)]
+        village: String,
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// Open the PDF with the system viewer.
+        #[arg(long)]
+        open: bool,
+    },
+}
+
+#[derive(clap::Args)]
+struct PrintOne {
+    /// Contract id or agreement number.
+    contract: String,
+    /// Where to write the PDF (default: a file named after the agreement in the current folder).
+    #[arg(long)]
+    out: Option<PathBuf>,
+    /// Open the PDF with the system viewer.
+    #[arg(long)]
+    open: bool,
 }
 
 fn main() -> ExitCode {
@@ -206,7 +249,11 @@ fn main() -> ExitCode {
         Err(e) => {
             let label = lang.pick("错误", "error");
             eprintln!("{label}：{}", e.message);
-            if e.code == "store_error" || e.code == "store_corrupt" { ExitCode::from(1) } else { ExitCode::from(2) }
+            if e.code == "store_error" || e.code == "store_corrupt" {
+                ExitCode::from(1)
+            } else {
+                ExitCode::from(2)
+            }
         }
     }
 }
@@ -214,7 +261,12 @@ fn main() -> ExitCode {
 fn run(cli: Cli, lang: Lang) -> Result<(), ApiError> {
     let mut api = Api::open(&cli.db, lang)?;
     match cli.command {
-        Command::Demo { seed, size, date, json } => {
+        Command::Demo {
+            seed,
+            size,
+            date,
+            json,
+        } => {
             let size = match size {
                 Size::Full => DemoSize::FULL,
                 Size::Small => DemoSize::SMALL,
@@ -231,10 +283,17 @@ fn run(cli: Cli, lang: Lang) -> Result<(), ApiError> {
             let summary = build_demo(&mut api, seed, size, today)?;
             output(json, &summary, || render::demo(&summary, lang))
         }
-        Command::Register { file, confirm_duplicates, json } => {
+        Command::Register {
+            file,
+            confirm_duplicates,
+            json,
+        } => {
             let text = read_input(&file, lang)?;
             let household = serde_json::from_str(&text).map_err(|e| bad_json(&e, lang))?;
-            let outcome = api.register_household(&RegisterRequest { household, confirm_duplicates })?;
+            let outcome = api.register_household(&RegisterRequest {
+                household,
+                confirm_duplicates,
+            })?;
             if !outcome.saved {
                 if json {
                     print_json(&outcome);
@@ -266,15 +325,26 @@ fn run(cli: Cli, lang: Lang) -> Result<(), ApiError> {
             let list = api.work_list(date)?;
             output(json, &list, || render::work_list(&list, lang))
         }
-        Command::Sign { request, household, member, representative, doctor, date, preview, json } => {
+        Command::Sign {
+            request,
+            household,
+            member,
+            representative,
+            doctor,
+            date,
+            preview,
+            json,
+        } => {
             let request = match request {
-                Some(path) => {
-                    serde_json::from_str(&read_input(&path, lang)?).map_err(|e| bad_json(&e, lang))?
-                }
+                Some(path) => serde_json::from_str(&read_input(&path, lang)?)
+                    .map_err(|e| bad_json(&e, lang))?,
                 None => SignRequest {
                     household_id: household.ok_or_else(|| missing("--household", lang))?,
                     representative_id: representative,
-                    members: member.iter().map(|m| parse_member(m, lang)).collect::<Result<_, _>>()?,
+                    members: member
+                        .iter()
+                        .map(|m| parse_member(m, lang))
+                        .collect::<Result<_, _>>()?,
                     team_id: None,
                     doctor_id: doctor,
                     signed_on: date,
@@ -290,11 +360,27 @@ fn run(cli: Cli, lang: Lang) -> Result<(), ApiError> {
             let outcome = api.sign_contract(&request)?;
             output(json, &outcome, || render::signed(&outcome, lang))
         }
-        Command::Visit { resident, item, kind, mode, systolic, diastolic, heart_rate, glucose, height, weight, waist, notes, json } => {
+        Command::Visit {
+            resident,
+            item,
+            kind,
+            mode,
+            systolic,
+            diastolic,
+            heart_rate,
+            glucose,
+            height,
+            weight,
+            waist,
+            notes,
+            json,
+        } => {
             let request = VisitRequest {
                 resident_id: resident,
                 item_code: item,
-                kind: kind.map(|k| parse_enum::<VisitKind>(&k, "kind", lang)).transpose()?,
+                kind: kind
+                    .map(|k| parse_enum::<VisitKind>(&k, "kind", lang))
+                    .transpose()?,
                 mode: parse_enum::<VisitMode>(&mode, "mode", lang)?,
                 occurred_at: None,
                 vitals: Vitals {
@@ -320,17 +406,48 @@ fn run(cli: Cli, lang: Lang) -> Result<(), ApiError> {
             let day = date.unwrap_or(api.today());
             let outcome = api.renew_due(day)?;
             output(json, &outcome, || {
-                outcome.renewed.iter().map(|o| render::signed(o, lang)).collect::<Vec<_>>().join("\n")
-                    + &format!("\n{} {}", outcome.renewed.len(), lang.pick("份协议已自动续约", "agreements renewed"))
+                outcome
+                    .renewed
+                    .iter()
+                    .map(|o| render::signed(o, lang))
+                    .collect::<Vec<_>>()
+                    .join("\n")
+                    + &format!(
+                        "\n{} {}",
+                        outcome.renewed.len(),
+                        lang.pick("份协议已自动续约", "agreements renewed")
+                    )
             })
         }
-        Command::ChangeDoctor { contract, doctor, date, note, json } => {
+        Command::ChangeDoctor {
+            contract,
+            doctor,
+            date,
+            note,
+            json,
+        } => {
             let id = contract_id(&api, &contract)?;
-            api.change_doctor(&ChangeDoctorRequest { contract_id: id, doctor_id: doctor, effective_on: date, note })?;
+            api.change_doctor(&ChangeDoctorRequest {
+                contract_id: id,
+                doctor_id: doctor,
+                effective_on: date,
+                note,
+            })?;
             let summary = api.contract_summary(id)?;
-            output(json, &summary, || lang.pick("已更换签约医生", "family doctor changed").to_string())
+            output(json, &summary, || {
+                lang.pick("已更换签约医生", "family doctor changed")
+                    .to_string()
+            })
         }
-        Command::Terminate { contract, reason, note, date, resident_confirmed, doctor_confirmed, json } => {
+        Command::Terminate {
+            contract,
+            reason,
+            note,
+            date,
+            resident_confirmed,
+            doctor_confirmed,
+            json,
+        } => {
             let id = contract_id(&api, &contract)?;
             let request = TerminateRequest {
                 contract_id: id,
@@ -344,12 +461,37 @@ fn run(cli: Cli, lang: Lang) -> Result<(), ApiError> {
             };
             let outcome = api.terminate(&request)?;
             output(json, &outcome, || {
-                format!("{}{}", lang.pick("已解约，生效日期 ", "terminated, effective "), outcome.effective_on)
+                format!(
+                    "{}{}",
+                    lang.pick("已解约，生效日期 ", "terminated, effective "),
+                    outcome.effective_on
+                )
             })
         }
         Command::Status { json } => {
             let status = api.status()?;
             output(json, &status, || render::status(&status, lang))
+        }
+        Command::Print { document } => {
+            let (path, open) = match document {
+                PrintCommand::Agreement(one) => print_one(&api, one, Document::Agreement)?,
+                PrintCommand::Termination(one) => print_one(&api, one, Document::Termination)?,
+                PrintCommand::Card(one) => print_one(&api, one, Document::ContactCard)?,
+                PrintCommand::Cards { village, out, open } => {
+                    let (bytes, count) = api.render_village_cards(&village)?;
+                    let path = out.unwrap_or_else(|| {
+                        PathBuf::from(format!("contact-cards-{}.pdf", file_safe(&village)))
+                    });
+                    api.write_file(&path, &bytes)?;
+                    eprintln!("{count} {}", lang.pick("户的联系卡", "households' cards"));
+                    (path, open)
+                }
+            };
+            println!("{}", path.display());
+            if open {
+                open_in_viewer(&path, lang);
+            }
+            Ok(())
         }
         Command::Teams { json } => {
             let teams = api.teams()?;
@@ -358,7 +500,47 @@ fn run(cli: Cli, lang: Lang) -> Result<(), ApiError> {
     }
 }
 
-fn output<T: Serialize>(json: bool, value: &T, text: impl FnOnce() -> String) -> Result<(), ApiError> {
+fn print_one(api: &Api, one: PrintOne, document: Document) -> Result<(PathBuf, bool), ApiError> {
+    let id = contract_id(api, &one.contract)?;
+    let path = match one.out {
+        Some(path) => {
+            api.write_file(&path, &api.render_document(id, document)?)?;
+            path
+        }
+        None => api.write_document(id, document, std::path::Path::new("."))?,
+    };
+    Ok((path, one.open))
+}
+
+/// Hands the file to the desktop's viewer; a machine without one just keeps the file.
+fn open_in_viewer(path: &std::path::Path, lang: Lang) {
+    let opener = if cfg!(target_os = "macos") {
+        "open"
+    } else if cfg!(target_os = "windows") {
+        "explorer"
+    } else {
+        "xdg-open"
+    };
+    if std::process::Command::new(opener)
+        .arg(path)
+        .spawn()
+        .is_err()
+    {
+        eprintln!(
+            "{}",
+            lang.pick(
+                "无法打开查看器，文件已保存",
+                "no viewer could be opened; the file is saved"
+            )
+        );
+    }
+}
+
+fn output<T: Serialize>(
+    json: bool,
+    value: &T,
+    text: impl FnOnce() -> String,
+) -> Result<(), ApiError> {
     if json {
         print_json(value);
     } else {
@@ -370,7 +552,8 @@ fn output<T: Serialize>(json: bool, value: &T, text: impl FnOnce() -> String) ->
 }
 
 fn print_json<T: Serialize>(value: &T) {
-    let text = serde_json::to_string_pretty(value).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"));
+    let text =
+        serde_json::to_string_pretty(value).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"));
     let _ = writeln!(std::io::stdout().lock(), "{text}");
 }
 
@@ -394,29 +577,59 @@ fn bad_json(e: &serde_json::Error, lang: Lang) -> ApiError {
     ApiError::invalid(
         "invalid_json",
         &format!("JSON 格式有误（第{}行第{}列）：{e}", e.line(), e.column()),
-        &format!("invalid JSON (line {}, column {}): {e}", e.line(), e.column()),
+        &format!(
+            "invalid JSON (line {}, column {}): {e}",
+            e.line(),
+            e.column()
+        ),
     )
     .localised(lang)
 }
 
 fn missing(option: &str, lang: Lang) -> ApiError {
-    ApiError::invalid("required", &format!("缺少 {option}"), &format!("{option} is required")).localised(lang)
+    ApiError::invalid(
+        "required",
+        &format!("缺少 {option}"),
+        &format!("{option} is required"),
+    )
+    .localised(lang)
 }
 
-fn parse_enum<T: serde::de::DeserializeOwned>(text: &str, what: &str, lang: Lang) -> Result<T, ApiError> {
+fn parse_enum<T: serde::de::DeserializeOwned>(
+    text: &str,
+    what: &str,
+    lang: Lang,
+) -> Result<T, ApiError> {
     serde_json::from_value(serde_json::Value::String(text.trim().to_string())).map_err(|_| {
-        ApiError::invalid("invalid_value", &format!("{what} 的取值“{text}”无效"), &format!("'{text}' is not a valid {what}"))
-            .localised(lang)
+        ApiError::invalid(
+            "invalid_value",
+            &format!("{what} 的取值“{text}”无效"),
+            &format!("'{text}' is not a valid {what}"),
+        )
+        .localised(lang)
     })
 }
 
 fn parse_member(text: &str, lang: Lang) -> Result<MemberChoice, ApiError> {
     let (id, packages) = text.split_once(':').unwrap_or((text, ""));
     let resident_id = Uuid::parse_str(id.trim()).map_err(|_| {
-        ApiError::invalid("invalid_value", &format!("成员编号“{id}”无效"), &format!("'{id}' is not a resident id")).localised(lang)
+        ApiError::invalid(
+            "invalid_value",
+            &format!("成员编号“{id}”无效"),
+            &format!("'{id}' is not a resident id"),
+        )
+        .localised(lang)
     })?;
-    let paid_packages = packages.split(',').map(str::trim).filter(|p| !p.is_empty()).map(str::to_string).collect();
-    Ok(MemberChoice { resident_id, paid_packages })
+    let paid_packages = packages
+        .split(',')
+        .map(str::trim)
+        .filter(|p| !p.is_empty())
+        .map(str::to_string)
+        .collect();
+    Ok(MemberChoice {
+        resident_id,
+        paid_packages,
+    })
 }
 
 /// A contract named by its id or its agreement number.
@@ -424,5 +637,8 @@ fn contract_id(api: &Api, text: &str) -> Result<Uuid, ApiError> {
     if let Ok(id) = Uuid::parse_str(text.trim()) {
         return Ok(id);
     }
-    api.store().contract_by_number(text).map(|r| r.contract.id).map_err(|e| ApiError::from_store(e, api.lang()))
+    api.store()
+        .contract_by_number(text)
+        .map(|r| r.contract.id)
+        .map_err(|e| ApiError::from_store(e, api.lang()))
 }

@@ -1,6 +1,8 @@
 //! Plain-text output for people at a terminal (`--json` gives the data itself).
 
-use jiayi_api::{HouseholdView, RegisterOutcome, SignOutcome, StatusView, VisitOutcome, WorkList, status_label};
+use jiayi_api::{
+    HouseholdView, RegisterOutcome, SignOutcome, StatusView, VisitOutcome, WorkList, status_label,
+};
 use jiayi_core::Lang;
 use jiayi_core::household::Team;
 use jiayi_core::schedule::DueStatus;
@@ -42,9 +44,18 @@ pub fn duplicates(list: &[DuplicateMatch], lang: Lang) -> String {
             (DuplicateReason::SameIdNumber, Lang::Zh) => "身份证号码相同",
             (DuplicateReason::SameIdNumber, Lang::En) => "same ID number",
             (DuplicateReason::SameNameAndBirthDate, Lang::Zh) => "同村同名同出生日期",
-            (DuplicateReason::SameNameAndBirthDate, Lang::En) => "same name and birth date in the village",
+            (DuplicateReason::SameNameAndBirthDate, Lang::En) => {
+                "same name and birth date in the village"
+            }
         };
-        out.push_str(&format!("  #{} {} — {} ({} {})\n", d.member_index + 1, d.name, why, d.village, d.resident_id));
+        out.push_str(&format!(
+            "  #{} {} — {} ({} {})\n",
+            d.member_index + 1,
+            d.name,
+            why,
+            d.village,
+            d.resident_id
+        ));
     }
     out.trim_end().to_string()
 }
@@ -60,7 +71,9 @@ pub fn hits(hits: &[ResidentHit], lang: Lang) -> String {
                 h.name,
                 sex(&h.sex, lang),
                 h.birth_date.as_deref().unwrap_or("-"),
-                h.id_number.as_deref().unwrap_or(lang.pick("（无证件号）", "(no ID number)")),
+                h.id_number
+                    .as_deref()
+                    .unwrap_or(lang.pick("（无证件号）", "(no ID number)")),
                 h.phone.as_deref().unwrap_or("-"),
                 h.village,
                 h.id
@@ -80,7 +93,10 @@ fn sex(code: &str, lang: Lang) -> &'static str {
 }
 
 pub fn household(h: &HouseholdView, lang: Lang) -> String {
-    let mut out = format!("{} {} {} ({})\n", h.village, h.group, h.address, h.record_number);
+    let mut out = format!(
+        "{} {} {} ({})\n",
+        h.village, h.group, h.address, h.record_number
+    );
     for m in &h.members {
         let groups: Vec<&str> = m.groups.iter().map(|g| g.label(lang)).collect();
         out.push_str(&format!(
@@ -89,9 +105,13 @@ pub fn household(h: &HouseholdView, lang: Lang) -> String {
             m.relation.label(lang),
             m.sex.label(lang),
             m.age.map(|a| a.to_string()).unwrap_or("-".into()),
-            m.id_number.as_deref().unwrap_or(lang.pick("（无证件号）", "(no ID number)")),
+            m.id_number
+                .as_deref()
+                .unwrap_or(lang.pick("（无证件号）", "(no ID number)")),
             groups.join("、"),
-            m.covered_by.as_deref().unwrap_or(lang.pick("未签约", "not signed")),
+            m.covered_by
+                .as_deref()
+                .unwrap_or(lang.pick("未签约", "not signed")),
         ));
     }
     for c in &h.contracts {
@@ -172,14 +192,23 @@ pub fn signed(o: &SignOutcome, lang: Lang) -> String {
 }
 
 pub fn visit(o: &VisitOutcome, lang: Lang) -> String {
-    let mut out = format!("{} {} ({})", lang.pick("已记录服务", "visit recorded"), o.visit_id, o.recorded_at.to_rfc3339());
+    let mut out = format!(
+        "{} {} ({})",
+        lang.pick("已记录服务", "visit recorded"),
+        o.visit_id,
+        o.recorded_at.to_rfc3339()
+    );
     if let Some(bmi) = o.bmi {
         out.push_str(&format!("\nBMI {bmi}"));
     }
     if let Some(on_target) = o.bp_on_target {
         out.push_str(&format!(
             "\n{}",
-            if on_target { lang.pick("血压达标", "blood pressure on target") } else { lang.pick("血压未达标", "blood pressure above target") }
+            if on_target {
+                lang.pick("血压达标", "blood pressure on target")
+            } else {
+                lang.pick("血压未达标", "blood pressure above target")
+            }
         ));
     }
     if let Some(next) = &o.next_due {
@@ -229,7 +258,13 @@ pub fn teams(teams: &[Team], lang: Lang) -> String {
     for t in teams {
         out.push_str(&format!("{} ({})\n", t.name, t.id));
         for m in &t.members {
-            out.push_str(&format!("  {} {} {} {}\n", m.role.label(lang), m.name, m.phone, m.id));
+            out.push_str(&format!(
+                "  {} {} {} {}\n",
+                m.role.label(lang),
+                m.name,
+                m.phone,
+                m.id
+            ));
         }
     }
     out.trim_end().to_string()

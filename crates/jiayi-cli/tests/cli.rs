@@ -6,12 +6,37 @@ use std::process::{Command, Output};
 use serde_json::Value;
 
 fn jiayi(db: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_jiayi")).arg("--db").arg(db).args(args).output().unwrap()
+    Command::new(env!("CARGO_BIN_EXE_jiayi"))
+        .arg("--db")
+        .arg(db)
+        .args(args)
+        .output()
+        .unwrap()
 }
 
 fn json(output: &Output) -> Value {
-    assert!(output.status.success(), "failed: {}", String::from_utf8_lossy(&output.stderr));
-    serde_json::from_slice(&output.stdout).unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&output.stdout)))
+    assert!(
+        output.status.success(),
+        "failed: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    serde_json::from_slice(&output.stdout)
+        .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&output.stdout)))
+}
+
+/// The text of a PDF as poppler reads it (the test command installs poppler-utils).
+fn pdf_text(path: &Path) -> String {
+    let bytes = std::fs::read(path).unwrap();
+    assert!(bytes.starts_with(b"%PDF"), "{} is a PDF", path.display());
+    let out = Command::new("pdftotext")
+        .arg("-enc")
+        .arg("UTF-8")
+        .arg(path)
+        .arg("-")
+        .output()
+        .expect("pdftotext runs");
+    assert!(out.status.success());
+    String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
 const HOUSEHOLD: &str = r#"{
@@ -39,7 +64,19 @@ fn household_json() -> String {
 fn a_day_of_work_from_the_command_line() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("jiayi.sqlite3");
-    let demo = json(&jiayi(&db, &["demo", "--size", "small", "--seed", "3", "--date", "2026-11-23", "--json"]));
+    let demo = json(&jiayi(
+        &db,
+        &[
+            "demo",
+            "--size",
+            "small",
+            "--seed",
+            "3",
+            "--date",
+            "2026-11-23",
+            "--json",
+        ],
+    ));
     assert_eq!(demo["residents"], 500);
 
     let file = dir.path().join("household.json");
@@ -58,36 +95,148 @@ fn a_day_of_work_from_the_command_line() {
     let hits = json(&jiayi(&db, &["search", "oym", "--json"]));
     let hit = &hits.as_array().unwrap()[0];
     assert_eq!(hit["name"], "欧阳明");
-    for key in ["id", "name", "sex", "birth_date", "id_number", "phone", "household_id", "village"] {
+    for key in [
+        "id",
+        "name",
+        "sex",
+        "birth_date",
+        "id_number",
+        "phone",
+        "household_id",
+        "village",
+    ] {
         assert!(hit.get(key).is_some(), "search output has {key}");
     }
     assert_eq!(hit["household_id"].as_str().unwrap(), household);
 
     let signed = json(&jiayi(
         &db,
-        &["sign", "--household", &household, "--member", &format!("{head}:paid_chronic_1"), "--json"],
+        &[
+            "sign",
+            "--household",
+            &household,
+            "--member",
+            &format!("{head}:paid_chronic_1"),
+            "--json",
+        ],
     ));
     let number = signed["agreement_number"].as_str().unwrap().to_string();
     assert_eq!(signed["verification_code"].as_str().unwrap().len(), 14);
 
+    // The agreement as the household gets it: a real PDF with the Chinese text and the numbers.
+    let agreement = dir.path().join("agreement.pdf");
+    let printed = jiayi(
+        &db,
+        &[
+            "print",
+            "agreement",
+            &number,
+            "--out",
+            agreement.to_str().unwrap(),
+        ],
+    );
+    assert!(
+        printed.status.success(),
+        "{}",
+        String::from_utf8_lossy(&printed.stderr)
+    );
+    let text = pdf_text(&agreement);
+    for expected in [
+        number.as_str(),
+        "欧阳明",
+        &fixed_id("140822195503040131"),
+        "高血压",
+    ] {
+        assert!(text.contains(expected), "the agreement shows {expected}");
+    }
+    let cards = dir.path().join("cards.pdf");
+    let printed = jiayi(
+        &db,
+        &[
+            "print",
+            "cards",
+            "--village",
+            "东庄村",
+            "--out",
+            cards.to_str().unwrap(),
+        ],
+    );
+    assert!(
+        printed.status.success(),
+        "{}",
+        String::from_utf8_lossy(&printed.stderr)
+    );
+    assert!(pdf_text(&cards).contains("欧阳明"));
+
     let visit = json(&jiayi(
         &db,
-        &["visit", "--resident", &head, "--item", "hypertension_follow_up", "--systolic", "132", "--diastolic", "84", "--json"],
+        &[
+            "visit",
+            "--resident",
+            &head,
+            "--item",
+            "hypertension_follow_up",
+            "--systolic",
+            "132",
+            "--diastolic",
+            "84",
+            "--json",
+        ],
     ));
     assert_eq!(visit["bp_on_target"], true);
     assert!(visit["next_due"]["due_by"].is_string());
 
     let due = json(&jiayi(&db, &["due", "--json"]));
-    assert!(due.as_array().unwrap().iter().any(|d| d["resident_name"] == "欧阳明" && d["item_code"] == "chronic_monitoring"));
+    assert!(
+        due.as_array()
+            .unwrap()
+            .iter()
+            .any(|d| d["resident_name"] == "欧阳明" && d["item_code"] == "chronic_monitoring")
+    );
 
-    let refused = jiayi(&db, &["terminate", &number, "--reason", "moved_out", "--resident-confirmed"]);
+    let refused = jiayi(
+        &db,
+        &[
+            "terminate",
+            &number,
+            "--reason",
+            "moved_out",
+            "--resident-confirmed",
+        ],
+    );
     assert_eq!(refused.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&refused.stderr).contains("双方"));
     let ended = json(&jiayi(
         &db,
-        &["terminate", &number, "--reason", "moved_out", "--resident-confirmed", "--doctor-confirmed", "--json"],
+        &[
+            "terminate",
+            &number,
+            "--reason",
+            "moved_out",
+            "--resident-confirmed",
+            "--doctor-confirmed",
+            "--json",
+        ],
     ));
     assert!(ended["snapshot_sha256"].as_str().unwrap().len() == 64);
+
+    let termination = dir.path().join("termination.pdf");
+    let printed = jiayi(
+        &db,
+        &[
+            "print",
+            "termination",
+            &number,
+            "--out",
+            termination.to_str().unwrap(),
+        ],
+    );
+    assert!(
+        printed.status.success(),
+        "{}",
+        String::from_utf8_lossy(&printed.stderr)
+    );
+    assert!(pdf_text(&termination).contains(&number));
 
     let status = json(&jiayi(&db, &["status", "--json"]));
     assert_eq!(status["households"], 121);
@@ -98,19 +247,33 @@ fn a_day_of_work_from_the_command_line() {
 fn bad_input_exits_2_with_a_clear_message_and_saves_nothing() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("jiayi.sqlite3");
-    json(&jiayi(&db, &["demo", "--size", "small", "--date", "2026-11-23", "--json"]));
+    json(&jiayi(
+        &db,
+        &["demo", "--size", "small", "--date", "2026-11-23", "--json"],
+    ));
     let before = json(&jiayi(&db, &["status", "--json"]))["residents"].clone();
     let file = dir.path().join("bad.json");
-    std::fs::write(&file, household_json().replace(&fixed_id("140822195806070222"), "140822195806070229")).unwrap();
+    std::fs::write(
+        &file,
+        household_json().replace(&fixed_id("140822195806070222"), "140822195806070229"),
+    )
+    .unwrap();
 
     let zh = jiayi(&db, &["register", file.to_str().unwrap()]);
     assert_eq!(zh.status.code(), Some(2));
     let message = String::from_utf8_lossy(&zh.stderr);
-    assert!(message.contains("身份证号码有误") && message.contains("校验位"), "{message}");
+    assert!(
+        message.contains("身份证号码有误") && message.contains("校验位"),
+        "{message}"
+    );
 
     let en = jiayi(&db, &["--lang", "en", "register", file.to_str().unwrap()]);
     assert_eq!(en.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&en.stderr).contains("check character"), "{}", String::from_utf8_lossy(&en.stderr));
+    assert!(
+        String::from_utf8_lossy(&en.stderr).contains("check character"),
+        "{}",
+        String::from_utf8_lossy(&en.stderr)
+    );
 
     std::fs::write(&file, "{\"village\": \"东庄村\", \"members\": [").unwrap();
     let broken = jiayi(&db, &["register", file.to_str().unwrap()]);

@@ -5,7 +5,9 @@ use base64::Engine;
 use base64::engine::general_purpose::STANDARD as BASE64;
 use chrono::{DateTime, NaiveDate, Utc};
 use jiayi_core::change::{Entity, Op};
-use jiayi_core::contract::{Contract, ContractEvent, ContractEventKind, Coverage, agreement_number, device_code};
+use jiayi_core::contract::{
+    Contract, ContractEvent, ContractEventKind, Coverage, agreement_number, device_code,
+};
 use rusqlite::{OptionalExtension, params};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
@@ -13,6 +15,9 @@ use uuid::Uuid;
 use crate::Store;
 use crate::error::{Result, StoreError};
 use crate::writer::Writer;
+
+/// Drawn signatures (PNG) of the resident and the doctor: (resident, doctor).
+pub type SignaturePair = (Option<Vec<u8>>, Option<Vec<u8>>);
 
 pub struct NewContract {
     pub contract: Contract,
@@ -38,7 +43,11 @@ pub struct ContractRecord {
 
 impl Store {
     /// The next agreement number of this device, reserved inside the signing transaction.
-    pub(crate) fn reserve_agreement_number(w: &Writer<'_>, device_id: Uuid, year: i32) -> Result<String> {
+    pub(crate) fn reserve_agreement_number(
+        w: &Writer<'_>,
+        device_id: Uuid,
+        year: i32,
+    ) -> Result<String> {
         let seq: i64 = w.tx.query_row(
             "UPDATE device SET agreement_seq = agreement_seq + 1 RETURNING agreement_seq",
             [],
@@ -63,7 +72,12 @@ impl Store {
             let new = build(number)?;
             insert_contract(w, &new)?;
             if let Some(event) = renewal_of {
-                let event = NewContractEvent { event, snapshot_json: None, resident_signature: None, doctor_signature: None };
+                let event = NewContractEvent {
+                    event,
+                    snapshot_json: None,
+                    resident_signature: None,
+                    doctor_signature: None,
+                };
                 insert_event(w, &event)?;
             }
             Ok(new.contract.id)
@@ -78,27 +92,43 @@ impl Store {
     pub fn contract(&self, id: Uuid) -> Result<ContractRecord> {
         let row: Option<(String, String)> = self
             .conn
-            .query_row("SELECT json, snapshot FROM contracts WHERE id = ?1", params![id.to_string()], |r| {
-                Ok((r.get(0)?, r.get(1)?))
-            })
+            .query_row(
+                "SELECT json, snapshot FROM contracts WHERE id = ?1",
+                params![id.to_string()],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
             .optional()?;
-        let (json, snapshot_json) = row.ok_or_else(|| StoreError::NotFound { entity: "contract", id: id.to_string() })?;
+        let (json, snapshot_json) = row.ok_or_else(|| StoreError::NotFound {
+            entity: "contract",
+            id: id.to_string(),
+        })?;
         let contract: Contract = serde_json::from_str(&json)?;
         let events = self.contract_events(id)?;
-        Ok(ContractRecord { contract, events, snapshot_json })
+        Ok(ContractRecord {
+            contract,
+            events,
+            snapshot_json,
+        })
     }
 
     pub fn contract_by_number(&self, agreement_number: &str) -> Result<ContractRecord> {
         let id: Option<String> = self
             .conn
-            .query_row("SELECT id FROM contracts WHERE agreement_number = ?1", params![agreement_number.trim()], |r| r.get(0))
+            .query_row(
+                "SELECT id FROM contracts WHERE agreement_number = ?1",
+                params![agreement_number.trim()],
+                |r| r.get(0),
+            )
             .optional()?;
-        let id = id.ok_or_else(|| StoreError::NotFound { entity: "contract", id: agreement_number.to_string() })?;
+        let id = id.ok_or_else(|| StoreError::NotFound {
+            entity: "contract",
+            id: agreement_number.to_string(),
+        })?;
         self.contract(crate::reference::parse_uuid(&id)?)
     }
 
     /// The drawn signatures kept with a contract (PNG).
-    pub fn contract_signatures(&self, id: Uuid) -> Result<(Option<Vec<u8>>, Option<Vec<u8>>)> {
+    pub fn contract_signatures(&self, id: Uuid) -> Result<SignaturePair> {
         Ok(self.conn.query_row(
             "SELECT resident_signature, doctor_signature FROM contracts WHERE id = ?1",
             params![id.to_string()],
@@ -107,26 +137,31 @@ impl Store {
     }
 
     /// The stored termination confirmation of a contract and its signatures, if terminated.
-    pub fn termination_record(&self, contract_id: Uuid) -> Result<Option<(String, Option<Vec<u8>>, Option<Vec<u8>>)>> {
+    pub fn termination_record(&self, contract_id: Uuid) -> Result<Option<(String, SignaturePair)>> {
         Ok(self
             .conn
             .query_row(
                 "SELECT snapshot, resident_signature, doctor_signature FROM contract_events
                  WHERE contract_id = ?1 AND kind = 'terminated' AND snapshot IS NOT NULL",
                 params![contract_id.to_string()],
-                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+                |r| Ok((r.get(0)?, (r.get(1)?, r.get(2)?))),
             )
             .optional()?)
     }
 
     pub fn contract_events(&self, contract_id: Uuid) -> Result<Vec<ContractEvent>> {
-        let mut stmt = self.conn.prepare_cached("SELECT json FROM contract_events WHERE contract_id = ?1 ORDER BY at, id")?;
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT json FROM contract_events WHERE contract_id = ?1 ORDER BY at, id",
+        )?;
         let rows = stmt.query_map(params![contract_id.to_string()], |r| r.get::<_, String>(0))?;
         rows.map(|j| Ok(serde_json::from_str(&j?)?)).collect()
     }
 
     pub fn contracts_of_household(&self, household_id: Uuid) -> Result<Vec<ContractRecord>> {
-        let ids = self.ids("SELECT id FROM contracts WHERE household_id = ?1 ORDER BY term_start", &household_id.to_string())?;
+        let ids = self.ids(
+            "SELECT id FROM contracts WHERE household_id = ?1 ORDER BY term_start",
+            &household_id.to_string(),
+        )?;
         ids.into_iter().map(|id| self.contract(id)).collect()
     }
 
@@ -161,19 +196,28 @@ impl Store {
 
     /// Every contract with its events (for schedules and renewals).
     pub fn all_contracts(&self) -> Result<Vec<ContractRecord>> {
-        let mut events: std::collections::HashMap<Uuid, Vec<ContractEvent>> = std::collections::HashMap::new();
-        let mut stmt = self.conn.prepare_cached("SELECT json FROM contract_events ORDER BY at, id")?;
+        let mut events: std::collections::HashMap<Uuid, Vec<ContractEvent>> =
+            std::collections::HashMap::new();
+        let mut stmt = self
+            .conn
+            .prepare_cached("SELECT json FROM contract_events ORDER BY at, id")?;
         for json in stmt.query_map([], |r| r.get::<_, String>(0))? {
             let event: ContractEvent = serde_json::from_str(&json?)?;
             events.entry(event.contract_id).or_default().push(event);
         }
-        let mut stmt = self.conn.prepare_cached("SELECT json FROM contracts ORDER BY term_start, id")?;
+        let mut stmt = self
+            .conn
+            .prepare_cached("SELECT json FROM contracts ORDER BY term_start, id")?;
         let rows = stmt.query_map([], |r| r.get::<_, String>(0))?;
         rows.map(|json| {
             let contract: Contract = serde_json::from_str(&json?)?;
             let events = events.remove(&contract.id).unwrap_or_default();
             // The snapshot is not needed for planning; read it with `contract()` when printing.
-            Ok(ContractRecord { contract, events, snapshot_json: String::new() })
+            Ok(ContractRecord {
+                contract,
+                events,
+                snapshot_json: String::new(),
+            })
         })
         .collect()
     }
@@ -190,11 +234,17 @@ impl Store {
 }
 
 fn village_of_household(w: &Writer<'_>, household_id: Uuid) -> Result<Uuid> {
-    let id: Option<String> = w
-        .tx
-        .query_row("SELECT village_id FROM households WHERE id = ?1", params![household_id.to_string()], |r| r.get(0))
+    let id: Option<String> =
+        w.tx.query_row(
+            "SELECT village_id FROM households WHERE id = ?1",
+            params![household_id.to_string()],
+            |r| r.get(0),
+        )
         .optional()?;
-    let id = id.ok_or_else(|| StoreError::NotFound { entity: "household", id: household_id.to_string() })?;
+    let id = id.ok_or_else(|| StoreError::NotFound {
+        entity: "household",
+        id: household_id.to_string(),
+    })?;
     crate::reference::parse_uuid(&id)
 }
 
@@ -237,19 +287,37 @@ pub(crate) fn insert_contract(w: &mut Writer<'_>, new: &NewContract) -> Result<(
     for member in &c.members {
         w.tx.execute(
             "INSERT INTO contract_members (contract_id, resident_id, packages) VALUES (?1, ?2, ?3)",
-            params![c.id.to_string(), member.resident_id.to_string(), serde_json::to_string(&member.package_codes)?],
+            params![
+                c.id.to_string(),
+                member.resident_id.to_string(),
+                serde_json::to_string(&member.package_codes)?
+            ],
         )?;
     }
-    w.record_change(Entity::Contract, c.id, Op::Upsert, village_id, hlc, &["contract"], &contract_payload(new)?)
+    w.record_change(
+        Entity::Contract,
+        c.id,
+        Op::Upsert,
+        village_id,
+        hlc,
+        &["contract"],
+        &contract_payload(new)?,
+    )
 }
 
 pub(crate) fn insert_event(w: &mut Writer<'_>, new: &NewContractEvent) -> Result<()> {
     let e = &new.event;
-    let household: String = w
-        .tx
-        .query_row("SELECT household_id FROM contracts WHERE id = ?1", params![e.contract_id.to_string()], |r| r.get(0))
+    let household: String =
+        w.tx.query_row(
+            "SELECT household_id FROM contracts WHERE id = ?1",
+            params![e.contract_id.to_string()],
+            |r| r.get(0),
+        )
         .optional()?
-        .ok_or_else(|| StoreError::NotFound { entity: "contract", id: e.contract_id.to_string() })?;
+        .ok_or_else(|| StoreError::NotFound {
+            entity: "contract",
+            id: e.contract_id.to_string(),
+        })?;
     let village_id = village_of_household(w, crate::reference::parse_uuid(&household)?)?;
     let hlc = w.tick();
     let kind = match &e.kind {
@@ -278,5 +346,13 @@ pub(crate) fn insert_event(w: &mut Writer<'_>, new: &NewContractEvent) -> Result
         "resident_signature": new.resident_signature.as_ref().map(|b| BASE64.encode(b)),
         "doctor_signature": new.doctor_signature.as_ref().map(|b| BASE64.encode(b)),
     });
-    w.record_change(Entity::ContractEvent, e.id, Op::Upsert, village_id, hlc, &["event"], &payload)
+    w.record_change(
+        Entity::ContractEvent,
+        e.id,
+        Op::Upsert,
+        village_id,
+        hlc,
+        &["event"],
+        &payload,
+    )
 }

@@ -16,7 +16,12 @@ mod embedded {
 
 /// The newest schema version this build knows.
 pub fn latest_schema_version() -> u32 {
-    embedded::migrations::runner().get_migrations().iter().map(|m| m.version().max(0) as u32).max().unwrap_or(0)
+    embedded::migrations::runner()
+        .get_migrations()
+        .iter()
+        .map(|m| m.version().max(0) as u32)
+        .max()
+        .unwrap_or(0)
 }
 
 pub struct Store {
@@ -24,7 +29,8 @@ pub struct Store {
     pub(crate) device_id: Uuid,
     path: Option<PathBuf>,
     /// Parsed catalogs by version: a catalog version never changes once received.
-    pub(crate) catalogs: std::cell::RefCell<std::collections::HashMap<String, jiayi_core::catalog::Catalog>>,
+    pub(crate) catalogs:
+        std::cell::RefCell<std::collections::HashMap<String, jiayi_core::catalog::Catalog>>,
 }
 
 impl Store {
@@ -49,7 +55,12 @@ impl Store {
         conn.pragma_update(None, "foreign_keys", true)?;
         migrate(&mut conn)?;
         let device_id = ensure_device(&conn)?;
-        Ok(Store { conn, device_id, path, catalogs: Default::default() })
+        Ok(Store {
+            conn,
+            device_id,
+            path,
+            catalogs: Default::default(),
+        })
     }
 
     pub fn device_id(&self) -> Uuid {
@@ -64,7 +75,11 @@ impl Store {
     pub fn schema_version(&self) -> Result<u32> {
         let v: Option<u32> = self
             .conn
-            .query_row("SELECT MAX(version) FROM refinery_schema_history", [], |r| r.get(0))
+            .query_row(
+                "SELECT MAX(version) FROM refinery_schema_history",
+                [],
+                |r| r.get(0),
+            )
             .optional()?
             .flatten();
         Ok(v.unwrap_or(0))
@@ -73,13 +88,16 @@ impl Store {
     /// Trades durability for speed while a large batch is written (the demo builder); call
     /// again with `false` to return to full durability.
     pub fn set_bulk_mode(&self, bulk: bool) -> Result<()> {
-        self.conn.pragma_update(None, "synchronous", if bulk { "OFF" } else { "FULL" })?;
+        self.conn
+            .pragma_update(None, "synchronous", if bulk { "OFF" } else { "FULL" })?;
         Ok(())
     }
 
     /// Runs a quick integrity check (used after a crash and in tests).
     pub fn integrity_ok(&self) -> Result<bool> {
-        let result: String = self.conn.query_row("PRAGMA integrity_check", [], |r| r.get(0))?;
+        let result: String = self
+            .conn
+            .query_row("PRAGMA integrity_check", [], |r| r.get(0))?;
         Ok(result == "ok")
     }
 
@@ -89,8 +107,11 @@ impl Store {
     }
 
     pub(crate) fn current_hlc(&self) -> Result<Hlc> {
-        let text: String = self.conn.query_row("SELECT hlc FROM device", [], |r| r.get(0))?;
-        text.parse().map_err(|e: jiayi_core::hlc::HlcParseError| StoreError::Corrupt(e.to_string()))
+        let text: String = self
+            .conn
+            .query_row("SELECT hlc FROM device", [], |r| r.get(0))?;
+        text.parse()
+            .map_err(|e: jiayi_core::hlc::HlcParseError| StoreError::Corrupt(e.to_string()))
     }
 }
 
@@ -114,20 +135,32 @@ fn migrate(conn: &mut Connection) -> Result<()> {
         |r| r.get(0),
     )?;
     let applied: Option<u32> = if has_history {
-        conn.query_row("SELECT MAX(version) FROM refinery_schema_history", [], |r| r.get(0))?
+        conn.query_row(
+            "SELECT MAX(version) FROM refinery_schema_history",
+            [],
+            |r| r.get(0),
+        )?
     } else {
         None
     };
     if applied.is_some_and(|v| v > known) {
         return Err(StoreError::TooNew);
     }
-    runner.set_grouped(false).run(conn).map_err(|e| StoreError::Migration(e.to_string()))?;
+    runner
+        .set_grouped(false)
+        .run(conn)
+        .map_err(|e| StoreError::Migration(e.to_string()))?;
     Ok(())
 }
 
 fn ensure_device(conn: &Connection) -> Result<Uuid> {
-    let existing: Option<String> =
-        conn.query_row("SELECT device_id FROM device WHERE singleton = 1", [], |r| r.get(0)).optional()?;
+    let existing: Option<String> = conn
+        .query_row(
+            "SELECT device_id FROM device WHERE singleton = 1",
+            [],
+            |r| r.get(0),
+        )
+        .optional()?;
     if let Some(id) = existing {
         return Uuid::parse_str(&id).map_err(|e| StoreError::Corrupt(e.to_string()));
     }

@@ -47,13 +47,18 @@ impl StoreError {
                 format!("找不到{}（{id}）", entity_zh(entity))
             }
             (StoreError::Corrupt(e), Lang::Zh) => format!("数据读取失败：{e}"),
-            (StoreError::TooNew, Lang::Zh) => "该数据库由更新版本的家医签约创建，请先升级软件".into(),
+            (StoreError::TooNew, Lang::Zh) => {
+                "该数据库由更新版本的家医签约创建，请先升级软件".into()
+            }
         }
     }
 }
 
 fn is_busy(e: &rusqlite::Error) -> bool {
-    matches!(e.sqlite_error_code(), Some(rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked))
+    matches!(
+        e.sqlite_error_code(),
+        Some(rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked)
+    )
 }
 
 fn entity_zh(entity: &str) -> &str {

@@ -73,10 +73,18 @@ const RESIDENT_FIELDS: [&str; 10] = [
 
 impl Store {
     /// Registers a household and its members in one transaction. Returns the stored record.
-    pub fn register_household(&mut self, new: NewHousehold<'_>, now: chrono::DateTime<chrono::Utc>) -> Result<HouseholdRecord> {
+    pub fn register_household(
+        &mut self,
+        new: NewHousehold<'_>,
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> Result<HouseholdRecord> {
         let village = self.village(new.village_id)?;
         let household_id = Uuid::now_v7();
-        let record_number = format!("{}{}", village.code, &household_id.simple().to_string()[24..]);
+        let record_number = format!(
+            "{}{}",
+            village.code,
+            &household_id.simple().to_string()[24..]
+        );
         let household = Household {
             id: household_id,
             village_id: village.id,
@@ -108,14 +116,25 @@ impl Store {
             }
             Ok(())
         })?;
-        Ok(HouseholdRecord { household, village_name: village.name, members })
+        Ok(HouseholdRecord {
+            household,
+            village_name: village.name,
+            members,
+        })
     }
 
     /// Replaces a resident's details (name, phone, groups…); the change goes to the outbox.
-    pub fn update_resident(&mut self, resident: &Resident, now: chrono::DateTime<chrono::Utc>) -> Result<()> {
+    pub fn update_resident(
+        &mut self,
+        resident: &Resident,
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> Result<()> {
         let before = self.resident(resident.id)?;
         let village_id = self.household(resident.household_id)?.household.village_id;
-        let changed = changed_fields(&resident_json(&before, false), &resident_json(resident, false));
+        let changed = changed_fields(
+            &resident_json(&before, false),
+            &resident_json(resident, false),
+        );
         if changed.is_empty() {
             return Ok(());
         }
@@ -124,12 +143,24 @@ impl Store {
             let field_hlc = bump_field_clocks(&w.tx, "residents", resident.id, &changed, hlc)?;
             write_resident_row(w, resident, hlc, &field_hlc, None)?;
             let fields: Vec<&str> = changed.iter().map(String::as_str).collect();
-            w.record_change(Entity::Resident, resident.id, Op::Upsert, village_id, hlc, &fields, &resident_json(resident, false))
+            w.record_change(
+                Entity::Resident,
+                resident.id,
+                Op::Upsert,
+                village_id,
+                hlc,
+                &fields,
+                &resident_json(resident, false),
+            )
         })
     }
 
     /// Marks a resident as removed (moved away for good, registered by mistake): a tombstone.
-    pub fn delete_resident(&mut self, resident_id: Uuid, now: chrono::DateTime<chrono::Utc>) -> Result<()> {
+    pub fn delete_resident(
+        &mut self,
+        resident_id: Uuid,
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> Result<()> {
         let resident = self.resident(resident_id)?;
         let village_id = self.household(resident.household_id)?.household.village_id;
         self.write(now, |w| {
@@ -152,10 +183,22 @@ impl Store {
                  FROM households h JOIN villages v ON v.id = h.village_id
                  WHERE h.id = ?1 AND h.deleted_at IS NULL",
                 params![id.to_string()],
-                |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?)),
+                |r| {
+                    Ok((
+                        r.get::<_, String>(0)?,
+                        r.get::<_, String>(1)?,
+                        r.get(2)?,
+                        r.get(3)?,
+                        r.get(4)?,
+                        r.get(5)?,
+                    ))
+                },
             )
             .optional()?
-            .ok_or_else(|| StoreError::NotFound { entity: "household", id: id.to_string() })?;
+            .ok_or_else(|| StoreError::NotFound {
+                entity: "household",
+                id: id.to_string(),
+            })?;
         let household = Household {
             id: parse_uuid(&row.0)?,
             village_id: parse_uuid(&row.1)?,
@@ -170,23 +213,36 @@ impl Store {
             .query_map(params![id.to_string()], read_resident)?
             .map(|r| r?.into_resident())
             .collect::<Result<Vec<_>>>()?;
-        Ok(HouseholdRecord { household, village_name: row.5, members })
+        Ok(HouseholdRecord {
+            household,
+            village_name: row.5,
+            members,
+        })
     }
 
     pub fn resident(&self, id: Uuid) -> Result<Resident> {
         self.conn
             .query_row(
-                &format!("SELECT {RESIDENT_COLUMNS} FROM residents WHERE id = ?1 AND deleted_at IS NULL"),
+                &format!(
+                    "SELECT {RESIDENT_COLUMNS} FROM residents WHERE id = ?1 AND deleted_at IS NULL"
+                ),
                 params![id.to_string()],
                 read_resident,
             )
             .optional()?
-            .ok_or_else(|| StoreError::NotFound { entity: "resident", id: id.to_string() })?
+            .ok_or_else(|| StoreError::NotFound {
+                entity: "resident",
+                id: id.to_string(),
+            })?
             .into_resident()
     }
 
     /// Members of a form that look like people already registered.
-    pub fn find_duplicates(&self, village_id: Uuid, household: &ValidHousehold) -> Result<Vec<DuplicateMatch>> {
+    pub fn find_duplicates(
+        &self,
+        village_id: Uuid,
+        household: &ValidHousehold,
+    ) -> Result<Vec<DuplicateMatch>> {
         let mut found = Vec::new();
         let mut by_id = self.conn.prepare_cached(
             "SELECT r.id, r.name, r.household_id, v.name FROM residents r
@@ -198,7 +254,14 @@ impl Store {
              JOIN households h ON h.id = r.household_id JOIN villages v ON v.id = h.village_id
              WHERE r.name = ?1 AND r.birth_date = ?2 AND h.village_id = ?3 AND r.deleted_at IS NULL",
         )?;
-        let read = |r: &Row<'_>| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get::<_, String>(2)?, r.get::<_, String>(3)?));
+        let read = |r: &Row<'_>| {
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, String>(2)?,
+                r.get::<_, String>(3)?,
+            ))
+        };
         for (index, member) in household.members.iter().enumerate() {
             let mut rows = Vec::new();
             if let Some(id) = &member.id_number {
@@ -207,7 +270,10 @@ impl Store {
                 }
             }
             if let Some(birth) = member.birth_date {
-                for row in by_name.query_map(params![member.name, birth.to_string(), village_id.to_string()], read)? {
+                for row in by_name.query_map(
+                    params![member.name, birth.to_string(), village_id.to_string()],
+                    read,
+                )? {
                     let row = row?;
                     if !rows.iter().any(|(_, r)| r.0 == row.0) {
                         rows.push((DuplicateReason::SameNameAndBirthDate, row));
@@ -237,8 +303,7 @@ impl Store {
     }
 }
 
-pub(crate) const RESIDENT_COLUMNS: &str =
-    "id, household_id, name, id_number, id_number_missing, sex, birth_date, phone, relation, groups";
+pub(crate) const RESIDENT_COLUMNS: &str = "id, household_id, name, id_number, id_number_missing, sex, birth_date, phone, relation, groups";
 
 pub(crate) struct ResidentRow {
     id: String,
@@ -270,7 +335,9 @@ pub(crate) fn read_resident(r: &Row<'_>) -> rusqlite::Result<ResidentRow> {
 
 impl ResidentRow {
     pub(crate) fn into_resident(self) -> Result<Resident> {
-        let corrupt = |what: &str, e: String| StoreError::Corrupt(format!("resident {}: {what}: {e}", self.id));
+        let corrupt = |what: &str, e: String| {
+            StoreError::Corrupt(format!("resident {}: {what}: {e}", self.id))
+        };
         let far_future = NaiveDate::MAX;
         Ok(Resident {
             id: parse_uuid(&self.id)?,
@@ -289,16 +356,24 @@ impl ResidentRow {
                 .map(|d| d.parse::<NaiveDate>())
                 .transpose()
                 .map_err(|e| corrupt("birth_date", e.to_string()))?,
-            phone: self.phone.as_deref().map(Phone::parse).transpose().map_err(|e| corrupt("phone", e.to_string()))?,
+            phone: self
+                .phone
+                .as_deref()
+                .map(Phone::parse)
+                .transpose()
+                .map_err(|e| corrupt("phone", e.to_string()))?,
             relation: from_text::<Relation>(&self.relation).map_err(|e| corrupt("relation", e))?,
-            groups: serde_json::from_str::<Vec<PopulationGroup>>(&self.groups).map_err(|e| corrupt("groups", e.to_string()))?,
+            groups: serde_json::from_str::<Vec<PopulationGroup>>(&self.groups)
+                .map_err(|e| corrupt("groups", e.to_string()))?,
             name: self.name,
         })
     }
 }
 
 /// Reads a unit enum stored as its serde name.
-pub(crate) fn from_text<T: for<'de> Deserialize<'de>>(text: &str) -> std::result::Result<T, String> {
+pub(crate) fn from_text<T: for<'de> Deserialize<'de>>(
+    text: &str,
+) -> std::result::Result<T, String> {
     serde_json::from_value(serde_json::Value::String(text.to_string())).map_err(|e| e.to_string())
 }
 
@@ -326,7 +401,11 @@ pub(crate) fn resident_json(r: &Resident, deleted: bool) -> serde_json::Value {
 }
 
 fn changed_fields(before: &serde_json::Value, after: &serde_json::Value) -> Vec<String> {
-    RESIDENT_FIELDS.iter().filter(|f| before.get(**f) != after.get(**f)).map(|f| f.to_string()).collect()
+    RESIDENT_FIELDS
+        .iter()
+        .filter(|f| before.get(**f) != after.get(**f))
+        .map(|f| f.to_string())
+        .collect()
 }
 
 /// Sets the clock of each changed field and returns the record's new field-clock JSON.
@@ -340,7 +419,11 @@ pub(crate) fn bump_field_clocks(
     fields: &[String],
     hlc: Hlc,
 ) -> Result<String> {
-    let current: String = tx.query_row(&format!("SELECT field_hlc FROM {table} WHERE id = ?1"), params![id.to_string()], |r| r.get(0))?;
+    let current: String = tx.query_row(
+        &format!("SELECT field_hlc FROM {table} WHERE id = ?1"),
+        params![id.to_string()],
+        |r| r.get(0),
+    )?;
     let mut map: serde_json::Map<String, serde_json::Value> = serde_json::from_str(&current)?;
     for f in fields {
         map.insert(f.clone(), serde_json::Value::String(hlc.to_string()));
@@ -364,7 +447,15 @@ pub(crate) fn insert_household(w: &mut Writer<'_>, h: &Household) -> Result<()> 
             w.now_text()
         ],
     )?;
-    w.record_change(Entity::Household, h.id, Op::Upsert, h.village_id, hlc, &HOUSEHOLD_FIELDS, &household_json(h))
+    w.record_change(
+        Entity::Household,
+        h.id,
+        Op::Upsert,
+        h.village_id,
+        hlc,
+        &HOUSEHOLD_FIELDS,
+        &household_json(h),
+    )
 }
 
 pub(crate) fn insert_resident(w: &mut Writer<'_>, r: &Resident, village_id: Uuid) -> Result<()> {
@@ -391,12 +482,26 @@ pub(crate) fn insert_resident(w: &mut Writer<'_>, r: &Resident, village_id: Uuid
         ],
     )?;
     write_search_keys(&w.tx, r)?;
-    w.record_change(Entity::Resident, r.id, Op::Upsert, village_id, hlc, &RESIDENT_FIELDS, &resident_json(r, false))
+    w.record_change(
+        Entity::Resident,
+        r.id,
+        Op::Upsert,
+        village_id,
+        hlc,
+        &RESIDENT_FIELDS,
+        &resident_json(r, false),
+    )
 }
 
 /// Writes a resident row (local edits and changes pulled from other devices). `hlc` is the
 /// creation clock and is kept when the row exists already.
-pub(crate) fn write_resident_row(w: &Writer<'_>, r: &Resident, hlc: Hlc, field_hlc: &str, deleted_at: Option<&str>) -> Result<()> {
+pub(crate) fn write_resident_row(
+    w: &Writer<'_>,
+    r: &Resident,
+    hlc: Hlc,
+    field_hlc: &str,
+    deleted_at: Option<&str>,
+) -> Result<()> {
     w.tx.execute(
         "INSERT INTO residents (id, household_id, name, id_number, id_number_missing, sex, birth_date, phone,
                                 relation, groups, hlc, field_hlc, created_at, updated_at, deleted_at)
@@ -423,7 +528,10 @@ pub(crate) fn write_resident_row(w: &Writer<'_>, r: &Resident, hlc: Hlc, field_h
             deleted_at,
         ],
     )?;
-    w.tx.execute("DELETE FROM search_keys WHERE resident_id = ?1", params![r.id.to_string()])?;
+    w.tx.execute(
+        "DELETE FROM search_keys WHERE resident_id = ?1",
+        params![r.id.to_string()],
+    )?;
     if deleted_at.is_none() {
         write_search_keys(&w.tx, r)?;
     }
@@ -431,7 +539,8 @@ pub(crate) fn write_resident_row(w: &Writer<'_>, r: &Resident, hlc: Hlc, field_h
 }
 
 pub(crate) fn write_search_keys(tx: &rusqlite::Transaction<'_>, r: &Resident) -> Result<()> {
-    let mut stmt = tx.prepare_cached("INSERT OR IGNORE INTO search_keys (key, resident_id) VALUES (?1, ?2)")?;
+    let mut stmt =
+        tx.prepare_cached("INSERT OR IGNORE INTO search_keys (key, resident_id) VALUES (?1, ?2)")?;
     let id = r.id.to_string();
     for key in name_keys(&r.name) {
         stmt.execute(params![key, id])?;
@@ -481,8 +590,15 @@ impl Store {
             Ok(ResidentBrief {
                 id: parse_uuid(&id)?,
                 name,
-                birth_date: birth.map(|b| b.parse()).transpose().map_err(|e| StoreError::Corrupt(format!("birth date: {e}")))?,
-                groups: if groups == "[]" { Vec::new() } else { serde_json::from_str(&groups)? },
+                birth_date: birth
+                    .map(|b| b.parse())
+                    .transpose()
+                    .map_err(|e| StoreError::Corrupt(format!("birth date: {e}")))?,
+                groups: if groups == "[]" {
+                    Vec::new()
+                } else {
+                    serde_json::from_str(&groups)?
+                },
                 household_id: parse_uuid(&household)?,
                 village_id: parse_uuid(&village_id)?,
                 village,

@@ -18,10 +18,12 @@ mod search;
 mod visits;
 mod writer;
 
-pub use contracts::{ContractRecord, NewContract, NewContractEvent};
+pub use contracts::{ContractRecord, NewContract, NewContractEvent, SignaturePair};
 pub use db::{Store, latest_schema_version, migrate_to_version};
 pub use error::{Result, StoreError};
-pub use households::{DuplicateMatch, DuplicateReason, HouseholdRecord, NewHousehold, ResidentBrief};
+pub use households::{
+    DuplicateMatch, DuplicateReason, HouseholdRecord, NewHousehold, ResidentBrief,
+};
 pub use outbox::{ApplyReport, ConflictRecord};
 pub use reference::TownshipSettings;
 pub use schedule::DueEntry;

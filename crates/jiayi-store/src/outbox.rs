@@ -64,11 +64,18 @@ impl Store {
                 device_id: self.device_id,
                 seq: seq as u64,
                 change_id: parse_uuid(&change_id)?,
-                entity: Entity::parse(&entity).ok_or_else(|| StoreError::Corrupt(format!("entity {entity}")))?,
+                entity: Entity::parse(&entity)
+                    .ok_or_else(|| StoreError::Corrupt(format!("entity {entity}")))?,
                 entity_id: parse_uuid(&entity_id)?,
-                op: if op == "delete" { Op::Delete } else { Op::Upsert },
+                op: if op == "delete" {
+                    Op::Delete
+                } else {
+                    Op::Upsert
+                },
                 village_id: parse_uuid(&village_id)?,
-                hlc: hlc.parse().map_err(|e: jiayi_core::hlc::HlcParseError| StoreError::Corrupt(e.to_string()))?,
+                hlc: hlc.parse().map_err(|e: jiayi_core::hlc::HlcParseError| {
+                    StoreError::Corrupt(e.to_string())
+                })?,
                 fields: serde_json::from_str(&fields)?,
                 payload: serde_json::from_str(&payload)?,
             })
@@ -84,7 +91,9 @@ impl Store {
     pub fn mark_acknowledged(&mut self, seqs: &[u64]) -> Result<()> {
         let tx = self.conn.transaction()?;
         {
-            let mut stmt = tx.prepare_cached("UPDATE outbox SET acked_at = ?2 WHERE seq = ?1 AND acked_at IS NULL")?;
+            let mut stmt = tx.prepare_cached(
+                "UPDATE outbox SET acked_at = ?2 WHERE seq = ?1 AND acked_at IS NULL",
+            )?;
             let now = Utc::now().to_rfc3339();
             for seq in seqs {
                 stmt.execute(params![*seq as i64, now])?;
@@ -97,17 +106,29 @@ impl Store {
     /// Makes every change pending again from `after_seq` on (the server lost what it had
     /// acknowledged, e.g. restored from a backup).
     pub fn requeue_after(&mut self, after_seq: u64) -> Result<u64> {
-        Ok(self.conn.execute("UPDATE outbox SET acked_at = NULL WHERE seq > ?1", params![after_seq as i64])? as u64)
+        Ok(self.conn.execute(
+            "UPDATE outbox SET acked_at = NULL WHERE seq > ?1",
+            params![after_seq as i64],
+        )? as u64)
     }
 
     /// The highest outbox sequence ever issued on this device.
     pub fn last_seq(&self) -> Result<u64> {
-        let seq: Option<i64> = self.conn.query_row("SELECT MAX(seq) FROM outbox", [], |r| r.get(0))?;
+        let seq: Option<i64> = self
+            .conn
+            .query_row("SELECT MAX(seq) FROM outbox", [], |r| r.get(0))?;
         Ok(seq.unwrap_or(0) as u64)
     }
 
     pub fn sync_state(&self, key: &str) -> Result<Option<String>> {
-        Ok(self.conn.query_row("SELECT value FROM sync_state WHERE key = ?1", params![key], |r| r.get(0)).optional()?)
+        Ok(self
+            .conn
+            .query_row(
+                "SELECT value FROM sync_state WHERE key = ?1",
+                params![key],
+                |r| r.get(0),
+            )
+            .optional()?)
     }
 
     pub fn set_sync_state(&mut self, key: &str, value: &str) -> Result<()> {
@@ -210,7 +231,10 @@ impl Store {
             params![id.to_string(), now.to_rfc3339()],
         )?;
         if n == 0 {
-            return Err(StoreError::NotFound { entity: "conflict", id: id.to_string() });
+            return Err(StoreError::NotFound {
+                entity: "conflict",
+                id: id.to_string(),
+            });
         }
         Ok(())
     }
@@ -225,7 +249,8 @@ struct LocalRecord {
 }
 
 fn parse_hlc(text: &str) -> Result<Hlc> {
-    text.parse().map_err(|e: jiayi_core::hlc::HlcParseError| StoreError::Corrupt(e.to_string()))
+    text.parse()
+        .map_err(|e: jiayi_core::hlc::HlcParseError| StoreError::Corrupt(e.to_string()))
 }
 
 enum Outcome {
@@ -240,24 +265,53 @@ fn merge_fields(
     entity_id: Uuid,
     local: Option<LocalRecord>,
     change: &Change,
-) -> Result<(serde_json::Value, serde_json::Map<String, serde_json::Value>, u32)> {
-    let Some(LocalRecord { mut record, mut clocks, base }) = local else {
+) -> Result<(
+    serde_json::Value,
+    serde_json::Map<String, serde_json::Value>,
+    u32,
+)> {
+    let Some(LocalRecord {
+        mut record,
+        mut clocks,
+        base,
+    }) = local
+    else {
         return Ok((change.payload.clone(), serde_json::Map::new(), 0));
     };
     let mut conflicts = 0;
     for field in &change.fields {
-        let local_clock: Option<Hlc> =
-            clocks.get(field).and_then(|v| v.as_str()).and_then(|s| s.parse().ok()).or(Some(base));
-        let remote_value = change.payload.get(field).cloned().unwrap_or(serde_json::Value::Null);
-        let local_value = record.get(field).cloned().unwrap_or(serde_json::Value::Null);
+        let local_clock: Option<Hlc> = clocks
+            .get(field)
+            .and_then(|v| v.as_str())
+            .and_then(|s| s.parse().ok())
+            .or(Some(base));
+        let remote_value = change
+            .payload
+            .get(field)
+            .cloned()
+            .unwrap_or(serde_json::Value::Null);
+        let local_value = record
+            .get(field)
+            .cloned()
+            .unwrap_or(serde_json::Value::Null);
         if local_value == remote_value {
             continue;
         }
         let remote_wins = local_clock.is_none_or(|c| change.hlc > c);
         let (kept, lost, kept_clock, lost_clock) = if remote_wins {
-            (remote_value.clone(), local_value, change.hlc.to_string(), local_clock.map(|c| c.to_string()).unwrap_or_default())
+            (
+                remote_value.clone(),
+                local_value,
+                change.hlc.to_string(),
+                local_clock.map(|c| c.to_string()).unwrap_or_default(),
+            )
         } else {
-            (local_value, remote_value.clone(), local_clock.map(|c| c.to_string()).unwrap_or_default(), change.hlc.to_string())
+            (
+                local_value,
+                remote_value.clone(),
+                local_clock.map(|c| c.to_string()).unwrap_or_default(),
+                change.hlc.to_string(),
+            )
         };
         if local_clock.is_some() {
             conflicts += 1;
@@ -281,7 +335,10 @@ fn merge_fields(
             if let Some(obj) = record.as_object_mut() {
                 obj.insert(field.clone(), remote_value);
             }
-            clocks.insert(field.clone(), serde_json::Value::String(change.hlc.to_string()));
+            clocks.insert(
+                field.clone(),
+                serde_json::Value::String(change.hlc.to_string()),
+            );
         }
     }
     Ok((record, clocks, conflicts))
@@ -299,18 +356,25 @@ fn apply_household(w: &mut crate::writer::Writer<'_>, change: &Change) -> Result
         )
         .optional()?;
     let local = local
-        .map(|(id, village_id, group, address, record_number, clocks, base)| -> Result<_> {
-            let household = jiayi_core::household::Household {
-                id: parse_uuid(&id)?,
-                village_id: parse_uuid(&village_id)?,
-                group,
-                address,
-                record_number,
-            };
-            Ok(LocalRecord { record: household_json(&household), clocks: serde_json::from_str(&clocks)?, base: parse_hlc(&base)? })
-        })
+        .map(
+            |(id, village_id, group, address, record_number, clocks, base)| -> Result<_> {
+                let household = jiayi_core::household::Household {
+                    id: parse_uuid(&id)?,
+                    village_id: parse_uuid(&village_id)?,
+                    group,
+                    address,
+                    record_number,
+                };
+                Ok(LocalRecord {
+                    record: household_json(&household),
+                    clocks: serde_json::from_str(&clocks)?,
+                    base: parse_hlc(&base)?,
+                })
+            },
+        )
         .transpose()?;
-    let (record, clocks, conflicts) = merge_fields(w, Entity::Household, change.entity_id, local, change)?;
+    let (record, clocks, conflicts) =
+        merge_fields(w, Entity::Household, change.entity_id, local, change)?;
     let h: jiayi_core::household::Household = serde_json::from_value(record)?;
     let deleted_at = (change.op == Op::Delete).then(|| w.now_text());
     w.tx.execute(
@@ -335,9 +399,8 @@ fn apply_household(w: &mut crate::writer::Writer<'_>, change: &Change) -> Result
 }
 
 fn apply_resident(w: &mut crate::writer::Writer<'_>, change: &Change) -> Result<Outcome> {
-    let local = w
-        .tx
-        .query_row(
+    let local =
+        w.tx.query_row(
             &format!(
                 "SELECT {}, field_hlc, deleted_at IS NOT NULL, hlc FROM residents WHERE id = ?1",
                 crate::households::RESIDENT_COLUMNS
@@ -356,25 +419,55 @@ fn apply_resident(w: &mut crate::writer::Writer<'_>, change: &Change) -> Result<
     let local = local
         .map(|(row, clocks, deleted, base)| -> Result<_> {
             let resident = row.into_resident()?;
-            Ok(LocalRecord { record: resident_json(&resident, deleted), clocks: serde_json::from_str(&clocks)?, base: parse_hlc(&base)? })
+            Ok(LocalRecord {
+                record: resident_json(&resident, deleted),
+                clocks: serde_json::from_str(&clocks)?,
+                base: parse_hlc(&base)?,
+            })
         })
         .transpose()?;
     if change.op == Op::Delete {
-        let Some(LocalRecord { mut record, mut clocks, .. }) = local else { return Ok(Outcome::Known) };
+        let Some(LocalRecord {
+            mut record,
+            mut clocks,
+            ..
+        }) = local
+        else {
+            return Ok(Outcome::Known);
+        };
         if let Some(obj) = record.as_object_mut() {
             obj.insert("deleted".into(), serde_json::Value::Bool(true));
         }
-        clocks.insert("deleted".into(), serde_json::Value::String(change.hlc.to_string()));
+        clocks.insert(
+            "deleted".into(),
+            serde_json::Value::String(change.hlc.to_string()),
+        );
         let resident: Resident = serde_json::from_value(record)?;
         let now = w.now_text();
-        write_resident_row(w, &resident, change.hlc, &serde_json::Value::Object(clocks).to_string(), Some(&now))?;
+        write_resident_row(
+            w,
+            &resident,
+            change.hlc,
+            &serde_json::Value::Object(clocks).to_string(),
+            Some(&now),
+        )?;
         return Ok(Outcome::Applied { conflicts: 0 });
     }
-    let (record, clocks, conflicts) = merge_fields(w, Entity::Resident, change.entity_id, local, change)?;
-    let deleted = record.get("deleted").and_then(|v| v.as_bool()).unwrap_or(false);
+    let (record, clocks, conflicts) =
+        merge_fields(w, Entity::Resident, change.entity_id, local, change)?;
+    let deleted = record
+        .get("deleted")
+        .and_then(|v| v.as_bool())
+        .unwrap_or(false);
     let resident: Resident = serde_json::from_value(record)?;
     let now = w.now_text();
-    write_resident_row(w, &resident, change.hlc, &serde_json::Value::Object(clocks).to_string(), deleted.then_some(now.as_str()))?;
+    write_resident_row(
+        w,
+        &resident,
+        change.hlc,
+        &serde_json::Value::Object(clocks).to_string(),
+        deleted.then_some(now.as_str()),
+    )?;
     Ok(Outcome::Applied { conflicts })
 }
 
@@ -390,15 +483,23 @@ fn decode_signature(payload: &serde_json::Value, key: &str) -> Result<Option<Vec
 }
 
 fn exists(w: &crate::writer::Writer<'_>, table: &str, id: Uuid) -> Result<bool> {
-    Ok(w.tx.query_row(&format!("SELECT EXISTS (SELECT 1 FROM {table} WHERE id = ?1)"), params![id.to_string()], |r| r.get(0))?)
+    Ok(w.tx.query_row(
+        &format!("SELECT EXISTS (SELECT 1 FROM {table} WHERE id = ?1)"),
+        params![id.to_string()],
+        |r| r.get(0),
+    )?)
 }
 
 fn apply_contract(w: &mut crate::writer::Writer<'_>, change: &Change) -> Result<Outcome> {
     if exists(w, "contracts", change.entity_id)? {
         return Ok(Outcome::Known);
     }
-    let contract: jiayi_core::contract::Contract = serde_json::from_value(change.payload["contract"].clone())?;
-    let snapshot_json = change.payload["snapshot"].as_str().unwrap_or_default().to_string();
+    let contract: jiayi_core::contract::Contract =
+        serde_json::from_value(change.payload["contract"].clone())?;
+    let snapshot_json = change.payload["snapshot"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
     let new = crate::NewContract {
         contract,
         snapshot_json,
@@ -454,7 +555,8 @@ fn insert_remote(
     w: &mut crate::writer::Writer<'_>,
     insert: impl FnOnce(&mut crate::writer::Writer<'_>) -> Result<()>,
 ) -> Result<()> {
-    let before: i64 = w.tx.query_row("SELECT COALESCE(MAX(seq), 0) FROM outbox", [], |r| r.get(0))?;
+    let before: i64 =
+        w.tx.query_row("SELECT COALESCE(MAX(seq), 0) FROM outbox", [], |r| r.get(0))?;
     insert(w)?;
     w.tx.execute("DELETE FROM outbox WHERE seq > ?1", params![before])?;
     Ok(())

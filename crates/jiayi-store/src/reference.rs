@@ -45,13 +45,20 @@ impl Store {
     }
 
     pub fn villages(&self) -> Result<Vec<Village>> {
-        let mut stmt = self.conn.prepare_cached("SELECT id, code, name, township FROM villages ORDER BY code")?;
+        let mut stmt = self
+            .conn
+            .prepare_cached("SELECT id, code, name, township FROM villages ORDER BY code")?;
         let rows = stmt.query_map([], |r| {
             Ok((r.get::<_, String>(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
         })?;
         rows.map(|row| {
             let (id, code, name, township) = row?;
-            Ok(Village { id: parse_uuid(&id)?, code, name, township })
+            Ok(Village {
+                id: parse_uuid(&id)?,
+                code,
+                name,
+                township,
+            })
         })
         .collect()
     }
@@ -62,14 +69,20 @@ impl Store {
         self.villages()?
             .into_iter()
             .find(|v| v.name == key || v.code == key)
-            .ok_or_else(|| StoreError::NotFound { entity: "village", id: key.to_string() })
+            .ok_or_else(|| StoreError::NotFound {
+                entity: "village",
+                id: key.to_string(),
+            })
     }
 
     pub fn village(&self, id: Uuid) -> Result<Village> {
         self.villages()?
             .into_iter()
             .find(|v| v.id == id)
-            .ok_or_else(|| StoreError::NotFound { entity: "village", id: id.to_string() })
+            .ok_or_else(|| StoreError::NotFound {
+                entity: "village",
+                id: id.to_string(),
+            })
     }
 
     pub fn put_team(&mut self, team: &Team) -> Result<()> {
@@ -79,7 +92,10 @@ impl Store {
              ON CONFLICT (id) DO UPDATE SET name = excluded.name, json = excluded.json",
             params![team.id.to_string(), team.name, serde_json::to_string(team)?],
         )?;
-        tx.execute("DELETE FROM team_villages WHERE team_id = ?1", params![team.id.to_string()])?;
+        tx.execute(
+            "DELETE FROM team_villages WHERE team_id = ?1",
+            params![team.id.to_string()],
+        )?;
         for village in &team.villages {
             tx.execute(
                 "INSERT INTO team_villages (team_id, village_id) VALUES (?1, ?2)",
@@ -91,7 +107,9 @@ impl Store {
     }
 
     pub fn teams(&self) -> Result<Vec<Team>> {
-        let mut stmt = self.conn.prepare_cached("SELECT json FROM teams ORDER BY name")?;
+        let mut stmt = self
+            .conn
+            .prepare_cached("SELECT json FROM teams ORDER BY name")?;
         let rows = stmt.query_map([], |r| r.get::<_, String>(0))?;
         rows.map(|json| Ok(serde_json::from_str(&json?)?)).collect()
     }
@@ -99,9 +117,16 @@ impl Store {
     pub fn team(&self, id: Uuid) -> Result<Team> {
         let json: Option<String> = self
             .conn
-            .query_row("SELECT json FROM teams WHERE id = ?1", params![id.to_string()], |r| r.get(0))
+            .query_row(
+                "SELECT json FROM teams WHERE id = ?1",
+                params![id.to_string()],
+                |r| r.get(0),
+            )
             .optional()?;
-        let json = json.ok_or_else(|| StoreError::NotFound { entity: "team", id: id.to_string() })?;
+        let json = json.ok_or_else(|| StoreError::NotFound {
+            entity: "team",
+            id: id.to_string(),
+        })?;
         Ok(serde_json::from_str(&json)?)
     }
 
@@ -134,8 +159,14 @@ impl Store {
 
     /// The current catalog; the one shipped with the app until the township sends its own.
     pub fn current_catalog(&self) -> Result<Catalog> {
-        let version: Option<String> =
-            self.conn.query_row("SELECT version FROM catalogs WHERE is_current = 1", [], |r| r.get(0)).optional()?;
+        let version: Option<String> = self
+            .conn
+            .query_row(
+                "SELECT version FROM catalogs WHERE is_current = 1",
+                [],
+                |r| r.get(0),
+            )
+            .optional()?;
         match version {
             Some(version) => self.catalog(&version),
             None => Ok(Catalog::default_catalog()),
@@ -149,24 +180,34 @@ impl Store {
         }
         let toml: Option<String> = self
             .conn
-            .query_row("SELECT toml FROM catalogs WHERE version = ?1", params![version], |r| r.get(0))
+            .query_row(
+                "SELECT toml FROM catalogs WHERE version = ?1",
+                params![version],
+                |r| r.get(0),
+            )
             .optional()?;
         let catalog = match toml {
             Some(text) => Catalog::from_toml(&text)?,
             None => {
                 let shipped = Catalog::default_catalog();
                 if shipped.version != version {
-                    return Err(StoreError::NotFound { entity: "catalog", id: version.to_string() });
+                    return Err(StoreError::NotFound {
+                        entity: "catalog",
+                        id: version.to_string(),
+                    });
                 }
                 shipped
             }
         };
-        self.catalogs.borrow_mut().insert(version.to_string(), catalog.clone());
+        self.catalogs
+            .borrow_mut()
+            .insert(version.to_string(), catalog.clone());
         Ok(catalog)
     }
 
     pub fn settings(&self) -> Result<TownshipSettings> {
-        self.get_setting(SETTINGS_KEY).map(Option::unwrap_or_default)
+        self.get_setting(SETTINGS_KEY)
+            .map(Option::unwrap_or_default)
     }
 
     pub fn put_settings(&mut self, settings: &TownshipSettings) -> Result<()> {
@@ -174,9 +215,16 @@ impl Store {
     }
 
     pub fn get_setting<T: for<'de> Deserialize<'de>>(&self, key: &str) -> Result<Option<T>> {
-        let json: Option<String> =
-            self.conn.query_row("SELECT value FROM settings WHERE key = ?1", params![key], |r| r.get(0)).optional()?;
-        json.map(|j| serde_json::from_str(&j).map_err(StoreError::from)).transpose()
+        let json: Option<String> = self
+            .conn
+            .query_row(
+                "SELECT value FROM settings WHERE key = ?1",
+                params![key],
+                |r| r.get(0),
+            )
+            .optional()?;
+        json.map(|j| serde_json::from_str(&j).map_err(StoreError::from))
+            .transpose()
     }
 
     pub fn put_setting<T: Serialize>(&mut self, key: &str, value: &T) -> Result<()> {
@@ -188,11 +236,22 @@ impl Store {
     }
 
     /// Stores a version of a reference register (e.g. the poverty-registered list).
-    pub fn put_register(&mut self, name: &str, version: &str, entries: &[String], received_at: DateTime<Utc>) -> Result<()> {
+    pub fn put_register(
+        &mut self,
+        name: &str,
+        version: &str,
+        entries: &[String],
+        received_at: DateTime<Utc>,
+    ) -> Result<()> {
         self.conn.execute(
             "INSERT INTO registers (name, version, received_at, entries) VALUES (?1, ?2, ?3, ?4)
              ON CONFLICT (name, version) DO UPDATE SET entries = excluded.entries",
-            params![name, version, received_at.to_rfc3339(), serde_json::to_string(entries)?],
+            params![
+                name,
+                version,
+                received_at.to_rfc3339(),
+                serde_json::to_string(entries)?
+            ],
         )?;
         Ok(())
     }
@@ -203,7 +262,14 @@ impl Store {
             "SELECT name, version, received_at, json_array_length(entries) FROM registers r
              WHERE received_at = (SELECT MAX(received_at) FROM registers WHERE name = r.name) ORDER BY name",
         )?;
-        let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get::<_, i64>(3)? as usize)))?;
+        let rows = stmt.query_map([], |r| {
+            Ok((
+                r.get(0)?,
+                r.get(1)?,
+                r.get(2)?,
+                r.get::<_, i64>(3)? as usize,
+            ))
+        })?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
@@ -218,11 +284,19 @@ impl Store {
     }
 
     pub fn draft(&self, form: &str) -> Result<Option<String>> {
-        Ok(self.conn.query_row("SELECT json FROM drafts WHERE form = ?1", params![form], |r| r.get(0)).optional()?)
+        Ok(self
+            .conn
+            .query_row(
+                "SELECT json FROM drafts WHERE form = ?1",
+                params![form],
+                |r| r.get(0),
+            )
+            .optional()?)
     }
 
     pub fn delete_draft(&mut self, form: &str) -> Result<()> {
-        self.conn.execute("DELETE FROM drafts WHERE form = ?1", params![form])?;
+        self.conn
+            .execute("DELETE FROM drafts WHERE form = ?1", params![form])?;
         Ok(())
     }
 }

@@ -13,6 +13,9 @@ use crate::Store;
 use crate::error::Result;
 use crate::reference::parse_uuid;
 
+/// A package's item as planning needs it: (package code, item code, times a year).
+type ResolvedItem = (String, String, u32);
+
 /// A contract with only what its state on a day depends on (term, doctor, events).
 fn planning_contract(id: Uuid, term: Term, doctor_id: Uuid) -> jiayi_core::contract::Contract {
     jiayi_core::contract::Contract {
@@ -50,7 +53,7 @@ impl Store {
         let delivered = self.delivered_in_term()?;
         let events = self.events_by_contract()?;
         // Items of a package under a catalog version, resolved once (tiers included).
-        let mut resolved: HashMap<(String, String), Vec<(String, String, u32)>> = HashMap::new();
+        let mut resolved: HashMap<(String, String), Vec<ResolvedItem>> = HashMap::new();
         let mut owed = Vec::new();
         // Read only what planning needs, not each contract's whole JSON.
         let mut stmt = self.conn.prepare_cached(
@@ -76,11 +79,17 @@ impl Store {
             if !state_cache.contains_key(&contract_key) {
                 let term: Term = serde_json::from_str(&term_json)?;
                 let shell = planning_contract(contract_id, term, parse_uuid(&doctor)?);
-                let state = shell.state_on(events.get(&contract_id).map(Vec::as_slice).unwrap_or(&[]), day);
-                let active = matches!(state.status, ContractStatus::Active).then_some((term, state.covered_until));
+                let state = shell.state_on(
+                    events.get(&contract_id).map(Vec::as_slice).unwrap_or(&[]),
+                    day,
+                );
+                let active = matches!(state.status, ContractStatus::Active)
+                    .then_some((term, state.covered_until));
                 state_cache.insert(contract_key.clone(), active);
             }
-            let Some((term, covered_until)) = state_cache[&contract_key] else { continue };
+            let Some((term, covered_until)) = state_cache[&contract_key] else {
+                continue;
+            };
             let resident_id = parse_uuid(&resident_key)?;
             let codes: Vec<String> = serde_json::from_str(&packages)?;
             for code in codes {
@@ -91,13 +100,19 @@ impl Store {
                         .effective_items(&key.1)?
                         .into_iter()
                         .filter(|(_, item)| item.times_per_year > 0)
-                        .map(|(package, item)| (package.code.clone(), item.code.clone(), item.times_per_year))
+                        .map(|(package, item)| {
+                            (package.code.clone(), item.code.clone(), item.times_per_year)
+                        })
                         .collect();
                     resolved.insert(key.clone(), items);
                 }
                 for (package_code, item_code, times) in &resolved[&key] {
                     let count = delivered
-                        .get(&(contract_key.clone(), resident_key.clone(), item_code.clone()))
+                        .get(&(
+                            contract_key.clone(),
+                            resident_key.clone(),
+                            item_code.clone(),
+                        ))
                         .copied()
                         .unwrap_or(0);
                     owed.push((
@@ -118,9 +133,13 @@ impl Store {
         Ok(owed)
     }
 
-    fn events_by_contract(&self) -> Result<HashMap<Uuid, Vec<jiayi_core::contract::ContractEvent>>> {
+    fn events_by_contract(
+        &self,
+    ) -> Result<HashMap<Uuid, Vec<jiayi_core::contract::ContractEvent>>> {
         let mut map: HashMap<Uuid, Vec<jiayi_core::contract::ContractEvent>> = HashMap::new();
-        let mut stmt = self.conn.prepare_cached("SELECT json FROM contract_events ORDER BY at, id")?;
+        let mut stmt = self
+            .conn
+            .prepare_cached("SELECT json FROM contract_events ORDER BY at, id")?;
         for json in stmt.query_map([], |r| r.get::<_, String>(0))? {
             let event: jiayi_core::contract::ContractEvent = serde_json::from_str(&json?)?;
             map.entry(event.contract_id).or_default().push(event);
@@ -136,7 +155,9 @@ impl Store {
         let people = self.people()?;
         let mut out = Vec::with_capacity(due.len());
         for item in due {
-            let Some((resident_name, household_id, village)) = people.get(&item.resident_id.to_string()) else {
+            let Some((resident_name, household_id, village)) =
+                people.get(&item.resident_id.to_string())
+            else {
                 continue; // removed from the register (tombstone): nothing is owed to them here
             };
             let (package_name, item_name) = catalog_names
@@ -163,7 +184,12 @@ impl Store {
              WHERE r.deleted_at IS NULL",
         )?;
         let rows = stmt.query_map([], |r| {
-            Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get::<_, String>(2)?, r.get::<_, String>(3)?))
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, String>(2)?,
+                r.get::<_, String>(3)?,
+            ))
         })?;
         let mut map = HashMap::new();
         for row in rows {
@@ -182,7 +208,14 @@ impl Store {
              GROUP BY v.contract_id, v.resident_id, v.item_code",
         )?;
         let rows = stmt.query_map([], |r| {
-            Ok(((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get::<_, String>(2)?), r.get::<_, u32>(3)?))
+            Ok((
+                (
+                    r.get::<_, String>(0)?,
+                    r.get::<_, String>(1)?,
+                    r.get::<_, String>(2)?,
+                ),
+                r.get::<_, u32>(3)?,
+            ))
         })?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
@@ -193,7 +226,10 @@ impl Store {
         let mut names = HashMap::new();
         for package in &catalog.packages {
             for item in &package.items {
-                names.insert((package.code.clone(), item.code.clone()), (package.name.clone(), item.name.clone()));
+                names.insert(
+                    (package.code.clone(), item.code.clone()),
+                    (package.name.clone(), item.name.clone()),
+                );
             }
         }
         Ok(names)

@@ -39,7 +39,8 @@ impl Store {
                         "SELECT k.resident_id FROM search_keys k JOIN residents r ON r.id = k.resident_id
                          WHERE k.key = ?1 AND instr(r.name, ?2) > 0 LIMIT ?3",
                     )?;
-                    stmt.query_map(params![pair, q, limit as i64], |r| r.get(0))?.collect::<rusqlite::Result<_>>()?
+                    stmt.query_map(params![pair, q, limit as i64], |r| r.get(0))?
+                        .collect::<rusqlite::Result<_>>()?
                 }
             }
             SearchQuery::Pinyin(q) | SearchQuery::Digits(q) => self.prefix_keys(&q, limit)?,
@@ -51,8 +52,12 @@ impl Store {
     }
 
     fn exact_key(&self, key: &str, limit: usize) -> Result<Vec<String>> {
-        let mut stmt = self.conn.prepare_cached("SELECT resident_id FROM search_keys WHERE key = ?1 LIMIT ?2")?;
-        Ok(stmt.query_map(params![key, limit as i64], |r| r.get(0))?.collect::<rusqlite::Result<_>>()?)
+        let mut stmt = self
+            .conn
+            .prepare_cached("SELECT resident_id FROM search_keys WHERE key = ?1 LIMIT ?2")?;
+        Ok(stmt
+            .query_map(params![key, limit as i64], |r| r.get(0))?
+            .collect::<rusqlite::Result<_>>()?)
     }
 
     fn prefix_keys(&self, prefix: &str, limit: usize) -> Result<Vec<String>> {
@@ -62,7 +67,9 @@ impl Store {
             "SELECT DISTINCT resident_id FROM search_keys WHERE key >= ?1 AND key < ?2 LIMIT ?3",
         )?;
         let upper = prefix_upper_bound(prefix);
-        Ok(stmt.query_map(params![prefix, upper, limit as i64], |r| r.get(0))?.collect::<rusqlite::Result<_>>()?)
+        Ok(stmt
+            .query_map(params![prefix, upper, limit as i64], |r| r.get(0))?
+            .collect::<rusqlite::Result<_>>()?)
     }
 
     fn hits(&self, ids: &[String]) -> Result<Vec<ResidentHit>> {

@@ -37,13 +37,22 @@ impl Store {
     }
 
     pub fn visits_of_resident(&self, resident_id: uuid::Uuid) -> Result<Vec<Visit>> {
-        let mut stmt = self.conn.prepare_cached("SELECT json FROM visits WHERE resident_id = ?1 ORDER BY occurred_at DESC")?;
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT json FROM visits WHERE resident_id = ?1 ORDER BY occurred_at DESC",
+        )?;
         let rows = stmt.query_map(params![resident_id.to_string()], |r| r.get::<_, String>(0))?;
         rows.map(|j| Ok(serde_json::from_str(&j?)?)).collect()
     }
 
     /// Visits that fulfil an item of a contract between two days (inclusive).
-    pub fn delivered_count(&self, contract_id: uuid::Uuid, resident_id: uuid::Uuid, item_code: &str, from: NaiveDate, to: NaiveDate) -> Result<u32> {
+    pub fn delivered_count(
+        &self,
+        contract_id: uuid::Uuid,
+        resident_id: uuid::Uuid,
+        item_code: &str,
+        from: NaiveDate,
+        to: NaiveDate,
+    ) -> Result<u32> {
         Ok(self.conn.query_row(
             "SELECT COUNT(*) FROM visits WHERE contract_id = ?1 AND resident_id = ?2 AND item_code = ?3
              AND occurred_on BETWEEN ?4 AND ?5",

@@ -17,12 +17,21 @@ pub(crate) struct Writer<'a> {
 
 impl Store {
     /// Runs `body` in one transaction. Nothing is written unless `body` succeeds.
-    pub(crate) fn write<T>(&mut self, now: DateTime<Utc>, body: impl FnOnce(&mut Writer<'_>) -> Result<T>) -> Result<T> {
+    pub(crate) fn write<T>(
+        &mut self,
+        now: DateTime<Utc>,
+        body: impl FnOnce(&mut Writer<'_>) -> Result<T>,
+    ) -> Result<T> {
         let hlc = self.current_hlc()?;
-        let tx = self.conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        let tx = self
+            .conn
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
         let mut writer = Writer { tx, now, hlc };
         let out = body(&mut writer)?;
-        writer.tx.execute("UPDATE device SET hlc = ?1", params![writer.hlc.to_string()])?;
+        writer.tx.execute(
+            "UPDATE device SET hlc = ?1",
+            params![writer.hlc.to_string()],
+        )?;
         writer.tx.commit()?;
         Ok(out)
     }

@@ -14,7 +14,12 @@ fn t0() -> DateTime<Utc> {
 }
 
 fn two_devices() -> (Store, Store, Uuid) {
-    let village = Village { id: Uuid::now_v7(), code: "140822100200".into(), name: "东庄村".into(), township: "青山镇".into() };
+    let village = Village {
+        id: Uuid::now_v7(),
+        code: "140822100200".into(),
+        name: "东庄村".into(),
+        township: "青山镇".into(),
+    };
     let mut a = Store::open_in_memory().unwrap();
     let mut b = Store::open_in_memory().unwrap();
     a.put_village(&village).unwrap();
@@ -25,19 +30,37 @@ fn two_devices() -> (Store, Store, Uuid) {
         address: "东庄村二组3号".into(),
         members: vec![ResidentInput {
             name: "王大山".into(),
-            id_number: Some(compose("140822", NaiveDate::from_ymd_opt(1950, 2, 3).unwrap(), 11)),
+            id_number: Some(compose(
+                "140822",
+                NaiveDate::from_ymd_opt(1950, 2, 3).unwrap(),
+                11,
+            )),
             relation: Some(Relation::Head),
             ..Default::default()
         }],
     };
-    let valid = input.validate(NaiveDate::from_ymd_opt(2026, 11, 23).unwrap()).unwrap();
-    let record = a.register_household(NewHousehold { village_id: village.id, household: &valid }, t0()).unwrap();
+    let valid = input
+        .validate(NaiveDate::from_ymd_opt(2026, 11, 23).unwrap())
+        .unwrap();
+    let record = a
+        .register_household(
+            NewHousehold {
+                village_id: village.id,
+                household: &valid,
+            },
+            t0(),
+        )
+        .unwrap();
     let changes = a.pending_changes(0, 100).unwrap();
     let seqs: Vec<u64> = changes.iter().map(|c| c.seq).collect();
     a.mark_acknowledged(&seqs).unwrap();
     let report = b.apply_remote(&changes, t0()).unwrap();
     assert_eq!(report.applied, 2);
-    assert_eq!(b.pending_count().unwrap(), 0, "pulled records are not pushed back");
+    assert_eq!(
+        b.pending_count().unwrap(),
+        0,
+        "pulled records are not pushed back"
+    );
     (a, b, record.members[0].id)
 }
 
@@ -53,10 +76,12 @@ fn edits_to_different_fields_both_survive() {
     let (mut a, mut b, id) = two_devices();
     let mut on_a = a.resident(id).unwrap();
     on_a.name = "王大珊".into();
-    a.update_resident(&on_a, t0() + Duration::minutes(1)).unwrap();
+    a.update_resident(&on_a, t0() + Duration::minutes(1))
+        .unwrap();
     let mut on_b = b.resident(id).unwrap();
     on_b.phone = Some(Phone::parse("13912345678").unwrap());
-    b.update_resident(&on_b, t0() + Duration::minutes(2)).unwrap();
+    b.update_resident(&on_b, t0() + Duration::minutes(2))
+        .unwrap();
 
     push_all(&mut a, &mut b, t0() + Duration::minutes(3));
     push_all(&mut b, &mut a, t0() + Duration::minutes(3));
@@ -79,28 +104,38 @@ fn the_later_edit_wins_and_the_loser_is_kept() {
     let (mut a, mut b, id) = two_devices();
     let mut on_a = a.resident(id).unwrap();
     on_a.name = "王山".into();
-    a.update_resident(&on_a, t0() + Duration::minutes(1)).unwrap();
+    a.update_resident(&on_a, t0() + Duration::minutes(1))
+        .unwrap();
     let mut on_b = b.resident(id).unwrap();
     on_b.name = "王大善".into();
-    b.update_resident(&on_b, t0() + Duration::minutes(5)).unwrap();
+    b.update_resident(&on_b, t0() + Duration::minutes(5))
+        .unwrap();
     // b pushes first (the server has it), then a's older edit arrives at b after b's push.
     let from_b = b.pending_changes(0, 10).unwrap();
     let seqs: Vec<u64> = from_b.iter().map(|c| c.seq).collect();
     b.mark_acknowledged(&seqs).unwrap();
     let from_a = a.pending_changes(0, 10).unwrap();
-    let report = b.apply_remote(&from_a, t0() + Duration::minutes(6)).unwrap();
+    let report = b
+        .apply_remote(&from_a, t0() + Duration::minutes(6))
+        .unwrap();
     assert_eq!(report.conflicts, 1);
-    assert_eq!(b.resident(id).unwrap().name, "王大善", "the later clock wins");
+    assert_eq!(
+        b.resident(id).unwrap().name,
+        "王大善",
+        "the later clock wins"
+    );
     let conflicts = b.open_conflicts().unwrap();
     assert_eq!(conflicts.len(), 1);
     assert_eq!(conflicts[0].lost_value, serde_json::json!("王山"));
-    b.settle_conflict(conflicts[0].id, t0() + Duration::minutes(7)).unwrap();
+    b.settle_conflict(conflicts[0].id, t0() + Duration::minutes(7))
+        .unwrap();
     assert!(b.open_conflicts().unwrap().is_empty());
 
     // The other way round gives the same answer: every device settles alike.
     let seqs: Vec<u64> = from_a.iter().map(|c| c.seq).collect();
     a.mark_acknowledged(&seqs).unwrap();
-    a.apply_remote(&from_b, t0() + Duration::minutes(6)).unwrap();
+    a.apply_remote(&from_b, t0() + Duration::minutes(6))
+        .unwrap();
     assert_eq!(a.resident(id).unwrap().name, "王大善");
 }
 
@@ -109,12 +144,16 @@ fn pending_local_work_is_never_overwritten_and_replays_are_harmless() {
     let (mut a, mut b, id) = two_devices();
     let mut on_b = b.resident(id).unwrap();
     on_b.name = "王本地".into();
-    b.update_resident(&on_b, t0() + Duration::minutes(9)).unwrap();
+    b.update_resident(&on_b, t0() + Duration::minutes(9))
+        .unwrap();
     let mut on_a = a.resident(id).unwrap();
     on_a.name = "王远方".into();
-    a.update_resident(&on_a, t0() + Duration::minutes(10)).unwrap();
+    a.update_resident(&on_a, t0() + Duration::minutes(10))
+        .unwrap();
     let from_a = a.pending_changes(0, 10).unwrap();
-    let report = b.apply_remote(&from_a, t0() + Duration::minutes(11)).unwrap();
+    let report = b
+        .apply_remote(&from_a, t0() + Duration::minutes(11))
+        .unwrap();
     assert_eq!(report.deferred, 1);
     assert_eq!(b.resident(id).unwrap().name, "王本地");
 

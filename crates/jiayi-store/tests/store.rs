@@ -17,12 +17,23 @@ fn today() -> NaiveDate {
 }
 
 fn village(store: &mut Store) -> Village {
-    let v = Village { id: Uuid::now_v7(), code: "140822100200".into(), name: "东庄村".into(), township: "青山镇".into() };
+    let v = Village {
+        id: Uuid::now_v7(),
+        code: "140822100200".into(),
+        name: "东庄村".into(),
+        township: "青山镇".into(),
+    };
     store.put_village(&v).unwrap();
     v
 }
 
-fn member(name: &str, birth: (i32, u32, u32), seq: u16, relation: Relation, phone: Option<&str>) -> ResidentInput {
+fn member(
+    name: &str,
+    birth: (i32, u32, u32),
+    seq: u16,
+    relation: Relation,
+    phone: Option<&str>,
+) -> ResidentInput {
     let born = NaiveDate::from_ymd_opt(birth.0, birth.1, birth.2).unwrap();
     ResidentInput {
         name: name.into(),
@@ -39,7 +50,13 @@ fn household(village: &Village) -> HouseholdInput {
         group: "一组".into(),
         address: "东庄村一组8号".into(),
         members: vec![
-            member("张三", (1958, 3, 4), 131, Relation::Head, Some("13812345678")),
+            member(
+                "张三",
+                (1958, 3, 4),
+                131,
+                Relation::Head,
+                Some("13812345678"),
+            ),
             member("李四", (1960, 7, 8), 222, Relation::Spouse, None),
             ResidentInput {
                 name: "张小宝".into(),
@@ -54,7 +71,15 @@ fn household(village: &Village) -> HouseholdInput {
 
 fn register(store: &mut Store, village: &Village) -> jiayi_store::HouseholdRecord {
     let valid = household(village).validate(today()).unwrap();
-    store.register_household(NewHousehold { village_id: village.id, household: &valid }, now()).unwrap()
+    store
+        .register_household(
+            NewHousehold {
+                village_id: village.id,
+                household: &valid,
+            },
+            now(),
+        )
+        .unwrap()
 }
 
 #[test]
@@ -67,13 +92,23 @@ fn a_file_store_keeps_what_was_written_and_uses_wal() {
         (register(&mut store, &v).household.id, store.device_id())
     };
     let store = Store::open(&path).unwrap();
-    assert_eq!(store.device_id(), device_id, "the device keeps its identity across restarts");
+    assert_eq!(
+        store.device_id(),
+        device_id,
+        "the device keeps its identity across restarts"
+    );
     let record = store.household(household_id).unwrap();
     assert_eq!(record.members.len(), 3);
     assert_eq!(record.head().unwrap().name, "张三");
     let infant = record.members.iter().find(|m| m.name == "张小宝").unwrap();
-    assert!(infant.id_number_missing, "a resident registered without a number is flagged");
-    assert!(path.with_file_name("device.sqlite3-wal").exists(), "the store runs in WAL mode");
+    assert!(
+        infant.id_number_missing,
+        "a resident registered without a number is flagged"
+    );
+    assert!(
+        path.with_file_name("device.sqlite3-wal").exists(),
+        "the store runs in WAL mode"
+    );
     assert!(store.integrity_ok().unwrap());
 }
 
@@ -85,21 +120,43 @@ fn every_write_appends_to_the_outbox_in_order() {
     let changes = store.pending_changes(0, 100).unwrap();
     assert_eq!(changes.len(), 4, "one household and three residents");
     assert_eq!(changes[0].entity, Entity::Household);
-    assert!(changes.windows(2).all(|w| w[0].seq < w[1].seq && w[0].hlc < w[1].hlc), "sequence and clock increase");
-    assert!(changes.iter().all(|c| c.village_id == v.id && c.device_id == store.device_id()));
+    assert!(
+        changes
+            .windows(2)
+            .all(|w| w[0].seq < w[1].seq && w[0].hlc < w[1].hlc),
+        "sequence and clock increase"
+    );
+    assert!(
+        changes
+            .iter()
+            .all(|c| c.village_id == v.id && c.device_id == store.device_id())
+    );
 
-    store.mark_acknowledged(&[changes[0].seq, changes[1].seq]).unwrap();
+    store
+        .mark_acknowledged(&[changes[0].seq, changes[1].seq])
+        .unwrap();
     assert_eq!(store.pending_count().unwrap(), 2);
-    assert_eq!(store.pending_changes(0, 100).unwrap()[0].seq, changes[2].seq);
+    assert_eq!(
+        store.pending_changes(0, 100).unwrap()[0].seq,
+        changes[2].seq
+    );
 
     let mut head = record.head().unwrap().clone();
     head.groups = vec![PopulationGroup::Hypertension];
     store.update_resident(&head, now()).unwrap();
     let last = store.pending_changes(0, 100).unwrap().pop().unwrap();
-    assert_eq!(last.fields, vec!["groups".to_string()], "an edit carries only the fields it changed");
+    assert_eq!(
+        last.fields,
+        vec!["groups".to_string()],
+        "an edit carries only the fields it changed"
+    );
 
     store.requeue_after(0).unwrap();
-    assert_eq!(store.pending_count().unwrap(), 5, "a server restored from backup gets everything again");
+    assert_eq!(
+        store.pending_count().unwrap(),
+        5,
+        "a server restored from backup gets everything again"
+    );
 }
 
 #[test]
@@ -110,10 +167,16 @@ fn deletions_are_tombstones() {
     let spouse = record.members.iter().find(|m| m.name == "李四").unwrap();
     assert_eq!(store.search_residents("李四", 10).unwrap().len(), 1);
     store.delete_resident(spouse.id, now()).unwrap();
-    assert!(matches!(store.resident(spouse.id), Err(StoreError::NotFound { .. })));
+    assert!(matches!(
+        store.resident(spouse.id),
+        Err(StoreError::NotFound { .. })
+    ));
     assert!(store.search_residents("李四", 10).unwrap().is_empty());
     let last = store.pending_changes(0, 100).unwrap().pop().unwrap();
-    assert_eq!((last.entity, last.op, last.entity_id), (Entity::Resident, Op::Delete, spouse.id));
+    assert_eq!(
+        (last.entity, last.op, last.entity_id),
+        (Entity::Resident, Op::Delete, spouse.id)
+    );
     assert_eq!(store.resident_count().unwrap(), 2);
 }
 
@@ -123,7 +186,12 @@ fn search_finds_by_characters_pinyin_id_and_phone() {
     let v = village(&mut store);
     register(&mut store, &v);
     let names = |q: &str| -> Vec<String> {
-        let mut n: Vec<String> = store.search_residents(q, 20).unwrap().into_iter().map(|h| h.name).collect();
+        let mut n: Vec<String> = store
+            .search_residents(q, 20)
+            .unwrap()
+            .into_iter()
+            .map(|h| h.name)
+            .collect();
         n.sort();
         n
     };
@@ -163,8 +231,13 @@ fn duplicates_are_found_by_id_number_and_by_name_and_birth_date() {
         relation: Some(Relation::Head),
         ..Default::default()
     }];
-    let found = store.find_duplicates(v.id, &same_name.validate(today()).unwrap()).unwrap();
-    assert_eq!(found[0].reason, jiayi_store::DuplicateReason::SameNameAndBirthDate);
+    let found = store
+        .find_duplicates(v.id, &same_name.validate(today()).unwrap())
+        .unwrap();
+    assert_eq!(
+        found[0].reason,
+        jiayi_store::DuplicateReason::SameNameAndBirthDate
+    );
 }
 
 #[test]
@@ -178,8 +251,13 @@ fn migrates_from_an_empty_file_and_from_every_earlier_version() {
             let mut conn = rusqlite::Connection::open(&path).unwrap();
             migrate_to_version(&mut conn, version).unwrap();
         }
-        let store = Store::open(&path).unwrap_or_else(|e| panic!("upgrade from version {version}: {e}"));
-        assert_eq!(store.schema_version().unwrap(), latest, "from version {version}");
+        let store =
+            Store::open(&path).unwrap_or_else(|e| panic!("upgrade from version {version}: {e}"));
+        assert_eq!(
+            store.schema_version().unwrap(),
+            latest,
+            "from version {version}"
+        );
         assert!(store.integrity_ok().unwrap());
     }
 }
@@ -199,14 +277,22 @@ fn a_file_from_a_newer_version_is_refused_untouched() {
     }
     let before = std::fs::read(&path).unwrap();
     assert!(matches!(Store::open(&path), Err(StoreError::TooNew)));
-    assert_eq!(std::fs::read(&path).unwrap(), before, "a refused file is not changed");
+    assert_eq!(
+        std::fs::read(&path).unwrap(),
+        before,
+        "a refused file is not changed"
+    );
 }
 
 #[test]
 fn a_garbage_file_is_refused_with_an_error_not_a_panic() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("garbage.sqlite3");
-    std::fs::write(&path, b"this is not a database, just some text that someone saved here").unwrap();
+    std::fs::write(
+        &path,
+        b"this is not a database, just some text that someone saved here",
+    )
+    .unwrap();
     let err = Store::open(&path).err().expect("garbage is refused");
     assert!(!err.message(jiayi_core::Lang::Zh).is_empty());
 }

@@ -1,0 +1,195 @@
+//! Printing: the frozen agreement, the termination confirmation and the contact cards as PDF.
+//! The layout is jiayi-print's; here the right snapshot and signatures are picked, and files are
+//! written whole (a half-written PDF never has the final name).
+
+use std::path::{Path, PathBuf};
+
+use jiayi_core::agreement::{AgreementSnapshot, TerminationSnapshot};
+use jiayi_core::contract::ContractStatus;
+use jiayi_print::Signatures;
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use crate::{Api, ApiError, ApiResult};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Document {
+    Agreement,
+    Termination,
+    ContactCard,
+}
+
+impl Document {
+    fn file_stem(self) -> &'static str {
+        match self {
+            Document::Agreement => "agreement",
+            Document::Termination => "termination",
+            Document::ContactCard => "contact-card",
+        }
+    }
+}
+
+impl From<jiayi_print::PrintError> for ApiError {
+    fn from(e: jiayi_print::PrintError) -> Self {
+        ApiError::invalid(
+            "print_failed",
+            &format!("打印文件生成失败：{e}"),
+            &format!("the PDF could not be made: {e}"),
+        )
+    }
+}
+
+impl Api {
+    /// The PDF of one document of a contract.
+    pub fn render_document(&self, contract_id: Uuid, document: Document) -> ApiResult<Vec<u8>> {
+        let lang = self.lang;
+        let bytes = match document {
+            Document::Agreement => {
+                let snapshot = self.contract_snapshot(contract_id)?;
+                let (resident_png, doctor_png) = self
+                    .store
+                    .contract_signatures(contract_id)
+                    .map_err(|e| self.fail(e))?;
+                jiayi_print::render_agreement(
+                    &snapshot,
+                    &Signatures {
+                        resident_png,
+                        doctor_png,
+                    },
+                    lang,
+                )
+            }
+            Document::Termination => {
+                let (json, (resident_png, doctor_png)) = self
+                    .store
+                    .termination_record(contract_id)
+                    .map_err(|e| self.fail(e))?
+                    .ok_or_else(|| {
+                        self.fail(ApiError::invalid(
+                            "contract_state",
+                            "该协议没有解约记录",
+                            "this contract was not terminated",
+                        ))
+                    })?;
+                let snapshot: TerminationSnapshot = serde_json::from_str(&json)
+                    .map_err(|e| self.fail(jiayi_store::StoreError::Corrupt(e.to_string())))?;
+                jiayi_print::render_termination(
+                    &snapshot,
+                    &Signatures {
+                        resident_png,
+                        doctor_png,
+                    },
+                    lang,
+                )
+            }
+            Document::ContactCard => {
+                jiayi_print::render_card(&self.contract_snapshot(contract_id)?, lang)
+            }
+        };
+        bytes.map_err(|e| self.fail(e))
+    }
+
+    /// Contact cards of every household of a village with a contract in force today, on A4
+    /// sheets for duplex printing.
+    pub fn render_village_cards(&self, village: &str) -> ApiResult<(Vec<u8>, usize)> {
+        let village = self.store.find_village(village).map_err(|e| self.fail(e))?;
+        let today = self.today();
+        let mut cards: Vec<AgreementSnapshot> = Vec::new();
+        for record in self.store.all_contracts().map_err(|e| self.fail(e))? {
+            let state = record.contract.state_on(&record.events, today);
+            if !matches!(
+                state.status,
+                ContractStatus::Active | ContractStatus::NotStarted
+            ) {
+                continue;
+            }
+            let snapshot = self.contract_snapshot(record.contract.id)?;
+            if snapshot.party_b.village == village.name {
+                cards.push(snapshot);
+            }
+        }
+        if cards.is_empty() {
+            return Err(self.fail(ApiError::invalid(
+                "nothing_to_print",
+                &format!("{}没有有效的签约家庭", village.name),
+                &format!("no household of {} has a contract in force", village.name),
+            )));
+        }
+        cards.sort_by(|a, b| {
+            a.party_b
+                .group
+                .cmp(&b.party_b.group)
+                .then(a.party_b.address.cmp(&b.party_b.address))
+        });
+        let bytes = jiayi_print::render_cards(&cards, self.lang).map_err(|e| self.fail(e))?;
+        Ok((bytes, cards.len()))
+    }
+
+    /// Writes a document of a contract under `dir` and returns the file's path.
+    pub fn write_document(
+        &self,
+        contract_id: Uuid,
+        document: Document,
+        dir: &Path,
+    ) -> ApiResult<PathBuf> {
+        let bytes = self.render_document(contract_id, document)?;
+        let number = self
+            .store
+            .contract(contract_id)
+            .map_err(|e| self.fail(e))?
+            .contract
+            .agreement_number;
+        let path = dir.join(format!(
+            "{}-{}.pdf",
+            document.file_stem(),
+            file_safe(&number)
+        ));
+        self.write_file(&path, &bytes)?;
+        Ok(path)
+    }
+
+    /// Writes bytes to `path` whole: to a temporary name first, then renamed.
+    pub fn write_file(&self, path: &Path, bytes: &[u8]) -> ApiResult<()> {
+        let io = |e: std::io::Error| {
+            self.fail(ApiError::invalid(
+                "write_failed",
+                &format!("无法写入文件 {}：{e}", path.display()),
+                &format!("cannot write {}: {e}", path.display()),
+            ))
+        };
+        if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+            std::fs::create_dir_all(parent).map_err(io)?;
+        }
+        let tmp = path.with_extension("pdf.part");
+        std::fs::write(&tmp, bytes).map_err(io)?;
+        std::fs::rename(&tmp, path).map_err(io)
+    }
+}
+
+/// Keeps letters, digits and dashes of an agreement number for a file name.
+pub fn file_safe(text: &str) -> String {
+    let s: String = text
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    if s.is_empty() { "unnumbered".into() } else { s }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn agreement_numbers_make_safe_file_names() {
+        assert_eq!(file_safe("2026-A1B2C3D4-00012"), "2026-A1B2C3D4-00012");
+        assert_eq!(file_safe("../x y"), "___x_y");
+        assert_eq!(file_safe(""), "unnumbered");
+    }
+}
