@@ -46,17 +46,34 @@ fn median(mut v: Vec<Duration>) -> Duration {
 
 fn bench(c: &mut Criterion) {
     let snap = common::household();
-    let sigs = Signatures { resident_png: Some(signature()), doctor_png: Some(signature()) };
+    let sigs = Signatures {
+        resident_png: Some(signature()),
+        doctor_png: Some(signature()),
+    };
     let bytes = render_agreement(&snap, &sigs, Lang::Zh).unwrap();
-    eprintln!("agreement: {} bytes ({:.1} KB)", bytes.len(), bytes.len() as f64 / 1024.0);
-    c.bench_function("agreement", |b| b.iter(|| render_agreement(&snap, &sigs, Lang::Zh).unwrap()));
+    eprintln!(
+        "agreement: {} bytes ({:.1} KB)",
+        bytes.len(),
+        bytes.len() as f64 / 1024.0
+    );
+    c.bench_function("agreement", |b| {
+        b.iter(|| render_agreement(&snap, &sigs, Lang::Zh).unwrap())
+    });
 
     let village = common::village(300);
     let cards = render_cards(&village, Lang::Zh).unwrap();
-    eprintln!("cards_300: {} bytes ({:.2} MB)", cards.len(), cards.len() as f64 / 1024.0 / 1024.0);
+    eprintln!(
+        "cards_300: {} bytes ({:.2} MB)",
+        cards.len(),
+        cards.len() as f64 / 1024.0 / 1024.0
+    );
     let mut group = c.benchmark_group("cards");
-    group.sample_size(10).measurement_time(Duration::from_secs(15));
-    group.bench_function("cards_300", |b| b.iter(|| render_cards(&village, Lang::Zh).unwrap()));
+    group
+        .sample_size(10)
+        .measurement_time(Duration::from_secs(15));
+    group.bench_function("cards_300", |b| {
+        b.iter(|| render_cards(&village, Lang::Zh).unwrap())
+    });
     group.finish();
 
     libreoffice_comparison(&snap, &sigs);
@@ -64,9 +81,13 @@ fn bench(c: &mut Criterion) {
 
 /// Times LibreOffice on the same agreement and prints the ratio to ours.
 fn libreoffice_comparison(snap: &AgreementSnapshot, sigs: &Signatures) {
-    let office = ["libreoffice", "soffice"].into_iter().find(|b| Command::new(b).arg("--version").output().is_ok());
+    let office = ["libreoffice", "soffice"]
+        .into_iter()
+        .find(|b| Command::new(b).arg("--version").output().is_ok());
     let Some(office) = office else {
-        eprintln!("note: libreoffice not installed (apt-get install libreoffice-writer-nogui); comparison skipped");
+        eprintln!(
+            "note: libreoffice not installed (apt-get install libreoffice-writer-nogui); comparison skipped"
+        );
         return;
     };
     let ours = median(
@@ -81,24 +102,38 @@ fn libreoffice_comparison(snap: &AgreementSnapshot, sigs: &Signatures) {
     let dir = tempfile::tempdir().unwrap();
     let doc = dir.path().join("agreement.html");
     std::fs::write(&doc, agreement_html(snap)).unwrap();
-    let profile = format!("-env:UserInstallation=file://{}", dir.path().join("profile").display());
+    let profile = format!(
+        "-env:UserInstallation=file://{}",
+        dir.path().join("profile").display()
+    );
     let mut times = Vec::new();
     let mut size = 0;
     // The first run creates the profile; it is timed separately and not counted.
     for run in 0..6 {
         let t = Instant::now();
         let out = Command::new(office)
-            .args([profile.as_str(), "--headless", "--convert-to", "pdf:writer_pdf_Export", "--outdir"])
+            .args([
+                profile.as_str(),
+                "--headless",
+                "--convert-to",
+                "pdf:writer_pdf_Export",
+                "--outdir",
+            ])
             .arg(dir.path())
             .arg(&doc)
             .output()
             .unwrap();
         let took = t.elapsed();
         if !out.status.success() {
-            eprintln!("note: libreoffice failed: {}", String::from_utf8_lossy(&out.stderr));
+            eprintln!(
+                "note: libreoffice failed: {}",
+                String::from_utf8_lossy(&out.stderr)
+            );
             return;
         }
-        size = std::fs::metadata(dir.path().join("agreement.pdf")).map(|m| m.len()).unwrap_or(0);
+        size = std::fs::metadata(dir.path().join("agreement.pdf"))
+            .map(|m| m.len())
+            .unwrap_or(0);
         if run == 0 {
             eprintln!("libreoffice first run (profile creation): {took:?}");
         } else {
@@ -113,13 +148,16 @@ fn libreoffice_comparison(snap: &AgreementSnapshot, sigs: &Signatures) {
 }
 
 fn esc(s: &str) -> String {
-    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;")
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
 }
 
 /// The same agreement as a clinic's word-processor template would hold it: title, parties,
 /// members, packages, term, clauses, signature lines, two copies.
 fn agreement_html(s: &AgreementSnapshot) -> String {
-    let t: toml::Value = toml::from_str(include_str!("../../../assets/templates/agreement.toml")).unwrap();
+    let t: toml::Value =
+        toml::from_str(include_str!("../../../assets/templates/agreement.toml")).unwrap();
     let zh = &t["zh"];
     let get = |k: &str| zh[k].as_str().unwrap_or("").to_string();
     let mut body = String::new();
@@ -160,7 +198,12 @@ fn agreement_html(s: &AgreementSnapshot) -> String {
         ));
         body.push_str("<table border=1 width=100%><tr><th>姓名</th><th>性别</th><th>年龄</th><th>身份证号</th><th>人群分类</th></tr>");
         for m in &s.members {
-            let groups = m.groups.iter().map(|g| g.label(Lang::Zh)).collect::<Vec<_>>().join("、");
+            let groups = m
+                .groups
+                .iter()
+                .map(|g| g.label(Lang::Zh))
+                .collect::<Vec<_>>()
+                .join("、");
             body.push_str(&format!(
                 "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
                 esc(&m.name),
@@ -187,9 +230,17 @@ fn agreement_html(s: &AgreementSnapshot) -> String {
             }
         }
         body.push_str("</table>");
-        body.push_str(&format!("<p>服务期：{} 至 {}</p><p>{}</p>", s.term.start, s.term.end, zh["term"]["renewal"].as_str().unwrap_or("")));
+        body.push_str(&format!(
+            "<p>服务期：{} 至 {}</p><p>{}</p>",
+            s.term.start,
+            s.term.end,
+            zh["term"]["renewal"].as_str().unwrap_or("")
+        ));
         for clause in zh["clauses"].as_array().unwrap() {
-            body.push_str(&format!("<h3>{}</h3><ol>", clause["heading"].as_str().unwrap_or("")));
+            body.push_str(&format!(
+                "<h3>{}</h3><ol>",
+                clause["heading"].as_str().unwrap_or("")
+            ));
             for item in clause["items"].as_array().unwrap() {
                 body.push_str(&format!("<li>{}</li>", item.as_str().unwrap_or("")));
             }
@@ -202,7 +253,9 @@ fn agreement_html(s: &AgreementSnapshot) -> String {
             verification_code(&s.sha256())
         ));
     }
-    format!("<!DOCTYPE html><html><head><meta charset='utf-8'><title>协议书</title><style>body,h1,h3,td,th{{font-family:'WenQuanYi Micro Hei'}}</style></head><body>{body}</body></html>")
+    format!(
+        "<!DOCTYPE html><html><head><meta charset='utf-8'><title>协议书</title><style>body,h1,h3,td,th{{font-family:'WenQuanYi Micro Hei'}}</style></head><body>{body}</body></html>"
+    )
 }
 
 criterion_group!(benches, bench);

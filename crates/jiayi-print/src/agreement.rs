@@ -1,20 +1,27 @@
 //! The service agreement (签约服务协议书): laid out once, printed as two marked copies.
 
 use jiayi_core::Lang;
-use jiayi_core::agreement::{AgreementSnapshot, PackageTerms, TeamMemberContact, verification_code};
+use jiayi_core::agreement::{
+    AgreementSnapshot, PackageTerms, TeamMemberContact, verification_code,
+};
 use jiayi_core::catalog::{PackageKind, yuan};
 use printpdf::PdfDocument;
 
 use crate::canvas::{ACCENT_LIGHT, Align, Canvas, MUTED, SHADE, Style};
 use crate::doc::{
-    Decoration, SignatureBox, SignatureImages, Signatures, date, decorate, save, signature_boxes, verification_strip,
+    Decoration, SignatureBox, SignatureImages, Signatures, date, decorate, save, signature_boxes,
+    verification_strip,
 };
 use crate::error::Result;
 use crate::flow::{BODY, Cell, Flow, HEAD_FILL, Row, SMALL, TABLE_HEAD, Table, line_height};
 use crate::font::{self, Face};
 use crate::templates::{self, AgreementText, fill};
 
-pub fn render_agreement(snapshot: &AgreementSnapshot, signatures: &Signatures, lang: Lang) -> Result<Vec<u8>> {
+pub fn render_agreement(
+    snapshot: &AgreementSnapshot,
+    signatures: &Signatures,
+    lang: Lang,
+) -> Result<Vec<u8>> {
     let face = font::face()?;
     let t = templates::agreement(lang)?;
     let mut doc = PdfDocument::new(&t.title);
@@ -28,12 +35,23 @@ pub fn render_agreement(snapshot: &AgreementSnapshot, signatures: &Signatures, l
     let body = flow.pages;
 
     let code = verification_code(&snapshot.sha256());
-    let footer = format!("{} {} · {} {}", t.agreement_number, snapshot.agreement_number, t.verification, code);
-    let header = institution_line(&snapshot.party_a.institution, &snapshot.party_a.village_clinic);
+    let footer = format!(
+        "{} {} · {} {}",
+        t.agreement_number, snapshot.agreement_number, t.verification, code
+    );
+    let header = institution_line(
+        &snapshot.party_a.institution,
+        &snapshot.party_a.village_clinic,
+    );
     let mut pages = Vec::with_capacity(body.len() * 2);
     for mark in [&t.copy_clinic, &t.copy_household] {
         let mut copy: Vec<Canvas> = body.clone();
-        let d = Decoration { header_left: &header, mark, footer_left: &footer, page_template: &t.page };
+        let d = Decoration {
+            header_left: &header,
+            mark,
+            footer_left: &footer,
+            page_template: &t.page,
+        };
         decorate(face, &mut copy, &d);
         pages.extend(copy.into_iter().map(Canvas::into_page));
     }
@@ -41,7 +59,11 @@ pub fn render_agreement(snapshot: &AgreementSnapshot, signatures: &Signatures, l
 }
 
 pub(crate) fn institution_line(institution: &str, clinic: &str) -> String {
-    if clinic.trim().is_empty() || clinic == institution { institution.to_string() } else { format!("{institution} · {clinic}") }
+    if clinic.trim().is_empty() || clinic == institution {
+        institution.to_string()
+    } else {
+        format!("{institution} · {clinic}")
+    }
 }
 
 pub(crate) fn contact(c: &TeamMemberContact) -> String {
@@ -77,29 +99,54 @@ fn ranges(numbers: &[usize], sep: &str) -> String {
             i += 1;
         }
         let end = numbers[i];
-        parts.push(if end >= start + 2 { format!("{start}–{end}") } else if end > start { format!("{start}{sep}{end}") } else { start.to_string() });
+        parts.push(if end >= start + 2 {
+            format!("{start}–{end}")
+        } else if end > start {
+            format!("{start}{sep}{end}")
+        } else {
+            start.to_string()
+        });
         i += 1;
     }
     parts.join(sep)
 }
 
 fn frequency(times: u32, t: &AgreementText) -> String {
-    if times == 0 { t.on_need.clone() } else { fill(&t.times, &[("n", &times.to_string())]) }
+    if times == 0 {
+        t.on_need.clone()
+    } else {
+        fill(&t.times, &[("n", &times.to_string())])
+    }
 }
 
 fn package_title(p: &PackageTerms, lang: Lang) -> String {
     let name = lang.pick(&p.name, &p.name_en);
-    if name.is_empty() { p.name.clone() } else { name.to_string() }
+    if name.is_empty() {
+        p.name.clone()
+    } else {
+        name.to_string()
+    }
 }
 
-fn layout(flow: &mut Flow<'_>, s: &AgreementSnapshot, images: &SignatureImages, t: &AgreementText, lang: Lang) {
+fn layout(
+    flow: &mut Flow<'_>,
+    s: &AgreementSnapshot,
+    images: &SignatureImages,
+    t: &AgreementText,
+    lang: Lang,
+) {
     let face: &Face = flow.face;
     let sep = lang.pick("、", ", ");
 
     // Title block.
     flow.space(3.0);
     flow.paragraph(&t.title, Style::new(19.0).bold(), 0.0, Align::Center);
-    flow.paragraph(&t.subtitle, Style::new(9.0).color(MUTED), 0.0, Align::Center);
+    flow.paragraph(
+        &t.subtitle,
+        Style::new(9.0).color(MUTED),
+        0.0,
+        Align::Center,
+    );
     flow.space(3.0);
     let widths = grid_widths(flow.width());
     flow.table(&Table {
@@ -137,15 +184,29 @@ fn layout(flow: &mut Flow<'_>, s: &AgreementSnapshot, images: &SignatureImages, 
         .copied()
         .collect::<Vec<_>>()
         .join(" ");
-    let representative = format!("{}（{}）", b.representative_name, b.representative_relation.label(lang));
+    let representative = format!(
+        "{}（{}）",
+        b.representative_name,
+        b.representative_relation.label(lang)
+    );
     flow.heading(&pa.heading);
     flow.table(&Table {
         widths: widths.clone(),
         header: None,
         rows: vec![
             Row::new(vec![band(&pa.party)]),
-            Row::new(vec![label(&pa.institution), value(&a.institution), label(&pa.village_clinic), value(&a.village_clinic)]),
-            Row::new(vec![label(&pa.team), value(&a.team_name), label(&pa.hotline), value(&a.service_hotline)]),
+            Row::new(vec![
+                label(&pa.institution),
+                value(&a.institution),
+                label(&pa.village_clinic),
+                value(&a.village_clinic),
+            ]),
+            Row::new(vec![
+                label(&pa.team),
+                value(&a.team_name),
+                label(&pa.hotline),
+                value(&a.service_hotline),
+            ]),
             Row::new(vec![
                 label(&pa.leader),
                 value(&contact(&a.leader)),
@@ -159,7 +220,12 @@ fn layout(flow: &mut Flow<'_>, s: &AgreementSnapshot, images: &SignatureImages, 
                 value(&opt(&a.public_health_worker)),
             ]),
             Row::new(vec![band(&pb.party)]),
-            Row::new(vec![label(&pb.head), value(&b.head_name), label(&pb.representative), value(&representative)]),
+            Row::new(vec![
+                label(&pb.head),
+                value(&b.head_name),
+                label(&pb.representative),
+                value(&representative),
+            ]),
             Row::new(vec![
                 label(&pb.id_number),
                 value(b.representative_id_number.as_deref().unwrap_or(none)),
@@ -179,14 +245,31 @@ fn layout(flow: &mut Flow<'_>, s: &AgreementSnapshot, images: &SignatureImages, 
     };
     let mut member_widths = mw.to_vec();
     member_widths[6] = flow.width() - mw.iter().sum::<f32>();
-    let header = t.members.columns.iter().map(|c| Cell::new(c, TABLE_HEAD).fill(HEAD_FILL).align(Align::Center)).collect();
+    let header = t
+        .members
+        .columns
+        .iter()
+        .map(|c| {
+            Cell::new(c, TABLE_HEAD)
+                .fill(HEAD_FILL)
+                .align(Align::Center)
+        })
+        .collect();
     let rows = s
         .members
         .iter()
         .enumerate()
         .map(|(i, m)| {
-            let age = m.age.map_or_else(|| none.to_string(), |a| format!("{a}{}", t.members.age_unit));
-            let groups = m.groups.iter().map(|g| g.label(lang)).collect::<Vec<_>>().join(sep);
+            let age = m.age.map_or_else(
+                || none.to_string(),
+                |a| format!("{a}{}", t.members.age_unit),
+            );
+            let groups = m
+                .groups
+                .iter()
+                .map(|g| g.label(lang))
+                .collect::<Vec<_>>()
+                .join(sep);
             let mut numbers: Vec<usize> = m
                 .package_codes
                 .iter()
@@ -203,12 +286,23 @@ fn layout(flow: &mut Flow<'_>, s: &AgreementSnapshot, images: &SignatureImages, 
                 Cell::new(age, SMALL).align(Align::Center),
                 Cell::new(m.relation.label(lang), SMALL).align(Align::Center),
                 Cell::new(m.id_number.as_deref().unwrap_or(&t.members.no_id), SMALL),
-                Cell::new(if groups.is_empty() { none.to_string() } else { groups }, SMALL),
+                Cell::new(
+                    if groups.is_empty() {
+                        none.to_string()
+                    } else {
+                        groups
+                    },
+                    SMALL,
+                ),
                 Cell::new(packages, SMALL).align(Align::Center),
             ])
         })
         .collect();
-    flow.table(&Table { widths: member_widths, header: Some(header), rows });
+    flow.table(&Table {
+        widths: member_widths,
+        header: Some(header),
+        rows,
+    });
     flow.space(1.0);
     flow.paragraph(&t.members.note, SMALL.color(MUTED), 0.0, Align::Left);
 
@@ -217,27 +311,54 @@ fn layout(flow: &mut Flow<'_>, s: &AgreementSnapshot, images: &SignatureImages, 
     let pw = [7.0, 27.0, 26.0, 0.0, 11.5, 12.5, 12.5, 12.5, 12.5];
     let mut package_widths = pw.to_vec();
     package_widths[3] = flow.width() - pw.iter().sum::<f32>();
-    let header = t.packages.columns.iter().map(|c| Cell::new(c, TABLE_HEAD).fill(HEAD_FILL).align(Align::Center)).collect();
+    let header = t
+        .packages
+        .columns
+        .iter()
+        .map(|c| {
+            Cell::new(c, TABLE_HEAD)
+                .fill(HEAD_FILL)
+                .align(Align::Center)
+        })
+        .collect();
     let mut rows = Vec::new();
     for (i, p) in s.packages.iter().enumerate() {
-        let count = s.members.iter().filter(|m| m.package_codes.contains(&p.code)).count();
+        let count = s
+            .members
+            .iter()
+            .filter(|m| m.package_codes.contains(&p.code))
+            .count();
         let title = format!(
             "{}\n{}",
             package_title(p, lang),
             fill(&t.packages.members_count, &[("n", &count.to_string())])
         );
-        let money = |fen: i64| Cell::new(if fen == 0 { none.to_string() } else { yuan(fen) }, SMALL).align(Align::Right);
+        let money = |fen: i64| {
+            Cell::new(
+                if fen == 0 {
+                    none.to_string()
+                } else {
+                    yuan(fen)
+                },
+                SMALL,
+            )
+            .align(Align::Right)
+        };
         let price = if p.kind == PackageKind::Basic && p.price.total_fen() == 0 {
             Cell::new(&t.free, SMALL).align(Align::Center)
         } else {
             Cell::new(yuan(p.price.total_fen()), SMALL).align(Align::Right)
         };
-        let lead = vec![
+        let lead = [
             Cell::new((i + 1).to_string(), SMALL).align(Align::Center),
             Cell::new(title.clone(), SMALL),
         ];
-        let prices =
-            vec![price, money(p.price.insurance_fen), money(p.price.public_health_fen), money(p.price.self_pay_fen)];
+        let prices = [
+            price,
+            money(p.price.insurance_fen),
+            money(p.price.public_health_fen),
+            money(p.price.self_pay_fen),
+        ];
         let items: Vec<(String, String, String)> = if p.items.is_empty() {
             vec![(String::new(), p.description.clone(), none.to_string())]
         } else {
@@ -245,7 +366,11 @@ fn layout(flow: &mut Flow<'_>, s: &AgreementSnapshot, images: &SignatureImages, 
                 .iter()
                 .map(|it| {
                     let name = lang.pick(&it.name, &it.name_en);
-                    (name.to_string(), it.content.clone(), frequency(it.times_per_year, t))
+                    (
+                        name.to_string(),
+                        it.content.clone(),
+                        frequency(it.times_per_year, t),
+                    )
                 })
                 .collect()
         };
@@ -276,7 +401,11 @@ fn layout(flow: &mut Flow<'_>, s: &AgreementSnapshot, images: &SignatureImages, 
             rows.push(row);
         }
     }
-    flow.table(&Table { widths: package_widths, header: Some(header), rows });
+    flow.table(&Table {
+        widths: package_widths,
+        header: Some(header),
+        rows,
+    });
     let total = s.total_price();
     flow.space(1.5);
     let total_text = fill(
@@ -293,10 +422,25 @@ fn layout(flow: &mut Flow<'_>, s: &AgreementSnapshot, images: &SignatureImages, 
 
     // 4. Term and renewal.
     flow.heading(&t.term.heading);
-    let period = fill(&t.term.period, &[("start", &date(s.term.start, lang)), ("end", &date(s.term.end, lang))]);
+    let period = fill(
+        &t.term.period,
+        &[
+            ("start", &date(s.term.start, lang)),
+            ("end", &date(s.term.end, lang)),
+        ],
+    );
     flow.paragraph(&period, BODY, 0.0, Align::Left);
     flow.space(0.8);
-    flow.paragraph(if s.term.auto_renew { &t.term.renewal } else { &t.term.no_renewal }, BODY, 0.0, Align::Left);
+    flow.paragraph(
+        if s.term.auto_renew {
+            &t.term.renewal
+        } else {
+            &t.term.no_renewal
+        },
+        BODY,
+        0.0,
+        Align::Left,
+    );
 
     // 5.–10. Duties, liability, privacy, change and termination, other terms.
     for clause in &t.clauses {
@@ -308,7 +452,9 @@ fn layout(flow: &mut Flow<'_>, s: &AgreementSnapshot, images: &SignatureImages, 
 
     // Signatures and the verification code stay together on one page.
     let code = verification_code(&s.sha256());
-    let note_lines = face.wrap(&t.verification_note, 7.5, flow.width() - 6.0).len() as f32;
+    let note_lines = face
+        .wrap(&t.verification_note, 7.5, flow.width() - 6.0)
+        .len() as f32;
     flow.heading(&t.signatures.heading);
     flow.ensure(crate::doc::SIGNATURE_BOX_H + 14.0 + note_lines * line_height(7.5));
     let signed = Some(date(s.signed_on, lang));

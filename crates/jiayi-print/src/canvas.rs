@@ -2,8 +2,8 @@
 //! Converts to PDF points from the bottom-left on the way out.
 
 use printpdf::{
-    Color, FontId, Line, LinePoint, Op, PaintMode, PdfFontHandle, PdfPage, Point, Pt, Rect,
-    Rgb, TextItem, TextRenderingMode, WindingOrder, XObjectId, XObjectTransform,
+    Color, FontId, Line, LinePoint, Op, PaintMode, PdfFontHandle, PdfPage, Point, Pt, Rect, Rgb,
+    TextItem, TextRenderingMode, WindingOrder, XObjectId, XObjectTransform,
 };
 
 use crate::font::{Face, MM_PER_PT};
@@ -13,7 +13,12 @@ pub(crate) struct Rgb8(pub u8, pub u8, pub u8);
 
 impl Rgb8 {
     fn color(self) -> Color {
-        Color::Rgb(Rgb::new(f32::from(self.0) / 255.0, f32::from(self.1) / 255.0, f32::from(self.2) / 255.0, None))
+        Color::Rgb(Rgb::new(
+            f32::from(self.0) / 255.0,
+            f32::from(self.1) / 255.0,
+            f32::from(self.2) / 255.0,
+            None,
+        ))
     }
 }
 
@@ -43,7 +48,11 @@ pub(crate) struct Style {
 
 impl Style {
     pub const fn new(size: f32) -> Style {
-        Style { size, color: INK, bold: false }
+        Style {
+            size,
+            color: INK,
+            bold: false,
+        }
     }
     pub const fn color(mut self, color: Rgb8) -> Style {
         self.color = color;
@@ -71,15 +80,27 @@ pub(crate) struct Canvas {
 
 impl Canvas {
     pub fn new(width: f32, height: f32, font: FontId) -> Canvas {
-        Canvas { width, height, ops: Vec::new(), font }
+        Canvas {
+            width,
+            height,
+            ops: Vec::new(),
+            font,
+        }
     }
 
     pub fn into_page(self) -> PdfPage {
-        PdfPage::new(printpdf::Mm(self.width), printpdf::Mm(self.height), self.ops)
+        PdfPage::new(
+            printpdf::Mm(self.width),
+            printpdf::Mm(self.height),
+            self.ops,
+        )
     }
 
     fn point(&self, x: f32, y: f32) -> Point {
-        Point { x: pt(x), y: pt(self.height - y) }
+        Point {
+            x: pt(x),
+            y: pt(self.height - y),
+        }
     }
 
     /// One line of text with its baseline at `y`; `x` is the left edge, centre or right edge
@@ -97,42 +118,70 @@ impl Canvas {
         };
         let pos = self.point(left, y);
         self.ops.push(Op::SaveGraphicsState);
-        self.ops.push(Op::SetFillColor { col: style.color.color() });
+        self.ops.push(Op::SetFillColor {
+            col: style.color.color(),
+        });
         if style.bold {
             // The face has no bold weight: stroke the outline lightly in the same colour.
-            self.ops.push(Op::SetOutlineColor { col: style.color.color() });
-            self.ops.push(Op::SetOutlineThickness { pt: Pt(style.size * 0.045) });
+            self.ops.push(Op::SetOutlineColor {
+                col: style.color.color(),
+            });
+            self.ops.push(Op::SetOutlineThickness {
+                pt: Pt(style.size * 0.045),
+            });
         }
         self.ops.push(Op::StartTextSection);
-        self.ops.push(Op::SetFont { font: PdfFontHandle::External(self.font.clone()), size: Pt(style.size) });
+        self.ops.push(Op::SetFont {
+            font: PdfFontHandle::External(self.font.clone()),
+            size: Pt(style.size),
+        });
         if style.bold {
-            self.ops.push(Op::SetTextRenderingMode { mode: TextRenderingMode::FillStroke });
+            self.ops.push(Op::SetTextRenderingMode {
+                mode: TextRenderingMode::FillStroke,
+            });
         }
         self.ops.push(Op::SetTextCursor { pos });
-        self.ops.push(Op::ShowText { items: vec![TextItem::Text(text)] });
+        self.ops.push(Op::ShowText {
+            items: vec![TextItem::Text(text)],
+        });
         self.ops.push(Op::EndTextSection);
         self.ops.push(Op::RestoreGraphicsState);
     }
 
     pub fn line(&mut self, x1: f32, y1: f32, x2: f32, y2: f32, width_pt: f32, color: Rgb8) {
         let points = vec![
-            LinePoint { p: self.point(x1, y1), bezier: false },
-            LinePoint { p: self.point(x2, y2), bezier: false },
+            LinePoint {
+                p: self.point(x1, y1),
+                bezier: false,
+            },
+            LinePoint {
+                p: self.point(x2, y2),
+                bezier: false,
+            },
         ];
         self.ops.push(Op::SetOutlineColor { col: color.color() });
         self.ops.push(Op::SetOutlineThickness { pt: Pt(width_pt) });
-        self.ops.push(Op::DrawLine { line: Line { points, is_closed: false } });
+        self.ops.push(Op::DrawLine {
+            line: Line {
+                points,
+                is_closed: false,
+            },
+        });
     }
 
     pub fn fill_rect(&mut self, x: f32, y: f32, w: f32, h: f32, color: Rgb8) {
         self.ops.push(Op::SetFillColor { col: color.color() });
-        self.ops.push(Op::DrawRectangle { rectangle: self.rect(x, y, w, h, PaintMode::Fill) });
+        self.ops.push(Op::DrawRectangle {
+            rectangle: self.rect(x, y, w, h, PaintMode::Fill),
+        });
     }
 
     pub fn stroke_rect(&mut self, x: f32, y: f32, w: f32, h: f32, width_pt: f32, color: Rgb8) {
         self.ops.push(Op::SetOutlineColor { col: color.color() });
         self.ops.push(Op::SetOutlineThickness { pt: Pt(width_pt) });
-        self.ops.push(Op::DrawRectangle { rectangle: self.rect(x, y, w, h, PaintMode::Stroke) });
+        self.ops.push(Op::DrawRectangle {
+            rectangle: self.rect(x, y, w, h, PaintMode::Stroke),
+        });
     }
 
     fn rect(&self, x: f32, y: f32, w: f32, h: f32, mode: PaintMode) -> Rect {
@@ -150,7 +199,14 @@ impl Canvas {
     /// box's own millimetres from its top-left (QR modules). The box is placed with a matrix,
     /// so the same code drawn on many cards is the same bytes each time and deflates to
     /// almost nothing.
-    pub fn fill_rects_in_box(&mut self, x: f32, y: f32, size: f32, rects: &[(f32, f32, f32, f32)], color: Rgb8) {
+    pub fn fill_rects_in_box(
+        &mut self,
+        x: f32,
+        y: f32,
+        size: f32,
+        rects: &[(f32, f32, f32, f32)],
+        color: Rgb8,
+    ) {
         self.ops.push(Op::SaveGraphicsState);
         self.ops.push(Op::SetTransformationMatrix {
             matrix: printpdf::CurTransMat::Translate(pt(x), pt(self.height - y - size)),
@@ -172,7 +228,16 @@ impl Canvas {
 
     /// Places an image of `px_w` × `px_h` pixels into the box, scaled to fit and centred.
     #[allow(clippy::too_many_arguments)]
-    pub fn image(&mut self, id: &XObjectId, px_w: usize, px_h: usize, x: f32, y: f32, w: f32, h: f32) {
+    pub fn image(
+        &mut self,
+        id: &XObjectId,
+        px_w: usize,
+        px_h: usize,
+        x: f32,
+        y: f32,
+        w: f32,
+        h: f32,
+    ) {
         if px_w == 0 || px_h == 0 {
             return;
         }

@@ -67,10 +67,28 @@ pub fn render_cards(cards: &[AgreementSnapshot], lang: Lang) -> Result<Vec<u8>> 
             if !codes.contains_key(&vcard) {
                 codes.insert(vcard.clone(), Qr::encode(&vcard)?);
             }
-            let Some(qr) = codes.get(&vcard) else { continue };
-            draw_front(&mut front, face, GRID_X + col as f32 * CARD_W, y, card, t, qr);
+            let Some(qr) = codes.get(&vcard) else {
+                continue;
+            };
+            draw_front(
+                &mut front,
+                face,
+                GRID_X + col as f32 * CARD_W,
+                y,
+                card,
+                t,
+                qr,
+            );
             // Long-edge flip mirrors left and right: the back goes in the other column.
-            draw_back(&mut back, face, GRID_X + (COLS - 1 - col) as f32 * CARD_W, y, card, t, lang);
+            draw_back(
+                &mut back,
+                face,
+                GRID_X + (COLS - 1 - col) as f32 * CARD_W,
+                y,
+                card,
+                t,
+                lang,
+            );
         }
         pages.push(front.into_page());
         pages.push(back.into_page());
@@ -95,10 +113,21 @@ fn sheet(font: &FontId, face: &Face, t: &CardText, title: &str, n: usize, total:
         c.line(x0 - gap - len, y, x0 - gap, y, 0.3, mark);
         c.line(x1 + gap, y, x1 + gap + len, y, 0.3, mark);
     }
-    let label = format!("{} · {}", fill(title, &[("n", &n.to_string()), ("total", &total.to_string())]), t.duplex);
+    let label = format!(
+        "{} · {}",
+        fill(
+            title,
+            &[("n", &n.to_string()), ("total", &total.to_string())]
+        ),
+        t.duplex
+    );
     let room = CARD_W - 6.0;
     let style = Style::new(6.5).color(MUTED);
-    let line = face.wrap(&label, style.size, room).into_iter().next().unwrap_or_default();
+    let line = face
+        .wrap(&label, style.size, room)
+        .into_iter()
+        .next()
+        .unwrap_or_default();
     c.text(face, x0 + 3.0, y0 - 4.5, Align::Left, style, &line);
     c
 }
@@ -119,35 +148,94 @@ fn fit(face: &Face, text: &str, size: f32, width: f32) -> String {
     }
 }
 
-fn draw_front(c: &mut Canvas, face: &Face, ox: f32, oy: f32, s: &AgreementSnapshot, t: &CardText, qr: &Qr) {
+fn draw_front(
+    c: &mut Canvas,
+    face: &Face,
+    ox: f32,
+    oy: f32,
+    s: &AgreementSnapshot,
+    t: &CardText,
+    qr: &Qr,
+) {
     let a = &s.party_a;
     let inner = CARD_W - 2.0 * CARD_SAFE;
     let x = ox + CARD_SAFE + 1.0;
     // Header band, to the card edge.
     c.fill_rect(ox, oy, CARD_W, 13.0, ACCENT);
-    c.text(face, x, oy + 7.0, Align::Left, Style::new(11.0).color(WHITE).bold(), &t.title);
+    c.text(
+        face,
+        x,
+        oy + 7.0,
+        Align::Left,
+        Style::new(11.0).color(WHITE).bold(),
+        &t.title,
+    );
     let org = if a.village_clinic.trim().is_empty() {
         a.institution.clone()
     } else {
         format!("{} · {}", a.institution, a.village_clinic)
     };
-    c.text(face, x, oy + 11.0, Align::Left, Style::new(6.5).color(WHITE), &fit(face, &org, 6.5, inner - 2.0));
+    c.text(
+        face,
+        x,
+        oy + 11.0,
+        Align::Left,
+        Style::new(6.5).color(WHITE),
+        &fit(face, &org, 6.5, inner - 2.0),
+    );
 
     // The family doctor, large.
     let left_w = 52.0;
-    c.text(face, x, oy + 18.2, Align::Left, Style::new(6.5).color(MUTED), &t.your_doctor);
+    c.text(
+        face,
+        x,
+        oy + 18.2,
+        Align::Left,
+        Style::new(6.5).color(MUTED),
+        &t.your_doctor,
+    );
     let doctor = fit(face, &a.family_doctor.name, 13.0, left_w);
-    c.text(face, x, oy + 24.4, Align::Left, Style::new(13.0).bold(), &doctor);
+    c.text(
+        face,
+        x,
+        oy + 24.4,
+        Align::Left,
+        Style::new(13.0).bold(),
+        &doctor,
+    );
     let phone = fit(face, &format!("☎ {}", a.family_doctor.phone), 11.0, left_w);
-    c.text(face, x, oy + 29.8, Align::Left, Style::new(11.0).color(ACCENT).bold(), &phone);
+    c.text(
+        face,
+        x,
+        oy + 29.8,
+        Align::Left,
+        Style::new(11.0).color(ACCENT).bold(),
+        &phone,
+    );
 
     // The rest of the team.
-    c.text(face, x, oy + 34.6, Align::Left, Style::new(6.0).color(MUTED), &t.team);
+    c.text(
+        face,
+        x,
+        oy + 34.6,
+        Align::Left,
+        Style::new(6.0).color(MUTED),
+        &t.team,
+    );
     let mut y = oy + 37.9;
-    let team = [(&t.leader, Some(&a.leader)), (&t.nurse, a.nurse.as_ref()), (&t.public_health_worker, a.public_health_worker.as_ref())];
+    let team = [
+        (&t.leader, Some(&a.leader)),
+        (&t.nurse, a.nurse.as_ref()),
+        (&t.public_health_worker, a.public_health_worker.as_ref()),
+    ];
     for (role, member) in team {
         let Some(m) = member else { continue };
-        let line = fit(face, &format!("{role}  {}  {}", m.name, m.phone), 6.5, left_w);
+        let line = fit(
+            face,
+            &format!("{role}  {}  {}", m.name, m.phone),
+            6.5,
+            left_w,
+        );
         c.text(face, x, y, Align::Left, Style::new(6.5), &line);
         y += 3.1;
     }
@@ -159,27 +247,70 @@ fn draw_front(c: &mut Canvas, face: &Face, ox: f32, oy: f32, s: &AgreementSnapsh
     qr.draw(c, qx, qy, qr_size);
     let caption = face.wrap(&t.qr_caption, 5.5, qr_size + 2.0);
     for (i, line) in caption.iter().take(2).enumerate() {
-        c.text(face, qx + qr_size / 2.0, qy + qr_size + 3.0 + i as f32 * 2.6, Align::Center, Style::new(5.5).color(MUTED), line);
+        c.text(
+            face,
+            qx + qr_size / 2.0,
+            qy + qr_size + 3.0 + i as f32 * 2.6,
+            Align::Center,
+            Style::new(5.5).color(MUTED),
+            line,
+        );
     }
 
     // The household, at the foot.
     let foot = oy + CARD_H - CARD_SAFE - 1.0;
-    c.line(ox + CARD_SAFE, foot - 4.6, ox + CARD_W - CARD_SAFE, foot - 4.6, 0.4, RULE);
+    c.line(
+        ox + CARD_SAFE,
+        foot - 4.6,
+        ox + CARD_W - CARD_SAFE,
+        foot - 4.6,
+        0.4,
+        RULE,
+    );
     let household = fill(&t.household, &[("name", &s.party_b.head_name)]);
     let number = format!("{} {}", t.agreement_number, s.agreement_number);
     let number_w = face.width(&number, 5.5).min(inner / 2.0);
     let number = fit(face, &number, 5.5, number_w + 0.01);
-    c.text(face, ox + CARD_W - CARD_SAFE - 1.0, foot, Align::Right, Style::new(5.5).color(MUTED), &number);
+    c.text(
+        face,
+        ox + CARD_W - CARD_SAFE - 1.0,
+        foot,
+        Align::Right,
+        Style::new(5.5).color(MUTED),
+        &number,
+    );
     let household = fit(face, &household, 7.5, inner - number_w - 4.0);
-    c.text(face, x, foot, Align::Left, Style::new(7.5).bold(), &household);
+    c.text(
+        face,
+        x,
+        foot,
+        Align::Left,
+        Style::new(7.5).bold(),
+        &household,
+    );
 }
 
-fn draw_back(c: &mut Canvas, face: &Face, ox: f32, oy: f32, s: &AgreementSnapshot, t: &CardText, lang: Lang) {
+fn draw_back(
+    c: &mut Canvas,
+    face: &Face,
+    ox: f32,
+    oy: f32,
+    s: &AgreementSnapshot,
+    t: &CardText,
+    lang: Lang,
+) {
     let a = &s.party_a;
     let x = ox + CARD_SAFE + 1.0;
     let right = ox + CARD_W - CARD_SAFE - 1.0;
     c.fill_rect(ox, oy, CARD_W, 1.6, ACCENT);
-    c.text(face, x, oy + 7.6, Align::Left, Style::new(8.5).color(ACCENT).bold(), &t.services);
+    c.text(
+        face,
+        x,
+        oy + 7.6,
+        Align::Left,
+        Style::new(8.5).color(ACCENT).bold(),
+        &t.services,
+    );
     c.line(x, oy + 9.4, right, oy + 9.4, 0.6, ACCENT);
 
     // The service items in short, two columns, the basic ones first as the catalog lists them.
@@ -197,42 +328,96 @@ fn draw_back(c: &mut Canvas, face: &Face, ox: f32, oy: f32, s: &AgreementSnapsho
     }
     let slots = 10;
     let col_w = (right - x) / 2.0;
-    let shown = if items.len() > slots { slots - 1 } else { items.len() };
+    let shown = if items.len() > slots {
+        slots - 1
+    } else {
+        items.len()
+    };
     for (i, item) in items.iter().take(shown).enumerate() {
         let cx = x + (i % 2) as f32 * col_w;
         let cy = oy + 13.6 + (i / 2) as f32 * 3.6;
         c.fill_rect(cx + 0.3, cy - 1.55, 1.1, 1.1, ACCENT);
-        c.text(face, cx + 2.4, cy, Align::Left, Style::new(6.5).color(INK), &fit(face, item, 6.5, col_w - 3.4));
+        c.text(
+            face,
+            cx + 2.4,
+            cy,
+            Align::Left,
+            Style::new(6.5).color(INK),
+            &fit(face, item, 6.5, col_w - 3.4),
+        );
     }
     if items.len() > shown {
         let i = shown;
         let cx = x + (i % 2) as f32 * col_w;
         let cy = oy + 13.6 + (i / 2) as f32 * 3.6;
         let more = fill(&t.more_items, &[("n", &items.len().to_string())]);
-        c.text(face, cx + 2.4, cy, Align::Left, Style::new(6.5).color(MUTED), &fit(face, &more, 6.5, col_w - 3.4));
+        c.text(
+            face,
+            cx + 2.4,
+            cy,
+            Align::Left,
+            Style::new(6.5).color(MUTED),
+            &fit(face, &more, 6.5, col_w - 3.4),
+        );
     }
 
     // Contact panel on a light ground, to the card's lower edge.
     let panel = oy + 30.5;
     c.fill_rect(ox, panel, CARD_W, CARD_H - 30.5, SHADE);
-    let label_w = face.width(&t.hotline, 6.5).max(face.width(&t.hours, 6.5)).max(face.width(&t.complaint, 6.5)) + 2.5;
+    let label_w = face
+        .width(&t.hotline, 6.5)
+        .max(face.width(&t.hours, 6.5))
+        .max(face.width(&t.complaint, 6.5))
+        + 2.5;
     let value_w = right - x - label_w;
     let mut y = panel + 3.5;
     let limit = oy + CARD_H - CARD_SAFE - 5.0;
-    for (label, value, lines) in [(&t.hotline, &a.service_hotline, 1), (&t.hours, &a.service_hours, 2), (&t.complaint, &a.complaint_phone, 1)] {
+    for (label, value, lines) in [
+        (&t.hotline, &a.service_hotline, 1),
+        (&t.hours, &a.service_hours, 2),
+        (&t.complaint, &a.complaint_phone, 1),
+    ] {
         let wrapped = face.wrap(value, 6.5, value_w);
-        c.text(face, x, y, Align::Left, Style::new(6.5).color(ACCENT).bold(), label);
+        c.text(
+            face,
+            x,
+            y,
+            Align::Left,
+            Style::new(6.5).color(ACCENT).bold(),
+            label,
+        );
         for line in wrapped.iter().take(lines) {
             if y > limit {
                 break;
             }
-            c.text(face, x + label_w, y, Align::Left, Style::new(6.5).color(INK), line);
+            c.text(
+                face,
+                x + label_w,
+                y,
+                Align::Left,
+                Style::new(6.5).color(INK),
+                line,
+            );
             y += 3.0;
         }
     }
-    c.text(face, x, y + 0.4, Align::Left, Style::new(7.0).color(ALERT).bold(), &fit(face, &t.emergency, 7.0, right - x));
+    c.text(
+        face,
+        x,
+        y + 0.4,
+        Align::Left,
+        Style::new(7.0).color(ALERT).bold(),
+        &fit(face, &t.emergency, 7.0, right - x),
+    );
     let foot = oy + CARD_H - CARD_SAFE - 0.6;
-    c.text(face, x, foot, Align::Left, Style::new(5.3).color(MUTED), &fit(face, &t.footer, 5.3, right - x));
+    c.text(
+        face,
+        x,
+        foot,
+        Align::Left,
+        Style::new(5.3).color(MUTED),
+        &fit(face, &t.footer, 5.3, right - x),
+    );
 }
 
 /// The doctor's contact as a vCard 3.0 QR code, kept as a module grid.
@@ -249,8 +434,15 @@ impl Qr {
     fn encode(vcard: &str) -> Result<Qr> {
         let code = QrCode::with_error_correction_level(vcard.as_bytes(), EcLevel::M)
             .map_err(|e| PrintError::QrCode(e.to_string()))?;
-        let dark = code.to_colors().into_iter().map(|c| c == qrcode::Color::Dark).collect();
-        Ok(Qr { width: code.width(), dark })
+        let dark = code
+            .to_colors()
+            .into_iter()
+            .map(|c| c == qrcode::Color::Dark)
+            .collect();
+        Ok(Qr {
+            width: code.width(),
+            dark,
+        })
     }
 
     /// Dark modules as horizontal runs, one path for the whole code, with the quiet zone
@@ -262,9 +454,20 @@ impl Qr {
         for row in 0..self.width {
             let mut col = 0;
             while col < self.width {
-                if self.dark.get(row * self.width + col).copied().unwrap_or(false) {
+                if self
+                    .dark
+                    .get(row * self.width + col)
+                    .copied()
+                    .unwrap_or(false)
+                {
                     let start = col;
-                    while col < self.width && self.dark.get(row * self.width + col).copied().unwrap_or(false) {
+                    while col < self.width
+                        && self
+                            .dark
+                            .get(row * self.width + col)
+                            .copied()
+                            .unwrap_or(false)
+                    {
                         col += 1;
                     }
                     // A hair of overlap so viewers draw no seams between modules.
@@ -305,11 +508,18 @@ pub(crate) fn vcard(s: &AgreementSnapshot, title: &str) -> String {
     let name = vcard_escape(&d.name);
     let mut v = String::from("BEGIN:VCARD\r\nVERSION:3.0\r\n");
     v.push_str(&format!("N:{name};;;;\r\nFN:{name}\r\n"));
-    v.push_str(&format!("ORG:{};{}\r\n", vcard_escape(&a.institution), vcard_escape(&a.village_clinic)));
+    v.push_str(&format!(
+        "ORG:{};{}\r\n",
+        vcard_escape(&a.institution),
+        vcard_escape(&a.village_clinic)
+    ));
     v.push_str(&format!("TITLE:{}\r\n", vcard_escape(title)));
     v.push_str(&format!("TEL;TYPE=CELL:{}\r\n", vcard_escape(&d.phone)));
     if !a.service_hotline.trim().is_empty() {
-        v.push_str(&format!("TEL;TYPE=WORK:{}\r\n", vcard_escape(&a.service_hotline)));
+        v.push_str(&format!(
+            "TEL;TYPE=WORK:{}\r\n",
+            vcard_escape(&a.service_hotline)
+        ));
     }
     v.push_str("END:VCARD\r\n");
     v
@@ -321,9 +531,9 @@ mod tests {
 
     #[test]
     fn the_grid_fits_the_sheet_with_room_for_crop_marks() {
-        assert!(GRID_X >= 15.0, "left margin {GRID_X} mm holds the crop marks");
-        assert!(GRID_Y >= 12.0, "top margin {GRID_Y} mm holds the crop marks");
-        assert!(CARDS_PER_SHEET >= 8 && CARDS_PER_SHEET <= 10);
+        const { assert!(GRID_X >= 15.0, "the left margin holds the crop marks") };
+        const { assert!(GRID_Y >= 12.0, "the top margin holds the crop marks") };
+        const { assert!(CARDS_PER_SHEET >= 8 && CARDS_PER_SHEET <= 10) };
     }
 
     #[test]

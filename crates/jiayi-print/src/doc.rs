@@ -38,15 +38,26 @@ impl SignatureImages {
     }
 }
 
-fn add_png(doc: &mut PdfDocument, png: Option<&[u8]>, whose: &'static str) -> Result<Option<Image>> {
+fn add_png(
+    doc: &mut PdfDocument,
+    png: Option<&[u8]>,
+    whose: &'static str,
+) -> Result<Option<Image>> {
     let Some(png) = png else { return Ok(None) };
     if !png.starts_with(b"\x89PNG\r\n\x1a\n") {
-        return Err(PrintError::Signature { whose, message: "not a PNG file".into() });
+        return Err(PrintError::Signature {
+            whose,
+            message: "not a PNG file".into(),
+        });
     }
     let image = RawImage::decode_from_bytes(png, &mut Vec::new())
         .map_err(|message| PrintError::Signature { whose, message })?;
     let (width, height) = (image.width, image.height);
-    Ok(Some(Image { id: doc.add_image(&image), width, height }))
+    Ok(Some(Image {
+        id: doc.add_image(&image),
+        width,
+        height,
+    }))
 }
 
 /// Dates as a Chinese reader writes them, or ISO for English.
@@ -84,14 +95,44 @@ pub(crate) fn signature_boxes(flow: &mut Flow<'_>, a: &SignatureBox<'_>, b: &Sig
         let label = Style::new(9.5).bold();
         page.text(face, x + 3.0, y + 6.0, Align::Left, label, sbox.label);
         if let Some(img) = sbox.image {
-            page.image(&img.id, img.width, img.height, x + 6.0, y + 8.5, w - 12.0, 17.0);
+            page.image(
+                &img.id,
+                img.width,
+                img.height,
+                x + 6.0,
+                y + 8.5,
+                w - 12.0,
+                17.0,
+            );
         }
         page.line(x + 3.0, y + 27.0, x + w - 3.0, y + 27.0, 0.5, RULE);
-        let date_text = sbox.date.clone().unwrap_or_else(|| sbox.blank_date.to_string());
+        let date_text = sbox
+            .date
+            .clone()
+            .unwrap_or_else(|| sbox.blank_date.to_string());
         let date_line = format!("{}：{}", sbox.date_label, date_text);
-        page.text(face, x + 3.0, y + 32.5, Align::Left, Style::new(9.0), &date_line);
-        for (j, line) in face.wrap(&sbox.footnote, 8.0, w - 6.0).iter().take(2).enumerate() {
-            page.text(face, x + 3.0, y + 37.0 + j as f32 * 3.6, Align::Left, Style::new(8.0).color(MUTED), line);
+        page.text(
+            face,
+            x + 3.0,
+            y + 32.5,
+            Align::Left,
+            Style::new(9.0),
+            &date_line,
+        );
+        for (j, line) in face
+            .wrap(&sbox.footnote, 8.0, w - 6.0)
+            .iter()
+            .take(2)
+            .enumerate()
+        {
+            page.text(
+                face,
+                x + 3.0,
+                y + 37.0 + j as f32 * 3.6,
+                Align::Left,
+                Style::new(8.0).color(MUTED),
+                line,
+            );
         }
     }
     flow.y = y + SIGNATURE_BOX_H;
@@ -109,7 +150,14 @@ pub(crate) fn verification_strip(flow: &mut Flow<'_>, label: &str, code: &str, n
     page.fill_rect(x, y, w, h, SHADE);
     page.fill_rect(x, y, 1.0, h, ACCENT);
     let code_style = Style::new(10.0).color(ACCENT).bold();
-    page.text(face, x + 3.0, y + 6.0, Align::Left, code_style, &format!("{label}：{code}"));
+    page.text(
+        face,
+        x + 3.0,
+        y + 6.0,
+        Align::Left,
+        code_style,
+        &format!("{label}：{code}"),
+    );
     let lh = line_height(note_style.size);
     for (i, line) in lines.iter().enumerate() {
         let base = baseline(face, y + 8.0 + i as f32 * lh, lh, note_style.size);
@@ -136,18 +184,43 @@ pub(crate) fn decorate(face: &Face, pages: &mut [Canvas], d: &Decoration<'_>) {
         let mark_style = Style::new(9.0).color(ACCENT).bold();
         let mark_w = face.width(d.mark, mark_style.size) + 5.0;
         page.stroke_rect(right - mark_w, 12.5, mark_w, 6.5, 0.8, ACCENT);
-        page.text(face, right - mark_w / 2.0, 17.1, Align::Center, mark_style, d.mark);
+        page.text(
+            face,
+            right - mark_w / 2.0,
+            17.1,
+            Align::Center,
+            mark_style,
+            d.mark,
+        );
         let header_room = A4_W - 2.0 * MARGIN_X - mark_w - 4.0;
-        let header = face.wrap(d.header_left, 8.5, header_room).into_iter().next().unwrap_or_default();
-        page.text(face, MARGIN_X, 17.1, Align::Left, Style::new(8.5).color(INK), &header);
+        let header = face
+            .wrap(d.header_left, 8.5, header_room)
+            .into_iter()
+            .next()
+            .unwrap_or_default();
+        page.text(
+            face,
+            MARGIN_X,
+            17.1,
+            Align::Left,
+            Style::new(8.5).color(INK),
+            &header,
+        );
         page.line(MARGIN_X, 21.0, right, 21.0, 0.7, ACCENT);
 
         let foot = BODY_BOTTOM + 3.5;
         page.line(MARGIN_X, foot, right, foot, 0.4, RULE);
-        let number = fill(d.page_template, &[("page", &(i + 1).to_string()), ("pages", &total)]);
+        let number = fill(
+            d.page_template,
+            &[("page", &(i + 1).to_string()), ("pages", &total)],
+        );
         page.text(face, right, foot + 5.0, Align::Right, small, &number);
         let room = A4_W - 2.0 * MARGIN_X - face.width(&number, small.size) - 6.0;
-        let footer = face.wrap(d.footer_left, small.size, room).into_iter().next().unwrap_or_default();
+        let footer = face
+            .wrap(d.footer_left, small.size, room)
+            .into_iter()
+            .next()
+            .unwrap_or_default();
         page.text(face, MARGIN_X, foot + 5.0, Align::Left, small, &footer);
     }
 }
@@ -159,7 +232,11 @@ const DEFLATE_LEVEL: u32 = 3;
 /// Serialises the document with the font subset to the glyphs used and every stream
 /// deflated.
 pub(crate) fn save(mut doc: PdfDocument, pages: Vec<PdfPage>) -> Vec<u8> {
-    let options = PdfSaveOptions { subset_fonts: true, optimize: false, ..Default::default() };
+    let options = PdfSaveOptions {
+        subset_fonts: true,
+        optimize: false,
+        ..Default::default()
+    };
     doc.with_pages(pages);
     let mut pdf = doc.to_lopdf_document(&options, &mut Vec::new());
     for object in pdf.objects.values_mut() {
@@ -181,7 +258,10 @@ pub(crate) fn save(mut doc: PdfDocument, pages: Vec<PdfPage>) -> Vec<u8> {
 
 fn deflate(data: &[u8]) -> Option<Vec<u8>> {
     use std::io::Write;
-    let mut encoder = flate2::write::ZlibEncoder::new(Vec::with_capacity(data.len() / 3), flate2::Compression::new(DEFLATE_LEVEL));
+    let mut encoder = flate2::write::ZlibEncoder::new(
+        Vec::with_capacity(data.len() / 3),
+        flate2::Compression::new(DEFLATE_LEVEL),
+    );
     encoder.write_all(data).ok()?;
     encoder.finish().ok()
 }

@@ -12,7 +12,10 @@ pub enum PrintError {
     Template { name: &'static str, message: String },
     /// A drawn signature is not a readable PNG image.
     #[error("the {whose} signature is not a readable PNG image: {message}")]
-    Signature { whose: &'static str, message: String },
+    Signature {
+        whose: &'static str,
+        message: String,
+    },
     /// The QR code could not hold the contact data.
     #[error("the contact QR code could not be made: {0}")]
     QrCode(String),

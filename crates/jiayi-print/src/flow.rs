@@ -39,7 +39,13 @@ pub(crate) struct Cell {
 
 impl Cell {
     pub fn new(text: impl Into<String>, style: Style) -> Cell {
-        Cell { text: text.into(), span: 1, align: Align::Left, style, fill: None }
+        Cell {
+            text: text.into(),
+            span: 1,
+            align: Align::Left,
+            style,
+            fill: None,
+        }
     }
     pub fn span(mut self, span: usize) -> Cell {
         self.span = span.max(1);
@@ -68,7 +74,11 @@ pub(crate) struct Row {
 
 impl Row {
     pub fn new(cells: Vec<Cell>) -> Row {
-        Row { cells, merged: Vec::new(), carry: Vec::new() }
+        Row {
+            cells,
+            merged: Vec::new(),
+            carry: Vec::new(),
+        }
     }
 }
 
@@ -175,9 +185,11 @@ impl<'f> Flow<'f> {
             let face = self.face;
             let left = self.left;
             if i == 0 {
-                self.page().text(face, left, base, Align::Left, style, label);
+                self.page()
+                    .text(face, left, base, Align::Left, style, label);
             }
-            self.page().text(face, left + hang, base, Align::Left, style, line);
+            self.page()
+                .text(face, left + hang, base, Align::Left, style, line);
             self.y += lh;
         }
         self.space(gap_after);
@@ -191,9 +203,11 @@ impl<'f> Flow<'f> {
         self.space(1.5);
         let base = baseline(self.face, self.y, lh, style.size);
         let (left, y) = (self.left, self.y);
-        self.page().fill_rect(left, y + lh * 0.22, 1.2, lh * 0.56, ACCENT);
+        self.page()
+            .fill_rect(left, y + lh * 0.22, 1.2, lh * 0.56, ACCENT);
         let face = self.face;
-        self.page().text(face, left + 3.0, base, Align::Left, style, text);
+        self.page()
+            .text(face, left + 3.0, base, Align::Left, style, text);
         self.y += lh + 0.8;
     }
 
@@ -205,10 +219,17 @@ impl<'f> Flow<'f> {
         for cell in cells {
             let end = (col + cell.span).min(widths.len());
             let w: f32 = widths.get(col..end).map_or(0.0, |ws| ws.iter().sum());
-            let lines = self.face.wrap(&cell.text, cell.style.size, (w - 2.0 * PAD_X).max(1.0));
+            let lines = self
+                .face
+                .wrap(&cell.text, cell.style.size, (w - 2.0 * PAD_X).max(1.0));
             let h = lines.len() as f32 * line_height(cell.style.size) + 2.0 * PAD_Y;
             height = height.max(h);
-            laid.push(Laid { x, w, lines, cell: cell.clone() });
+            laid.push(Laid {
+                x,
+                w,
+                lines,
+                cell: cell.clone(),
+            });
             x += w;
             col = end;
         }
@@ -234,7 +255,8 @@ impl<'f> Flow<'f> {
                     Align::Center => l.x + l.w / 2.0,
                     Align::Right => l.x + l.w - PAD_X,
                 };
-                self.page().text(face, x, base, l.cell.align, l.cell.style, line);
+                self.page()
+                    .text(face, x, base, l.cell.align, l.cell.style, line);
                 top += lh;
             }
         }
@@ -245,7 +267,8 @@ impl<'f> Flow<'f> {
             self.page().line(first.x, y, first.x, y + height, 0.5, RULE);
         }
         for l in laid {
-            self.page().line(l.x + l.w, y, l.x + l.w, y + height, 0.5, RULE);
+            self.page()
+                .line(l.x + l.w, y, l.x + l.w, y + height, 0.5, RULE);
         }
         self.y += height;
     }
@@ -265,8 +288,14 @@ impl<'f> Flow<'f> {
 
     /// Draws a table; rows that do not fit go to the next page under a repeated header.
     pub fn table(&mut self, table: &Table) {
-        let header_h = table.header.as_ref().map_or(0.0, |h| self.lay_row(&table.widths, h).1);
-        let first_h = table.rows.first().map_or(0.0, |r| self.lay_row(&table.widths, &r.cells).1);
+        let header_h = table
+            .header
+            .as_ref()
+            .map_or(0.0, |h| self.lay_row(&table.widths, h).1);
+        let first_h = table
+            .rows
+            .first()
+            .map_or(0.0, |r| self.lay_row(&table.widths, &r.cells).1);
         self.ensure(header_h + first_h);
         if let Some(h) = &table.header {
             self.draw_header(&table.widths, h);
@@ -326,7 +355,11 @@ fn rule_segments(left: f32, widths: &[f32], merged: &[usize]) -> Vec<(f32, f32)>
 pub(crate) const BODY: Style = Style::new(9.5);
 /// Table text.
 pub(crate) const SMALL: Style = Style::new(8.5);
-pub(crate) const TABLE_HEAD: Style = Style { size: 8.5, color: INK, bold: true };
+pub(crate) const TABLE_HEAD: Style = Style {
+    size: 8.5,
+    color: INK,
+    bold: true,
+};
 pub(crate) const HEAD_FILL: Rgb8 = ACCENT_LIGHT;
 
 #[cfg(test)]
@@ -352,23 +385,40 @@ mod tests {
         let face = crate::font::face().unwrap();
         let font = PdfDocument::new("t").add_font(&face.parsed);
         let mut flow = Flow::a4(face, font);
-        let head = vec![Cell::new("服务包", TABLE_HEAD), Cell::new("服务项目", TABLE_HEAD)];
+        let head = vec![
+            Cell::new("服务包", TABLE_HEAD),
+            Cell::new("服务项目", TABLE_HEAD),
+        ];
         let mut rows = Vec::new();
         for i in 0..80 {
-            let mut row = Row::new(vec![Cell::new(if i == 0 { "基础服务包" } else { "" }, SMALL), Cell::new(format!("项目{i}"), SMALL)]);
+            let mut row = Row::new(vec![
+                Cell::new(if i == 0 { "基础服务包" } else { "" }, SMALL),
+                Cell::new(format!("项目{i}"), SMALL),
+            ]);
             if i > 0 {
                 row.merged = vec![0];
                 row.carry = vec![Cell::new("基础服务包（续）", SMALL)];
             }
             rows.push(row);
         }
-        flow.table(&Table { widths: vec![60.0, 114.0], header: Some(head), rows });
+        flow.table(&Table {
+            widths: vec![60.0, 114.0],
+            header: Some(head),
+            rows,
+        });
         assert!(flow.pages.len() >= 2, "80 rows need a second page");
         for (n, page) in flow.pages.iter().enumerate() {
             let t = texts(page);
-            assert_eq!(t.first().map(String::as_str), Some("服务包"), "page {n} starts with the header");
+            assert_eq!(
+                t.first().map(String::as_str),
+                Some("服务包"),
+                "page {n} starts with the header"
+            );
             if n > 0 {
-                assert!(t.iter().any(|s| s == "基础服务包（续）"), "page {n} names the merged cell again");
+                assert!(
+                    t.iter().any(|s| s == "基础服务包（续）"),
+                    "page {n} names the merged cell again"
+                );
             }
         }
         let all: Vec<String> = flow.pages.iter().flat_map(texts).collect();

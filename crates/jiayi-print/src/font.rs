@@ -10,8 +10,10 @@ use printpdf::ParsedFont;
 
 use crate::error::{PrintError, Result};
 
-static FONT_BYTES: &[u8] =
-    include_bytes!(concat!(env!("CARGO_MANIFEST_DIR"), "/../../assets/fonts/WenQuanYiMicroHei.ttf"));
+static FONT_BYTES: &[u8] = include_bytes!(concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/../../assets/fonts/WenQuanYiMicroHei.ttf"
+));
 
 /// Printed in place of a character the font lacks, so a gap is visible rather than silent.
 const MISSING: char = '□';
@@ -46,7 +48,13 @@ fn load() -> Option<Face> {
     }
     let ascent = parsed.font_metrics.ascent.abs() / units_per_em;
     let descent = parsed.font_metrics.descent.abs() / units_per_em;
-    Some(Face { parsed, advances, units_per_em, ascent, descent })
+    Some(Face {
+        parsed,
+        advances,
+        units_per_em,
+        ascent,
+        descent,
+    })
 }
 
 impl Face {
@@ -57,7 +65,10 @@ impl Face {
 
     /// Width of `c` in mm at `size_pt`, after the same substitution `clean` makes.
     pub fn char_width(&self, c: char, size_pt: f32) -> f32 {
-        let units = self.advance(c).or_else(|| self.advance(MISSING)).unwrap_or(0);
+        let units = self
+            .advance(c)
+            .or_else(|| self.advance(MISSING))
+            .unwrap_or(0);
         f32::from(units) / self.units_per_em * size_pt * MM_PER_PT
     }
 
@@ -70,7 +81,13 @@ impl Face {
     pub fn clean(&self, text: &str) -> String {
         text.chars()
             .filter(|c| !c.is_control())
-            .map(|c| if self.advance(c).is_some() { c } else { MISSING })
+            .map(|c| {
+                if self.advance(c).is_some() {
+                    c
+                } else {
+                    MISSING
+                }
+            })
             .collect()
     }
 
@@ -107,7 +124,11 @@ impl Face {
             if starts_badly && line.len() > 1 {
                 carry.extend(line.pop());
             }
-            while line.len() > 1 && line.last().is_some_and(|u| u.0.chars().last().is_some_and(is_no_end)) {
+            while line.len() > 1
+                && line
+                    .last()
+                    .is_some_and(|u| u.0.chars().last().is_some_and(is_no_end))
+            {
                 carry.insert(0, line.pop().unwrap_or_default());
             }
             push_line(out, &line);
@@ -146,8 +167,16 @@ impl Face {
                 word_w += w;
             } else {
                 flush(&mut word, &mut word_w, &mut units);
-                let s = if c.is_whitespace() { " ".to_string() } else { c.to_string() };
-                let w = if c.is_whitespace() { self.char_width(' ', size_pt) } else { w };
+                let s = if c.is_whitespace() {
+                    " ".to_string()
+                } else {
+                    c.to_string()
+                };
+                let w = if c.is_whitespace() {
+                    self.char_width(' ', size_pt)
+                } else {
+                    w
+                };
                 units.push((s, w));
             }
         }
@@ -188,7 +217,10 @@ mod tests {
     fn chinese_is_square_and_digits_are_narrower() {
         let f = face().unwrap();
         let han = f.width("中", 10.0);
-        assert!((han - 10.0 * MM_PER_PT).abs() < 0.01, "a Han character is one em wide: {han}");
+        assert!(
+            (han - 10.0 * MM_PER_PT).abs() < 0.01,
+            "a Han character is one em wide: {han}"
+        );
         assert!(f.width("1", 10.0) < han * 0.7);
     }
 
@@ -199,13 +231,26 @@ mod tests {
         for max in [20.0, 35.5, 60.0, 120.0] {
             let lines = f.wrap(text, 9.0, max);
             for l in &lines {
-                assert!(f.width(l, 9.0) <= max + 1e-3, "line {l:?} wider than {max} mm");
-                assert!(!l.starts_with(is_no_start), "line starts with closing punctuation: {l:?}");
+                assert!(
+                    f.width(l, 9.0) <= max + 1e-3,
+                    "line {l:?} wider than {max} mm"
+                );
+                assert!(
+                    !l.starts_with(is_no_start),
+                    "line starts with closing punctuation: {l:?}"
+                );
             }
             let joined: String = lines.concat().replace(' ', "");
-            assert_eq!(joined, text.replace(' ', ""), "wrapping lost characters at {max} mm");
+            assert_eq!(
+                joined,
+                text.replace(' ', ""),
+                "wrapping lost characters at {max} mm"
+            );
             if max > f.width("11010519491231002X", 9.0) {
-                assert!(lines.iter().any(|l| l.contains("11010519491231002X")), "the ID number was split at {max} mm");
+                assert!(
+                    lines.iter().any(|l| l.contains("11010519491231002X")),
+                    "the ID number was split at {max} mm"
+                );
             }
         }
     }
@@ -222,7 +267,10 @@ mod tests {
     fn missing_characters_become_a_visible_box_and_newlines_break() {
         let f = face().unwrap();
         assert_eq!(f.clean("王\u{1F600}明\u{7}"), "王□明");
-        assert_eq!(f.wrap("第一行\n第二行", 10.0, 100.0), vec!["第一行", "第二行"]);
+        assert_eq!(
+            f.wrap("第一行\n第二行", 10.0, 100.0),
+            vec!["第一行", "第二行"]
+        );
         assert_eq!(f.wrap("", 10.0, 100.0), vec![""]);
     }
 }

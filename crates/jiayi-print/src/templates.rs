@@ -10,10 +10,18 @@ use serde::Deserialize;
 
 use crate::error::{PrintError, Result};
 
-const AGREEMENT: &str = include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/../../assets/templates/agreement.toml"));
-const TERMINATION: &str =
-    include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/../../assets/templates/termination.toml"));
-const CARD: &str = include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/../../assets/templates/card.toml"));
+const AGREEMENT: &str = include_str!(concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/../../assets/templates/agreement.toml"
+));
+const TERMINATION: &str = include_str!(concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/../../assets/templates/termination.toml"
+));
+const CARD: &str = include_str!(concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/../../assets/templates/card.toml"
+));
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -192,7 +200,10 @@ pub(crate) struct CardText {
 }
 
 fn parse<T: for<'de> Deserialize<'de>>(name: &'static str, text: &str) -> Result<Bilingual<T>> {
-    toml::from_str(text).map_err(|e| PrintError::Template { name, message: e.to_string() })
+    toml::from_str(text).map_err(|e| PrintError::Template {
+        name,
+        message: e.to_string(),
+    })
 }
 
 macro_rules! cached {
@@ -202,14 +213,22 @@ macro_rules! cached {
             let parsed = CELL.get_or_init(|| parse::<$ty>($name, $src).map_err(|e| e.to_string()));
             match parsed {
                 Ok(b) => Ok(b.pick(lang)),
-                Err(message) => Err(PrintError::Template { name: $name, message: message.clone() }),
+                Err(message) => Err(PrintError::Template {
+                    name: $name,
+                    message: message.clone(),
+                }),
             }
         }
     };
 }
 
 cached!(agreement, AgreementText, "agreement.toml", AGREEMENT);
-cached!(termination, TerminationText, "termination.toml", TERMINATION);
+cached!(
+    termination,
+    TerminationText,
+    "termination.toml",
+    TERMINATION
+);
 cached!(card, CardText, "card.toml", CARD);
 
 /// Replaces `{key}` placeholders.
@@ -229,23 +248,39 @@ mod tests {
     fn every_template_parses_in_both_languages() {
         for lang in [Lang::Zh, Lang::En] {
             let a = agreement(lang).expect("agreement.toml");
-            assert!(a.clauses.len() >= 6, "duties of both parties, liability, privacy, termination, other");
+            assert!(
+                a.clauses.len() >= 6,
+                "duties of both parties, liability, privacy, termination, other"
+            );
             assert!(a.clauses.iter().all(|c| !c.items.is_empty()));
             termination(lang).expect("termination.toml");
             card(lang).expect("card.toml");
         }
         let zh = agreement(Lang::Zh).unwrap();
         let en = agreement(Lang::En).unwrap();
-        assert_eq!(zh.clauses.len(), en.clauses.len(), "both languages carry the same clauses");
+        assert_eq!(
+            zh.clauses.len(),
+            en.clauses.len(),
+            "both languages carry the same clauses"
+        );
         for (z, e) in zh.clauses.iter().zip(&en.clauses) {
-            assert_eq!(z.items.len(), e.items.len(), "clause {} differs in length", z.heading);
+            assert_eq!(
+                z.items.len(),
+                e.items.len(),
+                "clause {} differs in length",
+                z.heading
+            );
         }
     }
 
     #[test]
     fn the_liability_clause_says_what_party_a_is_not_liable_for() {
         let zh = agreement(Lang::Zh).unwrap();
-        let liability = zh.clauses.iter().find(|c| c.heading.contains("免责")).expect("a liability clause");
+        let liability = zh
+            .clauses
+            .iter()
+            .find(|c| c.heading.contains("免责"))
+            .expect("a liability clause");
         let text = liability.items.concat();
         for needle in ["隐瞒病史", "不遵从医嘱", "诊疗能力", "急诊"] {
             assert!(text.contains(needle), "liability clause lacks {needle}");
@@ -254,6 +289,12 @@ mod tests {
 
     #[test]
     fn fill_replaces_placeholders() {
-        assert_eq!(fill("第 {page} 页 共 {pages} 页", &[("page", "1"), ("pages", "3")]), "第 1 页 共 3 页");
+        assert_eq!(
+            fill(
+                "第 {page} 页 共 {pages} 页",
+                &[("page", "1"), ("pages", "3")]
+            ),
+            "第 1 页 共 3 页"
+        );
     }
 }

@@ -8,7 +8,9 @@ use printpdf::PdfDocument;
 
 use crate::agreement::{contact, grid_widths, institution_line};
 use crate::canvas::{ACCENT, Align, Canvas, INK, MUTED, RULE, SHADE, Style};
-use crate::doc::{Decoration, SignatureBox, SignatureImages, Signatures, date, decorate, save, signature_boxes};
+use crate::doc::{
+    Decoration, SignatureBox, SignatureImages, Signatures, date, decorate, save, signature_boxes,
+};
 use crate::error::Result;
 use crate::flow::{BODY, Cell, Flow, HEAD_FILL, Row, SMALL, TABLE_HEAD, Table, line_height};
 use crate::font;
@@ -17,7 +19,11 @@ use crate::templates::{self, fill};
 /// China Standard Time, the clock the confirmation was signed by (no daylight saving).
 const CST_HOURS: i64 = 8;
 
-pub fn render_termination(snapshot: &TerminationSnapshot, signatures: &Signatures, lang: Lang) -> Result<Vec<u8>> {
+pub fn render_termination(
+    snapshot: &TerminationSnapshot,
+    signatures: &Signatures,
+    lang: Lang,
+) -> Result<Vec<u8>> {
     let face = font::face()?;
     let t = templates::termination(lang)?;
     let mut doc = PdfDocument::new(&t.title);
@@ -31,12 +37,23 @@ pub fn render_termination(snapshot: &TerminationSnapshot, signatures: &Signature
     let body = flow.pages;
 
     let code = verification_code(&snapshot.sha256());
-    let footer = format!("{} {} · {} {}", t.agreement_number, snapshot.agreement_number, t.verification, code);
-    let header = institution_line(&snapshot.party_a.institution, &snapshot.party_a.village_clinic);
+    let footer = format!(
+        "{} {} · {} {}",
+        t.agreement_number, snapshot.agreement_number, t.verification, code
+    );
+    let header = institution_line(
+        &snapshot.party_a.institution,
+        &snapshot.party_a.village_clinic,
+    );
     let mut pages = Vec::with_capacity(body.len() * 2);
     for mark in [&t.copy_clinic, &t.copy_household] {
         let mut copy: Vec<Canvas> = body.clone();
-        let d = Decoration { header_left: &header, mark, footer_left: &footer, page_template: &t.page };
+        let d = Decoration {
+            header_left: &header,
+            mark,
+            footer_left: &footer,
+            page_template: &t.page,
+        };
         decorate(face, &mut copy, &d);
         pages.extend(copy.into_iter().map(Canvas::into_page));
     }
@@ -81,13 +98,22 @@ fn layout(
         .copied()
         .collect::<Vec<_>>()
         .join(" ");
-    let representative = format!("{}（{}）", b.representative_name, b.representative_relation.label(lang));
+    let representative = format!(
+        "{}（{}）",
+        b.representative_name,
+        b.representative_relation.label(lang)
+    );
     flow.table(&Table {
         widths: widths.clone(),
         header: None,
         rows: vec![
             Row::new(vec![band(&t.agreement)]),
-            Row::new(vec![label(&t.agreement_number), value(&s.agreement_number), label(&t.term), value(&term)]),
+            Row::new(vec![
+                label(&t.agreement_number),
+                value(&s.agreement_number),
+                label(&t.term),
+                value(&term),
+            ]),
             Row::new(vec![
                 label(&t.effective_on),
                 value(&date(s.effective_on, lang)),
@@ -108,7 +134,12 @@ fn layout(
                 label(&t.id_number),
                 value(b.representative_id_number.as_deref().unwrap_or(none)),
             ]),
-            Row::new(vec![label(&t.phone), value(b.phone.as_deref().unwrap_or(none)), label(&t.address), value(&address)]),
+            Row::new(vec![
+                label(&t.phone),
+                value(b.phone.as_deref().unwrap_or(none)),
+                label(&t.address),
+                value(&address),
+            ]),
         ],
     });
 
@@ -126,17 +157,36 @@ fn layout(
         let y = top + (i / cols) as f32 * lh;
         let chosen = *reason == s.reason;
         let page = flow.page();
-        page.stroke_rect(x, y + 1.6, 3.6, 3.6, 0.7, if chosen { ACCENT } else { RULE });
+        page.stroke_rect(
+            x,
+            y + 1.6,
+            3.6,
+            3.6,
+            0.7,
+            if chosen { ACCENT } else { RULE },
+        );
         if chosen {
             page.fill_rect(x + 0.8, y + 2.4, 2.0, 2.0, ACCENT);
         }
-        let style = if chosen { Style::new(9.5).color(ACCENT).bold() } else { Style::new(9.5).color(INK) };
-        let text = face.wrap(reason.label(lang), style.size, col_w - 8.0).into_iter().next().unwrap_or_default();
+        let style = if chosen {
+            Style::new(9.5).color(ACCENT).bold()
+        } else {
+            Style::new(9.5).color(INK)
+        };
+        let text = face
+            .wrap(reason.label(lang), style.size, col_w - 8.0)
+            .into_iter()
+            .next()
+            .unwrap_or_default();
         page.text(face, x + 5.5, y + 4.9, Align::Left, style, &text);
     }
     flow.y = top + rows as f32 * lh;
     flow.space(1.0);
-    let note = if s.note.trim().is_empty() { t.no_note.clone() } else { s.note.clone() };
+    let note = if s.note.trim().is_empty() {
+        t.no_note.clone()
+    } else {
+        s.note.clone()
+    };
     flow.paragraph(&format!("{}：{}", t.note, note), BODY, 0.0, Align::Left);
 
     // The members whose coverage ends.

@@ -12,8 +12,8 @@ use std::process::Command;
 use jiayi_core::Lang;
 use jiayi_core::agreement::verification_code;
 use jiayi_print::{
-    CARD_H, CARD_W, MARGIN_X, MARGIN_Y, PrintError, Signatures, render_agreement, render_card, render_cards,
-    render_termination,
+    CARD_H, CARD_W, MARGIN_X, MARGIN_Y, PrintError, Signatures, render_agreement, render_card,
+    render_cards, render_termination,
 };
 
 const PT_PER_MM: f64 = 72.0 / 25.4;
@@ -21,13 +21,20 @@ const A4: (f64, f64) = (210.0, 297.0);
 
 fn tool(name: &str) -> Command {
     let probe = Command::new(name).arg("-v").output();
-    assert!(probe.is_ok(), "{name} is missing: install poppler-utils (apt-get install -y poppler-utils)");
+    assert!(
+        probe.is_ok(),
+        "{name} is missing: install poppler-utils (apt-get install -y poppler-utils)"
+    );
     Command::new(name)
 }
 
 fn run(mut cmd: Command) -> String {
     let out = cmd.output().expect("poppler tool runs");
-    assert!(out.status.success(), "{cmd:?} failed: {}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{cmd:?} failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     String::from_utf8(out.stdout).expect("poppler prints UTF-8")
 }
 
@@ -58,7 +65,9 @@ impl Pdf {
 
     fn page_text(&self, page: usize) -> String {
         let mut cmd = tool("pdftotext");
-        cmd.args(["-f", &page.to_string(), "-l", &page.to_string()]).arg(&self.path).arg("-");
+        cmd.args(["-f", &page.to_string(), "-l", &page.to_string()])
+            .arg(&self.path)
+            .arg("-");
         run(cmd)
     }
 
@@ -97,8 +106,17 @@ impl Pdf {
                     let end = rest[start..].find('"').unwrap() + start;
                     rest[start..end].parse::<f64>().unwrap() / PT_PER_MM
                 };
-                let text = rest.split('>').nth(1).unwrap_or("").trim_end_matches("</word").to_string();
-                words.push((page, text, [attr("xMin"), attr("yMin"), attr("xMax"), attr("yMax")]));
+                let text = rest
+                    .split('>')
+                    .nth(1)
+                    .unwrap_or("")
+                    .trim_end_matches("</word")
+                    .to_string();
+                words.push((
+                    page,
+                    text,
+                    [attr("xMin"), attr("yMin"), attr("xMax"), attr("yMax")],
+                ));
             }
         }
         words
@@ -124,7 +142,8 @@ fn signature_png(seed: u32) -> Vec<u8> {
     let mut rgba = vec![0u8; (w * h * 4) as usize];
     for xi in 20..340 {
         let x = xi as f32;
-        let y = 60.0 + 30.0 * ((x + seed as f32 * 13.0) / 23.0).sin() * (1.0 - (x - 180.0).abs() / 200.0);
+        let y = 60.0
+            + 30.0 * ((x + seed as f32 * 13.0) / 23.0).sin() * (1.0 - (x - 180.0).abs() / 200.0);
         for dy in -2..=2 {
             let yy = (y as i32 + dy).clamp(0, h as i32 - 1) as u32;
             let i = ((yy * w + xi) * 4) as usize;
@@ -143,13 +162,19 @@ fn signature_png(seed: u32) -> Vec<u8> {
 }
 
 fn signed() -> Signatures {
-    Signatures { resident_png: Some(signature_png(1)), doctor_png: Some(signature_png(7)) }
+    Signatures {
+        resident_png: Some(signature_png(1)),
+        doctor_png: Some(signature_png(7)),
+    }
 }
 
 #[test]
 fn agreement_round_trips_names_ids_and_clauses() {
     let snap = common::household();
-    let pdf = Pdf::write(&render_agreement(&snap, &signed(), Lang::Zh).unwrap(), "agreement.pdf");
+    let pdf = Pdf::write(
+        &render_agreement(&snap, &signed(), Lang::Zh).unwrap(),
+        "agreement.pdf",
+    );
     let text = pdf.text();
     let flat: String = text.split_whitespace().collect();
     for needle in [
@@ -171,42 +196,74 @@ fn agreement_round_trips_names_ids_and_clauses() {
         "高血压",
         &verification_code(&snap.sha256()),
     ] {
-        assert!(flat.contains(&needle.replace(' ', "")), "agreement text lacks {needle:?}");
+        assert!(
+            flat.contains(&needle.replace(' ', "")),
+            "agreement text lacks {needle:?}"
+        );
     }
     for m in &snap.members {
         assert!(text.contains(&m.name), "member {} missing", m.name);
         let id = m.id_number.as_deref().unwrap();
-        assert!(text.contains(id), "ID number {id} of {} missing or split", m.name);
+        assert!(
+            text.contains(id),
+            "ID number {id} of {} missing or split",
+            m.name
+        );
     }
     let pages = pdf.pages();
     assert_eq!(pages % 2, 0, "two identical copies");
     let per_copy = pages / 2;
     // pdftotext drops the thin spaces around the numbers; compare without whitespace.
-    assert!(flat.contains(&format!("第1页共{per_copy}页")), "page numbers restart per copy");
+    assert!(
+        flat.contains(&format!("第1页共{per_copy}页")),
+        "page numbers restart per copy"
+    );
     assert!(flat.contains(&format!("第{per_copy}页共{per_copy}页")));
-    assert!(pdf.page_text(1).contains("甲方留存") && pdf.page_text(per_copy + 1).contains("乙方留存"));
+    assert!(
+        pdf.page_text(1).contains("甲方留存") && pdf.page_text(per_copy + 1).contains("乙方留存")
+    );
 }
 
 #[test]
 fn the_font_is_embedded_and_subset() {
-    let pdf = Pdf::write(&render_agreement(&common::household(), &Signatures::default(), Lang::Zh).unwrap(), "f.pdf");
+    let pdf = Pdf::write(
+        &render_agreement(&common::household(), &Signatures::default(), Lang::Zh).unwrap(),
+        "f.pdf",
+    );
     let fonts = pdf.fonts();
-    let rows: Vec<&str> = fonts.lines().skip(2).filter(|l| !l.trim().is_empty()).collect();
+    let rows: Vec<&str> = fonts
+        .lines()
+        .skip(2)
+        .filter(|l| !l.trim().is_empty())
+        .collect();
     assert!(!rows.is_empty(), "pdffonts lists the font:\n{fonts}");
     for row in rows {
-        assert!(row.contains("WenQuanYi"), "only the embedded CJK font is used: {row}");
+        assert!(
+            row.contains("WenQuanYi"),
+            "only the embedded CJK font is used: {row}"
+        );
         let cols: Vec<&str> = row.split_whitespace().collect();
         let n = cols.len();
         // ... emb sub uni object ID
-        assert_eq!(&cols[n - 5..n - 2], &["yes", "yes", "yes"], "embedded, subset, with ToUnicode: {row}");
+        assert_eq!(
+            &cols[n - 5..n - 2],
+            &["yes", "yes", "yes"],
+            "embedded, subset, with ToUnicode: {row}"
+        );
     }
 }
 
 #[test]
 fn agreement_text_stays_inside_the_margins() {
-    let pdf = Pdf::write(&render_agreement(&common::big_household(), &signed(), Lang::Zh).unwrap(), "m.pdf");
+    let pdf = Pdf::write(
+        &render_agreement(&common::big_household(), &signed(), Lang::Zh).unwrap(),
+        "m.pdf",
+    );
     assert_inside_margins(&pdf, A4, f64::from(MARGIN_X), f64::from(MARGIN_Y));
-    let en = Pdf::write(&render_agreement(&common::big_household(), &signed(), Lang::En).unwrap(), "m-en.pdf");
+    let en = Pdf::write(
+        &render_agreement(&common::big_household(), &signed(), Lang::En).unwrap(),
+        "m-en.pdf",
+    );
     assert_inside_margins(&en, A4, f64::from(MARGIN_X), f64::from(MARGIN_Y));
 }
 
@@ -214,10 +271,16 @@ fn agreement_text_stays_inside_the_margins() {
 fn a_long_household_flows_onto_further_pages_with_repeated_headers() {
     let snap = common::big_household();
     assert_eq!(snap.members.len(), 12);
-    let pdf = Pdf::write(&render_agreement(&snap, &Signatures::default(), Lang::Zh).unwrap(), "long.pdf");
+    let pdf = Pdf::write(
+        &render_agreement(&snap, &Signatures::default(), Lang::Zh).unwrap(),
+        "long.pdf",
+    );
     let pages = pdf.pages();
     let per_copy = pages / 2;
-    assert!(per_copy >= 4, "12 members and every package need more pages, got {per_copy}");
+    assert!(
+        per_copy >= 4,
+        "12 members and every package need more pages, got {per_copy}"
+    );
     let text = pdf.text();
     for m in &snap.members {
         assert!(text.contains(&m.name), "{} missing", m.name);
@@ -225,18 +288,37 @@ fn a_long_household_flows_onto_further_pages_with_repeated_headers() {
             assert!(text.contains(id.as_str()), "ID {id} missing or split");
         }
     }
-    assert!(text.contains("未登记"), "the infant without an ID number is marked");
+    assert!(
+        text.contains("未登记"),
+        "the infant without an ID number is marked"
+    );
     let flat: String = text.split_whitespace().collect();
     // The package table spans pages: its header is on each of them, and a package cut by a
     // page break is named again.
-    let on_pages = |header: &str| (1..=per_copy).filter(|&p| pdf.page_text(p).contains(header)).count();
+    let on_pages = |header: &str| {
+        (1..=per_copy)
+            .filter(|&p| pdf.page_text(p).contains(header))
+            .count()
+    };
     let (members, packages) = (on_pages("人群分类"), on_pages("服务内容"));
-    assert!(members + packages >= 3, "a table header repeats on the pages its table spans: {members} + {packages}");
-    assert!(flat.contains(&format!("第1页共{per_copy}页")) && flat.contains(&format!("第{per_copy}页共{per_copy}页")));
+    assert!(
+        members + packages >= 3,
+        "a table header repeats on the pages its table spans: {members} + {packages}"
+    );
+    assert!(
+        flat.contains(&format!("第1页共{per_copy}页"))
+            && flat.contains(&format!("第{per_copy}页共{per_copy}页"))
+    );
     for p in 1..=per_copy {
         assert_eq!(
-            pdf.page_text(p).split_whitespace().collect::<String>().replace("甲方留存", ""),
-            pdf.page_text(p + per_copy).split_whitespace().collect::<String>().replace("乙方留存", ""),
+            pdf.page_text(p)
+                .split_whitespace()
+                .collect::<String>()
+                .replace("甲方留存", ""),
+            pdf.page_text(p + per_copy)
+                .split_whitespace()
+                .collect::<String>()
+                .replace("乙方留存", ""),
             "page {p} of both copies differ beyond the mark"
         );
     }
@@ -245,7 +327,10 @@ fn a_long_household_flows_onto_further_pages_with_repeated_headers() {
 #[test]
 fn the_english_agreement_keeps_chinese_names() {
     let snap = common::household();
-    let pdf = Pdf::write(&render_agreement(&snap, &Signatures::default(), Lang::En).unwrap(), "en.pdf");
+    let pdf = Pdf::write(
+        &render_agreement(&snap, &Signatures::default(), Lang::En).unwrap(),
+        "en.pdf",
+    );
     let text = pdf.text();
     assert!(text.contains("Family Doctor Service Agreement"));
     assert!(text.contains("Copy for Party B (household)"));
@@ -254,22 +339,42 @@ fn the_english_agreement_keeps_chinese_names() {
 
 #[test]
 fn signatures_are_drawn_and_bad_images_refused() {
-    let pdf = Pdf::write(&render_agreement(&common::household(), &signed(), Lang::Zh).unwrap(), "sig.pdf");
+    let pdf = Pdf::write(
+        &render_agreement(&common::household(), &signed(), Lang::Zh).unwrap(),
+        "sig.pdf",
+    );
     let mut cmd = tool("pdfimages");
     cmd.arg("-list").arg(&pdf.path);
     let list = run(cmd);
     let images = list.lines().skip(2).filter(|l| l.contains("image")).count();
     assert!(images >= 4, "two signatures on each of two copies:\n{list}");
-    let bad = Signatures { resident_png: Some(b"not a png".to_vec()), doctor_png: None };
-    assert!(matches!(render_agreement(&common::household(), &bad, Lang::Zh), Err(PrintError::Signature { .. })));
+    let bad = Signatures {
+        resident_png: Some(b"not a png".to_vec()),
+        doctor_png: None,
+    };
+    assert!(matches!(
+        render_agreement(&common::household(), &bad, Lang::Zh),
+        Err(PrintError::Signature { .. })
+    ));
 }
 
 #[test]
 fn termination_confirmation_round_trips() {
     let snap = common::termination();
-    let pdf = Pdf::write(&render_termination(&snap, &signed(), Lang::Zh).unwrap(), "termination.pdf");
+    let pdf = Pdf::write(
+        &render_termination(&snap, &signed(), Lang::Zh).unwrap(),
+        "termination.pdf",
+    );
     let flat: String = pdf.text().split_whitespace().collect();
-    for needle in ["家庭医生签约服务解约确认书", "迁出本辖区", &snap.agreement_number, "杨秀兰", "甲方留存", "乙方留存", "昆明市官渡区"] {
+    for needle in [
+        "家庭医生签约服务解约确认书",
+        "迁出本辖区",
+        &snap.agreement_number,
+        "杨秀兰",
+        "甲方留存",
+        "乙方留存",
+        "昆明市官渡区",
+    ] {
         assert!(flat.contains(needle), "termination text lacks {needle:?}");
     }
     for m in &snap.members {
@@ -299,10 +404,18 @@ fn card_cell(x: f64, y: f64) -> Option<(usize, usize, [f64; 4])> {
 fn card_batch_prints_ten_a_sheet_with_backs_mirrored() {
     let cards = common::village(23);
     let pdf = Pdf::write(&render_cards(&cards, Lang::Zh).unwrap(), "cards.pdf");
-    assert_eq!(pdf.pages(), 6, "23 cards: three sheets of fronts, each followed by its backs");
+    assert_eq!(
+        pdf.pages(),
+        6,
+        "23 cards: three sheets of fronts, each followed by its backs"
+    );
     let text = pdf.text();
     for c in &cards {
-        assert!(text.contains(&format!("签约家庭：{} 户", c.party_b.head_name)), "card of {} missing", c.party_b.head_name);
+        assert!(
+            text.contains(&format!("签约家庭：{} 户", c.party_b.head_name)),
+            "card of {} missing",
+            c.party_b.head_name
+        );
     }
     assert!(text.contains("13987654321") && text.contains("急危重症"));
     // Every word on a card stays inside the card's safe area (3 mm from the cut), and the
@@ -315,13 +428,20 @@ fn card_batch_prints_ten_a_sheet_with_backs_mirrored() {
                 *x0 >= cx0 + safe && *x1 <= cx1 - safe && *y0 >= cy0 + safe && *y1 <= cy1 - safe,
                 "page {page}: {word:?} comes within 3 mm of the card edge"
             ),
-            None => assert!(*y1 < (A4.1 - 5.0 * f64::from(CARD_H)) / 2.0, "page {page}: {word:?} outside the grid"),
+            None => assert!(
+                *y1 < (A4.1 - 5.0 * f64::from(CARD_H)) / 2.0,
+                "page {page}: {word:?} outside the grid"
+            ),
         }
     }
     // The last sheet holds three cards: fronts in columns 0,1,0; backs mirrored to 1,0,1.
     let cells = |page: usize| {
-        let mut cells: Vec<(usize, usize)> =
-            words.iter().filter(|w| w.0 == page).filter_map(|w| card_cell((w.2[0] + w.2[2]) / 2.0, (w.2[1] + w.2[3]) / 2.0)).map(|(c, r, _)| (c, r)).collect();
+        let mut cells: Vec<(usize, usize)> = words
+            .iter()
+            .filter(|w| w.0 == page)
+            .filter_map(|w| card_cell((w.2[0] + w.2[2]) / 2.0, (w.2[1] + w.2[3]) / 2.0))
+            .map(|(c, r, _)| (c, r))
+            .collect();
         cells.sort();
         cells.dedup();
         cells
@@ -338,13 +458,27 @@ fn a_single_card_is_card_sized_and_stays_inside_its_safe_area() {
     let mut cmd = tool("pdfinfo");
     cmd.arg(&pdf.path);
     let info = run(cmd);
-    assert!(info.contains("242.646 x 153.071 pts"), "85.6 × 54 mm:\n{info}");
+    assert!(
+        info.contains("242.646 x 153.071 pts"),
+        "85.6 × 54 mm:\n{info}"
+    );
     assert_inside_margins(&pdf, (f64::from(CARD_W), f64::from(CARD_H)), 2.8, 2.8);
     let text = pdf.text();
-    for needle in ["家庭医生联系卡", "杨秀兰", "13987654321", "刘建国", "0871-68123456", "0871-68120000", "周一至周日"] {
+    for needle in [
+        "家庭医生联系卡",
+        "杨秀兰",
+        "13987654321",
+        "刘建国",
+        "0871-68123456",
+        "0871-68120000",
+        "周一至周日",
+    ] {
         assert!(text.contains(needle), "card lacks {needle:?}");
     }
-    assert!(matches!(render_cards(&[], Lang::Zh), Err(PrintError::Empty(_))));
+    assert!(matches!(
+        render_cards(&[], Lang::Zh),
+        Err(PrintError::Empty(_))
+    ));
 }
 
 #[test]
@@ -357,29 +491,47 @@ fn the_card_qr_code_scans_as_the_doctors_vcard() {
     let pdf = Pdf::write(&render_card(card, Lang::Zh).unwrap(), "qr.pdf");
     let prefix = pdf.path.with_extension("");
     let mut cmd = tool("pdftoppm");
-    cmd.args(["-r", "300", "-png", "-f", "1", "-l", "1"]).arg(&pdf.path).arg(&prefix);
+    cmd.args(["-r", "300", "-png", "-f", "1", "-l", "1"])
+        .arg(&pdf.path)
+        .arg(&prefix);
     run(cmd);
     let png = std::fs::read_dir(pdf.path.parent().unwrap())
         .unwrap()
         .filter_map(|e| e.ok().map(|e| e.path()))
         .find(|p| p.extension().is_some_and(|e| e == "png"))
         .expect("pdftoppm wrote a page");
-    let out = Command::new("zbarimg").args(["--quiet", "--raw"]).arg(&png).output().unwrap();
+    let out = Command::new("zbarimg")
+        .args(["--quiet", "--raw"])
+        .arg(&png)
+        .output()
+        .unwrap();
     let decoded = String::from_utf8_lossy(&out.stdout);
-    assert!(decoded.contains("BEGIN:VCARD"), "QR decodes to a vCard: {decoded:?}");
-    assert!(decoded.contains("FN:杨秀兰") && decoded.contains("TEL;TYPE=CELL:13987654321"), "{decoded}");
+    assert!(
+        decoded.contains("BEGIN:VCARD"),
+        "QR decodes to a vCard: {decoded:?}"
+    );
+    assert!(
+        decoded.contains("FN:杨秀兰") && decoded.contains("TEL;TYPE=CELL:13987654321"),
+        "{decoded}"
+    );
 }
 
 #[test]
 fn pages_render_to_images() {
-    let pdf = Pdf::write(&render_agreement(&common::household(), &signed(), Lang::Zh).unwrap(), "look.pdf");
+    let pdf = Pdf::write(
+        &render_agreement(&common::household(), &signed(), Lang::Zh).unwrap(),
+        "look.pdf",
+    );
     let prefix = pdf.path.with_extension("");
     let mut cmd = tool("pdftoppm");
     cmd.args(["-r", "60", "-png"]).arg(&pdf.path).arg(&prefix);
     run(cmd);
     let pngs = std::fs::read_dir(pdf.path.parent().unwrap())
         .unwrap()
-        .filter(|e| e.as_ref().is_ok_and(|e| e.path().extension().is_some_and(|x| x == "png")))
+        .filter(|e| {
+            e.as_ref()
+                .is_ok_and(|e| e.path().extension().is_some_and(|x| x == "png"))
+        })
         .count();
     assert_eq!(pngs, pdf.pages(), "every page rasterises");
 }

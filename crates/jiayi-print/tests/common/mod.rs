@@ -4,8 +4,8 @@
 
 use chrono::{NaiveDate, TimeZone, Utc};
 use jiayi_core::agreement::{
-    AgreementSnapshot, CoveredMember, ItemTerms, PackageTerms, PartyA, PartyB, SNAPSHOT_FORMAT, TeamMemberContact,
-    TerminationSnapshot,
+    AgreementSnapshot, CoveredMember, ItemTerms, PackageTerms, PartyA, PartyB, SNAPSHOT_FORMAT,
+    TeamMemberContact, TerminationSnapshot,
 };
 use jiayi_core::catalog::Catalog;
 use jiayi_core::contract::{Term, TermPolicy, TerminationReason};
@@ -20,7 +20,11 @@ pub fn signed_on() -> NaiveDate {
 }
 
 fn contact(n: u128, name: &str, phone: &str) -> TeamMemberContact {
-    TeamMemberContact { id: Uuid::from_u128(n), name: name.into(), phone: phone.into() }
+    TeamMemberContact {
+        id: Uuid::from_u128(n),
+        name: name.into(),
+        phone: phone.into(),
+    }
 }
 
 pub fn party_a() -> PartyA {
@@ -77,24 +81,106 @@ pub struct Person {
     pub has_id: bool,
 }
 
-const fn p(name: &'static str, sex: Sex, birth: (i32, u32, u32), relation: Relation, groups: &'static [G]) -> Person {
-    Person { name, sex, birth, relation, groups, has_id: true }
+const fn p(
+    name: &'static str,
+    sex: Sex,
+    birth: (i32, u32, u32),
+    relation: Relation,
+    groups: &'static [G],
+) -> Person {
+    Person {
+        name,
+        sex,
+        birth,
+        relation,
+        groups,
+        has_id: true,
+    }
 }
 
 /// Twelve people under one roof: three generations and a few relatives.
 pub const BIG_FAMILY: [Person; 12] = [
-    p("王德明", Sex::Male, (1951, 4, 12), Relation::Head, &[G::Elderly65, G::Hypertension]),
-    p("李桂英", Sex::Female, (1953, 9, 30), Relation::Spouse, &[G::Elderly65, G::Diabetes, G::Hypertension]),
+    p(
+        "王德明",
+        Sex::Male,
+        (1951, 4, 12),
+        Relation::Head,
+        &[G::Elderly65, G::Hypertension],
+    ),
+    p(
+        "李桂英",
+        Sex::Female,
+        (1953, 9, 30),
+        Relation::Spouse,
+        &[G::Elderly65, G::Diabetes, G::Hypertension],
+    ),
     p("王建军", Sex::Male, (1976, 1, 8), Relation::Child, &[]),
-    p("张红梅", Sex::Female, (1979, 11, 21), Relation::ChildInLaw, &[G::Pregnant]),
-    p("王建华", Sex::Male, (1981, 6, 2), Relation::Child, &[G::Disabled]),
-    p("陈晓燕", Sex::Female, (1984, 2, 14), Relation::ChildInLaw, &[G::Postpartum]),
-    p("王浩然", Sex::Male, (2008, 7, 19), Relation::Grandchild, &[]),
-    Person { has_id: false, ..p("王小雨", Sex::Female, (2023, 5, 3), Relation::Grandchild, &[G::Child0To6]) },
-    p("王子轩", Sex::Male, (2021, 12, 25), Relation::Grandchild, &[G::Child0To6]),
-    p("王德福", Sex::Male, (1948, 3, 5), Relation::Sibling, &[G::Elderly65, G::LivingAlone, G::LowIncome]),
-    p("赵淑芬", Sex::Female, (1932, 10, 10), Relation::Parent, &[G::Elderly65, G::Bedridden, G::PovertyRegistered]),
-    p("王秀珍", Sex::Female, (1958, 8, 16), Relation::Sibling, &[G::Tuberculosis]),
+    p(
+        "张红梅",
+        Sex::Female,
+        (1979, 11, 21),
+        Relation::ChildInLaw,
+        &[G::Pregnant],
+    ),
+    p(
+        "王建华",
+        Sex::Male,
+        (1981, 6, 2),
+        Relation::Child,
+        &[G::Disabled],
+    ),
+    p(
+        "陈晓燕",
+        Sex::Female,
+        (1984, 2, 14),
+        Relation::ChildInLaw,
+        &[G::Postpartum],
+    ),
+    p(
+        "王浩然",
+        Sex::Male,
+        (2008, 7, 19),
+        Relation::Grandchild,
+        &[],
+    ),
+    Person {
+        has_id: false,
+        ..p(
+            "王小雨",
+            Sex::Female,
+            (2023, 5, 3),
+            Relation::Grandchild,
+            &[G::Child0To6],
+        )
+    },
+    p(
+        "王子轩",
+        Sex::Male,
+        (2021, 12, 25),
+        Relation::Grandchild,
+        &[G::Child0To6],
+    ),
+    p(
+        "王德福",
+        Sex::Male,
+        (1948, 3, 5),
+        Relation::Sibling,
+        &[G::Elderly65, G::LivingAlone, G::LowIncome],
+    ),
+    p(
+        "赵淑芬",
+        Sex::Female,
+        (1932, 10, 10),
+        Relation::Parent,
+        &[G::Elderly65, G::Bedridden, G::PovertyRegistered],
+    ),
+    p(
+        "王秀珍",
+        Sex::Female,
+        (1958, 8, 16),
+        Relation::Sibling,
+        &[G::Tuberculosis],
+    ),
 ];
 
 pub fn member(i: usize, person: &Person, package_codes: Vec<String>) -> CoveredMember {
@@ -127,7 +213,11 @@ fn party_b(head: &CoveredMember, village: &str, n: usize) -> PartyB {
     }
 }
 
-fn snapshot(n: usize, members: Vec<CoveredMember>, packages: Vec<PackageTerms>) -> AgreementSnapshot {
+fn snapshot(
+    n: usize,
+    members: Vec<CoveredMember>,
+    packages: Vec<PackageTerms>,
+) -> AgreementSnapshot {
     let head = members[0].clone();
     AgreementSnapshot {
         format: SNAPSHOT_FORMAT,
@@ -151,13 +241,44 @@ fn snapshot(n: usize, members: Vec<CoveredMember>, packages: Vec<PackageTerms>) 
 /// daughter-in-law; basic packages plus one paid package.
 pub fn household() -> AgreementSnapshot {
     let all = all_packages();
-    let pick = ["basic_general", "basic_elderly", "basic_hypertension", "basic_diabetes", "paid_elderly_1"];
-    let packages: Vec<PackageTerms> = all.into_iter().filter(|p| pick.contains(&p.code.as_str())).collect();
-    assert_eq!(packages.len(), pick.len(), "the catalog has the packages the fixture uses");
+    let pick = [
+        "basic_general",
+        "basic_elderly",
+        "basic_hypertension",
+        "basic_diabetes",
+        "paid_elderly_1",
+    ];
+    let packages: Vec<PackageTerms> = all
+        .into_iter()
+        .filter(|p| pick.contains(&p.code.as_str()))
+        .collect();
+    assert_eq!(
+        packages.len(),
+        pick.len(),
+        "the catalog has the packages the fixture uses"
+    );
     let codes = |c: &[&str]| c.iter().map(|s| s.to_string()).collect::<Vec<_>>();
     let members = vec![
-        member(0, &BIG_FAMILY[0], codes(&["basic_general", "basic_elderly", "basic_hypertension", "paid_elderly_1"])),
-        member(1, &BIG_FAMILY[1], codes(&["basic_general", "basic_elderly", "basic_hypertension", "basic_diabetes"])),
+        member(
+            0,
+            &BIG_FAMILY[0],
+            codes(&[
+                "basic_general",
+                "basic_elderly",
+                "basic_hypertension",
+                "paid_elderly_1",
+            ]),
+        ),
+        member(
+            1,
+            &BIG_FAMILY[1],
+            codes(&[
+                "basic_general",
+                "basic_elderly",
+                "basic_hypertension",
+                "basic_diabetes",
+            ]),
+        ),
         member(2, &BIG_FAMILY[2], codes(&["basic_general"])),
         member(3, &BIG_FAMILY[3], codes(&["basic_general"])),
     ];
@@ -168,13 +289,21 @@ pub fn household() -> AgreementSnapshot {
 pub fn big_household() -> AgreementSnapshot {
     let packages = all_packages();
     let codes: Vec<String> = packages.iter().map(|p| p.code.clone()).collect();
-    let members = BIG_FAMILY.iter().enumerate().map(|(i, p)| member(i, p, codes.clone())).collect();
+    let members = BIG_FAMILY
+        .iter()
+        .enumerate()
+        .map(|(i, p)| member(i, p, codes.clone()))
+        .collect();
     snapshot(1, members, packages)
 }
 
-const SURNAMES: [&str; 12] = ["王", "李", "张", "刘", "陈", "杨", "赵", "黄", "周", "吴", "徐", "孙"];
-const GIVEN: [&str; 15] =
-    ["建国", "秀英", "志强", "桂兰", "永福", "丽华", "海涛", "春梅", "德胜", "玉珍", "国庆", "金凤", "明亮", "淑华", "家豪"];
+const SURNAMES: [&str; 12] = [
+    "王", "李", "张", "刘", "陈", "杨", "赵", "黄", "周", "吴", "徐", "孙",
+];
+const GIVEN: [&str; 15] = [
+    "建国", "秀英", "志强", "桂兰", "永福", "丽华", "海涛", "春梅", "德胜", "玉珍", "国庆", "金凤",
+    "明亮", "淑华", "家豪",
+];
 
 /// `n` households of a village, each with two or three members, for the card batch.
 pub fn village(n: usize) -> Vec<AgreementSnapshot> {
@@ -183,20 +312,53 @@ pub fn village(n: usize) -> Vec<AgreementSnapshot> {
         .map(|i| {
             let mut people = Vec::new();
             for k in 0..(2 + i % 2) {
-                let name: &'static str =
-                    Box::leak(format!("{}{}", SURNAMES[(i + k) % SURNAMES.len()], GIVEN[(i * 7 + k * 3) % GIVEN.len()]).into_boxed_str());
-                let sex = if (i + k) % 2 == 0 { Sex::Male } else { Sex::Female };
-                let relation = if k == 0 { Relation::Head } else { Relation::Spouse };
-                let birth = (1940 + (i * 3 + k * 5) as i32 % 60, (i % 12) as u32 + 1, ((k * 7 + i) % 28) as u32 + 1);
-                people.push(Person { name, sex, birth, relation, groups: &[], has_id: true });
+                let name: &'static str = Box::leak(
+                    format!(
+                        "{}{}",
+                        SURNAMES[(i + k) % SURNAMES.len()],
+                        GIVEN[(i * 7 + k * 3) % GIVEN.len()]
+                    )
+                    .into_boxed_str(),
+                );
+                let sex = if (i + k) % 2 == 0 {
+                    Sex::Male
+                } else {
+                    Sex::Female
+                };
+                let relation = if k == 0 {
+                    Relation::Head
+                } else {
+                    Relation::Spouse
+                };
+                let birth = (
+                    1940 + (i * 3 + k * 5) as i32 % 60,
+                    (i % 12) as u32 + 1,
+                    ((k * 7 + i) % 28) as u32 + 1,
+                );
+                people.push(Person {
+                    name,
+                    sex,
+                    birth,
+                    relation,
+                    groups: &[],
+                    has_id: true,
+                });
             }
             let chosen: Vec<PackageTerms> = packages
                 .iter()
-                .filter(|p| p.code == "basic_general" || (i % 3 == 0 && p.code == "basic_elderly") || (i % 4 == 1 && p.code == "basic_hypertension"))
+                .filter(|p| {
+                    p.code == "basic_general"
+                        || (i % 3 == 0 && p.code == "basic_elderly")
+                        || (i % 4 == 1 && p.code == "basic_hypertension")
+                })
                 .cloned()
                 .collect();
             let codes: Vec<String> = chosen.iter().map(|p| p.code.clone()).collect();
-            let members = people.iter().enumerate().map(|(k, p)| member(k, p, codes.clone())).collect();
+            let members = people
+                .iter()
+                .enumerate()
+                .map(|(k, p)| member(k, p, codes.clone()))
+                .collect();
             snapshot(100 + i, members, chosen)
         })
         .collect()
