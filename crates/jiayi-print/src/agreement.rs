@@ -9,8 +9,8 @@ use printpdf::PdfDocument;
 
 use crate::canvas::{ACCENT_LIGHT, Align, Canvas, MUTED, SHADE, Style};
 use crate::doc::{
-    Decoration, SignatureBox, SignatureImages, Signatures, date, decorate, save, signature_boxes,
-    verification_strip,
+    DEFLATE_FAST, Decoration, SignatureBox, SignatureImages, Signatures, date, decorate, save,
+    signature_boxes, verification_strip,
 };
 use crate::error::Result;
 use crate::flow::{BODY, Cell, Flow, HEAD_FILL, Row, SMALL, TABLE_HEAD, Table, line_height};
@@ -55,7 +55,7 @@ pub fn render_agreement(
         decorate(face, &mut copy, &d);
         pages.extend(copy.into_iter().map(Canvas::into_page));
     }
-    Ok(save(doc, pages))
+    Ok(save(doc, pages, DEFLATE_FAST))
 }
 
 pub(crate) fn institution_line(institution: &str, clinic: &str) -> String {

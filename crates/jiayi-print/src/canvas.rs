@@ -117,7 +117,8 @@ impl Canvas {
             Align::Right => x - w,
         };
         let pos = self.point(left, y);
-        self.ops.push(Op::SaveGraphicsState);
+        // No q/Q around each run: colour and stroke width are set by every drawing call,
+        // and the rendering mode is put back before the text object ends.
         self.ops.push(Op::SetFillColor {
             col: style.color.color(),
         });
@@ -144,8 +145,12 @@ impl Canvas {
         self.ops.push(Op::ShowText {
             items: vec![TextItem::Text(text)],
         });
+        if style.bold {
+            self.ops.push(Op::SetTextRenderingMode {
+                mode: TextRenderingMode::Fill,
+            });
+        }
         self.ops.push(Op::EndTextSection);
-        self.ops.push(Op::RestoreGraphicsState);
     }
 
     pub fn line(&mut self, x1: f32, y1: f32, x2: f32, y2: f32, width_pt: f32, color: Rgb8) {

@@ -12,7 +12,7 @@ use printpdf::{FontId, PdfDocument};
 use qrcode::{EcLevel, QrCode};
 
 use crate::canvas::{ACCENT, ALERT, Align, Canvas, INK, MUTED, RULE, Rgb8, SHADE, Style, WHITE};
-use crate::doc::save;
+use crate::doc::{DEFLATE_REPEATS, save};
 use crate::error::{PrintError, Result};
 use crate::flow::{A4_H, A4_W};
 use crate::font::{self, Face};
@@ -41,7 +41,11 @@ pub fn render_card(card: &AgreementSnapshot, lang: Lang) -> Result<Vec<u8>> {
     draw_front(&mut front, face, 0.0, 0.0, card, t, &qr);
     let mut back = Canvas::new(CARD_W, CARD_H, font);
     draw_back(&mut back, face, 0.0, 0.0, card, t, lang);
-    Ok(save(doc, vec![front.into_page(), back.into_page()]))
+    Ok(save(
+        doc,
+        vec![front.into_page(), back.into_page()],
+        DEFLATE_REPEATS,
+    ))
 }
 
 /// All cards on A4 sheets, fronts and mirrored backs alternating, with crop marks.
@@ -93,7 +97,7 @@ pub fn render_cards(cards: &[AgreementSnapshot], lang: Lang) -> Result<Vec<u8>> 
         pages.push(front.into_page());
         pages.push(back.into_page());
     }
-    Ok(save(doc, pages))
+    Ok(save(doc, pages, DEFLATE_REPEATS))
 }
 
 /// An empty A4 sheet with crop marks at every cut line and a note for the operator.

@@ -225,13 +225,16 @@ pub(crate) fn decorate(face: &Face, pages: &mut [Canvas], d: &Decoration<'_>) {
     }
 }
 
-/// zlib level for the streams. printpdf's own save compresses at level 9, which spent most
-/// of an agreement's time for a few percent of size.
-const DEFLATE_LEVEL: u32 = 3;
+/// zlib levels for the streams. printpdf's own save deflates at level 9, which took most of
+/// an agreement's time for a few percent of size. Agreements favour speed; card sheets repeat
+/// the same QR code block many times, which level 3's longer match search turns into a file a
+/// quarter the size of level 1's for the same time.
+pub(crate) const DEFLATE_FAST: u32 = 1;
+pub(crate) const DEFLATE_REPEATS: u32 = 3;
 
 /// Serialises the document with the font subset to the glyphs used and every stream
 /// deflated.
-pub(crate) fn save(mut doc: PdfDocument, pages: Vec<PdfPage>) -> Vec<u8> {
+pub(crate) fn save(mut doc: PdfDocument, pages: Vec<PdfPage>, level: u32) -> Vec<u8> {
     let options = PdfSaveOptions {
         subset_fonts: true,
         optimize: false,
@@ -243,7 +246,7 @@ pub(crate) fn save(mut doc: PdfDocument, pages: Vec<PdfPage>) -> Vec<u8> {
         if let lopdf::Object::Stream(stream) = object
             && stream.allows_compression
             && stream.dict.get(b"Filter").is_err()
-            && let Some(packed) = deflate(&stream.content)
+            && let Some(packed) = deflate(&stream.content, level)
             && packed.len() + 19 < stream.content.len()
         {
             stream.dict.set("Filter", "FlateDecode");
@@ -256,11 +259,11 @@ pub(crate) fn save(mut doc: PdfDocument, pages: Vec<PdfPage>) -> Vec<u8> {
     out
 }
 
-fn deflate(data: &[u8]) -> Option<Vec<u8>> {
+fn deflate(data: &[u8], level: u32) -> Option<Vec<u8>> {
     use std::io::Write;
     let mut encoder = flate2::write::ZlibEncoder::new(
         Vec::with_capacity(data.len() / 3),
-        flate2::Compression::new(DEFLATE_LEVEL),
+        flate2::Compression::new(level),
     );
     encoder.write_all(data).ok()?;
     encoder.finish().ok()

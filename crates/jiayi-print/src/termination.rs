@@ -9,7 +9,8 @@ use printpdf::PdfDocument;
 use crate::agreement::{contact, grid_widths, institution_line};
 use crate::canvas::{ACCENT, Align, Canvas, INK, MUTED, RULE, SHADE, Style};
 use crate::doc::{
-    Decoration, SignatureBox, SignatureImages, Signatures, date, decorate, save, signature_boxes,
+    DEFLATE_FAST, Decoration, SignatureBox, SignatureImages, Signatures, date, decorate, save,
+    signature_boxes,
 };
 use crate::error::Result;
 use crate::flow::{BODY, Cell, Flow, HEAD_FILL, Row, SMALL, TABLE_HEAD, Table, line_height};
@@ -57,7 +58,7 @@ pub fn render_termination(
         decorate(face, &mut copy, &d);
         pages.extend(copy.into_iter().map(Canvas::into_page));
     }
-    Ok(save(doc, pages))
+    Ok(save(doc, pages, DEFLATE_FAST))
 }
 
 fn layout(
