@@ -535,3 +535,33 @@ fn pages_render_to_images() {
         .count();
     assert_eq!(pngs, pdf.pages(), "every page rasterises");
 }
+
+#[test]
+fn odd_input_still_prints_inside_the_margins() {
+    let mut snap = common::household();
+    snap.members.truncate(1);
+    snap.packages.clear();
+    snap.party_b.address = "很长的地址".repeat(60);
+    snap.party_a.institution = format!("{}卫生院", "某某".repeat(40));
+    snap.members[0].name = "欧阳𠀋娜娜".into(); // a character outside the font's range
+    snap.party_a.family_doctor.name = "A very long name for a doctor who signs in English".into();
+    let pdf = Pdf::write(
+        &render_agreement(&snap, &Signatures::default(), Lang::Zh).unwrap(),
+        "odd.pdf",
+    );
+    assert_inside_margins(&pdf, A4, f64::from(MARGIN_X), f64::from(MARGIN_Y));
+    assert!(
+        pdf.text().contains("欧阳□娜娜"),
+        "a missing glyph shows as a box, the rest prints"
+    );
+    let card = Pdf::write(&render_card(&snap, Lang::En).unwrap(), "odd-card.pdf");
+    assert_inside_margins(&card, (f64::from(CARD_W), f64::from(CARD_H)), 2.8, 2.8);
+    let mut end = common::termination();
+    end.note = "说明".repeat(400);
+    let t = Pdf::write(
+        &render_termination(&end, &Signatures::default(), Lang::En).unwrap(),
+        "odd-end.pdf",
+    );
+    assert!(t.text().contains("Confirmation of Termination"));
+    assert_inside_margins(&t, A4, f64::from(MARGIN_X), f64::from(MARGIN_Y));
+}
