@@ -34,22 +34,47 @@ fn a_killed_writer_loses_nothing_committed() {
         // SIGKILL: no destructor, no checkpoint, mid-transaction most likely.
         child.kill().unwrap();
         child.wait().unwrap();
-        assert!(confirmed.len() >= kill_after, "round {round}: the writer stopped early");
+        assert!(
+            confirmed.len() >= kill_after,
+            "round {round}: the writer stopped early"
+        );
 
         let store = Store::open(&db).unwrap();
-        assert!(store.integrity_ok().unwrap(), "round {round}: the file is consistent");
+        assert!(
+            store.integrity_ok().unwrap(),
+            "round {round}: the file is consistent"
+        );
         for id in &confirmed {
-            let household = store.household(*id).unwrap_or_else(|e| panic!("round {round}: committed household {id} lost: {e}"));
-            assert_eq!(household.members.len(), 2, "round {round}: a household is whole or absent");
+            let household = store
+                .household(*id)
+                .unwrap_or_else(|e| panic!("round {round}: committed household {id} lost: {e}"));
+            assert_eq!(
+                household.members.len(),
+                2,
+                "round {round}: a household is whole or absent"
+            );
         }
         total_confirmed += confirmed.len();
         let households = store.household_count().unwrap() as usize;
-        assert!(households >= total_confirmed, "round {round}: {households} < {total_confirmed}");
+        assert!(
+            households >= total_confirmed,
+            "round {round}: {households} < {total_confirmed}"
+        );
         // Every stored record has its outbox row: what is committed will be synced.
         let pending = store.pending_changes(0, 1_000_000).unwrap();
-        let households_in_outbox = pending.iter().filter(|c| c.entity == jiayi_core::change::Entity::Household).count();
-        let residents_in_outbox = pending.iter().filter(|c| c.entity == jiayi_core::change::Entity::Resident).count();
+        let households_in_outbox = pending
+            .iter()
+            .filter(|c| c.entity == jiayi_core::change::Entity::Household)
+            .count();
+        let residents_in_outbox = pending
+            .iter()
+            .filter(|c| c.entity == jiayi_core::change::Entity::Resident)
+            .count();
         assert_eq!(households_in_outbox, households, "round {round}");
-        assert_eq!(residents_in_outbox, store.resident_count().unwrap() as usize, "round {round}");
+        assert_eq!(
+            residents_in_outbox,
+            store.resident_count().unwrap() as usize,
+            "round {round}"
+        );
     }
 }

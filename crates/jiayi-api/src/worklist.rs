@@ -101,7 +101,7 @@ impl Api {
                 groups
                     .iter()
                     .any(|g| PRIORITY_GROUPS.contains(g))
-                    .then(|| UnsignedEntry {
+                    .then_some(UnsignedEntry {
                         resident_id: r.id,
                         name: r.name,
                         household_id: r.household_id,

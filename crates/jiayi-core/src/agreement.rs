@@ -140,7 +140,11 @@ impl AgreementSnapshot {
 
 /// The short code printed on the agreement: the first 12 hex characters of its SHA-256, grouped.
 pub fn verification_code(sha256_hex: &str) -> String {
-    let head: String = sha256_hex.chars().take(12).collect::<String>().to_uppercase();
+    let head: String = sha256_hex
+        .chars()
+        .take(12)
+        .collect::<String>()
+        .to_uppercase();
     head.as_bytes()
         .chunks(4)
         .map(|c| std::str::from_utf8(c).unwrap_or(""))
@@ -183,7 +187,10 @@ mod tests {
     #[test]
     fn verification_code_groups_the_hash_head() {
         let hash = sha256_hex(b"abc");
-        assert_eq!(hash, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+        assert_eq!(
+            hash,
+            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+        );
         assert_eq!(verification_code(&hash), "BA78-16BF-8F01");
     }
 }

@@ -86,7 +86,8 @@ pub struct ServiceItem {
 impl Catalog {
     /// Reads and checks a catalog.
     pub fn from_toml(text: &str) -> Result<Catalog> {
-        let catalog: Catalog = toml::from_str(text).map_err(|e| CoreError::Catalog(e.to_string()))?;
+        let catalog: Catalog =
+            toml::from_str(text).map_err(|e| CoreError::Catalog(e.to_string()))?;
         catalog.check()?;
         Ok(catalog)
     }
@@ -99,12 +100,18 @@ impl Catalog {
         let mut codes = BTreeSet::new();
         for p in &self.packages {
             if !codes.insert(p.code.as_str()) {
-                return Err(CoreError::Catalog(format!("package {} appears twice", p.code)));
+                return Err(CoreError::Catalog(format!(
+                    "package {} appears twice",
+                    p.code
+                )));
             }
             let mut items = BTreeSet::new();
             for item in &p.items {
                 if !items.insert(item.code.as_str()) {
-                    return Err(CoreError::Catalog(format!("{}: item {} appears twice", p.code, item.code)));
+                    return Err(CoreError::Catalog(format!(
+                        "{}: item {} appears twice",
+                        p.code, item.code
+                    )));
                 }
             }
             let price = p.price;
@@ -113,10 +120,16 @@ impl Catalog {
             }
             match p.kind {
                 PackageKind::Basic if price.self_pay_fen != 0 => {
-                    return Err(CoreError::Catalog(format!("{}: basic packages are free to the resident", p.code)));
+                    return Err(CoreError::Catalog(format!(
+                        "{}: basic packages are free to the resident",
+                        p.code
+                    )));
                 }
                 PackageKind::Paid if p.line.is_some() != p.tier.is_some() => {
-                    return Err(CoreError::Catalog(format!("{}: a tier needs a line and a line needs a tier", p.code)));
+                    return Err(CoreError::Catalog(format!(
+                        "{}: a tier needs a line and a line needs a tier",
+                        p.code
+                    )));
                 }
                 _ => {}
             }
@@ -223,14 +236,36 @@ mod tests {
     fn the_shipped_catalog_is_valid_and_realistic() {
         let c = Catalog::default_catalog();
         let item = |pkg: &str, item: &str| {
-            c.package(pkg).unwrap().items.iter().find(|i| i.code == item).cloned().unwrap()
+            c.package(pkg)
+                .unwrap()
+                .items
+                .iter()
+                .find(|i| i.code == item)
+                .cloned()
+                .unwrap()
         };
-        assert_eq!(item("basic_hypertension", "hypertension_follow_up").times_per_year, 4);
-        assert_eq!(item("basic_diabetes", "diabetes_follow_up").times_per_year, 4);
-        assert_eq!(item("basic_elderly", "elderly_health_check").times_per_year, 1);
-        assert!(c.basic_packages_for(&[]).iter().all(|p| p.groups.is_empty()));
-        let for_elderly: Vec<_> =
-            c.basic_packages_for(&[PopulationGroup::Elderly65]).iter().map(|p| p.code.clone()).collect();
+        assert_eq!(
+            item("basic_hypertension", "hypertension_follow_up").times_per_year,
+            4
+        );
+        assert_eq!(
+            item("basic_diabetes", "diabetes_follow_up").times_per_year,
+            4
+        );
+        assert_eq!(
+            item("basic_elderly", "elderly_health_check").times_per_year,
+            1
+        );
+        assert!(
+            c.basic_packages_for(&[])
+                .iter()
+                .all(|p| p.groups.is_empty())
+        );
+        let for_elderly: Vec<_> = c
+            .basic_packages_for(&[PopulationGroup::Elderly65])
+            .iter()
+            .map(|p| p.code.clone())
+            .collect();
         assert!(for_elderly.contains(&"basic_general".to_string()));
         assert!(for_elderly.contains(&"basic_elderly".to_string()));
         for p in c.paid_packages() {
@@ -241,13 +276,28 @@ mod tests {
     #[test]
     fn a_higher_tier_includes_the_lower_ones() {
         let c = Catalog::default_catalog();
-        let low: BTreeSet<_> =
-            c.effective_items("paid_chronic_1").unwrap().iter().map(|(_, i)| i.code.clone()).collect();
-        let high: BTreeSet<_> =
-            c.effective_items("paid_chronic_3").unwrap().iter().map(|(_, i)| i.code.clone()).collect();
-        assert!(low.is_subset(&high) && low.len() < high.len(), "{low:?} vs {high:?}");
+        let low: BTreeSet<_> = c
+            .effective_items("paid_chronic_1")
+            .unwrap()
+            .iter()
+            .map(|(_, i)| i.code.clone())
+            .collect();
+        let high: BTreeSet<_> = c
+            .effective_items("paid_chronic_3")
+            .unwrap()
+            .iter()
+            .map(|(_, i)| i.code.clone())
+            .collect();
+        assert!(
+            low.is_subset(&high) && low.len() < high.len(),
+            "{low:?} vs {high:?}"
+        );
         let choice = c
-            .normalise_choice(&["paid_chronic_1".into(), "paid_chronic_3".into(), "paid_chronic_1".into()])
+            .normalise_choice(&[
+                "paid_chronic_1".into(),
+                "paid_chronic_3".into(),
+                "paid_chronic_1".into(),
+            ])
             .unwrap();
         assert_eq!(choice, vec!["paid_chronic_3".to_string()]);
     }

@@ -31,15 +31,24 @@ impl Entity {
     }
 
     pub fn parse(s: &str) -> Option<Entity> {
-        [Entity::Household, Entity::Resident, Entity::Contract, Entity::ContractEvent, Entity::Visit]
-            .into_iter()
-            .find(|e| e.as_str() == s)
+        [
+            Entity::Household,
+            Entity::Resident,
+            Entity::Contract,
+            Entity::ContractEvent,
+            Entity::Visit,
+        ]
+        .into_iter()
+        .find(|e| e.as_str() == s)
     }
 
     /// Signed agreements, their events and visit records are written once and never changed,
     /// so they never conflict.
     pub fn is_append_only(self) -> bool {
-        matches!(self, Entity::Contract | Entity::ContractEvent | Entity::Visit)
+        matches!(
+            self,
+            Entity::Contract | Entity::ContractEvent | Entity::Visit
+        )
     }
 }
 

@@ -34,10 +34,17 @@ impl Term {
     pub fn first(policy: TermPolicy, signed_on: NaiveDate) -> Term {
         let end = match policy {
             TermPolicy::RollingYear => one_year_from(signed_on),
-            TermPolicy::CalendarYear if signed_on.month() >= 10 => end_of_year(signed_on.year() + 1),
+            TermPolicy::CalendarYear if signed_on.month() >= 10 => {
+                end_of_year(signed_on.year() + 1)
+            }
             TermPolicy::CalendarYear => end_of_year(signed_on.year()),
         };
-        Term { start: signed_on, end, policy, auto_renew: true }
+        Term {
+            start: signed_on,
+            end,
+            policy,
+            auto_renew: true,
+        }
     }
 
     /// The term that follows this one, under the policy in force at renewal.
@@ -47,7 +54,12 @@ impl Term {
             TermPolicy::RollingYear => one_year_from(start),
             TermPolicy::CalendarYear => end_of_year(start.year()),
         };
-        Term { start, end, policy, auto_renew: true }
+        Term {
+            start,
+            end,
+            policy,
+            auto_renew: true,
+        }
     }
 
     pub fn contains(&self, day: NaiveDate) -> bool {
@@ -94,8 +106,12 @@ impl TerminationReason {
     pub fn label(self, lang: Lang) -> &'static str {
         let (zh, en) = match self {
             TerminationReason::MovedOut => ("迁出本辖区", "moved out of the area"),
-            TerminationReason::UnreachableForAYear => ("连续一年无法联系", "unreachable for a year"),
-            TerminationReason::RefusedServiceForAYear => ("连续一年拒绝服务", "refused service for a year"),
+            TerminationReason::UnreachableForAYear => {
+                ("连续一年无法联系", "unreachable for a year")
+            }
+            TerminationReason::RefusedServiceForAYear => {
+                ("连续一年拒绝服务", "refused service for a year")
+            }
             TerminationReason::OnRequest => ("本人申请解约", "terminated on request"),
             TerminationReason::Death => ("死亡", "death"),
             TerminationReason::Other => ("其他", "other"),
@@ -133,7 +149,12 @@ pub struct Contract {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum ContractEventKind {
-    DoctorChanged { from_doctor_id: Uuid, to_doctor_id: Uuid, effective_on: NaiveDate, note: String },
+    DoctorChanged {
+        from_doctor_id: Uuid,
+        to_doctor_id: Uuid,
+        effective_on: NaiveDate,
+        note: String,
+    },
     Terminated {
         reason: TerminationReason,
         note: String,
@@ -142,7 +163,10 @@ pub enum ContractEventKind {
         doctor_confirmed: bool,
         snapshot_sha256: String,
     },
-    Renewed { new_contract_id: Uuid, automatic: bool },
+    Renewed {
+        new_contract_id: Uuid,
+        automatic: bool,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -181,17 +205,28 @@ impl Contract {
         let mut doctor_id = self.doctor_id;
         let mut terminated = None;
         let mut renewed_by = None;
-        let mut ordered: Vec<&ContractEvent> = events.iter().filter(|e| e.contract_id == self.id).collect();
+        let mut ordered: Vec<&ContractEvent> =
+            events.iter().filter(|e| e.contract_id == self.id).collect();
         ordered.sort_by_key(|e| e.at);
         for event in ordered {
             match &event.kind {
-                ContractEventKind::DoctorChanged { to_doctor_id, effective_on, .. } if *effective_on <= day => {
+                ContractEventKind::DoctorChanged {
+                    to_doctor_id,
+                    effective_on,
+                    ..
+                } if *effective_on <= day => {
                     doctor_id = *to_doctor_id;
                 }
-                ContractEventKind::Terminated { reason, effective_on, .. } => {
+                ContractEventKind::Terminated {
+                    reason,
+                    effective_on,
+                    ..
+                } => {
                     terminated = Some((*reason, *effective_on));
                 }
-                ContractEventKind::Renewed { new_contract_id, .. } => renewed_by = Some(*new_contract_id),
+                ContractEventKind::Renewed {
+                    new_contract_id, ..
+                } => renewed_by = Some(*new_contract_id),
                 _ => {}
             }
         }
@@ -212,7 +247,13 @@ impl Contract {
         } else {
             ContractStatus::AwaitingRenewal
         };
-        ContractState { status, doctor_id, covered_until, terminated, renewed_by }
+        ContractState {
+            status,
+            doctor_id,
+            covered_until,
+            terminated,
+            renewed_by,
+        }
     }
 
     pub fn covers(&self, resident_id: Uuid) -> bool {
@@ -231,7 +272,11 @@ pub struct Coverage {
 }
 
 /// Refuses a new term for residents already covered by another contract during it.
-pub fn check_no_double_coverage(new_term: &Term, residents: &[Uuid], existing: &[Coverage]) -> Result<()> {
+pub fn check_no_double_coverage(
+    new_term: &Term,
+    residents: &[Uuid],
+    existing: &[Coverage],
+) -> Result<()> {
     for c in existing {
         let overlaps = c.from <= new_term.end && new_term.start <= c.until;
         if overlaps && residents.contains(&c.resident_id) {
@@ -246,7 +291,11 @@ pub fn check_no_double_coverage(new_term: &Term, residents: &[Uuid], existing: &
 }
 
 /// Checks a termination: both parties must confirm and the contract must not be over already.
-pub fn check_termination(state: &ContractState, resident_confirmed: bool, doctor_confirmed: bool) -> Result<()> {
+pub fn check_termination(
+    state: &ContractState,
+    resident_confirmed: bool,
+    doctor_confirmed: bool,
+) -> Result<()> {
     if state.terminated.is_some() {
         return Err(CoreError::AlreadyTerminated);
     }
@@ -267,7 +316,10 @@ pub fn check_renewal(state: &ContractState) -> Result<()> {
 }
 
 pub fn check_doctor_change(state: &ContractState, new_doctor: Uuid, on: NaiveDate) -> Result<()> {
-    if !matches!(state.status, ContractStatus::Active | ContractStatus::NotStarted) {
+    if !matches!(
+        state.status,
+        ContractStatus::Active | ContractStatus::NotStarted
+    ) {
         return Err(CoreError::NotActive(on));
     }
     if state.doctor_id == new_doctor {
@@ -306,12 +358,21 @@ mod tests {
         ];
         for (policy, signed, end) in table {
             let term = Term::first(policy, signed);
-            assert_eq!((term.start, term.end), (signed, end), "{policy:?} signed {signed}");
+            assert_eq!(
+                (term.start, term.end),
+                (signed, end),
+                "{policy:?} signed {signed}"
+            );
         }
-        let next = Term::first(TermPolicy::CalendarYear, d(2026, 3, 15)).next(TermPolicy::CalendarYear);
+        let next =
+            Term::first(TermPolicy::CalendarYear, d(2026, 3, 15)).next(TermPolicy::CalendarYear);
         assert_eq!((next.start, next.end), (d(2027, 1, 1), d(2027, 12, 31)));
-        let rolling = Term::first(TermPolicy::RollingYear, d(2026, 3, 15)).next(TermPolicy::RollingYear);
-        assert_eq!((rolling.start, rolling.end), (d(2027, 3, 15), d(2028, 3, 14)));
+        let rolling =
+            Term::first(TermPolicy::RollingYear, d(2026, 3, 15)).next(TermPolicy::RollingYear);
+        assert_eq!(
+            (rolling.start, rolling.end),
+            (d(2027, 3, 15), d(2028, 3, 14))
+        );
     }
 
     fn contract() -> Contract {
@@ -332,15 +393,29 @@ mod tests {
     }
 
     fn event(c: &Contract, kind: ContractEventKind) -> ContractEvent {
-        ContractEvent { id: Uuid::now_v7(), contract_id: c.id, at: "2026-06-01T02:00:00Z".parse().unwrap(), kind }
+        ContractEvent {
+            id: Uuid::now_v7(),
+            contract_id: c.id,
+            at: "2026-06-01T02:00:00Z".parse().unwrap(),
+            kind,
+        }
     }
 
     #[test]
     fn state_follows_events() {
         let c = contract();
-        assert_eq!(c.state_on(&[], d(2025, 12, 31)).status, ContractStatus::NotStarted);
-        assert_eq!(c.state_on(&[], d(2026, 6, 1)).status, ContractStatus::Active);
-        assert_eq!(c.state_on(&[], d(2027, 1, 1)).status, ContractStatus::AwaitingRenewal);
+        assert_eq!(
+            c.state_on(&[], d(2025, 12, 31)).status,
+            ContractStatus::NotStarted
+        );
+        assert_eq!(
+            c.state_on(&[], d(2026, 6, 1)).status,
+            ContractStatus::Active
+        );
+        assert_eq!(
+            c.state_on(&[], d(2027, 1, 1)).status,
+            ContractStatus::AwaitingRenewal
+        );
 
         let change = event(
             &c,
@@ -351,8 +426,16 @@ mod tests {
                 note: String::new(),
             },
         );
-        assert_eq!(c.state_on(std::slice::from_ref(&change), d(2026, 5, 31)).doctor_id, Uuid::from_u128(1));
-        assert_eq!(c.state_on(std::slice::from_ref(&change), d(2026, 6, 1)).doctor_id, Uuid::from_u128(2));
+        assert_eq!(
+            c.state_on(std::slice::from_ref(&change), d(2026, 5, 31))
+                .doctor_id,
+            Uuid::from_u128(1)
+        );
+        assert_eq!(
+            c.state_on(std::slice::from_ref(&change), d(2026, 6, 1))
+                .doctor_id,
+            Uuid::from_u128(2)
+        );
 
         let end = event(
             &c,
@@ -369,8 +452,14 @@ mod tests {
         let before = c.state_on(&events, d(2026, 7, 31));
         assert_eq!(before.status, ContractStatus::Active);
         assert_eq!(before.covered_until, d(2026, 7, 31));
-        assert_eq!(c.state_on(&events, d(2026, 8, 1)).status, ContractStatus::Terminated);
-        assert_eq!(check_termination(&before, true, true), Err(CoreError::AlreadyTerminated));
+        assert_eq!(
+            c.state_on(&events, d(2026, 8, 1)).status,
+            ContractStatus::Terminated
+        );
+        assert_eq!(
+            check_termination(&before, true, true),
+            Err(CoreError::AlreadyTerminated)
+        );
         assert_eq!(check_renewal(&before), Err(CoreError::AlreadyTerminated));
     }
 
@@ -378,8 +467,14 @@ mod tests {
     fn termination_needs_both_parties() {
         let c = contract();
         let state = c.state_on(&[], d(2026, 6, 1));
-        assert_eq!(check_termination(&state, true, false), Err(CoreError::TerminationUnconfirmed));
-        assert_eq!(check_termination(&state, false, true), Err(CoreError::TerminationUnconfirmed));
+        assert_eq!(
+            check_termination(&state, true, false),
+            Err(CoreError::TerminationUnconfirmed)
+        );
+        assert_eq!(
+            check_termination(&state, false, true),
+            Err(CoreError::TerminationUnconfirmed)
+        );
         assert!(check_termination(&state, true, true).is_ok());
     }
 
@@ -387,10 +482,16 @@ mod tests {
     fn doctor_change_needs_another_doctor_and_an_active_contract() {
         let c = contract();
         let state = c.state_on(&[], d(2026, 6, 1));
-        assert_eq!(check_doctor_change(&state, c.doctor_id, d(2026, 6, 1)), Err(CoreError::SameDoctor));
+        assert_eq!(
+            check_doctor_change(&state, c.doctor_id, d(2026, 6, 1)),
+            Err(CoreError::SameDoctor)
+        );
         assert!(check_doctor_change(&state, Uuid::from_u128(9), d(2026, 6, 1)).is_ok());
         let over = c.state_on(&[], d(2027, 6, 1));
-        assert!(matches!(check_doctor_change(&over, Uuid::from_u128(9), d(2027, 6, 1)), Err(CoreError::NotActive(_))));
+        assert!(matches!(
+            check_doctor_change(&over, Uuid::from_u128(9), d(2027, 6, 1)),
+            Err(CoreError::NotActive(_))
+        ));
     }
 
     #[test]
@@ -417,6 +518,9 @@ mod tests {
     fn agreement_numbers_carry_the_device() {
         let device = Uuid::parse_str("0190f0a2-7b1c-7d3e-8f4a-1b2c3d4e5f60").unwrap();
         assert_eq!(device_code(device), "3D4E5F60");
-        assert_eq!(agreement_number(2026, &device_code(device), 42), "2026-3D4E5F60-00042");
+        assert_eq!(
+            agreement_number(2026, &device_code(device), 42),
+            "2026-3D4E5F60-00042"
+        );
     }
 }

@@ -22,7 +22,12 @@ pub enum CoreError {
     #[error("the birth date does not match the ID number")]
     BirthDateMismatch,
     #[error("{field} = {value} is outside {min}..{max}")]
-    VitalOutOfRange { field: &'static str, value: f64, min: f64, max: f64 },
+    VitalOutOfRange {
+        field: &'static str,
+        value: f64,
+        min: f64,
+        max: f64,
+    },
     #[error("the systolic pressure must be higher than the diastolic")]
     BloodPressureInverted,
     #[error("only one member may be the head of the household")]
@@ -46,7 +51,11 @@ pub enum CoreError {
     #[error("{name} is not a member of this household")]
     NotInHousehold { name: String },
     #[error("{name} is already covered by agreement {agreement_number} until {until}")]
-    AlreadyCovered { name: String, agreement_number: String, until: chrono::NaiveDate },
+    AlreadyCovered {
+        name: String,
+        agreement_number: String,
+        until: chrono::NaiveDate,
+    },
     #[error("the contract is not active on {0}")]
     NotActive(chrono::NaiveDate),
     #[error("termination needs the confirmation of both parties")]
@@ -75,8 +84,12 @@ impl CoreError {
             CoreError::TooLong { .. } => "too_long",
             CoreError::Date(_) => "invalid_date",
             CoreError::BirthDateMismatch => "birth_date_mismatch",
-            CoreError::VitalOutOfRange { .. } | CoreError::BloodPressureInverted => "invalid_vitals",
-            CoreError::SeveralHeads | CoreError::NoHead | CoreError::NoMembers => "invalid_household",
+            CoreError::VitalOutOfRange { .. } | CoreError::BloodPressureInverted => {
+                "invalid_vitals"
+            }
+            CoreError::SeveralHeads | CoreError::NoHead | CoreError::NoMembers => {
+                "invalid_household"
+            }
             CoreError::DuplicateIdInHousehold => "duplicate_id_number",
             CoreError::UnknownGroup(_) => "unknown_group",
             CoreError::Catalog(_) => "invalid_catalog",
@@ -103,11 +116,21 @@ impl CoreError {
             CoreError::IdNumber(e) => format!("身份证号码有误：{}", id_number_zh(e)),
             CoreError::Phone(e) => format!("电话号码有误：{}", phone_zh(e)),
             CoreError::Required { field } => format!("请填写{}", field_zh(field)),
-            CoreError::TooLong { field, max } => format!("{}过长（最多{max}个字）", field_zh(field)),
+            CoreError::TooLong { field, max } => {
+                format!("{}过长（最多{max}个字）", field_zh(field))
+            }
             CoreError::Date(raw) => format!("日期“{raw}”无效，请按 年-月-日 填写"),
             CoreError::BirthDateMismatch => "出生日期与身份证号码不一致".into(),
-            CoreError::VitalOutOfRange { field, value, min, max } => {
-                format!("{}为{value}，超出合理范围（{min}–{max}），请核对", field_zh(field))
+            CoreError::VitalOutOfRange {
+                field,
+                value,
+                min,
+                max,
+            } => {
+                format!(
+                    "{}为{value}，超出合理范围（{min}–{max}），请核对",
+                    field_zh(field)
+                )
             }
             CoreError::BloodPressureInverted => "收缩压应高于舒张压，请核对".into(),
             CoreError::SeveralHeads => "一户只能有一位户主".into(),
@@ -120,7 +143,11 @@ impl CoreError {
             CoreError::UnknownServiceItem(i) => format!("服务项目“{i}”不存在"),
             CoreError::NoMembersChosen => "请至少选择一名签约成员".into(),
             CoreError::NotInHousehold { name } => format!("{name}不是本户成员"),
-            CoreError::AlreadyCovered { name, agreement_number, until } => {
+            CoreError::AlreadyCovered {
+                name,
+                agreement_number,
+                until,
+            } => {
                 format!("{name}已在协议{agreement_number}中签约，有效期至{until}")
             }
             CoreError::NotActive(on) => format!("该协议在{on}不在有效期内"),
@@ -190,15 +217,26 @@ mod tests {
     #[test]
     fn every_error_speaks_both_languages() {
         let samples = [
-            CoreError::IdNumber(IdNumberError::CheckCharacter { expected: 'X', found: '9' }),
+            CoreError::IdNumber(IdNumberError::CheckCharacter {
+                expected: 'X',
+                found: '9',
+            }),
             CoreError::Phone(PhoneError::BadMobile),
             CoreError::Required { field: "name" },
-            CoreError::VitalOutOfRange { field: "systolic", value: 400.0, min: 60.0, max: 280.0 },
+            CoreError::VitalOutOfRange {
+                field: "systolic",
+                value: 400.0,
+                min: 60.0,
+                max: 280.0,
+            },
         ];
         for e in samples {
             let zh = e.message(Lang::Zh);
             let en = e.message(Lang::En);
-            assert!(zh.chars().any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c)), "{zh}");
+            assert!(
+                zh.chars().any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c)),
+                "{zh}"
+            );
             assert!(en.is_ascii(), "{en}");
             assert!(!e.code().is_empty());
         }

@@ -23,15 +23,27 @@ pub struct HlcParseError(pub String);
 
 impl Hlc {
     pub fn zero(device: Uuid) -> Hlc {
-        Hlc { wall_ms: 0, counter: 0, device }
+        Hlc {
+            wall_ms: 0,
+            counter: 0,
+            device,
+        }
     }
 
     /// The next timestamp for a local event at wall time `now_ms`.
     pub fn tick(&self, now_ms: u64) -> Hlc {
         if now_ms > self.wall_ms {
-            Hlc { wall_ms: now_ms, counter: 0, device: self.device }
+            Hlc {
+                wall_ms: now_ms,
+                counter: 0,
+                device: self.device,
+            }
         } else {
-            Hlc { wall_ms: self.wall_ms, counter: self.counter + 1, device: self.device }
+            Hlc {
+                wall_ms: self.wall_ms,
+                counter: self.counter + 1,
+                device: self.device,
+            }
         }
     }
 
@@ -47,13 +59,23 @@ impl Hlc {
         } else {
             0
         };
-        Hlc { wall_ms: wall, counter, device: self.device }
+        Hlc {
+            wall_ms: wall,
+            counter,
+            device: self.device,
+        }
     }
 }
 
 impl fmt::Display for Hlc {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{:015}-{:08}-{}", self.wall_ms, self.counter, self.device.simple())
+        write!(
+            f,
+            "{:015}-{:08}-{}",
+            self.wall_ms,
+            self.counter,
+            self.device.simple()
+        )
     }
 }
 
@@ -65,8 +87,15 @@ impl FromStr for Hlc {
         let mut parts = s.splitn(3, '-');
         let wall_ms = parts.next().and_then(|p| p.parse().ok()).ok_or_else(err)?;
         let counter = parts.next().and_then(|p| p.parse().ok()).ok_or_else(err)?;
-        let device = parts.next().and_then(|p| Uuid::parse_str(p).ok()).ok_or_else(err)?;
-        Ok(Hlc { wall_ms, counter, device })
+        let device = parts
+            .next()
+            .and_then(|p| Uuid::parse_str(p).ok())
+            .ok_or_else(err)?;
+        Ok(Hlc {
+            wall_ms,
+            counter,
+            device,
+        })
     }
 }
 
@@ -78,7 +107,9 @@ impl Serialize for Hlc {
 
 impl<'de> Deserialize<'de> for Hlc {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        String::deserialize(deserializer)?.parse().map_err(serde::de::Error::custom)
+        String::deserialize(deserializer)?
+            .parse()
+            .map_err(serde::de::Error::custom)
     }
 }
 
@@ -98,8 +129,16 @@ mod tests {
 
     #[test]
     fn observing_moves_past_the_remote() {
-        let local = Hlc { wall_ms: 1_000, counter: 3, device: Uuid::from_u128(1) };
-        let remote = Hlc { wall_ms: 5_000, counter: 7, device: Uuid::from_u128(2) };
+        let local = Hlc {
+            wall_ms: 1_000,
+            counter: 3,
+            device: Uuid::from_u128(1),
+        };
+        let remote = Hlc {
+            wall_ms: 5_000,
+            counter: 7,
+            device: Uuid::from_u128(2),
+        };
         let next = local.observe(&remote, 2_000);
         assert!(next.wall_ms == 5_000 && next.counter == 8);
         assert!(next > remote || next.device > remote.device);
@@ -109,9 +148,21 @@ mod tests {
     fn text_form_sorts_like_the_value_and_round_trips() {
         let device = Uuid::from_u128(3);
         let mut clocks = vec![
-            Hlc { wall_ms: 99, counter: 10, device },
-            Hlc { wall_ms: 100, counter: 0, device },
-            Hlc { wall_ms: 99, counter: 9, device },
+            Hlc {
+                wall_ms: 99,
+                counter: 10,
+                device,
+            },
+            Hlc {
+                wall_ms: 100,
+                counter: 0,
+                device,
+            },
+            Hlc {
+                wall_ms: 99,
+                counter: 9,
+                device,
+            },
         ];
         let mut texts: Vec<String> = clocks.iter().map(|c| c.to_string()).collect();
         clocks.sort();

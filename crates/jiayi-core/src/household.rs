@@ -147,7 +147,8 @@ pub fn parse_date(input: &str) -> Result<NaiveDate> {
             c => c,
         })
         .collect();
-    NaiveDate::parse_from_str(cleaned.trim(), "%Y-%m-%d").map_err(|_| CoreError::Date(input.chars().take(40).collect()))
+    NaiveDate::parse_from_str(cleaned.trim(), "%Y-%m-%d")
+        .map_err(|_| CoreError::Date(input.chars().take(40).collect()))
 }
 
 fn clean_name(input: &str, field: &'static str, max: usize) -> Result<String> {
@@ -186,7 +187,10 @@ impl ResidentInput {
                 }
                 (id.sex(), Some(id.birth_date()))
             }
-            None => (self.sex.ok_or(CoreError::Required { field: "sex" })?, typed_birth),
+            None => (
+                self.sex.ok_or(CoreError::Required { field: "sex" })?,
+                typed_birth,
+            ),
         };
         let phone = match self.phone.as_deref().map(str::trim) {
             None | Some("") => None,
@@ -194,7 +198,8 @@ impl ResidentInput {
         };
         let mut groups = Vec::new();
         for code in &self.groups {
-            let group = PopulationGroup::from_code(code).ok_or_else(|| CoreError::UnknownGroup(code.clone()))?;
+            let group = PopulationGroup::from_code(code)
+                .ok_or_else(|| CoreError::UnknownGroup(code.clone()))?;
             if !group.is_derived() && !groups.contains(&group) {
                 groups.push(group);
             }
@@ -230,7 +235,10 @@ pub struct MemberError {
 
 impl HouseholdInput {
     pub fn validate(&self, today: NaiveDate) -> std::result::Result<ValidHousehold, MemberError> {
-        let whole = |error| MemberError { member_index: None, error };
+        let whole = |error| MemberError {
+            member_index: None,
+            error,
+        };
         let village = clean_name(&self.village, "village", NAME_MAX_CHARS).map_err(whole)?;
         let group = self.group.trim().to_string();
         let address = clean_name(&self.address, "address", ADDRESS_MAX_CHARS).map_err(whole)?;
@@ -239,20 +247,37 @@ impl HouseholdInput {
         }
         let mut members = Vec::with_capacity(self.members.len());
         for (index, input) in self.members.iter().enumerate() {
-            let member = input.validate(today).map_err(|error| MemberError { member_index: Some(index), error })?;
+            let member = input.validate(today).map_err(|error| MemberError {
+                member_index: Some(index),
+                error,
+            })?;
             if let Some(id) = &member.id_number
-                && members.iter().any(|m: &ValidResident| m.id_number.as_ref() == Some(id))
+                && members
+                    .iter()
+                    .any(|m: &ValidResident| m.id_number.as_ref() == Some(id))
             {
-                return Err(MemberError { member_index: Some(index), error: CoreError::DuplicateIdInHousehold });
+                return Err(MemberError {
+                    member_index: Some(index),
+                    error: CoreError::DuplicateIdInHousehold,
+                });
             }
             members.push(member);
         }
-        match members.iter().filter(|m| m.relation == Relation::Head).count() {
+        match members
+            .iter()
+            .filter(|m| m.relation == Relation::Head)
+            .count()
+        {
             0 => return Err(whole(CoreError::NoHead)),
             1 => {}
             _ => return Err(whole(CoreError::SeveralHeads)),
         }
-        Ok(ValidHousehold { village, group, address, members })
+        Ok(ValidHousehold {
+            village,
+            group,
+            address,
+            members,
+        })
     }
 }
 
@@ -266,7 +291,12 @@ mod tests {
     }
 
     fn member(name: &str, id: Option<String>, relation: Relation) -> ResidentInput {
-        ResidentInput { name: name.into(), id_number: id, relation: Some(relation), ..Default::default() }
+        ResidentInput {
+            name: name.into(),
+            id_number: id,
+            relation: Some(relation),
+            ..Default::default()
+        }
     }
 
     fn id(y: i32, seq: u16) -> String {
@@ -275,7 +305,9 @@ mod tests {
 
     #[test]
     fn an_id_number_fills_birth_date_and_sex() {
-        let m = member("张三", Some(id(1958, 131)), Relation::Head).validate(today()).unwrap();
+        let m = member("张三", Some(id(1958, 131)), Relation::Head)
+            .validate(today())
+            .unwrap();
         assert_eq!(m.sex, Sex::Male);
         assert_eq!(m.birth_date, NaiveDate::from_ymd_opt(1958, 5, 6));
     }
@@ -283,7 +315,10 @@ mod tests {
     #[test]
     fn residents_without_a_number_need_sex_and_may_lack_a_birth_date() {
         let mut m = member("李小宝", None, Relation::Grandchild);
-        assert_eq!(m.validate(today()).unwrap_err(), CoreError::Required { field: "sex" });
+        assert_eq!(
+            m.validate(today()).unwrap_err(),
+            CoreError::Required { field: "sex" }
+        );
         m.sex = Some(Sex::Female);
         m.birth_date = Some("2026年3月1日".into());
         let v = m.validate(today()).unwrap();
@@ -295,7 +330,10 @@ mod tests {
     fn typed_birth_date_must_match_the_number() {
         let mut m = member("王五", Some(id(1970, 12)), Relation::Head);
         m.birth_date = Some("1970-05-07".into());
-        assert_eq!(m.validate(today()).unwrap_err(), CoreError::BirthDateMismatch);
+        assert_eq!(
+            m.validate(today()).unwrap_err(),
+            CoreError::BirthDateMismatch
+        );
     }
 
     #[test]
@@ -304,42 +342,76 @@ mod tests {
             village: "东庄村".into(),
             group: "一组".into(),
             address: "东庄村一组12号".into(),
-            members: vec![member("张三", Some(id(1958, 131)), Relation::Head), member("李四", Some(id(1960, 22)), Relation::Spouse)],
+            members: vec![
+                member("张三", Some(id(1958, 131)), Relation::Head),
+                member("李四", Some(id(1960, 22)), Relation::Spouse),
+            ],
         };
         assert!(base.validate(today()).is_ok());
 
         let mut no_head = base.clone();
         no_head.members[0].relation = Some(Relation::Child);
-        assert_eq!(no_head.validate(today()).unwrap_err().error, CoreError::NoHead);
+        assert_eq!(
+            no_head.validate(today()).unwrap_err().error,
+            CoreError::NoHead
+        );
 
         let mut two_heads = base.clone();
         two_heads.members[1].relation = Some(Relation::Head);
-        assert_eq!(two_heads.validate(today()).unwrap_err().error, CoreError::SeveralHeads);
+        assert_eq!(
+            two_heads.validate(today()).unwrap_err().error,
+            CoreError::SeveralHeads
+        );
 
         let mut dup = base.clone();
         dup.members[1].id_number = dup.members[0].id_number.clone();
         let err = dup.validate(today()).unwrap_err();
-        assert_eq!((err.member_index, err.error), (Some(1), CoreError::DuplicateIdInHousehold));
+        assert_eq!(
+            (err.member_index, err.error),
+            (Some(1), CoreError::DuplicateIdInHousehold)
+        );
 
         let mut bad_phone = base.clone();
         bad_phone.members[1].phone = Some("12345".into());
-        assert_eq!(bad_phone.validate(today()).unwrap_err().member_index, Some(1));
+        assert_eq!(
+            bad_phone.validate(today()).unwrap_err().member_index,
+            Some(1)
+        );
 
         let mut bad_group = base.clone();
         bad_group.members[0].groups = vec!["martian".into()];
-        assert_eq!(bad_group.validate(today()).unwrap_err().error, CoreError::UnknownGroup("martian".into()));
+        assert_eq!(
+            bad_group.validate(today()).unwrap_err().error,
+            CoreError::UnknownGroup("martian".into())
+        );
 
-        let empty = HouseholdInput { members: vec![], ..base.clone() };
-        assert_eq!(empty.validate(today()).unwrap_err().error, CoreError::NoMembers);
+        let empty = HouseholdInput {
+            members: vec![],
+            ..base.clone()
+        };
+        assert_eq!(
+            empty.validate(today()).unwrap_err().error,
+            CoreError::NoMembers
+        );
 
-        let no_address = HouseholdInput { address: "  ".into(), ..base };
-        assert_eq!(no_address.validate(today()).unwrap_err().error, CoreError::Required { field: "address" });
+        let no_address = HouseholdInput {
+            address: "  ".into(),
+            ..base
+        };
+        assert_eq!(
+            no_address.validate(today()).unwrap_err().error,
+            CoreError::Required { field: "address" }
+        );
     }
 
     #[test]
     fn dates_in_the_usual_spellings() {
         for s in ["2026-03-01", "2026/3/1", "2026.03.01", "2026年3月1日"] {
-            assert_eq!(parse_date(s).unwrap(), NaiveDate::from_ymd_opt(2026, 3, 1).unwrap(), "{s}");
+            assert_eq!(
+                parse_date(s).unwrap(),
+                NaiveDate::from_ymd_opt(2026, 3, 1).unwrap(),
+                "{s}"
+            );
         }
         assert!(parse_date("2026-02-30").is_err());
         assert!(parse_date("yesterday").is_err());

@@ -63,7 +63,10 @@ impl PopulationGroup {
 
     /// Groups that follow from the birth date and are never typed in.
     pub fn is_derived(self) -> bool {
-        matches!(self, PopulationGroup::Elderly65 | PopulationGroup::Child0To6)
+        matches!(
+            self,
+            PopulationGroup::Elderly65 | PopulationGroup::Child0To6
+        )
     }
 
     pub fn is_key(self) -> bool {
@@ -105,7 +108,9 @@ impl PopulationGroup {
     }
 
     pub fn from_code(code: &str) -> Option<PopulationGroup> {
-        PopulationGroup::ALL.into_iter().find(|g| g.code() == code.trim())
+        PopulationGroup::ALL
+            .into_iter()
+            .find(|g| g.code() == code.trim())
     }
 
     pub fn label(self, lang: crate::Lang) -> &'static str {
@@ -121,7 +126,9 @@ impl PopulationGroup {
             PopulationGroup::Disabled => ("残疾人", "disabled"),
             PopulationGroup::PovertyRegistered => ("脱贫监测户/建档立卡", "poverty-registered"),
             PopulationGroup::LowIncome => ("低保/特困", "low income"),
-            PopulationGroup::FamilyPlanningSpecial => ("计生特殊家庭", "family-planning special family"),
+            PopulationGroup::FamilyPlanningSpecial => {
+                ("计生特殊家庭", "family-planning special family")
+            }
             PopulationGroup::LivingAlone => ("独居/空巢老人", "living alone"),
             PopulationGroup::Bedridden => ("长期卧床", "bedridden"),
         };
@@ -204,9 +211,16 @@ pub fn age_groups(birth: NaiveDate, on: NaiveDate) -> Vec<PopulationGroup> {
 }
 
 /// All groups of a resident on a date: the recorded ones plus those derived from age, sorted.
-pub fn groups_on(recorded: &[PopulationGroup], birth: Option<NaiveDate>, on: NaiveDate) -> Vec<PopulationGroup> {
-    let mut all: Vec<PopulationGroup> =
-        recorded.iter().copied().filter(|g| !g.is_derived()).collect();
+pub fn groups_on(
+    recorded: &[PopulationGroup],
+    birth: Option<NaiveDate>,
+    on: NaiveDate,
+) -> Vec<PopulationGroup> {
+    let mut all: Vec<PopulationGroup> = recorded
+        .iter()
+        .copied()
+        .filter(|g| !g.is_derived())
+        .collect();
     if let Some(birth) = birth {
         all.extend(age_groups(birth, on));
     }
@@ -240,8 +254,14 @@ mod tests {
     #[test]
     fn age_groups_follow_the_reference_date() {
         assert_eq!(age_groups(d(1961, 6, 1), d(2026, 5, 31)), vec![]);
-        assert_eq!(age_groups(d(1961, 6, 1), d(2026, 6, 1)), vec![PopulationGroup::Elderly65]);
-        assert_eq!(age_groups(d(2019, 12, 1), d(2026, 11, 30)), vec![PopulationGroup::Child0To6]);
+        assert_eq!(
+            age_groups(d(1961, 6, 1), d(2026, 6, 1)),
+            vec![PopulationGroup::Elderly65]
+        );
+        assert_eq!(
+            age_groups(d(2019, 12, 1), d(2026, 11, 30)),
+            vec![PopulationGroup::Child0To6]
+        );
         assert_eq!(age_groups(d(2019, 12, 1), d(2026, 12, 1)), vec![]);
     }
 

@@ -39,12 +39,18 @@ impl Phone {
         }
         // A leading country code for China is dropped.
         let digits = match digits.strip_prefix("86") {
-            Some(rest) if input.trim_start().starts_with('+') || rest.len() == 11 => rest.to_string(),
+            Some(rest) if input.trim_start().starts_with('+') || rest.len() == 11 => {
+                rest.to_string()
+            }
             _ => digits,
         };
         if digits.starts_with('1') {
             let valid = digits.len() == 11 && matches!(digits.as_bytes()[1], b'3'..=b'9');
-            return if valid { Ok(Phone(digits)) } else { Err(PhoneError::BadMobile) };
+            return if valid {
+                Ok(Phone(digits))
+            } else {
+                Err(PhoneError::BadMobile)
+            };
         }
         if !digits.starts_with('0') {
             return Err(PhoneError::BadLandline);
@@ -59,7 +65,11 @@ impl Phone {
         if digits.len() <= area_len || !(7..=8).contains(&local_len) {
             return Err(PhoneError::BadLandline);
         }
-        Ok(Phone(format!("{}-{}", &digits[..area_len], &digits[area_len..])))
+        Ok(Phone(format!(
+            "{}-{}",
+            &digits[..area_len],
+            &digits[area_len..]
+        )))
     }
 
     pub fn as_str(&self) -> &str {
@@ -67,7 +77,11 @@ impl Phone {
     }
 
     pub fn kind(&self) -> PhoneKind {
-        if self.0.starts_with('1') { PhoneKind::Mobile } else { PhoneKind::Landline }
+        if self.0.starts_with('1') {
+            PhoneKind::Mobile
+        } else {
+            PhoneKind::Landline
+        }
     }
 
     /// Digits only, for search by phone.

@@ -81,7 +81,11 @@ pub fn due_on(item: &OwedItem, delivered: u32, day: NaiveDate) -> Option<DueItem
     if opens_on > day {
         return None;
     }
-    let status = if due_by < day { DueStatus::Overdue } else { DueStatus::Due };
+    let status = if due_by < day {
+        DueStatus::Overdue
+    } else {
+        DueStatus::Due
+    };
     let missed = (occurrence..=item.times_per_year)
         .take_while(|k| occurrence_window(&item.term, item.times_per_year, *k).1 < day)
         .count() as u32;
@@ -101,8 +105,14 @@ pub fn due_on(item: &OwedItem, delivered: u32, day: NaiveDate) -> Option<DueItem
 }
 
 /// Every open item on `day`, overdue first, then by deadline.
-pub fn due_list<'a>(items: impl IntoIterator<Item = (&'a OwedItem, u32)>, day: NaiveDate) -> Vec<DueItem> {
-    let mut due: Vec<DueItem> = items.into_iter().filter_map(|(item, delivered)| due_on(item, delivered, day)).collect();
+pub fn due_list<'a>(
+    items: impl IntoIterator<Item = (&'a OwedItem, u32)>,
+    day: NaiveDate,
+) -> Vec<DueItem> {
+    let mut due: Vec<DueItem> = items
+        .into_iter()
+        .filter_map(|(item, delivered)| due_on(item, delivered, day))
+        .collect();
     due.sort_by(|a, b| {
         (b.status == DueStatus::Overdue)
             .cmp(&(a.status == DueStatus::Overdue))
@@ -117,7 +127,9 @@ pub fn due_list<'a>(items: impl IntoIterator<Item = (&'a OwedItem, u32)>, day: N
 pub const RENEWAL_REMINDER_DAYS: u64 = 30;
 
 pub fn needs_renewal_reminder(term: &Term, covered_until: NaiveDate, day: NaiveDate) -> bool {
-    covered_until == term.end && day <= term.end && term.end <= day + Days::new(RENEWAL_REMINDER_DAYS)
+    covered_until == term.end
+        && day <= term.end
+        && term.end <= day + Days::new(RENEWAL_REMINDER_DAYS)
 }
 
 #[cfg(test)]
@@ -149,7 +161,10 @@ mod tests {
         assert_eq!(windows[0], (d(2026, 1, 1), d(2026, 4, 2)));
         assert_eq!(windows[3].1, d(2026, 12, 31));
         for pair in windows.windows(2) {
-            assert!(pair[1].0 <= pair[0].1 + Days::new(1), "gap between {pair:?}");
+            assert!(
+                pair[1].0 <= pair[0].1 + Days::new(1),
+                "gap between {pair:?}"
+            );
         }
     }
 
@@ -184,8 +199,20 @@ mod tests {
     #[test]
     fn renewal_reminder_in_the_last_thirty_days() {
         let it = item(1);
-        assert!(!needs_renewal_reminder(&it.term, it.covered_until, d(2026, 11, 30)));
-        assert!(needs_renewal_reminder(&it.term, it.covered_until, d(2026, 12, 1)));
-        assert!(!needs_renewal_reminder(&it.term, d(2026, 6, 30), d(2026, 12, 1)));
+        assert!(!needs_renewal_reminder(
+            &it.term,
+            it.covered_until,
+            d(2026, 11, 30)
+        ));
+        assert!(needs_renewal_reminder(
+            &it.term,
+            it.covered_until,
+            d(2026, 12, 1)
+        ));
+        assert!(!needs_renewal_reminder(
+            &it.term,
+            d(2026, 6, 30),
+            d(2026, 12, 1)
+        ));
     }
 }

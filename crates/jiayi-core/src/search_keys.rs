@@ -30,7 +30,9 @@ pub fn classify_query(input: &str) -> SearchQuery {
             c => c,
         })
         .collect();
-    if folded.chars().all(|c| c.is_ascii_digit() || c == 'X') && folded.chars().next().is_some_and(|c| c.is_ascii_digit()) {
+    if folded.chars().all(|c| c.is_ascii_digit() || c == 'X')
+        && folded.chars().next().is_some_and(|c| c.is_ascii_digit())
+    {
         return SearchQuery::Digits(folded);
     }
     if q.chars().all(|c| c.is_ascii_alphabetic()) {
@@ -41,7 +43,10 @@ pub fn classify_query(input: &str) -> SearchQuery {
 
 /// The keys of a name: its characters, its character pairs, and its pinyin spellings.
 pub fn name_keys(name: &str) -> Vec<String> {
-    let chars: Vec<char> = name.chars().filter(|c| !c.is_whitespace() && *c != '·').collect();
+    let chars: Vec<char> = name
+        .chars()
+        .filter(|c| !c.is_whitespace() && *c != '·')
+        .collect();
     let mut keys: Vec<String> = Vec::new();
     for c in &chars {
         keys.push(c.to_string());
@@ -67,7 +72,9 @@ struct Spelling {
 /// Pinyin of a name. The surname's other readings are kept too (曾 zeng/ceng, 单 shan/dan),
 /// because people type the one they say; other characters take their common reading.
 fn pinyin_spellings(chars: &[char]) -> Vec<Spelling> {
-    let Some(first) = chars.first() else { return Vec::new() };
+    let Some(first) = chars.first() else {
+        return Vec::new();
+    };
     let mut first_readings: Vec<String> = match first.to_pinyin_multi() {
         Some(multi) => multi.into_iter().map(|p| p.plain().to_string()).collect(),
         None if first.is_ascii_alphabetic() => vec![first.to_ascii_lowercase().to_string()],
@@ -137,7 +144,10 @@ mod tests {
             ("ZhangSan", SearchQuery::Pinyin("zhangsan".into())),
             ("1408", SearchQuery::Digits("1408".into())),
             ("１３８", SearchQuery::Digits("138".into())),
-            ("14082219580506131x", SearchQuery::Digits("14082219580506131X".into())),
+            (
+                "14082219580506131x",
+                SearchQuery::Digits("14082219580506131X".into()),
+            ),
             ("", SearchQuery::Empty),
         ];
         for (input, expected) in table {

@@ -26,7 +26,10 @@ mod tests {
     #[test]
     fn early_morning_belongs_to_the_local_day() {
         let at: DateTime<Utc> = "2026-11-22T23:30:00Z".parse().unwrap();
-        assert_eq!(china_date(at), NaiveDate::from_ymd_opt(2026, 11, 23).unwrap());
+        assert_eq!(
+            china_date(at),
+            NaiveDate::from_ymd_opt(2026, 11, 23).unwrap()
+        );
         let noon = china_noon(NaiveDate::from_ymd_opt(2026, 11, 23).unwrap());
         assert_eq!(noon.to_rfc3339(), "2026-11-23T04:00:00+00:00");
     }

@@ -116,13 +116,22 @@ impl Vitals {
             if let Some(value) = value
                 && !(value.is_finite() && (min..=max).contains(&value))
             {
-                return Err(CoreError::VitalOutOfRange { field, value, min, max });
+                return Err(CoreError::VitalOutOfRange {
+                    field,
+                    value,
+                    min,
+                    max,
+                });
             }
         }
         match (self.systolic_mmhg, self.diastolic_mmhg) {
             (Some(s), Some(d)) if s <= d => Err(CoreError::BloodPressureInverted),
             (Some(_), None) | (None, Some(_)) => Err(CoreError::Required {
-                field: if self.systolic_mmhg.is_none() { "systolic" } else { "diastolic" },
+                field: if self.systolic_mmhg.is_none() {
+                    "systolic"
+                } else {
+                    "diastolic"
+                },
             }),
             _ => Ok(()),
         }
@@ -176,14 +185,22 @@ pub struct Visit {
 pub const NOTES_MAX_CHARS: usize = 2000;
 
 /// Checks a visit about to be recorded at `now`.
-pub fn validate_visit(vitals: &Vitals, occurred_at: DateTime<Utc>, notes: &str, now: DateTime<Utc>) -> Result<()> {
+pub fn validate_visit(
+    vitals: &Vitals,
+    occurred_at: DateTime<Utc>,
+    notes: &str,
+    now: DateTime<Utc>,
+) -> Result<()> {
     vitals.validate()?;
     // A few minutes of clock drift between devices is tolerated.
     if occurred_at > now + chrono::Duration::minutes(5) {
         return Err(CoreError::VisitInFuture);
     }
     if notes.chars().count() > NOTES_MAX_CHARS {
-        return Err(CoreError::TooLong { field: "notes", max: NOTES_MAX_CHARS });
+        return Err(CoreError::TooLong {
+            field: "notes",
+            max: NOTES_MAX_CHARS,
+        });
     }
     Ok(())
 }
@@ -193,7 +210,11 @@ mod tests {
     use super::*;
 
     fn bp(s: u16, d: u16) -> Vitals {
-        Vitals { systolic_mmhg: Some(s), diastolic_mmhg: Some(d), ..Vitals::default() }
+        Vitals {
+            systolic_mmhg: Some(s),
+            diastolic_mmhg: Some(d),
+            ..Vitals::default()
+        }
     }
 
     #[test]
@@ -202,10 +223,34 @@ mod tests {
         let table: [(Vitals, &str); 6] = [
             (bp(400, 80), "systolic"),
             (bp(120, 10), "diastolic"),
-            (Vitals { heart_rate_bpm: Some(0), ..Vitals::default() }, "heart_rate"),
-            (Vitals { fasting_glucose_mmol_l: Some(70.0), ..Vitals::default() }, "fasting_glucose"),
-            (Vitals { fasting_glucose_mmol_l: Some(f64::NAN), ..Vitals::default() }, "fasting_glucose"),
-            (Vitals { height_cm: Some(1700.0), ..Vitals::default() }, "height"),
+            (
+                Vitals {
+                    heart_rate_bpm: Some(0),
+                    ..Vitals::default()
+                },
+                "heart_rate",
+            ),
+            (
+                Vitals {
+                    fasting_glucose_mmol_l: Some(70.0),
+                    ..Vitals::default()
+                },
+                "fasting_glucose",
+            ),
+            (
+                Vitals {
+                    fasting_glucose_mmol_l: Some(f64::NAN),
+                    ..Vitals::default()
+                },
+                "fasting_glucose",
+            ),
+            (
+                Vitals {
+                    height_cm: Some(1700.0),
+                    ..Vitals::default()
+                },
+                "height",
+            ),
         ];
         for (vitals, field) in table {
             match vitals.validate() {
@@ -214,19 +259,32 @@ mod tests {
             }
         }
         assert_eq!(bp(80, 90).validate(), Err(CoreError::BloodPressureInverted));
-        let half = Vitals { systolic_mmhg: Some(120), ..Vitals::default() };
-        assert_eq!(half.validate(), Err(CoreError::Required { field: "diastolic" }));
+        let half = Vitals {
+            systolic_mmhg: Some(120),
+            ..Vitals::default()
+        };
+        assert_eq!(
+            half.validate(),
+            Err(CoreError::Required { field: "diastolic" })
+        );
     }
 
     #[test]
     fn bmi_and_targets() {
-        let v = Vitals { height_cm: Some(170.0), weight_kg: Some(65.0), ..bp(139, 89) };
+        let v = Vitals {
+            height_cm: Some(170.0),
+            weight_kg: Some(65.0),
+            ..bp(139, 89)
+        };
         assert_eq!(v.bmi(), Some(22.5));
         assert_eq!(v.bp_on_target(), Some(true));
         assert_eq!(bp(140, 80).bp_on_target(), Some(false));
         assert_eq!(bp(130, 90).bp_on_target(), Some(false));
         assert_eq!(Vitals::default().bp_on_target(), None);
-        let g = Vitals { fasting_glucose_mmol_l: Some(6.9), ..Vitals::default() };
+        let g = Vitals {
+            fasting_glucose_mmol_l: Some(6.9),
+            ..Vitals::default()
+        };
         assert_eq!(g.glucose_on_target(), Some(true));
     }
 
@@ -234,12 +292,28 @@ mod tests {
     fn visits_cannot_be_in_the_future() {
         let now: DateTime<Utc> = "2026-11-23T02:00:00Z".parse().unwrap();
         assert!(validate_visit(&Vitals::default(), now, "", now).is_ok());
-        assert!(validate_visit(&Vitals::default(), now + chrono::Duration::minutes(3), "", now).is_ok());
+        assert!(
+            validate_visit(
+                &Vitals::default(),
+                now + chrono::Duration::minutes(3),
+                "",
+                now
+            )
+            .is_ok()
+        );
         assert_eq!(
-            validate_visit(&Vitals::default(), now + chrono::Duration::hours(1), "", now),
+            validate_visit(
+                &Vitals::default(),
+                now + chrono::Duration::hours(1),
+                "",
+                now
+            ),
             Err(CoreError::VisitInFuture)
         );
         let long = "字".repeat(NOTES_MAX_CHARS + 1);
-        assert!(matches!(validate_visit(&Vitals::default(), now, &long, now), Err(CoreError::TooLong { .. })));
+        assert!(matches!(
+            validate_visit(&Vitals::default(), now, &long, now),
+            Err(CoreError::TooLong { .. })
+        ));
     }
 }

@@ -35,14 +35,21 @@ fn report(name: &str, mut samples: Vec<Duration>) {
 fn raw_insert_rate(dir: &std::path::Path) -> f64 {
     let conn = rusqlite::Connection::open(dir.join("raw.sqlite3")).unwrap();
     conn.pragma_update(None, "journal_mode", "WAL").unwrap();
-    conn.execute("CREATE TABLE t (id TEXT PRIMARY KEY, payload TEXT NOT NULL)", []).unwrap();
+    conn.execute(
+        "CREATE TABLE t (id TEXT PRIMARY KEY, payload TEXT NOT NULL)",
+        [],
+    )
+    .unwrap();
     let rows = 100_000;
     let started = Instant::now();
     conn.execute_batch("BEGIN").unwrap();
     {
-        let mut stmt = conn.prepare("INSERT INTO t (id, payload) VALUES (?1, ?2)").unwrap();
+        let mut stmt = conn
+            .prepare("INSERT INTO t (id, payload) VALUES (?1, ?2)")
+            .unwrap();
         for i in 0..rows {
-            stmt.execute(rusqlite::params![format!("{i:036}"), "x".repeat(200)]).unwrap();
+            stmt.execute(rusqlite::params![format!("{i:036}"), "x".repeat(200)])
+                .unwrap();
         }
     }
     conn.execute_batch("COMMIT").unwrap();
@@ -52,7 +59,10 @@ fn raw_insert_rate(dir: &std::path::Path) -> f64 {
 fn main() {
     let dir = tempfile::tempdir().unwrap();
     let today = NaiveDate::from_ymd_opt(2026, 11, 23).unwrap();
-    println!("raw SQLite insert rate (one transaction, 200-byte rows): {:.0} rows/s", raw_insert_rate(dir.path()));
+    println!(
+        "raw SQLite insert rate (one transaction, 200-byte rows): {:.0} rows/s",
+        raw_insert_rate(dir.path())
+    );
 
     let path = dir.path().join("demo.sqlite3");
     let mut api = Api::open(&path, Lang::Zh).unwrap();
@@ -62,11 +72,17 @@ fn main() {
         summary.seconds, summary.households, summary.residents, summary.contracts, summary.visits
     );
     drop(api);
-    println!("database file: {:.1} MB", std::fs::metadata(&path).unwrap().len() as f64 / 1e6);
+    println!(
+        "database file: {:.1} MB",
+        std::fs::metadata(&path).unwrap().len() as f64 / 1e6
+    );
 
     let started = Instant::now();
     let store = Store::open(&path).unwrap();
-    println!("open (migrations checked): {:.1} ms", started.elapsed().as_secs_f64() * 1e3);
+    println!(
+        "open (migrations checked): {:.1} ms",
+        started.elapsed().as_secs_f64() * 1e3
+    );
 
     // Queries as a doctor types them: growing prefixes of real names, pinyin, numbers.
     let residents = store.residents_brief().unwrap();
@@ -78,8 +94,7 @@ fn main() {
         queries.push(r.name.clone());
         let initials = jiayi_core::search_keys::name_keys(&r.name)
             .into_iter()
-            .filter(|k| k.is_ascii() && k.len() == chars.len())
-            .next()
+            .find(|k| k.is_ascii() && k.len() == chars.len())
             .unwrap_or_else(|| "w".into());
         queries.push(initials);
         queries.push(["z", "zh", "zha", "zhang", "wang", "li", "liu", "ch"][i % 8].to_string());
@@ -120,7 +135,11 @@ fn main() {
             }],
         };
         let started = Instant::now();
-        api.register_household(&RegisterRequest { household, confirm_duplicates: true }).unwrap();
+        api.register_household(&RegisterRequest {
+            household,
+            confirm_duplicates: true,
+        })
+        .unwrap();
         samples.push(started.elapsed());
     }
     report("register a household (durable)", samples);

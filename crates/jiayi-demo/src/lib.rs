@@ -37,9 +37,17 @@ pub struct DemoSize {
 
 impl DemoSize {
     /// The township of the work plans: 21 villages, 6,480 households, 26,990 residents.
-    pub const FULL: DemoSize = DemoSize { villages: 21, households: 6_480, residents: 26_990 };
+    pub const FULL: DemoSize = DemoSize {
+        villages: 21,
+        households: 6_480,
+        residents: 26_990,
+    };
     /// A small one for quick tests.
-    pub const SMALL: DemoSize = DemoSize { villages: 3, households: 120, residents: 500 };
+    pub const SMALL: DemoSize = DemoSize {
+        villages: 3,
+        households: 120,
+        residents: 500,
+    };
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -56,19 +64,33 @@ pub struct DemoSummary {
 const REGION: &str = "140822";
 
 /// Builds the demo township into an empty store, as of `today`.
-pub fn build_demo(api: &mut Api, seed: u64, size: DemoSize, today: NaiveDate) -> Result<DemoSummary, ApiError> {
+pub fn build_demo(
+    api: &mut Api,
+    seed: u64,
+    size: DemoSize,
+    today: NaiveDate,
+) -> Result<DemoSummary, ApiError> {
     let started = Instant::now();
     let mut rng = Rng::new(seed);
-    api.store().set_bulk_mode(true).map_err(|e| ApiError::from_store(e, api.lang()))?;
+    api.store()
+        .set_bulk_mode(true)
+        .map_err(|e| ApiError::from_store(e, api.lang()))?;
     let result = build(api, &mut rng, size, today);
-    api.store().set_bulk_mode(false).map_err(|e| ApiError::from_store(e, api.lang()))?;
+    api.store()
+        .set_bulk_mode(false)
+        .map_err(|e| ApiError::from_store(e, api.lang()))?;
     api.set_clock(Box::new(jiayi_api::SystemClock));
     let mut summary = result?;
     summary.seconds = started.elapsed().as_secs_f64();
     Ok(summary)
 }
 
-fn build(api: &mut Api, rng: &mut Rng, size: DemoSize, today: NaiveDate) -> Result<DemoSummary, ApiError> {
+fn build(
+    api: &mut Api,
+    rng: &mut Rng,
+    size: DemoSize,
+    today: NaiveDate,
+) -> Result<DemoSummary, ApiError> {
     let lang = api.lang();
     let store_err = |e| ApiError::from_store(e, lang);
     let set_up_at = china_noon(today - Days::new(400));
@@ -83,7 +105,9 @@ fn build(api: &mut Api, rng: &mut Rng, size: DemoSize, today: NaiveDate) -> Resu
             term_policy: TermPolicy::RollingYear,
         })
         .map_err(store_err)?;
-    store.put_catalog(jiayi_core::catalog::DEFAULT_CATALOG_TOML, set_up_at).map_err(store_err)?;
+    store
+        .put_catalog(jiayi_core::catalog::DEFAULT_CATALOG_TOML, set_up_at)
+        .map_err(store_err)?;
 
     let villages: Vec<Village> = (0..size.villages)
         .map(|i| Village {
@@ -102,7 +126,18 @@ fn build(api: &mut Api, rng: &mut Rng, size: DemoSize, today: NaiveDate) -> Resu
 
     // Households per village, then members per household, hitting the totals exactly.
     let mut sizes: Vec<usize> = (0..size.households)
-        .map(|_| *rng.weighted(&[(1usize, 9), (2, 22), (3, 17), (4, 19), (5, 17), (6, 10), (7, 4), (8, 2)]))
+        .map(|_| {
+            *rng.weighted(&[
+                (1usize, 9),
+                (2, 22),
+                (3, 17),
+                (4, 19),
+                (5, 17),
+                (6, 10),
+                (7, 4),
+                (8, 2),
+            ])
+        })
         .collect();
     balance(&mut sizes, size.residents, rng);
 
@@ -112,7 +147,10 @@ fn build(api: &mut Api, rng: &mut Rng, size: DemoSize, today: NaiveDate) -> Resu
     for (index, members) in sizes.iter().enumerate() {
         let village = &villages[index * villages.len() / size.households.max(1)];
         let input = household(rng, village, *members, today, &mut sequence);
-        let outcome = api.register_household(&RegisterRequest { household: input, confirm_duplicates: true })?;
+        let outcome = api.register_household(&RegisterRequest {
+            household: input,
+            confirm_duplicates: true,
+        })?;
         if let Some(id) = outcome.household_id {
             registered.push(id);
         }
@@ -136,8 +174,17 @@ fn build(api: &mut Api, rng: &mut Rng, size: DemoSize, today: NaiveDate) -> Resu
                 )
             })
         });
-        let poverty = view.members.iter().any(|m| m.groups.contains(&PopulationGroup::PovertyRegistered));
-        let sign_chance = if poverty { 1.0 } else if priority { 0.72 } else { 0.22 };
+        let poverty = view
+            .members
+            .iter()
+            .any(|m| m.groups.contains(&PopulationGroup::PovertyRegistered));
+        let sign_chance = if poverty {
+            1.0
+        } else if priority {
+            0.72
+        } else {
+            0.22
+        };
         if !rng.chance(sign_chance) {
             continue;
         }
@@ -147,7 +194,10 @@ fn build(api: &mut Api, rng: &mut Rng, size: DemoSize, today: NaiveDate) -> Resu
         for m in &view.members {
             let born_by_then = m.birth_date.is_none_or(|b| b <= signed_on);
             if born_by_then && (m.relation == Relation::Head || rng.chance(0.9)) {
-                members.push(MemberChoice { resident_id: m.id, paid_packages: paid_choice(rng, &m.groups) });
+                members.push(MemberChoice {
+                    resident_id: m.id,
+                    paid_packages: paid_choice(rng, &m.groups),
+                });
             }
         }
         api.set_clock(Box::new(FixedClock(china_noon(signed_on))));
@@ -176,17 +226,37 @@ fn build(api: &mut Api, rng: &mut Rng, size: DemoSize, today: NaiveDate) -> Resu
 }
 
 fn team_for(index: usize, village: &Village, leader: &str, rng: &mut Rng) -> Team {
-    let id = |n: u128| Uuid::from_u128(0x7100_0000_0000_7000_8000_0000_0000_0000 + (index as u128) * 16 + n);
+    let id = |n: u128| {
+        Uuid::from_u128(0x7100_0000_0000_7000_8000_0000_0000_0000 + (index as u128) * 16 + n)
+    };
     let person = |rng: &mut Rng, sex: Sex| {
         let surname = rng.weighted(&SURNAMES).to_string();
-        let chars = if sex == Sex::Male { &MALE_CHARS } else { &FEMALE_CHARS };
+        let chars = if sex == Sex::Male {
+            &MALE_CHARS
+        } else {
+            &FEMALE_CHARS
+        };
         format!("{surname}{}{}", rng.pick(chars), rng.pick(chars))
     };
-    let mobile = |rng: &mut Rng| format!("1{}{:09}", rng.pick(&[3, 5, 7, 8, 9]), rng.below(1_000_000_000));
-    let doctor_sex = if rng.chance(0.7) { Sex::Male } else { Sex::Female };
+    let mobile = |rng: &mut Rng| {
+        format!(
+            "1{}{:09}",
+            rng.pick(&[3, 5, 7, 8, 9]),
+            rng.below(1_000_000_000)
+        )
+    };
+    let doctor_sex = if rng.chance(0.7) {
+        Sex::Male
+    } else {
+        Sex::Female
+    };
     let doctor = person(rng, doctor_sex);
     let nurse = person(rng, Sex::Female);
-    let worker_sex = if rng.chance(0.5) { Sex::Male } else { Sex::Female };
+    let worker_sex = if rng.chance(0.5) {
+        Sex::Male
+    } else {
+        Sex::Female
+    };
     let public_health = person(rng, worker_sex);
     Team {
         id: id(0),
@@ -195,10 +265,30 @@ fn team_for(index: usize, village: &Village, leader: &str, rng: &mut Rng) -> Tea
         village_clinic: format!("{}卫生室", village.name),
         villages: vec![village.id],
         members: vec![
-            TeamMember { id: id(1), name: leader.to_string(), role: TeamRole::Leader, phone: mobile(rng) },
-            TeamMember { id: id(2), name: doctor, role: TeamRole::FamilyDoctor, phone: mobile(rng) },
-            TeamMember { id: id(3), name: nurse, role: TeamRole::Nurse, phone: mobile(rng) },
-            TeamMember { id: id(4), name: public_health, role: TeamRole::PublicHealth, phone: mobile(rng) },
+            TeamMember {
+                id: id(1),
+                name: leader.to_string(),
+                role: TeamRole::Leader,
+                phone: mobile(rng),
+            },
+            TeamMember {
+                id: id(2),
+                name: doctor,
+                role: TeamRole::FamilyDoctor,
+                phone: mobile(rng),
+            },
+            TeamMember {
+                id: id(3),
+                name: nurse,
+                role: TeamRole::Nurse,
+                phone: mobile(rng),
+            },
+            TeamMember {
+                id: id(4),
+                name: public_health,
+                role: TeamRole::PublicHealth,
+                phone: mobile(rng),
+            },
         ],
         service_hotline: "0359-4561120".into(),
         complaint_phone: "0359-4561234".into(),
@@ -224,7 +314,11 @@ fn balance(sizes: &mut [usize], wanted: usize, rng: &mut Rng) {
 }
 
 fn name(rng: &mut Rng, surname: &str, sex: Sex) -> String {
-    let chars = if sex == Sex::Male { &MALE_CHARS } else { &FEMALE_CHARS };
+    let chars = if sex == Sex::Male {
+        &MALE_CHARS
+    } else {
+        &FEMALE_CHARS
+    };
     if rng.chance(0.3) {
         format!("{surname}{}", rng.pick(chars))
     } else {
@@ -239,22 +333,53 @@ fn birth(rng: &mut Rng, today: NaiveDate, age: i64) -> NaiveDate {
 }
 
 /// One household: a head of a realistic age, a spouse, and children, grandchildren or parents.
-fn household(rng: &mut Rng, village: &Village, size: usize, today: NaiveDate, sequence: &mut u32) -> HouseholdInput {
+fn household(
+    rng: &mut Rng,
+    village: &Village,
+    size: usize,
+    today: NaiveDate,
+    sequence: &mut u32,
+) -> HouseholdInput {
     let surname = rng.weighted(&SURNAMES).to_string();
     // Rural age pyramid: many elderly heads, the young away working.
     let (low, high) = *rng.weighted(&[((28, 44), 20), ((45, 64), 45), ((65, 90), 35)]);
     let head_age = rng.range(low, high);
-    let head_sex = if rng.chance(0.85) { Sex::Male } else { Sex::Female };
-    let mut people: Vec<(Sex, i64, Relation, String)> = vec![(head_sex, head_age, Relation::Head, name(rng, &surname, head_sex))];
+    let head_sex = if rng.chance(0.85) {
+        Sex::Male
+    } else {
+        Sex::Female
+    };
+    let mut people: Vec<(Sex, i64, Relation, String)> = vec![(
+        head_sex,
+        head_age,
+        Relation::Head,
+        name(rng, &surname, head_sex),
+    )];
     if size >= 2 {
-        let spouse_sex = if head_sex == Sex::Male { Sex::Female } else { Sex::Male };
+        let spouse_sex = if head_sex == Sex::Male {
+            Sex::Female
+        } else {
+            Sex::Male
+        };
         let spouse_surname = rng.weighted(&SURNAMES).to_string();
-        people.push((spouse_sex, (head_age + rng.range(-4, 3)).max(20), Relation::Spouse, name(rng, &spouse_surname, spouse_sex)));
+        people.push((
+            spouse_sex,
+            (head_age + rng.range(-4, 3)).max(20),
+            Relation::Spouse,
+            name(rng, &spouse_surname, spouse_sex),
+        ));
     }
     while people.len() < size {
-        let sex = if rng.chance(0.5) { Sex::Male } else { Sex::Female };
+        let sex = if rng.chance(0.5) {
+            Sex::Male
+        } else {
+            Sex::Female
+        };
         let (relation, age) = if head_age >= 55 && rng.chance(0.55) {
-            (Relation::Grandchild, (head_age - 50 + rng.range(-8, 6)).clamp(0, 25))
+            (
+                Relation::Grandchild,
+                (head_age - 50 + rng.range(-8, 6)).clamp(0, 25),
+            )
         } else if head_age <= 50 && rng.chance(0.25) {
             (Relation::Parent, (head_age + 26 + rng.range(0, 6)).min(98))
         } else {
@@ -282,7 +407,11 @@ fn household(rng: &mut Rng, village: &Village, size: usize, today: NaiveDate, se
                 add(PopulationGroup::Diabetes);
             }
             if sex == Sex::Female && (20..=40).contains(&age) && rng.chance(0.04) {
-                add(if rng.chance(0.7) { PopulationGroup::Pregnant } else { PopulationGroup::Postpartum });
+                add(if rng.chance(0.7) {
+                    PopulationGroup::Pregnant
+                } else {
+                    PopulationGroup::Postpartum
+                });
             }
             if rng.chance(0.02) {
                 add(PopulationGroup::Disabled);
@@ -309,7 +438,13 @@ fn household(rng: &mut Rng, village: &Village, size: usize, today: NaiveDate, se
                 add(PopulationGroup::Bedridden);
             }
             let phone = (relation == Relation::Head || (age >= 18 && rng.chance(0.5)))
-                .then(|| format!("1{}{:09}", rng.pick(&[3, 5, 7, 8, 9]), rng.below(1_000_000_000)))
+                .then(|| {
+                    format!(
+                        "1{}{:09}",
+                        rng.pick(&[3, 5, 7, 8, 9]),
+                        rng.below(1_000_000_000)
+                    )
+                })
                 .filter(|_| age >= 16);
             ResidentInput {
                 name,
@@ -333,8 +468,19 @@ fn household(rng: &mut Rng, village: &Village, size: usize, today: NaiveDate, se
 
 fn paid_choice(rng: &mut Rng, groups: &[PopulationGroup]) -> Vec<String> {
     let mut paid = Vec::new();
-    if groups.iter().any(|g| matches!(g, PopulationGroup::Hypertension | PopulationGroup::Diabetes)) && rng.chance(0.15) {
-        paid.push(rng.weighted(&[("paid_chronic_1", 6), ("paid_chronic_2", 3), ("paid_chronic_3", 1)]).to_string());
+    if groups
+        .iter()
+        .any(|g| matches!(g, PopulationGroup::Hypertension | PopulationGroup::Diabetes))
+        && rng.chance(0.15)
+    {
+        paid.push(
+            rng.weighted(&[
+                ("paid_chronic_1", 6),
+                ("paid_chronic_2", 3),
+                ("paid_chronic_3", 1),
+            ])
+            .to_string(),
+        );
     }
     if groups.contains(&PopulationGroup::Elderly65) && rng.chance(0.08) {
         paid.push("paid_elderly_1".to_string());
@@ -346,16 +492,30 @@ fn paid_choice(rng: &mut Rng, groups: &[PopulationGroup]) -> Vec<String> {
 }
 
 /// The visits of a contract up to `today`: most occurrences delivered on time, some missed.
-fn past_visits(api: &mut Api, rng: &mut Rng, catalog: &Catalog, contract_id: Uuid, today: NaiveDate) -> Result<usize, ApiError> {
+fn past_visits(
+    api: &mut Api,
+    rng: &mut Rng,
+    catalog: &Catalog,
+    contract_id: Uuid,
+    today: NaiveDate,
+) -> Result<usize, ApiError> {
     let lang = api.lang();
-    let record = api.store().contract(contract_id).map_err(|e| ApiError::from_store(e, lang))?;
+    let record = api
+        .store()
+        .contract(contract_id)
+        .map_err(|e| ApiError::from_store(e, lang))?;
     let contract = record.contract;
     let mut count = 0;
     for member in &contract.members {
-        let resident = api.store().resident(member.resident_id).map_err(|e| ApiError::from_store(e, lang))?;
+        let resident = api
+            .store()
+            .resident(member.resident_id)
+            .map_err(|e| ApiError::from_store(e, lang))?;
         let groups = groups_on(&resident.groups, resident.birth_date, today);
         for package_code in &member.package_codes {
-            let items = catalog.effective_items(package_code).map_err(|e| ApiError::from_core(e, lang))?;
+            let items = catalog
+                .effective_items(package_code)
+                .map_err(|e| ApiError::from_core(e, lang))?;
             for (package, item) in items {
                 if item.times_per_year == 0 {
                     continue;
@@ -377,14 +537,24 @@ fn past_visits(api: &mut Api, rng: &mut Rng, catalog: &Catalog, contract_id: Uui
                         resident_id: resident.id,
                         doctor_id: Some(contract.doctor_id),
                         kind: item.visit_kind,
-                        mode: *rng.weighted(&[(VisitMode::Home, 5), (VisitMode::Clinic, 4), (VisitMode::Phone, 1)]),
+                        mode: *rng.weighted(&[
+                            (VisitMode::Home, 5),
+                            (VisitMode::Clinic, 4),
+                            (VisitMode::Phone, 1),
+                        ]),
                         occurred_at: at,
                         recorded_at: at + chrono::Duration::minutes(rng.range(0, 30)),
-                        fulfils: Some(ItemRef { contract_id, package_code: package.code.clone(), item_code: item.code.clone() }),
+                        fulfils: Some(ItemRef {
+                            contract_id,
+                            package_code: package.code.clone(),
+                            item_code: item.code.clone(),
+                        }),
                         vitals: vitals_for(rng, item.visit_kind, &groups),
                         notes: String::new(),
                     };
-                    api.store_mut().record_visit(&visit, at).map_err(|e| ApiError::from_store(e, lang))?;
+                    api.store_mut()
+                        .record_visit(&visit, at)
+                        .map_err(|e| ApiError::from_store(e, lang))?;
                     count += 1;
                 }
             }
@@ -397,14 +567,21 @@ fn vitals_for(rng: &mut Rng, kind: VisitKind, groups: &[PopulationGroup]) -> Vit
     let hypertensive = groups.contains(&PopulationGroup::Hypertension);
     let diabetic = groups.contains(&PopulationGroup::Diabetes);
     let bp = |rng: &mut Rng| {
-        let (s, d) = if hypertensive { (136.0, 86.0) } else { (124.0, 78.0) };
+        let (s, d) = if hypertensive {
+            (136.0, 86.0)
+        } else {
+            (124.0, 78.0)
+        };
         let systolic = (s + rng.normal() * 12.0).clamp(95.0, 200.0) as u16;
-        let diastolic = (d + rng.normal() * 8.0).clamp(55.0, 120.0).min(f64::from(systolic) - 20.0) as u16;
+        let diastolic = (d + rng.normal() * 8.0)
+            .clamp(55.0, 120.0)
+            .min(f64::from(systolic) - 20.0) as u16;
         (systolic, diastolic)
     };
     let glucose = |rng: &mut Rng| {
         let mean = if diabetic { 7.1 } else { 5.3 };
-        ((mean + rng.normal() * if diabetic { 1.4 } else { 0.5 }).clamp(3.5, 20.0) * 10.0).round() / 10.0
+        ((mean + rng.normal() * if diabetic { 1.4 } else { 0.5 }).clamp(3.5, 20.0) * 10.0).round()
+            / 10.0
     };
     match kind {
         VisitKind::HypertensionFollowUp | VisitKind::Monitoring => {
@@ -459,7 +636,10 @@ mod tests {
     #[test]
     fn builds_the_requested_size_with_signed_work() {
         let (api, summary) = small(7);
-        assert_eq!((summary.villages, summary.households, summary.residents), (3, 120, 500));
+        assert_eq!(
+            (summary.villages, summary.households, summary.residents),
+            (3, 120, 500)
+        );
         let status = api.status().unwrap();
         assert_eq!(status.residents, 500);
         assert!(summary.contracts > 20, "{summary:?}");
@@ -471,8 +651,13 @@ mod tests {
         let (a, _) = small(42);
         let (b, _) = small(42);
         let names = |api: &Api| {
-            let mut v: Vec<(String, Option<NaiveDate>)> =
-                api.store().residents_brief().unwrap().into_iter().map(|r| (r.name, r.birth_date)).collect();
+            let mut v: Vec<(String, Option<NaiveDate>)> = api
+                .store()
+                .residents_brief()
+                .unwrap()
+                .into_iter()
+                .map(|r| (r.name, r.birth_date))
+                .collect();
             v.sort();
             v
         };

@@ -11,13 +11,21 @@ use jiayi_core::id_number::compose;
 use jiayi_core::person::Relation;
 
 fn main() {
-    let path = std::env::args().nth(1).expect("usage: jiayi-test-writer DB");
+    let path = std::env::args()
+        .nth(1)
+        .expect("usage: jiayi-test-writer DB");
     let mut api = Api::open(&path, Lang::En).expect("open");
-    let village = Village { id: uuid::Uuid::from_u128(1), code: "140822100200".into(), name: "东庄村".into(), township: "青山镇".into() };
+    let village = Village {
+        id: uuid::Uuid::from_u128(1),
+        code: "140822100200".into(),
+        name: "东庄村".into(),
+        township: "青山镇".into(),
+    };
     api.store_mut().put_village(&village).expect("village");
     let mut out = std::io::stdout().lock();
     for n in 0u32.. {
-        let born = NaiveDate::from_ymd_opt(1940, 1, 1).unwrap() + chrono::Days::new(u64::from(n % 20_000));
+        let born =
+            NaiveDate::from_ymd_opt(1940, 1, 1).unwrap() + chrono::Days::new(u64::from(n % 20_000));
         let member = |seq: u16, relation| ResidentInput {
             name: format!("测试{n}"),
             id_number: Some(compose("140822", born, seq)),
@@ -28,9 +36,17 @@ fn main() {
             village: "东庄村".into(),
             group: "一组".into(),
             address: format!("东庄村一组{n}号"),
-            members: vec![member((n % 500 * 2) as u16, Relation::Head), member((n % 500 * 2 + 1) as u16, Relation::Spouse)],
+            members: vec![
+                member((n % 500 * 2) as u16, Relation::Head),
+                member((n % 500 * 2 + 1) as u16, Relation::Spouse),
+            ],
         };
-        let outcome = api.register_household(&RegisterRequest { household, confirm_duplicates: true }).expect("register");
+        let outcome = api
+            .register_household(&RegisterRequest {
+                household,
+                confirm_duplicates: true,
+            })
+            .expect("register");
         writeln!(out, "{}", outcome.household_id.expect("saved")).expect("stdout");
         out.flush().expect("flush");
     }
