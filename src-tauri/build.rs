@@ -18,6 +18,7 @@ const COMMANDS: &[&str] = &[
     "sign_contract",
     "print_agreement",
     "print_contact_card",
+    "print_termination",
     "due_for_household",
     "record_visit",
     "renew_contract",

@@ -5,8 +5,9 @@
 use std::path::Path;
 
 use jiayi_api::{
-    Api, ApiError, ChangeDoctorRequest, HouseholdView, RegisterOutcome, RegisterRequest, SignOutcome, SignRequest,
-    StatusView, TerminateOutcome, TerminateRequest, VisitOutcome, VisitRequest, WorkList,
+    Api, ApiError, ChangeDoctorRequest, Document, HouseholdView, RegisterOutcome, RegisterRequest,
+    SignOutcome, SignRequest, StatusView, TerminateOutcome, TerminateRequest, VisitOutcome,
+    VisitRequest, WorkList,
 };
 use jiayi_core::Lang;
 use jiayi_core::agreement::AgreementSnapshot;
@@ -19,7 +20,6 @@ use tauri_plugin_opener::OpenerExt;
 use uuid::Uuid;
 
 use crate::error::ShellError;
-use crate::print::{self, Document, PrintOutcome};
 use crate::state::AppState;
 
 pub type Backend = Api;
@@ -37,10 +37,16 @@ pub fn create_backend(db: &Path, lang: Lang, demo: bool) -> Result<Backend, Shel
     let mut api = Api::open(db, lang)?;
     if demo {
         let today = api.today();
-        let summary = jiayi_demo::build_demo(&mut api, DEMO_SEED, jiayi_demo::DemoSize::FULL, today)?;
+        let summary =
+            jiayi_demo::build_demo(&mut api, DEMO_SEED, jiayi_demo::DemoSize::FULL, today)?;
         eprintln!(
             "demo township: {} villages, {} households, {} residents, {} contracts, {} visits in {:.1} s",
-            summary.villages, summary.households, summary.residents, summary.contracts, summary.visits, summary.seconds
+            summary.villages,
+            summary.households,
+            summary.residents,
+            summary.contracts,
+            summary.visits,
+            summary.seconds
         );
     }
     Ok(api)
@@ -54,7 +60,10 @@ pub struct SetupStatus {
 
 #[tauri::command]
 async fn setup_status(state: State<'_, AppState>) -> Reply<SetupStatus> {
-    Ok(SetupStatus { initialized: state.is_set_up(), data_dir: state.data_dir.display().to_string() })
+    Ok(SetupStatus {
+        initialized: state.is_set_up(),
+        data_dir: state.data_dir.display().to_string(),
+    })
 }
 
 #[tauri::command]
@@ -92,7 +101,11 @@ async fn work_list(state: State<'_, AppState>) -> Reply<WorkList> {
 }
 
 #[tauri::command]
-async fn search(state: State<'_, AppState>, query: String, limit: usize) -> Reply<Vec<ResidentHit>> {
+async fn search(
+    state: State<'_, AppState>,
+    query: String,
+    limit: usize,
+) -> Reply<Vec<ResidentHit>> {
     state.api(|api| api.search(&query, limit))
 }
 
@@ -102,7 +115,10 @@ async fn villages(state: State<'_, AppState>) -> Reply<Vec<Village>> {
 }
 
 #[tauri::command]
-async fn register_household(state: State<'_, AppState>, request: RegisterRequest) -> Reply<RegisterOutcome> {
+async fn register_household(
+    state: State<'_, AppState>,
+    request: RegisterRequest,
+) -> Reply<RegisterOutcome> {
     state.api_mut(|api| api.register_household(&request))
 }
 
@@ -122,7 +138,10 @@ async fn catalog(state: State<'_, AppState>) -> Reply<Catalog> {
 }
 
 #[tauri::command]
-async fn preview_contract(state: State<'_, AppState>, request: SignRequest) -> Reply<AgreementSnapshot> {
+async fn preview_contract(
+    state: State<'_, AppState>,
+    request: SignRequest,
+) -> Reply<AgreementSnapshot> {
     state.api(|api| api.preview_agreement(&request))
 }
 
@@ -133,7 +152,13 @@ async fn sign_contract(state: State<'_, AppState>, request: SignRequest) -> Repl
 
 #[tauri::command]
 async fn due_for_household(state: State<'_, AppState>, household_id: Uuid) -> Reply<Vec<DueEntry>> {
-    state.api(|api| Ok(api.due(None)?.into_iter().filter(|d| d.household_id == household_id).collect()))
+    state.api(|api| {
+        Ok(api
+            .due(None)?
+            .into_iter()
+            .filter(|d| d.household_id == household_id)
+            .collect())
+    })
 }
 
 #[tauri::command]
@@ -152,7 +177,10 @@ async fn change_doctor(state: State<'_, AppState>, request: ChangeDoctorRequest)
 }
 
 #[tauri::command]
-async fn terminate_contract(state: State<'_, AppState>, request: TerminateRequest) -> Reply<TerminateOutcome> {
+async fn terminate_contract(
+    state: State<'_, AppState>,
+    request: TerminateRequest,
+) -> Reply<TerminateOutcome> {
     state.api_mut(|api| api.terminate(&request))
 }
 
@@ -171,23 +199,53 @@ async fn draft_clear(state: State<'_, AppState>, form: String) -> Reply<()> {
     state.api_mut(|api| api.discard_draft(&form))
 }
 
+#[derive(Serialize)]
+pub struct PrintOutcome {
+    path: String,
+    /// False when the viewer is switched off (tests) or could not be started.
+    opened: bool,
+}
+
 #[tauri::command]
-async fn print_agreement(state: State<'_, AppState>, app: AppHandle, contract_id: Uuid) -> Reply<PrintOutcome> {
+async fn print_agreement(
+    state: State<'_, AppState>,
+    app: AppHandle,
+    contract_id: Uuid,
+) -> Reply<PrintOutcome> {
     print_and_open(&state, &app, contract_id, Document::Agreement)
 }
 
 #[tauri::command]
-async fn print_contact_card(state: State<'_, AppState>, app: AppHandle, contract_id: Uuid) -> Reply<PrintOutcome> {
+async fn print_contact_card(
+    state: State<'_, AppState>,
+    app: AppHandle,
+    contract_id: Uuid,
+) -> Reply<PrintOutcome> {
     print_and_open(&state, &app, contract_id, Document::ContactCard)
 }
 
-fn print_and_open(state: &AppState, app: &AppHandle, contract_id: Uuid, document: Document) -> Reply<PrintOutcome> {
-    let lang = state.lang();
+#[tauri::command]
+async fn print_termination(
+    state: State<'_, AppState>,
+    app: AppHandle,
+    contract_id: Uuid,
+) -> Reply<PrintOutcome> {
+    print_and_open(&state, &app, contract_id, Document::Termination)
+}
+
+/// Writes the PDF into the data folder's `prints/` and opens it in the system viewer.
+fn print_and_open(
+    state: &AppState,
+    app: &AppHandle,
+    contract_id: Uuid,
+    document: Document,
+) -> Reply<PrintOutcome> {
     let dir = state.prints_dir();
     let path = state
-        .with(|api| print::write(api, contract_id, document, lang, &dir))
-        .map_err(|e| e.into_api(lang))?;
-    let opened = !state.options.no_viewer && app.opener().open_path(path.display().to_string(), None::<&str>).is_ok();
+        .api(|api| api.write_document(contract_id, document, &dir))?
+        .display()
+        .to_string();
+    let opened = !state.options.no_viewer && app.opener().open_path(&path, None::<&str>).is_ok();
     Ok(PrintOutcome { path, opened })
 }
 
@@ -209,6 +267,7 @@ pub fn handler() -> impl Fn(tauri::ipc::Invoke) -> bool + Send + Sync + 'static 
         sign_contract,
         print_agreement,
         print_contact_card,
+        print_termination,
         due_for_household,
         record_visit,
         renew_contract,

@@ -11,33 +11,40 @@ pub type Result<T, E = ShellError> = std::result::Result<T, E>;
 #[derive(Debug, thiserror::Error)]
 pub enum ShellError {
     #[error("cannot use {path}: {source}")]
-    Io { path: String, source: std::io::Error },
+    Io {
+        path: String,
+        source: std::io::Error,
+    },
     #[error("the local database is not set up yet")]
     NotSetUp,
-    #[error("cannot print: {0}")]
-    Print(#[from] jiayi_print::PrintError),
     #[error("{0}")]
     Api(#[from] ApiError),
 }
 
 impl ShellError {
     pub fn io(path: &Path, source: std::io::Error) -> ShellError {
-        ShellError::Io { path: path.display().to_string(), source }
+        ShellError::Io {
+            path: path.display().to_string(),
+            source,
+        }
     }
 
     /// The error as the UI receives it, in `lang`.
     pub fn into_api(self, lang: Lang) -> ApiError {
         match self {
             ShellError::Api(e) => e.localised(lang),
-            ShellError::Io { path, source } => {
-                ApiError::new("storage", &format!("无法读写 {path}：{source}"), &format!("cannot use {path}: {source}")).localised(lang)
-            }
-            ShellError::NotSetUp => {
-                ApiError::new("not_set_up", "本机数据库尚未建立", "the local database is not set up yet").localised(lang)
-            }
-            ShellError::Print(e) => {
-                ApiError::new("print", &format!("无法生成打印文件：{e}"), &format!("cannot print: {e}")).localised(lang)
-            }
+            ShellError::Io { path, source } => ApiError::new(
+                "storage",
+                &format!("无法读写 {path}：{source}"),
+                &format!("cannot use {path}: {source}"),
+            )
+            .localised(lang),
+            ShellError::NotSetUp => ApiError::new(
+                "not_set_up",
+                "本机数据库尚未建立",
+                "the local database is not set up yet",
+            )
+            .localised(lang),
         }
     }
 }
@@ -50,9 +57,17 @@ mod tests {
     fn shell_errors_reach_the_ui_as_code_and_message() {
         let e = ShellError::NotSetUp.into_api(Lang::Zh);
         let json = serde_json::to_value(&e).unwrap();
-        assert_eq!(json, serde_json::json!({"code": "not_set_up", "message": "本机数据库尚未建立"}));
-        let e = ShellError::io(Path::new("/x"), std::io::Error::other("disk full")).into_api(Lang::En);
+        assert_eq!(
+            json,
+            serde_json::json!({"code": "not_set_up", "message": "本机数据库尚未建立"})
+        );
+        let e =
+            ShellError::io(Path::new("/x"), std::io::Error::other("disk full")).into_api(Lang::En);
         assert_eq!(e.code, "storage");
-        assert!(e.message.contains("disk full"), "the cause is kept: {}", e.message);
+        assert!(
+            e.message.contains("disk full"),
+            "the cause is kept: {}",
+            e.message
+        );
     }
 }

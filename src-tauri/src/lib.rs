@@ -3,13 +3,11 @@
 //! back its result; errors arrive in the UI as `{code, message}` in the chosen language.
 //!
 //! The shell owns only what a shell must: where the data folder is, the first start (demo
-//! township or empty store), start-up timing, and writing printed files and opening them in the
-//! system viewer.
+//! township or empty store), start-up timing, and opening printed files in the system viewer.
 
 mod commands;
 mod error;
 mod options;
-mod print;
 mod state;
 
 use std::time::Instant;

@@ -49,10 +49,23 @@ mod tests {
 
     #[test]
     fn reads_the_flags_and_ignores_strangers() {
-        let o = parse(&["--automation", "--demo", "--data-dir", "/tmp/x", "--no-viewer"]);
+        let o = parse(&[
+            "--automation",
+            "--demo",
+            "--data-dir",
+            "/tmp/x",
+            "--no-viewer",
+        ]);
         assert_eq!(o.data_dir, Some(PathBuf::from("/tmp/x")));
         assert!(o.demo && o.no_viewer && !o.exit_when_ready);
-        assert_eq!(parse(&["--data-dir=/d"]).data_dir, Some(PathBuf::from("/d")));
-        assert_eq!(parse(&["--data-dir"]).data_dir, None, "a missing value is no folder");
+        assert_eq!(
+            parse(&["--data-dir=/d"]).data_dir,
+            Some(PathBuf::from("/d"))
+        );
+        assert_eq!(
+            parse(&["--data-dir"]).data_dir,
+            None,
+            "a missing value is no folder"
+        );
     }
 }

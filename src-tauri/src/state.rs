@@ -35,7 +35,14 @@ impl AppState {
         } else {
             None
         };
-        Ok(AppState { data_dir, options, lang: Mutex::new(Lang::Zh), api: Mutex::new(api), started, ready: AtomicBool::new(false) })
+        Ok(AppState {
+            data_dir,
+            options,
+            lang: Mutex::new(Lang::Zh),
+            api: Mutex::new(api),
+            started,
+            ready: AtomicBool::new(false),
+        })
     }
 
     pub fn prints_dir(&self) -> PathBuf {
@@ -58,7 +65,11 @@ impl AppState {
     pub fn set_up(&self, demo: bool) -> Result<()> {
         let mut slot = self.api.lock().unwrap_or_else(|p| p.into_inner());
         if slot.is_none() {
-            *slot = Some(commands::create_backend(&self.data_dir.join(crate::DATABASE_FILE), self.lang(), demo)?);
+            *slot = Some(commands::create_backend(
+                &self.data_dir.join(crate::DATABASE_FILE),
+                self.lang(),
+                demo,
+            )?);
         }
         Ok(())
     }
@@ -78,18 +89,27 @@ impl AppState {
 
     /// A read-only API operation, with its error as the UI gets it.
     pub fn api<T>(&self, f: impl FnOnce(&Api) -> ApiResult<T>) -> std::result::Result<T, ApiError> {
-        self.with(|api| f(api).map_err(ShellError::from)).map_err(|e| e.into_api(self.lang()))
+        self.with(|api| f(api).map_err(ShellError::from))
+            .map_err(|e| e.into_api(self.lang()))
     }
 
     /// An API operation that writes, with its error as the UI gets it.
-    pub fn api_mut<T>(&self, f: impl FnOnce(&mut Api) -> ApiResult<T>) -> std::result::Result<T, ApiError> {
-        self.with(|api| f(api).map_err(ShellError::from)).map_err(|e| e.into_api(self.lang()))
+    pub fn api_mut<T>(
+        &self,
+        f: impl FnOnce(&mut Api) -> ApiResult<T>,
+    ) -> std::result::Result<T, ApiError> {
+        self.with(|api| f(api).map_err(ShellError::from))
+            .map_err(|e| e.into_api(self.lang()))
     }
 
     /// Notes the first time the UI reports the work list interactive; returns milliseconds since
     /// the process started, only that first time.
     pub fn mark_ready(&self) -> Option<u128> {
-        if self.ready.swap(true, Ordering::SeqCst) { None } else { Some(self.started.elapsed().as_millis()) }
+        if self.ready.swap(true, Ordering::SeqCst) {
+            None
+        } else {
+            Some(self.started.elapsed().as_millis())
+        }
     }
 }
 
@@ -99,32 +119,46 @@ mod tests {
 
     fn empty_state() -> (tempfile::TempDir, AppState) {
         let dir = tempfile::tempdir().unwrap();
-        let state = AppState::open(dir.path().join("data"), Options::default(), Instant::now()).unwrap();
+        let state =
+            AppState::open(dir.path().join("data"), Options::default(), Instant::now()).unwrap();
         (dir, state)
     }
 
     #[test]
     fn a_first_start_waits_for_the_choice_and_says_so() {
         let (_dir, state) = empty_state();
-        assert!(!state.is_set_up(), "no database yet: the UI offers demo or empty");
+        assert!(
+            !state.is_set_up(),
+            "no database yet: the UI offers demo or empty"
+        );
         let e = state.api(|api| api.status()).unwrap_err();
         assert_eq!(e.code, "not_set_up");
         assert_eq!(e.message, "本机数据库尚未建立");
         state.set_lang(Lang::En);
         let e = state.api(|api| api.status()).unwrap_err();
-        assert_eq!(e.message, "the local database is not set up yet", "errors follow the chosen language");
+        assert_eq!(
+            e.message, "the local database is not set up yet",
+            "errors follow the chosen language"
+        );
     }
 
     #[test]
     fn an_empty_store_opens_again_on_the_next_start() {
         let (dir, state) = empty_state();
         state.set_up(false).unwrap();
-        state.api_mut(|api| api.save_draft("register", r#"{"address":"东村"}"#)).unwrap();
+        state
+            .api_mut(|api| api.save_draft("register", r#"{"address":"东村"}"#))
+            .unwrap();
         drop(state);
-        let again = AppState::open(dir.path().join("data"), Options::default(), Instant::now()).unwrap();
+        let again =
+            AppState::open(dir.path().join("data"), Options::default(), Instant::now()).unwrap();
         assert!(again.is_set_up(), "the database file is found");
         let draft = again.api(|api| api.draft("register")).unwrap();
-        assert_eq!(draft.as_deref(), Some(r#"{"address":"东村"}"#), "a draft survives a restart");
+        assert_eq!(
+            draft.as_deref(),
+            Some(r#"{"address":"东村"}"#),
+            "a draft survives a restart"
+        );
     }
 
     #[test]

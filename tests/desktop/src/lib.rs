@@ -19,7 +19,11 @@ pub type Result<T, E = DriverError> = std::result::Result<T, E>;
 #[derive(Debug, thiserror::Error)]
 pub enum DriverError {
     #[error("webdriver {endpoint}: {error}: {message}")]
-    WebDriver { endpoint: String, error: String, message: String },
+    WebDriver {
+        endpoint: String,
+        error: String,
+        message: String,
+    },
     #[error("http {0}")]
     Http(String),
     #[error("{0}")]
@@ -46,16 +50,28 @@ impl Driver {
         let native = free_port()?;
         let bin = std::env::var("TAURI_DRIVER").unwrap_or_else(|_| "tauri-driver".into());
         let child = Command::new(&bin)
-            .args(["--port", &port.to_string(), "--native-port", &native.to_string()])
+            .args([
+                "--port",
+                &port.to_string(),
+                "--native-port",
+                &native.to_string(),
+            ])
             .stdout(Stdio::null())
             .stderr(Stdio::inherit())
             .spawn()
-            .map_err(|e| DriverError::Setup(format!("cannot start {bin}: {e} (run src-tauri/scripts/install-deps.sh)")))?;
+            .map_err(|e| {
+                DriverError::Setup(format!(
+                    "cannot start {bin}: {e} (run src-tauri/scripts/install-deps.sh)"
+                ))
+            })?;
         let driver = Driver { child, port };
         let deadline = Instant::now() + PATIENCE;
         while TcpStream::connect(("127.0.0.1", port)).is_err() {
             if Instant::now() > deadline {
-                return Err(DriverError::Timeout(PATIENCE, "tauri-driver to listen".into()));
+                return Err(DriverError::Timeout(
+                    PATIENCE,
+                    "tauri-driver to listen".into(),
+                ));
             }
             sleep(Duration::from_millis(50));
         }
@@ -76,7 +92,9 @@ impl Driver {
             .as_str()
             .ok_or_else(|| DriverError::Setup(format!("no session id in {v}")))?
             .to_string();
-        Ok(Session { base: format!("{base}/session/{id}") })
+        Ok(Session {
+            base: format!("{base}/session/{id}"),
+        })
     }
 }
 
@@ -99,19 +117,31 @@ fn decode(endpoint: &str, r: std::result::Result<ureq::Response, ureq::Error>) -
         Err(e) => return Err(DriverError::Http(format!("{endpoint}: {e}"))),
     };
     let status = resp.status();
-    let v: Value = resp.into_json().map_err(|e| DriverError::Http(format!("{endpoint}: {e}")))?;
+    let v: Value = resp
+        .into_json()
+        .map_err(|e| DriverError::Http(format!("{endpoint}: {e}")))?;
     if status >= 400 || v["value"]["error"].is_string() {
         return Err(DriverError::WebDriver {
             endpoint: endpoint.into(),
             error: v["value"]["error"].as_str().unwrap_or("?").into(),
-            message: v["value"]["message"].as_str().unwrap_or("").chars().take(400).collect(),
+            message: v["value"]["message"]
+                .as_str()
+                .unwrap_or("")
+                .chars()
+                .take(400)
+                .collect(),
         });
     }
     Ok(v)
 }
 
 fn post(url: &str, body: &Value) -> Result<Value> {
-    decode(url, ureq::post(url).timeout(Duration::from_secs(120)).send_json(body.clone()))
+    decode(
+        url,
+        ureq::post(url)
+            .timeout(Duration::from_secs(120))
+            .send_json(body.clone()),
+    )
 }
 
 /// One WebDriver session on the app's window.
@@ -123,7 +153,7 @@ pub struct Session {
 #[derive(Clone, Debug)]
 pub struct Element(pub String);
 
-const ELEMENT_KEY: &str = "element-6066-11e4-a52e-4f735466cecc";
+const ELEMENT_KEY: &str = "element-6066-11e4-a52e-4f735466cecf";
 
 impl Session {
     fn post(&self, path: &str, body: Value) -> Result<Value> {
@@ -132,7 +162,10 @@ impl Session {
 
     fn get(&self, path: &str) -> Result<Value> {
         let url = format!("{}{path}", self.base);
-        decode(&url, ureq::get(&url).timeout(Duration::from_secs(120)).call())
+        decode(
+            &url,
+            ureq::get(&url).timeout(Duration::from_secs(120)).call(),
+        )
     }
 
     pub fn quit(self) -> Result<()> {
@@ -151,10 +184,17 @@ impl Session {
     }
 
     pub fn find_all(&self, css: &str) -> Result<Vec<Element>> {
-        let v = self.post("/elements", json!({ "using": "css selector", "value": css }))?;
+        let v = self.post(
+            "/elements",
+            json!({ "using": "css selector", "value": css }),
+        )?;
         Ok(v["value"]
             .as_array()
-            .map(|a| a.iter().filter_map(|e| e[ELEMENT_KEY].as_str().map(|s| Element(s.into()))).collect())
+            .map(|a| {
+                a.iter()
+                    .filter_map(|e| e[ELEMENT_KEY].as_str().map(|s| Element(s.into())))
+                    .collect()
+            })
             .unwrap_or_default())
     }
 
@@ -195,14 +235,19 @@ impl Session {
         })
     }
 
-    pub fn wait_for<T>(&self, what: &str, mut probe: impl FnMut() -> Result<Option<T>>) -> Result<T> {
+    pub fn wait_for<T>(
+        &self,
+        what: &str,
+        mut probe: impl FnMut() -> Result<Option<T>>,
+    ) -> Result<T> {
         let deadline = Instant::now() + PATIENCE;
         loop {
             match probe() {
                 Ok(Some(v)) => return Ok(v),
                 Ok(None) => {}
                 // The page may be re-rendering between finding and reading an element.
-                Err(DriverError::WebDriver { error, .. }) if error == "stale element reference" => {}
+                Err(DriverError::WebDriver { error, .. }) if error == "stale element reference" => {
+                }
                 Err(e) => return Err(e),
             }
             if Instant::now() > deadline {
@@ -213,16 +258,25 @@ impl Session {
     }
 
     pub fn displayed(&self, e: &Element) -> Result<bool> {
-        Ok(self.get(&format!("/element/{}/displayed", e.0))?["value"].as_bool().unwrap_or(false))
+        Ok(self.get(&format!("/element/{}/displayed", e.0))?["value"]
+            .as_bool()
+            .unwrap_or(false))
     }
 
     pub fn text(&self, e: &Element) -> Result<String> {
-        Ok(self.get(&format!("/element/{}/text", e.0))?["value"].as_str().unwrap_or("").to_string())
+        Ok(self.get(&format!("/element/{}/text", e.0))?["value"]
+            .as_str()
+            .unwrap_or("")
+            .to_string())
     }
 
     pub fn click(&self, e: &Element) -> Result<()> {
-        self.exec("arguments[0].scrollIntoView({block: 'center'})", vec![e.to_json()])?;
-        self.post(&format!("/element/{}/click", e.0), json!({})).map(|_| ())
+        self.exec(
+            "arguments[0].scrollIntoView({block: 'center'})",
+            vec![e.to_json()],
+        )?;
+        self.post(&format!("/element/{}/click", e.0), json!({}))
+            .map(|_| ())
     }
 
     /// Waits for `css` and clicks it.
@@ -236,7 +290,8 @@ impl Session {
         let e = self.wait(css)?;
         self.click(&e)?;
         self.post(&format!("/element/{}/clear", e.0), json!({}))?;
-        self.post(&format!("/element/{}/value", e.0), json!({ "text": text })).map(|_| ())
+        self.post(&format!("/element/{}/value", e.0), json!({ "text": text }))
+            .map(|_| ())
     }
 
     /// Opens an Element Plus select (`css` is inside it) and picks the option with `label`.
@@ -256,7 +311,10 @@ impl Session {
     /// Draws a scribble on a canvas with pointer actions (a real pointer, not synthetic events).
     pub fn draw(&self, canvas_css: &str, pointer: &str) -> Result<()> {
         let e = self.wait(canvas_css)?;
-        self.exec("arguments[0].scrollIntoView({block: 'center'})", vec![e.to_json()])?;
+        self.exec(
+            "arguments[0].scrollIntoView({block: 'center'})",
+            vec![e.to_json()],
+        )?;
         let origin = json!({ ELEMENT_KEY: e.0 });
         let mut steps = vec![
             json!({"type": "pointerMove", "duration": 0, "origin": origin, "x": -120, "y": 10}),
@@ -265,21 +323,28 @@ impl Session {
         for i in 0..=24 {
             let x = -120 + i * 10;
             let y = if i % 2 == 0 { -30 } else { 30 };
-            steps.push(json!({"type": "pointerMove", "duration": 10, "origin": origin, "x": x, "y": y}));
+            steps.push(
+                json!({"type": "pointerMove", "duration": 10, "origin": origin, "x": x, "y": y}),
+            );
         }
         steps.push(json!({"type": "pointerUp", "button": 0}));
         let actions = json!({ "actions": [{
             "type": "pointer", "id": "signer", "parameters": { "pointerType": pointer }, "actions": steps
         }]});
         self.post("/actions", actions)?;
-        let _ = decode(&self.base, ureq::delete(&format!("{}/actions", self.base)).call());
+        let _ = decode(
+            &self.base,
+            ureq::delete(&format!("{}/actions", self.base)).call(),
+        );
         Ok(())
     }
 
     /// Saves a PNG of the window to `path`.
     pub fn screenshot(&self, path: &Path) -> Result<()> {
         let v = self.get("/screenshot")?;
-        let b64 = v["value"].as_str().ok_or_else(|| DriverError::Setup("no screenshot data".into()))?;
+        let b64 = v["value"]
+            .as_str()
+            .ok_or_else(|| DriverError::Setup("no screenshot data".into()))?;
         let png = base64::engine::general_purpose::STANDARD
             .decode(b64)
             .map_err(|e| DriverError::Setup(format!("screenshot: {e}")))?;
@@ -291,7 +356,8 @@ impl Session {
     }
 
     pub fn set_window_size(&self, width: u32, height: u32) -> Result<()> {
-        self.post("/window/rect", json!({ "width": width, "height": height })).map(|_| ())
+        self.post("/window/rect", json!({ "width": width, "height": height }))
+            .map(|_| ())
     }
 }
 
@@ -348,6 +414,12 @@ pub fn demo_data_dir(dest: &Path) -> Result<()> {
 }
 
 fn build_template() -> Result<PathBuf> {
+    // A data folder that already holds the demo township saves a minute per run while iterating.
+    if let Some(dir) = std::env::var_os("JIAYI_E2E_DEMO_DIR").map(PathBuf::from) {
+        if dir.join("jiayi.sqlite3").exists() {
+            return Ok(dir);
+        }
+    }
     let dir = screens_dir().with_file_name("e2e-demo-township");
     if dir.exists() {
         std::fs::remove_dir_all(&dir)?;
@@ -360,8 +432,13 @@ fn build_template() -> Result<PathBuf> {
         .stdout(Stdio::null())
         .status()?;
     if !status.success() || !dir.join("jiayi.sqlite3").exists() {
-        return Err(DriverError::Setup(format!("the app could not build the demo township ({status})")));
+        return Err(DriverError::Setup(format!(
+            "the app could not build the demo township ({status})"
+        )));
     }
-    eprintln!("demo township built by the app in {:.1} s", started.elapsed().as_secs_f64());
+    eprintln!(
+        "demo township built by the app in {:.1} s",
+        started.elapsed().as_secs_f64()
+    );
     Ok(dir)
 }

@@ -46,15 +46,37 @@ fn search_as_you_type_latency() -> Result<()> {
     let data = tempfile::tempdir()?;
     demo_data_dir(data.path())?;
     let driver = Driver::start()?;
-    let args = vec!["--data-dir".into(), data.path().display().to_string(), "--demo".into(), "--no-viewer".into()];
+    let args = vec![
+        "--data-dir".into(),
+        data.path().display().to_string(),
+        "--demo".into(),
+        "--no-viewer".into(),
+    ];
     let s = driver.launch(&app_binary()?, &args)?;
     s.wait("[data-test=work-list]")?;
-    let queries = ["wang", "zh", "张", "李秀", "1390", "4101", "lixiuying", "wjg"];
+    let queries = [
+        "wang",
+        "zh",
+        "张",
+        "李秀",
+        "1390",
+        "4101",
+        "lixiuying",
+        "wjg",
+    ];
     let mut all = Vec::new();
     for q in queries {
         let v = s.exec_async(PROBE, vec![json!(q)])?;
         let times: Vec<f64> = serde_json::from_value(v).unwrap_or_default();
-        println!("search {q:>10}: {}", times.iter().map(|t| format!("{t:.0}")).collect::<Vec<_>>().join(" ms, ") + " ms");
+        println!(
+            "search {q:>10}: {}",
+            times
+                .iter()
+                .map(|t| format!("{t:.0}"))
+                .collect::<Vec<_>>()
+                .join(" ms, ")
+                + " ms"
+        );
         all.extend(times.into_iter().filter(|t| *t >= 0.0));
     }
     all.sort_by(f64::total_cmp);

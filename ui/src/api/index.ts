@@ -34,6 +34,7 @@ export const api = {
   signContract: (request: T.SignRequest) => call<T.SignOutcome>('sign_contract', { request }),
   printAgreement: (contractId: string) => call<T.PrintOutcome>('print_agreement', { contractId }),
   printContactCard: (contractId: string) => call<T.PrintOutcome>('print_contact_card', { contractId }),
+  printTermination: (contractId: string) => call<T.PrintOutcome>('print_termination', { contractId }),
   dueForHousehold: (householdId: string) => call<T.DueEntry[]>('due_for_household', { householdId }),
   recordVisit: (request: T.VisitRequest) => call<T.VisitOutcome>('record_visit', { request }),
   renew: (contractId: string) => call<T.SignOutcome>('renew_contract', { contractId }),
