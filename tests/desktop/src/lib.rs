@@ -100,6 +100,10 @@ impl Driver {
 
 impl Drop for Driver {
     fn drop(&mut self) {
+        #[cfg(unix)]
+        let _ = Command::new("kill")
+            .args(["-TERM", "--", &format!("-{}", self.child.id())])
+            .status();
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
@@ -276,6 +280,14 @@ impl Session {
             vec![e.to_json()],
         )?;
         self.post(&format!("/element/{}/click", e.0), json!({}))
+            .map(|_| ())
+    }
+
+    /// Clicks through the page's own script: for elements inside Element Plus dialogs, where
+    /// WebKitWebDriver's pointer click does not come back while the dialog animates.
+    pub fn script_click(&self, css: &str) -> Result<()> {
+        let e = self.wait(css)?;
+        self.exec("arguments[0].click()", vec![e.to_json()])
             .map(|_| ())
     }
 

@@ -186,7 +186,7 @@ fn flow(app: &mut App) -> Result<()> {
             .all(|e| !s.displayed(e).unwrap_or(false)),
         "a duplicate ID number can not be saved anyway"
     );
-    s.click_on("[data-test=open-existing]")?;
+    s.script_click("[data-test=open-existing]")?;
     s.wait_text("[data-test=household]", "贾测试")?;
 
     // Sign: members preselected, basic packages by group, team and doctor, review, signatures.
