@@ -427,10 +427,10 @@ pub fn demo_data_dir(dest: &Path) -> Result<()> {
 
 fn build_template() -> Result<PathBuf> {
     // A data folder that already holds the demo township saves a minute per run while iterating.
-    if let Some(dir) = std::env::var_os("JIAYI_E2E_DEMO_DIR").map(PathBuf::from) {
-        if dir.join("jiayi.sqlite3").exists() {
-            return Ok(dir);
-        }
+    if let Some(dir) = std::env::var_os("JIAYI_E2E_DEMO_DIR").map(PathBuf::from)
+        && dir.join("jiayi.sqlite3").exists()
+    {
+        return Ok(dir);
     }
     let dir = screens_dir().with_file_name("e2e-demo-township");
     if dir.exists() {
