@@ -72,6 +72,15 @@ impl Api {
         self.store.villages().map_err(|e| self.fail(e))
     }
 
+    pub fn settings(&self) -> ApiResult<jiayi_store::TownshipSettings> {
+        self.store.settings().map_err(|e| self.fail(e))
+    }
+
+    /// Changes the township settings; agreements already signed keep their terms.
+    pub fn put_settings(&mut self, settings: &jiayi_store::TownshipSettings) -> ApiResult<()> {
+        self.store.put_settings(settings).map_err(|e| self.fail(e))
+    }
+
     pub fn save_draft(&mut self, form: &str, json: &str) -> ApiResult<()> {
         let now = self.now();
         self.store

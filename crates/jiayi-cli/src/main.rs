@@ -201,6 +201,18 @@ enum Command {
         #[command(subcommand)]
         document: PrintCommand,
     },
+    /// Show the township settings, or change them (e.g. the term policy of new agreements).
+    Settings {
+        /// rolling_year (one year from signing) or calendar_year (to 31 December).
+        #[arg(long)]
+        term_policy: Option<String>,
+        #[arg(long)]
+        township: Option<String>,
+        #[arg(long)]
+        health_center: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
     /// Teams and their members.
     Teams {
         #[arg(long)]
@@ -492,6 +504,28 @@ fn run(cli: Cli, lang: Lang) -> Result<(), ApiError> {
                 open_in_viewer(&path, lang);
             }
             Ok(())
+        }
+        Command::Settings {
+            term_policy,
+            township,
+            health_center,
+            json,
+        } => {
+            let mut settings = api.settings()?;
+            let changed = term_policy.is_some() || township.is_some() || health_center.is_some();
+            if let Some(policy) = term_policy {
+                settings.term_policy = parse_enum(&policy, "term-policy", lang)?;
+            }
+            if let Some(township) = township {
+                settings.township = township.trim().to_string();
+            }
+            if let Some(center) = health_center {
+                settings.health_center = center.trim().to_string();
+            }
+            if changed {
+                api.put_settings(&settings)?;
+            }
+            output(json, &settings, || render::settings(&settings, lang))
         }
         Command::Teams { json } => {
             let teams = api.teams()?;

@@ -269,3 +269,25 @@ pub fn teams(teams: &[Team], lang: Lang) -> String {
     }
     out.trim_end().to_string()
 }
+
+pub fn settings(s: &jiayi_store::TownshipSettings, lang: Lang) -> String {
+    let policy = match (s.term_policy, lang) {
+        (jiayi_core::contract::TermPolicy::RollingYear, Lang::Zh) => "自签约日起一年",
+        (jiayi_core::contract::TermPolicy::RollingYear, Lang::En) => "one year from signing",
+        (jiayi_core::contract::TermPolicy::CalendarYear, Lang::Zh) => {
+            "自然年度（首次签约至12月31日）"
+        }
+        (jiayi_core::contract::TermPolicy::CalendarYear, Lang::En) => {
+            "calendar year (a first signing runs to 31 December)"
+        }
+    };
+    format!(
+        "{} {}\n{} {}\n{} {}",
+        lang.pick("乡镇", "township"),
+        s.township,
+        lang.pick("卫生院", "health center"),
+        s.health_center,
+        lang.pick("协议期限", "agreement term"),
+        policy
+    )
+}

@@ -79,6 +79,14 @@ fn a_day_of_work_from_the_command_line() {
     ));
     assert_eq!(demo["residents"], 500);
 
+    let settings = json(&jiayi(
+        &db,
+        &["settings", "--term-policy", "calendar_year", "--json"],
+    ));
+    assert_eq!(settings["term_policy"], "calendar_year");
+    let wrong = jiayi(&db, &["settings", "--term-policy", "forever"]);
+    assert_eq!(wrong.status.code(), Some(2));
+
     let file = dir.path().join("household.json");
     std::fs::write(&file, household_json()).unwrap();
     let registered = json(&jiayi(&db, &["register", file.to_str().unwrap(), "--json"]));
@@ -121,6 +129,11 @@ fn a_day_of_work_from_the_command_line() {
         ],
     ));
     let number = signed["agreement_number"].as_str().unwrap().to_string();
+    assert!(
+        signed["term"]["end"].as_str().unwrap().ends_with("-12-31"),
+        "the township's term policy applies"
+    );
+    assert_eq!(signed["term"]["policy"], "calendar_year");
     assert_eq!(signed["verification_code"].as_str().unwrap().len(), 14);
 
     // The agreement as the household gets it: a real PDF with the Chinese text and the numbers.
