@@ -460,28 +460,7 @@ pub(crate) fn insert_household(w: &mut Writer<'_>, h: &Household) -> Result<()> 
 
 pub(crate) fn insert_resident(w: &mut Writer<'_>, r: &Resident, village_id: Uuid) -> Result<()> {
     let hlc = w.tick();
-    let field_hlc = "{}";
-    w.tx.execute(
-        "INSERT INTO residents (id, household_id, name, id_number, id_number_missing, sex, birth_date, phone,
-                                relation, groups, hlc, field_hlc, created_at, updated_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?13)",
-        params![
-            r.id.to_string(),
-            r.household_id.to_string(),
-            r.name,
-            r.id_number.as_ref().map(|n| n.as_str().to_string()),
-            r.id_number_missing,
-            to_text(&r.sex),
-            r.birth_date.map(|d| d.to_string()),
-            r.phone.as_ref().map(|p| p.as_str().to_string()),
-            to_text(&r.relation),
-            serde_json::to_string(&r.groups)?,
-            hlc.to_string(),
-            field_hlc,
-            w.now_text(),
-        ],
-    )?;
-    write_search_keys(&w.tx, r)?;
+    write_resident_row(w, r, hlc, "{}", None)?;
     w.record_change(
         Entity::Resident,
         r.id,
