@@ -6,7 +6,7 @@ set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 
 need=()
-for pkg in poppler-utils zbar-tools postgresql chromium chromium-driver fonts-noto-cjk; do
+for pkg in poppler-utils zbar-tools postgresql chromium fonts-noto-cjk; do
   dpkg -s "$pkg" >/dev/null 2>&1 || need+=("$pkg")
 done
 if [ ${#need[@]} -gt 0 ]; then
