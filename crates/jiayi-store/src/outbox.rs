@@ -530,22 +530,7 @@ fn apply_visit(w: &mut crate::writer::Writer<'_>, change: &Change) -> Result<Out
         return Ok(Outcome::Known);
     }
     let visit: jiayi_core::visit::Visit = serde_json::from_value(change.payload.clone())?;
-    w.tx.execute(
-        "INSERT INTO visits (id, resident_id, contract_id, item_code, kind, occurred_at, occurred_on, recorded_at, json, hlc)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
-        params![
-            visit.id.to_string(),
-            visit.resident_id.to_string(),
-            visit.fulfils.as_ref().map(|f| f.contract_id.to_string()),
-            visit.fulfils.as_ref().map(|f| f.item_code.clone()),
-            crate::households::to_text(&visit.kind),
-            visit.occurred_at.to_rfc3339(),
-            jiayi_core::time::china_date(visit.occurred_at).to_string(),
-            visit.recorded_at.to_rfc3339(),
-            serde_json::to_string(&visit)?,
-            change.hlc.to_string(),
-        ],
-    )?;
+    crate::visits::insert_visit_row(&w.tx, &visit, change.hlc)?;
     Ok(Outcome::Applied { conflicts: 0 })
 }
 

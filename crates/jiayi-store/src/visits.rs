@@ -16,23 +16,16 @@ impl Store {
         let village_id = self.household(household)?.household.village_id;
         self.write(now, |w| {
             let hlc = w.tick();
-            w.tx.execute(
-                "INSERT INTO visits (id, resident_id, contract_id, item_code, kind, occurred_at, occurred_on, recorded_at, json, hlc)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
-                params![
-                    visit.id.to_string(),
-                    visit.resident_id.to_string(),
-                    visit.fulfils.as_ref().map(|f| f.contract_id.to_string()),
-                    visit.fulfils.as_ref().map(|f| f.item_code.clone()),
-                    to_text(&visit.kind),
-                    visit.occurred_at.to_rfc3339(),
-                    china_date(visit.occurred_at).to_string(),
-                    visit.recorded_at.to_rfc3339(),
-                    serde_json::to_string(visit)?,
-                    hlc.to_string(),
-                ],
-            )?;
-            w.record_change(Entity::Visit, visit.id, Op::Upsert, village_id, hlc, &["visit"], &serde_json::to_value(visit)?)
+            insert_visit_row(&w.tx, visit, hlc)?;
+            w.record_change(
+                Entity::Visit,
+                visit.id,
+                Op::Upsert,
+                village_id,
+                hlc,
+                &["visit"],
+                &serde_json::to_value(visit)?,
+            )
         })
     }
 
@@ -64,4 +57,29 @@ impl Store {
     pub fn visit_count(&self) -> Result<u64> {
         self.count("SELECT COUNT(*) FROM visits")
     }
+}
+
+/// Writes a visit row; used for visits recorded here and for visits pulled from other devices.
+pub(crate) fn insert_visit_row(
+    tx: &rusqlite::Transaction<'_>,
+    visit: &Visit,
+    hlc: jiayi_core::hlc::Hlc,
+) -> Result<()> {
+    tx.execute(
+        "INSERT INTO visits (id, resident_id, contract_id, item_code, kind, occurred_at, occurred_on, recorded_at, json, hlc)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+        params![
+            visit.id.to_string(),
+            visit.resident_id.to_string(),
+            visit.fulfils.as_ref().map(|f| f.contract_id.to_string()),
+            visit.fulfils.as_ref().map(|f| f.item_code.clone()),
+            to_text(&visit.kind),
+            visit.occurred_at.to_rfc3339(),
+            china_date(visit.occurred_at).to_string(),
+            visit.recorded_at.to_rfc3339(),
+            serde_json::to_string(visit)?,
+            hlc.to_string(),
+        ],
+    )?;
+    Ok(())
 }
