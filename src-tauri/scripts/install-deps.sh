@@ -50,8 +50,10 @@ if ! command -v npm >/dev/null 2>&1; then
 fi
 
 if [ ! -d "$root/ui/node_modules" ] || [ "$root/ui/package-lock.json" -nt "$root/ui/node_modules/.package-lock.json" ]; then
-  echo "install-deps: npm ci in ui/"
-  (cd "$root/ui" && npm ci --no-audit --no-fund)
+  # `npm install` rather than `npm ci`: the lock records only this platform's optional
+  # binaries (rollup, esbuild, tauri-cli), which `npm ci` refuses as out of sync.
+  echo "install-deps: npm install in ui/ (versions pinned by package-lock.json)"
+  (cd "$root/ui" && npm install --no-audit --no-fund)
 else
   echo "install-deps: ui/node_modules up to date"
 fi
