@@ -24,6 +24,9 @@ step "building the UI (the desktop crate embeds it)"
 step "clippy"
 cargo clippy --workspace --all-targets -- -D warnings
 
+step "TypeScript types generated from the Rust types are current"
+bash src-tauri/scripts/gen-types.sh --check
+
 step "Rust tests"
 cargo test --workspace
 

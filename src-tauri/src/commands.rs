@@ -7,7 +7,7 @@ use std::path::Path;
 use jiayi_api::{
     Api, ApiError, ChangeDoctorRequest, Document, HouseholdView, RegisterOutcome, RegisterRequest,
     SignOutcome, SignRequest, StatusView, TerminateOutcome, TerminateRequest, VisitOutcome,
-    VisitRequest, WorkList,
+    VisitRequest, WorkList, WorkListQuery,
 };
 use jiayi_core::Lang;
 use jiayi_core::agreement::AgreementSnapshot;
@@ -96,8 +96,8 @@ async fn sync_status(state: State<'_, AppState>) -> Reply<StatusView> {
 }
 
 #[tauri::command]
-async fn work_list(state: State<'_, AppState>) -> Reply<WorkList> {
-    state.api(|api| api.work_list(None))
+async fn work_list(state: State<'_, AppState>, query: Option<WorkListQuery>) -> Reply<WorkList> {
+    state.api(|api| api.work_list_for(&query.unwrap_or_default()))
 }
 
 #[tauri::command]
@@ -152,13 +152,7 @@ async fn sign_contract(state: State<'_, AppState>, request: SignRequest) -> Repl
 
 #[tauri::command]
 async fn due_for_household(state: State<'_, AppState>, household_id: Uuid) -> Reply<Vec<DueEntry>> {
-    state.api(|api| {
-        Ok(api
-            .due(None)?
-            .into_iter()
-            .filter(|d| d.household_id == household_id)
-            .collect())
-    })
+    state.api(|api| api.due_for_household(household_id))
 }
 
 #[tauri::command]

@@ -22,6 +22,7 @@ use uuid::Uuid;
 
 use crate::{Api, ApiError, ApiResult};
 
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct MemberChoice {
     pub resident_id: Uuid,
@@ -30,6 +31,7 @@ pub struct MemberChoice {
     pub paid_packages: Vec<String>,
 }
 
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SignRequest {
     pub household_id: Uuid,
@@ -52,6 +54,7 @@ pub struct SignRequest {
     pub doctor_signature_png: Option<String>,
 }
 
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SignOutcome {
     pub contract_id: Uuid,
@@ -66,6 +69,7 @@ pub struct RenewOutcome {
     pub renewed: Vec<SignOutcome>,
 }
 
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ChangeDoctorRequest {
     pub contract_id: Uuid,
@@ -76,6 +80,7 @@ pub struct ChangeDoctorRequest {
     pub note: String,
 }
 
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct TerminateRequest {
     pub contract_id: Uuid,
@@ -92,6 +97,7 @@ pub struct TerminateRequest {
     pub doctor_signature_png: Option<String>,
 }
 
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct TerminateOutcome {
     pub event_id: Uuid,
@@ -100,6 +106,7 @@ pub struct TerminateOutcome {
 }
 
 /// A contract as lists show it.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ContractSummary {
     pub id: Uuid,

@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 
 pub type ApiResult<T> = Result<T, ApiError>;
 
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, thiserror::Error)]
 #[error("{message}")]
 pub struct ApiError {

@@ -25,7 +25,7 @@ pub use households::{HouseholdView, IdNumberInfo, MemberView, RegisterOutcome, R
 pub use print::{Document, file_safe};
 pub use status::StatusView;
 pub use visits::{NextDue, VisitOutcome, VisitRequest};
-pub use worklist::{RenewalEntry, UnsignedEntry, WorkList};
+pub use worklist::{RenewalEntry, UnsignedEntry, VillageWork, WorkList, WorkListQuery};
 
 /// Where "now" comes from: the system clock in the app, a fixed instant in tests.
 pub trait Clock: Send {

@@ -11,6 +11,7 @@ use uuid::Uuid;
 
 use crate::{Api, ApiError, ApiResult};
 
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct VisitRequest {
     pub resident_id: Uuid,
@@ -30,6 +31,7 @@ pub struct VisitRequest {
     pub notes: String,
 }
 
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct NextDue {
     pub item_code: String,
@@ -38,6 +40,7 @@ pub struct NextDue {
     pub due_by: NaiveDate,
 }
 
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct VisitOutcome {
     pub visit_id: Uuid,

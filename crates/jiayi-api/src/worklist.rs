@@ -1,6 +1,6 @@
 //! The home screen's work list: what is due, which contracts end soon, who is not signed yet.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 use chrono::NaiveDate;
 use jiayi_core::contract::ContractStatus;
@@ -22,43 +22,89 @@ pub const PRIORITY_GROUPS: [PopulationGroup; 5] = [
     PopulationGroup::FamilyPlanningSpecial,
 ];
 
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RenewalEntry {
     pub contract_id: Uuid,
     pub agreement_number: String,
     pub household_id: Uuid,
     pub representative: String,
+    pub village_id: Uuid,
     pub village: String,
     pub term_end: NaiveDate,
 }
 
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct UnsignedEntry {
     pub resident_id: Uuid,
     pub name: String,
     pub household_id: Uuid,
+    pub village_id: Uuid,
     pub village: String,
     pub groups: Vec<PopulationGroup>,
 }
 
+/// A village the work list can be narrowed to, with how much work waits there.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct VillageWork {
+    pub id: Uuid,
+    pub name: String,
+    pub due: usize,
+    pub overdue: usize,
+    pub renewals: usize,
+    pub unsigned_priority: usize,
+}
+
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct WorkList {
     pub day: NaiveDate,
+    /// The village the lists are narrowed to, if any.
+    pub village_id: Option<Uuid>,
     pub overdue_count: usize,
     pub due_count: usize,
+    /// The most urgent items: overdue first, then by deadline; at most `limit` of them.
     pub due: Vec<DueEntry>,
+    pub renewal_count: usize,
+    /// Contracts ending within 30 days, soonest first; at most `limit` of them.
     pub renewals: Vec<RenewalEntry>,
     pub unsigned_priority_count: usize,
     /// The first of them (the list can be long in a new township).
     pub unsigned_priority: Vec<UnsignedEntry>,
+    /// Every village with work waiting, for the village selector.
+    pub villages: Vec<VillageWork>,
 }
 
-const UNSIGNED_SHOWN: usize = 200;
+/// What the work list is asked for: a day, one village or all, and how many rows per list.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct WorkListQuery {
+    pub day: Option<NaiveDate>,
+    pub village_id: Option<Uuid>,
+    /// Rows per list; `None` means [`ROWS_SHOWN`].
+    pub limit: Option<usize>,
+}
+
+/// A township has thousands of due items; the screen shows the most urgent, the counts show all.
+pub const ROWS_SHOWN: usize = 100;
 
 impl Api {
+    /// The work list of every village on `day` (today when `None`).
     pub fn work_list(&self, day: Option<NaiveDate>) -> ApiResult<WorkList> {
-        let day = day.unwrap_or(self.today());
-        let due = self.store.due_on(day).map_err(|e| self.fail(e))?;
+        self.work_list_for(&WorkListQuery {
+            day,
+            ..WorkListQuery::default()
+        })
+    }
+
+    /// The work list as asked: narrowed to a village, cut to the most urgent rows.
+    pub fn work_list_for(&self, query: &WorkListQuery) -> ApiResult<WorkList> {
+        let day = query.day.unwrap_or(self.today());
+        let limit = query.limit.unwrap_or(ROWS_SHOWN);
+        let mut due = self.store.due_on(day).map_err(|e| self.fail(e))?;
         let contracts = self.store.all_contracts().map_err(|e| self.fail(e))?;
         let mut covered: HashSet<Uuid> = HashSet::new();
         let mut renewals = Vec::new();
@@ -83,6 +129,7 @@ impl Api {
                         agreement_number: record.contract.agreement_number.clone(),
                         household_id: record.contract.household_id,
                         representative,
+                        village_id: household.household.village_id,
                         village: household.village_name,
                         term_end: record.contract.term.end,
                     });
@@ -105,28 +152,65 @@ impl Api {
                         resident_id: r.id,
                         name: r.name,
                         household_id: r.household_id,
+                        village_id: r.village_id,
                         village: r.village,
                         groups,
                     })
             })
             .collect();
+        let villages = village_work(&due, &renewals, &unsigned);
+        if let Some(village) = query.village_id {
+            due.retain(|d| d.village_id == village);
+            renewals.retain(|r| r.village_id == village);
+            unsigned.retain(|u| u.village_id == village);
+        }
+        let overdue_count = due
+            .iter()
+            .filter(|d| d.item.status == DueStatus::Overdue)
+            .count();
+        let due_count = due.len() - overdue_count;
+        // Overdue first, then by deadline, then by name so the order is the same every time.
+        due.sort_by(|a, b| {
+            let rank = |d: &DueEntry| u8::from(d.item.status != DueStatus::Overdue);
+            (
+                rank(a),
+                a.item.due_by,
+                &a.village,
+                &a.resident_name,
+                &a.item_name,
+            )
+                .cmp(&(
+                    rank(b),
+                    b.item.due_by,
+                    &b.village,
+                    &b.resident_name,
+                    &b.item_name,
+                ))
+        });
+        due.truncate(limit);
+        let renewal_count = renewals.len();
+        renewals.truncate(limit);
         let unsigned_priority_count = unsigned.len();
-        unsigned.truncate(UNSIGNED_SHOWN);
+        unsigned.truncate(limit);
         Ok(WorkList {
             day,
-            overdue_count: due
-                .iter()
-                .filter(|d| d.item.status == DueStatus::Overdue)
-                .count(),
-            due_count: due
-                .iter()
-                .filter(|d| d.item.status == DueStatus::Due)
-                .count(),
+            village_id: query.village_id,
+            overdue_count,
+            due_count,
             due,
+            renewal_count,
             renewals,
             unsigned_priority_count,
             unsigned_priority: unsigned,
+            villages,
         })
+    }
+
+    /// What one household is owed today: the visit form's choices.
+    pub fn due_for_household(&self, household_id: Uuid) -> ApiResult<Vec<DueEntry>> {
+        self.store
+            .due_of(self.today(), Some(household_id))
+            .map_err(|e| self.fail(e))
     }
 
     /// Due and overdue items only (what `jiayi due` prints).
@@ -134,4 +218,44 @@ impl Api {
         let day = day.unwrap_or(self.today());
         self.store.due_on(day).map_err(|e| self.fail(e))
     }
+}
+
+/// Per-village counts of the three lists, sorted by village name.
+fn village_work(
+    due: &[DueEntry],
+    renewals: &[RenewalEntry],
+    unsigned: &[UnsignedEntry],
+) -> Vec<VillageWork> {
+    let mut by_id: HashMap<Uuid, VillageWork> = HashMap::new();
+    fn entry<'a>(
+        by_id: &'a mut HashMap<Uuid, VillageWork>,
+        id: Uuid,
+        name: &str,
+    ) -> &'a mut VillageWork {
+        by_id.entry(id).or_insert_with(|| VillageWork {
+            id,
+            name: name.to_string(),
+            due: 0,
+            overdue: 0,
+            renewals: 0,
+            unsigned_priority: 0,
+        })
+    }
+    for d in due {
+        let v = entry(&mut by_id, d.village_id, &d.village);
+        if d.item.status == DueStatus::Overdue {
+            v.overdue += 1;
+        } else {
+            v.due += 1;
+        }
+    }
+    for r in renewals {
+        entry(&mut by_id, r.village_id, &r.village).renewals += 1;
+    }
+    for u in unsigned {
+        entry(&mut by_id, u.village_id, &u.village).unsigned_priority += 1;
+    }
+    let mut villages: Vec<VillageWork> = by_id.into_values().collect();
+    villages.sort_by(|a, b| a.name.cmp(&b.name));
+    villages
 }

@@ -162,7 +162,7 @@ pub fn work_list(w: &WorkList, lang: Lang) -> String {
             w.day,
             w.overdue_count,
             w.due_count,
-            w.renewals.len(),
+            w.renewal_count,
             w.unsigned_priority_count
         ),
         Lang::En => format!(
@@ -170,7 +170,7 @@ pub fn work_list(w: &WorkList, lang: Lang) -> String {
             w.day,
             w.overdue_count,
             w.due_count,
-            w.renewals.len(),
+            w.renewal_count,
             w.unsigned_priority_count
         ),
     }

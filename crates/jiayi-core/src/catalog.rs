@@ -15,6 +15,7 @@ use crate::{CoreError, Lang, Result};
 /// The catalog that ships with the app, for a township that has not distributed its own.
 pub const DEFAULT_CATALOG_TOML: &str = include_str!("../../../assets/catalog/default.toml");
 
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Catalog {
     pub version: String,
@@ -23,6 +24,7 @@ pub struct Catalog {
     pub packages: Vec<Package>,
 }
 
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum PackageKind {
@@ -30,6 +32,7 @@ pub enum PackageKind {
     Paid,
 }
 
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Package {
     pub code: String,
@@ -54,13 +57,18 @@ pub struct Package {
     pub items: Vec<ServiceItem>,
 }
 
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PriceSplit {
     #[serde(default)]
+    // Fen fit a JavaScript number exactly (far below 2^53).
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
     pub insurance_fen: i64,
     #[serde(default)]
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
     pub public_health_fen: i64,
     #[serde(default)]
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
     pub self_pay_fen: i64,
 }
 
@@ -70,6 +78,7 @@ impl PriceSplit {
     }
 }
 
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ServiceItem {
     pub code: String,

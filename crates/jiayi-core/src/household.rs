@@ -9,6 +9,7 @@ use crate::person::{PopulationGroup, Relation, Sex};
 use crate::phone::Phone;
 use crate::{CoreError, Result};
 
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Village {
     pub id: Uuid,
@@ -18,6 +19,7 @@ pub struct Village {
     pub township: String,
 }
 
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum TeamRole {
@@ -39,6 +41,7 @@ impl TeamRole {
     }
 }
 
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TeamMember {
     pub id: Uuid,
@@ -47,6 +50,7 @@ pub struct TeamMember {
     pub phone: String,
 }
 
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Team {
     pub id: Uuid,
@@ -99,6 +103,7 @@ pub struct Resident {
 
 /// A member as typed on the registration form: every field is raw text, checked by
 /// [`ResidentInput::validate`].
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct ResidentInput {
@@ -111,6 +116,7 @@ pub struct ResidentInput {
     pub groups: Vec<String>,
 }
 
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct HouseholdInput {

@@ -665,4 +665,93 @@ mod tests {
         let (c, _) = small(43);
         assert_ne!(names(&a), names(&c));
     }
+
+    /// The work list sends full counts but only the most urgent rows, narrows to a village on
+    /// the backend, and a household's dues are the township's dues of that household.
+    #[test]
+    fn the_work_list_is_cut_to_the_most_urgent_and_narrowed_by_village() {
+        let (api, _) = small(11);
+        let day = NaiveDate::from_ymd_opt(2026, 11, 23).unwrap();
+        let every = api.due(Some(day)).unwrap();
+        assert!(every.len() > 10, "the demo has work due: {}", every.len());
+
+        let list = api
+            .work_list_for(&jiayi_api::WorkListQuery {
+                day: Some(day),
+                village_id: None,
+                limit: Some(10),
+            })
+            .unwrap();
+        assert_eq!(list.due.len(), 10);
+        assert_eq!(list.due_count + list.overdue_count, every.len());
+        let rank = |d: &jiayi_store::DueEntry| {
+            (
+                d.item.status != jiayi_core::schedule::DueStatus::Overdue,
+                d.item.due_by,
+            )
+        };
+        assert!(
+            list.due.windows(2).all(|w| rank(&w[0]) <= rank(&w[1])),
+            "overdue first, then by deadline"
+        );
+        let most_urgent = every.iter().map(rank).min().unwrap();
+        assert_eq!(rank(&list.due[0]), most_urgent);
+        let villages_total: usize = list.villages.iter().map(|v| v.due + v.overdue).sum();
+        assert_eq!(villages_total, every.len());
+
+        let busiest = list
+            .villages
+            .iter()
+            .max_by_key(|v| v.due + v.overdue)
+            .unwrap()
+            .clone();
+        let narrowed = api
+            .work_list_for(&jiayi_api::WorkListQuery {
+                day: Some(day),
+                village_id: Some(busiest.id),
+                limit: None,
+            })
+            .unwrap();
+        assert_eq!(
+            (narrowed.due_count, narrowed.overdue_count),
+            (busiest.due, busiest.overdue)
+        );
+        assert!(narrowed.due.iter().all(|d| d.village_id == busiest.id));
+        assert!(narrowed.renewals.iter().all(|r| r.village_id == busiest.id));
+        assert!(
+            narrowed
+                .unsigned_priority
+                .iter()
+                .all(|u| u.village_id == busiest.id)
+        );
+
+        let household = every[0].household_id;
+        let mut expected: Vec<_> = every
+            .iter()
+            .filter(|d| d.household_id == household)
+            .map(|d| {
+                (
+                    d.item.resident_id,
+                    d.item.item_code.clone(),
+                    d.item.occurrence,
+                )
+            })
+            .collect();
+        let api_today = {
+            let mut api = api;
+            api.set_clock(Box::new(jiayi_api::FixedClock(
+                day.and_hms_opt(9, 0, 0).unwrap().and_utc(),
+            )));
+            api
+        };
+        let mut got: Vec<_> = api_today
+            .due_for_household(household)
+            .unwrap()
+            .into_iter()
+            .map(|d| (d.item.resident_id, d.item.item_code, d.item.occurrence))
+            .collect();
+        expected.sort();
+        got.sort();
+        assert_eq!(got, expected);
+    }
 }

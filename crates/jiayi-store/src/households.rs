@@ -37,6 +37,7 @@ impl HouseholdRecord {
     }
 }
 
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum DuplicateReason {
@@ -46,6 +47,7 @@ pub enum DuplicateReason {
     SameNameAndBirthDate,
 }
 
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct DuplicateMatch {
     /// Which member of the form matched.

@@ -13,6 +13,9 @@ use crate::Store;
 use crate::error::Result;
 use crate::reference::parse_uuid;
 
+/// A resident as the work list names them: (name, household, village id, village name).
+type Person = (String, Uuid, Uuid, String);
+
 /// A package's item as planning needs it: (package code, item code, times a year).
 type ResolvedItem = (String, String, u32);
 
@@ -35,12 +38,14 @@ fn planning_contract(id: Uuid, term: Term, doctor_id: Uuid) -> jiayi_core::contr
 }
 
 /// A due or overdue item with what the work list shows beside it.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct DueEntry {
     #[serde(flatten)]
     pub item: DueItem,
     pub resident_name: String,
     pub household_id: Uuid,
+    pub village_id: Uuid,
     pub village: String,
     pub package_name: String,
     pub item_name: String,
@@ -50,7 +55,18 @@ impl Store {
     /// Every owed item of the contracts in force on `day`, each with the visits recorded for it
     /// during its term.
     pub fn owed_items(&self, day: NaiveDate) -> Result<Vec<(OwedItem, u32)>> {
-        let delivered = self.delivered_in_term()?;
+        self.owed_items_of(day, None)
+    }
+
+    /// As [`Store::owed_items`], for one household only when `household` is given (a household
+    /// page must not pay for planning the whole township).
+    pub fn owed_items_of(
+        &self,
+        day: NaiveDate,
+        household: Option<Uuid>,
+    ) -> Result<Vec<(OwedItem, u32)>> {
+        let household_key = household.map(|h| h.to_string());
+        let delivered = self.delivered_in_term(household_key.as_deref())?;
         let events = self.events_by_contract()?;
         // Items of a package under a catalog version, resolved once (tiers included).
         let mut resolved: HashMap<(String, String), Vec<ResolvedItem>> = HashMap::new();
@@ -60,9 +76,10 @@ impl Store {
             "SELECT c.id, c.term_start, c.term_end, json_extract(c.json, '$.term'), c.doctor_id,
                     json_extract(c.json, '$.catalog_version'), m.resident_id, m.packages
              FROM contracts c JOIN contract_members m ON m.contract_id = c.id
-             WHERE c.term_start <= ?1 AND c.term_end >= ?1",
+             WHERE c.term_start <= ?1 AND c.term_end >= ?1
+               AND (?2 IS NULL OR c.household_id = ?2)",
         )?;
-        let rows = stmt.query_map([day.to_string()], |r| {
+        let rows = stmt.query_map(rusqlite::params![day.to_string(), household_key], |r| {
             Ok((
                 r.get::<_, String>(0)?,
                 r.get::<_, String>(3)?,
@@ -149,13 +166,18 @@ impl Store {
 
     /// Due and overdue items on `day`, with names, overdue first.
     pub fn due_on(&self, day: NaiveDate) -> Result<Vec<DueEntry>> {
-        let owed = self.owed_items(day)?;
+        self.due_of(day, None)
+    }
+
+    /// Due and overdue items of one household on `day` (all households when `None`).
+    pub fn due_of(&self, day: NaiveDate, household: Option<Uuid>) -> Result<Vec<DueEntry>> {
+        let owed = self.owed_items_of(day, household)?;
         let due = due_list(owed.iter().map(|(item, n)| (item, *n)), day);
         let catalog_names = self.item_names()?;
-        let people = self.people()?;
+        let people = self.people(household)?;
         let mut out = Vec::with_capacity(due.len());
         for item in due {
-            let Some((resident_name, household_id, village)) =
+            let Some((resident_name, household_id, village_id, village)) =
                 people.get(&item.resident_id.to_string())
             else {
                 continue; // removed from the register (tombstone): nothing is owed to them here
@@ -168,6 +190,7 @@ impl Store {
                 item,
                 resident_name: resident_name.clone(),
                 household_id: *household_id,
+                village_id: *village_id,
                 village: village.clone(),
                 package_name,
                 item_name,
@@ -176,38 +199,52 @@ impl Store {
         Ok(out)
     }
 
-    /// Resident id → (name, household, village), for every resident on the register.
-    fn people(&self) -> Result<HashMap<String, (String, Uuid, String)>> {
+    /// Resident id → (name, household, village id, village), for every resident on the register
+    /// (of one household when given).
+    fn people(&self, household: Option<Uuid>) -> Result<HashMap<String, Person>> {
         let mut stmt = self.conn.prepare_cached(
-            "SELECT r.id, r.name, r.household_id, v.name FROM residents r
+            "SELECT r.id, r.name, r.household_id, v.id, v.name FROM residents r
              JOIN households h ON h.id = r.household_id JOIN villages v ON v.id = h.village_id
-             WHERE r.deleted_at IS NULL",
+             WHERE r.deleted_at IS NULL AND (?1 IS NULL OR r.household_id = ?1)",
         )?;
-        let rows = stmt.query_map([], |r| {
+        let rows = stmt.query_map([household.map(|h| h.to_string())], |r| {
             Ok((
                 r.get::<_, String>(0)?,
                 r.get::<_, String>(1)?,
                 r.get::<_, String>(2)?,
                 r.get::<_, String>(3)?,
+                r.get::<_, String>(4)?,
             ))
         })?;
         let mut map = HashMap::new();
         for row in rows {
-            let (id, name, household, village) = row?;
-            map.insert(id, (name, parse_uuid(&household)?, village));
+            let (id, name, household, village_id, village) = row?;
+            map.insert(
+                id,
+                (
+                    name,
+                    parse_uuid(&household)?,
+                    parse_uuid(&village_id)?,
+                    village,
+                ),
+            );
         }
         Ok(map)
     }
 
     /// (contract, resident, item) → visits that fulfilled it within the contract's term.
-    fn delivered_in_term(&self) -> Result<HashMap<(String, String, String), u32>> {
+    fn delivered_in_term(
+        &self,
+        household: Option<&str>,
+    ) -> Result<HashMap<(String, String, String), u32>> {
         let mut stmt = self.conn.prepare_cached(
             "SELECT v.contract_id, v.resident_id, v.item_code, COUNT(*) FROM visits v
              JOIN contracts c ON c.id = v.contract_id
              WHERE v.item_code IS NOT NULL AND v.occurred_on BETWEEN c.term_start AND c.term_end
+               AND (?1 IS NULL OR c.household_id = ?1)
              GROUP BY v.contract_id, v.resident_id, v.item_code",
         )?;
-        let rows = stmt.query_map([], |r| {
+        let rows = stmt.query_map([household], |r| {
             Ok((
                 (
                     r.get::<_, String>(0)?,

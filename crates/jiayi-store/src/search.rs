@@ -9,6 +9,7 @@ use crate::Store;
 use crate::error::Result;
 use crate::reference::parse_uuid;
 
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ResidentHit {
     pub id: Uuid,

@@ -23,7 +23,7 @@ export const api = {
   /** Tells the shell the work list is on screen and usable (start-up timing). */
   uiReady: () => call<void>('ui_ready'),
   status: () => call<T.StatusView>('sync_status'),
-  workList: () => call<T.WorkList>('work_list'),
+  workList: (query: T.WorkListQuery) => call<T.WorkList>('work_list', { query }),
   search: (query: string, limit = 20) => call<T.ResidentHit[]>('search', { query, limit }),
   villages: () => call<T.Village[]>('villages'),
   registerHousehold: (request: T.RegisterRequest) => call<T.RegisterOutcome>('register_household', { request }),

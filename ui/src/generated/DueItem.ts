@@ -1,0 +1,12 @@
+// Generated from the Rust types by src-tauri/scripts/gen-types.sh; do not edit.
+import type { DueStatus } from "./DueStatus";
+
+export type DueItem = { contract_id: string, resident_id: string, package_code: string, item_code: string, status: DueStatus, 
+/**
+ * Which occurrence is next (1-based) out of `times_per_year`.
+ */
+occurrence: number, times_per_year: number, delivered: number, 
+/**
+ * Occurrences whose deadline has passed without a visit.
+ */
+missed: number, opens_on: string, due_by: string, };

@@ -1,0 +1,5 @@
+// Generated from the Rust types by src-tauri/scripts/gen-types.sh; do not edit.
+import type { ContractSummary } from "./ContractSummary";
+import type { MemberView } from "./MemberView";
+
+export type HouseholdView = { id: string, village_id: string, village: string, group: string, address: string, record_number: string, members: Array<MemberView>, contracts: Array<ContractSummary>, };

@@ -1,0 +1,8 @@
+// Generated from the Rust types by src-tauri/scripts/gen-types.sh; do not edit.
+import type { DuplicateMatch } from "./DuplicateMatch";
+
+export type RegisterOutcome = { 
+/**
+ * False when duplicates were found and not confirmed: nothing was saved.
+ */
+saved: boolean, household_id: string | null, resident_ids: Array<string>, duplicates: Array<DuplicateMatch>, };

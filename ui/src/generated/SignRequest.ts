@@ -1,0 +1,24 @@
+// Generated from the Rust types by src-tauri/scripts/gen-types.sh; do not edit.
+import type { MemberChoice } from "./MemberChoice";
+
+export type SignRequest = { household_id: string, 
+/**
+ * Who signs for the household (the head, or a member able to represent the head).
+ */
+representative_id: string | null, members: Array<MemberChoice>, 
+/**
+ * Defaults to the team serving the household's village.
+ */
+team_id: string | null, 
+/**
+ * Defaults to the team's family doctor.
+ */
+doctor_id: string | null, 
+/**
+ * Defaults to today.
+ */
+signed_on: string | null, 
+/**
+ * Drawn signatures as PNG, base64.
+ */
+resident_signature_png: string | null, doctor_signature_png: string | null, };

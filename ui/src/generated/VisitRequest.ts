@@ -1,0 +1,18 @@
+// Generated from the Rust types by src-tauri/scripts/gen-types.sh; do not edit.
+import type { VisitKind } from "./VisitKind";
+import type { VisitMode } from "./VisitMode";
+import type { Vitals } from "./Vitals";
+
+export type VisitRequest = { resident_id: string, 
+/**
+ * The service item fulfilled; the contract in force that owes it is found.
+ */
+item_code: string | null, 
+/**
+ * Needed when no item is given; otherwise the item's own kind.
+ */
+kind: VisitKind | null, mode: VisitMode, 
+/**
+ * When the service happened, if not now (e.g. entered at the end of a home visit).
+ */
+occurred_at: string | null, vitals: Vitals, notes: string, };
