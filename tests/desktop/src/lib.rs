@@ -49,7 +49,11 @@ impl Driver {
         let port = free_port()?;
         let native = free_port()?;
         let bin = std::env::var("TAURI_DRIVER").unwrap_or_else(|_| "tauri-driver".into());
-        let child = Command::new(&bin)
+        let mut command = Command::new(&bin);
+        // Its own process group, so that stopping it also stops the WebKitWebDriver it starts.
+        #[cfg(unix)]
+        std::os::unix::process::CommandExt::process_group(&mut command, 0);
+        let child = command
             .args([
                 "--port",
                 &port.to_string(),
@@ -66,14 +70,15 @@ impl Driver {
             })?;
         let driver = Driver { child, port };
         let deadline = Instant::now() + PATIENCE;
-        while TcpStream::connect(("127.0.0.1", port)).is_err() {
-            if Instant::now() > deadline {
-                return Err(DriverError::Timeout(
-                    PATIENCE,
-                    "tauri-driver to listen".into(),
-                ));
+        // tauri-driver listens at once but starts WebKitWebDriver behind it; a session asked for
+        // before that one listens too is answered with a dropped connection.
+        for (listener, what) in [(port, "tauri-driver"), (native, "WebKitWebDriver")] {
+            while TcpStream::connect(("127.0.0.1", listener)).is_err() {
+                if Instant::now() > deadline {
+                    return Err(DriverError::Timeout(PATIENCE, format!("{what} to listen")));
+                }
+                sleep(Duration::from_millis(50));
             }
-            sleep(Duration::from_millis(50));
         }
         Ok(driver)
     }
