@@ -2,15 +2,11 @@
 
 use chrono::Utc;
 use jiayi_core::change::Change;
-use jiayi_store::Store;
+use jiayi_store::{NewRefusal, Store};
 use uuid::Uuid;
 
 use crate::engine::{LocalReplica, RemoteApply, ReplicaError, ReplicaResult};
 use crate::protocol::Rejection;
-
-/// Prefix of the sync-state keys that keep the server's refusals, one per change:
-/// `rejected:<seq>` → JSON `{entity, entity_id, village_id, reason}`.
-pub const REJECTED_PREFIX: &str = "rejected:";
 
 fn err(e: jiayi_store::StoreError) -> ReplicaError {
     ReplicaError(e.to_string())
@@ -37,21 +33,36 @@ impl LocalReplica for Store {
         Store::requeue_after(self, after_seq).map_err(err)
     }
 
+    fn issued_seq(&mut self) -> ReplicaResult<u64> {
+        Store::issued_seq(self).map_err(err)
+    }
+
+    fn ensure_seq_above(&mut self, n: u64) -> ReplicaResult<bool> {
+        Store::ensure_seq_above(self, n).map_err(err)
+    }
+
+    fn renumber_pending(&mut self, seq: u64) -> ReplicaResult<Option<u64>> {
+        Store::renumber_pending(self, seq).map_err(err)
+    }
+
     fn record_rejections(&mut self, rejected: &[(Change, Rejection)]) -> ReplicaResult<()> {
-        for (change, reason) in rejected {
-            let value = serde_json::json!({
-                "entity": change.entity,
-                "entity_id": change.entity_id,
-                "village_id": change.village_id,
-                "reason": reason,
-            });
-            self.set_sync_state(
-                &format!("{REJECTED_PREFIX}{}", change.seq),
-                &value.to_string(),
-            )
-            .map_err(err)?;
-        }
-        Ok(())
+        let refusals: Vec<NewRefusal> = rejected
+            .iter()
+            .map(|(change, reason)| NewRefusal {
+                seq: change.seq,
+                change_id: change.change_id,
+                entity: change.entity.as_str().to_string(),
+                entity_id: change.entity_id,
+                village_id: change.village_id,
+                code: serde_json::to_value(reason.code)
+                    .ok()
+                    .and_then(|v| v.as_str().map(str::to_string))
+                    .unwrap_or_default(),
+                message_zh: reason.message_zh.clone(),
+                message_en: reason.message_en.clone(),
+            })
+            .collect();
+        self.record_refusals(&refusals, Utc::now()).map_err(err)
     }
 
     fn apply_remote(&mut self, changes: &[Change]) -> ReplicaResult<RemoteApply> {
