@@ -8,13 +8,15 @@ use std::time::Duration;
 
 use chrono::{NaiveDate, Utc};
 use jiayi_api::{
-    Api, AutoSync, AutoSyncConfig, MemberChoice, RegisterRequest, SignRequest, SyncEvent, SyncPhase,
+    Api, AutoSync, AutoSyncConfig, MemberChoice, RegisterRequest, SignRequest, SyncEvent,
+    SyncPhase, VisitRequest,
 };
 use jiayi_core::Lang;
 use jiayi_core::change::Change;
 use jiayi_core::household::{HouseholdInput, ResidentInput, Team, TeamMember, TeamRole, Village};
 use jiayi_core::id_number::compose;
 use jiayi_core::person::Relation;
+use jiayi_core::visit::{VisitMode, Vitals};
 use jiayi_server::storage::{DynStorage, Enrollment};
 use jiayi_server::{AppState, Running};
 use jiayi_store::Store;
@@ -292,6 +294,21 @@ fn enrolled_devices_push_and_a_colleague_pulls_with_reference_data() {
     let (h2, m2) = register(&mut a.api, "东庄村", 2);
     let contract = sign(&mut a.api, h1, &m1);
     sign(&mut a.api, h2, &m2);
+    a.api
+        .record_visit(&VisitRequest {
+            resident_id: m1[0],
+            item_code: Some("hypertension_follow_up".into()),
+            kind: None,
+            mode: VisitMode::Home,
+            occurred_at: None,
+            vitals: Vitals {
+                systolic_mmhg: Some(150),
+                diastolic_mmhg: Some(92),
+                ..Vitals::default()
+            },
+            notes: "头晕减轻".into(),
+        })
+        .unwrap();
     let pending = a.api.sync_status().unwrap().pending_changes;
     assert!(pending >= 8, "{pending}");
 
@@ -344,6 +361,7 @@ fn enrolled_devices_push_and_a_colleague_pulls_with_reference_data() {
         b.api.contract_snapshot(contract).is_ok(),
         "the agreement came too"
     );
+    assert_eq!(b.api.status().unwrap().visits, 1, "and the visit");
 
     // A second round finds nothing new; a newer register version arrives once.
     t.storage

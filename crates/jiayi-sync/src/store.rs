@@ -1,7 +1,7 @@
 //! The device's real store (`jiayi_store::Store`) as the sync engine's replica.
 
 use chrono::Utc;
-use jiayi_core::change::Change;
+use jiayi_core::change::{Change, Entity};
 use jiayi_store::{NewRefusal, Store};
 use uuid::Uuid;
 
@@ -18,7 +18,9 @@ impl LocalReplica for Store {
     }
 
     fn pending(&mut self, after_seq: u64, limit: usize) -> ReplicaResult<Vec<Change>> {
-        self.pending_changes(after_seq, limit).map_err(err)
+        let mut changes = self.pending_changes(after_seq, limit).map_err(err)?;
+        changes.iter_mut().for_each(name_visit_fields);
+        Ok(changes)
     }
 
     fn pending_count(&mut self) -> ReplicaResult<u64> {
@@ -80,5 +82,52 @@ impl LocalReplica for Store {
 
     fn set_sync_state(&mut self, key: &str, value: &str) -> ReplicaResult<()> {
         Store::set_sync_state(self, key, value).map_err(err)
+    }
+}
+
+/// Earlier versions wrote visits with the field list `["visit"]` while the payload is the visit
+/// itself; the server refuses a change naming a field its payload lacks. Such changes still in
+/// an outbox are sent naming the payload's own fields.
+fn name_visit_fields(change: &mut Change) {
+    if change.entity != Entity::Visit || change.fields != ["visit"] {
+        return;
+    }
+    if let Some(o) = change.payload.as_object()
+        && !o.contains_key("visit")
+    {
+        change.fields = o.keys().cloned().collect();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use jiayi_core::change::Op;
+    use jiayi_core::hlc::Hlc;
+
+    #[test]
+    fn visits_written_by_earlier_versions_name_their_payload_fields() {
+        let device = Uuid::from_u128(1);
+        let mut change = Change {
+            device_id: device,
+            seq: 1,
+            change_id: Uuid::from_u128(2),
+            entity: Entity::Visit,
+            entity_id: Uuid::from_u128(3),
+            op: Op::Upsert,
+            village_id: Uuid::from_u128(4),
+            hlc: Hlc::zero(device),
+            fields: vec!["visit".into()],
+            payload: serde_json::json!({"id": Uuid::from_u128(3), "kind": "follow_up"}),
+        };
+        name_visit_fields(&mut change);
+        assert_eq!(change.fields, vec!["id".to_string(), "kind".to_string()]);
+        let mut household = Change {
+            entity: Entity::Household,
+            fields: vec!["visit".into()],
+            ..change.clone()
+        };
+        name_visit_fields(&mut household);
+        assert_eq!(household.fields, vec!["visit".to_string()], "only visits");
     }
 }
