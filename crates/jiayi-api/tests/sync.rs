@@ -753,3 +753,24 @@ fn the_background_runner_syncs_once_the_server_is_reachable() {
     // "Sync now" and the runner share one gate: a manual round while the runner is idle works.
     assert_eq!(a.sync().unwrap().pushed, 0);
 }
+
+#[test]
+fn a_round_holds_the_device_gate_that_every_caller_shares() {
+    let t = Township::start(small());
+    let mut a = Device::new(&t, "刘医生", &[V1]);
+    register(&mut a.api, "东庄村", 1);
+    // A second handle on the same file, as the background runner or the desktop shell has.
+    let other = Mutex::new(Api::open(&a.path, Lang::Zh).unwrap());
+    let seen = Mutex::new(Vec::new());
+    a.api
+        .sync_now(&|e| {
+            if let SyncEvent::Progress(_) = e {
+                let status = other.lock().unwrap().sync_status().unwrap();
+                seen.lock().unwrap().push(status.syncing);
+            }
+        })
+        .unwrap();
+    let seen = seen.into_inner().unwrap();
+    assert!(!seen.is_empty() && seen.iter().all(|s| *s), "{seen:?}");
+    assert!(!other.lock().unwrap().sync_status().unwrap().syncing);
+}
