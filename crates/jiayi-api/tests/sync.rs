@@ -774,3 +774,22 @@ fn a_round_holds_the_device_gate_that_every_caller_shares() {
     assert!(!seen.is_empty() && seen.iter().all(|s| *s), "{seen:?}");
     assert!(!other.lock().unwrap().sync_status().unwrap().syncing);
 }
+
+#[test]
+fn a_clock_more_than_five_minutes_off_is_a_warning_not_an_error() {
+    let t = Township::start(Limits::default());
+    let dir = tempfile::tempdir().unwrap();
+    let store = store_at(&dir.path().join("jiayi.sqlite3"));
+    let token = t.enroll(store.device_id(), "刘医生", &[V1]);
+    let slow = Utc::now() - chrono::Duration::minutes(9);
+    let mut api = Api::with_clock(store, Lang::Zh, Box::new(jiayi_api::FixedClock(slow)));
+    let enrolled = api.enroll_device(&t.base(), &token).unwrap();
+    assert_eq!(enrolled.warnings.len(), 1);
+    assert_eq!(enrolled.warnings[0].code, "clock_skew");
+    register(&mut api, "东庄村", 1);
+    let summary = api.sync_now(&|_| {}).unwrap();
+    assert_eq!(summary.applied, 3, "the round went through");
+    let w = &summary.warnings[0];
+    assert_eq!(w.code, "clock_skew");
+    assert!(w.message.contains("慢约"), "{}", w.message);
+}
