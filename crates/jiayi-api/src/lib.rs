@@ -30,7 +30,7 @@ pub use status::StatusView;
 pub use sync::{
     BundleExport, EnrollOutcome, LastSyncError, RefusalView, SyncEvent, SyncPhase, SyncProgress,
     SyncSettings, SyncStatusView, SyncSummary, SyncTrigger, VillageRef, check_server_url,
-    run_round, sync_error,
+    run_round, sync_database, sync_error,
 };
 pub use visits::{NextDue, VisitOutcome, VisitRequest};
 pub use worklist::{RenewalEntry, UnsignedEntry, WorkList};

@@ -432,6 +432,18 @@ pub fn run_round(
     round_with(store, &transport, lang, now, trigger, on_event)
 }
 
+/// "Sync now" on its own connection to the database file, so a long round does not hold the
+/// caller's `Api` (the desktop shell keeps one behind a mutex for every other command). Shares
+/// the per-device gate with [`Api::sync_now`] and the background runner.
+pub fn sync_database(
+    db_path: &Path,
+    lang: Lang,
+    on_event: &(dyn Fn(SyncEvent) + Send + Sync),
+) -> ApiResult<SyncSummary> {
+    let mut store = Store::open(db_path).map_err(|e| store_err(e, lang))?;
+    run_round(&mut store, lang, Utc::now(), SyncTrigger::Manual, on_event)
+}
+
 /// A round over any transport (tests use a failing one); the caller holds the gate.
 pub(crate) fn round_with(
     store: &mut Store,
@@ -647,7 +659,8 @@ impl Api {
         self.store.clear_enrollment().map_err(|e| self.fail(e))
     }
 
-    /// "Sync now": one round, reporting progress through `on_event`.
+    /// "Sync now": one round, reporting progress through `on_event`. The callback must not
+    /// start another round or forget the enrollment (both wait for this round to end).
     pub fn sync_now(
         &mut self,
         on_event: &(dyn Fn(SyncEvent) + Send + Sync),
