@@ -3,11 +3,13 @@
 //! JSON file holds); every failure is an [`ApiError`] with a stable code and a message in the
 //! user's language.
 
+mod autosync;
 mod contracts;
 mod error;
 mod households;
 mod print;
 mod status;
+mod sync;
 mod visits;
 mod worklist;
 
@@ -16,6 +18,7 @@ use jiayi_core::Lang;
 use jiayi_core::time::china_date;
 use jiayi_store::Store;
 
+pub use autosync::{AutoSync, AutoSyncConfig, EventSink, backoff, reachable};
 pub use contracts::{
     ChangeDoctorRequest, ContractSummary, MemberChoice, RenewOutcome, SignOutcome, SignRequest,
     TerminateOutcome, TerminateRequest, status_label,
@@ -24,6 +27,11 @@ pub use error::{ApiError, ApiResult};
 pub use households::{HouseholdView, IdNumberInfo, MemberView, RegisterOutcome, RegisterRequest};
 pub use print::{Document, file_safe};
 pub use status::StatusView;
+pub use sync::{
+    BundleExport, EnrollOutcome, LastSyncError, RefusalView, SyncEvent, SyncPhase, SyncProgress,
+    SyncSettings, SyncStatusView, SyncSummary, SyncTrigger, VillageRef, check_server_url,
+    run_round, sync_database, sync_error,
+};
 pub use visits::{NextDue, VisitOutcome, VisitRequest};
 pub use worklist::{RenewalEntry, UnsignedEntry, VillageWork, WorkList, WorkListQuery};
 

@@ -218,6 +218,61 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Keep the township server's address and this device's token (checked against the server).
+    Enroll {
+        /// e.g. https://wsy.example.cn (plain http only for 127.0.0.1 / localhost).
+        #[arg(long)]
+        server: String,
+        /// The token the health center printed when enrolling this device.
+        #[arg(long)]
+        token: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Forget the server address and token (records and unsent changes stay).
+    Unenroll,
+    /// Sync with the township server now: push, pull, reference data.
+    Sync {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Enrollment, pending changes, last sync, last error, reference versions held.
+    SyncStatus {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Changes the server refused, with the reason.
+    Refusals {
+        /// Include the settled ones.
+        #[arg(long)]
+        all: bool,
+        /// Mark this refusal settled.
+        #[arg(long)]
+        settle: Option<i64>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Offline sync through a file: export for the health center, import its reply.
+    Bundle {
+        #[command(subcommand)]
+        action: BundleCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum BundleCommand {
+    /// Write the unsent changes into an encrypted file.
+    Export {
+        file: PathBuf,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Import the reply file the health center's server wrote.
+    Import {
+        file: PathBuf,
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 #[derive(Subcommand)]
@@ -531,6 +586,75 @@ fn run(cli: Cli, lang: Lang) -> Result<(), ApiError> {
             let teams = api.teams()?;
             output(json, &teams, || render::teams(&teams, lang))
         }
+        Command::Enroll {
+            server,
+            token,
+            json,
+        } => {
+            let outcome = api.enroll_device(&server, &token)?;
+            for w in &outcome.warnings {
+                eprintln!("{}：{}", lang.pick("注意", "note"), w.message);
+            }
+            output(json, &outcome.settings, || {
+                render::sync_settings(&outcome.settings, lang)
+            })
+        }
+        Command::Unenroll => {
+            let had = api.forget_enrollment()?;
+            println!(
+                "{}",
+                if had {
+                    lang.pick(
+                        "已取消登记，本机记录和未同步的修改都已保留",
+                        "enrollment forgotten; records and unsent changes are kept",
+                    )
+                } else {
+                    lang.pick("本设备未登记", "this device is not enrolled")
+                }
+            );
+            Ok(())
+        }
+        Command::Sync { json } => {
+            let summary = api.sync_now(&|e| {
+                if let jiayi_api::SyncEvent::Progress(p) = e {
+                    eprintln!("{}", render::sync_progress(&p, lang));
+                }
+            })?;
+            for w in &summary.warnings {
+                eprintln!("{}：{}", lang.pick("注意", "note"), w.message);
+            }
+            output(json, &summary, || render::sync_summary(&summary, lang))
+        }
+        Command::SyncStatus { json } => {
+            let status = api.sync_status()?;
+            output(json, &status, || render::sync_status(&status, lang))
+        }
+        Command::Refusals { all, settle, json } => {
+            if let Some(id) = settle {
+                api.settle_refusal(id)?;
+            }
+            let refusals = api.refusals(all)?;
+            output(json, &refusals, || render::refusals(&refusals, lang))
+        }
+        Command::Bundle { action } => match action {
+            BundleCommand::Export { file, json } => {
+                let exported = api.export_bundle(&file)?;
+                output(json, &exported, || match lang {
+                    Lang::Zh => format!(
+                        "已写入 {}：{} 条修改（{} 字节）。请带到卫生院导入，再把回执文件导回本机。",
+                        exported.path, exported.changes, exported.bytes
+                    ),
+                    Lang::En => format!(
+                        "wrote {}: {} changes ({} bytes). Import it at the health center, then import the reply here.",
+                        exported.path, exported.changes, exported.bytes
+                    ),
+                })
+            }
+            BundleCommand::Import { file, json } => {
+                let summary = api.import_reply_bundle(&file)?;
+                output(json, &summary, || render::sync_summary(&summary, lang))
+            }
+        },
     }
 }
 

@@ -291,3 +291,135 @@ pub fn settings(s: &jiayi_store::TownshipSettings, lang: Lang) -> String {
         policy
     )
 }
+
+pub fn sync_progress(p: &jiayi_api::SyncProgress, lang: Lang) -> String {
+    let phase = match p.phase {
+        jiayi_api::SyncPhase::Push => lang.pick("上传", "push"),
+        jiayi_api::SyncPhase::Pull => lang.pick("下载", "pull"),
+        jiayi_api::SyncPhase::Reference => lang.pick("参考资料", "reference data"),
+    };
+    format!("{phase} {}/{}", p.done, p.total)
+}
+
+pub fn sync_summary(s: &jiayi_api::SyncSummary, lang: Lang) -> String {
+    match lang {
+        Lang::Zh => format!(
+            "同步完成：上传 {} 条（新保存 {}，重复 {}，被拒 {}，字段冲突 {}），下载 {} 条，更新参考资料 {} 份，仍待同步 {} 条",
+            s.pushed,
+            s.applied,
+            s.duplicates,
+            s.refused,
+            s.conflicts,
+            s.pulled,
+            s.reference_updated,
+            s.pending_after
+        ),
+        Lang::En => format!(
+            "sync done: pushed {} (applied {}, duplicates {}, refused {}, conflicts {}), pulled {}, reference documents updated {}, still pending {}",
+            s.pushed,
+            s.applied,
+            s.duplicates,
+            s.refused,
+            s.conflicts,
+            s.pulled,
+            s.reference_updated,
+            s.pending_after
+        ),
+    }
+}
+
+pub fn sync_settings(s: &jiayi_api::SyncSettings, lang: Lang) -> String {
+    let villages: Vec<String> = s
+        .villages
+        .iter()
+        .map(|v| v.name.clone().unwrap_or_else(|| v.id.to_string()))
+        .collect();
+    match (&s.server_url, lang) {
+        (None, Lang::Zh) => format!("设备 {}，尚未登记到乡镇服务器", s.device_id),
+        (None, Lang::En) => format!("device {}, not enrolled", s.device_id),
+        (Some(url), Lang::Zh) => format!(
+            "设备 {} 已登记到 {}\n负责的村：{}",
+            s.device_id,
+            url,
+            villages.join("、")
+        ),
+        (Some(url), Lang::En) => format!(
+            "device {} enrolled with {}\nvillages: {}",
+            s.device_id,
+            url,
+            villages.join(", ")
+        ),
+    }
+}
+
+pub fn sync_status(s: &jiayi_api::SyncStatusView, lang: Lang) -> String {
+    let mut out = match lang {
+        Lang::Zh => format!(
+            "设备 {}（{}）\n待同步 {} 条，上次成功同步 {}，未处理的拒收 {} 条",
+            s.device_id,
+            s.server_url.as_deref().unwrap_or("未登记"),
+            s.pending_changes,
+            s.last_sync_at.as_deref().unwrap_or("从未"),
+            s.open_refusals
+        ),
+        Lang::En => format!(
+            "device {} ({})\n{} changes pending, last successful sync {}, {} refusals open",
+            s.device_id,
+            s.server_url.as_deref().unwrap_or("not enrolled"),
+            s.pending_changes,
+            s.last_sync_at.as_deref().unwrap_or("never"),
+            s.open_refusals
+        ),
+    };
+    if let Some(e) = &s.last_error {
+        out.push_str(&format!(
+            "\n{} {}：{}",
+            lang.pick("上次同步失败", "last sync failed"),
+            e.at,
+            e.message
+        ));
+    }
+    for r in &s.reference {
+        out.push_str(&format!(
+            "\n{} {} {} {}",
+            r.kind,
+            r.name,
+            lang.pick("版本", "version"),
+            r.version
+        ));
+    }
+    out
+}
+
+pub fn refusals(list: &[jiayi_api::RefusalView], lang: Lang) -> String {
+    if list.is_empty() {
+        return lang
+            .pick("没有被拒收的修改", "no refused changes")
+            .to_string();
+    }
+    list.iter()
+        .map(|r| {
+            format!(
+                "#{} {} {}{}{} — {}{}",
+                r.id,
+                r.refused_at,
+                r.entity_label,
+                r.record_name
+                    .as_deref()
+                    .map(|n| format!(" {n}"))
+                    .unwrap_or_default(),
+                r.village_name
+                    .as_deref()
+                    .map(|v| format!("（{v}）"))
+                    .unwrap_or_default(),
+                r.message,
+                if r.settled {
+                    lang.pick(" [已处理]", " [settled]")
+                } else {
+                    ""
+                }
+            )
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}

@@ -302,3 +302,139 @@ fn bad_input_exits_2_with_a_clear_message_and_saves_nothing() {
     let after = json(&jiayi(&db, &["status", "--json"]))["residents"].clone();
     assert_eq!(before, after, "nothing was saved");
 }
+
+/// Enroll, sync, status, refusals and bundles against a real township server on 127.0.0.1.
+#[test]
+fn sync_commands_against_a_township_server() {
+    use jiayi_server::storage::Enrollment;
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("jiayi.sqlite3");
+    let url = format!("sqlite://{}", dir.path().join("township.db").display());
+    let storage = jiayi_server::storage::open(&url).unwrap();
+    let server = jiayi_server::spawn(
+        jiayi_server::AppState {
+            storage: storage.clone(),
+            limits: jiayi_sync_limits(),
+            admin_key: None,
+        },
+        "127.0.0.1:0",
+        2,
+    )
+    .unwrap();
+
+    // Before enrolling: a clear refusal, exit status 2.
+    let out = jiayi(&db, &["sync"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("尚未登记"));
+    let out = jiayi(
+        &db,
+        &["enroll", "--server", "http://10.1.2.3:8470", "--token", "x"],
+    );
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("https://"));
+
+    json(&jiayi(
+        &db,
+        &["demo", "--size", "small", "--date", "2026-11-23", "--json"],
+    ));
+    let status = json(&jiayi(&db, &["sync-status", "--json"]));
+    assert_eq!(status["enrolled"], false);
+    let pending = status["pending_changes"].as_u64().unwrap();
+    assert!(pending > 500, "{pending}");
+    let device: uuid::Uuid = status["device_id"].as_str().unwrap().parse().unwrap();
+    let teams = json(&jiayi(&db, &["teams", "--json"]));
+    let villages: Vec<uuid::Uuid> = teams
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|t| t["villages"].as_array().unwrap().clone())
+        .map(|v| v.as_str().unwrap().parse().unwrap())
+        .collect();
+    let enrolled = storage
+        .enroll(
+            &Enrollment {
+                device_id: Some(device),
+                doctor_name: "刘医生".into(),
+                team_name: "东庄团队".into(),
+                villages,
+                label: "cli".into(),
+            },
+            chrono::Utc::now(),
+        )
+        .unwrap();
+
+    let out = jiayi(
+        &db,
+        &[
+            "enroll",
+            "--server",
+            &server.url(),
+            "--token",
+            &enrolled.token,
+        ],
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).contains("已登记到"));
+
+    let out = jiayi(&db, &["sync"]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{stderr}");
+    assert!(
+        stderr.contains(&format!("上传 {pending}/{pending}")),
+        "{stderr}"
+    );
+    assert!(stdout.contains("同步完成"), "{stdout}");
+    assert!(stdout.contains("仍待同步 0 条"), "{stdout}");
+    let status = json(&jiayi(&db, &["sync-status", "--json"]));
+    assert_eq!(status["pending_changes"], 0);
+    assert!(status["last_sync_at"].is_string());
+    let refusals = jiayi(&db, &["refusals"]);
+    assert!(
+        String::from_utf8_lossy(&refusals.stdout).contains("没有被拒收的修改"),
+        "{}",
+        String::from_utf8_lossy(&refusals.stdout)
+    );
+
+    // A file that is not a reply is refused and changes nothing.
+    let garbage = dir.path().join("garbage.jyb");
+    std::fs::write(&garbage, b"JYB1 not really").unwrap();
+    let out = jiayi(&db, &["bundle", "import", garbage.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("已损坏"));
+    let export = dir.path().join("device.jyb");
+    let out = json(&jiayi(
+        &db,
+        &["bundle", "export", export.to_str().unwrap(), "--json"],
+    ));
+    assert_eq!(out["changes"], 0);
+    assert!(export.exists());
+
+    assert!(storage.revoke(device, chrono::Utc::now()).unwrap());
+    let out = jiayi(&db, &["sync"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("重新登记"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let out = jiayi(&db, &["--lang", "en", "sync-status"]);
+    assert!(
+        String::from_utf8_lossy(&out.stdout).contains("last sync failed"),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    server.stop();
+}
+
+fn jiayi_sync_limits() -> jiayi_sync::protocol::Limits {
+    jiayi_sync::protocol::Limits {
+        max_changes: 200,
+        max_bytes: 2 * 1024 * 1024,
+        max_pull: 500,
+    }
+}

@@ -15,6 +15,7 @@ mod outbox;
 mod reference;
 mod schedule;
 mod search;
+mod sync_device;
 mod visits;
 mod writer;
 
@@ -28,3 +29,4 @@ pub use outbox::{ApplyReport, ConflictRecord};
 pub use reference::TownshipSettings;
 pub use schedule::DueEntry;
 pub use search::ResidentHit;
+pub use sync_device::{EnrollmentRecord, NewRefusal, ReferenceVersion, RefusalRecord};

@@ -17,14 +17,21 @@ impl Store {
         self.write(now, |w| {
             let hlc = w.tick();
             insert_visit_row(&w.tx, visit, hlc)?;
+            // The payload is the visit itself, so the change sets each of its fields (the
+            // server refuses a change naming a field its payload lacks).
+            let payload = serde_json::to_value(visit)?;
+            let fields: Vec<&str> = payload
+                .as_object()
+                .map(|o| o.keys().map(String::as_str).collect())
+                .unwrap_or_default();
             w.record_change(
                 Entity::Visit,
                 visit.id,
                 Op::Upsert,
                 village_id,
                 hlc,
-                &["visit"],
-                &serde_json::to_value(visit)?,
+                &fields,
+                &payload,
             )
         })
     }

@@ -263,6 +263,50 @@ fn migrates_from_an_empty_file_and_from_every_earlier_version() {
 }
 
 #[test]
+fn refusals_kept_as_sync_state_by_version_1_move_into_their_table() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("v1.sqlite3");
+    {
+        let mut conn = rusqlite::Connection::open(&path).unwrap();
+        migrate_to_version(&mut conn, 1).unwrap();
+        conn.execute(
+            "INSERT INTO outbox (seq, change_id, entity, entity_id, op, village_id, hlc, fields, payload, created_at, acked_at)
+             VALUES (7, 'c7', 'resident', 'r1', 'upsert', 'v2', 'h', '[]', '{}', '2026-11-01T00:00:00Z', '2026-11-02T00:00:00Z')",
+            [],
+        )
+        .unwrap();
+        let reason = serde_json::json!({
+            "entity": "resident", "entity_id": "r1", "village_id": "v2",
+            "reason": {"code": "village_not_in_scope", "message_zh": "不在范围内", "message_en": "not in scope"}
+        });
+        conn.execute(
+            "INSERT INTO sync_state (key, value) VALUES ('rejected:7', ?1), ('pull_cursor', '5')",
+            [reason.to_string()],
+        )
+        .unwrap();
+    }
+    let store = Store::open(&path).unwrap();
+    let refusals = store.refusals(false).unwrap();
+    assert_eq!(refusals.len(), 1);
+    let r = &refusals[0];
+    assert_eq!(
+        (
+            r.seq,
+            r.change_id.as_str(),
+            r.code.as_str(),
+            r.message_zh.as_str()
+        ),
+        (7, "c7", "village_not_in_scope", "不在范围内")
+    );
+    assert_eq!(r.refused_at, "2026-11-02T00:00:00Z");
+    assert_eq!(store.sync_state("rejected:7").unwrap(), None);
+    assert_eq!(
+        store.sync_state("pull_cursor").unwrap().as_deref(),
+        Some("5")
+    );
+}
+
+#[test]
 fn a_file_from_a_newer_version_is_refused_untouched() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("future.sqlite3");

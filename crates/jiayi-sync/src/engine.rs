@@ -59,6 +59,14 @@ pub trait LocalReplica {
     /// The server lost changes it had confirmed: put every own change with `seq > after_seq`
     /// back into the outbox. Returns how many went back.
     fn requeue_after(&mut self, after_seq: u64) -> ReplicaResult<u64>;
+    /// Highest own sequence number ever issued (also of changes no longer in the outbox).
+    fn issued_seq(&mut self) -> ReplicaResult<u64>;
+    /// Number every later change above `n` (the server holds changes up to `n` that this
+    /// replica forgot, e.g. after a restore from an older copy). Returns whether it moved.
+    fn ensure_seq_above(&mut self, n: u64) -> ReplicaResult<bool>;
+    /// Gives the pending change `seq` a new number above every issued one; `None` when no
+    /// pending change has that number.
+    fn renumber_pending(&mut self, seq: u64) -> ReplicaResult<Option<u64>>;
     /// The server refused these changes: keep the reasons where the user sees them.
     fn record_rejections(&mut self, rejected: &[(Change, Rejection)]) -> ReplicaResult<()>;
     /// Applies changes made by other devices. Never overwrites a record with pending local
@@ -105,6 +113,9 @@ pub struct SyncReport {
     /// Pulled changes held back for records with unsent local edits; pulled again next round.
     pub pull_deferred: u64,
     pub requeued: u64,
+    /// Changes sent again under a new number because the server held another change under
+    /// their old one (the device's store had been restored from an older copy).
+    pub renumbered: u64,
     pub recovery: Vec<Recovery>,
     /// Device clock minus server clock, when more than five minutes apart.
     pub clock_skew_ms: Option<i64>,
@@ -131,6 +142,7 @@ pub fn sync(
         known_epoch: state_uuid(replica, keys::SERVER_EPOCH)?,
         acked_through_seq: state_u64(replica, keys::ACKED_THROUGH_SEQ)?,
         pull_cursor: state_u64(replica, keys::PULL_CURSOR)?,
+        issued_seq: replica.issued_seq().map_err(replica_err)?,
         now_ms,
     };
     let round = plan(&local, &info);
@@ -143,6 +155,9 @@ pub fn sync(
     if let Some(after) = round.requeue_after {
         report.requeued = replica.requeue_after(after).map_err(replica_err)?;
         set_state(replica, keys::ACKED_THROUGH_SEQ, &after.to_string())?;
+    }
+    if let Some(floor) = round.raise_seq_to {
+        replica.ensure_seq_above(floor).map_err(replica_err)?;
     }
     if round.pull_from != local.pull_cursor {
         set_state(replica, keys::PULL_CURSOR, &round.pull_from.to_string())?;
@@ -173,9 +188,11 @@ fn push_all(
     let page = (info.limits.max_changes.max(1) as usize) * 4;
     let mut done = 0u64;
     let mut after = 0u64;
-    // Every pass sends or sets aside at least one change, so `total + 1` passes always suffice;
-    // the bound only guards against a store that keeps returning the same rows.
-    for _ in 0..=total {
+    let mut renumbered = std::collections::HashSet::new();
+    // Every pass sends or sets aside at least one change, and a change is renumbered (and so
+    // met again) at most once, so `2 * total + 1` passes always suffice; the bound only guards
+    // against a store that keeps returning the same rows.
+    for _ in 0..=(2 * total) {
         let changes = replica.pending(after, page).map_err(replica_err)?;
         let Some(last) = changes.last() else { break };
         after = last.seq;
@@ -207,7 +224,7 @@ fn push_all(
             };
             let response = transport.push(&request)?;
             report.requests += 1;
-            settle(replica, batch, &response, report)?;
+            settle(replica, batch, &response, report, &mut renumbered)?;
             done += batch.len() as u64;
             progress(Progress {
                 phase: Phase::Push,
@@ -226,6 +243,7 @@ fn settle(
     batch: &[Change],
     response: &PushResponse,
     report: &mut SyncReport,
+    renumbered: &mut std::collections::HashSet<Uuid>,
 ) -> Result<()> {
     if response.results.len() != batch.len()
         || response
@@ -246,6 +264,21 @@ fn settle(
             ChangeStatus::Applied => report.applied += 1,
             ChangeStatus::Duplicate => report.duplicates += 1,
             ChangeStatus::Conflict { .. } => report.conflicts += 1,
+            ChangeStatus::Rejected { reason }
+                if reason.code == RejectCode::SeqReused && renumbered.insert(change.change_id) =>
+            {
+                // The server holds another change under this number, so this one is new to it:
+                // send it again under a fresh number rather than refuse new work.
+                if replica
+                    .renumber_pending(change.seq)
+                    .map_err(replica_err)?
+                    .is_some()
+                {
+                    report.renumbered += 1;
+                } else {
+                    rejected.push((change.clone(), reason.clone()));
+                }
+            }
             ChangeStatus::Rejected { reason } => rejected.push((change.clone(), reason.clone())),
         }
     }

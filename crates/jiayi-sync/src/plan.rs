@@ -16,6 +16,8 @@ pub struct LocalStatus {
     pub acked_through_seq: u64,
     /// Server cursor up to which changes were pulled and applied.
     pub pull_cursor: u64,
+    /// Highest own sequence number ever issued.
+    pub issued_seq: u64,
     /// Device wall clock, Unix milliseconds.
     pub now_ms: i64,
 }
@@ -37,12 +39,18 @@ pub enum Recovery {
         server_high_water: u64,
         device_cursor: u64,
     },
+    /// The server holds more of this device's changes than the device ever numbered: the
+    /// device's store was restored from an older copy. New changes are numbered above the
+    /// server's, so none is refused as a reused number.
+    DeviceBehind { server_seq: u64, device_seq: u64 },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct SyncPlan {
     /// Changes with a sequence above this were confirmed once but must be sent again.
     pub requeue_after: Option<u64>,
+    /// Number the outbox above this from now on.
+    pub raise_seq_to: Option<u64>,
     /// Pull changes after this cursor.
     pub pull_from: u64,
     pub recovery: Vec<Recovery>,
@@ -70,6 +78,13 @@ pub fn plan(local: &LocalStatus, server: &ServerInfo) -> SyncPlan {
                 device_acked_seq: local.acked_through_seq,
             });
         }
+    }
+    if server_seq > local.issued_seq {
+        out.raise_seq_to = Some(server_seq);
+        out.recovery.push(Recovery::DeviceBehind {
+            server_seq,
+            device_seq: local.issued_seq,
+        });
     }
     if !new_epoch && server.high_water < local.pull_cursor {
         out.recovery.push(Recovery::CursorAhead {
@@ -159,6 +174,7 @@ mod tests {
             known_epoch: epoch,
             acked_through_seq: acked,
             pull_cursor: cursor,
+            issued_seq: acked.max(40),
             now_ms: 1_000_000,
         }
     }
@@ -178,6 +194,23 @@ mod tests {
                 local(None, 0, 0),
                 server(E1, 12, 40, t),
                 SyncPlan::default(),
+            ),
+            (
+                "store_restored_from_an_older_copy_numbers_above_the_server",
+                LocalStatus {
+                    issued_seq: 20,
+                    ..local(Some(E1), 20, 40)
+                },
+                server(E1, 35, 55, t),
+                SyncPlan {
+                    raise_seq_to: Some(35),
+                    pull_from: 40,
+                    recovery: vec![Recovery::DeviceBehind {
+                        server_seq: 35,
+                        device_seq: 20,
+                    }],
+                    ..SyncPlan::default()
+                },
             ),
             (
                 "in_step",
@@ -203,6 +236,7 @@ mod tests {
                 server(E1, 10, 20, t),
                 SyncPlan {
                     requeue_after: Some(10),
+                    raise_seq_to: None,
                     pull_from: 0,
                     recovery: vec![
                         Recovery::ServerBehind {
@@ -223,6 +257,7 @@ mod tests {
                 server(E2, 0, 900, t),
                 SyncPlan {
                     requeue_after: Some(0),
+                    raise_seq_to: None,
                     pull_from: 0,
                     recovery: vec![Recovery::NewEpoch],
                     clock_skew_ms: None,

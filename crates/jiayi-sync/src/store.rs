@@ -1,16 +1,12 @@
 //! The device's real store (`jiayi_store::Store`) as the sync engine's replica.
 
 use chrono::Utc;
-use jiayi_core::change::Change;
-use jiayi_store::Store;
+use jiayi_core::change::{Change, Entity};
+use jiayi_store::{NewRefusal, Store};
 use uuid::Uuid;
 
 use crate::engine::{LocalReplica, RemoteApply, ReplicaError, ReplicaResult};
 use crate::protocol::Rejection;
-
-/// Prefix of the sync-state keys that keep the server's refusals, one per change:
-/// `rejected:<seq>` → JSON `{entity, entity_id, village_id, reason}`.
-pub const REJECTED_PREFIX: &str = "rejected:";
 
 fn err(e: jiayi_store::StoreError) -> ReplicaError {
     ReplicaError(e.to_string())
@@ -22,7 +18,9 @@ impl LocalReplica for Store {
     }
 
     fn pending(&mut self, after_seq: u64, limit: usize) -> ReplicaResult<Vec<Change>> {
-        self.pending_changes(after_seq, limit).map_err(err)
+        let mut changes = self.pending_changes(after_seq, limit).map_err(err)?;
+        changes.iter_mut().for_each(name_visit_fields);
+        Ok(changes)
     }
 
     fn pending_count(&mut self) -> ReplicaResult<u64> {
@@ -37,21 +35,36 @@ impl LocalReplica for Store {
         Store::requeue_after(self, after_seq).map_err(err)
     }
 
+    fn issued_seq(&mut self) -> ReplicaResult<u64> {
+        Store::issued_seq(self).map_err(err)
+    }
+
+    fn ensure_seq_above(&mut self, n: u64) -> ReplicaResult<bool> {
+        Store::ensure_seq_above(self, n).map_err(err)
+    }
+
+    fn renumber_pending(&mut self, seq: u64) -> ReplicaResult<Option<u64>> {
+        Store::renumber_pending(self, seq).map_err(err)
+    }
+
     fn record_rejections(&mut self, rejected: &[(Change, Rejection)]) -> ReplicaResult<()> {
-        for (change, reason) in rejected {
-            let value = serde_json::json!({
-                "entity": change.entity,
-                "entity_id": change.entity_id,
-                "village_id": change.village_id,
-                "reason": reason,
-            });
-            self.set_sync_state(
-                &format!("{REJECTED_PREFIX}{}", change.seq),
-                &value.to_string(),
-            )
-            .map_err(err)?;
-        }
-        Ok(())
+        let refusals: Vec<NewRefusal> = rejected
+            .iter()
+            .map(|(change, reason)| NewRefusal {
+                seq: change.seq,
+                change_id: change.change_id,
+                entity: change.entity.as_str().to_string(),
+                entity_id: change.entity_id,
+                village_id: change.village_id,
+                code: serde_json::to_value(reason.code)
+                    .ok()
+                    .and_then(|v| v.as_str().map(str::to_string))
+                    .unwrap_or_default(),
+                message_zh: reason.message_zh.clone(),
+                message_en: reason.message_en.clone(),
+            })
+            .collect();
+        self.record_refusals(&refusals, Utc::now()).map_err(err)
     }
 
     fn apply_remote(&mut self, changes: &[Change]) -> ReplicaResult<RemoteApply> {
@@ -69,5 +82,52 @@ impl LocalReplica for Store {
 
     fn set_sync_state(&mut self, key: &str, value: &str) -> ReplicaResult<()> {
         Store::set_sync_state(self, key, value).map_err(err)
+    }
+}
+
+/// Earlier versions wrote visits with the field list `["visit"]` while the payload is the visit
+/// itself; the server refuses a change naming a field its payload lacks. Such changes still in
+/// an outbox are sent naming the payload's own fields.
+fn name_visit_fields(change: &mut Change) {
+    if change.entity != Entity::Visit || change.fields != ["visit"] {
+        return;
+    }
+    if let Some(o) = change.payload.as_object()
+        && !o.contains_key("visit")
+    {
+        change.fields = o.keys().cloned().collect();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use jiayi_core::change::Op;
+    use jiayi_core::hlc::Hlc;
+
+    #[test]
+    fn visits_written_by_earlier_versions_name_their_payload_fields() {
+        let device = Uuid::from_u128(1);
+        let mut change = Change {
+            device_id: device,
+            seq: 1,
+            change_id: Uuid::from_u128(2),
+            entity: Entity::Visit,
+            entity_id: Uuid::from_u128(3),
+            op: Op::Upsert,
+            village_id: Uuid::from_u128(4),
+            hlc: Hlc::zero(device),
+            fields: vec!["visit".into()],
+            payload: serde_json::json!({"id": Uuid::from_u128(3), "kind": "follow_up"}),
+        };
+        name_visit_fields(&mut change);
+        assert_eq!(change.fields, vec!["id".to_string(), "kind".to_string()]);
+        let mut household = Change {
+            entity: Entity::Household,
+            fields: vec!["visit".into()],
+            ..change.clone()
+        };
+        name_visit_fields(&mut household);
+        assert_eq!(household.fields, vec!["visit".to_string()], "only visits");
     }
 }

@@ -160,6 +160,31 @@ impl LocalReplica for MemReplica {
         Ok(n)
     }
 
+    fn issued_seq(&mut self) -> ReplicaResult<u64> {
+        Ok(self.next_seq - 1)
+    }
+
+    fn ensure_seq_above(&mut self, n: u64) -> ReplicaResult<bool> {
+        if self.next_seq > n {
+            return Ok(false);
+        }
+        self.next_seq = n + 1;
+        Ok(true)
+    }
+
+    fn renumber_pending(&mut self, seq: u64) -> ReplicaResult<Option<u64>> {
+        match self.outbox.get(&seq) {
+            Some((_, false)) => {}
+            _ => return Ok(None),
+        }
+        let (mut change, acked) = self.outbox.remove(&seq).expect("checked above");
+        let next = self.next_seq;
+        self.next_seq += 1;
+        change.seq = next;
+        self.outbox.insert(next, (change, acked));
+        Ok(Some(next))
+    }
+
     fn record_rejections(&mut self, rejected: &[(Change, Rejection)]) -> ReplicaResult<()> {
         self.rejections
             .extend(rejected.iter().map(|(c, r)| (c.seq, r.clone())));

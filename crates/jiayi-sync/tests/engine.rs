@@ -435,6 +435,15 @@ impl LocalReplica for EditsDuringPull {
     fn requeue_after(&mut self, after: u64) -> jiayi_sync::engine::ReplicaResult<u64> {
         self.inner.requeue_after(after)
     }
+    fn issued_seq(&mut self) -> jiayi_sync::engine::ReplicaResult<u64> {
+        self.inner.issued_seq()
+    }
+    fn ensure_seq_above(&mut self, n: u64) -> jiayi_sync::engine::ReplicaResult<bool> {
+        self.inner.ensure_seq_above(n)
+    }
+    fn renumber_pending(&mut self, seq: u64) -> jiayi_sync::engine::ReplicaResult<Option<u64>> {
+        self.inner.renumber_pending(seq)
+    }
     fn record_rejections(
         &mut self,
         r: &[(Change, Rejection)],

@@ -1,0 +1,798 @@
+//! Sync through the API against a real township server on 127.0.0.1 (port chosen by the
+//! system), with devices on real store files.
+
+use std::cell::Cell;
+use std::sync::mpsc;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use chrono::{NaiveDate, Utc};
+use jiayi_api::{
+    Api, AutoSync, AutoSyncConfig, MemberChoice, RegisterRequest, SignRequest, SyncEvent,
+    SyncPhase, VisitRequest,
+};
+use jiayi_core::Lang;
+use jiayi_core::change::Change;
+use jiayi_core::household::{HouseholdInput, ResidentInput, Team, TeamMember, TeamRole, Village};
+use jiayi_core::id_number::compose;
+use jiayi_core::person::Relation;
+use jiayi_core::visit::{VisitMode, Vitals};
+use jiayi_server::storage::{DynStorage, Enrollment};
+use jiayi_server::{AppState, Running};
+use jiayi_store::Store;
+use jiayi_sync::engine::Transport;
+use jiayi_sync::http::HttpTransport;
+use jiayi_sync::protocol::*;
+use uuid::Uuid;
+
+const V1: Uuid = Uuid::from_u128(0x0001_0001);
+const V2: Uuid = Uuid::from_u128(0x0001_0002);
+
+/// The township server on loopback with its SQLite file.
+struct Township {
+    storage: DynStorage,
+    server: Option<Running>,
+    limits: Limits,
+    _dir: tempfile::TempDir,
+}
+
+impl Township {
+    fn start(limits: Limits) -> Township {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}", dir.path().join("township.db").display());
+        let storage = jiayi_server::storage::open(&url).unwrap();
+        let mut t = Township {
+            storage,
+            server: None,
+            limits,
+            _dir: dir,
+        };
+        t.serve("127.0.0.1:0");
+        t
+    }
+
+    fn serve(&mut self, addr: &str) {
+        let state = AppState {
+            storage: self.storage.clone(),
+            limits: self.limits,
+            admin_key: None,
+        };
+        self.server = Some(jiayi_server::spawn(state, addr, 2).unwrap());
+    }
+
+    fn base(&self) -> String {
+        self.server.as_ref().unwrap().url()
+    }
+
+    fn enroll(&self, device: Uuid, doctor: &str, villages: &[Uuid]) -> String {
+        self.storage
+            .enroll(
+                &Enrollment {
+                    device_id: Some(device),
+                    doctor_name: doctor.into(),
+                    team_name: "东庄村家庭医生团队".into(),
+                    villages: villages.to_vec(),
+                    label: format!("{doctor}的笔记本"),
+                },
+                Utc::now(),
+            )
+            .unwrap()
+            .token
+    }
+
+    fn log(&self) -> Vec<(u64, Change)> {
+        let mut out = Vec::new();
+        let mut after = 0;
+        for _ in 0..1000 {
+            let page = self.storage.change_log(after, 1000).unwrap();
+            let Some(last) = page.last() else { break };
+            after = last.0;
+            out.extend(page);
+        }
+        out
+    }
+
+    /// Every change of `device` the server holds, once each: (seq, change id).
+    fn stored_of(&self, device: Uuid) -> Vec<(u64, Uuid)> {
+        let mut seen: Vec<(u64, Uuid)> = self
+            .log()
+            .into_iter()
+            .filter(|(_, c)| c.device_id == device)
+            .map(|(_, c)| (c.seq, c.change_id))
+            .collect();
+        let n = seen.len();
+        seen.sort();
+        seen.dedup_by_key(|(s, _)| *s);
+        assert_eq!(seen.len(), n, "no (device, seq) stored twice");
+        seen
+    }
+}
+
+fn team() -> Team {
+    let member = |n: u128, name: &str, role| TeamMember {
+        id: Uuid::from_u128(n),
+        name: name.into(),
+        role,
+        phone: "13800000000".into(),
+    };
+    Team {
+        id: Uuid::from_u128(100),
+        name: "东庄村家庭医生团队".into(),
+        institution: "青山镇卫生院".into(),
+        village_clinic: "东庄村卫生室".into(),
+        villages: vec![V1, V2],
+        members: vec![
+            member(1, "赵建国", TeamRole::Leader),
+            member(2, "刘医生", TeamRole::FamilyDoctor),
+            member(3, "陈护士", TeamRole::Nurse),
+            member(4, "孙公卫", TeamRole::PublicHealth),
+        ],
+        service_hotline: "0359-4561120".into(),
+        complaint_phone: "0359-4561234".into(),
+        service_hours: "8:00-18:00".into(),
+    }
+}
+
+/// A device's store file with the township's villages and team.
+fn store_at(path: &std::path::Path) -> Store {
+    let mut store = Store::open(path).unwrap();
+    for (id, code, name) in [
+        (V1, "140822100200", "东庄村"),
+        (V2, "140822100201", "西庄村"),
+    ] {
+        store
+            .put_village(&Village {
+                id,
+                code: code.into(),
+                name: name.into(),
+                township: "青山镇".into(),
+            })
+            .unwrap();
+    }
+    store.put_team(&team()).unwrap();
+    store
+}
+
+struct Device {
+    api: Api,
+    path: std::path::PathBuf,
+    token: String,
+    _dir: tempfile::TempDir,
+}
+
+impl Device {
+    fn new(t: &Township, doctor: &str, villages: &[Uuid]) -> Device {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("jiayi.sqlite3");
+        let store = store_at(&path);
+        let token = t.enroll(store.device_id(), doctor, villages);
+        let mut api = Api::new(store, Lang::Zh);
+        let enrolled = api.enroll_device(&t.base(), &token).unwrap();
+        assert!(enrolled.settings.enrolled);
+        assert!(enrolled.warnings.is_empty(), "{:?}", enrolled.warnings);
+        Device {
+            api,
+            path,
+            token,
+            _dir: dir,
+        }
+    }
+
+    fn id(&self) -> Uuid {
+        self.api.store().device_id()
+    }
+
+    fn sync(&mut self) -> jiayi_api::ApiResult<jiayi_api::SyncSummary> {
+        self.api.sync_now(&|_| {})
+    }
+
+    /// Closes the store and opens it again (so its file can be copied whole).
+    fn reopen(&mut self, between: impl FnOnce(&std::path::Path)) {
+        let placeholder = Api::new(Store::open_in_memory().unwrap(), Lang::Zh);
+        drop(std::mem::replace(&mut self.api, placeholder));
+        between(&self.path);
+        self.api = Api::new(Store::open(&self.path).unwrap(), Lang::Zh);
+    }
+}
+
+fn household(village: &str, n: u16) -> HouseholdInput {
+    let id = |y, m, d, seq| {
+        Some(compose(
+            "140822",
+            NaiveDate::from_ymd_opt(y, m, d).unwrap(),
+            seq,
+        ))
+    };
+    HouseholdInput {
+        village: village.into(),
+        group: "三组".into(),
+        address: format!("{village}三组{n}号"),
+        members: vec![
+            ResidentInput {
+                name: format!(
+                    "张{}",
+                    ["三", "四", "五", "六", "七", "八", "九", "十"][n as usize % 8]
+                ),
+                id_number: id(1955, 4, 1, 100 + 2 * n + 1),
+                relation: Some(Relation::Head),
+                phone: Some("13812345678".into()),
+                groups: vec!["hypertension".into()],
+                ..Default::default()
+            },
+            ResidentInput {
+                name: format!("李梅{n}"),
+                id_number: id(1958, 9, 9, 100 + 2 * n),
+                relation: Some(Relation::Spouse),
+                ..Default::default()
+            },
+        ],
+    }
+}
+
+fn register(api: &mut Api, village: &str, n: u16) -> (Uuid, Vec<Uuid>) {
+    let outcome = api
+        .register_household(&RegisterRequest {
+            household: household(village, n),
+            confirm_duplicates: false,
+        })
+        .unwrap();
+    assert!(outcome.saved, "{:?}", outcome.duplicates);
+    (outcome.household_id.unwrap(), outcome.resident_ids)
+}
+
+fn tiny_png() -> String {
+    "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==".into()
+}
+
+fn sign(api: &mut Api, household: Uuid, members: &[Uuid]) -> Uuid {
+    api.sign_contract(&SignRequest {
+        household_id: household,
+        representative_id: None,
+        members: members
+            .iter()
+            .map(|id| MemberChoice {
+                resident_id: *id,
+                paid_packages: vec![],
+            })
+            .collect(),
+        team_id: None,
+        doctor_id: None,
+        signed_on: None,
+        resident_signature_png: Some(tiny_png()),
+        doctor_signature_png: Some(tiny_png()),
+    })
+    .unwrap()
+    .contract_id
+}
+
+fn small() -> Limits {
+    Limits {
+        max_changes: 3,
+        max_bytes: 256 * 1024,
+        max_pull: 4,
+    }
+}
+
+#[test]
+fn enrolled_devices_push_and_a_colleague_pulls_with_reference_data() {
+    let t = Township::start(small());
+    t.storage
+        .publish(
+            ReferenceKind::Register,
+            "poverty",
+            "id_number,name\n140822195504010011,王某\n140822195809090022,李某\n",
+            Utc::now(),
+        )
+        .unwrap();
+    let mut a = Device::new(&t, "刘医生", &[V1]);
+    let mut b = Device::new(&t, "周医生", &[V1]);
+    let settings = a.api.sync_settings().unwrap();
+    assert_eq!(settings.villages.len(), 1);
+    assert_eq!(settings.villages[0].name.as_deref(), Some("东庄村"));
+
+    let (h1, m1) = register(&mut a.api, "东庄村", 1);
+    let (h2, m2) = register(&mut a.api, "东庄村", 2);
+    let contract = sign(&mut a.api, h1, &m1);
+    sign(&mut a.api, h2, &m2);
+    a.api
+        .record_visit(&VisitRequest {
+            resident_id: m1[0],
+            item_code: Some("hypertension_follow_up".into()),
+            kind: None,
+            mode: VisitMode::Home,
+            occurred_at: None,
+            vitals: Vitals {
+                systolic_mmhg: Some(150),
+                diastolic_mmhg: Some(92),
+                ..Vitals::default()
+            },
+            notes: "头晕减轻".into(),
+        })
+        .unwrap();
+    let pending = a.api.sync_status().unwrap().pending_changes;
+    assert!(pending >= 8, "{pending}");
+
+    let events = Arc::new(Mutex::new(Vec::new()));
+    let sink = events.clone();
+    let summary = a
+        .api
+        .sync_now(&move |e| sink.lock().unwrap().push(e))
+        .unwrap();
+    assert_eq!(
+        (summary.pushed, summary.applied, summary.refused),
+        (pending, pending, 0)
+    );
+    assert_eq!(summary.reference_updated, 1, "the poverty register");
+    let events = events.lock().unwrap();
+    assert!(matches!(events.first(), Some(SyncEvent::Started { .. })));
+    assert!(matches!(events.last(), Some(SyncEvent::Finished { .. })));
+    let pushes: Vec<u64> = events
+        .iter()
+        .filter_map(|e| match e {
+            SyncEvent::Progress(p) if p.phase == SyncPhase::Push => Some(p.done),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(pushes.len() as u64, pending.div_ceil(3), "one per batch");
+    assert_eq!(pushes.last(), Some(&pending));
+
+    let status = a.api.sync_status().unwrap();
+    assert_eq!(status.pending_changes, 0);
+    assert!(status.last_sync_at.is_some() && status.last_error.is_none());
+    let poverty = status
+        .reference
+        .iter()
+        .find(|r| r.kind == "register" && r.name == "poverty")
+        .expect("register version held");
+    assert_eq!(poverty.version, 1);
+    assert_eq!(
+        a.api.status().unwrap().registers[0].entries,
+        2,
+        "the register's entries are on the device"
+    );
+    assert_eq!(t.stored_of(a.id()).len() as u64, pending);
+
+    let pulled = b.sync().unwrap();
+    assert_eq!(pulled.pulled, pending);
+    assert_eq!(pulled.pushed, 0);
+    let on_b = b.api.household(h1).unwrap();
+    assert_eq!(on_b.members.len(), 2);
+    assert!(
+        b.api.contract_snapshot(contract).is_ok(),
+        "the agreement came too"
+    );
+    assert_eq!(b.api.status().unwrap().visits, 1, "and the visit");
+
+    // A second round finds nothing new; a newer register version arrives once.
+    t.storage
+        .publish(
+            ReferenceKind::Register,
+            "poverty",
+            "id_number,name\n140822195504010011,王某\n",
+            Utc::now(),
+        )
+        .unwrap();
+    let again = b.sync().unwrap();
+    assert_eq!(
+        (again.pushed, again.pulled, again.reference_updated),
+        (0, 0, 1)
+    );
+    assert_eq!(b.sync().unwrap().reference_updated, 0);
+    let held = b.api.sync_status().unwrap().reference;
+    assert_eq!(
+        held.iter().find(|r| r.name == "poverty").unwrap().version,
+        2
+    );
+}
+
+#[test]
+fn a_change_outside_the_villages_is_refused_and_listed_in_chinese() {
+    let t = Township::start(Limits::default());
+    let mut a = Device::new(&t, "刘医生", &[V1]);
+    register(&mut a.api, "东庄村", 1);
+    let (_, residents) = register(&mut a.api, "西庄村", 2);
+    let summary = a.sync().unwrap();
+    assert_eq!(summary.refused, 3, "the household and its two members");
+    assert_eq!(summary.applied, 3);
+    let status = a.api.sync_status().unwrap();
+    assert_eq!(status.open_refusals, 3);
+    assert_eq!(status.pending_changes, 0, "refusals are answers too");
+
+    let refusals = a.api.refusals(false).unwrap();
+    assert_eq!(refusals.len(), 3);
+    for r in &refusals {
+        assert_eq!(r.code, "village_not_in_scope");
+        assert!(
+            r.message.contains("不在本设备的签约范围内"),
+            "{}",
+            r.message
+        );
+        assert_eq!(r.village_name.as_deref(), Some("西庄村"));
+        assert!(!r.read && !r.settled);
+    }
+    let resident = refusals
+        .iter()
+        .find(|r| r.entity_id == residents[0].to_string())
+        .expect("the head's refusal");
+    assert_eq!(resident.entity_label, "居民");
+    assert_eq!(resident.record_name.as_deref(), Some("张五"));
+    let house = refusals.iter().find(|r| r.entity == "household").unwrap();
+    assert_eq!(
+        house.record_name.as_deref(),
+        Some("张五 · 西庄村三组2号"),
+        "a household is named by its head and address"
+    );
+
+    assert_eq!(a.api.mark_refusals_read().unwrap(), 3);
+    a.api.settle_refusal(resident.id).unwrap();
+    let err = a.api.settle_refusal(resident.id).unwrap_err();
+    assert_eq!(err.code, "not_found");
+    let open = a.api.refusals(false).unwrap();
+    assert_eq!(open.len(), 2);
+    assert!(open.iter().all(|r| r.read));
+    assert_eq!(a.api.refusals(true).unwrap().len(), 3);
+
+    a.api.set_lang(Lang::En);
+    assert!(
+        a.api.refusals(false).unwrap()[0]
+            .message
+            .contains("village")
+    );
+    // Nothing refused reached the server.
+    assert_eq!(t.stored_of(a.id()).len(), 3);
+}
+
+#[test]
+fn enrollment_checks_address_and_token_and_a_revoked_token_is_explained() {
+    let t = Township::start(Limits::default());
+    let dir = tempfile::tempdir().unwrap();
+    let store = store_at(&dir.path().join("jiayi.sqlite3"));
+    let device = store.device_id();
+    let mut api = Api::new(store, Lang::Zh);
+    assert!(!api.sync_status().unwrap().enrolled);
+    assert_eq!(api.sync_now(&|_| {}).unwrap_err().code, "not_enrolled");
+
+    let err = api
+        .enroll_device("http://10.20.30.40:8470", "jy1_x")
+        .unwrap_err();
+    assert_eq!(err.code, "insecure_server_url");
+    assert!(err.message.contains("https://"));
+    let err = api.enroll_device(&t.base(), "jy1_wrong").unwrap_err();
+    assert_eq!(err.code, "token_invalid");
+    let other = t.enroll(Uuid::now_v7(), "别人", &[V1]);
+    let err = api.enroll_device(&t.base(), &other).unwrap_err();
+    assert_eq!(err.code, "token_other_device");
+    assert!(err.message.contains(&device.to_string()), "{}", err.message);
+    // An address where nothing listens.
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let dead = format!("http://{}", closed.local_addr().unwrap());
+    drop(closed);
+    let token = t.enroll(device, "刘医生", &[V1]);
+    assert_eq!(
+        api.enroll_device(&dead, &token).unwrap_err().code,
+        "server_unreachable"
+    );
+    assert!(
+        !api.sync_status().unwrap().enrolled,
+        "nothing kept on failure"
+    );
+
+    api.enroll_device(&format!("{}/", t.base()), &token)
+        .unwrap();
+    register(&mut api, "东庄村", 1);
+    api.sync_now(&|_| {}).unwrap();
+    assert!(t.storage.revoke(device, Utc::now()).unwrap());
+    register(&mut api, "东庄村", 2);
+    let before = t.log().len();
+    let events = Arc::new(Mutex::new(Vec::new()));
+    let sink = events.clone();
+    let err = api
+        .sync_now(&move |e| sink.lock().unwrap().push(e))
+        .unwrap_err();
+    assert_eq!(err.code, "token_revoked");
+    assert!(err.message.contains("重新登记"), "{}", err.message);
+    assert!(matches!(
+        events.lock().unwrap().last(),
+        Some(SyncEvent::Failed { error, .. }) if error.code == "token_revoked"
+    ));
+    let status = api.sync_status().unwrap();
+    assert_eq!(status.pending_changes, 3, "the work stays on the device");
+    assert_eq!(
+        status.last_error.map(|e| e.code).as_deref(),
+        Some("token_revoked")
+    );
+    assert_eq!(t.log().len(), before);
+
+    assert!(api.forget_enrollment().unwrap());
+    assert!(!api.sync_settings().unwrap().enrolled);
+    assert_eq!(api.sync_status().unwrap().pending_changes, 3);
+}
+
+/// Passes pushes through until `ok_pushes` have gone, then the next answer is lost after the
+/// server committed, like a line that drops mid-sync.
+struct DropsAfter {
+    inner: HttpTransport,
+    ok_pushes: Cell<usize>,
+}
+
+impl Transport for DropsAfter {
+    fn info(&self) -> jiayi_sync::Result<ServerInfo> {
+        self.inner.info()
+    }
+    fn push(&self, request: &PushRequest) -> jiayi_sync::Result<PushResponse> {
+        let left = self.ok_pushes.get();
+        let answer = self.inner.push(request)?;
+        if left == 0 {
+            return Err(jiayi_sync::SyncError::Network("line dropped".into()));
+        }
+        self.ok_pushes.set(left - 1);
+        Ok(answer)
+    }
+    fn pull(&self, after: u64, limit: u32) -> jiayi_sync::Result<PullResponse> {
+        self.inner.pull(after, limit)
+    }
+    fn reference(&self) -> jiayi_sync::Result<ReferenceData> {
+        self.inner.reference()
+    }
+}
+
+#[test]
+fn an_interrupted_sync_resumes_without_losing_or_doubling() {
+    let t = Township::start(small());
+    let mut a = Device::new(&t, "刘医生", &[V1]);
+    for n in 1..=4 {
+        register(&mut a.api, "东庄村", n);
+    }
+    let total = a.api.sync_status().unwrap().pending_changes;
+    assert_eq!(total, 12);
+    let cut = DropsAfter {
+        inner: HttpTransport::new(&t.base(), &a.token).unwrap(),
+        ok_pushes: Cell::new(2),
+    };
+    let err = a.api.sync_via(&cut, &|_| {}).unwrap_err();
+    assert_eq!(err.code, "server_unreachable");
+    assert!(err.message.contains("自动继续"), "{}", err.message);
+    assert_eq!(
+        a.api.sync_status().unwrap().pending_changes,
+        total - 6,
+        "two batches answered, the third committed but unanswered"
+    );
+    assert_eq!(t.stored_of(a.id()).len(), 9);
+
+    // The server stops altogether; the device keeps everything. It comes back at another
+    // address, which the doctor enters again.
+    let mut t = t;
+    t.server.take().unwrap().stop();
+    register(&mut a.api, "东庄村", 5);
+    assert_eq!(a.sync().unwrap_err().code, "server_unreachable");
+    t.serve("127.0.0.1:0");
+    let token = a.token.clone();
+    a.api.enroll_device(&t.base(), &token).unwrap();
+
+    let summary = a.sync().unwrap();
+    assert_eq!(
+        summary.duplicates, 3,
+        "the unanswered batch is answered as duplicates"
+    );
+    assert_eq!(summary.applied, 6);
+    assert_eq!(a.api.sync_status().unwrap().pending_changes, 0);
+    let stored = t.stored_of(a.id());
+    assert_eq!(stored.len(), 15);
+    assert_eq!(
+        stored.iter().map(|(s, _)| *s).collect::<Vec<_>>(),
+        (1..=15).collect::<Vec<_>>()
+    );
+}
+
+#[test]
+fn a_device_restored_from_an_older_copy_sends_new_work_under_new_numbers() {
+    let t = Township::start(Limits::default());
+    let mut a = Device::new(&t, "刘医生", &[V1]);
+    register(&mut a.api, "东庄村", 1);
+    a.sync().unwrap();
+    let backup = a.path.with_extension("backup");
+    a.reopen(|p| {
+        std::fs::copy(p, &backup).unwrap();
+    });
+    register(&mut a.api, "东庄村", 2);
+    a.sync().unwrap();
+    assert_eq!(t.stored_of(a.id()).len(), 6);
+
+    // The laptop's disk is restored from the older copy; the doctor registers a household
+    // before the next sync, so its changes carry numbers the server already holds.
+    a.reopen(|p| {
+        for ext in ["sqlite3-wal", "sqlite3-shm"] {
+            let _ = std::fs::remove_file(p.with_extension(ext));
+        }
+        std::fs::copy(&backup, p).unwrap();
+    });
+    assert_eq!(a.api.store().issued_seq().unwrap(), 3);
+    register(&mut a.api, "东庄村", 3);
+    let summary = a.sync().unwrap();
+    assert_eq!(summary.refused, 0, "no new work refused");
+    assert_eq!(summary.renumbered, 3);
+    assert_eq!(summary.applied, 3);
+    assert!(
+        summary
+            .warnings
+            .iter()
+            .any(|w| w.code == "server_recovered")
+    );
+    assert!(a.api.refusals(true).unwrap().is_empty());
+    let stored = t.stored_of(a.id());
+    assert_eq!(stored.len(), 9, "old and new work, each once");
+    assert_eq!(stored.last().unwrap().0, 9);
+
+    // New work after that is numbered above everything the server holds.
+    register(&mut a.api, "东庄村", 4);
+    let summary = a.sync().unwrap();
+    assert_eq!((summary.applied, summary.renumbered), (3, 0));
+    assert_eq!(t.stored_of(a.id()).len(), 12);
+}
+
+#[test]
+fn bundle_export_server_reply_and_import_round_trip() {
+    let t = Township::start(Limits::default());
+    let mut a = Device::new(&t, "刘医生", &[V1]);
+    let mut b = Device::new(&t, "周医生", &[V1]);
+    register(&mut b.api, "东庄村", 7);
+    b.sync().unwrap();
+    t.storage
+        .publish(
+            ReferenceKind::Register,
+            "poverty",
+            "id_number,name\n140822195504010011,王某\n",
+            Utc::now(),
+        )
+        .unwrap();
+
+    let (h, m) = register(&mut a.api, "东庄村", 1);
+    sign(&mut a.api, h, &m);
+    register(&mut a.api, "西庄村", 2);
+    let pending = a.api.sync_status().unwrap().pending_changes;
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("device.jyb");
+    let exported = a.api.export_bundle(&out).unwrap();
+    assert_eq!(exported.changes, pending);
+    assert_eq!(
+        a.api.sync_status().unwrap().pending_changes,
+        pending,
+        "nothing is marked until the reply"
+    );
+
+    let bytes = std::fs::read(&out).unwrap();
+    let reply =
+        jiayi_server::bundle::answer(t.storage.as_ref(), &Limits::default(), &bytes, Utc::now())
+            .unwrap();
+    let reply_path = dir.path().join("reply.jyb");
+    std::fs::write(&reply_path, &reply).unwrap();
+
+    // A damaged reply changes nothing.
+    let mut damaged = reply.clone();
+    damaged[40] ^= 0x10;
+    let bad = dir.path().join("damaged.jyb");
+    std::fs::write(&bad, &damaged).unwrap();
+    let err = a.api.import_reply_bundle(&bad).unwrap_err();
+    assert_eq!(err.code, "bundle_damaged");
+    assert!(err.message.contains("未做任何更改"));
+    assert_eq!(a.api.sync_status().unwrap().pending_changes, pending);
+    // Nor does a reply meant for another device.
+    let err = b.api.import_reply_bundle(&reply_path).unwrap_err();
+    assert_eq!(err.code, "bundle_foreign");
+
+    let summary = a.api.import_reply_bundle(&reply_path).unwrap();
+    assert_eq!(summary.refused, 3, "the other village's household");
+    assert_eq!(summary.applied, pending - 3);
+    assert_eq!(summary.pulled, 3, "the colleague's household came back");
+    assert_eq!(summary.reference_updated, 1);
+    assert_eq!(a.api.sync_status().unwrap().pending_changes, 0);
+    assert_eq!(a.api.refusals(false).unwrap().len(), 3);
+    assert_eq!(t.stored_of(a.id()).len() as u64, pending - 3);
+    // The same reply imported again changes nothing.
+    let again = a.api.import_reply_bundle(&reply_path).unwrap();
+    assert_eq!(
+        (again.applied, again.pulled, again.reference_updated),
+        (0, 3, 0)
+    );
+    // Online afterwards finds nothing missing.
+    let online = a.sync().unwrap();
+    assert_eq!((online.pushed, online.pulled), (0, 0));
+}
+
+#[test]
+fn the_background_runner_syncs_once_the_server_is_reachable() {
+    let mut t = Township::start(small());
+    let mut a = Device::new(&t, "刘医生", &[V1]);
+    // The device will look for the server at an address where nothing listens yet.
+    let free = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = free.local_addr().unwrap();
+    drop(free);
+    let mut enrollment = a.api.store().enrollment().unwrap().unwrap();
+    enrollment.server_url = format!("http://{addr}");
+    a.api.store_mut().put_enrollment(&enrollment).unwrap();
+    t.server.take().unwrap().stop();
+    register(&mut a.api, "东庄村", 1);
+    register(&mut a.api, "东庄村", 2);
+
+    let (tx, rx) = mpsc::channel::<SyncEvent>();
+    let tx = Mutex::new(tx);
+    let mut config = AutoSyncConfig::new(&a.path, Lang::Zh);
+    config.check_every = Duration::from_millis(50);
+    config.first_backoff = Duration::from_millis(50);
+    config.max_backoff = Duration::from_millis(200);
+    config.probe_timeout = Duration::from_millis(500);
+    let runner = AutoSync::start(
+        config,
+        Arc::new(move |e| {
+            let _ = tx.lock().unwrap().send(e);
+        }),
+    )
+    .unwrap();
+    let next = |what: &dyn Fn(&SyncEvent) -> bool| {
+        for _ in 0..400 {
+            match rx.recv_timeout(Duration::from_secs(30)) {
+                Ok(e) if what(&e) => return e,
+                Ok(_) => continue,
+                Err(e) => panic!("no event: {e}"),
+            }
+        }
+        panic!("event never came");
+    };
+    next(&|e| matches!(e, SyncEvent::Unreachable { .. }));
+    t.serve(&addr.to_string());
+    runner.wake();
+    let done = next(&|e| matches!(e, SyncEvent::Finished { .. } | SyncEvent::Failed { .. }));
+    let SyncEvent::Finished { summary, .. } = done else {
+        panic!("{done:?}")
+    };
+    assert_eq!(summary.applied, 6);
+    runner.stop();
+    assert_eq!(t.stored_of(a.id()).len(), 6);
+    assert_eq!(a.api.sync_status().unwrap().pending_changes, 0);
+
+    // "Sync now" on its own connection, as the desktop shell runs it.
+    register(&mut a.api, "东庄村", 3);
+    let summary = jiayi_api::sync_database(&a.path, Lang::Zh, &|_| {}).unwrap();
+    assert_eq!(summary.applied, 3);
+    assert_eq!(a.api.sync_status().unwrap().pending_changes, 0);
+}
+
+#[test]
+fn a_round_holds_the_device_gate_that_every_caller_shares() {
+    let t = Township::start(small());
+    let mut a = Device::new(&t, "刘医生", &[V1]);
+    register(&mut a.api, "东庄村", 1);
+    // A second handle on the same file, as the background runner or the desktop shell has.
+    let other = Mutex::new(Api::open(&a.path, Lang::Zh).unwrap());
+    let seen = Mutex::new(Vec::new());
+    a.api
+        .sync_now(&|e| {
+            if let SyncEvent::Progress(_) = e {
+                let status = other.lock().unwrap().sync_status().unwrap();
+                seen.lock().unwrap().push(status.syncing);
+            }
+        })
+        .unwrap();
+    let seen = seen.into_inner().unwrap();
+    assert!(!seen.is_empty() && seen.iter().all(|s| *s), "{seen:?}");
+    assert!(!other.lock().unwrap().sync_status().unwrap().syncing);
+}
+
+#[test]
+fn a_clock_more_than_five_minutes_off_is_a_warning_not_an_error() {
+    let t = Township::start(Limits::default());
+    let dir = tempfile::tempdir().unwrap();
+    let store = store_at(&dir.path().join("jiayi.sqlite3"));
+    let token = t.enroll(store.device_id(), "刘医生", &[V1]);
+    let slow = Utc::now() - chrono::Duration::minutes(9);
+    let mut api = Api::with_clock(store, Lang::Zh, Box::new(jiayi_api::FixedClock(slow)));
+    let enrolled = api.enroll_device(&t.base(), &token).unwrap();
+    assert_eq!(enrolled.warnings.len(), 1);
+    assert_eq!(enrolled.warnings[0].code, "clock_skew");
+    register(&mut api, "东庄村", 1);
+    let summary = api.sync_now(&|_| {}).unwrap();
+    assert_eq!(summary.applied, 3, "the round went through");
+    let w = &summary.warnings[0];
+    assert_eq!(w.code, "clock_skew");
+    assert!(w.message.contains("慢约"), "{}", w.message);
+}
