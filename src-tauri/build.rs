@@ -27,6 +27,14 @@ const COMMANDS: &[&str] = &[
     "draft_save",
     "draft_load",
     "draft_clear",
+    "sync_overview",
+    "sync_settings",
+    "enroll_device",
+    "forget_enrollment",
+    "sync_now",
+    "refusals",
+    "mark_refusals_read",
+    "settle_refusal",
 ];
 
 fn main() {

@@ -14,8 +14,10 @@ jobs=()
 if [ -n "${JIAYI_BUILD_JOBS:-}" ]; then jobs=(-j "$JIAYI_BUILD_JOBS"); fi
 
 (cd ui && npm run build)
-cargo build "${jobs[@]}" -p jiayi-desktop
-cargo test "${jobs[@]}" -p jiayi-desktop-tests --no-run
+# The very build `cargo test --workspace` makes (nothing to do after it): it holds the app binary,
+# which src-tauri's own tests need, and these tests. A `-p` build would resolve features
+# differently and compile much of Tauri a second time.
+cargo test "${jobs[@]}" --workspace --no-run
 
 export JIAYI_DESKTOP_BIN="$CARGO_TARGET_DIR/debug/jiayi-desktop"
 export JIAYI_E2E_SCREENS="${JIAYI_E2E_SCREENS:-$CARGO_TARGET_DIR/e2e-screens}"
@@ -29,5 +31,5 @@ rm -rf "$JIAYI_E2E_SCREENS"
 skip=(--skip register_sign_print_visit_and_the_work_list_follows)
 if [ "${JIAYI_E2E_FLOW:-}" = 1 ]; then skip=(); fi
 xvfb-run -a -s "-screen 0 1366x768x24" \
-  cargo test -p jiayi-desktop-tests --test e2e -- --ignored --test-threads=1 "${skip[@]}" "$@"
+  cargo test "${jobs[@]}" --workspace --test e2e -- --ignored --test-threads=1 "${skip[@]}" "$@"
 echo "e2e: screenshots in $JIAYI_E2E_SCREENS"

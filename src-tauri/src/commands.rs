@@ -3,10 +3,12 @@
 //! receives as `{code, message}` in the chosen language.
 
 use std::path::Path;
+use std::sync::Arc;
 
 use jiayi_api::{
-    Api, ApiError, ChangeDoctorRequest, Document, HouseholdView, RegisterOutcome, RegisterRequest,
-    SignOutcome, SignRequest, StatusView, TerminateOutcome, TerminateRequest, VisitOutcome,
+    Api, ApiError, ChangeDoctorRequest, Document, EnrollOutcome, EventSink, HouseholdView,
+    RefusalView, RegisterOutcome, RegisterRequest, SignOutcome, SignRequest, StatusView, SyncEvent,
+    SyncSettings, SyncStatusView, SyncSummary, TerminateOutcome, TerminateRequest, VisitOutcome,
     VisitRequest, WorkList, WorkListQuery,
 };
 use jiayi_core::Lang;
@@ -15,7 +17,7 @@ use jiayi_core::catalog::Catalog;
 use jiayi_core::household::{Team, Village};
 use jiayi_store::{DueEntry, ResidentHit};
 use serde::Serialize;
-use tauri::{AppHandle, State};
+use tauri::{AppHandle, Emitter, State};
 use tauri_plugin_opener::OpenerExt;
 use uuid::Uuid;
 
@@ -67,8 +69,87 @@ async fn setup_status(state: State<'_, AppState>) -> Reply<SetupStatus> {
 }
 
 #[tauri::command]
-async fn setup(state: State<'_, AppState>, demo: bool) -> Reply<()> {
-    state.set_up(demo).map_err(|e| e.into_api(state.lang()))
+async fn setup(state: State<'_, AppState>, app: AppHandle, demo: bool) -> Reply<()> {
+    state.set_up(demo).map_err(|e| e.into_api(state.lang()))?;
+    state.start_autosync(sync_events(&app));
+    Ok(())
+}
+
+/// The name of the event that carries every `SyncEvent` to the UI (progress bar, results).
+pub const SYNC_EVENT: &str = "sync-event";
+
+/// Forwards sync events to the window.
+pub fn sync_events(app: &AppHandle) -> EventSink {
+    let app = app.clone();
+    Arc::new(move |event: SyncEvent| {
+        // A closed window has nobody to tell; the round goes on regardless.
+        let _ = app.emit(SYNC_EVENT, &event);
+    })
+}
+
+#[tauri::command]
+async fn sync_overview(state: State<'_, AppState>) -> Reply<SyncStatusView> {
+    state.api(|api| api.sync_status())
+}
+
+#[tauri::command]
+async fn sync_settings(state: State<'_, AppState>) -> Reply<SyncSettings> {
+    state.api(|api| api.sync_settings())
+}
+
+#[tauri::command]
+async fn enroll_device(
+    state: State<'_, AppState>,
+    server_url: String,
+    token: String,
+) -> Reply<EnrollOutcome> {
+    let outcome = state.api_mut(|api| api.enroll_device(&server_url, &token))?;
+    state.wake_autosync();
+    Ok(outcome)
+}
+
+#[tauri::command]
+async fn forget_enrollment(state: State<'_, AppState>) -> Reply<bool> {
+    state.api_mut(|api| api.forget_enrollment())
+}
+
+/// "Sync now" runs on its own connection to the database, so the rest of the app stays usable
+/// during a long round; progress goes out as `sync-event`s.
+#[tauri::command]
+async fn sync_now(state: State<'_, AppState>, app: AppHandle) -> Reply<SyncSummary> {
+    if !state.is_set_up() {
+        return state
+            .api(|api| api.sync_settings())
+            .map(|_| SyncSummary::default());
+    }
+    let db = state.database();
+    let lang = state.lang();
+    let events = sync_events(&app);
+    tauri::async_runtime::spawn_blocking(move || jiayi_api::sync_database(&db, lang, &*events))
+        .await
+        .map_err(|_| {
+            ApiError::new(
+                "sync_interrupted",
+                "同步意外中断，已保存的数据不受影响，请再试一次。",
+                "Sync stopped unexpectedly; saved records are not affected. Please try again.",
+            )
+            .localised(lang)
+        })?
+}
+
+#[tauri::command]
+async fn refusals(state: State<'_, AppState>, include_settled: bool) -> Reply<Vec<RefusalView>> {
+    state.api(|api| api.refusals(include_settled))
+}
+
+#[tauri::command]
+async fn mark_refusals_read(state: State<'_, AppState>) -> Reply<u64> {
+    state.api_mut(|api| api.mark_refusals_read())
+}
+
+#[tauri::command]
+async fn settle_refusal(state: State<'_, AppState>, id: i64) -> Reply<()> {
+    state.api_mut(|api| api.settle_refusal(id))
 }
 
 #[tauri::command]
@@ -250,6 +331,14 @@ pub fn handler() -> impl Fn(tauri::ipc::Invoke) -> bool + Send + Sync + 'static 
         set_lang,
         ui_ready,
         sync_status,
+        sync_overview,
+        sync_settings,
+        enroll_device,
+        forget_enrollment,
+        sync_now,
+        refusals,
+        mark_refusals_read,
+        settle_refusal,
         work_list,
         search,
         villages,

@@ -44,6 +44,7 @@ pub fn run() -> anyhow::Result<()> {
                 None => app.path().app_data_dir()?,
             };
             let state = AppState::open(data_dir.clone(), options.clone(), started)?;
+            state.start_autosync(commands::sync_events(app.handle()));
             app.manage(state);
             main_window(app, &data_dir)?;
             Ok(())

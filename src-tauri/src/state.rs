@@ -5,7 +5,7 @@ use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Instant;
 
-use jiayi_api::{Api, ApiError, ApiResult};
+use jiayi_api::{Api, ApiError, ApiResult, AutoSync, AutoSyncConfig, EventSink};
 use jiayi_core::Lang;
 
 use crate::commands;
@@ -20,6 +20,8 @@ pub struct AppState {
     api: Mutex<Option<Api>>,
     started: Instant,
     ready: AtomicBool,
+    /// Syncs by itself whenever the township server is reachable; None until there is a store.
+    autosync: Mutex<Option<AutoSync>>,
 }
 
 impl AppState {
@@ -42,7 +44,38 @@ impl AppState {
             api: Mutex::new(api),
             started,
             ready: AtomicBool::new(false),
+            autosync: Mutex::new(None),
         })
+    }
+
+    pub fn database(&self) -> PathBuf {
+        self.data_dir.join(crate::DATABASE_FILE)
+    }
+
+    /// Starts the background sync once there is a store; `events` receives what its rounds do.
+    /// An unenrolled device's runner only waits.
+    pub fn start_autosync(&self, events: EventSink) {
+        let mut slot = self.autosync.lock().unwrap_or_else(|p| p.into_inner());
+        if slot.is_some() || !self.is_set_up() {
+            return;
+        }
+        match AutoSync::start(AutoSyncConfig::new(self.database(), self.lang()), events) {
+            Ok(runner) => *slot = Some(runner),
+            // Sync now and bundles still work; the header shows the last sync time.
+            Err(e) => eprintln!("background sync not started: {e}"),
+        }
+    }
+
+    /// Asks the background sync to look now (after an enrollment, say).
+    pub fn wake_autosync(&self) {
+        if let Some(runner) = self
+            .autosync
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .as_ref()
+        {
+            runner.wake();
+        }
     }
 
     pub fn prints_dir(&self) -> PathBuf {

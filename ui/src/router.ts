@@ -6,6 +6,7 @@ import { reactive } from 'vue'
 export type Screen =
   | { name: 'setup' }
   | { name: 'home' }
+  | { name: 'sync' }
   | { name: 'register' }
   | { name: 'household'; householdId: string }
   | { name: 'sign'; householdId: string }

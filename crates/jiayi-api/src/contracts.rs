@@ -22,7 +22,8 @@ use uuid::Uuid;
 
 use crate::{Api, ApiError, ApiResult};
 
-#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+#[derive(ts_rs::TS)]
+#[ts(export)]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct MemberChoice {
     pub resident_id: Uuid,
@@ -31,7 +32,8 @@ pub struct MemberChoice {
     pub paid_packages: Vec<String>,
 }
 
-#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+#[derive(ts_rs::TS)]
+#[ts(export)]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SignRequest {
     pub household_id: Uuid,
@@ -54,7 +56,8 @@ pub struct SignRequest {
     pub doctor_signature_png: Option<String>,
 }
 
-#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+#[derive(ts_rs::TS)]
+#[ts(export)]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SignOutcome {
     pub contract_id: Uuid,
@@ -69,7 +72,8 @@ pub struct RenewOutcome {
     pub renewed: Vec<SignOutcome>,
 }
 
-#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+#[derive(ts_rs::TS)]
+#[ts(export)]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ChangeDoctorRequest {
     pub contract_id: Uuid,
@@ -80,7 +84,8 @@ pub struct ChangeDoctorRequest {
     pub note: String,
 }
 
-#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+#[derive(ts_rs::TS)]
+#[ts(export)]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct TerminateRequest {
     pub contract_id: Uuid,
@@ -97,7 +102,8 @@ pub struct TerminateRequest {
     pub doctor_signature_png: Option<String>,
 }
 
-#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+#[derive(ts_rs::TS)]
+#[ts(export)]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct TerminateOutcome {
     pub event_id: Uuid,
@@ -106,7 +112,8 @@ pub struct TerminateOutcome {
 }
 
 /// A contract as lists show it.
-#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+#[derive(ts_rs::TS)]
+#[ts(export)]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ContractSummary {
     pub id: Uuid,

@@ -6,7 +6,8 @@ use serde::{Deserialize, Serialize};
 
 pub type ApiResult<T> = Result<T, ApiError>;
 
-#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+#[derive(ts_rs::TS)]
+#[ts(export)]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, thiserror::Error)]
 #[error("{message}")]
 pub struct ApiError {

@@ -10,7 +10,8 @@ use uuid::Uuid;
 
 use crate::{Api, ApiError, ApiResult};
 
-#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+#[derive(ts_rs::TS)]
+#[ts(export)]
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct RegisterRequest {
     #[serde(flatten)]
@@ -20,7 +21,8 @@ pub struct RegisterRequest {
     pub confirm_duplicates: bool,
 }
 
-#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+#[derive(ts_rs::TS)]
+#[ts(export)]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RegisterOutcome {
     /// False when duplicates were found and not confirmed: nothing was saved.
@@ -39,7 +41,8 @@ pub struct IdNumberInfo {
     pub age: u32,
 }
 
-#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+#[derive(ts_rs::TS)]
+#[ts(export)]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct MemberView {
     pub id: Uuid,
@@ -57,7 +60,8 @@ pub struct MemberView {
     pub covered_by: Option<String>,
 }
 
-#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+#[derive(ts_rs::TS)]
+#[ts(export)]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct HouseholdView {
     pub id: Uuid,

@@ -7,7 +7,8 @@ use uuid::Uuid;
 
 use crate::{Api, ApiResult};
 
-#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+#[derive(ts_rs::TS)]
+#[ts(export)]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RegisterVersion {
     pub name: String,
@@ -16,11 +17,11 @@ pub struct RegisterVersion {
     pub entries: usize,
 }
 
-#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+#[derive(ts_rs::TS)]
+#[ts(export)]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct StatusView {
     pub device_id: Uuid,
-    #[cfg_attr(feature = "ts", ts(type = "number"))]
     pub pending_changes: u64,
     pub last_sync: Option<String>,
     pub catalog_version: String,

@@ -32,6 +32,8 @@ pub const LAST_ERROR_KEY: &str = "last_sync_error";
 pub const BUNDLE_MAX_CHANGES: usize = 50_000;
 
 /// What started a round.
+#[derive(ts_rs::TS)]
+#[ts(export)]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub enum SyncTrigger {
@@ -39,6 +41,8 @@ pub enum SyncTrigger {
     Auto,
 }
 
+#[derive(ts_rs::TS)]
+#[ts(export)]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub enum SyncPhase {
@@ -48,6 +52,8 @@ pub enum SyncPhase {
 }
 
 /// For the header's progress bar.
+#[derive(ts_rs::TS)]
+#[ts(export)]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct SyncProgress {
@@ -57,6 +63,8 @@ pub struct SyncProgress {
 }
 
 /// What a round reports while it runs, for the desktop shell to forward as events.
+#[derive(ts_rs::TS)]
+#[ts(export)]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(
     tag = "type",
@@ -85,6 +93,8 @@ pub enum SyncEvent {
 }
 
 /// What a round did.
+#[derive(ts_rs::TS)]
+#[ts(export)]
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct SyncSummary {
     /// Changes the server answered for.
@@ -113,6 +123,8 @@ pub struct SyncSummary {
 }
 
 /// The device's enrollment, without the token.
+#[derive(ts_rs::TS)]
+#[ts(export)]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SyncSettings {
     pub device_id: Uuid,
@@ -124,6 +136,8 @@ pub struct SyncSettings {
     pub enrolled_at: Option<String>,
 }
 
+#[derive(ts_rs::TS)]
+#[ts(export)]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct VillageRef {
     pub id: Uuid,
@@ -131,6 +145,8 @@ pub struct VillageRef {
     pub name: Option<String>,
 }
 
+#[derive(ts_rs::TS)]
+#[ts(export)]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct EnrollOutcome {
     pub settings: SyncSettings,
@@ -138,6 +154,8 @@ pub struct EnrollOutcome {
     pub warnings: Vec<ApiError>,
 }
 
+#[derive(ts_rs::TS)]
+#[ts(export)]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct LastSyncError {
     pub code: String,
@@ -146,6 +164,8 @@ pub struct LastSyncError {
 }
 
 /// The header's sync line.
+#[derive(ts_rs::TS)]
+#[ts(export)]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SyncStatusView {
     pub enrolled: bool,
@@ -164,6 +184,8 @@ pub struct SyncStatusView {
 }
 
 /// A refused change as the doctor reads it.
+#[derive(ts_rs::TS)]
+#[ts(export)]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RefusalView {
     pub id: i64,
@@ -183,6 +205,8 @@ pub struct RefusalView {
     pub settled: bool,
 }
 
+#[derive(ts_rs::TS)]
+#[ts(export)]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct BundleExport {
     pub path: String,

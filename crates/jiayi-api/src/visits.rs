@@ -11,7 +11,8 @@ use uuid::Uuid;
 
 use crate::{Api, ApiError, ApiResult};
 
-#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+#[derive(ts_rs::TS)]
+#[ts(export)]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct VisitRequest {
     pub resident_id: Uuid,
@@ -31,7 +32,8 @@ pub struct VisitRequest {
     pub notes: String,
 }
 
-#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+#[derive(ts_rs::TS)]
+#[ts(export)]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct NextDue {
     pub item_code: String,
@@ -40,7 +42,8 @@ pub struct NextDue {
     pub due_by: NaiveDate,
 }
 
-#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+#[derive(ts_rs::TS)]
+#[ts(export)]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct VisitOutcome {
     pub visit_id: Uuid,

@@ -22,7 +22,8 @@ pub const PRIORITY_GROUPS: [PopulationGroup; 5] = [
     PopulationGroup::FamilyPlanningSpecial,
 ];
 
-#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+#[derive(ts_rs::TS)]
+#[ts(export)]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RenewalEntry {
     pub contract_id: Uuid,
@@ -34,7 +35,8 @@ pub struct RenewalEntry {
     pub term_end: NaiveDate,
 }
 
-#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+#[derive(ts_rs::TS)]
+#[ts(export)]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct UnsignedEntry {
     pub resident_id: Uuid,
@@ -46,7 +48,8 @@ pub struct UnsignedEntry {
 }
 
 /// A village the work list can be narrowed to, with how much work waits there.
-#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+#[derive(ts_rs::TS)]
+#[ts(export)]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct VillageWork {
     pub id: Uuid,
@@ -57,7 +60,8 @@ pub struct VillageWork {
     pub unsigned_priority: usize,
 }
 
-#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+#[derive(ts_rs::TS)]
+#[ts(export)]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct WorkList {
     pub day: NaiveDate,
@@ -78,7 +82,8 @@ pub struct WorkList {
 }
 
 /// What the work list is asked for: a day, one village or all, and how many rows per list.
-#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+#[derive(ts_rs::TS)]
+#[ts(export)]
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct WorkListQuery {

@@ -159,19 +159,11 @@ pub fn work_list(w: &WorkList, lang: Lang) -> String {
     match lang {
         Lang::Zh => format!(
             "{}：逾期 {} 项，待办 {} 项，30天内到期协议 {} 份，未签约重点人群 {} 人",
-            w.day,
-            w.overdue_count,
-            w.due_count,
-            w.renewal_count,
-            w.unsigned_priority_count
+            w.day, w.overdue_count, w.due_count, w.renewal_count, w.unsigned_priority_count
         ),
         Lang::En => format!(
             "{}: {} overdue, {} due, {} agreements ending within 30 days, {} priority residents not signed",
-            w.day,
-            w.overdue_count,
-            w.due_count,
-            w.renewal_count,
-            w.unsigned_priority_count
+            w.day, w.overdue_count, w.due_count, w.renewal_count, w.unsigned_priority_count
         ),
     }
 }

@@ -17,7 +17,8 @@ use crate::person::{PopulationGroup, Sex};
 /// Bumped when the snapshot's shape changes; old snapshots keep their own version.
 pub const SNAPSHOT_FORMAT: u32 = 1;
 
-#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+#[derive(ts_rs::TS)]
+#[ts(export)]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct AgreementSnapshot {
     pub format: u32,
@@ -39,7 +40,8 @@ pub struct AgreementSnapshot {
 }
 
 /// Party A (甲方): the health center / village clinic and its family-doctor team.
-#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+#[derive(ts_rs::TS)]
+#[ts(export)]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct PartyA {
     pub institution: String,
@@ -54,7 +56,8 @@ pub struct PartyA {
     pub service_hours: String,
 }
 
-#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+#[derive(ts_rs::TS)]
+#[ts(export)]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TeamMemberContact {
     pub id: Uuid,
@@ -63,7 +66,8 @@ pub struct TeamMemberContact {
 }
 
 /// Party B (乙方): the household, represented by its head or a member able to sign for it.
-#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+#[derive(ts_rs::TS)]
+#[ts(export)]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct PartyB {
     pub household_id: Uuid,
@@ -78,7 +82,8 @@ pub struct PartyB {
     pub phone: Option<String>,
 }
 
-#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+#[derive(ts_rs::TS)]
+#[ts(export)]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CoveredMember {
     pub resident_id: Uuid,
@@ -93,7 +98,8 @@ pub struct CoveredMember {
     pub package_codes: Vec<String>,
 }
 
-#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+#[derive(ts_rs::TS)]
+#[ts(export)]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct PackageTerms {
     pub code: String,
@@ -108,7 +114,8 @@ pub struct PackageTerms {
     pub items: Vec<ItemTerms>,
 }
 
-#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+#[derive(ts_rs::TS)]
+#[ts(export)]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ItemTerms {
     pub code: String,

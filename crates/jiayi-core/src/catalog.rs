@@ -15,7 +15,8 @@ use crate::{CoreError, Lang, Result};
 /// The catalog that ships with the app, for a township that has not distributed its own.
 pub const DEFAULT_CATALOG_TOML: &str = include_str!("../../../assets/catalog/default.toml");
 
-#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+#[derive(ts_rs::TS)]
+#[ts(export)]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Catalog {
     pub version: String,
@@ -24,7 +25,8 @@ pub struct Catalog {
     pub packages: Vec<Package>,
 }
 
-#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+#[derive(ts_rs::TS)]
+#[ts(export)]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum PackageKind {
@@ -32,7 +34,8 @@ pub enum PackageKind {
     Paid,
 }
 
-#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+#[derive(ts_rs::TS)]
+#[ts(export)]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Package {
     pub code: String,
@@ -57,18 +60,15 @@ pub struct Package {
     pub items: Vec<ServiceItem>,
 }
 
-#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+#[derive(ts_rs::TS)]
+#[ts(export)]
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PriceSplit {
     #[serde(default)]
-    // Fen fit a JavaScript number exactly (far below 2^53).
-    #[cfg_attr(feature = "ts", ts(type = "number"))]
     pub insurance_fen: i64,
     #[serde(default)]
-    #[cfg_attr(feature = "ts", ts(type = "number"))]
     pub public_health_fen: i64,
     #[serde(default)]
-    #[cfg_attr(feature = "ts", ts(type = "number"))]
     pub self_pay_fen: i64,
 }
 
@@ -78,7 +78,8 @@ impl PriceSplit {
     }
 }
 
-#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+#[derive(ts_rs::TS)]
+#[ts(export)]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ServiceItem {
     pub code: String,

@@ -9,7 +9,8 @@ use crate::person::{PopulationGroup, Relation, Sex};
 use crate::phone::Phone;
 use crate::{CoreError, Result};
 
-#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+#[derive(ts_rs::TS)]
+#[ts(export)]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Village {
     pub id: Uuid,
@@ -19,7 +20,8 @@ pub struct Village {
     pub township: String,
 }
 
-#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+#[derive(ts_rs::TS)]
+#[ts(export)]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum TeamRole {
@@ -41,7 +43,8 @@ impl TeamRole {
     }
 }
 
-#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+#[derive(ts_rs::TS)]
+#[ts(export)]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TeamMember {
     pub id: Uuid,
@@ -50,7 +53,8 @@ pub struct TeamMember {
     pub phone: String,
 }
 
-#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+#[derive(ts_rs::TS)]
+#[ts(export)]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Team {
     pub id: Uuid,
@@ -103,7 +107,8 @@ pub struct Resident {
 
 /// A member as typed on the registration form: every field is raw text, checked by
 /// [`ResidentInput::validate`].
-#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+#[derive(ts_rs::TS)]
+#[ts(export)]
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct ResidentInput {
@@ -116,7 +121,8 @@ pub struct ResidentInput {
     pub groups: Vec<String>,
 }
 
-#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+#[derive(ts_rs::TS)]
+#[ts(export)]
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct HouseholdInput {

@@ -3,7 +3,8 @@
 use chrono::{Datelike, NaiveDate};
 use serde::{Deserialize, Serialize};
 
-#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+#[derive(ts_rs::TS)]
+#[ts(export)]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Sex {
@@ -25,17 +26,14 @@ impl Sex {
 /// Population groups (人群分类). Age groups are derived from the birth date; the others are
 /// recorded by the doctor.
 /// Serialised as [`PopulationGroup::code`]; the TypeScript names below spell the same codes.
-#[cfg_attr(
-    feature = "ts",
-    derive(ts_rs::TS),
-    ts(export, rename_all = "snake_case")
-)]
+#[derive(ts_rs::TS)]
+#[ts(export, rename_all = "snake_case")]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum PopulationGroup {
     // Key groups (重点人群)
-    #[cfg_attr(feature = "ts", ts(rename = "elderly_65"))]
+    #[ts(rename = "elderly_65")]
     Elderly65,
-    #[cfg_attr(feature = "ts", ts(rename = "child_0_to_6"))]
+    #[ts(rename = "child_0_to_6")]
     Child0To6,
     Pregnant,
     Postpartum,
@@ -160,7 +158,8 @@ impl<'de> Deserialize<'de> for PopulationGroup {
 }
 
 /// Relation of a member to the head of the household (与户主关系).
-#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+#[derive(ts_rs::TS)]
+#[ts(export)]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Relation {
@@ -248,7 +247,6 @@ mod tests {
     }
 
     /// The TypeScript union must name exactly the codes serde writes.
-    #[cfg(feature = "ts")]
     #[test]
     fn typescript_names_match_the_codes() {
         use ts_rs::TS;

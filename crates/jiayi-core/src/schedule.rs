@@ -25,7 +25,8 @@ pub struct OwedItem {
     pub covered_until: NaiveDate,
 }
 
-#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+#[derive(ts_rs::TS)]
+#[ts(export)]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum DueStatus {
@@ -33,7 +34,8 @@ pub enum DueStatus {
     Overdue,
 }
 
-#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+#[derive(ts_rs::TS)]
+#[ts(export)]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct DueItem {
     pub contract_id: Uuid,

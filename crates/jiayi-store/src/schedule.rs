@@ -38,7 +38,8 @@ fn planning_contract(id: Uuid, term: Term, doctor_id: Uuid) -> jiayi_core::contr
 }
 
 /// A due or overdue item with what the work list shows beside it.
-#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+#[derive(ts_rs::TS)]
+#[ts(export)]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct DueEntry {
     #[serde(flatten)]

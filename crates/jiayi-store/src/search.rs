@@ -9,7 +9,8 @@ use crate::Store;
 use crate::error::Result;
 use crate::reference::parse_uuid;
 
-#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+#[derive(ts_rs::TS)]
+#[ts(export)]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ResidentHit {
     pub id: Uuid,

@@ -58,6 +58,8 @@ pub struct RefusalRecord {
 }
 
 /// A reference document version the device holds.
+#[derive(ts_rs::TS)]
+#[ts(export)]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ReferenceVersion {
     pub kind: String,

@@ -359,3 +359,35 @@ fn an_interrupted_form_comes_back() -> Result<()> {
     app.shot("draft-restored")?;
     app.quit()
 }
+
+#[test]
+#[ignore = "needs Xvfb, tauri-driver and a built app: run src-tauri/scripts/e2e.sh"]
+fn the_sync_screen_guides_enrollment_and_refuses_plain_http() -> Result<()> {
+    let data = tempfile::tempdir()?;
+    let mut app = App::start("sync", data.path())?;
+    let s = &app.session;
+    // Not enrolled yet: "Sync now" leads to the screen that says how to enroll.
+    s.click_on("[data-test=sync-now]")?;
+    s.wait("[data-test=enroll]")?;
+    let device = s.wait("[data-test=device-id]").and_then(|e| s.text(&e))?;
+    assert_eq!(
+        device.trim().len(),
+        36,
+        "the device id the health center enrolls: {device}"
+    );
+    // A township server over plain http on the network is refused before anything is sent.
+    s.type_into(&input("", "server-url"), "http://10.1.2.3:8470")?;
+    s.type_into(&input("", "token"), "abc123")?;
+    s.click_on("[data-test=enroll-save]")?;
+    let msg = s.wait_text("[data-test=sync-page-error]", "https://")?;
+    assert!(msg.contains("只能通过"), "the reason, in Chinese: {msg}");
+    app.shot("sync-insecure")?;
+    // A loopback address where nothing listens: unreachable, said plainly, nothing kept.
+    let s = &app.session;
+    s.type_into(&input("", "server-url"), "http://127.0.0.1:9")?;
+    s.click_on("[data-test=enroll-save]")?;
+    s.wait_text("[data-test=sync-page-error]", "服务器")?;
+    s.wait("[data-test=enroll]")?;
+    app.shot("sync-unreachable")?;
+    app.quit()
+}

@@ -2,6 +2,7 @@
 // ApiError so views handle a single shape.
 
 import { invoke } from '@tauri-apps/api/core'
+import { listen } from '@tauri-apps/api/event'
 import { toApiError } from './errors'
 import type * as T from './types'
 
@@ -43,6 +44,20 @@ export const api = {
   draftSave: (form: string, json: string) => call<void>('draft_save', { form, json }),
   draftLoad: (form: string) => call<string | null>('draft_load', { form }),
   draftClear: (form: string) => call<void>('draft_clear', { form }),
+  syncOverview: () => call<T.SyncStatusView>('sync_overview'),
+  syncSettings: () => call<T.SyncSettings>('sync_settings'),
+  enrollDevice: (serverUrl: string, token: string) => call<T.EnrollOutcome>('enroll_device', { serverUrl, token }),
+  forgetEnrollment: () => call<boolean>('forget_enrollment'),
+  /** One round now; progress arrives as `sync-event`s (see onSyncEvent). */
+  syncNow: () => call<T.SyncSummary>('sync_now'),
+  refusals: (includeSettled: boolean) => call<T.RefusalView[]>('refusals', { includeSettled }),
+  markRefusalsRead: () => call<number>('mark_refusals_read'),
+  settleRefusal: (id: number) => call<void>('settle_refusal', { id }),
+}
+
+/** Every event of a sync round, whether started here or by the background runner. */
+export function onSyncEvent(handler: (event: T.SyncEvent) => void): Promise<() => void> {
+  return listen<T.SyncEvent>('sync-event', (e) => handler(e.payload))
 }
 
 export type Api = typeof api

@@ -1,0 +1,82 @@
+//! The shell's security settings as shipped: a content security policy that allows only the
+//! app itself, a capability that grants exactly the app's own commands, no shell plugin, and no
+//! remote pages. Read from the files the build embeds, so a loosened setting fails here.
+
+use std::collections::BTreeSet;
+use std::path::Path;
+
+use serde_json::Value;
+
+fn json(relative: &str) -> Value {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join(relative);
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{relative}: {e}"));
+    serde_json::from_str(&text).unwrap_or_else(|e| panic!("{relative}: {e}"))
+}
+
+#[test]
+fn the_content_security_policy_allows_only_the_app_itself() {
+    let conf = json("tauri.conf.json");
+    let csp = &conf["app"]["security"]["csp"];
+    assert!(csp.is_object(), "a CSP is set, never null: {csp}");
+    assert_eq!(csp["default-src"], "'self'");
+    assert_eq!(csp["script-src"], "'self'", "no inline or remote scripts");
+    assert_eq!(csp["object-src"], "'none'");
+    for (directive, value) in csp.as_object().into_iter().flatten() {
+        let value = value.as_str().unwrap_or_default();
+        assert!(
+            !value.contains("unsafe-eval") && !value.contains("https:") && !value.contains('*'),
+            "{directive} lets in code or pages from elsewhere: {value}"
+        );
+    }
+    assert_eq!(conf["app"]["withGlobalTauri"], false);
+}
+
+#[test]
+fn the_window_may_call_exactly_the_apps_own_commands() {
+    let capability = json("capabilities/main.json");
+    assert_eq!(
+        capability["local"], true,
+        "no remote URL gets the capability"
+    );
+    assert!(capability.get("remote").is_none());
+    let granted: BTreeSet<String> = capability["permissions"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|p| p.as_str().map(str::to_string))
+        .collect();
+    let build = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("build.rs"))
+        .expect("build.rs");
+    let commands: BTreeSet<String> = build
+        .lines()
+        .map(str::trim)
+        .filter(|l| l.starts_with('"') && l.ends_with("\","))
+        .map(|l| {
+            format!(
+                "allow-{}",
+                l.trim_matches(|c| c == '"' || c == ',').replace('_', "-")
+            )
+        })
+        .collect();
+    let listening: BTreeSet<String> = ["core:event:allow-listen", "core:event:allow-unlisten"]
+        .into_iter()
+        .map(str::to_string)
+        .collect();
+    let expected: BTreeSet<String> = commands.union(&listening).cloned().collect();
+    assert_eq!(
+        granted, expected,
+        "the capability grants the app's commands and event listening, nothing more"
+    );
+}
+
+#[test]
+fn no_shell_or_file_system_plugin_is_linked() {
+    let manifest =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("Cargo.toml"))
+            .expect("Cargo.toml");
+    for plugin in ["tauri-plugin-shell", "tauri-plugin-fs", "tauri-plugin-http"] {
+        assert!(!manifest.contains(plugin), "{plugin} must not be linked");
+    }
+    // Building these tests builds the app too: the end-to-end tests drive that very binary.
+    assert!(Path::new(env!("CARGO_BIN_EXE_jiayi-desktop")).exists());
+}
