@@ -5,8 +5,11 @@
 
 mod contracts;
 mod error;
+mod exports;
 mod households;
+mod import;
 mod print;
+mod reports;
 mod status;
 mod visits;
 mod worklist;
@@ -21,8 +24,17 @@ pub use contracts::{
     TerminateOutcome, TerminateRequest, status_label,
 };
 pub use error::{ApiError, ApiResult};
+pub use exports::ExportOutcome;
 pub use households::{HouseholdView, IdNumberInfo, MemberView, RegisterOutcome, RegisterRequest};
+pub use import::{
+    ColumnView, Field, HouseholdPreview, ImportOutcome, ImportPreview, ImportProgress,
+    ImportRequest, ImportStage, RowIssue, Severity, guess_field,
+};
 pub use print::{Document, file_safe};
+pub use reports::{
+    AuditRow, DrillDownRequest, DrillDownRow, DrillDownView, IndicatorFigure, ReportRequest,
+    ReportRow, ReportView, RosterRow, parse_period,
+};
 pub use status::StatusView;
 pub use visits::{NextDue, VisitOutcome, VisitRequest};
 pub use worklist::{RenewalEntry, UnsignedEntry, WorkList};

@@ -71,6 +71,9 @@ pub struct ResidentInfo {
     /// Recorded groups; age groups are derived on the as-of day.
     #[serde(default)]
     pub groups: Vec<PopulationGroup>,
+    /// The head of the household (户主), who names the household in lists.
+    #[serde(default)]
+    pub head: bool,
 }
 
 /// A service item owed to a member, as often as the catalog says.

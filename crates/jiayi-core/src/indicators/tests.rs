@@ -82,6 +82,7 @@ fn resident(r: u128, h: u128, born: NaiveDate, groups: &[G]) -> ResidentInfo {
         id_number: None,
         birth_date: Some(born),
         groups: groups.to_vec(),
+        head: false,
     }
 }
 
