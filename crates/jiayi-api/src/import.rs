@@ -439,6 +439,60 @@ impl Api {
         }
     }
 
+    /// People already registered: the same ID number stops the household; the same name
+    /// and birth date in the village is a warning.
+    #[allow(clippy::too_many_arguments)]
+    fn store_duplicates(
+        &self,
+        village_id: uuid::Uuid,
+        village: &str,
+        member: &jiayi_core::household::ValidResident,
+        row: Option<u32>,
+        issues: &mut Vec<RowIssue>,
+        errors: &mut bool,
+        header_of: &dyn Fn(Field) -> Option<String>,
+    ) -> ApiResult<()> {
+        let one = ValidHousehold {
+            village: village.to_string(),
+            group: String::new(),
+            address: String::new(),
+            members: vec![member.clone()],
+        };
+        let matches = self
+            .store
+            .find_duplicates(village_id, &one)
+            .map_err(|e| self.fail(e))?;
+        for m in matches {
+            match m.reason {
+                jiayi_store::DuplicateReason::SameIdNumber => {
+                    *errors = true;
+                    issues.push(self.issue(
+                        row,
+                        header_of(Field::IdNumber).as_deref(),
+                        Severity::Error,
+                        "already_registered",
+                        &format!("已登记：{}（{}）", m.name, m.village),
+                        &format!("already registered: {} ({})", m.name, m.village),
+                    ));
+                }
+                jiayi_store::DuplicateReason::SameNameAndBirthDate => {
+                    issues.push(self.issue(
+                        row,
+                        header_of(Field::Name).as_deref(),
+                        Severity::Warning,
+                        "possible_duplicate",
+                        &format!("本村已有同名、同出生日期的居民：{}", m.name),
+                        &format!(
+                            "someone of the same name and birth date lives in the village: {}",
+                            m.name
+                        ),
+                    ));
+                }
+            }
+        }
+        Ok(())
+    }
+
     /// Reads and checks a roster without writing anything.
     pub fn preview_import(&self, request: &ImportRequest) -> ApiResult<ImportPreview> {
         Ok(self.check_roster(request, &mut |_| {})?.preview)
@@ -683,8 +737,10 @@ impl Api {
         let row_count = rows.len();
 
         // Rows → households: by (village, group, head's name, address) when the head's name
-        // is a column; otherwise a new household starts at each head.
+        // is a column; otherwise a new household starts at each head; with neither the head's
+        // name nor the relation, each row is a household of one.
         let has_head_column = column_of(Field::HeadName).is_some();
+        let single = !has_head_column && column_of(Field::Relation).is_none();
         let mut drafts: Vec<Draft> = Vec::new();
         let mut by_key: HashMap<String, usize> = HashMap::new();
         for row in rows {
@@ -701,7 +757,9 @@ impl Api {
             let starts_new = if has_head_column {
                 !by_key.contains_key(&key)
             } else {
-                drafts.is_empty() || parse_relation(row.get(Field::Relation)) == Relation::Head
+                single
+                    || drafts.is_empty()
+                    || parse_relation(row.get(Field::Relation)) == Relation::Head
             };
             if starts_new {
                 by_key.insert(key.clone(), drafts.len());
@@ -794,9 +852,10 @@ impl Api {
                 }
                 let relation_text = row.get(Field::Relation);
                 let relation = if relation_text.is_empty() {
-                    // Without a relation column, the row naming the head is the head.
+                    // Without a relation, the row naming the head is the head, and so is the
+                    // one member of a household of one.
                     let head = row.get(Field::HeadName);
-                    if !head.is_empty() && head == row.get(Field::Name) {
+                    if single || (!head.is_empty() && head == row.get(Field::Name)) {
                         Relation::Head
                     } else {
                         Relation::Other
@@ -816,6 +875,17 @@ impl Api {
                 };
                 match input.validate(today) {
                     Ok(valid) => {
+                        if let Some(village_id) = draft.village_id {
+                            self.store_duplicates(
+                                village_id,
+                                &draft.village,
+                                &valid,
+                                r,
+                                &mut issues,
+                                &mut draft.errors,
+                                &header_of,
+                            )?;
+                        }
                         if let Some(id) = &valid.id_number {
                             let id = id.to_string();
                             if let Some(first) = seen_ids.get(&id) {
@@ -898,43 +968,6 @@ impl Api {
                             .map(|r| r.excel_row)
                             .unwrap_or(first_row);
                         issues.push(self.core_issue(Some(row), None, e.error));
-                    }
-                }
-            }
-            // People already registered: the same ID number stops the household; the same
-            // name and birth date in the village is a warning.
-            if let (Some(valid), Some(village_id)) = (&draft.valid, draft.village_id) {
-                let matches = self
-                    .store
-                    .find_duplicates(village_id, valid)
-                    .map_err(|e| self.fail(e))?;
-                for m in matches {
-                    let row = draft.rows.get(m.member_index).map(|r| r.excel_row);
-                    match m.reason {
-                        jiayi_store::DuplicateReason::SameIdNumber => {
-                            draft.errors = true;
-                            issues.push(self.issue(
-                                row,
-                                header_of(Field::IdNumber).as_deref(),
-                                Severity::Error,
-                                "already_registered",
-                                &format!("已登记：{}（{}）", m.name, m.village),
-                                &format!("already registered: {} ({})", m.name, m.village),
-                            ));
-                        }
-                        jiayi_store::DuplicateReason::SameNameAndBirthDate => {
-                            issues.push(self.issue(
-                                row,
-                                header_of(Field::Name).as_deref(),
-                                Severity::Warning,
-                                "possible_duplicate",
-                                &format!("本村已有同名、同出生日期的居民：{}", m.name),
-                                &format!(
-                                    "someone of the same name and birth date lives in the village: {}",
-                                    m.name
-                                ),
-                            ));
-                        }
                     }
                 }
             }
