@@ -231,24 +231,8 @@ fn import_previews_then_imports_with_yes() {
     let body = |b: &str| format!("{b}{}", jiayi_core::id_number::check_character(b));
     let (head_id, spouse_id) = (body("14082219600101011"), body("14082219620202022"));
     let rows = vec![
-        vec![
-            "东庄村",
-            "一组",
-            "陈大",
-            "陈大",
-            "户主",
-            &head_id,
-            "高血压",
-        ],
-        vec![
-            "东庄村",
-            "一组",
-            "陈大",
-            "陈二",
-            "配偶",
-            &spouse_id,
-            "",
-        ],
+        vec!["东庄村", "一组", "陈大", "陈大", "户主", &head_id, "高血压"],
+        vec!["东庄村", "一组", "陈大", "陈二", "配偶", &spouse_id, ""],
     ];
     let sheet = jiayi_excel::Sheet {
         name: "台账".into(),
