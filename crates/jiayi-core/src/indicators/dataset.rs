@@ -269,3 +269,85 @@ pub fn team_rows(team: &Team) -> (TeamInfo, Vec<DoctorInfo>) {
             .collect(),
     )
 }
+
+/// The domain records a dataset is built from, as the township server holds them (each
+/// record's current state, deserialised from its payload). Removed records are left out by
+/// the caller.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Records<'a> {
+    pub villages: &'a [crate::household::Village],
+    pub teams: &'a [Team],
+    pub households: &'a [crate::household::Household],
+    pub residents: &'a [crate::household::Resident],
+    pub contracts: &'a [Contract],
+    pub events: &'a [ContractEvent],
+    pub visits: &'a [Visit],
+    /// Catalogs by version; a contract signed under a version not given owes nothing.
+    pub catalogs: &'a [Catalog],
+}
+
+impl Dataset {
+    /// The dataset of a set of domain records: what the device's store loader reads from
+    /// SQLite, built from the records themselves.
+    pub fn from_records(r: &Records<'_>) -> Dataset {
+        let mut teams: Vec<&Team> = r.teams.iter().collect();
+        teams.sort_by_key(|t| t.id);
+        let mut ds = Dataset::default();
+        for team in &teams {
+            let (info, doctors) = team_rows(team);
+            ds.teams.push(info);
+            ds.doctors.extend(doctors);
+        }
+        for v in r.villages {
+            // The first team by id that serves the village, as the store picks it.
+            let team = teams.iter().find(|t| t.villages.contains(&v.id));
+            ds.villages.push(VillageInfo {
+                id: v.id,
+                code: v.code.clone(),
+                name: v.name.clone(),
+                team_id: team.map(|t| t.id),
+                doctor_id: team.and_then(|t| responsible_doctor(t)),
+            });
+        }
+        ds.households = r
+            .households
+            .iter()
+            .map(|h| HouseholdInfo {
+                id: h.id,
+                village_id: h.village_id,
+            })
+            .collect();
+        ds.residents = r
+            .residents
+            .iter()
+            .map(|p| ResidentInfo {
+                id: p.id,
+                household_id: p.household_id,
+                name: p.name.clone(),
+                id_number: p.id_number.as_ref().map(|n| n.to_string()),
+                birth_date: p.birth_date,
+                groups: p.groups.clone(),
+                head: p.relation == crate::person::Relation::Head,
+            })
+            .collect();
+        let empty = Catalog {
+            version: String::new(),
+            region: String::new(),
+            packages: Vec::new(),
+        };
+        ds.contracts = r
+            .contracts
+            .iter()
+            .map(|c| {
+                let catalog = r
+                    .catalogs
+                    .iter()
+                    .find(|k| k.version == c.catalog_version)
+                    .unwrap_or(&empty);
+                ContractInfo::from_contract(c, r.events, catalog)
+            })
+            .collect();
+        ds.visits = r.visits.iter().map(VisitInfo::from_visit).collect();
+        ds
+    }
+}

@@ -695,3 +695,137 @@ fn periods_parse_and_label() {
         (d(2025, 9, 16), d(2026, 9, 15))
     );
 }
+
+#[test]
+fn a_dataset_from_domain_records() {
+    use crate::catalog::Catalog;
+    use crate::contract::{Contract, ContractMember};
+    use crate::household::{Household, Resident, Team, TeamMember, TeamRole, Village};
+    use crate::person::{Relation, Sex};
+    use crate::visit::{ItemRef, Visit, VisitMode, Vitals};
+    let catalog = Catalog::default_catalog();
+    let village = Village {
+        id: id(V1),
+        code: "001".into(),
+        name: "东庄村".into(),
+        township: "青山镇".into(),
+    };
+    let member = |n: u128, role| TeamMember {
+        id: id(n),
+        name: format!("D{n}"),
+        role,
+        phone: String::new(),
+    };
+    let team = Team {
+        id: id(T1),
+        name: "一队".into(),
+        institution: String::new(),
+        village_clinic: String::new(),
+        villages: vec![id(V1)],
+        members: vec![
+            member(D3, TeamRole::Leader),
+            member(D1, TeamRole::FamilyDoctor),
+        ],
+        service_hotline: String::new(),
+        complaint_phone: String::new(),
+        service_hours: String::new(),
+    };
+    let household = Household {
+        id: id(H1),
+        village_id: id(V1),
+        group: "一组".into(),
+        address: "1号".into(),
+        record_number: String::new(),
+    };
+    let resident = Resident {
+        id: id(R1),
+        household_id: id(H1),
+        name: "张三".into(),
+        id_number: None,
+        id_number_missing: true,
+        sex: Sex::Male,
+        birth_date: Some(d(1950, 3, 1)),
+        phone: None,
+        relation: Relation::Head,
+        groups: vec![G::Hypertension],
+    };
+    let contract = Contract {
+        id: id(C1),
+        agreement_number: "2026-A-00001".into(),
+        household_id: id(H1),
+        team_id: id(T1),
+        doctor_id: id(D1),
+        representative_id: id(R1),
+        term: term(d(2026, 1, 1), d(2026, 12, 31)),
+        members: vec![ContractMember {
+            resident_id: id(R1),
+            package_codes: vec!["basic_hypertension".into()],
+        }],
+        signed_at: "2026-01-01T02:00:00Z".parse().unwrap(),
+        catalog_version: catalog.version.clone(),
+        renews: None,
+        snapshot_sha256: String::new(),
+    };
+    let visit = Visit {
+        id: Uuid::now_v7(),
+        resident_id: id(R1),
+        doctor_id: None,
+        kind: VisitKind::HypertensionFollowUp,
+        mode: VisitMode::Home,
+        // 23:30 UTC is the next morning in the village.
+        occurred_at: "2026-02-09T23:30:00Z".parse().unwrap(),
+        recorded_at: "2026-02-10T01:00:00Z".parse().unwrap(),
+        fulfils: Some(ItemRef {
+            contract_id: id(C1),
+            package_code: "basic_hypertension".into(),
+            item_code: "hypertension_follow_up".into(),
+        }),
+        vitals: Vitals {
+            systolic_mmhg: Some(150),
+            diastolic_mmhg: Some(85),
+            ..Vitals::default()
+        },
+        notes: String::new(),
+    };
+    let ds = Dataset::from_records(&Records {
+        villages: std::slice::from_ref(&village),
+        teams: std::slice::from_ref(&team),
+        households: std::slice::from_ref(&household),
+        residents: std::slice::from_ref(&resident),
+        contracts: std::slice::from_ref(&contract),
+        events: &[],
+        visits: std::slice::from_ref(&visit),
+        catalogs: std::slice::from_ref(&catalog),
+    });
+    assert_eq!(ds.villages[0].team_id, Some(id(T1)));
+    assert_eq!(
+        ds.villages[0].doctor_id,
+        Some(id(D1)),
+        "the family doctor, not the leader"
+    );
+    assert_eq!(ds.doctors.len(), 2);
+    assert!(ds.residents[0].head);
+    assert_eq!(
+        ds.contracts[0].members[0].items,
+        vec![owed_spec("basic_hypertension", "hypertension_follow_up", 4)]
+    );
+    assert_eq!(ds.visits[0].on, d(2026, 2, 10));
+    assert_eq!(ds.visits[0].bp_on_target, Some(false));
+    let report = compute(&ds, &year(), &Targets::default(), Level::Township);
+    assert_eq!(counts(&report.total, IndicatorKind::Fulfilment), (1, 4));
+    // A catalog version the server does not hold: nothing is owed, nothing fails.
+    let unknown = Dataset::from_records(&Records {
+        contracts: std::slice::from_ref(&contract),
+        catalogs: &[],
+        ..Records::default()
+    });
+    assert!(unknown.contracts[0].members[0].items.is_empty());
+}
+
+fn owed_spec(package: &str, item: &str, n: u32) -> OwedSpec {
+    OwedSpec {
+        package_code: package.into(),
+        item_code: item.into(),
+        times_per_year: n,
+    }
+}
