@@ -495,7 +495,16 @@ impl Api {
 
     /// Reads and checks a roster without writing anything.
     pub fn preview_import(&self, request: &ImportRequest) -> ApiResult<ImportPreview> {
-        Ok(self.check_roster(request, &mut |_| {})?.preview)
+        self.preview_import_with_progress(request, &mut |_| {})
+    }
+
+    /// The preview, reporting progress while the rows are checked (large rosters).
+    pub fn preview_import_with_progress(
+        &self,
+        request: &ImportRequest,
+        progress: &mut dyn FnMut(ImportProgress),
+    ) -> ApiResult<ImportPreview> {
+        Ok(self.check_roster(request, progress)?.preview)
     }
 
     /// Imports a roster after the preview was confirmed: every importable household in one

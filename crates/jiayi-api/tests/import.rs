@@ -355,6 +355,23 @@ fn the_preview_reports_every_row_and_writes_nothing() {
         ("张三", 3, true)
     );
     assert_eq!(zhang.rows, [4, 5, 6]);
+    // Progress while checking ends with every household checked.
+    let mut seen: Vec<ImportProgress> = Vec::new();
+    f.api
+        .preview_import_with_progress(
+            &ImportRequest {
+                path,
+                ..Default::default()
+            },
+            &mut |p| seen.push(p),
+        )
+        .unwrap();
+    assert_eq!(seen.first().map(|p| p.stage), Some(ImportStage::Reading));
+    let last = seen.last().unwrap();
+    assert_eq!(
+        (last.stage, last.done, last.total),
+        (ImportStage::Checking, 6, 6)
+    );
     // Nothing was written.
     assert_eq!(
         (f.api.status().unwrap().residents, outbox_len(&f.api)),
