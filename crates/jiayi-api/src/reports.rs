@@ -9,8 +9,8 @@ use chrono::{Datelike, NaiveDate};
 use jiayi_core::Lang;
 use jiayi_core::indicators::dataset::Dataset;
 use jiayi_core::indicators::{
-    Figure, IndicatorKind, Level, Params, Period, Report, Subject, Targets, UnitFigures, compute,
-    drill_down, evaluate,
+    Figure, IndicatorKind, Level, Params, Period, Report, Subject, SubjectRef, Targets,
+    UnitFigures, compute, drill_down, evaluate,
 };
 use jiayi_core::person::{age_on, groups_on};
 use serde::{Deserialize, Serialize};
@@ -302,9 +302,11 @@ impl Api {
         Ok(Params { period, reference })
     }
 
-    /// The dataset the indicators are computed from (also used by the exports and benches).
-    pub fn indicator_dataset(&self) -> ApiResult<Dataset> {
-        self.store.indicator_dataset().map_err(|e| self.fail(e))
+    /// The dataset the indicators are computed from, read again only after a write.
+    pub fn indicator_dataset(&self) -> ApiResult<std::sync::Arc<Dataset>> {
+        self.store
+            .indicator_dataset_shared()
+            .map_err(|e| self.fail(e))
     }
 
     fn item_names(&self) -> ApiResult<HashMap<String, String>> {
@@ -496,7 +498,7 @@ impl Api {
             if c.kind != IndicatorKind::Signing || c.hit != signed {
                 return;
             }
-            let Subject::Resident { resident_id } = c.subject else {
+            let SubjectRef::Resident(resident_id) = c.subject else {
                 return;
             };
             let Some(r) = names.residents.get(&resident_id).map(|i| &ds.residents[*i]) else {
@@ -545,14 +547,14 @@ impl Api {
         // (resident, item) → (delivered, due), in the order first met.
         let mut items: HashMap<Uuid, Vec<(String, u32, u32)>> = HashMap::new();
         evaluate(ds, params, &mut |c| match (&c.kind, &c.subject) {
-            (IndicatorKind::Signing, Subject::Resident { resident_id }) if c.hit => {
+            (IndicatorKind::Signing, SubjectRef::Resident(resident_id)) if c.hit => {
                 if let Some(contract) = c.contract_id {
                     signed.push((*resident_id, contract));
                 }
             }
             (
                 IndicatorKind::Fulfilment,
-                Subject::Occurrence {
+                SubjectRef::Occurrence {
                     resident_id,
                     item_code,
                     ..
@@ -562,7 +564,7 @@ impl Api {
                 let at = match list.iter().position(|(code, _, _)| code == item_code) {
                     Some(at) => at,
                     None => {
-                        list.push((item_code.clone(), 0, 0));
+                        list.push((item_code.to_string(), 0, 0));
                         list.len() - 1
                     }
                 };

@@ -534,3 +534,35 @@ fn rosters_and_the_audit_list_read_back() {
     let total = table.rows.last().unwrap();
     assert_eq!(total[0], "合计");
 }
+
+#[test]
+fn a_write_after_a_report_shows_in_the_next_one() {
+    let mut t = town();
+    let signing = |api: &Api| {
+        let view = api.report(&year()).unwrap();
+        let f = view.total.figure("signing").unwrap().clone();
+        (f.numerator, f.denominator)
+    };
+    assert_eq!(signing(&t.api), (2, 4));
+    assert_eq!(signing(&t.api), (2, 4)); // read once, counted twice
+    let newcomer = |name: &str, seq| RegisterRequest {
+        household: HouseholdInput {
+            village: "西庄村".into(),
+            group: "二组".into(),
+            address: format!("西庄村二组{seq}号"),
+            members: vec![person(name, day(1980, 1, 1), seq, Relation::Head, &[])],
+        },
+        confirm_duplicates: false,
+    };
+    t.api.register_household(&newcomer("新来", 171)).unwrap();
+    assert_eq!(signing(&t.api), (2, 5));
+    // A write through another connection to the same file is seen too.
+    let path = t.api.store().path().unwrap().to_path_buf();
+    let mut other = Api::with_clock(
+        Store::open(&path).unwrap(),
+        Lang::Zh,
+        Box::new(FixedClock(at(day(2027, 1, 10)))),
+    );
+    other.register_household(&newcomer("又来", 191)).unwrap();
+    assert_eq!(signing(&t.api), (2, 6));
+}

@@ -22,6 +22,10 @@ use crate::reference::parse_uuid;
 
 const TARGETS_KEY: &str = "indicator_targets";
 
+/// The dataset last read and the counters it was read at: this connection's total changes
+/// and SQLite's data version (which moves when another connection commits).
+pub(crate) type DatasetCache = std::cell::RefCell<Option<((u64, i64), std::sync::Arc<Dataset>)>>;
+
 fn parse_date(text: &str) -> Result<NaiveDate> {
     text.parse()
         .map_err(|e| StoreError::Corrupt(format!("bad date '{text}': {e}")))
@@ -35,6 +39,24 @@ impl Store {
 
     pub fn put_indicator_targets(&mut self, targets: &Targets) -> Result<()> {
         self.put_setting(TARGETS_KEY, targets)
+    }
+
+    /// The dataset, read again only when something was written since the last read (by
+    /// this connection or another): reports, drill-downs and exports made one after the
+    /// other share one read.
+    pub fn indicator_dataset_shared(&self) -> Result<std::sync::Arc<Dataset>> {
+        let version: i64 = self
+            .conn
+            .query_row("PRAGMA data_version", [], |r| r.get(0))?;
+        let key = (self.conn.total_changes(), version);
+        if let Some((at, ds)) = &*self.indicator_cache.borrow()
+            && *at == key
+        {
+            return Ok(ds.clone());
+        }
+        let ds = std::sync::Arc::new(self.indicator_dataset()?);
+        *self.indicator_cache.borrow_mut() = Some((key, ds.clone()));
+        Ok(ds)
     }
 
     /// Everything the indicators are computed from, read in bulk.
@@ -240,9 +262,13 @@ impl Store {
         let mut kinds: HashMap<String, VisitKind> = HashMap::new();
         let mut stmt = self.conn.prepare_cached(
             "SELECT resident_id, contract_id, item_code, kind, occurred_on,
-                    json_extract(json, '$.vitals.systolic_mmhg'),
-                    json_extract(json, '$.vitals.diastolic_mmhg'),
-                    json_extract(json, '$.vitals.fasting_glucose_mmol_l')
+                    -- Readings decide control only on chronic follow-ups: read them there.
+                    CASE WHEN kind IN ('hypertension_follow_up', 'diabetes_follow_up')
+                         THEN json_extract(json, '$.vitals.systolic_mmhg') END,
+                    CASE WHEN kind IN ('hypertension_follow_up', 'diabetes_follow_up')
+                         THEN json_extract(json, '$.vitals.diastolic_mmhg') END,
+                    CASE WHEN kind IN ('hypertension_follow_up', 'diabetes_follow_up')
+                         THEN json_extract(json, '$.vitals.fasting_glucose_mmol_l') END
              FROM visits",
         )?;
         let rows = stmt.query_map([], |r| {

@@ -57,11 +57,56 @@ impl Units {
     }
 }
 
+/// A subject as the walk meets it, borrowing from the dataset (no copies while counting).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SubjectRef<'a> {
+    Resident(Uuid),
+    Household(Uuid),
+    Occurrence {
+        resident_id: Uuid,
+        contract_id: Uuid,
+        package_code: &'a str,
+        item_code: &'a str,
+        occurrence: u32,
+        times_per_year: u32,
+        opens_on: NaiveDate,
+        due_by: NaiveDate,
+    },
+}
+
+impl SubjectRef<'_> {
+    pub fn to_subject(&self) -> Subject {
+        match *self {
+            SubjectRef::Resident(resident_id) => Subject::Resident { resident_id },
+            SubjectRef::Household(household_id) => Subject::Household { household_id },
+            SubjectRef::Occurrence {
+                resident_id,
+                contract_id,
+                package_code,
+                item_code,
+                occurrence,
+                times_per_year,
+                opens_on,
+                due_by,
+            } => Subject::Occurrence {
+                resident_id,
+                contract_id,
+                package_code: package_code.to_string(),
+                item_code: item_code.to_string(),
+                occurrence,
+                times_per_year,
+                opens_on,
+                due_by,
+            },
+        }
+    }
+}
+
 /// One subject counted in one indicator's denominator; `hit` puts it in the numerator too.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Contribution {
+pub struct Contribution<'a> {
     pub kind: IndicatorKind,
-    pub subject: Subject,
+    pub subject: SubjectRef<'a>,
     pub units: Units,
     pub hit: bool,
     /// The contract behind it: the one covering a resident, or the occurrence's.
@@ -169,7 +214,7 @@ impl<'a> Prepared<'a> {
 }
 
 /// Walks the dataset for the period and reports every contribution to `sink`.
-pub fn evaluate(ds: &Dataset, params: &Params, sink: &mut dyn FnMut(&Contribution)) {
+pub fn evaluate(ds: &Dataset, params: &Params, sink: &mut dyn FnMut(&Contribution<'_>)) {
     let as_of = params.as_of();
     let prepared = Prepared::new(ds, as_of);
     residents(&prepared, as_of, sink);
@@ -177,7 +222,7 @@ pub fn evaluate(ds: &Dataset, params: &Params, sink: &mut dyn FnMut(&Contributio
     occurrences(&prepared, params, as_of, sink);
 }
 
-fn residents(p: &Prepared<'_>, as_of: NaiveDate, sink: &mut dyn FnMut(&Contribution)) {
+fn residents(p: &Prepared<'_>, as_of: NaiveDate, sink: &mut dyn FnMut(&Contribution<'_>)) {
     let (year_start, _) = year_window(as_of);
     for resident in &p.ds.residents {
         let Some(&village) = p.resident_village.get(&resident.id) else {
@@ -194,9 +239,7 @@ fn residents(p: &Prepared<'_>, as_of: NaiveDate, sink: &mut dyn FnMut(&Contribut
         let mut emit = |kind: IndicatorKind, hit: bool| {
             sink(&Contribution {
                 kind,
-                subject: Subject::Resident {
-                    resident_id: resident.id,
-                },
+                subject: SubjectRef::Resident(resident.id),
                 units,
                 hit,
                 contract_id: contract.map(|c| c.id),
@@ -263,7 +306,7 @@ fn residents(p: &Prepared<'_>, as_of: NaiveDate, sink: &mut dyn FnMut(&Contribut
     }
 }
 
-fn households(p: &Prepared<'_>, as_of: NaiveDate, sink: &mut dyn FnMut(&Contribution)) {
+fn households(p: &Prepared<'_>, as_of: NaiveDate, sink: &mut dyn FnMut(&Contribution<'_>)) {
     // A household counts when it has a member on the register (born by the as-of day).
     let mut members: HashMap<Uuid, Option<usize>> = HashMap::new();
     for r in &p.ds.residents {
@@ -285,9 +328,7 @@ fn households(p: &Prepared<'_>, as_of: NaiveDate, sink: &mut dyn FnMut(&Contribu
         let contract = cover.map(|i| &p.ds.contracts[i]);
         sink(&Contribution {
             kind: IndicatorKind::HouseholdSigning,
-            subject: Subject::Household {
-                household_id: household.id,
-            },
+            subject: SubjectRef::Household(household.id),
             units: p.units(village, contract, as_of),
             hit: contract.is_some(),
             contract_id: contract.map(|c| c.id),
@@ -299,7 +340,7 @@ fn occurrences(
     p: &Prepared<'_>,
     params: &Params,
     as_of: NaiveDate,
-    sink: &mut dyn FnMut(&Contribution),
+    sink: &mut dyn FnMut(&Contribution<'_>),
 ) {
     let from = params.period.start;
     for contract in &p.ds.contracts {
@@ -331,11 +372,11 @@ fn occurrences(
                     }
                     sink(&Contribution {
                         kind: IndicatorKind::Fulfilment,
-                        subject: Subject::Occurrence {
+                        subject: SubjectRef::Occurrence {
                             resident_id: member.resident_id,
                             contract_id: contract.id,
-                            package_code: item.package_code.clone(),
-                            item_code: item.item_code.clone(),
+                            package_code: &item.package_code,
+                            item_code: &item.item_code,
                             occurrence: k,
                             times_per_year: n,
                             opens_on,
@@ -466,7 +507,7 @@ pub fn drill_down(
     evaluate(ds, params, &mut |c| {
         if c.kind == kind && (level == Level::Township || c.units.at(level) == unit) {
             rows.push(DrillRow {
-                subject: c.subject.clone(),
+                subject: c.subject.to_subject(),
                 hit: c.hit,
                 contract_id: c.contract_id,
                 units: c.units,

@@ -224,6 +224,7 @@ pub struct VisitInfo {
     pub kind: VisitKind,
     /// The local (China Standard Time) day of the service.
     pub on: NaiveDate,
+    /// Readings of chronic follow-ups (none on other visits, and when not measured).
     #[serde(default)]
     pub bp_on_target: Option<bool>,
     #[serde(default)]
@@ -232,14 +233,19 @@ pub struct VisitInfo {
 
 impl VisitInfo {
     pub fn from_visit(visit: &Visit) -> VisitInfo {
+        // Readings count for control only on chronic follow-ups; elsewhere they are left out.
+        let chronic = matches!(
+            visit.kind,
+            VisitKind::HypertensionFollowUp | VisitKind::DiabetesFollowUp
+        );
         VisitInfo {
             resident_id: visit.resident_id,
             contract_id: visit.fulfils.as_ref().map(|f| f.contract_id),
             item_code: visit.fulfils.as_ref().map(|f| f.item_code.clone()),
             kind: visit.kind,
             on: china_date(visit.occurred_at),
-            bp_on_target: visit.vitals.bp_on_target(),
-            glucose_on_target: visit.vitals.glucose_on_target(),
+            bp_on_target: chronic.then(|| visit.vitals.bp_on_target()).flatten(),
+            glucose_on_target: chronic.then(|| visit.vitals.glucose_on_target()).flatten(),
         }
     }
 }

@@ -25,7 +25,9 @@ use chrono::{Datelike, Days, Months, NaiveDate};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-pub use compute::{Contribution, DrillRow, Subject, Units, compute, drill_down, evaluate};
+pub use compute::{
+    Contribution, DrillRow, Subject, SubjectRef, Units, compute, drill_down, evaluate,
+};
 pub use dataset::Dataset;
 pub use kinds::{IndicatorKind, Targets};
 
