@@ -271,39 +271,47 @@ impl Store {
                          THEN json_extract(json, '$.vitals.fasting_glucose_mmol_l') END
              FROM visits",
         )?;
-        let rows = stmt.query_map([], |r| {
-            Ok((
-                r.get::<_, String>(0)?,
-                r.get::<_, Option<String>>(1)?,
-                r.get::<_, Option<String>>(2)?,
-                r.get::<_, String>(3)?,
-                r.get::<_, String>(4)?,
-                r.get::<_, Option<i64>>(5)?,
-                r.get::<_, Option<i64>>(6)?,
-                r.get::<_, Option<f64>>(7)?,
-            ))
-        })?;
-        for row in rows {
-            let (resident, contract, item, kind, on, systolic, diastolic, glucose) = row?;
-            let kind = match kinds.get(&kind) {
+        // Text is read in place (no copy per row): this table is the largest.
+        let text = |r: &rusqlite::Row<'_>, i: usize| -> Result<Option<String>> {
+            Ok(r.get_ref(i)?
+                .as_str_or_null()
+                .map_err(|e| StoreError::Corrupt(e.to_string()))?
+                .map(str::to_string))
+        };
+        let mut rows = stmt.query([])?;
+        while let Some(r) = rows.next()? {
+            let str_at = |i: usize| -> Result<&str> {
+                r.get_ref(i)?
+                    .as_str()
+                    .map_err(|e| StoreError::Corrupt(e.to_string()))
+            };
+            let kind_text = str_at(3)?;
+            let kind = match kinds.get(kind_text) {
                 Some(k) => *k,
                 None => {
                     let parsed: VisitKind =
-                        serde_json::from_value(serde_json::Value::String(kind.clone()))?;
-                    kinds.insert(kind, parsed);
+                        serde_json::from_value(serde_json::Value::String(kind_text.to_string()))?;
+                    kinds.insert(kind_text.to_string(), parsed);
                     parsed
                 }
             };
+            let systolic: Option<i64> = r.get(5)?;
+            let diastolic: Option<i64> = r.get(6)?;
+            let glucose: Option<f64> = r.get(7)?;
             // The same rule as `Vitals::bp_on_target` and `glucose_on_target`.
             let bp_on_target = systolic.zip(diastolic).map(|(s, d)| {
                 s < i64::from(BP_TARGET_SYSTOLIC) && d < i64::from(BP_TARGET_DIASTOLIC)
             });
+            let contract = r
+                .get_ref(1)?
+                .as_str_or_null()
+                .map_err(|e| StoreError::Corrupt(e.to_string()))?;
             ds.visits.push(VisitInfo {
-                resident_id: parse_uuid(&resident)?,
-                contract_id: contract.as_deref().map(parse_uuid).transpose()?,
-                item_code: item,
+                resident_id: parse_uuid(str_at(0)?)?,
+                contract_id: contract.map(parse_uuid).transpose()?,
+                item_code: text(r, 2)?,
                 kind,
-                on: parse_date(&on)?,
+                on: parse_date(str_at(4)?)?,
                 bp_on_target,
                 glucose_on_target: glucose.map(|g| g < GLUCOSE_TARGET_MMOL_L),
             });
