@@ -6,8 +6,11 @@
 mod autosync;
 mod contracts;
 mod error;
+mod exports;
 mod households;
+mod import;
 mod print;
+mod reports;
 mod status;
 mod sync;
 mod visits;
@@ -24,8 +27,17 @@ pub use contracts::{
     TerminateOutcome, TerminateRequest, status_label,
 };
 pub use error::{ApiError, ApiResult};
+pub use exports::ExportOutcome;
 pub use households::{HouseholdView, IdNumberInfo, MemberView, RegisterOutcome, RegisterRequest};
+pub use import::{
+    ColumnView, Field, HouseholdPreview, ImportOutcome, ImportPreview, ImportProgress,
+    ImportRequest, ImportStage, RowIssue, Severity, guess_field,
+};
 pub use print::{Document, file_safe};
+pub use reports::{
+    AuditRow, DrillDownRequest, DrillDownRow, DrillDownView, IndicatorFigure, ReportRequest,
+    ReportRow, ReportView, RosterRow, parse_period,
+};
 pub use status::StatusView;
 pub use sync::{
     BundleExport, EnrollOutcome, LastSyncError, RefusalView, SyncEvent, SyncPhase, SyncProgress,

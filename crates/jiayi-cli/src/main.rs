@@ -21,6 +21,7 @@ use serde::Serialize;
 use uuid::Uuid;
 
 mod render;
+mod reports;
 
 #[derive(Parser)]
 #[command(
@@ -257,6 +258,12 @@ enum Command {
         #[command(subcommand)]
         action: BundleCommand,
     },
+    /// The township's indicators for a period, by village, team or doctor; lists; Excel.
+    Report(reports::ReportArgs),
+    /// Show or set the township's indicator targets.
+    Targets(reports::TargetsArgs),
+    /// Import a household roster (台账) from Excel: preview and checks, then --yes to import.
+    Import(reports::ImportArgs),
 }
 
 #[derive(Subcommand)]
@@ -655,6 +662,9 @@ fn run(cli: Cli, lang: Lang) -> Result<(), ApiError> {
                 output(json, &summary, || render::sync_summary(&summary, lang))
             }
         },
+        Command::Report(args) => reports::report(&api, args, lang),
+        Command::Targets(args) => reports::targets(&mut api, args, lang),
+        Command::Import(args) => reports::import(&mut api, args, lang),
     }
 }
 

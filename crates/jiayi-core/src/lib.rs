@@ -11,6 +11,7 @@ pub mod error;
 pub mod hlc;
 pub mod household;
 pub mod id_number;
+pub mod indicators;
 pub mod lang;
 pub mod person;
 pub mod phone;

@@ -31,6 +31,8 @@ pub struct Store {
     /// Parsed catalogs by version: a catalog version never changes once received.
     pub(crate) catalogs:
         std::cell::RefCell<std::collections::HashMap<String, jiayi_core::catalog::Catalog>>,
+    /// The last indicator dataset read, with the write counters it was read at.
+    pub(crate) indicator_cache: crate::indicators::DatasetCache,
 }
 
 impl Store {
@@ -60,6 +62,7 @@ impl Store {
             device_id,
             path,
             catalogs: Default::default(),
+            indicator_cache: Default::default(),
         })
     }
 

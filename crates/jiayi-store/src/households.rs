@@ -82,49 +82,45 @@ impl Store {
         new: NewHousehold<'_>,
         now: chrono::DateTime<chrono::Utc>,
     ) -> Result<HouseholdRecord> {
-        let village = self.village(new.village_id)?;
-        let household_id = Uuid::now_v7();
-        let record_number = format!(
-            "{}{}",
-            village.code,
-            &household_id.simple().to_string()[24..]
-        );
-        let household = Household {
-            id: household_id,
-            village_id: village.id,
-            group: new.household.group.clone(),
-            address: new.household.address.clone(),
-            record_number,
-        };
-        let members: Vec<Resident> = new
-            .household
-            .members
+        let mut records = self.register_households(&[new], now, &mut |_, _| {})?;
+        records
+            .pop()
+            .ok_or_else(|| StoreError::Corrupt("no household written".into()))
+    }
+
+    /// Registers many households in **one** transaction (a roster import): all of them or,
+    /// on any failure, none. Each household and member is written by the same row writers
+    /// as a single registration, with its outbox row. `progress(done, total)` is called
+    /// after each household.
+    pub fn register_households(
+        &mut self,
+        households: &[NewHousehold<'_>],
+        now: chrono::DateTime<chrono::Utc>,
+        progress: &mut dyn FnMut(usize, usize),
+    ) -> Result<Vec<HouseholdRecord>> {
+        let mut villages = std::collections::HashMap::new();
+        for new in households {
+            if let std::collections::hash_map::Entry::Vacant(slot) = villages.entry(new.village_id)
+            {
+                slot.insert(self.village(new.village_id)?);
+            }
+        }
+        let records: Vec<HouseholdRecord> = households
             .iter()
-            .map(|m| Resident {
-                id: Uuid::now_v7(),
-                household_id,
-                name: m.name.clone(),
-                id_number_missing: m.id_number.is_none(),
-                id_number: m.id_number.clone(),
-                sex: m.sex,
-                birth_date: m.birth_date,
-                phone: m.phone.clone(),
-                relation: m.relation,
-                groups: m.groups.clone(),
-            })
+            .map(|new| build_record(&villages[&new.village_id], new.household))
             .collect();
+        let total = records.len();
         self.write(now, |w| {
-            insert_household(w, &household)?;
-            for member in &members {
-                insert_resident(w, member, village.id)?;
+            for (done, record) in records.iter().enumerate() {
+                insert_household(w, &record.household)?;
+                for member in &record.members {
+                    insert_resident(w, member, record.household.village_id)?;
+                }
+                progress(done + 1, total);
             }
             Ok(())
         })?;
-        Ok(HouseholdRecord {
-            household,
-            village_name: village.name,
-            members,
-        })
+        Ok(records)
     }
 
     /// Replaces a resident's details (name, phone, groups…); the change goes to the outbox.
@@ -304,6 +300,47 @@ impl Store {
 
     pub fn resident_count(&self) -> Result<u64> {
         self.count("SELECT COUNT(*) FROM residents WHERE deleted_at IS NULL")
+    }
+}
+
+/// A new household's rows, with fresh ids and its health-record number.
+fn build_record(
+    village: &jiayi_core::household::Village,
+    valid: &ValidHousehold,
+) -> HouseholdRecord {
+    let household_id = Uuid::now_v7();
+    let record_number = format!(
+        "{}{}",
+        village.code,
+        &household_id.simple().to_string()[24..]
+    );
+    let household = Household {
+        id: household_id,
+        village_id: village.id,
+        group: valid.group.clone(),
+        address: valid.address.clone(),
+        record_number,
+    };
+    let members: Vec<Resident> = valid
+        .members
+        .iter()
+        .map(|m| Resident {
+            id: Uuid::now_v7(),
+            household_id,
+            name: m.name.clone(),
+            id_number_missing: m.id_number.is_none(),
+            id_number: m.id_number.clone(),
+            sex: m.sex,
+            birth_date: m.birth_date,
+            phone: m.phone.clone(),
+            relation: m.relation,
+            groups: m.groups.clone(),
+        })
+        .collect();
+    HouseholdRecord {
+        household,
+        village_name: village.name.clone(),
+        members,
     }
 }
 

@@ -11,6 +11,7 @@ mod contracts;
 mod db;
 mod error;
 mod households;
+mod indicators;
 mod outbox;
 mod reference;
 mod schedule;

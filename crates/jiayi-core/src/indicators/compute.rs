@@ -1,0 +1,518 @@
+//! The formulas. [`evaluate`] walks the dataset once and says, for every indicator, who is
+//! counted (the denominator) and whether they count as a success (the numerator). Totals,
+//! rows per village/team/doctor and drill-downs are all read from that one walk, so a figure
+//! and the list of people behind it can never disagree.
+
+use std::collections::HashMap;
+
+use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use super::dataset::{ContractInfo, Dataset, VisitInfo};
+use super::{Figure, IndicatorKind, Level, Params, Report, Targets, UnitFigures, year_window};
+use crate::person::{PopulationGroup, groups_on};
+use crate::schedule::occurrence_window;
+use crate::visit::VisitKind;
+
+/// Who or what a contribution is about.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "camelCase")]
+pub enum Subject {
+    #[serde(rename_all = "camelCase")]
+    Resident { resident_id: Uuid },
+    #[serde(rename_all = "camelCase")]
+    Household { household_id: Uuid },
+    /// The k-th occurrence of an owed item.
+    #[serde(rename_all = "camelCase")]
+    Occurrence {
+        resident_id: Uuid,
+        contract_id: Uuid,
+        package_code: String,
+        item_code: String,
+        occurrence: u32,
+        times_per_year: u32,
+        opens_on: NaiveDate,
+        due_by: NaiveDate,
+    },
+}
+
+/// The rows a contribution is counted in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Units {
+    pub village: Option<Uuid>,
+    pub team: Option<Uuid>,
+    pub doctor: Option<Uuid>,
+}
+
+impl Units {
+    pub fn at(&self, level: Level) -> Option<Uuid> {
+        match level {
+            Level::Township => None,
+            Level::Village => self.village,
+            Level::Team => self.team,
+            Level::Doctor => self.doctor,
+        }
+    }
+}
+
+/// A subject as the walk meets it, borrowing from the dataset (no copies while counting).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SubjectRef<'a> {
+    Resident(Uuid),
+    Household(Uuid),
+    Occurrence {
+        resident_id: Uuid,
+        contract_id: Uuid,
+        package_code: &'a str,
+        item_code: &'a str,
+        occurrence: u32,
+        times_per_year: u32,
+        opens_on: NaiveDate,
+        due_by: NaiveDate,
+    },
+}
+
+impl SubjectRef<'_> {
+    pub fn to_subject(&self) -> Subject {
+        match *self {
+            SubjectRef::Resident(resident_id) => Subject::Resident { resident_id },
+            SubjectRef::Household(household_id) => Subject::Household { household_id },
+            SubjectRef::Occurrence {
+                resident_id,
+                contract_id,
+                package_code,
+                item_code,
+                occurrence,
+                times_per_year,
+                opens_on,
+                due_by,
+            } => Subject::Occurrence {
+                resident_id,
+                contract_id,
+                package_code: package_code.to_string(),
+                item_code: item_code.to_string(),
+                occurrence,
+                times_per_year,
+                opens_on,
+                due_by,
+            },
+        }
+    }
+}
+
+/// One subject counted in one indicator's denominator; `hit` puts it in the numerator too.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Contribution<'a> {
+    pub kind: IndicatorKind,
+    pub subject: SubjectRef<'a>,
+    pub units: Units,
+    pub hit: bool,
+    /// The contract behind it: the one covering a resident, or the occurrence's.
+    pub contract_id: Option<Uuid>,
+}
+
+/// A line of a drill-down: a subject counted in a figure, and whether it is in the numerator.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DrillRow {
+    pub subject: Subject,
+    pub hit: bool,
+    pub contract_id: Option<Uuid>,
+    pub units: Units,
+}
+
+/// Indexes built once per evaluation.
+struct Prepared<'a> {
+    ds: &'a Dataset,
+    village_of_household: HashMap<Uuid, Uuid>,
+    village_defaults: HashMap<Uuid, (Option<Uuid>, Option<Uuid>)>,
+    resident_village: HashMap<Uuid, Uuid>,
+    /// Resident → index of the contract covering them on the as-of day.
+    cover: HashMap<Uuid, usize>,
+    /// Resident → their visits, by day.
+    visits: HashMap<Uuid, Vec<&'a VisitInfo>>,
+    /// (contract, resident, item) → days of visits that fulfilled it, sorted.
+    item_days: HashMap<(Uuid, Uuid, &'a str), Vec<NaiveDate>>,
+}
+
+impl<'a> Prepared<'a> {
+    fn new(ds: &'a Dataset, as_of: NaiveDate) -> Prepared<'a> {
+        let village_of_household: HashMap<Uuid, Uuid> =
+            ds.households.iter().map(|h| (h.id, h.village_id)).collect();
+        let village_defaults = ds
+            .villages
+            .iter()
+            .map(|v| (v.id, (v.team_id, v.doctor_id)))
+            .collect();
+        let resident_village = ds
+            .residents
+            .iter()
+            .filter_map(|r| Some((r.id, *village_of_household.get(&r.household_id)?)))
+            .collect();
+        let mut cover = HashMap::new();
+        for (index, contract) in ds.contracts.iter().enumerate() {
+            if contract.covers_on(as_of) {
+                for member in &contract.members {
+                    // At most one contract covers a resident on a day; keep the first if
+                    // records from several devices ever disagree.
+                    cover.entry(member.resident_id).or_insert(index);
+                }
+            }
+        }
+        let mut visits: HashMap<Uuid, Vec<&VisitInfo>> = HashMap::new();
+        let mut item_days: HashMap<(Uuid, Uuid, &str), Vec<NaiveDate>> = HashMap::new();
+        for visit in &ds.visits {
+            visits.entry(visit.resident_id).or_default().push(visit);
+            if let (Some(contract), Some(item)) = (visit.contract_id, visit.item_code.as_deref()) {
+                item_days
+                    .entry((contract, visit.resident_id, item))
+                    .or_default()
+                    .push(visit.on);
+            }
+        }
+        for list in visits.values_mut() {
+            list.sort_by_key(|v| v.on);
+        }
+        for days in item_days.values_mut() {
+            days.sort();
+        }
+        Prepared {
+            ds,
+            village_of_household,
+            village_defaults,
+            resident_village,
+            cover,
+            visits,
+            item_days,
+        }
+    }
+
+    /// Units of a resident or household in a village, signed under `contract` or not.
+    fn units(&self, village: Uuid, contract: Option<&ContractInfo>, day: NaiveDate) -> Units {
+        match contract {
+            Some(c) => Units {
+                village: Some(village),
+                team: Some(c.team_id),
+                doctor: Some(c.doctor_on(day)),
+            },
+            None => {
+                let (team, doctor) = self
+                    .village_defaults
+                    .get(&village)
+                    .copied()
+                    .unwrap_or_default();
+                Units {
+                    village: Some(village),
+                    team,
+                    doctor,
+                }
+            }
+        }
+    }
+}
+
+/// Walks the dataset for the period and reports every contribution to `sink`.
+pub fn evaluate(ds: &Dataset, params: &Params, sink: &mut dyn FnMut(&Contribution<'_>)) {
+    let as_of = params.as_of();
+    let prepared = Prepared::new(ds, as_of);
+    residents(&prepared, as_of, sink);
+    households(&prepared, as_of, sink);
+    occurrences(&prepared, params, as_of, sink);
+}
+
+fn residents(p: &Prepared<'_>, as_of: NaiveDate, sink: &mut dyn FnMut(&Contribution<'_>)) {
+    let (year_start, _) = year_window(as_of);
+    for resident in &p.ds.residents {
+        let Some(&village) = p.resident_village.get(&resident.id) else {
+            continue; // household not on the register
+        };
+        if resident.birth_date.is_some_and(|b| b > as_of) {
+            continue; // not born yet on the as-of day
+        }
+        let contract_index = p.cover.get(&resident.id).copied();
+        let contract = contract_index.map(|i| &p.ds.contracts[i]);
+        let signed = contract.is_some();
+        let units = p.units(village, contract, as_of);
+        let groups = groups_on(&resident.groups, resident.birth_date, as_of);
+        let mut emit = |kind: IndicatorKind, hit: bool| {
+            sink(&Contribution {
+                kind,
+                subject: SubjectRef::Resident(resident.id),
+                units,
+                hit,
+                contract_id: contract.map(|c| c.id),
+            })
+        };
+        emit(IndicatorKind::Signing, signed);
+        if groups.iter().any(|g| g.is_key()) {
+            emit(IndicatorKind::KeyGroupSigning, signed);
+        }
+        let has = |g: PopulationGroup| groups.contains(&g);
+        if has(PopulationGroup::Hypertension) || has(PopulationGroup::Diabetes) {
+            emit(IndicatorKind::KeyChronicSigning, signed);
+        }
+        if groups.iter().any(|g| g.is_special()) {
+            emit(IndicatorKind::SpecialGroupSigning, signed);
+        }
+        for g in &groups {
+            emit(IndicatorKind::GroupSigning(*g), signed);
+        }
+
+        let visits: &[&VisitInfo] = p.visits.get(&resident.id).map(Vec::as_slice).unwrap_or(&[]);
+        let in_year = |v: &&&VisitInfo| year_start <= v.on && v.on <= as_of;
+        if signed {
+            for (group, kind, standard, control) in [
+                (
+                    PopulationGroup::Hypertension,
+                    VisitKind::HypertensionFollowUp,
+                    IndicatorKind::HypertensionStandardManagement,
+                    IndicatorKind::HypertensionControl,
+                ),
+                (
+                    PopulationGroup::Diabetes,
+                    VisitKind::DiabetesFollowUp,
+                    IndicatorKind::DiabetesStandardManagement,
+                    IndicatorKind::DiabetesControl,
+                ),
+            ] {
+                if !has(group) {
+                    continue;
+                }
+                let follow_ups: Vec<&&VisitInfo> = visits
+                    .iter()
+                    .filter(in_year)
+                    .filter(|v| v.kind == kind)
+                    .collect();
+                let mut days: Vec<NaiveDate> = follow_ups.iter().map(|v| v.on).collect();
+                days.dedup(); // visits are sorted by day: two on one day count once
+                emit(standard, days.len() >= 4);
+                let reading = |v: &&&VisitInfo| match group {
+                    PopulationGroup::Hypertension => v.bp_on_target,
+                    _ => v.glucose_on_target,
+                };
+                let last = follow_ups.iter().rev().find_map(reading);
+                emit(control, last == Some(true));
+            }
+        }
+        if has(PopulationGroup::Elderly65) {
+            let checked = visits
+                .iter()
+                .filter(in_year)
+                .any(|v| v.kind == VisitKind::HealthCheck);
+            emit(IndicatorKind::ElderlyHealthManagement, checked);
+        }
+    }
+}
+
+fn households(p: &Prepared<'_>, as_of: NaiveDate, sink: &mut dyn FnMut(&Contribution<'_>)) {
+    // A household counts when it has a member on the register (born by the as-of day).
+    let mut members: HashMap<Uuid, Option<usize>> = HashMap::new();
+    for r in &p.ds.residents {
+        if r.birth_date.is_some_and(|b| b > as_of) {
+            continue;
+        }
+        let slot = members.entry(r.household_id).or_insert(None);
+        if slot.is_none() {
+            *slot = p.cover.get(&r.id).copied();
+        }
+    }
+    for household in &p.ds.households {
+        let Some(cover) = members.get(&household.id) else {
+            continue;
+        };
+        let Some(&village) = p.village_of_household.get(&household.id) else {
+            continue;
+        };
+        let contract = cover.map(|i| &p.ds.contracts[i]);
+        sink(&Contribution {
+            kind: IndicatorKind::HouseholdSigning,
+            subject: SubjectRef::Household(household.id),
+            units: p.units(village, contract, as_of),
+            hit: contract.is_some(),
+            contract_id: contract.map(|c| c.id),
+        });
+    }
+}
+
+fn occurrences(
+    p: &Prepared<'_>,
+    params: &Params,
+    as_of: NaiveDate,
+    sink: &mut dyn FnMut(&Contribution<'_>),
+) {
+    let from = params.period.start;
+    for contract in &p.ds.contracts {
+        let covered_until = contract.covered_until();
+        if contract.term.start > as_of || covered_until < from {
+            continue;
+        }
+        // Visits count from the term's start until the cover ends or the as-of day.
+        let counted_until = covered_until.min(as_of);
+        for member in &contract.members {
+            let Some(&village) = p.resident_village.get(&member.resident_id) else {
+                continue; // removed from the register: nothing is owed to them here
+            };
+            for item in &member.items {
+                let n = item.times_per_year;
+                let days = p
+                    .item_days
+                    .get(&(contract.id, member.resident_id, item.item_code.as_str()))
+                    .map(Vec::as_slice)
+                    .unwrap_or(&[]);
+                let delivered = days
+                    .iter()
+                    .filter(|d| contract.term.start <= **d && **d <= counted_until)
+                    .count() as u32;
+                for k in 1..=n {
+                    let (opens_on, due_by) = occurrence_window(&contract.term, n, k);
+                    if due_by < from || due_by > as_of || due_by > covered_until {
+                        continue;
+                    }
+                    sink(&Contribution {
+                        kind: IndicatorKind::Fulfilment,
+                        subject: SubjectRef::Occurrence {
+                            resident_id: member.resident_id,
+                            contract_id: contract.id,
+                            package_code: &item.package_code,
+                            item_code: &item.item_code,
+                            occurrence: k,
+                            times_per_year: n,
+                            opens_on,
+                            due_by,
+                        },
+                        units: Units {
+                            village: Some(village),
+                            team: Some(contract.team_id),
+                            doctor: Some(contract.doctor_on(due_by)),
+                        },
+                        hit: delivered >= k,
+                        contract_id: Some(contract.id),
+                    });
+                }
+            }
+        }
+    }
+}
+
+/// Every indicator for the period, per unit of `level`, with the township's totals.
+pub fn compute(ds: &Dataset, params: &Params, targets: &Targets, level: Level) -> Report {
+    let kinds = IndicatorKind::all();
+    let mut total = [(0u64, 0u64); IndicatorKind::COUNT];
+    let mut by_unit: HashMap<Option<Uuid>, [(u64, u64); IndicatorKind::COUNT]> = HashMap::new();
+    evaluate(ds, params, &mut |c| {
+        let i = c.kind.index();
+        let hit = u64::from(c.hit);
+        total[i].0 += hit;
+        total[i].1 += 1;
+        if level != Level::Township {
+            let row = by_unit
+                .entry(c.units.at(level))
+                .or_insert([(0, 0); IndicatorKind::COUNT]);
+            row[i].0 += hit;
+            row[i].1 += 1;
+        }
+    });
+    let figures = |row: &[(u64, u64); IndicatorKind::COUNT]| -> Vec<Figure> {
+        kinds
+            .iter()
+            .map(|k| {
+                let (num, den) = row[k.index()];
+                Figure::new(*k, num, den, targets.for_kind(*k))
+            })
+            .collect()
+    };
+    // Every village and team gets a row; doctors only when someone is counted for them.
+    let mut named: Vec<(Option<Uuid>, String, String)> = match level {
+        Level::Township => vec![],
+        Level::Village => ds
+            .villages
+            .iter()
+            .map(|v| (Some(v.id), v.code.clone(), v.name.clone()))
+            .collect(),
+        Level::Team => ds
+            .teams
+            .iter()
+            .map(|t| (Some(t.id), String::new(), t.name.clone()))
+            .collect(),
+        Level::Doctor => {
+            let mut seen = std::collections::HashSet::new();
+            ds.doctors
+                .iter()
+                .filter(|d| by_unit.contains_key(&Some(d.id)) && seen.insert(d.id))
+                .map(|d| {
+                    let team = ds
+                        .teams
+                        .iter()
+                        .find(|t| t.id == d.team_id)
+                        .map(|t| t.name.clone())
+                        .unwrap_or_default();
+                    (Some(d.id), team, d.name.clone())
+                })
+                .collect()
+        }
+    };
+    if level != Level::Township {
+        named.sort_by(|a, b| (&a.1, &a.2).cmp(&(&b.1, &b.2)));
+        // Rows for ids the reference data does not name (and the unassigned), at the end.
+        let mut unknown: Vec<Option<Uuid>> = by_unit
+            .keys()
+            .filter(|id| !named.iter().any(|n| n.0 == **id))
+            .copied()
+            .collect();
+        unknown.sort();
+        named.extend(
+            unknown
+                .into_iter()
+                .map(|id| (id, String::new(), String::new())),
+        );
+    }
+    let empty = [(0, 0); IndicatorKind::COUNT];
+    let units = named
+        .into_iter()
+        .map(|(id, code, name)| UnitFigures {
+            level,
+            id,
+            code,
+            name,
+            figures: figures(by_unit.get(&id).unwrap_or(&empty)),
+        })
+        .collect();
+    Report {
+        period: params.period,
+        as_of: params.as_of(),
+        level,
+        units,
+        total: UnitFigures {
+            level: Level::Township,
+            id: None,
+            code: String::new(),
+            name: String::new(),
+            figures: figures(&total),
+        },
+    }
+}
+
+/// The subjects behind one figure: every one in the denominator, `hit` for the numerator.
+/// `unit` picks a row of `level` (ignored for the township; `None` is the unassigned row).
+pub fn drill_down(
+    ds: &Dataset,
+    params: &Params,
+    kind: IndicatorKind,
+    level: Level,
+    unit: Option<Uuid>,
+) -> Vec<DrillRow> {
+    let mut rows = Vec::new();
+    evaluate(ds, params, &mut |c| {
+        if c.kind == kind && (level == Level::Township || c.units.at(level) == unit) {
+            rows.push(DrillRow {
+                subject: c.subject.to_subject(),
+                hit: c.hit,
+                contract_id: c.contract_id,
+                units: c.units,
+            });
+        }
+    });
+    rows
+}

@@ -1,0 +1,359 @@
+//! The plain data indicators are computed from. Every type is serde-friendly so that the device
+//! (from SQLite) and the township server (from its record payloads) build the same dataset.
+
+use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use crate::catalog::Catalog;
+use crate::contract::{Contract, ContractEvent, ContractEventKind, Term};
+use crate::household::{Team, TeamRole};
+use crate::person::PopulationGroup;
+use crate::time::china_date;
+use crate::visit::{Visit, VisitKind};
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct Dataset {
+    pub villages: Vec<VillageInfo>,
+    pub teams: Vec<TeamInfo>,
+    pub doctors: Vec<DoctorInfo>,
+    pub households: Vec<HouseholdInfo>,
+    /// Residents on the register (removed ones are left out).
+    pub residents: Vec<ResidentInfo>,
+    pub contracts: Vec<ContractInfo>,
+    pub visits: Vec<VisitInfo>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct VillageInfo {
+    pub id: Uuid,
+    pub code: String,
+    pub name: String,
+    /// The team serving the village: unsigned residents count toward it.
+    pub team_id: Option<Uuid>,
+    /// The family doctor responsible for the village's unsigned residents.
+    pub doctor_id: Option<Uuid>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TeamInfo {
+    pub id: Uuid,
+    pub name: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DoctorInfo {
+    pub id: Uuid,
+    pub name: String,
+    pub team_id: Uuid,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct HouseholdInfo {
+    pub id: Uuid,
+    pub village_id: Uuid,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ResidentInfo {
+    pub id: Uuid,
+    pub household_id: Uuid,
+    pub name: String,
+    #[serde(default)]
+    pub id_number: Option<String>,
+    pub birth_date: Option<NaiveDate>,
+    /// Recorded groups; age groups are derived on the as-of day.
+    #[serde(default)]
+    pub groups: Vec<PopulationGroup>,
+    /// The head of the household (户主), who names the household in lists.
+    #[serde(default)]
+    pub head: bool,
+}
+
+/// A service item owed to a member, as often as the catalog says.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct OwedSpec {
+    pub package_code: String,
+    pub item_code: String,
+    pub times_per_year: u32,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct MemberInfo {
+    pub resident_id: Uuid,
+    /// Scheduled items only (on-need items, 0 a year, are never due).
+    pub items: Vec<OwedSpec>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DoctorChange {
+    pub effective_on: NaiveDate,
+    pub doctor_id: Uuid,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ContractInfo {
+    pub id: Uuid,
+    pub agreement_number: String,
+    pub household_id: Uuid,
+    pub team_id: Uuid,
+    /// The doctor at signing.
+    pub doctor_id: Uuid,
+    pub term: Term,
+    /// The day a termination takes effect (the contract covers until the day before).
+    #[serde(default)]
+    pub terminated_on: Option<NaiveDate>,
+    /// Changes of doctor in the order they were recorded.
+    #[serde(default)]
+    pub doctor_changes: Vec<DoctorChange>,
+    pub members: Vec<MemberInfo>,
+}
+
+impl ContractInfo {
+    /// The last day the contract covers its members.
+    pub fn covered_until(&self) -> NaiveDate {
+        match self.terminated_on.and_then(|d| d.pred_opt()) {
+            Some(before) => before.min(self.term.end),
+            None => self.term.end,
+        }
+    }
+
+    pub fn covers_on(&self, day: NaiveDate) -> bool {
+        self.term.start <= day && day <= self.covered_until()
+    }
+
+    /// The responsible doctor on a day (changes apply from their effective day).
+    pub fn doctor_on(&self, day: NaiveDate) -> Uuid {
+        self.doctor_changes
+            .iter()
+            .rfind(|c| c.effective_on <= day)
+            .map(|c| c.doctor_id)
+            .unwrap_or(self.doctor_id)
+    }
+
+    /// Builds the contract's entry from the core records and the catalog it was signed under.
+    /// Packages the catalog does not know contribute no items.
+    pub fn from_contract(
+        contract: &Contract,
+        events: &[ContractEvent],
+        catalog: &Catalog,
+    ) -> ContractInfo {
+        let mut ordered: Vec<&ContractEvent> = events
+            .iter()
+            .filter(|e| e.contract_id == contract.id)
+            .collect();
+        ordered.sort_by_key(|e| e.at);
+        let mut terminated_on = None;
+        let mut doctor_changes = Vec::new();
+        for event in ordered {
+            match &event.kind {
+                ContractEventKind::Terminated { effective_on, .. } => {
+                    terminated_on = Some(*effective_on)
+                }
+                ContractEventKind::DoctorChanged {
+                    to_doctor_id,
+                    effective_on,
+                    ..
+                } => doctor_changes.push(DoctorChange {
+                    effective_on: *effective_on,
+                    doctor_id: *to_doctor_id,
+                }),
+                ContractEventKind::Renewed { .. } => {}
+            }
+        }
+        ContractInfo {
+            id: contract.id,
+            agreement_number: contract.agreement_number.clone(),
+            household_id: contract.household_id,
+            team_id: contract.team_id,
+            doctor_id: contract.doctor_id,
+            term: contract.term,
+            terminated_on,
+            doctor_changes,
+            members: contract
+                .members
+                .iter()
+                .map(|m| MemberInfo {
+                    resident_id: m.resident_id,
+                    items: owed_specs(catalog, &m.package_codes),
+                })
+                .collect(),
+        }
+    }
+}
+
+/// The scheduled items a member's packages bring (tiers included, each item once).
+pub fn owed_specs(catalog: &Catalog, package_codes: &[String]) -> Vec<OwedSpec> {
+    let mut out: Vec<OwedSpec> = Vec::new();
+    for code in package_codes {
+        let Ok(items) = catalog.effective_items(code) else {
+            continue;
+        };
+        for (package, item) in items {
+            if item.times_per_year > 0 && !out.iter().any(|o| o.item_code == item.code) {
+                out.push(OwedSpec {
+                    package_code: package.code.clone(),
+                    item_code: item.code.clone(),
+                    times_per_year: item.times_per_year,
+                });
+            }
+        }
+    }
+    out
+}
+
+/// A visit as indicators need it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct VisitInfo {
+    pub resident_id: Uuid,
+    #[serde(default)]
+    pub contract_id: Option<Uuid>,
+    #[serde(default)]
+    pub item_code: Option<String>,
+    pub kind: VisitKind,
+    /// The local (China Standard Time) day of the service.
+    pub on: NaiveDate,
+    /// Readings of chronic follow-ups (none on other visits, and when not measured).
+    #[serde(default)]
+    pub bp_on_target: Option<bool>,
+    #[serde(default)]
+    pub glucose_on_target: Option<bool>,
+}
+
+impl VisitInfo {
+    pub fn from_visit(visit: &Visit) -> VisitInfo {
+        // Readings count for control only on chronic follow-ups; elsewhere they are left out.
+        let chronic = matches!(
+            visit.kind,
+            VisitKind::HypertensionFollowUp | VisitKind::DiabetesFollowUp
+        );
+        VisitInfo {
+            resident_id: visit.resident_id,
+            contract_id: visit.fulfils.as_ref().map(|f| f.contract_id),
+            item_code: visit.fulfils.as_ref().map(|f| f.item_code.clone()),
+            kind: visit.kind,
+            on: china_date(visit.occurred_at),
+            bp_on_target: chronic.then(|| visit.vitals.bp_on_target()).flatten(),
+            glucose_on_target: chronic.then(|| visit.vitals.glucose_on_target()).flatten(),
+        }
+    }
+}
+
+/// The team's family doctor, who answers for the villages' unsigned residents; the team
+/// leader when the team has no family doctor.
+pub fn responsible_doctor(team: &Team) -> Option<Uuid> {
+    team.member_with_role(TeamRole::FamilyDoctor)
+        .or_else(|| team.member_with_role(TeamRole::Leader))
+        .map(|m| m.id)
+}
+
+/// Teams and their members as dataset rows: (team, doctors).
+pub fn team_rows(team: &Team) -> (TeamInfo, Vec<DoctorInfo>) {
+    (
+        TeamInfo {
+            id: team.id,
+            name: team.name.clone(),
+        },
+        team.members
+            .iter()
+            .map(|m| DoctorInfo {
+                id: m.id,
+                name: m.name.clone(),
+                team_id: team.id,
+            })
+            .collect(),
+    )
+}
+
+/// The domain records a dataset is built from, as the township server holds them (each
+/// record's current state, deserialised from its payload). Removed records are left out by
+/// the caller.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Records<'a> {
+    pub villages: &'a [crate::household::Village],
+    pub teams: &'a [Team],
+    pub households: &'a [crate::household::Household],
+    pub residents: &'a [crate::household::Resident],
+    pub contracts: &'a [Contract],
+    pub events: &'a [ContractEvent],
+    pub visits: &'a [Visit],
+    /// Catalogs by version; a contract signed under a version not given owes nothing.
+    pub catalogs: &'a [Catalog],
+}
+
+impl Dataset {
+    /// The dataset of a set of domain records: what the device's store loader reads from
+    /// SQLite, built from the records themselves.
+    pub fn from_records(r: &Records<'_>) -> Dataset {
+        let mut teams: Vec<&Team> = r.teams.iter().collect();
+        teams.sort_by_key(|t| t.id);
+        let mut ds = Dataset::default();
+        for team in &teams {
+            let (info, doctors) = team_rows(team);
+            ds.teams.push(info);
+            ds.doctors.extend(doctors);
+        }
+        for v in r.villages {
+            // The first team by id that serves the village, as the store picks it.
+            let team = teams.iter().find(|t| t.villages.contains(&v.id));
+            ds.villages.push(VillageInfo {
+                id: v.id,
+                code: v.code.clone(),
+                name: v.name.clone(),
+                team_id: team.map(|t| t.id),
+                doctor_id: team.and_then(|t| responsible_doctor(t)),
+            });
+        }
+        ds.households = r
+            .households
+            .iter()
+            .map(|h| HouseholdInfo {
+                id: h.id,
+                village_id: h.village_id,
+            })
+            .collect();
+        ds.residents = r
+            .residents
+            .iter()
+            .map(|p| ResidentInfo {
+                id: p.id,
+                household_id: p.household_id,
+                name: p.name.clone(),
+                id_number: p.id_number.as_ref().map(|n| n.to_string()),
+                birth_date: p.birth_date,
+                groups: p.groups.clone(),
+                head: p.relation == crate::person::Relation::Head,
+            })
+            .collect();
+        let empty = Catalog {
+            version: String::new(),
+            region: String::new(),
+            packages: Vec::new(),
+        };
+        ds.contracts = r
+            .contracts
+            .iter()
+            .map(|c| {
+                let catalog = r
+                    .catalogs
+                    .iter()
+                    .find(|k| k.version == c.catalog_version)
+                    .unwrap_or(&empty);
+                ContractInfo::from_contract(c, r.events, catalog)
+            })
+            .collect();
+        ds.visits = r.visits.iter().map(VisitInfo::from_visit).collect();
+        ds
+    }
+}

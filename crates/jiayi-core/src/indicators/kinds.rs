@@ -1,0 +1,440 @@
+//! The indicators, their names, their formulas in words, and the township's targets.
+
+use serde::{Deserialize, Serialize};
+
+use crate::Lang;
+use crate::person::PopulationGroup;
+
+/// One indicator. Codes are stable (files, the API, the CLI's `--indicator`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum IndicatorKind {
+    /// 签约率: signed residents / residents.
+    Signing,
+    /// 户签约率: households with a signed member / households.
+    HouseholdSigning,
+    /// Residents in any key group.
+    KeyGroupSigning,
+    /// Residents with hypertension or type 2 diabetes.
+    KeyChronicSigning,
+    /// Residents in any special group.
+    SpecialGroupSigning,
+    /// One population group.
+    GroupSigning(PopulationGroup),
+    /// 履约率: occurrences delivered / occurrences due in the period.
+    Fulfilment,
+    HypertensionStandardManagement,
+    HypertensionControl,
+    DiabetesStandardManagement,
+    DiabetesControl,
+    /// 65+ health management rate: elderly with the annual check / elderly.
+    ElderlyHealthManagement,
+}
+
+impl IndicatorKind {
+    /// Every indicator, in the order reports show them.
+    pub fn all() -> Vec<IndicatorKind> {
+        let mut all = vec![
+            IndicatorKind::Signing,
+            IndicatorKind::HouseholdSigning,
+            IndicatorKind::KeyGroupSigning,
+            IndicatorKind::KeyChronicSigning,
+            IndicatorKind::SpecialGroupSigning,
+        ];
+        all.extend(PopulationGroup::ALL.map(IndicatorKind::GroupSigning));
+        all.extend([
+            IndicatorKind::Fulfilment,
+            IndicatorKind::HypertensionStandardManagement,
+            IndicatorKind::HypertensionControl,
+            IndicatorKind::DiabetesStandardManagement,
+            IndicatorKind::DiabetesControl,
+            IndicatorKind::ElderlyHealthManagement,
+        ]);
+        all
+    }
+
+    /// Position in [`IndicatorKind::all`], for dense tables.
+    pub(crate) fn index(self) -> usize {
+        let groups = PopulationGroup::ALL.len();
+        match self {
+            IndicatorKind::Signing => 0,
+            IndicatorKind::HouseholdSigning => 1,
+            IndicatorKind::KeyGroupSigning => 2,
+            IndicatorKind::KeyChronicSigning => 3,
+            IndicatorKind::SpecialGroupSigning => 4,
+            IndicatorKind::GroupSigning(g) => {
+                5 + PopulationGroup::ALL
+                    .iter()
+                    .position(|x| *x == g)
+                    .unwrap_or(0)
+            }
+            IndicatorKind::Fulfilment => 5 + groups,
+            IndicatorKind::HypertensionStandardManagement => 6 + groups,
+            IndicatorKind::HypertensionControl => 7 + groups,
+            IndicatorKind::DiabetesStandardManagement => 8 + groups,
+            IndicatorKind::DiabetesControl => 9 + groups,
+            IndicatorKind::ElderlyHealthManagement => 10 + groups,
+        }
+    }
+
+    pub(crate) const COUNT: usize = 11 + PopulationGroup::ALL.len();
+
+    pub fn code(self) -> String {
+        match self {
+            IndicatorKind::Signing => "signing".into(),
+            IndicatorKind::HouseholdSigning => "signing_households".into(),
+            IndicatorKind::KeyGroupSigning => "signing_key_groups".into(),
+            IndicatorKind::KeyChronicSigning => "signing_key_chronic".into(),
+            IndicatorKind::SpecialGroupSigning => "signing_special_groups".into(),
+            IndicatorKind::GroupSigning(g) => format!("signing.{}", g.code()),
+            IndicatorKind::Fulfilment => "fulfilment".into(),
+            IndicatorKind::HypertensionStandardManagement => {
+                "hypertension_standard_management".into()
+            }
+            IndicatorKind::HypertensionControl => "hypertension_control".into(),
+            IndicatorKind::DiabetesStandardManagement => "diabetes_standard_management".into(),
+            IndicatorKind::DiabetesControl => "diabetes_control".into(),
+            IndicatorKind::ElderlyHealthManagement => "elderly_health_management".into(),
+        }
+    }
+
+    pub fn from_code(code: &str) -> Option<IndicatorKind> {
+        let code = code.trim();
+        IndicatorKind::all().into_iter().find(|k| k.code() == code)
+    }
+
+    /// Signing indicators count residents (or households) on the as-of day.
+    pub fn is_signing(self) -> bool {
+        matches!(
+            self,
+            IndicatorKind::Signing
+                | IndicatorKind::HouseholdSigning
+                | IndicatorKind::KeyGroupSigning
+                | IndicatorKind::KeyChronicSigning
+                | IndicatorKind::SpecialGroupSigning
+                | IndicatorKind::GroupSigning(_)
+        )
+    }
+
+    pub fn name(self, lang: Lang) -> String {
+        let (zh, en) = match self {
+            IndicatorKind::GroupSigning(g) => {
+                return match lang {
+                    Lang::Zh => format!("{}签约率", g.label(lang)),
+                    Lang::En => format!("signing rate: {}", g.label(lang)),
+                };
+            }
+            IndicatorKind::Signing => ("签约率", "signing rate"),
+            IndicatorKind::HouseholdSigning => ("户签约率", "household signing rate"),
+            IndicatorKind::KeyGroupSigning => ("重点人群签约率", "key-group signing rate"),
+            IndicatorKind::KeyChronicSigning => ("重点慢病人群签约率", "key chronic signing rate"),
+            IndicatorKind::SpecialGroupSigning => ("特殊人群签约率", "special-group signing rate"),
+            IndicatorKind::Fulfilment => ("履约率", "fulfilment rate"),
+            IndicatorKind::HypertensionStandardManagement => (
+                "高血压患者规范管理率",
+                "hypertension standard management rate",
+            ),
+            IndicatorKind::HypertensionControl => {
+                ("高血压患者血压控制率", "hypertension control rate")
+            }
+            IndicatorKind::DiabetesStandardManagement => (
+                "2型糖尿病患者规范管理率",
+                "diabetes standard management rate",
+            ),
+            IndicatorKind::DiabetesControl => ("2型糖尿病患者血糖控制率", "diabetes control rate"),
+            IndicatorKind::ElderlyHealthManagement => {
+                ("65岁及以上老年人健康管理率", "65+ health management rate")
+            }
+        };
+        lang.pick(zh, en).to_string()
+    }
+
+    /// The formula in words, shown next to the figure.
+    pub fn formula(self, lang: Lang) -> String {
+        let signed_zh = "统计日在有效签约期内的";
+        let signed_en = "covered by a contract on the as-of day";
+        match self {
+            IndicatorKind::Signing => lang
+                .pick(
+                    "签约率 = 统计日在有效签约期内的居民数 ÷ 统计日在册居民数",
+                    "signing rate = residents covered by a contract on the as-of day ÷ residents on the register on the as-of day",
+                )
+                .into(),
+            IndicatorKind::HouseholdSigning => lang
+                .pick(
+                    "户签约率 = 统计日至少一名成员在有效签约期内的户数 ÷ 在册户数",
+                    "household signing rate = households with at least one member covered on the as-of day ÷ households on the register",
+                )
+                .into(),
+            IndicatorKind::KeyGroupSigning => match lang {
+                Lang::Zh => format!(
+                    "重点人群签约率 = {signed_zh}重点人群居民数 ÷ 统计日重点人群居民数（老年人、儿童、孕产妇、慢病、严重精神障碍、肺结核，年龄按统计日计算）"
+                ),
+                Lang::En => format!(
+                    "key-group signing rate = key-group residents {signed_en} ÷ key-group residents (elderly, children, pregnant and postpartum, chronic, severe mental, tuberculosis; ages on the as-of day)"
+                ),
+            },
+            IndicatorKind::KeyChronicSigning => match lang {
+                Lang::Zh => format!(
+                    "重点慢病人群签约率 = {signed_zh}高血压或2型糖尿病患者数 ÷ 高血压或2型糖尿病患者数"
+                ),
+                Lang::En => format!(
+                    "key chronic signing rate = residents with hypertension or type 2 diabetes {signed_en} ÷ residents with hypertension or type 2 diabetes"
+                ),
+            },
+            IndicatorKind::SpecialGroupSigning => match lang {
+                Lang::Zh => format!("特殊人群签约率 = {signed_zh}特殊人群居民数 ÷ 特殊人群居民数"),
+                Lang::En => format!(
+                    "special-group signing rate = special-group residents {signed_en} ÷ special-group residents"
+                ),
+            },
+            IndicatorKind::GroupSigning(g) => match lang {
+                Lang::Zh => format!(
+                    "{0}签约率 = {signed_zh}{0}数 ÷ 统计日{0}数",
+                    g.label(Lang::Zh)
+                ),
+                Lang::En => format!(
+                    "signing rate ({0}) = residents in the group {signed_en} ÷ residents in the group on the as-of day",
+                    g.label(Lang::En)
+                ),
+            },
+            IndicatorKind::Fulfilment => lang
+                .pick(
+                    "履约率 = 期内到期且已完成的服务项次 ÷ 期内到期的服务项次（到期 = 某项服务第k次的截止日落在期内且当日仍在签约期；完成 = 签约期开始至统计日该项服务记录次数 ≥ k）",
+                    "fulfilment rate = occurrences due in the period that were delivered ÷ occurrences due in the period (due: the deadline of the k-th occurrence falls in the period while the contract still covers; delivered: at least k visits for that item from the term's start to the as-of day)",
+                )
+                .into(),
+            IndicatorKind::HypertensionStandardManagement => lang
+                .pick(
+                    "高血压规范管理率 = 统计日前12个月内随访 ≥ 4 次（按不同日期计）的签约高血压患者数 ÷ 统计日签约的高血压患者数",
+                    "hypertension standard management rate = signed hypertension patients with ≥ 4 follow-ups (on distinct days) in the 12 months to the as-of day ÷ signed hypertension patients on the as-of day",
+                )
+                .into(),
+            IndicatorKind::HypertensionControl => lang
+                .pick(
+                    "高血压控制率 = 12个月内最后一次测血压的随访血压 < 140/90 mmHg 的患者数 ÷ 统计日签约的高血压患者数",
+                    "hypertension control rate = patients whose last follow-up with a BP reading in the 12 months was < 140/90 mmHg ÷ signed hypertension patients on the as-of day",
+                )
+                .into(),
+            IndicatorKind::DiabetesStandardManagement => lang
+                .pick(
+                    "糖尿病规范管理率 = 统计日前12个月内随访 ≥ 4 次（按不同日期计）的签约2型糖尿病患者数 ÷ 统计日签约的2型糖尿病患者数",
+                    "diabetes standard management rate = signed type 2 diabetes patients with ≥ 4 follow-ups (on distinct days) in the 12 months to the as-of day ÷ signed diabetes patients on the as-of day",
+                )
+                .into(),
+            IndicatorKind::DiabetesControl => lang
+                .pick(
+                    "糖尿病控制率 = 12个月内最后一次测空腹血糖的随访血糖 < 7.0 mmol/L 的患者数 ÷ 统计日签约的2型糖尿病患者数",
+                    "diabetes control rate = patients whose last follow-up with a fasting glucose in the 12 months was < 7.0 mmol/L ÷ signed diabetes patients on the as-of day",
+                )
+                .into(),
+            IndicatorKind::ElderlyHealthManagement => lang
+                .pick(
+                    "65岁及以上老年人健康管理率 = 统计日前12个月内做过健康体检的65岁及以上居民数 ÷ 统计日65岁及以上在册居民数",
+                    "65+ health management rate = residents aged 65+ with a health check in the 12 months to the as-of day ÷ residents aged 65+ on the as-of day",
+                )
+                .into(),
+        }
+    }
+}
+
+impl Serialize for IndicatorKind {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(&self.code())
+    }
+}
+
+impl<'de> Deserialize<'de> for IndicatorKind {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let code = String::deserialize(deserializer)?;
+        IndicatorKind::from_code(&code)
+            .ok_or_else(|| serde::de::Error::custom(format!("unknown indicator '{code}'")))
+    }
+}
+
+/// The township's targets, as fractions (0.9 = 90%). None: no target for that figure.
+/// Defaults are those of the county plans (DOMAIN.md).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct Targets {
+    pub signing: Option<f64>,
+    pub households: Option<f64>,
+    /// Each key group, and the key groups together (chronic ones excepted).
+    pub key_groups: Option<f64>,
+    /// Hypertension, type 2 diabetes, and both together.
+    pub key_chronic: Option<f64>,
+    pub special_groups: Option<f64>,
+    pub poverty_registered: Option<f64>,
+    pub family_planning_special: Option<f64>,
+    pub fulfilment: Option<f64>,
+    pub standard_management: Option<f64>,
+    pub control: Option<f64>,
+    pub elderly_health_management: Option<f64>,
+}
+
+impl Default for Targets {
+    fn default() -> Self {
+        Targets {
+            signing: Some(0.30),
+            households: Some(0.80),
+            key_groups: Some(0.60),
+            key_chronic: Some(0.90),
+            special_groups: None,
+            poverty_registered: Some(1.0),
+            family_planning_special: Some(1.0),
+            fulfilment: Some(0.90),
+            standard_management: None,
+            control: None,
+            elderly_health_management: None,
+        }
+    }
+}
+
+impl Targets {
+    /// Keys accepted by [`Targets::set`], in the order they are listed.
+    pub const KEYS: [&'static str; 11] = [
+        "signing",
+        "households",
+        "key_groups",
+        "key_chronic",
+        "special_groups",
+        "poverty_registered",
+        "family_planning_special",
+        "fulfilment",
+        "standard_management",
+        "control",
+        "elderly_health_management",
+    ];
+
+    fn slot(&mut self, key: &str) -> Option<&mut Option<f64>> {
+        Some(match key.trim() {
+            "signing" => &mut self.signing,
+            "households" => &mut self.households,
+            "key_groups" => &mut self.key_groups,
+            "key_chronic" => &mut self.key_chronic,
+            "special_groups" => &mut self.special_groups,
+            "poverty_registered" => &mut self.poverty_registered,
+            "family_planning_special" => &mut self.family_planning_special,
+            "fulfilment" => &mut self.fulfilment,
+            "standard_management" => &mut self.standard_management,
+            "control" => &mut self.control,
+            "elderly_health_management" => &mut self.elderly_health_management,
+            _ => return None,
+        })
+    }
+
+    pub fn get(&self, key: &str) -> Option<Option<f64>> {
+        let mut copy = *self;
+        copy.slot(key).map(|v| *v)
+    }
+
+    /// Sets one target (a fraction in 0..=1, or none). False when the key or value is not
+    /// acceptable; nothing changes then.
+    pub fn set(&mut self, key: &str, value: Option<f64>) -> bool {
+        if value.is_some_and(|v| !(v.is_finite() && (0.0..=1.0).contains(&v))) {
+            return false;
+        }
+        match self.slot(key) {
+            Some(slot) => {
+                *slot = value;
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// Whether every target is a fraction in 0..=1.
+    pub fn is_valid(&self) -> bool {
+        Targets::KEYS.iter().all(|k| {
+            self.get(k)
+                .flatten()
+                .is_none_or(|v| v.is_finite() && (0.0..=1.0).contains(&v))
+        })
+    }
+
+    /// The target of an indicator.
+    pub fn for_kind(&self, kind: IndicatorKind) -> Option<f64> {
+        use PopulationGroup as G;
+        match kind {
+            IndicatorKind::Signing => self.signing,
+            IndicatorKind::HouseholdSigning => self.households,
+            IndicatorKind::KeyGroupSigning => self.key_groups,
+            IndicatorKind::KeyChronicSigning => self.key_chronic,
+            IndicatorKind::SpecialGroupSigning => self.special_groups,
+            IndicatorKind::GroupSigning(G::Hypertension | G::Diabetes) => self.key_chronic,
+            IndicatorKind::GroupSigning(G::PovertyRegistered) => self.poverty_registered,
+            IndicatorKind::GroupSigning(G::FamilyPlanningSpecial) => self.family_planning_special,
+            IndicatorKind::GroupSigning(g) if g.is_key() => self.key_groups,
+            IndicatorKind::GroupSigning(_) => self.special_groups,
+            IndicatorKind::Fulfilment => self.fulfilment,
+            IndicatorKind::HypertensionStandardManagement
+            | IndicatorKind::DiabetesStandardManagement => self.standard_management,
+            IndicatorKind::HypertensionControl | IndicatorKind::DiabetesControl => self.control,
+            IndicatorKind::ElderlyHealthManagement => self.elderly_health_management,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codes_round_trip_and_index_is_dense() {
+        let all = IndicatorKind::all();
+        assert_eq!(all.len(), IndicatorKind::COUNT);
+        for (i, k) in all.iter().enumerate() {
+            assert_eq!(k.index(), i, "{k:?}");
+            assert_eq!(IndicatorKind::from_code(&k.code()), Some(*k));
+            let json = serde_json::to_string(k).unwrap();
+            assert_eq!(serde_json::from_str::<IndicatorKind>(&json).unwrap(), *k);
+            for lang in [Lang::Zh, Lang::En] {
+                assert!(!k.name(lang).is_empty());
+                assert!(k.formula(lang).contains('÷'), "{k:?} {lang:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn default_targets_follow_the_plans() {
+        let t = Targets::default();
+        assert_eq!(t.for_kind(IndicatorKind::Signing), Some(0.30));
+        assert_eq!(
+            t.for_kind(IndicatorKind::GroupSigning(PopulationGroup::Elderly65)),
+            Some(0.60)
+        );
+        assert_eq!(
+            t.for_kind(IndicatorKind::GroupSigning(PopulationGroup::Diabetes)),
+            Some(0.90)
+        );
+        assert_eq!(
+            t.for_kind(IndicatorKind::GroupSigning(
+                PopulationGroup::FamilyPlanningSpecial
+            )),
+            Some(1.0)
+        );
+        assert_eq!(
+            t.for_kind(IndicatorKind::GroupSigning(PopulationGroup::Disabled)),
+            None
+        );
+        assert_eq!(t.for_kind(IndicatorKind::Fulfilment), Some(0.90));
+        assert_eq!(t.for_kind(IndicatorKind::HouseholdSigning), Some(0.80));
+    }
+
+    #[test]
+    fn targets_are_set_by_key_within_range() {
+        let mut t = Targets::default();
+        assert!(t.set("fulfilment", Some(0.95)));
+        assert_eq!(t.fulfilment, Some(0.95));
+        assert!(!t.set("fulfilment", Some(95.0)));
+        assert!(!t.set("nonsense", Some(0.5)));
+        assert!(t.set("control", None));
+        assert_eq!(t.get("fulfilment"), Some(Some(0.95)));
+        assert!(t.is_valid());
+        let json = serde_json::to_value(t).unwrap();
+        assert_eq!(json["fulfilment"], 0.95);
+        // Missing keys take the defaults, so stored targets survive new indicators.
+        let partial: Targets = serde_json::from_str(r#"{"signing": 0.5}"#).unwrap();
+        assert_eq!(partial.signing, Some(0.5));
+        assert_eq!(partial.fulfilment, Some(0.90));
+    }
+}

@@ -1,0 +1,321 @@
+//! The indicator dataset read from the store in a few bulk queries (one per table), and the
+//! township's indicator targets, kept in the settings table beside the township settings.
+
+use std::collections::HashMap;
+
+use chrono::NaiveDate;
+use jiayi_core::contract::Term;
+use jiayi_core::indicators::Targets;
+use jiayi_core::indicators::dataset::{
+    ContractInfo, Dataset, DoctorChange, HouseholdInfo, MemberInfo, OwedSpec, ResidentInfo,
+    VillageInfo, VisitInfo, owed_specs, responsible_doctor, team_rows,
+};
+use jiayi_core::person::PopulationGroup;
+use jiayi_core::visit::{
+    BP_TARGET_DIASTOLIC, BP_TARGET_SYSTOLIC, GLUCOSE_TARGET_MMOL_L, VisitKind,
+};
+use uuid::Uuid;
+
+use crate::Store;
+use crate::error::{Result, StoreError};
+use crate::reference::parse_uuid;
+
+const TARGETS_KEY: &str = "indicator_targets";
+
+/// The dataset last read and the counters it was read at: this connection's total changes
+/// and SQLite's data version (which moves when another connection commits).
+pub(crate) type DatasetCache = std::cell::RefCell<Option<((u64, i64), std::sync::Arc<Dataset>)>>;
+
+fn parse_date(text: &str) -> Result<NaiveDate> {
+    text.parse()
+        .map_err(|e| StoreError::Corrupt(format!("bad date '{text}': {e}")))
+}
+
+impl Store {
+    /// The township's indicator targets; the plans' defaults until the township sets its own.
+    pub fn indicator_targets(&self) -> Result<Targets> {
+        Ok(self.get_setting(TARGETS_KEY)?.unwrap_or_default())
+    }
+
+    pub fn put_indicator_targets(&mut self, targets: &Targets) -> Result<()> {
+        self.put_setting(TARGETS_KEY, targets)
+    }
+
+    /// The dataset, read again only when something was written since the last read (by
+    /// this connection or another): reports, drill-downs and exports made one after the
+    /// other share one read.
+    pub fn indicator_dataset_shared(&self) -> Result<std::sync::Arc<Dataset>> {
+        let version: i64 = self
+            .conn
+            .query_row("PRAGMA data_version", [], |r| r.get(0))?;
+        let key = (self.conn.total_changes(), version);
+        if let Some((at, ds)) = &*self.indicator_cache.borrow()
+            && *at == key
+        {
+            return Ok(ds.clone());
+        }
+        let ds = std::sync::Arc::new(self.indicator_dataset()?);
+        *self.indicator_cache.borrow_mut() = Some((key, ds.clone()));
+        Ok(ds)
+    }
+
+    /// Everything the indicators are computed from, read in bulk.
+    pub fn indicator_dataset(&self) -> Result<Dataset> {
+        let mut ds = Dataset::default();
+        self.load_reference(&mut ds)?;
+        self.load_people(&mut ds)?;
+        self.load_contracts(&mut ds)?;
+        self.load_visits(&mut ds)?;
+        Ok(ds)
+    }
+
+    fn load_reference(&self, ds: &mut Dataset) -> Result<()> {
+        let teams = self.teams()?;
+        let mut team_of_village: HashMap<Uuid, Uuid> = HashMap::new();
+        {
+            let mut stmt = self
+                .conn
+                .prepare_cached("SELECT village_id, team_id FROM team_villages ORDER BY team_id")?;
+            let rows =
+                stmt.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))?;
+            for row in rows {
+                let (village, team) = row?;
+                // The first team by id, as `team_for_village` picks it.
+                team_of_village
+                    .entry(parse_uuid(&village)?)
+                    .or_insert(parse_uuid(&team)?);
+            }
+        }
+        for team in &teams {
+            let (info, doctors) = team_rows(team);
+            ds.teams.push(info);
+            ds.doctors.extend(doctors);
+        }
+        for village in self.villages()? {
+            let team_id = team_of_village.get(&village.id).copied();
+            let doctor_id = team_id
+                .and_then(|t| teams.iter().find(|team| team.id == t))
+                .and_then(responsible_doctor);
+            ds.villages.push(VillageInfo {
+                id: village.id,
+                code: village.code,
+                name: village.name,
+                team_id,
+                doctor_id,
+            });
+        }
+        Ok(())
+    }
+
+    fn load_people(&self, ds: &mut Dataset) -> Result<()> {
+        let mut stmt = self
+            .conn
+            .prepare_cached("SELECT id, village_id FROM households WHERE deleted_at IS NULL")?;
+        let rows = stmt.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))?;
+        for row in rows {
+            let (id, village) = row?;
+            ds.households.push(HouseholdInfo {
+                id: parse_uuid(&id)?,
+                village_id: parse_uuid(&village)?,
+            });
+        }
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT r.id, r.household_id, r.name, r.id_number, r.birth_date, r.groups, r.relation = 'head'
+             FROM residents r JOIN households h ON h.id = r.household_id
+             WHERE r.deleted_at IS NULL AND h.deleted_at IS NULL",
+        )?;
+        let rows = stmt.query_map([], |r| {
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, String>(2)?,
+                r.get::<_, Option<String>>(3)?,
+                r.get::<_, Option<String>>(4)?,
+                r.get::<_, String>(5)?,
+                r.get::<_, bool>(6)?,
+            ))
+        })?;
+        for row in rows {
+            let (id, household, name, id_number, birth, groups, head) = row?;
+            let groups: Vec<PopulationGroup> = if groups == "[]" {
+                Vec::new()
+            } else {
+                serde_json::from_str(&groups)?
+            };
+            ds.residents.push(ResidentInfo {
+                id: parse_uuid(&id)?,
+                household_id: parse_uuid(&household)?,
+                name,
+                id_number,
+                birth_date: birth.as_deref().map(parse_date).transpose()?,
+                groups,
+                head,
+            });
+        }
+        Ok(())
+    }
+
+    fn load_contracts(&self, ds: &mut Dataset) -> Result<()> {
+        // Terminations and changes of doctor, in the order they were recorded.
+        let mut terminated: HashMap<String, NaiveDate> = HashMap::new();
+        let mut changes: HashMap<String, Vec<DoctorChange>> = HashMap::new();
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT contract_id, kind, json_extract(json, '$.kind.effective_on'),
+                    json_extract(json, '$.kind.to_doctor_id')
+             FROM contract_events WHERE kind IN ('terminated', 'doctor_changed') ORDER BY at, id",
+        )?;
+        let rows = stmt.query_map([], |r| {
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, Option<String>>(2)?,
+                r.get::<_, Option<String>>(3)?,
+            ))
+        })?;
+        for row in rows {
+            let (contract, kind, effective, doctor) = row?;
+            let effective = parse_date(effective.as_deref().unwrap_or_default())?;
+            if kind == "terminated" {
+                terminated.insert(contract, effective);
+            } else if let Some(doctor) = doctor {
+                changes.entry(contract).or_default().push(DoctorChange {
+                    effective_on: effective,
+                    doctor_id: parse_uuid(&doctor)?,
+                });
+            }
+        }
+
+        // Members with their packages; the items are resolved once per catalog and choice.
+        let mut members: HashMap<String, Vec<(String, String)>> = HashMap::new();
+        let mut stmt = self
+            .conn
+            .prepare_cached("SELECT contract_id, resident_id, packages FROM contract_members")?;
+        let rows = stmt.query_map([], |r| {
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, String>(2)?,
+            ))
+        })?;
+        for row in rows {
+            let (contract, resident, packages) = row?;
+            members
+                .entry(contract)
+                .or_default()
+                .push((resident, packages));
+        }
+
+        let mut resolved: HashMap<(String, String), Vec<OwedSpec>> = HashMap::new();
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT id, agreement_number, household_id, team_id, doctor_id,
+                    json_extract(json, '$.term'), json_extract(json, '$.catalog_version')
+             FROM contracts ORDER BY term_start, id",
+        )?;
+        let rows = stmt.query_map([], |r| {
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, String>(2)?,
+                r.get::<_, String>(3)?,
+                r.get::<_, String>(4)?,
+                r.get::<_, String>(5)?,
+                r.get::<_, String>(6)?,
+            ))
+        })?;
+        for row in rows {
+            let (id, number, household, team, doctor, term, version) = row?;
+            let term: Term = serde_json::from_str(&term)?;
+            let mut infos = Vec::new();
+            for (resident, packages) in members.remove(&id).unwrap_or_default() {
+                let key = (version.clone(), packages);
+                if !resolved.contains_key(&key) {
+                    let codes: Vec<String> = serde_json::from_str(&key.1)?;
+                    let items = match self.catalog(&version) {
+                        Ok(catalog) => owed_specs(&catalog, &codes),
+                        // A catalog this device never received: nothing can be scheduled.
+                        Err(StoreError::NotFound { .. }) => Vec::new(),
+                        Err(e) => return Err(e),
+                    };
+                    resolved.insert(key.clone(), items);
+                }
+                infos.push(MemberInfo {
+                    resident_id: parse_uuid(&resident)?,
+                    items: resolved[&key].clone(),
+                });
+            }
+            ds.contracts.push(ContractInfo {
+                id: parse_uuid(&id)?,
+                agreement_number: number,
+                household_id: parse_uuid(&household)?,
+                team_id: parse_uuid(&team)?,
+                doctor_id: parse_uuid(&doctor)?,
+                term,
+                terminated_on: terminated.get(&id).copied(),
+                doctor_changes: changes.remove(&id).unwrap_or_default(),
+                members: infos,
+            });
+        }
+        Ok(())
+    }
+
+    fn load_visits(&self, ds: &mut Dataset) -> Result<()> {
+        let mut kinds: HashMap<String, VisitKind> = HashMap::new();
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT resident_id, contract_id, item_code, kind, occurred_on,
+                    -- Readings decide control only on chronic follow-ups: read them there.
+                    CASE WHEN kind IN ('hypertension_follow_up', 'diabetes_follow_up')
+                         THEN json_extract(json, '$.vitals.systolic_mmhg') END,
+                    CASE WHEN kind IN ('hypertension_follow_up', 'diabetes_follow_up')
+                         THEN json_extract(json, '$.vitals.diastolic_mmhg') END,
+                    CASE WHEN kind IN ('hypertension_follow_up', 'diabetes_follow_up')
+                         THEN json_extract(json, '$.vitals.fasting_glucose_mmol_l') END
+             FROM visits",
+        )?;
+        // Text is read in place (no copy per row): this table is the largest.
+        let text = |r: &rusqlite::Row<'_>, i: usize| -> Result<Option<String>> {
+            Ok(r.get_ref(i)?
+                .as_str_or_null()
+                .map_err(|e| StoreError::Corrupt(e.to_string()))?
+                .map(str::to_string))
+        };
+        let mut rows = stmt.query([])?;
+        while let Some(r) = rows.next()? {
+            let str_at = |i: usize| -> Result<&str> {
+                r.get_ref(i)?
+                    .as_str()
+                    .map_err(|e| StoreError::Corrupt(e.to_string()))
+            };
+            let kind_text = str_at(3)?;
+            let kind = match kinds.get(kind_text) {
+                Some(k) => *k,
+                None => {
+                    let parsed: VisitKind =
+                        serde_json::from_value(serde_json::Value::String(kind_text.to_string()))?;
+                    kinds.insert(kind_text.to_string(), parsed);
+                    parsed
+                }
+            };
+            let systolic: Option<i64> = r.get(5)?;
+            let diastolic: Option<i64> = r.get(6)?;
+            let glucose: Option<f64> = r.get(7)?;
+            // The same rule as `Vitals::bp_on_target` and `glucose_on_target`.
+            let bp_on_target = systolic.zip(diastolic).map(|(s, d)| {
+                s < i64::from(BP_TARGET_SYSTOLIC) && d < i64::from(BP_TARGET_DIASTOLIC)
+            });
+            let contract = r
+                .get_ref(1)?
+                .as_str_or_null()
+                .map_err(|e| StoreError::Corrupt(e.to_string()))?;
+            ds.visits.push(VisitInfo {
+                resident_id: parse_uuid(str_at(0)?)?,
+                contract_id: contract.map(parse_uuid).transpose()?,
+                item_code: text(r, 2)?,
+                kind,
+                on: parse_date(str_at(4)?)?,
+                bp_on_target,
+                glucose_on_target: glucose.map(|g| g < GLUCOSE_TARGET_MMOL_L),
+            });
+        }
+        Ok(())
+    }
+}
