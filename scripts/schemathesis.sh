@@ -40,7 +40,8 @@ village="00000000-0000-0000-0000-000000000071"
 token="$("$bin" --db "$db" enroll --doctor "李医生" --team "一组团队" --village "$village" --json |
     python3 -c 'import json, sys; print(json.load(sys.stdin)["token"])')"
 
-"$bin" --db "$db" serve --listen 127.0.0.1:0 --admin-key "schemathesis-admin-key" \
+admin_key="schemathesis-admin-key"
+"$bin" --db "$db" serve --listen 127.0.0.1:0 --admin-key "$admin_key" \
     >"$work/server.out" 2>"$work/server.err" &
 server_pid=$!
 base=""
@@ -66,9 +67,19 @@ if [ -n "${JIAYI_ST_SEED:-}" ]; then
     seed_args=(--seed "$JIAYI_ST_SEED")
 fi
 
+# Each security scheme of the document gets its credential: devices their token, the dashboard
+# the staff key.
+export JIAYI_ST_DEVICE_TOKEN="$token" JIAYI_ST_ADMIN_KEY="$admin_key"
+cat >"$work/schemathesis.toml" <<'TOML'
+[auth.openapi.device_token]
+bearer = "${JIAYI_ST_DEVICE_TOKEN}"
+
+[auth.openapi.admin_key]
+bearer = "${JIAYI_ST_ADMIN_KEY}"
+TOML
+
 status=0
-st run "$base/openapi.json" \
-    --header "Authorization: Bearer $token" \
+st --config-file "$work/schemathesis.toml" run "$base/openapi.json" \
     --checks "$checks" \
     --max-examples "$examples" \
     --workers 2 \

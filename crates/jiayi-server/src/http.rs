@@ -35,7 +35,7 @@ pub fn router(state: AppState) -> Router {
         .route("/v1/pull", get(pull))
         .route("/v1/reference", get(reference))
         .route("/openapi.json", get(openapi))
-        .route("/health", get(|| async { "ok" }))
+        .route("/health", get(health))
         .merge(crate::dashboard::routes())
         .layer(DefaultBodyLimit::max(body_limit))
         .with_state(state)
@@ -44,7 +44,7 @@ pub fn router(state: AppState) -> Router {
 #[derive(OpenApi)]
 #[openapi(
     info(title = "Jiayi township sync API", description = "Device sync with the township server (家医签约同步)."),
-    paths(info, push, pull, reference),
+    paths(info, push, pull, reference, health, crate::dashboard::page),
     modifiers(&BearerAuth)
 )]
 pub struct ApiDoc;
@@ -59,7 +59,19 @@ impl utoipa::Modify for BearerAuth {
             "device_token",
             SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
         );
+        // The staff dashboard's key, as a bearer token (or `?key=`).
+        components.add_security_scheme(
+            "admin_key",
+            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
+        );
     }
+}
+
+/// Liveness, for a load balancer or a supervisor.
+#[utoipa::path(get, path = "/health", tag = "ops",
+    responses((status = 200, description = "The server is up", content_type = "text/plain", body = String)))]
+async fn health() -> &'static str {
+    "ok"
 }
 
 async fn openapi() -> Response {
