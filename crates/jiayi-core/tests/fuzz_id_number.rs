@@ -38,20 +38,25 @@ fn check_accepted(input: &str) {
     assert_eq!(back, id);
 }
 
-/// A valid number to mutate.
+const REGIONS: [&str; 7] = [
+    "110105", "310104", "440305", "510107", "530102", "650102", "820000",
+];
+
+/// A number to mutate: well-formed, and valid unless its region is the unknown `999999`.
 fn valid_number() -> impl Strategy<Value = String> {
-    (
-        prop::sample::select(vec![
-            "110105", "310104", "440305", "510107", "530102", "650102", "820000", "999999",
-        ]),
-        0u64..(120 * 366),
-        0u16..1000,
-    )
-        .prop_map(|(region, days, seq)| {
+    let mut regions = REGIONS.to_vec();
+    regions.push("999999");
+    number_in(regions)
+}
+
+fn number_in(regions: Vec<&'static str>) -> impl Strategy<Value = String> {
+    (prop::sample::select(regions), 0u64..(120 * 366), 0u16..1000).prop_map(
+        |(region, days, seq)| {
             let birth =
                 NaiveDate::from_ymd_opt(1900, 1, 1).expect("valid date") + chrono::Days::new(days);
             compose(region, birth.min(today()), seq)
-        })
+        },
+    )
 }
 
 /// Characters a person or a hostile file might put into the field.
@@ -142,8 +147,7 @@ proptest! {
     }
 
     #[test]
-    fn every_valid_number_is_accepted_in_any_typed_form(number in valid_number(), spaced in any::<bool>(), wide in any::<bool>()) {
-        prop_assume!(!number.starts_with("99"));
+    fn every_valid_number_is_accepted_in_any_typed_form(number in number_in(REGIONS.to_vec()), spaced in any::<bool>(), wide in any::<bool>()) {
         let typed: String = number
             .chars()
             .enumerate()

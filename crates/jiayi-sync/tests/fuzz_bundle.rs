@@ -3,7 +3,7 @@
 //! content go through `peek_device`, `open` and `import_reply` without a panic; every refusal is
 //! a clear `BundleError` and leaves the device's data as it was.
 //!
-//! `JIAYI_FUZZ_CASES` sets the number of cases per property (default 2,000); see
+//! `JIAYI_FUZZ_CASES` sets the number of cases per property (default 1,000); see
 //! `docs/security-testing.md` for runs at scale.
 
 use std::collections::BTreeMap;
@@ -28,7 +28,7 @@ fn cases() -> u32 {
     std::env::var("JIAYI_FUZZ_CASES")
         .ok()
         .and_then(|v| v.trim().parse().ok())
-        .unwrap_or(2_000)
+        .unwrap_or(1_000)
 }
 
 fn key() -> [u8; 32] {
@@ -268,7 +268,7 @@ fn edit_node(v: &mut Value, n: &mut usize, e: &Edit) -> bool {
     false
 }
 
-pub fn mutate(mut v: Value, edits: &[Edit]) -> Value {
+fn mutate(mut v: Value, edits: &[Edit]) -> Value {
     for e in edits {
         let at = match e {
             Edit::Replace(i, _) | Edit::Remove(i) | Edit::Nest(i, _) => *i,
