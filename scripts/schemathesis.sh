@@ -79,13 +79,14 @@ bearer = "${JIAYI_ST_ADMIN_KEY}"
 TOML
 
 status=0
-st --config-file "$work/schemathesis.toml" run "$base/openapi.json" \
+# Run from the temporary directory so schemathesis's cache stays out of the checkout.
+(cd "$work" && st --config-file "$work/schemathesis.toml" run "$base/openapi.json" \
     --checks "$checks" \
     --max-examples "$examples" \
     --workers 2 \
     --request-timeout 30 \
     --report junit --report-junit-path "$report/schemathesis.xml" \
-    "${seed_args[@]}" || status=$?
+    "${seed_args[@]}") || status=$?
 
 # A panic in a handler would be a 500 schemathesis sees; this catches anything logged besides.
 if grep -q "panicked" "$work/server.err"; then
