@@ -18,9 +18,12 @@ pub fn routes() -> Router<AppState> {
     Router::new().route("/dashboard", get(page))
 }
 
-#[derive(Debug, Deserialize)]
-struct DashQuery {
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub(crate) struct DashQuery {
+    /// The staff key (or send it as a bearer token).
     key: Option<String>,
+    /// `zh` (default) or `en`.
     lang: Option<String>,
 }
 
@@ -29,7 +32,12 @@ fn same_key(a: &str, b: &str) -> bool {
     Sha256::digest(a.as_bytes()) == Sha256::digest(b.as_bytes())
 }
 
-async fn page(
+#[utoipa::path(get, path = "/dashboard", tag = "dashboard", params(DashQuery),
+    responses((status = 200, description = "The staff dashboard", content_type = "text/html", body = String),
+              (status = 401, description = "No or a wrong staff key", content_type = "text/html", body = String),
+              (status = 404, description = "The dashboard is off (no staff key configured)", content_type = "text/html", body = String)),
+    security((), ("admin_key" = [])))]
+pub(crate) async fn page(
     State(state): State<AppState>,
     headers: HeaderMap,
     Query(q): Query<DashQuery>,

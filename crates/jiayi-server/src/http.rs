@@ -1,6 +1,8 @@
 //! The HTTP surface: sync endpoints for devices, the OpenAPI document, and the dashboard.
 
-use axum::extract::{DefaultBodyLimit, Query, State};
+use axum::extract::rejection::{JsonRejection, QueryRejection};
+use axum::extract::{DefaultBodyLimit, FromRequest, FromRequestParts, Query, Request, State};
+use axum::http::request::Parts;
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -33,7 +35,7 @@ pub fn router(state: AppState) -> Router {
         .route("/v1/pull", get(pull))
         .route("/v1/reference", get(reference))
         .route("/openapi.json", get(openapi))
-        .route("/health", get(|| async { "ok" }))
+        .route("/health", get(health))
         .merge(crate::dashboard::routes())
         .layer(DefaultBodyLimit::max(body_limit))
         .with_state(state)
@@ -42,7 +44,7 @@ pub fn router(state: AppState) -> Router {
 #[derive(OpenApi)]
 #[openapi(
     info(title = "Jiayi township sync API", description = "Device sync with the township server (家医签约同步)."),
-    paths(info, push, pull, reference),
+    paths(info, push, pull, reference, health, crate::dashboard::page),
     modifiers(&BearerAuth)
 )]
 pub struct ApiDoc;
@@ -57,7 +59,19 @@ impl utoipa::Modify for BearerAuth {
             "device_token",
             SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
         );
+        // The staff dashboard's key, as a bearer token (or `?key=`).
+        components.add_security_scheme(
+            "admin_key",
+            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
+        );
     }
+}
+
+/// Liveness, for a load balancer or a supervisor.
+#[utoipa::path(get, path = "/health", tag = "ops",
+    responses((status = 200, description = "The server is up", content_type = "text/plain", body = String)))]
+async fn health() -> &'static str {
+    "ok"
 }
 
 async fn openapi() -> Response {
@@ -95,6 +109,26 @@ impl ApiErr {
         )
     }
 
+    /// A request the server could not read (malformed JSON, wrong types, a body too large, a
+    /// bad query string): the extractor's status, with the reason in English.
+    fn unreadable(status: StatusCode, detail: String) -> ApiErr {
+        let (code, zh) = match status {
+            StatusCode::PAYLOAD_TOO_LARGE => ("too_large", "请求内容超过服务器允许的大小。"),
+            StatusCode::UNSUPPORTED_MEDIA_TYPE => (
+                "unsupported_media_type",
+                "请求内容须为 JSON（application/json）。",
+            ),
+            _ => ("invalid", "请求内容格式错误，服务器无法读取。"),
+        };
+        // Only client errors come out of reading a request; anything else is still the client's.
+        let status = if status.is_client_error() {
+            status
+        } else {
+            StatusCode::BAD_REQUEST
+        };
+        ApiErr::new(status, code, zh, &detail)
+    }
+
     fn internal() -> ApiErr {
         ApiErr::new(
             StatusCode::INTERNAL_SERVER_ERROR,
@@ -125,6 +159,48 @@ impl From<ServerError> for ApiErr {
 impl IntoResponse for ApiErr {
     fn into_response(self) -> Response {
         (self.status, Json(self.body)).into_response()
+    }
+}
+
+/// A JSON body whose refusal is answered as an [`ApiError`] like every other error.
+pub struct ApiJson<T>(pub T);
+
+impl<T, S> FromRequest<S> for ApiJson<T>
+where
+    Json<T>: FromRequest<S, Rejection = JsonRejection>,
+    S: Send + Sync,
+{
+    type Rejection = ApiErr;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, ApiErr> {
+        match Json::<T>::from_request(req, state).await {
+            Ok(Json(value)) => Ok(ApiJson(value)),
+            Err(rejection) => Err(ApiErr::unreadable(
+                rejection.status(),
+                rejection.body_text(),
+            )),
+        }
+    }
+}
+
+/// A query string whose refusal is answered as an [`ApiError`].
+pub struct ApiQuery<T>(pub T);
+
+impl<T, S> FromRequestParts<S> for ApiQuery<T>
+where
+    Query<T>: FromRequestParts<S, Rejection = QueryRejection>,
+    S: Send + Sync,
+{
+    type Rejection = ApiErr;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiErr> {
+        match Query::<T>::from_request_parts(parts, state).await {
+            Ok(Query(value)) => Ok(ApiQuery(value)),
+            Err(rejection) => Err(ApiErr::unreadable(
+                rejection.status(),
+                rejection.body_text(),
+            )),
+        }
     }
 }
 
@@ -191,13 +267,15 @@ async fn info(
 }
 
 #[utoipa::path(post, path = "/v1/push", tag = "sync", request_body = PushRequest,
-    responses((status = 200, body = PushResponse), (status = 401, body = ApiError),
-              (status = 403, body = ApiError), (status = 413, body = ApiError)),
+    responses((status = 200, body = PushResponse), (status = 400, body = ApiError),
+              (status = 401, body = ApiError), (status = 403, body = ApiError),
+              (status = 413, body = ApiError), (status = 415, body = ApiError),
+              (status = 422, body = ApiError)),
     security(("device_token" = [])))]
 async fn push(
     State(state): State<AppState>,
     headers: HeaderMap,
-    Json(request): Json<PushRequest>,
+    ApiJson(request): ApiJson<PushRequest>,
 ) -> Result<Json<PushResponse>, ApiErr> {
     let scope = authenticate(&state, &headers).await?;
     if request.device_id != scope.device_id {
@@ -236,12 +314,13 @@ async fn push(
 }
 
 #[utoipa::path(get, path = "/v1/pull", tag = "sync", params(PullQuery),
-    responses((status = 200, body = PullResponse), (status = 401, body = ApiError)),
+    responses((status = 200, body = PullResponse), (status = 400, body = ApiError),
+              (status = 401, body = ApiError)),
     security(("device_token" = [])))]
 async fn pull(
     State(state): State<AppState>,
     headers: HeaderMap,
-    Query(query): Query<PullQuery>,
+    ApiQuery(query): ApiQuery<PullQuery>,
 ) -> Result<Json<PullResponse>, ApiErr> {
     let scope = authenticate(&state, &headers).await?;
     let limit = query.limit.clamp(1, state.limits.max_pull.max(1));

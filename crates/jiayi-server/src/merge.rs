@@ -66,6 +66,11 @@ pub enum Decision {
 
 /// Checks a change against the device's villages and the record's current state, and merges it.
 pub fn decide(villages: &[Uuid], existing: Option<&RecordState>, change: &Change) -> Decision {
+    // Field names are stored as plain text (the conflict log), and PostgreSQL text cannot hold
+    // U+0000: refuse them in every backend so both answer alike.
+    if change.fields.iter().any(|f| f.contains('\0')) {
+        return Decision::Reject(RejectCode::InvalidPayload);
+    }
     if !villages.contains(&change.village_id) {
         return Decision::Reject(RejectCode::VillageNotInScope);
     }
@@ -218,6 +223,21 @@ mod tests {
             counter: 0,
             device: Uuid::from_u128(device),
         }
+    }
+
+    #[test]
+    fn a_field_name_with_a_nul_character_is_refused() {
+        let c = change(
+            Entity::Household,
+            Op::Upsert,
+            hlc(10, 1),
+            &["a\0b"],
+            json!({"a\0b": 1}),
+        );
+        assert!(matches!(
+            decide(&[V], None, &c),
+            Decision::Reject(RejectCode::InvalidPayload)
+        ));
     }
 
     fn change(entity: Entity, op: Op, at: Hlc, fields: &[&str], payload: Value) -> Change {

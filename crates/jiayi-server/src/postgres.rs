@@ -407,7 +407,7 @@ impl Storage for PgStorage {
              ORDER BY c.cursor LIMIT $4",
             &[
                 &scope.device_id.to_string(),
-                &(after as i64),
+                &crate::storage::cursor_param(after),
                 &high_water,
                 &i64::from(limit),
             ],
@@ -614,7 +614,7 @@ impl Storage for PgStorage {
     fn change_log(&self, after: u64, limit: u32) -> Result<Vec<(u64, Change)>> {
         let rows = self.client()?.query(
             "SELECT cursor, body FROM changes WHERE cursor > $1 ORDER BY cursor LIMIT $2",
-            &[&(after as i64), &i64::from(limit)],
+            &[&crate::storage::cursor_param(after), &i64::from(limit)],
         )?;
         rows.iter()
             .map(|r| {

@@ -280,7 +280,12 @@ impl Storage for SqliteStorage {
              ORDER BY c.cursor LIMIT ?4",
         )?;
         let rows = st.query_map(
-            params![scope.device_id.to_string(), after as i64, high_water, limit],
+            params![
+                scope.device_id.to_string(),
+                crate::storage::cursor_param(after),
+                high_water,
+                limit
+            ],
             |r| Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?)),
         )?;
         let mut changes = Vec::new();
@@ -511,7 +516,7 @@ impl Storage for SqliteStorage {
         let mut st = conn.prepare_cached(
             "SELECT cursor, body FROM changes WHERE cursor > ?1 ORDER BY cursor LIMIT ?2",
         )?;
-        let rows = st.query_map(params![after as i64, limit], |r| {
+        let rows = st.query_map(params![crate::storage::cursor_param(after), limit], |r| {
             Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?))
         })?;
         rows.map(|r| {

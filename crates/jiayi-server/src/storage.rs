@@ -288,6 +288,12 @@ pub(crate) fn stored_result(seq: u64, losers: &[crate::merge::Loser]) -> ChangeR
 }
 
 /// Pages a pull: a full page continues after its last change; a short page ends at the log's end.
+/// A pull cursor as the databases store it. Cursors are positive `i64`s, so a larger one asks
+/// for nothing rather than wrapping round to a negative number and asking for everything.
+pub(crate) fn cursor_param(after: u64) -> i64 {
+    i64::try_from(after).unwrap_or(i64::MAX)
+}
+
 pub(crate) fn page(
     changes: Vec<(u64, Change)>,
     after: u64,

@@ -195,6 +195,7 @@ impl Rejection {
 /// `GET /v1/pull?after=&limit=`: changes made by other devices in the caller's villages.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema, utoipa::IntoParams))]
+#[cfg_attr(feature = "openapi", into_params(parameter_in = Query))]
 pub struct PullQuery {
     /// Return changes with a cursor strictly greater than this (0 for everything).
     pub after: u64,
@@ -311,18 +312,41 @@ pub struct ChangeSchema {
     /// The device's outbox running number; (device_id, seq) identifies the change.
     pub seq: u64,
     pub change_id: Uuid,
-    /// household | resident | contract | contract_event | visit
-    pub entity: String,
+    pub entity: EntitySchema,
     pub entity_id: Uuid,
-    /// upsert | delete
-    pub op: String,
+    pub op: OpSchema,
     pub village_id: Uuid,
     /// Hybrid logical clock: `{wall_ms:015}-{counter:08}-{device simple uuid}`.
+    #[schema(pattern = "^[0-9]{15}-[0-9]{8}-[0-9a-f]{32}$")]
     pub hlc: String,
     pub fields: Vec<String>,
     /// The whole record after the change; null for a deletion.
     #[schema(value_type = Object)]
     pub payload: serde_json::Value,
+}
+
+/// The kinds of record a change may carry (`jiayi_core::change::Entity`), for the OpenAPI
+/// document only.
+#[cfg(feature = "openapi")]
+#[derive(utoipa::ToSchema)]
+#[schema(rename_all = "snake_case")]
+#[allow(dead_code)]
+pub enum EntitySchema {
+    Household,
+    Resident,
+    Contract,
+    ContractEvent,
+    Visit,
+}
+
+/// What a change does to its record (`jiayi_core::change::Op`), for the OpenAPI document only.
+#[cfg(feature = "openapi")]
+#[derive(utoipa::ToSchema)]
+#[schema(rename_all = "snake_case")]
+#[allow(dead_code)]
+pub enum OpSchema {
+    Upsert,
+    Delete,
 }
 
 #[cfg(test)]

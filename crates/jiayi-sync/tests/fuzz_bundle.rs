@@ -1,0 +1,364 @@
+//! Property fuzzing of offline bundles on the device's side: arbitrary bytes, truncated and
+//! bit-flipped real bundles, bundles of another device and well-sealed replies with hostile
+//! content go through `peek_device`, `open` and `import_reply` without a panic; every refusal is
+//! a clear `BundleError` and leaves the device's data as it was.
+//!
+//! `JIAYI_FUZZ_CASES` sets the number of cases per property (default 1,000); see
+//! `docs/security-testing.md` for runs at scale.
+
+use std::collections::BTreeMap;
+
+use jiayi_core::change::Entity;
+use jiayi_sync::bundle::{
+    BundleError, Direction, MAGIC, ReplyBundle, export, import_reply, key_from_token_hash, open,
+    peek_device, seal, token_hash,
+};
+use jiayi_sync::protocol::{ChangeResult, ChangeStatus, PulledChange, RejectCode, Rejection};
+use jiayi_sync::testing::MemReplica;
+use proptest::prelude::*;
+use serde_json::{Value, json};
+use uuid::Uuid;
+
+const DEVICE: Uuid = Uuid::from_u128(0xD1);
+const OTHER: Uuid = Uuid::from_u128(0xD2);
+const VILLAGE: Uuid = Uuid::from_u128(0x71);
+const TOKEN: &str = "device-token-for-fuzzing";
+
+fn cases() -> u32 {
+    std::env::var("JIAYI_FUZZ_CASES")
+        .ok()
+        .and_then(|v| v.trim().parse().ok())
+        .unwrap_or(1_000)
+}
+
+fn key() -> [u8; 32] {
+    key_from_token_hash(&token_hash(TOKEN))
+}
+
+/// A device with three pending changes.
+fn replica() -> MemReplica {
+    let mut r = MemReplica::new(DEVICE);
+    for i in 0..3u128 {
+        r.write(
+            Entity::Household,
+            Uuid::from_u128(0x100 + i),
+            VILLAGE,
+            json!({"head_name": format!("户主{i}"), "address": "一组"}),
+            1_700_000_000_000 + i as u64,
+        );
+    }
+    r
+}
+
+/// What a device keeps that a refused import must not touch.
+fn snapshot(r: &MemReplica) -> String {
+    let state: BTreeMap<_, _> = r.state.iter().collect();
+    let mut records: Vec<String> = r
+        .records
+        .iter()
+        .map(|(k, v)| format!("{k:?}{v:?}"))
+        .collect();
+    records.sort();
+    format!("{:?}|{state:?}|{:?}|{records:?}", r.outbox, r.rejections)
+}
+
+/// A real reply for `replica()`: results for its changes and a colleague's change.
+fn reply_json() -> Value {
+    let r = replica();
+    let mut colleague = MemReplica::new(OTHER);
+    let change = colleague.write(
+        Entity::Resident,
+        Uuid::from_u128(0x200),
+        VILLAGE,
+        json!({"name": "张三", "household_id": Uuid::from_u128(0x100).to_string()}),
+        1_700_000_000_500,
+    );
+    let results = r
+        .outbox
+        .keys()
+        .map(|seq| ChangeResult {
+            seq: *seq,
+            status: if *seq == 2 {
+                ChangeStatus::Rejected {
+                    reason: Rejection::new(RejectCode::VillageNotInScope),
+                }
+            } else {
+                ChangeStatus::Applied
+            },
+        })
+        .collect();
+    serde_json::to_value(ReplyBundle {
+        device_id: DEVICE,
+        server_epoch: Uuid::from_u128(0xE1),
+        results,
+        stored_through_seq: 3,
+        pull_after: 0,
+        changes: vec![PulledChange { cursor: 7, change }],
+        next_cursor: 7,
+        reference: None,
+    })
+    .expect("reply as JSON")
+}
+
+fn sealed_reply() -> Vec<u8> {
+    let body = serde_json::to_vec(&reply_json()).expect("reply bytes");
+    seal(Direction::ToDevice, DEVICE, &key(), &body).expect("seal")
+}
+
+fn device_bundle() -> Vec<u8> {
+    export(&mut replica(), TOKEN, 1_700_000_001_000, 1000).expect("export")
+}
+
+/// Imports `bytes` into a fresh device; a refusal must be a bundle error and change nothing.
+fn import_checked(bytes: &[u8]) -> Result<(), BundleError> {
+    let mut r = replica();
+    let before = snapshot(&r);
+    let outcome = import_reply(&mut r, TOKEN, bytes);
+    if let Err(e) = &outcome {
+        assert!(
+            !matches!(e, BundleError::Replica(_)),
+            "the in-memory device cannot fail: {e}"
+        );
+        assert_eq!(
+            snapshot(&r),
+            before,
+            "a refused bundle changed the device ({e})"
+        );
+        assert!(!e.user_message(jiayi_core::Lang::Zh).is_empty());
+    }
+    outcome.map(|_| ())
+}
+
+#[derive(Debug, Clone)]
+enum Damage {
+    Truncate(usize),
+    Flip(usize, u8),
+    Append(Vec<u8>),
+    Splice(usize, Vec<u8>),
+}
+
+fn damage() -> impl Strategy<Value = Damage> {
+    prop_oneof![
+        any::<usize>().prop_map(Damage::Truncate),
+        (any::<usize>(), 1u8..=255).prop_map(|(i, m)| Damage::Flip(i, m)),
+        prop::collection::vec(any::<u8>(), 1..64).prop_map(Damage::Append),
+        (any::<usize>(), prop::collection::vec(any::<u8>(), 1..32))
+            .prop_map(|(i, b)| Damage::Splice(i, b)),
+    ]
+}
+
+fn apply(bytes: &[u8], d: &Damage) -> Vec<u8> {
+    let mut out = bytes.to_vec();
+    if out.is_empty() {
+        return out;
+    }
+    match d {
+        Damage::Truncate(i) => out.truncate(i % out.len()),
+        Damage::Flip(i, mask) => {
+            let n = out.len();
+            out[i % n] ^= mask;
+        }
+        Damage::Append(extra) => out.extend_from_slice(extra),
+        Damage::Splice(i, b) => {
+            let at = i % out.len();
+            let end = (at + b.len()).min(out.len());
+            out.splice(at..end, b.iter().copied());
+        }
+    }
+    out
+}
+
+/// Structural edits of a JSON document: the node is chosen by its index in a walk of the tree.
+#[derive(Debug, Clone)]
+enum Edit {
+    Replace(usize, Value),
+    Remove(usize),
+    Nest(usize, usize),
+}
+
+fn leaf() -> impl Strategy<Value = Value> {
+    prop_oneof![
+        Just(Value::Null),
+        any::<bool>().prop_map(Value::Bool),
+        any::<i64>().prop_map(|n| json!(n)),
+        Just(json!(u64::MAX)),
+        Just(json!(-1)),
+        any::<f64>()
+            .prop_map(|f| serde_json::Number::from_f64(f).map_or(Value::Null, Value::Number)),
+        ".{0,24}".prop_map(Value::String),
+        Just(json!("not-a-uuid")),
+        Just(json!(Uuid::from_u128(0xD2).to_string())),
+        Just(json!("upsert")),
+        Just(json!("delete")),
+        Just(json!("applied")),
+        Just(json!("spaceship")),
+        (0usize..5000).prop_map(|n| Value::String("长".repeat(n))),
+    ]
+}
+
+fn value() -> impl Strategy<Value = Value> {
+    leaf().prop_recursive(3, 16, 4, |inner| {
+        prop_oneof![
+            prop::collection::vec(inner.clone(), 0..4).prop_map(Value::Array),
+            prop::collection::btree_map(".{0,8}", inner, 0..4)
+                .prop_map(|m| Value::Object(m.into_iter().collect())),
+        ]
+    })
+}
+
+fn edit() -> impl Strategy<Value = Edit> {
+    prop_oneof![
+        3 => (any::<usize>(), value()).prop_map(|(i, v)| Edit::Replace(i, v)),
+        2 => any::<usize>().prop_map(Edit::Remove),
+        1 => (any::<usize>(), 1usize..200).prop_map(|(i, d)| Edit::Nest(i, d)),
+    ]
+}
+
+fn count(v: &Value) -> usize {
+    1 + match v {
+        Value::Array(a) => a.iter().map(count).sum(),
+        Value::Object(m) => m.values().map(count).sum(),
+        _ => 0,
+    }
+}
+
+/// Applies `f` to the `n`th node of a walk of `v`; `Remove` drops a member or item instead.
+fn edit_node(v: &mut Value, n: &mut usize, e: &Edit) -> bool {
+    if *n == 0 {
+        match e {
+            Edit::Replace(_, new) => *v = new.clone(),
+            Edit::Nest(_, depth) => {
+                for _ in 0..*depth {
+                    *v = Value::Array(vec![v.take()]);
+                }
+            }
+            Edit::Remove(_) => *v = Value::Null,
+        }
+        return true;
+    }
+    *n -= 1;
+    match v {
+        Value::Array(items) => {
+            for i in 0..items.len() {
+                if *n == 0 && matches!(e, Edit::Remove(_)) {
+                    items.remove(i);
+                    return true;
+                }
+                if edit_node(&mut items[i], n, e) {
+                    return true;
+                }
+            }
+        }
+        Value::Object(map) => {
+            let keys: Vec<String> = map.keys().cloned().collect();
+            for k in keys {
+                if *n == 0 && matches!(e, Edit::Remove(_)) {
+                    map.remove(&k);
+                    return true;
+                }
+                if let Some(child) = map.get_mut(&k)
+                    && edit_node(child, n, e)
+                {
+                    return true;
+                }
+            }
+        }
+        _ => {}
+    }
+    false
+}
+
+fn mutate(mut v: Value, edits: &[Edit]) -> Value {
+    for e in edits {
+        let at = match e {
+            Edit::Replace(i, _) | Edit::Remove(i) | Edit::Nest(i, _) => *i,
+        };
+        let mut n = at % count(&v);
+        edit_node(&mut v, &mut n, e);
+    }
+    v
+}
+
+#[test]
+fn a_real_reply_imports_and_every_truncation_of_it_is_refused() {
+    let sealed = sealed_reply();
+    assert!(import_checked(&sealed).is_ok());
+    for len in 0..sealed.len() {
+        assert!(
+            import_checked(&sealed[..len]).is_err(),
+            "truncated to {len}"
+        );
+    }
+}
+
+#[test]
+fn a_reply_for_another_device_is_refused_as_foreign() {
+    let body = serde_json::to_vec(&reply_json()).expect("reply bytes");
+    let theirs = seal(Direction::ToDevice, OTHER, &key(), &body).expect("seal");
+    assert!(matches!(import_checked(&theirs), Err(BundleError::Foreign(d)) if d == OTHER));
+    // Sealed for this device but naming another one inside.
+    let mut inner = reply_json();
+    inner["device_id"] = json!(OTHER.to_string());
+    let lying = seal(
+        Direction::ToDevice,
+        DEVICE,
+        &key(),
+        &serde_json::to_vec(&inner).expect("bytes"),
+    )
+    .expect("seal");
+    assert!(matches!(import_checked(&lying), Err(BundleError::Foreign(d)) if d == OTHER));
+    // The device's own outgoing bundle is not a reply.
+    assert!(matches!(
+        import_checked(&device_bundle()),
+        Err(BundleError::WrongDirection)
+    ));
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: cases(), failure_persistence: None, ..ProptestConfig::default() })]
+
+    #[test]
+    fn arbitrary_bytes_are_refused(bytes in prop::collection::vec(any::<u8>(), 0..256), magic in any::<bool>()) {
+        let mut bytes = bytes;
+        if magic {
+            // Past the magic, so the header and the cipher get exercised too.
+            bytes.splice(0..bytes.len().min(4), MAGIC.iter().copied());
+        }
+        let _ = peek_device(&bytes);
+        prop_assert!(open(Direction::ToServer, DEVICE, &key(), &bytes).is_err());
+        prop_assert!(open(Direction::ToDevice, DEVICE, &key(), &bytes).is_err());
+        prop_assert!(import_checked(&bytes).is_err());
+    }
+
+    #[test]
+    fn damaged_real_bundles_are_refused(damages in prop::collection::vec(damage(), 1..4)) {
+        let reply = sealed_reply();
+        let device = device_bundle();
+        let mut bad_reply = reply.clone();
+        let mut bad_device = device.clone();
+        for d in &damages {
+            bad_reply = apply(&bad_reply, d);
+            bad_device = apply(&bad_device, d);
+        }
+        if bad_reply != reply {
+            prop_assert!(import_checked(&bad_reply).is_err());
+        }
+        if bad_device != device {
+            let _ = peek_device(&bad_device);
+            prop_assert!(open(Direction::ToServer, DEVICE, &key(), &bad_device).is_err());
+        }
+    }
+
+    #[test]
+    fn sealed_replies_with_hostile_content_never_panic(edits in prop::collection::vec(edit(), 1..5)) {
+        let body = serde_json::to_vec(&mutate(reply_json(), &edits)).expect("bytes");
+        let sealed = seal(Direction::ToDevice, DEVICE, &key(), &body).expect("seal");
+        let _ = import_checked(&sealed);
+    }
+
+    #[test]
+    fn sealed_replies_of_arbitrary_bytes_are_refused(body in prop::collection::vec(any::<u8>(), 0..512)) {
+        let sealed = seal(Direction::ToDevice, DEVICE, &key(), &body).expect("seal");
+        let _ = import_checked(&sealed);
+    }
+}
