@@ -16,5 +16,10 @@ if [ ${#need[@]} -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -q --no-install-recommends "${need[@]}"
 fi
 
+# Schemathesis, which exercises the server's OpenAPI document (scripts/schemathesis.sh).
+if ! command -v st >/dev/null 2>&1; then
+  python3 -m pip install --quiet --disable-pip-version-check "schemathesis==4.32.5"
+fi
+
 # The desktop app's own needs (WebKitGTK, Xvfb, WebKitWebDriver, tauri-driver, npm packages).
 bash "$root/src-tauri/scripts/install-deps.sh"

@@ -20,7 +20,9 @@ if ! command -v st >/dev/null 2>&1; then
     exit 1
 fi
 
-cargo build -p jiayi-server --bin jiayi-server
+# The build `cargo test --workspace` makes (nothing to do after it) holds the server binary; a `-p`
+# build would resolve features differently and compile the server's dependencies again.
+cargo test --workspace --no-run >/dev/null 2>&1 || cargo test --workspace --no-run
 bin="${CARGO_TARGET_DIR:-$root/target}/debug/jiayi-server"
 
 work="$(mktemp -d)"

@@ -32,6 +32,9 @@ bash src-tauri/scripts/gen-types.sh --check
 step "Rust tests"
 cargo test --workspace
 
+step "schemathesis against the server's OpenAPI document: no 5xx"
+JIAYI_ST_SEED="${JIAYI_ST_SEED:-20261123}" bash scripts/schemathesis.sh
+
 step "UI unit tests"
 (cd ui && npm test)
 
