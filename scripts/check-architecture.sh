@@ -15,7 +15,7 @@ done
 
 # The domain core does no I/O: no database, network, files, processes or clock.
 core_deps=$(sed -n '/^\[dependencies\]/,/^\[/p' crates/jiayi-core/Cargo.toml)
-for forbidden in rusqlite reqwest tokio axum refinery printpdf; do
+for forbidden in rusqlite reqwest tokio axum refinery printpdf calamine rust_xlsxwriter; do
   if grep -q "^$forbidden" <<<"$core_deps"; then
     echo "architecture: jiayi-core depends on $forbidden; the core does no I/O" >&2
     fail=1
@@ -27,7 +27,7 @@ if grep -rnE 'std::(fs|net|process)|Utc::now|Local::now|SystemTime::now|Instant:
 fi
 
 # One error enum per library crate: anyhow belongs in binaries only.
-for lib in crates/jiayi-core crates/jiayi-store crates/jiayi-api crates/jiayi-print crates/jiayi-sync; do
+for lib in crates/jiayi-core crates/jiayi-store crates/jiayi-api crates/jiayi-print crates/jiayi-sync crates/jiayi-excel; do
   [ -f "$lib/Cargo.toml" ] || continue
   if sed -n '/^\[dependencies\]/,/^\[/p' "$lib/Cargo.toml" | grep -q '^anyhow'; then
     echo "architecture: $lib uses anyhow; libraries have their own thiserror enum" >&2

@@ -279,13 +279,25 @@ impl Session {
             .to_string())
     }
 
+    /// Clicks `e` like a pointer would. A dropdown or message still fading in can cover the
+    /// target for a moment ("element click intercepted"): the click is tried again until the
+    /// step's patience runs out, as a person would click again.
     pub fn click(&self, e: &Element) -> Result<()> {
-        self.exec(
-            "arguments[0].scrollIntoView({block: 'center'})",
-            vec![e.to_json()],
-        )?;
-        self.post(&format!("/element/{}/click", e.0), json!({}))
-            .map(|_| ())
+        let deadline = Instant::now() + PATIENCE;
+        loop {
+            self.exec(
+                "arguments[0].scrollIntoView({block: 'center'})",
+                vec![e.to_json()],
+            )?;
+            match self.post(&format!("/element/{}/click", e.0), json!({})) {
+                Err(DriverError::WebDriver { error, .. })
+                    if error == "element click intercepted" && Instant::now() < deadline =>
+                {
+                    sleep(Duration::from_millis(150));
+                }
+                other => return other.map(|_| ()),
+            }
+        }
     }
 
     /// Clicks through the page's own script: for elements inside Element Plus dialogs, where
