@@ -17,7 +17,7 @@ use jiayi_core::catalog::Catalog;
 use jiayi_core::household::{Team, Village};
 use jiayi_store::{DueEntry, ResidentHit};
 use serde::Serialize;
-use tauri::{AppHandle, Emitter, State};
+use tauri::{AppHandle, Emitter, Manager, State};
 use tauri_plugin_opener::OpenerExt;
 use uuid::Uuid;
 
@@ -97,15 +97,28 @@ async fn sync_settings(state: State<'_, AppState>) -> Reply<SyncSettings> {
     state.api(|api| api.sync_settings())
 }
 
+/// Enrolling asks the server over blocking HTTP, which must not run on the async runtime's own
+/// threads: it goes to a blocking thread, and the window stays responsive meanwhile.
 #[tauri::command]
-async fn enroll_device(
-    state: State<'_, AppState>,
-    server_url: String,
-    token: String,
-) -> Reply<EnrollOutcome> {
-    let outcome = state.api_mut(|api| api.enroll_device(&server_url, &token))?;
-    state.wake_autosync();
-    Ok(outcome)
+async fn enroll_device(app: AppHandle, server_url: String, token: String) -> Reply<EnrollOutcome> {
+    let lang = app.state::<AppState>().lang();
+    tauri::async_runtime::spawn_blocking(move || {
+        let state = app.state::<AppState>();
+        let outcome = state.api_mut(|api| api.enroll_device(&server_url, &token))?;
+        state.wake_autosync();
+        Ok(outcome)
+    })
+    .await
+    .map_err(|_| interrupted(lang))?
+}
+
+fn interrupted(lang: Lang) -> ApiError {
+    ApiError::new(
+        "sync_interrupted",
+        "同步意外中断，已保存的数据不受影响，请再试一次。",
+        "Sync stopped unexpectedly; saved records are not affected. Please try again.",
+    )
+    .localised(lang)
 }
 
 #[tauri::command]
@@ -127,14 +140,7 @@ async fn sync_now(state: State<'_, AppState>, app: AppHandle) -> Reply<SyncSumma
     let events = sync_events(&app);
     tauri::async_runtime::spawn_blocking(move || jiayi_api::sync_database(&db, lang, &*events))
         .await
-        .map_err(|_| {
-            ApiError::new(
-                "sync_interrupted",
-                "同步意外中断，已保存的数据不受影响，请再试一次。",
-                "Sync stopped unexpectedly; saved records are not affected. Please try again.",
-            )
-            .localised(lang)
-        })?
+        .map_err(|_| interrupted(lang))?
 }
 
 #[tauri::command]

@@ -319,8 +319,14 @@ impl Session {
         let e = self.wait(css)?;
         self.click(&e)?;
         self.post(&format!("/element/{}/clear", e.0), json!({}))?;
-        self.post(&format!("/element/{}/value", e.0), json!({ "text": text }))
-            .map(|_| ())
+        // A framework-bound input may put its old value back after a WebDriver clear; select
+        // all and delete as a person would, then type.
+        let select_all_and_delete = "\u{E009}a\u{E009}\u{E003}";
+        self.post(
+            &format!("/element/{}/value", e.0),
+            json!({ "text": format!("{select_all_and_delete}{text}") }),
+        )
+        .map(|_| ())
     }
 
     /// Opens an Element Plus select (`css` is inside it) and picks the option with `label`.

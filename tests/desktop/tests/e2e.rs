@@ -386,7 +386,8 @@ fn the_sync_screen_guides_enrollment_and_refuses_plain_http() -> Result<()> {
     let s = &app.session;
     s.type_into(&input("", "server-url"), "http://127.0.0.1:9")?;
     s.click_on("[data-test=enroll-save]")?;
-    s.wait_text("[data-test=sync-page-error]", "服务器")?;
+    let msg = s.wait_text("[data-test=sync-page-error]", "连不上")?;
+    assert!(msg.contains("服务器"), "names the township server: {msg}");
     s.wait("[data-test=enroll]")?;
     app.shot("sync-unreachable")?;
     app.quit()
