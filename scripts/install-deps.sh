@@ -19,6 +19,8 @@ fi
 # Schemathesis, which exercises the server's OpenAPI document (scripts/schemathesis.sh).
 if ! command -v st >/dev/null 2>&1; then
   python3 -m pip install --quiet --disable-pip-version-check "schemathesis==4.32.5"
+  # Under pyenv the new `st` command needs its shim.
+  if command -v pyenv >/dev/null 2>&1; then pyenv rehash || true; fi
 fi
 
 # The desktop app's own needs (WebKitGTK, Xvfb, WebKitWebDriver, tauri-driver, npm packages).
