@@ -122,6 +122,34 @@ pub struct SyncSummary {
     pub finished_at: String,
 }
 
+impl SyncSummary {
+    /// What a round (or an imported reply bundle) did, for the doctor.
+    fn of(
+        report: &jiayi_sync::SyncReport,
+        reference_updated: u64,
+        pending_after: u64,
+        warnings: Vec<ApiError>,
+        now: DateTime<Utc>,
+    ) -> SyncSummary {
+        let refused = report.rejected.len() as u64;
+        SyncSummary {
+            pushed: report.applied + report.duplicates + report.conflicts + refused,
+            applied: report.applied,
+            duplicates: report.duplicates,
+            refused,
+            conflicts: report.conflicts,
+            pulled: report.pulled,
+            pull_conflicts: report.pull_conflicts,
+            reference_updated,
+            requeued: report.requeued,
+            renumbered: report.renumbered,
+            pending_after,
+            warnings,
+            finished_at: now.to_rfc3339(),
+        }
+    }
+}
+
 /// The device's enrollment, without the token.
 #[derive(ts_rs::TS)]
 #[ts(export)]
@@ -539,22 +567,14 @@ fn round_inner(
     store
         .set_sync_state(LAST_ERROR_KEY, "")
         .map_err(|e| store_err(e, lang))?;
-    let refused = report.rejected.len() as u64;
-    Ok(SyncSummary {
-        pushed: report.applied + report.duplicates + report.conflicts + refused,
-        applied: report.applied,
-        duplicates: report.duplicates,
-        refused,
-        conflicts: report.conflicts,
-        pulled: report.pulled,
-        pull_conflicts: report.pull_conflicts,
+    let pending_after = store.pending_count().map_err(|e| store_err(e, lang))?;
+    Ok(SyncSummary::of(
+        &report,
         reference_updated,
-        requeued: report.requeued,
-        renumbered: report.renumbered,
-        pending_after: store.pending_count().map_err(|e| store_err(e, lang))?,
+        pending_after,
         warnings,
-        finished_at: now.to_rfc3339(),
-    })
+        now,
+    ))
 }
 
 fn entity_label(entity: &str, lang: Lang) -> String {
@@ -850,22 +870,14 @@ impl Api {
                 }
                 None => 0,
             };
-        let refused = report.rejected.len() as u64;
-        Ok(SyncSummary {
-            pushed: report.applied + report.duplicates + report.conflicts + refused,
-            applied: report.applied,
-            duplicates: report.duplicates,
-            refused,
-            conflicts: report.conflicts,
-            pulled: report.pulled,
-            pull_conflicts: report.pull_conflicts,
+        let pending_after = self.store.pending_count().map_err(|e| self.fail(e))?;
+        Ok(SyncSummary::of(
+            &report,
             reference_updated,
-            requeued: 0,
-            renumbered: 0,
-            pending_after: self.store.pending_count().map_err(|e| self.fail(e))?,
-            warnings: Vec::new(),
-            finished_at: now.to_rfc3339(),
-        })
+            pending_after,
+            Vec::new(),
+            now,
+        ))
     }
 }
 
