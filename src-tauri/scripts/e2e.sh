@@ -26,10 +26,6 @@ export JIAYI_NO_VIEWER=1
 export WEBKIT_DISABLE_COMPOSITING_MODE=1 WEBKIT_DISABLE_DMABUF_RENDERER=1 LIBGL_ALWAYS_SOFTWARE=1
 rm -rf "$JIAYI_E2E_SCREENS"
 
-# The whole door-to-door flow (register, duplicate, sign, print, visit) does not yet pass
-# reliably under WebKitWebDriver: it runs only with JIAYI_E2E_FLOW=1 until it does.
-skip=(--skip register_sign_print_visit_and_the_work_list_follows)
-if [ "${JIAYI_E2E_FLOW:-}" = 1 ]; then skip=(); fi
 xvfb-run -a -s "-screen 0 1366x768x24" \
-  cargo test "${jobs[@]}" --workspace --test e2e -- --ignored --test-threads=1 "${skip[@]}" "$@"
+  cargo test "${jobs[@]}" --workspace --test e2e -- --ignored --test-threads=1 "$@"
 echo "e2e: screenshots in $JIAYI_E2E_SCREENS"

@@ -17,6 +17,7 @@ packages=(
   xvfb                    # a display for the end-to-end tests
   xauth
   webkit2gtk-driver       # WebKitWebDriver
+  imagemagick             # `import`: screenshots of the Xvfb display
   fonts-noto-cjk          # Chinese text in the window and screenshots
 )
 

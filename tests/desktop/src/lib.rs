@@ -374,7 +374,31 @@ impl Session {
         Ok(())
     }
 
-    /// Saves a PNG of the window to `path`.
+    /// Signs on a canvas with a finger or a pen: pointer events of that `pointer_type`, a zigzag
+    /// across the box. WebKitWebDriver delivers only the press of a "pen" or "touch" action
+    /// sequence on Linux, so these come from the page the way the platform would send them.
+    pub fn draw_as(&self, canvas_css: &str, pointer_type: &str) -> Result<()> {
+        let e = self.wait(canvas_css)?;
+        self.exec(
+            r#"
+const [canvas, pointerType] = arguments;
+canvas.scrollIntoView({ block: 'center' });
+const r = canvas.getBoundingClientRect();
+const at = (i) => ({ clientX: r.left + r.width * (0.2 + i * 0.025), clientY: r.top + r.height * (i % 2 ? 0.7 : 0.3) });
+const fire = (type, i, buttons) => canvas.dispatchEvent(new PointerEvent(type, {
+  bubbles: true, cancelable: true, pointerId: 7, pointerType, isPrimary: true,
+  pressure: buttons ? 0.6 : 0, buttons, ...at(i) }));
+fire('pointerdown', 0, 1);
+for (let i = 1; i <= 24; i++) fire('pointermove', i, 1);
+fire('pointerup', 24, 0);
+"#,
+            vec![e.to_json(), json!(pointer_type)],
+        )?;
+        Ok(())
+    }
+
+    /// Saves a PNG of the window to `path`, as WebKitWebDriver renders it. (The tests use
+    /// [`capture_display`] instead: see there.)
     pub fn screenshot(&self, path: &Path) -> Result<()> {
         let v = self.get("/screenshot")?;
         let b64 = v["value"]
@@ -476,4 +500,29 @@ fn build_template() -> Result<PathBuf> {
         started.elapsed().as_secs_f64()
     );
     Ok(dir)
+}
+
+/// Saves a PNG of the whole X display (`$DISPLAY`, the Xvfb screen the app runs on) to `path`:
+/// exactly the pixels a user would see. WebKitWebDriver's own screenshot command never answers on
+/// some screens (the signing wizard's team step) although the page keeps rendering and answering
+/// scripts, and a command that never answers blocks the whole session; the display does not.
+pub fn capture_display(path: &Path) -> Result<()> {
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir)?;
+    }
+    let display = std::env::var("DISPLAY")
+        .map_err(|_| DriverError::Setup("no DISPLAY to capture the screen from".into()))?;
+    let output = Command::new("import")
+        .args(["-display", &display, "-window", "root"])
+        .arg(format!("png:{}", path.display()))
+        .stdin(Stdio::null())
+        .output()
+        .map_err(|e| DriverError::Setup(format!("screen capture (ImageMagick `import`): {e}")))?;
+    if !output.status.success() {
+        return Err(DriverError::Setup(format!(
+            "screen capture failed: {}",
+            String::from_utf8_lossy(&output.stderr).trim()
+        )));
+    }
+    Ok(())
 }

@@ -7,7 +7,9 @@
 
 use std::path::{Path, PathBuf};
 
-use jiayi_desktop_tests::{Driver, Result, Session, app_binary, demo_data_dir, screens_dir};
+use jiayi_desktop_tests::{
+    Driver, Result, Session, app_binary, capture_display, demo_data_dir, screens_dir,
+};
 use serde_json::json;
 
 /// A valid 18-character ID number (GB 11643): region 410102, the birth date, a sequence.
@@ -62,7 +64,7 @@ impl App {
         self.n += 1;
         // Let transitions and the last render settle so the picture shows the steady screen.
         std::thread::sleep(std::time::Duration::from_millis(400));
-        self.session.screenshot(
+        capture_display(
             &self
                 .shots
                 .join(format!("{}-{:02}-{what}.png", self.name, self.n)),
@@ -109,6 +111,19 @@ fn first_option(s: &Session, select: &str) -> Result<()> {
     s.click_on(select)?;
     let e = s.wait(".el-select-dropdown__item")?;
     s.click(&e)
+}
+
+/// The text of a PDF as poppler's `pdftotext` reads it (whitespace removed: CJK lines wrap).
+fn pdf_text(path: &Path) -> Result<String> {
+    let out = std::process::Command::new("pdftotext")
+        .args(["-enc", "UTF-8"])
+        .arg(path)
+        .arg("-")
+        .output()?;
+    Ok(String::from_utf8_lossy(&out.stdout)
+        .chars()
+        .filter(|c| !c.is_whitespace())
+        .collect())
 }
 
 fn pdf_at(text: &str) -> PathBuf {
@@ -203,7 +218,7 @@ fn flow(app: &mut App) -> Result<()> {
     app.shot("sign-review")?;
     let s = &app.session;
     s.click_on("[data-test=explained]")?;
-    s.draw("canvas[data-test=sig-resident]", "pen")?;
+    s.draw_as("canvas[data-test=sig-resident]", "touch")?;
     s.draw("canvas[data-test=sig-doctor]", "mouse")?;
     app.shot("sign-signatures")?;
     let s = &app.session;
@@ -217,7 +232,7 @@ fn flow(app: &mut App) -> Result<()> {
     s.click_on("[data-test=sign-done] [data-test=print-card]")?;
     let card = s.wait_text("[data-test=printed-card]", ".pdf")?;
     app.shot("signed-printed")?;
-    for text in [&agreement, &card] {
+    for (text, title) in [(&agreement, "服务协议书"), (&card, "家庭医生联系卡")] {
         let path = pdf_at(text);
         let bytes = std::fs::read(&path).unwrap_or_default();
         assert!(
@@ -225,7 +240,20 @@ fn flow(app: &mut App) -> Result<()> {
             "{} must be a PDF file",
             path.display()
         );
+        // The printed text is the signed household's, in Chinese.
+        let printed = pdf_text(&path)?;
+        for expected in [title, "贾测试"] {
+            assert!(
+                printed.contains(expected),
+                "{} must read {expected}",
+                path.display()
+            );
+        }
     }
+    assert!(
+        pdf_text(&pdf_at(&agreement))?.contains(&head_id),
+        "the agreement names party B by ID number"
+    );
     let s = &app.session;
     go_home(s)?;
     assert_eq!(
