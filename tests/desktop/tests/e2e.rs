@@ -301,6 +301,36 @@ fn flow(app: &mut App) -> Result<()> {
         !pending.contains("待同步 0 "),
         "changes wait for sync: {pending}"
     );
+
+    // The couple moves away: terminate with a reason and both signatures, print the confirmation.
+    s.type_into("[data-test=search-input]", "贾测试")?;
+    s.click_on("[data-test=search-hit]")?;
+    s.wait_text("[data-test=household]", "贾测试")?;
+    s.click_on("[data-test=go-terminate]")?;
+    s.wait("[data-test=change]")?;
+    s.click_on("[data-test=change-confirm]")?;
+    s.wait("[data-test=change-error]")?;
+    assert!(
+        s.find_all("[data-test=change-done]")?.is_empty(),
+        "no termination without a reason and signatures"
+    );
+    s.click_on("[data-test=reason] .el-radio")?;
+    s.draw_as("canvas[data-test=sig-resident]", "pen")?;
+    s.draw("canvas[data-test=sig-doctor]", "mouse")?;
+    app.shot("terminate-filled")?;
+    let s = &app.session;
+    s.click_on("[data-test=change-confirm]")?;
+    s.wait("[data-test=change-done]")?;
+    s.click_on("[data-test=print-termination]")?;
+    let confirmation = s.wait_text("[data-test=printed-termination]", ".pdf")?;
+    app.shot("terminated-printed")?;
+    let printed = pdf_text(&pdf_at(&confirmation))?;
+    for expected in ["解约确认书", "贾测试"] {
+        assert!(
+            printed.contains(expected),
+            "the termination confirmation reads {expected}"
+        );
+    }
     Ok(())
 }
 
