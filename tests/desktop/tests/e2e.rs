@@ -450,3 +450,62 @@ fn the_sync_screen_guides_enrollment_and_refuses_plain_http() -> Result<()> {
     app.shot("sync-unreachable")?;
     app.quit()
 }
+
+#[test]
+#[ignore = "needs Xvfb, tauri-driver and a built app: run src-tauri/scripts/e2e.sh"]
+fn names_with_html_or_script_are_shown_as_text_and_never_run() -> Result<()> {
+    let data = tempfile::tempdir()?;
+    let mut app = App::start("xss", data.path())?;
+    let s = &app.session;
+    // A payload that ran would call this and leave a mark; through it it could reach Tauri's IPC.
+    s.exec(
+        "window.__ran = []; window.__mark = (n) => window.__ran.push(n); return true",
+        vec![],
+    )?;
+    let name = "<img src=x onerror=__mark(1)>";
+    let address = "<script>__mark(2)</script><b>路</b>";
+    s.click_on("[data-test=go-register]")?;
+    first_option(s, "[data-test=village]")?;
+    s.type_into(&input("", "address"), address)?;
+    fill_member(s, 0, name, &id_number("19500101", 777), None)?;
+    s.click_on("[data-test=save-household]")?;
+    let shown = s.wait_text("[data-test=household]", "<img src=x")?;
+    assert!(shown.contains(name), "the name is shown as typed: {shown}");
+    assert!(shown.contains("<script>"), "the address is shown as typed");
+    app.shot("household")?;
+    let s = &app.session;
+    s.type_into("[data-test=search-input]", "<img")?;
+    s.wait_text("[data-test=search-results]", name)?;
+    app.shot("search")?;
+    let s = &app.session;
+    let injected = s.exec(
+        "return document.querySelectorAll('#app img[src=x], #app b, #app script').length",
+        vec![],
+    )?;
+    assert_eq!(
+        injected,
+        json!(0),
+        "no element was made from the typed text"
+    );
+
+    // Even markup put into the page by a future mistake would not run: the content security
+    // policy refuses inline scripts and inline event handlers.
+    s.exec(
+        r#"
+const box = document.createElement('div');
+box.innerHTML = '<img src="data:," onerror="__mark(3)"><img src="x" onerror="__mark(4)">';
+document.body.appendChild(box);
+const script = document.createElement('script');
+script.textContent = '__mark(5)';
+document.body.appendChild(script);
+return true"#,
+        vec![],
+    )?;
+    // Give the image errors time to fire had they been allowed.
+    let ran = s.exec_async(
+        "const done = arguments[arguments.length - 1]; setTimeout(() => done(window.__ran), 1500)",
+        vec![],
+    )?;
+    assert_eq!(ran, json!([]), "no typed or injected script ran");
+    app.quit()
+}
