@@ -244,12 +244,18 @@ impl Session {
         })
     }
 
-    pub fn wait_for<T>(
+    pub fn wait_for<T>(&self, what: &str, probe: impl FnMut() -> Result<Option<T>>) -> Result<T> {
+        self.wait_for_within(PATIENCE, what, probe)
+    }
+
+    /// [`Session::wait_for`] for steps that take long by nature (a first upload of a township).
+    pub fn wait_for_within<T>(
         &self,
+        patience: Duration,
         what: &str,
         mut probe: impl FnMut() -> Result<Option<T>>,
     ) -> Result<T> {
-        let deadline = Instant::now() + PATIENCE;
+        let deadline = Instant::now() + patience;
         loop {
             match probe() {
                 Ok(Some(v)) => return Ok(v),
@@ -260,7 +266,7 @@ impl Session {
                 Err(e) => return Err(e),
             }
             if Instant::now() > deadline {
-                return Err(DriverError::Timeout(PATIENCE, what.into()));
+                return Err(DriverError::Timeout(patience, what.into()));
             }
             sleep(Duration::from_millis(50));
         }

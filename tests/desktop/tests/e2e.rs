@@ -509,3 +509,150 @@ return true"#,
     assert_eq!(ran, json!([]), "no typed or injected script ran");
     app.quit()
 }
+
+/// The township server (`jiayi-server`, built beside the app) on a free loopback port with its
+/// own SQLite file; stopped on drop.
+struct Township {
+    binary: PathBuf,
+    db: String,
+    child: std::process::Child,
+    url: String,
+}
+
+impl Township {
+    fn start(dir: &Path) -> Result<Township> {
+        use std::io::BufRead;
+        let binary = app_binary()?.with_file_name("jiayi-server");
+        let db = format!("sqlite://{}", dir.join("township.db").display());
+        let mut child = std::process::Command::new(&binary)
+            .args(["--db", &db, "serve", "--listen", "127.0.0.1:0"])
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::null())
+            .spawn()?;
+        let mut line = String::new();
+        if let Some(out) = child.stdout.take() {
+            let mut out = std::io::BufReader::new(out);
+            out.read_line(&mut line)?;
+            // Keep reading what the server logs: a closed pipe would fail its writes.
+            std::thread::spawn(move || std::io::copy(&mut out, &mut std::io::sink()));
+        }
+        let url = line
+            .trim()
+            .strip_prefix("listening on ")
+            .map(str::to_string)
+            .ok_or_else(|| {
+                jiayi_desktop_tests::DriverError::Setup(format!("township server: {line}"))
+            })?;
+        Ok(Township {
+            binary,
+            db,
+            child,
+            url,
+        })
+    }
+
+    /// Enrolls `device` for `villages` the way staff do at the health center; returns the token.
+    fn enroll(&self, device: &str, villages: &[String]) -> Result<String> {
+        let mut cmd = std::process::Command::new(&self.binary);
+        cmd.args(["--db", &self.db, "enroll", "--device-id", device])
+            .args([
+                "--doctor",
+                "杨成山",
+                "--team",
+                "东庄村家庭医生团队",
+                "--json",
+            ]);
+        for v in villages {
+            cmd.args(["--village", v]);
+        }
+        let out = cmd.output()?;
+        let v: serde_json::Value = serde_json::from_slice(&out.stdout).map_err(|e| {
+            jiayi_desktop_tests::DriverError::Setup(format!(
+                "enroll: {e}: {}",
+                String::from_utf8_lossy(&out.stderr)
+            ))
+        })?;
+        Ok(v["token"].as_str().unwrap_or_default().to_string())
+    }
+}
+
+impl Drop for Township {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+#[test]
+#[ignore = "needs Xvfb, tauri-driver and a built app: run src-tauri/scripts/e2e.sh"]
+fn sync_now_sends_the_whole_township_to_a_real_server() -> Result<()> {
+    let data = tempfile::tempdir()?;
+    let server_dir = tempfile::tempdir()?;
+    let township = Township::start(server_dir.path())?;
+    let mut app = App::start("sync-real", data.path())?;
+    let outcome = sync_to(&mut app, data.path(), &township);
+    if outcome.is_err() {
+        let _ = app.shot("FAILED");
+    }
+    outcome?;
+    app.quit()
+}
+
+fn sync_to(app: &mut App, data: &Path, township: &Township) -> Result<()> {
+    let villages: Vec<String> = {
+        let db = rusqlite::Connection::open(data.join("jiayi.sqlite3"))
+            .map_err(|e| jiayi_desktop_tests::DriverError::Setup(e.to_string()))?;
+        let mut q = db
+            .prepare("SELECT DISTINCT village_id FROM team_villages")
+            .map_err(|e| jiayi_desktop_tests::DriverError::Setup(e.to_string()))?;
+        q.query_map([], |r| r.get(0))
+            .and_then(|rows| rows.collect())
+            .map_err(|e| jiayi_desktop_tests::DriverError::Setup(e.to_string()))?
+    };
+    assert!(!villages.is_empty(), "the demo township has villages");
+
+    let s = &app.session;
+    let pending_before = s.wait_text("[data-test=pending-count]", "待同步")?;
+    s.click_on("[data-test=sync-now]")?;
+    let device = s.wait("[data-test=device-id]").and_then(|e| s.text(&e))?;
+    let token = township.enroll(device.trim(), &villages)?;
+    s.type_into(&input("", "server-url"), &township.url)?;
+    s.type_into(&input("", "token"), &token)?;
+    s.click_on("[data-test=enroll-save]")?;
+    s.wait("[data-test=enrollment]")?;
+    app.shot("enrolled")?;
+
+    // Sync now (the background runner may already have started a round once the server was
+    // known): everything typed on this laptop reaches the township.
+    let s = &app.session;
+    let _ = s.click_on("[data-test=sync-page-now]");
+    let remaining = s.wait_for_within(
+        std::time::Duration::from_secs(240),
+        "every change uploaded",
+        || {
+            if let Some(e) = s.find_all("[data-test=sync-page-error]")?.first() {
+                return Err(jiayi_desktop_tests::DriverError::Setup(format!(
+                    "sync failed: {}",
+                    s.text(e)?
+                )));
+            }
+            let shown = s.find_all("[data-test=sync-pending]")?;
+            let Some(e) = shown.first() else {
+                return Ok(None);
+            };
+            let text = s.text(e)?;
+            Ok((text.trim() == "0").then_some(text))
+        },
+    )?;
+    assert_eq!(remaining.trim(), "0");
+    app.shot("synced")?;
+    let s = &app.session;
+    let header = s.wait_text("[data-test=pending-count]", "待同步 0")?;
+    assert_ne!(header, pending_before, "the header follows the sync");
+    assert!(
+        !s.text(&s.wait("[data-test=sync-status]")?)?
+            .contains("从未"),
+        "the last sync time is shown"
+    );
+    Ok(())
+}
