@@ -4,6 +4,7 @@
 //! "today" or "now" takes it as an argument so the rules stay testable and deterministic.
 
 pub mod agreement;
+pub mod audit;
 pub mod catalog;
 pub mod change;
 pub mod contract;
