@@ -35,6 +35,14 @@ const COMMANDS: &[&str] = &[
     "refusals",
     "mark_refusals_read",
     "settle_refusal",
+    "report",
+    "drill_down",
+    "indicator_targets",
+    "set_indicator_targets",
+    "export_xlsx",
+    "stage_import",
+    "preview_import",
+    "import_roster",
 ];
 
 fn main() {

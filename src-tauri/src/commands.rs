@@ -6,15 +6,18 @@ use std::path::Path;
 use std::sync::Arc;
 
 use jiayi_api::{
-    Api, ApiError, ChangeDoctorRequest, Document, EnrollOutcome, EventSink, HouseholdView,
-    RefusalView, RegisterOutcome, RegisterRequest, SignOutcome, SignRequest, StatusView, SyncEvent,
-    SyncSettings, SyncStatusView, SyncSummary, TerminateOutcome, TerminateRequest, VisitOutcome,
-    VisitRequest, WorkList, WorkListQuery,
+    Api, ApiError, ChangeDoctorRequest, Document, DrillDownPage, DrillDownPageRequest,
+    EnrollOutcome, EventSink, ExportKind, HouseholdView, ImportOutcome, ImportPreview,
+    ImportProgress, ImportRequest, RefusalView, RegisterOutcome, RegisterRequest, ReportRequest,
+    ReportView, SignOutcome, SignRequest, StatusView, SyncEvent, SyncSettings, SyncStatusView,
+    SyncSummary, TerminateOutcome, TerminateRequest, VisitOutcome, VisitRequest, WorkList,
+    WorkListQuery,
 };
 use jiayi_core::Lang;
 use jiayi_core::agreement::AgreementSnapshot;
 use jiayi_core::catalog::Catalog;
 use jiayi_core::household::{Team, Village};
+use jiayi_core::indicators::Targets;
 use jiayi_store::{DueEntry, ResidentHit};
 use serde::Serialize;
 use tauri::{AppHandle, Emitter, Manager, State};
@@ -280,6 +283,82 @@ async fn draft_clear(state: State<'_, AppState>, form: String) -> Reply<()> {
     state.api_mut(|api| api.discard_draft(&form))
 }
 
+#[tauri::command]
+async fn report(state: State<'_, AppState>, request: ReportRequest) -> Reply<ReportView> {
+    state.api(|api| api.report(&request))
+}
+
+#[tauri::command]
+async fn drill_down(
+    state: State<'_, AppState>,
+    request: DrillDownPageRequest,
+) -> Reply<DrillDownPage> {
+    state.api(|api| api.drill_down_page(&request))
+}
+
+#[tauri::command]
+async fn indicator_targets(state: State<'_, AppState>) -> Reply<Targets> {
+    state.api(|api| api.indicator_targets())
+}
+
+#[tauri::command]
+async fn set_indicator_targets(state: State<'_, AppState>, targets: Targets) -> Reply<Targets> {
+    state.api_mut(|api| api.set_indicator_targets(&targets))
+}
+
+/// Writes a workbook into the data folder's `exports/` and opens it with the system's
+/// spreadsheet program.
+#[tauri::command]
+async fn export_xlsx(
+    state: State<'_, AppState>,
+    app: AppHandle,
+    kind: ExportKind,
+    request: ReportRequest,
+) -> Reply<PrintOutcome> {
+    let dir = state.exports_dir();
+    let written = state.api(|api| api.export_xlsx_into(kind, &request, &dir))?;
+    Ok(open_file(&state, &app, written.path))
+}
+
+/// The name of the event that carries an import's progress to the UI.
+pub const IMPORT_EVENT: &str = "import-progress";
+
+/// A roster the window read from a file the user picked: kept in `imports/`, its path back.
+#[tauri::command]
+async fn stage_import(state: State<'_, AppState>, name: String, bytes: Vec<u8>) -> Reply<String> {
+    let dir = state.imports_dir();
+    state
+        .api(|api| api.stage_import_file(&name, &bytes, &dir))
+        .map(|p| p.display().to_string())
+}
+
+#[tauri::command]
+async fn preview_import(
+    state: State<'_, AppState>,
+    app: AppHandle,
+    request: ImportRequest,
+) -> Reply<ImportPreview> {
+    let mut progress = import_events(&app);
+    state.api(|api| api.preview_import_with_progress(&request, &mut progress))
+}
+
+#[tauri::command]
+async fn import_roster(
+    state: State<'_, AppState>,
+    app: AppHandle,
+    request: ImportRequest,
+) -> Reply<ImportOutcome> {
+    let mut progress = import_events(&app);
+    state.api_mut(|api| api.import_roster(&request, &mut progress))
+}
+
+fn import_events(app: &AppHandle) -> impl FnMut(ImportProgress) + use<> {
+    let app = app.clone();
+    move |progress| {
+        let _ = app.emit(IMPORT_EVENT, progress);
+    }
+}
+
 #[derive(Serialize)]
 pub struct PrintOutcome {
     path: String,
@@ -322,12 +401,15 @@ fn print_and_open(
     document: Document,
 ) -> Reply<PrintOutcome> {
     let dir = state.prints_dir();
-    let path = state
-        .api(|api| api.write_document(contract_id, document, &dir))?
-        .display()
-        .to_string();
+    let path = state.api(|api| api.write_document(contract_id, document, &dir))?;
+    Ok(open_file(state, app, path))
+}
+
+/// Asks the system to open a file the app wrote (unless the viewer is switched off).
+fn open_file(state: &AppState, app: &AppHandle, path: std::path::PathBuf) -> PrintOutcome {
+    let path = path.display().to_string();
     let opened = !state.options.no_viewer && app.opener().open_path(&path, None::<&str>).is_ok();
-    Ok(PrintOutcome { path, opened })
+    PrintOutcome { path, opened }
 }
 
 pub fn handler() -> impl Fn(tauri::ipc::Invoke) -> bool + Send + Sync + 'static {
@@ -365,5 +447,13 @@ pub fn handler() -> impl Fn(tauri::ipc::Invoke) -> bool + Send + Sync + 'static 
         draft_save,
         draft_load,
         draft_clear,
+        report,
+        drill_down,
+        indicator_targets,
+        set_indicator_targets,
+        export_xlsx,
+        stage_import,
+        preview_import,
+        import_roster,
     ]
 }

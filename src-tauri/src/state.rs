@@ -82,6 +82,16 @@ impl AppState {
         self.data_dir.join("prints")
     }
 
+    /// Excel workbooks the doctor exported (reports, rosters, the audit list).
+    pub fn exports_dir(&self) -> PathBuf {
+        self.data_dir.join("exports")
+    }
+
+    /// Rosters picked for import, kept so the preview and the import read the same file.
+    pub fn imports_dir(&self) -> PathBuf {
+        self.data_dir.join("imports")
+    }
+
     pub fn lang(&self) -> Lang {
         *self.lang.lock().unwrap_or_else(|p| p.into_inner())
     }

@@ -80,3 +80,23 @@ fn no_shell_or_file_system_plugin_is_linked() {
     // Building these tests builds the app too: the end-to-end tests drive that very binary.
     assert!(Path::new(env!("CARGO_BIN_EXE_jiayi-desktop")).exists());
 }
+
+#[test]
+fn every_command_the_ui_calls_is_granted() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let client = std::fs::read_to_string(root.join("../ui/src/api/index.ts")).expect("index.ts");
+    let build = std::fs::read_to_string(root.join("build.rs")).expect("build.rs");
+    let called: BTreeSet<&str> = client
+        .split("call<")
+        .skip(1)
+        .filter_map(|rest| rest.split_once("('").map(|(_, after)| after))
+        .filter_map(|after| after.split_once('\'').map(|(name, _)| name))
+        .collect();
+    assert!(called.len() > 30, "the UI's calls were found: {called:?}");
+    for command in called {
+        assert!(
+            build.contains(&format!("\"{command}\",")),
+            "the UI calls `{command}`, which the shell does not grant"
+        );
+    }
+}

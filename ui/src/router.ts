@@ -7,6 +7,8 @@ export type Screen =
   | { name: 'setup' }
   | { name: 'home' }
   | { name: 'sync' }
+  | { name: 'dashboard' }
+  | { name: 'import' }
   | { name: 'register' }
   | { name: 'household'; householdId: string }
   | { name: 'sign'; householdId: string }

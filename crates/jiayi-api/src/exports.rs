@@ -11,6 +11,8 @@ use serde::{Deserialize, Serialize};
 use crate::reports::{IndicatorFigure, ReportRequest, ReportRow};
 use crate::{Api, ApiError, ApiResult};
 
+#[derive(ts_rs::TS)]
+#[ts(export)]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ExportOutcome {
@@ -18,6 +20,33 @@ pub struct ExportOutcome {
     pub sheets: usize,
     /// Data rows written (not counting headers and totals).
     pub rows: usize,
+}
+
+/// Which workbook to write.
+#[derive(ts_rs::TS)]
+#[ts(export)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ExportKind {
+    /// The monthly report: one sheet per indicator, a row per village, totals.
+    Report,
+    /// Residents signed on the as-of day.
+    Signed,
+    /// Residents not signed on the as-of day.
+    Unsigned,
+    /// Signed residents with what was due and delivered.
+    Audit,
+}
+
+impl ExportKind {
+    fn file_stem(self) -> &'static str {
+        match self {
+            ExportKind::Report => "report",
+            ExportKind::Signed => "signed",
+            ExportKind::Unsigned => "unsigned",
+            ExportKind::Audit => "audit",
+        }
+    }
 }
 
 impl From<ExcelError> for ApiError {
@@ -167,6 +196,29 @@ impl Api {
             });
         }
         Ok(sheets)
+    }
+
+    /// Writes one workbook into `dir`, named for what it holds and the period, e.g.
+    /// `report-2026-11.xlsx`; an earlier file of the same name is replaced whole.
+    pub fn export_xlsx_into(
+        &self,
+        kind: ExportKind,
+        request: &ReportRequest,
+        dir: &Path,
+    ) -> ApiResult<ExportOutcome> {
+        let params = self.report_params(request)?;
+        let path = dir.join(format!(
+            "{}-{}.xlsx",
+            kind.file_stem(),
+            crate::file_safe(&params.period.label())
+        ));
+        self.note("export", kind.file_stem(), &params.period.label())?;
+        match kind {
+            ExportKind::Report => self.export_report_xlsx(request, &path),
+            ExportKind::Signed => self.export_roster_xlsx(request, true, &path),
+            ExportKind::Unsigned => self.export_roster_xlsx(request, false, &path),
+            ExportKind::Audit => self.export_audit_xlsx(request, &path),
+        }
     }
 
     /// Writes the indicator report to an `.xlsx` file.

@@ -153,6 +153,7 @@ impl Api {
     pub fn household(&self, id: Uuid) -> ApiResult<HouseholdView> {
         let today = self.today();
         let record = self.store.household(id).map_err(|e| self.fail(e))?;
+        self.note("read", "household", &id.to_string())?;
         let contracts = self
             .store
             .contracts_of_household(id)

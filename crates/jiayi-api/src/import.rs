@@ -4,7 +4,7 @@
 //! households in one transaction, through the store's register path (with outbox rows).
 
 use std::collections::{BTreeMap, HashMap};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use jiayi_core::CoreError;
 use jiayi_core::agreement::sha256_hex;
@@ -16,6 +16,8 @@ use serde::{Deserialize, Serialize};
 use crate::{Api, ApiError, ApiResult};
 
 /// What a column holds.
+#[derive(ts_rs::TS)]
+#[ts(export)]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Field {
@@ -151,6 +153,8 @@ pub fn guess_field(header: &str) -> Option<Field> {
 }
 
 /// Which file to read and how. Only `path` is required.
+#[derive(ts_rs::TS)]
+#[ts(export)]
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", default)]
 pub struct ImportRequest {
@@ -171,6 +175,8 @@ pub struct ImportRequest {
     pub expected_sha256: Option<String>,
 }
 
+#[derive(ts_rs::TS)]
+#[ts(export)]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ColumnView {
@@ -185,6 +191,8 @@ pub struct ColumnView {
     pub overridden: bool,
 }
 
+#[derive(ts_rs::TS)]
+#[ts(export)]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Severity {
@@ -194,6 +202,8 @@ pub enum Severity {
     Warning,
 }
 
+#[derive(ts_rs::TS)]
+#[ts(export)]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct RowIssue {
@@ -206,6 +216,8 @@ pub struct RowIssue {
     pub message: String,
 }
 
+#[derive(ts_rs::TS)]
+#[ts(export)]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct HouseholdPreview {
@@ -218,6 +230,8 @@ pub struct HouseholdPreview {
     pub importable: bool,
 }
 
+#[derive(ts_rs::TS)]
+#[ts(export)]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ImportPreview {
@@ -239,6 +253,8 @@ pub struct ImportPreview {
     pub can_import: bool,
 }
 
+#[derive(ts_rs::TS)]
+#[ts(export)]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ImportOutcome {
@@ -250,6 +266,8 @@ pub struct ImportOutcome {
 }
 
 /// Progress of an import, for a progress bar.
+#[derive(ts_rs::TS)]
+#[ts(export)]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ImportProgress {
@@ -258,6 +276,8 @@ pub struct ImportProgress {
     pub total: usize,
 }
 
+#[derive(ts_rs::TS)]
+#[ts(export)]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ImportStage {
@@ -491,6 +511,49 @@ impl Api {
             }
         }
         Ok(())
+    }
+
+    /// Keeps a roster the user picked in the app (its bytes, as the window read them) in `dir`,
+    /// so the preview and the import read the same file. Only `.xlsx` files are taken; the
+    /// name keeps its letters and digits.
+    pub fn stage_import_file(&self, name: &str, bytes: &[u8], dir: &Path) -> ApiResult<PathBuf> {
+        const MAX_BYTES: usize = 64 * 1024 * 1024;
+        let Some((stem, "xlsx" | "XLSX" | "Xlsx")) = name.rsplit_once('.') else {
+            return Err(self.fail(ApiError::invalid(
+                "not_xlsx",
+                "请选择 .xlsx 格式的 Excel 文件（旧的 .xls 请先另存为 .xlsx）",
+                "choose an Excel .xlsx file (save an old .xls as .xlsx first)",
+            )));
+        };
+        if bytes.is_empty() || bytes.len() > MAX_BYTES {
+            return Err(self.fail(ApiError::invalid(
+                "bad_file_size",
+                "文件为空或超过 64 MB",
+                "the file is empty or larger than 64 MB",
+            )));
+        }
+        let safe: String = stem
+            .chars()
+            .map(|c| {
+                if c.is_alphanumeric() || c == '-' {
+                    c
+                } else {
+                    '_'
+                }
+            })
+            .take(60)
+            .collect();
+        let path = dir.join(format!("{safe}.xlsx"));
+        let io = |e: std::io::Error| {
+            self.fail(ApiError::invalid(
+                "write_failed",
+                &format!("无法保存文件 {}：{e}", path.display()),
+                &format!("cannot keep {}: {e}", path.display()),
+            ))
+        };
+        std::fs::create_dir_all(dir).map_err(io)?;
+        std::fs::write(&path, bytes).map_err(io)?;
+        Ok(path)
     }
 
     /// Reads and checks a roster without writing anything.

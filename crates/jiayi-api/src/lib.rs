@@ -3,6 +3,7 @@
 //! JSON file holds); every failure is an [`ApiError`] with a stable code and a message in the
 //! user's language.
 
+mod audit;
 mod autosync;
 mod contracts;
 mod error;
@@ -20,6 +21,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use jiayi_core::Lang;
 use jiayi_core::time::china_date;
 use jiayi_store::Store;
+pub use jiayi_store::{AuditCheck, AuditRecord};
 
 pub use autosync::{AutoSync, AutoSyncConfig, EventSink, backoff, reachable};
 pub use contracts::{
@@ -27,7 +29,7 @@ pub use contracts::{
     TerminateOutcome, TerminateRequest, status_label,
 };
 pub use error::{ApiError, ApiResult};
-pub use exports::ExportOutcome;
+pub use exports::{ExportKind, ExportOutcome};
 pub use households::{HouseholdView, IdNumberInfo, MemberView, RegisterOutcome, RegisterRequest};
 pub use import::{
     ColumnView, Field, HouseholdPreview, ImportOutcome, ImportPreview, ImportProgress,
@@ -35,8 +37,9 @@ pub use import::{
 };
 pub use print::{Document, file_safe};
 pub use reports::{
-    AuditRow, DrillDownRequest, DrillDownRow, DrillDownView, IndicatorFigure, ReportRequest,
-    ReportRow, ReportView, RosterRow, parse_period,
+    AuditRow, DRILL_DOWN_PAGE, DRILL_DOWN_PAGE_MAX, DrillDownPage, DrillDownPageRequest,
+    DrillDownRequest, DrillDownRow, DrillDownView, IndicatorFigure, ReportRequest, ReportRow,
+    ReportView, RosterRow, parse_period,
 };
 pub use status::StatusView;
 pub use sync::{

@@ -136,6 +136,7 @@ impl Api {
         dir: &Path,
     ) -> ApiResult<PathBuf> {
         let bytes = self.render_document(contract_id, document)?;
+        self.note("print", "contract", &contract_id.to_string())?;
         let number = self
             .store
             .contract(contract_id)

@@ -19,6 +19,8 @@ use uuid::Uuid;
 use crate::{Api, ApiError, ApiResult};
 
 /// What to report on. Every field may be left out: this month, the township, today.
+#[derive(ts_rs::TS)]
+#[ts(export)]
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", default)]
 pub struct ReportRequest {
@@ -30,6 +32,8 @@ pub struct ReportRequest {
 }
 
 /// A figure with its name and formula in the user's language.
+#[derive(ts_rs::TS)]
+#[ts(export)]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct IndicatorFigure {
@@ -43,6 +47,8 @@ pub struct IndicatorFigure {
     pub met: Option<bool>,
 }
 
+#[derive(ts_rs::TS)]
+#[ts(export)]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ReportRow {
@@ -60,6 +66,8 @@ impl ReportRow {
     }
 }
 
+#[derive(ts_rs::TS)]
+#[ts(export)]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ReportView {
@@ -73,6 +81,8 @@ pub struct ReportView {
     pub targets: Targets,
 }
 
+#[derive(ts_rs::TS)]
+#[ts(export)]
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", default)]
 pub struct DrillDownRequest {
@@ -88,6 +98,8 @@ pub struct DrillDownRequest {
 }
 
 /// One subject counted in a figure.
+#[derive(ts_rs::TS)]
+#[ts(export)]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct DrillDownRow {
@@ -106,12 +118,50 @@ pub struct DrillDownRow {
     pub due_by: Option<NaiveDate>,
 }
 
+#[derive(ts_rs::TS)]
+#[ts(export)]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct DrillDownView {
     pub period: Period,
     pub as_of: NaiveDate,
     pub figure: IndicatorFigure,
+    pub rows: Vec<DrillDownRow>,
+}
+
+/// Rows of a drill-down shown at once: a figure can stand on every resident of the township.
+pub const DRILL_DOWN_PAGE: u32 = 100;
+/// The most rows one page may ask for.
+pub const DRILL_DOWN_PAGE_MAX: u32 = 500;
+
+/// One page of the people behind a figure, for the screen.
+#[derive(ts_rs::TS)]
+#[ts(export)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct DrillDownPageRequest {
+    #[serde(flatten)]
+    pub drill: DrillDownRequest,
+    /// Rows skipped (after the filter), for the next pages.
+    pub offset: u32,
+    /// Rows wanted; [`DRILL_DOWN_PAGE`] when none, at most [`DRILL_DOWN_PAGE_MAX`].
+    pub limit: Option<u32>,
+    /// Only those counted in the numerator (true) or only those still missing (false).
+    pub counted: Option<bool>,
+}
+
+#[derive(ts_rs::TS)]
+#[ts(export)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DrillDownPage {
+    pub period: Period,
+    pub as_of: NaiveDate,
+    /// The figure in full: numerator and denominator count every row, not just this page.
+    pub figure: IndicatorFigure,
+    /// Rows that pass the filter, all pages together.
+    pub matching: u64,
+    pub offset: u32,
     pub rows: Vec<DrillDownRow>,
 }
 
@@ -381,6 +431,34 @@ impl Api {
                 .collect(),
             total: self.row_view(&report.total, &names),
             targets,
+        })
+    }
+
+    /// One page of the people behind a figure: those still missing first, the figure in full.
+    pub fn drill_down_page(&self, request: &DrillDownPageRequest) -> ApiResult<DrillDownPage> {
+        let view = self.drill_down(&request.drill)?;
+        let limit = request
+            .limit
+            .unwrap_or(DRILL_DOWN_PAGE)
+            .clamp(1, DRILL_DOWN_PAGE_MAX) as usize;
+        let matching: Vec<DrillDownRow> = view
+            .rows
+            .into_iter()
+            .filter(|row| request.counted.is_none_or(|c| row.counted == c))
+            .collect();
+        let total = matching.len() as u64;
+        let rows = matching
+            .into_iter()
+            .skip(request.offset as usize)
+            .take(limit)
+            .collect();
+        Ok(DrillDownPage {
+            period: view.period,
+            as_of: view.as_of,
+            figure: view.figure,
+            matching: total,
+            offset: request.offset,
+            rows,
         })
     }
 

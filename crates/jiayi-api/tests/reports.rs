@@ -3,8 +3,8 @@
 
 use chrono::{DateTime, NaiveDate, Utc};
 use jiayi_api::{
-    Api, ChangeDoctorRequest, DrillDownRequest, FixedClock, MemberChoice, RegisterRequest,
-    ReportRequest, SignRequest, TerminateRequest, VisitRequest,
+    Api, ChangeDoctorRequest, DrillDownPageRequest, DrillDownRequest, ExportKind, FixedClock,
+    MemberChoice, RegisterRequest, ReportRequest, SignRequest, TerminateRequest, VisitRequest,
 };
 use jiayi_core::Lang;
 use jiayi_core::contract::TerminationReason;
@@ -565,4 +565,112 @@ fn a_write_after_a_report_shows_in_the_next_one() {
     );
     other.register_household(&newcomer("又来", 191)).unwrap();
     assert_eq!(signing(&t.api), (2, 6));
+}
+
+#[test]
+fn a_drill_down_comes_a_page_at_a_time_with_the_figure_in_full() {
+    let t = town();
+    let drill = DrillDownRequest {
+        report: year(),
+        indicator: "signing".into(),
+        unit: None,
+        unassigned: false,
+    };
+    let page = |offset: u32, limit: Option<u32>, counted: Option<bool>| {
+        t.api
+            .drill_down_page(&DrillDownPageRequest {
+                drill: drill.clone(),
+                offset,
+                limit,
+                counted,
+            })
+            .unwrap()
+    };
+    // Four residents: 2 signed; the figure is always the whole township's.
+    let first = page(0, Some(3), None);
+    assert_eq!((first.figure.numerator, first.figure.denominator), (2, 4));
+    assert_eq!(first.matching, 4);
+    assert_eq!(first.rows.len(), 3);
+    // Those still missing come first.
+    assert!(!first.rows[0].counted && !first.rows[1].counted && first.rows[2].counted);
+    let rest = page(3, Some(3), None);
+    assert_eq!((rest.offset, rest.rows.len()), (3, 1));
+    let mut names: Vec<String> = first
+        .rows
+        .iter()
+        .chain(&rest.rows)
+        .map(|r| r.name.clone())
+        .collect();
+    names.sort();
+    assert_eq!(names, ["张三", "张小军", "李梅", "王五"]);
+    // Filters: only the signed, only the missing; a page past the end is empty.
+    let signed = page(0, None, Some(true));
+    assert_eq!(signed.matching, 2);
+    assert!(signed.rows.iter().all(|r| r.counted));
+    assert_eq!(page(0, None, Some(false)).matching, 2);
+    assert!(page(10, None, None).rows.is_empty());
+    // A limit of 0 or a huge one is brought into range, never a panic.
+    assert_eq!(page(0, Some(0), None).rows.len(), 1);
+    assert_eq!(page(0, Some(u32::MAX), None).rows.len(), 4);
+}
+
+#[test]
+fn workbooks_are_written_into_a_folder_named_for_the_period() {
+    let t = town();
+    let dir = t.dir.path().join("exports");
+    for (kind, stem) in [
+        (ExportKind::Report, "report"),
+        (ExportKind::Signed, "signed"),
+        (ExportKind::Unsigned, "unsigned"),
+        (ExportKind::Audit, "audit"),
+    ] {
+        let out = t.api.export_xlsx_into(kind, &year(), &dir).unwrap();
+        assert_eq!(out.path, dir.join(format!("{stem}-2026.xlsx")));
+        assert!(!jiayi_excel::read_workbook(&out.path).unwrap().is_empty());
+    }
+    let signed = jiayi_excel::read_workbook(&dir.join("signed-2026.xlsx")).unwrap();
+    assert!(signed[0].rows.iter().any(|r| r.iter().any(|c| c == "张三")));
+    let range = ReportRequest {
+        period: Some("2026-01-01..2026-06-30".into()),
+        ..year()
+    };
+    let out = t
+        .api
+        .export_xlsx_into(ExportKind::Report, &range, &dir)
+        .unwrap();
+    assert_eq!(out.path, dir.join("report-2026-01-01__2026-06-30.xlsx"));
+}
+
+#[test]
+fn a_roster_picked_in_the_app_is_kept_in_its_folder() {
+    let t = town();
+    let dir = t.dir.path().join("imports");
+    let path = t
+        .api
+        .stage_import_file("东庄村 台账.XLSX", b"PK-bytes", &dir)
+        .unwrap();
+    assert_eq!(path, dir.join("东庄村_台账.xlsx"));
+    assert_eq!(std::fs::read(&path).unwrap(), b"PK-bytes");
+    // Names that try to leave the folder stay in it.
+    let path = t
+        .api
+        .stage_import_file("../../etc/x.xlsx", b"PK", &dir)
+        .unwrap();
+    assert_eq!(path.parent(), Some(dir.as_path()));
+    for (name, bytes) in [
+        ("roster.xls", &b"x"[..]),
+        ("roster", b"x"),
+        ("empty.xlsx", b""),
+    ] {
+        let err = t.api.stage_import_file(name, bytes, &dir).unwrap_err();
+        assert!(
+            ["not_xlsx", "bad_file_size"].contains(&err.code.as_str()),
+            "{name}: {err:?}"
+        );
+        assert!(
+            err.message
+                .chars()
+                .any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c))
+        );
+    }
 }

@@ -253,6 +253,11 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// The device's audit log: who read or changed which record, when.
+    Audit {
+        #[command(subcommand)]
+        action: AuditCommand,
+    },
     /// Offline sync through a file: export for the health center, import its reply.
     Bundle {
         #[command(subcommand)]
@@ -264,6 +269,24 @@ enum Command {
     Targets(reports::TargetsArgs),
     /// Import a household roster (台账) from Excel: preview and checks, then --yes to import.
     Import(reports::ImportArgs),
+}
+
+#[derive(Subcommand)]
+enum AuditCommand {
+    /// Recompute the hash chain; exits with an error when an entry was changed or removed.
+    Verify {
+        #[arg(long)]
+        json: bool,
+    },
+    /// The newest entries.
+    List {
+        #[arg(long, default_value_t = 50)]
+        limit: u32,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Remove entries older than six months (the rest stays checkable).
+    Prune,
 }
 
 #[derive(Subcommand)]
@@ -643,6 +666,67 @@ fn run(cli: Cli, lang: Lang) -> Result<(), ApiError> {
             let refusals = api.refusals(all)?;
             output(json, &refusals, || render::refusals(&refusals, lang))
         }
+        Command::Audit { action } => match action {
+            AuditCommand::Verify { json } => {
+                let check = api.verify_audit()?;
+                output(json, &check, || match (check.broken_at, lang) {
+                    (None, Lang::Zh) => {
+                        format!("审计日志完整：{} 条记录，哈希链无断点。", check.entries)
+                    }
+                    (None, Lang::En) => format!(
+                        "Audit log intact: {} entries, the hash chain holds.",
+                        check.entries
+                    ),
+                    (Some(seq), Lang::Zh) => format!(
+                        "审计日志被改动：第 {seq} 条起哈希链断开（共 {} 条）。",
+                        check.entries
+                    ),
+                    (Some(seq), Lang::En) => format!(
+                        "Audit log tampered with: the hash chain breaks at entry {seq} ({} entries).",
+                        check.entries
+                    ),
+                })?;
+                if check.broken_at.is_some() {
+                    return Err(ApiError::new(
+                        "audit_chain_broken",
+                        "审计日志的哈希链断开",
+                        "the audit log's hash chain is broken",
+                    )
+                    .localised(lang));
+                }
+                Ok(())
+            }
+            AuditCommand::List { limit, json } => {
+                let entries = api.audit_log(limit)?;
+                output(json, &entries, || {
+                    entries
+                        .iter()
+                        .map(|e| {
+                            format!(
+                                "{:>6}  {}  {}  {}  {} {}",
+                                e.seq,
+                                e.entry.at,
+                                e.entry.actor,
+                                e.entry.action,
+                                e.entry.entity,
+                                e.entry.entity_id
+                            )
+                        })
+                        .collect::<Vec<_>>()
+                        .join("\n")
+                })
+            }
+            AuditCommand::Prune => {
+                let removed = api.prune_audit()?;
+                output(false, &removed, || {
+                    lang.pick(
+                        &format!("已清理 {removed} 条半年以前的审计记录。"),
+                        &format!("Removed {removed} audit entries older than six months."),
+                    )
+                    .to_string()
+                })
+            }
+        },
         Command::Bundle { action } => match action {
             BundleCommand::Export { file, json } => {
                 let exported = api.export_bundle(&file)?;

@@ -12,7 +12,7 @@ pub const RETENTION_DAYS: i64 = 183;
 pub const GENESIS: [u8; 32] = [0; 32];
 
 /// What an audit entry records: who did what to which record, from which device, when.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct AuditEntry {
     /// RFC 3339 time of the action.
     pub at: String,
@@ -110,7 +110,11 @@ mod tests {
         let mut swapped_hashes = hashes.clone();
         swapped.swap(3, 4);
         swapped_hashes.swap(3, 4);
-        assert_eq!(check(&swapped, &swapped_hashes), Some(3), "reordered entries");
+        assert_eq!(
+            check(&swapped, &swapped_hashes),
+            Some(3),
+            "reordered entries"
+        );
     }
 
     #[test]

@@ -7,6 +7,7 @@
 //! - signed contracts, contract events and visits are inserted, never updated;
 //! - deletions are tombstones (`deleted_at`), never `DELETE`.
 
+mod audit;
 mod contracts;
 mod db;
 mod error;
@@ -20,6 +21,7 @@ mod sync_device;
 mod visits;
 mod writer;
 
+pub use audit::{AuditCheck, AuditRecord};
 pub use contracts::{ContractRecord, NewContract, NewContractEvent, SignaturePair};
 pub use db::{Store, latest_schema_version, migrate_to_version};
 pub use error::{Result, StoreError};

@@ -13,6 +13,8 @@ pub(crate) struct Writer<'a> {
     pub tx: Transaction<'a>,
     pub now: DateTime<Utc>,
     hlc: Hlc,
+    /// Where the audit chain ends, read at the first entry this write adds.
+    pub(crate) audit_tail: std::cell::RefCell<Option<crate::audit::Tail>>,
 }
 
 impl Store {
@@ -26,7 +28,12 @@ impl Store {
         let tx = self
             .conn
             .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
-        let mut writer = Writer { tx, now, hlc };
+        let mut writer = Writer {
+            tx,
+            now,
+            hlc,
+            audit_tail: Default::default(),
+        };
         let out = body(&mut writer)?;
         writer.tx.execute(
             "UPDATE device SET hlc = ?1",
@@ -85,6 +92,10 @@ impl Writer<'_> {
                 self.now_text(),
             ],
         )?;
-        Ok(())
+        let action = match op {
+            Op::Upsert => "write",
+            Op::Delete => "delete",
+        };
+        self.audit(action, entity.as_str(), &entity_id.to_string())
     }
 }

@@ -8,7 +8,7 @@
 use std::path::{Path, PathBuf};
 
 use jiayi_desktop_tests::{
-    Driver, Result, Session, app_binary, capture_display, demo_data_dir, screens_dir,
+    Driver, DriverError, Result, Session, app_binary, capture_display, demo_data_dir, screens_dir,
 };
 use serde_json::json;
 
@@ -655,4 +655,206 @@ fn sync_to(app: &mut App, data: &Path, township: &Township) -> Result<()> {
         "the last sync time is shown"
     );
     Ok(())
+}
+
+/// The numbers in a text, in order ("12 / 30" → [12, 30]).
+fn numbers_in(text: &str) -> Vec<u64> {
+    text.split(|c: char| !c.is_ascii_digit())
+        .filter(|s| !s.is_empty())
+        .filter_map(|s| s.parse().ok())
+        .collect()
+}
+
+fn texts(s: &Session, css: &str) -> Result<Vec<String>> {
+    s.find_all(css)?.iter().map(|e| s.text(e)).collect()
+}
+
+#[test]
+#[ignore = "needs Xvfb, tauri-driver and a built app: run src-tauri/scripts/e2e.sh"]
+fn the_dashboard_shows_figures_with_formulas_and_drills_down_to_households() -> Result<()> {
+    let data = tempfile::tempdir()?;
+    let mut app = App::start("dashboard", data.path())?;
+    let s = &app.session;
+    s.click_on("[data-test=nav-dashboard]")?;
+    s.wait_text("[data-test=dashboard] h1", "指标看板")?;
+    let card = "[data-test=figure-signing]";
+    s.wait(card)?;
+    let formula = texts(s, &format!("{card} [data-test=figure-formula]"))?.concat();
+    assert!(
+        formula.contains('÷'),
+        "the formula is written next to the figure: {formula}"
+    );
+    let counts = numbers_in(&texts(s, &format!("{card} [data-test=figure-counts]"))?.concat());
+    let [signed, residents] = counts[..] else {
+        panic!("numerator and denominator: {counts:?}");
+    };
+    assert!(
+        signed > 1000 && residents > signed,
+        "{signed} of {residents}"
+    );
+    let rate = texts(s, &format!("{card} [data-test=figure-rate]"))?.concat();
+    assert!(rate.ends_with('%'), "{rate}");
+    // One bar per village, and the villages add up to the township.
+    let bars = texts(s, "[data-test=bar]")?;
+    assert_eq!(bars.len(), 21, "{bars:?}");
+    let (mut n, mut d) = (0, 0);
+    for bar in &bars {
+        let v = numbers_in(bar.rsplit_once('%').map(|(_, c)| c).unwrap_or(bar));
+        n += v[v.len() - 2];
+        d += v[v.len() - 1];
+    }
+    assert_eq!(
+        (n, d),
+        (signed, residents),
+        "villages add up to the township"
+    );
+    app.shot("dashboard")?;
+
+    // The residents behind the first village's bar, those not signed first, a page at a time.
+    let s = &app.session;
+    let first = s.find_all("[data-test=bar]")?.remove(0);
+    let first_counts = numbers_in(&s.text(&first)?);
+    s.click(&first)?;
+    let head = s.wait_text("[data-test=drill-figure]", "分母")?;
+    let drill = numbers_in(head.split_once('（').map(|(_, c)| c).unwrap_or(&head));
+    assert_eq!(drill[..], first_counts[first_counts.len() - 2..], "{head}");
+    s.wait("[data-test=drill-rows] .el-table__row")?;
+    let rows = s.find_all("[data-test=drill-rows] .el-table__row")?;
+    assert!(!rows.is_empty() && rows.len() <= 100, "{} rows", rows.len());
+    app.shot("drill-down")?;
+    let s = &app.session;
+    s.script_click("[data-test=drill-missing] input")?;
+    s.wait_for("only the unsigned", || {
+        let marks = texts(s, "[data-test=drill-rows] .el-table__row td:first-child")?;
+        Ok((!marks.is_empty() && marks.iter().all(|m| m.contains('✗'))).then_some(()))
+    })?;
+    // A click on a resident opens the household.
+    let row = s
+        .find_all("[data-test=drill-rows] .el-table__row")?
+        .remove(0);
+    s.click(&row)?;
+    s.wait("[data-test=household]")?;
+    app.shot("drill-household")?;
+
+    // Targets are the township's to set; the card shows the new one at once.
+    let s = &app.session;
+    s.click_on("[data-test=nav-dashboard]")?;
+    s.click_on("[data-test=targets]")?;
+    let target = input("[data-test=targets-dialog]", "target-signing");
+    s.wait(&target)?;
+    s.exec(
+        "const i = document.querySelector(arguments[0]); i.select(); return true",
+        vec![json!(target)],
+    )?;
+    s.type_into(&target, "99")?;
+    s.click_on("[data-test=targets-save]")?;
+    s.wait_text(card, "目标 99%")?;
+    s.wait_text(card, "未达标")?;
+    app.shot("targets")?;
+
+    // The monthly report goes to an Excel file in the data folder.
+    let s = &app.session;
+    s.click_on("[data-test=export]")?;
+    s.click_on("[data-test=export-report]")?;
+    let note = s.wait_text("[data-test=exported]", ".xlsx")?;
+    let year = numbers_in(&s.text(&s.wait("[data-test=dashboard] h1")?)?)[0];
+    let path = data
+        .path()
+        .join("exports")
+        .join(format!("report-{year}.xlsx"));
+    assert!(note.contains("report-"), "{note}");
+    let tables = jiayi_excel::read_workbook(&path)
+        .map_err(|e| DriverError::Setup(format!("{path:?}: {e}")))?;
+    assert!(
+        tables.iter().any(|t| t.sheet == "签约率"),
+        "one sheet per indicator"
+    );
+    app.quit()
+}
+
+#[test]
+#[ignore = "needs Xvfb, tauri-driver and a built app: run src-tauri/scripts/e2e.sh"]
+fn a_roster_is_previewed_and_imported_only_when_confirmed() -> Result<()> {
+    use jiayi_excel::{Cell, Sheet, workbook_bytes};
+    let data = tempfile::tempdir()?;
+    let mut app = App::start("import", data.path())?;
+    // Two households; the third row's ID number has a wrong check character.
+    let good = id_number("19700101", 999);
+    let last = if good.ends_with('1') { '2' } else { '1' };
+    let wrong_id = format!("{}{last}", &good[..17]);
+    let row = |head: &str, name: &str, id: &str, address: &str| -> Vec<Cell> {
+        [head, name, id, address]
+            .map(|c| Cell::from(c.to_string()))
+            .to_vec()
+    };
+    let sheet = Sheet {
+        name: "台账".into(),
+        title: vec![],
+        headers: ["户主姓名", "姓名", "身份证号", "家庭住址"]
+            .map(String::from)
+            .to_vec(),
+        rows: vec![
+            row("导甲", "导甲", &id_number("19600301", 301), "导入路1号"),
+            row("导甲", "导乙", &id_number("19620401", 402), "导入路1号"),
+            row("导丙", "导丙", &wrong_id, "导入路2号"),
+        ],
+        total: None,
+    };
+    let bytes = workbook_bytes(&[sheet]).map_err(|e| DriverError::Setup(e.to_string()))?;
+    let s = &app.session;
+    s.click_on("[data-test=nav-dashboard]")?;
+    s.click_on("[data-test=go-import]")?;
+    s.wait("[data-test=import]")?;
+    first_option(s, "[data-test=import-village]")?;
+    // What a user's file choice does: the input gets a file and says it changed.
+    s.exec(
+        r#"
+const bytes = Uint8Array.from(atob(arguments[0]), (c) => c.charCodeAt(0));
+const file = new File([bytes], '导入台账.xlsx');
+const list = new DataTransfer();
+list.items.add(file);
+const input = document.querySelector('[data-test=import-file]');
+input.files = list.files;
+input.dispatchEvent(new Event('change', { bubbles: true }));
+return true"#,
+        vec![json!(base64_encode(&bytes))],
+    )?;
+    let summary = s.wait_text("[data-test=import-summary]", "共 3 行")?;
+    assert!(summary.contains("错误 1 处"), "{summary}");
+    s.wait_text("[data-test=import-issues]", "身份证")?;
+    let confirm = s.wait("[data-test=import-confirm]")?;
+    assert_eq!(
+        s.exec(
+            "return document.querySelector('[data-test=import-confirm]').disabled",
+            vec![]
+        )?,
+        json!(true),
+        "with an error and no choice to leave it out, nothing can be imported"
+    );
+    let _ = confirm;
+    app.shot("import-preview")?;
+    let s = &app.session;
+    // Nothing was saved by the preview.
+    s.type_into("[data-test=search-input]", "导甲")?;
+    s.wait("[data-test=search-empty]")?;
+    s.exec(
+        "const i = document.querySelector('input[data-test=search-input]'); i.value = ''; i.dispatchEvent(new Event('input')); i.blur(); return true",
+        vec![],
+    )?;
+    s.wait_gone("[data-test=search-empty]")?;
+    s.click_on("[data-test=import-skip]")?;
+    s.wait_text("[data-test=import-confirm]", "确认导入 1 户")?;
+    s.click_on("[data-test=import-confirm]")?;
+    let done = s.wait_text("[data-test=import-done]", "已导入 1 户 2 人")?;
+    assert!(done.contains("跳过 1 户"), "{done}");
+    app.shot("import-done")?;
+    let s = &app.session;
+    s.type_into("[data-test=search-input]", "导乙")?;
+    s.wait_text("[data-test=search-results]", "导乙")?;
+    app.quit()
+}
+
+fn base64_encode(bytes: &[u8]) -> String {
+    use base64::Engine;
+    base64::engine::general_purpose::STANDARD.encode(bytes)
 }

@@ -53,6 +53,22 @@ export const api = {
   refusals: (includeSettled: boolean) => call<T.RefusalView[]>('refusals', { includeSettled }),
   markRefusalsRead: () => call<number>('mark_refusals_read'),
   settleRefusal: (id: number) => call<void>('settle_refusal', { id }),
+  report: (request: T.ReportRequest) => call<T.ReportView>('report', { request }),
+  drillDown: (request: T.DrillDownPageRequest) => call<T.DrillDownPage>('drill_down', { request }),
+  indicatorTargets: () => call<T.Targets>('indicator_targets'),
+  setIndicatorTargets: (targets: T.Targets) => call<T.Targets>('set_indicator_targets', { targets }),
+  /** Writes a workbook into the data folder's exports/ and opens it. */
+  exportXlsx: (kind: T.ExportKind, request: T.ReportRequest) => call<T.PrintOutcome>('export_xlsx', { kind, request }),
+  /** Keeps a picked roster in the data folder; its path goes into the import requests. */
+  stageImport: (name: string, bytes: number[]) => call<string>('stage_import', { name, bytes }),
+  /** Progress arrives as `import-progress` events (see onImportProgress). */
+  previewImport: (request: T.ImportRequest) => call<T.ImportPreview>('preview_import', { request }),
+  importRoster: (request: T.ImportRequest) => call<T.ImportOutcome>('import_roster', { request }),
+}
+
+/** Progress of a roster's preview or import. */
+export function onImportProgress(handler: (progress: T.ImportProgress) => void): Promise<() => void> {
+  return listen<T.ImportProgress>('import-progress', (e) => handler(e.payload))
 }
 
 /** Every event of a sync round, whether started here or by the background runner. */

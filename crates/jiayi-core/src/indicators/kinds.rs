@@ -253,6 +253,8 @@ impl<'de> Deserialize<'de> for IndicatorKind {
 
 /// The township's targets, as fractions (0.9 = 90%). None: no target for that figure.
 /// Defaults are those of the county plans (DOMAIN.md).
+#[derive(ts_rs::TS)]
+#[ts(export)]
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", default)]
 pub struct Targets {

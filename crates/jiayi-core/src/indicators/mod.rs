@@ -32,6 +32,8 @@ pub use dataset::Dataset;
 pub use kinds::{IndicatorKind, Targets};
 
 /// A reporting period: both days included.
+#[derive(ts_rs::TS)]
+#[ts(export)]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Period {
@@ -116,6 +118,8 @@ pub fn year_window(as_of: NaiveDate) -> (NaiveDate, NaiveDate) {
 }
 
 /// Level of a report: one row per village, team, doctor, or the township as a whole.
+#[derive(ts_rs::TS)]
+#[ts(export)]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Level {

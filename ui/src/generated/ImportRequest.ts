@@ -1,0 +1,32 @@
+// Generated from the Rust types by src-tauri/scripts/gen-types.sh; do not edit.
+
+/**
+ * Which file to read and how. Only `path` is required.
+ */
+export type ImportRequest = { path: string, 
+/**
+ * The sheet's name; the first sheet when empty.
+ */
+sheet: string | null, 
+/**
+ * The header row as Excel numbers it (1-based); found when empty.
+ */
+headerRow: number | null, 
+/**
+ * Overrides of the guessed mapping: column (header text, letter like "C", or 1-based
+ * number) → field code (`name`, `id_number`, …) or `ignore`.
+ */
+mapping: { [key in string]: string }, 
+/**
+ * The village of every row when the file has no village column.
+ */
+village: string | null, 
+/**
+ * Import the households without errors and leave the others out. Without it, any error
+ * stops the import.
+ */
+skipInvalid: boolean, 
+/**
+ * The file's SHA-256 from the preview: the import is refused if the file changed since.
+ */
+expectedSha256: string | null, };

@@ -1,0 +1,9 @@
+// Generated from the Rust types by src-tauri/scripts/gen-types.sh; do not edit.
+import type { IndicatorFigure } from "./IndicatorFigure";
+import type { Level } from "./Level";
+
+export type ReportRow = { level: Level, 
+/**
+ * The village, team or doctor; none for the township and for the unassigned row.
+ */
+id: string | null, code: string, name: string, figures: Array<IndicatorFigure>, };
