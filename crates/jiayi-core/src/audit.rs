@@ -110,7 +110,11 @@ mod tests {
         let mut swapped_hashes = hashes.clone();
         swapped.swap(3, 4);
         swapped_hashes.swap(3, 4);
-        assert_eq!(check(&swapped, &swapped_hashes), Some(3), "reordered entries");
+        assert_eq!(
+            check(&swapped, &swapped_hashes),
+            Some(3),
+            "reordered entries"
+        );
     }
 
     #[test]

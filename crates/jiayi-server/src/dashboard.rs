@@ -72,19 +72,23 @@ fn authorize(
     headers: &HeaderMap,
     key: &Option<String>,
     lang: Lang,
-) -> Result<String, Response> {
+) -> Result<String, Box<Response>> {
     let Some(admin) = state.admin_key.as_deref() else {
         let msg = lang.pick(
             "看板未启用：启动服务时需设置管理口令。",
             "The dashboard is off: start the server with an admin key.",
         );
-        return Err((StatusCode::NOT_FOUND, Html(shell(lang, msg, ""))).into_response());
+        return Err(Box::new(
+            (StatusCode::NOT_FOUND, Html(shell(lang, msg, ""))).into_response(),
+        ));
     };
     match key.clone().or_else(|| bearer(headers)) {
         Some(k) if same_key(&k, admin) => Ok(k),
         _ => {
             let msg = lang.pick("需要管理口令。", "An admin key is required.");
-            Err((StatusCode::UNAUTHORIZED, Html(shell(lang, msg, ""))).into_response())
+            Err(Box::new(
+                (StatusCode::UNAUTHORIZED, Html(shell(lang, msg, ""))).into_response(),
+            ))
         }
     }
 }
@@ -112,7 +116,7 @@ pub(crate) async fn page(
     let lang = Lang::from_tag(q.lang.as_deref().unwrap_or("zh"));
     let key = match authorize(&state, &headers, &q.key, lang) {
         Ok(k) => k,
-        Err(response) => return response,
+        Err(response) => return *response,
     };
     let asked = Asked {
         key,
@@ -186,7 +190,7 @@ pub(crate) async fn indicator_page(
     let lang = Lang::from_tag(q.lang.as_deref().unwrap_or("zh"));
     let key = match authorize(&state, &headers, &q.key, lang) {
         Ok(k) => k,
-        Err(response) => return response,
+        Err(response) => return *response,
     };
     let title = lang.pick("指标明细", "Behind the figure");
     let asked = Asked {

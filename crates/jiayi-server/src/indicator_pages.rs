@@ -8,8 +8,8 @@ use chrono::{Datelike, NaiveDate};
 use jiayi_core::Lang;
 use jiayi_core::indicators::dataset::Dataset;
 use jiayi_core::indicators::{
-    Figure, IndicatorKind, Level, Params, Period, Report, Subject, Targets, UnitFigures,
-    compute, drill_down,
+    Figure, IndicatorKind, Level, Params, Period, Report, Subject, Targets, UnitFigures, compute,
+    drill_down,
 };
 use uuid::Uuid;
 
@@ -138,8 +138,14 @@ fn target_text(target: Option<f64>) -> String {
 
 fn met_text(lang: Lang, figure: &Figure) -> &'static str {
     match figure.met {
-        Some(true) => lang.pick("<span class=\"ok\">✓ 达标</span>", "<span class=\"ok\">✓ met</span>"),
-        Some(false) => lang.pick("<span class=\"no\">✗ 未达标</span>", "<span class=\"no\">✗ not met</span>"),
+        Some(true) => lang.pick(
+            "<span class=\"ok\">✓ 达标</span>",
+            "<span class=\"ok\">✓ met</span>",
+        ),
+        Some(false) => lang.pick(
+            "<span class=\"no\">✗ 未达标</span>",
+            "<span class=\"no\">✗ not met</span>",
+        ),
         None => "<span class=\"muted\">—</span>",
     }
 }
@@ -189,7 +195,10 @@ pub fn section(
     let l = |zh, en| lang.pick(zh, en);
     let mut h = format!(
         "<h2 id=\"indicators\">{}</h2>",
-        l("考核指标（全部设备已同步的数据）", "Indicators (every device's synced records)")
+        l(
+            "考核指标（全部设备已同步的数据）",
+            "Indicators (every device's synced records)"
+        )
     );
     h.push_str(&chooser(asked, choice.ok()));
     let choice = match choice {
@@ -270,7 +279,10 @@ fn chooser(asked: &Asked, choice: Option<&Choice>) -> String {
         l("统计期", "Period"),
         escape(&period)
     ));
-    h.push_str(&format!("<label>{} <select name=\"level\">", l("分组", "Rows by")));
+    h.push_str(&format!(
+        "<label>{} <select name=\"level\">",
+        l("分组", "Rows by")
+    ));
     for option in [Level::Township, Level::Village, Level::Team, Level::Doctor] {
         let code = serde_json::to_value(option)
             .ok()
@@ -330,7 +342,10 @@ fn drill_link(asked: &Asked, kind: IndicatorKind, unit: Option<(&str, Level)>) -
 fn figures_table(asked: &Asked, total: &UnitFigures) -> String {
     let lang = asked.lang;
     let l = |zh, en| lang.pick(zh, en);
-    let mut h = format!("<h3>{}</h3><table class=\"ind\"><tr>", l("全镇合计", "Township total"));
+    let mut h = format!(
+        "<h3>{}</h3><table class=\"ind\"><tr>",
+        l("全镇合计", "Township total")
+    );
     for c in [
         l("指标", "Indicator"),
         l("完成率", "Rate"),
@@ -397,8 +412,11 @@ fn bars(asked: &Asked, report: &Report, kind: IndicatorKind) -> String {
     h.push_str(&format!(
         "<p class=\"legend\">{}</p></div>",
         match target {
-            Some(t) => l("<i></i>红线为目标 {}；橙色为未达标。", "<i></i>The red line is the target, {}; orange bars are below it.")
-                .replace("{}", &target_text(Some(t))),
+            Some(t) => l(
+                "<i></i>红线为目标 {}；橙色为未达标。",
+                "<i></i>The red line is the target, {}; orange bars are below it."
+            )
+            .replace("{}", &target_text(Some(t))),
             None => l("此指标没有设定目标。", "This indicator has no target.").to_string(),
         }
     ));
@@ -477,10 +495,17 @@ impl DrillAsked {
             None | Some("") => None,
             Some("unassigned") => Some(None),
             Some(text) => Some(Some(Uuid::parse_str(text).map_err(|_| {
-                l("村、团队或医生的编号无效。", "The village, team or doctor id is not valid.")
+                l(
+                    "村、团队或医生的编号无效。",
+                    "The village, team or doctor id is not valid.",
+                )
             })?)),
         };
-        let level = if unit.is_none() { Level::Township } else { level };
+        let level = if unit.is_none() {
+            Level::Township
+        } else {
+            level
+        };
         if unit.is_some() && level == Level::Township {
             return Err(l(
                 "按村、团队或医生查看时须指明层级。",
@@ -529,7 +554,11 @@ impl<'a> Names<'a> {
                 .map(|r| (r.household_id, r.name.as_str()))
                 .collect(),
             village_of_household: ds.households.iter().map(|h| (h.id, h.village_id)).collect(),
-            villages: ds.villages.iter().map(|v| (v.id, v.name.as_str())).collect(),
+            villages: ds
+                .villages
+                .iter()
+                .map(|v| (v.id, v.name.as_str()))
+                .collect(),
         }
     }
 
@@ -573,21 +602,39 @@ pub fn drill_page(
     let unit = drill.unit.flatten();
     let rows = drill_down(ds, params, drill.kind, drill.level, unit);
     let hits = rows.iter().filter(|r| r.hit).count() as u64;
-    let figure = Figure::new(drill.kind, hits, rows.len() as u64, targets.for_kind(drill.kind));
+    let figure = Figure::new(
+        drill.kind,
+        hits,
+        rows.len() as u64,
+        targets.for_kind(drill.kind),
+    );
     let unit_label = match drill.unit {
         None => l("全镇", "township").to_string(),
-        Some(None) => format!("{}（{}）", l("未分配", "unassigned"), drill.level.label(lang)),
+        Some(None) => format!(
+            "{}（{}）",
+            l("未分配", "unassigned"),
+            drill.level.label(lang)
+        ),
         Some(Some(id)) => {
             let name = match drill.level {
-                Level::Village => ds.villages.iter().find(|v| v.id == id).map(|v| v.name.clone()),
+                Level::Village => ds
+                    .villages
+                    .iter()
+                    .find(|v| v.id == id)
+                    .map(|v| v.name.clone()),
                 Level::Team => ds.teams.iter().find(|t| t.id == id).map(|t| t.name.clone()),
-                Level::Doctor => ds.doctors.iter().find(|d| d.id == id).map(|d| d.name.clone()),
+                Level::Doctor => ds
+                    .doctors
+                    .iter()
+                    .find(|d| d.id == id)
+                    .map(|d| d.name.clone()),
                 Level::Township => None,
             };
             format!(
                 "{}：{}",
                 drill.level.label(lang),
-                name.filter(|n| !n.is_empty()).unwrap_or_else(|| id.to_string())
+                name.filter(|n| !n.is_empty())
+                    .unwrap_or_else(|| id.to_string())
             )
         }
     };
@@ -674,7 +721,11 @@ pub fn drill_page(
     for (code, label, n) in [
         ("", l("全部", "All"), figure.denominator),
         ("hit", l("计入分子的", "Counted"), figure.numerator),
-        ("miss", l("未计入的", "Not counted"), figure.denominator - figure.numerator),
+        (
+            "miss",
+            l("未计入的", "Not counted"),
+            figure.denominator - figure.numerator,
+        ),
     ] {
         if code == show_code {
             h.push_str(&format!("<b>{label} {n}</b> "));
@@ -701,13 +752,21 @@ pub fn drill_page(
     let mut heads = vec![
         l("序号", "No."),
         l("村", "Village"),
-        if household { l("户主", "Head of household") } else { l("姓名", "Name") },
+        if household {
+            l("户主", "Head of household")
+        } else {
+            l("姓名", "Name")
+        },
     ];
     if !household {
         heads.push(l("身份证号", "ID number"));
     }
     if occurrence {
-        heads.extend([l("服务项目", "Service item"), l("第几次", "Occurrence"), l("应完成日期", "Due by")]);
+        heads.extend([
+            l("服务项目", "Service item"),
+            l("第几次", "Occurrence"),
+            l("应完成日期", "Due by"),
+        ]);
     }
     heads.push(l("是否计入分子", "Counted"));
     for c in heads {
@@ -721,9 +780,15 @@ pub fn drill_page(
         .take(PAGE_SIZE)
     {
         let counted = if row.hit {
-            l("<span class=\"ok\">✓ 计入</span>", "<span class=\"ok\">✓ yes</span>")
+            l(
+                "<span class=\"ok\">✓ 计入</span>",
+                "<span class=\"ok\">✓ yes</span>",
+            )
         } else {
-            l("<span class=\"no\">✗ 未计入</span>", "<span class=\"no\">✗ no</span>")
+            l(
+                "<span class=\"no\">✗ 未计入</span>",
+                "<span class=\"no\">✗ no</span>",
+            )
         };
         let (resident_id, household_id) = match &row.subject {
             Subject::Resident { resident_id } | Subject::Occurrence { resident_id, .. } => (
@@ -735,7 +800,11 @@ pub fn drill_page(
         let resident = resident_id.and_then(|id| names.residents.get(&id));
         let name = match (resident, household_id) {
             (Some(r), _) => r.name.clone(),
-            (None, Some(hh)) => names.heads.get(&hh).map(|n| n.to_string()).unwrap_or_default(),
+            (None, Some(hh)) => names
+                .heads
+                .get(&hh)
+                .map(|n| n.to_string())
+                .unwrap_or_default(),
             _ => String::new(),
         };
         h.push_str(&format!(
@@ -771,17 +840,28 @@ pub fn drill_page(
     }
     h.push_str("</table><p class=\"pager\">");
     if page > 1 {
-        h.push_str(&format!("<a href=\"{}\">{}</a>", link(show_code, page - 1), l("← 上一页", "← Previous")));
+        h.push_str(&format!(
+            "<a href=\"{}\">{}</a>",
+            link(show_code, page - 1),
+            l("← 上一页", "← Previous")
+        ));
     }
     h.push_str(&format!(
         "<span>{}</span>",
-        l("第 {p} / {n} 页，每页 {s} 条", "Page {p} of {n}, {s} per page")
-            .replace("{p}", &page.to_string())
-            .replace("{n}", &pages.to_string())
-            .replace("{s}", &PAGE_SIZE.to_string())
+        l(
+            "第 {p} / {n} 页，每页 {s} 条",
+            "Page {p} of {n}, {s} per page"
+        )
+        .replace("{p}", &page.to_string())
+        .replace("{n}", &pages.to_string())
+        .replace("{s}", &PAGE_SIZE.to_string())
     ));
     if page < pages {
-        h.push_str(&format!("<a href=\"{}\">{}</a>", link(show_code, page + 1), l("下一页 →", "Next →")));
+        h.push_str(&format!(
+            "<a href=\"{}\">{}</a>",
+            link(show_code, page + 1),
+            l("下一页 →", "Next →")
+        ));
     }
     h.push_str("</p>");
     h
@@ -833,7 +913,10 @@ mod tests {
             show: Some("miss".into()),
         };
         let r = d.read(Lang::Zh, Level::Team).unwrap();
-        assert_eq!((r.level, r.unit, r.page, r.show), (Level::Team, Some(None), 2, Some(false)));
+        assert_eq!(
+            (r.level, r.unit, r.page, r.show),
+            (Level::Team, Some(None), 2, Some(false))
+        );
         let bad = DrillAsked {
             indicator: Some("fulfilment".into()),
             page: Some("0".into()),

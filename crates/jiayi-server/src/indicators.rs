@@ -74,8 +74,8 @@ fn catalogs(storage: &dyn Storage) -> Result<Vec<Catalog>> {
     let mut out: Vec<Catalog> = Vec::new();
     let shipped = Catalog::default_catalog();
     let published = storage.reference_history(ReferenceKind::Catalog)?;
-    for catalog in std::iter::once(shipped)
-        .chain(published.iter().filter_map(|t| Catalog::from_toml(t).ok()))
+    for catalog in
+        std::iter::once(shipped).chain(published.iter().filter_map(|t| Catalog::from_toml(t).ok()))
     {
         out.retain(|c| c.version != catalog.version);
         out.push(catalog);

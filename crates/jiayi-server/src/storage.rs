@@ -267,7 +267,12 @@ pub(crate) fn record_from_text(
 }
 
 /// A village as the database stores it, or refused when its name or id is unusable.
-pub(crate) fn village_from(id: &str, code: String, name: String, township: String) -> Result<Village> {
+pub(crate) fn village_from(
+    id: &str,
+    code: String,
+    name: String,
+    township: String,
+) -> Result<Village> {
     Ok(Village {
         id: parse_uuid(id)?,
         code,
@@ -278,7 +283,10 @@ pub(crate) fn village_from(id: &str, code: String, name: String, township: Strin
 
 pub(crate) fn check_villages(villages: &[Village]) -> Result<()> {
     match villages.iter().find(|v| v.name.trim().is_empty()) {
-        Some(v) => Err(ServerError::Invalid(format!("village {} has no name", v.id))),
+        Some(v) => Err(ServerError::Invalid(format!(
+            "village {} has no name",
+            v.id
+        ))),
         None => Ok(()),
     }
 }

@@ -17,9 +17,9 @@ use jiayi_core::indicators::{Level, Params, Period, Targets, compute};
 use jiayi_core::time::china_date;
 use jiayi_demo::{DemoSize, build_demo};
 use jiayi_server::storage::Enrollment;
+use jiayi_sync::LocalReplica;
 use jiayi_sync::http::HttpTransport;
 use jiayi_sync::protocol::{Limits, ReferenceKind};
-use jiayi_sync::LocalReplica;
 use support::{ADMIN_KEY, Township};
 
 /// A device holding the small demo township, enrolled for all its villages and fully synced;
@@ -48,8 +48,13 @@ fn demo_device(t: &Township, dir: &Path) -> Api {
         if store.pending_count().expect("pending") == 0 {
             break;
         }
-        jiayi_sync::sync(store, &transport, Utc::now().timestamp_millis(), &mut |_| {})
-            .expect("sync round");
+        jiayi_sync::sync(
+            store,
+            &transport,
+            Utc::now().timestamp_millis(),
+            &mut |_| {},
+        )
+        .expect("sync round");
     }
     assert_eq!(store.pending_count().unwrap(), 0, "everything uploaded");
     let teams = store.teams().expect("teams");
@@ -77,17 +82,13 @@ fn device_figures(api: &Api, period: &str, level: Level) -> Figures {
         })
         .expect("device report");
     let mut out = Figures::new();
-    for (id, row) in report
-        .rows
-        .iter()
-        .map(|r| (r.id, r))
-        .chain([(None, &report.total)].into_iter().filter(|_| level == Level::Township))
-    {
+    for (id, row) in report.rows.iter().map(|r| (r.id, r)).chain(
+        [(None, &report.total)]
+            .into_iter()
+            .filter(|_| level == Level::Township),
+    ) {
         for f in &row.figures {
-            out.insert(
-                (id, f.code.clone()),
-                (f.numerator, f.denominator, f.target),
-            );
+            out.insert((id, f.code.clone()), (f.numerator, f.denominator, f.target));
         }
     }
     out
@@ -111,10 +112,7 @@ fn server_figures(t: &Township, period: &str, level: Level) -> Figures {
     };
     for (id, unit) in rows {
         for f in &unit.figures {
-            out.insert(
-                (id, f.kind.code()),
-                (f.numerator, f.denominator, f.target),
-            );
+            out.insert((id, f.kind.code()), (f.numerator, f.denominator, f.target));
         }
     }
     out
@@ -161,7 +159,10 @@ fn server_matches_device(t: &Township) {
     let base = format!("{}/dashboard?key={ADMIN_KEY}", t.base());
     let (status, html) = get(&format!("{base}&period={}", this_year()));
     assert_eq!(status, 200, "{html}");
-    assert!(html.contains(&format!("{} / {}", signing.0, signing.1)), "signing figure shown");
+    assert!(
+        html.contains(&format!("{} / {}", signing.0, signing.1)),
+        "signing figure shown"
+    );
     assert!(html.contains(&format!("{} / {}", fulfilment.0, fulfilment.1)));
     assert!(html.contains("签约率") && html.contains("履约率") && html.contains("计算公式"));
     assert!(html.contains("class=\"btarget\""), "bars mark the target");
@@ -189,10 +190,17 @@ fn server_matches_device(t: &Township) {
 /// Targets set through the command's function are stored and judge the dashboard's figures.
 fn targets_are_configurable(t: &Township) {
     let storage = t.storage().as_ref();
-    assert_eq!(jiayi_server::indicators::targets(storage).unwrap(), Targets::default());
+    assert_eq!(
+        jiayi_server::indicators::targets(storage).unwrap(),
+        Targets::default()
+    );
     let set = jiayi_server::indicators::set_targets(
         storage,
-        &["fulfilment=0.95".into(), "signing=35%".into(), "control=none".into()],
+        &[
+            "fulfilment=0.95".into(),
+            "signing=35%".into(),
+            "control=none".into(),
+        ],
     )
     .unwrap();
     assert_eq!(set.fulfilment, Some(0.95));
@@ -212,7 +220,10 @@ fn targets_are_configurable(t: &Township) {
     ));
     assert_eq!(status, 200);
     assert!(html.contains("95%") && html.contains("35%"));
-    assert!(html.contains("红线为目标 95%"), "the bars' target line is the new target");
+    assert!(
+        html.contains("红线为目标 95%"),
+        "the bars' target line is the new target"
+    );
 }
 
 /// A period, level, indicator or page the page cannot read is explained, never a 5xx.
@@ -221,7 +232,10 @@ fn bad_requests_are_explained(t: &Township) {
     let (status, html) = get(&format!("{base}&period=2026-13"));
     assert_eq!(status, 400);
     assert!(html.contains("统计期“2026-13”无法识别"), "{html}");
-    assert!(html.contains("<form class=\"chooser\""), "the form is there to fix it");
+    assert!(
+        html.contains("<form class=\"chooser\""),
+        "the form is there to fix it"
+    );
     let (status, html) = get(&format!("{base}&period=nonsense&lang=en"));
     assert_eq!(status, 400);
     assert!(html.contains("is not understood"));
@@ -244,7 +258,10 @@ fn bad_requests_are_explained(t: &Township) {
         assert_eq!(status, 400, "{query}: {html}");
         assert!(html.contains("class=\"error\""), "{query}");
     }
-    let (status, _) = get(&format!("{}/dashboard/indicator?indicator=signing", t.base()));
+    let (status, _) = get(&format!(
+        "{}/dashboard/indicator?indicator=signing",
+        t.base()
+    ));
     assert_eq!(status, 401, "the drill-down needs the key too");
 }
 
@@ -267,19 +284,20 @@ fn postgres_server_indicators_equal_the_devices() {
     bad_requests_are_explained(&t);
 }
 
-/// Runs chromium with a deadline; returns its standard output.
-fn chromium(args: &[String]) -> Option<Vec<u8>> {
+/// Runs chromium with a deadline; returns its standard output (written to a file, so a long
+/// page never blocks the browser on a full pipe).
+fn chromium(args: &[String], out: &Path) -> Option<Vec<u8>> {
+    let file = std::fs::File::create(out).ok()?;
     let mut child = std::process::Command::new("/usr/bin/chromium")
         .args(args)
-        .stdout(std::process::Stdio::piped())
+        .stdout(file)
         .stderr(std::process::Stdio::null())
         .spawn()
         .ok()?;
     let started = Instant::now();
     while started.elapsed() < Duration::from_secs(120) {
         if child.try_wait().ok()?.is_some() {
-            let out = child.wait_with_output().ok()?;
-            return Some(out.stdout);
+            return std::fs::read(out).ok();
         }
         std::thread::sleep(Duration::from_millis(100));
     }
@@ -323,9 +341,21 @@ fn dashboard_renders_in_chromium() {
         args.push(url.clone());
         args
     };
-    let dom = chromium(&common(&["--dump-dom".into()])).expect("chromium ran");
+    let dom = chromium(
+        &common(&["--dump-dom".into()]),
+        &dir.path().join("dom.html"),
+    )
+    .expect("chromium ran");
     let dom = String::from_utf8_lossy(&dom);
-    for text in ["考核指标", "签约率", "履约率", "高血压患者规范管理率", "计算公式", "各村", "按团队"] {
+    for text in [
+        "考核指标",
+        "签约率",
+        "履约率",
+        "高血压患者规范管理率",
+        "计算公式",
+        "各村",
+        "按团队",
+    ] {
         assert!(dom.contains(text), "the rendered page shows {text}");
     }
     let shots = Path::new(env!("CARGO_TARGET_TMPDIR"));
@@ -335,11 +365,14 @@ fn dashboard_renders_in_chromium() {
     ] {
         let path = shots.join(name);
         let _ = std::fs::remove_file(&path);
-        chromium(&common(&[
-            format!("--screenshot={}", path.display()),
-            format!("--window-size={size}"),
-            "--hide-scrollbars".into(),
-        ]))
+        chromium(
+            &common(&[
+                format!("--screenshot={}", path.display()),
+                format!("--window-size={size}"),
+                "--hide-scrollbars".into(),
+            ]),
+            &dir.path().join("shot.log"),
+        )
         .expect("chromium ran");
         let bytes = std::fs::read(&path).expect("screenshot written");
         assert!(bytes.starts_with(b"\x89PNG"), "a PNG");
