@@ -254,8 +254,15 @@ fn main() -> anyhow::Result<()> {
                     .with_context(|| format!("reading villages from {}", file.display()))?;
                 store.put_villages(&villages)?;
             }
-            for v in store.villages()? {
+            let named = store.villages()?;
+            for v in &named {
                 println!("{}  {:<12}  {}", v.id, v.code, v.name);
+            }
+            // Villages devices have sent records for that the township has not named yet.
+            for p in store.village_progress()? {
+                if !named.iter().any(|v| v.id == p.village_id) {
+                    println!("{}  {:<12}  (no name yet)", p.village_id, "");
+                }
             }
         }
         Command::NewEpoch => println!("new epoch {}", store.renew_epoch()?),

@@ -359,6 +359,25 @@ fn dashboard_renders_in_chromium() {
         assert!(dom.contains(text), "the rendered page shows {text}");
     }
     let shots = Path::new(env!("CARGO_TARGET_TMPDIR"));
+    // The list behind the fulfilment rate: its occurrences, due dates and items.
+    let drill_url = format!(
+        "{}/dashboard/indicator?key={ADMIN_KEY}&period={}&indicator=fulfilment&show=miss",
+        t.base(),
+        this_year()
+    );
+    let mut args = common(&[
+        format!(
+            "--screenshot={}",
+            shots.join("dashboard-drill-down.png").display()
+        ),
+        "--window-size=1366,900".into(),
+        "--hide-scrollbars".into(),
+    ]);
+    if let Some(last) = args.last_mut() {
+        *last = drill_url;
+    }
+    chromium(&args, &dir.path().join("drill.log")).expect("chromium ran");
+    assert!(shots.join("dashboard-drill-down.png").exists());
     for (name, size) in [
         ("dashboard-indicators.png", "1366,900"),
         ("dashboard-indicators-long.png", "1366,2400"),
