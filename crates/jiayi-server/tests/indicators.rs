@@ -263,6 +263,13 @@ fn bad_requests_are_explained(t: &Township) {
         t.base()
     ));
     assert_eq!(status, 401, "the drill-down needs the key too");
+    // The OpenAPI document names the new page and its answers (schemathesis reads it).
+    let (status, doc) = get(&format!("{}/openapi.json", t.base()));
+    assert_eq!(status, 200);
+    let doc: serde_json::Value = serde_json::from_str(&doc).unwrap();
+    let drill = &doc["paths"]["/dashboard/indicator"]["get"];
+    assert!(drill["responses"]["400"].is_object(), "{drill}");
+    assert!(doc["paths"]["/dashboard"]["get"]["responses"]["400"].is_object());
 }
 
 #[test]
