@@ -405,3 +405,93 @@ fn dashboard_renders_in_chromium() {
         eprintln!("screenshot: {}", path.display());
     }
 }
+
+/// How long the dashboard takes with the full demo township (21 villages, 26,990 residents)
+/// on SQLite. Slow to set up, so run on request:
+/// `cargo test -p jiayi-server --release --test indicators full_demo -- --ignored --nocapture`.
+#[test]
+#[ignore]
+fn full_demo_dashboard_timing() {
+    let t = Township::sqlite(Limits::default());
+    let dir = tempfile::tempdir().unwrap();
+    let mut api = Api::open(dir.path().join("device.sqlite3"), Lang::Zh).expect("device store");
+    build_demo(&mut api, 7, DemoSize::FULL, china_date(Utc::now())).expect("demo");
+    let store = api.store_mut();
+    let villages = store.villages().unwrap();
+    let enrolled = t
+        .storage()
+        .enroll(
+            &Enrollment {
+                device_id: Some(store.device_id()),
+                doctor_name: "赵建国".into(),
+                team_name: "青山镇团队".into(),
+                villages: villages.iter().map(|v| v.id).collect(),
+                label: "demo".into(),
+            },
+            Utc::now(),
+        )
+        .unwrap();
+    let transport = HttpTransport::new(&t.base(), &enrolled.token).unwrap();
+    for _ in 0..1000 {
+        if store.pending_count().unwrap() == 0 {
+            break;
+        }
+        jiayi_sync::sync(
+            store,
+            &transport,
+            Utc::now().timestamp_millis(),
+            &mut |_| {},
+        )
+        .unwrap();
+    }
+    let teams = store.teams().unwrap();
+    t.storage()
+        .publish(
+            ReferenceKind::Teams,
+            "all",
+            &serde_json::to_string(&teams).unwrap(),
+            Utc::now(),
+        )
+        .unwrap();
+    t.storage().put_villages(&villages).unwrap();
+    let started = Instant::now();
+    let server = jiayi_server::indicators::dataset(t.storage().as_ref()).unwrap();
+    eprintln!("read the dataset: {:?}", started.elapsed());
+    assert_eq!(server.unreadable, 0);
+    for (name, url) in [
+        (
+            "dashboard, village rows",
+            format!(
+                "{}/dashboard?key={ADMIN_KEY}&period={}",
+                t.base(),
+                this_year()
+            ),
+        ),
+        (
+            "dashboard, doctor rows",
+            format!(
+                "{}/dashboard?key={ADMIN_KEY}&period={}&level=doctor",
+                t.base(),
+                this_year()
+            ),
+        ),
+        (
+            "drill-down, fulfilment",
+            format!(
+                "{}/dashboard/indicator?key={ADMIN_KEY}&period={}&indicator=fulfilment",
+                t.base(),
+                this_year()
+            ),
+        ),
+    ] {
+        let mut times = Vec::new();
+        for _ in 0..5 {
+            let started = Instant::now();
+            let (status, _) = get(&url);
+            assert_eq!(status, 200);
+            times.push(started.elapsed());
+        }
+        times.sort();
+        eprintln!("{name}: median {:?}, max {:?}", times[2], times[4]);
+    }
+}
