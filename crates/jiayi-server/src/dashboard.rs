@@ -11,11 +11,18 @@ use jiayi_core::Lang;
 use serde::Deserialize;
 use sha2::{Digest, Sha256};
 
+use jiayi_core::household::Village;
+use jiayi_core::indicators::Level;
+use jiayi_core::time::china_date;
+
 use crate::http::{AppState, bearer, blocking};
+use crate::indicator_pages::{Asked, DrillAsked, STYLE, drill_page, section, url_encode};
 use crate::storage::{AuditRow, ConflictRow, DeviceRow, VillageProgress};
 
 pub fn routes() -> Router<AppState> {
-    Router::new().route("/dashboard", get(page))
+    Router::new()
+        .route("/dashboard", get(page))
+        .route("/dashboard/indicator", get(indicator_page))
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
@@ -25,6 +32,33 @@ pub(crate) struct DashQuery {
     key: Option<String>,
     /// `zh` (default) or `en`.
     lang: Option<String>,
+    /// `2026`, `2026-Q4`, `2026-11` or `2026-01-01..2026-06-30`; this calendar year when empty.
+    period: Option<String>,
+    /// Rows of the indicator table: `township`, `village` (default), `team` or `doctor`.
+    level: Option<String>,
+    /// The indicator drawn as bars per village (an indicator code; `signing` by default).
+    bar: Option<String>,
+}
+
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub(crate) struct IndicatorQuery {
+    /// The staff key (or send it as a bearer token).
+    key: Option<String>,
+    /// `zh` (default) or `en`.
+    lang: Option<String>,
+    /// `2026`, `2026-Q4`, `2026-11` or `2026-01-01..2026-06-30`; this calendar year when empty.
+    period: Option<String>,
+    /// The indicator's code, e.g. `signing`, `signing.poverty_registered`, `fulfilment`.
+    indicator: Option<String>,
+    /// The row's level (`village`, `team`, `doctor`) when `unit` is given.
+    level: Option<String>,
+    /// The village, team or doctor id, or `unassigned`; the whole township when empty.
+    unit: Option<String>,
+    /// `hit` (counted in the numerator), `miss` (not counted) or empty for all.
+    show: Option<String>,
+    /// The page of the list, from 1 (100 rows a page).
+    page: Option<String>,
 }
 
 fn same_key(a: &str, b: &str) -> bool {
@@ -32,8 +66,45 @@ fn same_key(a: &str, b: &str) -> bool {
     Sha256::digest(a.as_bytes()) == Sha256::digest(b.as_bytes())
 }
 
+/// The staff key given, when it is the right one; otherwise the page to answer with.
+fn authorize(
+    state: &AppState,
+    headers: &HeaderMap,
+    key: &Option<String>,
+    lang: Lang,
+) -> Result<String, Box<Response>> {
+    let Some(admin) = state.admin_key.as_deref() else {
+        let msg = lang.pick(
+            "看板未启用：启动服务时需设置管理口令。",
+            "The dashboard is off: start the server with an admin key.",
+        );
+        return Err(Box::new(
+            (StatusCode::NOT_FOUND, Html(shell(lang, msg, ""))).into_response(),
+        ));
+    };
+    match key.clone().or_else(|| bearer(headers)) {
+        Some(k) if same_key(&k, admin) => Ok(k),
+        _ => {
+            let msg = lang.pick("需要管理口令。", "An admin key is required.");
+            Err(Box::new(
+                (StatusCode::UNAUTHORIZED, Html(shell(lang, msg, ""))).into_response(),
+            ))
+        }
+    }
+}
+
+fn html_page(status: StatusCode, lang: Lang, title: &str, body: &str) -> Response {
+    (
+        status,
+        [(header::CACHE_CONTROL, "no-store")],
+        Html(shell(lang, title, body)),
+    )
+        .into_response()
+}
+
 #[utoipa::path(get, path = "/dashboard", tag = "dashboard", params(DashQuery),
     responses((status = 200, description = "The staff dashboard", content_type = "text/html", body = String),
+              (status = 400, description = "A period, level or indicator the page cannot read; the page says why", content_type = "text/html", body = String),
               (status = 401, description = "No or a wrong staff key", content_type = "text/html", body = String),
               (status = 404, description = "The dashboard is off (no staff key configured)", content_type = "text/html", body = String)),
     security((), ("admin_key" = [])))]
@@ -43,46 +114,147 @@ pub(crate) async fn page(
     Query(q): Query<DashQuery>,
 ) -> Response {
     let lang = Lang::from_tag(q.lang.as_deref().unwrap_or("zh"));
-    let Some(admin) = state.admin_key.clone() else {
-        let msg = lang.pick(
-            "看板未启用：启动服务时需设置管理口令。",
-            "The dashboard is off: start the server with an admin key.",
-        );
-        return (StatusCode::NOT_FOUND, Html(shell(lang, msg, ""))).into_response();
+    let key = match authorize(&state, &headers, &q.key, lang) {
+        Ok(k) => k,
+        Err(response) => return *response,
     };
-    let given = q.key.clone().or_else(|| bearer(&headers));
-    if !given.is_some_and(|k| same_key(&k, &admin)) {
-        let msg = lang.pick("需要管理口令。", "An admin key is required.");
-        return (StatusCode::UNAUTHORIZED, Html(shell(lang, msg, ""))).into_response();
-    }
+    let asked = Asked {
+        key,
+        lang,
+        period: q.period,
+        level: q.level,
+        bar: q.bar,
+    };
     let storage = state.storage.clone();
     let now = Utc::now();
+    let choice = asked.choose(china_date(now));
+    let status = if choice.is_ok() {
+        StatusCode::OK
+    } else {
+        StatusCode::BAD_REQUEST
+    };
     let month_start = Utc
         .with_ymd_and_hms(now.year(), now.month(), 1, 0, 0, 0)
         .single()
         .unwrap_or(now);
     let data = blocking(move || {
+        let indicators = match &choice {
+            Ok(c) => {
+                let server = crate::indicators::dataset(storage.as_ref())?;
+                let targets = crate::indicators::targets(storage.as_ref())?;
+                section(&asked, Ok(c), &server.dataset, &targets, server.unreadable)
+            }
+            Err(message) => section(
+                &asked,
+                Err(message),
+                &Default::default(),
+                &Default::default(),
+                0,
+            ),
+        };
         Ok((
+            indicators,
             storage.devices()?,
             storage.village_progress()?,
+            storage.villages()?,
             storage.conflicts(true)?,
             storage.audit(month_start, 500)?,
         ))
     })
     .await;
     match data {
-        Ok((devices, villages, conflicts, audit)) => {
-            let body = render(lang, &devices, &villages, &conflicts, &audit);
-            (
-                [(header::CACHE_CONTROL, "no-store")],
-                Html(shell(
-                    lang,
-                    lang.pick("乡镇家医签约看板", "Township dashboard"),
-                    &body,
-                )),
+        Ok((indicators, devices, villages, names, conflicts, audit)) => {
+            let body = render(lang, &devices, &villages, &names, &conflicts, &audit);
+            html_page(
+                status,
+                lang,
+                lang.pick("乡镇家医签约看板", "Township dashboard"),
+                &format!("{indicators}{body}"),
             )
-                .into_response()
         }
+        Err(e) => e.into_response(),
+    }
+}
+
+#[utoipa::path(get, path = "/dashboard/indicator", tag = "dashboard", params(IndicatorQuery),
+    responses((status = 200, description = "The residents, households or service items behind one figure, a page at a time", content_type = "text/html", body = String),
+              (status = 400, description = "A period, indicator, row or page the page cannot read; the page says why", content_type = "text/html", body = String),
+              (status = 401, description = "No or a wrong staff key", content_type = "text/html", body = String),
+              (status = 404, description = "The dashboard is off (no staff key configured)", content_type = "text/html", body = String)),
+    security((), ("admin_key" = [])))]
+pub(crate) async fn indicator_page(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Query(q): Query<IndicatorQuery>,
+) -> Response {
+    let lang = Lang::from_tag(q.lang.as_deref().unwrap_or("zh"));
+    let key = match authorize(&state, &headers, &q.key, lang) {
+        Ok(k) => k,
+        Err(response) => return *response,
+    };
+    let title = lang.pick("指标明细", "Behind the figure");
+    let asked = Asked {
+        key,
+        lang,
+        period: q.period,
+        level: None,
+        bar: None,
+    };
+    let refused = |message: String| {
+        let back = format!(
+            "<p class=\"error\">{}</p><p><a href=\"/dashboard?key={}{}\">{}</a></p>",
+            escape(&message),
+            escape(&url_encode(&asked.key)),
+            if lang == Lang::En { "&amp;lang=en" } else { "" },
+            lang.pick("← 返回看板", "← Back to the dashboard")
+        );
+        html_page(StatusCode::BAD_REQUEST, lang, title, &back)
+    };
+    let choice = match asked.choose(china_date(Utc::now())) {
+        Ok(c) => c,
+        Err(message) => return refused(message),
+    };
+    let level = match q.level.as_deref().map(str::trim) {
+        None | Some("") => Level::Township,
+        Some(code) => match Level::from_code(code) {
+            Some(level) => level,
+            None => {
+                return refused(
+                    lang.pick(
+                        "层级须为 township、village、team 或 doctor。",
+                        "The level must be township, village, team or doctor.",
+                    )
+                    .to_string(),
+                );
+            }
+        },
+    };
+    let asked_drill = DrillAsked {
+        indicator: q.indicator,
+        unit: q.unit,
+        page: q.page,
+        show: q.show,
+    };
+    let drill = match asked_drill.read(lang, level) {
+        Ok(d) => d,
+        Err(message) => return refused(message),
+    };
+    let storage = state.storage.clone();
+    let body = blocking(move || {
+        let server = crate::indicators::dataset(storage.as_ref())?;
+        let targets = crate::indicators::targets(storage.as_ref())?;
+        Ok(drill_page(
+            &asked,
+            &choice,
+            &drill,
+            &server.dataset,
+            &targets,
+            &server.item_names,
+        ))
+    })
+    .await;
+    match body {
+        Ok(body) => html_page(StatusCode::OK, lang, title, &body),
         Err(e) => e.into_response(),
     }
 }
@@ -109,7 +281,7 @@ fn shell(lang: Lang, title: &str, body: &str) -> String {
 <style>body{{font-family:'Noto Sans CJK SC','WenQuanYi Zen Hei',sans-serif;margin:1.5em;color:#222}}\
 table{{border-collapse:collapse;margin-bottom:1.5em}}th,td{{border:1px solid #bbb;padding:4px 8px;text-align:left}}\
 th{{background:#eef3f7}}.bar{{background:#dde;width:120px;height:10px;display:inline-block}}\
-.bar span{{background:#2a7;height:10px;display:block}}.muted{{color:#777}}</style></head>\
+.bar span{{background:#2a7;height:10px;display:block}}.muted{{color:#777}}{STYLE}</style></head>\
 <body><h1>{t}</h1>{body}</body></html>",
         t = escape(title)
     )
@@ -119,6 +291,7 @@ fn render(
     lang: Lang,
     devices: &[DeviceRow],
     villages: &[VillageProgress],
+    names: &[Village],
     conflicts: &[ConflictRow],
     audit: &[AuditRow],
 ) -> String {
@@ -181,14 +354,18 @@ fn render(
     }
     h.push_str("</tr>");
     for v in villages {
+        let village = match names.iter().find(|n| n.id == v.village_id) {
+            Some(n) => escape(&n.name),
+            None => format!("<code>{}</code>", v.village_id),
+        };
         let pct = if v.households == 0 {
             0.0
         } else {
             (v.contracts as f64 / v.households as f64 * 100.0).min(100.0)
         };
         h.push_str(&format!(
-            "<tr><td><code>{}</code></td><td>{}</td><td>{}</td><td>{}</td><td><span class=\"bar\"><span style=\"width:{:.0}%\"></span></span> {:.1}%</td><td>{}</td></tr>",
-            v.village_id, v.households, v.residents, v.contracts, pct, pct, v.visits
+            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td><span class=\"bar\"><span style=\"width:{:.0}%\"></span></span> {:.1}%</td><td>{}</td></tr>",
+            village, v.households, v.residents, v.contracts, pct, pct, v.visits
         ));
     }
     h.push_str("</table>");

@@ -44,7 +44,7 @@ pub fn router(state: AppState) -> Router {
 #[derive(OpenApi)]
 #[openapi(
     info(title = "Jiayi township sync API", description = "Device sync with the township server (家医签约同步)."),
-    paths(info, push, pull, reference, health, crate::dashboard::page),
+    paths(info, push, pull, reference, health, crate::dashboard::page, crate::dashboard::indicator_page),
     modifiers(&BearerAuth)
 )]
 pub struct ApiDoc;

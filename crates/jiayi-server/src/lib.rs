@@ -6,6 +6,8 @@ pub mod bundle;
 pub mod dashboard;
 pub mod error;
 pub mod http;
+pub mod indicator_pages;
+pub mod indicators;
 pub mod merge;
 pub mod postgres;
 pub mod sqlite;

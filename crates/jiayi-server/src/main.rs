@@ -5,6 +5,9 @@ use std::path::PathBuf;
 use anyhow::{Context, bail};
 use chrono::Utc;
 use clap::{Parser, Subcommand};
+use jiayi_core::household::Village;
+use jiayi_core::indicators::Targets;
+use jiayi_server::indicators;
 use jiayi_server::storage::{self, Enrollment};
 use jiayi_server::{AppState, serve};
 use jiayi_sync::protocol::{Limits, ReferenceKind};
@@ -102,6 +105,18 @@ enum Command {
         /// Where to write the reply the device imports.
         #[arg(long = "out")]
         output: PathBuf,
+    },
+    /// Show the indicator targets, or set some: `--set fulfilment=0.92 --set signing=35%`
+    /// (`none` removes a target). The dashboard judges every figure against them.
+    Targets {
+        #[arg(long = "set", value_name = "KEY=VALUE")]
+        set: Vec<String>,
+    },
+    /// List the villages (id, code, name) for enrollment; `--file` first adds or renames the
+    /// villages of a JSON array of {id, code, name, township}.
+    Villages {
+        #[arg(long)]
+        file: Option<PathBuf>,
     },
     /// After restoring the database from a backup: give it a new epoch so every device uploads
     /// what the backup lacks and pulls again.
@@ -215,6 +230,40 @@ fn main() -> anyhow::Result<()> {
             std::fs::write(&output, reply)
                 .with_context(|| format!("writing {}", output.display()))?;
             println!("reply written to {}", output.display());
+        }
+        Command::Targets { set } => {
+            let targets = if set.is_empty() {
+                indicators::targets(store.as_ref())?
+            } else {
+                indicators::set_targets(store.as_ref(), &set)?
+            };
+            for key in Targets::KEYS {
+                let value = targets
+                    .get(key)
+                    .flatten()
+                    .map(|v| format!("{:.1}%", v * 100.0))
+                    .unwrap_or_else(|| "none".into());
+                println!("{key:<26} {value}");
+            }
+        }
+        Command::Villages { file } => {
+            if let Some(file) = file {
+                let text = std::fs::read_to_string(&file)
+                    .with_context(|| format!("reading {}", file.display()))?;
+                let villages: Vec<Village> = serde_json::from_str(&text)
+                    .with_context(|| format!("reading villages from {}", file.display()))?;
+                store.put_villages(&villages)?;
+            }
+            let named = store.villages()?;
+            for v in &named {
+                println!("{}  {:<12}  {}", v.id, v.code, v.name);
+            }
+            // Villages devices have sent records for that the township has not named yet.
+            for p in store.village_progress()? {
+                if !named.iter().any(|v| v.id == p.village_id) {
+                    println!("{}  {:<12}  (no name yet)", p.village_id, "");
+                }
+            }
         }
         Command::NewEpoch => println!("new epoch {}", store.renew_epoch()?),
     }

@@ -667,4 +667,62 @@ impl Storage for PgStorage {
             })
             .collect()
     }
+
+    fn live_payloads(&self, entity: Entity) -> Result<Vec<String>> {
+        let rows = self.client()?.query(
+            "SELECT payload FROM records WHERE entity = $1 AND deleted_hlc IS NULL ORDER BY entity_id",
+            &[&entity.as_str()],
+        )?;
+        Ok(rows.iter().map(|r| r.get::<_, String>(0)).collect())
+    }
+
+    fn reference_history(&self, kind: ReferenceKind) -> Result<Vec<String>> {
+        let rows = self.client()?.query(
+            "SELECT content FROM reference_documents WHERE kind = $1 ORDER BY published_at, name, version",
+            &[&kind.as_str()],
+        )?;
+        Ok(rows.iter().map(|r| r.get::<_, String>(0)).collect())
+    }
+
+    fn villages(&self) -> Result<Vec<jiayi_core::household::Village>> {
+        let rows = self.client()?.query(
+            "SELECT id, code, name, township FROM villages ORDER BY code, name",
+            &[],
+        )?;
+        rows.iter()
+            .map(|r| village_from(r.get(0), r.get(1), r.get(2), r.get(3)))
+            .collect()
+    }
+
+    fn put_villages(&self, villages: &[jiayi_core::household::Village]) -> Result<()> {
+        check_villages(villages)?;
+        let mut client = self.client()?;
+        let mut tx = client.transaction()?;
+        for v in villages {
+            tx.execute(
+                "INSERT INTO villages (id, code, name, township) VALUES ($1, $2, $3, $4)
+                 ON CONFLICT (id) DO UPDATE SET code = excluded.code, name = excluded.name,
+                     township = excluded.township",
+                &[&v.id.to_string(), &v.code, &v.name, &v.township],
+            )?;
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
+    fn setting(&self, key: &str) -> Result<Option<String>> {
+        let row = self
+            .client()?
+            .query_opt("SELECT value FROM settings WHERE key = $1", &[&key])?;
+        Ok(row.map(|r| r.get(0)))
+    }
+
+    fn put_setting(&self, key: &str, value: &str) -> Result<()> {
+        self.client()?.execute(
+            "INSERT INTO settings (key, value) VALUES ($1, $2)
+             ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+            &[&key, &value],
+        )?;
+        Ok(())
+    }
 }

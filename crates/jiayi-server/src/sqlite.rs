@@ -573,4 +573,76 @@ impl Storage for SqliteStorage {
         }
         Ok(out)
     }
+
+    fn live_payloads(&self, entity: Entity) -> Result<Vec<String>> {
+        let conn = self.reader();
+        let mut st = conn.prepare_cached(
+            "SELECT payload FROM records WHERE entity = ?1 AND deleted_hlc IS NULL ORDER BY entity_id",
+        )?;
+        let rows = st.query_map([entity.as_str()], |r| r.get::<_, String>(0))?;
+        Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+    }
+
+    fn reference_history(&self, kind: ReferenceKind) -> Result<Vec<String>> {
+        let conn = self.conn();
+        let mut st = conn.prepare_cached(
+            "SELECT content FROM reference_documents WHERE kind = ?1 ORDER BY published_at, name, version",
+        )?;
+        let rows = st.query_map([kind.as_str()], |r| r.get::<_, String>(0))?;
+        Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+    }
+
+    fn villages(&self) -> Result<Vec<jiayi_core::household::Village>> {
+        let conn = self.conn();
+        let mut st = conn
+            .prepare_cached("SELECT id, code, name, township FROM villages ORDER BY code, name")?;
+        let rows = st.query_map([], |r| {
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, String>(2)?,
+                r.get::<_, String>(3)?,
+            ))
+        })?;
+        let mut out = Vec::new();
+        for row in rows {
+            let (id, code, name, township) = row?;
+            out.push(village_from(&id, code, name, township)?);
+        }
+        Ok(out)
+    }
+
+    fn put_villages(&self, villages: &[jiayi_core::household::Village]) -> Result<()> {
+        check_villages(villages)?;
+        let mut conn = self.conn();
+        let tx = conn.transaction()?;
+        for v in villages {
+            tx.execute(
+                "INSERT INTO villages (id, code, name, township) VALUES (?1, ?2, ?3, ?4)
+                 ON CONFLICT (id) DO UPDATE SET code = excluded.code, name = excluded.name,
+                     township = excluded.township",
+                params![v.id.to_string(), v.code, v.name, v.township],
+            )?;
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
+    fn setting(&self, key: &str) -> Result<Option<String>> {
+        Ok(self
+            .conn()
+            .query_row("SELECT value FROM settings WHERE key = ?1", [key], |r| {
+                r.get(0)
+            })
+            .optional()?)
+    }
+
+    fn put_setting(&self, key: &str, value: &str) -> Result<()> {
+        self.conn().execute(
+            "INSERT INTO settings (key, value) VALUES (?1, ?2)
+             ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+            [key, value],
+        )?;
+        Ok(())
+    }
 }

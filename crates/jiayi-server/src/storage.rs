@@ -6,6 +6,7 @@ use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 use jiayi_core::change::{Change, Entity};
+use jiayi_core::household::Village;
 use jiayi_sync::protocol::{ChangeResult, ReferenceData, ReferenceDocument, ReferenceKind};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
@@ -145,6 +146,19 @@ pub trait Storage: Send + Sync + 'static {
     fn village_progress(&self) -> Result<Vec<VillageProgress>>;
     /// Contracts, contract events and visits received since `since`, newest first.
     fn audit(&self, since: DateTime<Utc>, limit: u32) -> Result<Vec<AuditRow>>;
+    /// The current payload (JSON text) of every record of a kind whose latest write is not a
+    /// deletion, in id order: what the indicators are computed from.
+    fn live_payloads(&self, entity: Entity) -> Result<Vec<String>>;
+    /// The content of every published version of every document of a kind, oldest first
+    /// (contracts signed under an older catalog still owe its items).
+    fn reference_history(&self, kind: ReferenceKind) -> Result<Vec<String>>;
+    /// Villages the township has named, by code.
+    fn villages(&self) -> Result<Vec<Village>>;
+    /// Adds villages or renames them (by id), in one transaction.
+    fn put_villages(&self, villages: &[Village]) -> Result<()>;
+    /// A township setting (JSON text), e.g. the indicator targets.
+    fn setting(&self, key: &str) -> Result<Option<String>>;
+    fn put_setting(&self, key: &str, value: &str) -> Result<()>;
 }
 
 pub type DynStorage = Arc<dyn Storage>;
@@ -250,6 +264,31 @@ pub(crate) fn record_from_text(
         field_hlc,
         deleted,
     })
+}
+
+/// A village as the database stores it, or refused when its name or id is unusable.
+pub(crate) fn village_from(
+    id: &str,
+    code: String,
+    name: String,
+    township: String,
+) -> Result<Village> {
+    Ok(Village {
+        id: parse_uuid(id)?,
+        code,
+        name,
+        township,
+    })
+}
+
+pub(crate) fn check_villages(villages: &[Village]) -> Result<()> {
+    match villages.iter().find(|v| v.name.trim().is_empty()) {
+        Some(v) => Err(ServerError::Invalid(format!(
+            "village {} has no name",
+            v.id
+        ))),
+        None => Ok(()),
+    }
 }
 
 pub(crate) fn rejected(seq: u64, code: jiayi_sync::protocol::RejectCode) -> ChangeResult {

@@ -1,0 +1,497 @@
+//! The township's indicators on the server: a device builds the demo township, syncs it to a
+//! real server on 127.0.0.1 (SQLite and PostgreSQL), and the server's figures must equal the
+//! device's own report for the same data, at every level; the dashboard shows them with their
+//! formulas and targets, lists the residents behind them, and explains a bad period.
+
+mod support;
+
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use chrono::{Datelike, Utc};
+use jiayi_api::Api;
+use jiayi_api::ReportRequest;
+use jiayi_core::Lang;
+use jiayi_core::indicators::{Level, Params, Period, Targets, compute};
+use jiayi_core::time::china_date;
+use jiayi_demo::{DemoSize, build_demo};
+use jiayi_server::storage::Enrollment;
+use jiayi_sync::LocalReplica;
+use jiayi_sync::http::HttpTransport;
+use jiayi_sync::protocol::{Limits, ReferenceKind};
+use support::{ADMIN_KEY, Township};
+
+/// A device holding the small demo township, enrolled for all its villages and fully synced;
+/// the township has published the teams and named the villages, as it would for enrollment.
+fn demo_device(t: &Township, dir: &Path) -> Api {
+    let mut api = Api::open(dir.join("device.sqlite3"), Lang::Zh).expect("device store");
+    let today = china_date(Utc::now());
+    build_demo(&mut api, 7, DemoSize::SMALL, today).expect("demo township");
+    let store = api.store_mut();
+    let villages = store.villages().expect("villages");
+    let enrolled = t
+        .storage()
+        .enroll(
+            &Enrollment {
+                device_id: Some(store.device_id()),
+                doctor_name: "赵建国".into(),
+                team_name: "青山镇团队".into(),
+                villages: villages.iter().map(|v| v.id).collect(),
+                label: "demo".into(),
+            },
+            Utc::now(),
+        )
+        .expect("enroll");
+    let transport = HttpTransport::new(&t.base(), &enrolled.token).expect("transport");
+    for _ in 0..50 {
+        if store.pending_count().expect("pending") == 0 {
+            break;
+        }
+        jiayi_sync::sync(
+            store,
+            &transport,
+            Utc::now().timestamp_millis(),
+            &mut |_| {},
+        )
+        .expect("sync round");
+    }
+    assert_eq!(store.pending_count().unwrap(), 0, "everything uploaded");
+    let teams = store.teams().expect("teams");
+    t.storage()
+        .publish(
+            ReferenceKind::Teams,
+            "all",
+            &serde_json::to_string(&teams).unwrap(),
+            Utc::now(),
+        )
+        .expect("publish teams");
+    t.storage().put_villages(&villages).expect("name villages");
+    api
+}
+
+/// (row id, indicator code) → (numerator, denominator, target), from the device's report.
+type Figures = BTreeMap<(Option<uuid::Uuid>, String), (u64, u64, Option<f64>)>;
+
+fn device_figures(api: &Api, period: &str, level: Level) -> Figures {
+    let report = api
+        .report(&ReportRequest {
+            period: Some(period.into()),
+            level: Some(level),
+            reference: None,
+        })
+        .expect("device report");
+    let mut out = Figures::new();
+    for (id, row) in report.rows.iter().map(|r| (r.id, r)).chain(
+        [(None, &report.total)]
+            .into_iter()
+            .filter(|_| level == Level::Township),
+    ) {
+        for f in &row.figures {
+            out.insert((id, f.code.clone()), (f.numerator, f.denominator, f.target));
+        }
+    }
+    out
+}
+
+fn server_figures(t: &Township, period: &str, level: Level) -> Figures {
+    let server = jiayi_server::indicators::dataset(t.storage().as_ref()).expect("dataset");
+    assert_eq!(server.unreadable, 0, "every payload reads");
+    let targets = jiayi_server::indicators::targets(t.storage().as_ref()).unwrap();
+    let params = Params {
+        period: Period::parse(period).unwrap(),
+        reference: china_date(Utc::now()),
+    };
+    let report = compute(&server.dataset, &params, &targets, level);
+    let mut out = Figures::new();
+    let total = [(None, &report.total)];
+    let rows: Vec<_> = if level == Level::Township {
+        total.to_vec()
+    } else {
+        report.units.iter().map(|u| (u.id, u)).collect()
+    };
+    for (id, unit) in rows {
+        for f in &unit.figures {
+            out.insert((id, f.kind.code()), (f.numerator, f.denominator, f.target));
+        }
+    }
+    out
+}
+
+fn get(url: &str) -> (u16, String) {
+    let client = reqwest::blocking::Client::builder()
+        .timeout(Duration::from_secs(60))
+        .no_proxy()
+        .build()
+        .unwrap();
+    let response = client.get(url).send().expect("GET");
+    let status = response.status().as_u16();
+    (status, response.text().unwrap_or_default())
+}
+
+fn this_year() -> String {
+    china_date(Utc::now()).year().to_string()
+}
+
+/// The server's figures equal the device's, for a year, a quarter and a month, at every level.
+fn server_matches_device(t: &Township) {
+    let dir = tempfile::tempdir().unwrap();
+    let api = demo_device(t, dir.path());
+    let today = china_date(Utc::now());
+    let quarter = format!("{}-Q{}", today.year(), (today.month() - 1) / 3 + 1);
+    let month = format!("{}-{:02}", today.year(), today.month());
+    for period in [this_year(), quarter, month] {
+        for level in [Level::Township, Level::Village, Level::Team, Level::Doctor] {
+            let device = device_figures(&api, &period, level);
+            let server = server_figures(t, &period, level);
+            assert!(!device.is_empty());
+            assert_eq!(server, device, "{period} {level:?}");
+        }
+    }
+    // The demo has signed residents, owed items and visits: the comparison is not of zeros.
+    let total = server_figures(t, &this_year(), Level::Township);
+    let signing = total[&(None, "signing".to_string())];
+    let fulfilment = total[&(None, "fulfilment".to_string())];
+    assert!(signing.0 > 0 && signing.1 > signing.0, "{signing:?}");
+    assert!(fulfilment.0 > 0 && fulfilment.1 > 0, "{fulfilment:?}");
+
+    // The dashboard shows the same numerator / denominator with the formula beside it.
+    let base = format!("{}/dashboard?key={ADMIN_KEY}", t.base());
+    let (status, html) = get(&format!("{base}&period={}", this_year()));
+    assert_eq!(status, 200, "{html}");
+    assert!(
+        html.contains(&format!("{} / {}", signing.0, signing.1)),
+        "signing figure shown"
+    );
+    assert!(html.contains(&format!("{} / {}", fulfilment.0, fulfilment.1)));
+    assert!(html.contains("签约率") && html.contains("履约率") && html.contains("计算公式"));
+    assert!(html.contains("class=\"btarget\""), "bars mark the target");
+
+    // The drill-down lists the people behind the figure, a page at a time, counts in full.
+    let (status, drill) = get(&format!(
+        "{}/dashboard/indicator?key={ADMIN_KEY}&period={}&indicator=signing",
+        t.base(),
+        this_year()
+    ));
+    assert_eq!(status, 200, "{drill}");
+    assert!(drill.contains(&format!("<b>{}</b>", signing.0)));
+    assert!(drill.contains(&format!("<b>{}</b>", signing.1)));
+    let rows = drill.matches("<tr><td class=\"num\">").count();
+    assert_eq!(rows as u64, signing.1.min(100), "one page of rows");
+    let (status, missed) = get(&format!(
+        "{}/dashboard/indicator?key={ADMIN_KEY}&period={}&indicator=signing&show=miss&page=2",
+        t.base(),
+        this_year()
+    ));
+    assert_eq!(status, 200);
+    assert!(missed.contains("第 2 /"), "second page");
+}
+
+/// Targets set through the command's function are stored and judge the dashboard's figures.
+fn targets_are_configurable(t: &Township) {
+    let storage = t.storage().as_ref();
+    assert_eq!(
+        jiayi_server::indicators::targets(storage).unwrap(),
+        Targets::default()
+    );
+    let set = jiayi_server::indicators::set_targets(
+        storage,
+        &[
+            "fulfilment=0.95".into(),
+            "signing=35%".into(),
+            "control=none".into(),
+        ],
+    )
+    .unwrap();
+    assert_eq!(set.fulfilment, Some(0.95));
+    assert_eq!(set.signing, Some(0.35));
+    assert_eq!(set.control, None);
+    // A bad assignment changes nothing.
+    for bad in ["fulfilment=95", "nonsense=0.5", "signing"] {
+        assert!(jiayi_server::indicators::set_targets(storage, &[bad.into()]).is_err());
+    }
+    assert_eq!(jiayi_server::indicators::targets(storage).unwrap(), set);
+    let total = server_figures(t, &this_year(), Level::Township);
+    assert_eq!(total[&(None, "fulfilment".to_string())].2, Some(0.95));
+    let (status, html) = get(&format!(
+        "{}/dashboard?key={ADMIN_KEY}&period={}&bar=fulfilment",
+        t.base(),
+        this_year()
+    ));
+    assert_eq!(status, 200);
+    assert!(html.contains("95%") && html.contains("35%"));
+    assert!(
+        html.contains("红线为目标 95%"),
+        "the bars' target line is the new target"
+    );
+}
+
+/// A period, level, indicator or page the page cannot read is explained, never a 5xx.
+fn bad_requests_are_explained(t: &Township) {
+    let base = format!("{}/dashboard?key={ADMIN_KEY}", t.base());
+    let (status, html) = get(&format!("{base}&period=2026-13"));
+    assert_eq!(status, 400);
+    assert!(html.contains("统计期“2026-13”无法识别"), "{html}");
+    assert!(
+        html.contains("<form class=\"chooser\""),
+        "the form is there to fix it"
+    );
+    let (status, html) = get(&format!("{base}&period=nonsense&lang=en"));
+    assert_eq!(status, 400);
+    assert!(html.contains("is not understood"));
+    let (status, html) = get(&format!("{base}&period=2999"));
+    assert_eq!(status, 400);
+    assert!(html.contains("尚未开始"));
+    let (status, _) = get(&format!("{base}&level=county"));
+    assert_eq!(status, 400);
+    let drill = format!("{}/dashboard/indicator?key={ADMIN_KEY}", t.base());
+    for query in [
+        "&indicator=nope",
+        "&indicator=signing&page=0",
+        "&indicator=signing&page=abc",
+        "&indicator=signing&unit=xyz&level=village",
+        "&indicator=signing&unit=unassigned",
+        "&indicator=signing&period=2026-02-30..2026-03-01",
+        "&indicator=signing&level=county&unit=unassigned",
+    ] {
+        let (status, html) = get(&format!("{drill}{query}"));
+        assert_eq!(status, 400, "{query}: {html}");
+        assert!(html.contains("class=\"error\""), "{query}");
+    }
+    let (status, _) = get(&format!(
+        "{}/dashboard/indicator?indicator=signing",
+        t.base()
+    ));
+    assert_eq!(status, 401, "the drill-down needs the key too");
+    // The OpenAPI document names the new page and its answers (schemathesis reads it).
+    let (status, doc) = get(&format!("{}/openapi.json", t.base()));
+    assert_eq!(status, 200);
+    let doc: serde_json::Value = serde_json::from_str(&doc).unwrap();
+    let drill = &doc["paths"]["/dashboard/indicator"]["get"];
+    assert!(drill["responses"]["400"].is_object(), "{drill}");
+    assert!(doc["paths"]["/dashboard"]["get"]["responses"]["400"].is_object());
+}
+
+#[test]
+fn sqlite_server_indicators_equal_the_devices() {
+    let t = Township::sqlite(Limits::default());
+    server_matches_device(&t);
+    targets_are_configurable(&t);
+    bad_requests_are_explained(&t);
+}
+
+#[test]
+fn postgres_server_indicators_equal_the_devices() {
+    let Some(pg) = support::pg::PgCluster::start() else {
+        return;
+    };
+    let t = Township::on(&pg.database("indicators"), Limits::default());
+    server_matches_device(&t);
+    targets_are_configurable(&t);
+    bad_requests_are_explained(&t);
+}
+
+/// Runs chromium with a deadline; returns its standard output (written to a file, so a long
+/// page never blocks the browser on a full pipe).
+fn chromium(args: &[String], out: &Path) -> Option<Vec<u8>> {
+    let file = std::fs::File::create(out).ok()?;
+    let mut child = std::process::Command::new("/usr/bin/chromium")
+        .args(args)
+        .stdout(file)
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .ok()?;
+    let started = Instant::now();
+    while started.elapsed() < Duration::from_secs(120) {
+        if child.try_wait().ok()?.is_some() {
+            return std::fs::read(out).ok();
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+    None
+}
+
+/// The dashboard rendered by a real browser: the indicators are there, in Chinese, and a
+/// screenshot is kept for a person to look at.
+#[test]
+fn dashboard_renders_in_chromium() {
+    if !Path::new("/usr/bin/chromium").exists() {
+        eprintln!("\n*** SKIPPING: /usr/bin/chromium not installed ***\n");
+        return;
+    }
+    let t = Township::sqlite(Limits::default());
+    let dir = tempfile::tempdir().unwrap();
+    let _api = demo_device(&t, dir.path());
+    let url = format!(
+        "{}/dashboard?key={ADMIN_KEY}&period={}&level=team",
+        t.base(),
+        this_year()
+    );
+    let profile = tempfile::tempdir().unwrap();
+    let common = |extra: &[String]| -> Vec<String> {
+        let mut args: Vec<String> = [
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--no-first-run",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+        args.push(format!("--user-data-dir={}", profile.path().display()));
+        args.extend_from_slice(extra);
+        args.push(url.clone());
+        args
+    };
+    let dom = chromium(
+        &common(&["--dump-dom".into()]),
+        &dir.path().join("dom.html"),
+    )
+    .expect("chromium ran");
+    let dom = String::from_utf8_lossy(&dom);
+    for text in [
+        "考核指标",
+        "签约率",
+        "履约率",
+        "高血压患者规范管理率",
+        "计算公式",
+        "各村",
+        "按团队",
+    ] {
+        assert!(dom.contains(text), "the rendered page shows {text}");
+    }
+    let shots = Path::new(env!("CARGO_TARGET_TMPDIR"));
+    // The list behind the fulfilment rate: its occurrences, due dates and items.
+    let drill_url = format!(
+        "{}/dashboard/indicator?key={ADMIN_KEY}&period={}&indicator=fulfilment&show=miss",
+        t.base(),
+        this_year()
+    );
+    let mut args = common(&[
+        format!(
+            "--screenshot={}",
+            shots.join("dashboard-drill-down.png").display()
+        ),
+        "--window-size=1366,900".into(),
+        "--hide-scrollbars".into(),
+    ]);
+    if let Some(last) = args.last_mut() {
+        *last = drill_url;
+    }
+    chromium(&args, &dir.path().join("drill.log")).expect("chromium ran");
+    assert!(shots.join("dashboard-drill-down.png").exists());
+    for (name, size) in [
+        ("dashboard-indicators.png", "1366,900"),
+        ("dashboard-indicators-long.png", "1366,2400"),
+    ] {
+        let path = shots.join(name);
+        let _ = std::fs::remove_file(&path);
+        chromium(
+            &common(&[
+                format!("--screenshot={}", path.display()),
+                format!("--window-size={size}"),
+                "--hide-scrollbars".into(),
+            ]),
+            &dir.path().join("shot.log"),
+        )
+        .expect("chromium ran");
+        let bytes = std::fs::read(&path).expect("screenshot written");
+        assert!(bytes.starts_with(b"\x89PNG"), "a PNG");
+        eprintln!("screenshot: {}", path.display());
+    }
+}
+
+/// How long the dashboard takes with the full demo township (21 villages, 26,990 residents)
+/// on SQLite. Slow to set up, so run on request:
+/// `cargo test -p jiayi-server --release --test indicators full_demo -- --ignored --nocapture`.
+#[test]
+#[ignore]
+fn full_demo_dashboard_timing() {
+    let t = Township::sqlite(Limits::default());
+    let dir = tempfile::tempdir().unwrap();
+    let mut api = Api::open(dir.path().join("device.sqlite3"), Lang::Zh).expect("device store");
+    build_demo(&mut api, 7, DemoSize::FULL, china_date(Utc::now())).expect("demo");
+    let store = api.store_mut();
+    let villages = store.villages().unwrap();
+    let enrolled = t
+        .storage()
+        .enroll(
+            &Enrollment {
+                device_id: Some(store.device_id()),
+                doctor_name: "赵建国".into(),
+                team_name: "青山镇团队".into(),
+                villages: villages.iter().map(|v| v.id).collect(),
+                label: "demo".into(),
+            },
+            Utc::now(),
+        )
+        .unwrap();
+    let transport = HttpTransport::new(&t.base(), &enrolled.token).unwrap();
+    for _ in 0..1000 {
+        if store.pending_count().unwrap() == 0 {
+            break;
+        }
+        jiayi_sync::sync(
+            store,
+            &transport,
+            Utc::now().timestamp_millis(),
+            &mut |_| {},
+        )
+        .unwrap();
+    }
+    let teams = store.teams().unwrap();
+    t.storage()
+        .publish(
+            ReferenceKind::Teams,
+            "all",
+            &serde_json::to_string(&teams).unwrap(),
+            Utc::now(),
+        )
+        .unwrap();
+    t.storage().put_villages(&villages).unwrap();
+    let started = Instant::now();
+    let server = jiayi_server::indicators::dataset(t.storage().as_ref()).unwrap();
+    eprintln!("read the dataset: {:?}", started.elapsed());
+    assert_eq!(server.unreadable, 0);
+    for (name, url) in [
+        (
+            "dashboard, village rows",
+            format!(
+                "{}/dashboard?key={ADMIN_KEY}&period={}",
+                t.base(),
+                this_year()
+            ),
+        ),
+        (
+            "dashboard, doctor rows",
+            format!(
+                "{}/dashboard?key={ADMIN_KEY}&period={}&level=doctor",
+                t.base(),
+                this_year()
+            ),
+        ),
+        (
+            "drill-down, fulfilment",
+            format!(
+                "{}/dashboard/indicator?key={ADMIN_KEY}&period={}&indicator=fulfilment",
+                t.base(),
+                this_year()
+            ),
+        ),
+    ] {
+        let mut times = Vec::new();
+        for _ in 0..5 {
+            let started = Instant::now();
+            let (status, _) = get(&url);
+            assert_eq!(status, 200);
+            times.push(started.elapsed());
+        }
+        times.sort();
+        eprintln!("{name}: median {:?}, max {:?}", times[2], times[4]);
+    }
+}
