@@ -656,3 +656,101 @@ fn sync_to(app: &mut App, data: &Path, township: &Township) -> Result<()> {
     );
     Ok(())
 }
+
+/// The numbers in a text, in order ("12 / 30" → [12, 30]).
+fn numbers_in(text: &str) -> Vec<u64> {
+    text.split(|c: char| !c.is_ascii_digit())
+        .filter(|s| !s.is_empty())
+        .filter_map(|s| s.parse().ok())
+        .collect()
+}
+
+fn texts(s: &Session, css: &str) -> Result<Vec<String>> {
+    s.find_all(css)?.iter().map(|e| s.text(e)).collect()
+}
+
+#[test]
+#[ignore = "needs Xvfb, tauri-driver and a built app: run src-tauri/scripts/e2e.sh"]
+fn the_dashboard_shows_figures_with_formulas_and_drills_down_to_households() -> Result<()> {
+    let data = tempfile::tempdir()?;
+    let mut app = App::start("dashboard", data.path())?;
+    let s = &app.session;
+    s.script_click("[data-test=nav-dashboard]")?;
+    s.wait_text("[data-test=dashboard] h1", "指标看板")?;
+    let card = "[data-test=figure-signing]";
+    s.wait(card)?;
+    let formula = texts(s, &format!("{card} [data-test=figure-formula]"))?.concat();
+    assert!(
+        formula.contains('÷'),
+        "the formula is written next to the figure: {formula}"
+    );
+    let counts = numbers_in(&texts(s, &format!("{card} [data-test=figure-counts]"))?.concat());
+    let [signed, residents] = counts[..] else {
+        panic!("numerator and denominator: {counts:?}");
+    };
+    assert!(
+        signed > 1000 && residents > signed,
+        "{signed} of {residents}"
+    );
+    let rate = texts(s, &format!("{card} [data-test=figure-rate]"))?.concat();
+    assert!(rate.ends_with('%'), "{rate}");
+    // One bar per village, and the villages add up to the township.
+    let bars = texts(s, "[data-test=bar]")?;
+    assert_eq!(bars.len(), 21, "{bars:?}");
+    let (mut n, mut d) = (0, 0);
+    for bar in &bars {
+        let v = numbers_in(bar.rsplit_once('%').map(|(_, c)| c).unwrap_or(bar));
+        n += v[v.len() - 2];
+        d += v[v.len() - 1];
+    }
+    assert_eq!(
+        (n, d),
+        (signed, residents),
+        "villages add up to the township"
+    );
+    app.shot("dashboard")?;
+
+    // The residents behind the first village's bar, those not signed first, a page at a time.
+    let s = &app.session;
+    let first = s.find_all("[data-test=bar]")?.remove(0);
+    let first_counts = numbers_in(&s.text(&first)?);
+    s.exec("arguments[0].click(); return true", vec![first.to_json()])?;
+    let head = s.wait_text("[data-test=drill-figure]", "分母")?;
+    let drill = numbers_in(head.split_once('（').map(|(_, c)| c).unwrap_or(&head));
+    assert_eq!(drill[..], first_counts[first_counts.len() - 2..], "{head}");
+    s.wait("[data-test=drill-rows] .el-table__row")?;
+    let rows = s.find_all("[data-test=drill-rows] .el-table__row")?;
+    assert!(!rows.is_empty() && rows.len() <= 100, "{} rows", rows.len());
+    app.shot("drill-down")?;
+    let s = &app.session;
+    s.script_click(".drill-filter .el-radio-button:nth-child(2) .el-radio-button__inner")?;
+    s.wait_for("only the unsigned", || {
+        let marks = texts(s, "[data-test=drill-rows] .el-table__row td:first-child")?;
+        Ok((!marks.is_empty() && marks.iter().all(|m| m.contains('✗'))).then_some(()))
+    })?;
+    // A click on a resident opens the household.
+    let row = s
+        .find_all("[data-test=drill-rows] .el-table__row")?
+        .remove(0);
+    s.exec("arguments[0].click(); return true", vec![row.to_json()])?;
+    s.wait("[data-test=household]")?;
+    app.shot("drill-household")?;
+
+    // Targets are the township's to set; the card shows the new one at once.
+    let s = &app.session;
+    s.script_click("[data-test=nav-dashboard]")?;
+    s.script_click("[data-test=targets]")?;
+    let target = input("[data-test=targets-dialog]", "target-signing");
+    s.wait(&target)?;
+    s.exec(
+        "const i = document.querySelector(arguments[0]); i.select(); return true",
+        vec![json!(target)],
+    )?;
+    s.type_into(&target, "99")?;
+    s.script_click("[data-test=targets-save]")?;
+    s.wait_text(card, "目标 99%")?;
+    s.wait_text(card, "未达标")?;
+    app.shot("targets")?;
+
+    app.quit()
+}
