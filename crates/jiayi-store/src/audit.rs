@@ -144,13 +144,51 @@ impl Store {
 
     /// The newest entries first.
     pub fn audit_entries(&self, limit: u32) -> Result<Vec<AuditRecord>> {
-        let mut stmt = self.conn.prepare(
-            "SELECT seq, at, actor, device_id, action, entity, entity_id, hash
-             FROM audit_log ORDER BY seq DESC LIMIT ?1",
-        )?;
-        let rows = stmt.query_map([limit], |r| {
+        self.read_audit("ORDER BY seq DESC LIMIT ?1", [limit])?
+            .into_iter()
+            .map(|(seq, entry, hash)| {
+                Ok(AuditRecord {
+                    seq,
+                    entry,
+                    hash: to_hash(hash)?,
+                })
+            })
+            .collect()
+    }
+
+    /// Recomputes the whole chain from its anchor with the core's rule. A stored hash of the
+    /// wrong length breaks the chain there too.
+    pub fn verify_audit_chain(&self) -> Result<AuditCheck> {
+        let anchor = anchor(&self.conn)?;
+        let kept = self.read_audit("ORDER BY seq", [])?;
+        let malformed = kept.iter().position(|(_, _, hash)| hash.len() != 32);
+        let whole: Vec<(&AuditEntry, [u8; 32])> = kept[..malformed.unwrap_or(kept.len())]
+            .iter()
+            .filter_map(|(_, entry, hash)| {
+                Some((entry, <[u8; 32]>::try_from(hash.as_slice()).ok()?))
+            })
+            .collect();
+        let broken_at = first_break(&anchor, whole.iter().map(|(entry, hash)| (*entry, hash)))
+            .or(malformed)
+            .map(|i| kept[i].0);
+        Ok(AuditCheck {
+            entries: kept.len() as u64,
+            broken_at,
+        })
+    }
+
+    /// Entries as stored (sequence, fields, hash bytes), in the order `order` names.
+    fn read_audit(
+        &self,
+        order: &str,
+        params: impl rusqlite::Params,
+    ) -> Result<Vec<(i64, AuditEntry, Vec<u8>)>> {
+        let mut stmt = self.conn.prepare(&format!(
+            "SELECT seq, at, actor, device_id, action, entity, entity_id, hash FROM audit_log {order}"
+        ))?;
+        let rows = stmt.query_map(params, |r| {
             Ok((
-                r.get::<_, i64>(0)?,
+                r.get(0)?,
                 AuditEntry {
                     at: r.get(1)?,
                     actor: r.get(2)?,
@@ -159,55 +197,10 @@ impl Store {
                     entity: r.get(5)?,
                     entity_id: r.get(6)?,
                 },
-                r.get::<_, Vec<u8>>(7)?,
+                r.get(7)?,
             ))
         })?;
-        let mut out = Vec::new();
-        for row in rows {
-            let (seq, entry, hash) = row?;
-            out.push(AuditRecord {
-                seq,
-                entry,
-                hash: to_hash(hash)?,
-            });
-        }
-        Ok(out)
-    }
-
-    /// Recomputes the whole chain from its anchor.
-    pub fn verify_audit_chain(&self) -> Result<AuditCheck> {
-        let anchor = anchor(&self.conn)?;
-        let mut stmt = self.conn.prepare(
-            "SELECT seq, at, actor, device_id, action, entity, entity_id, hash
-             FROM audit_log ORDER BY seq",
-        )?;
-        let mut rows = stmt.query([])?;
-        let mut previous = anchor;
-        let mut entries = 0u64;
-        let mut broken_at = None;
-        while let Some(r) = rows.next()? {
-            entries += 1;
-            if broken_at.is_some() {
-                continue;
-            }
-            let seq: i64 = r.get(0)?;
-            let entry = AuditEntry {
-                at: r.get(1)?,
-                actor: r.get(2)?,
-                device_id: r.get(3)?,
-                action: r.get(4)?,
-                entity: r.get(5)?,
-                entity_id: r.get(6)?,
-            };
-            let stored = r.get::<_, Vec<u8>>(7)?;
-            match <[u8; 32]>::try_from(stored) {
-                Ok(stored) if first_break(&previous, [(&entry, &stored)]).is_none() => {
-                    previous = stored;
-                }
-                _ => broken_at = Some(seq),
-            }
-        }
-        Ok(AuditCheck { entries, broken_at })
+        Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
     }
 
     /// Removes entries older than the retention period, keeping the chain checkable: the
