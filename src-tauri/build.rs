@@ -2,8 +2,11 @@
 // permission for each; the capability in capabilities/main.json grants exactly these to the main
 // window. A command missing from either place cannot be called from the UI.
 const COMMANDS: &[&str] = &[
-    "setup_status",
-    "setup",
+    "lock_screen",
+    "create_store",
+    "protect_store",
+    "unlock",
+    "lock_app",
     "set_lang",
     "ui_ready",
     "sync_status",

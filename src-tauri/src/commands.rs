@@ -2,7 +2,6 @@
 //! operation written once in `jiayi-api`, return its result. Errors are `ApiError`, which the UI
 //! receives as `{code, message}` in the chosen language.
 
-use std::path::Path;
 use std::sync::Arc;
 
 use jiayi_api::{
@@ -10,19 +9,20 @@ use jiayi_api::{
     EnrollOutcome, EventSink, ExportKind, HouseholdView, ImportOutcome, ImportPreview,
     ImportProgress, ImportRequest, RefusalView, RegisterOutcome, RegisterRequest, ReportRequest,
     ReportView, SignOutcome, SignRequest, StatusView, SyncEvent, SyncSettings, SyncStatusView,
-    SyncSummary, TerminateOutcome, TerminateRequest, VisitOutcome, VisitRequest, WorkList,
-    WorkListQuery,
+    SyncSummary, TerminateOutcome, TerminateRequest, VaultStatus, VisitOutcome, VisitRequest,
+    WorkList, WorkListQuery,
 };
 use jiayi_core::Lang;
 use jiayi_core::agreement::AgreementSnapshot;
 use jiayi_core::catalog::Catalog;
 use jiayi_core::household::{Team, Village};
 use jiayi_core::indicators::Targets;
-use jiayi_store::{DueEntry, ResidentHit};
+use jiayi_store::{DbFile, DueEntry, ResidentHit};
 use serde::Serialize;
 use tauri::{AppHandle, Emitter, Manager, State};
 use tauri_plugin_opener::OpenerExt;
 use uuid::Uuid;
+use zeroize::Zeroizing;
 
 use crate::error::ShellError;
 use crate::state::AppState;
@@ -33,13 +33,9 @@ type Reply<T> = Result<T, ApiError>;
 /// Seed of the demo township: the same township on every machine, so training material matches.
 const DEMO_SEED: u64 = 20_260_101;
 
-pub fn open_backend(db: &Path, lang: Lang) -> Result<Backend, ShellError> {
-    Ok(Api::open(db, lang)?)
-}
-
 /// Creates the store; with `demo`, fills it with the demo township as of today.
-pub fn create_backend(db: &Path, lang: Lang, demo: bool) -> Result<Backend, ShellError> {
-    let mut api = Api::open(db, lang)?;
+pub fn create_backend(db: &DbFile, lang: Lang, demo: bool) -> Result<Backend, ShellError> {
+    let mut api = Api::open_file(db, lang)?;
     if demo {
         let today = api.today();
         let summary =
@@ -57,24 +53,81 @@ pub fn create_backend(db: &Path, lang: Lang, demo: bool) -> Result<Backend, Shel
     Ok(api)
 }
 
+/// What the lock screen shows: a first start, a store to encrypt, or the passphrase prompt.
 #[derive(Serialize)]
-pub struct SetupStatus {
-    initialized: bool,
+#[serde(rename_all = "camelCase")]
+pub struct LockScreen {
+    #[serde(flatten)]
+    vault: VaultStatus,
+    unlocked: bool,
+    /// Started with `--demo`: the first start offers the demo township first.
+    demo_suggested: bool,
     data_dir: String,
 }
 
 #[tauri::command]
-async fn setup_status(state: State<'_, AppState>) -> Reply<SetupStatus> {
-    Ok(SetupStatus {
-        initialized: state.is_set_up(),
+async fn lock_screen(state: State<'_, AppState>) -> Reply<LockScreen> {
+    let vault = state.vault_status().map_err(|e| e.into_api(state.lang()))?;
+    Ok(LockScreen {
+        vault,
+        unlocked: state.is_unlocked(),
+        demo_suggested: state.options.demo,
         data_dir: state.data_dir.display().to_string(),
     })
 }
 
+/// The passphrase work (Argon2id, building the demo, encrypting a store) runs off the async
+/// runtime's threads so the window stays responsive.
+async fn blocking_unlock(
+    app: AppHandle,
+    work: impl FnOnce(&AppState) -> Result<(), ShellError> + Send + 'static,
+) -> Reply<()> {
+    let lang = app.state::<AppState>().lang();
+    tauri::async_runtime::spawn_blocking(move || {
+        let state = app.state::<AppState>();
+        work(&state).map_err(|e| e.into_api(state.lang()))?;
+        state.start_autosync(sync_events(&app));
+        Ok(())
+    })
+    .await
+    .map_err(|_| interrupted(lang))?
+}
+
 #[tauri::command]
-async fn setup(state: State<'_, AppState>, app: AppHandle, demo: bool) -> Reply<()> {
-    state.set_up(demo).map_err(|e| e.into_api(state.lang()))?;
-    state.start_autosync(sync_events(&app));
+async fn create_store(
+    app: AppHandle,
+    passphrase: String,
+    confirmation: String,
+    demo: bool,
+) -> Reply<()> {
+    let passphrase = Zeroizing::new(passphrase);
+    let confirmation = Zeroizing::new(confirmation);
+    blocking_unlock(app, move |state| {
+        state.create_store(&passphrase, &confirmation, demo)
+    })
+    .await
+}
+
+#[tauri::command]
+async fn protect_store(app: AppHandle, passphrase: String, confirmation: String) -> Reply<()> {
+    let passphrase = Zeroizing::new(passphrase);
+    let confirmation = Zeroizing::new(confirmation);
+    blocking_unlock(app, move |state| {
+        state.protect_store(&passphrase, &confirmation)
+    })
+    .await
+}
+
+#[tauri::command]
+async fn unlock(app: AppHandle, passphrase: String) -> Reply<()> {
+    let passphrase = Zeroizing::new(passphrase);
+    blocking_unlock(app, move |state| state.unlock(&passphrase)).await
+}
+
+/// Locks the app (idle, or the lock button): the store closes and its key leaves memory.
+#[tauri::command]
+async fn lock_app(state: State<'_, AppState>) -> Reply<()> {
+    state.lock();
     Ok(())
 }
 
@@ -133,12 +186,7 @@ async fn forget_enrollment(state: State<'_, AppState>) -> Reply<bool> {
 /// during a long round; progress goes out as `sync-event`s.
 #[tauri::command]
 async fn sync_now(state: State<'_, AppState>, app: AppHandle) -> Reply<SyncSummary> {
-    if !state.is_set_up() {
-        return state
-            .api(|api| api.sync_settings())
-            .map(|_| SyncSummary::default());
-    }
-    let db = state.database();
+    let db = state.db_file().map_err(|e| e.into_api(state.lang()))?;
     let lang = state.lang();
     let events = sync_events(&app);
     tauri::async_runtime::spawn_blocking(move || jiayi_api::sync_database(&db, lang, &*events))
@@ -414,8 +462,11 @@ fn open_file(state: &AppState, app: &AppHandle, path: std::path::PathBuf) -> Pri
 
 pub fn handler() -> impl Fn(tauri::ipc::Invoke) -> bool + Send + Sync + 'static {
     tauri::generate_handler![
-        setup_status,
-        setup,
+        lock_screen,
+        create_store,
+        protect_store,
+        unlock,
+        lock_app,
         set_lang,
         ui_ready,
         sync_status,

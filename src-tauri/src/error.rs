@@ -17,6 +17,8 @@ pub enum ShellError {
     },
     #[error("the local database is not set up yet")]
     NotSetUp,
+    #[error("the app is locked")]
+    Locked,
     #[error("{0}")]
     Api(#[from] ApiError),
 }
@@ -37,6 +39,12 @@ impl ShellError {
                 "storage",
                 &format!("无法读写 {path}：{source}"),
                 &format!("cannot use {path}: {source}"),
+            )
+            .localised(lang),
+            ShellError::Locked => ApiError::new(
+                "locked",
+                "已锁定，请输入口令解锁",
+                "locked: type the passphrase to unlock",
             )
             .localised(lang),
             ShellError::NotSetUp => ApiError::new(

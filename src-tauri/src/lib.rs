@@ -3,7 +3,8 @@
 //! back its result; errors arrive in the UI as `{code, message}` in the chosen language.
 //!
 //! The shell owns only what a shell must: where the data folder is, the first start (demo
-//! township or empty store), start-up timing, and opening printed files in the system viewer.
+//! township or empty store), the lock (passphrase in, key out of memory when idle), start-up
+//! timing, and opening printed files in the system viewer.
 
 mod commands;
 mod error;
@@ -43,7 +44,21 @@ pub fn run() -> anyhow::Result<()> {
                 Some(dir) => dir.clone(),
                 None => app.path().app_data_dir()?,
             };
-            let state = AppState::open(data_dir.clone(), options.clone(), started)?;
+            let passphrase = if options.passphrase_stdin {
+                let mut line = zeroize::Zeroizing::new(String::new());
+                std::io::stdin().read_line(&mut line)?;
+                Some(zeroize::Zeroizing::new(
+                    line.trim_end_matches(['\r', '\n']).to_string(),
+                ))
+            } else {
+                None
+            };
+            let state = AppState::open(
+                data_dir.clone(),
+                options.clone(),
+                started,
+                passphrase.as_deref().map(|p| p.as_str()),
+            )?;
             state.start_autosync(commands::sync_events(app.handle()));
             app.manage(state);
             main_window(app, &data_dir)?;

@@ -12,6 +12,9 @@ pub struct Options {
     pub no_viewer: bool,
     /// Quit as soon as the work list is interactive (start-up timing).
     pub exit_when_ready: bool,
+    /// Read the passphrase from the first line of standard input instead of the lock screen
+    /// (start-up timing and building the test township; never on a command line).
+    pub passphrase_stdin: bool,
 }
 
 impl Options {
@@ -24,6 +27,7 @@ impl Options {
                 "--demo" => o.demo = true,
                 "--no-viewer" => o.no_viewer = true,
                 "--exit-when-ready" => o.exit_when_ready = true,
+                "--passphrase-stdin" => o.passphrase_stdin = true,
                 "--data-dir" => o.data_dir = args.next().map(PathBuf::from),
                 other => {
                     if let Some(dir) = other.strip_prefix("--data-dir=") {

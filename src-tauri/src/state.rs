@@ -5,8 +5,13 @@ use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Instant;
 
-use jiayi_api::{Api, ApiError, ApiResult, AutoSync, AutoSyncConfig, EventSink};
+use chrono::Utc;
+use jiayi_api::{
+    Api, ApiError, ApiResult, AutoSync, AutoSyncConfig, EventSink, VaultState, VaultStatus,
+    create_vault, protect_plain_vault, unlock_vault, vault_status,
+};
 use jiayi_core::Lang;
+use jiayi_store::DbFile;
 
 use crate::commands;
 use crate::error::{Result, ShellError};
@@ -16,50 +21,133 @@ pub struct AppState {
     pub data_dir: PathBuf,
     pub options: Options,
     lang: Mutex<Lang>,
-    /// None until the first start chose demo or empty.
+    /// The open store: None until the passphrase unlocks it, and again once the app locks.
     api: Mutex<Option<Api>>,
+    /// The database and its key while unlocked, for connections of their own ("Sync now").
+    db: Mutex<Option<DbFile>>,
     started: Instant,
     ready: AtomicBool,
-    /// Syncs by itself whenever the township server is reachable; None until there is a store.
+    /// Syncs by itself whenever the township server is reachable; runs only while unlocked.
     autosync: Mutex<Option<AutoSync>>,
 }
 
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    // A panic in one command must not lock every later one out: the store itself is
+    // transactional, so the guard of a poisoned lock is still safe to use.
+    m.lock().unwrap_or_else(|p| p.into_inner())
+}
+
 impl AppState {
-    /// Opens the store in `data_dir` when there is one. A first start with `--demo` creates the
-    /// demo township; without it the UI offers the choice.
-    pub fn open(data_dir: PathBuf, options: Options, started: Instant) -> Result<AppState> {
+    /// The state of a starting app: the store stays locked until the passphrase is given, by
+    /// the lock screen or, for automation, with `passphrase` (read from standard input).
+    pub fn open(
+        data_dir: PathBuf,
+        options: Options,
+        started: Instant,
+        passphrase: Option<&str>,
+    ) -> Result<AppState> {
         std::fs::create_dir_all(&data_dir).map_err(|e| ShellError::io(&data_dir, e))?;
-        let db = data_dir.join(crate::DATABASE_FILE);
-        let api = if db.exists() {
-            Some(commands::open_backend(&db, Lang::Zh)?)
-        } else if options.demo {
-            Some(commands::create_backend(&db, Lang::Zh, true)?)
-        } else {
-            None
-        };
-        Ok(AppState {
+        let state = AppState {
             data_dir,
             options,
             lang: Mutex::new(Lang::Zh),
-            api: Mutex::new(api),
+            api: Mutex::new(None),
+            db: Mutex::new(None),
             started,
             ready: AtomicBool::new(false),
             autosync: Mutex::new(None),
-        })
+        };
+        if let Some(passphrase) = passphrase {
+            match state.vault_status()?.state {
+                VaultState::New => {
+                    state.create_store(passphrase, passphrase, state.options.demo)?
+                }
+                VaultState::Plain => state.protect_store(passphrase, passphrase)?,
+                VaultState::Encrypted => state.unlock(passphrase)?,
+            }
+        }
+        Ok(state)
     }
 
     pub fn database(&self) -> PathBuf {
         self.data_dir.join(crate::DATABASE_FILE)
     }
 
-    /// Starts the background sync once there is a store; `events` receives what its rounds do.
-    /// An unenrolled device's runner only waits.
+    pub fn vault_status(&self) -> Result<VaultStatus> {
+        Ok(vault_status(&self.database(), Utc::now(), self.lang())?)
+    }
+
+    /// First start: the passphrase, then the demo township or an empty store.
+    pub fn create_store(&self, passphrase: &str, confirmation: &str, demo: bool) -> Result<()> {
+        let db = create_vault(&self.database(), passphrase, confirmation, self.lang())?;
+        let api = commands::create_backend(&db, self.lang(), demo)?;
+        self.opened(api, db);
+        Ok(())
+    }
+
+    /// A store from before encryption: encrypted in place under the new passphrase.
+    pub fn protect_store(&self, passphrase: &str, confirmation: &str) -> Result<()> {
+        let db = protect_plain_vault(&self.database(), passphrase, confirmation, self.lang())?;
+        let api = Api::open_file(&db, self.lang())?;
+        self.opened(api, db);
+        Ok(())
+    }
+
+    /// The lock screen's passphrase. Once unlocked, another unlock changes nothing.
+    pub fn unlock(&self, passphrase: &str) -> Result<()> {
+        if self.is_unlocked() {
+            return Ok(());
+        }
+        let unlocked = unlock_vault(&self.database(), passphrase, Utc::now(), self.lang())?;
+        let api = Api::open_file(&unlocked.db, self.lang())?;
+        api.note_unlock(unlocked.failures_before)?;
+        self.opened(api, unlocked.db);
+        Ok(())
+    }
+
+    fn opened(&self, api: Api, db: DbFile) {
+        *lock(&self.api) = Some(api);
+        *lock(&self.db) = Some(db);
+    }
+
+    /// Idle or on request: the store is closed, the key wiped from memory and background sync
+    /// stopped. The UI keeps the open form; the next unlock carries on with it.
+    pub fn lock(&self) {
+        if let Some(runner) = lock(&self.autosync).take() {
+            runner.stop();
+        }
+        *lock(&self.db) = None;
+        *lock(&self.api) = None;
+    }
+
+    pub fn is_unlocked(&self) -> bool {
+        lock(&self.api).is_some()
+    }
+
+    /// The database and its key, for a connection of its own; fails while locked.
+    pub fn db_file(&self) -> Result<DbFile> {
+        lock(&self.db).clone().ok_or_else(|| self.locked_error())
+    }
+
+    fn locked_error(&self) -> ShellError {
+        if self.database().exists() {
+            ShellError::Locked
+        } else {
+            ShellError::NotSetUp
+        }
+    }
+
+    /// Starts the background sync while the store is open; `events` receives what its rounds
+    /// do. An unenrolled device's runner only waits.
     pub fn start_autosync(&self, events: EventSink) {
-        let mut slot = self.autosync.lock().unwrap_or_else(|p| p.into_inner());
-        if slot.is_some() || !self.is_set_up() {
+        let mut slot = lock(&self.autosync);
+        if slot.is_some() {
             return;
         }
-        match AutoSync::start(AutoSyncConfig::new(self.database(), self.lang()), events) {
+        let Ok(db) = self.db_file() else {
+            return;
+        };
+        match AutoSync::start(AutoSyncConfig::new(db, self.lang()), events) {
             Ok(runner) => *slot = Some(runner),
             // Sync now and bundles still work; the header shows the last sync time.
             Err(e) => eprintln!("background sync not started: {e}"),
@@ -68,12 +156,7 @@ impl AppState {
 
     /// Asks the background sync to look now (after an enrollment, say).
     pub fn wake_autosync(&self) {
-        if let Some(runner) = self
-            .autosync
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .as_ref()
-        {
+        if let Some(runner) = lock(&self.autosync).as_ref() {
             runner.wake();
         }
     }
@@ -93,37 +176,24 @@ impl AppState {
     }
 
     pub fn lang(&self) -> Lang {
-        *self.lang.lock().unwrap_or_else(|p| p.into_inner())
+        *lock(&self.lang)
     }
 
     pub fn set_lang(&self, lang: Lang) {
-        *self.lang.lock().unwrap_or_else(|p| p.into_inner()) = lang;
+        *lock(&self.lang) = lang;
     }
 
-    pub fn is_set_up(&self) -> bool {
-        self.api.lock().unwrap_or_else(|p| p.into_inner()).is_some()
-    }
-
-    /// Creates the store on a first start; once there is one, it is kept.
-    pub fn set_up(&self, demo: bool) -> Result<()> {
-        let mut slot = self.api.lock().unwrap_or_else(|p| p.into_inner());
-        if slot.is_none() {
-            *slot = Some(commands::create_backend(
-                &self.data_dir.join(crate::DATABASE_FILE),
-                self.lang(),
-                demo,
-            )?);
-        }
-        Ok(())
-    }
-
-    /// Runs `f` with the open API in the user's language, or fails with "not set up".
+    /// Runs `f` with the open API in the user's language, or fails with "locked" / "not set up".
     pub fn with<T>(&self, f: impl FnOnce(&mut Api) -> Result<T>) -> Result<T> {
         let lang = self.lang();
-        // A panic in one command must not lock every later one out: the store itself is
-        // transactional, so the guard of a poisoned lock is still safe to use.
-        let mut slot = self.api.lock().unwrap_or_else(|p| p.into_inner());
-        let api = slot.as_mut().ok_or(ShellError::NotSetUp)?;
+        let mut slot = lock(&self.api);
+        let api = match slot.as_mut() {
+            Some(api) => api,
+            None => {
+                drop(slot);
+                return Err(self.locked_error());
+            }
+        };
         if api.lang() != lang {
             api.set_lang(lang);
         }
@@ -160,20 +230,24 @@ impl AppState {
 mod tests {
     use super::*;
 
-    fn empty_state() -> (tempfile::TempDir, AppState) {
-        let dir = tempfile::tempdir().unwrap();
-        let state =
-            AppState::open(dir.path().join("data"), Options::default(), Instant::now()).unwrap();
-        (dir, state)
+    const PASSPHRASE: &str = "东庄村卫生室口令";
+
+    fn fresh(dir: &tempfile::TempDir) -> AppState {
+        AppState::open(
+            dir.path().join("data"),
+            Options::default(),
+            Instant::now(),
+            None,
+        )
+        .unwrap()
     }
 
     #[test]
-    fn a_first_start_waits_for_the_choice_and_says_so() {
-        let (_dir, state) = empty_state();
-        assert!(
-            !state.is_set_up(),
-            "no database yet: the UI offers demo or empty"
-        );
+    fn a_first_start_waits_for_a_passphrase_and_says_so() {
+        let dir = tempfile::tempdir().unwrap();
+        let state = fresh(&dir);
+        assert!(!state.is_unlocked());
+        assert_eq!(state.vault_status().unwrap().state, VaultState::New);
         let e = state.api(|api| api.status()).unwrap_err();
         assert_eq!(e.code, "not_set_up");
         assert_eq!(e.message, "本机数据库尚未建立");
@@ -186,27 +260,54 @@ mod tests {
     }
 
     #[test]
-    fn an_empty_store_opens_again_on_the_next_start() {
-        let (dir, state) = empty_state();
-        state.set_up(false).unwrap();
+    fn a_locked_store_refuses_commands_and_unlocks_with_its_form_draft_intact() {
+        let dir = tempfile::tempdir().unwrap();
+        let state = fresh(&dir);
+        state.create_store(PASSPHRASE, PASSPHRASE, false).unwrap();
         state
             .api_mut(|api| api.save_draft("register", r#"{"address":"东村"}"#))
             .unwrap();
+        state.lock();
+        assert!(state.db_file().is_err(), "the key left with the lock");
+        let e = state.api(|api| api.status()).unwrap_err();
+        assert_eq!(e.code, "locked");
+        assert_eq!(e.message, "已锁定，请输入口令解锁");
+        let wrong = state
+            .unlock("东庄村卫生所口令")
+            .unwrap_err()
+            .into_api(Lang::Zh);
+        assert_eq!(wrong.code, "wrong_passphrase");
+        state.unlock(PASSPHRASE).unwrap();
+        let draft = state.api(|api| api.draft("register")).unwrap();
+        assert_eq!(draft.as_deref(), Some(r#"{"address":"东村"}"#));
         drop(state);
-        let again =
-            AppState::open(dir.path().join("data"), Options::default(), Instant::now()).unwrap();
-        assert!(again.is_set_up(), "the database file is found");
-        let draft = again.api(|api| api.draft("register")).unwrap();
-        assert_eq!(
-            draft.as_deref(),
-            Some(r#"{"address":"东村"}"#),
-            "a draft survives a restart"
-        );
+
+        let again = fresh(&dir);
+        assert_eq!(again.vault_status().unwrap().state, VaultState::Encrypted);
+        assert_eq!(again.api(|api| api.status()).unwrap_err().code, "locked");
+        again.unlock(PASSPHRASE).unwrap();
+        assert!(again.db_file().unwrap().key.is_some());
+    }
+
+    #[test]
+    fn a_passphrase_given_at_start_unlocks_or_creates_the_store() {
+        let dir = tempfile::tempdir().unwrap();
+        let open = || {
+            AppState::open(
+                dir.path().join("data"),
+                Options::default(),
+                Instant::now(),
+                Some(PASSPHRASE),
+            )
+        };
+        assert!(open().unwrap().is_unlocked(), "created");
+        assert!(open().unwrap().is_unlocked(), "unlocked");
     }
 
     #[test]
     fn start_up_is_reported_once() {
-        let (_dir, state) = empty_state();
+        let dir = tempfile::tempdir().unwrap();
+        let state = fresh(&dir);
         assert!(state.mark_ready().is_some());
         assert!(state.mark_ready().is_none());
     }

@@ -4,7 +4,6 @@
 import { reactive } from 'vue'
 
 export type Screen =
-  | { name: 'setup' }
   | { name: 'home' }
   | { name: 'sync' }
   | { name: 'dashboard' }

@@ -7,22 +7,21 @@
 //! never run at once; a tick that finds the gate taken just waits for the next one.
 
 use std::net::{TcpStream, ToSocketAddrs};
-use std::path::PathBuf;
 use std::sync::{Arc, Condvar, Mutex};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 use chrono::Utc;
 use jiayi_core::Lang;
-use jiayi_store::Store;
+use jiayi_store::{DbFile, Store};
 
 use crate::sync::{SyncEvent, SyncTrigger, gate, run_round};
 
 /// How often the runner looks, and how it backs off.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AutoSyncConfig {
-    /// The device's database file (the one the app has open).
-    pub db_path: PathBuf,
+    /// The device's database file (the one the app has open) and its key.
+    pub db: DbFile,
     pub lang: Lang,
     /// Pause between checks while all is well.
     pub check_every: Duration,
@@ -37,9 +36,9 @@ pub struct AutoSyncConfig {
 }
 
 impl AutoSyncConfig {
-    pub fn new(db_path: impl Into<PathBuf>, lang: Lang) -> AutoSyncConfig {
+    pub fn new(db: DbFile, lang: Lang) -> AutoSyncConfig {
         AutoSyncConfig {
-            db_path: db_path.into(),
+            db,
             lang,
             check_every: Duration::from_secs(20),
             pull_every: Duration::from_secs(5 * 60),
@@ -219,7 +218,7 @@ fn tick(
     last_round: &mut Option<Instant>,
 ) -> Tick {
     if store.is_none() {
-        match Store::open(&config.db_path) {
+        match config.db.open() {
             Ok(s) => *store = Some(s),
             Err(_) => return Tick::Failed { permanent: false },
         }

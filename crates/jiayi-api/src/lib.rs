@@ -14,6 +14,7 @@ mod print;
 mod reports;
 mod status;
 mod sync;
+mod vault;
 mod visits;
 mod worklist;
 
@@ -46,6 +47,10 @@ pub use sync::{
     BundleExport, EnrollOutcome, LastSyncError, RefusalView, SyncEvent, SyncPhase, SyncProgress,
     SyncSettings, SyncStatusView, SyncSummary, SyncTrigger, VillageRef, check_server_url,
     run_round, sync_database, sync_error,
+};
+pub use vault::{
+    Unlocked, VaultState, VaultStatus, create_vault, protect_plain_vault, unlock_vault,
+    vault_status,
 };
 pub use visits::{NextDue, VisitOutcome, VisitRequest};
 pub use worklist::{RenewalEntry, UnsignedEntry, VillageWork, WorkList, WorkListQuery};

@@ -12,7 +12,7 @@ use std::sync::{Arc, Mutex, OnceLock};
 use chrono::{DateTime, Utc};
 use jiayi_core::Lang;
 use jiayi_core::household::Team;
-use jiayi_store::{EnrollmentRecord, ReferenceVersion, Store};
+use jiayi_store::{DbFile, EnrollmentRecord, ReferenceVersion, Store};
 use jiayi_sync::SyncError;
 use jiayi_sync::bundle::{self, BundleError};
 use jiayi_sync::engine::{Phase, Transport};
@@ -488,11 +488,11 @@ pub fn run_round(
 /// caller's `Api` (the desktop shell keeps one behind a mutex for every other command). Shares
 /// the per-device gate with [`Api::sync_now`] and the background runner.
 pub fn sync_database(
-    db_path: &Path,
+    db: &DbFile,
     lang: Lang,
     on_event: &(dyn Fn(SyncEvent) + Send + Sync),
 ) -> ApiResult<SyncSummary> {
-    let mut store = Store::open(db_path).map_err(|e| store_err(e, lang))?;
+    let mut store = db.open().map_err(|e| store_err(e, lang))?;
     run_round(&mut store, lang, Utc::now(), SyncTrigger::Manual, on_event)
 }
 

@@ -716,7 +716,7 @@ fn the_background_runner_syncs_once_the_server_is_reachable() {
 
     let (tx, rx) = mpsc::channel::<SyncEvent>();
     let tx = Mutex::new(tx);
-    let mut config = AutoSyncConfig::new(&a.path, Lang::Zh);
+    let mut config = AutoSyncConfig::new(jiayi_store::DbFile::plain(&a.path), Lang::Zh);
     config.check_every = Duration::from_millis(50);
     config.first_backoff = Duration::from_millis(50);
     config.max_backoff = Duration::from_millis(200);
@@ -752,7 +752,8 @@ fn the_background_runner_syncs_once_the_server_is_reachable() {
 
     // "Sync now" on its own connection, as the desktop shell runs it.
     register(&mut a.api, "东庄村", 3);
-    let summary = jiayi_api::sync_database(&a.path, Lang::Zh, &|_| {}).unwrap();
+    let summary =
+        jiayi_api::sync_database(&jiayi_store::DbFile::plain(&a.path), Lang::Zh, &|_| {}).unwrap();
     assert_eq!(summary.applied, 3);
     assert_eq!(a.api.sync_status().unwrap().pending_changes, 0);
 }

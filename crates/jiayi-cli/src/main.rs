@@ -7,16 +7,18 @@ use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use chrono::NaiveDate;
+use chrono::{NaiveDate, Utc};
 use clap::{Parser, Subcommand, ValueEnum};
 use jiayi_api::{
     Api, ApiError, ChangeDoctorRequest, Document, MemberChoice, RegisterRequest, SignRequest,
-    TerminateRequest, VisitRequest, file_safe,
+    TerminateRequest, VaultState, VisitRequest, create_vault, file_safe, protect_plain_vault,
+    unlock_vault, vault_status,
 };
 use jiayi_core::Lang;
 use jiayi_core::contract::TerminationReason;
 use jiayi_core::visit::{VisitKind, VisitMode, Vitals};
 use jiayi_demo::{DemoSize, build_demo};
+use jiayi_store::DbFile;
 use serde::Serialize;
 use uuid::Uuid;
 
@@ -36,6 +38,10 @@ struct Cli {
     /// Language of messages: zh (default) or en.
     #[arg(long, global = true, default_value = "zh")]
     lang: String,
+    /// Read the database's passphrase from the first line of standard input. Needed for an
+    /// encrypted database; with a new one, creates it encrypted.
+    #[arg(long, global = true)]
+    passphrase_stdin: bool,
     #[command(subcommand)]
     command: Command,
 }
@@ -48,6 +54,9 @@ enum Size {
 
 #[derive(Subcommand)]
 enum Command {
+    /// Encrypt a database made before encryption, in place, under the passphrase read from
+    /// standard input (with --passphrase-stdin).
+    Protect,
     /// Build the demo township into the database.
     Demo {
         #[arg(long, default_value_t = 2026)]
@@ -355,9 +364,76 @@ fn main() -> ExitCode {
     }
 }
 
+/// The passphrase from standard input's first line (never from the command line, where other
+/// users of the machine could read it).
+fn read_passphrase(lang: Lang) -> Result<zeroize::Zeroizing<String>, ApiError> {
+    let mut line = zeroize::Zeroizing::new(String::new());
+    std::io::stdin().read_line(&mut line).map_err(|e| {
+        ApiError::invalid(
+            "invalid_input",
+            &format!("无法读取口令：{e}"),
+            &format!("cannot read the passphrase: {e}"),
+        )
+        .localised(lang)
+    })?;
+    Ok(zeroize::Zeroizing::new(
+        line.trim_end_matches(['\r', '\n']).to_string(),
+    ))
+}
+
+/// How to open the database: with the passphrase when one is given or needed.
+fn database(cli: &Cli, lang: Lang) -> Result<DbFile, ApiError> {
+    let state = vault_status(&cli.db, Utc::now(), lang)?.state;
+    let protect = matches!(cli.command, Command::Protect);
+    if !cli.passphrase_stdin {
+        return match state {
+            VaultState::Encrypted | VaultState::Plain if protect => Err(needs_passphrase(lang)),
+            VaultState::Encrypted => Err(needs_passphrase(lang)),
+            _ => Ok(DbFile::plain(&cli.db)),
+        };
+    }
+    let passphrase = read_passphrase(lang)?;
+    match state {
+        VaultState::New => create_vault(&cli.db, &passphrase, &passphrase, lang),
+        VaultState::Plain if protect => {
+            protect_plain_vault(&cli.db, &passphrase, &passphrase, lang)
+        }
+        VaultState::Plain => Err(ApiError::invalid(
+            "not_encrypted",
+            "该数据库尚未加密，请先运行 jiayi protect --passphrase-stdin",
+            "this database is not encrypted yet: run jiayi protect --passphrase-stdin first",
+        )
+        .localised(lang)),
+        VaultState::Encrypted => {
+            let unlocked = unlock_vault(&cli.db, &passphrase, Utc::now(), lang)?;
+            Ok(unlocked.db)
+        }
+    }
+}
+
+fn needs_passphrase(lang: Lang) -> ApiError {
+    ApiError::invalid(
+        "locked",
+        "该数据库已加密（或要加密）：请加 --passphrase-stdin 并从标准输入提供口令",
+        "this database is encrypted (or is to be): add --passphrase-stdin and give the passphrase on standard input",
+    )
+    .localised(lang)
+}
+
 fn run(cli: Cli, lang: Lang) -> Result<(), ApiError> {
-    let mut api = Api::open(&cli.db, lang)?;
+    let db = database(&cli, lang)?;
+    let mut api = Api::open_file(&db, lang)?;
     match cli.command {
+        Command::Protect => {
+            println!(
+                "{}",
+                lang.pick(
+                    "数据库已加密，每条记录都已核对",
+                    "the database is encrypted; every row was counted across"
+                )
+            );
+            Ok(())
+        }
         Command::Demo {
             seed,
             size,

@@ -438,3 +438,63 @@ fn jiayi_sync_limits() -> jiayi_sync::protocol::Limits {
         max_pull: 500,
     }
 }
+
+/// `jiayi` with the passphrase on standard input.
+fn jiayi_with_passphrase(db: &Path, passphrase: &str, args: &[&str]) -> Output {
+    use std::io::Write;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_jiayi"))
+        .arg("--db")
+        .arg(db)
+        .arg("--passphrase-stdin")
+        .args(args)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    writeln!(child.stdin.take().unwrap(), "{passphrase}").unwrap();
+    child.wait_with_output().unwrap()
+}
+
+#[test]
+fn a_plain_database_is_protected_in_place_and_then_needs_its_passphrase() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("jiayi.sqlite3");
+    let out = jiayi(&db, &["demo", "--size", "small", "--date", "2026-11-23"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let before = json(&jiayi(&db, &["status", "--json"]));
+
+    let out = jiayi_with_passphrase(&db, "青山镇东庄村卫生室", &["protect"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout).trim(),
+        "数据库已加密，每条记录都已核对"
+    );
+
+    let locked = jiayi(&db, &["status"]);
+    assert_eq!(locked.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&locked.stderr).contains("--passphrase-stdin"),
+        "the message says what to do"
+    );
+    let wrong = jiayi_with_passphrase(&db, "青山镇东庄村卫生所", &["status"]);
+    assert_eq!(wrong.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&wrong.stderr).contains("口令不对"));
+
+    let after = json(&jiayi_with_passphrase(
+        &db,
+        "青山镇东庄村卫生室",
+        &["status", "--json"],
+    ));
+    for field in ["households", "residents", "contracts", "visits"] {
+        assert_eq!(after[field], before[field], "{field} kept");
+    }
+}

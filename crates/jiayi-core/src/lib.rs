@@ -3,6 +3,7 @@
 //! Pure rules only: no files, no database, no network, no clock. Every function that needs
 //! "today" or "now" takes it as an argument so the rules stay testable and deterministic.
 
+pub mod access;
 pub mod agreement;
 pub mod audit;
 pub mod catalog;

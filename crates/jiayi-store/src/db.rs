@@ -35,11 +35,61 @@ pub struct Store {
     pub(crate) indicator_cache: crate::indicators::DatasetCache,
 }
 
+/// Where a database is and the key that opens it: what every connection to the app's store is
+/// opened from (the app's own, a sync round's, the background sync's).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DbFile {
+    pub path: PathBuf,
+    /// `None` only for plain files: tests, and stores made before encryption.
+    pub key: Option<crate::crypt::DbKey>,
+}
+
+impl DbFile {
+    pub fn plain(path: impl Into<PathBuf>) -> DbFile {
+        DbFile {
+            path: path.into(),
+            key: None,
+        }
+    }
+
+    pub fn encrypted(path: impl Into<PathBuf>, key: crate::crypt::DbKey) -> DbFile {
+        DbFile {
+            path: path.into(),
+            key: Some(key),
+        }
+    }
+
+    pub fn open(&self) -> Result<Store> {
+        match &self.key {
+            Some(key) => Store::open_encrypted(&self.path, key),
+            None => Store::open(&self.path),
+        }
+    }
+}
+
 impl Store {
-    /// Opens (creating if needed) the store at `path` and brings its schema up to date.
+    /// Opens (creating if needed) the plain store at `path` and brings its schema up to date.
+    /// An encrypted file is refused: it needs [`Store::open_encrypted`].
     pub fn open(path: impl AsRef<Path>) -> Result<Store> {
         let path = path.as_ref();
+        if crate::crypt::inspect(path)? == crate::crypt::DatabaseFile::Encrypted {
+            return Err(StoreError::WrongKey);
+        }
         let conn = Connection::open(path)?;
+        Store::init(conn, Some(path.to_path_buf()))
+    }
+
+    /// Opens (creating if needed) the encrypted store at `path`. A wrong key is found before
+    /// anything is written, and a plain file is refused rather than silently left unencrypted.
+    pub fn open_encrypted(path: impl AsRef<Path>, key: &crate::crypt::DbKey) -> Result<Store> {
+        let path = path.as_ref();
+        if crate::crypt::inspect(path)? == crate::crypt::DatabaseFile::Plain {
+            return Err(StoreError::KeyFile(
+                "the database is not encrypted yet".into(),
+            ));
+        }
+        let conn = Connection::open(path)?;
+        crate::crypt::apply_key(&conn, key)?;
         Store::init(conn, Some(path.to_path_buf()))
     }
 
@@ -55,6 +105,9 @@ impl Store {
         conn.pragma_update(None, "journal_mode", "WAL")?;
         conn.pragma_update(None, "synchronous", "FULL")?;
         conn.pragma_update(None, "foreign_keys", true)?;
+        // 32 MiB of decrypted pages: search and the work list touch the same index pages over and
+        // over, and each page read from disk costs a decryption.
+        conn.pragma_update(None, "cache_size", -32 * 1024)?;
         migrate(&mut conn)?;
         let device_id = ensure_device(&conn)?;
         Ok(Store {

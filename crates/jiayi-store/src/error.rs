@@ -16,6 +16,11 @@ pub enum StoreError {
     Corrupt(String),
     #[error("the database file was made by a newer version of Jiayi")]
     TooNew,
+    /// The key does not open the database (or none was given for an encrypted one).
+    #[error("the passphrase does not open this database")]
+    WrongKey,
+    #[error("the key file could not be used: {0}")]
+    KeyFile(String),
 }
 
 impl From<serde_json::Error> for StoreError {
@@ -33,6 +38,8 @@ impl StoreError {
             StoreError::Migration(_) | StoreError::TooNew => "store_version",
             StoreError::NotFound { .. } => "not_found",
             StoreError::Corrupt(_) => "store_corrupt",
+            StoreError::WrongKey => "wrong_passphrase",
+            StoreError::KeyFile(_) => "key_file",
         }
     }
 
@@ -47,6 +54,10 @@ impl StoreError {
                 format!("找不到{}（{id}）", entity_zh(entity))
             }
             (StoreError::Corrupt(e), Lang::Zh) => format!("数据读取失败：{e}"),
+            (StoreError::WrongKey, Lang::Zh) => "口令不对，无法打开本机数据库".into(),
+            (StoreError::KeyFile(e), Lang::Zh) => {
+                format!("密钥文件无法使用：{e}。数据库未改动")
+            }
             (StoreError::TooNew, Lang::Zh) => {
                 "该数据库由更新版本的家医签约创建，请先升级软件".into()
             }

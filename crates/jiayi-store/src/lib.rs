@@ -9,6 +9,7 @@
 
 mod audit;
 mod contracts;
+pub mod crypt;
 mod db;
 mod error;
 mod households;
@@ -23,7 +24,8 @@ mod writer;
 
 pub use audit::{AuditCheck, AuditRecord};
 pub use contracts::{ContractRecord, NewContract, NewContractEvent, SignaturePair};
-pub use db::{Store, latest_schema_version, migrate_to_version};
+pub use crypt::{DatabaseFile, DbKey, KdfParams, KeyFile};
+pub use db::{DbFile, Store, latest_schema_version, migrate_to_version};
 pub use error::{Result, StoreError};
 pub use households::{
     DuplicateMatch, DuplicateReason, HouseholdRecord, NewHousehold, ResidentBrief,

@@ -321,6 +321,13 @@ impl Session {
     }
 
     /// Types into the input `css` (after clearing it), as keystrokes.
+    /// Types the passphrase on the lock screen and unlocks.
+    pub fn unlock(&self, passphrase: &str) -> Result<()> {
+        self.wait("[data-test=lock-encrypted]")?;
+        self.type_into("[data-test=passphrase]", passphrase)?;
+        self.click_on("[data-test=unlock]")
+    }
+
     pub fn type_into(&self, css: &str, text: &str) -> Result<()> {
         let e = self.wait(css)?;
         self.click(&e)?;
@@ -459,6 +466,9 @@ pub fn screens_dir() -> PathBuf {
         .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target/e2e-screens"))
 }
 
+/// The passphrase the demo township of the tests is encrypted with.
+pub const DEMO_PASSPHRASE: &str = "青山镇卫生院演示口令";
+
 /// Puts the demo township into `dest` (a data folder). The township is built once per test run,
 /// by the app itself (`--demo --exit-when-ready`), and copied for each test: building it takes
 /// longer than a test.
@@ -469,7 +479,12 @@ pub fn demo_data_dir(dest: &Path) -> Result<()> {
         .as_ref()
         .map_err(|e| DriverError::Setup(format!("demo township: {e}")))?;
     std::fs::create_dir_all(dest)?;
-    for name in ["jiayi.sqlite3", "jiayi.sqlite3-wal", "jiayi.sqlite3-shm"] {
+    for name in [
+        "jiayi.sqlite3",
+        "jiayi.sqlite3-wal",
+        "jiayi.sqlite3-shm",
+        "jiayi.sqlite3.key",
+    ] {
         let from = template.join(name);
         if from.exists() {
             std::fs::copy(&from, dest.join(name))?;
@@ -490,12 +505,23 @@ fn build_template() -> Result<PathBuf> {
         std::fs::remove_dir_all(&dir)?;
     }
     let started = Instant::now();
-    let status = Command::new(app_binary()?)
+    let mut child = Command::new(app_binary()?)
         .arg("--data-dir")
         .arg(&dir)
-        .args(["--demo", "--exit-when-ready", "--no-viewer"])
+        .args([
+            "--demo",
+            "--exit-when-ready",
+            "--no-viewer",
+            "--passphrase-stdin",
+        ])
+        .stdin(Stdio::piped())
         .stdout(Stdio::null())
-        .status()?;
+        .spawn()?;
+    if let Some(mut stdin) = child.stdin.take() {
+        use std::io::Write;
+        writeln!(stdin, "{DEMO_PASSPHRASE}")?;
+    }
+    let status = child.wait()?;
     if !status.success() || !dir.join("jiayi.sqlite3").exists() {
         return Err(DriverError::Setup(format!(
             "the app could not build the demo township ({status})"

@@ -8,7 +8,8 @@
 use std::path::{Path, PathBuf};
 
 use jiayi_desktop_tests::{
-    Driver, Result, Session, app_binary, capture_display, demo_data_dir, screens_dir,
+    DEMO_PASSPHRASE, Driver, Result, Session, app_binary, capture_display, demo_data_dir,
+    screens_dir,
 };
 use serde_json::json;
 
@@ -50,6 +51,7 @@ impl App {
         ];
         let session = driver.launch(&app_binary()?, &args)?;
         session.set_window_size(1366, 768)?;
+        session.unlock(DEMO_PASSPHRASE)?;
         session.wait("[data-test=work-list]")?;
         Ok(App {
             session,
@@ -415,6 +417,66 @@ fn an_interrupted_form_comes_back() -> Result<()> {
         "name restored: {values:?}"
     );
     app.shot("draft-restored")?;
+    app.quit()
+}
+
+#[test]
+#[ignore = "needs Xvfb, tauri-driver and a built app: run src-tauri/scripts/e2e.sh"]
+fn locking_mid_form_keeps_the_form_and_a_wrong_passphrase_is_refused() -> Result<()> {
+    let data = tempfile::tempdir()?;
+    let mut app = App::start("lock", data.path())?;
+    let s = &app.session;
+    s.click_on("[data-test=go-register]")?;
+    s.type_into(&input("", "address"), "锁屏前写的地址")?;
+    s.type_into(&input("[data-test=member-0]", "name"), "锁屏前")?;
+    s.click_on("[data-test=lock-now]")?;
+    s.wait("[data-test=lock-encrypted]")?;
+    assert!(
+        s.find_all("[data-test=lock-now]")?.is_empty(),
+        "the header is gone while locked"
+    );
+    let register = s.wait("[data-test=register]")?;
+    assert!(
+        !s.displayed(&register)?,
+        "the form is hidden behind the lock screen"
+    );
+    // A command reaching the shell while locked is refused: the store is closed.
+    let refused = s.exec_async(
+        "const done = arguments[arguments.length - 1];
+         window.__TAURI_INTERNALS__.invoke('work_list', { query: null })
+           .then(() => done('answered'), (e) => done(e.code))",
+        vec![],
+    )?;
+    assert_eq!(refused, json!("locked"));
+    app.shot("locked")?;
+
+    let s = &app.session;
+    s.type_into("[data-test=passphrase]", "不是这个口令口令")?;
+    s.click_on("[data-test=unlock]")?;
+    let error = s.wait_text("[data-test=lock-error]", "口令不对")?;
+    assert!(error.contains("4"), "attempts left are named: {error}");
+    app.shot("wrong-passphrase")?;
+
+    let s = &app.session;
+    s.unlock(DEMO_PASSPHRASE)?;
+    s.wait_for("the form back", || {
+        let e = s.wait("[data-test=register]")?;
+        Ok(s.displayed(&e)?.then_some(()))
+    })?;
+    let v = s.exec(
+        "return Array.from(document.querySelectorAll('input')).map(i => i.value)",
+        vec![json!(null)],
+    )?;
+    let values: Vec<String> = serde_json::from_value(v).unwrap_or_default();
+    assert!(
+        values.iter().any(|v| v == "锁屏前写的地址") && values.iter().any(|v| v == "锁屏前"),
+        "the form is as it was typed: {values:?}"
+    );
+    assert!(
+        !values.iter().any(|v| v == DEMO_PASSPHRASE),
+        "the passphrase is not left in any field"
+    );
+    app.shot("unlocked-form")?;
     app.quit()
 }
 

@@ -2,7 +2,7 @@
 //! input event) to the results painted on screen. Prints figures; asserts nothing about time
 //! (timed assertions are flaky on a shared machine). Run by `src-tauri/scripts/measure.sh`.
 
-use jiayi_desktop_tests::{Driver, Result, app_binary, demo_data_dir};
+use jiayi_desktop_tests::{DEMO_PASSPHRASE, Driver, Result, app_binary, demo_data_dir};
 use serde_json::json;
 
 /// Types `query` one character at a time the way the input event fires, and reports for the last
@@ -53,6 +53,7 @@ fn search_as_you_type_latency() -> Result<()> {
         "--no-viewer".into(),
     ];
     let s = driver.launch(&app_binary()?, &args)?;
+    s.unlock(DEMO_PASSPHRASE)?;
     s.wait("[data-test=work-list]")?;
     let queries = [
         "wang",

@@ -4,6 +4,7 @@
 import { invoke } from '@tauri-apps/api/core'
 import { listen } from '@tauri-apps/api/event'
 import { toApiError } from './errors'
+import { markLocked } from '../lib/lockState'
 import type * as T from './types'
 
 export * from './types'
@@ -13,13 +14,19 @@ async function call<R>(command: string, args?: Record<string, unknown>): Promise
   try {
     return await invoke<R>(command, args)
   } catch (raw) {
-    throw toApiError(raw)
+    const error = toApiError(raw)
+    if (error.code === 'locked') markLocked()
+    throw error
   }
 }
 
 export const api = {
-  setupStatus: () => call<T.SetupStatus>('setup_status'),
-  setup: (demo: boolean) => call<void>('setup', { demo }),
+  lockScreen: () => call<T.LockScreen>('lock_screen'),
+  createStore: (passphrase: string, confirmation: string, demo: boolean) =>
+    call<void>('create_store', { passphrase, confirmation, demo }),
+  protectStore: (passphrase: string, confirmation: string) => call<void>('protect_store', { passphrase, confirmation }),
+  unlock: (passphrase: string) => call<void>('unlock', { passphrase }),
+  lockApp: () => call<void>('lock_app'),
   setLang: (lang: string) => call<void>('set_lang', { lang }),
   /** Tells the shell the work list is on screen and usable (start-up timing). */
   uiReady: () => call<void>('ui_ready'),

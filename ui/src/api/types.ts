@@ -3,7 +3,7 @@
 // file adds the lists the forms offer and the two shapes only the desktop shell sends.
 // Dates are `YYYY-MM-DD`, instants RFC 3339, money in fen (1/100 yuan).
 
-import type { PopulationGroup, Relation, TerminationReason } from '../generated'
+import type { PopulationGroup, Relation, TerminationReason, VaultStatus } from '../generated'
 
 export type * from '../generated'
 
@@ -23,7 +23,7 @@ export const TERMINATION_REASONS: TerminationReason[] = [
   'moved_out', 'unreachable_for_a_year', 'refused_service_for_a_year', 'on_request', 'death', 'other',
 ]
 
-/** Whether a store exists yet (first start offers the demo township or an empty store). */
-export interface SetupStatus { initialized: boolean; data_dir: string }
+/** What the lock screen offers: a first start, a store to encrypt, or the passphrase prompt. */
+export interface LockScreen extends VaultStatus { unlocked: boolean; demoSuggested: boolean; dataDir: string }
 /** Where a printed PDF was written, and whether the system viewer was asked to open it. */
 export interface PrintOutcome { path: string; opened: boolean }
