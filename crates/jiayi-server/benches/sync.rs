@@ -95,6 +95,7 @@ fn enroll_in(s: &DynStorage, name: &str, village: Uuid) -> (Uuid, String) {
                 team_name: "基准团队".into(),
                 villages: vec![village],
                 label: name.into(),
+                role: jiayi_sync::protocol::DeviceRole::Doctor,
             },
             Utc::now(),
         )
@@ -103,11 +104,7 @@ fn enroll_in(s: &DynStorage, name: &str, village: Uuid) -> (Uuid, String) {
 }
 
 fn serve(s: &DynStorage) -> Running {
-    let state = AppState {
-        storage: s.clone(),
-        limits: Limits::default(),
-        admin_key: None,
-    };
+    let state = AppState::new(s.clone(), Limits::default());
     jiayi_server::spawn(state, "127.0.0.1:0", 2).expect("spawn")
 }
 
@@ -139,7 +136,11 @@ fn ingest_rate(storage: &DynStorage, scope: &DeviceScope, replica: &mut MemRepli
     let changes = replica.pending(0, usize::MAX).unwrap();
     let start = Instant::now();
     for chunk in changes.chunks(500) {
-        storage.push(scope, chunk, Utc::now()).expect("push");
+        let audit =
+            jiayi_server::audit::AuditEvent::device(scope, "push", "bench").with_changes(chunk);
+        storage
+            .push(scope, chunk, Utc::now(), &audit)
+            .expect("push");
     }
     changes.len() as f64 / start.elapsed().as_secs_f64()
 }
@@ -225,6 +226,7 @@ fn main() {
         device_id: id,
         doctor_id: Uuid::nil(),
         team_id: Uuid::nil(),
+        role: jiayi_sync::protocol::DeviceRole::Doctor,
         villages: vec![VILLAGE],
     };
     let mut replica = MemReplica::new(id);
@@ -326,6 +328,7 @@ fn main() {
                 device_id: id,
                 doctor_id: Uuid::nil(),
                 team_id: Uuid::nil(),
+                role: jiayi_sync::protocol::DeviceRole::Doctor,
                 villages: vec![VILLAGE],
             };
             let mut replica = MemReplica::new(id);

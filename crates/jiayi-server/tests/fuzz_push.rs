@@ -53,11 +53,7 @@ fn fixture() -> &'static Fixture {
     F.get_or_init(|| {
         let township = Township::sqlite(LIMITS);
         let device = township.enroll("李医生", &[V1]);
-        let router = jiayi_server::http::router(AppState {
-            storage: township.storage().clone(),
-            limits: LIMITS,
-            admin_key: None,
-        });
+        let router = jiayi_server::http::router(AppState::new(township.storage().clone(), LIMITS));
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(1)
             .enable_all()
@@ -435,7 +431,12 @@ fn a_cursor_beyond_i64_pulls_nothing() {
         .expect("scope");
     f.township
         .storage()
-        .push(&scope, &[change], Utc::now())
+        .push(
+            &scope,
+            &[change],
+            Utc::now(),
+            &jiayi_server::audit::AuditEvent::operator("test"),
+        )
         .expect("push");
     let token = f.device.token.clone();
     let (status, body) = call(
