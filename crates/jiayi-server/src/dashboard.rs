@@ -140,7 +140,10 @@ pub(crate) async fn page(
                 status,
                 lang,
                 lang.pick("乡镇家医签约看板", "Township dashboard"),
-                &format!("{indicators}{body}"),
+                &format!(
+                    "<form class=\"logout\" method=\"post\" action=\"/logout\"><button type=\"submit\">{}</button></form>{indicators}{body}",
+                    lang.pick("退出登录", "Log out")
+                ),
             )
         }
         Err(e) => e.into_response(),

@@ -474,7 +474,10 @@ fn main() -> anyhow::Result<()> {
                 let now = Utc::now();
                 let n = store.prune_audit(jiayi_server::audit::retention_cutoff(now))?;
                 store.append_audit(&AuditEvent::operator("audit-prune"), now)?;
-                println!("pruned {n} entries older than 183 days");
+                println!(
+                    "pruned {n} entries older than {} days",
+                    jiayi_core::audit::RETENTION_DAYS
+                );
             }
         },
     }

@@ -207,7 +207,8 @@ pub trait Storage: Send + Sync + 'static {
         now: DateTime<Utc>,
         expires: DateTime<Utc>,
     ) -> Result<()>;
-    /// The user a live session belongs to (expired sessions are removed on the way).
+    /// The user a live session belongs to; an expired session answers `None` (expired rows
+    /// are removed when the next session is created).
     fn session_user(&self, token_hash: &str, now: DateTime<Utc>) -> Result<Option<String>>;
     fn end_session(&self, token_hash: &str) -> Result<()>;
 }

@@ -315,6 +315,11 @@ fn dashboard_login_sessions_and_lockout() {
             .as_u16()
     };
     assert_eq!(page(&cookie), 200);
+    let (_, html) = admin_get(&format!("{base}/dashboard"));
+    assert!(
+        html.contains("action=\"/logout\""),
+        "the page offers to log out"
+    );
     assert_eq!(page("jiayi_session=jy1_forged"), 303);
 
     // Five wrong passwords lock the user; the sixth attempt is refused even with the right one.
