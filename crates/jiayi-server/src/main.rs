@@ -375,7 +375,19 @@ fn main() -> anyhow::Result<()> {
             };
             let content = std::fs::read_to_string(&file)
                 .with_context(|| format!("reading {}", file.display()))?;
-            let doc = store.publish(kind, &name, &content, Utc::now())?;
+            let now = Utc::now();
+            let doc = store.publish(kind, &name, &content, now)?;
+            // Records in the log are separated by spaces; a document's name may hold some.
+            let named: String = doc
+                .name
+                .chars()
+                .map(|c| if c.is_whitespace() { '_' } else { c })
+                .collect();
+            store.append_audit(
+                &AuditEvent::operator("publish")
+                    .with_record(doc.kind.as_str(), format!("{named}@{}", doc.version)),
+                now,
+            )?;
             println!(
                 "published {} {} version {}",
                 doc.kind.as_str(),
@@ -384,12 +396,27 @@ fn main() -> anyhow::Result<()> {
             );
         }
         Command::Conflicts { all } => {
-            println!("{}", serde_json::to_string_pretty(&store.conflicts(!all)?)?)
+            let conflicts = store.conflicts(!all)?;
+            // The listing shows losing and winning values: a view of records, so it is logged.
+            store.append_audit(
+                &AuditEvent::operator("conflicts-view").with_records(
+                    conflicts
+                        .iter()
+                        .map(|c| format!("{}:{}", c.entity, c.entity_id)),
+                ),
+                Utc::now(),
+            )?;
+            println!("{}", serde_json::to_string_pretty(&conflicts)?)
         }
         Command::Resolve { id, note } => {
-            if !store.resolve_conflict(id, &note, Utc::now())? {
+            let now = Utc::now();
+            if !store.resolve_conflict(id, &note, now)? {
                 bail!("no open conflict {id}");
             }
+            store.append_audit(
+                &AuditEvent::operator("resolve").with_record("conflict", id),
+                now,
+            )?;
             println!("conflict {id} settled");
         }
         Command::Bundle { input, output } => {
@@ -439,7 +466,14 @@ fn main() -> anyhow::Result<()> {
                 }
             }
         }
-        Command::NewEpoch => println!("new epoch {}", store.renew_epoch()?),
+        Command::NewEpoch => {
+            let epoch = store.renew_epoch()?;
+            store.append_audit(
+                &AuditEvent::operator("new-epoch").with_record("epoch", epoch),
+                Utc::now(),
+            )?;
+            println!("new epoch {epoch}");
+        }
         Command::User {
             command: UserCommand::Add { name, role },
         } => {
