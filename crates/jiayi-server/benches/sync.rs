@@ -95,7 +95,6 @@ fn enroll_in(s: &DynStorage, name: &str, village: Uuid) -> (Uuid, String) {
                 team_name: "基准团队".into(),
                 villages: vec![village],
                 label: name.into(),
-                role: jiayi_sync::protocol::DeviceRole::Doctor,
             },
             Utc::now(),
         )
@@ -104,7 +103,11 @@ fn enroll_in(s: &DynStorage, name: &str, village: Uuid) -> (Uuid, String) {
 }
 
 fn serve(s: &DynStorage) -> Running {
-    let state = AppState::new(s.clone(), Limits::default());
+    let state = AppState {
+        storage: s.clone(),
+        limits: Limits::default(),
+        admin_key: None,
+    };
     jiayi_server::spawn(state, "127.0.0.1:0", 2).expect("spawn")
 }
 

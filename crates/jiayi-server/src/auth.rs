@@ -16,7 +16,7 @@ use serde::Deserialize;
 
 use crate::audit::AuditEvent;
 use crate::error::{Result, ServerError};
-use crate::http::{AppState, Peer, blocking};
+use crate::http::{Peer, ServerState, blocking};
 use crate::storage::token_hash;
 
 /// The only staff role so far: health-center administrators, who see the whole township.
@@ -117,7 +117,7 @@ pub fn add_user(
     )
 }
 
-pub fn routes() -> Router<AppState> {
+pub fn routes() -> Router<ServerState> {
     Router::new()
         .route("/login", get(login_page).post(login))
         .route("/logout", post(logout))
@@ -176,7 +176,7 @@ enum Outcome {
 }
 
 async fn login(
-    State(state): State<AppState>,
+    State(state): State<ServerState>,
     Peer(peer): Peer,
     Form(f): Form<LoginForm>,
 ) -> Response {
@@ -262,7 +262,11 @@ async fn login(
 /// A valid Argon2id hash of a random password, checked when the name is unknown.
 const DUMMY_HASH: &str = "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$1qQ6TnC5Hy0BsvXe0mCSs4pJfKlyXg9dMTnkFLzFTE0";
 
-async fn logout(State(state): State<AppState>, Peer(peer): Peer, headers: HeaderMap) -> Response {
+async fn logout(
+    State(state): State<ServerState>,
+    Peer(peer): Peer,
+    headers: HeaderMap,
+) -> Response {
     if let Some(token) = session_cookie(&headers) {
         let storage = state.storage.clone();
         let now = (state.clock)();
@@ -297,7 +301,7 @@ fn session_cookie(headers: &HeaderMap) -> Option<String> {
 
 /// The logged-in user behind a request, or the redirect to the login page.
 pub(crate) async fn session(
-    state: &AppState,
+    state: &ServerState,
     headers: &HeaderMap,
     lang: Lang,
 ) -> std::result::Result<String, Box<Response>> {

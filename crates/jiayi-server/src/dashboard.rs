@@ -15,11 +15,11 @@ use jiayi_core::indicators::Level;
 use jiayi_core::time::china_date;
 
 use crate::audit::AuditEvent;
-use crate::http::{AppState, Peer, blocking};
+use crate::http::{Peer, ServerState, blocking};
 use crate::indicator_pages::{Asked, DrillAsked, STYLE, drill_page, section};
 use crate::storage::{AuditRow, ConflictRow, DeviceRow, VillageProgress};
 
-pub fn routes() -> Router<AppState> {
+pub fn routes() -> Router<ServerState> {
     Router::new()
         .route("/dashboard", get(page))
         .route("/dashboard/indicator", get(indicator_page))
@@ -72,7 +72,7 @@ fn html_page(status: StatusCode, lang: Lang, title: &str, body: &str) -> Respons
               (status = 303, description = "No live session: to the login page")),
     security(("admin_session" = [])))]
 pub(crate) async fn page(
-    State(state): State<AppState>,
+    State(state): State<ServerState>,
     Peer(peer): Peer,
     headers: HeaderMap,
     Query(q): Query<DashQuery>,
@@ -156,7 +156,7 @@ pub(crate) async fn page(
               (status = 303, description = "No live session: to the login page")),
     security(("admin_session" = [])))]
 pub(crate) async fn indicator_page(
-    State(state): State<AppState>,
+    State(state): State<ServerState>,
     Peer(peer): Peer,
     headers: HeaderMap,
     Query(q): Query<IndicatorQuery>,

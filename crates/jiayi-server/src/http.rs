@@ -23,8 +23,27 @@ use crate::auth::{Clock, LoginPolicy, system_clock};
 use crate::error::ServerError;
 use crate::storage::{DeviceScope, DynStorage};
 
+/// What a caller gives to serve: the storage and the limits. The dashboard's users log in
+/// (`jiayi-server user add`); the login policy and the clock take their defaults (see
+/// [`ServerState`] to choose them).
 #[derive(Clone)]
 pub struct AppState {
+    pub storage: DynStorage,
+    pub limits: Limits,
+    /// No longer opens anything: the dashboard needs a login since staff accounts exist. Kept so
+    /// existing callers still build; ignored.
+    pub admin_key: Option<String>,
+}
+
+impl From<AppState> for ServerState {
+    fn from(state: AppState) -> ServerState {
+        ServerState::new(state.storage, state.limits)
+    }
+}
+
+/// The state every request sees.
+#[derive(Clone)]
+pub struct ServerState {
     pub storage: DynStorage,
     pub limits: Limits,
     /// Wrong-password lockout and session length for the dashboard's users.
@@ -35,10 +54,10 @@ pub struct AppState {
     pub secure_cookies: bool,
 }
 
-impl AppState {
+impl ServerState {
     /// The default login policy and the system clock.
-    pub fn new(storage: DynStorage, limits: Limits) -> AppState {
-        AppState {
+    pub fn new(storage: DynStorage, limits: Limits) -> ServerState {
+        ServerState {
             storage,
             limits,
             login: LoginPolicy::default(),
@@ -81,7 +100,8 @@ impl<S: Send + Sync> FromRequestParts<S> for Peer {
     }
 }
 
-pub fn router(state: AppState) -> Router {
+pub fn router(state: impl Into<ServerState>) -> Router {
+    let state: ServerState = state.into();
     let body_limit = usize::try_from(state.limits.max_bytes)
         .unwrap_or(usize::MAX)
         .saturating_add(64 * 1024);
@@ -283,7 +303,7 @@ pub(crate) fn bearer(headers: &HeaderMap) -> Option<String> {
     Some(token.trim().to_string())
 }
 
-async fn authenticate(state: &AppState, headers: &HeaderMap) -> Result<DeviceScope, ApiErr> {
+async fn authenticate(state: &ServerState, headers: &HeaderMap) -> Result<DeviceScope, ApiErr> {
     let token = bearer(headers).ok_or_else(ApiErr::unauthorized)?;
     let storage = state.storage.clone();
     blocking(move || storage.authenticate(&token))
@@ -295,7 +315,7 @@ async fn authenticate(state: &AppState, headers: &HeaderMap) -> Result<DeviceSco
     responses((status = 200, body = ServerInfo), (status = 401, body = ApiError)),
     security(("device_token" = [])))]
 async fn info(
-    State(state): State<AppState>,
+    State(state): State<ServerState>,
     headers: HeaderMap,
 ) -> Result<Json<ServerInfo>, ApiErr> {
     let scope = authenticate(&state, &headers).await?;
@@ -332,7 +352,7 @@ async fn info(
               (status = 422, body = ApiError)),
     security(("device_token" = [])))]
 async fn push(
-    State(state): State<AppState>,
+    State(state): State<ServerState>,
     Peer(peer): Peer,
     headers: HeaderMap,
     ApiJson(request): ApiJson<PushRequest>,
@@ -379,7 +399,7 @@ async fn push(
               (status = 401, body = ApiError)),
     security(("device_token" = [])))]
 async fn pull(
-    State(state): State<AppState>,
+    State(state): State<ServerState>,
     Peer(peer): Peer,
     headers: HeaderMap,
     ApiQuery(query): ApiQuery<PullQuery>,
@@ -416,7 +436,7 @@ async fn pull(
     responses((status = 200, body = ReferenceData), (status = 401, body = ApiError)),
     security(("device_token" = [])))]
 async fn reference(
-    State(state): State<AppState>,
+    State(state): State<ServerState>,
     Peer(peer): Peer,
     headers: HeaderMap,
 ) -> Result<Json<ReferenceData>, ApiErr> {

@@ -20,12 +20,12 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 
 pub use error::{Result, ServerError};
-pub use http::AppState;
+pub use http::{AppState, ServerState};
 
 /// Serves plain HTTP until `shutdown` completes (loopback, or a TLS proxy in front).
 pub async fn serve(
     listener: tokio::net::TcpListener,
-    state: AppState,
+    state: impl Into<ServerState>,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     axum::serve(
@@ -40,9 +40,10 @@ pub async fn serve(
 pub async fn serve_tls(
     listener: tokio::net::TcpListener,
     tls: Arc<rustls::ServerConfig>,
-    mut state: AppState,
+    state: impl Into<ServerState>,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
+    let mut state: ServerState = state.into();
     state.secure_cookies = true;
     let listener = tls::TlsListener::new(listener, tls)?;
     axum::serve(
@@ -89,17 +90,22 @@ impl Drop for Running {
 }
 
 /// Binds `addr` (e.g. `127.0.0.1:0`) and serves plain HTTP on a new thread with its own runtime.
-pub fn spawn(state: AppState, addr: &str, worker_threads: usize) -> std::io::Result<Running> {
+pub fn spawn(
+    state: impl Into<ServerState>,
+    addr: &str,
+    worker_threads: usize,
+) -> std::io::Result<Running> {
     spawn_with(state, addr, worker_threads, None)
 }
 
 /// As [`spawn`], over HTTPS when `tls` is given.
 pub fn spawn_with(
-    state: AppState,
+    state: impl Into<ServerState>,
     addr: &str,
     worker_threads: usize,
     tls: Option<Arc<rustls::ServerConfig>>,
 ) -> std::io::Result<Running> {
+    let state: ServerState = state.into();
     let std_listener = std::net::TcpListener::bind(addr)?;
     std_listener.set_nonblocking(true)?;
     let local = std_listener.local_addr()?;

@@ -10,7 +10,7 @@ use jiayi_core::indicators::Targets;
 use jiayi_server::audit::AuditEvent;
 use jiayi_server::indicators;
 use jiayi_server::storage::{self, Enrollment};
-use jiayi_server::{AppState, serve, serve_tls};
+use jiayi_server::{ServerState, serve, serve_tls};
 use jiayi_sync::enrollment::EnrollmentFile;
 use jiayi_sync::protocol::{DeviceRole, Limits, ReferenceKind};
 use uuid::Uuid;
@@ -46,6 +46,10 @@ enum Command {
         /// The server certificate's private key (PEM).
         #[arg(long, requires = "tls_cert")]
         tls_key: Option<PathBuf>,
+        /// No longer used: the dashboard needs a login (`user add`). Accepted and ignored so
+        /// existing start-up scripts keep working.
+        #[arg(long, env = "JIAYI_ADMIN_KEY", hide = true)]
+        admin_key: Option<String>,
         /// Serve plain HTTP on an address other than loopback (health records and tokens in
         /// clear text on the network: only behind a TLS-terminating proxy on the same host).
         #[arg(long)]
@@ -238,6 +242,7 @@ fn main() -> anyhow::Result<()> {
             listen,
             tls_cert,
             tls_key,
+            admin_key,
             insecure_http,
             max_changes,
             max_bytes,
@@ -246,11 +251,16 @@ fn main() -> anyhow::Result<()> {
             if max_changes == 0 || max_bytes < 4096 || max_pull == 0 {
                 bail!("limits too small: max-changes and max-pull must be > 0, max-bytes >= 4096");
             }
+            if admin_key.is_some() {
+                eprintln!(
+                    "note: --admin-key is ignored; the dashboard needs a login (jiayi-server user add)"
+                );
+            }
             let tls = match (&tls_cert, &tls_key) {
                 (Some(cert), Some(key)) => Some(jiayi_server::tls::server_config(cert, key)?),
                 _ => None,
             };
-            let state = AppState::new(
+            let state = ServerState::new(
                 store,
                 Limits {
                     max_changes,
@@ -327,9 +337,8 @@ fn main() -> anyhow::Result<()> {
                 team_name: team,
                 villages,
                 label,
-                role,
             };
-            let enrolled = store.enroll(&enrollment, now)?;
+            let enrolled = store.enroll_as(&enrollment, role, now)?;
             store.append_audit(
                 &AuditEvent::operator("enroll").with_record("device", enrolled.device_id),
                 now,

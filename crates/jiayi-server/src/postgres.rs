@@ -502,8 +502,8 @@ impl Storage for PgStorage {
         Ok(())
     }
 
-    fn enroll(&self, e: &Enrollment, now: DateTime<Utc>) -> Result<Enrolled> {
-        check_enrollment(e)?;
+    fn enroll_as(&self, e: &Enrollment, role: DeviceRole, now: DateTime<Utc>) -> Result<Enrolled> {
+        check_enrollment(e, role)?;
         let mut c = self.client()?;
         let mut tx = c.transaction()?;
         let new_team = Uuid::now_v7().to_string();
@@ -532,7 +532,7 @@ impl Storage for PgStorage {
              ON CONFLICT (id) DO UPDATE SET label = excluded.label, doctor_id = excluded.doctor_id,
                team_id = excluded.team_id, token_hash = excluded.token_hash,
                enrolled_at = excluded.enrolled_at, revoked_at = NULL, role = excluded.role",
-            &[&device_id.to_string(), &e.label, &doctor, &team, &token_hash(&token), &time_text(now), &e.role.as_str()],
+            &[&device_id.to_string(), &e.label, &doctor, &team, &token_hash(&token), &time_text(now), &role.as_str()],
         )?;
         tx.execute(
             "DELETE FROM device_villages WHERE device_id = $1",

@@ -42,7 +42,6 @@ pub struct Enrollment {
     /// empty).
     pub villages: Vec<Uuid>,
     pub label: String,
-    pub role: DeviceRole,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -138,7 +137,17 @@ pub trait Storage: Send + Sync + 'static {
     /// Changes in the device's villages made by other devices, after a cursor.
     fn pull(&self, scope: &DeviceScope, after: u64, limit: u32) -> Result<PullPage>;
     fn touch(&self, device_id: Uuid, now: DateTime<Utc>) -> Result<()>;
-    fn enroll(&self, enrollment: &Enrollment, now: DateTime<Utc>) -> Result<Enrolled>;
+    /// Enrolls a village doctor's device.
+    fn enroll(&self, enrollment: &Enrollment, now: DateTime<Utc>) -> Result<Enrolled> {
+        self.enroll_as(enrollment, DeviceRole::Doctor, now)
+    }
+    /// Enrolls a device with a role; enrolling a known device again replaces its role too.
+    fn enroll_as(
+        &self,
+        enrollment: &Enrollment,
+        role: DeviceRole,
+        now: DateTime<Utc>,
+    ) -> Result<Enrolled>;
     /// Returns false when no such device was enrolled or it was already revoked.
     fn revoke(&self, device_id: Uuid, now: DateTime<Utc>) -> Result<bool>;
     fn devices(&self) -> Result<Vec<DeviceRow>>;
@@ -425,13 +434,13 @@ pub(crate) fn page(
     }
 }
 
-pub(crate) fn check_enrollment(e: &Enrollment) -> Result<()> {
+pub(crate) fn check_enrollment(e: &Enrollment, role: DeviceRole) -> Result<()> {
     if e.doctor_name.trim().is_empty() || e.team_name.trim().is_empty() {
         return Err(ServerError::Invalid(
             "doctor and team names are required".into(),
         ));
     }
-    if e.villages.is_empty() && e.role == DeviceRole::Doctor {
+    if e.villages.is_empty() && role == DeviceRole::Doctor {
         return Err(ServerError::Invalid(
             "a doctor's device needs at least one village".into(),
         ));

@@ -53,7 +53,11 @@ fn fixture() -> &'static Fixture {
     F.get_or_init(|| {
         let township = Township::sqlite(LIMITS);
         let device = township.enroll("李医生", &[V1]);
-        let router = jiayi_server::http::router(AppState::new(township.storage().clone(), LIMITS));
+        let router = jiayi_server::http::router(AppState {
+            storage: township.storage().clone(),
+            limits: LIMITS,
+            admin_key: None,
+        });
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(1)
             .enable_all()

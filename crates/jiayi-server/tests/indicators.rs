@@ -39,7 +39,6 @@ fn demo_device(t: &Township, dir: &Path) -> Api {
                 team_name: "青山镇团队".into(),
                 villages: villages.iter().map(|v| v.id).collect(),
                 label: "demo".into(),
-                role: jiayi_sync::protocol::DeviceRole::Doctor,
             },
             Utc::now(),
         )
@@ -442,7 +441,6 @@ fn full_demo_dashboard_timing() {
                 team_name: "青山镇团队".into(),
                 villages: villages.iter().map(|v| v.id).collect(),
                 label: "demo".into(),
-                role: jiayi_sync::protocol::DeviceRole::Doctor,
             },
             Utc::now(),
         )

@@ -119,7 +119,6 @@ fn a_server_with_another_ca_is_refused_clearly_and_nothing_changes() {
                 team_name: "一组团队".into(),
                 villages: vec![V1],
                 label: String::new(),
-                role: DeviceRole::Doctor,
             },
             chrono::Utc::now(),
         )
@@ -261,7 +260,6 @@ fn roles(t: &Township) {
                     team_name: "一组".into(),
                     villages: vec![],
                     label: String::new(),
-                    role: DeviceRole::Doctor,
                 },
                 chrono::Utc::now(),
             )

@@ -597,7 +597,6 @@ fn sqlite_server_killed_mid_batch() {
                 team_name: "二组".into(),
                 villages: vec![V1],
                 label: "x".into(),
-                role: jiayi_sync::protocol::DeviceRole::Doctor,
             },
             chrono::Utc::now(),
         )
@@ -751,7 +750,6 @@ mod real_store {
                     team_name: "东庄团队".into(),
                     villages: vec![V1],
                     label: name.into(),
-                    role: jiayi_sync::protocol::DeviceRole::Doctor,
                 },
                 Utc::now(),
             )

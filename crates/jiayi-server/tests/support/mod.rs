@@ -11,7 +11,7 @@ use std::sync::atomic::{AtomicBool, AtomicI64, AtomicUsize, Ordering};
 use chrono::Utc;
 use jiayi_core::change::{Change, Entity};
 use jiayi_server::storage::{DynStorage, Enrolled, Enrollment};
-use jiayi_server::{AppState, Running};
+use jiayi_server::{Running, ServerState};
 use jiayi_sync::engine::Transport;
 use jiayi_sync::http::HttpTransport;
 use jiayi_sync::protocol::*;
@@ -83,7 +83,7 @@ impl Township {
             jiayi_server::auth::add_user(storage.as_ref(), ADMIN_NAME, "admin", ADMIN_PASSWORD)
                 .expect("add admin");
         }
-        let mut state = AppState::new(storage.clone(), self.limits);
+        let mut state = ServerState::new(storage.clone(), self.limits);
         let ahead = self.clock_ahead.clone();
         state.clock =
             Arc::new(move || Utc::now() + chrono::Duration::seconds(ahead.load(Ordering::SeqCst)));
@@ -121,15 +121,15 @@ impl Township {
         villages: &[Uuid],
     ) -> Enrolled {
         self.storage()
-            .enroll(
+            .enroll_as(
                 &Enrollment {
                     device_id: None,
                     doctor_name: name.into(),
                     team_name: team.into(),
                     villages: villages.to_vec(),
                     label: format!("{name}的笔记本"),
-                    role,
                 },
+                role,
                 Utc::now(),
             )
             .expect("enroll")
