@@ -139,7 +139,11 @@ fn ingest_rate(storage: &DynStorage, scope: &DeviceScope, replica: &mut MemRepli
     let changes = replica.pending(0, usize::MAX).unwrap();
     let start = Instant::now();
     for chunk in changes.chunks(500) {
-        storage.push(scope, chunk, Utc::now()).expect("push");
+        let audit =
+            jiayi_server::audit::AuditEvent::device(scope, "push", "bench").with_changes(chunk);
+        storage
+            .push(scope, chunk, Utc::now(), &audit)
+            .expect("push");
     }
     changes.len() as f64 / start.elapsed().as_secs_f64()
 }
@@ -225,6 +229,7 @@ fn main() {
         device_id: id,
         doctor_id: Uuid::nil(),
         team_id: Uuid::nil(),
+        role: jiayi_sync::protocol::DeviceRole::Doctor,
         villages: vec![VILLAGE],
     };
     let mut replica = MemReplica::new(id);
@@ -326,6 +331,7 @@ fn main() {
                 device_id: id,
                 doctor_id: Uuid::nil(),
                 team_id: Uuid::nil(),
+                role: jiayi_sync::protocol::DeviceRole::Doctor,
                 villages: vec![VILLAGE],
             };
             let mut replica = MemReplica::new(id);

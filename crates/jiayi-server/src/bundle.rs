@@ -6,6 +6,7 @@ use jiayi_sync::bundle::{
 };
 use jiayi_sync::protocol::{Limits, PulledChange};
 
+use crate::audit::AuditEvent;
 use crate::error::{Result, ServerError};
 use crate::storage::Storage;
 
@@ -36,11 +37,21 @@ pub fn answer(
         ));
     }
     let mut results = Vec::with_capacity(bundle.changes.len());
+    let event = |action: &str| {
+        let mut e = AuditEvent::device(&scope, action, "");
+        e.origin = "offline bundle".into();
+        e
+    };
     for batch in bundle.changes.chunks(limits.max_changes.max(1) as usize) {
-        results.extend(storage.push(&scope, batch, now)?);
+        let audit = event("push").with_changes(batch);
+        results.extend(storage.push(&scope, batch, now, &audit)?);
     }
     storage.touch(device_id, now)?;
     let page = storage.pull(&scope, bundle.pull_after, MAX_REPLY_CHANGES)?;
+    storage.append_audit(
+        &event("pull").with_changes(page.changes.iter().map(|(_, c)| c)),
+        now,
+    )?;
     let reply = ReplyBundle {
         device_id,
         server_epoch: storage.epoch()?,

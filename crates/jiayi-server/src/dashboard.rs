@@ -9,17 +9,17 @@ use axum::routing::get;
 use chrono::{Datelike, TimeZone, Utc};
 use jiayi_core::Lang;
 use serde::Deserialize;
-use sha2::{Digest, Sha256};
 
 use jiayi_core::household::Village;
 use jiayi_core::indicators::Level;
 use jiayi_core::time::china_date;
 
-use crate::http::{AppState, bearer, blocking};
-use crate::indicator_pages::{Asked, DrillAsked, STYLE, drill_page, section, url_encode};
+use crate::audit::AuditEvent;
+use crate::http::{Peer, ServerState, blocking};
+use crate::indicator_pages::{Asked, DrillAsked, STYLE, drill_page, section};
 use crate::storage::{AuditRow, ConflictRow, DeviceRow, VillageProgress};
 
-pub fn routes() -> Router<AppState> {
+pub fn routes() -> Router<ServerState> {
     Router::new()
         .route("/dashboard", get(page))
         .route("/dashboard/indicator", get(indicator_page))
@@ -28,8 +28,6 @@ pub fn routes() -> Router<AppState> {
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
 pub(crate) struct DashQuery {
-    /// The staff key (or send it as a bearer token).
-    key: Option<String>,
     /// `zh` (default) or `en`.
     lang: Option<String>,
     /// `2026`, `2026-Q4`, `2026-11` or `2026-01-01..2026-06-30`; this calendar year when empty.
@@ -43,8 +41,6 @@ pub(crate) struct DashQuery {
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
 pub(crate) struct IndicatorQuery {
-    /// The staff key (or send it as a bearer token).
-    key: Option<String>,
     /// `zh` (default) or `en`.
     lang: Option<String>,
     /// `2026`, `2026-Q4`, `2026-11` or `2026-01-01..2026-06-30`; this calendar year when empty.
@@ -61,38 +57,6 @@ pub(crate) struct IndicatorQuery {
     page: Option<String>,
 }
 
-fn same_key(a: &str, b: &str) -> bool {
-    // Compare digests, so the time taken says nothing about the key.
-    Sha256::digest(a.as_bytes()) == Sha256::digest(b.as_bytes())
-}
-
-/// The staff key given, when it is the right one; otherwise the page to answer with.
-fn authorize(
-    state: &AppState,
-    headers: &HeaderMap,
-    key: &Option<String>,
-    lang: Lang,
-) -> Result<String, Box<Response>> {
-    let Some(admin) = state.admin_key.as_deref() else {
-        let msg = lang.pick(
-            "看板未启用：启动服务时需设置管理口令。",
-            "The dashboard is off: start the server with an admin key.",
-        );
-        return Err(Box::new(
-            (StatusCode::NOT_FOUND, Html(shell(lang, msg, ""))).into_response(),
-        ));
-    };
-    match key.clone().or_else(|| bearer(headers)) {
-        Some(k) if same_key(&k, admin) => Ok(k),
-        _ => {
-            let msg = lang.pick("需要管理口令。", "An admin key is required.");
-            Err(Box::new(
-                (StatusCode::UNAUTHORIZED, Html(shell(lang, msg, ""))).into_response(),
-            ))
-        }
-    }
-}
-
 fn html_page(status: StatusCode, lang: Lang, title: &str, body: &str) -> Response {
     (
         status,
@@ -105,21 +69,20 @@ fn html_page(status: StatusCode, lang: Lang, title: &str, body: &str) -> Respons
 #[utoipa::path(get, path = "/dashboard", tag = "dashboard", params(DashQuery),
     responses((status = 200, description = "The staff dashboard", content_type = "text/html", body = String),
               (status = 400, description = "A period, level or indicator the page cannot read; the page says why", content_type = "text/html", body = String),
-              (status = 401, description = "No or a wrong staff key", content_type = "text/html", body = String),
-              (status = 404, description = "The dashboard is off (no staff key configured)", content_type = "text/html", body = String)),
-    security((), ("admin_key" = [])))]
+              (status = 303, description = "No live session: to the login page")),
+    security(("admin_session" = [])))]
 pub(crate) async fn page(
-    State(state): State<AppState>,
+    State(state): State<ServerState>,
+    Peer(peer): Peer,
     headers: HeaderMap,
     Query(q): Query<DashQuery>,
 ) -> Response {
     let lang = Lang::from_tag(q.lang.as_deref().unwrap_or("zh"));
-    let key = match authorize(&state, &headers, &q.key, lang) {
-        Ok(k) => k,
+    let user = match crate::auth::session(&state, &headers, lang).await {
+        Ok(u) => u,
         Err(response) => return *response,
     };
     let asked = Asked {
-        key,
         lang,
         period: q.period,
         level: q.level,
@@ -152,13 +115,21 @@ pub(crate) async fn page(
                 0,
             ),
         };
+        let audit = storage.audit(month_start, 500)?;
+        // The records the page shows by id (the audit list); the rest are counts.
+        let view = AuditEvent::admin(&user, "dashboard", &peer).with_records(
+            audit
+                .iter()
+                .map(|a| format!("{}:{}", a.entity, a.entity_id)),
+        );
+        storage.append_audit(&view, now)?;
         Ok((
             indicators,
             storage.devices()?,
             storage.village_progress()?,
             storage.villages()?,
             storage.conflicts(true)?,
-            storage.audit(month_start, 500)?,
+            audit,
         ))
     })
     .await;
@@ -169,7 +140,10 @@ pub(crate) async fn page(
                 status,
                 lang,
                 lang.pick("乡镇家医签约看板", "Township dashboard"),
-                &format!("{indicators}{body}"),
+                &format!(
+                    "<form class=\"logout\" method=\"post\" action=\"/logout\"><button type=\"submit\">{}</button></form>{indicators}{body}",
+                    lang.pick("退出登录", "Log out")
+                ),
             )
         }
         Err(e) => e.into_response(),
@@ -179,22 +153,21 @@ pub(crate) async fn page(
 #[utoipa::path(get, path = "/dashboard/indicator", tag = "dashboard", params(IndicatorQuery),
     responses((status = 200, description = "The residents, households or service items behind one figure, a page at a time", content_type = "text/html", body = String),
               (status = 400, description = "A period, indicator, row or page the page cannot read; the page says why", content_type = "text/html", body = String),
-              (status = 401, description = "No or a wrong staff key", content_type = "text/html", body = String),
-              (status = 404, description = "The dashboard is off (no staff key configured)", content_type = "text/html", body = String)),
-    security((), ("admin_key" = [])))]
+              (status = 303, description = "No live session: to the login page")),
+    security(("admin_session" = [])))]
 pub(crate) async fn indicator_page(
-    State(state): State<AppState>,
+    State(state): State<ServerState>,
+    Peer(peer): Peer,
     headers: HeaderMap,
     Query(q): Query<IndicatorQuery>,
 ) -> Response {
     let lang = Lang::from_tag(q.lang.as_deref().unwrap_or("zh"));
-    let key = match authorize(&state, &headers, &q.key, lang) {
-        Ok(k) => k,
+    let user = match crate::auth::session(&state, &headers, lang).await {
+        Ok(u) => u,
         Err(response) => return *response,
     };
     let title = lang.pick("指标明细", "Behind the figure");
     let asked = Asked {
-        key,
         lang,
         period: q.period,
         level: None,
@@ -202,10 +175,9 @@ pub(crate) async fn indicator_page(
     };
     let refused = |message: String| {
         let back = format!(
-            "<p class=\"error\">{}</p><p><a href=\"/dashboard?key={}{}\">{}</a></p>",
+            "<p class=\"error\">{}</p><p><a href=\"/dashboard{}\">{}</a></p>",
             escape(&message),
-            escape(&url_encode(&asked.key)),
-            if lang == Lang::En { "&amp;lang=en" } else { "" },
+            if lang == Lang::En { "?lang=en" } else { "" },
             lang.pick("← 返回看板", "← Back to the dashboard")
         );
         html_page(StatusCode::BAD_REQUEST, lang, title, &back)
@@ -240,7 +212,26 @@ pub(crate) async fn indicator_page(
         Err(message) => return refused(message),
     };
     let storage = state.storage.clone();
+    // The figure asked for and the unit it is about (a village, team or doctor id); the page
+    // lists people, and the log names what was asked, not who was shown.
+    let view = AuditEvent::admin(&user, "drill-down", &peer).with_records(
+        [
+            asked_drill
+                .indicator
+                .as_deref()
+                .filter(|i| jiayi_core::indicators::IndicatorKind::from_code(i).is_some())
+                .map(|i| format!("indicator:{i}")),
+            asked_drill
+                .unit
+                .as_deref()
+                .filter(|u| *u == "unassigned" || uuid::Uuid::parse_str(u).is_ok())
+                .map(|u| format!("{}:{u}", format!("{level:?}").to_lowercase())),
+        ]
+        .into_iter()
+        .flatten(),
+    );
     let body = blocking(move || {
+        storage.append_audit(&view, Utc::now())?;
         let server = crate::indicators::dataset(storage.as_ref())?;
         let targets = crate::indicators::targets(storage.as_ref())?;
         Ok(drill_page(

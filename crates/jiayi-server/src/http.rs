@@ -1,6 +1,10 @@
 //! The HTTP surface: sync endpoints for devices, the OpenAPI document, and the dashboard.
 
 use axum::extract::rejection::{JsonRejection, QueryRejection};
+use std::convert::Infallible;
+use std::net::SocketAddr;
+
+use axum::extract::connect_info::{ConnectInfo, Connected};
 use axum::extract::{DefaultBodyLimit, FromRequest, FromRequestParts, Query, Request, State};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, StatusCode, header};
@@ -14,18 +18,90 @@ use jiayi_sync::protocol::{
 };
 use utoipa::OpenApi;
 
+use crate::audit::AuditEvent;
+use crate::auth::{Clock, LoginPolicy, system_clock};
 use crate::error::ServerError;
 use crate::storage::{DeviceScope, DynStorage};
 
+/// What a caller gives to serve: the storage and the limits. The dashboard's users log in
+/// (`jiayi-server user add`); the login policy and the clock take their defaults (see
+/// [`ServerState`] to choose them).
 #[derive(Clone)]
 pub struct AppState {
     pub storage: DynStorage,
     pub limits: Limits,
-    /// Staff key for the dashboard (`?key=` or a bearer token); `None` turns the dashboard off.
+    /// No longer opens anything: the dashboard needs a login since staff accounts exist. Kept so
+    /// existing callers still build; ignored.
     pub admin_key: Option<String>,
 }
 
-pub fn router(state: AppState) -> Router {
+impl From<AppState> for ServerState {
+    fn from(state: AppState) -> ServerState {
+        ServerState::new(state.storage, state.limits)
+    }
+}
+
+/// The state every request sees.
+#[derive(Clone)]
+pub struct ServerState {
+    pub storage: DynStorage,
+    pub limits: Limits,
+    /// Wrong-password lockout and session length for the dashboard's users.
+    pub login: LoginPolicy,
+    /// The time sessions and lockouts are judged by.
+    pub clock: Clock,
+    /// Session cookies carry `Secure` (the server speaks HTTPS).
+    pub secure_cookies: bool,
+}
+
+impl ServerState {
+    /// The default login policy and the system clock.
+    pub fn new(storage: DynStorage, limits: Limits) -> ServerState {
+        ServerState {
+            storage,
+            limits,
+            login: LoginPolicy::default(),
+            clock: system_clock(),
+            secure_cookies: false,
+        }
+    }
+}
+
+/// The address a connection came from, recorded in the audit log.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PeerAddr(pub SocketAddr);
+
+impl Connected<axum::serve::IncomingStream<'_, tokio::net::TcpListener>> for PeerAddr {
+    fn connect_info(stream: axum::serve::IncomingStream<'_, tokio::net::TcpListener>) -> Self {
+        PeerAddr(*stream.remote_addr())
+    }
+}
+
+impl Connected<axum::serve::IncomingStream<'_, crate::tls::TlsListener>> for PeerAddr {
+    fn connect_info(stream: axum::serve::IncomingStream<'_, crate::tls::TlsListener>) -> Self {
+        PeerAddr(*stream.remote_addr())
+    }
+}
+
+/// The peer's address as text (`unknown` when the router runs without a listener, in tests).
+pub struct Peer(pub String);
+
+impl<S: Send + Sync> FromRequestParts<S> for Peer {
+    type Rejection = Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Infallible> {
+        Ok(Peer(
+            parts
+                .extensions
+                .get::<ConnectInfo<PeerAddr>>()
+                .map(|ConnectInfo(PeerAddr(a))| a.to_string())
+                .unwrap_or_else(|| "unknown".into()),
+        ))
+    }
+}
+
+pub fn router(state: impl Into<ServerState>) -> Router {
+    let state: ServerState = state.into();
     let body_limit = usize::try_from(state.limits.max_bytes)
         .unwrap_or(usize::MAX)
         .saturating_add(64 * 1024);
@@ -37,6 +113,7 @@ pub fn router(state: AppState) -> Router {
         .route("/openapi.json", get(openapi))
         .route("/health", get(health))
         .merge(crate::dashboard::routes())
+        .merge(crate::auth::routes())
         .layer(DefaultBodyLimit::max(body_limit))
         .with_state(state)
 }
@@ -59,10 +136,12 @@ impl utoipa::Modify for BearerAuth {
             "device_token",
             SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
         );
-        // The staff dashboard's key, as a bearer token (or `?key=`).
+        // The staff dashboard's session, from `POST /login`.
         components.add_security_scheme(
-            "admin_key",
-            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
+            "admin_session",
+            SecurityScheme::ApiKey(utoipa::openapi::security::ApiKey::Cookie(
+                utoipa::openapi::security::ApiKeyValue::new(crate::auth::COOKIE),
+            )),
         );
     }
 }
@@ -224,7 +303,7 @@ pub(crate) fn bearer(headers: &HeaderMap) -> Option<String> {
     Some(token.trim().to_string())
 }
 
-async fn authenticate(state: &AppState, headers: &HeaderMap) -> Result<DeviceScope, ApiErr> {
+async fn authenticate(state: &ServerState, headers: &HeaderMap) -> Result<DeviceScope, ApiErr> {
     let token = bearer(headers).ok_or_else(ApiErr::unauthorized)?;
     let storage = state.storage.clone();
     blocking(move || storage.authenticate(&token))
@@ -236,7 +315,7 @@ async fn authenticate(state: &AppState, headers: &HeaderMap) -> Result<DeviceSco
     responses((status = 200, body = ServerInfo), (status = 401, body = ApiError)),
     security(("device_token" = [])))]
 async fn info(
-    State(state): State<AppState>,
+    State(state): State<ServerState>,
     headers: HeaderMap,
 ) -> Result<Json<ServerInfo>, ApiErr> {
     let scope = authenticate(&state, &headers).await?;
@@ -273,7 +352,8 @@ async fn info(
               (status = 422, body = ApiError)),
     security(("device_token" = [])))]
 async fn push(
-    State(state): State<AppState>,
+    State(state): State<ServerState>,
+    Peer(peer): Peer,
     headers: HeaderMap,
     ApiJson(request): ApiJson<PushRequest>,
 ) -> Result<Json<PushResponse>, ApiErr> {
@@ -297,7 +377,8 @@ async fn push(
     let storage = state.storage.clone();
     let (epoch, results, stored) = blocking(move || {
         let now = Utc::now();
-        let results = storage.push(&scope, &request.changes, now)?;
+        let audit = AuditEvent::device(&scope, "push", &peer).with_changes(&request.changes);
+        let results = storage.push(&scope, &request.changes, now, &audit)?;
         storage.touch(scope.device_id, now)?;
         Ok((
             storage.epoch()?,
@@ -318,7 +399,8 @@ async fn push(
               (status = 401, body = ApiError)),
     security(("device_token" = [])))]
 async fn pull(
-    State(state): State<AppState>,
+    State(state): State<ServerState>,
+    Peer(peer): Peer,
     headers: HeaderMap,
     ApiQuery(query): ApiQuery<PullQuery>,
 ) -> Result<Json<PullResponse>, ApiErr> {
@@ -327,7 +409,13 @@ async fn pull(
     let storage = state.storage.clone();
     let (epoch, page) = blocking(move || {
         let page = storage.pull(&scope, query.after, limit)?;
-        storage.touch(scope.device_id, Utc::now())?;
+        let now = Utc::now();
+        storage.append_audit(
+            &AuditEvent::device(&scope, "pull", &peer)
+                .with_changes(page.changes.iter().map(|(_, c)| c)),
+            now,
+        )?;
+        storage.touch(scope.device_id, now)?;
         Ok((storage.epoch()?, page))
     })
     .await?;
@@ -348,10 +436,17 @@ async fn pull(
     responses((status = 200, body = ReferenceData), (status = 401, body = ApiError)),
     security(("device_token" = [])))]
 async fn reference(
-    State(state): State<AppState>,
+    State(state): State<ServerState>,
+    Peer(peer): Peer,
     headers: HeaderMap,
 ) -> Result<Json<ReferenceData>, ApiErr> {
-    authenticate(&state, &headers).await?;
+    let scope = authenticate(&state, &headers).await?;
     let storage = state.storage.clone();
-    Ok(Json(blocking(move || storage.reference()).await?))
+    Ok(Json(
+        blocking(move || {
+            storage.append_audit(&AuditEvent::device(&scope, "reference", &peer), Utc::now())?;
+            storage.reference()
+        })
+        .await?,
+    ))
 }

@@ -32,7 +32,6 @@ const UNIT_COLUMNS: [IndicatorKind; 7] = [
 /// What the staff asked for, as typed in the query string.
 #[derive(Debug, Clone, Default)]
 pub struct Asked {
-    pub key: String,
     pub lang: Lang,
     pub period: Option<String>,
     pub level: Option<String>,
@@ -94,7 +93,7 @@ impl Asked {
 
     /// The query string that brings the staff back to the same view, plus `extra` pairs.
     fn query(&self, extra: &[(&str, &str)]) -> String {
-        let mut pairs: Vec<(&str, &str)> = vec![("key", &self.key)];
+        let mut pairs: Vec<(&str, &str)> = Vec::new();
         if self.lang == Lang::En {
             pairs.push(("lang", "en"));
         }
@@ -266,11 +265,7 @@ fn chooser(asked: &Asked, choice: Option<&Choice>) -> String {
         .unwrap_or_default();
     let level = choice.map(|c| c.level).unwrap_or(Level::Village);
     let bar = choice.map(|c| c.bar).unwrap_or(IndicatorKind::Signing);
-    let mut h = format!(
-        "<form class=\"chooser\" method=\"get\" action=\"/dashboard\">\
-<input type=\"hidden\" name=\"key\" value=\"{}\">",
-        escape(&asked.key)
-    );
+    let mut h = String::from("<form class=\"chooser\" method=\"get\" action=\"/dashboard\">");
     if lang == Lang::En {
         h.push_str("<input type=\"hidden\" name=\"lang\" value=\"en\">");
     }
@@ -873,7 +868,6 @@ mod tests {
 
     fn asked(period: &str) -> Asked {
         Asked {
-            key: "k".into(),
             period: Some(period.into()),
             ..Default::default()
         }

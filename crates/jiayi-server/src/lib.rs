@@ -2,6 +2,8 @@
 //! dashboard, over SQLite or PostgreSQL.
 #![forbid(unsafe_code)]
 
+pub mod audit;
+pub mod auth;
 pub mod bundle;
 pub mod dashboard;
 pub mod error;
@@ -12,33 +14,58 @@ pub mod merge;
 pub mod postgres;
 pub mod sqlite;
 pub mod storage;
+pub mod tls;
 
 use std::net::SocketAddr;
+use std::sync::Arc;
 
 pub use error::{Result, ServerError};
-pub use http::AppState;
+pub use http::{AppState, ServerState};
 
-/// Serves until `shutdown` completes.
+/// Serves plain HTTP until `shutdown` completes (loopback, or a TLS proxy in front).
 pub async fn serve(
     listener: tokio::net::TcpListener,
-    state: AppState,
+    state: impl Into<ServerState>,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(listener, http::router(state))
-        .with_graceful_shutdown(shutdown)
-        .await
+    axum::serve(
+        listener,
+        http::router(state).into_make_service_with_connect_info::<http::PeerAddr>(),
+    )
+    .with_graceful_shutdown(shutdown)
+    .await
+}
+
+/// Serves HTTPS until `shutdown` completes.
+pub async fn serve_tls(
+    listener: tokio::net::TcpListener,
+    tls: Arc<rustls::ServerConfig>,
+    state: impl Into<ServerState>,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    let mut state: ServerState = state.into();
+    state.secure_cookies = true;
+    let listener = tls::TlsListener::new(listener, tls)?;
+    axum::serve(
+        listener,
+        http::router(state).into_make_service_with_connect_info::<http::PeerAddr>(),
+    )
+    .with_graceful_shutdown(shutdown)
+    .await
 }
 
 /// A server running on its own runtime thread (tests, benchmarks, the desktop app's demo mode).
 pub struct Running {
     pub addr: SocketAddr,
+    tls: bool,
     stop: Option<tokio::sync::oneshot::Sender<()>>,
     thread: Option<std::thread::JoinHandle<()>>,
 }
 
 impl Running {
     pub fn url(&self) -> String {
-        format!("http://{}", self.addr)
+        let scheme = if self.tls { "https" } else { "http" };
+        format!("{scheme}://{}", self.addr)
     }
 
     /// Stops accepting, lets requests in flight finish, and waits for the thread.
@@ -62,8 +89,23 @@ impl Drop for Running {
     }
 }
 
-/// Binds `addr` (e.g. `127.0.0.1:0`) and serves on a new thread with its own runtime.
-pub fn spawn(state: AppState, addr: &str, worker_threads: usize) -> std::io::Result<Running> {
+/// Binds `addr` (e.g. `127.0.0.1:0`) and serves plain HTTP on a new thread with its own runtime.
+pub fn spawn(
+    state: impl Into<ServerState>,
+    addr: &str,
+    worker_threads: usize,
+) -> std::io::Result<Running> {
+    spawn_with(state, addr, worker_threads, None)
+}
+
+/// As [`spawn`], over HTTPS when `tls` is given.
+pub fn spawn_with(
+    state: impl Into<ServerState>,
+    addr: &str,
+    worker_threads: usize,
+    tls: Option<Arc<rustls::ServerConfig>>,
+) -> std::io::Result<Running> {
+    let state: ServerState = state.into();
     let std_listener = std::net::TcpListener::bind(addr)?;
     std_listener.set_nonblocking(true)?;
     let local = std_listener.local_addr()?;
@@ -71,6 +113,7 @@ pub fn spawn(state: AppState, addr: &str, worker_threads: usize) -> std::io::Res
         .worker_threads(worker_threads.max(1))
         .enable_all()
         .build()?;
+    let tls_on = tls.is_some();
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();
     let thread = std::thread::Builder::new()
         .name("jiayi-server".into())
@@ -78,11 +121,14 @@ pub fn spawn(state: AppState, addr: &str, worker_threads: usize) -> std::io::Res
             runtime.block_on(async move {
                 match tokio::net::TcpListener::from_std(std_listener) {
                     Ok(listener) => {
-                        if let Err(e) = serve(listener, state, async {
+                        let stopped = async {
                             let _ = rx.await;
-                        })
-                        .await
-                        {
+                        };
+                        let served = match tls {
+                            Some(tls) => serve_tls(listener, tls, state, stopped).await,
+                            None => serve(listener, state, stopped).await,
+                        };
+                        if let Err(e) = served {
                             eprintln!("jiayi-server: {e}");
                         }
                     }
@@ -91,8 +137,10 @@ pub fn spawn(state: AppState, addr: &str, worker_threads: usize) -> std::io::Res
             });
             runtime.shutdown_timeout(std::time::Duration::from_secs(5));
         })?;
+    let tls = tls_on;
     Ok(Running {
         addr: local,
+        tls,
         stop: Some(tx),
         thread: Some(thread),
     })

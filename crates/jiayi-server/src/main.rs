@@ -7,10 +7,12 @@ use chrono::Utc;
 use clap::{Parser, Subcommand};
 use jiayi_core::household::Village;
 use jiayi_core::indicators::Targets;
+use jiayi_server::audit::AuditEvent;
 use jiayi_server::indicators;
 use jiayi_server::storage::{self, Enrollment};
-use jiayi_server::{AppState, serve};
-use jiayi_sync::protocol::{Limits, ReferenceKind};
+use jiayi_server::{ServerState, serve, serve_tls};
+use jiayi_sync::enrollment::EnrollmentFile;
+use jiayi_sync::protocol::{DeviceRole, Limits, ReferenceKind};
 use uuid::Uuid;
 
 #[derive(Parser)]
@@ -38,9 +40,20 @@ enum Command {
     Serve {
         #[arg(long, default_value = "127.0.0.1:8470")]
         listen: String,
-        /// Key for the staff dashboard (/dashboard?key=…); without it the dashboard is off.
-        #[arg(long, env = "JIAYI_ADMIN_KEY")]
+        /// The server certificate (PEM), e.g. from `ca init`; with --tls-key, serves HTTPS.
+        #[arg(long, requires = "tls_key")]
+        tls_cert: Option<PathBuf>,
+        /// The server certificate's private key (PEM).
+        #[arg(long, requires = "tls_cert")]
+        tls_key: Option<PathBuf>,
+        /// No longer used: the dashboard needs a login (`user add`). Accepted and ignored so
+        /// existing start-up scripts keep working.
+        #[arg(long, env = "JIAYI_ADMIN_KEY", hide = true)]
         admin_key: Option<String>,
+        /// Serve plain HTTP on an address other than loopback (health records and tokens in
+        /// clear text on the network: only behind a TLS-terminating proxy on the same host).
+        #[arg(long)]
+        insecure_http: bool,
         #[arg(long, default_value_t = Limits::default().max_changes)]
         max_changes: u32,
         #[arg(long, default_value_t = Limits::default().max_bytes)]
@@ -50,6 +63,11 @@ enum Command {
     },
     /// Create or upgrade the database schema, then exit.
     Migrate,
+    /// The township certificate authority.
+    Ca {
+        #[command(subcommand)]
+        command: CaCommand,
+    },
     /// Bind a device to a doctor, a team and villages; prints its token once.
     Enroll {
         /// The device's id as its app shows it (a new one is made when omitted). Enrolling a
@@ -60,14 +78,39 @@ enum Command {
         doctor: String,
         #[arg(long)]
         team: String,
-        /// Village id (repeat for several).
-        #[arg(long = "village", required = true)]
+        /// Village id (repeat for several). Required for a doctor; a team leader reaches every
+        /// village enrolled for its team, plus these.
+        #[arg(long = "village")]
         villages: Vec<Uuid>,
+        /// `doctor` or `team-leader`.
+        #[arg(long, default_value = "doctor")]
+        role: String,
         #[arg(long, default_value = "")]
         label: String,
         /// Print the result as JSON.
         #[arg(long)]
         json: bool,
+        /// The server's address as devices reach it (for the enrollment file), e.g.
+        /// https://192.168.1.10:8470.
+        #[arg(long)]
+        server: Option<String>,
+        /// The township CA certificate (PEM) devices pin (for the enrollment file).
+        #[arg(long)]
+        ca: Option<PathBuf>,
+        /// Write the enrollment file the device imports (it holds the token: hand it over on a
+        /// USB stick and delete it afterwards).
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
+    /// Health-center users of the dashboard.
+    User {
+        #[command(subcommand)]
+        command: UserCommand,
+    },
+    /// The server's audit log.
+    Audit {
+        #[command(subcommand)]
+        command: AuditCommand,
     },
     /// Revoke a device's token.
     Revoke {
@@ -123,13 +166,84 @@ enum Command {
     NewEpoch,
 }
 
+#[derive(Subcommand)]
+enum CaCommand {
+    /// Make the township CA and a server certificate signed by it (PEM files; keys 0600).
+    Init {
+        #[arg(long)]
+        dir: PathBuf,
+        /// A name or IP address devices use to reach the server (repeat for several).
+        #[arg(long = "host", required = true)]
+        hosts: Vec<String>,
+        /// The township's name, shown in the certificates.
+        #[arg(long, default_value = "乡镇卫生院")]
+        township: String,
+    },
+}
+
+#[derive(Subcommand)]
+enum UserCommand {
+    /// Add a user, or set a user's password; the password is read from the first line of
+    /// standard input.
+    Add {
+        #[arg(long)]
+        name: String,
+        #[arg(long, default_value = "admin")]
+        role: String,
+    },
+}
+
+#[derive(Subcommand)]
+enum AuditCommand {
+    /// Check the hash chain from the anchor to the newest entry; fails when it is broken.
+    Verify,
+    /// Print entries as JSON lines.
+    List {
+        /// Entries after this sequence number.
+        #[arg(long, default_value_t = 0)]
+        after: u64,
+        #[arg(long, default_value_t = 100)]
+        limit: u32,
+    },
+    /// Remove the entries older than the retention period (183 days).
+    Prune,
+}
+
+/// Whether a listening address is reachable from this machine only.
+fn is_loopback(addr: std::net::SocketAddr) -> bool {
+    addr.ip().is_loopback()
+}
+
 fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
+    if let Command::Ca {
+        command:
+            CaCommand::Init {
+                dir,
+                hosts,
+                township,
+            },
+    } = &cli.command
+    {
+        let files = jiayi_server::tls::ca_init(dir, hosts, township)?;
+        println!("township CA      {}", files.ca_cert.display());
+        println!(
+            "CA key (0600)    {}  (keep it offline)",
+            files.ca_key.display()
+        );
+        println!("server cert      {}", files.server_cert.display());
+        println!("server key       {}", files.server_key.display());
+        return Ok(());
+    }
     let store = storage::open(&cli.db).with_context(|| format!("opening {}", cli.db))?;
     match cli.command {
+        Command::Ca { .. } => {}
         Command::Serve {
             listen,
+            tls_cert,
+            tls_key,
             admin_key,
+            insecure_http,
             max_changes,
             max_bytes,
             max_pull,
@@ -137,15 +251,23 @@ fn main() -> anyhow::Result<()> {
             if max_changes == 0 || max_bytes < 4096 || max_pull == 0 {
                 bail!("limits too small: max-changes and max-pull must be > 0, max-bytes >= 4096");
             }
-            let state = AppState {
-                storage: store,
-                limits: Limits {
+            if admin_key.is_some() {
+                eprintln!(
+                    "note: --admin-key is ignored; the dashboard needs a login (jiayi-server user add)"
+                );
+            }
+            let tls = match (&tls_cert, &tls_key) {
+                (Some(cert), Some(key)) => Some(jiayi_server::tls::server_config(cert, key)?),
+                _ => None,
+            };
+            let state = ServerState::new(
+                store,
+                Limits {
                     max_changes,
                     max_bytes,
                     max_pull,
                 },
-                admin_key,
-            };
+            );
             let runtime = tokio::runtime::Builder::new_multi_thread()
                 .enable_all()
                 .build()?;
@@ -153,11 +275,26 @@ fn main() -> anyhow::Result<()> {
                 let listener = tokio::net::TcpListener::bind(&listen)
                     .await
                     .with_context(|| format!("binding {listen}"))?;
-                println!("listening on http://{}", listener.local_addr()?);
-                serve(listener, state, async {
+                let local = listener.local_addr()?;
+                if tls.is_none() && !is_loopback(local) && !insecure_http {
+                    bail!(
+                        "refusing plain HTTP on {local}: tokens and health records would cross the network in clear text. \
+                         Give --tls-cert and --tls-key (see `jiayi-server ca init`), or --insecure-http behind a TLS proxy."
+                    );
+                }
+                let stopped = async {
                     let _ = tokio::signal::ctrl_c().await;
-                })
-                .await?;
+                };
+                match tls {
+                    Some(tls) => {
+                        println!("listening on https://{local}");
+                        serve_tls(listener, tls, state, stopped).await?;
+                    }
+                    None => {
+                        println!("listening on http://{local}");
+                        serve(listener, state, stopped).await?;
+                    }
+                }
                 anyhow::Ok(())
             })?;
         }
@@ -167,19 +304,60 @@ fn main() -> anyhow::Result<()> {
             doctor,
             team,
             villages,
+            role,
             label,
             json,
+            server,
+            ca,
+            out,
         } => {
-            let enrolled = store.enroll(
-                &Enrollment {
-                    device_id,
-                    doctor_name: doctor,
-                    team_name: team,
-                    villages,
-                    label,
-                },
-                Utc::now(),
+            let Some(role) = DeviceRole::parse(&role) else {
+                bail!("role must be doctor or team-leader");
+            };
+            let ca_pem = match &ca {
+                Some(path) => Some(
+                    std::fs::read_to_string(path)
+                        .with_context(|| format!("reading {}", path.display()))?,
+                ),
+                None => None,
+            };
+            if out.is_some() && server.is_none() {
+                bail!("--out needs --server (the address devices use)");
+            }
+            // Check the file's address and CA before the device is enrolled, so a wrong one
+            // does not leave a token nobody can use.
+            if let Some(server) = &server {
+                jiayi_sync::enrollment::check_address(server, ca_pem.as_deref())
+                    .map_err(|e| anyhow::anyhow!("--server/--ca: {e}"))?;
+            }
+            let now = Utc::now();
+            let enrollment = Enrollment {
+                device_id,
+                doctor_name: doctor,
+                team_name: team,
+                villages,
+                label,
+            };
+            let enrolled = store.enroll_as(&enrollment, role, now)?;
+            store.append_audit(
+                &AuditEvent::operator("enroll").with_record("device", enrolled.device_id),
+                now,
             )?;
+            if let (Some(out), Some(server)) = (&out, &server) {
+                let file = EnrollmentFile {
+                    server: server.trim_end_matches('/').to_string(),
+                    device_id: enrolled.device_id,
+                    token: enrolled.token.clone(),
+                    ca_pem: ca_pem.clone(),
+                    doctor: enrollment.doctor_name.clone(),
+                    team: enrollment.team_name.clone(),
+                    villages: enrollment.villages.clone(),
+                    role,
+                };
+                write_secret(out, &file.to_json())
+                    .with_context(|| format!("writing {}", out.display()))?;
+                eprintln!("enrollment file written to {}", out.display());
+            }
             if json {
                 println!("{}", serde_json::to_string_pretty(&enrolled)?);
             } else {
@@ -189,9 +367,14 @@ fn main() -> anyhow::Result<()> {
             }
         }
         Command::Revoke { device } => {
-            if !store.revoke(device, Utc::now())? {
+            let now = Utc::now();
+            if !store.revoke(device, now)? {
                 bail!("no active device {device}");
             }
+            store.append_audit(
+                &AuditEvent::operator("revoke").with_record("device", device),
+                now,
+            )?;
             println!("revoked {device}");
         }
         Command::Devices => println!("{}", serde_json::to_string_pretty(&store.devices()?)?),
@@ -201,7 +384,19 @@ fn main() -> anyhow::Result<()> {
             };
             let content = std::fs::read_to_string(&file)
                 .with_context(|| format!("reading {}", file.display()))?;
-            let doc = store.publish(kind, &name, &content, Utc::now())?;
+            let now = Utc::now();
+            let doc = store.publish(kind, &name, &content, now)?;
+            // Records in the log are separated by spaces; a document's name may hold some.
+            let named: String = doc
+                .name
+                .chars()
+                .map(|c| if c.is_whitespace() { '_' } else { c })
+                .collect();
+            store.append_audit(
+                &AuditEvent::operator("publish")
+                    .with_record(doc.kind.as_str(), format!("{named}@{}", doc.version)),
+                now,
+            )?;
             println!(
                 "published {} {} version {}",
                 doc.kind.as_str(),
@@ -210,12 +405,27 @@ fn main() -> anyhow::Result<()> {
             );
         }
         Command::Conflicts { all } => {
-            println!("{}", serde_json::to_string_pretty(&store.conflicts(!all)?)?)
+            let conflicts = store.conflicts(!all)?;
+            // The listing shows losing and winning values: a view of records, so it is logged.
+            store.append_audit(
+                &AuditEvent::operator("conflicts-view").with_records(
+                    conflicts
+                        .iter()
+                        .map(|c| format!("{}:{}", c.entity, c.entity_id)),
+                ),
+                Utc::now(),
+            )?;
+            println!("{}", serde_json::to_string_pretty(&conflicts)?)
         }
         Command::Resolve { id, note } => {
-            if !store.resolve_conflict(id, &note, Utc::now())? {
+            let now = Utc::now();
+            if !store.resolve_conflict(id, &note, now)? {
                 bail!("no open conflict {id}");
             }
+            store.append_audit(
+                &AuditEvent::operator("resolve").with_record("conflict", id),
+                now,
+            )?;
             println!("conflict {id} settled");
         }
         Command::Bundle { input, output } => {
@@ -265,7 +475,67 @@ fn main() -> anyhow::Result<()> {
                 }
             }
         }
-        Command::NewEpoch => println!("new epoch {}", store.renew_epoch()?),
+        Command::NewEpoch => {
+            let epoch = store.renew_epoch()?;
+            store.append_audit(
+                &AuditEvent::operator("new-epoch").with_record("epoch", epoch),
+                Utc::now(),
+            )?;
+            println!("new epoch {epoch}");
+        }
+        Command::User {
+            command: UserCommand::Add { name, role },
+        } => {
+            let mut password = String::new();
+            std::io::stdin()
+                .read_line(&mut password)
+                .context("reading the password from standard input")?;
+            let password = password.trim_end_matches(['\r', '\n']);
+            jiayi_server::auth::add_user(store.as_ref(), &name, &role, password)?;
+            println!("user {} ({role}) saved", name.trim());
+        }
+        Command::Audit { command } => match command {
+            AuditCommand::Verify => {
+                let v = jiayi_server::audit::verify(store.as_ref())?;
+                match v.broken_at {
+                    None => println!(
+                        "audit log intact: {} entries (pruned through {})",
+                        v.entries, v.pruned_through
+                    ),
+                    Some(seq) => bail!(
+                        "audit log broken at entry {seq}: it or the entry before it was edited, removed or moved ({} entries verify before it)",
+                        v.entries
+                    ),
+                }
+            }
+            AuditCommand::List { after, limit } => {
+                for entry in store.audit_entries(after, limit)? {
+                    println!("{}", serde_json::to_string(&entry)?);
+                }
+            }
+            AuditCommand::Prune => {
+                let now = Utc::now();
+                let n = store.prune_audit(jiayi_server::audit::retention_cutoff(now))?;
+                store.append_audit(&AuditEvent::operator("audit-prune"), now)?;
+                println!(
+                    "pruned {n} entries older than {} days",
+                    jiayi_core::audit::RETENTION_DAYS
+                );
+            }
+        },
     }
     Ok(())
+}
+
+/// Writes a file only its owner can read (it holds a device token).
+fn write_secret(path: &std::path::Path, text: &str) -> std::io::Result<()> {
+    use std::io::Write;
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    options.open(path)?.write_all(text.as_bytes())
 }

@@ -8,11 +8,12 @@ use std::sync::{Condvar, Mutex};
 use chrono::{DateTime, Utc};
 use jiayi_core::change::{Change, Entity};
 use jiayi_sync::protocol::{
-    ChangeResult, ReferenceData, ReferenceDocument, ReferenceKind, RejectCode,
+    ChangeResult, DeviceRole, ReferenceData, ReferenceDocument, ReferenceKind, RejectCode,
 };
 use postgres::{Client, GenericClient, NoTls};
 use uuid::Uuid;
 
+use crate::audit::{AuditEvent, AuditRecord, hash_from};
 use crate::error::{Result, ServerError};
 use crate::merge::{Decision, RecordState, decide};
 use crate::storage::*;
@@ -124,6 +125,64 @@ impl PgStorage {
             .map(|r| parse_uuid(r.get::<_, &str>(0)))
             .collect()
     }
+
+    /// The villages a device reaches (see [`DeviceScope::villages`]).
+    fn scope_villages(
+        client: &mut impl GenericClient,
+        device: &str,
+        team: &str,
+        role: DeviceRole,
+    ) -> Result<Vec<Uuid>> {
+        if role == DeviceRole::Doctor {
+            return Self::villages(client, device);
+        }
+        let rows = client.query(
+            "SELECT DISTINCT dv.village_id FROM device_villages dv JOIN devices d ON d.id = dv.device_id
+             WHERE dv.device_id = $1 OR (d.team_id = $2 AND d.revoked_at IS NULL)
+             ORDER BY dv.village_id",
+            &[&device, &team],
+        )?;
+        rows.iter()
+            .map(|r| parse_uuid(r.get::<_, &str>(0)))
+            .collect()
+    }
+}
+
+/// Appends an audit entry inside the caller's transaction. The table lock makes appends take
+/// turns, so two transactions never chain from the same head.
+fn append_audit_in(client: &mut impl GenericClient, event: &AuditEvent, at: &str) -> Result<()> {
+    client.batch_execute("LOCK TABLE audit_log IN SHARE ROW EXCLUSIVE MODE")?;
+    let anchor = client.query_one(
+        "SELECT hash, pruned_through FROM audit_anchor WHERE singleton = 1",
+        &[],
+    )?;
+    let head = client.query_opt(
+        "SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1",
+        &[],
+    )?;
+    let (seq, previous) = match head {
+        Some(r) => (r.get::<_, i64>(0) + 1, hash_from(r.get::<_, &[u8]>(1))?),
+        None => (
+            anchor.get::<_, i64>(1) + 1,
+            hash_from(anchor.get::<_, &[u8]>(0))?,
+        ),
+    };
+    let hash = jiayi_core::audit::chain_hash(&previous, &event.entry(at));
+    client.execute(
+        "INSERT INTO audit_log (seq, at, actor, role, action, origin, records, hash)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+        &[
+            &seq,
+            &at,
+            &event.actor,
+            &event.role,
+            &event.action,
+            &event.origin,
+            &event.records_text(),
+            &hash.as_slice(),
+        ],
+    )?;
+    Ok(())
 }
 
 fn load_record(
@@ -159,16 +218,19 @@ impl Storage for PgStorage {
     fn authenticate(&self, token: &str) -> Result<Option<DeviceScope>> {
         let mut c = self.client()?;
         let row = c.query_opt(
-            "SELECT id, doctor_id, team_id FROM devices WHERE token_hash = $1 AND revoked_at IS NULL",
+            "SELECT id, doctor_id, team_id, role FROM devices WHERE token_hash = $1 AND revoked_at IS NULL",
             &[&token_hash(token)],
         )?;
         let Some(row) = row else { return Ok(None) };
         let id: String = row.get(0);
+        let team: String = row.get(2);
+        let role = role_from(row.get(3))?;
         Ok(Some(DeviceScope {
             device_id: parse_uuid(&id)?,
             doctor_id: parse_uuid(row.get(1))?,
-            team_id: parse_uuid(row.get(2))?,
-            villages: Self::villages(&mut *c, &id)?,
+            team_id: parse_uuid(&team)?,
+            role,
+            villages: Self::scope_villages(&mut *c, &id, &team, role)?,
         }))
     }
 
@@ -176,15 +238,18 @@ impl Storage for PgStorage {
         let mut c = self.client()?;
         let id = device_id.to_string();
         let row = c.query_opt(
-            "SELECT doctor_id, team_id, token_hash FROM devices WHERE id = $1 AND revoked_at IS NULL",
+            "SELECT doctor_id, team_id, token_hash, role FROM devices WHERE id = $1 AND revoked_at IS NULL",
             &[&id],
         )?;
         let Some(row) = row else { return Ok(None) };
+        let team: String = row.get(1);
+        let role = role_from(row.get(3))?;
         let scope = DeviceScope {
             device_id,
             doctor_id: parse_uuid(row.get(0))?,
-            team_id: parse_uuid(row.get(1))?,
-            villages: Self::villages(&mut *c, &id)?,
+            team_id: parse_uuid(&team)?,
+            role,
+            villages: Self::scope_villages(&mut *c, &id, &team, role)?,
         };
         Ok(Some((scope, row.get(2))))
     }
@@ -212,6 +277,7 @@ impl Storage for PgStorage {
         scope: &DeviceScope,
         changes: &[Change],
         now: DateTime<Utc>,
+        audit: &AuditEvent,
     ) -> Result<Vec<ChangeResult>> {
         use std::collections::{HashMap, HashSet};
         let mut c = self.client()?;
@@ -391,6 +457,7 @@ impl Storage for PgStorage {
                 ],
             )?;
         }
+        append_audit_in(&mut tx, audit, &now)?;
         tx.commit()?;
         Ok(results)
     }
@@ -402,14 +469,19 @@ impl Storage for PgStorage {
             .get(0);
         let rows = c.query(
             "SELECT c.cursor, c.body FROM changes c
-             JOIN device_villages dv ON dv.village_id = c.village_id AND dv.device_id = $1
              WHERE c.cursor > $2 AND c.cursor <= $3 AND c.device_id <> $1
+               AND c.village_id = ANY($5)
              ORDER BY c.cursor LIMIT $4",
             &[
                 &scope.device_id.to_string(),
                 &crate::storage::cursor_param(after),
                 &high_water,
                 &i64::from(limit),
+                &scope
+                    .villages
+                    .iter()
+                    .map(Uuid::to_string)
+                    .collect::<Vec<_>>(),
             ],
         )?;
         let mut changes = Vec::with_capacity(rows.len());
@@ -430,8 +502,8 @@ impl Storage for PgStorage {
         Ok(())
     }
 
-    fn enroll(&self, e: &Enrollment, now: DateTime<Utc>) -> Result<Enrolled> {
-        check_enrollment(e)?;
+    fn enroll_as(&self, e: &Enrollment, role: DeviceRole, now: DateTime<Utc>) -> Result<Enrolled> {
+        check_enrollment(e, role)?;
         let mut c = self.client()?;
         let mut tx = c.transaction()?;
         let new_team = Uuid::now_v7().to_string();
@@ -456,11 +528,11 @@ impl Storage for PgStorage {
         let device_id = e.device_id.unwrap_or_else(Uuid::now_v7);
         let token = new_token();
         tx.execute(
-            "INSERT INTO devices (id, label, doctor_id, team_id, token_hash, enrolled_at) VALUES ($1, $2, $3, $4, $5, $6)
+            "INSERT INTO devices (id, label, doctor_id, team_id, token_hash, enrolled_at, role) VALUES ($1, $2, $3, $4, $5, $6, $7)
              ON CONFLICT (id) DO UPDATE SET label = excluded.label, doctor_id = excluded.doctor_id,
                team_id = excluded.team_id, token_hash = excluded.token_hash,
-               enrolled_at = excluded.enrolled_at, revoked_at = NULL",
-            &[&device_id.to_string(), &e.label, &doctor, &team, &token_hash(&token), &time_text(now)],
+               enrolled_at = excluded.enrolled_at, revoked_at = NULL, role = excluded.role",
+            &[&device_id.to_string(), &e.label, &doctor, &team, &token_hash(&token), &time_text(now), &role.as_str()],
         )?;
         tx.execute(
             "DELETE FROM device_villages WHERE device_id = $1",
@@ -493,7 +565,7 @@ impl Storage for PgStorage {
         let mut c = self.client()?;
         let rows = c.query(
             "SELECT d.id, d.label, doc.name, t.name, d.enrolled_at, d.revoked_at, d.last_sync_at,
-                    (SELECT COALESCE(MAX(seq), 0) FROM changes c WHERE c.device_id = d.id)
+                    (SELECT COALESCE(MAX(seq), 0) FROM changes c WHERE c.device_id = d.id), d.role
              FROM devices d JOIN doctors doc ON doc.id = d.doctor_id JOIN teams t ON t.id = d.team_id
              ORDER BY t.name, doc.name, d.enrolled_at",
             &[],
@@ -511,6 +583,7 @@ impl Storage for PgStorage {
                 revoked_at: r.get(5),
                 last_sync_at: r.get(6),
                 stored_through_seq: r.get::<_, i64>(7) as u64,
+                role: role_from(r.get(8))?,
             });
         }
         Ok(out)
@@ -723,6 +796,158 @@ impl Storage for PgStorage {
              ON CONFLICT (key) DO UPDATE SET value = excluded.value",
             &[&key, &value],
         )?;
+        Ok(())
+    }
+
+    fn append_audit(&self, event: &AuditEvent, now: DateTime<Utc>) -> Result<()> {
+        let mut c = self.client()?;
+        let mut tx = c.transaction()?;
+        append_audit_in(&mut tx, event, &time_text(now))?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    fn audit_entries(&self, after: u64, limit: u32) -> Result<Vec<AuditRecord>> {
+        let rows = self.client()?.query(
+            "SELECT seq, at, actor, role, action, origin, records, hash FROM audit_log
+             WHERE seq > $1 ORDER BY seq LIMIT $2",
+            &[&cursor_param(after), &i64::from(limit)],
+        )?;
+        rows.iter()
+            .map(|r| {
+                Ok(AuditRecord {
+                    seq: r.get::<_, i64>(0) as u64,
+                    at: r.get(1),
+                    actor: r.get(2),
+                    role: r.get(3),
+                    action: r.get(4),
+                    origin: r.get(5),
+                    records: r.get(6),
+                    hash: hash_from(r.get::<_, &[u8]>(7))?,
+                })
+            })
+            .collect()
+    }
+
+    fn audit_anchor(&self) -> Result<([u8; 32], u64)> {
+        let r = self.client()?.query_one(
+            "SELECT hash, pruned_through FROM audit_anchor WHERE singleton = 1",
+            &[],
+        )?;
+        Ok((hash_from(r.get::<_, &[u8]>(0))?, r.get::<_, i64>(1) as u64))
+    }
+
+    fn prune_audit(&self, before: DateTime<Utc>) -> Result<u64> {
+        let mut c = self.client()?;
+        let mut tx = c.transaction()?;
+        tx.batch_execute("LOCK TABLE audit_log IN SHARE ROW EXCLUSIVE MODE")?;
+        let last = tx.query_opt(
+            "SELECT seq, hash FROM audit_log WHERE seq = (SELECT MAX(seq) FROM audit_log WHERE at < $1)",
+            &[&time_text(before)],
+        )?;
+        let Some(last) = last else { return Ok(0) };
+        let seq: i64 = last.get(0);
+        let hash: &[u8] = last.get(1);
+        let n = tx.execute("DELETE FROM audit_log WHERE seq <= $1", &[&seq])?;
+        tx.execute(
+            "UPDATE audit_anchor SET hash = $1, pruned_through = $2 WHERE singleton = 1",
+            &[&hash, &seq],
+        )?;
+        tx.commit()?;
+        Ok(n)
+    }
+
+    fn put_user(
+        &self,
+        name: &str,
+        role: &str,
+        password_hash: &str,
+        now: DateTime<Utc>,
+    ) -> Result<()> {
+        self.client()?.execute(
+            "INSERT INTO users (name, role, password_hash, created_at) VALUES ($1, $2, $3, $4)
+             ON CONFLICT (name) DO UPDATE SET role = excluded.role,
+               password_hash = excluded.password_hash, failed_logins = 0, locked_until = NULL",
+            &[&name, &role, &password_hash, &time_text(now)],
+        )?;
+        Ok(())
+    }
+
+    fn user(&self, name: &str) -> Result<Option<UserRow>> {
+        let row = self.client()?.query_opt(
+            "SELECT name, role, password_hash, failed_logins, locked_until FROM users WHERE name = $1",
+            &[&name],
+        )?;
+        row.map(|r| {
+            Ok(UserRow {
+                name: r.get(0),
+                role: r.get(1),
+                password_hash: r.get(2),
+                failed_logins: u32::try_from(r.get::<_, i32>(3)).unwrap_or(0),
+                locked_until: r.get::<_, Option<&str>>(4).map(parse_time).transpose()?,
+            })
+        })
+        .transpose()
+    }
+
+    fn login_failed(
+        &self,
+        name: &str,
+        max_failures: u32,
+        locked_until: DateTime<Utc>,
+    ) -> Result<bool> {
+        let max = i32::try_from(max_failures.max(1)).unwrap_or(i32::MAX);
+        // One statement: concurrent failures are counted, and the one that reaches the limit
+        // locks the account and starts the count again.
+        let row = self.client()?.query_opt(
+            "UPDATE users SET
+               locked_until = CASE WHEN failed_logins + 1 >= $2 THEN $3 ELSE locked_until END,
+               failed_logins = CASE WHEN failed_logins + 1 >= $2 THEN 0 ELSE failed_logins + 1 END
+             WHERE name = $1 RETURNING failed_logins = 0",
+            &[&name, &max, &time_text(locked_until)],
+        )?;
+        Ok(row.is_some_and(|r| r.get::<_, bool>(0)))
+    }
+
+    fn login_succeeded(&self, name: &str) -> Result<()> {
+        self.client()?.execute(
+            "UPDATE users SET failed_logins = 0, locked_until = NULL WHERE name = $1",
+            &[&name],
+        )?;
+        Ok(())
+    }
+
+    fn create_session(
+        &self,
+        token_hash: &str,
+        user: &str,
+        now: DateTime<Utc>,
+        expires: DateTime<Utc>,
+    ) -> Result<()> {
+        let mut c = self.client()?;
+        c.execute(
+            "DELETE FROM sessions WHERE expires_at <= $1",
+            &[&time_text(now)],
+        )?;
+        c.execute(
+            "INSERT INTO sessions (token_hash, user_name, created_at, expires_at) VALUES ($1, $2, $3, $4)",
+            &[&token_hash, &user, &time_text(now), &time_text(expires)],
+        )?;
+        Ok(())
+    }
+
+    fn session_user(&self, token_hash: &str, now: DateTime<Utc>) -> Result<Option<String>> {
+        let row = self.client()?.query_opt(
+            "SELECT s.user_name FROM sessions s JOIN users u ON u.name = s.user_name
+             WHERE s.token_hash = $1 AND s.expires_at > $2",
+            &[&token_hash, &time_text(now)],
+        )?;
+        Ok(row.map(|r| r.get(0)))
+    }
+
+    fn end_session(&self, token_hash: &str) -> Result<()> {
+        self.client()?
+            .execute("DELETE FROM sessions WHERE token_hash = $1", &[&token_hash])?;
         Ok(())
     }
 }

@@ -7,10 +7,13 @@ use std::sync::{Mutex, MutexGuard};
 
 use chrono::{DateTime, Utc};
 use jiayi_core::change::{Change, Entity};
-use jiayi_sync::protocol::{ChangeResult, ReferenceData, ReferenceDocument, ReferenceKind};
+use jiayi_sync::protocol::{
+    ChangeResult, DeviceRole, ReferenceData, ReferenceDocument, ReferenceKind,
+};
 use rusqlite::{Connection, OptionalExtension, params};
 use uuid::Uuid;
 
+use crate::audit::{AuditEvent, AuditRecord, hash_from};
 use crate::error::{Result, ServerError};
 use crate::merge::RecordState;
 use crate::storage::*;
@@ -73,6 +76,59 @@ impl SqliteStorage {
         let rows = st.query_map([device], |r| r.get::<_, String>(0))?;
         rows.map(|r| parse_uuid(&r?)).collect()
     }
+
+    /// The villages a device reaches (see [`DeviceScope::villages`]).
+    fn scope_villages(
+        conn: &Connection,
+        device: &str,
+        team: &str,
+        role: DeviceRole,
+    ) -> Result<Vec<Uuid>> {
+        if role == DeviceRole::Doctor {
+            return Self::villages(conn, device);
+        }
+        let mut st = conn.prepare_cached(
+            "SELECT DISTINCT dv.village_id FROM device_villages dv JOIN devices d ON d.id = dv.device_id
+             WHERE dv.device_id = ?1 OR (d.team_id = ?2 AND d.revoked_at IS NULL)
+             ORDER BY dv.village_id",
+        )?;
+        let rows = st.query_map([device, team], |r| r.get::<_, String>(0))?;
+        rows.map(|r| parse_uuid(&r?)).collect()
+    }
+}
+
+/// Appends an audit entry inside the caller's transaction (SQLite has one writer at a time, so
+/// the chain's head cannot move underneath).
+fn append_audit_in(conn: &Connection, event: &AuditEvent, at: &str) -> Result<()> {
+    let (anchor, pruned): (Vec<u8>, i64) = conn.query_row(
+        "SELECT hash, pruned_through FROM audit_anchor WHERE singleton = 1",
+        [],
+        |r| Ok((r.get(0)?, r.get(1)?)),
+    )?;
+    let head: Option<(i64, Vec<u8>)> = conn
+        .prepare_cached("SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1")?
+        .query_row([], |r| Ok((r.get(0)?, r.get(1)?)))
+        .optional()?;
+    let (seq, previous) = match head {
+        Some((seq, hash)) => (seq + 1, hash_from(&hash)?),
+        None => (pruned + 1, hash_from(&anchor)?),
+    };
+    let hash = jiayi_core::audit::chain_hash(&previous, &event.entry(at));
+    conn.prepare_cached(
+        "INSERT INTO audit_log (seq, at, actor, role, action, origin, records, hash)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+    )?
+    .execute(params![
+        seq,
+        at,
+        event.actor,
+        event.role,
+        event.action,
+        event.origin,
+        event.records_text(),
+        hash.to_vec()
+    ])?;
+    Ok(())
 }
 
 fn load_record(conn: &Connection, entity: &str, id: &str) -> Result<Option<RecordState>> {
@@ -115,19 +171,21 @@ impl Storage for SqliteStorage {
     fn authenticate(&self, token: &str) -> Result<Option<DeviceScope>> {
         let conn = self.reader();
         let row = conn
-            .prepare_cached("SELECT id, doctor_id, team_id FROM devices WHERE token_hash = ?1 AND revoked_at IS NULL")?
+            .prepare_cached("SELECT id, doctor_id, team_id, role FROM devices WHERE token_hash = ?1 AND revoked_at IS NULL")?
             .query_row([token_hash(token)], |r| {
-                Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get::<_, String>(2)?))
+                Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get::<_, String>(2)?, r.get::<_, String>(3)?))
             })
             .optional()?;
-        let Some((id, doctor, team)) = row else {
+        let Some((id, doctor, team, role)) = row else {
             return Ok(None);
         };
+        let role = role_from(&role)?;
         Ok(Some(DeviceScope {
             device_id: parse_uuid(&id)?,
             doctor_id: parse_uuid(&doctor)?,
             team_id: parse_uuid(&team)?,
-            villages: Self::villages(&conn, &id)?,
+            role,
+            villages: Self::scope_villages(&conn, &id, &team, role)?,
         }))
     }
 
@@ -135,17 +193,19 @@ impl Storage for SqliteStorage {
         let conn = self.conn();
         let id = device_id.to_string();
         let row = conn
-            .prepare_cached("SELECT doctor_id, team_id, token_hash FROM devices WHERE id = ?1 AND revoked_at IS NULL")?
-            .query_row([&id], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get::<_, String>(2)?)))
+            .prepare_cached("SELECT doctor_id, team_id, token_hash, role FROM devices WHERE id = ?1 AND revoked_at IS NULL")?
+            .query_row([&id], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get::<_, String>(2)?, r.get::<_, String>(3)?)))
             .optional()?;
-        let Some((doctor, team, hash)) = row else {
+        let Some((doctor, team, hash, role)) = row else {
             return Ok(None);
         };
+        let role = role_from(&role)?;
         let scope = DeviceScope {
             device_id,
             doctor_id: parse_uuid(&doctor)?,
             team_id: parse_uuid(&team)?,
-            villages: Self::villages(&conn, &id)?,
+            role,
+            villages: Self::scope_villages(&conn, &id, &team, role)?,
         };
         Ok(Some((scope, hash)))
     }
@@ -172,6 +232,7 @@ impl Storage for SqliteStorage {
         scope: &DeviceScope,
         changes: &[Change],
         now: DateTime<Utc>,
+        audit: &AuditEvent,
     ) -> Result<Vec<ChangeResult>> {
         let mut conn = self.conn();
         let tx = conn.transaction()?;
@@ -263,6 +324,7 @@ impl Storage for SqliteStorage {
                 }
             }
         }
+        append_audit_in(&tx, audit, &now)?;
         tx.commit()?;
         Ok(results)
     }
@@ -275,16 +337,18 @@ impl Storage for SqliteStorage {
             })?;
         let mut st = conn.prepare_cached(
             "SELECT c.cursor, c.body FROM changes c
-             JOIN device_villages dv ON dv.village_id = c.village_id AND dv.device_id = ?1
              WHERE c.cursor > ?2 AND c.cursor <= ?3 AND c.device_id <> ?1
+               AND c.village_id IN (SELECT value FROM json_each(?5))
              ORDER BY c.cursor LIMIT ?4",
         )?;
+        let villages: Vec<String> = scope.villages.iter().map(Uuid::to_string).collect();
         let rows = st.query_map(
             params![
                 scope.device_id.to_string(),
                 crate::storage::cursor_param(after),
                 high_water,
-                limit
+                limit,
+                serde_json::to_string(&villages)?
             ],
             |r| Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?)),
         )?;
@@ -303,8 +367,8 @@ impl Storage for SqliteStorage {
         Ok(())
     }
 
-    fn enroll(&self, e: &Enrollment, now: DateTime<Utc>) -> Result<Enrolled> {
-        check_enrollment(e)?;
+    fn enroll_as(&self, e: &Enrollment, role: DeviceRole, now: DateTime<Utc>) -> Result<Enrolled> {
+        check_enrollment(e, role)?;
         let mut conn = self.conn();
         let tx = conn.transaction()?;
         let team: Option<String> = tx
@@ -346,11 +410,11 @@ impl Storage for SqliteStorage {
         let device_id = e.device_id.unwrap_or_else(Uuid::now_v7);
         let token = new_token();
         tx.execute(
-            "INSERT INTO devices (id, label, doctor_id, team_id, token_hash, enrolled_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+            "INSERT INTO devices (id, label, doctor_id, team_id, token_hash, enrolled_at, role) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
              ON CONFLICT (id) DO UPDATE SET label = excluded.label, doctor_id = excluded.doctor_id,
                team_id = excluded.team_id, token_hash = excluded.token_hash,
-               enrolled_at = excluded.enrolled_at, revoked_at = NULL",
-            params![device_id.to_string(), e.label, doctor, team, token_hash(&token), time_text(now)],
+               enrolled_at = excluded.enrolled_at, revoked_at = NULL, role = excluded.role",
+            params![device_id.to_string(), e.label, doctor, team, token_hash(&token), time_text(now), role.as_str()],
         )?;
         tx.execute(
             "DELETE FROM device_villages WHERE device_id = ?1",
@@ -383,7 +447,7 @@ impl Storage for SqliteStorage {
         let conn = self.conn();
         let mut st = conn.prepare(
             "SELECT d.id, d.label, doc.name, t.name, d.enrolled_at, d.revoked_at, d.last_sync_at,
-                    (SELECT COALESCE(MAX(seq), 0) FROM changes c WHERE c.device_id = d.id)
+                    (SELECT COALESCE(MAX(seq), 0) FROM changes c WHERE c.device_id = d.id), d.role
              FROM devices d JOIN doctors doc ON doc.id = d.doctor_id JOIN teams t ON t.id = d.team_id
              ORDER BY t.name, doc.name, d.enrolled_at",
         )?;
@@ -397,14 +461,25 @@ impl Storage for SqliteStorage {
                 r.get::<_, Option<String>>(5)?,
                 r.get::<_, Option<String>>(6)?,
                 r.get::<_, i64>(7)?,
+                r.get::<_, String>(8)?,
             ))
         })?;
         let mut out = Vec::new();
         for row in rows {
-            let (id, label, doctor_name, team_name, enrolled_at, revoked_at, last_sync_at, seq) =
-                row?;
+            let (
+                id,
+                label,
+                doctor_name,
+                team_name,
+                enrolled_at,
+                revoked_at,
+                last_sync_at,
+                seq,
+                role,
+            ) = row?;
             out.push(DeviceRow {
                 device_id: parse_uuid(&id)?,
+                role: role_from(&role)?,
                 villages: Self::villages(&conn, &id)?,
                 label,
                 doctor_name,
@@ -643,6 +718,196 @@ impl Storage for SqliteStorage {
              ON CONFLICT (key) DO UPDATE SET value = excluded.value",
             [key, value],
         )?;
+        Ok(())
+    }
+
+    fn append_audit(&self, event: &AuditEvent, now: DateTime<Utc>) -> Result<()> {
+        let mut conn = self.conn();
+        let tx = conn.transaction()?;
+        append_audit_in(&tx, event, &time_text(now))?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    fn audit_entries(&self, after: u64, limit: u32) -> Result<Vec<AuditRecord>> {
+        let conn = self.conn();
+        let mut st = conn.prepare_cached(
+            "SELECT seq, at, actor, role, action, origin, records, hash FROM audit_log
+             WHERE seq > ?1 ORDER BY seq LIMIT ?2",
+        )?;
+        let rows = st.query_map(params![cursor_param(after), limit], |r| {
+            Ok((
+                r.get::<_, i64>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, String>(2)?,
+                r.get::<_, String>(3)?,
+                r.get::<_, String>(4)?,
+                r.get::<_, String>(5)?,
+                r.get::<_, String>(6)?,
+                r.get::<_, Vec<u8>>(7)?,
+            ))
+        })?;
+        let mut out = Vec::new();
+        for row in rows {
+            let (seq, at, actor, role, action, origin, records, hash) = row?;
+            out.push(AuditRecord {
+                seq: seq as u64,
+                at,
+                actor,
+                role,
+                action,
+                origin,
+                records,
+                hash: hash_from(&hash)?,
+            });
+        }
+        Ok(out)
+    }
+
+    fn audit_anchor(&self) -> Result<([u8; 32], u64)> {
+        let (hash, pruned): (Vec<u8>, i64) = self.conn().query_row(
+            "SELECT hash, pruned_through FROM audit_anchor WHERE singleton = 1",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )?;
+        Ok((hash_from(&hash)?, pruned as u64))
+    }
+
+    fn prune_audit(&self, before: DateTime<Utc>) -> Result<u64> {
+        let mut conn = self.conn();
+        let tx = conn.transaction()?;
+        let last: Option<(i64, Vec<u8>)> = tx
+            .query_row(
+                "SELECT seq, hash FROM audit_log WHERE seq = (SELECT MAX(seq) FROM audit_log WHERE at < ?1)",
+                [time_text(before)],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .optional()?;
+        let Some((seq, hash)) = last else {
+            return Ok(0);
+        };
+        let n = tx.execute("DELETE FROM audit_log WHERE seq <= ?1", [seq])?;
+        tx.execute(
+            "UPDATE audit_anchor SET hash = ?1, pruned_through = ?2 WHERE singleton = 1",
+            params![hash, seq],
+        )?;
+        tx.commit()?;
+        Ok(n as u64)
+    }
+
+    fn put_user(
+        &self,
+        name: &str,
+        role: &str,
+        password_hash: &str,
+        now: DateTime<Utc>,
+    ) -> Result<()> {
+        self.conn().execute(
+            "INSERT INTO users (name, role, password_hash, created_at) VALUES (?1, ?2, ?3, ?4)
+             ON CONFLICT (name) DO UPDATE SET role = excluded.role,
+               password_hash = excluded.password_hash, failed_logins = 0, locked_until = NULL",
+            params![name, role, password_hash, time_text(now)],
+        )?;
+        Ok(())
+    }
+
+    fn user(&self, name: &str) -> Result<Option<UserRow>> {
+        let row = self
+            .conn()
+            .query_row(
+                "SELECT name, role, password_hash, failed_logins, locked_until FROM users WHERE name = ?1",
+                [name],
+                |r| {
+                    Ok((
+                        r.get::<_, String>(0)?,
+                        r.get::<_, String>(1)?,
+                        r.get::<_, String>(2)?,
+                        r.get::<_, i64>(3)?,
+                        r.get::<_, Option<String>>(4)?,
+                    ))
+                },
+            )
+            .optional()?;
+        row.map(|(name, role, password_hash, failed, locked)| {
+            Ok(UserRow {
+                name,
+                role,
+                password_hash,
+                failed_logins: u32::try_from(failed).unwrap_or(u32::MAX),
+                locked_until: locked.as_deref().map(parse_time).transpose()?,
+            })
+        })
+        .transpose()
+    }
+
+    fn login_failed(
+        &self,
+        name: &str,
+        max_failures: u32,
+        locked_until: DateTime<Utc>,
+    ) -> Result<bool> {
+        let mut conn = self.conn();
+        let tx = conn.transaction()?;
+        let failed: Option<i64> = tx
+            .query_row(
+                "UPDATE users SET failed_logins = failed_logins + 1 WHERE name = ?1 RETURNING failed_logins",
+                [name],
+                |r| r.get(0),
+            )
+            .optional()?;
+        let locked = failed.is_some_and(|n| n >= i64::from(max_failures.max(1)));
+        if locked {
+            tx.execute(
+                "UPDATE users SET failed_logins = 0, locked_until = ?1 WHERE name = ?2",
+                params![time_text(locked_until), name],
+            )?;
+        }
+        tx.commit()?;
+        Ok(locked)
+    }
+
+    fn login_succeeded(&self, name: &str) -> Result<()> {
+        self.conn().execute(
+            "UPDATE users SET failed_logins = 0, locked_until = NULL WHERE name = ?1",
+            [name],
+        )?;
+        Ok(())
+    }
+
+    fn create_session(
+        &self,
+        token_hash: &str,
+        user: &str,
+        now: DateTime<Utc>,
+        expires: DateTime<Utc>,
+    ) -> Result<()> {
+        let conn = self.conn();
+        conn.execute(
+            "DELETE FROM sessions WHERE expires_at <= ?1",
+            [time_text(now)],
+        )?;
+        conn.execute(
+            "INSERT INTO sessions (token_hash, user_name, created_at, expires_at) VALUES (?1, ?2, ?3, ?4)",
+            params![token_hash, user, time_text(now), time_text(expires)],
+        )?;
+        Ok(())
+    }
+
+    fn session_user(&self, token_hash: &str, now: DateTime<Utc>) -> Result<Option<String>> {
+        Ok(self
+            .conn()
+            .query_row(
+                "SELECT s.user_name FROM sessions s JOIN users u ON u.name = s.user_name
+                 WHERE s.token_hash = ?1 AND s.expires_at > ?2",
+                [token_hash, &time_text(now)],
+                |r| r.get(0),
+            )
+            .optional()?)
+    }
+
+    fn end_session(&self, token_hash: &str) -> Result<()> {
+        self.conn()
+            .execute("DELETE FROM sessions WHERE token_hash = ?1", [token_hash])?;
         Ok(())
     }
 }

@@ -7,11 +7,14 @@ use std::sync::Arc;
 use chrono::{DateTime, Utc};
 use jiayi_core::change::{Change, Entity};
 use jiayi_core::household::Village;
-use jiayi_sync::protocol::{ChangeResult, ReferenceData, ReferenceDocument, ReferenceKind};
+use jiayi_sync::protocol::{
+    ChangeResult, DeviceRole, ReferenceData, ReferenceDocument, ReferenceKind,
+};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
+use crate::audit::{AuditEvent, AuditRecord};
 use crate::error::{Result, ServerError};
 use crate::merge::RecordState;
 
@@ -21,6 +24,10 @@ pub struct DeviceScope {
     pub device_id: Uuid,
     pub doctor_id: Uuid,
     pub team_id: Uuid,
+    pub role: DeviceRole,
+    /// Every village the device may push to and pull from: its own for a doctor; for a team
+    /// leader also every village enrolled for an active device of its team (worked out at each
+    /// request, so it follows new enrollments).
     pub villages: Vec<Uuid>,
 }
 
@@ -31,6 +38,8 @@ pub struct Enrollment {
     pub device_id: Option<Uuid>,
     pub doctor_name: String,
     pub team_name: String,
+    /// A doctor's villages; for a team leader, villages it reaches besides the team's (may be
+    /// empty).
     pub villages: Vec<Uuid>,
     pub label: String,
 }
@@ -50,6 +59,7 @@ pub struct DeviceRow {
     pub label: String,
     pub doctor_name: String,
     pub team_name: String,
+    pub role: DeviceRole,
     pub villages: Vec<Uuid>,
     pub enrolled_at: String,
     pub revoked_at: Option<String>,
@@ -116,17 +126,28 @@ pub trait Storage: Send + Sync + 'static {
     fn stored_through(&self, device_id: Uuid) -> Result<u64>;
     fn high_water(&self) -> Result<u64>;
     /// Applies a batch atomically: every change is answered, and either all stored changes are
-    /// committed or none is.
+    /// committed, with `audit` appended to the audit log, or none is.
     fn push(
         &self,
         scope: &DeviceScope,
         changes: &[Change],
         now: DateTime<Utc>,
+        audit: &AuditEvent,
     ) -> Result<Vec<ChangeResult>>;
     /// Changes in the device's villages made by other devices, after a cursor.
     fn pull(&self, scope: &DeviceScope, after: u64, limit: u32) -> Result<PullPage>;
     fn touch(&self, device_id: Uuid, now: DateTime<Utc>) -> Result<()>;
-    fn enroll(&self, enrollment: &Enrollment, now: DateTime<Utc>) -> Result<Enrolled>;
+    /// Enrolls a village doctor's device.
+    fn enroll(&self, enrollment: &Enrollment, now: DateTime<Utc>) -> Result<Enrolled> {
+        self.enroll_as(enrollment, DeviceRole::Doctor, now)
+    }
+    /// Enrolls a device with a role; enrolling a known device again replaces its role too.
+    fn enroll_as(
+        &self,
+        enrollment: &Enrollment,
+        role: DeviceRole,
+        now: DateTime<Utc>,
+    ) -> Result<Enrolled>;
     /// Returns false when no such device was enrolled or it was already revoked.
     fn revoke(&self, device_id: Uuid, now: DateTime<Utc>) -> Result<bool>;
     fn devices(&self) -> Result<Vec<DeviceRow>>;
@@ -159,6 +180,67 @@ pub trait Storage: Send + Sync + 'static {
     /// A township setting (JSON text), e.g. the indicator targets.
     fn setting(&self, key: &str) -> Result<Option<String>>;
     fn put_setting(&self, key: &str, value: &str) -> Result<()>;
+
+    /// Appends one entry to the audit log, chained after the last.
+    fn append_audit(&self, event: &AuditEvent, now: DateTime<Utc>) -> Result<()>;
+    /// Audit entries after a sequence number, in order.
+    fn audit_entries(&self, after: u64, limit: u32) -> Result<Vec<AuditRecord>>;
+    /// The hash the first kept entry chains from, and the last pruned sequence number.
+    fn audit_anchor(&self) -> Result<([u8; 32], u64)>;
+    /// Removes the entries older than `before` (at least the retention period) and moves the
+    /// anchor to the last removed one; returns how many were removed.
+    fn prune_audit(&self, before: DateTime<Utc>) -> Result<u64>;
+
+    /// Adds a health-center user, or sets a known user's password (and lifts a lockout).
+    fn put_user(
+        &self,
+        name: &str,
+        role: &str,
+        password_hash: &str,
+        now: DateTime<Utc>,
+    ) -> Result<()>;
+    fn user(&self, name: &str) -> Result<Option<UserRow>>;
+    /// Counts a failed login; at `max_failures` in a row the user is locked until
+    /// `locked_until`. Returns whether the user is now locked.
+    fn login_failed(
+        &self,
+        name: &str,
+        max_failures: u32,
+        locked_until: DateTime<Utc>,
+    ) -> Result<bool>;
+    fn login_succeeded(&self, name: &str) -> Result<()>;
+    fn create_session(
+        &self,
+        token_hash: &str,
+        user: &str,
+        now: DateTime<Utc>,
+        expires: DateTime<Utc>,
+    ) -> Result<()>;
+    /// The user a live session belongs to; an expired session answers `None` (expired rows
+    /// are removed when the next session is created).
+    fn session_user(&self, token_hash: &str, now: DateTime<Utc>) -> Result<Option<String>>;
+    fn end_session(&self, token_hash: &str) -> Result<()>;
+}
+
+/// A health-center user as stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UserRow {
+    pub name: String,
+    pub role: String,
+    /// Argon2id, PHC string.
+    pub password_hash: String,
+    pub failed_logins: u32,
+    pub locked_until: Option<DateTime<Utc>>,
+}
+
+pub(crate) fn parse_time(s: &str) -> Result<DateTime<Utc>> {
+    DateTime::parse_from_rfc3339(s)
+        .map(|t| t.with_timezone(&Utc))
+        .map_err(|_| ServerError::Corrupt(format!("bad time '{s}'")))
+}
+
+pub(crate) fn role_from(s: &str) -> Result<DeviceRole> {
+    DeviceRole::parse(s).ok_or_else(|| ServerError::Corrupt(format!("unknown device role '{s}'")))
 }
 
 pub type DynStorage = Arc<dyn Storage>;
@@ -352,15 +434,15 @@ pub(crate) fn page(
     }
 }
 
-pub(crate) fn check_enrollment(e: &Enrollment) -> Result<()> {
+pub(crate) fn check_enrollment(e: &Enrollment, role: DeviceRole) -> Result<()> {
     if e.doctor_name.trim().is_empty() || e.team_name.trim().is_empty() {
         return Err(ServerError::Invalid(
             "doctor and team names are required".into(),
         ));
     }
-    if e.villages.is_empty() {
+    if e.villages.is_empty() && role == DeviceRole::Doctor {
         return Err(ServerError::Invalid(
-            "a device needs at least one village".into(),
+            "a doctor's device needs at least one village".into(),
         ));
     }
     Ok(())

@@ -435,7 +435,12 @@ fn a_cursor_beyond_i64_pulls_nothing() {
         .expect("scope");
     f.township
         .storage()
-        .push(&scope, &[change], Utc::now())
+        .push(
+            &scope,
+            &[change],
+            Utc::now(),
+            &jiayi_server::audit::AuditEvent::operator("test"),
+        )
         .expect("push");
     let token = f.device.token.clone();
     let (status, body) = call(

@@ -20,7 +20,7 @@ use jiayi_server::storage::Enrollment;
 use jiayi_sync::LocalReplica;
 use jiayi_sync::http::HttpTransport;
 use jiayi_sync::protocol::{Limits, ReferenceKind};
-use support::{ADMIN_KEY, Township};
+use support::{Township, admin_get};
 
 /// A device holding the small demo township, enrolled for all its villages and fully synced;
 /// the township has published the teams and named the villages, as it would for enrollment.
@@ -119,14 +119,7 @@ fn server_figures(t: &Township, period: &str, level: Level) -> Figures {
 }
 
 fn get(url: &str) -> (u16, String) {
-    let client = reqwest::blocking::Client::builder()
-        .timeout(Duration::from_secs(60))
-        .no_proxy()
-        .build()
-        .unwrap();
-    let response = client.get(url).send().expect("GET");
-    let status = response.status().as_u16();
-    (status, response.text().unwrap_or_default())
+    admin_get(url)
 }
 
 fn this_year() -> String {
@@ -156,7 +149,7 @@ fn server_matches_device(t: &Township) {
     assert!(fulfilment.0 > 0 && fulfilment.1 > 0, "{fulfilment:?}");
 
     // The dashboard shows the same numerator / denominator with the formula beside it.
-    let base = format!("{}/dashboard?key={ADMIN_KEY}", t.base());
+    let base = format!("{}/dashboard?", t.base());
     let (status, html) = get(&format!("{base}&period={}", this_year()));
     assert_eq!(status, 200, "{html}");
     assert!(
@@ -169,7 +162,7 @@ fn server_matches_device(t: &Township) {
 
     // The drill-down lists the people behind the figure, a page at a time, counts in full.
     let (status, drill) = get(&format!(
-        "{}/dashboard/indicator?key={ADMIN_KEY}&period={}&indicator=signing",
+        "{}/dashboard/indicator?period={}&indicator=signing",
         t.base(),
         this_year()
     ));
@@ -179,7 +172,7 @@ fn server_matches_device(t: &Township) {
     let rows = drill.matches("<tr><td class=\"num\">").count();
     assert_eq!(rows as u64, signing.1.min(100), "one page of rows");
     let (status, missed) = get(&format!(
-        "{}/dashboard/indicator?key={ADMIN_KEY}&period={}&indicator=signing&show=miss&page=2",
+        "{}/dashboard/indicator?period={}&indicator=signing&show=miss&page=2",
         t.base(),
         this_year()
     ));
@@ -214,7 +207,7 @@ fn targets_are_configurable(t: &Township) {
     let total = server_figures(t, &this_year(), Level::Township);
     assert_eq!(total[&(None, "fulfilment".to_string())].2, Some(0.95));
     let (status, html) = get(&format!(
-        "{}/dashboard?key={ADMIN_KEY}&period={}&bar=fulfilment",
+        "{}/dashboard?period={}&bar=fulfilment",
         t.base(),
         this_year()
     ));
@@ -228,7 +221,7 @@ fn targets_are_configurable(t: &Township) {
 
 /// A period, level, indicator or page the page cannot read is explained, never a 5xx.
 fn bad_requests_are_explained(t: &Township) {
-    let base = format!("{}/dashboard?key={ADMIN_KEY}", t.base());
+    let base = format!("{}/dashboard?", t.base());
     let (status, html) = get(&format!("{base}&period=2026-13"));
     assert_eq!(status, 400);
     assert!(html.contains("统计期“2026-13”无法识别"), "{html}");
@@ -244,7 +237,7 @@ fn bad_requests_are_explained(t: &Township) {
     assert!(html.contains("尚未开始"));
     let (status, _) = get(&format!("{base}&level=county"));
     assert_eq!(status, 400);
-    let drill = format!("{}/dashboard/indicator?key={ADMIN_KEY}", t.base());
+    let drill = format!("{}/dashboard/indicator?", t.base());
     for query in [
         "&indicator=nope",
         "&indicator=signing&page=0",
@@ -258,11 +251,18 @@ fn bad_requests_are_explained(t: &Township) {
         assert_eq!(status, 400, "{query}: {html}");
         assert!(html.contains("class=\"error\""), "{query}");
     }
-    let (status, _) = get(&format!(
-        "{}/dashboard/indicator?indicator=signing",
-        t.base()
-    ));
-    assert_eq!(status, 401, "the drill-down needs the key too");
+    let anonymous = support::web_client()
+        .get(format!(
+            "{}/dashboard/indicator?indicator=signing",
+            t.base()
+        ))
+        .send()
+        .unwrap();
+    assert_eq!(
+        anonymous.status().as_u16(),
+        303,
+        "the drill-down needs a session too"
+    );
     // The OpenAPI document names the new page and its answers (schemathesis reads it).
     let (status, doc) = get(&format!("{}/openapi.json", t.base()));
     assert_eq!(status, 200);
@@ -313,6 +313,15 @@ fn chromium(args: &[String], out: &Path) -> Option<Vec<u8>> {
     None
 }
 
+/// A dashboard page fetched as the admin, saved for the browser; its `file://` address.
+fn saved(dir: &Path, name: &str, url: &str) -> String {
+    let (status, html) = admin_get(url);
+    assert_eq!(status, 200, "{html}");
+    let path = dir.join(name);
+    std::fs::write(&path, html).unwrap();
+    format!("file://{}", path.display())
+}
+
 /// The dashboard rendered by a real browser: the indicators are there, in Chinese, and a
 /// screenshot is kept for a person to look at.
 #[test]
@@ -324,10 +333,11 @@ fn dashboard_renders_in_chromium() {
     let t = Township::sqlite(Limits::default());
     let dir = tempfile::tempdir().unwrap();
     let _api = demo_device(&t, dir.path());
-    let url = format!(
-        "{}/dashboard?key={ADMIN_KEY}&period={}&level=team",
-        t.base(),
-        this_year()
+    // The pages have no script: the browser renders the HTML the logged-in admin receives.
+    let url = saved(
+        dir.path(),
+        "dashboard.html",
+        &format!("{}/dashboard?period={}&level=team", t.base(), this_year()),
     );
     let profile = tempfile::tempdir().unwrap();
     let common = |extra: &[String]| -> Vec<String> {
@@ -367,10 +377,14 @@ fn dashboard_renders_in_chromium() {
     }
     let shots = Path::new(env!("CARGO_TARGET_TMPDIR"));
     // The list behind the fulfilment rate: its occurrences, due dates and items.
-    let drill_url = format!(
-        "{}/dashboard/indicator?key={ADMIN_KEY}&period={}&indicator=fulfilment&show=miss",
-        t.base(),
-        this_year()
+    let drill_url = saved(
+        dir.path(),
+        "drill.html",
+        &format!(
+            "{}/dashboard/indicator?period={}&indicator=fulfilment&show=miss",
+            t.base(),
+            this_year()
+        ),
     );
     let mut args = common(&[
         format!(
@@ -461,24 +475,16 @@ fn full_demo_dashboard_timing() {
     for (name, url) in [
         (
             "dashboard, village rows",
-            format!(
-                "{}/dashboard?key={ADMIN_KEY}&period={}",
-                t.base(),
-                this_year()
-            ),
+            format!("{}/dashboard?period={}", t.base(), this_year()),
         ),
         (
             "dashboard, doctor rows",
-            format!(
-                "{}/dashboard?key={ADMIN_KEY}&period={}&level=doctor",
-                t.base(),
-                this_year()
-            ),
+            format!("{}/dashboard?period={}&level=doctor", t.base(), this_year()),
         ),
         (
             "drill-down, fulfilment",
             format!(
-                "{}/dashboard/indicator?key={ADMIN_KEY}&period={}&indicator=fulfilment",
+                "{}/dashboard/indicator?period={}&indicator=fulfilment",
                 t.base(),
                 this_year()
             ),

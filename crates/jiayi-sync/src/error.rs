@@ -30,7 +30,41 @@ pub enum SyncError {
 
 pub type Result<T> = std::result::Result<T, SyncError>;
 
+/// [`SyncError::Refused`] code: the server's TLS certificate is not signed by the pinned
+/// township CA (a wrong server or a man in the middle). Status 0: the device refused before
+/// any HTTP exchange.
+pub const UNTRUSTED_SERVER: &str = "untrusted_server";
+/// [`SyncError::Refused`] code: the address would send the token and health records in clear
+/// text over a network (plain `http` to a host that is not loopback). Status 0: nothing was
+/// sent.
+pub const INSECURE_ADDRESS: &str = "insecure_address";
+
 impl SyncError {
+    /// The server's certificate did not verify against the pinned township CA.
+    pub fn untrusted_server(detail: impl std::fmt::Display) -> SyncError {
+        SyncError::Refused {
+            status: 0,
+            code: UNTRUSTED_SERVER.into(),
+            message: format!("the server's certificate is not the township's ({detail})"),
+        }
+    }
+
+    /// The address is refused before connecting (clear text off loopback, or unusable).
+    pub fn insecure_address(detail: impl std::fmt::Display) -> SyncError {
+        SyncError::Refused {
+            status: 0,
+            code: INSECURE_ADDRESS.into(),
+            message: detail.to_string(),
+        }
+    }
+
+    fn refused_code(&self) -> Option<&str> {
+        match self {
+            SyncError::Refused { code, .. } => Some(code),
+            _ => None,
+        }
+    }
+
     /// Whether running the round again later may succeed without anyone doing anything.
     pub fn is_retryable(&self) -> bool {
         matches!(self, SyncError::Network(_) | SyncError::Server { .. })
@@ -38,6 +72,11 @@ impl SyncError {
 
     /// A stable code for the app.
     pub fn code(&self) -> &'static str {
+        match self.refused_code() {
+            Some(UNTRUSTED_SERVER) => return UNTRUSTED_SERVER,
+            Some(INSECURE_ADDRESS) => return INSECURE_ADDRESS,
+            _ => {}
+        }
         match self {
             SyncError::Network(_) => "network",
             SyncError::Server { .. } => "server",
@@ -50,6 +89,21 @@ impl SyncError {
 
     /// What to tell the doctor.
     pub fn user_message(&self, lang: Lang) -> &'static str {
+        match self.refused_code() {
+            Some(UNTRUSTED_SERVER) => {
+                return lang.pick(
+                    "服务器的证书不是本乡镇的，可能连到了冒充的服务器，同步已停止，未发送任何数据。请联系卫生院。",
+                    "The server's certificate is not the township's: this may be an impostor. Sync stopped and nothing was sent; contact the health center.",
+                );
+            }
+            Some(INSECURE_ADDRESS) => {
+                return lang.pick(
+                    "服务器地址不安全：网络上的服务器必须使用 https，同步已停止，未发送任何数据。请重新导入卫生院提供的登记文件。",
+                    "The server address is not secure: a server on the network must use https. Sync stopped and nothing was sent; import the health center's enrollment file again.",
+                );
+            }
+            _ => {}
+        }
         match self {
             SyncError::Network(_) => lang.pick(
                 "连不上乡镇服务器，本机记录都已保存，联网后会自动继续同步。",

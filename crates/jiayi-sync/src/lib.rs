@@ -5,13 +5,15 @@
 //! - [`engine`]: the device's sync round, written against the [`engine::LocalReplica`] and
 //!   [`engine::Transport`] traits.
 //! - [`bundle`]: offline sync through an encrypted file.
-//! - [`http`]: the real transport (feature `http`).
+//! - [`enrollment`]: the file that binds a device to the township server.
+//! - [`http`]: the real transport (feature `http`), HTTPS with the township CA pinned.
 //! - [`store`]: the device store as a replica (feature `store`).
 //! - [`testing`]: an in-memory replica for tests.
 #![forbid(unsafe_code)]
 
 pub mod bundle;
 pub mod engine;
+pub mod enrollment;
 pub mod error;
 #[cfg(feature = "http")]
 pub mod http;

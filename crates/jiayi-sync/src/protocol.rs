@@ -399,3 +399,33 @@ mod tests {
         assert!(r.message(Lang::En).contains("village"));
     }
 }
+
+/// What an enrolled device may reach on the server. The server decides every request by it;
+/// the device only shows it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub enum DeviceRole {
+    /// A village doctor: the villages the device was enrolled for.
+    #[default]
+    Doctor,
+    /// A family-doctor team's leader: every village of the team (see `docs/security.md`).
+    TeamLeader,
+}
+
+impl DeviceRole {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DeviceRole::Doctor => "doctor",
+            DeviceRole::TeamLeader => "team-leader",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<DeviceRole> {
+        match s.trim() {
+            "doctor" => Some(DeviceRole::Doctor),
+            "team-leader" => Some(DeviceRole::TeamLeader),
+            _ => None,
+        }
+    }
+}

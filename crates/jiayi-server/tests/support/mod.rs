@@ -6,12 +6,12 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::io::{Read, Write};
 use std::net::{Shutdown, TcpListener, TcpStream};
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicI64, AtomicUsize, Ordering};
 
 use chrono::Utc;
 use jiayi_core::change::{Change, Entity};
 use jiayi_server::storage::{DynStorage, Enrolled, Enrollment};
-use jiayi_server::{AppState, Running};
+use jiayi_server::{Running, ServerState};
 use jiayi_sync::engine::Transport;
 use jiayi_sync::http::HttpTransport;
 use jiayi_sync::protocol::*;
@@ -25,7 +25,9 @@ pub mod pg;
 pub const V1: Uuid = Uuid::from_u128(0x0001_0001);
 pub const V2: Uuid = Uuid::from_u128(0x0001_0002);
 pub const V3: Uuid = Uuid::from_u128(0x0001_0003);
-pub const ADMIN_KEY: &str = "test-admin-key";
+/// The health-center user every test township has.
+pub const ADMIN_NAME: &str = "卫生院管理员";
+pub const ADMIN_PASSWORD: &str = "correct horse battery staple";
 
 /// The township: its database and its server on 127.0.0.1, port chosen by the system.
 pub struct Township {
@@ -34,6 +36,10 @@ pub struct Township {
     pub server: Option<Running>,
     pub limits: Limits,
     pub dir: Option<tempfile::TempDir>,
+    /// Seconds the server's clock runs ahead of the real one (sessions, lockouts).
+    pub clock_ahead: Arc<AtomicI64>,
+    /// HTTPS with this configuration when set (before `start`).
+    pub tls: Option<Arc<rustls::ServerConfig>>,
 }
 
 impl Township {
@@ -46,6 +52,8 @@ impl Township {
             server: None,
             limits,
             dir: Some(dir),
+            clock_ahead: Arc::default(),
+            tls: None,
         };
         t.start();
         t
@@ -58,6 +66,8 @@ impl Township {
             server: None,
             limits,
             dir: None,
+            clock_ahead: Arc::default(),
+            tls: None,
         };
         t.start();
         t
@@ -69,12 +79,18 @@ impl Township {
 
     pub fn start(&mut self) {
         let storage = jiayi_server::storage::open(&self.db_url).expect("open storage");
-        let state = AppState {
-            storage: storage.clone(),
-            limits: self.limits,
-            admin_key: Some(ADMIN_KEY.into()),
-        };
-        self.server = Some(jiayi_server::spawn(state, "127.0.0.1:0", 2).expect("spawn server"));
+        if storage.user(ADMIN_NAME).expect("user").is_none() {
+            jiayi_server::auth::add_user(storage.as_ref(), ADMIN_NAME, "admin", ADMIN_PASSWORD)
+                .expect("add admin");
+        }
+        let mut state = ServerState::new(storage.clone(), self.limits);
+        let ahead = self.clock_ahead.clone();
+        state.clock =
+            Arc::new(move || Utc::now() + chrono::Duration::seconds(ahead.load(Ordering::SeqCst)));
+        self.server = Some(
+            jiayi_server::spawn_with(state, "127.0.0.1:0", 2, self.tls.clone())
+                .expect("spawn server"),
+        );
         self.storage = Some(storage);
     }
 
@@ -94,18 +110,39 @@ impl Township {
     }
 
     pub fn enroll(&self, name: &str, villages: &[Uuid]) -> Enrolled {
+        self.enroll_as(name, "一组团队", DeviceRole::Doctor, villages)
+    }
+
+    pub fn enroll_as(
+        &self,
+        name: &str,
+        team: &str,
+        role: DeviceRole,
+        villages: &[Uuid],
+    ) -> Enrolled {
         self.storage()
-            .enroll(
+            .enroll_as(
                 &Enrollment {
                     device_id: None,
                     doctor_name: name.into(),
-                    team_name: "一组团队".into(),
+                    team_name: team.into(),
                     villages: villages.to_vec(),
                     label: format!("{name}的笔记本"),
                 },
+                role,
                 Utc::now(),
             )
             .expect("enroll")
+    }
+
+    /// A device enrolled with a team and a role.
+    pub fn device_as(&self, name: &str, team: &str, role: DeviceRole, villages: &[Uuid]) -> Device {
+        let e = self.enroll_as(name, team, role, villages);
+        Device {
+            replica: MemReplica::new(e.device_id),
+            token: e.token,
+            now_ms: 1_700_000_000_000,
+        }
     }
 
     pub fn device(&self, name: &str, villages: &[Uuid]) -> Device {
@@ -401,4 +438,45 @@ fn relay(
     let _ = client.shutdown(Shutdown::Both);
     let _ = server.shutdown(Shutdown::Both);
     let _ = upstream.join();
+}
+
+/// A client that does not follow redirects (so a redirect to the login page shows).
+pub fn web_client() -> reqwest::blocking::Client {
+    reqwest::blocking::Client::builder()
+        .timeout(std::time::Duration::from_secs(60))
+        .redirect(reqwest::redirect::Policy::none())
+        .no_proxy()
+        .build()
+        .expect("client")
+}
+
+/// Logs in at `base` with the dashboard's login form; the status and the session cookie
+/// (`name=value`) when one was set.
+pub fn login(base: &str, name: &str, password: &str) -> (u16, Option<String>) {
+    let response = web_client()
+        .post(format!("{base}/login"))
+        .form(&[("name", name), ("password", password)])
+        .send()
+        .expect("POST /login");
+    let cookie = response
+        .headers()
+        .get(reqwest::header::SET_COOKIE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .map(str::to_string);
+    (response.status().as_u16(), cookie)
+}
+
+/// GET a dashboard URL as the township's admin (logged in through the form first).
+pub fn admin_get(url: &str) -> (u16, String) {
+    let base: String = url.splitn(4, '/').take(3).collect::<Vec<_>>().join("/");
+    let (status, cookie) = login(&base, ADMIN_NAME, ADMIN_PASSWORD);
+    assert_eq!(status, 303, "admin login");
+    let response = web_client()
+        .get(url)
+        .header(reqwest::header::COOKIE, cookie.expect("session cookie"))
+        .send()
+        .expect("GET");
+    let status = response.status().as_u16();
+    (status, response.text().unwrap_or_default())
 }
