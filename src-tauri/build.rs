@@ -33,6 +33,7 @@ const COMMANDS: &[&str] = &[
     "sync_overview",
     "sync_settings",
     "enroll_device",
+    "enroll_from_file",
     "forget_enrollment",
     "sync_now",
     "refusals",

@@ -177,6 +177,21 @@ fn interrupted(lang: Lang) -> ApiError {
     .localised(lang)
 }
 
+/// The enrollment file's contents (address, token, the township CA), checked against the
+/// server like `enroll_device`.
+#[tauri::command]
+async fn enroll_from_file(app: AppHandle, contents: String) -> Reply<EnrollOutcome> {
+    let lang = app.state::<AppState>().lang();
+    tauri::async_runtime::spawn_blocking(move || {
+        let state = app.state::<AppState>();
+        let outcome = state.api_mut(|api| api.enroll_from_file(&contents))?;
+        state.wake_autosync();
+        Ok(outcome)
+    })
+    .await
+    .map_err(|_| interrupted(lang))?
+}
+
 #[tauri::command]
 async fn forget_enrollment(state: State<'_, AppState>) -> Reply<bool> {
     state.api_mut(|api| api.forget_enrollment())
@@ -473,6 +488,7 @@ pub fn handler() -> impl Fn(tauri::ipc::Invoke) -> bool + Send + Sync + 'static 
         sync_overview,
         sync_settings,
         enroll_device,
+        enroll_from_file,
         forget_enrollment,
         sync_now,
         refusals,

@@ -16,6 +16,7 @@ use jiayi_store::{DbFile, EnrollmentRecord, ReferenceVersion, Store};
 use jiayi_sync::SyncError;
 use jiayi_sync::bundle::{self, BundleError};
 use jiayi_sync::engine::{Phase, Transport};
+use jiayi_sync::enrollment::EnrollmentFile;
 use jiayi_sync::http::HttpTransport;
 use jiayi_sync::protocol::{
     CLOCK_SKEW_WARNING_MS, PROTOCOL_VERSION, ReferenceData, ReferenceKind, ServerInfo,
@@ -273,6 +274,14 @@ pub fn sync_error(e: &SyncError, lang: Lang) -> ApiError {
         SyncError::Network(_) => "server_unreachable",
         SyncError::Server { .. } => "server_error",
         SyncError::Unauthorized(_) => "token_revoked",
+        // Refused before anything was sent: a server the township's CA did not sign (a wrong
+        // server or a man in the middle), or an address that would go out in clear text.
+        SyncError::Refused { code, .. } if code == jiayi_sync::error::UNTRUSTED_SERVER => {
+            jiayi_sync::error::UNTRUSTED_SERVER
+        }
+        SyncError::Refused { code, .. } if code == jiayi_sync::error::INSECURE_ADDRESS => {
+            jiayi_sync::error::INSECURE_ADDRESS
+        }
         SyncError::Refused { .. } => "sync_refused",
         SyncError::Protocol(_) => "sync_protocol",
         SyncError::Replica(_) => "local_store",
@@ -479,8 +488,12 @@ pub fn run_round(
         .enrollment()
         .map_err(|e| store_err(e, lang))?
         .ok_or_else(|| not_enrolled(lang))?;
-    let transport = HttpTransport::new(&enrollment.server_url, &enrollment.token)
-        .map_err(|e| sync_error(&e, lang))?;
+    let transport = HttpTransport::with_ca(
+        &enrollment.server_url,
+        &enrollment.token,
+        enrollment.ca_pem.as_deref(),
+    )
+    .map_err(|e| sync_error(&e, lang))?;
     round_with(store, &transport, lang, now, trigger, on_event)
 }
 
@@ -646,8 +659,50 @@ impl Api {
     }
 
     /// Checks the address and token against the server, then keeps them. Nothing is kept when
-    /// the check fails.
+    /// the check fails. Over https this needs the township CA: use [`Api::enroll_from_file`].
     pub fn enroll_device(&mut self, server_url: &str, token: &str) -> ApiResult<EnrollOutcome> {
+        self.enroll_pinned(server_url, token, None)
+    }
+
+    /// Enrolls from the enrollment file the health center wrote (`jiayi-server enroll --out`):
+    /// the server's address, this device's token and the township CA the device then trusts,
+    /// and nothing else, for every later sync.
+    pub fn enroll_from_file(&mut self, json: &str) -> ApiResult<EnrollOutcome> {
+        let lang = self.lang;
+        let file = EnrollmentFile::from_json(json).map_err(|e| match e {
+            SyncError::Protocol(_) => ApiError::new(
+                "invalid_enrollment_file",
+                "这不是卫生院给出的设备登记文件，或文件已损坏。",
+                "This is not an enrollment file from the health center, or it is damaged.",
+            )
+            .localised(lang),
+            other => sync_error(&other, lang),
+        })?;
+        if file.device_id != self.store.device_id() {
+            return Err(ApiError::new(
+                "enrollment_for_another_device",
+                &format!(
+                    "该登记文件是为另一台设备（{}）生成的，本机编号为 {}。请让卫生院用本机编号重新登记。",
+                    file.device_id,
+                    self.store.device_id()
+                ),
+                &format!(
+                    "This enrollment file was made for another device ({}); this device is {}. Ask the health center to enroll this device's id.",
+                    file.device_id,
+                    self.store.device_id()
+                ),
+            )
+            .localised(lang));
+        }
+        self.enroll_pinned(&file.server, &file.token, file.ca_pem.as_deref())
+    }
+
+    fn enroll_pinned(
+        &mut self,
+        server_url: &str,
+        token: &str,
+        ca_pem: Option<&str>,
+    ) -> ApiResult<EnrollOutcome> {
         let lang = self.lang;
         let url = check_server_url(server_url, lang)?;
         let token = token.trim();
@@ -659,7 +714,8 @@ impl Api {
             )
             .localised(lang));
         }
-        let transport = HttpTransport::new(&url, token).map_err(|e| sync_error(&e, lang))?;
+        let transport =
+            HttpTransport::with_ca(&url, token, ca_pem).map_err(|e| sync_error(&e, lang))?;
         let info = transport.info().map_err(|e| match e {
             SyncError::Unauthorized(_) => ApiError::new(
                 "token_invalid",
@@ -681,6 +737,7 @@ impl Api {
             server_epoch: info.server_epoch,
             high_water: info.high_water,
             enrolled_at: now.to_rfc3339(),
+            ca_pem: ca_pem.map(str::to_string),
         };
         self.store
             .put_enrollment(&record)

@@ -797,3 +797,90 @@ fn a_clock_more_than_five_minutes_off_is_a_warning_not_an_error() {
     assert_eq!(w.code, "clock_skew");
     assert!(w.message.contains("慢约"), "{}", w.message);
 }
+
+/// A township served over HTTPS with the certificate of the CA made in `ca_dir`.
+fn tls_township(ca_dir: &std::path::Path) -> (Township, jiayi_server::tls::CaFiles) {
+    let files = jiayi_server::tls::ca_init(ca_dir, &["127.0.0.1".into()], "青山镇").unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", dir.path().join("township.db").display());
+    let storage = jiayi_server::storage::open(&url).unwrap();
+    let config = jiayi_server::tls::server_config(&files.server_cert, &files.server_key).unwrap();
+    let state = AppState {
+        storage: storage.clone(),
+        limits: small(),
+        admin_key: None,
+    };
+    let server = jiayi_server::spawn_with(state, "127.0.0.1:0", 2, Some(config)).unwrap();
+    (
+        Township {
+            storage,
+            server: Some(server),
+            limits: small(),
+            _dir: dir,
+        },
+        files,
+    )
+}
+
+#[test]
+fn an_enrollment_file_pins_the_township_ca_and_an_impostor_is_refused() {
+    let ca_dir = tempfile::tempdir().unwrap();
+    let (t, files) = tls_township(&ca_dir.path().join("ours"));
+    assert!(t.base().starts_with("https://"));
+    let dir = tempfile::tempdir().unwrap();
+    let store = store_at(&dir.path().join("jiayi.sqlite3"));
+    let device = store.device_id();
+    let mut api = Api::new(store, Lang::Zh);
+    let token = t.enroll(device, "刘医生", &[V1]);
+    let file = jiayi_sync::enrollment::EnrollmentFile {
+        server: t.base(),
+        device_id: device,
+        token: token.clone(),
+        ca_pem: Some(std::fs::read_to_string(&files.ca_cert).unwrap()),
+        doctor: "刘医生".into(),
+        team: "东庄村家庭医生团队".into(),
+        villages: vec![V1],
+        role: Default::default(),
+    };
+
+    // Typing the https address without the CA is refused: it is the file that carries the CA.
+    let typed = api.enroll_device(&t.base(), &token).unwrap_err();
+    assert_eq!(typed.code, "insecure_address");
+    let other_device = jiayi_sync::enrollment::EnrollmentFile {
+        device_id: Uuid::now_v7(),
+        ..file.clone()
+    };
+    let wrong = api.enroll_from_file(&other_device.to_json()).unwrap_err();
+    assert_eq!(wrong.code, "enrollment_for_another_device");
+    let damaged = api.enroll_from_file("{\"server\": 1}").unwrap_err();
+    assert_eq!(damaged.code, "invalid_enrollment_file");
+
+    let enrolled = api.enroll_from_file(&file.to_json()).unwrap();
+    assert!(enrolled.settings.enrolled);
+    register(&mut api, "东庄村", 1);
+    let summary = api.sync_now(&|_| {}).unwrap();
+    assert!(summary.pushed > 0, "{summary:?}");
+    assert_eq!(api.status().unwrap().pending_changes, 0);
+
+    // The same address now answered by a server of another CA (a man in the middle holding
+    // the token): the round stops before anything is sent, and the work stays pending.
+    let addr = t.base();
+    drop(t);
+    let (impostor, _) = tls_township(&ca_dir.path().join("theirs"));
+    impostor.enroll(device, "刘医生", &[V1]);
+    let mut enrollment = api.store().enrollment().unwrap().unwrap();
+    enrollment.server_url = impostor.base();
+    api.store_mut().put_enrollment(&enrollment).unwrap();
+    assert_ne!(addr, impostor.base());
+    register(&mut api, "东庄村", 2);
+    let pending = api.status().unwrap().pending_changes;
+    let refused = api.sync_now(&|_| {}).unwrap_err();
+    assert_eq!(refused.code, "untrusted_server");
+    assert!(refused.message.contains("证书"), "{}", refused.message);
+    assert_eq!(
+        api.status().unwrap().pending_changes,
+        pending,
+        "nothing lost"
+    );
+    assert!(impostor.log().is_empty(), "the impostor received nothing");
+}

@@ -230,12 +230,16 @@ enum Command {
     },
     /// Keep the township server's address and this device's token (checked against the server).
     Enroll {
-        /// e.g. https://wsy.example.cn (plain http only for 127.0.0.1 / localhost).
-        #[arg(long)]
-        server: String,
+        /// The enrollment file the health center wrote (`jiayi-server enroll --out`): address,
+        /// token and the township CA. Needed for a server on https.
+        #[arg(long, conflicts_with_all = ["server", "token"], required_unless_present = "server")]
+        file: Option<PathBuf>,
+        /// A loopback server over plain http (development), e.g. http://127.0.0.1:8470.
+        #[arg(long, requires = "token")]
+        server: Option<String>,
         /// The token the health center printed when enrolling this device.
-        #[arg(long)]
-        token: String,
+        #[arg(long, requires = "server")]
+        token: Option<String>,
         #[arg(long)]
         json: bool,
     },
@@ -693,11 +697,33 @@ fn run(cli: Cli, lang: Lang) -> Result<(), ApiError> {
             output(json, &teams, || render::teams(&teams, lang))
         }
         Command::Enroll {
+            file,
             server,
             token,
             json,
         } => {
-            let outcome = api.enroll_device(&server, &token)?;
+            let outcome = match (file, server, token) {
+                (Some(file), _, _) => {
+                    let text = std::fs::read_to_string(&file).map_err(|e| {
+                        ApiError::invalid(
+                            "invalid_input",
+                            &format!("无法读取 {}：{e}", file.display()),
+                            &format!("cannot read {}: {e}", file.display()),
+                        )
+                        .localised(lang)
+                    })?;
+                    api.enroll_from_file(&text)?
+                }
+                (None, Some(server), Some(token)) => api.enroll_device(&server, &token)?,
+                _ => {
+                    return Err(ApiError::invalid(
+                        "invalid_input",
+                        "请用 --file 指定登记文件，或同时给出 --server 和 --token",
+                        "give --file, or both --server and --token",
+                    )
+                    .localised(lang));
+                }
+            };
             for w in &outcome.warnings {
                 eprintln!("{}：{}", lang.pick("注意", "note"), w.message);
             }

@@ -22,6 +22,8 @@ pub struct EnrollmentRecord {
     pub server_epoch: Uuid,
     pub high_water: u64,
     pub enrolled_at: String,
+    /// The township CA (PEM) pinned at enrollment; `None` only for a loopback server.
+    pub ca_pem: Option<String>,
 }
 
 /// A change the server refused.
@@ -81,12 +83,13 @@ impl Store {
             String,
             i64,
             String,
+            Option<String>,
         );
         let row: Option<Row> = self
             .conn
             .query_row(
                 "SELECT server_url, token, device_id, doctor_id, team_id, villages, server_epoch,
-                        high_water, enrolled_at FROM enrollment WHERE singleton = 1",
+                        high_water, enrolled_at, ca_pem FROM enrollment WHERE singleton = 1",
                 [],
                 |r| {
                     Ok((
@@ -99,12 +102,13 @@ impl Store {
                         r.get(6)?,
                         r.get(7)?,
                         r.get(8)?,
+                        r.get(9)?,
                     ))
                 },
             )
             .optional()?;
         row.map(
-            |(server_url, token, device, doctor, team, villages, epoch, high_water, at)| {
+            |(server_url, token, device, doctor, team, villages, epoch, high_water, at, ca_pem)| {
                 Ok(EnrollmentRecord {
                     server_url,
                     token,
@@ -115,6 +119,7 @@ impl Store {
                     server_epoch: parse_uuid(&epoch)?,
                     high_water: high_water.max(0) as u64,
                     enrolled_at: at,
+                    ca_pem,
                 })
             },
         )
@@ -131,13 +136,14 @@ impl Store {
         }
         self.conn.execute(
             "INSERT INTO enrollment (singleton, server_url, token, device_id, doctor_id, team_id,
-                 villages, server_epoch, high_water, enrolled_at)
-             VALUES (1, ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
+                 villages, server_epoch, high_water, enrolled_at, ca_pem)
+             VALUES (1, ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)
              ON CONFLICT (singleton) DO UPDATE SET server_url = excluded.server_url,
                  token = excluded.token, device_id = excluded.device_id,
                  doctor_id = excluded.doctor_id, team_id = excluded.team_id,
                  villages = excluded.villages, server_epoch = excluded.server_epoch,
-                 high_water = excluded.high_water, enrolled_at = excluded.enrolled_at",
+                 high_water = excluded.high_water, enrolled_at = excluded.enrolled_at,
+                 ca_pem = excluded.ca_pem",
             params![
                 e.server_url,
                 e.token,
@@ -148,6 +154,7 @@ impl Store {
                 e.server_epoch.to_string(),
                 e.high_water as i64,
                 e.enrolled_at,
+                e.ca_pem,
             ],
         )?;
         Ok(())
@@ -439,6 +446,7 @@ mod tests {
             server_epoch: Uuid::now_v7(),
             high_water: 9,
             enrolled_at: Utc::now().to_rfc3339(),
+            ca_pem: Some("-----BEGIN CERTIFICATE-----".into()),
         };
         s.put_enrollment(&e).unwrap();
         assert_eq!(s.enrollment().unwrap().as_ref(), Some(&e));

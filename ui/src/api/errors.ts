@@ -42,6 +42,10 @@ export const ERROR_CODES = [
   'key_file_missing',
   'vault_exists',
   'not_encrypted',
+  'untrusted_server',
+  'insecure_address',
+  'invalid_enrollment_file',
+  'enrollment_for_another_device',
   'print',
   'internal',
 ] as const

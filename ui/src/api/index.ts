@@ -54,6 +54,7 @@ export const api = {
   syncOverview: () => call<T.SyncStatusView>('sync_overview'),
   syncSettings: () => call<T.SyncSettings>('sync_settings'),
   enrollDevice: (serverUrl: string, token: string) => call<T.EnrollOutcome>('enroll_device', { serverUrl, token }),
+  enrollFromFile: (contents: string) => call<T.EnrollOutcome>('enroll_from_file', { contents }),
   forgetEnrollment: () => call<boolean>('forget_enrollment'),
   /** One round now; progress arrives as `sync-event`s (see onSyncEvent). */
   syncNow: () => call<T.SyncSummary>('sync_now'),
