@@ -42,8 +42,10 @@ village="00000000-0000-0000-0000-000000000071"
 token="$("$bin" --db "$db" enroll --doctor "李医生" --team "一组团队" --village "$village" --json |
     python3 -c 'import json, sys; print(json.load(sys.stdin)["token"])')"
 
-admin_key="schemathesis-admin-key"
-"$bin" --db "$db" serve --listen 127.0.0.1:0 --admin-key "$admin_key" \
+# A health-center admin for the dashboard; its session cookie comes from a real login below.
+admin_password="schemathesis-admin-password"
+echo "$admin_password" | "$bin" --db "$db" user add --name st-admin --role admin >/dev/null
+"$bin" --db "$db" serve --listen 127.0.0.1:0 \
     >"$work/server.out" 2>"$work/server.err" &
 server_pid=$!
 base=""
@@ -70,14 +72,21 @@ if [ -n "${JIAYI_ST_SEED:-}" ]; then
 fi
 
 # Each security scheme of the document gets its credential: devices their token, the dashboard
-# the staff key.
-export JIAYI_ST_DEVICE_TOKEN="$token" JIAYI_ST_ADMIN_KEY="$admin_key"
+# the session cookie of a staff login.
+session="$(curl -s -o /dev/null -D - --data-urlencode "name=st-admin" \
+    --data-urlencode "password=$admin_password" "$base/login" |
+    sed -n 's/^[Ss]et-[Cc]ookie: jiayi_session=\([^;]*\).*/\1/p' | head -n 1)"
+if [ -z "$session" ]; then
+    echo "the staff login gave no session" >&2
+    exit 1
+fi
+export JIAYI_ST_DEVICE_TOKEN="$token" JIAYI_ST_ADMIN_SESSION="$session"
 cat >"$work/schemathesis.toml" <<'TOML'
 [auth.openapi.device_token]
 bearer = "${JIAYI_ST_DEVICE_TOKEN}"
 
-[auth.openapi.admin_key]
-bearer = "${JIAYI_ST_ADMIN_KEY}"
+[auth.openapi.admin_session]
+api_key = "${JIAYI_ST_ADMIN_SESSION}"
 TOML
 
 status=0
