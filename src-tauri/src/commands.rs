@@ -259,7 +259,7 @@ async fn search(
     query: String,
     limit: usize,
 ) -> Reply<Vec<ResidentHit>> {
-    state.api(|api| api.search(&query, limit))
+    state.search(|api| api.search(&query, limit))
 }
 
 #[tauri::command]

@@ -23,6 +23,10 @@ pub struct AppState {
     lang: Mutex<Lang>,
     /// The open store: None until the passphrase unlocks it, and again once the app locks.
     api: Mutex<Option<Api>>,
+    /// A second connection for search as you type: a keystroke never waits behind a long
+    /// command (the work list, a report, an import) holding the main one. WAL lets it read
+    /// while the main connection writes.
+    reader: Mutex<Option<Api>>,
     /// The database and its key while unlocked, for connections of their own ("Sync now").
     db: Mutex<Option<DbFile>>,
     started: Instant,
@@ -52,6 +56,7 @@ impl AppState {
             options,
             lang: Mutex::new(Lang::Zh),
             api: Mutex::new(None),
+            reader: Mutex::new(None),
             db: Mutex::new(None),
             started,
             ready: AtomicBool::new(false),
@@ -106,7 +111,13 @@ impl AppState {
     }
 
     fn opened(&self, api: Api, db: DbFile) {
+        // Without its own connection search still works, on the main one.
+        let reader = Api::open_file(&db, self.lang()).ok();
+        if let Some(reader) = &reader {
+            reader.warm_search();
+        }
         *lock(&self.api) = Some(api);
+        *lock(&self.reader) = reader;
         *lock(&self.db) = Some(db);
     }
 
@@ -117,6 +128,7 @@ impl AppState {
             runner.stop();
         }
         *lock(&self.db) = None;
+        *lock(&self.reader) = None;
         *lock(&self.api) = None;
     }
 
@@ -198,6 +210,27 @@ impl AppState {
             api.set_lang(lang);
         }
         f(api)
+    }
+
+    /// Search as you type, on the reader connection when there is one.
+    pub fn search<T>(
+        &self,
+        f: impl FnOnce(&Api) -> ApiResult<T>,
+    ) -> std::result::Result<T, ApiError> {
+        let lang = self.lang();
+        let mut slot = lock(&self.reader);
+        match slot.as_mut() {
+            Some(reader) => {
+                if reader.lang() != lang {
+                    reader.set_lang(lang);
+                }
+                f(reader).map_err(|e| ShellError::from(e).into_api(lang))
+            }
+            None => {
+                drop(slot);
+                self.api(f)
+            }
+        }
     }
 
     /// A read-only API operation, with its error as the UI gets it.
@@ -302,6 +335,47 @@ mod tests {
         };
         assert!(open().unwrap().is_unlocked(), "created");
         assert!(open().unwrap().is_unlocked(), "unlocked");
+    }
+
+    #[test]
+    fn search_answers_while_a_long_command_holds_the_main_connection() {
+        let dir = tempfile::tempdir().unwrap();
+        let state = fresh(&dir);
+        state.create_store(PASSPHRASE, PASSPHRASE, false).unwrap();
+        let (held_tx, held_rx) = std::sync::mpsc::channel();
+        let (release_tx, release_rx) = std::sync::mpsc::channel::<()>();
+        let (answer_tx, answer_rx) = std::sync::mpsc::channel();
+        let state = &state;
+        std::thread::scope(|scope| {
+            scope.spawn(move || {
+                state
+                    .with(|_| {
+                        held_tx.send(()).unwrap();
+                        // Bounded: the test below releases it, or a minute passes.
+                        let _ = release_rx.recv_timeout(std::time::Duration::from_secs(60));
+                        Ok(())
+                    })
+                    .unwrap();
+            });
+            held_rx.recv().unwrap();
+            scope.spawn(move || {
+                answer_tx
+                    .send(state.search(|api| api.search("zh", 20)).map(|h| h.len()))
+                    .unwrap();
+            });
+            let answer = answer_rx.recv_timeout(std::time::Duration::from_secs(30));
+            release_tx.send(()).unwrap();
+            assert_eq!(
+                answer.expect("search did not wait for the main connection"),
+                Ok(0)
+            );
+        });
+        state.lock();
+        assert_eq!(
+            state.search(|api| api.search("zh", 20)).unwrap_err().code,
+            "locked",
+            "the reader closes with the lock"
+        );
     }
 
     #[test]

@@ -144,6 +144,14 @@ impl Api {
         })
     }
 
+    /// Reads the search index's first pages and prepares its statements, so the first
+    /// keystroke after opening costs what every later one does. Failures only cost that.
+    pub fn warm_search(&self) {
+        for probe in ["w", "z", "l", "1", "张"] {
+            let _ = self.store.search_residents(probe, 1);
+        }
+    }
+
     pub fn search(&self, text: &str, limit: usize) -> ApiResult<Vec<ResidentHit>> {
         self.store
             .search_residents(text, limit)
