@@ -663,22 +663,29 @@ fn sync_now_sends_the_whole_township_to_a_real_server() -> Result<()> {
     app.quit()
 }
 
+fn setup(e: impl std::fmt::Display) -> jiayi_desktop_tests::DriverError {
+    jiayi_desktop_tests::DriverError::Setup(e.to_string())
+}
+
+/// The app's encrypted store in `data`, opened with the demo's passphrase beside the app (WAL
+/// lets both read).
+fn open_store(data: &Path) -> Result<jiayi_store::Store> {
+    let path = data.join("jiayi.sqlite3");
+    let key = jiayi_store::KeyFile::load(&path)
+        .map_err(setup)?
+        .ok_or_else(|| setup("no key file"))?
+        .unlock(DEMO_PASSPHRASE)
+        .map_err(setup)?
+        .ok_or_else(|| setup("the demo passphrase does not open the store"))?;
+    jiayi_store::DbFile::encrypted(path, key)
+        .open()
+        .map_err(setup)
+}
+
 fn sync_to(app: &mut App, data: &Path, township: &Township) -> Result<()> {
-    // The villages the demo's teams serve, read as the health center would know them: from
-    // the encrypted store, opened with its passphrase.
+    // The villages the demo's teams serve, read as the health center would know them.
     let villages: Vec<String> = {
-        let setup =
-            |e: jiayi_store::StoreError| jiayi_desktop_tests::DriverError::Setup(e.to_string());
-        let path = data.join("jiayi.sqlite3");
-        let key = jiayi_store::KeyFile::load(&path)
-            .map_err(setup)?
-            .and_then(|file| file.unlock(DEMO_PASSPHRASE).transpose())
-            .transpose()
-            .map_err(setup)?
-            .ok_or_else(|| jiayi_desktop_tests::DriverError::Setup("no key".into()))?;
-        let store = jiayi_store::DbFile::encrypted(path, key)
-            .open()
-            .map_err(setup)?;
+        let store = open_store(data)?;
         let mut ids: Vec<String> = store
             .teams()
             .map_err(setup)?
@@ -833,5 +840,241 @@ fn the_dashboard_shows_figures_with_formulas_and_drills_down_to_households() -> 
     s.wait_text(card, "未达标")?;
     app.shot("targets")?;
 
+    app.quit()
+}
+
+/// Puts a file into an `<input type=file>` as if the doctor had picked it, and fires `change`.
+fn pick_file(s: &Session, input_css: &str, name: &str, bytes: &[u8]) -> Result<()> {
+    use base64::Engine;
+    let b64 = base64::engine::general_purpose::STANDARD.encode(bytes);
+    s.exec(
+        "const [css, name, b64] = arguments;
+         const bytes = Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
+         const file = new File([bytes], name, { type: 'application/octet-stream' });
+         const dt = new DataTransfer();
+         dt.items.add(file);
+         const input = document.querySelector(css);
+         input.files = dt.files;
+         input.dispatchEvent(new Event('change', { bubbles: true }));
+         return true",
+        vec![json!(input_css), json!(name), json!(b64)],
+    )
+    .map(|_| ())
+}
+
+#[test]
+#[ignore = "needs Xvfb, tauri-driver and a built app: run src-tauri/scripts/e2e.sh"]
+fn a_roster_is_previewed_checked_and_imported_only_on_confirm() -> Result<()> {
+    use jiayi_excel::{Cell, Sheet, workbook_bytes};
+    let data = tempfile::tempdir()?;
+    let mut app = App::start("import", data.path())?;
+    let village = open_store(data.path())?
+        .villages()
+        .map_err(setup)?
+        .into_iter()
+        .next()
+        .ok_or_else(|| setup("the demo has villages"))?
+        .name;
+    let text = |cells: &[&str]| cells.iter().map(|c| Cell::Text(c.to_string())).collect();
+    let head = id_number("19560301", 517);
+    let spouse = id_number("19590412", 528);
+    let mut bad = id_number("19700101", 539);
+    let last = bad.pop().unwrap_or('0');
+    bad.push(if last == '1' { '2' } else { '1' });
+    let roster = Sheet {
+        name: "台账".into(),
+        title: vec!["青山镇居民健康档案台账".into()],
+        headers: [
+            "序号",
+            "户主姓名",
+            "姓名",
+            "性别",
+            "身份证号",
+            "出生日期",
+            "联系电话",
+            "与户主关系",
+            "村",
+            "组",
+            "住址",
+            "人群分类",
+        ]
+        .iter()
+        .map(|h| h.to_string())
+        .collect(),
+        rows: vec![
+            text(&[
+                "1",
+                "台账甲",
+                "台账甲",
+                "男",
+                &head,
+                "",
+                "13812340001",
+                "户主",
+                &village,
+                "一组",
+                "台账路1号",
+                "高血压",
+            ]),
+            text(&[
+                "2",
+                "台账甲",
+                "台账乙",
+                "女",
+                &spouse,
+                "",
+                "",
+                "妻子",
+                &village,
+                "一组",
+                "台账路1号",
+                "",
+            ]),
+            text(&[
+                "3",
+                "错号丙",
+                "错号丙",
+                "男",
+                &bad,
+                "",
+                "",
+                "户主",
+                &village,
+                "二组",
+                "台账路2号",
+                "",
+            ]),
+        ],
+        total: None,
+    };
+    let bytes = workbook_bytes(&[roster]).map_err(setup)?;
+    let residents_before = open_store(data.path())?
+        .search_residents("台账", 20)
+        .map_err(setup)?
+        .len();
+    assert_eq!(residents_before, 0);
+
+    let s = &app.session;
+    s.click_on("[data-test=nav-dashboard]")?;
+    s.click_on("[data-test=go-import]")?;
+    s.wait("[data-test=import]")?;
+    pick_file(s, "[data-test=import-file]", "青山镇台账.xlsx", &bytes)?;
+    s.wait_text("[data-test=import-file-name]", "青山镇台账.xlsx")?;
+    let errors = s.wait_text("[data-test=import-errors]", "1")?;
+    s.wait("[data-test=column-E]")?;
+    // The issues table's rows, as the page's own innerText has them.
+    let page = s.wait_for("the row report", || {
+        let text = s.exec(
+            "return document.querySelector('[data-test=import-issues]')?.innerText ?? ''",
+            vec![],
+        )?;
+        let text = text.as_str().unwrap_or_default().to_string();
+        Ok(text.contains("校验位应为").then_some(text))
+    })?;
+    // Title 1, blank 2, header 3: the third data row is Excel row 6.
+    assert!(
+        page.lines().any(|l| l.trim_start().starts_with('6')),
+        "the bad row is named: {page}"
+    );
+    app.shot("import-preview")?;
+    assert!(
+        open_store(data.path())?
+            .search_residents("台账", 20)
+            .map_err(setup)?
+            .is_empty(),
+        "nothing is imported before the confirmation ({errors})"
+    );
+
+    let s = &app.session;
+    s.script_click("[data-test=import-skip]")?;
+    s.wait_for("the import button", || {
+        let b = s.wait("[data-test=import-confirm]")?;
+        let disabled = s.exec("return arguments[0].disabled", vec![b.to_json()])?;
+        Ok((disabled == json!(false)).then_some(()))
+    })?;
+    s.script_click("[data-test=import-confirm]")?;
+    let done = s.wait_text("[data-test=import-done]", "1")?;
+    app.shot("import-done")?;
+    let imported = open_store(data.path())?
+        .search_residents("台账", 20)
+        .map_err(setup)?;
+    let mut names: Vec<String> = imported.into_iter().map(|h| h.name).collect();
+    names.sort();
+    assert_eq!(
+        names,
+        ["台账乙", "台账甲"],
+        "the good household only: {done}"
+    );
+
+    // The new household is one search away.
+    let s = &app.session;
+    s.type_into("[data-test=search-input]", "台账甲")?;
+    s.wait_text("[data-test=search-results]", "台账甲")?;
+    app.quit()
+}
+
+#[test]
+#[ignore = "needs Xvfb, tauri-driver and a built app: run src-tauri/scripts/e2e.sh"]
+fn the_export_menu_writes_workbooks_and_asks_before_a_roster_with_names() -> Result<()> {
+    let data = tempfile::tempdir()?;
+    let mut app = App::start("export", data.path())?;
+    let s = &app.session;
+    s.click_on("[data-test=nav-dashboard]")?;
+    s.wait("[data-test=export]")?;
+
+    // The monthly report holds counts only: it is written at once.
+    s.click_on("[data-test=export]")?;
+    s.click_on("[data-test=export-report]")?;
+    let report = s.wait_text("[data-test=exported]", "report-")?;
+    let report_path = data.path().join("exports");
+    let files: Vec<_> = std::fs::read_dir(&report_path)?
+        .filter_map(|e| e.ok())
+        .map(|e| e.path())
+        .collect();
+    assert_eq!(files.len(), 1, "{report}");
+    let sheets = jiayi_excel::read_workbook(&files[0]).map_err(setup)?;
+    assert!(
+        sheets.len() >= 5,
+        "one sheet per indicator: {}",
+        sheets.len()
+    );
+    assert!(
+        sheets
+            .iter()
+            .any(|t| t.rows.iter().flatten().any(|c| c.contains("合计"))),
+        "rows per village with totals"
+    );
+
+    // The signed roster names people: the doctor is asked first, and cancelling writes nothing.
+    let s = &app.session;
+    s.click_on("[data-test=export]")?;
+    s.click_on("[data-test=export-signed]")?;
+    s.wait_text("[data-test=export-confirm-dialog]", "个人信息")?;
+    app.shot("export-confirm")?;
+    let s = &app.session;
+    s.click_on("[data-test=export-cancel]")?;
+    s.wait_gone("[data-test=export-confirm]")?;
+    assert_eq!(
+        std::fs::read_dir(&report_path)?.count(),
+        1,
+        "cancelled: no file"
+    );
+
+    s.click_on("[data-test=export]")?;
+    s.click_on("[data-test=export-signed]")?;
+    s.click_on("[data-test=export-confirm]")?;
+    s.wait_text("[data-test=exported]", "signed-")?;
+    let signed = std::fs::read_dir(&report_path)?
+        .filter_map(|e| e.ok())
+        .map(|e| e.path())
+        .find(|p| {
+            p.file_name()
+                .is_some_and(|n| n.to_string_lossy().starts_with("signed-"))
+        })
+        .ok_or_else(|| setup("no signed roster written"))?;
+    let roster = jiayi_excel::read_workbook(&signed).map_err(setup)?;
+    let rows: usize = roster.iter().map(|t| t.rows.len()).sum();
+    assert!(rows > 100, "the demo's signed residents: {rows} rows");
+    app.shot("export-done")?;
     app.quit()
 }
