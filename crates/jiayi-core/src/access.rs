@@ -101,7 +101,7 @@ impl Lockout {
     /// Records a wrong passphrase; the fifth in a row locks the device.
     pub fn after_failure(&self, now: DateTime<Utc>) -> Lockout {
         let failures = self.failures.saturating_add(1);
-        if failures % MAX_FAILURES != 0 {
+        if !failures.is_multiple_of(MAX_FAILURES) {
             return Lockout {
                 failures,
                 ..self.clone()
