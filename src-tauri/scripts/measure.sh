@@ -53,6 +53,7 @@ for i in $(seq 1 "$runs"); do
   echo "$passphrase" | "$app" --data-dir "$data" --exit-when-ready --passphrase-stdin 2>"$data/run$i.log" >/dev/null
   t1=$(now_ms)
   echo "cold start $i: work list interactive after $(ready_ms "$data/run$i.log") ms (process wall $((t1 - t0)) ms incl. exit)"
+  grep -h "^unlock:" "$data/run$i.log" | sed 's/^/  /' || true
 done
 
 # Resident memory with the demo open: the app process and every process under it (WebKit's web

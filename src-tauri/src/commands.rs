@@ -67,6 +67,9 @@ pub struct LockScreen {
 
 #[tauri::command]
 async fn lock_screen(state: State<'_, AppState>) -> Reply<LockScreen> {
+    if let Some(ms) = state.mark_lock_screen() {
+        eprintln!("startup: lock screen asked for after {ms} ms");
+    }
     let vault = state.vault_status().map_err(|e| e.into_api(state.lang()))?;
     Ok(LockScreen {
         vault,
@@ -234,6 +237,9 @@ async fn set_lang(state: State<'_, AppState>, lang: String) -> Reply<()> {
 /// with `--exit-when-ready` the app quits (for timing cold starts).
 #[tauri::command]
 async fn ui_ready(state: State<'_, AppState>, app: AppHandle) -> Reply<()> {
+    if let Some(ms) = state.since_unlock() {
+        eprintln!("unlock: work list interactive {ms} ms after the passphrase");
+    }
     if let Some(ms) = state.mark_ready() {
         eprintln!("startup: work list interactive after {ms} ms");
         if state.options.exit_when_ready {
