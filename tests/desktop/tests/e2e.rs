@@ -586,11 +586,48 @@ struct Township {
 
 impl Township {
     fn start(dir: &Path) -> Result<Township> {
+        Township::start_with(dir, &[])
+    }
+
+    /// Over HTTPS, with a township CA made by `ca init` in `dir/tls`.
+    fn start_tls(dir: &Path) -> Result<Township> {
+        let binary = app_binary()?.with_file_name("jiayi-server");
+        let tls = dir.join("tls");
+        let status = std::process::Command::new(&binary)
+            .args([
+                "ca",
+                "init",
+                "--host",
+                "127.0.0.1",
+                "--township",
+                "青山镇",
+                "--dir",
+            ])
+            .arg(&tls)
+            .stdout(std::process::Stdio::null())
+            .status()?;
+        if !status.success() {
+            return Err(setup(format!("ca init: {status}")));
+        }
+        let path = |name: &str| tls.join(name).display().to_string();
+        Township::start_with(
+            dir,
+            &[
+                "--tls-cert".into(),
+                path("server.pem"),
+                "--tls-key".into(),
+                path("server-key.pem"),
+            ],
+        )
+    }
+
+    fn start_with(dir: &Path, extra: &[String]) -> Result<Township> {
         use std::io::BufRead;
         let binary = app_binary()?.with_file_name("jiayi-server");
         let db = format!("sqlite://{}", dir.join("township.db").display());
         let mut child = std::process::Command::new(&binary)
             .args(["--db", &db, "serve", "--listen", "127.0.0.1:0"])
+            .args(extra)
             .stdout(std::process::Stdio::piped())
             .stderr(std::process::Stdio::null())
             .spawn()?;
@@ -1076,5 +1113,73 @@ fn the_export_menu_writes_workbooks_and_asks_before_a_roster_with_names() -> Res
     let rows: usize = roster.iter().map(|t| t.rows.len()).sum();
     assert!(rows > 100, "the demo's signed residents: {rows} rows");
     app.shot("export-done")?;
+    app.quit()
+}
+
+#[test]
+#[ignore = "needs Xvfb, tauri-driver and a built app: run src-tauri/scripts/e2e.sh"]
+fn an_enrollment_file_enrolls_over_https_with_the_township_ca() -> Result<()> {
+    let data = tempfile::tempdir()?;
+    let server_dir = tempfile::tempdir()?;
+    let township = Township::start_tls(server_dir.path())?;
+    assert!(township.url.starts_with("https://"), "{}", township.url);
+    let mut app = App::start("enroll-file", data.path())?;
+    let s = &app.session;
+    s.click_on("[data-test=sync-now]")?;
+    s.wait("[data-test=enroll]")?;
+    let device = s.wait("[data-test=device-id]").and_then(|e| s.text(&e))?;
+    let village = open_store(data.path())?
+        .villages()
+        .map_err(setup)?
+        .into_iter()
+        .next()
+        .ok_or_else(|| setup("the demo has villages"))?
+        .id
+        .to_string();
+    let file = server_dir.path().join("enrollment.json");
+    let out = std::process::Command::new(&township.binary)
+        .args(["--db", &township.db, "enroll", "--device-id", device.trim()])
+        .args(["--doctor", "杨成山", "--team", "东庄村家庭医生团队"])
+        .args(["--village", &village, "--server", &township.url, "--ca"])
+        .arg(server_dir.path().join("tls/ca.pem"))
+        .arg("--out")
+        .arg(&file)
+        .output()?;
+    if !out.status.success() {
+        return Err(setup(String::from_utf8_lossy(&out.stderr)));
+    }
+    let contents = std::fs::read(&file)?;
+
+    // Typing the https address and token without the CA is refused.
+    let token: serde_json::Value = serde_json::from_slice(&contents).map_err(setup)?;
+    s.type_into(&input("", "server-url"), &township.url)?;
+    s.type_into(
+        &input("", "token"),
+        token["token"].as_str().unwrap_or_default(),
+    )?;
+    s.click_on("[data-test=enroll-save]")?;
+    s.wait("[data-test=sync-page-error]")?;
+
+    // The file carries the CA: enrollment checks the server over HTTPS and keeps it.
+    pick_file(
+        s,
+        "[data-test=enrollment-file]",
+        "enrollment.json",
+        &contents,
+    )?;
+    let notice = s.wait_text("[data-test=sync-notice]", "U 盘")?;
+    s.wait("[data-test=enrollment]")?;
+    app.shot("enrolled-from-file")?;
+    let enrollment = open_store(data.path())?
+        .enrollment()
+        .map_err(setup)?
+        .ok_or_else(|| setup(format!("not enrolled: {notice}")))?;
+    assert_eq!(enrollment.server_url, township.url);
+    assert!(
+        enrollment
+            .ca_pem
+            .is_some_and(|pem| pem.starts_with("-----BEGIN CERTIFICATE-----")),
+        "the township CA is pinned"
+    );
     app.quit()
 }
