@@ -66,7 +66,11 @@ pub struct LockScreen {
 }
 
 #[tauri::command]
-async fn lock_screen(state: State<'_, AppState>) -> Reply<LockScreen> {
+async fn lock_screen(state: State<'_, AppState>, app: AppHandle) -> Reply<LockScreen> {
+    let lang = state.lang();
+    tauri::async_runtime::spawn_blocking(move || app.state::<AppState>().wait_for_startup())
+        .await
+        .map_err(|_| interrupted(lang))?;
     if let Some(ms) = state.mark_lock_screen() {
         eprintln!("startup: lock screen asked for after {ms} ms");
     }

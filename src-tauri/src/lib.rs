@@ -53,14 +53,26 @@ pub fn run() -> anyhow::Result<()> {
             } else {
                 None
             };
-            let state = AppState::open(
-                data_dir.clone(),
-                options.clone(),
-                started,
-                passphrase.as_deref().map(|p| p.as_str()),
-            )?;
-            state.start_autosync(commands::sync_events(app.handle()));
+            let state = AppState::open(data_dir.clone(), options.clone(), started, None)?;
             app.manage(state);
+            if let Some(passphrase) = passphrase {
+                // The key derivation and the store's opening run while the window starts; the
+                // lock screen waits for them.
+                let handle = app.handle().clone();
+                let thread =
+                    std::thread::Builder::new()
+                        .name("unlock".into())
+                        .spawn(move || {
+                            let state = handle.state::<AppState>();
+                            match state.start_with_passphrase(&passphrase) {
+                                Ok(()) => state.start_autosync(commands::sync_events(&handle)),
+                                Err(e) => {
+                                    eprintln!("the passphrase given at start did not unlock: {e}")
+                                }
+                            }
+                        })?;
+                app.state::<AppState>().set_startup(thread);
+            }
             main_window(app, &data_dir)?;
             Ok(())
         })

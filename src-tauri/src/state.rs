@@ -36,6 +36,8 @@ pub struct AppState {
     unlock_started: Mutex<Option<Instant>>,
     /// Syncs by itself whenever the township server is reachable; runs only while unlocked.
     autosync: Mutex<Option<AutoSync>>,
+    /// The unlock with a passphrase given at start, running beside the window's start.
+    startup: Mutex<Option<std::thread::JoinHandle<()>>>,
 }
 
 fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
@@ -66,17 +68,35 @@ impl AppState {
             lock_screen_seen: AtomicBool::new(false),
             unlock_started: Mutex::new(None),
             autosync: Mutex::new(None),
+            startup: Mutex::new(None),
         };
         if let Some(passphrase) = passphrase {
-            match state.vault_status()?.state {
-                VaultState::New => {
-                    state.create_store(passphrase, passphrase, state.options.demo)?
-                }
-                VaultState::Plain => state.protect_store(passphrase, passphrase)?,
-                VaultState::Encrypted => state.unlock(passphrase)?,
-            }
+            state.start_with_passphrase(passphrase)?;
         }
         Ok(state)
+    }
+
+    /// A passphrase given at start (standard input): creates, encrypts or unlocks the store,
+    /// whichever the data folder needs.
+    pub fn start_with_passphrase(&self, passphrase: &str) -> Result<()> {
+        match self.vault_status()?.state {
+            VaultState::New => self.create_store(passphrase, passphrase, self.options.demo),
+            VaultState::Plain => self.protect_store(passphrase, passphrase),
+            VaultState::Encrypted => self.unlock(passphrase),
+        }
+    }
+
+    /// Keeps the thread that unlocks with a passphrase given at start, while the window opens.
+    pub fn set_startup(&self, thread: std::thread::JoinHandle<()>) {
+        *lock(&self.startup) = Some(thread);
+    }
+
+    /// Waits for that unlock to end (the lock screen must not ask for what is being unlocked).
+    pub fn wait_for_startup(&self) {
+        let thread = lock(&self.startup).take();
+        if let Some(thread) = thread {
+            let _ = thread.join();
+        }
     }
 
     pub fn database(&self) -> PathBuf {
