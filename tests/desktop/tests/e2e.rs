@@ -78,6 +78,15 @@ impl App {
     }
 }
 
+/// What every input on the page holds.
+fn input_values(s: &Session) -> Result<Vec<String>> {
+    let v = s.exec(
+        "return Array.from(document.querySelectorAll('input')).map(i => i.value)",
+        vec![json!(null)],
+    )?;
+    Ok(serde_json::from_value(v).unwrap_or_default())
+}
+
 /// An input by its `data-test`, whether Element Plus put the attribute on the input or its wrapper.
 fn input(scope: &str, name: &str) -> String {
     format!("{scope} input[data-test={name}], {scope} [data-test={name}] input")
@@ -403,11 +412,7 @@ fn an_interrupted_form_comes_back() -> Result<()> {
     let s = &app.session;
     s.click_on("[data-test=go-register]")?;
     s.wait("[data-test=draft-restored]")?;
-    let v = s.exec(
-        "return Array.from(document.querySelectorAll('input')).map(i => i.value)",
-        vec![json!(null)],
-    )?;
-    let values: Vec<String> = serde_json::from_value(v).unwrap_or_default();
+    let values = input_values(s)?;
     assert!(
         values.iter().any(|v| v == "未写完的地址"),
         "address restored: {values:?}"
@@ -466,11 +471,7 @@ fn locking_mid_form_keeps_the_form_and_a_wrong_passphrase_is_refused() -> Result
             _ => None,
         })
     })?;
-    let v = s.exec(
-        "return Array.from(document.querySelectorAll('input')).map(i => i.value)",
-        vec![json!(null)],
-    )?;
-    let values: Vec<String> = serde_json::from_value(v).unwrap_or_default();
+    let values = input_values(s)?;
     assert!(
         values.iter().any(|v| v == "锁屏前写的地址") && values.iter().any(|v| v == "锁屏前"),
         "the form is as it was typed: {values:?}"
