@@ -161,18 +161,33 @@ async fn sync_settings(state: State<'_, AppState>) -> Reply<SyncSettings> {
 }
 
 /// Enrolling asks the server over blocking HTTP, which must not run on the async runtime's own
-/// threads: it goes to a blocking thread, and the window stays responsive meanwhile.
-#[tauri::command]
-async fn enroll_device(app: AppHandle, server_url: String, token: String) -> Reply<EnrollOutcome> {
+/// threads: it goes to a blocking thread, and the window stays responsive meanwhile. Once
+/// enrolled, the background sync is asked to look at once.
+async fn enroll_with(
+    app: AppHandle,
+    enroll: impl FnOnce(&mut Api) -> jiayi_api::ApiResult<EnrollOutcome> + Send + 'static,
+) -> Reply<EnrollOutcome> {
     let lang = app.state::<AppState>().lang();
     tauri::async_runtime::spawn_blocking(move || {
         let state = app.state::<AppState>();
-        let outcome = state.api_mut(|api| api.enroll_device(&server_url, &token))?;
+        let outcome = state.api_mut(enroll)?;
         state.wake_autosync();
         Ok(outcome)
     })
     .await
     .map_err(|_| interrupted(lang))?
+}
+
+#[tauri::command]
+async fn enroll_device(app: AppHandle, server_url: String, token: String) -> Reply<EnrollOutcome> {
+    enroll_with(app, move |api| api.enroll_device(&server_url, &token)).await
+}
+
+/// The enrollment file's contents (address, token, the township CA), checked against the
+/// server like `enroll_device`.
+#[tauri::command]
+async fn enroll_from_file(app: AppHandle, contents: String) -> Reply<EnrollOutcome> {
+    enroll_with(app, move |api| api.enroll_from_file(&contents)).await
 }
 
 fn interrupted(lang: Lang) -> ApiError {
@@ -182,21 +197,6 @@ fn interrupted(lang: Lang) -> ApiError {
         "Sync stopped unexpectedly; saved records are not affected. Please try again.",
     )
     .localised(lang)
-}
-
-/// The enrollment file's contents (address, token, the township CA), checked against the
-/// server like `enroll_device`.
-#[tauri::command]
-async fn enroll_from_file(app: AppHandle, contents: String) -> Reply<EnrollOutcome> {
-    let lang = app.state::<AppState>().lang();
-    tauri::async_runtime::spawn_blocking(move || {
-        let state = app.state::<AppState>();
-        let outcome = state.api_mut(|api| api.enroll_from_file(&contents))?;
-        state.wake_autosync();
-        Ok(outcome)
-    })
-    .await
-    .map_err(|_| interrupted(lang))?
 }
 
 #[tauri::command]

@@ -45,15 +45,11 @@ pub fn run() -> anyhow::Result<()> {
                 None => app.path().app_data_dir()?,
             };
             let passphrase = if options.passphrase_stdin {
-                let mut line = zeroize::Zeroizing::new(String::new());
-                std::io::stdin().read_line(&mut line)?;
-                Some(zeroize::Zeroizing::new(
-                    line.trim_end_matches(['\r', '\n']).to_string(),
-                ))
+                Some(jiayi_api::read_passphrase(&mut std::io::stdin().lock())?)
             } else {
                 None
             };
-            let state = AppState::open(data_dir.clone(), options.clone(), started, None)?;
+            let state = AppState::open(data_dir.clone(), options.clone(), started)?;
             app.manage(state);
             if let Some(passphrase) = passphrase {
                 // The key derivation and the store's opening run while the window starts; the

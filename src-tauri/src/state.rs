@@ -48,15 +48,10 @@ fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 
 impl AppState {
     /// The state of a starting app: the store stays locked until the passphrase is given, by
-    /// the lock screen or, for automation, with `passphrase` (read from standard input).
-    pub fn open(
-        data_dir: PathBuf,
-        options: Options,
-        started: Instant,
-        passphrase: Option<&str>,
-    ) -> Result<AppState> {
+    /// the lock screen or, for automation, to [`AppState::start_with_passphrase`].
+    pub fn open(data_dir: PathBuf, options: Options, started: Instant) -> Result<AppState> {
         std::fs::create_dir_all(&data_dir).map_err(|e| ShellError::io(&data_dir, e))?;
-        let state = AppState {
+        Ok(AppState {
             data_dir,
             options,
             lang: Mutex::new(Lang::Zh),
@@ -69,11 +64,7 @@ impl AppState {
             unlock_started: Mutex::new(None),
             autosync: Mutex::new(None),
             startup: Mutex::new(None),
-        };
-        if let Some(passphrase) = passphrase {
-            state.start_with_passphrase(passphrase)?;
-        }
-        Ok(state)
+        })
     }
 
     /// A passphrase given at start (standard input): creates, encrypts or unlocks the store,
@@ -315,13 +306,7 @@ mod tests {
     const PASSPHRASE: &str = "东庄村卫生室口令";
 
     fn fresh(dir: &tempfile::TempDir) -> AppState {
-        AppState::open(
-            dir.path().join("data"),
-            Options::default(),
-            Instant::now(),
-            None,
-        )
-        .unwrap()
+        AppState::open(dir.path().join("data"), Options::default(), Instant::now()).unwrap()
     }
 
     #[test]
@@ -375,12 +360,8 @@ mod tests {
     fn a_passphrase_given_at_start_unlocks_or_creates_the_store() {
         let dir = tempfile::tempdir().unwrap();
         let open = || {
-            AppState::open(
-                dir.path().join("data"),
-                Options::default(),
-                Instant::now(),
-                Some(PASSPHRASE),
-            )
+            let state = fresh(&dir);
+            state.start_with_passphrase(PASSPHRASE).map(|()| state)
         };
         assert!(open().unwrap().is_unlocked(), "created");
         assert!(open().unwrap().is_unlocked(), "unlocked");

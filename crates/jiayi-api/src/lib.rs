@@ -49,8 +49,8 @@ pub use sync::{
     run_round, sync_database, sync_error,
 };
 pub use vault::{
-    Unlocked, VaultState, VaultStatus, create_vault, protect_plain_vault, unlock_vault,
-    vault_status,
+    Unlocked, VaultState, VaultStatus, create_vault, protect_plain_vault, read_passphrase,
+    unlock_vault, vault_status,
 };
 pub use visits::{NextDue, VisitOutcome, VisitRequest};
 pub use worklist::{RenewalEntry, UnsignedEntry, VillageWork, WorkList, WorkListQuery};

@@ -366,12 +366,7 @@ pub fn check_server_url(url: &str, lang: Lang) -> ApiResult<String> {
     if host.is_empty() {
         return Err(bad());
     }
-    let loopback = host == "localhost"
-        || host == "::1"
-        || host
-            .parse::<std::net::Ipv4Addr>()
-            .is_ok_and(|ip| ip.is_loopback());
-    if !secure && !loopback {
+    if !secure && !jiayi_sync::enrollment::is_loopback_host(host) {
         return Err(ApiError::new(
             "insecure_server_url",
             "为保护居民信息，只能通过 https:// 连接乡镇服务器（http:// 仅限本机测试）。",

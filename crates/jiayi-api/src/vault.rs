@@ -10,8 +10,9 @@ use chrono::{DateTime, FixedOffset, Utc};
 use jiayi_core::Lang;
 use jiayi_core::access::{self, Lockout};
 use jiayi_store::crypt::{self, DatabaseFile};
-use jiayi_store::{DbFile, KdfParams, KeyFile};
+use jiayi_store::{DbFile, DbKey, KdfParams, KeyFile};
 use serde::{Deserialize, Serialize};
+use zeroize::Zeroizing;
 
 use crate::{Api, ApiError, ApiResult};
 
@@ -65,9 +66,35 @@ pub fn vault_status(database: &Path, now: DateTime<Utc>, lang: Lang) -> ApiResul
     })
 }
 
-fn check_new(passphrase: &str, confirmation: &str, lang: Lang) -> ApiResult<()> {
+/// The passphrase on the first line of `input` (standard input for the CLI and for automated
+/// starts of the app), without its line ending. Never taken as an argument: other users of the
+/// machine could read it.
+pub fn read_passphrase(input: &mut impl std::io::BufRead) -> std::io::Result<Zeroizing<String>> {
+    let mut line = Zeroizing::new(String::new());
+    input.read_line(&mut line)?;
+    Ok(Zeroizing::new(
+        line.trim_end_matches(['\r', '\n']).to_string(),
+    ))
+}
+
+/// A new passphrase for a database in state `expected`: checks it, writes the key file and
+/// returns the key. Refuses to touch a database in any other state.
+fn new_key_file(
+    database: &Path,
+    expected: DatabaseFile,
+    passphrase: &str,
+    confirmation: &str,
+    lang: Lang,
+) -> ApiResult<DbKey> {
+    let store_err = |e| ApiError::from_store(e, lang);
     access::check_new_passphrase(passphrase, confirmation)
-        .map_err(|p| ApiError::new(p.code(), &p.message_zh(), &p.message_en()).localised(lang))
+        .map_err(|p| ApiError::new(p.code(), &p.message_zh(), &p.message_en()).localised(lang))?;
+    if crypt::inspect(database).map_err(store_err)? != expected {
+        return Err(already_exists(lang));
+    }
+    let (file, key) = KeyFile::create(passphrase, KdfParams::default()).map_err(store_err)?;
+    file.save(database).map_err(store_err)?;
+    Ok(key)
 }
 
 /// Chooses the passphrase of a new database: writes its key file and returns the handle the
@@ -78,15 +105,13 @@ pub fn create_vault(
     confirmation: &str,
     lang: Lang,
 ) -> ApiResult<DbFile> {
-    check_new(passphrase, confirmation, lang)?;
-    if crypt::inspect(database).map_err(|e| ApiError::from_store(e, lang))? != DatabaseFile::Missing
-    {
-        return Err(already_exists(lang));
-    }
-    let (file, key) = KeyFile::create(passphrase, KdfParams::default())
-        .map_err(|e| ApiError::from_store(e, lang))?;
-    file.save(database)
-        .map_err(|e| ApiError::from_store(e, lang))?;
+    let key = new_key_file(
+        database,
+        DatabaseFile::Missing,
+        passphrase,
+        confirmation,
+        lang,
+    )?;
     Ok(DbFile::encrypted(database, key))
 }
 
@@ -98,14 +123,13 @@ pub fn protect_plain_vault(
     confirmation: &str,
     lang: Lang,
 ) -> ApiResult<DbFile> {
-    check_new(passphrase, confirmation, lang)?;
-    if crypt::inspect(database).map_err(|e| ApiError::from_store(e, lang))? != DatabaseFile::Plain {
-        return Err(already_exists(lang));
-    }
-    let (file, key) = KeyFile::create(passphrase, KdfParams::default())
-        .map_err(|e| ApiError::from_store(e, lang))?;
-    file.save(database)
-        .map_err(|e| ApiError::from_store(e, lang))?;
+    let key = new_key_file(
+        database,
+        DatabaseFile::Plain,
+        passphrase,
+        confirmation,
+        lang,
+    )?;
     crypt::encrypt_in_place(database, &key).map_err(|e| ApiError::from_store(e, lang))?;
     Ok(DbFile::encrypted(database, key))
 }

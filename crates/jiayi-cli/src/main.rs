@@ -371,18 +371,14 @@ fn main() -> ExitCode {
 /// The passphrase from standard input's first line (never from the command line, where other
 /// users of the machine could read it).
 fn read_passphrase(lang: Lang) -> Result<zeroize::Zeroizing<String>, ApiError> {
-    let mut line = zeroize::Zeroizing::new(String::new());
-    std::io::stdin().read_line(&mut line).map_err(|e| {
+    jiayi_api::read_passphrase(&mut std::io::stdin().lock()).map_err(|e| {
         ApiError::invalid(
             "invalid_input",
             &format!("无法读取口令：{e}"),
             &format!("cannot read the passphrase: {e}"),
         )
         .localised(lang)
-    })?;
-    Ok(zeroize::Zeroizing::new(
-        line.trim_end_matches(['\r', '\n']).to_string(),
-    ))
+    })
 }
 
 /// How to open the database: with the passphrase when one is given or needed.

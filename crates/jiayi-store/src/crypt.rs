@@ -127,9 +127,7 @@ impl KeyFile {
 
     /// Where the key file of `database` lives.
     pub fn path_for(database: &Path) -> PathBuf {
-        let mut name = database.as_os_str().to_os_string();
-        name.push(".key");
-        PathBuf::from(name)
+        sibling(database, ".key")
     }
 
     pub fn load(database: &Path) -> Result<Option<KeyFile>> {
@@ -147,9 +145,7 @@ impl KeyFile {
     /// Writes the key file whole or not at all (a temporary file renamed over the old one).
     pub fn save(&self, database: &Path) -> Result<()> {
         let path = KeyFile::path_for(database);
-        let mut tmp = path.clone().into_os_string();
-        tmp.push(".tmp");
-        let tmp = PathBuf::from(tmp);
+        let tmp = sibling(&path, ".tmp");
         let json = serde_json::to_vec_pretty(self)?;
         let io = |e: std::io::Error| StoreError::KeyFile(e.to_string());
         let mut file = fs::File::create(&tmp).map_err(io)?;
@@ -242,6 +238,14 @@ fn sibling(database: &Path, suffix: &str) -> PathBuf {
     PathBuf::from(name)
 }
 
+fn remove_if_present(path: &Path) -> Result<()> {
+    match fs::remove_file(path) {
+        Ok(()) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+        Err(e) => Err(StoreError::KeyFile(e.to_string())),
+    }
+}
+
 /// Encrypts a plain database in place with `key`, without losing a row: the contents are
 /// exported into a new encrypted file beside it, every table's row count is compared, and only
 /// then does the new file replace the old one (one rename). A crash before the rename leaves
@@ -258,11 +262,7 @@ pub fn encrypt_in_place(database: &Path, key: &DbKey) -> Result<()> {
         &sibling(&target, "-wal"),
         &sibling(&target, "-shm"),
     ] {
-        match fs::remove_file(leftover) {
-            Ok(()) => {}
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-            Err(e) => return Err(StoreError::KeyFile(e.to_string())),
-        }
+        remove_if_present(leftover)?;
     }
     {
         let plain = Connection::open(database)?;
@@ -304,11 +304,7 @@ pub fn encrypt_in_place(database: &Path, key: &DbKey) -> Result<()> {
         .map_err(|e| StoreError::KeyFile(e.to_string()))?;
     // The plain file's empty WAL and shared memory must not be applied to the new file.
     for stale in [sibling(database, "-wal"), sibling(database, "-shm")] {
-        match fs::remove_file(&stale) {
-            Ok(()) => {}
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-            Err(e) => return Err(StoreError::KeyFile(e.to_string())),
-        }
+        remove_if_present(&stale)?;
     }
     fs::rename(&target, database).map_err(|e| StoreError::KeyFile(e.to_string()))?;
     Ok(())

@@ -33,15 +33,14 @@ pub struct EnrollmentFile {
 }
 
 /// Whether a host (as in a URL: a name, an IPv4 address or a bracketed IPv6 address) is this
-/// machine: 127.0.0.0/8, `::1`, `localhost`.
+/// machine: 127.0.0.0/8, `::1`, `localhost`. The one rule for plain http, on the device's
+/// address check and in the transport alike. Names under `localhost` are not trusted: only a
+/// resolver's goodwill keeps them on this machine.
 pub fn is_loopback_host(host: &str) -> bool {
     let bare = host.trim().trim_start_matches('[').trim_end_matches(']');
     match bare.parse::<std::net::IpAddr>() {
         Ok(ip) => ip.is_loopback(),
-        Err(_) => {
-            let name = bare.trim_end_matches('.').to_ascii_lowercase();
-            name == "localhost" || name.ends_with(".localhost")
-        }
+        Err(_) => bare.eq_ignore_ascii_case("localhost"),
     }
 }
 

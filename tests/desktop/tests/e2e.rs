@@ -720,6 +720,16 @@ fn open_store(data: &Path) -> Result<jiayi_store::Store> {
         .map_err(setup)
 }
 
+/// The demo township's first village, read from the app's store.
+fn first_village(data: &Path) -> Result<jiayi_core::household::Village> {
+    open_store(data)?
+        .villages()
+        .map_err(setup)?
+        .into_iter()
+        .next()
+        .ok_or_else(|| setup("the demo has villages"))
+}
+
 fn sync_to(app: &mut App, data: &Path, township: &Township) -> Result<()> {
     // The villages the demo's teams serve, read as the health center would know them.
     let villages: Vec<String> = {
@@ -906,13 +916,7 @@ fn a_roster_is_previewed_checked_and_imported_only_on_confirm() -> Result<()> {
     use jiayi_excel::{Cell, Sheet, workbook_bytes};
     let data = tempfile::tempdir()?;
     let mut app = App::start("import", data.path())?;
-    let village = open_store(data.path())?
-        .villages()
-        .map_err(setup)?
-        .into_iter()
-        .next()
-        .ok_or_else(|| setup("the demo has villages"))?
-        .name;
+    let village = first_village(data.path())?.name;
     let text = |cells: &[&str]| cells.iter().map(|c| Cell::Text(c.to_string())).collect();
     let head = id_number("19560301", 517);
     let spouse = id_number("19590412", 528);
@@ -1129,14 +1133,7 @@ fn an_enrollment_file_enrolls_over_https_with_the_township_ca() -> Result<()> {
     s.click_on("[data-test=sync-now]")?;
     s.wait("[data-test=enroll]")?;
     let device = s.wait("[data-test=device-id]").and_then(|e| s.text(&e))?;
-    let village = open_store(data.path())?
-        .villages()
-        .map_err(setup)?
-        .into_iter()
-        .next()
-        .ok_or_else(|| setup("the demo has villages"))?
-        .id
-        .to_string();
+    let village = first_village(data.path())?.id.to_string();
     let file = server_dir.path().join("enrollment.json");
     let out = std::process::Command::new(&township.binary)
         .args(["--db", &township.db, "enroll", "--device-id", device.trim()])
