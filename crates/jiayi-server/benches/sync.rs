@@ -6,7 +6,8 @@
 //! - an incremental sync of 50 changes;
 //! - 200 devices syncing at once (p50 / p99 / errors), on SQLite and on PostgreSQL.
 //!
-//! Set `JIAYI_BENCH_QUICK=1` for a smaller run.
+//! Set `JIAYI_BENCH_QUICK=1` for a smaller run, and `JIAYI_BENCH_ONLY=postgres` (or `sqlite`)
+//! to run one backend's figures only.
 
 #[path = "../tests/support/pg.rs"]
 #[allow(dead_code)]
@@ -30,6 +31,11 @@ const VILLAGE: Uuid = Uuid::from_u128(0x0001_0001);
 
 fn quick() -> bool {
     std::env::var("JIAYI_BENCH_QUICK").is_ok_and(|v| v == "1")
+}
+
+/// Whether the figures of `backend` (`sqlite` or `postgres`) are wanted in this run.
+fn wanted(backend: &str) -> bool {
+    std::env::var("JIAYI_BENCH_ONLY").map_or(true, |only| only == backend)
 }
 
 /// Writes `households` households with `residents` residents each and one contract each.
@@ -168,7 +174,8 @@ fn crowd(
 ) -> (Duration, Duration, usize) {
     let server = serve(storage);
     let base = server.url();
-    let barrier = Arc::new(Barrier::new(devices));
+    // The devices and this thread: all requests start together once every device is ready.
+    let barrier = Arc::new(Barrier::new(devices + 1));
     let mut handles = Vec::new();
     for i in 0..devices {
         let village = Uuid::from_u128(0x0002_0000 + (i as u128 % CROWD_VILLAGES));
@@ -197,6 +204,11 @@ fn crowd(
                 .expect("thread"),
         );
     }
+    if std::env::var("CROWD_MARK").is_ok() {
+        std::fs::write("/tmp/crowd-start", "go").ok();
+        std::thread::sleep(Duration::from_millis(300));
+    }
+    barrier.wait();
     let mut times = Vec::new();
     let mut errors = 0;
     for h in handles {
@@ -222,8 +234,76 @@ fn main() {
     println!("| figure | value | target |");
     println!("| --- | --- | --- |");
 
+    let devices = if q { 50 } else { 200 };
+    if wanted("sqlite") {
+        sqlite_figures(dir.path(), q, devices);
+    }
+    if !wanted("postgres") {
+        return;
+    }
+    match pg::PgCluster::start() {
+        Some(cluster) => {
+            let mut url = cluster.database("bench");
+            if std::env::var("PGSOCK").is_ok() {
+                url = format!(
+                    "postgres://postgres@{}:{}/bench",
+                    cluster.path().display().to_string().replace('/', "%2F"),
+                    cluster.port
+                );
+            }
+            let storage = jiayi_server::storage::open(&url).expect("pg");
+            if std::env::var("PGEXTRA").is_ok() {
+                postgres::Client::connect(&cluster.url("bench"), postgres::NoTls)
+                    .unwrap()
+                    .batch_execute(
+                        "CREATE EXTENSION pg_stat_statements; SELECT pg_stat_statements_reset()",
+                    )
+                    .unwrap();
+            }
+            let (p50, p99, errors) = crowd(&storage, devices, 10);
+            if std::env::var("PGEXTRA").is_ok() {
+                let mut c =
+                    postgres::Client::connect(&cluster.url("bench"), postgres::NoTls).unwrap();
+                for r in c.query("SELECT calls, total_exec_time, left(regexp_replace(query, '\\s+', ' ', 'g'), 110) FROM pg_stat_statements ORDER BY total_exec_time DESC LIMIT 25", &[]).unwrap() {
+                    println!("{:>7} {:>9.1} ms {}", r.get::<_, i64>(0), r.get::<_, f64>(1), r.get::<_, String>(2));
+                }
+                let r = c
+                    .query_one(
+                        "SELECT sum(calls)::bigint, sum(total_exec_time) FROM pg_stat_statements",
+                        &[],
+                    )
+                    .unwrap();
+                println!(
+                    "total calls {} exec {:.1} ms",
+                    r.get::<_, i64>(0),
+                    r.get::<_, f64>(1)
+                );
+            }
+            println!(
+                "| {devices} devices at once in 25 villages, 50 changes each, PostgreSQL: p50 / p99 / errors | {:.0} ms / {:.0} ms / {errors} | p99 <= 1 s, 0 errors |",
+                p50.as_secs_f64() * 1e3,
+                p99.as_secs_f64() * 1e3
+            );
+            let (id, _) = enroll(&storage, "录入");
+            let scope = DeviceScope {
+                device_id: id,
+                doctor_id: Uuid::nil(),
+                team_id: Uuid::nil(),
+                role: jiayi_sync::protocol::DeviceRole::Doctor,
+                villages: vec![VILLAGE],
+            };
+            let mut replica = MemReplica::new(id);
+            fill(&mut replica, if q { 1000 } else { 4000 }, 4, 1);
+            let rate = ingest_rate(&storage, &scope, &mut replica);
+            println!("| server ingest, PostgreSQL | {rate:.0} changes/s | - |");
+        }
+        None => println!("| PostgreSQL figures | skipped: PostgreSQL not installed | |"),
+    }
+}
+
+fn sqlite_figures(dir: &std::path::Path, q: bool, devices: usize) {
     // Ingest: 20,000 changes straight into storage.
-    let storage = sqlite_storage(dir.path(), "ingest.db");
+    let storage = sqlite_storage(dir, "ingest.db");
     let (id, _) = enroll(&storage, "录入");
     let scope = DeviceScope {
         device_id: id,
@@ -239,7 +319,7 @@ fn main() {
         .values()
         .map(|(c, _)| serde_json::to_string(c).unwrap())
         .collect();
-    let raw = raw_sqlite_rate(dir.path(), &bodies);
+    let raw = raw_sqlite_rate(dir, &bodies);
     let ingest = ingest_rate(&storage, &scope, &mut replica);
     println!("| raw SQLite insert (same bodies, 500/tx) | {raw:.0} rows/s | yardstick |");
     println!(
@@ -249,7 +329,7 @@ fn main() {
     drop(storage);
 
     // The demo township's first upload over loopback: 6,480 households, ~4.2 residents each.
-    let storage = sqlite_storage(dir.path(), "demo.db");
+    let storage = sqlite_storage(dir, "demo.db");
     let (id, token) = enroll(&storage, "全镇");
     let mut replica = MemReplica::new(id);
     let households = if q { 1000 } else { 6480 };
@@ -307,8 +387,7 @@ fn main() {
     drop(storage);
 
     // 200 devices at once, 10 households (50 changes) each.
-    let devices = if q { 50 } else { 200 };
-    let storage = sqlite_storage(dir.path(), "crowd.db");
+    let storage = sqlite_storage(dir, "crowd.db");
     let (p50, p99, errors) = crowd(&storage, devices, 10);
     println!(
         "| {devices} devices at once in 25 villages, 50 changes each, SQLite: p50 / p99 / errors | {:.0} ms / {:.0} ms / {errors} | p99 <= 1 s, 0 errors |",
@@ -316,29 +395,4 @@ fn main() {
         p99.as_secs_f64() * 1e3
     );
     drop(storage);
-
-    match pg::PgCluster::start() {
-        Some(cluster) => {
-            let storage = jiayi_server::storage::open(&cluster.database("bench")).expect("pg");
-            let (p50, p99, errors) = crowd(&storage, devices, 10);
-            println!(
-                "| {devices} devices at once in 25 villages, 50 changes each, PostgreSQL: p50 / p99 / errors | {:.0} ms / {:.0} ms / {errors} | p99 <= 1 s, 0 errors |",
-                p50.as_secs_f64() * 1e3,
-                p99.as_secs_f64() * 1e3
-            );
-            let (id, _) = enroll(&storage, "录入");
-            let scope = DeviceScope {
-                device_id: id,
-                doctor_id: Uuid::nil(),
-                team_id: Uuid::nil(),
-                role: jiayi_sync::protocol::DeviceRole::Doctor,
-                villages: vec![VILLAGE],
-            };
-            let mut replica = MemReplica::new(id);
-            fill(&mut replica, if q { 1000 } else { 4000 }, 4, 1);
-            let rate = ingest_rate(&storage, &scope, &mut replica);
-            println!("| server ingest, PostgreSQL | {rate:.0} changes/s | - |");
-        }
-        None => println!("| PostgreSQL figures | skipped: PostgreSQL not installed | |"),
-    }
 }

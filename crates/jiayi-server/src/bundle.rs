@@ -49,7 +49,7 @@ pub fn answer(
     storage.touch(device_id, now)?;
     let page = storage.pull(&scope, bundle.pull_after, MAX_REPLY_CHANGES)?;
     storage.append_audit(
-        &event("pull").with_changes(page.changes.iter().map(|(_, c)| c)),
+        &event("pull").with_records(page.changes.iter().map(|c| c.record.clone())),
         now,
     )?;
     let reply = ReplyBundle {
@@ -61,8 +61,13 @@ pub fn answer(
         changes: page
             .changes
             .into_iter()
-            .map(|(cursor, change)| PulledChange { cursor, change })
-            .collect(),
+            .map(|c| {
+                Ok(PulledChange {
+                    cursor: c.cursor,
+                    change: c.change()?,
+                })
+            })
+            .collect::<Result<_>>()?,
         next_cursor: page.next_cursor,
         reference: Some(storage.reference()?),
     };

@@ -13,8 +13,8 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use chrono::Utc;
 use jiayi_sync::protocol::{
-    ApiError, Limits, PROTOCOL_VERSION, PullQuery, PullResponse, PulledChange, PushRequest,
-    PushResponse, ReferenceData, ServerInfo,
+    ApiError, Limits, PROTOCOL_VERSION, PullQuery, PullResponse, PushRequest, PushResponse,
+    ReferenceData, ServerInfo,
 };
 use utoipa::OpenApi;
 
@@ -321,26 +321,19 @@ async fn info(
     let scope = authenticate(&state, &headers).await?;
     let storage = state.storage.clone();
     let device = scope.device_id;
-    let (epoch, high_water, stored) = blocking(move || {
-        Ok((
-            storage.epoch()?,
-            storage.high_water()?,
-            storage.stored_through(device)?,
-        ))
-    })
-    .await?;
+    let status = blocking(move || storage.status(device)).await?;
     Ok(Json(ServerInfo {
         protocol_version: PROTOCOL_VERSION,
-        server_epoch: epoch,
+        server_epoch: status.epoch,
         server_time_ms: Utc::now().timestamp_millis(),
         limits: state.limits,
-        high_water,
+        high_water: status.high_water,
         device: jiayi_sync::protocol::DeviceStatus {
             device_id: scope.device_id,
             doctor_id: scope.doctor_id,
             team_id: scope.team_id,
             villages: scope.villages,
-            stored_through_seq: stored,
+            stored_through_seq: status.stored_through,
         },
     }))
 }
@@ -375,22 +368,15 @@ async fn push(
         ));
     }
     let storage = state.storage.clone();
-    let (epoch, results, stored) = blocking(move || {
-        let now = Utc::now();
+    let pushed = blocking(move || {
         let audit = AuditEvent::device(&scope, "push", &peer).with_changes(&request.changes);
-        let results = storage.push(&scope, &request.changes, now, &audit)?;
-        storage.touch(scope.device_id, now)?;
-        Ok((
-            storage.epoch()?,
-            results,
-            storage.stored_through(scope.device_id)?,
-        ))
+        storage.push_round(&scope, &request.changes, Utc::now(), &audit)
     })
     .await?;
     Ok(Json(PushResponse {
-        server_epoch: epoch,
-        results,
-        stored_through_seq: stored,
+        server_epoch: pushed.epoch,
+        results: pushed.results,
+        stored_through_seq: pushed.stored_through,
     }))
 }
 
@@ -403,33 +389,46 @@ async fn pull(
     Peer(peer): Peer,
     headers: HeaderMap,
     ApiQuery(query): ApiQuery<PullQuery>,
-) -> Result<Json<PullResponse>, ApiErr> {
+) -> Result<Json<PulledPage>, ApiErr> {
     let scope = authenticate(&state, &headers).await?;
     let limit = query.limit.clamp(1, state.limits.max_pull.max(1));
     let storage = state.storage.clone();
     let (epoch, page) = blocking(move || {
-        let page = storage.pull(&scope, query.after, limit)?;
-        let now = Utc::now();
-        storage.append_audit(
-            &AuditEvent::device(&scope, "pull", &peer)
-                .with_changes(page.changes.iter().map(|(_, c)| c)),
-            now,
-        )?;
-        storage.touch(scope.device_id, now)?;
-        Ok((storage.epoch()?, page))
+        let audit = AuditEvent::device(&scope, "pull", &peer);
+        storage.pull_round(&scope, query.after, limit, Utc::now(), audit)
     })
     .await?;
-    Ok(Json(PullResponse {
+    Ok(Json(PulledPage {
         server_epoch: epoch,
         changes: page
             .changes
             .into_iter()
-            .map(|(cursor, change)| PulledChange { cursor, change })
+            .map(|c| PulledBody {
+                cursor: c.cursor,
+                change: c.body,
+            })
             .collect(),
         next_cursor: page.next_cursor,
         more: page.more,
         high_water: page.high_water,
     }))
+}
+
+/// [`PullResponse`] as the server writes it: each change's JSON as the log holds it.
+#[derive(serde::Serialize)]
+struct PulledPage {
+    server_epoch: uuid::Uuid,
+    changes: Vec<PulledBody>,
+    next_cursor: u64,
+    more: bool,
+    high_water: u64,
+}
+
+/// [`jiayi_sync::protocol::PulledChange`] with the change's stored JSON.
+#[derive(serde::Serialize)]
+struct PulledBody {
+    cursor: u64,
+    change: Box<serde_json::value::RawValue>,
 }
 
 #[utoipa::path(get, path = "/v1/reference", tag = "sync",

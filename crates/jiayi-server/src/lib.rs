@@ -28,12 +28,16 @@ pub async fn serve(
     state: impl Into<ServerState>,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(
+    let state: ServerState = state.into();
+    let sealer = Sealer::start(state.storage.clone());
+    let served = axum::serve(
         listener,
         http::router(state).into_make_service_with_connect_info::<http::PeerAddr>(),
     )
     .with_graceful_shutdown(shutdown)
-    .await
+    .await;
+    sealer.finish().await;
+    served
 }
 
 /// Serves HTTPS until `shutdown` completes.
@@ -46,12 +50,38 @@ pub async fn serve_tls(
     let mut state: ServerState = state.into();
     state.secure_cookies = true;
     let listener = tls::TlsListener::new(listener, tls)?;
-    axum::serve(
+    let sealer = Sealer::start(state.storage.clone());
+    let served = axum::serve(
         listener,
         http::router(state).into_make_service_with_connect_info::<http::PeerAddr>(),
     )
     .with_graceful_shutdown(shutdown)
-    .await
+    .await;
+    sealer.finish().await;
+    served
+}
+
+/// The audit sealer beside a serving server ([`audit::seal_until`]).
+struct Sealer {
+    stop: tokio::sync::oneshot::Sender<()>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl Sealer {
+    fn start(storage: storage::DynStorage) -> Sealer {
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let task = tokio::spawn(audit::seal_until(storage, async {
+            let _ = stopped.await;
+        }));
+        Sealer { stop, task }
+    }
+
+    /// Stops the sealer after one last pass: called once serving has ended and requests in
+    /// flight have finished, so nothing they queued is left unchained.
+    async fn finish(self) {
+        let _ = self.stop.send(());
+        let _ = self.task.await;
+    }
 }
 
 /// A server running on its own runtime thread (tests, benchmarks, the desktop app's demo mode).

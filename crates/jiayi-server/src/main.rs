@@ -261,7 +261,7 @@ fn main() -> anyhow::Result<()> {
                 _ => None,
             };
             let state = ServerState::new(
-                store,
+                store.clone(),
                 Limits {
                     max_changes,
                     max_bytes,
@@ -499,8 +499,14 @@ fn main() -> anyhow::Result<()> {
                 let v = jiayi_server::audit::verify(store.as_ref())?;
                 match v.broken_at {
                     None => println!(
-                        "audit log intact: {} entries (pruned through {})",
-                        v.entries, v.pruned_through
+                        "audit log intact: {} entries (pruned through {}){}",
+                        v.entries,
+                        v.pruned_through,
+                        if v.pending > 0 {
+                            format!("; {} queued a moment ago, not chained yet", v.pending)
+                        } else {
+                            String::new()
+                        }
                     ),
                     Some(seq) => bail!(
                         "audit log broken at entry {seq}: it or the entry before it was edited, removed or moved ({} entries verify before it)",
@@ -509,12 +515,14 @@ fn main() -> anyhow::Result<()> {
                 }
             }
             AuditCommand::List { after, limit } => {
+                store.seal_audit()?;
                 for entry in store.audit_entries(after, limit)? {
                     println!("{}", serde_json::to_string(&entry)?);
                 }
             }
             AuditCommand::Prune => {
                 let now = Utc::now();
+                store.seal_audit()?;
                 let n = store.prune_audit(jiayi_server::audit::retention_cutoff(now))?;
                 store.append_audit(&AuditEvent::operator("audit-prune"), now)?;
                 println!(
@@ -524,6 +532,8 @@ fn main() -> anyhow::Result<()> {
             }
         },
     }
+    // What this command logged is chained before it ends (a running server chains its own).
+    store.seal_audit()?;
     Ok(())
 }
 

@@ -3,8 +3,6 @@
 //! Pushes take a table lock on the change log, so cursors commit in the order they are handed
 //! out: a pull never skips a change that commits after a higher cursor was already seen.
 
-use std::sync::{Condvar, Mutex};
-
 use chrono::{DateTime, Utc};
 use jiayi_core::change::{Change, Entity};
 use jiayi_sync::protocol::{
@@ -22,49 +20,12 @@ mod embedded {
     refinery::embed_migrations!("../../migrations/server-postgres");
 }
 
-/// Connections kept open.
-const POOL_SIZE: usize = 4;
+mod pool;
+
+use pool::Pool;
 
 pub struct PgStorage {
-    url: String,
-    idle: Mutex<Vec<Client>>,
-    returned: Condvar,
-    open: Mutex<usize>,
-}
-
-struct Lease<'a> {
-    pool: &'a PgStorage,
-    client: Option<Client>,
-}
-
-impl std::ops::Deref for Lease<'_> {
-    type Target = Client;
-    fn deref(&self) -> &Client {
-        self.client.as_ref().expect("client present until drop")
-    }
-}
-
-impl std::ops::DerefMut for Lease<'_> {
-    fn deref_mut(&mut self) -> &mut Client {
-        self.client.as_mut().expect("client present until drop")
-    }
-}
-
-impl Drop for Lease<'_> {
-    fn drop(&mut self) {
-        if let Some(c) = self.client.take() {
-            if c.is_closed() {
-                *self.pool.open.lock().unwrap_or_else(|p| p.into_inner()) -= 1;
-            } else {
-                self.pool
-                    .idle
-                    .lock()
-                    .unwrap_or_else(|p| p.into_inner())
-                    .push(c);
-            }
-            self.pool.returned.notify_one();
-        }
-    }
+    pool: Pool,
 }
 
 impl PgStorage {
@@ -78,211 +39,28 @@ impl PgStorage {
             &[&Uuid::new_v4().to_string()],
         )?;
         Ok(PgStorage {
-            url: url.to_string(),
-            idle: Mutex::new(vec![client]),
-            returned: Condvar::new(),
-            open: Mutex::new(1),
+            pool: Pool::new(url, client),
         })
     }
 
-    fn client(&self) -> Result<Lease<'_>> {
-        let mut idle = self.idle.lock().unwrap_or_else(|p| p.into_inner());
-        loop {
-            if let Some(c) = idle.pop() {
-                return Ok(Lease {
-                    pool: self,
-                    client: Some(c),
-                });
-            }
-            {
-                let mut open = self.open.lock().unwrap_or_else(|p| p.into_inner());
-                if *open < POOL_SIZE {
-                    *open += 1;
-                    drop(open);
-                    drop(idle);
-                    return match Client::connect(&self.url, NoTls) {
-                        Ok(c) => Ok(Lease {
-                            pool: self,
-                            client: Some(c),
-                        }),
-                        Err(e) => {
-                            *self.open.lock().unwrap_or_else(|p| p.into_inner()) -= 1;
-                            Err(e.into())
-                        }
-                    };
-                }
-            }
-            idle = self.returned.wait(idle).unwrap_or_else(|p| p.into_inner());
-        }
+    fn client(&self) -> Result<pool::Lease<'_>> {
+        self.pool.lease()
     }
 
-    fn villages(client: &mut impl GenericClient, device: &str) -> Result<Vec<Uuid>> {
-        let rows = client.query(
-            "SELECT village_id FROM device_villages WHERE device_id = $1 ORDER BY village_id",
-            &[&device],
-        )?;
-        rows.iter()
-            .map(|r| parse_uuid(r.get::<_, &str>(0)))
-            .collect()
-    }
-
-    /// The villages a device reaches (see [`DeviceScope::villages`]).
-    fn scope_villages(
-        client: &mut impl GenericClient,
-        device: &str,
-        team: &str,
-        role: DeviceRole,
-    ) -> Result<Vec<Uuid>> {
-        if role == DeviceRole::Doctor {
-            return Self::villages(client, device);
-        }
-        let rows = client.query(
-            "SELECT DISTINCT dv.village_id FROM device_villages dv JOIN devices d ON d.id = dv.device_id
-             WHERE dv.device_id = $1 OR (d.team_id = $2 AND d.revoked_at IS NULL)
-             ORDER BY dv.village_id",
-            &[&device, &team],
-        )?;
-        rows.iter()
-            .map(|r| parse_uuid(r.get::<_, &str>(0)))
-            .collect()
-    }
-}
-
-/// Appends an audit entry inside the caller's transaction. The table lock makes appends take
-/// turns, so two transactions never chain from the same head.
-fn append_audit_in(client: &mut impl GenericClient, event: &AuditEvent, at: &str) -> Result<()> {
-    client.batch_execute("LOCK TABLE audit_log IN SHARE ROW EXCLUSIVE MODE")?;
-    let anchor = client.query_one(
-        "SELECT hash, pruned_through FROM audit_anchor WHERE singleton = 1",
-        &[],
-    )?;
-    let head = client.query_opt(
-        "SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1",
-        &[],
-    )?;
-    let (seq, previous) = match head {
-        Some(r) => (r.get::<_, i64>(0) + 1, hash_from(r.get::<_, &[u8]>(1))?),
-        None => (
-            anchor.get::<_, i64>(1) + 1,
-            hash_from(anchor.get::<_, &[u8]>(0))?,
-        ),
-    };
-    let hash = jiayi_core::audit::chain_hash(&previous, &event.entry(at));
-    client.execute(
-        "INSERT INTO audit_log (seq, at, actor, role, action, origin, records, hash)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-        &[
-            &seq,
-            &at,
-            &event.actor,
-            &event.role,
-            &event.action,
-            &event.origin,
-            &event.records_text(),
-            &hash.as_slice(),
-        ],
-    )?;
-    Ok(())
-}
-
-fn load_record(
-    client: &mut impl GenericClient,
-    entity: &str,
-    id: &str,
-) -> Result<Option<RecordState>> {
-    let row = client.query_opt(
-        "SELECT village_id, payload, field_hlc, deleted_hlc FROM records WHERE entity = $1 AND entity_id = $2",
-        &[&entity, &id],
-    )?;
-    row.map(|r| record_from_text(r.get(0), r.get(1), r.get(2), r.get::<_, Option<&str>>(3)))
-        .transpose()
-}
-
-impl Storage for PgStorage {
-    fn epoch(&self) -> Result<Uuid> {
-        let row = self
-            .client()?
-            .query_one("SELECT value FROM meta WHERE key = 'epoch'", &[])?;
-        parse_uuid(row.get(0))
-    }
-
-    fn renew_epoch(&self) -> Result<Uuid> {
-        let epoch = Uuid::new_v4();
-        self.client()?.execute(
-            "UPDATE meta SET value = $1 WHERE key = 'epoch'",
-            &[&epoch.to_string()],
-        )?;
-        Ok(epoch)
-    }
-
-    fn authenticate(&self, token: &str) -> Result<Option<DeviceScope>> {
-        let mut c = self.client()?;
-        let row = c.query_opt(
-            "SELECT id, doctor_id, team_id, role FROM devices WHERE token_hash = $1 AND revoked_at IS NULL",
-            &[&token_hash(token)],
-        )?;
-        let Some(row) = row else { return Ok(None) };
-        let id: String = row.get(0);
-        let team: String = row.get(2);
-        let role = role_from(row.get(3))?;
-        Ok(Some(DeviceScope {
-            device_id: parse_uuid(&id)?,
-            doctor_id: parse_uuid(row.get(1))?,
-            team_id: parse_uuid(&team)?,
-            role,
-            villages: Self::scope_villages(&mut *c, &id, &team, role)?,
-        }))
-    }
-
-    fn device_key(&self, device_id: Uuid) -> Result<Option<(DeviceScope, String)>> {
-        let mut c = self.client()?;
-        let id = device_id.to_string();
-        let row = c.query_opt(
-            "SELECT doctor_id, team_id, token_hash, role FROM devices WHERE id = $1 AND revoked_at IS NULL",
-            &[&id],
-        )?;
-        let Some(row) = row else { return Ok(None) };
-        let team: String = row.get(1);
-        let role = role_from(row.get(3))?;
-        let scope = DeviceScope {
-            device_id,
-            doctor_id: parse_uuid(row.get(0))?,
-            team_id: parse_uuid(&team)?,
-            role,
-            villages: Self::scope_villages(&mut *c, &id, &team, role)?,
-        };
-        Ok(Some((scope, row.get(2))))
-    }
-
-    fn stored_through(&self, device_id: Uuid) -> Result<u64> {
-        let row = self.client()?.query_one(
-            "SELECT COALESCE(MAX(seq), 0) FROM changes WHERE device_id = $1",
-            &[&device_id.to_string()],
-        )?;
-        Ok(row.get::<_, i64>(0) as u64)
-    }
-
-    fn high_water(&self) -> Result<u64> {
-        let row = self
-            .client()?
-            .query_one("SELECT COALESCE(MAX(cursor), 0) FROM changes", &[])?;
-        Ok(row.get::<_, i64>(0) as u64)
-    }
-
-    /// One batch costs a handful of round trips whatever its size: known sequence numbers and
-    /// current records are read with one query each, merged in memory in batch order, and the
-    /// log, records and conflicts are written with one statement each.
-    fn push(
+    /// Stores one batch. The batch's records (and the device) are locked first, each by an
+    /// advisory lock taken in one order, so pushes touching other records run side by side;
+    /// only the final write, which hands out cursors, takes turns on the change log's table
+    /// lock, for one statement and the commit. Cursors therefore commit in the order they are
+    /// handed out, and a pull never skips a change that commits after a higher cursor was seen.
+    fn store_batch(
         &self,
         scope: &DeviceScope,
         changes: &[Change],
         now: DateTime<Utc>,
         audit: &AuditEvent,
-    ) -> Result<Vec<ChangeResult>> {
+        touch: bool,
+    ) -> Result<Pushed> {
         use std::collections::{HashMap, HashSet};
-        let mut c = self.client()?;
-        let mut tx = c.transaction()?;
-        tx.batch_execute("LOCK TABLE changes IN SHARE ROW EXCLUSIVE MODE")?;
         let now = time_text(now);
         let device = scope.device_id.to_string();
         let mut seqs = Vec::with_capacity(changes.len());
@@ -292,31 +70,84 @@ impl Storage for PgStorage {
                     .map_err(|_| ServerError::Invalid("seq too large".into()))?,
             );
         }
+        let entities: Vec<String> = changes
+            .iter()
+            .map(|c| c.entity.as_str().to_string())
+            .collect();
+        let ids: Vec<String> = changes.iter().map(|c| c.entity_id.to_string()).collect();
+        let mut lock_keys: Vec<String> = entities
+            .iter()
+            .zip(&ids)
+            .map(|(e, i)| format!("{e}:{i}"))
+            .collect();
+        lock_keys.push(format!("device:{device}"));
+
+        let mut lease = self.client()?;
+        let (client, statements) = lease.parts();
+        let mut tx = client.transaction()?;
+        let lock = statements.get(
+            &mut tx,
+            "SELECT pg_advisory_xact_lock(h) FROM (
+               SELECT DISTINCT hashtextextended(k, 0) AS h FROM UNNEST($1::text[]) AS k ORDER BY h
+             ) AS keys",
+        )?;
+        tx.query(&lock, &[&lock_keys])?;
+        let known = statements.get(
+            &mut tx,
+            "SELECT seq, body::json->>'change_id' FROM changes WHERE device_id = $1 AND seq = ANY($2)",
+        )?;
         let known: HashMap<i64, Option<String>> = tx
-            .query(
-                "SELECT seq, body::json->>'change_id' FROM changes WHERE device_id = $1 AND seq = ANY($2)",
-                &[&device, &seqs],
-            )?
+            .query(&known, &[&device, &seqs])?
             .iter()
             .map(|r| (r.get(0), r.get(1)))
             .collect();
-        let ids: Vec<String> = changes.iter().map(|c| c.entity_id.to_string()).collect();
         let mut records: HashMap<(String, String), RecordState> = HashMap::new();
-        for r in tx.query(
-            "SELECT entity, entity_id, village_id, payload, field_hlc, deleted_hlc FROM records
-             WHERE entity_id = ANY($1)",
-            &[&ids],
-        )? {
+        let current = statements.get(
+            &mut tx,
+            "SELECT r.entity, r.entity_id, r.village_id, r.payload, r.field_hlc, r.deleted_hlc
+             FROM records r JOIN UNNEST($1::text[], $2::text[]) AS k(entity, entity_id)
+               ON r.entity = k.entity AND r.entity_id = k.entity_id",
+        )?;
+        for r in tx.query(&current, &[&entities, &ids])? {
             let state =
                 record_from_text(r.get(2), r.get(3), r.get(4), r.get::<_, Option<&str>>(5))?;
             records.insert((r.get(0), r.get(1)), state);
         }
+        // The audit entry, the device's sync time and the answer's epoch and stored-through
+        // mark, in one statement before the turn on the change log.
+        let before = statements.get(
+            &mut tx,
+            "WITH queued AS (
+               INSERT INTO audit_pending (at, actor, role, action, origin, records)
+               VALUES ($1, $3, $4, $5, $6, $7)
+             ), touched AS (
+               UPDATE devices SET last_sync_at = $1 WHERE id = $2 AND $8
+             )
+             SELECT (SELECT value FROM meta WHERE key = 'epoch'),
+                    (SELECT COALESCE(MAX(seq), 0) FROM changes WHERE device_id = $2)",
+        )?;
+        let before = tx.query_one(
+            &before,
+            &[
+                &now,
+                &device,
+                &audit.actor,
+                &audit.role,
+                &audit.action,
+                &audit.origin,
+                &audit.records_text(),
+                &touch,
+            ],
+        )?;
+        let epoch = parse_uuid(before.get(0))?;
+        let mut stored_through = before.get::<_, i64>(1) as u64;
 
         let mut results = Vec::with_capacity(changes.len());
         let mut in_batch: HashSet<u64> = HashSet::new();
         // Rows to write, in batch order.
         let mut log: Vec<&Change> = Vec::new();
         let mut dirty: Vec<(String, String)> = Vec::new();
+        let mut dirty_keys: HashSet<(String, String)> = HashSet::new();
         let mut record_seq: HashMap<(String, String), u64> = HashMap::new();
         let mut losers: Vec<(u64, String, String, String, crate::merge::Loser)> = Vec::new();
         for (change, seq) in changes.iter().zip(&seqs) {
@@ -359,7 +190,7 @@ impl Storage for PgStorage {
                             l,
                         ));
                     }
-                    if !dirty.contains(&key) {
+                    if dirty_keys.insert(key.clone()) {
                         dirty.push(key.clone());
                     }
                     record_seq.insert(key.clone(), change.seq);
@@ -369,129 +200,442 @@ impl Storage for PgStorage {
             }
         }
 
-        let mut cursor_of: HashMap<u64, i64> = HashMap::new();
-        if !log.is_empty() {
-            let mut bodies = Vec::with_capacity(log.len());
-            for change in &log {
-                bodies.push(serde_json::to_string(change)?);
-            }
-            let col =
-                |f: &dyn Fn(&Change) -> String| log.iter().map(|c| f(c)).collect::<Vec<String>>();
-            let log_seqs: Vec<i64> = log.iter().map(|c| c.seq as i64).collect();
-            let rows = tx.query(
-                "INSERT INTO changes (device_id, seq, entity, entity_id, village_id, body, received_at)
-                 SELECT $1, s, e, i, v, b, $7
-                 FROM UNNEST($2::bigint[], $3::text[], $4::text[], $5::text[], $6::text[]) WITH ORDINALITY
-                      AS t(s, e, i, v, b, n)
-                 ORDER BY n
-                 RETURNING seq, cursor",
-                &[
-                    &device,
-                    &log_seqs,
-                    &col(&|c| c.entity.as_str().to_string()),
-                    &col(&|c| c.entity_id.to_string()),
-                    &col(&|c| c.village_id.to_string()),
-                    &bodies,
-                    &now,
-                ],
-            )?;
-            for r in rows {
-                cursor_of.insert(r.get::<_, i64>(0) as u64, r.get(1));
-            }
+        if log.is_empty() {
+            tx.commit()?;
+            return Ok(Pushed {
+                results,
+                epoch,
+                stored_through,
+            });
         }
-        let cursor = |seq: u64| cursor_of.get(&seq).copied().unwrap_or(0);
+        let mut bodies = Vec::with_capacity(log.len());
+        for change in &log {
+            bodies.push(serde_json::to_string(change)?);
+        }
+        let col = |f: &dyn Fn(&Change) -> String| log.iter().map(|c| f(c)).collect::<Vec<String>>();
+        let log_seqs: Vec<i64> = log.iter().map(|c| c.seq as i64).collect();
+        stored_through = stored_through.max(log.iter().map(|c| c.seq).max().unwrap_or(0));
 
-        if !dirty.is_empty() {
-            let (mut entity, mut id, mut village, mut payload, mut clocks, mut deleted, mut last) =
-                (vec![], vec![], vec![], vec![], vec![], vec![], vec![]);
-            for key in &dirty {
-                let Some(state) = records.get(key) else {
-                    continue;
-                };
-                entity.push(key.0.clone());
-                id.push(key.1.clone());
-                village.push(state.village_id.to_string());
-                payload.push(serde_json::to_string(&state.payload)?);
-                clocks.push(state.field_hlc_json());
-                deleted.push(state.deleted.map(|h| h.to_string()));
-                last.push(cursor(record_seq.get(key).copied().unwrap_or(0)));
+        let mut record_cols: [Vec<String>; 5] = Default::default();
+        let (mut deleted, mut record_seqs) = (Vec::new(), Vec::new());
+        for key in &dirty {
+            let Some(state) = records.get(key) else {
+                continue;
+            };
+            for (col, v) in record_cols.iter_mut().zip([
+                key.0.clone(),
+                key.1.clone(),
+                state.village_id.to_string(),
+                serde_json::to_string(&state.payload)?,
+                state.field_hlc_json(),
+            ]) {
+                col.push(v);
             }
-            tx.execute(
-                "INSERT INTO records (entity, entity_id, village_id, payload, field_hlc, deleted_hlc, last_cursor)
-                 SELECT * FROM UNNEST($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::bigint[])
-                 ON CONFLICT (entity, entity_id) DO UPDATE SET village_id = excluded.village_id,
-                   payload = excluded.payload, field_hlc = excluded.field_hlc,
-                   deleted_hlc = excluded.deleted_hlc, last_cursor = excluded.last_cursor",
-                &[&entity, &id, &village, &payload, &clocks, &deleted, &last],
-            )?;
+            deleted.push(state.deleted.map(|h| h.to_string()));
+            record_seqs.push(record_seq.get(key).copied().unwrap_or(0) as i64);
+        }
+        let mut loser_cols: [Vec<String>; 9] = Default::default();
+        let mut loser_seqs = Vec::with_capacity(losers.len());
+        for (seq, entity, id, village, l) in &losers {
+            for (col, v) in loser_cols.iter_mut().zip([
+                entity.clone(),
+                id.clone(),
+                village.clone(),
+                l.field.clone(),
+                l.value.to_string(),
+                l.hlc.to_string(),
+                device.clone(),
+                l.winning_value.to_string(),
+                l.winning_hlc.to_string(),
+            ]) {
+                col.push(v);
+            }
+            loser_seqs.push(*seq as i64);
         }
 
-        if !losers.is_empty() {
-            let mut cols: [Vec<String>; 9] = Default::default();
-            let mut cursors = Vec::with_capacity(losers.len());
-            for (seq, entity, id, village, l) in &losers {
-                for (col, v) in cols.iter_mut().zip([
-                    entity.clone(),
-                    id.clone(),
-                    village.clone(),
-                    l.field.clone(),
-                    l.value.to_string(),
-                    l.hlc.to_string(),
-                    device.clone(),
-                    l.winning_value.to_string(),
-                    l.winning_hlc.to_string(),
-                ]) {
-                    col.push(v);
-                }
-                cursors.push(cursor(*seq));
-            }
-            tx.execute(
-                "INSERT INTO conflicts (entity, entity_id, village_id, field, losing_value, losing_hlc, losing_device,
-                   winning_value, winning_hlc, cursor, created_at)
-                 SELECT a, b, c, d, e, f, g, h, i, j, $11
-                 FROM UNNEST($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[],
-                             $8::text[], $9::text[], $10::bigint[]) AS t(a, b, c, d, e, f, g, h, i, j)",
-                &[
-                    &cols[0], &cols[1], &cols[2], &cols[3], &cols[4], &cols[5], &cols[6], &cols[7], &cols[8],
-                    &cursors, &now,
-                ],
-            )?;
-        }
-        append_audit_in(&mut tx, audit, &now)?;
+        tx.batch_execute("LOCK TABLE changes IN SHARE ROW EXCLUSIVE MODE")?;
+        // The log, the records and the conflicts in one statement: a record's last cursor and
+        // a conflict's cursor are those of the change (by sequence number) that wrote them.
+        let write = statements.get(
+            &mut tx,
+            "WITH logged AS (
+               INSERT INTO changes (device_id, seq, entity, entity_id, village_id, body, received_at)
+               SELECT $1, s, e, i, v, b, $7
+               FROM UNNEST($2::bigint[], $3::text[], $4::text[], $5::text[], $6::text[]) WITH ORDINALITY
+                    AS t(s, e, i, v, b, n)
+               ORDER BY n
+               RETURNING seq, cursor
+             ), merged AS (
+               INSERT INTO records (entity, entity_id, village_id, payload, field_hlc, deleted_hlc, last_cursor)
+               SELECT r.e, r.i, r.v, r.p, r.c, r.d, logged.cursor
+               FROM UNNEST($8::text[], $9::text[], $10::text[], $11::text[], $12::text[], $13::text[],
+                           $14::bigint[]) AS r(e, i, v, p, c, d, s)
+               JOIN logged ON logged.seq = r.s
+               ON CONFLICT (entity, entity_id) DO UPDATE SET village_id = excluded.village_id,
+                 payload = excluded.payload, field_hlc = excluded.field_hlc,
+                 deleted_hlc = excluded.deleted_hlc, last_cursor = excluded.last_cursor
+             )
+             INSERT INTO conflicts (entity, entity_id, village_id, field, losing_value, losing_hlc,
+               losing_device, winning_value, winning_hlc, cursor, created_at)
+             SELECT a, b, c, d, e, f, g, h, i, logged.cursor, $7
+             FROM UNNEST($15::text[], $16::text[], $17::text[], $18::text[], $19::text[], $20::text[],
+                         $21::text[], $22::text[], $23::text[], $24::bigint[]) AS t(a, b, c, d, e, f, g, h, i, s)
+             JOIN logged ON logged.seq = t.s",
+        )?;
+        tx.execute(
+            &write,
+            &[
+                &device,
+                &log_seqs,
+                &col(&|c| c.entity.as_str().to_string()),
+                &col(&|c| c.entity_id.to_string()),
+                &col(&|c| c.village_id.to_string()),
+                &bodies,
+                &now,
+                &record_cols[0],
+                &record_cols[1],
+                &record_cols[2],
+                &record_cols[3],
+                &record_cols[4],
+                &deleted,
+                &record_seqs,
+                &loser_cols[0],
+                &loser_cols[1],
+                &loser_cols[2],
+                &loser_cols[3],
+                &loser_cols[4],
+                &loser_cols[5],
+                &loser_cols[6],
+                &loser_cols[7],
+                &loser_cols[8],
+                &loser_seqs,
+            ],
+        )?;
         tx.commit()?;
-        Ok(results)
+        Ok(Pushed {
+            results,
+            epoch,
+            stored_through,
+        })
+    }
+}
+
+/// A device and the villages it reaches (see [`DeviceScope::villages`]): its own for a doctor;
+/// for a team leader also those of every active device of its team. Followed by a `WHERE` on
+/// `d`; column 5 is the token's hash.
+macro_rules! scope_select {
+    () => {
+        "SELECT d.id, d.doctor_id, d.team_id, d.role,
+                ARRAY(SELECT DISTINCT dv.village_id FROM device_villages dv
+                      JOIN devices o ON o.id = dv.device_id
+                      WHERE dv.device_id = d.id
+                         OR (d.role <> 'doctor' AND o.team_id = d.team_id AND o.revoked_at IS NULL)
+                      ORDER BY dv.village_id),
+                d.token_hash
+           FROM devices d"
+    };
+}
+
+fn scope_from_row(row: &postgres::Row) -> Result<DeviceScope> {
+    let villages: Vec<String> = row.get(4);
+    Ok(DeviceScope {
+        device_id: parse_uuid(row.get(0))?,
+        doctor_id: parse_uuid(row.get(1))?,
+        team_id: parse_uuid(row.get(2))?,
+        role: role_from(row.get(3))?,
+        villages: villages
+            .iter()
+            .map(|v| parse_uuid(v))
+            .collect::<Result<_>>()?,
+    })
+}
+
+/// One page of changes in the device's villages by other devices, with the high-water mark it
+/// was read under, in one statement.
+fn read_page(
+    client: &mut Client,
+    statements: &mut pool::Statements,
+    scope: &DeviceScope,
+    after: u64,
+    limit: u32,
+) -> Result<PullPage> {
+    let query = statements.get(
+        client,
+        "WITH mark AS (SELECT COALESCE(MAX(cursor), 0) AS high_water FROM changes)
+         SELECT mark.high_water, page.cursor, page.entity, page.entity_id, page.body
+         FROM mark LEFT JOIN LATERAL (
+           SELECT c.cursor, c.entity, c.entity_id, c.body FROM changes c
+           WHERE c.cursor > $2 AND c.cursor <= mark.high_water AND c.device_id <> $1
+             AND c.village_id = ANY($4)
+           ORDER BY c.cursor LIMIT $3
+         ) AS page ON true",
+    )?;
+    let rows = client.query(
+        &query,
+        &[
+            &scope.device_id.to_string(),
+            &crate::storage::cursor_param(after),
+            &i64::from(limit),
+            &scope
+                .villages
+                .iter()
+                .map(Uuid::to_string)
+                .collect::<Vec<_>>(),
+        ],
+    )?;
+    let high_water = rows.first().map_or(0, |r| r.get::<_, i64>(0));
+    let mut changes = Vec::with_capacity(rows.len());
+    for r in &rows {
+        if let Some(cursor) = r.get::<_, Option<i64>>(1) {
+            changes.push(StoredChange::new(cursor, r.get(2), r.get(3), r.get(4))?);
+        }
+    }
+    Ok(page(changes, after, limit, high_water as u64))
+}
+
+/// Queues an audit entry inside the caller's transaction, unchained: requests never wait on
+/// the chain's head. [`seal_queued_audit`] chains queued entries in the order they were queued.
+fn append_audit_in(client: &mut impl GenericClient, event: &AuditEvent, at: &str) -> Result<()> {
+    client.execute(
+        "INSERT INTO audit_pending (at, actor, role, action, origin, records)
+         VALUES ($1, $2, $3, $4, $5, $6)",
+        &[
+            &at,
+            &event.actor,
+            &event.role,
+            &event.action,
+            &event.origin,
+            &event.records_text(),
+        ],
+    )?;
+    Ok(())
+}
+
+/// Entries chained per transaction while sealing.
+const SEAL_BATCH: i64 = 5000;
+
+/// Chains queued audit entries onto the log. Sealers take turns on the log's table lock; the
+/// requests that queued the entries never do.
+fn seal_queued_audit(client: &mut Client) -> Result<u64> {
+    let mut sealed = 0;
+    loop {
+        let mut tx = client.transaction()?;
+        tx.batch_execute("LOCK TABLE audit_log IN SHARE ROW EXCLUSIVE MODE")?;
+        let queued = tx.query(
+            "SELECT id, at, actor, role, action, origin, records FROM audit_pending ORDER BY id LIMIT $1",
+            &[&SEAL_BATCH],
+        )?;
+        if queued.is_empty() {
+            return Ok(sealed);
+        }
+        let anchor = tx.query_one(
+            "SELECT hash, pruned_through FROM audit_anchor WHERE singleton = 1",
+            &[],
+        )?;
+        let head = tx.query_opt(
+            "SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1",
+            &[],
+        )?;
+        let (mut seq, mut previous) = match head {
+            Some(r) => (r.get::<_, i64>(0), hash_from(r.get::<_, &[u8]>(1))?),
+            None => (
+                anchor.get::<_, i64>(1),
+                hash_from(anchor.get::<_, &[u8]>(0))?,
+            ),
+        };
+        let mut cols: [Vec<String>; 6] = Default::default();
+        let (mut seqs, mut hashes, mut ids) = (Vec::new(), Vec::new(), Vec::new());
+        for r in &queued {
+            let record = AuditRecord {
+                seq: 0,
+                at: r.get(1),
+                actor: r.get(2),
+                role: r.get(3),
+                action: r.get(4),
+                origin: r.get(5),
+                records: r.get(6),
+                hash: [0; 32],
+            };
+            seq += 1;
+            previous = jiayi_core::audit::chain_hash(&previous, &record.entry());
+            ids.push(r.get::<_, i64>(0));
+            seqs.push(seq);
+            hashes.push(previous.to_vec());
+            for (col, v) in cols.iter_mut().zip([
+                record.at,
+                record.actor,
+                record.role,
+                record.action,
+                record.origin,
+                record.records,
+            ]) {
+                col.push(v);
+            }
+        }
+        tx.execute(
+            "INSERT INTO audit_log (seq, at, actor, role, action, origin, records, hash)
+             SELECT * FROM UNNEST($1::bigint[], $2::text[], $3::text[], $4::text[], $5::text[],
+                                  $6::text[], $7::text[], $8::bytea[])",
+            &[
+                &seqs, &cols[0], &cols[1], &cols[2], &cols[3], &cols[4], &cols[5], &hashes,
+            ],
+        )?;
+        tx.execute("DELETE FROM audit_pending WHERE id = ANY($1)", &[&ids])?;
+        tx.commit()?;
+        sealed += queued.len() as u64;
+        if (queued.len() as i64) < SEAL_BATCH {
+            return Ok(sealed);
+        }
+    }
+}
+
+fn load_record(
+    client: &mut impl GenericClient,
+    entity: &str,
+    id: &str,
+) -> Result<Option<RecordState>> {
+    let row = client.query_opt(
+        "SELECT village_id, payload, field_hlc, deleted_hlc FROM records WHERE entity = $1 AND entity_id = $2",
+        &[&entity, &id],
+    )?;
+    row.map(|r| record_from_text(r.get(0), r.get(1), r.get(2), r.get::<_, Option<&str>>(3)))
+        .transpose()
+}
+
+impl Storage for PgStorage {
+    fn epoch(&self) -> Result<Uuid> {
+        let row = self
+            .client()?
+            .query_one("SELECT value FROM meta WHERE key = 'epoch'", &[])?;
+        parse_uuid(row.get(0))
+    }
+
+    fn renew_epoch(&self) -> Result<Uuid> {
+        let epoch = Uuid::new_v4();
+        self.client()?.execute(
+            "UPDATE meta SET value = $1 WHERE key = 'epoch'",
+            &[&epoch.to_string()],
+        )?;
+        Ok(epoch)
+    }
+
+    fn authenticate(&self, token: &str) -> Result<Option<DeviceScope>> {
+        let mut lease = self.client()?;
+        let (client, statements) = lease.parts();
+        let query = statements.get(
+            client,
+            concat!(
+                scope_select!(),
+                " WHERE d.token_hash = $1 AND d.revoked_at IS NULL"
+            ),
+        )?;
+        let row = client.query_opt(&query, &[&token_hash(token)])?;
+        row.map(|r| scope_from_row(&r)).transpose()
+    }
+
+    fn device_key(&self, device_id: Uuid) -> Result<Option<(DeviceScope, String)>> {
+        let row = self.client()?.query_opt(
+            concat!(scope_select!(), " WHERE d.id = $1 AND d.revoked_at IS NULL"),
+            &[&device_id.to_string()],
+        )?;
+        row.map(|r| Ok((scope_from_row(&r)?, r.get(5)))).transpose()
+    }
+
+    fn status(&self, device_id: Uuid) -> Result<DeviceStatus> {
+        let mut lease = self.client()?;
+        let (client, statements) = lease.parts();
+        let query = statements.get(
+            client,
+            "SELECT (SELECT value FROM meta WHERE key = 'epoch'),
+                    (SELECT COALESCE(MAX(cursor), 0) FROM changes),
+                    (SELECT COALESCE(MAX(seq), 0) FROM changes WHERE device_id = $1)",
+        )?;
+        let row = client.query_one(&query, &[&device_id.to_string()])?;
+        Ok(DeviceStatus {
+            epoch: parse_uuid(row.get(0))?,
+            high_water: row.get::<_, i64>(1) as u64,
+            stored_through: row.get::<_, i64>(2) as u64,
+        })
+    }
+
+    fn stored_through(&self, device_id: Uuid) -> Result<u64> {
+        let row = self.client()?.query_one(
+            "SELECT COALESCE(MAX(seq), 0) FROM changes WHERE device_id = $1",
+            &[&device_id.to_string()],
+        )?;
+        Ok(row.get::<_, i64>(0) as u64)
+    }
+
+    fn high_water(&self) -> Result<u64> {
+        let row = self
+            .client()?
+            .query_one("SELECT COALESCE(MAX(cursor), 0) FROM changes", &[])?;
+        Ok(row.get::<_, i64>(0) as u64)
+    }
+
+    fn push(
+        &self,
+        scope: &DeviceScope,
+        changes: &[Change],
+        now: DateTime<Utc>,
+        audit: &AuditEvent,
+    ) -> Result<Vec<ChangeResult>> {
+        Ok(self.store_batch(scope, changes, now, audit, false)?.results)
+    }
+
+    fn push_round(
+        &self,
+        scope: &DeviceScope,
+        changes: &[Change],
+        now: DateTime<Utc>,
+        audit: &AuditEvent,
+    ) -> Result<Pushed> {
+        self.store_batch(scope, changes, now, audit, true)
     }
 
     fn pull(&self, scope: &DeviceScope, after: u64, limit: u32) -> Result<PullPage> {
-        let mut c = self.client()?;
-        let high_water: i64 = c
-            .query_one("SELECT COALESCE(MAX(cursor), 0) FROM changes", &[])?
-            .get(0);
-        let rows = c.query(
-            "SELECT c.cursor, c.body FROM changes c
-             WHERE c.cursor > $2 AND c.cursor <= $3 AND c.device_id <> $1
-               AND c.village_id = ANY($5)
-             ORDER BY c.cursor LIMIT $4",
+        let mut lease = self.client()?;
+        let (client, statements) = lease.parts();
+        read_page(client, statements, scope, after, limit)
+    }
+
+    /// Two round trips: the page with the high-water mark it was read under, then the audit
+    /// entry, the device's sync time and the epoch in one statement.
+    fn pull_round(
+        &self,
+        scope: &DeviceScope,
+        after: u64,
+        limit: u32,
+        now: DateTime<Utc>,
+        audit: AuditEvent,
+    ) -> Result<(Uuid, PullPage)> {
+        let mut lease = self.client()?;
+        let (client, statements) = lease.parts();
+        let page = read_page(client, statements, scope, after, limit)?;
+        let audit = audit.with_records(page.changes.iter().map(|c| c.record.clone()));
+        let logged = statements.get(
+            client,
+            "WITH queued AS (
+               INSERT INTO audit_pending (at, actor, role, action, origin, records)
+               VALUES ($1, $3, $4, $5, $6, $7)
+             ), touched AS (
+               UPDATE devices SET last_sync_at = $1 WHERE id = $2
+             )
+             SELECT value FROM meta WHERE key = 'epoch'",
+        )?;
+        let row = client.query_one(
+            &logged,
             &[
+                &time_text(now),
                 &scope.device_id.to_string(),
-                &crate::storage::cursor_param(after),
-                &high_water,
-                &i64::from(limit),
-                &scope
-                    .villages
-                    .iter()
-                    .map(Uuid::to_string)
-                    .collect::<Vec<_>>(),
+                &audit.actor,
+                &audit.role,
+                &audit.action,
+                &audit.origin,
+                &audit.records_text(),
             ],
         )?;
-        let mut changes = Vec::with_capacity(rows.len());
-        for r in rows {
-            changes.push((
-                r.get::<_, i64>(0) as u64,
-                serde_json::from_str(r.get::<_, &str>(1))?,
-            ));
-        }
-        Ok(page(changes, after, limit, high_water as u64))
+        Ok((parse_uuid(row.get(0))?, page))
     }
 
     fn touch(&self, device_id: Uuid, now: DateTime<Utc>) -> Result<()> {
@@ -562,20 +706,24 @@ impl Storage for PgStorage {
     }
 
     fn devices(&self) -> Result<Vec<DeviceRow>> {
-        let mut c = self.client()?;
-        let rows = c.query(
+        let rows = self.client()?.query(
             "SELECT d.id, d.label, doc.name, t.name, d.enrolled_at, d.revoked_at, d.last_sync_at,
-                    (SELECT COALESCE(MAX(seq), 0) FROM changes c WHERE c.device_id = d.id), d.role
+                    (SELECT COALESCE(MAX(seq), 0) FROM changes c WHERE c.device_id = d.id), d.role,
+                    ARRAY(SELECT village_id FROM device_villages dv WHERE dv.device_id = d.id
+                          ORDER BY village_id)
              FROM devices d JOIN doctors doc ON doc.id = d.doctor_id JOIN teams t ON t.id = d.team_id
              ORDER BY t.name, doc.name, d.enrolled_at",
             &[],
         )?;
         let mut out = Vec::with_capacity(rows.len());
         for r in rows {
-            let id: String = r.get(0);
+            let villages: Vec<String> = r.get(9);
             out.push(DeviceRow {
-                device_id: parse_uuid(&id)?,
-                villages: Self::villages(&mut *c, &id)?,
+                device_id: parse_uuid(r.get(0))?,
+                villages: villages
+                    .iter()
+                    .map(|v| parse_uuid(v))
+                    .collect::<Result<_>>()?,
                 label: r.get(1),
                 doctor_name: r.get(2),
                 team_name: r.get(3),
@@ -800,11 +948,18 @@ impl Storage for PgStorage {
     }
 
     fn append_audit(&self, event: &AuditEvent, now: DateTime<Utc>) -> Result<()> {
-        let mut c = self.client()?;
-        let mut tx = c.transaction()?;
-        append_audit_in(&mut tx, event, &time_text(now))?;
-        tx.commit()?;
-        Ok(())
+        append_audit_in(&mut *self.client()?, event, &time_text(now))
+    }
+
+    fn seal_audit(&self) -> Result<u64> {
+        seal_queued_audit(&mut *self.client()?)
+    }
+
+    fn audit_pending(&self) -> Result<u64> {
+        let row = self
+            .client()?
+            .query_one("SELECT COUNT(*) FROM audit_pending", &[])?;
+        Ok(row.get::<_, i64>(0) as u64)
     }
 
     fn audit_entries(&self, after: u64, limit: u32) -> Result<Vec<AuditRecord>> {

@@ -336,7 +336,7 @@ impl Storage for SqliteStorage {
                 r.get(0)
             })?;
         let mut st = conn.prepare_cached(
-            "SELECT c.cursor, c.body FROM changes c
+            "SELECT c.cursor, c.entity, c.entity_id, c.body FROM changes c
              WHERE c.cursor > ?2 AND c.cursor <= ?3 AND c.device_id <> ?1
                AND c.village_id IN (SELECT value FROM json_each(?5))
              ORDER BY c.cursor LIMIT ?4",
@@ -350,12 +350,19 @@ impl Storage for SqliteStorage {
                 limit,
                 serde_json::to_string(&villages)?
             ],
-            |r| Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?)),
+            |r| {
+                Ok((
+                    r.get::<_, i64>(0)?,
+                    r.get::<_, String>(1)?,
+                    r.get::<_, String>(2)?,
+                    r.get::<_, String>(3)?,
+                ))
+            },
         )?;
         let mut changes = Vec::new();
         for row in rows {
-            let (cursor, body) = row?;
-            changes.push((cursor as u64, serde_json::from_str(&body)?));
+            let (cursor, entity, id, body) = row?;
+            changes.push(StoredChange::new(cursor, &entity, &id, body)?);
         }
         Ok(page(changes, after, limit, high_water as u64))
     }

@@ -85,12 +85,55 @@ pub struct ConflictRow {
 }
 
 /// One page of a pull.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone)]
 pub struct PullPage {
-    pub changes: Vec<(u64, Change)>,
+    pub changes: Vec<StoredChange>,
     pub next_cursor: u64,
     pub more: bool,
     pub high_water: u64,
+}
+
+/// A change as the log holds it. A pull hands its JSON on as stored, without reading it
+/// into a [`Change`] and writing it out again: pulls carry most of a township's sync traffic.
+#[derive(Debug, Clone)]
+pub struct StoredChange {
+    pub cursor: u64,
+    /// `entity:uuid`, as the audit log names records.
+    pub record: String,
+    /// The change's JSON, as pushed.
+    pub body: Box<serde_json::value::RawValue>,
+}
+
+impl StoredChange {
+    pub fn new(cursor: i64, entity: &str, entity_id: &str, body: String) -> Result<StoredChange> {
+        Ok(StoredChange {
+            cursor: cursor as u64,
+            record: format!("{entity}:{entity_id}"),
+            body: serde_json::value::RawValue::from_string(body)?,
+        })
+    }
+
+    /// The change itself (offline bundles and checks read it).
+    pub fn change(&self) -> Result<Change> {
+        Ok(serde_json::from_str(self.body.get())?)
+    }
+}
+
+/// What a device's push round answers with besides the per-change results.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Pushed {
+    pub results: Vec<ChangeResult>,
+    pub epoch: Uuid,
+    /// The highest sequence number stored from the device, after this batch.
+    pub stored_through: u64,
+}
+
+/// Where the server stands for one device: what `/v1/info` reports.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DeviceStatus {
+    pub epoch: Uuid,
+    pub high_water: u64,
+    pub stored_through: u64,
 }
 
 /// Counts per village for the dashboard.
@@ -137,6 +180,53 @@ pub trait Storage: Send + Sync + 'static {
     /// Changes in the device's villages made by other devices, after a cursor.
     fn pull(&self, scope: &DeviceScope, after: u64, limit: u32) -> Result<PullPage>;
     fn touch(&self, device_id: Uuid, now: DateTime<Utc>) -> Result<()>;
+
+    /// The server's epoch, its high-water mark and what it holds from one device.
+    fn status(&self, device_id: Uuid) -> Result<DeviceStatus> {
+        Ok(DeviceStatus {
+            epoch: self.epoch()?,
+            high_water: self.high_water()?,
+            stored_through: self.stored_through(device_id)?,
+        })
+    }
+
+    /// A device's push request whole: the batch stored as [`Storage::push`] does, the device's
+    /// last sync time set, and the epoch and stored-through mark read for the answer. A backend
+    /// with network round trips does it in fewer.
+    fn push_round(
+        &self,
+        scope: &DeviceScope,
+        changes: &[Change],
+        now: DateTime<Utc>,
+        audit: &AuditEvent,
+    ) -> Result<Pushed> {
+        let results = self.push(scope, changes, now, audit)?;
+        self.touch(scope.device_id, now)?;
+        Ok(Pushed {
+            results,
+            epoch: self.epoch()?,
+            stored_through: self.stored_through(scope.device_id)?,
+        })
+    }
+
+    /// A device's pull request whole: one page, the audit entry naming the changes handed
+    /// out (added to `audit`), the device's last sync time, and the epoch.
+    fn pull_round(
+        &self,
+        scope: &DeviceScope,
+        after: u64,
+        limit: u32,
+        now: DateTime<Utc>,
+        audit: AuditEvent,
+    ) -> Result<(Uuid, PullPage)> {
+        let page = self.pull(scope, after, limit)?;
+        self.append_audit(
+            &audit.with_records(page.changes.iter().map(|c| c.record.clone())),
+            now,
+        )?;
+        self.touch(scope.device_id, now)?;
+        Ok((self.epoch()?, page))
+    }
     /// Enrolls a village doctor's device.
     fn enroll(&self, enrollment: &Enrollment, now: DateTime<Utc>) -> Result<Enrolled> {
         self.enroll_as(enrollment, DeviceRole::Doctor, now)
@@ -181,8 +271,18 @@ pub trait Storage: Send + Sync + 'static {
     fn setting(&self, key: &str) -> Result<Option<String>>;
     fn put_setting(&self, key: &str, value: &str) -> Result<()>;
 
-    /// Appends one entry to the audit log, chained after the last.
+    /// Appends one entry to the audit log: chained after the last at once, or (PostgreSQL)
+    /// queued for [`Storage::seal_audit`], so that requests never take turns on the chain's head.
     fn append_audit(&self, event: &AuditEvent, now: DateTime<Utc>) -> Result<()>;
+    /// Chains the queued entries onto the log, in the order they were queued; returns how many.
+    /// Backends that chain on append have nothing queued.
+    fn seal_audit(&self) -> Result<u64> {
+        Ok(0)
+    }
+    /// Entries queued and not chained yet.
+    fn audit_pending(&self) -> Result<u64> {
+        Ok(0)
+    }
     /// Audit entries after a sequence number, in order.
     fn audit_entries(&self, after: u64, limit: u32) -> Result<Vec<AuditRecord>>;
     /// The hash the first kept entry chains from, and the last pruned sequence number.
@@ -408,22 +508,22 @@ pub(crate) fn stored_result(seq: u64, losers: &[crate::merge::Loser]) -> ChangeR
     ChangeResult { seq, status }
 }
 
-/// Pages a pull: a full page continues after its last change; a short page ends at the log's end.
 /// A pull cursor as the databases store it. Cursors are positive `i64`s, so a larger one asks
 /// for nothing rather than wrapping round to a negative number and asking for everything.
 pub(crate) fn cursor_param(after: u64) -> i64 {
     i64::try_from(after).unwrap_or(i64::MAX)
 }
 
+/// Pages a pull: a full page continues after its last change; a short page ends at the log's end.
 pub(crate) fn page(
-    changes: Vec<(u64, Change)>,
+    changes: Vec<StoredChange>,
     after: u64,
     limit: u32,
     high_water: u64,
 ) -> PullPage {
     let full = changes.len() as u64 >= u64::from(limit.max(1));
     let next_cursor = match changes.last() {
-        Some((last, _)) if full => *last,
+        Some(last) if full => last.cursor,
         _ => high_water.max(after),
     };
     PullPage {

@@ -358,6 +358,7 @@ fn dashboard_login_sessions_and_lockout() {
     assert_eq!(page(&fresh), 303);
 
     // Every attempt is in the audit log, without the password.
+    t.storage().seal_audit().unwrap();
     let entries = t.storage().audit_entries(0, 1000).unwrap();
     let actions: Vec<_> = entries.iter().map(|e| e.action.as_str()).collect();
     for action in [
@@ -467,6 +468,16 @@ fn audit_log(t: &Township) {
     assert_eq!(status, 200);
     let storage = t.storage().as_ref();
 
+    // The running server chains what requests queued by itself, a moment later.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while storage.audit_pending().unwrap() > 0 {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "queued audit entries were not chained"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+
     // One entry per action, naming the records by id.
     let entries = storage.audit_entries(0, 10_000).unwrap();
     assert!(entries.len() >= 6, "{entries:?}");
@@ -572,4 +583,36 @@ fn postgres_roles_and_audit_log() {
     };
     roles(&Township::on(&pg.database("sec_roles"), Limits::default()));
     audit_log(&Township::on(&pg.database("sec_audit"), Limits::default()));
+    audit_queue(&jiayi_server::storage::open(&pg.database("sec_queue")).unwrap());
+}
+
+/// On PostgreSQL an entry waits in a queue until it is chained: it is counted as pending,
+/// chained in the order it was queued, and the check covers it once chained.
+fn audit_queue(storage: &jiayi_server::storage::DynStorage) {
+    let now = chrono::Utc::now();
+    for action in ["enroll", "revoke", "user-add"] {
+        storage
+            .append_audit(&audit::AuditEvent::operator(action), now)
+            .unwrap();
+    }
+    assert_eq!(storage.audit_pending().unwrap(), 3);
+    assert!(storage.audit_entries(0, 100).unwrap().is_empty());
+    let verified = audit::verify(storage.as_ref()).unwrap();
+    assert_eq!(
+        (verified.entries, verified.pending, verified.broken_at),
+        (3, 0, None)
+    );
+    let actions: Vec<String> = storage
+        .audit_entries(0, 100)
+        .unwrap()
+        .into_iter()
+        .map(|e| e.action)
+        .collect();
+    assert_eq!(actions, ["enroll", "revoke", "user-add"]);
+    assert_eq!(storage.seal_audit().unwrap(), 0, "nothing is chained twice");
+    storage
+        .append_audit(&audit::AuditEvent::operator("audit-prune"), now)
+        .unwrap();
+    assert_eq!(storage.seal_audit().unwrap(), 1);
+    assert_eq!(audit::verify(storage.as_ref()).unwrap().entries, 4);
 }

@@ -247,6 +247,96 @@ fn two_devices_edit_one_resident(t: &Township) {
     t.assert_exactly_once(&[&a, &b]);
 }
 
+/// Eight devices sync at once, three rounds, each editing its own households and one resident
+/// they share, while a ninth only pulls, over and over. However the pushes interleave, every
+/// change is stored once, every device ends with the server's values, and the puller — having
+/// pulled while pushes were committing — holds every record: no change slipped past its cursor.
+fn devices_sync_at_once(t: &Township) {
+    const DEVICES: usize = 8;
+    let mut first = t.device("医生0", &[V1]);
+    let shared = first.register_households(V1, 1)[0];
+    first.sync(t).unwrap();
+    let mut devices = vec![first];
+    for i in 1..DEVICES {
+        let mut d = t.device(&format!("医生{i}"), &[V1]);
+        d.sync(t).unwrap();
+        devices.push(d);
+    }
+    let mut watcher = t.device("观察", &[V1]);
+    let done = std::sync::atomic::AtomicBool::new(false);
+    let base = t.base();
+    std::thread::scope(|scope| {
+        let watching = scope.spawn(|| {
+            let transport = watcher.transport(&base);
+            let mut pulls = 0;
+            // Bounded: at most 2,000 pulls, stopping once the devices are done.
+            while pulls < 2_000 && !done.load(std::sync::atomic::Ordering::SeqCst) {
+                watcher.sync_via(&transport).unwrap();
+                pulls += 1;
+            }
+            pulls
+        });
+        for round in 0..3 {
+            std::thread::scope(|round_scope| {
+                let handles: Vec<_> = devices
+                .iter_mut()
+                .enumerate()
+                .map(|(i, d)| {
+                    d.register_households(V1, 5);
+                    d.now_ms += (i as u64) * 7;
+                    d.edit(
+                        Entity::Resident,
+                        shared,
+                        V1,
+                        json!({"phone": format!("1390000{round}{i:03}"), format!("note{i}"): round}),
+                    );
+                    let base = base.clone();
+                    round_scope.spawn(move || {
+                        let transport = d.transport(&base);
+                        d.sync_via(&transport).unwrap()
+                    })
+                })
+                .collect();
+                for h in handles {
+                    let report = h.join().expect("device thread");
+                    assert!(report.rejected.is_empty(), "{:?}", report.rejected);
+                }
+            });
+        }
+        done.store(true, std::sync::atomic::Ordering::SeqCst);
+        assert!(watching.join().expect("watcher") > 0);
+    });
+
+    // Everyone catches up once more, then all agree with the server.
+    for d in devices.iter_mut() {
+        d.sync(t).unwrap();
+    }
+    watcher.sync(t).unwrap();
+    let mut all: Vec<&Device> = devices.iter().collect();
+    t.assert_exactly_once(&all);
+    all.push(&watcher);
+    for (_, change) in t.log() {
+        let server = t
+            .storage()
+            .record(change.entity, change.entity_id)
+            .unwrap()
+            .expect("record on the server");
+        for d in &all {
+            let held = d
+                .replica
+                .records
+                .get(&(change.entity, change.entity_id))
+                .unwrap_or_else(|| panic!("{} misses {}", d.id(), change.entity_id));
+            assert_eq!(
+                held.payload,
+                server.payload,
+                "{} holds other values than the server",
+                d.id()
+            );
+        }
+    }
+}
+
 fn scope_and_refusals(t: &Township) {
     let mut a = t.device("冯医生", &[V1]);
     let mut c = t.device("陈医生", &[V2]);
@@ -541,6 +631,11 @@ fn sqlite_two_devices_edit_one_resident() {
 }
 
 #[test]
+fn sqlite_devices_sync_at_once() {
+    devices_sync_at_once(&Township::sqlite(small_batches()));
+}
+
+#[test]
 fn sqlite_scope_and_refusals() {
     scope_and_refusals(&Township::sqlite(small_batches()));
 }
@@ -684,12 +779,13 @@ fn postgres_scenarios() {
         return;
     };
     type Scenario = fn(&Township);
-    let scenarios: [(&str, Scenario); 8] = [
+    let scenarios: [(&str, Scenario); 9] = [
         ("first_upload", first_upload_then_colleague_pulls),
         ("faults", faults_before_send_after_commit_and_before_mark),
         ("cut", connection_cut_mid_response),
         ("replayed", replayed_batches),
         ("two_devices", two_devices_edit_one_resident),
+        ("at_once", devices_sync_at_once),
         ("scope", scope_and_refusals),
         ("revoked", revoked_token),
         ("reference", reference_data),
