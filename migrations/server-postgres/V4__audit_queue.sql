@@ -11,3 +11,4 @@ CREATE TABLE audit_pending (
     origin  TEXT NOT NULL,
     records TEXT NOT NULL
 );
+

@@ -204,10 +204,6 @@ fn crowd(
                 .expect("thread"),
         );
     }
-    if std::env::var("CROWD_MARK").is_ok() {
-        std::fs::write("/tmp/crowd-start", "go").ok();
-        std::thread::sleep(Duration::from_millis(300));
-    }
     barrier.wait();
     let mut times = Vec::new();
     let mut errors = 0;
@@ -243,47 +239,15 @@ fn main() {
     }
     match pg::PgCluster::start() {
         Some(cluster) => {
-            let mut url = cluster.database("bench");
-            if std::env::var("PGSOCK").is_ok() {
-                url = format!(
-                    "postgres://postgres@{}:{}/bench",
-                    cluster.path().display().to_string().replace('/', "%2F"),
-                    cluster.port
-                );
-            }
-            let storage = jiayi_server::storage::open(&url).expect("pg");
-            if std::env::var("PGEXTRA").is_ok() {
-                postgres::Client::connect(&cluster.url("bench"), postgres::NoTls)
-                    .unwrap()
-                    .batch_execute(
-                        "CREATE EXTENSION pg_stat_statements; SELECT pg_stat_statements_reset()",
-                    )
-                    .unwrap();
-            }
-            let (p50, p99, errors) = crowd(&storage, devices, 10);
-            if std::env::var("PGEXTRA").is_ok() {
-                let mut c =
-                    postgres::Client::connect(&cluster.url("bench"), postgres::NoTls).unwrap();
-                for r in c.query("SELECT calls, total_exec_time, left(regexp_replace(query, '\\s+', ' ', 'g'), 110) FROM pg_stat_statements ORDER BY total_exec_time DESC LIMIT 25", &[]).unwrap() {
-                    println!("{:>7} {:>9.1} ms {}", r.get::<_, i64>(0), r.get::<_, f64>(1), r.get::<_, String>(2));
-                }
-                let r = c
-                    .query_one(
-                        "SELECT sum(calls)::bigint, sum(total_exec_time) FROM pg_stat_statements",
-                        &[],
-                    )
-                    .unwrap();
-                println!(
-                    "total calls {} exec {:.1} ms",
-                    r.get::<_, i64>(0),
-                    r.get::<_, f64>(1)
-                );
-            }
-            println!(
-                "| {devices} devices at once in 25 villages, 50 changes each, PostgreSQL: p50 / p99 / errors | {:.0} ms / {:.0} ms / {errors} | p99 <= 1 s, 0 errors |",
-                p50.as_secs_f64() * 1e3,
-                p99.as_secs_f64() * 1e3
-            );
+            let rounds: Vec<_> = (0..CROWD_ROUNDS)
+                .map(|round| {
+                    let db = cluster.database(&format!("crowd{round}"));
+                    let storage = jiayi_server::storage::open(&db).expect("pg");
+                    crowd(&storage, devices, 10)
+                })
+                .collect();
+            print_crowd("PostgreSQL", devices, rounds);
+            let storage = jiayi_server::storage::open(&cluster.database("bench")).expect("pg");
             let (id, _) = enroll(&storage, "录入");
             let scope = DeviceScope {
                 device_id: id,
@@ -387,12 +351,38 @@ fn sqlite_figures(dir: &std::path::Path, q: bool, devices: usize) {
     drop(storage);
 
     // 200 devices at once, 10 households (50 changes) each.
-    let storage = sqlite_storage(dir, "crowd.db");
-    let (p50, p99, errors) = crowd(&storage, devices, 10);
+    let rounds: Vec<_> = (0..CROWD_ROUNDS)
+        .map(|round| {
+            crowd(
+                &sqlite_storage(dir, &format!("crowd{round}.db")),
+                devices,
+                10,
+            )
+        })
+        .collect();
+    print_crowd("SQLite", devices, rounds);
+}
+
+/// Crowd rounds per backend, each on a fresh database. One round's p99 is the time the last
+/// few devices of 200 took, which moves by a few hundred milliseconds from run to run on a
+/// shared 2-core machine: the median round is the figure, the worst is shown beside it.
+const CROWD_ROUNDS: usize = 5;
+
+fn print_crowd(backend: &str, devices: usize, mut rounds: Vec<(Duration, Duration, usize)>) {
+    let errors: usize = rounds.iter().map(|r| r.2).sum();
+    let all: Vec<String> = rounds
+        .iter()
+        .map(|r| format!("{:.0}", r.1.as_secs_f64() * 1e3))
+        .collect();
+    rounds.sort_by_key(|r| r.1);
+    let median = rounds[rounds.len() / 2];
+    let worst = rounds[rounds.len() - 1];
     println!(
-        "| {devices} devices at once in 25 villages, 50 changes each, SQLite: p50 / p99 / errors | {:.0} ms / {:.0} ms / {errors} | p99 <= 1 s, 0 errors |",
-        p50.as_secs_f64() * 1e3,
-        p99.as_secs_f64() * 1e3
+        "| {devices} devices at once in 25 villages, 50 changes each, {backend}: p50 / p99 of the median round (of {}), worst p99, errors | {:.0} ms / {:.0} ms, worst {:.0} ms (all p99: {}), {errors} errors | p99 <= 1 s, 0 errors |",
+        rounds.len(),
+        median.0.as_secs_f64() * 1e3,
+        median.1.as_secs_f64() * 1e3,
+        worst.1.as_secs_f64() * 1e3,
+        all.join(", ")
     );
-    drop(storage);
 }

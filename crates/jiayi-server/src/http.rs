@@ -303,12 +303,26 @@ pub(crate) fn bearer(headers: &HeaderMap) -> Option<String> {
     Some(token.trim().to_string())
 }
 
-async fn authenticate(state: &ServerState, headers: &HeaderMap) -> Result<DeviceScope, ApiErr> {
+/// Authenticates the device and runs `work` with its scope, in one trip to the blocking pool
+/// (a sync request is a handful of short database calls: handing threads over twice per
+/// request shows when hundreds of devices sync at once).
+async fn as_device<T, F>(state: &ServerState, headers: &HeaderMap, work: F) -> Result<T, ApiErr>
+where
+    T: Send + 'static,
+    F: FnOnce(&dyn crate::storage::Storage, DeviceScope) -> Result<T, ApiErr> + Send + 'static,
+{
     let token = bearer(headers).ok_or_else(ApiErr::unauthorized)?;
     let storage = state.storage.clone();
-    blocking(move || storage.authenticate(&token))
-        .await?
-        .ok_or_else(ApiErr::unauthorized)
+    let run = move || -> Result<T, ApiErr> {
+        let scope = storage
+            .authenticate(&token)?
+            .ok_or_else(ApiErr::unauthorized)?;
+        work(storage.as_ref(), scope)
+    };
+    match tokio::task::spawn_blocking(run).await {
+        Ok(r) => r,
+        Err(_) => Err(ApiErr::internal()),
+    }
 }
 
 #[utoipa::path(get, path = "/v1/info", tag = "sync",
@@ -318,10 +332,11 @@ async fn info(
     State(state): State<ServerState>,
     headers: HeaderMap,
 ) -> Result<Json<ServerInfo>, ApiErr> {
-    let scope = authenticate(&state, &headers).await?;
-    let storage = state.storage.clone();
-    let device = scope.device_id;
-    let status = blocking(move || storage.status(device)).await?;
+    let (scope, status) = as_device(&state, &headers, |storage, scope| {
+        let status = storage.status(scope.device_id)?;
+        Ok((scope, status))
+    })
+    .await?;
     Ok(Json(ServerInfo {
         protocol_version: PROTOCOL_VERSION,
         server_epoch: status.epoch,
@@ -350,27 +365,26 @@ async fn push(
     headers: HeaderMap,
     ApiJson(request): ApiJson<PushRequest>,
 ) -> Result<Json<PushResponse>, ApiErr> {
-    let scope = authenticate(&state, &headers).await?;
-    if request.device_id != scope.device_id {
-        return Err(ApiErr::new(
-            StatusCode::FORBIDDEN,
-            "wrong_device",
-            "请求中的设备与授权的设备不符。",
-            "The request names another device than the token's.",
-        ));
-    }
-    if request.changes.len() > state.limits.max_changes as usize {
-        return Err(ApiErr::new(
-            StatusCode::PAYLOAD_TOO_LARGE,
-            "batch_too_large",
-            "一次上传的变更超过服务器允许的条数。",
-            "The batch holds more changes than the server accepts.",
-        ));
-    }
-    let storage = state.storage.clone();
-    let pushed = blocking(move || {
+    let max_changes = state.limits.max_changes as usize;
+    let pushed = as_device(&state, &headers, move |storage, scope| {
+        if request.device_id != scope.device_id {
+            return Err(ApiErr::new(
+                StatusCode::FORBIDDEN,
+                "wrong_device",
+                "请求中的设备与授权的设备不符。",
+                "The request names another device than the token's.",
+            ));
+        }
+        if request.changes.len() > max_changes {
+            return Err(ApiErr::new(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "batch_too_large",
+                "一次上传的变更超过服务器允许的条数。",
+                "The batch holds more changes than the server accepts.",
+            ));
+        }
         let audit = AuditEvent::device(&scope, "push", &peer).with_changes(&request.changes);
-        storage.push_round(&scope, &request.changes, Utc::now(), &audit)
+        Ok(storage.push_round(&scope, &request.changes, Utc::now(), &audit)?)
     })
     .await?;
     Ok(Json(PushResponse {
@@ -389,46 +403,36 @@ async fn pull(
     Peer(peer): Peer,
     headers: HeaderMap,
     ApiQuery(query): ApiQuery<PullQuery>,
-) -> Result<Json<PulledPage>, ApiErr> {
-    let scope = authenticate(&state, &headers).await?;
+) -> Result<Response, ApiErr> {
     let limit = query.limit.clamp(1, state.limits.max_pull.max(1));
-    let storage = state.storage.clone();
-    let (epoch, page) = blocking(move || {
+    let (epoch, page) = as_device(&state, &headers, move |storage, scope| {
         let audit = AuditEvent::device(&scope, "pull", &peer);
-        storage.pull_round(&scope, query.after, limit, Utc::now(), audit)
+        Ok(storage.pull_round(&scope, query.after, limit, Utc::now(), audit)?)
     })
     .await?;
-    Ok(Json(PulledPage {
-        server_epoch: epoch,
-        changes: page
-            .changes
-            .into_iter()
-            .map(|c| PulledBody {
-                cursor: c.cursor,
-                change: c.body,
-            })
-            .collect(),
-        next_cursor: page.next_cursor,
-        more: page.more,
-        high_water: page.high_water,
-    }))
+    Ok(pull_response(epoch, &page))
 }
 
-/// [`PullResponse`] as the server writes it: each change's JSON as the log holds it.
-#[derive(serde::Serialize)]
-struct PulledPage {
-    server_epoch: uuid::Uuid,
-    changes: Vec<PulledBody>,
-    next_cursor: u64,
-    more: bool,
-    high_water: u64,
-}
-
-/// [`jiayi_sync::protocol::PulledChange`] with the change's stored JSON.
-#[derive(serde::Serialize)]
-struct PulledBody {
-    cursor: u64,
-    change: Box<serde_json::value::RawValue>,
+/// A [`PullResponse`] written around the changes' stored JSON, which the server wrote itself
+/// when each change was pushed: pulls carry most of a township's sync traffic, and reading every
+/// change in only to write it out again was most of a pull's work.
+fn pull_response(epoch: uuid::Uuid, page: &crate::storage::PullPage) -> Response {
+    let bodies: usize = page.changes.iter().map(|c| c.body.len() + 32).sum();
+    let mut json = String::with_capacity(bodies + 160);
+    json.push_str(&format!("{{\"server_epoch\":\"{epoch}\",\"changes\":["));
+    for (i, change) in page.changes.iter().enumerate() {
+        if i > 0 {
+            json.push(',');
+        }
+        json.push_str(&format!("{{\"cursor\":{},\"change\":", change.cursor));
+        json.push_str(&change.body);
+        json.push('}');
+    }
+    json.push_str(&format!(
+        "],\"next_cursor\":{},\"more\":{},\"high_water\":{}}}",
+        page.next_cursor, page.more, page.high_water
+    ));
+    ([(header::CONTENT_TYPE, "application/json")], json).into_response()
 }
 
 #[utoipa::path(get, path = "/v1/reference", tag = "sync",
@@ -439,13 +443,75 @@ async fn reference(
     Peer(peer): Peer,
     headers: HeaderMap,
 ) -> Result<Json<ReferenceData>, ApiErr> {
-    let scope = authenticate(&state, &headers).await?;
-    let storage = state.storage.clone();
     Ok(Json(
-        blocking(move || {
+        as_device(&state, &headers, move |storage, scope| {
             storage.append_audit(&AuditEvent::device(&scope, "reference", &peer), Utc::now())?;
-            storage.reference()
+            Ok(storage.reference()?)
         })
         .await?,
     ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::storage::{PullPage, StoredChange};
+    use jiayi_core::change::{Change, Entity};
+
+    #[tokio::test]
+    async fn a_pull_response_written_by_hand_reads_back_as_the_protocol_type() {
+        let change = |seq: u64| -> Change {
+            let device = uuid::Uuid::now_v7();
+            Change {
+                device_id: device,
+                seq,
+                change_id: uuid::Uuid::now_v7(),
+                entity: Entity::Resident,
+                entity_id: uuid::Uuid::now_v7(),
+                op: jiayi_core::change::Op::Upsert,
+                village_id: uuid::Uuid::now_v7(),
+                hlc: jiayi_core::hlc::Hlc {
+                    wall_ms: 1_700_000_000_000 + seq,
+                    counter: 0,
+                    device,
+                },
+                fields: vec!["name".into(), "note".into()],
+                payload: serde_json::json!({"name": "张\"伟\\", "note": "第一行\n第二行"}),
+            }
+        };
+        let originals = [change(1), change(2)];
+        let stored: Vec<StoredChange> = originals
+            .iter()
+            .enumerate()
+            .map(|(i, c)| {
+                StoredChange::new(
+                    i as i64 + 7,
+                    Entity::Resident.as_str(),
+                    &c.entity_id.to_string(),
+                    serde_json::to_string(c).unwrap(),
+                )
+                .unwrap()
+            })
+            .collect();
+        let epoch = uuid::Uuid::new_v4();
+        for (changes, more) in [(vec![], false), (stored, true)] {
+            let page = PullPage {
+                changes,
+                next_cursor: 8,
+                more,
+                high_water: 9,
+            };
+            let response = pull_response(epoch, &page);
+            let bytes = axum::body::to_bytes(response.into_body(), usize::MAX)
+                .await
+                .unwrap();
+            let read: PullResponse = serde_json::from_slice(&bytes).unwrap();
+            assert_eq!(read.server_epoch, epoch);
+            assert_eq!((read.next_cursor, read.more, read.high_water), (8, more, 9));
+            assert_eq!(read.changes.len(), page.changes.len());
+            for (pulled, original) in read.changes.iter().zip(&originals) {
+                assert_eq!(&pulled.change, original);
+            }
+        }
+    }
 }

@@ -92,15 +92,6 @@ impl PgStorage {
              ) AS keys",
         )?;
         tx.query(&lock, &[&lock_keys])?;
-        let known = statements.get(
-            &mut tx,
-            "SELECT seq, body::json->>'change_id' FROM changes WHERE device_id = $1 AND seq = ANY($2)",
-        )?;
-        let known: HashMap<i64, Option<String>> = tx
-            .query(&known, &[&device, &seqs])?
-            .iter()
-            .map(|r| (r.get(0), r.get(1)))
-            .collect();
         let mut records: HashMap<(String, String), RecordState> = HashMap::new();
         let current = statements.get(
             &mut tx,
@@ -113,8 +104,9 @@ impl PgStorage {
                 record_from_text(r.get(2), r.get(3), r.get(4), r.get::<_, Option<&str>>(5))?;
             records.insert((r.get(0), r.get(1)), state);
         }
-        // The audit entry, the device's sync time and the answer's epoch and stored-through
-        // mark, in one statement before the turn on the change log.
+        // In one statement: the audit entry and the device's sync time written; the epoch, the
+        // stored-through mark and the batch's sequence numbers already stored (with their
+        // change ids) read. All before the turn on the change log.
         let before = statements.get(
             &mut tx,
             "WITH queued AS (
@@ -122,9 +114,14 @@ impl PgStorage {
                VALUES ($1, $3, $4, $5, $6, $7)
              ), touched AS (
                UPDATE devices SET last_sync_at = $1 WHERE id = $2 AND $8
+             ), known AS (
+               SELECT seq, body::json->>'change_id' AS change_id FROM changes
+               WHERE device_id = $2 AND seq = ANY($9)
              )
              SELECT (SELECT value FROM meta WHERE key = 'epoch'),
-                    (SELECT COALESCE(MAX(seq), 0) FROM changes WHERE device_id = $2)",
+                    (SELECT COALESCE(MAX(seq), 0) FROM changes WHERE device_id = $2),
+                    ARRAY(SELECT seq FROM known ORDER BY seq),
+                    ARRAY(SELECT change_id FROM known ORDER BY seq)",
         )?;
         let before = tx.query_one(
             &before,
@@ -137,10 +134,16 @@ impl PgStorage {
                 &audit.origin,
                 &audit.records_text(),
                 &touch,
+                &seqs,
             ],
         )?;
         let epoch = parse_uuid(before.get(0))?;
         let mut stored_through = before.get::<_, i64>(1) as u64;
+        let known: HashMap<i64, Option<String>> = before
+            .get::<_, Vec<i64>>(2)
+            .into_iter()
+            .zip(before.get::<_, Vec<Option<String>>>(3))
+            .collect();
 
         let mut results = Vec::with_capacity(changes.len());
         let mut in_batch: HashSet<u64> = HashSet::new();
@@ -326,11 +329,12 @@ impl PgStorage {
 macro_rules! scope_select {
     () => {
         "SELECT d.id, d.doctor_id, d.team_id, d.role,
-                ARRAY(SELECT DISTINCT dv.village_id FROM device_villages dv
+                ARRAY(SELECT village_id FROM device_villages WHERE device_id = d.id
+                      UNION
+                      SELECT dv.village_id FROM device_villages dv
                       JOIN devices o ON o.id = dv.device_id
-                      WHERE dv.device_id = d.id
-                         OR (d.role <> 'doctor' AND o.team_id = d.team_id AND o.revoked_at IS NULL)
-                      ORDER BY dv.village_id),
+                      WHERE d.role <> 'doctor' AND o.team_id = d.team_id AND o.revoked_at IS NULL
+                      ORDER BY 1),
                 d.token_hash
            FROM devices d"
     };

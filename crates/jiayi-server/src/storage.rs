@@ -100,8 +100,8 @@ pub struct StoredChange {
     pub cursor: u64,
     /// `entity:uuid`, as the audit log names records.
     pub record: String,
-    /// The change's JSON, as pushed.
-    pub body: Box<serde_json::value::RawValue>,
+    /// The change's JSON, as the server wrote it when the change was pushed.
+    pub body: String,
 }
 
 impl StoredChange {
@@ -109,13 +109,13 @@ impl StoredChange {
         Ok(StoredChange {
             cursor: cursor as u64,
             record: format!("{entity}:{entity_id}"),
-            body: serde_json::value::RawValue::from_string(body)?,
+            body,
         })
     }
 
     /// The change itself (offline bundles and checks read it).
     pub fn change(&self) -> Result<Change> {
-        Ok(serde_json::from_str(self.body.get())?)
+        Ok(serde_json::from_str(&self.body)?)
     }
 }
 

@@ -81,9 +81,8 @@ impl PgCluster {
             ],
         );
         let opts = format!(
-            "-p {port} -c listen_addresses=127.0.0.1 -k {} -c fsync=off -c synchronous_commit=off -c max_connections=100 {}",
-            cluster.dir.path().display(),
-            std::env::var("PGEXTRA").unwrap_or_default()
+            "-p {port} -c listen_addresses=127.0.0.1 -k {} -c fsync=off -c synchronous_commit=off -c max_connections=100",
+            cluster.dir.path().display()
         );
         let log = cluster.dir.path().join("server.log").display().to_string();
         cluster.run(
