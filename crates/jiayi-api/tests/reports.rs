@@ -535,6 +535,70 @@ fn rosters_and_the_audit_list_read_back() {
     assert_eq!(total[0], "合计");
 }
 
+/// The dataset kept between reports is read again part by part after writes: after each kind
+/// of write, through this connection or another, it equals a whole fresh read.
+#[test]
+fn the_dataset_kept_between_reports_matches_a_fresh_read_after_every_kind_of_write() {
+    let mut t = town();
+    let path = t.api.store().path().unwrap().to_path_buf();
+    let check = |api: &Api, after: &str| {
+        let kept = api.indicator_dataset().unwrap();
+        let fresh = Store::open(&path).unwrap().indicator_dataset().unwrap();
+        assert_eq!(*kept, fresh, "after {after}");
+    };
+    check(&t.api, "the first read");
+    let zhang = t.residents[0];
+
+    follow_up(&mut t.api, zhang, day(2026, 12, 5), (126, 80));
+    check(&t.api, "a visit");
+    let mut li = t.api.store().resident(t.residents[1]).unwrap();
+    li.name = "李梅花".into();
+    li.groups
+        .push(jiayi_core::person::PopulationGroup::Diabetes);
+    t.api
+        .store_mut()
+        .update_resident(&li, at(day(2027, 1, 10)))
+        .unwrap();
+    check(&t.api, "a resident edit");
+    let household = t.api.store().resident(t.residents[2]).unwrap().household_id;
+    sign(&mut t.api, household, &[t.residents[2]], day(2027, 1, 10));
+    check(&t.api, "a contract signed");
+    let mut renamed = t.api.store().villages().unwrap()[0].clone();
+    renamed.name = format!("{}（新）", renamed.name);
+    t.api.store_mut().put_village(&renamed).unwrap();
+    check(&t.api, "a village renamed");
+
+    // Another connection: a visit added, then a visit removed (a repair by hand).
+    let mut other = Api::with_clock(
+        Store::open(&path).unwrap(),
+        Lang::Zh,
+        Box::new(FixedClock(at(day(2027, 1, 10)))),
+    );
+    other
+        .record_visit(&VisitRequest {
+            resident_id: t.residents[3],
+            item_code: None,
+            kind: Some(jiayi_core::visit::VisitKind::HomeVisit),
+            mode: VisitMode::Home,
+            occurred_at: None,
+            vitals: Vitals::default(),
+            notes: String::new(),
+        })
+        .unwrap();
+    check(&t.api, "a visit through another connection");
+    let removed = rusqlite::Connection::open(&path)
+        .unwrap()
+        .execute(
+            "DELETE FROM visits WHERE rowid = (SELECT MIN(rowid) FROM visits)",
+            [],
+        )
+        .unwrap();
+    assert_eq!(removed, 1);
+    check(&t.api, "a visit deleted");
+    follow_up(&mut t.api, zhang, day(2026, 12, 9), (124, 78));
+    check(&t.api, "a visit after the deletion");
+}
+
 #[test]
 fn a_write_after_a_report_shows_in_the_next_one() {
     let mut t = town();

@@ -87,13 +87,50 @@ fn main() {
         level: Some(Level::Village),
         reference: Some(today),
     };
-    // After a write the dataset is read again; otherwise the last read is reused.
-    let mut cold = Vec::new();
+    // After a write only the part of the dataset it touched is read again.
+    let mut after_setting = Vec::new();
     for i in 0..10 {
         api.store_mut().put_setting("bench", &i).unwrap();
-        cold.extend(time(1, || api.report(&request).unwrap()));
+        after_setting.extend(time(1, || api.report(&request).unwrap()));
     }
-    report("Api::report after a write (read + compute)", cold);
+    report("Api::report after a settings write", after_setting);
+    let signed: Vec<uuid::Uuid> = ds
+        .contracts
+        .iter()
+        .flat_map(|c| c.members.iter().map(|m| m.resident_id))
+        .take(10)
+        .collect();
+    let mut after_visit = Vec::new();
+    for resident in &signed {
+        api.record_visit(&jiayi_api::VisitRequest {
+            resident_id: *resident,
+            item_code: None,
+            kind: Some(jiayi_core::visit::VisitKind::HomeVisit),
+            mode: jiayi_core::visit::VisitMode::Home,
+            occurred_at: None,
+            vitals: Default::default(),
+            notes: "随访".into(),
+        })
+        .unwrap();
+        after_visit.extend(time(1, || api.report(&request).unwrap()));
+    }
+    report("Api::report after recording a visit", after_visit);
+    let mut after_edit = Vec::new();
+    for (i, resident) in signed.iter().enumerate() {
+        let mut person = api.store().resident(*resident).unwrap();
+        person.phone = Some(jiayi_core::phone::Phone::parse(&format!("1390000{i:04}")).unwrap());
+        api.store_mut()
+            .update_resident(&person, jiayi_core::time::china_noon(today))
+            .unwrap();
+        after_edit.extend(time(1, || api.report(&request).unwrap()));
+    }
+    report("Api::report after editing a resident", after_edit);
+    let mut cold = Vec::new();
+    for _ in 0..5 {
+        let fresh = Api::open(&path, Lang::Zh).unwrap();
+        cold.extend(time(1, || fresh.report(&request).unwrap()));
+    }
+    report("Api::report on a just-opened store (whole read)", cold);
     report(
         "Api::report again (dataset reused)",
         time(10, || api.report(&request).unwrap()),

@@ -89,6 +89,7 @@ pub(crate) async fn page(
         bar: q.bar,
     };
     let storage = state.storage.clone();
+    let datasets = state.datasets.clone();
     let now = Utc::now();
     let choice = asked.choose(china_date(now));
     let status = if choice.is_ok() {
@@ -103,7 +104,7 @@ pub(crate) async fn page(
     let data = blocking(move || {
         let indicators = match &choice {
             Ok(c) => {
-                let server = crate::indicators::dataset(storage.as_ref())?;
+                let server = datasets.dataset(storage.as_ref())?;
                 let targets = crate::indicators::targets(storage.as_ref())?;
                 section(&asked, Ok(c), &server.dataset, &targets, server.unreadable)
             }
@@ -212,6 +213,7 @@ pub(crate) async fn indicator_page(
         Err(message) => return refused(message),
     };
     let storage = state.storage.clone();
+    let datasets = state.datasets.clone();
     // The figure asked for and the unit it is about (a village, team or doctor id); the page
     // lists people, and the log names what was asked, not who was shown.
     let view = AuditEvent::admin(&user, "drill-down", &peer).with_records(
@@ -232,7 +234,7 @@ pub(crate) async fn indicator_page(
     );
     let body = blocking(move || {
         storage.append_audit(&view, Utc::now())?;
-        let server = crate::indicators::dataset(storage.as_ref())?;
+        let server = datasets.dataset(storage.as_ref())?;
         let targets = crate::indicators::targets(storage.as_ref())?;
         Ok(drill_page(
             &asked,

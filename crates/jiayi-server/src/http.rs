@@ -3,6 +3,7 @@
 use axum::extract::rejection::{JsonRejection, QueryRejection};
 use std::convert::Infallible;
 use std::net::SocketAddr;
+use std::sync::Arc;
 
 use axum::extract::connect_info::{ConnectInfo, Connected};
 use axum::extract::{DefaultBodyLimit, FromRequest, FromRequestParts, Query, Request, State};
@@ -52,6 +53,8 @@ pub struct ServerState {
     pub clock: Clock,
     /// Session cookies carry `Secure` (the server speaks HTTPS).
     pub secure_cookies: bool,
+    /// The indicator dataset the dashboard last read.
+    pub datasets: Arc<crate::indicators::DatasetCache>,
 }
 
 impl ServerState {
@@ -63,6 +66,7 @@ impl ServerState {
             login: LoginPolicy::default(),
             clock: system_clock(),
             secure_cookies: false,
+            datasets: Arc::default(),
         }
     }
 }

@@ -4,6 +4,7 @@
 //! same figures on both sides. Targets are a township setting kept on the server.
 
 use std::collections::{HashMap, HashSet};
+use std::sync::{Arc, Mutex};
 
 use jiayi_core::catalog::Catalog;
 use jiayi_core::change::Entity;
@@ -137,6 +138,55 @@ pub fn dataset(storage: &dyn Storage) -> Result<ServerDataset> {
         unreadable,
         item_names,
     })
+}
+
+/// The dataset last read for the dashboard, kept until something it is read from moves.
+#[derive(Default)]
+pub struct DatasetCache(Mutex<Option<(DatasetKey, Arc<ServerDataset>)>>);
+
+/// What a dataset was read at: the change log's identity and high-water mark (every synced
+/// record), and the reference data that does not move that mark (the villages the township
+/// named, the documents it published).
+#[derive(Debug, Clone, PartialEq)]
+struct DatasetKey {
+    epoch: uuid::Uuid,
+    high_water: u64,
+    villages: Vec<Village>,
+    documents: Vec<(ReferenceKind, String, u32)>,
+}
+
+impl DatasetKey {
+    fn read(storage: &dyn Storage) -> Result<DatasetKey> {
+        Ok(DatasetKey {
+            epoch: storage.epoch()?,
+            high_water: storage.high_water()?,
+            villages: storage.villages()?,
+            documents: storage
+                .reference()?
+                .documents
+                .into_iter()
+                .map(|d| (d.kind, d.name, d.version))
+                .collect(),
+        })
+    }
+}
+
+impl DatasetCache {
+    /// The dataset, read again only when a device synced something or the township changed
+    /// its reference data since the last read: page views and drill-downs between syncs share
+    /// one read. The key is read before the data, so a push landing in between is read in
+    /// and then read again next time, never missed.
+    pub fn dataset(&self, storage: &dyn Storage) -> Result<Arc<ServerDataset>> {
+        let key = DatasetKey::read(storage)?;
+        if let Some((at, kept)) = &*self.0.lock().unwrap_or_else(|p| p.into_inner())
+            && *at == key
+        {
+            return Ok(kept.clone());
+        }
+        let fresh = Arc::new(dataset(storage)?);
+        *self.0.lock().unwrap_or_else(|p| p.into_inner()) = Some((key, fresh.clone()));
+        Ok(fresh)
+    }
 }
 
 /// The named villages, and a nameless entry for every other village households live in, so

@@ -272,6 +272,95 @@ fn bad_requests_are_explained(t: &Township) {
     assert!(doc["paths"]["/dashboard"]["get"]["responses"]["400"].is_object());
 }
 
+/// The dashboard's dataset is read once and kept until a device syncs or the township names
+/// a village or publishes a document; what it keeps always equals a fresh read.
+#[test]
+fn the_dashboard_dataset_is_kept_until_something_it_reads_moves() {
+    use jiayi_server::indicators::{DatasetCache, dataset};
+    use std::sync::Arc;
+    let t = Township::sqlite(Limits::default());
+    let storage = t.storage().as_ref();
+    let cache = DatasetCache::default();
+    let empty = cache.dataset(storage).unwrap();
+    assert!(Arc::ptr_eq(&empty, &cache.dataset(storage).unwrap()));
+    assert!(empty.dataset.residents.is_empty());
+
+    let dir = tempfile::tempdir().unwrap();
+    let mut api = demo_device(&t, dir.path());
+    let synced = cache.dataset(storage).unwrap();
+    assert!(!synced.dataset.residents.is_empty());
+    assert_eq!(synced.dataset, dataset(storage).unwrap().dataset);
+    assert!(Arc::ptr_eq(&synced, &cache.dataset(storage).unwrap()));
+
+    let mut villages = storage.villages().unwrap();
+    villages[0].name = format!("{}（更名）", villages[0].name);
+    storage.put_villages(&villages).unwrap();
+    let renamed = cache.dataset(storage).unwrap();
+    assert!(!Arc::ptr_eq(&synced, &renamed));
+    assert_eq!(renamed.dataset, dataset(storage).unwrap().dataset);
+    assert!(
+        renamed
+            .dataset
+            .villages
+            .iter()
+            .any(|v| v.name.ends_with("（更名）"))
+    );
+
+    let mut teams = api.store().teams().unwrap();
+    teams[0].name = format!("{}二", teams[0].name);
+    storage
+        .publish(
+            ReferenceKind::Teams,
+            "all",
+            &serde_json::to_string(&teams).unwrap(),
+            Utc::now(),
+        )
+        .unwrap();
+    let republished = cache.dataset(storage).unwrap();
+    assert!(!Arc::ptr_eq(&renamed, &republished));
+    assert_eq!(republished.dataset, dataset(storage).unwrap().dataset);
+
+    // A device's new visit reaches the next read.
+    let resident = republished.dataset.contracts[0].members[0].resident_id;
+    let visits_before = republished.dataset.visits.len();
+    api.record_visit(&jiayi_api::VisitRequest {
+        resident_id: resident,
+        item_code: None,
+        kind: Some(jiayi_core::visit::VisitKind::HomeVisit),
+        mode: jiayi_core::visit::VisitMode::Home,
+        occurred_at: None,
+        vitals: Default::default(),
+        notes: String::new(),
+    })
+    .unwrap();
+    let store = api.store_mut();
+    let token = t
+        .storage()
+        .enroll(
+            &Enrollment {
+                device_id: Some(store.device_id()),
+                doctor_name: "赵建国".into(),
+                team_name: "青山镇团队".into(),
+                villages: store.villages().unwrap().iter().map(|v| v.id).collect(),
+                label: "demo".into(),
+            },
+            Utc::now(),
+        )
+        .unwrap()
+        .token;
+    let transport = HttpTransport::new(&t.base(), &token).unwrap();
+    jiayi_sync::sync(
+        store,
+        &transport,
+        Utc::now().timestamp_millis(),
+        &mut |_| {},
+    )
+    .unwrap();
+    let after_visit = cache.dataset(storage).unwrap();
+    assert_eq!(after_visit.dataset.visits.len(), visits_before + 1);
+    assert_eq!(after_visit.dataset, dataset(storage).unwrap().dataset);
+}
+
 #[test]
 fn sqlite_server_indicators_equal_the_devices() {
     let t = Township::sqlite(Limits::default());

@@ -22,9 +22,25 @@ use crate::reference::parse_uuid;
 
 const TARGETS_KEY: &str = "indicator_targets";
 
-/// The dataset last read and the counters it was read at: this connection's total changes
-/// and SQLite's data version (which moves when another connection commits).
-pub(crate) type DatasetCache = std::cell::RefCell<Option<((u64, i64), std::sync::Arc<Dataset>)>>;
+/// The dataset last read, with the part versions (migration V5's `data_versions`) and the last
+/// visit rowid it was read at.
+pub(crate) type DatasetCache = std::cell::RefCell<Option<CachedDataset>>;
+
+pub(crate) struct CachedDataset {
+    versions: PartVersions,
+    visits_through: i64,
+    dataset: std::sync::Arc<Dataset>,
+}
+
+/// The versions of the dataset's parts; each moves on every write to the part's tables (the
+/// visits' only on an update or a deletion: new visits are found by rowid).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+struct PartVersions {
+    reference: i64,
+    people: i64,
+    contracts: i64,
+    visits: i64,
+}
 
 fn parse_date(text: &str) -> Result<NaiveDate> {
     text.parse()
@@ -41,31 +57,91 @@ impl Store {
         self.put_setting(TARGETS_KEY, targets)
     }
 
-    /// The dataset, read again only when something was written since the last read (by
-    /// this connection or another): reports, drill-downs and exports made one after the
+    /// The dataset, with only what changed since the last read read again (by this
+    /// connection's writes or another's): a report after a visit reads that visit, after a
+    /// household edit the register, and reports, drill-downs and exports made one after the
     /// other share one read.
     pub fn indicator_dataset_shared(&self) -> Result<std::sync::Arc<Dataset>> {
-        let version: i64 = self
-            .conn
-            .query_row("PRAGMA data_version", [], |r| r.get(0))?;
-        let key = (self.conn.total_changes(), version);
-        if let Some((at, ds)) = &*self.indicator_cache.borrow()
-            && *at == key
-        {
-            return Ok(ds.clone());
+        let (versions, visits_through) = self.part_versions()?;
+        let mut cache = self.indicator_cache.borrow_mut();
+        let Some(cached) = cache.as_mut() else {
+            let dataset = std::sync::Arc::new(self.indicator_dataset_through(visits_through)?);
+            *cache = Some(CachedDataset {
+                versions,
+                visits_through,
+                dataset: dataset.clone(),
+            });
+            return Ok(dataset);
+        };
+        if cached.versions == versions && cached.visits_through == visits_through {
+            return Ok(cached.dataset.clone());
         }
-        let ds = std::sync::Arc::new(self.indicator_dataset()?);
-        *self.indicator_cache.borrow_mut() = Some((key, ds.clone()));
-        Ok(ds)
+        // Nobody else holds the cached dataset between calls, so this updates it in place.
+        let ds = std::sync::Arc::make_mut(&mut cached.dataset);
+        let was = cached.versions;
+        if was.reference != versions.reference {
+            ds.villages.clear();
+            ds.teams.clear();
+            ds.doctors.clear();
+            self.load_reference(ds)?;
+        }
+        if was.people != versions.people {
+            ds.households.clear();
+            ds.residents.clear();
+            self.load_people(ds)?;
+        }
+        // What a contract owes is read from its catalog (reference data).
+        if was.contracts != versions.contracts || was.reference != versions.reference {
+            ds.contracts.clear();
+            self.load_contracts(ds)?;
+        }
+        if was.visits != versions.visits || visits_through < cached.visits_through {
+            ds.visits.clear();
+            self.load_visits(ds, 0, visits_through)?;
+        } else if visits_through > cached.visits_through {
+            self.load_visits(ds, cached.visits_through, visits_through)?;
+        }
+        cached.versions = versions;
+        cached.visits_through = visits_through;
+        Ok(cached.dataset.clone())
+    }
+
+    /// The parts' versions and the last visit's rowid, read before the data: a write landing
+    /// in between is read in and then read again next time, never missed.
+    fn part_versions(&self) -> Result<(PartVersions, i64)> {
+        let mut versions = PartVersions::default();
+        let mut stmt = self
+            .conn
+            .prepare_cached("SELECT part, version FROM data_versions")?;
+        let mut rows = stmt.query([])?;
+        while let Some(r) = rows.next()? {
+            let version: i64 = r.get(1)?;
+            match r.get_ref(0)?.as_str().unwrap_or_default() {
+                "reference" => versions.reference = version,
+                "people" => versions.people = version,
+                "contracts" => versions.contracts = version,
+                "visits" => versions.visits = version,
+                _ => {}
+            }
+        }
+        let visits_through: i64 = self
+            .conn
+            .prepare_cached("SELECT COALESCE(MAX(rowid), 0) FROM visits")?
+            .query_row([], |r| r.get(0))?;
+        Ok((versions, visits_through))
     }
 
     /// Everything the indicators are computed from, read in bulk.
     pub fn indicator_dataset(&self) -> Result<Dataset> {
+        self.indicator_dataset_through(i64::MAX)
+    }
+
+    fn indicator_dataset_through(&self, visits_through: i64) -> Result<Dataset> {
         let mut ds = Dataset::default();
         self.load_reference(&mut ds)?;
         self.load_people(&mut ds)?;
         self.load_contracts(&mut ds)?;
-        self.load_visits(&mut ds)?;
+        self.load_visits(&mut ds, 0, visits_through)?;
         Ok(ds)
     }
 
@@ -258,7 +334,8 @@ impl Store {
         Ok(())
     }
 
-    fn load_visits(&self, ds: &mut Dataset) -> Result<()> {
+    /// Appends the visits with a rowid in `(after, through]`, in rowid order.
+    fn load_visits(&self, ds: &mut Dataset, after: i64, through: i64) -> Result<()> {
         let mut kinds: HashMap<String, VisitKind> = HashMap::new();
         let mut stmt = self.conn.prepare_cached(
             "SELECT resident_id, contract_id, item_code, kind, occurred_on,
@@ -269,7 +346,7 @@ impl Store {
                          THEN json_extract(json, '$.vitals.diastolic_mmhg') END,
                     CASE WHEN kind IN ('hypertension_follow_up', 'diabetes_follow_up')
                          THEN json_extract(json, '$.vitals.fasting_glucose_mmol_l') END
-             FROM visits",
+             FROM visits WHERE rowid > ?1 AND rowid <= ?2 ORDER BY rowid",
         )?;
         // Text is read in place (no copy per row): this table is the largest.
         let text = |r: &rusqlite::Row<'_>, i: usize| -> Result<Option<String>> {
@@ -278,7 +355,7 @@ impl Store {
                 .map_err(|e| StoreError::Corrupt(e.to_string()))?
                 .map(str::to_string))
         };
-        let mut rows = stmt.query([])?;
+        let mut rows = stmt.query([after, through])?;
         while let Some(r) = rows.next()? {
             let str_at = |i: usize| -> Result<&str> {
                 r.get_ref(i)?
