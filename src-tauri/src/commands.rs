@@ -358,7 +358,7 @@ async fn draft_clear(state: State<'_, AppState>, form: String) -> Reply<()> {
 
 #[tauri::command]
 async fn report(state: State<'_, AppState>, request: ReportRequest) -> Reply<ReportView> {
-    state.api(|api| api.report(&request))
+    state.reports(|api| api.report(&request))
 }
 
 #[tauri::command]
@@ -366,7 +366,7 @@ async fn drill_down(
     state: State<'_, AppState>,
     request: DrillDownPageRequest,
 ) -> Reply<DrillDownPage> {
-    state.api(|api| api.drill_down_page(&request))
+    state.reports(|api| api.drill_down_page(&request))
 }
 
 #[tauri::command]
@@ -389,7 +389,7 @@ async fn export_xlsx(
     request: ReportRequest,
 ) -> Reply<PrintOutcome> {
     let dir = state.exports_dir();
-    let written = state.api(|api| api.export_xlsx_into(kind, &request, &dir))?;
+    let written = state.reports(|api| api.export_xlsx_into(kind, &request, &dir))?;
     Ok(open_file(&state, &app, written.path))
 }
 

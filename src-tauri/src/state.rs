@@ -1,8 +1,8 @@
 //! What the commands share: the data folder, the open API over the local store, the language.
 
 use std::path::PathBuf;
-use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
 use chrono::Utc;
@@ -27,6 +27,10 @@ pub struct AppState {
     /// command (the work list, a report, an import) holding the main one. WAL lets it read
     /// while the main connection writes.
     reader: Mutex<Option<Api>>,
+    /// A third connection for the indicators (reports, drill-downs, workbooks). It keeps the
+    /// indicator dataset between reports, and reads it once right after unlocking, in the
+    /// background, so the first report does not pay for reading the whole township.
+    reports: Arc<Mutex<Option<Api>>>,
     /// The database and its key while unlocked, for connections of their own ("Sync now").
     db: Mutex<Option<DbFile>>,
     started: Instant,
@@ -57,6 +61,7 @@ impl AppState {
             lang: Mutex::new(Lang::Zh),
             api: Mutex::new(None),
             reader: Mutex::new(None),
+            reports: Arc::default(),
             db: Mutex::new(None),
             started,
             ready: AtomicBool::new(false),
@@ -145,7 +150,16 @@ impl AppState {
         }
         *lock(&self.api) = Some(api);
         *lock(&self.reader) = reader;
+        *lock(&self.reports) = Api::open_file(&db, self.lang()).ok();
         *lock(&self.db) = Some(db);
+        // The first read of the dataset, off the unlock's path; a report asked for meanwhile
+        // waits for it and uses it.
+        let reports = self.reports.clone();
+        std::thread::spawn(move || {
+            if let Some(api) = lock(&reports).as_ref() {
+                let _ = api.indicator_dataset();
+            }
+        });
     }
 
     /// Idle or on request: the store is closed, the key wiped from memory and background sync
@@ -156,6 +170,7 @@ impl AppState {
         }
         *lock(&self.db) = None;
         *lock(&self.reader) = None;
+        *lock(&self.reports) = None;
         *lock(&self.api) = None;
     }
 
@@ -244,8 +259,25 @@ impl AppState {
         &self,
         f: impl FnOnce(&Api) -> ApiResult<T>,
     ) -> std::result::Result<T, ApiError> {
+        self.on_side(&self.reader, f)
+    }
+
+    /// Reports, drill-downs and workbooks, on the reports connection when there is one.
+    pub fn reports<T>(
+        &self,
+        f: impl FnOnce(&Api) -> ApiResult<T>,
+    ) -> std::result::Result<T, ApiError> {
+        self.on_side(&self.reports, f)
+    }
+
+    /// `f` on a side connection, or on the main one when the side one could not be opened.
+    fn on_side<T>(
+        &self,
+        side: &Mutex<Option<Api>>,
+        f: impl FnOnce(&Api) -> ApiResult<T>,
+    ) -> std::result::Result<T, ApiError> {
         let lang = self.lang();
-        let mut slot = lock(&self.reader);
+        let mut slot = lock(side);
         match slot.as_mut() {
             Some(reader) => {
                 if reader.lang() != lang {
@@ -405,6 +437,53 @@ mod tests {
             state.search(|api| api.search("zh", 20)).unwrap_err().code,
             "locked",
             "the reader closes with the lock"
+        );
+    }
+
+    #[test]
+    fn reports_answer_on_their_own_connection_and_close_with_the_lock() {
+        let dir = tempfile::tempdir().unwrap();
+        let state = fresh(&dir);
+        state.create_store(PASSPHRASE, PASSPHRASE, false).unwrap();
+        let request = jiayi_api::ReportRequest::default();
+        let (held_tx, held_rx) = std::sync::mpsc::channel();
+        let (release_tx, release_rx) = std::sync::mpsc::channel::<()>();
+        let (answer_tx, answer_rx) = std::sync::mpsc::channel();
+        let state = &state;
+        std::thread::scope(|scope| {
+            scope.spawn(move || {
+                state
+                    .with(|_| {
+                        held_tx.send(()).unwrap();
+                        // Bounded: the test below releases it, or a minute passes.
+                        let _ = release_rx.recv_timeout(std::time::Duration::from_secs(60));
+                        Ok(())
+                    })
+                    .unwrap();
+            });
+            held_rx.recv().unwrap();
+            let request = request.clone();
+            scope.spawn(move || {
+                answer_tx
+                    .send(
+                        state
+                            .reports(|api| api.report(&request))
+                            .map(|r| r.rows.len()),
+                    )
+                    .unwrap();
+            });
+            let answer = answer_rx.recv_timeout(std::time::Duration::from_secs(30));
+            release_tx.send(()).unwrap();
+            assert_eq!(
+                answer.expect("a report waited for the main connection"),
+                Ok(0)
+            );
+        });
+        state.lock();
+        assert_eq!(
+            state.reports(|api| api.report(&request)).unwrap_err().code,
+            "locked",
+            "the reports connection closes with the lock"
         );
     }
 

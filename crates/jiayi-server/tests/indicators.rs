@@ -586,7 +586,12 @@ fn full_demo_dashboard_timing() {
             assert_eq!(status, 200);
             times.push(started.elapsed());
         }
+        // The first view reads the dataset; the next ones find it kept.
+        let first = times[0];
         times.sort();
-        eprintln!("{name}: median {:?}, max {:?}", times[2], times[4]);
+        eprintln!(
+            "{name}: first {first:?}, median {:?}, max {:?}",
+            times[2], times[4]
+        );
     }
 }
