@@ -399,42 +399,48 @@ mod tests {
         assert!(open().unwrap().is_unlocked(), "unlocked");
     }
 
-    #[test]
-    fn search_answers_while_a_long_command_holds_the_main_connection() {
-        let dir = tempfile::tempdir().unwrap();
-        let state = fresh(&dir);
-        state.create_store(PASSPHRASE, PASSPHRASE, false).unwrap();
+    /// Runs `ask` while another thread holds the main connection, and returns its answer, or
+    /// `None` when it did not come within 30 s (it waited for the main connection).
+    fn answer_while_main_is_held<T: Send>(
+        state: &AppState,
+        ask: impl FnOnce(&AppState) -> T + Send,
+    ) -> Option<T> {
         let (held_tx, held_rx) = std::sync::mpsc::channel();
         let (release_tx, release_rx) = std::sync::mpsc::channel::<()>();
         let (answer_tx, answer_rx) = std::sync::mpsc::channel();
-        let state = &state;
         std::thread::scope(|scope| {
             scope.spawn(move || {
                 state
                     .with(|_| {
                         held_tx.send(()).unwrap();
-                        // Bounded: the test below releases it, or a minute passes.
+                        // Bounded: released below, or a minute passes.
                         let _ = release_rx.recv_timeout(std::time::Duration::from_secs(60));
                         Ok(())
                     })
                     .unwrap();
             });
             held_rx.recv().unwrap();
-            scope.spawn(move || {
-                answer_tx
-                    .send(state.search(|api| api.search("zh", 20)).map(|h| h.len()))
-                    .unwrap();
-            });
+            scope.spawn(move || answer_tx.send(ask(state)).unwrap());
             let answer = answer_rx.recv_timeout(std::time::Duration::from_secs(30));
             release_tx.send(()).unwrap();
-            assert_eq!(
-                answer.expect("search did not wait for the main connection"),
-                Ok(0)
-            );
-        });
+            answer.ok()
+        })
+    }
+
+    #[test]
+    fn search_answers_while_a_long_command_holds_the_main_connection() {
+        let dir = tempfile::tempdir().unwrap();
+        let state = fresh(&dir);
+        state.create_store(PASSPHRASE, PASSPHRASE, false).unwrap();
+        let search = |state: &AppState| state.search(|api| api.search("zh", 20)).map(|h| h.len());
+        assert_eq!(
+            answer_while_main_is_held(&state, search)
+                .expect("search waited for the main connection"),
+            Ok(0)
+        );
         state.lock();
         assert_eq!(
-            state.search(|api| api.search("zh", 20)).unwrap_err().code,
+            search(&state).unwrap_err().code,
             "locked",
             "the reader closes with the lock"
         );
@@ -445,43 +451,19 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let state = fresh(&dir);
         state.create_store(PASSPHRASE, PASSPHRASE, false).unwrap();
-        let request = jiayi_api::ReportRequest::default();
-        let (held_tx, held_rx) = std::sync::mpsc::channel();
-        let (release_tx, release_rx) = std::sync::mpsc::channel::<()>();
-        let (answer_tx, answer_rx) = std::sync::mpsc::channel();
-        let state = &state;
-        std::thread::scope(|scope| {
-            scope.spawn(move || {
-                state
-                    .with(|_| {
-                        held_tx.send(()).unwrap();
-                        // Bounded: the test below releases it, or a minute passes.
-                        let _ = release_rx.recv_timeout(std::time::Duration::from_secs(60));
-                        Ok(())
-                    })
-                    .unwrap();
-            });
-            held_rx.recv().unwrap();
-            let request = request.clone();
-            scope.spawn(move || {
-                answer_tx
-                    .send(
-                        state
-                            .reports(|api| api.report(&request))
-                            .map(|r| r.rows.len()),
-                    )
-                    .unwrap();
-            });
-            let answer = answer_rx.recv_timeout(std::time::Duration::from_secs(30));
-            release_tx.send(()).unwrap();
-            assert_eq!(
-                answer.expect("a report waited for the main connection"),
-                Ok(0)
-            );
-        });
+        let report = |state: &AppState| {
+            state
+                .reports(|api| api.report(&jiayi_api::ReportRequest::default()))
+                .map(|r| r.rows.len())
+        };
+        assert_eq!(
+            answer_while_main_is_held(&state, report)
+                .expect("a report waited for the main connection"),
+            Ok(0)
+        );
         state.lock();
         assert_eq!(
-            state.reports(|api| api.report(&request)).unwrap_err().code,
+            report(&state).unwrap_err().code,
             "locked",
             "the reports connection closes with the lock"
         );

@@ -30,20 +30,7 @@ fn demo_device(t: &Township, dir: &Path) -> Api {
     build_demo(&mut api, 7, DemoSize::SMALL, today).expect("demo township");
     let store = api.store_mut();
     let villages = store.villages().expect("villages");
-    let enrolled = t
-        .storage()
-        .enroll(
-            &Enrollment {
-                device_id: Some(store.device_id()),
-                doctor_name: "赵建国".into(),
-                team_name: "青山镇团队".into(),
-                villages: villages.iter().map(|v| v.id).collect(),
-                label: "demo".into(),
-            },
-            Utc::now(),
-        )
-        .expect("enroll");
-    let transport = HttpTransport::new(&t.base(), &enrolled.token).expect("transport");
+    let transport = enrolled_transport(t, store);
     for _ in 0..50 {
         if store.pending_count().expect("pending") == 0 {
             break;
@@ -68,6 +55,30 @@ fn demo_device(t: &Township, dir: &Path) -> Api {
         .expect("publish teams");
     t.storage().put_villages(&villages).expect("name villages");
     api
+}
+
+/// Enrolls the device for all its villages (again, if it was: a new token) and returns a
+/// transport to the township with its token.
+fn enrolled_transport(t: &Township, store: &jiayi_store::Store) -> HttpTransport {
+    let enrolled = t
+        .storage()
+        .enroll(
+            &Enrollment {
+                device_id: Some(store.device_id()),
+                doctor_name: "赵建国".into(),
+                team_name: "青山镇团队".into(),
+                villages: store
+                    .villages()
+                    .expect("villages")
+                    .iter()
+                    .map(|v| v.id)
+                    .collect(),
+                label: "demo".into(),
+            },
+            Utc::now(),
+        )
+        .expect("enroll");
+    HttpTransport::new(&t.base(), &enrolled.token).expect("transport")
 }
 
 /// (row id, indicator code) → (numerator, denominator, target), from the device's report.
@@ -334,21 +345,7 @@ fn the_dashboard_dataset_is_kept_until_something_it_reads_moves() {
     })
     .unwrap();
     let store = api.store_mut();
-    let token = t
-        .storage()
-        .enroll(
-            &Enrollment {
-                device_id: Some(store.device_id()),
-                doctor_name: "赵建国".into(),
-                team_name: "青山镇团队".into(),
-                villages: store.villages().unwrap().iter().map(|v| v.id).collect(),
-                label: "demo".into(),
-            },
-            Utc::now(),
-        )
-        .unwrap()
-        .token;
-    let transport = HttpTransport::new(&t.base(), &token).unwrap();
+    let transport = enrolled_transport(&t, store);
     jiayi_sync::sync(
         store,
         &transport,
@@ -521,20 +518,7 @@ fn full_demo_dashboard_timing() {
     build_demo(&mut api, 7, DemoSize::FULL, china_date(Utc::now())).expect("demo");
     let store = api.store_mut();
     let villages = store.villages().unwrap();
-    let enrolled = t
-        .storage()
-        .enroll(
-            &Enrollment {
-                device_id: Some(store.device_id()),
-                doctor_name: "赵建国".into(),
-                team_name: "青山镇团队".into(),
-                villages: villages.iter().map(|v| v.id).collect(),
-                label: "demo".into(),
-            },
-            Utc::now(),
-        )
-        .unwrap();
-    let transport = HttpTransport::new(&t.base(), &enrolled.token).unwrap();
+    let transport = enrolled_transport(&t, store);
     for _ in 0..1000 {
         if store.pending_count().unwrap() == 0 {
             break;
