@@ -260,7 +260,9 @@ async fn sync_status(state: State<'_, AppState>) -> Reply<StatusView> {
 
 #[tauri::command]
 async fn work_list(state: State<'_, AppState>, query: Option<WorkListQuery>) -> Reply<WorkList> {
-    state.api(|api| api.work_list_for(&query.unwrap_or_default()))
+    let list = state.api(|api| api.work_list_for(&query.unwrap_or_default()));
+    state.warm_reports();
+    list
 }
 
 #[tauri::command]

@@ -28,9 +28,12 @@ pub struct AppState {
     /// while the main connection writes.
     reader: Mutex<Option<Api>>,
     /// A third connection for the indicators (reports, drill-downs, workbooks). It keeps the
-    /// indicator dataset between reports, and reads it once right after unlocking, in the
-    /// background, so the first report does not pay for reading the whole township.
+    /// indicator dataset between reports, and reads it once after unlocking, in the background
+    /// once the work list is on screen, so the first report does not pay for reading the
+    /// whole township and the unlock does not wait for it either.
     reports: Arc<Mutex<Option<Api>>>,
+    /// The reports connection has not read the dataset yet since the unlock.
+    reports_cold: AtomicBool,
     /// The database and its key while unlocked, for connections of their own ("Sync now").
     db: Mutex<Option<DbFile>>,
     started: Instant,
@@ -62,6 +65,7 @@ impl AppState {
             api: Mutex::new(None),
             reader: Mutex::new(None),
             reports: Arc::default(),
+            reports_cold: AtomicBool::new(false),
             db: Mutex::new(None),
             started,
             ready: AtomicBool::new(false),
@@ -151,9 +155,17 @@ impl AppState {
         *lock(&self.api) = Some(api);
         *lock(&self.reader) = reader;
         *lock(&self.reports) = Api::open_file(&db, self.lang()).ok();
+        self.reports_cold.store(true, Ordering::SeqCst);
         *lock(&self.db) = Some(db);
-        // The first read of the dataset, off the unlock's path; a report asked for meanwhile
-        // waits for it and uses it.
+    }
+
+    /// Reads the indicator dataset on the reports connection in the background, once per
+    /// unlock: called when the work list has been served, so it never slows the way from the
+    /// passphrase to the work list. A report asked for meanwhile waits for it and uses it.
+    pub fn warm_reports(&self) {
+        if !self.reports_cold.swap(false, Ordering::SeqCst) {
+            return;
+        }
         let reports = self.reports.clone();
         std::thread::spawn(move || {
             if let Some(api) = lock(&reports).as_ref() {
