@@ -73,6 +73,15 @@ pub fn run() -> anyhow::Result<()> {
             Ok(())
         })
         .invoke_handler(commands::handler())
-        .run(tauri::generate_context!())?;
+        .build(tauri::generate_context!())?
+        .run(|app, event| {
+            if let tauri::RunEvent::Exit = event {
+                // Close the store before the process ends: background sync stops, a reports
+                // read in the background is waited for, and the key leaves memory.
+                if let Some(state) = app.try_state::<AppState>() {
+                    state.lock();
+                }
+            }
+        });
     Ok(())
 }
