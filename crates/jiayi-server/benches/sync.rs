@@ -140,6 +140,21 @@ fn raw_sqlite_rate(dir: &std::path::Path, bodies: &[String]) -> f64 {
     bodies.len() as f64 / start.elapsed().as_secs_f64()
 }
 
+/// A device enrolled for the ingest figure, with 4,000 households (1,000 quick) to upload.
+fn ingest_device(storage: &DynStorage, quick: bool) -> (DeviceScope, MemReplica) {
+    let (id, _) = enroll(storage, "录入");
+    let scope = DeviceScope {
+        device_id: id,
+        doctor_id: Uuid::nil(),
+        team_id: Uuid::nil(),
+        role: jiayi_sync::protocol::DeviceRole::Doctor,
+        villages: vec![VILLAGE],
+    };
+    let mut replica = MemReplica::new(id);
+    fill(&mut replica, if quick { 1000 } else { 4000 }, 4, 1);
+    (scope, replica)
+}
+
 fn ingest_rate(storage: &DynStorage, scope: &DeviceScope, replica: &mut MemReplica) -> f64 {
     use jiayi_sync::engine::LocalReplica;
     let changes = replica.pending(0, usize::MAX).unwrap();
@@ -248,16 +263,7 @@ fn main() {
                 .collect();
             print_crowd("PostgreSQL", devices, rounds);
             let storage = jiayi_server::storage::open(&cluster.database("bench")).expect("pg");
-            let (id, _) = enroll(&storage, "录入");
-            let scope = DeviceScope {
-                device_id: id,
-                doctor_id: Uuid::nil(),
-                team_id: Uuid::nil(),
-                role: jiayi_sync::protocol::DeviceRole::Doctor,
-                villages: vec![VILLAGE],
-            };
-            let mut replica = MemReplica::new(id);
-            fill(&mut replica, if q { 1000 } else { 4000 }, 4, 1);
+            let (scope, mut replica) = ingest_device(&storage, q);
             let rate = ingest_rate(&storage, &scope, &mut replica);
             println!("| server ingest, PostgreSQL | {rate:.0} changes/s | - |");
         }
@@ -268,16 +274,7 @@ fn main() {
 fn sqlite_figures(dir: &std::path::Path, q: bool, devices: usize) {
     // Ingest: 20,000 changes straight into storage.
     let storage = sqlite_storage(dir, "ingest.db");
-    let (id, _) = enroll(&storage, "录入");
-    let scope = DeviceScope {
-        device_id: id,
-        doctor_id: Uuid::nil(),
-        team_id: Uuid::nil(),
-        role: jiayi_sync::protocol::DeviceRole::Doctor,
-        villages: vec![VILLAGE],
-    };
-    let mut replica = MemReplica::new(id);
-    fill(&mut replica, if q { 1000 } else { 4000 }, 4, 1);
+    let (scope, mut replica) = ingest_device(&storage, q);
     let bodies: Vec<String> = replica
         .outbox
         .values()

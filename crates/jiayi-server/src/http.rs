@@ -293,8 +293,17 @@ where
     T: Send + 'static,
     F: FnOnce() -> crate::error::Result<T> + Send + 'static,
 {
+    on_blocking_pool(move || f().map_err(ApiErr::from)).await
+}
+
+/// Runs `f` on the blocking pool; a panic there answers as an internal error.
+async fn on_blocking_pool<T, F>(f: F) -> Result<T, ApiErr>
+where
+    T: Send + 'static,
+    F: FnOnce() -> Result<T, ApiErr> + Send + 'static,
+{
     match tokio::task::spawn_blocking(f).await {
-        Ok(r) => r.map_err(ApiErr::from),
+        Ok(r) => r,
         Err(_) => Err(ApiErr::internal()),
     }
 }
@@ -317,16 +326,13 @@ where
 {
     let token = bearer(headers).ok_or_else(ApiErr::unauthorized)?;
     let storage = state.storage.clone();
-    let run = move || -> Result<T, ApiErr> {
+    on_blocking_pool(move || {
         let scope = storage
             .authenticate(&token)?
             .ok_or_else(ApiErr::unauthorized)?;
         work(storage.as_ref(), scope)
-    };
-    match tokio::task::spawn_blocking(run).await {
-        Ok(r) => r,
-        Err(_) => Err(ApiErr::internal()),
-    }
+    })
+    .await
 }
 
 #[utoipa::path(get, path = "/v1/info", tag = "sync",
@@ -494,7 +500,6 @@ mod tests {
                     &c.entity_id.to_string(),
                     serde_json::to_string(c).unwrap(),
                 )
-                .unwrap()
             })
             .collect();
         let epoch = uuid::Uuid::new_v4();

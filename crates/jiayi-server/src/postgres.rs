@@ -391,28 +391,25 @@ fn read_page(
     let mut changes = Vec::with_capacity(rows.len());
     for r in &rows {
         if let Some(cursor) = r.get::<_, Option<i64>>(1) {
-            changes.push(StoredChange::new(cursor, r.get(2), r.get(3), r.get(4))?);
+            changes.push(StoredChange::new(cursor, r.get(2), r.get(3), r.get(4)));
         }
     }
     Ok(page(changes, after, limit, high_water as u64))
 }
 
-/// Queues an audit entry inside the caller's transaction, unchained: requests never wait on
-/// the chain's head. [`seal_queued_audit`] chains queued entries in the order they were queued.
-fn append_audit_in(client: &mut impl GenericClient, event: &AuditEvent, at: &str) -> Result<()> {
-    client.execute(
-        "INSERT INTO audit_pending (at, actor, role, action, origin, records)
-         VALUES ($1, $2, $3, $4, $5, $6)",
-        &[
-            &at,
-            &event.actor,
-            &event.role,
-            &event.action,
-            &event.origin,
-            &event.records_text(),
-        ],
-    )?;
-    Ok(())
+/// An audit entry from a row whose columns 1 to 6 are `at, actor, role, action, origin,
+/// records` (column 0 is the queue id or the sequence number).
+fn audit_record(row: &postgres::Row, seq: u64, hash: [u8; 32]) -> AuditRecord {
+    AuditRecord {
+        seq,
+        at: row.get(1),
+        actor: row.get(2),
+        role: row.get(3),
+        action: row.get(4),
+        origin: row.get(5),
+        records: row.get(6),
+        hash,
+    }
 }
 
 /// Entries chained per transaction while sealing.
@@ -450,16 +447,8 @@ fn seal_queued_audit(client: &mut Client) -> Result<u64> {
         let mut cols: [Vec<String>; 6] = Default::default();
         let (mut seqs, mut hashes, mut ids) = (Vec::new(), Vec::new(), Vec::new());
         for r in &queued {
-            let record = AuditRecord {
-                seq: 0,
-                at: r.get(1),
-                actor: r.get(2),
-                role: r.get(3),
-                action: r.get(4),
-                origin: r.get(5),
-                records: r.get(6),
-                hash: [0; 32],
-            };
+            // Sequence number and hash are what this loop gives it.
+            let record = audit_record(r, 0, [0; 32]);
             seq += 1;
             previous = jiayi_core::audit::chain_hash(&previous, &record.entry());
             ids.push(r.get::<_, i64>(0));
@@ -951,8 +940,22 @@ impl Storage for PgStorage {
         Ok(())
     }
 
+    /// Queues the entry unchained: requests never wait on the chain's head.
+    /// [`seal_queued_audit`] chains queued entries in the order they were queued.
     fn append_audit(&self, event: &AuditEvent, now: DateTime<Utc>) -> Result<()> {
-        append_audit_in(&mut *self.client()?, event, &time_text(now))
+        self.client()?.execute(
+            "INSERT INTO audit_pending (at, actor, role, action, origin, records)
+             VALUES ($1, $2, $3, $4, $5, $6)",
+            &[
+                &time_text(now),
+                &event.actor,
+                &event.role,
+                &event.action,
+                &event.origin,
+                &event.records_text(),
+            ],
+        )?;
+        Ok(())
     }
 
     fn seal_audit(&self) -> Result<u64> {
@@ -974,16 +977,11 @@ impl Storage for PgStorage {
         )?;
         rows.iter()
             .map(|r| {
-                Ok(AuditRecord {
-                    seq: r.get::<_, i64>(0) as u64,
-                    at: r.get(1),
-                    actor: r.get(2),
-                    role: r.get(3),
-                    action: r.get(4),
-                    origin: r.get(5),
-                    records: r.get(6),
-                    hash: hash_from(r.get::<_, &[u8]>(7))?,
-                })
+                Ok(audit_record(
+                    r,
+                    r.get::<_, i64>(0) as u64,
+                    hash_from(r.get::<_, &[u8]>(7))?,
+                ))
             })
             .collect()
     }

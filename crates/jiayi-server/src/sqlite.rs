@@ -362,7 +362,7 @@ impl Storage for SqliteStorage {
         let mut changes = Vec::new();
         for row in rows {
             let (cursor, entity, id, body) = row?;
-            changes.push(StoredChange::new(cursor, &entity, &id, body)?);
+            changes.push(StoredChange::new(cursor, &entity, &id, body));
         }
         Ok(page(changes, after, limit, high_water as u64))
     }

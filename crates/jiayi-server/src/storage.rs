@@ -105,12 +105,12 @@ pub struct StoredChange {
 }
 
 impl StoredChange {
-    pub fn new(cursor: i64, entity: &str, entity_id: &str, body: String) -> Result<StoredChange> {
-        Ok(StoredChange {
+    pub fn new(cursor: i64, entity: &str, entity_id: &str, body: String) -> StoredChange {
+        StoredChange {
             cursor: cursor as u64,
             record: format!("{entity}:{entity_id}"),
             body,
-        })
+        }
     }
 
     /// The change itself (offline bundles and checks read it).

@@ -44,17 +44,24 @@ fn demo_device(t: &Township, dir: &Path) -> Api {
         .expect("sync round");
     }
     assert_eq!(store.pending_count().unwrap(), 0, "everything uploaded");
-    let teams = store.teams().expect("teams");
-    t.storage()
+    publish_teams(t.storage().as_ref(), &store.teams().expect("teams"));
+    t.storage().put_villages(&villages).expect("name villages");
+    api
+}
+
+/// The township publishes its teams, as it does before enrolling devices.
+fn publish_teams(
+    storage: &dyn jiayi_server::storage::Storage,
+    teams: &[jiayi_core::household::Team],
+) {
+    storage
         .publish(
             ReferenceKind::Teams,
             "all",
-            &serde_json::to_string(&teams).unwrap(),
+            &serde_json::to_string(teams).unwrap(),
             Utc::now(),
         )
         .expect("publish teams");
-    t.storage().put_villages(&villages).expect("name villages");
-    api
 }
 
 /// Enrolls the device for all its villages (again, if it was: a new token) and returns a
@@ -319,14 +326,7 @@ fn the_dashboard_dataset_is_kept_until_something_it_reads_moves() {
 
     let mut teams = api.store().teams().unwrap();
     teams[0].name = format!("{}二", teams[0].name);
-    storage
-        .publish(
-            ReferenceKind::Teams,
-            "all",
-            &serde_json::to_string(&teams).unwrap(),
-            Utc::now(),
-        )
-        .unwrap();
+    publish_teams(storage, &teams);
     let republished = cache.dataset(storage).unwrap();
     assert!(!Arc::ptr_eq(&renamed, &republished));
     assert_eq!(republished.dataset, dataset(storage).unwrap().dataset);
@@ -531,15 +531,7 @@ fn full_demo_dashboard_timing() {
         )
         .unwrap();
     }
-    let teams = store.teams().unwrap();
-    t.storage()
-        .publish(
-            ReferenceKind::Teams,
-            "all",
-            &serde_json::to_string(&teams).unwrap(),
-            Utc::now(),
-        )
-        .unwrap();
+    publish_teams(t.storage().as_ref(), &store.teams().unwrap());
     t.storage().put_villages(&villages).unwrap();
     let started = Instant::now();
     let server = jiayi_server::indicators::dataset(t.storage().as_ref()).unwrap();
