@@ -250,20 +250,52 @@ pub struct ApiJson<T>(pub T);
 
 impl<T, S> FromRequest<S> for ApiJson<T>
 where
-    Json<T>: FromRequest<S, Rejection = JsonRejection>,
+    T: serde::de::DeserializeOwned,
     S: Send + Sync,
 {
     type Rejection = ApiErr;
 
     async fn from_request(req: Request, state: &S) -> Result<Self, ApiErr> {
-        match Json::<T>::from_request(req, state).await {
-            Ok(Json(value)) => Ok(ApiJson(value)),
-            Err(rejection) => Err(ApiErr::unreadable(
-                rejection.status(),
-                rejection.body_text(),
-            )),
+        let refused = |rejection: JsonRejection| {
+            ApiErr::unreadable(rejection.status(), rejection.body_text())
+        };
+        if !is_json(req.headers()) {
+            // axum's extractor words the refusal of a missing or wrong content type.
+            return Json::<T>::from_request(req, state)
+                .await
+                .map(|Json(value)| ApiJson(value))
+                .map_err(refused);
+        }
+        let bytes = axum::body::Bytes::from_request(req, state)
+            .await
+            .map_err(|rejection| ApiErr::unreadable(rejection.status(), rejection.body_text()))?;
+        // The plain reader is the fast path; axum's, which tracks the path to the failing field
+        // and so names it in the refusal, runs only when the body does not read.
+        match serde_json::from_slice(&bytes) {
+            Ok(value) => Ok(ApiJson(value)),
+            Err(_) => Json::<T>::from_bytes(&bytes)
+                .map(|Json(value)| ApiJson(value))
+                .map_err(refused),
         }
     }
+}
+
+/// Whether the request says its body is JSON (`application/json` or `application/…+json`).
+fn is_json(headers: &HeaderMap) -> bool {
+    let Some(value) = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+    else {
+        return false;
+    };
+    let essence = value
+        .split(';')
+        .next()
+        .unwrap_or("")
+        .trim()
+        .to_ascii_lowercase();
+    essence == "application/json"
+        || (essence.starts_with("application/") && essence.ends_with("+json"))
 }
 
 /// A query string whose refusal is answered as an [`ApiError`].

@@ -27,13 +27,22 @@ pub struct RecordState {
 }
 
 impl RecordState {
+    /// `{"field": "hlc", …}` in field order. Written straight into one buffer: every stored
+    /// change writes its record's clocks, so this runs once per change in a push.
     pub fn field_hlc_json(&self) -> String {
-        let map: BTreeMap<&String, String> = self
-            .field_hlc
-            .iter()
-            .map(|(k, v)| (k, v.to_string()))
-            .collect();
-        serde_json::to_string(&map).unwrap_or_else(|_| "{}".into())
+        use std::io::Write;
+        let mut out = Vec::with_capacity(2 + self.field_hlc.len() * 64);
+        out.push(b'{');
+        for (i, (field, hlc)) in self.field_hlc.iter().enumerate() {
+            if i > 0 {
+                out.push(b',');
+            }
+            // Writing to a Vec cannot fail; the clock's text is digits, dashes and hex.
+            let _ = serde_json::to_writer(&mut out, field);
+            let _ = write!(out, ":\"{hlc}\"");
+        }
+        out.push(b'}');
+        String::from_utf8(out).unwrap_or_else(|_| "{}".into())
     }
 
     pub fn parse_field_hlc(text: &str) -> Option<BTreeMap<String, Hlc>> {
@@ -470,5 +479,22 @@ mod tests {
             Some(base.field_hlc.clone())
         );
         assert_eq!(RecordState::parse_field_hlc("{\"a\":\"bad\"}"), None);
+
+        // Field names that need escaping write as serde_json writes them.
+        let mut odd = base.clone();
+        odd.field_hlc.insert("名\"字\\\n".into(), hlc(11, 2));
+        let as_serde: BTreeMap<&String, String> = odd
+            .field_hlc
+            .iter()
+            .map(|(k, v)| (k, v.to_string()))
+            .collect();
+        assert_eq!(
+            odd.field_hlc_json(),
+            serde_json::to_string(&as_serde).unwrap()
+        );
+        assert_eq!(
+            RecordState::parse_field_hlc(&odd.field_hlc_json()),
+            Some(odd.field_hlc.clone())
+        );
     }
 }

@@ -389,6 +389,14 @@ fn unreadable_requests_get_an_api_error_not_plain_text() {
         assert_eq!(status, expected, "{}", String::from_utf8_lossy(&body));
         let err: ApiError = serde_json::from_slice(&body).expect("an ApiError body");
         assert!(!err.message_zh.is_empty());
+        if expected == StatusCode::UNPROCESSABLE_ENTITY {
+            // The refusal names the field that did not read.
+            assert!(
+                String::from_utf8_lossy(&body).contains("device_id"),
+                "{}",
+                String::from_utf8_lossy(&body)
+            );
+        }
     }
     let (status, body) = call(
         Method::GET,
