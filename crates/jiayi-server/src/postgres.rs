@@ -48,10 +48,11 @@ impl PgStorage {
     }
 
     /// Stores one batch. The batch's records (and the device) are locked first, each by an
-    /// advisory lock taken in one order, so pushes touching other records run side by side;
-    /// only the final write, which hands out cursors, takes turns on the change log's table
-    /// lock, for one statement and the commit. Cursors therefore commit in the order they are
-    /// handed out, and a pull never skips a change that commits after a higher cursor was seen.
+    /// advisory lock taken in one order, so pushes touching other records run side by side and
+    /// write their records and conflicts side by side. Only the insert into the change log,
+    /// which hands out cursors, takes turns on the log's table lock, for that one statement and
+    /// the commit. Cursors therefore commit in the order they are handed out, and a pull never
+    /// skips a change that commits after a higher cursor was seen.
     fn store_batch(
         &self,
         scope: &DeviceScope,
@@ -151,8 +152,7 @@ impl PgStorage {
         let mut log: Vec<&Change> = Vec::new();
         let mut dirty: Vec<(String, String)> = Vec::new();
         let mut dirty_keys: HashSet<(String, String)> = HashSet::new();
-        let mut record_seq: HashMap<(String, String), u64> = HashMap::new();
-        let mut losers: Vec<(u64, String, String, String, crate::merge::Loser)> = Vec::new();
+        let mut losers: Vec<(String, String, String, crate::merge::Loser)> = Vec::new();
         for (change, seq) in changes.iter().zip(&seqs) {
             if change.device_id != scope.device_id {
                 results.push(rejected(change.seq, RejectCode::WrongDevice));
@@ -186,7 +186,6 @@ impl PgStorage {
                     results.push(stored_result(change.seq, &lost));
                     for l in lost {
                         losers.push((
-                            change.seq,
                             key.0.clone(),
                             key.1.clone(),
                             state.village_id.to_string(),
@@ -196,7 +195,6 @@ impl PgStorage {
                     if dirty_keys.insert(key.clone()) {
                         dirty.push(key.clone());
                     }
-                    record_seq.insert(key.clone(), change.seq);
                     records.insert(key, state);
                     log.push(change);
                 }
@@ -220,7 +218,7 @@ impl PgStorage {
         stored_through = stored_through.max(log.iter().map(|c| c.seq).max().unwrap_or(0));
 
         let mut record_cols: [Vec<String>; 5] = Default::default();
-        let (mut deleted, mut record_seqs) = (Vec::new(), Vec::new());
+        let mut deleted = Vec::new();
         for key in &dirty {
             let Some(state) = records.get(key) else {
                 continue;
@@ -235,11 +233,9 @@ impl PgStorage {
                 col.push(v);
             }
             deleted.push(state.deleted.map(|h| h.to_string()));
-            record_seqs.push(record_seq.get(key).copied().unwrap_or(0) as i64);
         }
         let mut loser_cols: [Vec<String>; 9] = Default::default();
-        let mut loser_seqs = Vec::with_capacity(losers.len());
-        for (seq, entity, id, village, l) in &losers {
+        for (entity, id, village, l) in &losers {
             for (col, v) in loser_cols.iter_mut().zip([
                 entity.clone(),
                 id.clone(),
@@ -253,55 +249,35 @@ impl PgStorage {
             ]) {
                 col.push(v);
             }
-            loser_seqs.push(*seq as i64);
         }
 
-        tx.batch_execute("LOCK TABLE changes IN SHARE ROW EXCLUSIVE MODE")?;
-        // The log, the records and the conflicts in one statement: a record's last cursor and
-        // a conflict's cursor are those of the change (by sequence number) that wrote them.
-        let write = statements.get(
+        // The records and the conflicts first: they need no cursor, and the records are
+        // already this push's alone under its advisory locks.
+        let merge = statements.get(
             &mut tx,
-            "WITH logged AS (
-               INSERT INTO changes (device_id, seq, entity, entity_id, village_id, body, received_at)
-               SELECT $1, s, e, i, v, b, $7
-               FROM UNNEST($2::bigint[], $3::text[], $4::text[], $5::text[], $6::text[]) WITH ORDINALITY
-                    AS t(s, e, i, v, b, n)
-               ORDER BY n
-               RETURNING seq, cursor
-             ), merged AS (
-               INSERT INTO records (entity, entity_id, village_id, payload, field_hlc, deleted_hlc, last_cursor)
-               SELECT r.e, r.i, r.v, r.p, r.c, r.d, logged.cursor
-               FROM UNNEST($8::text[], $9::text[], $10::text[], $11::text[], $12::text[], $13::text[],
-                           $14::bigint[]) AS r(e, i, v, p, c, d, s)
-               JOIN logged ON logged.seq = r.s
+            "WITH merged AS (
+               INSERT INTO records (entity, entity_id, village_id, payload, field_hlc, deleted_hlc)
+               SELECT * FROM UNNEST($1::text[], $2::text[], $3::text[], $4::text[], $5::text[],
+                                    $6::text[])
                ON CONFLICT (entity, entity_id) DO UPDATE SET village_id = excluded.village_id,
                  payload = excluded.payload, field_hlc = excluded.field_hlc,
-                 deleted_hlc = excluded.deleted_hlc, last_cursor = excluded.last_cursor
+                 deleted_hlc = excluded.deleted_hlc, last_cursor = NULL
              )
              INSERT INTO conflicts (entity, entity_id, village_id, field, losing_value, losing_hlc,
-               losing_device, winning_value, winning_hlc, cursor, created_at)
-             SELECT a, b, c, d, e, f, g, h, i, logged.cursor, $7
-             FROM UNNEST($15::text[], $16::text[], $17::text[], $18::text[], $19::text[], $20::text[],
-                         $21::text[], $22::text[], $23::text[], $24::bigint[]) AS t(a, b, c, d, e, f, g, h, i, s)
-             JOIN logged ON logged.seq = t.s",
+               losing_device, winning_value, winning_hlc, created_at)
+             SELECT a, b, c, d, e, f, g, h, i, $16
+             FROM UNNEST($7::text[], $8::text[], $9::text[], $10::text[], $11::text[], $12::text[],
+                         $13::text[], $14::text[], $15::text[]) AS t(a, b, c, d, e, f, g, h, i)",
         )?;
         tx.execute(
-            &write,
+            &merge,
             &[
-                &device,
-                &log_seqs,
-                &col(&|c| c.entity.as_str().to_string()),
-                &col(&|c| c.entity_id.to_string()),
-                &col(&|c| c.village_id.to_string()),
-                &bodies,
-                &now,
                 &record_cols[0],
                 &record_cols[1],
                 &record_cols[2],
                 &record_cols[3],
                 &record_cols[4],
                 &deleted,
-                &record_seqs,
                 &loser_cols[0],
                 &loser_cols[1],
                 &loser_cols[2],
@@ -311,7 +287,30 @@ impl PgStorage {
                 &loser_cols[6],
                 &loser_cols[7],
                 &loser_cols[8],
-                &loser_seqs,
+                &now,
+            ],
+        )?;
+        // Then the turn on the change log, for the one insert that hands out cursors and the
+        // commit: the shorter the turn, the shorter every other push's wait.
+        tx.batch_execute("LOCK TABLE changes IN SHARE ROW EXCLUSIVE MODE")?;
+        let log_insert = statements.get(
+            &mut tx,
+            "INSERT INTO changes (device_id, seq, entity, entity_id, village_id, body, received_at)
+             SELECT $1, s, e, i, v, b, $7
+             FROM UNNEST($2::bigint[], $3::text[], $4::text[], $5::text[], $6::text[]) WITH ORDINALITY
+                  AS t(s, e, i, v, b, n)
+             ORDER BY n",
+        )?;
+        tx.execute(
+            &log_insert,
+            &[
+                &device,
+                &log_seqs,
+                &col(&|c| c.entity.as_str().to_string()),
+                &col(&|c| c.entity_id.to_string()),
+                &col(&|c| c.village_id.to_string()),
+                &bodies,
+                &now,
             ],
         )?;
         tx.commit()?;
