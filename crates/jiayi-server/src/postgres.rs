@@ -50,9 +50,11 @@ impl PgStorage {
     /// Stores one batch. The batch's records (and the device) are locked first, each by an
     /// advisory lock taken in one order, so pushes touching other records run side by side and
     /// write their records and conflicts side by side. Only the insert into the change log,
-    /// which hands out cursors, takes turns on the log's table lock, for that one statement and
-    /// the commit. Cursors therefore commit in the order they are handed out, and a pull never
-    /// skips a change that commits after a higher cursor was seen.
+    /// which hands out cursors, takes turns, for that one statement and the commit: the turn
+    /// is the advisory lock `(0, 1)`, whose two-key space the record locks (one 64-bit key)
+    /// never use, and the only writer of the change log takes it. Cursors therefore commit in
+    /// the order they are handed out, and a pull never skips a change that commits after a
+    /// higher cursor was seen.
     fn store_batch(
         &self,
         scope: &DeviceScope,
@@ -291,14 +293,16 @@ impl PgStorage {
             ],
         )?;
         // Then the turn on the change log, for the one insert that hands out cursors and the
-        // commit: the shorter the turn, the shorter every other push's wait.
-        tx.batch_execute("LOCK TABLE changes IN SHARE ROW EXCLUSIVE MODE")?;
+        // commit: the shorter the turn, the shorter every other push's wait. The insert takes
+        // the turn itself (no round trip to the server while holding it): no row reaches the
+        // insert, and so no cursor is drawn, before the join has read `turn`.
         let log_insert = statements.get(
             &mut tx,
-            "INSERT INTO changes (device_id, seq, entity, entity_id, village_id, body, received_at)
+            "WITH turn AS (SELECT pg_advisory_xact_lock(0, 1))
+             INSERT INTO changes (device_id, seq, entity, entity_id, village_id, body, received_at)
              SELECT $1, s, e, i, v, b, $7
-             FROM UNNEST($2::bigint[], $3::text[], $4::text[], $5::text[], $6::text[]) WITH ORDINALITY
-                  AS t(s, e, i, v, b, n)
+             FROM turn, UNNEST($2::bigint[], $3::text[], $4::text[], $5::text[], $6::text[])
+                  WITH ORDINALITY AS t(s, e, i, v, b, n)
              ORDER BY n",
         )?;
         tx.execute(

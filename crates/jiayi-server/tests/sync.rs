@@ -773,6 +773,53 @@ fn sqlite_server_killed_mid_batch() {
 // ---------------------------------------------------------------------------------------------
 // PostgreSQL: one private cluster for all scenarios, each on a fresh database.
 
+/// The change log's insert takes the turn (advisory lock `(0, 1)`) itself and holds it to the
+/// commit: while another session holds the turn, a push waits for exactly that lock.
+fn a_push_waits_for_the_change_log_turn(t: &Township, db_url: &str) {
+    let mut device = t.device("医生", &[V1]);
+    device.register_households(V1, 2);
+    let transport = device.transport(&t.base());
+    let mut holder = postgres::Client::connect(db_url, postgres::NoTls).expect("connect");
+    let mut turn = holder.transaction().expect("begin");
+    turn.execute("SELECT pg_advisory_xact_lock(0, 1)", &[])
+        .expect("take the turn");
+    let (done, finished) = std::sync::mpsc::channel();
+    std::thread::scope(|scope| {
+        let device = &mut device;
+        let transport = &transport;
+        scope.spawn(move || {
+            let _ = done.send(device.sync_via(transport).map(|r| r.applied));
+        });
+        // Bounded: up to 10 s for the push to queue behind the held turn.
+        let waiting = (0..500).any(|_| {
+            let waiters: i64 = turn
+                .query_one(
+                    "SELECT COUNT(*) FROM pg_locks WHERE locktype = 'advisory' AND classid = 0
+                       AND objid = 1 AND objsubid = 2 AND NOT granted",
+                    &[],
+                )
+                .expect("locks")
+                .get(0);
+            waiters > 0 || {
+                std::thread::sleep(std::time::Duration::from_millis(20));
+                false
+            }
+        });
+        assert!(waiting, "the push never waited for the change log's turn");
+        assert!(
+            finished.try_recv().is_err(),
+            "a push finished while another session held the turn"
+        );
+        turn.commit().expect("hand the turn back");
+        let applied = finished
+            .recv_timeout(std::time::Duration::from_secs(60))
+            .expect("the push ends once the turn is free")
+            .expect("sync");
+        assert!(applied > 0);
+    });
+    t.assert_exactly_once(&[&device]);
+}
+
 #[test]
 fn postgres_scenarios() {
     let Some(pg) = pg::PgCluster::start() else {
@@ -795,6 +842,8 @@ fn postgres_scenarios() {
         let t = Township::on(&pg.database(&format!("s_{name}")), small_batches());
         scenario(&t);
     }
+    let db = pg.database("s_turn");
+    a_push_waits_for_the_change_log_turn(&Township::on(&db, small_batches()), &db);
     let db = pg.database("s_restore");
     let mut t = Township::on(&db, small_batches());
     let pg_ref = &pg;
