@@ -430,14 +430,14 @@ fn sqlite_figures(dir: &std::path::Path, q: bool, devices: usize) {
 const CROWD_ROUNDS: usize = 5;
 
 fn print_crowd(backend: &str, devices: usize, rounds: Vec<CrowdRound>) {
-    for (label, pick) in [
-        (
-            "a server already in use",
-            (|r: &CrowdRound| r.in_use) as fn(&CrowdRound) -> Burst,
-        ),
-        ("the first burst after the server starts", |r| r.first),
+    for (label, first) in [
+        ("a server already in use", false),
+        ("the first burst after the server starts", true),
     ] {
-        let mut bursts: Vec<Burst> = rounds.iter().map(pick).collect();
+        let mut bursts: Vec<Burst> = rounds
+            .iter()
+            .map(|r| if first { r.first } else { r.in_use })
+            .collect();
         let errors: usize = bursts.iter().map(|b| b.errors).sum();
         let all: Vec<String> = bursts
             .iter()

@@ -459,21 +459,24 @@ async fn pull(
 /// when each change was pushed: pulls carry most of a township's sync traffic, and reading every
 /// change in only to write it out again was most of a pull's work.
 fn pull_response(epoch: uuid::Uuid, page: &crate::storage::PullPage) -> Response {
+    use std::fmt::Write;
     let bodies: usize = page.changes.iter().map(|c| c.body.len() + 32).sum();
     let mut json = String::with_capacity(bodies + 160);
-    json.push_str(&format!("{{\"server_epoch\":\"{epoch}\",\"changes\":["));
+    // Writing into a String cannot fail.
+    let _ = write!(json, "{{\"server_epoch\":\"{epoch}\",\"changes\":[");
     for (i, change) in page.changes.iter().enumerate() {
         if i > 0 {
             json.push(',');
         }
-        json.push_str(&format!("{{\"cursor\":{},\"change\":", change.cursor));
+        let _ = write!(json, "{{\"cursor\":{},\"change\":", change.cursor);
         json.push_str(&change.body);
         json.push('}');
     }
-    json.push_str(&format!(
+    let _ = write!(
+        json,
         "],\"next_cursor\":{},\"more\":{},\"high_water\":{}}}",
         page.next_cursor, page.more, page.high_water
-    ));
+    );
     ([(header::CONTENT_TYPE, "application/json")], json).into_response()
 }
 

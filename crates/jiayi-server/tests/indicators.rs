@@ -22,12 +22,13 @@ use jiayi_sync::http::HttpTransport;
 use jiayi_sync::protocol::{Limits, ReferenceKind};
 use support::{Township, admin_get};
 
-/// A device holding the small demo township, enrolled for all its villages and fully synced;
-/// the township has published the teams and named the villages, as it would for enrollment.
-fn demo_device(t: &Township, dir: &Path) -> Api {
+/// A device holding the demo township of `size`, enrolled for all its villages and fully
+/// synced; the township has published the teams and named the villages, as it would for
+/// enrollment.
+fn demo_device(t: &Township, dir: &Path, size: DemoSize) -> Api {
     let mut api = Api::open(dir.join("device.sqlite3"), Lang::Zh).expect("device store");
     let today = china_date(Utc::now());
-    build_demo(&mut api, 7, DemoSize::SMALL, today).expect("demo township");
+    build_demo(&mut api, 7, size, today).expect("demo township");
     let store = api.store_mut();
     let villages = store.villages().expect("villages");
     let transport = enrolled_transport(t, store);
@@ -147,7 +148,7 @@ fn this_year() -> String {
 /// The server's figures equal the device's, for a year, a quarter and a month, at every level.
 fn server_matches_device(t: &Township) {
     let dir = tempfile::tempdir().unwrap();
-    let api = demo_device(t, dir.path());
+    let api = demo_device(t, dir.path(), DemoSize::SMALL);
     let today = china_date(Utc::now());
     let quarter = format!("{}-Q{}", today.year(), (today.month() - 1) / 3 + 1);
     let month = format!("{}-{:02}", today.year(), today.month());
@@ -304,7 +305,7 @@ fn the_dashboard_dataset_is_kept_until_something_it_reads_moves() {
     assert!(empty.dataset.residents.is_empty());
 
     let dir = tempfile::tempdir().unwrap();
-    let mut api = demo_device(&t, dir.path());
+    let mut api = demo_device(&t, dir.path(), DemoSize::SMALL);
     let synced = cache.dataset(storage).unwrap();
     assert!(!synced.dataset.residents.is_empty());
     assert_eq!(synced.dataset, dataset(storage).unwrap().dataset);
@@ -418,7 +419,7 @@ fn dashboard_renders_in_chromium() {
     }
     let t = Township::sqlite(Limits::default());
     let dir = tempfile::tempdir().unwrap();
-    let _api = demo_device(&t, dir.path());
+    let _api = demo_device(&t, dir.path(), DemoSize::SMALL);
     // The pages have no script: the browser renders the HTML the logged-in admin receives.
     let url = saved(
         dir.path(),
@@ -514,25 +515,7 @@ fn dashboard_renders_in_chromium() {
 fn full_demo_dashboard_timing() {
     let t = Township::sqlite(Limits::default());
     let dir = tempfile::tempdir().unwrap();
-    let mut api = Api::open(dir.path().join("device.sqlite3"), Lang::Zh).expect("device store");
-    build_demo(&mut api, 7, DemoSize::FULL, china_date(Utc::now())).expect("demo");
-    let store = api.store_mut();
-    let villages = store.villages().unwrap();
-    let transport = enrolled_transport(&t, store);
-    for _ in 0..1000 {
-        if store.pending_count().unwrap() == 0 {
-            break;
-        }
-        jiayi_sync::sync(
-            store,
-            &transport,
-            Utc::now().timestamp_millis(),
-            &mut |_| {},
-        )
-        .unwrap();
-    }
-    publish_teams(t.storage().as_ref(), &store.teams().unwrap());
-    t.storage().put_villages(&villages).unwrap();
+    let _api = demo_device(&t, dir.path(), DemoSize::FULL);
     let started = Instant::now();
     let server = jiayi_server::indicators::dataset(t.storage().as_ref()).unwrap();
     eprintln!("read the dataset: {:?}", started.elapsed());
