@@ -96,11 +96,19 @@ impl PgStorage {
         )?;
         tx.query(&lock, &[&lock_keys])?;
         let mut records: HashMap<(String, String), RecordState> = HashMap::new();
+        // One primary-key probe per record: the lateral `LIMIT 1` keeps the planner from a
+        // hash join over the whole table. A connection plans a prepared statement once for all
+        // later calls, and on a new server it does so while `records` is still nearly empty:
+        // a plain join was then planned as a scan of every record, which it stayed as the
+        // table grew.
         let current = statements.get(
             &mut tx,
             "SELECT r.entity, r.entity_id, r.village_id, r.payload, r.field_hlc, r.deleted_hlc
-             FROM records r JOIN UNNEST($1::text[], $2::text[]) AS k(entity, entity_id)
-               ON r.entity = k.entity AND r.entity_id = k.entity_id",
+             FROM UNNEST($1::text[], $2::text[]) AS k(entity, entity_id)
+             CROSS JOIN LATERAL (
+               SELECT * FROM records
+               WHERE records.entity = k.entity AND records.entity_id = k.entity_id LIMIT 1
+             ) AS r",
         )?;
         for r in tx.query(&current, &[&entities, &ids])? {
             let state =

@@ -820,6 +820,65 @@ fn a_push_waits_for_the_change_log_turn(t: &Township, db_url: &str) {
     t.assert_exactly_once(&[&device]);
 }
 
+/// A push reads the records it touches by primary key, also after the table has grown past
+/// what the server's connections saw when they first prepared the lookup (a new server starts
+/// with an empty table: a lookup planned then as a scan of the whole table stayed one).
+fn pushes_read_records_by_key_as_the_table_grows(t: &mut Township, db_url: &str) {
+    const GROWN: i64 = 20_000;
+    let mut device = t.device("医生", &[V1]);
+    // More pushes than PostgreSQL needs before it settles on one plan for a prepared statement.
+    for _ in 0..8 {
+        device.register_households(V1, 1);
+        device.sync(t).expect("sync while the table is small");
+    }
+    let mut admin = postgres::Client::connect(db_url, postgres::NoTls).expect("connect");
+    admin
+        .execute(
+            "INSERT INTO records (entity, entity_id, village_id, payload, field_hlc)
+             SELECT 'resident', gen_random_uuid()::text, 'grown', '{}', '{}'
+             FROM generate_series(1, $1::bigint)",
+            &[&GROWN],
+        )
+        .expect("grow the records table");
+    for _ in 0..3 {
+        device.register_households(V1, 1);
+        device.sync(t).expect("sync once the table has grown");
+    }
+    // The server's connections hand in their counts as they close: rows read by sequential
+    // scans of `records`, and index scans of it.
+    t.stop();
+    let counts = |admin: &mut postgres::Client| -> (i64, i64) {
+        let row = admin
+            .query_one(
+                "SELECT COALESCE(seq_tup_read, 0), COALESCE(idx_scan, 0) FROM pg_stat_user_tables
+                 WHERE relname = 'records'",
+                &[],
+            )
+            .expect("table statistics");
+        (row.get(0), row.get(1))
+    };
+    // Bounded: up to 10 s for the last pushes' index scans to be counted.
+    let mut seen = counts(&mut admin);
+    for _ in 0..100 {
+        if seen.1 >= 11 {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+        seen = counts(&mut admin);
+    }
+    assert!(
+        seen.1 >= 11,
+        "not every push used the records index: {seen:?}"
+    );
+    assert!(
+        seen.0 < GROWN,
+        "a push read the grown records table in full ({} rows by sequential scans)",
+        seen.0
+    );
+    t.start();
+    t.assert_exactly_once(&[&device]);
+}
+
 #[test]
 fn postgres_scenarios() {
     let Some(pg) = pg::PgCluster::start() else {
@@ -844,6 +903,8 @@ fn postgres_scenarios() {
     }
     let db = pg.database("s_turn");
     a_push_waits_for_the_change_log_turn(&Township::on(&db, small_batches()), &db);
+    let db = pg.database("s_grown");
+    pushes_read_records_by_key_as_the_table_grows(&mut Township::on(&db, small_batches()), &db);
     let db = pg.database("s_restore");
     let mut t = Township::on(&db, small_batches());
     let pg_ref = &pg;
