@@ -318,9 +318,11 @@ fn main() {
     }
     match pg::PgCluster::start() {
         Some(cluster) => {
+            // Every round on a fresh database under one name: creating it drops the last
+            // round's, so no round meets a buffer cache filled by an earlier round's pages.
             let rounds: Vec<_> = (0..CROWD_ROUNDS)
-                .map(|round| {
-                    let db = cluster.database(&format!("crowd{round}"));
+                .map(|_| {
+                    let db = cluster.database("crowd");
                     let storage = jiayi_server::storage::open(&db).expect("pg");
                     crowd(&storage, devices, 10)
                 })
