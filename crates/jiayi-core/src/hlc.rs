@@ -107,9 +107,18 @@ impl Serialize for Hlc {
 
 impl<'de> Deserialize<'de> for Hlc {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        String::deserialize(deserializer)?
-            .parse()
-            .map_err(serde::de::Error::custom)
+        // Read in place where the format allows: every pulled or pushed change carries one.
+        struct HlcText;
+        impl serde::de::Visitor<'_> for HlcText {
+            type Value = Hlc;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a clock value such as 001700000000000-00000000-<device>")
+            }
+            fn visit_str<E: serde::de::Error>(self, text: &str) -> Result<Hlc, E> {
+                text.parse().map_err(E::custom)
+            }
+        }
+        deserializer.deserialize_str(HlcText)
     }
 }
 
@@ -171,5 +180,25 @@ mod tests {
         assert_eq!(parsed, clocks);
         assert!("garbage".parse::<Hlc>().is_err());
         assert!("1-2".parse::<Hlc>().is_err());
+    }
+
+    #[test]
+    fn json_carries_the_text_form_and_refuses_anything_else() {
+        let clock = Hlc {
+            wall_ms: 1_700_000_000_000,
+            counter: 7,
+            device: Uuid::from_u128(5),
+        };
+        let json = serde_json::to_string(&clock).unwrap();
+        assert_eq!(json, format!("\"{clock}\""));
+        assert_eq!(serde_json::from_str::<Hlc>(&json).unwrap(), clock);
+        let value = serde_json::to_value(clock).unwrap();
+        assert_eq!(serde_json::from_value::<Hlc>(value).unwrap(), clock);
+        for bad in ["12", "\"garbage\"", "null", "{}"] {
+            assert!(
+                serde_json::from_str::<Hlc>(bad).is_err(),
+                "{bad} read as a clock"
+            );
+        }
     }
 }

@@ -198,7 +198,7 @@ fn push_all(
         after = last.seq;
         let sizes: Vec<u64> = changes
             .iter()
-            .map(|c| serde_json::to_vec(c).map(|v| v.len() as u64))
+            .map(encoded_size)
             .collect::<std::result::Result<_, _>>()
             .map_err(|e| SyncError::Protocol(e.to_string()))?;
         let cut = plan_batches(&sizes, &info.limits);
@@ -358,6 +358,23 @@ fn pull_all(
     Ok(())
 }
 
+/// Bytes `change` takes as JSON, counted as it is written rather than written into a buffer.
+fn encoded_size(change: &Change) -> serde_json::Result<u64> {
+    struct Counter(u64);
+    impl std::io::Write for Counter {
+        fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+            self.0 += bytes.len() as u64;
+            Ok(bytes.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+    let mut counter = Counter(0);
+    serde_json::to_writer(&mut counter, change)?;
+    Ok(counter.0)
+}
+
 fn replica_err(e: ReplicaError) -> SyncError {
     SyncError::Replica(e.0)
 }
@@ -382,5 +399,28 @@ fn state_uuid(replica: &mut dyn LocalReplica, key: &str) -> Result<Option<Uuid>>
         Some(v) => Uuid::parse_str(v.trim())
             .map(Some)
             .map_err(|_| SyncError::Replica(format!("sync state {key} = '{v}' is not an id"))),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::testing::MemReplica;
+    use jiayi_core::change::Entity;
+
+    #[test]
+    fn a_change_is_counted_at_the_size_it_is_sent_at() {
+        let mut replica = MemReplica::new(Uuid::from_u128(1));
+        let change = replica.write(
+            Entity::Household,
+            Uuid::from_u128(2),
+            Uuid::from_u128(3),
+            serde_json::json!({"address": "幸福村\"一\"号\n", "group": "三组"}),
+            1_700_000_000_000,
+        );
+        assert_eq!(
+            encoded_size(&change).unwrap(),
+            serde_json::to_vec(&change).unwrap().len() as u64
+        );
     }
 }

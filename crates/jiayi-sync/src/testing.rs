@@ -4,7 +4,7 @@
 //! field-level last writer wins by hybrid logical clock, and pulled changes never overwrite a
 //! field that still has a pending local write.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 use jiayi_core::change::{Change, Entity, Op};
 use jiayi_core::hlc::Hlc;
@@ -109,11 +109,13 @@ impl MemReplica {
             .and_then(|r| r.payload.get(field))
     }
 
-    fn pending_fields(&self, entity: Entity, id: Uuid) -> Vec<String> {
+    /// The records with changes still in the outbox, looked up once per pulled page (as the
+    /// device store's index does) rather than by a walk of the outbox per pulled change.
+    fn records_with_pending_changes(&self) -> HashSet<(Entity, Uuid)> {
         self.outbox
             .values()
-            .filter(|(c, acked)| !acked && c.entity == entity && c.entity_id == id)
-            .flat_map(|(c, _)| c.fields.iter().cloned())
+            .filter(|(c, acked)| !acked && !c.fields.is_empty())
+            .map(|(c, _)| (c.entity, c.entity_id))
             .collect()
     }
 }
@@ -193,13 +195,13 @@ impl LocalReplica for MemReplica {
 
     fn apply_remote(&mut self, changes: &[Change]) -> ReplicaResult<RemoteApply> {
         let mut out = RemoteApply::default();
+        let pending = self.records_with_pending_changes();
         for c in changes {
             if c.device_id == self.device_id {
                 continue;
             }
             self.clock = self.clock.observe(&c.hlc, c.hlc.wall_ms);
-            if !c.entity.is_append_only() && !self.pending_fields(c.entity, c.entity_id).is_empty()
-            {
+            if !c.entity.is_append_only() && pending.contains(&(c.entity, c.entity_id)) {
                 out.deferred += 1;
                 continue;
             }
