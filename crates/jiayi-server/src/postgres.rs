@@ -374,14 +374,23 @@ fn read_page(
     after: u64,
     limit: u32,
 ) -> Result<PullPage> {
+    // Read village by village, each along the village's own index in cursor order, then
+    // merged: a plan that walks the whole log in cursor order and filters by village is what
+    // the planner picks for a small log, and a connection keeps the plan it first chose for a
+    // prepared statement (see `store_batch`), however far the log has grown since.
     let query = statements.get(
         client,
         "WITH mark AS (SELECT COALESCE(MAX(cursor), 0) AS high_water FROM changes)
          SELECT mark.high_water, page.cursor, page.entity, page.entity_id, page.body
          FROM mark LEFT JOIN LATERAL (
-           SELECT c.cursor, c.entity, c.entity_id, c.body FROM changes c
-           WHERE c.cursor > $2 AND c.cursor <= mark.high_water AND c.device_id <> $1
-             AND c.village_id = ANY($4)
+           SELECT c.cursor, c.entity, c.entity_id, c.body
+           FROM (SELECT DISTINCT v FROM UNNEST($4::text[]) AS v) AS villages(village_id)
+           CROSS JOIN LATERAL (
+             SELECT c.cursor, c.entity, c.entity_id, c.body FROM changes c
+             WHERE c.village_id = villages.village_id AND c.cursor > $2
+               AND c.cursor <= mark.high_water AND c.device_id <> $1
+             ORDER BY c.cursor LIMIT $3
+           ) AS c
            ORDER BY c.cursor LIMIT $3
          ) AS page ON true",
     )?;
