@@ -119,6 +119,34 @@ impl Drop for Running {
     }
 }
 
+/// Connections the kernel keeps waiting for the server to accept them.
+pub const LISTEN_QUEUE: u32 = 1024;
+
+/// Listens on `addr` (e.g. `127.0.0.1:0`, or a host name) with a queue of [`LISTEN_QUEUE`]
+/// connections. The usual 128 overflowed when hundreds of devices connected at once, and a
+/// connection the kernel turned away tried again only a second later.
+pub async fn bind(addr: &str) -> std::io::Result<tokio::net::TcpListener> {
+    let mut last = None;
+    for address in tokio::net::lookup_host(addr).await? {
+        let socket = if address.is_ipv4() {
+            tokio::net::TcpSocket::new_v4()?
+        } else {
+            tokio::net::TcpSocket::new_v6()?
+        };
+        socket.set_reuseaddr(true)?;
+        match socket.bind(address) {
+            Ok(()) => return socket.listen(LISTEN_QUEUE),
+            Err(e) => last = Some(e),
+        }
+    }
+    Err(last.unwrap_or_else(|| {
+        std::io::Error::new(
+            std::io::ErrorKind::AddrNotAvailable,
+            format!("{addr} names no address"),
+        )
+    }))
+}
+
 /// Binds `addr` (e.g. `127.0.0.1:0`) and serves plain HTTP on a new thread with its own runtime.
 pub fn spawn(
     state: impl Into<ServerState>,
@@ -136,33 +164,27 @@ pub fn spawn_with(
     tls: Option<Arc<rustls::ServerConfig>>,
 ) -> std::io::Result<Running> {
     let state: ServerState = state.into();
-    let std_listener = std::net::TcpListener::bind(addr)?;
-    std_listener.set_nonblocking(true)?;
-    let local = std_listener.local_addr()?;
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(worker_threads.max(1))
         .enable_all()
         .build()?;
+    let listener = runtime.block_on(bind(addr))?;
+    let local = listener.local_addr()?;
     let tls_on = tls.is_some();
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();
     let thread = std::thread::Builder::new()
         .name("jiayi-server".into())
         .spawn(move || {
             runtime.block_on(async move {
-                match tokio::net::TcpListener::from_std(std_listener) {
-                    Ok(listener) => {
-                        let stopped = async {
-                            let _ = rx.await;
-                        };
-                        let served = match tls {
-                            Some(tls) => serve_tls(listener, tls, state, stopped).await,
-                            None => serve(listener, state, stopped).await,
-                        };
-                        if let Err(e) = served {
-                            eprintln!("jiayi-server: {e}");
-                        }
-                    }
-                    Err(e) => eprintln!("jiayi-server: {e}"),
+                let stopped = async {
+                    let _ = rx.await;
+                };
+                let served = match tls {
+                    Some(tls) => serve_tls(listener, tls, state, stopped).await,
+                    None => serve(listener, state, stopped).await,
+                };
+                if let Err(e) = served {
+                    eprintln!("jiayi-server: {e}");
                 }
             });
             runtime.shutdown_timeout(std::time::Duration::from_secs(5));

@@ -272,7 +272,7 @@ fn main() -> anyhow::Result<()> {
                 .enable_all()
                 .build()?;
             runtime.block_on(async move {
-                let listener = tokio::net::TcpListener::bind(&listen)
+                let listener = jiayi_server::bind(&listen)
                     .await
                     .with_context(|| format!("binding {listen}"))?;
                 let local = listener.local_addr()?;

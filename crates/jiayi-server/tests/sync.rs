@@ -895,6 +895,26 @@ fn reads_stay_narrow_as_the_tables_grow(t: &mut Township, db_url: &str) {
     t.assert_exactly_once(&[&device]);
 }
 
+/// A village's worth of devices connecting at once all wait in the listen queue instead of
+/// being turned away (a turned-away connection tries again only after a second).
+#[test]
+fn an_in_process_server_queues_a_crowd_of_connections() {
+    let t = Township::sqlite(small_batches());
+    let port = t.base().rsplit(':').next().unwrap().to_string();
+    let out = Command::new("ss")
+        .args(["-ltnH", &format!("sport = :{port}")])
+        .output()
+        .expect("ss (iproute2) shows listening sockets");
+    let text = String::from_utf8_lossy(&out.stdout);
+    // Columns: State Recv-Q Send-Q Local Peer; for a listening socket Send-Q is its queue.
+    let queue: u32 = text
+        .split_whitespace()
+        .nth(2)
+        .and_then(|q| q.parse().ok())
+        .unwrap_or_else(|| panic!("no listening socket on port {port}: {text}"));
+    assert!(queue >= 1024, "listen queue of {queue} connections");
+}
+
 #[test]
 fn postgres_scenarios() {
     let Some(pg) = pg::PgCluster::start() else {
