@@ -209,6 +209,9 @@ struct Burst {
     errors: usize,
     /// CPU time the whole machine spent while the burst ran, all cores together.
     machine_cpu: Duration,
+    /// Connections the kernel turned away while the burst ran because the server's listen
+    /// queue was full (each such device tries again a second later).
+    turned_away: u64,
     wall: Duration,
 }
 
@@ -254,6 +257,7 @@ fn burst(
         );
     }
     let cpu_before = machine_cpu();
+    let turned_away_before = listen_overflows();
     let start = Instant::now();
     barrier.wait();
     let mut times = Vec::new();
@@ -267,6 +271,7 @@ fn burst(
     }
     let wall = start.elapsed();
     let machine_cpu = machine_cpu().saturating_sub(cpu_before);
+    let turned_away = listen_overflows().saturating_sub(turned_away_before);
     drop(finished);
     times.sort();
     Burst {
@@ -274,8 +279,27 @@ fn burst(
         p99: percentile(&times, 0.99),
         errors,
         machine_cpu,
+        turned_away,
         wall,
     }
+}
+
+/// The kernel's count of connections turned away by full listen queues (`ListenOverflows` in
+/// `/proc/net/netstat`; zero where it cannot be read).
+fn listen_overflows() -> u64 {
+    let Ok(netstat) = std::fs::read_to_string("/proc/net/netstat") else {
+        return 0;
+    };
+    let mut lines = netstat.lines().filter(|l| l.starts_with("TcpExt:"));
+    let (Some(names), Some(values)) = (lines.next(), lines.next()) else {
+        return 0;
+    };
+    names
+        .split_whitespace()
+        .zip(values.split_whitespace())
+        .find(|(name, _)| *name == "ListenOverflows")
+        .and_then(|(_, value)| value.parse().ok())
+        .unwrap_or(0)
 }
 
 /// CPU time all cores have spent busy since boot (`/proc/stat`; zero where it cannot be read).
@@ -441,6 +465,7 @@ fn print_crowd(backend: &str, devices: usize, rounds: Vec<CrowdRound>) {
             .map(|r| if first { r.first } else { r.in_use })
             .collect();
         let errors: usize = bursts.iter().map(|b| b.errors).sum();
+        let turned_away: u64 = bursts.iter().map(|b| b.turned_away).sum();
         let all: Vec<String> = bursts
             .iter()
             .map(|b| format!("{:.0}", b.p99.as_secs_f64() * 1e3))
@@ -449,7 +474,7 @@ fn print_crowd(backend: &str, devices: usize, rounds: Vec<CrowdRound>) {
         let median = bursts[bursts.len() / 2];
         let worst = bursts[bursts.len() - 1];
         println!(
-            "| {devices} devices at once in 25 villages, 50 changes each, {backend}, {label}: p50 / p99 of the median round (of {}), worst p99, errors | {:.0} ms / {:.0} ms, worst {:.0} ms (all p99: {}), {errors} errors; the machine's cores were busy {:.2} s in {:.2} s | p99 <= 1 s, 0 errors |",
+            "| {devices} devices at once in 25 villages, 50 changes each, {backend}, {label}: p50 / p99 of the median round (of {}), worst p99, errors | {:.0} ms / {:.0} ms, worst {:.0} ms (all p99: {}), {errors} errors, {turned_away} connections turned away by a full listen queue; the machine's cores were busy {:.2} s in {:.2} s | p99 <= 1 s, 0 errors |",
             bursts.len(),
             median.p50.as_secs_f64() * 1e3,
             median.p99.as_secs_f64() * 1e3,
