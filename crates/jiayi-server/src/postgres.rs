@@ -1,7 +1,9 @@
 //! The PostgreSQL backend, for a county that outgrows one machine.
 //!
-//! Pushes take a table lock on the change log, so cursors commit in the order they are handed
-//! out: a pull never skips a change that commits after a higher cursor was already seen.
+//! Pushes take turns on the change log's insert (see `store_batch`), so cursors commit in the
+//! order they are handed out: a pull never skips a change that commits after a higher cursor
+//! was already seen. Hot statements are prepared once per pooled connection and written to
+//! read narrowly whatever plan the connection keeps (see `store_batch` and `read_page`).
 
 use chrono::{DateTime, Utc};
 use jiayi_core::change::{Change, Entity};

@@ -912,7 +912,10 @@ fn an_in_process_server_queues_a_crowd_of_connections() {
         .nth(2)
         .and_then(|q| q.parse().ok())
         .unwrap_or_else(|| panic!("no listening socket on port {port}: {text}"));
-    assert!(queue >= 1024, "listen queue of {queue} connections");
+    assert!(
+        queue >= jiayi_server::LISTEN_QUEUE,
+        "listen queue of {queue} connections"
+    );
 }
 
 #[test]

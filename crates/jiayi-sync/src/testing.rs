@@ -109,8 +109,9 @@ impl MemReplica {
             .and_then(|r| r.payload.get(field))
     }
 
-    /// The records with changes still in the outbox, looked up once per pulled page (as the
-    /// device store's index does) rather than by a walk of the outbox per pulled change.
+    /// The records with unsent field writes in the outbox (a change that sets no field holds
+    /// nothing back), collected once per pulled page rather than by a walk of the outbox for
+    /// every pulled change: the device store answers the same question from an index.
     fn records_with_pending_changes(&self) -> HashSet<(Entity, Uuid)> {
         self.outbox
             .values()
