@@ -304,8 +304,9 @@ impl PgStorage {
         )?;
         // Then the turn on the change log, for the one insert that hands out cursors and the
         // commit: the shorter the turn, the shorter every other push's wait. The insert takes
-        // the turn itself (no round trip to the server while holding it): no row reaches the
-        // insert, and so no cursor is drawn, before the join has read `turn`.
+        // the turn itself, so no separate statement to take it falls inside the turn; the
+        // commit's is the one round trip that does. No row reaches the insert, and so no
+        // cursor is drawn, before the join has read `turn`.
         let log_insert = statements.get(
             &mut tx,
             "WITH turn AS (SELECT pg_advisory_xact_lock(0, 1))
