@@ -17,7 +17,7 @@ use jiayi_core::agreement::AgreementSnapshot;
 use jiayi_core::catalog::Catalog;
 use jiayi_core::household::{Team, Village};
 use jiayi_core::indicators::Targets;
-use jiayi_store::{DbFile, DueEntry, ResidentHit};
+use jiayi_store::{DueEntry, ResidentHit};
 use serde::Serialize;
 use tauri::{AppHandle, Emitter, Manager, State};
 use tauri_plugin_opener::OpenerExt;
@@ -27,31 +27,7 @@ use zeroize::Zeroizing;
 use crate::error::ShellError;
 use crate::state::AppState;
 
-pub type Backend = Api;
 type Reply<T> = Result<T, ApiError>;
-
-/// Seed of the demo township: the same township on every machine, so training material matches.
-const DEMO_SEED: u64 = 20_260_101;
-
-/// Creates the store; with `demo`, fills it with the demo township as of today.
-pub fn create_backend(db: &DbFile, lang: Lang, demo: bool) -> Result<Backend, ShellError> {
-    let mut api = Api::open_file(db, lang)?;
-    if demo {
-        let today = api.today();
-        let summary =
-            jiayi_demo::build_demo(&mut api, DEMO_SEED, jiayi_demo::DemoSize::FULL, today)?;
-        eprintln!(
-            "demo township: {} villages, {} households, {} residents, {} contracts, {} visits in {:.1} s",
-            summary.villages,
-            summary.households,
-            summary.residents,
-            summary.contracts,
-            summary.visits,
-            summary.seconds
-        );
-    }
-    Ok(api)
-}
 
 /// What the lock screen shows: a first start, a store to encrypt, or the passphrase prompt.
 #[derive(Serialize)]

@@ -13,7 +13,6 @@ use jiayi_api::{
 use jiayi_core::Lang;
 use jiayi_store::DbFile;
 
-use crate::commands;
 use crate::error::{Result, ShellError};
 use crate::options::Options;
 
@@ -110,7 +109,7 @@ impl AppState {
     /// First start: the passphrase, then the demo township or an empty store.
     pub fn create_store(&self, passphrase: &str, confirmation: &str, demo: bool) -> Result<()> {
         let db = create_vault(&self.database(), passphrase, confirmation, self.lang())?;
-        let api = commands::create_backend(&db, self.lang(), demo)?;
+        let api = open_api(&db, self.lang(), demo)?;
         self.opened(api, db);
         Ok(())
     }
@@ -341,6 +340,29 @@ impl AppState {
             Some(self.started.elapsed().as_millis())
         }
     }
+}
+
+/// Seed of the demo township: the same township on every machine, so training material matches.
+const DEMO_SEED: u64 = 20_260_101;
+
+/// Creates the store; with `demo`, fills it with the demo township as of today.
+fn open_api(db: &DbFile, lang: Lang, demo: bool) -> Result<Api> {
+    let mut api = Api::open_file(db, lang)?;
+    if demo {
+        let today = api.today();
+        let summary =
+            jiayi_demo::build_demo(&mut api, DEMO_SEED, jiayi_demo::DemoSize::FULL, today)?;
+        eprintln!(
+            "demo township: {} villages, {} households, {} residents, {} contracts, {} visits in {:.1} s",
+            summary.villages,
+            summary.households,
+            summary.residents,
+            summary.contracts,
+            summary.visits,
+            summary.seconds
+        );
+    }
+    Ok(api)
 }
 
 #[cfg(test)]

@@ -10,7 +10,6 @@ use serde::{Deserialize, Serialize};
 
 use crate::Store;
 use crate::error::{Result, StoreError};
-use crate::writer::Writer;
 
 /// One kept entry with its place in the chain.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -111,18 +110,6 @@ pub(crate) fn append(
     )?;
     tail.last = hash;
     Ok(())
-}
-
-impl Writer<'_> {
-    /// Notes in the audit log, in this write's transaction, what was done to a record.
-    pub fn audit(&self, action: &str, entity: &str, entity_id: &str) -> Result<()> {
-        let mut slot = self.audit_tail.borrow_mut();
-        if slot.is_none() {
-            *slot = Some(tail(&self.tx)?);
-        }
-        let tail = slot.as_mut().expect("just filled");
-        append(&self.tx, tail, self.now, action, entity, entity_id)
-    }
 }
 
 impl Store {

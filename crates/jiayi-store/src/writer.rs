@@ -7,6 +7,7 @@ use rusqlite::{Transaction, params};
 use uuid::Uuid;
 
 use crate::Store;
+use crate::audit;
 use crate::error::Result;
 
 pub(crate) struct Writer<'a> {
@@ -14,7 +15,7 @@ pub(crate) struct Writer<'a> {
     pub now: DateTime<Utc>,
     hlc: Hlc,
     /// Where the audit chain ends, read at the first entry this write adds.
-    pub(crate) audit_tail: std::cell::RefCell<Option<crate::audit::Tail>>,
+    pub(crate) audit_tail: std::cell::RefCell<Option<audit::Tail>>,
 }
 
 impl Store {
@@ -97,5 +98,17 @@ impl Writer<'_> {
             Op::Delete => "delete",
         };
         self.audit(action, entity.as_str(), &entity_id.to_string())
+    }
+}
+
+impl Writer<'_> {
+    /// Notes in the audit log, in this write's transaction, what was done to a record.
+    pub fn audit(&self, action: &str, entity: &str, entity_id: &str) -> Result<()> {
+        let mut slot = self.audit_tail.borrow_mut();
+        if slot.is_none() {
+            *slot = Some(audit::tail(&self.tx)?);
+        }
+        let tail = slot.as_mut().expect("just filled");
+        audit::append(&self.tx, tail, self.now, action, entity, entity_id)
     }
 }
