@@ -31,7 +31,7 @@ type Reply<T> = Result<T, ApiError>;
 
 /// What the lock screen shows: a first start, a store to encrypt, or the passphrase prompt.
 #[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
+#[serde(rename_all = "snake_case")]
 pub struct LockScreen {
     #[serde(flatten)]
     vault: VaultStatus,

@@ -31,7 +31,7 @@ pub fn render_agreement(
     let images = SignatureImages::add(&mut doc, signatures)?;
 
     let mut flow = Flow::a4(face, font);
-    layout(&mut flow, snapshot, &images, t, lang);
+    lay_out_agreement(&mut flow, snapshot, &images, t, lang);
     let body = flow.pages;
 
     let code = verification_code(&snapshot.sha256());
@@ -128,7 +128,8 @@ fn package_title(p: &PackageTerms, lang: Lang) -> String {
     }
 }
 
-fn layout(
+/// Lays the agreement's body out page by page (one copy; the marks are added per copy).
+fn lay_out_agreement(
     flow: &mut Flow<'_>,
     s: &AgreementSnapshot,
     images: &SignatureImages,

@@ -15,7 +15,7 @@ use crate::doc::{
 use crate::error::Result;
 use crate::flow::{BODY, Cell, Flow, HEAD_FILL, Row, SMALL, TABLE_HEAD, Table, line_height};
 use crate::font;
-use crate::templates::{self, fill};
+use crate::templates::{self, TerminationText, fill};
 
 /// China Standard Time, the clock the confirmation was signed by (no daylight saving).
 const CST_HOURS: i64 = 8;
@@ -34,7 +34,7 @@ pub fn render_termination(
     let images = SignatureImages::add(&mut doc, signatures)?;
 
     let mut flow = Flow::a4(face, font);
-    layout(&mut flow, snapshot, &images, lang, t);
+    lay_out_termination(&mut flow, snapshot, &images, t, lang);
     let body = flow.pages;
 
     let code = verification_code(&snapshot.sha256());
@@ -61,12 +61,13 @@ pub fn render_termination(
     Ok(save(doc, pages, DEFLATE_FAST))
 }
 
-fn layout(
+/// Lays the confirmation's body out page by page (one copy; the marks are added per copy).
+fn lay_out_termination(
     flow: &mut Flow<'_>,
     s: &TerminationSnapshot,
     images: &SignatureImages,
+    t: &TerminationText,
     lang: Lang,
-    t: &crate::templates::TerminationText,
 ) {
     let face = flow.face;
     let label = |text: &str| Cell::new(text, SMALL.color(MUTED)).fill(SHADE);

@@ -24,6 +24,6 @@ export const TERMINATION_REASONS: TerminationReason[] = [
 ]
 
 /** What the lock screen offers: a first start, a store to encrypt, or the passphrase prompt. */
-export interface LockScreen extends VaultStatus { unlocked: boolean; demoSuggested: boolean; dataDir: string }
+export interface LockScreen extends VaultStatus { unlocked: boolean; demo_suggested: boolean; data_dir: string }
 /** Where a printed PDF was written, and whether the system viewer was asked to open it. */
 export interface PrintOutcome { path: string; opened: boolean }

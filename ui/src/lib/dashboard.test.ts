@@ -63,15 +63,15 @@ describe('the dashboard helpers', () => {
     const targets: Targets = {
       signing: 0.3,
       households: 0.8,
-      keyGroups: 0.6,
-      keyChronic: 0.9,
-      specialGroups: null,
-      povertyRegistered: 1,
-      familyPlanningSpecial: 1,
+      key_groups: 0.6,
+      key_chronic: 0.9,
+      special_groups: null,
+      poverty_registered: 1,
+      family_planning_special: 1,
       fulfilment: 0.9,
-      standardManagement: null,
+      standard_management: null,
       control: null,
-      elderlyHealthManagement: 0.675,
+      elderly_health_management: 0.675,
     }
     const shown = targetsToPercent(targets)
     expect(shown.signing).toBe(30)

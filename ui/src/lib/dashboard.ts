@@ -81,29 +81,15 @@ export const TARGET_KEYS = [
   'standard_management',
   'control',
   'elderly_health_management',
-] as const
+] as const satisfies readonly (keyof Targets)[]
 
 export type TargetKey = (typeof TARGET_KEYS)[number]
-
-const FIELD: Record<TargetKey, keyof Targets> = {
-  signing: 'signing',
-  households: 'households',
-  key_groups: 'keyGroups',
-  key_chronic: 'keyChronic',
-  special_groups: 'specialGroups',
-  poverty_registered: 'povertyRegistered',
-  family_planning_special: 'familyPlanningSpecial',
-  fulfilment: 'fulfilment',
-  standard_management: 'standardManagement',
-  control: 'control',
-  elderly_health_management: 'elderlyHealthManagement',
-}
 
 /** Targets as whole percentages for the form (null: no target). */
 export function targetsToPercent(targets: Targets): Record<TargetKey, number | null> {
   const out = {} as Record<TargetKey, number | null>
   for (const key of TARGET_KEYS) {
-    const v = targets[FIELD[key]]
+    const v = targets[key]
     out[key] = v === null || v === undefined ? null : Math.round(v * 1000) / 10
   }
   return out
@@ -115,11 +101,11 @@ export function percentToTargets(values: Record<TargetKey, number | null | undef
   for (const key of TARGET_KEYS) {
     const v = values[key]
     if (v === null || v === undefined || (typeof v === 'number' && Number.isNaN(v))) {
-      out[FIELD[key]] = null
+      out[key] = null
       continue
     }
     if (typeof v !== 'number' || v < 0 || v > 100) return null
-    out[FIELD[key]] = Math.round(v * 10) / 1000
+    out[key] = Math.round(v * 10) / 1000
   }
   return out
 }

@@ -17,14 +17,14 @@ use crate::visit::VisitKind;
 
 /// Who or what a contribution is about.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "type", rename_all = "camelCase")]
+#[serde(tag = "type", rename_all = "snake_case")]
 pub enum Subject {
-    #[serde(rename_all = "camelCase")]
+    #[serde(rename_all = "snake_case")]
     Resident { resident_id: Uuid },
-    #[serde(rename_all = "camelCase")]
+    #[serde(rename_all = "snake_case")]
     Household { household_id: Uuid },
     /// The k-th occurrence of an owed item.
-    #[serde(rename_all = "camelCase")]
+    #[serde(rename_all = "snake_case")]
     Occurrence {
         resident_id: Uuid,
         contract_id: Uuid,
@@ -39,7 +39,7 @@ pub enum Subject {
 
 /// The rows a contribution is counted in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[serde(rename_all = "snake_case")]
 pub struct Units {
     pub village: Option<Uuid>,
     pub team: Option<Uuid>,
@@ -115,7 +115,7 @@ pub struct Contribution<'a> {
 
 /// A line of a drill-down: a subject counted in a figure, and whether it is in the numerator.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[serde(rename_all = "snake_case")]
 pub struct DrillRow {
     pub subject: Subject,
     pub hit: bool,

@@ -13,7 +13,7 @@ use crate::time::china_date;
 use crate::visit::{Visit, VisitKind};
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", default)]
+#[serde(rename_all = "snake_case", default)]
 pub struct Dataset {
     pub villages: Vec<VillageInfo>,
     pub teams: Vec<TeamInfo>,
@@ -26,7 +26,7 @@ pub struct Dataset {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[serde(rename_all = "snake_case")]
 pub struct VillageInfo {
     pub id: Uuid,
     pub code: String,
@@ -38,14 +38,14 @@ pub struct VillageInfo {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[serde(rename_all = "snake_case")]
 pub struct TeamInfo {
     pub id: Uuid,
     pub name: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[serde(rename_all = "snake_case")]
 pub struct DoctorInfo {
     pub id: Uuid,
     pub name: String,
@@ -53,14 +53,14 @@ pub struct DoctorInfo {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[serde(rename_all = "snake_case")]
 pub struct HouseholdInfo {
     pub id: Uuid,
     pub village_id: Uuid,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[serde(rename_all = "snake_case")]
 pub struct ResidentInfo {
     pub id: Uuid,
     pub household_id: Uuid,
@@ -78,7 +78,7 @@ pub struct ResidentInfo {
 
 /// A service item owed to a member, as often as the catalog says.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[serde(rename_all = "snake_case")]
 pub struct OwedSpec {
     pub package_code: String,
     pub item_code: String,
@@ -86,7 +86,7 @@ pub struct OwedSpec {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[serde(rename_all = "snake_case")]
 pub struct MemberInfo {
     pub resident_id: Uuid,
     /// Scheduled items only (on-need items, 0 a year, are never due).
@@ -94,14 +94,14 @@ pub struct MemberInfo {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[serde(rename_all = "snake_case")]
 pub struct DoctorChange {
     pub effective_on: NaiveDate,
     pub doctor_id: Uuid,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[serde(rename_all = "snake_case")]
 pub struct ContractInfo {
     pub id: Uuid,
     pub agreement_number: String,
@@ -214,7 +214,7 @@ pub fn owed_specs(catalog: &Catalog, package_codes: &[String]) -> Vec<OwedSpec> 
 
 /// A visit as indicators need it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[serde(rename_all = "snake_case")]
 pub struct VisitInfo {
     pub resident_id: Uuid,
     #[serde(default)]

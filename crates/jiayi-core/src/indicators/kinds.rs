@@ -256,20 +256,29 @@ impl<'de> Deserialize<'de> for IndicatorKind {
 #[derive(ts_rs::TS)]
 #[ts(export)]
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", default)]
+// Stored as JSON on the device and on the township server. Keys are snake_case; the camelCase
+// aliases read targets stored before the keys changed.
+#[serde(rename_all = "snake_case", default)]
 pub struct Targets {
     pub signing: Option<f64>,
     pub households: Option<f64>,
     /// Each key group, and the key groups together (chronic ones excepted).
+    #[serde(alias = "keyGroups")]
     pub key_groups: Option<f64>,
     /// Hypertension, type 2 diabetes, and both together.
+    #[serde(alias = "keyChronic")]
     pub key_chronic: Option<f64>,
+    #[serde(alias = "specialGroups")]
     pub special_groups: Option<f64>,
+    #[serde(alias = "povertyRegistered")]
     pub poverty_registered: Option<f64>,
+    #[serde(alias = "familyPlanningSpecial")]
     pub family_planning_special: Option<f64>,
     pub fulfilment: Option<f64>,
+    #[serde(alias = "standardManagement")]
     pub standard_management: Option<f64>,
     pub control: Option<f64>,
+    #[serde(alias = "elderlyHealthManagement")]
     pub elderly_health_management: Option<f64>,
 }
 
@@ -438,5 +447,52 @@ mod tests {
         let partial: Targets = serde_json::from_str(r#"{"signing": 0.5}"#).unwrap();
         assert_eq!(partial.signing, Some(0.5));
         assert_eq!(partial.fulfilment, Some(0.90));
+    }
+
+    #[test]
+    fn targets_are_stored_in_snake_case_and_read_either_way() {
+        let mut t = Targets::default();
+        assert!(t.set("key_chronic", Some(0.85)));
+        assert!(t.set("elderly_health_management", Some(0.7)));
+        let json = serde_json::to_value(t).unwrap();
+        let keys: Vec<&str> = json
+            .as_object()
+            .unwrap()
+            .keys()
+            .map(|k| k.as_str())
+            .collect();
+        let mut expected = Targets::KEYS.to_vec();
+        expected.sort_unstable();
+        let mut sorted = keys.clone();
+        sorted.sort_unstable();
+        assert_eq!(
+            sorted, expected,
+            "one key per target, spelled as Targets::KEYS"
+        );
+        assert_eq!(serde_json::from_value::<Targets>(json).unwrap(), t);
+        // Targets stored with the earlier camelCase keys still load.
+        let old: Targets = serde_json::from_str(
+            r#"{"signing": 0.35, "households": 0.8, "keyGroups": 0.65, "keyChronic": 0.95,
+                "specialGroups": 0.5, "povertyRegistered": 0.99, "familyPlanningSpecial": 0.98,
+                "fulfilment": 0.9, "standardManagement": 0.6, "control": 0.4,
+                "elderlyHealthManagement": null}"#,
+        )
+        .unwrap();
+        assert_eq!(
+            old,
+            Targets {
+                signing: Some(0.35),
+                households: Some(0.8),
+                key_groups: Some(0.65),
+                key_chronic: Some(0.95),
+                special_groups: Some(0.5),
+                poverty_registered: Some(0.99),
+                family_planning_special: Some(0.98),
+                fulfilment: Some(0.9),
+                standard_management: Some(0.6),
+                control: Some(0.4),
+                elderly_health_management: None,
+            }
+        );
     }
 }

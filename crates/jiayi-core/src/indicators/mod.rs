@@ -35,7 +35,7 @@ pub use kinds::{IndicatorKind, Targets};
 #[derive(ts_rs::TS)]
 #[ts(export)]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[serde(rename_all = "snake_case")]
 pub struct Period {
     pub start: NaiveDate,
     pub end: NaiveDate,
@@ -153,7 +153,7 @@ impl Level {
 
 /// What a report is computed for: the period and "today".
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[serde(rename_all = "snake_case")]
 pub struct Params {
     pub period: Period,
     /// The day the report is made; figures never look past it.
@@ -168,7 +168,7 @@ impl Params {
 
 /// One figure: numerator over denominator, against the township's target.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[serde(rename_all = "snake_case")]
 pub struct Figure {
     pub kind: IndicatorKind,
     pub numerator: u64,
@@ -198,7 +198,7 @@ impl Figure {
 /// The row a figure belongs to: a village, team or doctor (`id` none for the township, or for
 /// residents no team or doctor is responsible for).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[serde(rename_all = "snake_case")]
 pub struct UnitFigures {
     pub level: Level,
     pub id: Option<Uuid>,
@@ -215,7 +215,7 @@ impl UnitFigures {
 
 /// Every indicator for a period, one row per unit of the level, and the township's totals.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[serde(rename_all = "snake_case")]
 pub struct Report {
     pub period: Period,
     pub as_of: NaiveDate,

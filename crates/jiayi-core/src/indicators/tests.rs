@@ -661,13 +661,13 @@ fn a_contract_from_core_records_keeps_termination_and_doctor_changes() {
 fn the_dataset_travels_as_json() {
     let ds = township();
     let json = serde_json::to_string(&ds).unwrap();
-    assert!(json.contains("\"householdId\""));
+    assert!(json.contains("\"household_id\""));
     let back: Dataset = serde_json::from_str(&json).unwrap();
     assert_eq!(back, ds);
     let report = compute(&ds, &year(), &Targets::default(), Level::Village);
     let value = serde_json::to_value(&report).unwrap();
     assert_eq!(value["total"]["figures"][0]["kind"], "signing");
-    assert_eq!(value["asOf"], "2026-12-31");
+    assert_eq!(value["as_of"], "2026-12-31");
 }
 
 #[test]
