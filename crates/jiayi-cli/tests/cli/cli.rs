@@ -3,26 +3,10 @@
 use std::path::Path;
 use std::process::{Command, Output};
 
-use serde_json::Value;
 
-fn jiayi(db: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_jiayi"))
-        .arg("--db")
-        .arg(db)
-        .args(args)
-        .output()
-        .unwrap()
-}
+use jiayi_testkit::township::Township;
 
-fn json(output: &Output) -> Value {
-    assert!(
-        output.status.success(),
-        "failed: {}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    serde_json::from_slice(&output.stdout)
-        .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&output.stdout)))
-}
+use crate::{jiayi, json};
 
 /// The text of a PDF as poppler reads it (the test command installs poppler-utils).
 fn pdf_text(path: &Path) -> String {
@@ -309,18 +293,8 @@ fn sync_commands_against_a_township_server() {
     use jiayi_server::storage::Enrollment;
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("jiayi.sqlite3");
-    let url = format!("sqlite://{}", dir.path().join("township.db").display());
-    let storage = jiayi_server::storage::open(&url).unwrap();
-    let server = jiayi_server::spawn(
-        jiayi_server::AppState {
-            storage: storage.clone(),
-            limits: jiayi_sync_limits(),
-            admin_key: None,
-        },
-        "127.0.0.1:0",
-        2,
-    )
-    .unwrap();
+    let mut township = Township::sqlite(jiayi_sync_limits());
+    let storage = township.storage().clone();
 
     // Before enrolling: a clear refusal, exit status 2.
     let out = jiayi(&db, &["sync"]);
@@ -368,7 +342,7 @@ fn sync_commands_against_a_township_server() {
         &[
             "enroll",
             "--server",
-            &server.url(),
+            &township.base(),
             "--token",
             &enrolled.token,
         ],
@@ -428,7 +402,7 @@ fn sync_commands_against_a_township_server() {
         "{}",
         String::from_utf8_lossy(&out.stdout)
     );
-    server.stop();
+    township.stop();
 }
 
 fn jiayi_sync_limits() -> jiayi_sync::protocol::Limits {

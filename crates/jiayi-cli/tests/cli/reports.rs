@@ -2,28 +2,11 @@
 //! would run them, on the small demo township.
 
 use std::path::Path;
-use std::process::{Command, Output};
+use std::process::Output;
 
 use serde_json::Value;
 
-fn jiayi(db: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_jiayi"))
-        .arg("--db")
-        .arg(db)
-        .args(args)
-        .output()
-        .unwrap()
-}
-
-fn json(output: &Output) -> Value {
-    assert!(
-        output.status.success(),
-        "failed: {}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    serde_json::from_slice(&output.stdout)
-        .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&output.stdout)))
-}
+use crate::{jiayi, json};
 
 fn text(output: &Output) -> String {
     assert!(

@@ -1,0 +1,30 @@
+//! The `jiayi` binary, run as a script or a person would run it, in one test binary.
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+use serde_json::Value;
+
+mod cli;
+mod reports;
+
+/// Runs `jiayi --db <db> <args>`.
+fn jiayi(db: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_jiayi"))
+        .arg("--db")
+        .arg(db)
+        .args(args)
+        .output()
+        .unwrap()
+}
+
+/// The JSON a successful run printed.
+fn json(output: &Output) -> Value {
+    assert!(
+        output.status.success(),
+        "failed: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    serde_json::from_slice(&output.stdout)
+        .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&output.stdout)))
+}
