@@ -111,10 +111,8 @@ impl Township {
         let ahead = self.clock_ahead.clone();
         state.clock =
             Arc::new(move || Utc::now() + chrono::Duration::seconds(ahead.load(Ordering::SeqCst)));
-        self.server = Some(
-            jiayi_server::spawn_with(state, addr, 2, self.tls.clone())
-                .expect("spawn server"),
-        );
+        self.server =
+            Some(jiayi_server::spawn_with(state, addr, 2, self.tls.clone()).expect("spawn server"));
         self.storage = Some(storage);
     }
 

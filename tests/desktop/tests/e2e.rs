@@ -1041,7 +1041,13 @@ fn an_enrollment_file_enrolls_over_https_with_the_township_ca() -> Result<()> {
     let file = server_dir.path().join("enrollment.json");
     // The file as the server's `enroll --out` writes it.
     let out = std::process::Command::new(app_binary()?.with_file_name("jiayi-server"))
-        .args(["--db", &township.db_url, "enroll", "--device-id", device.trim()])
+        .args([
+            "--db",
+            &township.db_url,
+            "enroll",
+            "--device-id",
+            device.trim(),
+        ])
         .args(["--doctor", "杨成山", "--team", "东庄村家庭医生团队"])
         .args(["--village", &village, "--server", &url, "--ca"])
         .arg(&ca.ca_cert)

@@ -7,8 +7,8 @@ use jiayi_core::Lang;
 use jiayi_core::household::Village;
 use jiayi_core::time::china_noon;
 use jiayi_store::Store;
-use uuid::Uuid;
 use jiayi_testkit::{head, household};
+use uuid::Uuid;
 
 fn day(y: i32, m: u32, d: u32) -> NaiveDate {
     NaiveDate::from_ymd_opt(y, m, d).unwrap()
@@ -20,11 +20,8 @@ fn open(path: &std::path::Path, today: NaiveDate) -> Api {
 }
 
 fn register(api: &mut Api) -> Uuid {
-    let household = household("东庄村", "三组", "东庄村三组5号").member(
-        head("张三")
-            .born(day(1955, 4, 1), 131)
-            .phone("13812345678"),
-    );
+    let household = household("东庄村", "三组", "东庄村三组5号")
+        .member(head("张三").born(day(1955, 4, 1), 131).phone("13812345678"));
     jiayi_testkit::register(api, household).0
 }
 

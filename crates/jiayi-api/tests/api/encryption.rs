@@ -5,15 +5,13 @@
 use std::path::{Path, PathBuf};
 
 use chrono::{Duration, NaiveDate, Utc};
-use jiayi_api::{
-    Api, VaultState, create_vault, protect_plain_vault, unlock_vault, vault_status,
-};
+use jiayi_api::{Api, VaultState, create_vault, protect_plain_vault, unlock_vault, vault_status};
 use jiayi_core::Lang;
 use jiayi_core::household::Village;
 use jiayi_core::id_number::compose;
 use jiayi_store::{DatabaseFile, DbFile, Store, crypt};
-use uuid::Uuid;
 use jiayi_testkit::{head, household};
+use uuid::Uuid;
 
 const PASSPHRASE: &str = "青山镇东庄村卫生室";
 const NAME: &str = "欧阳明珠";

@@ -2,9 +2,7 @@
 //! its overrides, the row-by-row report, duplicates, confirmation, and all-or-nothing writes.
 
 use chrono::NaiveDate;
-use jiayi_api::{
-    Api, Field, FixedClock, ImportProgress, ImportRequest, ImportStage, Severity,
-};
+use jiayi_api::{Api, Field, FixedClock, ImportProgress, ImportRequest, ImportStage, Severity};
 use jiayi_core::Lang;
 use jiayi_core::household::{Team, TeamMember, TeamRole, Village};
 use jiayi_core::id_number::compose;
@@ -12,8 +10,8 @@ use jiayi_core::person::Relation;
 use jiayi_core::time::china_noon;
 use jiayi_excel::{Cell, Sheet, workbook_bytes};
 use jiayi_store::Store;
-use uuid::Uuid;
 use jiayi_testkit::{head, household, register};
+use uuid::Uuid;
 
 fn day(y: i32, m: u32, d: u32) -> NaiveDate {
     NaiveDate::from_ymd_opt(y, m, d).unwrap()
@@ -66,7 +64,8 @@ fn fixture() -> Fixture {
     // Already registered: 钱老汉, whose number appears again in the roster.
     register(
         &mut api,
-        household("西庄村", "一组", "西庄村一组1号").member(head("钱老汉").id_number(id(1950, 2, 2, 151))),
+        household("西庄村", "一组", "西庄村一组1号")
+            .member(head("钱老汉").id_number(id(1950, 2, 2, 151))),
     );
     Fixture { api, dir }
 }

@@ -16,8 +16,8 @@ use jiayi_core::person::Relation;
 use jiayi_core::time::china_noon;
 use jiayi_core::visit::{VisitMode, Vitals};
 use jiayi_store::Store;
-use uuid::Uuid;
 use jiayi_testkit::{self as kit, Member, contract, household, register_outcome, register_request};
+use uuid::Uuid;
 
 fn day(y: i32, m: u32, d: u32) -> NaiveDate {
     NaiveDate::from_ymd_opt(y, m, d).unwrap()

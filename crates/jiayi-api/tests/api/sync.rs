@@ -7,10 +7,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use chrono::Utc;
-use jiayi_api::{
-    Api, AutoSync, AutoSyncConfig, SyncEvent,
-    SyncPhase, VisitRequest,
-};
+use jiayi_api::{Api, AutoSync, AutoSyncConfig, SyncEvent, SyncPhase, VisitRequest};
 use jiayi_core::Lang;
 use jiayi_core::household::{HouseholdInput, Team, TeamMember, TeamRole, Village};
 use jiayi_core::person::Relation;

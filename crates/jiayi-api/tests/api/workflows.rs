@@ -2,8 +2,7 @@
 
 use chrono::{DateTime, Days, NaiveDate, Utc};
 use jiayi_api::{
-    Api, ChangeDoctorRequest, FixedClock, MemberChoice, SignRequest,
-    TerminateRequest, VisitRequest,
+    Api, ChangeDoctorRequest, FixedClock, MemberChoice, SignRequest, TerminateRequest, VisitRequest,
 };
 use jiayi_core::Lang;
 use jiayi_core::agreement::{sha256_hex, verification_code};
@@ -13,8 +12,8 @@ use jiayi_core::person::Relation;
 use jiayi_core::time::china_noon;
 use jiayi_core::visit::{VisitMode, Vitals};
 use jiayi_store::Store;
-use uuid::Uuid;
 use jiayi_testkit::{contract, follow_up, head, household, member, register_request, tiny_png};
+use uuid::Uuid;
 
 struct Fixture {
     api: Api,

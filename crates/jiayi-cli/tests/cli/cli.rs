@@ -3,7 +3,6 @@
 use std::path::Path;
 use std::process::{Command, Output};
 
-
 use jiayi_testkit::township::Township;
 
 use crate::{jiayi, json};

@@ -30,11 +30,7 @@ fn village(store: &mut Store) -> Village {
 
 fn household(village: &Village) -> HouseholdInput {
     kit::household(&village.name, "一组", "东庄村一组8号")
-        .member(
-            head("张三")
-                .born(day(1958, 3, 4), 131)
-                .phone("13812345678"),
-        )
+        .member(head("张三").born(day(1958, 3, 4), 131).phone("13812345678"))
         .member(member("李四", Relation::Spouse).born(day(1960, 7, 8), 222))
         .member(
             member("张小宝", Relation::Grandchild)
