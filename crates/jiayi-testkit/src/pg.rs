@@ -5,6 +5,7 @@
 //! (the newest), else on `PATH`. Without them a test fails when `CI` is set (a CI run must not
 //! pass without its PostgreSQL tests) and is skipped, loudly, on a developer's machine.
 
+use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -63,6 +64,15 @@ fn test_name() -> String {
         .to_string()
 }
 
+/// `runuser`, also when `PATH` leaves out the sbin folders.
+fn runuser() -> PathBuf {
+    ["/usr/sbin/runuser", "/sbin/runuser"]
+        .into_iter()
+        .map(PathBuf::from)
+        .find(|p| p.is_file())
+        .unwrap_or_else(|| PathBuf::from("runuser"))
+}
+
 fn is_root() -> bool {
     Command::new("id")
         .arg("-u")
@@ -83,7 +93,9 @@ impl PgCluster {
                     !in_ci(),
                     "{test}: PostgreSQL is required in CI but {missing}"
                 );
-                eprintln!("\n*** SKIPPING {test}: {missing} ***\n");
+                // Straight to the process's stderr: the test harness keeps `eprintln!` of a
+                // passing test to itself.
+                let _ = writeln!(std::io::stderr(), "\n*** SKIPPING {test}: {missing} ***\n");
                 return None;
             }
         };
@@ -147,7 +159,7 @@ impl PgCluster {
     fn run(&self, tool: &str, args: &[&str]) {
         let exe = self.bin.join(tool);
         let output = if self.as_postgres {
-            Command::new("runuser")
+            Command::new(runuser())
                 .args(["-u", "postgres", "--"])
                 .arg(&exe)
                 .args(args)
@@ -212,7 +224,7 @@ impl Drop for PgCluster {
         let data = self.data();
         let exe = self.bin.join("pg_ctl");
         let _ = if self.as_postgres {
-            Command::new("runuser")
+            Command::new(runuser())
                 .args(["-u", "postgres", "--"])
                 .arg(&exe)
                 .args(["-D", &data, "-m", "immediate", "stop"])
