@@ -5,7 +5,7 @@ use std::process::{Command, Output};
 
 use jiayi_testkit::township::Township;
 
-use crate::{jiayi, json};
+use crate::{jiayi, json, small_demo};
 
 /// The text of a PDF as poppler reads it (the test command installs poppler-utils).
 fn pdf_text(path: &Path) -> String {
@@ -47,19 +47,7 @@ fn household_json() -> String {
 fn a_day_of_work_from_the_command_line() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("jiayi.sqlite3");
-    let demo = json(&jiayi(
-        &db,
-        &[
-            "demo",
-            "--size",
-            "small",
-            "--seed",
-            "3",
-            "--date",
-            "2026-11-23",
-            "--json",
-        ],
-    ));
+    let demo = small_demo(&db);
     assert_eq!(demo["residents"], 500);
 
     let settings = json(&jiayi(

@@ -28,3 +28,20 @@ fn json(output: &Output) -> Value {
     serde_json::from_slice(&output.stdout)
         .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&output.stdout)))
 }
+
+/// `jiayi demo` of the small township (seed 3, on 2026-11-23) into `db`; what it printed.
+fn small_demo(db: &Path) -> Value {
+    json(&jiayi(
+        db,
+        &[
+            "demo",
+            "--size",
+            "small",
+            "--seed",
+            "3",
+            "--date",
+            "2026-11-23",
+            "--json",
+        ],
+    ))
+}

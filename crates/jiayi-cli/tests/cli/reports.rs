@@ -6,7 +6,7 @@ use std::process::Output;
 
 use serde_json::Value;
 
-use crate::{jiayi, json};
+use crate::{jiayi, json, small_demo};
 
 fn text(output: &Output) -> String {
     assert!(
@@ -19,19 +19,7 @@ fn text(output: &Output) -> String {
 
 fn demo(dir: &Path) -> std::path::PathBuf {
     let db = dir.join("jiayi.sqlite3");
-    json(&jiayi(
-        &db,
-        &[
-            "demo",
-            "--size",
-            "small",
-            "--seed",
-            "3",
-            "--date",
-            "2026-11-23",
-            "--json",
-        ],
-    ));
+    small_demo(&db);
     db
 }
 
