@@ -8,7 +8,7 @@
 //! - [`enrollment`]: the file that binds a device to the township server.
 //! - [`http`]: the real transport (feature `http`), HTTPS with the township CA pinned.
 //! - [`store`]: the device store as a replica (feature `store`).
-//! - [`testing`]: an in-memory replica for tests.
+//! - `testing`: an in-memory replica for tests (feature `testing`, off in the product).
 #![forbid(unsafe_code)]
 
 pub mod bundle;
@@ -21,6 +21,7 @@ pub mod plan;
 pub mod protocol;
 #[cfg(feature = "store")]
 pub mod store;
+#[cfg(any(test, feature = "testing"))]
 pub mod testing;
 
 pub use engine::{LocalReplica, Progress, SyncReport, Transport, sync};

@@ -11,6 +11,7 @@ use jiayi_desktop_tests::{
     DEMO_PASSPHRASE, Driver, Result, Session, app_binary, capture_display, demo_data_dir,
     screens_dir,
 };
+use jiayi_testkit::township::{Limits, Township};
 use serde_json::json;
 
 /// A valid 18-character ID number (GB 11643): region 410102, the birth date, a sequence.
@@ -576,122 +577,24 @@ return true"#,
     app.quit()
 }
 
-/// The township server (`jiayi-server`, built beside the app) on a free loopback port with its
-/// own SQLite file; stopped on drop.
-struct Township {
-    binary: PathBuf,
-    db: String,
-    child: std::process::Child,
-    url: String,
-}
-
-impl Township {
-    fn start(dir: &Path) -> Result<Township> {
-        Township::start_with(dir, &[])
-    }
-
-    /// Over HTTPS, with a township CA made by `ca init` in `dir/tls`.
-    fn start_tls(dir: &Path) -> Result<Township> {
-        let binary = app_binary()?.with_file_name("jiayi-server");
-        let tls = dir.join("tls");
-        let status = std::process::Command::new(&binary)
-            .args([
-                "ca",
-                "init",
-                "--host",
-                "127.0.0.1",
-                "--township",
-                "青山镇",
-                "--dir",
-            ])
-            .arg(&tls)
-            .stdout(std::process::Stdio::null())
-            .status()?;
-        if !status.success() {
-            return Err(setup(format!("ca init: {status}")));
-        }
-        let path = |name: &str| tls.join(name).display().to_string();
-        Township::start_with(
-            dir,
-            &[
-                "--tls-cert".into(),
-                path("server.pem"),
-                "--tls-key".into(),
-                path("server-key.pem"),
-            ],
-        )
-    }
-
-    fn start_with(dir: &Path, extra: &[String]) -> Result<Township> {
-        use std::io::BufRead;
-        let binary = app_binary()?.with_file_name("jiayi-server");
-        let db = format!("sqlite://{}", dir.join("township.db").display());
-        let mut child = std::process::Command::new(&binary)
-            .args(["--db", &db, "serve", "--listen", "127.0.0.1:0"])
-            .args(extra)
-            .stdout(std::process::Stdio::piped())
-            .stderr(std::process::Stdio::null())
-            .spawn()?;
-        let mut line = String::new();
-        if let Some(out) = child.stdout.take() {
-            let mut out = std::io::BufReader::new(out);
-            out.read_line(&mut line)?;
-            // Keep reading what the server logs: a closed pipe would fail its writes.
-            std::thread::spawn(move || std::io::copy(&mut out, &mut std::io::sink()));
-        }
-        let url = line
-            .trim()
-            .strip_prefix("listening on ")
-            .map(str::to_string)
-            .ok_or_else(|| {
-                jiayi_desktop_tests::DriverError::Setup(format!("township server: {line}"))
-            })?;
-        Ok(Township {
-            binary,
-            db,
-            child,
-            url,
-        })
-    }
-
-    /// Enrolls `device` for `villages` the way staff do at the health center; returns the token.
-    fn enroll(&self, device: &str, villages: &[String]) -> Result<String> {
-        let mut cmd = std::process::Command::new(&self.binary);
-        cmd.args(["--db", &self.db, "enroll", "--device-id", device])
-            .args([
-                "--doctor",
-                "杨成山",
-                "--team",
-                "东庄村家庭医生团队",
-                "--json",
-            ]);
-        for v in villages {
-            cmd.args(["--village", v]);
-        }
-        let out = cmd.output()?;
-        let v: serde_json::Value = serde_json::from_slice(&out.stdout).map_err(|e| {
-            jiayi_desktop_tests::DriverError::Setup(format!(
-                "enroll: {e}: {}",
-                String::from_utf8_lossy(&out.stderr)
-            ))
-        })?;
-        Ok(v["token"].as_str().unwrap_or_default().to_string())
-    }
-}
-
-impl Drop for Township {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
+/// Enrolls `device` for `villages` with the township as the health center's staff do; the token.
+fn enroll(township: &Township, device: &str, villages: &[String]) -> Result<String> {
+    let device: uuid::Uuid = device.parse().map_err(setup)?;
+    let villages = villages
+        .iter()
+        .map(|v| v.parse())
+        .collect::<std::result::Result<Vec<uuid::Uuid>, _>>()
+        .map_err(setup)?;
+    Ok(township
+        .enroll_device(device, "杨成山", "东庄村家庭医生团队", &villages)
+        .token)
 }
 
 #[test]
 #[ignore = "needs Xvfb, tauri-driver and a built app: run src-tauri/scripts/e2e.sh"]
 fn sync_now_sends_the_whole_township_to_a_real_server() -> Result<()> {
     let data = tempfile::tempdir()?;
-    let server_dir = tempfile::tempdir()?;
-    let township = Township::start(server_dir.path())?;
+    let township = Township::sqlite(Limits::default());
     let mut app = App::start("sync-real", data.path())?;
     let outcome = sync_to(&mut app, data.path(), &township);
     if outcome.is_err() {
@@ -751,8 +654,8 @@ fn sync_to(app: &mut App, data: &Path, township: &Township) -> Result<()> {
     let pending_before = s.wait_text("[data-test=pending-count]", "待同步")?;
     s.click_on("[data-test=sync-now]")?;
     let device = s.wait("[data-test=device-id]").and_then(|e| s.text(&e))?;
-    let token = township.enroll(device.trim(), &villages)?;
-    s.type_into(&input("", "server-url"), &township.url)?;
+    let token = enroll(township, device.trim(), &villages)?;
+    s.type_into(&input("", "server-url"), &township.base())?;
     s.type_into(&input("", "token"), &token)?;
     s.click_on("[data-test=enroll-save]")?;
     s.wait("[data-test=enrollment]")?;
@@ -1126,8 +1029,9 @@ fn the_export_menu_writes_workbooks_and_asks_before_a_roster_with_names() -> Res
 fn an_enrollment_file_enrolls_over_https_with_the_township_ca() -> Result<()> {
     let data = tempfile::tempdir()?;
     let server_dir = tempfile::tempdir()?;
-    let township = Township::start_tls(server_dir.path())?;
-    assert!(township.url.starts_with("https://"), "{}", township.url);
+    let (township, ca) = Township::https(Limits::default(), &server_dir.path().join("tls"));
+    let url = township.base();
+    assert!(url.starts_with("https://"), "{url}");
     let mut app = App::start("enroll-file", data.path())?;
     let s = &app.session;
     s.click_on("[data-test=sync-now]")?;
@@ -1135,11 +1039,18 @@ fn an_enrollment_file_enrolls_over_https_with_the_township_ca() -> Result<()> {
     let device = s.wait("[data-test=device-id]").and_then(|e| s.text(&e))?;
     let village = first_village(data.path())?.id.to_string();
     let file = server_dir.path().join("enrollment.json");
-    let out = std::process::Command::new(&township.binary)
-        .args(["--db", &township.db, "enroll", "--device-id", device.trim()])
+    // The file as the server's `enroll --out` writes it.
+    let out = std::process::Command::new(app_binary()?.with_file_name("jiayi-server"))
+        .args([
+            "--db",
+            &township.db_url,
+            "enroll",
+            "--device-id",
+            device.trim(),
+        ])
         .args(["--doctor", "杨成山", "--team", "东庄村家庭医生团队"])
-        .args(["--village", &village, "--server", &township.url, "--ca"])
-        .arg(server_dir.path().join("tls/ca.pem"))
+        .args(["--village", &village, "--server", &url, "--ca"])
+        .arg(&ca.ca_cert)
         .arg("--out")
         .arg(&file)
         .output()?;
@@ -1150,7 +1061,7 @@ fn an_enrollment_file_enrolls_over_https_with_the_township_ca() -> Result<()> {
 
     // Typing the https address and token without the CA is refused.
     let token: serde_json::Value = serde_json::from_slice(&contents).map_err(setup)?;
-    s.type_into(&input("", "server-url"), &township.url)?;
+    s.type_into(&input("", "server-url"), &url)?;
     s.type_into(
         &input("", "token"),
         token["token"].as_str().unwrap_or_default(),
@@ -1172,7 +1083,7 @@ fn an_enrollment_file_enrolls_over_https_with_the_township_ca() -> Result<()> {
         .enrollment()
         .map_err(setup)?
         .ok_or_else(|| setup(format!("not enrolled: {notice}")))?;
-    assert_eq!(enrollment.server_url, township.url);
+    assert_eq!(enrollment.server_url, url);
     assert!(
         enrollment
             .ca_pem

@@ -6,9 +6,9 @@ use std::io::Write;
 use chrono::NaiveDate;
 use jiayi_api::{Api, RegisterRequest};
 use jiayi_core::Lang;
-use jiayi_core::household::{HouseholdInput, ResidentInput, Village};
-use jiayi_core::id_number::compose;
+use jiayi_core::household::Village;
 use jiayi_core::person::Relation;
+use jiayi_testkit::{household, member};
 
 fn main() {
     let path = std::env::args()
@@ -26,21 +26,11 @@ fn main() {
     for n in 0u32.. {
         let born =
             NaiveDate::from_ymd_opt(1940, 1, 1).unwrap() + chrono::Days::new(u64::from(n % 20_000));
-        let member = |seq: u16, relation| ResidentInput {
-            name: format!("测试{n}"),
-            id_number: Some(compose("140822", born, seq)),
-            relation: Some(relation),
-            ..Default::default()
-        };
-        let household = HouseholdInput {
-            village: "东庄村".into(),
-            group: "一组".into(),
-            address: format!("东庄村一组{n}号"),
-            members: vec![
-                member((n % 500 * 2) as u16, Relation::Head),
-                member((n % 500 * 2 + 1) as u16, Relation::Spouse),
-            ],
-        };
+        let resident = |seq: u16, relation| member(format!("测试{n}"), relation).born(born, seq);
+        let household = household("东庄村", "一组", format!("东庄村一组{n}号"))
+            .member(resident((n % 500 * 2) as u16, Relation::Head))
+            .member(resident((n % 500 * 2 + 1) as u16, Relation::Spouse))
+            .build();
         let outcome = api
             .register_household(&RegisterRequest {
                 household,

@@ -6,106 +6,24 @@ use std::sync::mpsc;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use chrono::{NaiveDate, Utc};
-use jiayi_api::{
-    Api, AutoSync, AutoSyncConfig, MemberChoice, RegisterRequest, SignRequest, SyncEvent,
-    SyncPhase, VisitRequest,
-};
+use chrono::Utc;
+use jiayi_api::{Api, AutoSync, AutoSyncConfig, SyncEvent, SyncPhase, VisitRequest};
 use jiayi_core::Lang;
-use jiayi_core::change::Change;
-use jiayi_core::household::{HouseholdInput, ResidentInput, Team, TeamMember, TeamRole, Village};
-use jiayi_core::id_number::compose;
+use jiayi_core::household::{HouseholdInput, Team, TeamMember, TeamRole, Village};
 use jiayi_core::person::Relation;
-use jiayi_core::visit::{VisitMode, Vitals};
-use jiayi_server::storage::{DynStorage, Enrollment};
-use jiayi_server::{AppState, Running};
 use jiayi_store::Store;
 use jiayi_sync::engine::Transport;
 use jiayi_sync::http::HttpTransport;
 use jiayi_sync::protocol::*;
 use uuid::Uuid;
 
-const V1: Uuid = Uuid::from_u128(0x0001_0001);
-const V2: Uuid = Uuid::from_u128(0x0001_0002);
+use jiayi_testkit::township::{Township, V1, V2};
+use jiayi_testkit::{self as kit, contract, day, follow_up, head, member};
 
-/// The township server on loopback with its SQLite file.
-struct Township {
-    storage: DynStorage,
-    server: Option<Running>,
-    limits: Limits,
-    _dir: tempfile::TempDir,
-}
-
-impl Township {
-    fn start(limits: Limits) -> Township {
-        let dir = tempfile::tempdir().unwrap();
-        let url = format!("sqlite://{}", dir.path().join("township.db").display());
-        let storage = jiayi_server::storage::open(&url).unwrap();
-        let mut t = Township {
-            storage,
-            server: None,
-            limits,
-            _dir: dir,
-        };
-        t.serve("127.0.0.1:0");
-        t
-    }
-
-    fn serve(&mut self, addr: &str) {
-        let state = AppState {
-            storage: self.storage.clone(),
-            limits: self.limits,
-            admin_key: None,
-        };
-        self.server = Some(jiayi_server::spawn(state, addr, 2).unwrap());
-    }
-
-    fn base(&self) -> String {
-        self.server.as_ref().unwrap().url()
-    }
-
-    fn enroll(&self, device: Uuid, doctor: &str, villages: &[Uuid]) -> String {
-        self.storage
-            .enroll(
-                &Enrollment {
-                    device_id: Some(device),
-                    doctor_name: doctor.into(),
-                    team_name: "东庄村家庭医生团队".into(),
-                    villages: villages.to_vec(),
-                    label: format!("{doctor}的笔记本"),
-                },
-                Utc::now(),
-            )
-            .unwrap()
-            .token
-    }
-
-    fn log(&self) -> Vec<(u64, Change)> {
-        let mut out = Vec::new();
-        let mut after = 0;
-        for _ in 0..1000 {
-            let page = self.storage.change_log(after, 1000).unwrap();
-            let Some(last) = page.last() else { break };
-            after = last.0;
-            out.extend(page);
-        }
-        out
-    }
-
-    /// Every change of `device` the server holds, once each: (seq, change id).
-    fn stored_of(&self, device: Uuid) -> Vec<(u64, Uuid)> {
-        let mut seen: Vec<(u64, Uuid)> = self
-            .log()
-            .into_iter()
-            .filter(|(_, c)| c.device_id == device)
-            .map(|(_, c)| (c.seq, c.change_id))
-            .collect();
-        let n = seen.len();
-        seen.sort();
-        seen.dedup_by_key(|(s, _)| *s);
-        assert_eq!(seen.len(), n, "no (device, seq) stored twice");
-        seen
-    }
+/// Enrolls `device` of `doctor` with the township for `villages`; the token.
+fn enroll(t: &Township, device: Uuid, doctor: &str, villages: &[Uuid]) -> String {
+    t.enroll_device(device, doctor, "东庄村家庭医生团队", villages)
+        .token
 }
 
 fn team() -> Team {
@@ -165,7 +83,7 @@ impl Device {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("jiayi.sqlite3");
         let store = store_at(&path);
-        let token = t.enroll(store.device_id(), doctor, villages);
+        let token = enroll(t, store.device_id(), doctor, villages);
         let mut api = Api::new(store, Lang::Zh);
         let enrolled = api.enroll_device(&t.base(), &token).unwrap();
         assert!(enrolled.settings.enrolled);
@@ -196,73 +114,24 @@ impl Device {
 }
 
 fn household(village: &str, n: u16) -> HouseholdInput {
-    let id = |y, m, d, seq| {
-        Some(compose(
-            "140822",
-            NaiveDate::from_ymd_opt(y, m, d).unwrap(),
-            seq,
-        ))
-    };
-    HouseholdInput {
-        village: village.into(),
-        group: "三组".into(),
-        address: format!("{village}三组{n}号"),
-        members: vec![
-            ResidentInput {
-                name: format!(
-                    "张{}",
-                    ["三", "四", "五", "六", "七", "八", "九", "十"][n as usize % 8]
-                ),
-                id_number: id(1955, 4, 1, 100 + 2 * n + 1),
-                relation: Some(Relation::Head),
-                phone: Some("13812345678".into()),
-                groups: vec!["hypertension".into()],
-                ..Default::default()
-            },
-            ResidentInput {
-                name: format!("李梅{n}"),
-                id_number: id(1958, 9, 9, 100 + 2 * n),
-                relation: Some(Relation::Spouse),
-                ..Default::default()
-            },
-        ],
-    }
+    let names = ["三", "四", "五", "六", "七", "八", "九", "十"];
+    kit::household(village, "三组", format!("{village}三组{n}号"))
+        .member(
+            head(format!("张{}", names[n as usize % 8]))
+                .born(day(1955, 4, 1), 100 + 2 * n + 1)
+                .phone("13812345678")
+                .groups(&["hypertension"]),
+        )
+        .member(member(format!("李梅{n}"), Relation::Spouse).born(day(1958, 9, 9), 100 + 2 * n))
+        .build()
 }
 
 fn register(api: &mut Api, village: &str, n: u16) -> (Uuid, Vec<Uuid>) {
-    let outcome = api
-        .register_household(&RegisterRequest {
-            household: household(village, n),
-            confirm_duplicates: false,
-        })
-        .unwrap();
-    assert!(outcome.saved, "{:?}", outcome.duplicates);
-    (outcome.household_id.unwrap(), outcome.resident_ids)
-}
-
-fn tiny_png() -> String {
-    "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==".into()
+    kit::register(api, household(village, n))
 }
 
 fn sign(api: &mut Api, household: Uuid, members: &[Uuid]) -> Uuid {
-    api.sign_contract(&SignRequest {
-        household_id: household,
-        representative_id: None,
-        members: members
-            .iter()
-            .map(|id| MemberChoice {
-                resident_id: *id,
-                paid_packages: vec![],
-            })
-            .collect(),
-        team_id: None,
-        doctor_id: None,
-        signed_on: None,
-        resident_signature_png: Some(tiny_png()),
-        doctor_signature_png: Some(tiny_png()),
-    })
-    .unwrap()
-    .contract_id
+    contract(household, members).sign(api).unwrap().contract_id
 }
 
 fn small() -> Limits {
@@ -275,8 +144,8 @@ fn small() -> Limits {
 
 #[test]
 fn enrolled_devices_push_and_a_colleague_pulls_with_reference_data() {
-    let t = Township::start(small());
-    t.storage
+    let t = Township::sqlite(small());
+    t.storage()
         .publish(
             ReferenceKind::Register,
             "poverty",
@@ -296,17 +165,8 @@ fn enrolled_devices_push_and_a_colleague_pulls_with_reference_data() {
     sign(&mut a.api, h2, &m2);
     a.api
         .record_visit(&VisitRequest {
-            resident_id: m1[0],
-            item_code: Some("hypertension_follow_up".into()),
-            kind: None,
-            mode: VisitMode::Home,
-            occurred_at: None,
-            vitals: Vitals {
-                systolic_mmhg: Some(150),
-                diastolic_mmhg: Some(92),
-                ..Vitals::default()
-            },
             notes: "头晕减轻".into(),
+            ..follow_up(m1[0], (150, 92))
         })
         .unwrap();
     let pending = a.api.sync_status().unwrap().pending_changes;
@@ -364,7 +224,7 @@ fn enrolled_devices_push_and_a_colleague_pulls_with_reference_data() {
     assert_eq!(b.api.status().unwrap().visits, 1, "and the visit");
 
     // A second round finds nothing new; a newer register version arrives once.
-    t.storage
+    t.storage()
         .publish(
             ReferenceKind::Register,
             "poverty",
@@ -387,7 +247,7 @@ fn enrolled_devices_push_and_a_colleague_pulls_with_reference_data() {
 
 #[test]
 fn a_change_outside_the_villages_is_refused_and_listed_in_chinese() {
-    let t = Township::start(Limits::default());
+    let t = Township::sqlite(Limits::default());
     let mut a = Device::new(&t, "刘医生", &[V1]);
     register(&mut a.api, "东庄村", 1);
     let (_, residents) = register(&mut a.api, "西庄村", 2);
@@ -444,7 +304,7 @@ fn a_change_outside_the_villages_is_refused_and_listed_in_chinese() {
 
 #[test]
 fn enrollment_checks_address_and_token_and_a_revoked_token_is_explained() {
-    let t = Township::start(Limits::default());
+    let t = Township::sqlite(Limits::default());
     let dir = tempfile::tempdir().unwrap();
     let store = store_at(&dir.path().join("jiayi.sqlite3"));
     let device = store.device_id();
@@ -459,7 +319,7 @@ fn enrollment_checks_address_and_token_and_a_revoked_token_is_explained() {
     assert!(err.message.contains("https://"));
     let err = api.enroll_device(&t.base(), "jy1_wrong").unwrap_err();
     assert_eq!(err.code, "token_invalid");
-    let other = t.enroll(Uuid::now_v7(), "别人", &[V1]);
+    let other = enroll(&t, Uuid::now_v7(), "别人", &[V1]);
     let err = api.enroll_device(&t.base(), &other).unwrap_err();
     assert_eq!(err.code, "token_other_device");
     assert!(err.message.contains(&device.to_string()), "{}", err.message);
@@ -467,7 +327,7 @@ fn enrollment_checks_address_and_token_and_a_revoked_token_is_explained() {
     let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let dead = format!("http://{}", closed.local_addr().unwrap());
     drop(closed);
-    let token = t.enroll(device, "刘医生", &[V1]);
+    let token = enroll(&t, device, "刘医生", &[V1]);
     assert_eq!(
         api.enroll_device(&dead, &token).unwrap_err().code,
         "server_unreachable"
@@ -481,7 +341,7 @@ fn enrollment_checks_address_and_token_and_a_revoked_token_is_explained() {
         .unwrap();
     register(&mut api, "东庄村", 1);
     api.sync_now(&|_| {}).unwrap();
-    assert!(t.storage.revoke(device, Utc::now()).unwrap());
+    assert!(t.storage().revoke(device, Utc::now()).unwrap());
     register(&mut api, "东庄村", 2);
     let before = t.log().len();
     let events = Arc::new(Mutex::new(Vec::new()));
@@ -538,7 +398,7 @@ impl Transport for DropsAfter {
 
 #[test]
 fn an_interrupted_sync_resumes_without_losing_or_doubling() {
-    let t = Township::start(small());
+    let t = Township::sqlite(small());
     let mut a = Device::new(&t, "刘医生", &[V1]);
     for n in 1..=4 {
         register(&mut a.api, "东庄村", n);
@@ -565,7 +425,7 @@ fn an_interrupted_sync_resumes_without_losing_or_doubling() {
     t.server.take().unwrap().stop();
     register(&mut a.api, "东庄村", 5);
     assert_eq!(a.sync().unwrap_err().code, "server_unreachable");
-    t.serve("127.0.0.1:0");
+    t.start();
     let token = a.token.clone();
     a.api.enroll_device(&t.base(), &token).unwrap();
 
@@ -586,7 +446,7 @@ fn an_interrupted_sync_resumes_without_losing_or_doubling() {
 
 #[test]
 fn a_device_restored_from_an_older_copy_sends_new_work_under_new_numbers() {
-    let t = Township::start(Limits::default());
+    let t = Township::sqlite(Limits::default());
     let mut a = Device::new(&t, "刘医生", &[V1]);
     register(&mut a.api, "东庄村", 1);
     a.sync().unwrap();
@@ -632,12 +492,12 @@ fn a_device_restored_from_an_older_copy_sends_new_work_under_new_numbers() {
 
 #[test]
 fn bundle_export_server_reply_and_import_round_trip() {
-    let t = Township::start(Limits::default());
+    let t = Township::sqlite(Limits::default());
     let mut a = Device::new(&t, "刘医生", &[V1]);
     let mut b = Device::new(&t, "周医生", &[V1]);
     register(&mut b.api, "东庄村", 7);
     b.sync().unwrap();
-    t.storage
+    t.storage()
         .publish(
             ReferenceKind::Register,
             "poverty",
@@ -662,7 +522,7 @@ fn bundle_export_server_reply_and_import_round_trip() {
 
     let bytes = std::fs::read(&out).unwrap();
     let reply =
-        jiayi_server::bundle::answer(t.storage.as_ref(), &Limits::default(), &bytes, Utc::now())
+        jiayi_server::bundle::answer(t.storage().as_ref(), &Limits::default(), &bytes, Utc::now())
             .unwrap();
     let reply_path = dir.path().join("reply.jyb");
     std::fs::write(&reply_path, &reply).unwrap();
@@ -701,7 +561,7 @@ fn bundle_export_server_reply_and_import_round_trip() {
 
 #[test]
 fn the_background_runner_syncs_once_the_server_is_reachable() {
-    let mut t = Township::start(small());
+    let mut t = Township::sqlite(small());
     let mut a = Device::new(&t, "刘医生", &[V1]);
     // The device will look for the server at an address where nothing listens yet.
     let free = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
@@ -739,7 +599,7 @@ fn the_background_runner_syncs_once_the_server_is_reachable() {
         panic!("event never came");
     };
     next(&|e| matches!(e, SyncEvent::Unreachable { .. }));
-    t.serve(&addr.to_string());
+    t.start_at(&addr.to_string());
     runner.wake();
     let done = next(&|e| matches!(e, SyncEvent::Finished { .. } | SyncEvent::Failed { .. }));
     let SyncEvent::Finished { summary, .. } = done else {
@@ -760,7 +620,7 @@ fn the_background_runner_syncs_once_the_server_is_reachable() {
 
 #[test]
 fn a_round_holds_the_device_gate_that_every_caller_shares() {
-    let t = Township::start(small());
+    let t = Township::sqlite(small());
     let mut a = Device::new(&t, "刘医生", &[V1]);
     register(&mut a.api, "东庄村", 1);
     // A second handle on the same file, as the background runner or the desktop shell has.
@@ -781,10 +641,10 @@ fn a_round_holds_the_device_gate_that_every_caller_shares() {
 
 #[test]
 fn a_clock_more_than_five_minutes_off_is_a_warning_not_an_error() {
-    let t = Township::start(Limits::default());
+    let t = Township::sqlite(Limits::default());
     let dir = tempfile::tempdir().unwrap();
     let store = store_at(&dir.path().join("jiayi.sqlite3"));
-    let token = t.enroll(store.device_id(), "刘医生", &[V1]);
+    let token = enroll(&t, store.device_id(), "刘医生", &[V1]);
     let slow = Utc::now() - chrono::Duration::minutes(9);
     let mut api = Api::with_clock(store, Lang::Zh, Box::new(jiayi_api::FixedClock(slow)));
     let enrolled = api.enroll_device(&t.base(), &token).unwrap();
@@ -798,40 +658,16 @@ fn a_clock_more_than_five_minutes_off_is_a_warning_not_an_error() {
     assert!(w.message.contains("慢约"), "{}", w.message);
 }
 
-/// A township served over HTTPS with the certificate of the CA made in `ca_dir`.
-fn tls_township(ca_dir: &std::path::Path) -> (Township, jiayi_server::tls::CaFiles) {
-    let files = jiayi_server::tls::ca_init(ca_dir, &["127.0.0.1".into()], "青山镇").unwrap();
-    let dir = tempfile::tempdir().unwrap();
-    let url = format!("sqlite://{}", dir.path().join("township.db").display());
-    let storage = jiayi_server::storage::open(&url).unwrap();
-    let config = jiayi_server::tls::server_config(&files.server_cert, &files.server_key).unwrap();
-    let state = AppState {
-        storage: storage.clone(),
-        limits: small(),
-        admin_key: None,
-    };
-    let server = jiayi_server::spawn_with(state, "127.0.0.1:0", 2, Some(config)).unwrap();
-    (
-        Township {
-            storage,
-            server: Some(server),
-            limits: small(),
-            _dir: dir,
-        },
-        files,
-    )
-}
-
 #[test]
 fn an_enrollment_file_pins_the_township_ca_and_an_impostor_is_refused() {
     let ca_dir = tempfile::tempdir().unwrap();
-    let (t, files) = tls_township(&ca_dir.path().join("ours"));
+    let (t, files) = Township::https(small(), &ca_dir.path().join("ours"));
     assert!(t.base().starts_with("https://"));
     let dir = tempfile::tempdir().unwrap();
     let store = store_at(&dir.path().join("jiayi.sqlite3"));
     let device = store.device_id();
     let mut api = Api::new(store, Lang::Zh);
-    let token = t.enroll(device, "刘医生", &[V1]);
+    let token = enroll(&t, device, "刘医生", &[V1]);
     let file = jiayi_sync::enrollment::EnrollmentFile {
         server: t.base(),
         device_id: device,
@@ -866,8 +702,8 @@ fn an_enrollment_file_pins_the_township_ca_and_an_impostor_is_refused() {
     // the token): the round stops before anything is sent, and the work stays pending.
     let addr = t.base();
     drop(t);
-    let (impostor, _) = tls_township(&ca_dir.path().join("theirs"));
-    impostor.enroll(device, "刘医生", &[V1]);
+    let (impostor, _) = Township::https(small(), &ca_dir.path().join("theirs"));
+    enroll(&impostor, device, "刘医生", &[V1]);
     let mut enrollment = api.store().enrollment().unwrap().unwrap();
     enrollment.server_url = impostor.base();
     api.store_mut().put_enrollment(&enrollment).unwrap();

@@ -19,17 +19,12 @@ use proptest::prelude::*;
 use serde_json::{Value, json};
 use uuid::Uuid;
 
+use jiayi_testkit::fuzz::{Edit, cases, documents, mutate};
+
 const DEVICE: Uuid = Uuid::from_u128(0xD1);
 const OTHER: Uuid = Uuid::from_u128(0xD2);
 const VILLAGE: Uuid = Uuid::from_u128(0x71);
 const TOKEN: &str = "device-token-for-fuzzing";
-
-fn cases() -> u32 {
-    std::env::var("JIAYI_FUZZ_CASES")
-        .ok()
-        .and_then(|v| v.trim().parse().ok())
-        .unwrap_or(1_000)
-}
 
 fn key() -> [u8; 32] {
     key_from_token_hash(&token_hash(TOKEN))
@@ -168,14 +163,6 @@ fn apply(bytes: &[u8], d: &Damage) -> Vec<u8> {
     out
 }
 
-/// Structural edits of a JSON document: the node is chosen by its index in a walk of the tree.
-#[derive(Debug, Clone)]
-enum Edit {
-    Replace(usize, Value),
-    Remove(usize),
-    Nest(usize, usize),
-}
-
 fn leaf() -> impl Strategy<Value = Value> {
     prop_oneof![
         Just(Value::Null),
@@ -196,87 +183,12 @@ fn leaf() -> impl Strategy<Value = Value> {
     ]
 }
 
-fn value() -> impl Strategy<Value = Value> {
-    leaf().prop_recursive(3, 16, 4, |inner| {
-        prop_oneof![
-            prop::collection::vec(inner.clone(), 0..4).prop_map(Value::Array),
-            prop::collection::btree_map(".{0,8}", inner, 0..4)
-                .prop_map(|m| Value::Object(m.into_iter().collect())),
-        ]
-    })
-}
-
 fn edit() -> impl Strategy<Value = Edit> {
     prop_oneof![
-        3 => (any::<usize>(), value()).prop_map(|(i, v)| Edit::Replace(i, v)),
+        3 => (any::<usize>(), documents(leaf())).prop_map(|(i, v)| Edit::Replace(i, v)),
         2 => any::<usize>().prop_map(Edit::Remove),
         1 => (any::<usize>(), 1usize..200).prop_map(|(i, d)| Edit::Nest(i, d)),
     ]
-}
-
-fn count(v: &Value) -> usize {
-    1 + match v {
-        Value::Array(a) => a.iter().map(count).sum(),
-        Value::Object(m) => m.values().map(count).sum(),
-        _ => 0,
-    }
-}
-
-/// Applies `f` to the `n`th node of a walk of `v`; `Remove` drops a member or item instead.
-fn edit_node(v: &mut Value, n: &mut usize, e: &Edit) -> bool {
-    if *n == 0 {
-        match e {
-            Edit::Replace(_, new) => *v = new.clone(),
-            Edit::Nest(_, depth) => {
-                for _ in 0..*depth {
-                    *v = Value::Array(vec![v.take()]);
-                }
-            }
-            Edit::Remove(_) => *v = Value::Null,
-        }
-        return true;
-    }
-    *n -= 1;
-    match v {
-        Value::Array(items) => {
-            for i in 0..items.len() {
-                if *n == 0 && matches!(e, Edit::Remove(_)) {
-                    items.remove(i);
-                    return true;
-                }
-                if edit_node(&mut items[i], n, e) {
-                    return true;
-                }
-            }
-        }
-        Value::Object(map) => {
-            let keys: Vec<String> = map.keys().cloned().collect();
-            for k in keys {
-                if *n == 0 && matches!(e, Edit::Remove(_)) {
-                    map.remove(&k);
-                    return true;
-                }
-                if let Some(child) = map.get_mut(&k)
-                    && edit_node(child, n, e)
-                {
-                    return true;
-                }
-            }
-        }
-        _ => {}
-    }
-    false
-}
-
-fn mutate(mut v: Value, edits: &[Edit]) -> Value {
-    for e in edits {
-        let at = match e {
-            Edit::Replace(i, _) | Edit::Remove(i) | Edit::Nest(i, _) => *i,
-        };
-        let mut n = at % count(&v);
-        edit_node(&mut v, &mut n, e);
-    }
-    v
 }
 
 #[test]

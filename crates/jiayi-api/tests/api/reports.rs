@@ -4,11 +4,11 @@
 use chrono::{DateTime, NaiveDate, Utc};
 use jiayi_api::{
     Api, ChangeDoctorRequest, DrillDownPageRequest, DrillDownRequest, ExportKind, FixedClock,
-    MemberChoice, RegisterRequest, ReportRequest, SignRequest, TerminateRequest, VisitRequest,
+    ReportRequest, TerminateRequest, VisitRequest,
 };
 use jiayi_core::Lang;
 use jiayi_core::contract::TerminationReason;
-use jiayi_core::household::{HouseholdInput, ResidentInput, Team, TeamMember, TeamRole, Village};
+use jiayi_core::household::{Team, TeamMember, TeamRole, Village};
 use jiayi_core::id_number::compose;
 use jiayi_core::indicators::dataset::{ContractInfo, VisitInfo};
 use jiayi_core::indicators::{Level, Targets};
@@ -16,6 +16,7 @@ use jiayi_core::person::Relation;
 use jiayi_core::time::china_noon;
 use jiayi_core::visit::{VisitMode, Vitals};
 use jiayi_store::Store;
+use jiayi_testkit::{self as kit, Member, contract, household, register_outcome, register_request};
 use uuid::Uuid;
 
 fn day(y: i32, m: u32, d: u32) -> NaiveDate {
@@ -57,20 +58,8 @@ fn team(id: u128, name: &str, village: Uuid, members: Vec<TeamMember>) -> Team {
     }
 }
 
-fn person(
-    name: &str,
-    born: NaiveDate,
-    seq: u16,
-    relation: Relation,
-    groups: &[&str],
-) -> ResidentInput {
-    ResidentInput {
-        name: name.into(),
-        id_number: Some(compose("140822", born, seq)),
-        relation: Some(relation),
-        groups: groups.iter().map(|g| g.to_string()).collect(),
-        ..Default::default()
-    }
+fn person(name: &str, born: NaiveDate, seq: u16, relation: Relation, groups: &[&str]) -> Member {
+    kit::member(name, relation).born(born, seq).groups(groups)
 }
 
 fn set_day(api: &mut Api, d: NaiveDate) {
@@ -79,42 +68,17 @@ fn set_day(api: &mut Api, d: NaiveDate) {
 
 fn sign(api: &mut Api, household: Uuid, members: &[Uuid], on: NaiveDate) -> Uuid {
     set_day(api, on);
-    api.sign_contract(&SignRequest {
-        household_id: household,
-        representative_id: None,
-        members: members
-            .iter()
-            .map(|id| MemberChoice {
-                resident_id: *id,
-                paid_packages: vec![],
-            })
-            .collect(),
-        team_id: None,
-        doctor_id: None,
-        signed_on: Some(on),
-        resident_signature_png: None,
-        doctor_signature_png: None,
-    })
-    .unwrap()
-    .contract_id
+    contract(household, members)
+        .on(on)
+        .without_signatures()
+        .sign(api)
+        .unwrap()
+        .contract_id
 }
 
 fn follow_up(api: &mut Api, resident: Uuid, on: NaiveDate, bp: (u16, u16)) {
     set_day(api, on);
-    api.record_visit(&VisitRequest {
-        resident_id: resident,
-        item_code: Some("hypertension_follow_up".into()),
-        kind: None,
-        mode: VisitMode::Home,
-        occurred_at: None,
-        vitals: Vitals {
-            systolic_mmhg: Some(bp.0),
-            diastolic_mmhg: Some(bp.1),
-            ..Vitals::default()
-        },
-        notes: String::new(),
-    })
-    .unwrap();
+    api.record_visit(&kit::follow_up(resident, bp)).unwrap();
 }
 
 fn town() -> Town {
@@ -162,44 +126,29 @@ fn town() -> Town {
     store.put_settings(&settings).unwrap();
     let mut api = Api::with_clock(store, Lang::Zh, Box::new(FixedClock(at(day(2025, 12, 20)))));
 
-    let a = api
-        .register_household(&RegisterRequest {
-            household: HouseholdInput {
-                village: "东庄村".into(),
-                group: "三组".into(),
-                address: "东庄村三组5号".into(),
-                members: vec![
-                    person(
-                        "张三",
-                        day(1955, 4, 1),
-                        131,
-                        Relation::Head,
-                        &["hypertension"],
-                    ),
-                    person("李梅", day(1958, 9, 9), 222, Relation::Spouse, &[]),
-                    person("张小军", day(1990, 1, 2), 333, Relation::Child, &[]),
-                ],
-            },
-            confirm_duplicates: false,
-        })
-        .unwrap();
-    let b = api
-        .register_household(&RegisterRequest {
-            household: HouseholdInput {
-                village: "西庄村".into(),
-                group: "一组".into(),
-                address: "西庄村一组1号".into(),
-                members: vec![person(
-                    "王五",
-                    day(1960, 3, 3),
-                    151,
-                    Relation::Head,
-                    &["diabetes"],
-                )],
-            },
-            confirm_duplicates: false,
-        })
-        .unwrap();
+    let a = register_outcome(
+        &mut api,
+        household("东庄村", "三组", "东庄村三组5号")
+            .member(person(
+                "张三",
+                day(1955, 4, 1),
+                131,
+                Relation::Head,
+                &["hypertension"],
+            ))
+            .member(person("李梅", day(1958, 9, 9), 222, Relation::Spouse, &[]))
+            .member(person("张小军", day(1990, 1, 2), 333, Relation::Child, &[])),
+    );
+    let b = register_outcome(
+        &mut api,
+        household("西庄村", "一组", "西庄村一组1号").member(person(
+            "王五",
+            day(1960, 3, 3),
+            151,
+            Relation::Head,
+            &["diabetes"],
+        )),
+    );
     let mut residents = a.resident_ids.clone();
     residents.extend(b.resident_ids.clone());
     let (zhang, li, wang) = (residents[0], residents[1], residents[3]);
@@ -609,14 +558,16 @@ fn a_write_after_a_report_shows_in_the_next_one() {
     };
     assert_eq!(signing(&t.api), (2, 4));
     assert_eq!(signing(&t.api), (2, 4)); // read once, counted twice
-    let newcomer = |name: &str, seq| RegisterRequest {
-        household: HouseholdInput {
-            village: "西庄村".into(),
-            group: "二组".into(),
-            address: format!("西庄村二组{seq}号"),
-            members: vec![person(name, day(1980, 1, 1), seq, Relation::Head, &[])],
-        },
-        confirm_duplicates: false,
+    let newcomer = |name: &str, seq| {
+        register_request(
+            household("西庄村", "二组", format!("西庄村二组{seq}号")).member(person(
+                name,
+                day(1980, 1, 1),
+                seq,
+                Relation::Head,
+                &[],
+            )),
+        )
     };
     t.api.register_household(&newcomer("新来", 171)).unwrap();
     assert_eq!(signing(&t.api), (2, 5));

@@ -2,16 +2,15 @@
 //! its overrides, the row-by-row report, duplicates, confirmation, and all-or-nothing writes.
 
 use chrono::NaiveDate;
-use jiayi_api::{
-    Api, Field, FixedClock, ImportProgress, ImportRequest, ImportStage, RegisterRequest, Severity,
-};
+use jiayi_api::{Api, Field, FixedClock, ImportProgress, ImportRequest, ImportStage, Severity};
 use jiayi_core::Lang;
-use jiayi_core::household::{HouseholdInput, ResidentInput, Team, TeamMember, TeamRole, Village};
+use jiayi_core::household::{Team, TeamMember, TeamRole, Village};
 use jiayi_core::id_number::compose;
 use jiayi_core::person::Relation;
 use jiayi_core::time::china_noon;
 use jiayi_excel::{Cell, Sheet, workbook_bytes};
 use jiayi_store::Store;
+use jiayi_testkit::{head, household, register};
 use uuid::Uuid;
 
 fn day(y: i32, m: u32, d: u32) -> NaiveDate {
@@ -63,23 +62,11 @@ fn fixture() -> Fixture {
         Box::new(FixedClock(china_noon(day(2026, 11, 23)))),
     );
     // Already registered: 钱老汉, whose number appears again in the roster.
-    let saved = api
-        .register_household(&RegisterRequest {
-            household: HouseholdInput {
-                village: "西庄村".into(),
-                group: "一组".into(),
-                address: "西庄村一组1号".into(),
-                members: vec![ResidentInput {
-                    name: "钱老汉".into(),
-                    id_number: Some(id(1950, 2, 2, 151)),
-                    relation: Some(Relation::Head),
-                    ..Default::default()
-                }],
-            },
-            confirm_duplicates: false,
-        })
-        .unwrap();
-    assert!(saved.saved);
+    register(
+        &mut api,
+        household("西庄村", "一组", "西庄村一组1号")
+            .member(head("钱老汉").id_number(id(1950, 2, 2, 151))),
+    );
     Fixture { api, dir }
 }
 

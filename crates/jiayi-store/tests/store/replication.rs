@@ -2,12 +2,12 @@
 //! local pending work never overwritten, records seen twice applied once.
 
 use chrono::{DateTime, Duration, NaiveDate, Utc};
-use jiayi_core::household::{HouseholdInput, ResidentInput, Village};
-use jiayi_core::id_number::compose;
-use jiayi_core::person::Relation;
+use jiayi_core::household::Village;
 use jiayi_core::phone::Phone;
 use jiayi_store::{NewHousehold, Store};
 use uuid::Uuid;
+
+use jiayi_testkit::{day, head, household};
 
 fn t0() -> DateTime<Utc> {
     "2026-11-23T02:00:00Z".parse().unwrap()
@@ -24,21 +24,9 @@ fn two_devices() -> (Store, Store, Uuid) {
     let mut b = Store::open_in_memory().unwrap();
     a.put_village(&village).unwrap();
     b.put_village(&village).unwrap();
-    let input = HouseholdInput {
-        village: "东庄村".into(),
-        group: "二组".into(),
-        address: "东庄村二组3号".into(),
-        members: vec![ResidentInput {
-            name: "王大山".into(),
-            id_number: Some(compose(
-                "140822",
-                NaiveDate::from_ymd_opt(1950, 2, 3).unwrap(),
-                11,
-            )),
-            relation: Some(Relation::Head),
-            ..Default::default()
-        }],
-    };
+    let input = household("东庄村", "二组", "东庄村二组3号")
+        .member(head("王大山").born(day(1950, 2, 3), 11))
+        .build();
     let valid = input
         .validate(NaiveDate::from_ymd_opt(2026, 11, 23).unwrap())
         .unwrap();

@@ -3,10 +3,11 @@
 use chrono::{DateTime, NaiveDate, Utc};
 use jiayi_core::change::{Entity, Op};
 use jiayi_core::household::{HouseholdInput, ResidentInput, Village};
-use jiayi_core::id_number::compose;
 use jiayi_core::person::{PopulationGroup, Relation, Sex};
 use jiayi_store::{NewHousehold, Store, StoreError, latest_schema_version, migrate_to_version};
 use uuid::Uuid;
+
+use jiayi_testkit::{self as kit, day, head, member};
 
 fn now() -> DateTime<Utc> {
     "2026-11-23T02:00:00Z".parse().unwrap()
@@ -27,46 +28,16 @@ fn village(store: &mut Store) -> Village {
     v
 }
 
-fn member(
-    name: &str,
-    birth: (i32, u32, u32),
-    seq: u16,
-    relation: Relation,
-    phone: Option<&str>,
-) -> ResidentInput {
-    let born = NaiveDate::from_ymd_opt(birth.0, birth.1, birth.2).unwrap();
-    ResidentInput {
-        name: name.into(),
-        id_number: Some(compose("140822", born, seq)),
-        phone: phone.map(str::to_string),
-        relation: Some(relation),
-        ..Default::default()
-    }
-}
-
 fn household(village: &Village) -> HouseholdInput {
-    HouseholdInput {
-        village: village.name.clone(),
-        group: "一组".into(),
-        address: "东庄村一组8号".into(),
-        members: vec![
-            member(
-                "张三",
-                (1958, 3, 4),
-                131,
-                Relation::Head,
-                Some("13812345678"),
-            ),
-            member("李四", (1960, 7, 8), 222, Relation::Spouse, None),
-            ResidentInput {
-                name: "张小宝".into(),
-                sex: Some(Sex::Male),
-                birth_date: Some("2026-05-01".into()),
-                relation: Some(Relation::Grandchild),
-                ..Default::default()
-            },
-        ],
-    }
+    kit::household(&village.name, "一组", "东庄村一组8号")
+        .member(head("张三").born(day(1958, 3, 4), 131).phone("13812345678"))
+        .member(member("李四", Relation::Spouse).born(day(1960, 7, 8), 222))
+        .member(
+            member("张小宝", Relation::Grandchild)
+                .sex(Sex::Male)
+                .birth_date("2026-05-01"),
+        )
+        .build()
 }
 
 fn register(store: &mut Store, village: &Village) -> jiayi_store::HouseholdRecord {

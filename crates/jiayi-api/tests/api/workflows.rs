@@ -2,18 +2,17 @@
 
 use chrono::{DateTime, Days, NaiveDate, Utc};
 use jiayi_api::{
-    Api, ChangeDoctorRequest, FixedClock, MemberChoice, RegisterRequest, SignRequest,
-    TerminateRequest, VisitRequest,
+    Api, ChangeDoctorRequest, FixedClock, MemberChoice, SignRequest, TerminateRequest, VisitRequest,
 };
 use jiayi_core::Lang;
 use jiayi_core::agreement::{sha256_hex, verification_code};
 use jiayi_core::contract::{ContractStatus, TerminationReason};
-use jiayi_core::household::{HouseholdInput, ResidentInput, Team, TeamMember, TeamRole, Village};
-use jiayi_core::id_number::compose;
+use jiayi_core::household::{HouseholdInput, Team, TeamMember, TeamRole, Village};
 use jiayi_core::person::Relation;
 use jiayi_core::time::china_noon;
 use jiayi_core::visit::{VisitMode, Vitals};
 use jiayi_store::Store;
+use jiayi_testkit::{contract, follow_up, head, household, member, register_request, tiny_png};
 use uuid::Uuid;
 
 struct Fixture {
@@ -73,45 +72,20 @@ fn fixture(today: NaiveDate) -> Fixture {
 }
 
 fn household_input() -> HouseholdInput {
-    let id = |y, m, d, seq| Some(compose("140822", day(y, m, d), seq));
-    HouseholdInput {
-        village: "东庄村".into(),
-        group: "三组".into(),
-        address: "东庄村三组5号".into(),
-        members: vec![
-            ResidentInput {
-                name: "张三".into(),
-                id_number: id(1955, 4, 1, 131),
-                relation: Some(Relation::Head),
-                phone: Some("13812345678".into()),
-                groups: vec!["hypertension".into()],
-                ..Default::default()
-            },
-            ResidentInput {
-                name: "李梅".into(),
-                id_number: id(1958, 9, 9, 222),
-                relation: Some(Relation::Spouse),
-                ..Default::default()
-            },
-            ResidentInput {
-                name: "张小军".into(),
-                id_number: id(1990, 1, 2, 333),
-                relation: Some(Relation::Child),
-                ..Default::default()
-            },
-        ],
-    }
+    household("东庄村", "三组", "东庄村三组5号")
+        .member(
+            head("张三")
+                .born(day(1955, 4, 1), 131)
+                .phone("13812345678")
+                .groups(&["hypertension"]),
+        )
+        .member(member("李梅", Relation::Spouse).born(day(1958, 9, 9), 222))
+        .member(member("张小军", Relation::Child).born(day(1990, 1, 2), 333))
+        .build()
 }
 
 fn register(api: &mut Api) -> (Uuid, Vec<Uuid>) {
-    let outcome = api
-        .register_household(&RegisterRequest {
-            household: household_input(),
-            confirm_duplicates: false,
-        })
-        .unwrap();
-    assert!(outcome.saved);
-    (outcome.household_id.unwrap(), outcome.resident_ids)
+    jiayi_testkit::register(api, household_input())
 }
 
 fn sign(
@@ -120,32 +94,7 @@ fn sign(
     members: &[Uuid],
     paid: &[&str],
 ) -> jiayi_api::ApiResult<jiayi_api::SignOutcome> {
-    api.sign_contract(&SignRequest {
-        household_id: household,
-        representative_id: None,
-        members: members
-            .iter()
-            .enumerate()
-            .map(|(i, id)| MemberChoice {
-                resident_id: *id,
-                paid_packages: if i == 0 {
-                    paid.iter().map(|s| s.to_string()).collect()
-                } else {
-                    vec![]
-                },
-            })
-            .collect(),
-        team_id: None,
-        doctor_id: None,
-        signed_on: None,
-        resident_signature_png: Some(tiny_png()),
-        doctor_signature_png: Some(tiny_png()),
-    })
-}
-
-/// A valid 1×1 PNG, base64.
-fn tiny_png() -> String {
-    "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==".into()
+    contract(household, members).paid_for_first(paid).sign(api)
 }
 
 #[test]
@@ -154,10 +103,7 @@ fn registering_twice_warns_and_saves_nothing_until_confirmed() {
     register(&mut f.api);
     let again = f
         .api
-        .register_household(&RegisterRequest {
-            household: household_input(),
-            confirm_duplicates: false,
-        })
+        .register_household(&register_request(household_input()))
         .unwrap();
     assert!(!again.saved);
     assert_eq!(
@@ -175,10 +121,7 @@ fn bad_input_names_the_member_and_saves_nothing() {
     input.members[2].id_number = Some("140822199001023339".into());
     let err = f
         .api
-        .register_household(&RegisterRequest {
-            household: input,
-            confirm_duplicates: false,
-        })
+        .register_household(&register_request(input))
         .unwrap_err();
     assert_eq!(err.code, "invalid_id_number");
     assert_eq!(err.member_index, Some(2));
@@ -189,10 +132,7 @@ fn bad_input_names_the_member_and_saves_nothing() {
     input.members[0].phone = Some("12345".into());
     let err = f
         .api
-        .register_household(&RegisterRequest {
-            household: input,
-            confirm_duplicates: false,
-        })
+        .register_household(&register_request(input))
         .unwrap_err();
     assert_eq!(
         (err.code.as_str(), err.member_index),
@@ -343,17 +283,8 @@ fn a_visit_fulfils_an_item_and_the_schedule_moves_on() {
     let outcome = f
         .api
         .record_visit(&VisitRequest {
-            resident_id: head,
-            item_code: Some("hypertension_follow_up".into()),
-            kind: None,
-            mode: VisitMode::Home,
-            occurred_at: None,
-            vitals: Vitals {
-                systolic_mmhg: Some(150),
-                diastolic_mmhg: Some(92),
-                ..Vitals::default()
-            },
             notes: "头晕减轻".into(),
+            ..follow_up(head, (150, 92))
         })
         .unwrap();
     assert_eq!(outcome.bp_on_target, Some(false));
@@ -383,17 +314,8 @@ fn a_visit_fulfils_an_item_and_the_schedule_moves_on() {
     let err = f
         .api
         .record_visit(&VisitRequest {
-            resident_id: head,
-            item_code: Some("hypertension_follow_up".into()),
-            kind: None,
             mode: VisitMode::Clinic,
-            occurred_at: None,
-            vitals: Vitals {
-                systolic_mmhg: Some(1200),
-                diastolic_mmhg: Some(80),
-                ..Vitals::default()
-            },
-            notes: String::new(),
+            ..follow_up(head, (1200, 80))
         })
         .unwrap_err();
     assert_eq!(err.code, "invalid_vitals");

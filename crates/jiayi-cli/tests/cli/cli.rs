@@ -3,26 +3,9 @@
 use std::path::Path;
 use std::process::{Command, Output};
 
-use serde_json::Value;
+use jiayi_testkit::township::Township;
 
-fn jiayi(db: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_jiayi"))
-        .arg("--db")
-        .arg(db)
-        .args(args)
-        .output()
-        .unwrap()
-}
-
-fn json(output: &Output) -> Value {
-    assert!(
-        output.status.success(),
-        "failed: {}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    serde_json::from_slice(&output.stdout)
-        .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&output.stdout)))
-}
+use crate::{jiayi, json, small_demo};
 
 /// The text of a PDF as poppler reads it (the test command installs poppler-utils).
 fn pdf_text(path: &Path) -> String {
@@ -64,19 +47,7 @@ fn household_json() -> String {
 fn a_day_of_work_from_the_command_line() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("jiayi.sqlite3");
-    let demo = json(&jiayi(
-        &db,
-        &[
-            "demo",
-            "--size",
-            "small",
-            "--seed",
-            "3",
-            "--date",
-            "2026-11-23",
-            "--json",
-        ],
-    ));
+    let demo = small_demo(&db);
     assert_eq!(demo["residents"], 500);
 
     let settings = json(&jiayi(
@@ -309,18 +280,8 @@ fn sync_commands_against_a_township_server() {
     use jiayi_server::storage::Enrollment;
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("jiayi.sqlite3");
-    let url = format!("sqlite://{}", dir.path().join("township.db").display());
-    let storage = jiayi_server::storage::open(&url).unwrap();
-    let server = jiayi_server::spawn(
-        jiayi_server::AppState {
-            storage: storage.clone(),
-            limits: jiayi_sync_limits(),
-            admin_key: None,
-        },
-        "127.0.0.1:0",
-        2,
-    )
-    .unwrap();
+    let mut township = Township::sqlite(jiayi_sync_limits());
+    let storage = township.storage().clone();
 
     // Before enrolling: a clear refusal, exit status 2.
     let out = jiayi(&db, &["sync"]);
@@ -368,7 +329,7 @@ fn sync_commands_against_a_township_server() {
         &[
             "enroll",
             "--server",
-            &server.url(),
+            &township.base(),
             "--token",
             &enrolled.token,
         ],
@@ -428,7 +389,7 @@ fn sync_commands_against_a_township_server() {
         "{}",
         String::from_utf8_lossy(&out.stdout)
     );
-    server.stop();
+    township.stop();
 }
 
 fn jiayi_sync_limits() -> jiayi_sync::protocol::Limits {

@@ -2,28 +2,11 @@
 //! would run them, on the small demo township.
 
 use std::path::Path;
-use std::process::{Command, Output};
+use std::process::Output;
 
 use serde_json::Value;
 
-fn jiayi(db: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_jiayi"))
-        .arg("--db")
-        .arg(db)
-        .args(args)
-        .output()
-        .unwrap()
-}
-
-fn json(output: &Output) -> Value {
-    assert!(
-        output.status.success(),
-        "failed: {}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    serde_json::from_slice(&output.stdout)
-        .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&output.stdout)))
-}
+use crate::{jiayi, json, small_demo};
 
 fn text(output: &Output) -> String {
     assert!(
@@ -36,19 +19,7 @@ fn text(output: &Output) -> String {
 
 fn demo(dir: &Path) -> std::path::PathBuf {
     let db = dir.join("jiayi.sqlite3");
-    json(&jiayi(
-        &db,
-        &[
-            "demo",
-            "--size",
-            "small",
-            "--seed",
-            "3",
-            "--date",
-            "2026-11-23",
-            "--json",
-        ],
-    ));
+    small_demo(&db);
     db
 }
 

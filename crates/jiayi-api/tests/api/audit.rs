@@ -2,13 +2,12 @@
 //! naming records by id only; the chain shows tampering; entries stay six months.
 
 use chrono::{Days, NaiveDate, Utc};
-use jiayi_api::{Api, FixedClock, RegisterRequest};
+use jiayi_api::{Api, FixedClock};
 use jiayi_core::Lang;
-use jiayi_core::household::{HouseholdInput, ResidentInput, Village};
-use jiayi_core::id_number::compose;
-use jiayi_core::person::Relation;
+use jiayi_core::household::Village;
 use jiayi_core::time::china_noon;
 use jiayi_store::Store;
+use jiayi_testkit::{head, household};
 use uuid::Uuid;
 
 fn day(y: i32, m: u32, d: u32) -> NaiveDate {
@@ -21,24 +20,9 @@ fn open(path: &std::path::Path, today: NaiveDate) -> Api {
 }
 
 fn register(api: &mut Api) -> Uuid {
-    let outcome = api
-        .register_household(&RegisterRequest {
-            household: HouseholdInput {
-                village: "东庄村".into(),
-                group: "三组".into(),
-                address: "东庄村三组5号".into(),
-                members: vec![ResidentInput {
-                    name: "张三".into(),
-                    id_number: Some(compose("140822", day(1955, 4, 1), 131)),
-                    relation: Some(Relation::Head),
-                    phone: Some("13812345678".into()),
-                    ..Default::default()
-                }],
-            },
-            confirm_duplicates: false,
-        })
-        .unwrap();
-    outcome.household_id.unwrap()
+    let household = household("东庄村", "三组", "东庄村三组5号")
+        .member(head("张三").born(day(1955, 4, 1), 131).phone("13812345678"));
+    jiayi_testkit::register(api, household).0
 }
 
 fn setup(path: &std::path::Path, today: NaiveDate) -> Api {

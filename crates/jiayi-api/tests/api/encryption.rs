@@ -5,14 +5,12 @@
 use std::path::{Path, PathBuf};
 
 use chrono::{Duration, NaiveDate, Utc};
-use jiayi_api::{
-    Api, RegisterRequest, VaultState, create_vault, protect_plain_vault, unlock_vault, vault_status,
-};
+use jiayi_api::{Api, VaultState, create_vault, protect_plain_vault, unlock_vault, vault_status};
 use jiayi_core::Lang;
-use jiayi_core::household::{HouseholdInput, ResidentInput, Village};
+use jiayi_core::household::Village;
 use jiayi_core::id_number::compose;
-use jiayi_core::person::Relation;
 use jiayi_store::{DatabaseFile, DbFile, Store, crypt};
+use jiayi_testkit::{head, household};
 use uuid::Uuid;
 
 const PASSPHRASE: &str = "青山镇东庄村卫生室";
@@ -33,24 +31,9 @@ fn village() -> Village {
 }
 
 fn register(api: &mut Api, name: &str, id_number: String, phone: &str) -> Uuid {
-    api.register_household(&RegisterRequest {
-        household: HouseholdInput {
-            village: "东庄村".into(),
-            group: "三组".into(),
-            address: "东庄村三组8号".into(),
-            members: vec![ResidentInput {
-                name: name.into(),
-                id_number: Some(id_number),
-                relation: Some(Relation::Head),
-                phone: Some(phone.into()),
-                ..Default::default()
-            }],
-        },
-        confirm_duplicates: false,
-    })
-    .unwrap()
-    .household_id
-    .unwrap()
+    let household = household("东庄村", "三组", "东庄村三组8号")
+        .member(head(name).id_number(id_number).phone(phone));
+    jiayi_testkit::register(api, household).0
 }
 
 fn sibling(path: &Path, suffix: &str) -> PathBuf {

@@ -1,0 +1,8 @@
+//! The API on real store files: every area in one test binary (one link instead of six).
+
+mod audit;
+mod encryption;
+mod import;
+mod reports;
+mod sync;
+mod workflows;

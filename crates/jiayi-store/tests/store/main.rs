@@ -1,0 +1,4 @@
+//! The store on real SQLite files, in one test binary.
+
+mod replication;
+mod store;

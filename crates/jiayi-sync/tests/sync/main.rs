@@ -1,0 +1,4 @@
+//! The sync engine and offline bundles on the device side, in one test binary.
+
+mod engine;
+mod fuzz_bundle;
