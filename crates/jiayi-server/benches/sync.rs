@@ -22,7 +22,7 @@ use std::time::{Duration, Instant};
 use chrono::Utc;
 use jiayi_core::change::Entity;
 use jiayi_server::storage::{DeviceScope, DynStorage, Enrollment};
-use jiayi_server::{AppState, Running};
+use jiayi_server::{Running, ServerState};
 use jiayi_sync::http::HttpTransport;
 use jiayi_sync::protocol::Limits;
 use jiayi_sync::sync;
@@ -88,7 +88,7 @@ fn fill_in(
 }
 
 fn sqlite_storage(dir: &std::path::Path, name: &str) -> DynStorage {
-    jiayi_server::storage::open(&format!("sqlite://{}", dir.join(name).display())).expect("open")
+    jiayi_server::open_storage(&format!("sqlite://{}", dir.join(name).display())).expect("open")
 }
 
 fn enroll(s: &DynStorage, name: &str) -> (Uuid, String) {
@@ -112,11 +112,7 @@ fn enroll_in(s: &DynStorage, name: &str, village: Uuid) -> (Uuid, String) {
 }
 
 fn serve(s: &DynStorage) -> Running {
-    let state = AppState {
-        storage: s.clone(),
-        limits: Limits::default(),
-        admin_key: None,
-    };
+    let state = ServerState::new(s.clone(), Limits::default());
     jiayi_server::spawn(state, "127.0.0.1:0", 2).expect("spawn")
 }
 
@@ -164,7 +160,7 @@ fn ingest_rate(storage: &DynStorage, scope: &DeviceScope, replica: &mut MemRepli
     let start = Instant::now();
     for chunk in changes.chunks(500) {
         let audit =
-            jiayi_server::audit::AuditEvent::device(scope, "push", "bench").with_changes(chunk);
+            jiayi_server::storage::AuditEvent::device(scope, "push", "bench").with_changes(chunk);
         storage
             .push(scope, chunk, Utc::now(), &audit)
             .expect("push");
@@ -347,12 +343,12 @@ fn main() {
             let rounds: Vec<_> = (0..CROWD_ROUNDS)
                 .map(|_| {
                     let db = cluster.database("crowd");
-                    let storage = jiayi_server::storage::open(&db).expect("pg");
+                    let storage = jiayi_server::open_storage(&db).expect("pg");
                     crowd(&storage, devices, 10)
                 })
                 .collect();
             print_crowd("PostgreSQL", devices, rounds);
-            let storage = jiayi_server::storage::open(&cluster.database("bench")).expect("pg");
+            let storage = jiayi_server::open_storage(&cluster.database("bench")).expect("pg");
             let (scope, mut replica) = ingest_device(&storage, q);
             let rate = ingest_rate(&storage, &scope, &mut replica);
             println!("| server ingest, PostgreSQL | {rate:.0} changes/s | - |");

@@ -6,9 +6,8 @@ use jiayi_sync::bundle::{
 };
 use jiayi_sync::protocol::{Limits, PulledChange};
 
-use crate::audit::AuditEvent;
 use crate::error::{Result, ServerError};
-use crate::storage::Storage;
+use crate::storage::{AuditEvent, Storage};
 
 /// Most colleague changes one reply carries; the rest comes with the next bundle or online sync.
 pub const MAX_REPLY_CHANGES: u32 = 20_000;

@@ -1,10 +1,16 @@
 /// Everything the server's library can fail with.
 #[derive(Debug, thiserror::Error)]
 pub enum ServerError {
-    #[error("sqlite: {0}")]
-    Sqlite(#[from] rusqlite::Error),
-    #[error("postgres: {0}")]
-    Postgres(#[from] postgres::Error),
+    /// A storage backend's own error (the database driver's), named by the backend. Each
+    /// backend turns its driver's errors into this one, so no driver type reaches the rest of
+    /// the server.
+    #[error("{backend}: {source}")]
+    Storage {
+        /// `sqlite` or `postgres`.
+        backend: &'static str,
+        source: Box<dyn std::error::Error + Send + Sync>,
+    },
+    /// A schema migration failed (the same migration runner serves both backends).
     #[error("migration: {0}")]
     Migration(#[from] refinery::Error),
     #[error("json: {0}")]
@@ -21,6 +27,19 @@ pub enum ServerError {
     Bundle(#[from] jiayi_sync::bundle::BundleError),
     #[error("io: {0}")]
     Io(#[from] std::io::Error),
+}
+
+impl ServerError {
+    /// A backend's driver error as a storage error.
+    pub fn storage(
+        backend: &'static str,
+        source: impl std::error::Error + Send + Sync + 'static,
+    ) -> ServerError {
+        ServerError::Storage {
+            backend,
+            source: Box::new(source),
+        }
+    }
 }
 
 pub type Result<T> = std::result::Result<T, ServerError>;

@@ -7,9 +7,8 @@ use chrono::Utc;
 use clap::{Parser, Subcommand};
 use jiayi_core::household::Village;
 use jiayi_core::indicators::Targets;
-use jiayi_server::audit::AuditEvent;
 use jiayi_server::indicators;
-use jiayi_server::storage::{self, Enrollment};
+use jiayi_server::storage::{AuditEvent, Enrollment};
 use jiayi_server::{ServerState, serve, serve_tls};
 use jiayi_sync::enrollment::EnrollmentFile;
 use jiayi_sync::protocol::{DeviceRole, Limits, ReferenceKind};
@@ -235,7 +234,8 @@ fn main() -> anyhow::Result<()> {
         println!("server key       {}", files.server_key.display());
         return Ok(());
     }
-    let store = storage::open(&cli.db).with_context(|| format!("opening {}", cli.db))?;
+    let store =
+        jiayi_server::open_storage(&cli.db).with_context(|| format!("opening {}", cli.db))?;
     match cli.command {
         Command::Ca { .. } => {}
         Command::Serve {
@@ -491,7 +491,7 @@ fn main() -> anyhow::Result<()> {
                 .read_line(&mut password)
                 .context("reading the password from standard input")?;
             let password = password.trim_end_matches(['\r', '\n']);
-            jiayi_server::auth::add_user(store.as_ref(), &name, &role, password)?;
+            jiayi_server::web::auth::add_user(store.as_ref(), &name, &role, password)?;
             println!("user {} ({role}) saved", name.trim());
         }
         Command::Audit { command } => match command {

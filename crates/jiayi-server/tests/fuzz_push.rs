@@ -16,7 +16,7 @@ use axum::http::{Method, Request, StatusCode, header};
 use chrono::Utc;
 use jiayi_core::change::Entity;
 use jiayi_server::storage::Enrolled;
-use jiayi_server::{AppState, ServerError};
+use jiayi_server::{ServerError, ServerState};
 use jiayi_sync::bundle::{Direction, export, key_from_token_hash, seal, token_hash};
 use jiayi_sync::protocol::{ApiError, Limits, PushResponse};
 use jiayi_sync::testing::MemReplica;
@@ -53,11 +53,8 @@ fn fixture() -> &'static Fixture {
     F.get_or_init(|| {
         let township = Township::sqlite(LIMITS);
         let device = township.enroll("李医生", &[V1]);
-        let router = jiayi_server::http::router(AppState {
-            storage: township.storage().clone(),
-            limits: LIMITS,
-            admin_key: None,
-        });
+        let router =
+            jiayi_server::web::router(ServerState::new(township.storage().clone(), LIMITS));
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(1)
             .enable_all()
@@ -447,7 +444,7 @@ fn a_cursor_beyond_i64_pulls_nothing() {
             &scope,
             &[change],
             Utc::now(),
-            &jiayi_server::audit::AuditEvent::operator("test"),
+            &jiayi_server::storage::AuditEvent::operator("test"),
         )
         .expect("push");
     let token = f.device.token.clone();

@@ -583,7 +583,7 @@ fn postgres_roles_and_audit_log() {
     };
     roles(&Township::on(&pg.database("sec_roles"), Limits::default()));
     audit_log(&Township::on(&pg.database("sec_audit"), Limits::default()));
-    audit_queue(&jiayi_server::storage::open(&pg.database("sec_queue")).unwrap());
+    audit_queue(&jiayi_server::open_storage(&pg.database("sec_queue")).unwrap());
 }
 
 /// On PostgreSQL an entry waits in a queue until it is chained: it is counted as pending,
@@ -592,7 +592,7 @@ fn audit_queue(storage: &jiayi_server::storage::DynStorage) {
     let now = chrono::Utc::now();
     for action in ["enroll", "revoke", "user-add"] {
         storage
-            .append_audit(&audit::AuditEvent::operator(action), now)
+            .append_audit(&jiayi_server::storage::AuditEvent::operator(action), now)
             .unwrap();
     }
     assert_eq!(storage.audit_pending().unwrap(), 3);
@@ -611,7 +611,10 @@ fn audit_queue(storage: &jiayi_server::storage::DynStorage) {
     assert_eq!(actions, ["enroll", "revoke", "user-add"]);
     assert_eq!(storage.seal_audit().unwrap(), 0, "nothing is chained twice");
     storage
-        .append_audit(&audit::AuditEvent::operator("audit-prune"), now)
+        .append_audit(
+            &jiayi_server::storage::AuditEvent::operator("audit-prune"),
+            now,
+        )
         .unwrap();
     assert_eq!(storage.seal_audit().unwrap(), 1);
     assert_eq!(audit::verify(storage.as_ref()).unwrap().entries, 4);

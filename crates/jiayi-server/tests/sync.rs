@@ -684,7 +684,7 @@ fn sqlite_server_killed_mid_batch() {
     let dir = tempfile::tempdir().unwrap();
     let url = format!("sqlite://{}", dir.path().join("township.db").display());
     let enrolled = {
-        let s = jiayi_server::storage::open(&url).unwrap();
+        let s = jiayi_server::open_storage(&url).unwrap();
         s.enroll(
             &Enrollment {
                 device_id: None,
@@ -729,7 +729,7 @@ fn sqlite_server_killed_mid_batch() {
     };
     device.register_households(V1, 1000); // 3000 changes, 15 batches
     let (mut child, base) = start();
-    let watcher = jiayi_server::storage::open(&url).unwrap();
+    let watcher = jiayi_server::open_storage(&url).unwrap();
     let mut dev = device;
     let handle = std::thread::spawn(move || {
         let transport = dev.transport(&base);

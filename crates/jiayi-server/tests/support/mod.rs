@@ -78,10 +78,15 @@ impl Township {
     }
 
     pub fn start(&mut self) {
-        let storage = jiayi_server::storage::open(&self.db_url).expect("open storage");
+        let storage = jiayi_server::open_storage(&self.db_url).expect("open storage");
         if storage.user(ADMIN_NAME).expect("user").is_none() {
-            jiayi_server::auth::add_user(storage.as_ref(), ADMIN_NAME, "admin", ADMIN_PASSWORD)
-                .expect("add admin");
+            jiayi_server::web::auth::add_user(
+                storage.as_ref(),
+                ADMIN_NAME,
+                "admin",
+                ADMIN_PASSWORD,
+            )
+            .expect("add admin");
         }
         let mut state = ServerState::new(storage.clone(), self.limits);
         let ahead = self.clock_ahead.clone();

@@ -1,22 +1,28 @@
-//! The server's storage, behind one trait with a SQLite and a PostgreSQL backend.
+//! The server's storage, behind one trait with a SQLite and a PostgreSQL backend: the trait,
+//! the data it reads and writes, and the audit-log entries both backends store. The backends
+//! live in the child modules; which one a URL names is chosen where the server starts.
 //!
 //! Methods are blocking; the HTTP layer calls them on tokio's blocking pool.
 
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
+use jiayi_core::audit::AuditEntry;
 use jiayi_core::change::{Change, Entity};
 use jiayi_core::household::Village;
 use jiayi_sync::protocol::{
     ChangeResult, DeviceRole, ReferenceData, ReferenceDocument, ReferenceKind,
 };
 use serde::Serialize;
-use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
-use crate::audit::{AuditEvent, AuditRecord};
-use crate::error::{Result, ServerError};
+use crate::error::Result;
 use crate::merge::RecordState;
+
+pub mod postgres;
+mod shared;
+pub mod sqlite;
+pub mod token;
 
 /// An authenticated device and what it may touch.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -148,7 +154,7 @@ pub struct VillageProgress {
 
 /// A record received in a period, for the monthly audit.
 #[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct AuditRow {
+pub struct RecordToAudit {
     pub cursor: u64,
     pub entity: String,
     pub entity_id: Uuid,
@@ -256,7 +262,7 @@ pub trait Storage: Send + Sync + 'static {
     fn change_log(&self, after: u64, limit: u32) -> Result<Vec<(u64, Change)>>;
     fn village_progress(&self) -> Result<Vec<VillageProgress>>;
     /// Contracts, contract events and visits received since `since`, newest first.
-    fn audit(&self, since: DateTime<Utc>, limit: u32) -> Result<Vec<AuditRow>>;
+    fn audit(&self, since: DateTime<Utc>, limit: u32) -> Result<Vec<RecordToAudit>>;
     /// The current payload (JSON text) of every record of a kind whose latest write is not a
     /// deletion, in id order: what the indicators are computed from.
     fn live_payloads(&self, entity: Entity) -> Result<Vec<String>>;
@@ -271,20 +277,17 @@ pub trait Storage: Send + Sync + 'static {
     fn setting(&self, key: &str) -> Result<Option<String>>;
     fn put_setting(&self, key: &str, value: &str) -> Result<()>;
 
-    /// Appends one entry to the audit log: chained after the last at once, or (PostgreSQL)
-    /// queued for [`Storage::seal_audit`], so that requests never take turns on the chain's head.
+    /// Appends one entry to the audit log: chained after the last at once, or, by a backend
+    /// with an [`AuditSealer`], queued for the sealer, so that requests never take turns on the
+    /// chain's head.
     fn append_audit(&self, event: &AuditEvent, now: DateTime<Utc>) -> Result<()>;
-    /// Chains the queued entries onto the log, in the order they were queued; returns how many.
-    /// Backends that chain on append have nothing queued.
-    fn seal_audit(&self) -> Result<u64> {
-        Ok(0)
-    }
-    /// Entries queued and not chained yet.
-    fn audit_pending(&self) -> Result<u64> {
-        Ok(0)
+    /// What chains the entries this backend queues (PostgreSQL); `None` for a backend that
+    /// chains every entry as it is appended.
+    fn sealer(&self) -> Option<&dyn AuditSealer> {
+        None
     }
     /// Audit entries after a sequence number, in order.
-    fn audit_entries(&self, after: u64, limit: u32) -> Result<Vec<AuditRecord>>;
+    fn audit_entries(&self, after: u64, limit: u32) -> Result<Vec<AuditLogEntry>>;
     /// The hash the first kept entry chains from, and the last pruned sequence number.
     fn audit_anchor(&self) -> Result<([u8; 32], u64)>;
     /// Removes the entries older than `before` (at least the retention period) and moves the
@@ -333,316 +336,169 @@ pub struct UserRow {
     pub locked_until: Option<DateTime<Utc>>,
 }
 
-pub(crate) fn parse_time(s: &str) -> Result<DateTime<Utc>> {
-    DateTime::parse_from_rfc3339(s)
-        .map(|t| t.with_timezone(&Utc))
-        .map_err(|_| ServerError::Corrupt(format!("bad time '{s}'")))
-}
-
-pub(crate) fn role_from(s: &str) -> Result<DeviceRole> {
-    DeviceRole::parse(s).ok_or_else(|| ServerError::Corrupt(format!("unknown device role '{s}'")))
-}
-
 pub type DynStorage = Arc<dyn Storage>;
 
-/// Opens the storage a URL names: `sqlite://path/to/file.db` or `postgres://user@host/db`.
-pub fn open(url: &str) -> Result<DynStorage> {
-    if let Some(path) = url.strip_prefix("sqlite://") {
-        Ok(Arc::new(crate::sqlite::SqliteStorage::open(path)?))
-    } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
-        Ok(Arc::new(crate::postgres::PgStorage::connect(url)?))
-    } else {
-        Err(ServerError::Config(format!(
-            "database URL must start with sqlite:// or postgres://, got '{url}'"
-        )))
+/// The audit queue of a backend whose requests queue audit entries unchained (PostgreSQL): the
+/// running server's sealer, and the admin commands before they read the log, chain them.
+pub trait AuditSealer: Send + Sync {
+    /// Chains the queued entries onto the log, in the order they were queued; returns how many.
+    fn seal_audit(&self) -> Result<u64>;
+    /// Entries queued and not chained yet.
+    fn audit_pending(&self) -> Result<u64>;
+}
+
+impl dyn Storage {
+    /// Chains whatever the backend has queued (see [`Storage::sealer`]); returns how many
+    /// entries. A backend that chains on append has nothing queued.
+    pub fn seal_audit(&self) -> Result<u64> {
+        self.sealer().map_or(Ok(0), AuditSealer::seal_audit)
+    }
+
+    /// Entries queued and not chained yet; none for a backend that chains on append.
+    pub fn audit_pending(&self) -> Result<u64> {
+        self.sealer().map_or(Ok(0), AuditSealer::audit_pending)
     }
 }
 
-/// A new device token: 256 random bits, hex.
-pub fn new_token() -> String {
-    format!("jy1_{}{}", Uuid::new_v4().simple(), Uuid::new_v4().simple())
+/// The role of whoever acted from the command line on the server itself.
+pub const OPERATOR: &str = "operator";
+
+/// An action about to be logged.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuditEvent {
+    /// A device id, an admin user's name, or `operator`.
+    pub actor: String,
+    /// `doctor`, `team-leader`, `admin` or `operator`.
+    pub role: String,
+    /// `push`, `pull`, `reference`, `enroll`, `revoke`, `login`, `login-refused`, `logout`,
+    /// `dashboard`, `drill-down`, `export`, `bundle`, `user-add`, `audit-prune`, …
+    pub action: String,
+    /// Where from: `peer 1.2.3.4:5678` (and the device), or `cli`.
+    pub origin: String,
+    /// Records touched, as `entity:uuid` (ids only).
+    pub records: Vec<String>,
 }
 
-pub fn token_hash(token: &str) -> String {
-    hex::encode(Sha256::digest(token.trim().as_bytes()))
-}
-
-/// The reference document is checked before it is published, so devices never get one they
-/// cannot read.
-pub fn check_reference(kind: ReferenceKind, content: &str) -> Result<()> {
-    let bad = |e: String| {
-        Err(ServerError::Invalid(format!(
-            "{} document: {e}",
-            kind.as_str()
-        )))
-    };
-    match kind {
-        ReferenceKind::Catalog => match toml::from_str::<jiayi_core::catalog::Catalog>(content) {
-            Ok(_) => Ok(()),
-            Err(e) => bad(e.to_string()),
-        },
-        ReferenceKind::TermPolicy => match toml::from_str::<toml::Table>(content) {
-            Ok(_) => Ok(()),
-            Err(e) => bad(e.to_string()),
-        },
-        ReferenceKind::Teams => {
-            match serde_json::from_str::<Vec<jiayi_core::household::Team>>(content) {
-                Ok(_) => Ok(()),
-                Err(e) => bad(e.to_string()),
-            }
-        }
-        ReferenceKind::Register if content.trim().is_empty() => bad("empty".into()),
-        ReferenceKind::Register => Ok(()),
-    }
-}
-
-/// Builds the download from the latest document of each kind and name.
-pub fn reference_from(documents: Vec<ReferenceDocument>) -> ReferenceData {
-    let teams = documents
-        .iter()
-        .filter(|d| d.kind == ReferenceKind::Teams)
-        .flat_map(|d| {
-            serde_json::from_str::<Vec<jiayi_core::household::Team>>(&d.content).unwrap_or_default()
-        })
-        .collect();
-    ReferenceData { teams, documents }
-}
-
-pub(crate) fn parse_uuid(s: &str) -> Result<Uuid> {
-    Uuid::parse_str(s).map_err(|_| ServerError::Corrupt(format!("bad id '{s}'")))
-}
-
-// Helpers both backends share, so they answer alike.
-
-pub(crate) fn time_text(t: DateTime<Utc>) -> String {
-    t.to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
-}
-
-pub(crate) fn record_from_text(
-    village: &str,
-    payload: &str,
-    field_hlc: &str,
-    deleted: Option<&str>,
-) -> Result<RecordState> {
-    let payload = match serde_json::from_str(payload)? {
-        serde_json::Value::Object(m) => m,
-        _ => {
-            return Err(ServerError::Corrupt(
-                "record payload is not an object".into(),
-            ));
-        }
-    };
-    let field_hlc = RecordState::parse_field_hlc(field_hlc)
-        .ok_or_else(|| ServerError::Corrupt("bad field clocks".into()))?;
-    let deleted = deleted
-        .map(|d| {
-            d.parse()
-                .map_err(|_| ServerError::Corrupt(format!("bad clock '{d}'")))
-        })
-        .transpose()?;
-    Ok(RecordState {
-        village_id: parse_uuid(village)?,
-        payload,
-        field_hlc,
-        deleted,
-    })
-}
-
-/// A village as the database stores it, or refused when its name or id is unusable.
-pub(crate) fn village_from(
-    id: &str,
-    code: String,
-    name: String,
-    township: String,
-) -> Result<Village> {
-    Ok(Village {
-        id: parse_uuid(id)?,
-        code,
-        name,
-        township,
-    })
-}
-
-pub(crate) fn check_villages(villages: &[Village]) -> Result<()> {
-    match villages.iter().find(|v| v.name.trim().is_empty()) {
-        Some(v) => Err(ServerError::Invalid(format!(
-            "village {} has no name",
-            v.id
-        ))),
-        None => Ok(()),
-    }
-}
-
-pub(crate) fn rejected(seq: u64, code: jiayi_sync::protocol::RejectCode) -> ChangeResult {
-    ChangeResult {
-        seq,
-        status: jiayi_sync::protocol::ChangeStatus::Rejected {
-            reason: jiayi_sync::protocol::Rejection::new(code),
-        },
-    }
-}
-
-/// The answer for a change whose (device, seq) the server already holds: a true duplicate when
-/// it is the same change, a refusal when the number was reused for another change.
-pub(crate) fn known_seq(change: &Change, stored_change_id: Option<&str>) -> ChangeResult {
-    let same = stored_change_id.and_then(|s| Uuid::parse_str(s).ok()) == Some(change.change_id);
-    if same {
-        ChangeResult {
-            seq: change.seq,
-            status: jiayi_sync::protocol::ChangeStatus::Duplicate,
-        }
-    } else {
-        rejected(change.seq, jiayi_sync::protocol::RejectCode::SeqReused)
-    }
-}
-
-pub(crate) fn stored_result(seq: u64, losers: &[crate::merge::Loser]) -> ChangeResult {
-    use jiayi_sync::protocol::ChangeStatus;
-    let status = if losers.is_empty() {
-        ChangeStatus::Applied
-    } else {
-        ChangeStatus::Conflict {
-            losing_fields: losers.iter().map(|l| l.field.clone()).collect(),
-        }
-    };
-    ChangeResult { seq, status }
-}
-
-/// A pull cursor as the databases store it. Cursors are positive `i64`s, so a larger one asks
-/// for nothing rather than wrapping round to a negative number and asking for everything.
-pub(crate) fn cursor_param(after: u64) -> i64 {
-    i64::try_from(after).unwrap_or(i64::MAX)
-}
-
-/// Pages a pull: a full page continues after its last change; a short page ends at the log's end.
-pub(crate) fn page(
-    changes: Vec<StoredChange>,
-    after: u64,
-    limit: u32,
-    high_water: u64,
-) -> PullPage {
-    let full = changes.len() as u64 >= u64::from(limit.max(1));
-    let next_cursor = match changes.last() {
-        Some(last) if full => last.cursor,
-        _ => high_water.max(after),
-    };
-    PullPage {
-        more: next_cursor < high_water,
-        changes,
-        next_cursor,
-        high_water,
-    }
-}
-
-pub(crate) fn check_enrollment(e: &Enrollment, role: DeviceRole) -> Result<()> {
-    if e.doctor_name.trim().is_empty() || e.team_name.trim().is_empty() {
-        return Err(ServerError::Invalid(
-            "doctor and team names are required".into(),
-        ));
-    }
-    if e.villages.is_empty() && role == DeviceRole::Doctor {
-        return Err(ServerError::Invalid(
-            "a doctor's device needs at least one village".into(),
-        ));
-    }
-    Ok(())
-}
-
-pub(crate) fn document(
-    kind: &str,
-    name: String,
-    version: i64,
-    content: String,
-    published_at: String,
-) -> Result<ReferenceDocument> {
-    let kind = ReferenceKind::parse(kind)
-        .ok_or_else(|| ServerError::Corrupt(format!("unknown reference kind '{kind}'")))?;
-    Ok(ReferenceDocument {
-        kind,
-        name,
-        version: version as u32,
-        content,
-        published_at,
-    })
-}
-
-pub(crate) struct ConflictText {
-    pub id: i64,
-    pub entity: String,
-    pub entity_id: String,
-    pub village_id: String,
-    pub field: String,
-    pub losing_value: String,
-    pub losing_hlc: String,
-    pub losing_device: String,
-    pub winning_value: String,
-    pub winning_hlc: String,
-    pub created_at: String,
-    pub resolved_at: Option<String>,
-    pub resolution: Option<String>,
-}
-
-impl ConflictText {
-    pub fn into_row(self) -> Result<ConflictRow> {
-        Ok(ConflictRow {
-            id: self.id,
-            entity: self.entity,
-            entity_id: parse_uuid(&self.entity_id)?,
-            village_id: parse_uuid(&self.village_id)?,
-            field: self.field,
-            losing_value: serde_json::from_str(&self.losing_value)?,
-            losing_hlc: self.losing_hlc,
-            losing_device: parse_uuid(&self.losing_device)?,
-            winning_value: serde_json::from_str(&self.winning_value)?,
-            winning_hlc: self.winning_hlc,
-            created_at: self.created_at,
-            resolved_at: self.resolved_at,
-            resolution: self.resolution,
-        })
-    }
-}
-
-pub(crate) fn progress_from(counts: Vec<(Uuid, String, u64)>) -> Vec<VillageProgress> {
-    let mut out: Vec<VillageProgress> = Vec::new();
-    for (village_id, entity, n) in counts {
-        if out.last().is_none_or(|p| p.village_id != village_id) {
-            out.push(VillageProgress {
-                village_id,
-                households: 0,
-                residents: 0,
-                contracts: 0,
-                visits: 0,
-            });
-        }
-        let Some(p) = out.last_mut() else { continue };
-        match Entity::parse(&entity) {
-            Some(Entity::Household) => p.households += n,
-            Some(Entity::Resident) => p.residents += n,
-            Some(Entity::Contract) => p.contracts += n,
-            Some(Entity::Visit) => p.visits += n,
-            _ => {}
+impl AuditEvent {
+    /// An action of an enrolled device, seen from `peer`.
+    pub fn device(scope: &DeviceScope, action: &str, peer: &str) -> AuditEvent {
+        AuditEvent {
+            actor: scope.device_id.to_string(),
+            role: scope.role.as_str().into(),
+            action: action.into(),
+            origin: format!("peer {peer}"),
+            records: Vec::new(),
         }
     }
-    out
+
+    /// An action of a logged-in (or would-be) health-center user.
+    pub fn admin(user: &str, action: &str, peer: &str) -> AuditEvent {
+        AuditEvent {
+            actor: user.into(),
+            role: "admin".into(),
+            action: action.into(),
+            origin: format!("peer {peer}"),
+            records: Vec::new(),
+        }
+    }
+
+    /// An administrative command run on the server (`jiayi-server enroll`, …).
+    pub fn operator(action: &str) -> AuditEvent {
+        AuditEvent {
+            actor: OPERATOR.into(),
+            role: OPERATOR.into(),
+            action: action.into(),
+            origin: "cli".into(),
+            records: Vec::new(),
+        }
+    }
+
+    /// Adds the records changes touch (ids only: the payload is never looked at).
+    pub fn with_changes<'a>(mut self, changes: impl IntoIterator<Item = &'a Change>) -> Self {
+        self.records.extend(
+            changes
+                .into_iter()
+                .map(|c| format!("{}:{}", c.entity.as_str(), c.entity_id)),
+        );
+        self
+    }
+
+    pub fn with_records(mut self, records: impl IntoIterator<Item = String>) -> Self {
+        self.records.extend(records);
+        self
+    }
+
+    pub fn with_record(mut self, kind: &str, id: impl std::fmt::Display) -> Self {
+        self.records.push(format!("{kind}:{id}"));
+        self
+    }
+
+    /// The `records` column: ids separated by spaces.
+    pub fn records_text(&self) -> String {
+        self.records.join(" ")
+    }
+
+    /// The entry the chain hashes for this event at `at`.
+    pub fn entry(&self, at: &str) -> AuditEntry {
+        chain_entry(
+            at,
+            &self.actor,
+            &self.role,
+            &self.action,
+            &self.origin,
+            &self.records_text(),
+        )
+    }
 }
 
-pub(crate) fn audit_row(
-    cursor: i64,
-    entity: String,
-    id: &str,
-    village: &str,
-    device_label: String,
-    received_at: String,
-    body: &str,
-) -> Result<AuditRow> {
-    let change: Change = serde_json::from_str(body)?;
-    Ok(AuditRow {
-        cursor: cursor as u64,
-        entity,
-        entity_id: parse_uuid(id)?,
-        village_id: parse_uuid(village)?,
-        device_label,
-        received_at,
-        payload: change.payload,
-    })
+/// The server's columns as the core's chained entry: the origin stands where the device puts
+/// its id, the role where it puts a record kind, and the ids touched where it puts one id. Every
+/// column is covered, so none can change unseen.
+fn chain_entry(
+    at: &str,
+    actor: &str,
+    role: &str,
+    action: &str,
+    origin: &str,
+    records: &str,
+) -> AuditEntry {
+    AuditEntry {
+        at: at.into(),
+        actor: actor.into(),
+        device_id: origin.into(),
+        action: action.into(),
+        entity: role.into(),
+        entity_id: records.into(),
+    }
+}
+
+/// An audit-log entry as stored.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct AuditLogEntry {
+    pub seq: u64,
+    pub at: String,
+    pub actor: String,
+    pub role: String,
+    pub action: String,
+    pub origin: String,
+    pub records: String,
+    #[serde(serialize_with = "as_hex")]
+    pub hash: [u8; 32],
+}
+
+fn as_hex<S: serde::Serializer>(hash: &[u8; 32], s: S) -> std::result::Result<S::Ok, S::Error> {
+    s.serialize_str(&hex::encode(hash))
+}
+
+impl AuditLogEntry {
+    pub fn entry(&self) -> AuditEntry {
+        chain_entry(
+            &self.at,
+            &self.actor,
+            &self.role,
+            &self.action,
+            &self.origin,
+            &self.records,
+        )
+    }
 }

@@ -1,8 +1,6 @@
 //! Health-center staff: Argon2id password hashes, the dashboard's login page, session cookies,
 //! and the lockout after repeated wrong passwords. Every rule is checked here, on the server.
 
-use std::sync::Arc;
-
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::{Algorithm, Argon2, Params, Version};
 use axum::Router;
@@ -10,14 +8,15 @@ use axum::extract::{Form, Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
-use chrono::{DateTime, Duration, Utc};
+use chrono::Utc;
 use jiayi_core::Lang;
 use serde::Deserialize;
 
-use crate::audit::AuditEvent;
 use crate::error::{Result, ServerError};
-use crate::http::{Peer, ServerState, blocking};
-use crate::storage::token_hash;
+use crate::storage::AuditEvent;
+use crate::storage::token::{new_token, token_hash};
+use crate::web::html::escape;
+use crate::web::state::{Peer, ServerState, blocking};
 
 /// The only staff role so far: health-center administrators, who see the whole township.
 pub const ADMIN: &str = "admin";
@@ -27,34 +26,6 @@ pub const COOKIE: &str = "jiayi_session";
 
 /// Shortest password `user add` accepts.
 pub const MIN_PASSWORD_CHARS: usize = 10;
-
-/// A clock the server reads for session expiry and lockouts (tests move it forward).
-pub type Clock = Arc<dyn Fn() -> DateTime<Utc> + Send + Sync>;
-
-pub fn system_clock() -> Clock {
-    Arc::new(Utc::now)
-}
-
-/// How logins are limited.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct LoginPolicy {
-    /// Wrong passwords in a row that lock the user.
-    pub max_failures: u32,
-    /// How long a locked user stays locked (even the right password is refused meanwhile).
-    pub lockout: Duration,
-    /// How long a session lasts after login.
-    pub session: Duration,
-}
-
-impl Default for LoginPolicy {
-    fn default() -> Self {
-        LoginPolicy {
-            max_failures: 5,
-            lockout: Duration::minutes(15),
-            session: Duration::hours(8),
-        }
-    }
-}
 
 /// Argon2id with OWASP's parameters (19 MiB, 2 passes, 1 lane).
 fn argon2() -> Result<Argon2<'static>> {
@@ -138,7 +109,7 @@ struct LoginForm {
 fn form(lang: Lang, message: Option<&str>) -> String {
     let l = |zh, en| lang.pick(zh, en);
     let error = message
-        .map(|m| format!("<p class=\"error\">{}</p>", crate::dashboard::escape(m)))
+        .map(|m| format!("<p class=\"error\">{}</p>", escape(m)))
         .unwrap_or_default();
     format!(
         "<!doctype html><html lang=\"{}\"><head><meta charset=\"utf-8\"><title>{}</title></head><body>\
@@ -193,7 +164,7 @@ async fn login(
             Some(u) if u.locked_until.is_some_and(|t| t > now) => Outcome::Locked,
             Some(u) if verify_password(&u.password_hash, &f.password) => {
                 storage.login_succeeded(&u.name)?;
-                let token = crate::storage::new_token();
+                let token = new_token();
                 storage.create_session(&token_hash(&token), &u.name, now, now + policy.session)?;
                 Outcome::In(token)
             }

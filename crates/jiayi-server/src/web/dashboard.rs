@@ -3,8 +3,8 @@
 
 use axum::Router;
 use axum::extract::{Query, State};
-use axum::http::{HeaderMap, StatusCode, header};
-use axum::response::{Html, IntoResponse, Response};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use chrono::{Datelike, TimeZone, Utc};
 use jiayi_core::Lang;
@@ -14,10 +14,12 @@ use jiayi_core::household::Village;
 use jiayi_core::indicators::Level;
 use jiayi_core::time::china_date;
 
-use crate::audit::AuditEvent;
-use crate::http::{Peer, ServerState, blocking};
-use crate::indicator_pages::{Asked, DrillAsked, STYLE, drill_page, section};
-use crate::storage::{AuditRow, ConflictRow, DeviceRow, VillageProgress};
+use crate::storage::{AuditEvent, ConflictRow, DeviceRow, RecordToAudit, VillageProgress};
+use crate::web::auth::session;
+use crate::web::html::{escape, html_page};
+use crate::web::indicator_drill::{DrillAsked, drill_page};
+use crate::web::indicator_section::{Asked, section};
+use crate::web::state::{Peer, ServerState, blocking};
 
 pub fn routes() -> Router<ServerState> {
     Router::new()
@@ -57,15 +59,6 @@ pub(crate) struct IndicatorQuery {
     page: Option<String>,
 }
 
-fn html_page(status: StatusCode, lang: Lang, title: &str, body: &str) -> Response {
-    (
-        status,
-        [(header::CACHE_CONTROL, "no-store")],
-        Html(shell(lang, title, body)),
-    )
-        .into_response()
-}
-
 #[utoipa::path(get, path = "/dashboard", tag = "dashboard", params(DashQuery),
     responses((status = 200, description = "The staff dashboard", content_type = "text/html", body = String),
               (status = 400, description = "A period, level or indicator the page cannot read; the page says why", content_type = "text/html", body = String),
@@ -78,7 +71,7 @@ pub(crate) async fn page(
     Query(q): Query<DashQuery>,
 ) -> Response {
     let lang = Lang::from_tag(q.lang.as_deref().unwrap_or("zh"));
-    let user = match crate::auth::session(&state, &headers, lang).await {
+    let user = match session(&state, &headers, lang).await {
         Ok(u) => u,
         Err(response) => return *response,
     };
@@ -163,7 +156,7 @@ pub(crate) async fn indicator_page(
     Query(q): Query<IndicatorQuery>,
 ) -> Response {
     let lang = Lang::from_tag(q.lang.as_deref().unwrap_or("zh"));
-    let user = match crate::auth::session(&state, &headers, lang).await {
+    let user = match session(&state, &headers, lang).await {
         Ok(u) => u,
         Err(response) => return *response,
     };
@@ -252,41 +245,13 @@ pub(crate) async fn indicator_page(
     }
 }
 
-pub(crate) fn escape(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for ch in s.chars() {
-        match ch {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
-}
-
-fn shell(lang: Lang, title: &str, body: &str) -> String {
-    let html_lang = lang.pick("zh-CN", "en");
-    format!(
-        "<!doctype html><html lang=\"{html_lang}\"><head><meta charset=\"utf-8\"><title>{t}</title>\
-<style>body{{font-family:'Noto Sans CJK SC','WenQuanYi Zen Hei',sans-serif;margin:1.5em;color:#222}}\
-table{{border-collapse:collapse;margin-bottom:1.5em}}th,td{{border:1px solid #bbb;padding:4px 8px;text-align:left}}\
-th{{background:#eef3f7}}.bar{{background:#dde;width:120px;height:10px;display:inline-block}}\
-.bar span{{background:#2a7;height:10px;display:block}}.muted{{color:#777}}{STYLE}</style></head>\
-<body><h1>{t}</h1>{body}</body></html>",
-        t = escape(title)
-    )
-}
-
 fn render(
     lang: Lang,
     devices: &[DeviceRow],
     villages: &[VillageProgress],
     names: &[Village],
     conflicts: &[ConflictRow],
-    audit: &[AuditRow],
+    audit: &[RecordToAudit],
 ) -> String {
     let l = |zh, en| lang.pick(zh, en);
     let none = |s: &Option<String>| {
@@ -435,17 +400,4 @@ fn render(
     }
     h.push_str("</table>");
     h
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn text_is_escaped() {
-        assert_eq!(
-            escape("<b a=\"x\">&'"),
-            "&lt;b a=&quot;x&quot;&gt;&amp;&#39;"
-        );
-    }
 }

@@ -1,153 +1,27 @@
-//! The embedded backend: one SQLite file, zero set-up.
-//!
-//! One connection behind a mutex: SQLite takes one writer at a time anyway, and a push is a
-//! single short transaction, so this is both simple and fast enough for a township.
-
-use std::sync::{Mutex, MutexGuard};
+//! The storage trait over the SQLite file.
 
 use chrono::{DateTime, Utc};
 use jiayi_core::change::{Change, Entity};
 use jiayi_sync::protocol::{
     ChangeResult, DeviceRole, ReferenceData, ReferenceDocument, ReferenceKind,
 };
-use rusqlite::{Connection, OptionalExtension, params};
+use rusqlite::{OptionalExtension, params};
 use uuid::Uuid;
 
-use crate::audit::{AuditEvent, AuditRecord, hash_from};
-use crate::error::{Result, ServerError};
+use super::SqliteStorage;
+use super::sync::{append_audit_in, load_record};
+use crate::error::Result;
 use crate::merge::RecordState;
-use crate::storage::*;
-
-mod embedded {
-    refinery::embed_migrations!("../../migrations/server-sqlite");
-}
-
-pub struct SqliteStorage {
-    conn: Mutex<Connection>,
-    /// A second connection for the hot reads (authentication, cursors, pulls): in WAL mode it
-    /// reads committed data while the writer works, so devices do not queue behind pushes.
-    reader: Mutex<Connection>,
-}
-
-impl SqliteStorage {
-    pub fn open(path: &str) -> Result<SqliteStorage> {
-        let mut conn = Connection::open(path)?;
-        conn.pragma_update(None, "journal_mode", "WAL")?;
-        conn.pragma_update(None, "synchronous", "NORMAL")?;
-        conn.pragma_update(None, "foreign_keys", "ON")?;
-        conn.busy_timeout(std::time::Duration::from_secs(10))?;
-        embedded::migrations::runner()
-            .set_grouped(false)
-            .run(&mut conn)?;
-        let has_epoch: Option<String> = conn
-            .query_row("SELECT value FROM meta WHERE key = 'epoch'", [], |r| {
-                r.get(0)
-            })
-            .optional()?;
-        if has_epoch.is_none() {
-            conn.execute(
-                "INSERT INTO meta (key, value) VALUES ('epoch', ?1)",
-                [Uuid::new_v4().to_string()],
-            )?;
-        }
-        let reader = Connection::open(path)?;
-        reader.busy_timeout(std::time::Duration::from_secs(10))?;
-        reader.pragma_update(None, "query_only", "ON")?;
-        Ok(SqliteStorage {
-            conn: Mutex::new(conn),
-            reader: Mutex::new(reader),
-        })
-    }
-
-    fn reader(&self) -> MutexGuard<'_, Connection> {
-        self.reader.lock().unwrap_or_else(|p| p.into_inner())
-    }
-
-    fn conn(&self) -> MutexGuard<'_, Connection> {
-        // A panic while holding the lock cannot leave a half-done transaction behind (rusqlite
-        // rolls back on drop), so a poisoned lock is safe to take over.
-        self.conn.lock().unwrap_or_else(|p| p.into_inner())
-    }
-
-    fn villages(conn: &Connection, device: &str) -> Result<Vec<Uuid>> {
-        let mut st = conn.prepare_cached(
-            "SELECT village_id FROM device_villages WHERE device_id = ?1 ORDER BY village_id",
-        )?;
-        let rows = st.query_map([device], |r| r.get::<_, String>(0))?;
-        rows.map(|r| parse_uuid(&r?)).collect()
-    }
-
-    /// The villages a device reaches (see [`DeviceScope::villages`]).
-    fn scope_villages(
-        conn: &Connection,
-        device: &str,
-        team: &str,
-        role: DeviceRole,
-    ) -> Result<Vec<Uuid>> {
-        if role == DeviceRole::Doctor {
-            return Self::villages(conn, device);
-        }
-        let mut st = conn.prepare_cached(
-            "SELECT DISTINCT dv.village_id FROM device_villages dv JOIN devices d ON d.id = dv.device_id
-             WHERE dv.device_id = ?1 OR (d.team_id = ?2 AND d.revoked_at IS NULL)
-             ORDER BY dv.village_id",
-        )?;
-        let rows = st.query_map([device, team], |r| r.get::<_, String>(0))?;
-        rows.map(|r| parse_uuid(&r?)).collect()
-    }
-}
-
-/// Appends an audit entry inside the caller's transaction (SQLite has one writer at a time, so
-/// the chain's head cannot move underneath).
-fn append_audit_in(conn: &Connection, event: &AuditEvent, at: &str) -> Result<()> {
-    let (anchor, pruned): (Vec<u8>, i64) = conn.query_row(
-        "SELECT hash, pruned_through FROM audit_anchor WHERE singleton = 1",
-        [],
-        |r| Ok((r.get(0)?, r.get(1)?)),
-    )?;
-    let head: Option<(i64, Vec<u8>)> = conn
-        .prepare_cached("SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1")?
-        .query_row([], |r| Ok((r.get(0)?, r.get(1)?)))
-        .optional()?;
-    let (seq, previous) = match head {
-        Some((seq, hash)) => (seq + 1, hash_from(&hash)?),
-        None => (pruned + 1, hash_from(&anchor)?),
-    };
-    let hash = jiayi_core::audit::chain_hash(&previous, &event.entry(at));
-    conn.prepare_cached(
-        "INSERT INTO audit_log (seq, at, actor, role, action, origin, records, hash)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-    )?
-    .execute(params![
-        seq,
-        at,
-        event.actor,
-        event.role,
-        event.action,
-        event.origin,
-        event.records_text(),
-        hash.to_vec()
-    ])?;
-    Ok(())
-}
-
-fn load_record(conn: &Connection, entity: &str, id: &str) -> Result<Option<RecordState>> {
-    let mut st = conn.prepare_cached(
-        "SELECT village_id, payload, field_hlc, deleted_hlc FROM records WHERE entity = ?1 AND entity_id = ?2",
-    )?;
-    let row = st
-        .query_row([entity, id], |r| {
-            Ok((
-                r.get::<_, String>(0)?,
-                r.get::<_, String>(1)?,
-                r.get::<_, String>(2)?,
-                r.get::<_, Option<String>>(3)?,
-            ))
-        })
-        .optional()?;
-    row.map(|(v, p, f, d)| record_from_text(&v, &p, &f, d.as_deref()))
-        .transpose()
-}
+use crate::storage::shared::{
+    ConflictText, check_enrollment, check_reference, check_villages, cursor_param, document,
+    hash_from, parse_time, parse_uuid, progress_from, record_to_audit, reference_from, role_from,
+    time_text, village_from,
+};
+use crate::storage::token::{new_token, token_hash};
+use crate::storage::{
+    AuditEvent, AuditLogEntry, ConflictRow, DeviceRow, DeviceScope, Enrolled, Enrollment, PullPage,
+    RecordToAudit, Storage, UserRow, VillageProgress,
+};
 
 impl Storage for SqliteStorage {
     fn epoch(&self) -> Result<Uuid> {
@@ -234,137 +108,11 @@ impl Storage for SqliteStorage {
         now: DateTime<Utc>,
         audit: &AuditEvent,
     ) -> Result<Vec<ChangeResult>> {
-        let mut conn = self.conn();
-        let tx = conn.transaction()?;
-        let now = time_text(now);
-        let device = scope.device_id.to_string();
-        let mut results = Vec::with_capacity(changes.len());
-        {
-            let mut dup = tx.prepare_cached(
-                "SELECT json_extract(body, '$.change_id') FROM changes WHERE device_id = ?1 AND seq = ?2",
-            )?;
-            let mut log = tx.prepare_cached(
-                "INSERT INTO changes (device_id, seq, entity, entity_id, village_id, body, received_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-            )?;
-            let mut save = tx.prepare_cached(
-                "INSERT INTO records (entity, entity_id, village_id, payload, field_hlc, deleted_hlc, last_cursor)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
-                 ON CONFLICT (entity, entity_id) DO UPDATE SET village_id = excluded.village_id,
-                   payload = excluded.payload, field_hlc = excluded.field_hlc,
-                   deleted_hlc = excluded.deleted_hlc, last_cursor = excluded.last_cursor",
-            )?;
-            let mut lose = tx.prepare_cached(
-                "INSERT INTO conflicts (entity, entity_id, village_id, field, losing_value, losing_hlc, losing_device,
-                   winning_value, winning_hlc, cursor, created_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
-            )?;
-            for change in changes {
-                if change.device_id != scope.device_id {
-                    results.push(rejected(
-                        change.seq,
-                        jiayi_sync::protocol::RejectCode::WrongDevice,
-                    ));
-                    continue;
-                }
-                let seq = i64::try_from(change.seq)
-                    .map_err(|_| ServerError::Invalid("seq too large".into()))?;
-                let known: Option<Option<String>> = dup
-                    .query_row(params![device, seq], |r| r.get(0))
-                    .optional()?;
-                if let Some(stored_id) = known {
-                    results.push(known_seq(change, stored_id.as_deref()));
-                    continue;
-                }
-                let entity = change.entity.as_str();
-                let entity_id = change.entity_id.to_string();
-                let existing = load_record(&tx, entity, &entity_id)?;
-                match crate::merge::decide(&scope.villages, existing.as_ref(), change) {
-                    crate::merge::Decision::Reject(code) => {
-                        results.push(rejected(change.seq, code))
-                    }
-                    crate::merge::Decision::Store { state, losers } => {
-                        let village = change.village_id.to_string();
-                        log.execute(params![
-                            device,
-                            seq,
-                            entity,
-                            entity_id,
-                            village,
-                            serde_json::to_string(change)?,
-                            now
-                        ])?;
-                        let cursor = tx.last_insert_rowid();
-                        save.execute(params![
-                            entity,
-                            entity_id,
-                            state.village_id.to_string(),
-                            serde_json::to_string(&state.payload)?,
-                            state.field_hlc_json(),
-                            state.deleted.map(|h| h.to_string()),
-                            cursor
-                        ])?;
-                        for l in &losers {
-                            lose.execute(params![
-                                entity,
-                                entity_id,
-                                state.village_id.to_string(),
-                                l.field,
-                                l.value.to_string(),
-                                l.hlc.to_string(),
-                                device,
-                                l.winning_value.to_string(),
-                                l.winning_hlc.to_string(),
-                                cursor,
-                                now
-                            ])?;
-                        }
-                        results.push(stored_result(change.seq, &losers));
-                    }
-                }
-            }
-        }
-        append_audit_in(&tx, audit, &now)?;
-        tx.commit()?;
-        Ok(results)
+        self.store_batch(scope, changes, now, audit)
     }
 
     fn pull(&self, scope: &DeviceScope, after: u64, limit: u32) -> Result<PullPage> {
-        let conn = self.reader();
-        let high_water: i64 =
-            conn.query_row("SELECT COALESCE(MAX(cursor), 0) FROM changes", [], |r| {
-                r.get(0)
-            })?;
-        let mut st = conn.prepare_cached(
-            "SELECT c.cursor, c.entity, c.entity_id, c.body FROM changes c
-             WHERE c.cursor > ?2 AND c.cursor <= ?3 AND c.device_id <> ?1
-               AND c.village_id IN (SELECT value FROM json_each(?5))
-             ORDER BY c.cursor LIMIT ?4",
-        )?;
-        let villages: Vec<String> = scope.villages.iter().map(Uuid::to_string).collect();
-        let rows = st.query_map(
-            params![
-                scope.device_id.to_string(),
-                crate::storage::cursor_param(after),
-                high_water,
-                limit,
-                serde_json::to_string(&villages)?
-            ],
-            |r| {
-                Ok((
-                    r.get::<_, i64>(0)?,
-                    r.get::<_, String>(1)?,
-                    r.get::<_, String>(2)?,
-                    r.get::<_, String>(3)?,
-                ))
-            },
-        )?;
-        let mut changes = Vec::new();
-        for row in rows {
-            let (cursor, entity, id, body) = row?;
-            changes.push(StoredChange::new(cursor, &entity, &id, body));
-        }
-        Ok(page(changes, after, limit, high_water as u64))
+        self.read_page(scope, after, limit)
     }
 
     fn touch(&self, device_id: Uuid, now: DateTime<Utc>) -> Result<()> {
@@ -598,7 +346,7 @@ impl Storage for SqliteStorage {
         let mut st = conn.prepare_cached(
             "SELECT cursor, body FROM changes WHERE cursor > ?1 ORDER BY cursor LIMIT ?2",
         )?;
-        let rows = st.query_map(params![crate::storage::cursor_param(after), limit], |r| {
+        let rows = st.query_map(params![cursor_param(after), limit], |r| {
             Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?))
         })?;
         rows.map(|r| {
@@ -629,7 +377,7 @@ impl Storage for SqliteStorage {
         Ok(progress_from(counts))
     }
 
-    fn audit(&self, since: DateTime<Utc>, limit: u32) -> Result<Vec<AuditRow>> {
+    fn audit(&self, since: DateTime<Utc>, limit: u32) -> Result<Vec<RecordToAudit>> {
         let conn = self.conn();
         let mut st = conn.prepare(
             "SELECT c.cursor, c.entity, c.entity_id, c.village_id, COALESCE(d.label, ''), c.received_at, c.body
@@ -651,7 +399,9 @@ impl Storage for SqliteStorage {
         let mut out = Vec::new();
         for row in rows {
             let (cursor, entity, id, village, label, at, body) = row?;
-            out.push(audit_row(cursor, entity, &id, &village, label, at, &body)?);
+            out.push(record_to_audit(
+                cursor, entity, &id, &village, label, at, &body,
+            )?);
         }
         Ok(out)
     }
@@ -736,7 +486,7 @@ impl Storage for SqliteStorage {
         Ok(())
     }
 
-    fn audit_entries(&self, after: u64, limit: u32) -> Result<Vec<AuditRecord>> {
+    fn audit_entries(&self, after: u64, limit: u32) -> Result<Vec<AuditLogEntry>> {
         let conn = self.conn();
         let mut st = conn.prepare_cached(
             "SELECT seq, at, actor, role, action, origin, records, hash FROM audit_log
@@ -757,7 +507,7 @@ impl Storage for SqliteStorage {
         let mut out = Vec::new();
         for row in rows {
             let (seq, at, actor, role, action, origin, records, hash) = row?;
-            out.push(AuditRecord {
+            out.push(AuditLogEntry {
                 seq: seq as u64,
                 at,
                 actor,

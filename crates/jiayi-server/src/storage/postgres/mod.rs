@@ -1,0 +1,25 @@
+//! The PostgreSQL backend, for a county that outgrows one machine.
+//!
+//! Pushes take turns on the change log's insert (see `store_batch` in `push`), so cursors
+//! commit in the order they are handed out: a pull never skips a change that commits after a
+//! higher cursor was already seen. Hot statements are prepared once per pooled connection
+//! (`pool`) and written to read narrowly whatever plan the connection keeps (see `store_batch`
+//! and `read_page` in `reads`). Requests queue their audit entries; `sealer` chains them.
+
+mod connection;
+mod pool;
+mod push;
+mod reads;
+mod sealer;
+mod storage_impl;
+
+pub use connection::PgStorage;
+
+use crate::error::ServerError;
+
+/// The driver's errors stop at the backend: the rest of the server sees a storage error.
+impl From<postgres::Error> for ServerError {
+    fn from(e: postgres::Error) -> ServerError {
+        ServerError::storage("postgres", e)
+    }
+}

@@ -1,0 +1,37 @@
+//! The HTTP surface: sync endpoints for devices, the OpenAPI document, and the staff
+//! dashboard with its login. This module assembles the router; the handlers live in the
+//! children, which share only `state`, `api_error` and `html`.
+
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use axum::routing::{get, post};
+
+pub mod api_error;
+pub mod auth;
+pub mod dashboard;
+pub mod html;
+pub mod indicator_drill;
+pub mod indicator_section;
+pub mod openapi;
+pub mod state;
+pub mod sync_api;
+
+pub use state::{PeerAddr, ServerState};
+
+pub fn router(state: impl Into<ServerState>) -> Router {
+    let state: ServerState = state.into();
+    let body_limit = usize::try_from(state.limits.max_bytes)
+        .unwrap_or(usize::MAX)
+        .saturating_add(64 * 1024);
+    Router::new()
+        .route("/v1/info", get(sync_api::info))
+        .route("/v1/push", post(sync_api::push))
+        .route("/v1/pull", get(sync_api::pull))
+        .route("/v1/reference", get(sync_api::reference))
+        .route("/openapi.json", get(openapi::openapi))
+        .route("/health", get(sync_api::health))
+        .merge(dashboard::routes())
+        .merge(auth::routes())
+        .layer(DefaultBodyLimit::max(body_limit))
+        .with_state(state)
+}

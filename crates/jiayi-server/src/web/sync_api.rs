@@ -1,0 +1,242 @@
+//! The sync API devices call: server info, push, pull, reference data, and liveness.
+
+use axum::Json;
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use chrono::Utc;
+use jiayi_sync::protocol::{
+    ApiError, PROTOCOL_VERSION, PullQuery, PullResponse, PushRequest, PushResponse, ReferenceData,
+    ServerInfo,
+};
+
+use crate::storage::{AuditEvent, DeviceScope, PullPage, Storage};
+use crate::web::api_error::{ApiErr, ApiJson, ApiQuery};
+use crate::web::state::{Peer, ServerState, on_blocking_pool};
+
+/// Liveness, for a load balancer or a supervisor.
+#[utoipa::path(get, path = "/health", tag = "ops",
+    responses((status = 200, description = "The server is up", content_type = "text/plain", body = String)))]
+pub(crate) async fn health() -> &'static str {
+    "ok"
+}
+
+pub(crate) fn bearer(headers: &HeaderMap) -> Option<String> {
+    let value = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
+    let token = value
+        .strip_prefix("Bearer ")
+        .or_else(|| value.strip_prefix("bearer "))?;
+    Some(token.trim().to_string())
+}
+
+/// Authenticates the device and runs `work` with its scope, in one trip to the blocking pool
+/// (a sync request is a handful of short database calls: handing threads over twice per
+/// request shows when hundreds of devices sync at once).
+async fn as_device<T, F>(state: &ServerState, headers: &HeaderMap, work: F) -> Result<T, ApiErr>
+where
+    T: Send + 'static,
+    F: FnOnce(&dyn Storage, DeviceScope) -> Result<T, ApiErr> + Send + 'static,
+{
+    let token = bearer(headers).ok_or_else(ApiErr::unauthorized)?;
+    let storage = state.storage.clone();
+    on_blocking_pool(move || {
+        let scope = storage
+            .authenticate(&token)?
+            .ok_or_else(ApiErr::unauthorized)?;
+        work(storage.as_ref(), scope)
+    })
+    .await
+}
+
+#[utoipa::path(get, path = "/v1/info", tag = "sync",
+    responses((status = 200, body = ServerInfo), (status = 401, body = ApiError)),
+    security(("device_token" = [])))]
+pub(crate) async fn info(
+    State(state): State<ServerState>,
+    headers: HeaderMap,
+) -> Result<Json<ServerInfo>, ApiErr> {
+    let (scope, status) = as_device(&state, &headers, |storage, scope| {
+        let status = storage.status(scope.device_id)?;
+        Ok((scope, status))
+    })
+    .await?;
+    Ok(Json(ServerInfo {
+        protocol_version: PROTOCOL_VERSION,
+        server_epoch: status.epoch,
+        server_time_ms: Utc::now().timestamp_millis(),
+        limits: state.limits,
+        high_water: status.high_water,
+        device: jiayi_sync::protocol::DeviceStatus {
+            device_id: scope.device_id,
+            doctor_id: scope.doctor_id,
+            team_id: scope.team_id,
+            villages: scope.villages,
+            stored_through_seq: status.stored_through,
+        },
+    }))
+}
+
+#[utoipa::path(post, path = "/v1/push", tag = "sync", request_body = PushRequest,
+    responses((status = 200, body = PushResponse), (status = 400, body = ApiError),
+              (status = 401, body = ApiError), (status = 403, body = ApiError),
+              (status = 413, body = ApiError), (status = 415, body = ApiError),
+              (status = 422, body = ApiError)),
+    security(("device_token" = [])))]
+pub(crate) async fn push(
+    State(state): State<ServerState>,
+    Peer(peer): Peer,
+    headers: HeaderMap,
+    ApiJson(request): ApiJson<PushRequest>,
+) -> Result<Json<PushResponse>, ApiErr> {
+    let max_changes = state.limits.max_changes as usize;
+    let pushed = as_device(&state, &headers, move |storage, scope| {
+        if request.device_id != scope.device_id {
+            return Err(ApiErr::new(
+                StatusCode::FORBIDDEN,
+                "wrong_device",
+                "请求中的设备与授权的设备不符。",
+                "The request names another device than the token's.",
+            ));
+        }
+        if request.changes.len() > max_changes {
+            return Err(ApiErr::new(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "batch_too_large",
+                "一次上传的变更超过服务器允许的条数。",
+                "The batch holds more changes than the server accepts.",
+            ));
+        }
+        let audit = AuditEvent::device(&scope, "push", &peer).with_changes(&request.changes);
+        Ok(storage.push_round(&scope, &request.changes, Utc::now(), &audit)?)
+    })
+    .await?;
+    Ok(Json(PushResponse {
+        server_epoch: pushed.epoch,
+        results: pushed.results,
+        stored_through_seq: pushed.stored_through,
+    }))
+}
+
+#[utoipa::path(get, path = "/v1/pull", tag = "sync", params(PullQuery),
+    responses((status = 200, body = PullResponse), (status = 400, body = ApiError),
+              (status = 401, body = ApiError)),
+    security(("device_token" = [])))]
+pub(crate) async fn pull(
+    State(state): State<ServerState>,
+    Peer(peer): Peer,
+    headers: HeaderMap,
+    ApiQuery(query): ApiQuery<PullQuery>,
+) -> Result<Response, ApiErr> {
+    let limit = query.limit.clamp(1, state.limits.max_pull.max(1));
+    let (epoch, page) = as_device(&state, &headers, move |storage, scope| {
+        let audit = AuditEvent::device(&scope, "pull", &peer);
+        Ok(storage.pull_round(&scope, query.after, limit, Utc::now(), audit)?)
+    })
+    .await?;
+    Ok(pull_response(epoch, &page))
+}
+
+/// A [`PullResponse`] written around the changes' stored JSON, which the server wrote itself
+/// when each change was pushed: pulls carry most of a township's sync traffic, and reading every
+/// change in only to write it out again was most of a pull's work.
+fn pull_response(epoch: uuid::Uuid, page: &PullPage) -> Response {
+    use std::fmt::Write;
+    let bodies: usize = page.changes.iter().map(|c| c.body.len() + 32).sum();
+    let mut json = String::with_capacity(bodies + 160);
+    // Writing into a String cannot fail.
+    let _ = write!(json, "{{\"server_epoch\":\"{epoch}\",\"changes\":[");
+    for (i, change) in page.changes.iter().enumerate() {
+        if i > 0 {
+            json.push(',');
+        }
+        let _ = write!(json, "{{\"cursor\":{},\"change\":", change.cursor);
+        json.push_str(&change.body);
+        json.push('}');
+    }
+    let _ = write!(
+        json,
+        "],\"next_cursor\":{},\"more\":{},\"high_water\":{}}}",
+        page.next_cursor, page.more, page.high_water
+    );
+    ([(header::CONTENT_TYPE, "application/json")], json).into_response()
+}
+
+#[utoipa::path(get, path = "/v1/reference", tag = "sync",
+    responses((status = 200, body = ReferenceData), (status = 401, body = ApiError)),
+    security(("device_token" = [])))]
+pub(crate) async fn reference(
+    State(state): State<ServerState>,
+    Peer(peer): Peer,
+    headers: HeaderMap,
+) -> Result<Json<ReferenceData>, ApiErr> {
+    Ok(Json(
+        as_device(&state, &headers, move |storage, scope| {
+            storage.append_audit(&AuditEvent::device(&scope, "reference", &peer), Utc::now())?;
+            Ok(storage.reference()?)
+        })
+        .await?,
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::storage::StoredChange;
+    use jiayi_core::change::{Change, Entity};
+
+    #[tokio::test]
+    async fn a_pull_response_written_by_hand_reads_back_as_the_protocol_type() {
+        let change = |seq: u64| -> Change {
+            let device = uuid::Uuid::now_v7();
+            Change {
+                device_id: device,
+                seq,
+                change_id: uuid::Uuid::now_v7(),
+                entity: Entity::Resident,
+                entity_id: uuid::Uuid::now_v7(),
+                op: jiayi_core::change::Op::Upsert,
+                village_id: uuid::Uuid::now_v7(),
+                hlc: jiayi_core::hlc::Hlc {
+                    wall_ms: 1_700_000_000_000 + seq,
+                    counter: 0,
+                    device,
+                },
+                fields: vec!["name".into(), "note".into()],
+                payload: serde_json::json!({"name": "张\"伟\\", "note": "第一行\n第二行"}),
+            }
+        };
+        let originals = [change(1), change(2)];
+        let stored: Vec<StoredChange> = originals
+            .iter()
+            .enumerate()
+            .map(|(i, c)| {
+                StoredChange::new(
+                    i as i64 + 7,
+                    Entity::Resident.as_str(),
+                    &c.entity_id.to_string(),
+                    serde_json::to_string(c).unwrap(),
+                )
+            })
+            .collect();
+        let epoch = uuid::Uuid::new_v4();
+        for (changes, more) in [(vec![], false), (stored, true)] {
+            let page = PullPage {
+                changes,
+                next_cursor: 8,
+                more,
+                high_water: 9,
+            };
+            let response = pull_response(epoch, &page);
+            let bytes = axum::body::to_bytes(response.into_body(), usize::MAX)
+                .await
+                .unwrap();
+            let read: PullResponse = serde_json::from_slice(&bytes).unwrap();
+            assert_eq!(read.server_epoch, epoch);
+            assert_eq!((read.next_cursor, read.more, read.high_water), (8, more, 9));
+            assert_eq!(read.changes.len(), page.changes.len());
+            for (pulled, original) in read.changes.iter().zip(&originals) {
+                assert_eq!(&pulled.change, original);
+            }
+        }
+    }
+}
