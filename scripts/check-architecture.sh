@@ -35,5 +35,30 @@ for lib in crates/jiayi-core crates/jiayi-store crates/jiayi-api crates/jiayi-pr
   fi
 done
 
+# No import circles inside a crate: no two modules that reach each other through their imports.
+for src in crates/*/src src-tauri/src tests/src tests/desktop/src; do
+  [ -d "$src" ] || continue
+  if ! python3 scripts/import-circles.py "$src"; then
+    echo "architecture: $src has modules that import each other (above); move what both need into a third module" >&2
+    fail=1
+  fi
+done
+
+# One field style across the UI boundary: every field of a shared type is snake_case.
+if ! bash scripts/field-style.sh ui/src/generated/*.ts ui/src/api/types.ts; then
+  echo "architecture: a type the UI exchanges breaks the one field style (above)" >&2
+  fail=1
+fi
+
+# Files with one job: no source file of the operations or the server over 700 lines.
+for src in crates/jiayi-api/src crates/jiayi-server/src; do
+  while read -r lines file; do
+    if [ "$file" != total ] && [ "$lines" -ge 700 ]; then
+      echo "architecture: $file has $lines lines; split it by job (under 700)" >&2
+      fail=1
+    fi
+  done < <(find "$src" -name '*.rs' -print0 | xargs -0 wc -l)
+done
+
 [ "$fail" = 0 ] && echo "architecture: invariants hold"
 exit "$fail"
