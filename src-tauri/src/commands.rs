@@ -55,7 +55,7 @@ pub fn create_backend(db: &DbFile, lang: Lang, demo: bool) -> Result<Backend, Sh
 
 /// What the lock screen shows: a first start, a store to encrypt, or the passphrase prompt.
 #[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
+#[serde(rename_all = "snake_case")]
 pub struct LockScreen {
     #[serde(flatten)]
     vault: VaultStatus,

@@ -106,6 +106,19 @@ impl Store {
         Ok(())
     }
 
+    /// Teams as the township sends them. Teams name villages; only those this device knows
+    /// are linked (the rest are not its work). Each team is written as [`Store::put_team`]
+    /// writes one.
+    pub fn put_teams(&mut self, teams: &[Team]) -> Result<()> {
+        let known: Vec<Uuid> = self.villages()?.into_iter().map(|v| v.id).collect();
+        for team in teams {
+            let mut team = team.clone();
+            team.villages.retain(|v| known.contains(v));
+            self.put_team(&team)?;
+        }
+        Ok(())
+    }
+
     pub fn teams(&self) -> Result<Vec<Team>> {
         let mut stmt = self
             .conn
@@ -212,6 +225,13 @@ impl Store {
 
     pub fn put_settings(&mut self, settings: &TownshipSettings) -> Result<()> {
         self.put_setting(SETTINGS_KEY, settings)
+    }
+
+    /// Replaces the township's term policy, keeping the other settings.
+    pub fn put_term_policy(&mut self, policy: TermPolicy) -> Result<()> {
+        let mut settings = self.settings()?;
+        settings.term_policy = policy;
+        self.put_settings(&settings)
     }
 
     pub fn get_setting<T: for<'de> Deserialize<'de>>(&self, key: &str) -> Result<Option<T>> {
