@@ -324,3 +324,44 @@ impl Store {
 pub(crate) fn parse_uuid(text: &str) -> Result<Uuid> {
     Uuid::parse_str(text).map_err(|e| StoreError::Corrupt(format!("bad id '{text}': {e}")))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn teams_link_only_known_villages_and_the_term_policy_keeps_the_rest() {
+        let mut store = Store::open_in_memory().unwrap();
+        let known = Village {
+            id: Uuid::from_u128(1),
+            code: "140822100201".into(),
+            name: "东庄村".into(),
+            township: "青山镇".into(),
+        };
+        store.put_village(&known).unwrap();
+        let team = Team {
+            id: Uuid::from_u128(10),
+            name: "东庄村团队".into(),
+            institution: "青山镇卫生院".into(),
+            village_clinic: "东庄村卫生室".into(),
+            villages: vec![known.id, Uuid::from_u128(2)],
+            members: Vec::new(),
+            service_hotline: String::new(),
+            complaint_phone: String::new(),
+            service_hours: String::new(),
+        };
+        store.put_teams(std::slice::from_ref(&team)).unwrap();
+        assert_eq!(store.team(team.id).unwrap().villages, vec![known.id]);
+
+        store
+            .put_settings(&TownshipSettings {
+                township: "青山镇".into(),
+                ..TownshipSettings::default()
+            })
+            .unwrap();
+        store.put_term_policy(TermPolicy::CalendarYear).unwrap();
+        let settings = store.settings().unwrap();
+        assert_eq!(settings.term_policy, TermPolicy::CalendarYear);
+        assert_eq!(settings.township, "青山镇");
+    }
+}
