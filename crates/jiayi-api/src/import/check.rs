@@ -217,3 +217,60 @@ fn resident_input(
     };
     (input, bad)
 }
+
+#[cfg(test)]
+mod tests {
+    use jiayi_core::Lang;
+    use uuid::Uuid;
+
+    use super::*;
+    use crate::import::columns::guess_columns;
+    use crate::import::households::{group_households, sheet_rows};
+
+    #[test]
+    fn villages_and_unreadable_cells_are_reported_without_a_store() {
+        let sheet: Vec<Vec<String>> = [
+            ["姓名", "性别", "村"],
+            ["王某", "未知", "火星村"],
+            ["李某", "男", "东庄村"],
+        ]
+        .iter()
+        .map(|r| r.iter().map(|c| c.to_string()).collect())
+        .collect();
+        let columns = guess_columns(&sheet, 0);
+        let grouping = Grouping::of(&columns);
+        assert_eq!(grouping, Grouping::OnePerRow);
+        let mut drafts = group_households(sheet_rows(&sheet, 0, &columns), None, grouping);
+        let villages = [Village {
+            id: Uuid::from_u128(1),
+            code: "140822100201".into(),
+            name: "东庄村".into(),
+            township: "青山镇".into(),
+        }];
+        let cx = CheckContext {
+            today: NaiveDate::from_ymd_opt(2026, 11, 1).unwrap(),
+            villages: &villages,
+            grouping,
+        };
+        let mut lookup = |_: Uuid, _: &jiayi_core::household::ValidHousehold| Ok(Vec::new());
+        let mut issues = Issues::new(Lang::En, &columns);
+        let mut reports = 0;
+        check_households(&mut drafts, &cx, &mut lookup, &mut issues, &mut |_| {
+            reports += 1
+        })
+        .unwrap();
+        let issues = issues.into_list();
+        let codes: Vec<(Option<u32>, &str)> =
+            issues.iter().map(|i| (i.row, i.code.as_str())).collect();
+        assert!(codes.contains(&(Some(2), "unknown_village")), "{codes:?}");
+        assert!(codes.contains(&(Some(2), "bad_sex")), "{codes:?}");
+        assert!(
+            issues
+                .iter()
+                .all(|i| i.row != Some(3) || i.code != "unknown_village")
+        );
+        assert!(drafts[0].errors);
+        assert_eq!(drafts[1].village_id, Some(Uuid::from_u128(1)));
+        assert_eq!(reports, 2, "at the start and at the end");
+    }
+}
