@@ -9,6 +9,7 @@ pub type ApiResult<T> = Result<T, ApiError>;
 #[derive(ts_rs::TS)]
 #[ts(export)]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, thiserror::Error)]
+#[serde(rename_all = "snake_case")]
 #[error("{message}")]
 pub struct ApiError {
     /// Stable, machine-readable (the UI acts on it; unknown codes get a generic treatment).

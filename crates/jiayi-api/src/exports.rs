@@ -14,7 +14,7 @@ use crate::{Api, ApiError, ApiResult};
 #[derive(ts_rs::TS)]
 #[ts(export)]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[serde(rename_all = "snake_case")]
 pub struct ExportOutcome {
     pub path: PathBuf,
     pub sheets: usize,

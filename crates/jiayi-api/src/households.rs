@@ -13,6 +13,7 @@ use crate::{Api, ApiError, ApiResult};
 #[derive(ts_rs::TS)]
 #[ts(export)]
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub struct RegisterRequest {
     #[serde(flatten)]
     pub household: HouseholdInput,
@@ -24,6 +25,7 @@ pub struct RegisterRequest {
 #[derive(ts_rs::TS)]
 #[ts(export)]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub struct RegisterOutcome {
     /// False when duplicates were found and not confirmed: nothing was saved.
     pub saved: bool,
@@ -44,6 +46,7 @@ pub struct IdNumberInfo {
 #[derive(ts_rs::TS)]
 #[ts(export)]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub struct MemberView {
     pub id: Uuid,
     pub name: String,
@@ -63,6 +66,7 @@ pub struct MemberView {
 #[derive(ts_rs::TS)]
 #[ts(export)]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub struct HouseholdView {
     pub id: Uuid,
     pub village_id: Uuid,

@@ -38,9 +38,9 @@ pub use import::{
 };
 pub use print::{Document, file_safe};
 pub use reports::{
-    AuditRow, DRILL_DOWN_PAGE, DRILL_DOWN_PAGE_MAX, DrillDownPage, DrillDownPageRequest,
-    DrillDownRequest, DrillDownRow, DrillDownView, IndicatorFigure, ReportRequest, ReportRow,
-    ReportView, RosterRow, parse_period,
+    DRILL_DOWN_PAGE, DRILL_DOWN_PAGE_MAX, DrillDownPage, DrillDownPageRequest, DrillDownRequest,
+    DrillDownRow, DrillDownView, IndicatorFigure, ReportRequest, ReportRow, ReportView, RosterRow,
+    ServiceAuditLine, parse_period,
 };
 pub use status::StatusView;
 pub use sync::{

@@ -22,7 +22,7 @@ use crate::{Api, ApiError, ApiResult};
 #[derive(ts_rs::TS)]
 #[ts(export)]
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", default)]
+#[serde(rename_all = "snake_case", default)]
 pub struct ReportRequest {
     /// `2026`, `2026-11`, `2026-Q4` or `2026-01-01..2026-06-30`; this month when empty.
     pub period: Option<String>,
@@ -35,7 +35,7 @@ pub struct ReportRequest {
 #[derive(ts_rs::TS)]
 #[ts(export)]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[serde(rename_all = "snake_case")]
 pub struct IndicatorFigure {
     pub code: String,
     pub name: String,
@@ -50,7 +50,7 @@ pub struct IndicatorFigure {
 #[derive(ts_rs::TS)]
 #[ts(export)]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[serde(rename_all = "snake_case")]
 pub struct ReportRow {
     pub level: Level,
     /// The village, team or doctor; none for the township and for the unassigned row.
@@ -69,7 +69,7 @@ impl ReportRow {
 #[derive(ts_rs::TS)]
 #[ts(export)]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[serde(rename_all = "snake_case")]
 pub struct ReportView {
     pub township: String,
     pub period: Period,
@@ -84,7 +84,7 @@ pub struct ReportView {
 #[derive(ts_rs::TS)]
 #[ts(export)]
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", default)]
+#[serde(rename_all = "snake_case", default)]
 pub struct DrillDownRequest {
     #[serde(flatten)]
     pub report: ReportRequest,
@@ -101,7 +101,7 @@ pub struct DrillDownRequest {
 #[derive(ts_rs::TS)]
 #[ts(export)]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[serde(rename_all = "snake_case")]
 pub struct DrillDownRow {
     /// In the numerator (signed, delivered, managed to standard, on target, checked).
     pub counted: bool,
@@ -121,7 +121,7 @@ pub struct DrillDownRow {
 #[derive(ts_rs::TS)]
 #[ts(export)]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[serde(rename_all = "snake_case")]
 pub struct DrillDownView {
     pub period: Period,
     pub as_of: NaiveDate,
@@ -138,7 +138,7 @@ pub const DRILL_DOWN_PAGE_MAX: u32 = 500;
 #[derive(ts_rs::TS)]
 #[ts(export)]
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", default)]
+#[serde(rename_all = "snake_case", default)]
 pub struct DrillDownPageRequest {
     #[serde(flatten)]
     pub drill: DrillDownRequest,
@@ -153,7 +153,7 @@ pub struct DrillDownPageRequest {
 #[derive(ts_rs::TS)]
 #[ts(export)]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[serde(rename_all = "snake_case")]
 pub struct DrillDownPage {
     pub period: Period,
     pub as_of: NaiveDate,
@@ -167,7 +167,7 @@ pub struct DrillDownPage {
 
 /// A resident on a roster of signed or unsigned residents.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[serde(rename_all = "snake_case")]
 pub struct RosterRow {
     pub resident_id: Uuid,
     pub household_id: Uuid,
@@ -185,10 +185,11 @@ pub struct RosterRow {
     pub term_end: Option<NaiveDate>,
 }
 
-/// A signed resident on the audit list, with what was due and delivered in the period.
+/// A line of the service audit: a signed resident with what was due and delivered in the
+/// period.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct AuditRow {
+#[serde(rename_all = "snake_case")]
+pub struct ServiceAuditLine {
     pub agreement_number: String,
     pub resident_id: Uuid,
     pub name: String,
@@ -612,13 +613,17 @@ impl Api {
 
     /// Signed residents with their contract, doctor, and the items due and delivered in the
     /// period: what the health center checks before paying for performance.
-    pub fn audit_list(&self, request: &ReportRequest) -> ApiResult<Vec<AuditRow>> {
+    pub fn audit_list(&self, request: &ReportRequest) -> ApiResult<Vec<ServiceAuditLine>> {
         let params = self.report_params(request)?;
         let ds = self.indicator_dataset()?;
         self.audit_from(&ds, &params)
     }
 
-    pub(crate) fn audit_from(&self, ds: &Dataset, params: &Params) -> ApiResult<Vec<AuditRow>> {
+    pub(crate) fn audit_from(
+        &self,
+        ds: &Dataset,
+        params: &Params,
+    ) -> ApiResult<Vec<ServiceAuditLine>> {
         let as_of = params.as_of();
         let names = Names::new(ds, self.lang, self.item_names()?);
         let mut signed: Vec<(Uuid, Uuid)> = Vec::new();
@@ -651,13 +656,13 @@ impl Api {
             }
             _ => {}
         });
-        let mut rows: Vec<AuditRow> = signed
+        let mut rows: Vec<ServiceAuditLine> = signed
             .into_iter()
             .filter_map(|(resident_id, contract_id)| {
                 let r = &ds.residents[*names.residents.get(&resident_id)?];
                 let c = &ds.contracts[*names.contracts.get(&contract_id)?];
                 let list = items.remove(&resident_id).unwrap_or_default();
-                Some(AuditRow {
+                Some(ServiceAuditLine {
                     agreement_number: c.agreement_number.clone(),
                     resident_id,
                     name: r.name.clone(),

@@ -10,6 +10,7 @@ use crate::{Api, ApiResult};
 #[derive(ts_rs::TS)]
 #[ts(export)]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub struct RegisterVersion {
     pub name: String,
     pub version: String,
@@ -20,6 +21,7 @@ pub struct RegisterVersion {
 #[derive(ts_rs::TS)]
 #[ts(export)]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub struct StatusView {
     pub device_id: Uuid,
     pub pending_changes: u64,

@@ -20,7 +20,7 @@ use crate::{Api, ApiError, ApiResult};
 #[derive(ts_rs::TS)]
 #[ts(export)]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[serde(rename_all = "snake_case")]
 pub enum VaultState {
     /// No database yet: choose a passphrase (and demo or empty).
     New,
@@ -33,7 +33,7 @@ pub enum VaultState {
 #[derive(ts_rs::TS)]
 #[ts(export)]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[serde(rename_all = "snake_case")]
 pub struct VaultStatus {
     pub state: VaultState,
     /// While wrong guesses keep the device locked.

@@ -14,6 +14,7 @@ use crate::{Api, ApiError, ApiResult};
 #[derive(ts_rs::TS)]
 #[ts(export)]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub struct VisitRequest {
     pub resident_id: Uuid,
     /// The service item fulfilled; the contract in force that owes it is found.
@@ -35,6 +36,7 @@ pub struct VisitRequest {
 #[derive(ts_rs::TS)]
 #[ts(export)]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub struct NextDue {
     pub item_code: String,
     pub occurrence: u32,
@@ -45,6 +47,7 @@ pub struct NextDue {
 #[derive(ts_rs::TS)]
 #[ts(export)]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub struct VisitOutcome {
     pub visit_id: Uuid,
     pub recorded_at: DateTime<Utc>,

@@ -25,6 +25,7 @@ pub const PRIORITY_GROUPS: [PopulationGroup; 5] = [
 #[derive(ts_rs::TS)]
 #[ts(export)]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub struct RenewalEntry {
     pub contract_id: Uuid,
     pub agreement_number: String,
@@ -38,6 +39,7 @@ pub struct RenewalEntry {
 #[derive(ts_rs::TS)]
 #[ts(export)]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub struct UnsignedEntry {
     pub resident_id: Uuid,
     pub name: String,
@@ -51,6 +53,7 @@ pub struct UnsignedEntry {
 #[derive(ts_rs::TS)]
 #[ts(export)]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub struct VillageWork {
     pub id: Uuid,
     pub name: String,
@@ -63,6 +66,7 @@ pub struct VillageWork {
 #[derive(ts_rs::TS)]
 #[ts(export)]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub struct WorkList {
     pub day: NaiveDate,
     /// The village the lists are narrowed to, if any.
@@ -85,7 +89,7 @@ pub struct WorkList {
 #[derive(ts_rs::TS)]
 #[ts(export)]
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
+#[serde(rename_all = "snake_case", default)]
 pub struct WorkListQuery {
     pub day: Option<NaiveDate>,
     pub village_id: Option<Uuid>,

@@ -106,6 +106,19 @@ impl Store {
         Ok(())
     }
 
+    /// Teams as the township sends them. Teams name villages; only those this device knows
+    /// are linked (the rest are not its work). Each team is written as [`Store::put_team`]
+    /// writes one.
+    pub fn put_teams(&mut self, teams: &[Team]) -> Result<()> {
+        let known: Vec<Uuid> = self.villages()?.into_iter().map(|v| v.id).collect();
+        for team in teams {
+            let mut team = team.clone();
+            team.villages.retain(|v| known.contains(v));
+            self.put_team(&team)?;
+        }
+        Ok(())
+    }
+
     pub fn teams(&self) -> Result<Vec<Team>> {
         let mut stmt = self
             .conn
@@ -214,6 +227,13 @@ impl Store {
         self.put_setting(SETTINGS_KEY, settings)
     }
 
+    /// Replaces the township's term policy, keeping the other settings.
+    pub fn put_term_policy(&mut self, policy: TermPolicy) -> Result<()> {
+        let mut settings = self.settings()?;
+        settings.term_policy = policy;
+        self.put_settings(&settings)
+    }
+
     pub fn get_setting<T: for<'de> Deserialize<'de>>(&self, key: &str) -> Result<Option<T>> {
         let json: Option<String> = self
             .conn
@@ -303,4 +323,45 @@ impl Store {
 
 pub(crate) fn parse_uuid(text: &str) -> Result<Uuid> {
     Uuid::parse_str(text).map_err(|e| StoreError::Corrupt(format!("bad id '{text}': {e}")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn teams_link_only_known_villages_and_the_term_policy_keeps_the_rest() {
+        let mut store = Store::open_in_memory().unwrap();
+        let known = Village {
+            id: Uuid::from_u128(1),
+            code: "140822100201".into(),
+            name: "东庄村".into(),
+            township: "青山镇".into(),
+        };
+        store.put_village(&known).unwrap();
+        let team = Team {
+            id: Uuid::from_u128(10),
+            name: "东庄村团队".into(),
+            institution: "青山镇卫生院".into(),
+            village_clinic: "东庄村卫生室".into(),
+            villages: vec![known.id, Uuid::from_u128(2)],
+            members: Vec::new(),
+            service_hotline: String::new(),
+            complaint_phone: String::new(),
+            service_hours: String::new(),
+        };
+        store.put_teams(std::slice::from_ref(&team)).unwrap();
+        assert_eq!(store.team(team.id).unwrap().villages, vec![known.id]);
+
+        store
+            .put_settings(&TownshipSettings {
+                township: "青山镇".into(),
+                ..TownshipSettings::default()
+            })
+            .unwrap();
+        store.put_term_policy(TermPolicy::CalendarYear).unwrap();
+        let settings = store.settings().unwrap();
+        assert_eq!(settings.term_policy, TermPolicy::CalendarYear);
+        assert_eq!(settings.township, "青山镇");
+    }
 }

@@ -1,0 +1,12 @@
+//! Signing, renewing, changing doctor and terminating contracts: the requests and outcomes in
+//! [`views`], signing in [`sign`], and what follows a signature in [`lifecycle`].
+
+mod lifecycle;
+mod sign;
+mod views;
+
+pub use lifecycle::status_label;
+pub use views::{
+    ChangeDoctorRequest, ContractSummary, MemberChoice, RenewOutcome, SignOutcome, SignRequest,
+    TerminateOutcome, TerminateRequest,
+};

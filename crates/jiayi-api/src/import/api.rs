@@ -1,0 +1,217 @@
+//! The import as the app and the CLI call it: keeping a picked file, the preview, and the
+//! confirmed import, each running the steps in order.
+
+use std::path::{Path, PathBuf};
+
+use jiayi_core::household::ValidHousehold;
+use jiayi_store::NewHousehold;
+
+use super::check::{CheckContext, check_households};
+use super::columns::{check_required, map_columns};
+use super::header::find_header_row;
+use super::households::{Draft, Grouping, group_households, sheet_rows};
+use super::issues::Issues;
+use super::preview::{SheetSummary, build_preview};
+use super::read::read_sheet;
+use super::views::{ImportOutcome, ImportPreview, ImportProgress, ImportRequest, ImportStage};
+use crate::Api;
+use crate::error::{ApiError, ApiResult};
+
+/// What preview and import share: the checked households.
+struct Checked {
+    preview: ImportPreview,
+    drafts: Vec<Draft>,
+}
+
+impl Api {
+    /// Keeps a roster the user picked in the app (its bytes, as the window read them) in `dir`,
+    /// so the preview and the import read the same file. Only `.xlsx` files are taken; the
+    /// name keeps its letters and digits.
+    pub fn stage_import_file(&self, name: &str, bytes: &[u8], dir: &Path) -> ApiResult<PathBuf> {
+        const MAX_BYTES: usize = 64 * 1024 * 1024;
+        let Some((stem, "xlsx" | "XLSX" | "Xlsx")) = name.rsplit_once('.') else {
+            return Err(self.fail(ApiError::invalid(
+                "not_xlsx",
+                "请选择 .xlsx 格式的 Excel 文件（旧的 .xls 请先另存为 .xlsx）",
+                "choose an Excel .xlsx file (save an old .xls as .xlsx first)",
+            )));
+        };
+        if bytes.is_empty() || bytes.len() > MAX_BYTES {
+            return Err(self.fail(ApiError::invalid(
+                "bad_file_size",
+                "文件为空或超过 64 MB",
+                "the file is empty or larger than 64 MB",
+            )));
+        }
+        let safe: String = stem
+            .chars()
+            .map(|c| {
+                if c.is_alphanumeric() || c == '-' {
+                    c
+                } else {
+                    '_'
+                }
+            })
+            .take(60)
+            .collect();
+        let path = dir.join(format!("{safe}.xlsx"));
+        let io = |e: std::io::Error| {
+            self.fail(ApiError::invalid(
+                "write_failed",
+                &format!("无法保存文件 {}：{e}", path.display()),
+                &format!("cannot keep {}: {e}", path.display()),
+            ))
+        };
+        std::fs::create_dir_all(dir).map_err(io)?;
+        std::fs::write(&path, bytes).map_err(io)?;
+        Ok(path)
+    }
+
+    /// Reads and checks a roster without writing anything.
+    pub fn preview_import(&self, request: &ImportRequest) -> ApiResult<ImportPreview> {
+        self.preview_import_with_progress(request, &mut |_| {})
+    }
+
+    /// The preview, reporting progress while the rows are checked (large rosters).
+    pub fn preview_import_with_progress(
+        &self,
+        request: &ImportRequest,
+        progress: &mut dyn FnMut(ImportProgress),
+    ) -> ApiResult<ImportPreview> {
+        Ok(self.check_roster(request, progress)?.preview)
+    }
+
+    /// Imports a roster after the preview was confirmed: every importable household in one
+    /// transaction, or nothing. `progress` is called while checking and writing.
+    pub fn import_roster(
+        &mut self,
+        request: &ImportRequest,
+        progress: &mut dyn FnMut(ImportProgress),
+    ) -> ApiResult<ImportOutcome> {
+        let checked = self.check_roster(request, progress)?;
+        if let Some(expected) = request.expected_sha256.as_deref()
+            && !expected.eq_ignore_ascii_case(&checked.preview.file_sha256)
+        {
+            return Err(self.fail(ApiError::invalid(
+                "file_changed",
+                "文件在预览之后被修改过，请重新预览后再导入",
+                "the file changed after the preview; preview it again before importing",
+            )));
+        }
+        let preview = checked.preview;
+        if !preview.can_import {
+            let (zh, en) = if preview.errors > 0 {
+                (
+                    format!(
+                        "有 {} 处错误，未导入任何数据。请修改文件，或选择只导入无误的户",
+                        preview.errors
+                    ),
+                    format!(
+                        "{} errors: nothing was imported. Fix the file, or choose to import only the households without errors",
+                        preview.errors
+                    ),
+                )
+            } else {
+                (
+                    "文件中没有可导入的户".to_string(),
+                    "the file has no household to import".to_string(),
+                )
+            };
+            return Err(self.fail(ApiError::invalid("import_refused", &zh, &en)));
+        }
+        let valid: Vec<(uuid::Uuid, &ValidHousehold)> = checked
+            .drafts
+            .iter()
+            .filter(|d| !d.errors)
+            .filter_map(|d| Some((d.village_id?, d.valid.as_ref()?)))
+            .collect();
+        let news: Vec<NewHousehold<'_>> = valid
+            .iter()
+            .map(|(village_id, household)| NewHousehold {
+                village_id: *village_id,
+                household,
+            })
+            .collect();
+        let now = self.now();
+        let total = news.len();
+        let records = self
+            .store
+            .register_households(&news, now, &mut |done, total| {
+                progress(ImportProgress {
+                    stage: ImportStage::Writing,
+                    done,
+                    total,
+                })
+            })
+            .map_err(|e| self.fail(e))?;
+        progress(ImportProgress {
+            stage: ImportStage::Done,
+            done: total,
+            total,
+        });
+        Ok(ImportOutcome {
+            imported: true,
+            households: records.len(),
+            residents: records.iter().map(|r| r.members.len()).sum(),
+            skipped_households: preview.households - records.len(),
+            preview,
+        })
+    }
+
+    /// Runs the steps: read, find the header, map the columns, rows to households, check,
+    /// preview. Nothing is written.
+    fn check_roster(
+        &self,
+        request: &ImportRequest,
+        progress: &mut dyn FnMut(ImportProgress),
+    ) -> ApiResult<Checked> {
+        let fail = |e| self.fail(e);
+        progress(ImportProgress {
+            stage: ImportStage::Reading,
+            done: 0,
+            total: 0,
+        });
+        let read = read_sheet(&request.path, request.sheet.as_deref()).map_err(fail)?;
+        let rows = &read.table.rows;
+        let header_index = find_header_row(rows, request.header_row).map_err(fail)?;
+        let columns = map_columns(rows, header_index, &request.mapping, self.lang).map_err(fail)?;
+        let fixed_village = request
+            .village
+            .as_deref()
+            .map(str::trim)
+            .filter(|v| !v.is_empty());
+        check_required(&columns, fixed_village).map_err(fail)?;
+
+        let sheet_rows = sheet_rows(rows, header_index, &columns);
+        let row_count = sheet_rows.len();
+        let grouping = Grouping::of(&columns);
+        let mut drafts = group_households(sheet_rows, fixed_village, grouping);
+
+        let villages = self.store.villages().map_err(|e| self.fail(e))?;
+        let cx = CheckContext {
+            today: self.today(),
+            villages: &villages,
+            grouping,
+        };
+        let mut lookup = |village_id, one: &ValidHousehold| {
+            self.store
+                .find_duplicates(village_id, one)
+                .map_err(|e| self.fail(e))
+        };
+        let mut issues = Issues::new(self.lang, &columns);
+        check_households(&mut drafts, &cx, &mut lookup, &mut issues, progress)?;
+        let issues = issues.into_list();
+
+        let summary = SheetSummary {
+            file_sha256: read.file_sha256,
+            sheet: read.table.sheet,
+            header_row: header_index as u32 + 1,
+            columns,
+            rows: row_count,
+        };
+        Ok(Checked {
+            preview: build_preview(summary, &drafts, issues, request.skip_invalid),
+            drafts,
+        })
+    }
+}

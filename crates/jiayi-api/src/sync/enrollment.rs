@@ -1,0 +1,177 @@
+//! Enrolling the device with the township server: the address and token checked against the
+//! server before they are kept, or the enrollment file the health center wrote.
+
+use jiayi_core::Lang;
+use jiayi_store::EnrollmentRecord;
+use jiayi_sync::SyncError;
+use jiayi_sync::engine::Transport;
+use jiayi_sync::enrollment::EnrollmentFile;
+use jiayi_sync::http::HttpTransport;
+use jiayi_sync::protocol::{CLOCK_SKEW_WARNING_MS, PROTOCOL_VERSION, ServerInfo};
+use uuid::Uuid;
+
+use super::address::check_server_url;
+use super::errors::{skew_warning, sync_error};
+use super::round::gate;
+use super::views::{EnrollOutcome, SyncSettings, VillageRef};
+use crate::Api;
+use crate::error::{ApiError, ApiResult};
+
+impl Api {
+    fn sync_settings_of(&self, e: Option<&EnrollmentRecord>) -> ApiResult<SyncSettings> {
+        let villages = match e {
+            None => Vec::new(),
+            Some(e) => e
+                .villages
+                .iter()
+                .map(|id| VillageRef {
+                    id: *id,
+                    name: self.store.village(*id).ok().map(|v| v.name),
+                })
+                .collect(),
+        };
+        Ok(SyncSettings {
+            device_id: self.store.device_id(),
+            enrolled: e.is_some(),
+            server_url: e.map(|e| e.server_url.clone()),
+            doctor_id: e.map(|e| e.doctor_id),
+            team_id: e.map(|e| e.team_id),
+            villages,
+            enrolled_at: e.map(|e| e.enrolled_at.clone()),
+        })
+    }
+
+    /// The device's id (what the health center enrolls) and its enrollment, without the token.
+    pub fn sync_settings(&self) -> ApiResult<SyncSettings> {
+        let e = self.store.enrollment().map_err(|e| self.fail(e))?;
+        self.sync_settings_of(e.as_ref())
+    }
+
+    /// Checks the address and token against the server, then keeps them. Nothing is kept when
+    /// the check fails. Over https this needs the township CA: use [`Api::enroll_from_file`].
+    pub fn enroll_device(&mut self, server_url: &str, token: &str) -> ApiResult<EnrollOutcome> {
+        self.enroll_pinned(server_url, token, None)
+    }
+
+    /// Enrolls from the enrollment file the health center wrote (`jiayi-server enroll --out`):
+    /// the server's address, this device's token and the township CA the device then trusts,
+    /// and nothing else, for every later sync.
+    pub fn enroll_from_file(&mut self, json: &str) -> ApiResult<EnrollOutcome> {
+        let lang = self.lang;
+        let file = EnrollmentFile::from_json(json).map_err(|e| match e {
+            SyncError::Protocol(_) => ApiError::new(
+                "invalid_enrollment_file",
+                "这不是卫生院给出的设备登记文件，或文件已损坏。",
+                "This is not an enrollment file from the health center, or it is damaged.",
+            )
+            .localised(lang),
+            other => sync_error(&other, lang),
+        })?;
+        if file.device_id != self.store.device_id() {
+            return Err(ApiError::new(
+                "enrollment_for_another_device",
+                &format!(
+                    "该登记文件是为另一台设备（{}）生成的，本机编号为 {}。请让卫生院用本机编号重新登记。",
+                    file.device_id,
+                    self.store.device_id()
+                ),
+                &format!(
+                    "This enrollment file was made for another device ({}); this device is {}. Ask the health center to enroll this device's id.",
+                    file.device_id,
+                    self.store.device_id()
+                ),
+            )
+            .localised(lang));
+        }
+        self.enroll_pinned(&file.server, &file.token, file.ca_pem.as_deref())
+    }
+
+    fn enroll_pinned(
+        &mut self,
+        server_url: &str,
+        token: &str,
+        ca_pem: Option<&str>,
+    ) -> ApiResult<EnrollOutcome> {
+        let lang = self.lang;
+        let url = check_server_url(server_url, lang)?;
+        let token = token.trim();
+        if token.is_empty() || token.contains(char::is_whitespace) {
+            return Err(ApiError::new(
+                "invalid_token",
+                "请填写卫生院登记设备时给出的令牌。",
+                "Enter the token the health center gave when enrolling this device.",
+            )
+            .localised(lang));
+        }
+        let transport =
+            HttpTransport::with_ca(&url, token, ca_pem).map_err(|e| sync_error(&e, lang))?;
+        let info = transport.info().map_err(|e| match e {
+            SyncError::Unauthorized(_) => ApiError::new(
+                "token_invalid",
+                "服务器不认可该令牌（可能输错或已被撤销），请向卫生院核对。",
+                "The server does not accept this token (mistyped or revoked); check it with the health center.",
+            )
+            .localised(lang),
+            other => sync_error(&other, lang),
+        })?;
+        check_info(&info, self.store.device_id(), lang)?;
+        let now = self.now();
+        let record = EnrollmentRecord {
+            server_url: url,
+            token: token.to_string(),
+            device_id: info.device.device_id,
+            doctor_id: info.device.doctor_id,
+            team_id: info.device.team_id,
+            villages: info.device.villages.clone(),
+            server_epoch: info.server_epoch,
+            high_water: info.high_water,
+            enrolled_at: now.to_rfc3339(),
+            ca_pem: ca_pem.map(str::to_string),
+        };
+        self.store
+            .put_enrollment(&record)
+            .map_err(|e| self.fail(e))?;
+        let mut warnings = Vec::new();
+        let skew = now.timestamp_millis() - info.server_time_ms;
+        if skew.abs() > CLOCK_SKEW_WARNING_MS {
+            warnings.push(skew_warning(skew, lang));
+        }
+        Ok(EnrollOutcome {
+            settings: self.sync_settings_of(Some(&record))?,
+            warnings,
+        })
+    }
+
+    /// Forgets the server address and token. Records and unsent changes stay on the device.
+    pub fn forget_enrollment(&mut self) -> ApiResult<bool> {
+        let gate = gate(self.store.device_id());
+        let _held = gate.lock().unwrap_or_else(|p| p.into_inner());
+        self.store.clear_enrollment().map_err(|e| self.fail(e))
+    }
+}
+
+fn check_info(info: &ServerInfo, device: Uuid, lang: Lang) -> ApiResult<()> {
+    if info.protocol_version != PROTOCOL_VERSION {
+        return Err(ApiError::new(
+            "protocol_version",
+            "服务器的同步协议版本与本软件不一致，请更新软件或联系卫生院。",
+            "The server speaks another sync protocol version; update the app or contact the health center.",
+        )
+        .localised(lang));
+    }
+    if info.device.device_id != device {
+        return Err(ApiError::new(
+            "token_other_device",
+            &format!(
+                "该令牌是为另一台设备（{}）签发的。请在卫生院用本机编号 {device} 重新登记。",
+                info.device.device_id
+            ),
+            &format!(
+                "This token was issued for another device ({}). Enroll this device with its id {device} at the health center.",
+                info.device.device_id
+            ),
+        )
+        .localised(lang));
+    }
+    Ok(())
+}
