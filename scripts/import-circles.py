@@ -9,7 +9,9 @@ names B through the crate's own paths: `use crate::b::…`, `use super::…`, `u
 such as `use crate::{a, b::c}`, inline paths such as `crate::b::f()` or `super::x::Y`, and paths
 that start with a child module's name (`pool::Lease`). A path is mapped to the deepest module
 that exists (`crate::storage::Storage` is the module `storage`). The crate roots (`lib.rs`,
-`main.rs`) are left out, and so are a parent's `pub use` re-exports of its own children.
+`main.rs`) are left out, and so are a parent's `pub use` re-exports of its own children. A
+unit-test module (`#[cfg(test)] mod tests { … }`) counts as a child module of its own, so its
+imports are not its file's.
 
 Prints every circle (a strongly connected component of more than one module) with the imports
 that close it, and exits 1 when there is any; prints nothing and exits 0 otherwise.
@@ -167,15 +169,26 @@ class File:
                     if depth == 0:
                         break
                 k += 1
-            self.inline.append((m.start(), k, m.group(1)))
+            before = code[max(0, m.start() - 120):m.start()]
+            is_test = re.search(r"#\[cfg\(test\)\]\s*(pub(\([^)]*\))?\s*)?$", before) is not None
+            self.inline.append((m.start(), k, m.group(1), is_test))
 
     def scope_at(self, offset):
         """The module path (segments) the code at `offset` is in."""
         path = self.module.split("/") if self.module else []
-        for start, end, name in self.inline:
+        for start, end, name, _ in self.inline:
             if start <= offset <= end:
                 path = path + [name]
         return path
+
+    def source_at(self, offset):
+        """The node an import at `offset` counts for: the file's module, or the unit-test
+        module (`#[cfg(test)] mod tests { … }`) it sits in, which is a child of its own: tests
+        may use test helpers that use the module under test."""
+        for start, end, name, is_test in self.inline:
+            if is_test and start <= offset <= end:
+                return f"{self.module}/{name}" if self.module else name
+        return self.module
 
     def resolve(self, segments, offset):
         """A path's segments -> the module it names, or None for the root or outside."""
@@ -205,7 +218,7 @@ def edges_of(module, path, modules):
     text = open(path, encoding="utf-8").read()
     code = strip(text)
     f = File(module, code, modules)
-    found = []  # (target, line, text)
+    found = []  # (source, target, line, text)
 
     def line_of(offset):
         return code.count("\n", 0, offset) + 1
@@ -223,7 +236,7 @@ def edges_of(module, path, modules):
                 continue
             if reexport and target.startswith(module + "/" if module else ""):
                 continue  # a parent re-exporting its own child
-            found.append((target, line_of(m.start()), "use " + p))
+            found.append((f.source_at(m.start()), target, line_of(m.start()), "use " + p))
 
     for m in re.finditer(r"(?<![\w$])((?:crate|super|self|[a-z_]\w*)(?:::\w+)+)", code):
         if any(s <= m.start() < e for s, e in use_spans):
@@ -234,7 +247,7 @@ def edges_of(module, path, modules):
         segments = m.group(1).split("::")
         target = f.resolve(segments, m.start())
         if target and target != module:
-            found.append((target, line_of(m.start()), m.group(1)))
+            found.append((f.source_at(m.start()), target, line_of(m.start()), m.group(1)))
     return found
 
 
@@ -280,11 +293,12 @@ def main():
     graph = defaultdict(set)
     why = defaultdict(list)
     for module in nodes:
-        for target, line, text in edges_of(module, modules[module], modules):
-            if target in ROOTS:
+        for source, target, line, text in edges_of(module, modules[module], modules):
+            if target in ROOTS or target == source:
                 continue
-            graph[module].add(target)
-            why[(module, target)].append(f"{os.path.relpath(modules[module], src)}:{line} {text}")
+            graph[source].add(target)
+            why[(source, target)].append(f"{os.path.relpath(modules[module], src)}:{line} {text}")
+    nodes = sorted(set(nodes) | set(graph))
     circles = [c for c in strongly_connected(nodes, graph) if len(c) > 1]
     for circle in sorted(circles):
         print("circle: " + " <-> ".join(circle))

@@ -12,10 +12,6 @@
 //! Set `JIAYI_BENCH_QUICK=1` for a smaller run, and `JIAYI_BENCH_ONLY=postgres` (or `sqlite`)
 //! to run one backend's figures only.
 
-#[path = "../tests/support/pg.rs"]
-#[allow(dead_code)]
-mod pg;
-
 use std::sync::{Arc, Barrier};
 use std::time::{Duration, Instant};
 
@@ -27,6 +23,7 @@ use jiayi_sync::http::HttpTransport;
 use jiayi_sync::protocol::Limits;
 use jiayi_sync::sync;
 use jiayi_sync::testing::MemReplica;
+use jiayi_testkit::pg;
 use serde_json::json;
 use uuid::Uuid;
 

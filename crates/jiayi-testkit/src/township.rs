@@ -104,8 +104,13 @@ impl Township {
     pub fn start_at(&mut self, addr: &str) {
         let storage = open_storage(&self.db_url);
         if storage.user(ADMIN_NAME).expect("user").is_none() {
-            jiayi_server::auth::add_user(storage.as_ref(), ADMIN_NAME, "admin", ADMIN_PASSWORD)
-                .expect("add admin");
+            jiayi_server::web::auth::add_user(
+                storage.as_ref(),
+                ADMIN_NAME,
+                "admin",
+                ADMIN_PASSWORD,
+            )
+            .expect("add admin");
         }
         let mut state = ServerState::new(storage.clone(), self.limits);
         let ahead = self.clock_ahead.clone();
@@ -266,7 +271,7 @@ impl Township {
 }
 
 pub fn open_storage(url: &str) -> DynStorage {
-    jiayi_server::storage::open(url).expect("open storage")
+    jiayi_server::open_storage(url).expect("open storage")
 }
 
 impl Drop for Township {

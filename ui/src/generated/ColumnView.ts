@@ -9,7 +9,7 @@ index: number,
 /**
  * Excel's letter (A, B, … AA).
  */
-letter: string, header: string, field: Field | null, fieldLabel: string | null, 
+letter: string, header: string, field: Field | null, field_label: string | null, 
 /**
  * Chosen by an override rather than guessed.
  */

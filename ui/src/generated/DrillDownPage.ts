@@ -3,7 +3,7 @@ import type { DrillDownRow } from "./DrillDownRow";
 import type { IndicatorFigure } from "./IndicatorFigure";
 import type { Period } from "./Period";
 
-export type DrillDownPage = { period: Period, asOf: string, 
+export type DrillDownPage = { period: Period, as_of: string, 
 /**
  * The figure in full: numerator and denominator count every row, not just this page.
  */

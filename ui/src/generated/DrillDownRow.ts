@@ -7,8 +7,8 @@ export type DrillDownRow = {
 /**
  * In the numerator (signed, delivered, managed to standard, on target, checked).
  */
-counted: boolean, residentId: string | null, householdId: string | null, 
+counted: boolean, resident_id: string | null, household_id: string | null, 
 /**
  * The resident, or the household's head for household figures.
  */
-name: string, village: string, agreementNumber: string | null, doctor: string | null, itemCode: string | null, itemName: string | null, occurrence: number | null, dueBy: string | null, };
+name: string, village: string, agreement_number: string | null, doctor: string | null, item_code: string | null, item_name: string | null, occurrence: number | null, due_by: string | null, };

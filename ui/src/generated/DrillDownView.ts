@@ -3,4 +3,4 @@ import type { DrillDownRow } from "./DrillDownRow";
 import type { IndicatorFigure } from "./IndicatorFigure";
 import type { Period } from "./Period";
 
-export type DrillDownView = { period: Period, asOf: string, figure: IndicatorFigure, rows: Array<DrillDownRow>, };
+export type DrillDownView = { period: Period, as_of: string, figure: IndicatorFigure, rows: Array<DrillDownRow>, };

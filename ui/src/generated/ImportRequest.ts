@@ -11,7 +11,7 @@ sheet: string | null,
 /**
  * The header row as Excel numbers it (1-based); found when empty.
  */
-headerRow: number | null, 
+header_row: number | null, 
 /**
  * Overrides of the guessed mapping: column (header text, letter like "C", or 1-based
  * number) → field code (`name`, `id_number`, …) or `ignore`.
@@ -25,8 +25,8 @@ village: string | null,
  * Import the households without errors and leave the others out. Without it, any error
  * stops the import.
  */
-skipInvalid: boolean, 
+skip_invalid: boolean, 
 /**
  * The file's SHA-256 from the preview: the import is refused if the file changed since.
  */
-expectedSha256: string | null, };
+expected_sha256: string | null, };

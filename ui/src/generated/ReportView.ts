@@ -4,4 +4,4 @@ import type { Period } from "./Period";
 import type { ReportRow } from "./ReportRow";
 import type { Targets } from "./Targets";
 
-export type ReportView = { township: string, period: Period, periodLabel: string, asOf: string, level: Level, rows: Array<ReportRow>, total: ReportRow, targets: Targets, };
+export type ReportView = { township: string, period: Period, period_label: string, as_of: string, level: Level, rows: Array<ReportRow>, total: ReportRow, targets: Targets, };

@@ -11,4 +11,4 @@ export type SyncEvent = { "type": "started", trigger: SyncTrigger, } | { "type":
 /**
  * When the background runner tries again, if it does.
  */
-retryInSecs: number | null, } | { "type": "unreachable", retryInSecs: number, };
+retry_in_secs: number | null, } | { "type": "unreachable", retry_in_secs: number, };

@@ -10,7 +10,7 @@ export type SyncSummary = {
  */
 pushed: number, applied: number, duplicates: number, 
 /**
- * Refused by the server (see [`Api::refusals`]).
+ * Refused by the server (see [`crate::Api::refusals`]).
  */
 refused: number, 
 /**

@@ -8,8 +8,8 @@ export type Targets = { signing: number | null, households: number | null,
 /**
  * Each key group, and the key groups together (chronic ones excepted).
  */
-keyGroups: number | null, 
+key_groups: number | null, 
 /**
  * Hypertension, type 2 diabetes, and both together.
  */
-keyChronic: number | null, specialGroups: number | null, povertyRegistered: number | null, familyPlanningSpecial: number | null, fulfilment: number | null, standardManagement: number | null, control: number | null, elderlyHealthManagement: number | null, };
+key_chronic: number | null, special_groups: number | null, poverty_registered: number | null, family_planning_special: number | null, fulfilment: number | null, standard_management: number | null, control: number | null, elderly_health_management: number | null, };

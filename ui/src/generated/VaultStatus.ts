@@ -5,4 +5,4 @@ export type VaultStatus = { state: VaultState,
 /**
  * While wrong guesses keep the device locked.
  */
-lockedUntil: string | null, attemptsLeft: number, minPassphraseChars: number, idleLockMinutes: number, };
+locked_until: string | null, attempts_left: number, min_passphrase_chars: number, idle_lock_minutes: number, };

@@ -380,14 +380,18 @@ fn bad_requests_are_refused_in_the_users_language() {
 }
 
 #[test]
-fn results_serialise_in_camel_case() {
+fn results_serialise_in_snake_case() {
     let t = town();
     let view = t.api.report(&year()).unwrap();
     let json = serde_json::to_value(&view).unwrap();
-    assert_eq!(json["periodLabel"], "2026");
-    assert_eq!(json["asOf"], "2026-12-31");
+    assert_eq!(json["period_label"], "2026");
+    assert_eq!(json["as_of"], "2026-12-31");
+    assert!(
+        json["periodLabel"].is_null(),
+        "one field style: no camelCase key"
+    );
     assert!(json["total"]["figures"][0]["formula"].is_string());
-    assert!(json["targets"]["keyChronic"].is_number());
+    assert!(json["targets"]["key_chronic"].is_number());
 }
 
 #[test]

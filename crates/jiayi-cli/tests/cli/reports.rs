@@ -29,7 +29,7 @@ fn report_prints_exports_and_drills_down() {
     let db = demo(dir.path());
     let args = ["report", "--period", "2026", "--date", "2026-11-23"];
     let view = json(&jiayi(&db, &[&args[..], &["--json"]].concat()));
-    assert_eq!(view["asOf"], "2026-11-23");
+    assert_eq!(view["as_of"], "2026-11-23");
     let total = &view["total"]["figures"];
     let signing = total
         .as_array()
@@ -195,7 +195,7 @@ fn import_previews_then_imports_with_yes() {
             .iter()
             .any(|i| i["code"] == "already_registered")
     );
-    assert_eq!(report["importableHouseholds"], 0);
+    assert_eq!(report["importable_households"], 0);
 
     // A new household, typed in a roster with Chinese headers.
     let csv_like = dir.path().join("new.xlsx");

@@ -7,8 +7,6 @@
 //! `JIAYI_FUZZ_CASES` sets the number of in-process cases per property (default 1,000; the real
 //! server gets a twentieth); see `docs/security-testing.md` for runs at scale.
 
-mod support;
-
 use std::sync::OnceLock;
 
 use axum::body::Body;
@@ -20,18 +18,12 @@ use jiayi_server::{ServerError, ServerState};
 use jiayi_sync::bundle::{Direction, export, key_from_token_hash, seal, token_hash};
 use jiayi_sync::protocol::{ApiError, Limits, PushResponse};
 use jiayi_sync::testing::MemReplica;
+use jiayi_testkit::fuzz::{Edit, cases, documents, mutate};
+use jiayi_testkit::township::{Township, V1, V2};
 use proptest::prelude::*;
 use serde_json::{Value, json};
-use support::{Township, V1, V2};
 use tower::ServiceExt;
 use uuid::Uuid;
-
-fn cases() -> u32 {
-    std::env::var("JIAYI_FUZZ_CASES")
-        .ok()
-        .and_then(|v| v.trim().parse().ok())
-        .unwrap_or(1_000)
-}
 
 /// Small limits, so oversized bodies and batches are cheap to make.
 const LIMITS: Limits = Limits {
@@ -164,14 +156,6 @@ fn push_in_process(body: Vec<u8>) -> (StatusCode, Vec<u8>) {
 
 // ----- JSON mutation -----
 
-#[derive(Debug, Clone)]
-enum Edit {
-    Replace(usize, Value),
-    Remove(usize),
-    Nest(usize, usize),
-    Duplicate(usize),
-}
-
 fn leaf() -> impl Strategy<Value = Value> {
     prop_oneof![
         Just(Value::Null),
@@ -209,96 +193,15 @@ fn leaf() -> impl Strategy<Value = Value> {
     ]
 }
 
-fn value() -> impl Strategy<Value = Value> {
-    leaf().prop_recursive(3, 16, 4, |inner| {
-        prop_oneof![
-            prop::collection::vec(inner.clone(), 0..4).prop_map(Value::Array),
-            prop::collection::btree_map(".{0,8}", inner, 0..4)
-                .prop_map(|m| Value::Object(m.into_iter().collect())),
-        ]
-    })
-}
-
 fn edit() -> impl Strategy<Value = Edit> {
     prop_oneof![
-        4 => (any::<usize>(), value()).prop_map(|(i, v)| Edit::Replace(i, v)),
+        4 => (any::<usize>(), documents(leaf())).prop_map(|(i, v)| Edit::Replace(i, v)),
         2 => any::<usize>().prop_map(Edit::Remove),
         // Deeper documents are sent as text (`TextDamage::Deep`): building them as values here
         // would only test this file's own recursion.
         1 => (any::<usize>(), 1usize..140).prop_map(|(i, d)| Edit::Nest(i, d)),
         1 => any::<usize>().prop_map(Edit::Duplicate),
     ]
-}
-
-fn count(v: &Value) -> usize {
-    1 + match v {
-        Value::Array(a) => a.iter().map(count).sum(),
-        Value::Object(m) => m.values().map(count).sum(),
-        _ => 0,
-    }
-}
-
-fn edit_node(v: &mut Value, n: &mut usize, e: &Edit) -> bool {
-    if *n == 0 {
-        match e {
-            Edit::Replace(_, new) => *v = new.clone(),
-            Edit::Nest(_, depth) => {
-                for _ in 0..*depth {
-                    *v = Value::Array(vec![v.take()]);
-                }
-            }
-            Edit::Remove(_) => *v = Value::Null,
-            Edit::Duplicate(_) => {
-                if let Value::Array(items) = v
-                    && let Some(first) = items.first().cloned()
-                {
-                    items.extend(std::iter::repeat_n(first, 25));
-                }
-            }
-        }
-        return true;
-    }
-    *n -= 1;
-    match v {
-        Value::Array(items) => {
-            for i in 0..items.len() {
-                if *n == 0 && matches!(e, Edit::Remove(_)) {
-                    items.remove(i);
-                    return true;
-                }
-                if edit_node(&mut items[i], n, e) {
-                    return true;
-                }
-            }
-        }
-        Value::Object(map) => {
-            let keys: Vec<String> = map.keys().cloned().collect();
-            for k in keys {
-                if *n == 0 && matches!(e, Edit::Remove(_)) {
-                    map.remove(&k);
-                    return true;
-                }
-                if let Some(child) = map.get_mut(&k)
-                    && edit_node(child, n, e)
-                {
-                    return true;
-                }
-            }
-        }
-        _ => {}
-    }
-    false
-}
-
-fn mutate(mut v: Value, edits: &[Edit]) -> Value {
-    for e in edits {
-        let at = match e {
-            Edit::Replace(i, _) | Edit::Remove(i) | Edit::Nest(i, _) | Edit::Duplicate(i) => *i,
-        };
-        let mut n = at % count(&v);
-        edit_node(&mut v, &mut n, e);
-    }
-    v
 }
 
 /// Text-level damage of a serialised request.

@@ -1,8 +1,6 @@
 //! Security on the server: HTTPS with the township CA pinned, roles, the dashboard's login and
 //! lockout, and the hash-chained audit log, on SQLite and PostgreSQL.
 
-mod support;
-
 use std::sync::atomic::Ordering;
 
 use jiayi_core::change::Entity;
@@ -11,8 +9,9 @@ use jiayi_sync::error::{INSECURE_ADDRESS, UNTRUSTED_SERVER};
 use jiayi_sync::http::HttpTransport;
 use jiayi_sync::protocol::{DeviceRole, Limits, RejectCode};
 use jiayi_sync::{SyncError, Transport};
+use jiayi_testkit::pg;
+use jiayi_testkit::township::*;
 use serde_json::json;
-use support::*;
 use uuid::Uuid;
 
 /// A township CA made by `ca init` in a temp folder, for `hosts`.
@@ -43,18 +42,7 @@ impl Ca {
 }
 
 fn tls_township(ca: &Ca) -> Township {
-    let dir = tempfile::tempdir().unwrap();
-    let mut t = Township {
-        db_url: format!("sqlite://{}", dir.path().join("township.db").display()),
-        storage: None,
-        server: None,
-        limits: Limits::default(),
-        dir: Some(dir),
-        clock_ahead: Default::default(),
-        tls: Some(ca.server_config()),
-    };
-    t.start();
-    t
+    Township::sqlite_with(Limits::default(), Some(ca.server_config()))
 }
 
 #[test]

@@ -3,8 +3,6 @@
 //! device's own report for the same data, at every level; the dashboard shows them with their
 //! formulas and targets, lists the residents behind them, and explains a bad period.
 
-mod support;
-
 use std::collections::BTreeMap;
 use std::path::Path;
 use std::time::{Duration, Instant};
@@ -20,7 +18,7 @@ use jiayi_server::storage::Enrollment;
 use jiayi_sync::LocalReplica;
 use jiayi_sync::http::HttpTransport;
 use jiayi_sync::protocol::{Limits, ReferenceKind};
-use support::{Township, admin_get};
+use jiayi_testkit::township::{Township, admin_get};
 
 /// A device holding the demo township of `size`, enrolled for all its villages and fully
 /// synced; the township has published the teams and named the villages, as it would for
@@ -270,7 +268,7 @@ fn bad_requests_are_explained(t: &Township) {
         assert_eq!(status, 400, "{query}: {html}");
         assert!(html.contains("class=\"error\""), "{query}");
     }
-    let anonymous = support::web_client()
+    let anonymous = jiayi_testkit::township::web_client()
         .get(format!(
             "{}/dashboard/indicator?indicator=signing",
             t.base()
@@ -369,7 +367,7 @@ fn sqlite_server_indicators_equal_the_devices() {
 
 #[test]
 fn postgres_server_indicators_equal_the_devices() {
-    let Some(pg) = support::pg::PgCluster::start() else {
+    let Some(pg) = jiayi_testkit::pg::PgCluster::start() else {
         return;
     };
     let t = Township::on(&pg.database("indicators"), Limits::default());

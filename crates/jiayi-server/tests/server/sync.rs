@@ -2,8 +2,6 @@
 //! PostgreSQL. Every fault scenario ends the same way: every record on the server exactly once,
 //! nothing lost.
 
-mod support;
-
 use std::cell::Cell;
 use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
@@ -14,8 +12,9 @@ use jiayi_sync::SyncError;
 use jiayi_sync::engine::{LocalReplica, Transport};
 use jiayi_sync::plan::Recovery;
 use jiayi_sync::protocol::*;
+use jiayi_testkit::pg;
+use jiayi_testkit::township::*;
 use serde_json::json;
-use support::*;
 use uuid::Uuid;
 
 fn small_batches() -> Limits {
@@ -974,7 +973,7 @@ mod real_store {
     use jiayi_sync::http::HttpTransport;
     use jiayi_sync::protocol::Limits;
 
-    use super::support::{Township, V1};
+    use jiayi_testkit::township::{Township, V1};
 
     fn device(t: &Township, dir: &std::path::Path, name: &str) -> (Store, HttpTransport) {
         let mut store = Store::open(dir.join(format!("{name}.sqlite3"))).unwrap();
