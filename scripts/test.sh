@@ -9,7 +9,33 @@ export CARGO_TERM_COLOR=never
 # A full build from a clean checkout gains nothing from incremental caches and pays to write them.
 export CARGO_INCREMENTAL="${CARGO_INCREMENTAL:-0}"
 
-step() { printf '\n==> %s\n' "$*"; }
+# Each step's time, printed at the end (and when a step fails), so a slow step shows itself.
+step_names=()
+step_secs=()
+step_started=$SECONDS
+run_started=$SECONDS
+step() {
+  close_step
+  step_names+=("$*")
+  step_started=$SECONDS
+  printf '\n==> %s\n' "$*"
+}
+close_step() {
+  if [ ${#step_names[@]} -gt ${#step_secs[@]} ]; then
+    step_secs+=($((SECONDS - step_started)))
+  fi
+}
+print_times() {
+  local status=$?
+  close_step
+  printf '\n==> time per step (%s)\n' "$([ "$status" = 0 ] && echo passed || echo "failed, exit $status")"
+  local i
+  for i in "${!step_names[@]}"; do
+    printf '%6ss  %s\n' "${step_secs[$i]}" "${step_names[$i]}"
+  done
+  printf '%6ss  total\n' "$((SECONDS - run_started))"
+}
+trap print_times EXIT
 
 step "installing what is missing"
 bash scripts/install-deps.sh
@@ -23,8 +49,19 @@ cargo fmt --all --check
 step "building the UI (the desktop crate embeds it)"
 (cd ui && npm run build)
 
-step "clippy"
-cargo clippy --workspace --all-targets -- -D warnings
+# One build serves clippy and the tests: clippy's driver compiles the workspace's own crates
+# (their lints denied as `cargo clippy -- -D warnings` does) while building the test binaries.
+# `cargo clippy` followed by `cargo test` would compile every dependency twice, once checked and
+# once built. Every cargo call below inherits the driver, so none of them builds again.
+step "clippy and the test build (one build)"
+if clippy_driver="$(command -v clippy-driver)"; then
+  export RUSTC_WORKSPACE_WRAPPER="$clippy_driver"
+  export CLIPPY_ARGS="-D__CLIPPY_HACKERY__warnings__CLIPPY_HACKERY__"
+  cargo test --workspace --all-targets --no-run
+else
+  cargo clippy --workspace --all-targets -- -D warnings
+  cargo test --workspace --all-targets --no-run
+fi
 
 step "TypeScript types generated from the Rust types are current"
 bash src-tauri/scripts/gen-types.sh --check
@@ -41,4 +78,5 @@ step "UI unit tests"
 step "desktop app end to end (Xvfb + tauri-driver + WebKitWebDriver)"
 bash src-tauri/scripts/e2e.sh
 
-step "all tests passed"
+close_step
+printf '\n==> all tests passed\n'
