@@ -133,7 +133,7 @@ impl AgreementSnapshot {
     }
 
     pub fn sha256(&self) -> String {
-        sha256_hex(self.canonical_json().as_bytes())
+        canonical_sha256(self)
     }
 
     /// What each household pays in total, in fen, summed over members and their paid packages.
@@ -170,6 +170,16 @@ pub fn sha256_hex(bytes: &[u8]) -> String {
     hex::encode(Sha256::digest(bytes))
 }
 
+/// The one hashing rule of every frozen record (agreement, termination, amendment): SHA-256 of
+/// the compact JSON of the struct, fields in declaration order.
+pub fn canonical_sha256<T: Serialize>(snapshot: &T) -> String {
+    sha256_hex(
+        serde_json::to_string(snapshot)
+            .expect("a snapshot always serialises")
+            .as_bytes(),
+    )
+}
+
 /// The frozen content of a termination confirmation (解约确认书).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct TerminationSnapshot {
@@ -190,7 +200,7 @@ pub struct TerminationSnapshot {
 
 impl TerminationSnapshot {
     pub fn sha256(&self) -> String {
-        sha256_hex(serde_json::to_string(self).expect("serialises").as_bytes())
+        canonical_sha256(self)
     }
 }
 

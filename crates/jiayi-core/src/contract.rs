@@ -210,13 +210,22 @@ pub struct ContractState {
 
 impl Contract {
     pub fn state_on(&self, events: &[ContractEvent], day: NaiveDate) -> ContractState {
-        let mut doctor_id = self.doctor_id;
-        let mut terminated = None;
-        let mut renewed_by = None;
         let mut ordered: Vec<&ContractEvent> =
             events.iter().filter(|e| e.contract_id == self.id).collect();
         ordered.sort_by_key(|e| e.at);
-        for event in ordered {
+        self.state_from_ordered(ordered, day)
+    }
+
+    /// The state on a day from this contract's events, already in the order they apply.
+    pub fn state_from_ordered<'a>(
+        &self,
+        ordered: impl IntoIterator<Item = &'a ContractEvent>,
+        day: NaiveDate,
+    ) -> ContractState {
+        let mut doctor_id = self.doctor_id;
+        let mut terminated = None;
+        let mut renewed_by = None;
+        for event in ordered.into_iter().filter(|e| e.contract_id == self.id) {
             match &event.kind {
                 ContractEventKind::DoctorChanged {
                     to_doctor_id,

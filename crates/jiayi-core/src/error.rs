@@ -1,7 +1,11 @@
 //! The one error type of the domain core. Each error has a stable code for programs and a
 //! message for people, in Chinese or English.
 
+use chrono::NaiveDate;
+
 use crate::Lang;
+use crate::household::TeamRole;
+use crate::person::PopulationGroup;
 use crate::id_number::IdNumberError;
 use crate::phone::PhoneError;
 
@@ -72,6 +76,49 @@ pub enum CoreError {
     VisitInFuture,
     #[error("the term ends before it starts")]
     InvalidTerm,
+    #[error("the group '{}' follows from the birth date and is never recorded", .0.code())]
+    GroupIsDerived(PopulationGroup),
+    #[error("the '{}' period ends before it starts", group.code())]
+    GroupPeriodEndsBeforeStart { group: PopulationGroup },
+    #[error("the group '{}' does not apply to a male resident", group.code())]
+    GroupNotForSex { group: PopulationGroup },
+    #[error("two '{}' periods overlap (from {from})", group.code())]
+    GroupPeriodsOverlap {
+        group: PopulationGroup,
+        from: NaiveDate,
+    },
+    #[error("{field} {date} is in the future")]
+    DateInFuture { field: &'static str, date: NaiveDate },
+    #[error("{field} {date} is before the birth date")]
+    DateBeforeBirth { field: &'static str, date: NaiveDate },
+    #[error("the resident died on {died_on}; nothing can be recorded after that")]
+    AfterDeath { died_on: NaiveDate },
+    #[error("the resident is already a member of this household on {on}")]
+    AlreadyMember { on: NaiveDate },
+    #[error("the resident is not a member of the household on {on}")]
+    NotAMember { on: NaiveDate },
+    #[error("a birth is recorded on the birth date ({birth_date})")]
+    BirthNotOnBirthDate { birth_date: NaiveDate },
+    #[error("the mother is not a member of the household on {on}")]
+    MotherNotInHousehold { on: NaiveDate },
+    #[error("this amendment adds obligations and needs the household's signature")]
+    AmendmentUnsigned,
+    #[error("the member is not covered by this agreement on {on}")]
+    NotCoveredOn { on: NaiveDate },
+    #[error("no package was chosen")]
+    NoPackagesChosen,
+    #[error("the household already signed with another team (agreement {agreement_number})")]
+    HouseholdHasAnotherTeam { agreement_number: String },
+    #[error("the family doctor is not a member of the team")]
+    DoctorNotInTeam,
+    #[error("{name} is the team's {}, not a doctor, and cannot be the family doctor", role.label(Lang::En))]
+    NotADoctor { name: String, role: TeamRole },
+    #[error("{name} is not a member of the household and not a stated guardian")]
+    RepresentativeNotMember { name: String },
+    #[error("{name} is not an adult and cannot sign for the household")]
+    RepresentativeNotAdult { name: String },
+    #[error("{name} has no birth date on record, so cannot be shown to be an adult")]
+    RepresentativeAgeUnknown { name: String },
 }
 
 impl CoreError {
@@ -104,6 +151,23 @@ impl CoreError {
             CoreError::SameDoctor => "same_doctor",
             CoreError::ItemNotInContract => "item_not_in_contract",
             CoreError::VisitInFuture => "visit_in_future",
+            CoreError::GroupIsDerived(_)
+            | CoreError::GroupPeriodEndsBeforeStart { .. }
+            | CoreError::GroupNotForSex { .. }
+            | CoreError::GroupPeriodsOverlap { .. } => "invalid_group_period",
+            CoreError::DateInFuture { .. } | CoreError::DateBeforeBirth { .. } => "invalid_date",
+            CoreError::AfterDeath { .. }
+            | CoreError::AlreadyMember { .. }
+            | CoreError::NotAMember { .. }
+            | CoreError::BirthNotOnBirthDate { .. }
+            | CoreError::MotherNotInHousehold { .. } => "invalid_membership",
+            CoreError::AmendmentUnsigned => "confirmation_required",
+            CoreError::NotCoveredOn { .. } | CoreError::NoPackagesChosen => "invalid_amendment",
+            CoreError::HouseholdHasAnotherTeam { .. } => "another_team",
+            CoreError::DoctorNotInTeam | CoreError::NotADoctor { .. } => "not_a_doctor",
+            CoreError::RepresentativeNotMember { .. }
+            | CoreError::RepresentativeNotAdult { .. }
+            | CoreError::RepresentativeAgeUnknown { .. } => "invalid_representative",
         }
     }
 
@@ -158,6 +222,52 @@ impl CoreError {
             CoreError::ItemNotInContract => "该服务项目不在此居民的签约服务包中".into(),
             CoreError::VisitInFuture => "服务时间不能晚于当前时间".into(),
             CoreError::InvalidTerm => "协议期限的结束日期早于开始日期".into(),
+            CoreError::GroupIsDerived(g) => {
+                format!("“{}”由出生日期自动判断，无需登记", g.label(Lang::Zh))
+            }
+            CoreError::GroupPeriodEndsBeforeStart { group } => {
+                format!("“{}”的结束日期早于开始日期", group.label(Lang::Zh))
+            }
+            CoreError::GroupNotForSex { group } => {
+                format!("“{}”不适用于男性居民", group.label(Lang::Zh))
+            }
+            CoreError::GroupPeriodsOverlap { group, from } => {
+                format!("“{}”的两段登记时间重叠（自{from}起）", group.label(Lang::Zh))
+            }
+            CoreError::DateInFuture { field, date } => {
+                format!("{}{date}晚于今天", field_zh(field))
+            }
+            CoreError::DateBeforeBirth { field, date } => {
+                format!("{}{date}早于出生日期", field_zh(field))
+            }
+            CoreError::AfterDeath { died_on } => {
+                format!("该居民已于{died_on}死亡，之后不能再登记变动")
+            }
+            CoreError::AlreadyMember { on } => format!("该居民在{on}已是本户成员"),
+            CoreError::NotAMember { on } => format!("该居民在{on}不是本户成员"),
+            CoreError::BirthNotOnBirthDate { birth_date } => {
+                format!("出生入户的日期应为出生日期{birth_date}")
+            }
+            CoreError::MotherNotInHousehold { on } => format!("母亲在{on}不是本户成员"),
+            CoreError::AmendmentUnsigned => "该变更增加了服务内容，须经乙方签字确认".into(),
+            CoreError::NotCoveredOn { on } => format!("该成员在{on}不在本协议签约范围内"),
+            CoreError::NoPackagesChosen => "请至少选择一个服务包".into(),
+            CoreError::HouseholdHasAnotherTeam { agreement_number } => {
+                format!("该户已与其他团队签约（协议{agreement_number}），一户同一时间只能与一个团队签约")
+            }
+            CoreError::DoctorNotInTeam => "签约医生不是本团队成员".into(),
+            CoreError::NotADoctor { name, role } => {
+                format!("{name}在团队中的角色是{}，不能担任签约医生", role.label(Lang::Zh))
+            }
+            CoreError::RepresentativeNotMember { name } => {
+                format!("{name}不是本户成员，也未注明监护关系，不能代表本户签约")
+            }
+            CoreError::RepresentativeNotAdult { name } => {
+                format!("{name}未满18周岁，不能代表本户签约")
+            }
+            CoreError::RepresentativeAgeUnknown { name } => {
+                format!("{name}没有出生日期，无法确认已成年，请先补全")
+            }
         }
     }
 }
@@ -206,6 +316,11 @@ pub fn field_zh(field: &str) -> &str {
         "waist" => "腰围",
         "doctor" => "签约医生",
         "team" => "签约团队",
+        "start" => "开始日期",
+        "end" => "结束日期",
+        "effective_on" => "生效日期",
+        "guardian_name" => "监护人姓名",
+        "guardian_relation" => "与被监护人关系",
         other => other,
     }
 }

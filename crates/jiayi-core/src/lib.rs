@@ -21,6 +21,7 @@ pub mod schedule;
 pub mod search_keys;
 pub mod time;
 pub mod visit;
+pub mod year;
 
 pub use error::{CoreError, Result};
 pub use lang::Lang;
