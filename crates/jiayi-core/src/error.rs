@@ -5,8 +5,8 @@ use chrono::NaiveDate;
 
 use crate::Lang;
 use crate::household::TeamRole;
-use crate::person::PopulationGroup;
 use crate::id_number::IdNumberError;
+use crate::person::PopulationGroup;
 use crate::phone::PhoneError;
 
 pub type Result<T, E = CoreError> = std::result::Result<T, E>;
@@ -88,9 +88,15 @@ pub enum CoreError {
         from: NaiveDate,
     },
     #[error("{field} {date} is in the future")]
-    DateInFuture { field: &'static str, date: NaiveDate },
+    DateInFuture {
+        field: &'static str,
+        date: NaiveDate,
+    },
     #[error("{field} {date} is before the birth date")]
-    DateBeforeBirth { field: &'static str, date: NaiveDate },
+    DateBeforeBirth {
+        field: &'static str,
+        date: NaiveDate,
+    },
     #[error("the resident died on {died_on}; nothing can be recorded after that")]
     AfterDeath { died_on: NaiveDate },
     #[error("the resident is already a member of this household on {on}")]
@@ -232,7 +238,10 @@ impl CoreError {
                 format!("“{}”不适用于男性居民", group.label(Lang::Zh))
             }
             CoreError::GroupPeriodsOverlap { group, from } => {
-                format!("“{}”的两段登记时间重叠（自{from}起）", group.label(Lang::Zh))
+                format!(
+                    "“{}”的两段登记时间重叠（自{from}起）",
+                    group.label(Lang::Zh)
+                )
             }
             CoreError::DateInFuture { field, date } => {
                 format!("{}{date}晚于今天", field_zh(field))
@@ -253,11 +262,16 @@ impl CoreError {
             CoreError::NotCoveredOn { on } => format!("该成员在{on}不在本协议签约范围内"),
             CoreError::NoPackagesChosen => "请至少选择一个服务包".into(),
             CoreError::HouseholdHasAnotherTeam { agreement_number } => {
-                format!("该户已与其他团队签约（协议{agreement_number}），一户同一时间只能与一个团队签约")
+                format!(
+                    "该户已与其他团队签约（协议{agreement_number}），一户同一时间只能与一个团队签约"
+                )
             }
             CoreError::DoctorNotInTeam => "签约医生不是本团队成员".into(),
             CoreError::NotADoctor { name, role } => {
-                format!("{name}在团队中的角色是{}，不能担任签约医生", role.label(Lang::Zh))
+                format!(
+                    "{name}在团队中的角色是{}，不能担任签约医生",
+                    role.label(Lang::Zh)
+                )
             }
             CoreError::RepresentativeNotMember { name } => {
                 format!("{name}不是本户成员，也未注明监护关系，不能代表本户签约")

@@ -30,8 +30,6 @@ use crate::{CoreError, Result};
 pub const AMENDMENT_SNAPSHOT_FORMAT: u32 = 1;
 
 /// Why the coverage of one member ends (the whole contract's termination stays a contract event).
-#[derive(ts_rs::TS)]
-#[ts(export)]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum CoverageEndReason {
@@ -326,9 +324,7 @@ pub fn coverage_spans(
     let mut spans: Vec<CoverageSpan> = Vec::new();
     let mut open: BTreeMap<Uuid, usize> = BTreeMap::new();
     for (i, start) in breaks.iter().enumerate() {
-        let last = breaks
-            .get(i + 1)
-            .map_or(to, |next| *next - Days::new(1));
+        let last = breaks.get(i + 1).map_or(to, |next| *next - Days::new(1));
         let covered = covered_on(contract, events, amendments, membership, *start);
         let mut still_open = BTreeMap::new();
         for c in covered {
@@ -378,7 +374,7 @@ pub struct AmendmentContext<'a> {
     pub amendments: &'a [Amendment],
     /// Membership events of the household's residents.
     pub membership: &'a [MembershipEvent],
-    /// Coverage of the resident by other contracts (see [`coverage_spans`]).
+    /// Coverage by the other contracts (see [`coverage_spans`]), this contract's left out.
     pub other_coverage: &'a [Coverage],
     pub resident_name: &'a str,
     pub today: NaiveDate,
@@ -416,13 +412,7 @@ pub fn check_amendment(ctx: &AmendmentContext<'_>, amendment: &Amendment) -> Res
                     name: ctx.resident_name.to_string(),
                 });
             }
-            let covered = covered_on(
-                ctx.contract,
-                ctx.events,
-                ctx.amendments,
-                ctx.membership,
-                on,
-            );
+            let covered = covered_on(ctx.contract, ctx.events, ctx.amendments, ctx.membership, on);
             if covered.iter().any(|c| c.resident_id == resident) {
                 return Err(CoreError::AlreadyCovered {
                     name: ctx.resident_name.to_string(),
@@ -435,13 +425,7 @@ pub fn check_amendment(ctx: &AmendmentContext<'_>, amendment: &Amendment) -> Res
                 end: in_force.last_day,
                 ..in_force.term
             };
-            let others: Vec<Coverage> = ctx
-                .other_coverage
-                .iter()
-                .filter(|c| c.agreement_number != ctx.contract.agreement_number)
-                .cloned()
-                .collect();
-            check_no_double_coverage(&rest_of_term, &[resident], &others)
+            check_no_double_coverage(&rest_of_term, &[resident], ctx.other_coverage)
         }
         AmendmentKind::CoverageEnded { .. } => {
             // The leaving itself may already be recorded: coverage by the records is enough.
@@ -456,9 +440,7 @@ pub fn check_amendment(ctx: &AmendmentContext<'_>, amendment: &Amendment) -> Res
             }
             let since = by_records.get(&resident).map(|c| c.since);
             match since {
-                Some(since)
-                    if stayed_member(ctx.membership, resident, household, since, on) =>
-                {
+                Some(since) if stayed_member(ctx.membership, resident, household, since, on) => {
                     Ok(())
                 }
                 _ => Err(CoreError::NotCoveredOn { on }),

@@ -32,8 +32,6 @@ pub const PREGNANCY_OPEN_LIMIT_DAYS: u64 = 294;
 pub const POSTPARTUM_DAYS: u64 = 42;
 
 /// What the start date of a period is.
-#[derive(ts_rs::TS)]
-#[ts(export)]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum PeriodBasis {

@@ -21,21 +21,29 @@ use crate::{CoreError, Result};
 pub enum JoinReason {
     /// On the register before events were kept, or at first registration.
     Registered,
-    Birth { mother_id: Uuid },
+    Birth {
+        mother_id: Uuid,
+    },
     Marriage,
     Adoption,
-    MovedIn { from: String },
+    MovedIn {
+        from: String,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum LeaveReason {
     /// Out of the area (for work or for good), with where to.
-    MovedOut { destination: String },
+    MovedOut {
+        destination: String,
+    },
     Died,
     /// To another household of the register (a move or a split, 分户): a member of that
     /// household from the same day.
-    MovedToHousehold { household_id: Uuid },
+    MovedToHousehold {
+        household_id: Uuid,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -64,6 +64,10 @@ pub fn contract_state_on(
     events: &[Stamped<ContractEvent>],
     day: NaiveDate,
 ) -> ContractState {
-    let ordered = in_sync_order(events.iter().filter(|e| e.record.contract_id == contract.id));
+    let ordered = in_sync_order(
+        events
+            .iter()
+            .filter(|e| e.record.contract_id == contract.id),
+    );
     contract.state_from_ordered(ordered.into_iter().map(|e| &e.record), day)
 }

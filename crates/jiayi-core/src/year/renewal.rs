@@ -58,7 +58,11 @@ pub fn renewal_id(contract_id: Uuid, term_start: NaiveDate) -> Uuid {
 fn ending(contract: &Contract, events: &[Stamped<ContractEvent>]) -> (Option<NaiveDate>, bool) {
     let mut terminated = None;
     let mut succeeded = false;
-    for e in in_sync_order(events.iter().filter(|e| e.record.contract_id == contract.id)) {
+    for e in in_sync_order(
+        events
+            .iter()
+            .filter(|e| e.record.contract_id == contract.id),
+    ) {
         match &e.record.kind {
             ContractEventKind::Terminated { effective_on, .. } => terminated = Some(*effective_on),
             ContractEventKind::Renewed { .. } => succeeded = true,

@@ -30,9 +30,9 @@ pub fn check_one_team(
     until: NaiveDate,
     household_contracts: &[TeamSpan],
 ) -> Result<()> {
-    let clash = household_contracts.iter().find(|c| {
-        c.team_id != team_id && c.from <= until && c.until.is_none_or(|end| from <= end)
-    });
+    let clash = household_contracts
+        .iter()
+        .find(|c| c.team_id != team_id && c.from <= until && c.until.is_none_or(|end| from <= end));
     match clash {
         Some(c) => Err(CoreError::HouseholdHasAnotherTeam {
             agreement_number: c.agreement_number.clone(),
@@ -84,9 +84,8 @@ pub fn check_representative(
             if !members.contains(resident_id) {
                 return Err(CoreError::RepresentativeNotMember { name: name.clone() });
             }
-            let birth = birth_date.ok_or_else(|| CoreError::RepresentativeAgeUnknown {
-                name: name.clone(),
-            })?;
+            let birth = birth_date
+                .ok_or_else(|| CoreError::RepresentativeAgeUnknown { name: name.clone() })?;
             if age_on(birth, signed_on) < ADULT_AGE {
                 return Err(CoreError::RepresentativeNotAdult { name: name.clone() });
             }
