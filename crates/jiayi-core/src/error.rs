@@ -103,6 +103,10 @@ pub enum CoreError {
     AlreadyMember { on: NaiveDate },
     #[error("the resident is not a member of the household on {on}")]
     NotAMember { on: NaiveDate },
+    #[error("the resident is still a member of another household on {on}; record the move from it")]
+    MemberElsewhere { on: NaiveDate },
+    #[error("a delivery is recorded on a pregnancy")]
+    NotPregnant,
     #[error("a birth is recorded on the birth date ({birth_date})")]
     BirthNotOnBirthDate { birth_date: NaiveDate },
     #[error("the mother is not a member of the household on {on}")]
@@ -160,11 +164,13 @@ impl CoreError {
             CoreError::GroupIsDerived(_)
             | CoreError::GroupPeriodEndsBeforeStart { .. }
             | CoreError::GroupNotForSex { .. }
-            | CoreError::GroupPeriodsOverlap { .. } => "invalid_group_period",
+            | CoreError::GroupPeriodsOverlap { .. }
+            | CoreError::NotPregnant => "invalid_group_period",
             CoreError::DateInFuture { .. } | CoreError::DateBeforeBirth { .. } => "invalid_date",
             CoreError::AfterDeath { .. }
             | CoreError::AlreadyMember { .. }
             | CoreError::NotAMember { .. }
+            | CoreError::MemberElsewhere { .. }
             | CoreError::BirthNotOnBirthDate { .. }
             | CoreError::MotherNotInHousehold { .. } => "invalid_membership",
             CoreError::AmendmentUnsigned => "confirmation_required",
@@ -254,6 +260,10 @@ impl CoreError {
             }
             CoreError::AlreadyMember { on } => format!("该居民在{on}已是本户成员"),
             CoreError::NotAMember { on } => format!("该居民在{on}不是本户成员"),
+            CoreError::MemberElsewhere { on } => {
+                format!("该居民在{on}仍是另一户的成员，请先登记从该户迁出")
+            }
+            CoreError::NotPregnant => "分娩只能登记在孕期记录上".into(),
             CoreError::BirthNotOnBirthDate { birth_date } => {
                 format!("出生入户的日期应为出生日期{birth_date}")
             }

@@ -102,7 +102,7 @@ impl GroupPeriod {
         hlc: Hlc,
     ) -> Result<(GroupPeriod, GroupPeriod)> {
         if self.group != PopulationGroup::Pregnant {
-            return Err(CoreError::UnknownGroup(self.group.code().into()));
+            return Err(CoreError::NotPregnant);
         }
         if delivered_on <= self.start {
             return Err(CoreError::GroupPeriodEndsBeforeStart { group: self.group });

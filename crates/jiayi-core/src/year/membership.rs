@@ -101,8 +101,8 @@ impl MembershipEvent {
     }
 }
 
-/// The household a resident belongs to on a day, from that resident's events (events of other
-/// residents are ignored only if the caller filters them; pass one resident's events).
+/// The household a resident belongs to on a day, from that resident's events (pass one
+/// resident's events; [`members_on`] sorts out a household's).
 pub fn member_on(events: &[MembershipEvent], day: NaiveDate) -> Option<Uuid> {
     in_effect_order(events.iter().filter(|e| e.effective_on <= day))
         .last()
@@ -141,7 +141,8 @@ pub fn members_on(
 }
 
 /// Checks one resident's events as a whole (the recorded ones plus a new one): none in the
-/// future or before birth, nothing after death, a join only when not already in that household,
+/// future or before birth, nothing after death, a join only when in no household (a move
+/// between households of the register is one `MovedToHousehold` event),
 /// a leave only from the household the resident is in, and a birth on the birth date.
 pub fn check_membership(
     events: &[MembershipEvent],
@@ -170,6 +171,10 @@ pub fn check_membership(
             MembershipChange::Joined { reason } => {
                 if current == Some(e.household_id) {
                     return Err(CoreError::AlreadyMember { on: e.effective_on });
+                }
+                // A move between households of the register is one `MovedToHousehold` event.
+                if current.is_some() {
+                    return Err(CoreError::MemberElsewhere { on: e.effective_on });
                 }
                 if let (JoinReason::Birth { .. }, Some(birth)) = (reason, birth_date)
                     && birth != e.effective_on

@@ -54,6 +54,11 @@ fn groups_in_force_follow_their_periods_and_the_birth_date() {
     );
     let (pregnancy_ended, postpartum) =
         pregnancy.delivered(d(2026, 9, 20), id(50), hlc(9)).unwrap();
+    assert_eq!(
+        hypertension.delivered(d(2026, 9, 20), id(50), hlc(9)),
+        Err(CoreError::NotPregnant),
+        "a delivery needs a pregnancy"
+    );
     use PopulationGroup::*;
     let table: Vec<GroupCase> = vec![
         (
@@ -458,6 +463,14 @@ fn membership_events_are_checked() {
                 join(r, home, d(2021, 1, 1), JoinReason::Marriage, 2),
             ],
             CoreError::AlreadyMember { on: d(2021, 1, 1) },
+        ),
+        (
+            "joining a second household without leaving the first",
+            vec![
+                registered.clone(),
+                join(r, other, d(2021, 1, 1), JoinReason::Marriage, 2),
+            ],
+            CoreError::MemberElsewhere { on: d(2021, 1, 1) },
         ),
         (
             "leaving a household one is not in",
@@ -1353,6 +1366,8 @@ fn the_new_errors_speak_both_languages() {
         },
         CoreError::AlreadyMember { on: d(2026, 1, 1) },
         CoreError::NotAMember { on: d(2026, 1, 1) },
+        CoreError::MemberElsewhere { on: d(2026, 1, 1) },
+        CoreError::NotPregnant,
         CoreError::BirthNotOnBirthDate {
             birth_date: d(2026, 1, 1),
         },
