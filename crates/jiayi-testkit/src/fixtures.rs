@@ -19,6 +19,22 @@ pub const COUNTY: &str = "140822";
 /// A valid 1×1 PNG: what a drawn signature is sent as.
 pub const TINY_PNG_BASE64: &str = "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==";
 
+/// The header row of a township clerk's roster (台账), in the order clerks keep it.
+pub const ROSTER_HEADERS: [&str; 12] = [
+    "序号",
+    "户主姓名",
+    "姓名",
+    "性别",
+    "身份证号",
+    "出生日期",
+    "联系电话",
+    "与户主关系",
+    "村",
+    "组",
+    "住址",
+    "人群分类",
+];
+
 /// [`TINY_PNG_BASE64`] as the `String` a sign request carries.
 pub fn tiny_png() -> String {
     TINY_PNG_BASE64.into()

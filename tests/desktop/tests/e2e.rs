@@ -829,23 +829,10 @@ fn a_roster_is_previewed_checked_and_imported_only_on_confirm() -> Result<()> {
     let roster = Sheet {
         name: "台账".into(),
         title: vec!["青山镇居民健康档案台账".into()],
-        headers: [
-            "序号",
-            "户主姓名",
-            "姓名",
-            "性别",
-            "身份证号",
-            "出生日期",
-            "联系电话",
-            "与户主关系",
-            "村",
-            "组",
-            "住址",
-            "人群分类",
-        ]
-        .iter()
-        .map(|h| h.to_string())
-        .collect(),
+        headers: jiayi_testkit::ROSTER_HEADERS
+            .iter()
+            .map(|h| h.to_string())
+            .collect(),
         rows: vec![
             text(&[
                 "1",

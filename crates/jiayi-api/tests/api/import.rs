@@ -70,20 +70,7 @@ fn fixture() -> Fixture {
     Fixture { api, dir }
 }
 
-const HEADERS: [&str; 12] = [
-    "序号",
-    "户主姓名",
-    "姓名",
-    "性别",
-    "身份证号",
-    "出生日期",
-    "联系电话",
-    "与户主关系",
-    "村",
-    "组",
-    "住址",
-    "人群分类",
-];
+const HEADERS: [&str; 12] = jiayi_testkit::ROSTER_HEADERS;
 
 fn row(cells: [&str; 12]) -> Vec<Cell> {
     cells.iter().map(|c| Cell::Text(c.to_string())).collect()

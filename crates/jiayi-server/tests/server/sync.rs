@@ -964,14 +964,14 @@ fn postgres_scenarios() {
 
 mod real_store {
     use chrono::{NaiveDate, Utc};
-    use jiayi_core::household::{HouseholdInput, ResidentInput, Village};
-    use jiayi_core::id_number::compose;
+    use jiayi_core::household::Village;
     use jiayi_core::person::Relation;
     use jiayi_core::phone::Phone;
     use jiayi_server::storage::Enrollment;
     use jiayi_store::{NewHousehold, Store};
     use jiayi_sync::http::HttpTransport;
     use jiayi_sync::protocol::Limits;
+    use jiayi_testkit::{day, head, household, member};
 
     use jiayi_testkit::township::{Township, V1};
 
@@ -1024,34 +1024,10 @@ mod real_store {
         let dir = tempfile::tempdir().unwrap();
         let (mut a, ta) = device(&t, dir.path(), "王医生");
         let (mut b, tb) = device(&t, dir.path(), "李医生");
-        let input = HouseholdInput {
-            village: "东庄村".into(),
-            group: "一组".into(),
-            address: "东庄村一组8号".into(),
-            members: vec![
-                ResidentInput {
-                    name: "张三".into(),
-                    id_number: Some(compose(
-                        "140822",
-                        NaiveDate::from_ymd_opt(1958, 3, 4).unwrap(),
-                        131,
-                    )),
-                    relation: Some(Relation::Head),
-                    phone: Some("13812345678".into()),
-                    ..Default::default()
-                },
-                ResidentInput {
-                    name: "李四".into(),
-                    id_number: Some(compose(
-                        "140822",
-                        NaiveDate::from_ymd_opt(1960, 7, 8).unwrap(),
-                        222,
-                    )),
-                    relation: Some(Relation::Spouse),
-                    ..Default::default()
-                },
-            ],
-        };
+        let input = household("东庄村", "一组", "东庄村一组8号")
+            .member(head("张三").born(day(1958, 3, 4), 131).phone("13812345678"))
+            .member(member("李四", Relation::Spouse).born(day(1960, 7, 8), 222))
+            .build();
         let valid = input
             .validate(NaiveDate::from_ymd_opt(2026, 11, 23).unwrap())
             .expect("valid household");
