@@ -761,6 +761,33 @@ fn the_dashboard_shows_figures_with_formulas_and_drills_down_to_households() -> 
     let rows = s.find_all("[data-test=drill-rows] .el-table__row")?;
     assert!(!rows.is_empty() && rows.len() <= 100, "{} rows", rows.len());
     app.shot("drill-down")?;
+    // The drawer pages through the residents behind the figure: page 2 shows others.
+    let s = &app.session;
+    // Read through the page's script: the drawer slides in, and WebDriver's visible text of its
+    // cells can come back empty while it does.
+    let names =
+        |s: &Session| -> Result<Vec<String>> {
+            let cells = s.exec(
+            "return Array.from(document.querySelectorAll(arguments[0]), e => e.textContent.trim())",
+            vec![json!("[data-test=drill-rows] .el-table__row td:nth-child(2)")],
+        )?;
+            Ok(cells
+                .as_array()
+                .map(|a| {
+                    a.iter()
+                        .filter_map(|c| c.as_str().map(str::to_string))
+                        .collect()
+                })
+                .unwrap_or_default())
+        };
+    let page_one = names(s)?;
+    assert!(!page_one.is_empty(), "the first page lists residents");
+    s.script_click(".el-drawer .el-pagination .btn-next")?;
+    s.wait_for("the drill-down's second page", || {
+        let page_two = names(s)?;
+        Ok((!page_two.is_empty() && page_two != page_one).then_some(()))
+    })?;
+    app.shot("drill-down-page-2")?;
     let s = &app.session;
     s.script_click(".drill-filter .el-radio-button:nth-child(2) .el-radio-button__inner")?;
     s.wait_for("only the unsigned", || {
