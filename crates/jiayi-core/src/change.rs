@@ -17,6 +17,12 @@ pub enum Entity {
     Contract,
     ContractEvent,
     Visit,
+    /// A population group over a span of days (`year::groups::GroupPeriod`).
+    GroupPeriod,
+    /// A resident joining or leaving a household (`year::membership::MembershipEvent`).
+    MembershipEvent,
+    /// A change to who a contract covers or what they are owed (`year::amendment::Amendment`).
+    ContractAmendment,
 }
 
 impl Entity {
@@ -27,6 +33,9 @@ impl Entity {
             Entity::Contract => "contract",
             Entity::ContractEvent => "contract_event",
             Entity::Visit => "visit",
+            Entity::GroupPeriod => "group_period",
+            Entity::MembershipEvent => "membership_event",
+            Entity::ContractAmendment => "contract_amendment",
         }
     }
 
@@ -37,17 +46,25 @@ impl Entity {
             Entity::Contract,
             Entity::ContractEvent,
             Entity::Visit,
+            Entity::GroupPeriod,
+            Entity::MembershipEvent,
+            Entity::ContractAmendment,
         ]
         .into_iter()
         .find(|e| e.as_str() == s)
     }
 
-    /// Signed agreements, their events and visit records are written once and never changed,
-    /// so they never conflict.
+    /// Signed agreements, their events and amendments, membership events and visit records are
+    /// written once and never changed, so they never conflict. (A group period is not: its end
+    /// is set later, field by field.)
     pub fn is_append_only(self) -> bool {
         matches!(
             self,
-            Entity::Contract | Entity::ContractEvent | Entity::Visit
+            Entity::Contract
+                | Entity::ContractEvent
+                | Entity::Visit
+                | Entity::MembershipEvent
+                | Entity::ContractAmendment
         )
     }
 }

@@ -61,7 +61,7 @@ pub struct DuplicateMatch {
     pub village: String,
 }
 
-const HOUSEHOLD_FIELDS: [&str; 4] = ["village_id", "group", "address", "record_number"];
+pub(crate) const HOUSEHOLD_FIELDS: [&str; 4] = ["village_id", "group", "address", "record_number"];
 const RESIDENT_FIELDS: [&str; 10] = [
     "household_id",
     "name",
@@ -441,6 +441,11 @@ pub(crate) fn resident_json(r: &Resident, deleted: bool) -> serde_json::Value {
     })
 }
 
+/// The resident fields that differ between two versions of a resident.
+pub(crate) fn changed_resident_fields(before: &Resident, after: &Resident) -> Vec<String> {
+    changed_fields(&resident_json(before, false), &resident_json(after, false))
+}
+
 fn changed_fields(before: &serde_json::Value, after: &serde_json::Value) -> Vec<String> {
     RESIDENT_FIELDS
         .iter()
@@ -497,6 +502,24 @@ pub(crate) fn insert_household(w: &mut Writer<'_>, h: &Household) -> Result<()> 
         &HOUSEHOLD_FIELDS,
         &household_json(h),
     )
+}
+
+/// Rewrites a household row with its new field clocks (a local edit).
+pub(crate) fn write_household_row(w: &Writer<'_>, h: &Household, field_hlc: &str) -> Result<()> {
+    w.tx.execute(
+        "UPDATE households SET village_id = ?2, grp = ?3, address = ?4, record_number = ?5,
+             field_hlc = ?6, updated_at = ?7 WHERE id = ?1",
+        params![
+            h.id.to_string(),
+            h.village_id.to_string(),
+            h.group,
+            h.address,
+            h.record_number,
+            field_hlc,
+            w.now_text()
+        ],
+    )?;
+    Ok(())
 }
 
 pub(crate) fn insert_resident(w: &mut Writer<'_>, r: &Resident, village_id: Uuid) -> Result<()> {

@@ -21,6 +21,7 @@ mod search;
 mod sync_device;
 mod visits;
 mod writer;
+mod year;
 
 pub use audit::{AuditCheck, AuditRecord};
 pub use contracts::{ContractRecord, NewContract, NewContractEvent, SignaturePair};
@@ -35,3 +36,4 @@ pub use reference::TownshipSettings;
 pub use schedule::DueEntry;
 pub use search::ResidentHit;
 pub use sync_device::{EnrollmentRecord, NewRefusal, ReferenceVersion, RefusalRecord};
+pub use year::{AmendmentRecord, NewAmendment, YearWrite};

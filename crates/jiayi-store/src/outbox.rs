@@ -176,6 +176,9 @@ impl Store {
                     Entity::Contract => apply_contract(w, change)?,
                     Entity::ContractEvent => apply_event(w, change)?,
                     Entity::Visit => apply_visit(w, change)?,
+                    Entity::GroupPeriod => apply_group_period(w, change)?,
+                    Entity::MembershipEvent => apply_membership(w, change)?,
+                    Entity::ContractAmendment => apply_amendment(w, change)?,
                 };
                 match outcome {
                     Outcome::Applied { conflicts } => {
@@ -531,6 +534,66 @@ fn apply_visit(w: &mut crate::writer::Writer<'_>, change: &Change) -> Result<Out
     }
     let visit: jiayi_core::visit::Visit = serde_json::from_value(change.payload.clone())?;
     crate::visits::insert_visit_row(&w.tx, &visit, change.hlc)?;
+    Ok(Outcome::Applied { conflicts: 0 })
+}
+
+fn apply_group_period(w: &mut crate::writer::Writer<'_>, change: &Change) -> Result<Outcome> {
+    let local: Option<(String, String, String)> =
+        w.tx.query_row(
+            "SELECT json, field_hlc, hlc FROM group_periods WHERE id = ?1",
+            params![change.entity_id.to_string()],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+        )
+        .optional()?;
+    let local = local
+        .map(|(json, clocks, base)| -> Result<_> {
+            Ok(LocalRecord {
+                record: serde_json::from_str(&json)?,
+                clocks: serde_json::from_str(&clocks)?,
+                base: parse_hlc(&base)?,
+            })
+        })
+        .transpose()?;
+    let created = match &local {
+        Some(l) => l.base,
+        None => change.hlc,
+    };
+    let (record, clocks, conflicts) =
+        merge_fields(w, Entity::GroupPeriod, change.entity_id, local, change)?;
+    let period: jiayi_core::year::groups::GroupPeriod = serde_json::from_value(record)?;
+    crate::year::write_group_period_row(
+        w,
+        &period,
+        created,
+        &serde_json::Value::Object(clocks).to_string(),
+    )?;
+    Ok(Outcome::Applied { conflicts })
+}
+
+fn apply_membership(w: &mut crate::writer::Writer<'_>, change: &Change) -> Result<Outcome> {
+    if exists(w, "membership_events", change.entity_id)? {
+        return Ok(Outcome::Known);
+    }
+    let event: jiayi_core::year::membership::MembershipEvent =
+        serde_json::from_value(change.payload["event"].clone())?;
+    crate::year::write_membership_row(w, &event)?;
+    Ok(Outcome::Applied { conflicts: 0 })
+}
+
+fn apply_amendment(w: &mut crate::writer::Writer<'_>, change: &Change) -> Result<Outcome> {
+    if exists(w, "contract_amendments", change.entity_id)? {
+        return Ok(Outcome::Known);
+    }
+    let new = crate::year::NewAmendment {
+        amendment: serde_json::from_value(change.payload["amendment"].clone())?,
+        snapshot_json: change.payload["snapshot"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string(),
+        resident_signature: decode_signature(&change.payload, "resident_signature")?,
+        doctor_signature: decode_signature(&change.payload, "doctor_signature")?,
+    };
+    crate::year::write_amendment_row(w, &new)?;
     Ok(Outcome::Applied { conflicts: 0 })
 }
 

@@ -30,6 +30,8 @@ use crate::{CoreError, Result};
 pub const AMENDMENT_SNAPSHOT_FORMAT: u32 = 1;
 
 /// Why the coverage of one member ends (the whole contract's termination stays a contract event).
+#[derive(ts_rs::TS)]
+#[ts(export)]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum CoverageEndReason {
@@ -38,6 +40,8 @@ pub enum CoverageEndReason {
     OnRequest,
 }
 
+#[derive(ts_rs::TS)]
+#[ts(export)]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum AmendmentKind {
@@ -79,6 +83,8 @@ impl AmendmentKind {
 }
 
 /// An amendment as stored and synced: written once, never edited.
+#[derive(ts_rs::TS)]
+#[ts(export)]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Amendment {
     pub id: Uuid,
@@ -87,6 +93,7 @@ pub struct Amendment {
     pub kind: AmendmentKind,
     /// When it was recorded (for display; order follows `hlc`).
     pub recorded_at: DateTime<Utc>,
+    #[ts(type = "string")]
     pub hlc: Hlc,
     /// The household signed the amendment (its signature is bound by the snapshot's hash).
     pub household_signed: bool,
@@ -109,6 +116,8 @@ impl Effective for Amendment {
 }
 
 /// The frozen content of an amendment, printed and hashed like the agreement.
+#[derive(ts_rs::TS)]
+#[ts(export)]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct AmendmentSnapshot {
     pub format: u32,
@@ -146,6 +155,8 @@ impl AmendmentSnapshot {
 }
 
 /// One member covered on a day and the packages owed.
+#[derive(ts_rs::TS)]
+#[ts(export)]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct MemberCoverage {
     pub resident_id: Uuid,

@@ -32,6 +32,8 @@ pub const PREGNANCY_OPEN_LIMIT_DAYS: u64 = 294;
 pub const POSTPARTUM_DAYS: u64 = 42;
 
 /// What the start date of a period is.
+#[derive(ts_rs::TS)]
+#[ts(export)]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum PeriodBasis {
@@ -52,6 +54,8 @@ pub enum PeriodBasis {
 
 /// One recorded group over a span of days. A synced record: written once, then only `end`
 /// (and `end_noted_on`) is ever set, by a later write.
+#[derive(ts_rs::TS)]
+#[ts(export)]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct GroupPeriod {
     pub id: Uuid,
@@ -61,6 +65,7 @@ pub struct GroupPeriod {
     pub start: NaiveDate,
     /// Last day in force (inclusive); `None` while it lasts.
     pub end: Option<NaiveDate>,
+    #[ts(type = "string")]
     pub hlc: Hlc,
 }
 
@@ -141,6 +146,54 @@ pub fn groups_on(
         groups.extend(age_groups(birth, day));
     }
     groups
+}
+
+/// A resident's periods, with the groups recorded on the resident at registration (before
+/// groups had dates) read as open periods in force since ever — unless a dated period of the
+/// same group exists, which then says all there is to say about that group. So a resident
+/// registered before dated groups keeps their figures, and ending such a group is one new
+/// period with its end, never an edit of the registration.
+pub fn with_registered_groups(
+    resident_id: Uuid,
+    registered: &[PopulationGroup],
+    periods: &[GroupPeriod],
+) -> Vec<GroupPeriod> {
+    let own: Vec<GroupPeriod> = periods
+        .iter()
+        .filter(|p| p.resident_id == resident_id)
+        .cloned()
+        .collect();
+    let mut all = own.clone();
+    for group in registered.iter().filter(|g| !g.is_derived()) {
+        if !own.iter().any(|p| p.group == *group) && !all.iter().any(|p| p.group == *group) {
+            all.push(GroupPeriod {
+                id: Uuid::nil(),
+                resident_id,
+                group: *group,
+                basis: PeriodBasis::Registered,
+                start: NaiveDate::MIN,
+                end: None,
+                hlc: Hlc::zero(Uuid::nil()),
+            });
+        }
+    }
+    all
+}
+
+/// The groups of a resident on a day from their registration-time groups and dated periods
+/// (see [`with_registered_groups`]).
+pub fn resident_groups_on(
+    resident_id: Uuid,
+    registered: &[PopulationGroup],
+    periods: &[GroupPeriod],
+    birth_date: Option<NaiveDate>,
+    day: NaiveDate,
+) -> BTreeSet<PopulationGroup> {
+    groups_on(
+        &with_registered_groups(resident_id, registered, periods),
+        birth_date,
+        day,
+    )
 }
 
 /// Checks one resident's periods: recorded groups only, ends after starts, pregnancy and

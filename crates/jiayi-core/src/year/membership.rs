@@ -16,6 +16,8 @@ use crate::hlc::Hlc;
 use crate::year::order::{Effective, SyncOrdered, in_effect_order};
 use crate::{CoreError, Result};
 
+#[derive(ts_rs::TS)]
+#[ts(export)]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum JoinReason {
@@ -31,6 +33,8 @@ pub enum JoinReason {
     },
 }
 
+#[derive(ts_rs::TS)]
+#[ts(export)]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum LeaveReason {
@@ -46,6 +50,8 @@ pub enum LeaveReason {
     },
 }
 
+#[derive(ts_rs::TS)]
+#[ts(export)]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum MembershipChange {
@@ -53,6 +59,8 @@ pub enum MembershipChange {
     Left { reason: LeaveReason },
 }
 
+#[derive(ts_rs::TS)]
+#[ts(export)]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct MembershipEvent {
     pub id: Uuid,
@@ -61,6 +69,7 @@ pub struct MembershipEvent {
     pub household_id: Uuid,
     pub effective_on: NaiveDate,
     pub change: MembershipChange,
+    #[ts(type = "string")]
     pub hlc: Hlc,
 }
 

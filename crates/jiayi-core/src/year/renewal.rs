@@ -20,6 +20,8 @@ use crate::{CoreError, Result};
 const MAX_RENEWALS: u32 = 100;
 
 /// The term of a contract in force on a day.
+#[derive(ts_rs::TS)]
+#[ts(export)]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TermInForce {
     pub term: Term,
@@ -30,6 +32,8 @@ pub struct TermInForce {
 }
 
 /// A renewal that happened by itself at a term end.
+#[derive(ts_rs::TS)]
+#[ts(export)]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AutoRenewal {
     /// [`renewal_id`] of the contract and the term start.
@@ -150,6 +154,8 @@ pub fn renewed_within(
 }
 
 /// How the term in force ends.
+#[derive(ts_rs::TS)]
+#[ts(export)]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Ending {
     /// The last day covered.

@@ -15,7 +15,7 @@ use crate::year::amendment::{
 };
 use crate::year::groups::{
     GroupPeriod, PeriodBasis, check_group_periods, groups_on,
-    pregnancy_start_from_expected_delivery,
+    pregnancy_start_from_expected_delivery, resident_groups_on,
 };
 use crate::year::membership::{
     JoinReason, LeaveReason, check_birth, check_membership, member_on, members_on,
@@ -178,6 +178,40 @@ fn groups_in_force_follow_their_periods_and_the_birth_date() {
         let got: Vec<PopulationGroup> = groups_on(&periods, birth, day).into_iter().collect();
         assert_eq!(got, expected, "{case}: groups on {day}");
     }
+}
+
+#[test]
+fn groups_recorded_at_registration_hold_until_a_dated_period_of_the_group_exists() {
+    let r = id(1);
+    let registered = [
+        PopulationGroup::Hypertension,
+        PopulationGroup::PovertyRegistered,
+    ];
+    let birth = Some(d(1950, 5, 1));
+    let day = d(2026, 8, 1);
+    let groups = |periods: &[GroupPeriod]| -> Vec<PopulationGroup> {
+        resident_groups_on(r, &registered, periods, birth, day)
+            .into_iter()
+            .collect()
+    };
+    use PopulationGroup::*;
+    assert_eq!(
+        groups(&[]),
+        vec![Elderly65, Hypertension, PovertyRegistered],
+        "registered groups, plus age, with no periods at all"
+    );
+    let poverty_ended = period(r, PovertyRegistered, d(2020, 1, 1), Some(d(2026, 6, 30)));
+    assert_eq!(
+        groups(std::slice::from_ref(&poverty_ended)),
+        vec![Elderly65, Hypertension],
+        "a dated period of a registered group replaces it"
+    );
+    let someone_else = period(id(2), Diabetes, d(2026, 1, 1), None);
+    assert_eq!(
+        groups(&[poverty_ended, someone_else]),
+        vec![Elderly65, Hypertension],
+        "another resident's periods are not this one's"
+    );
 }
 
 #[test]

@@ -2,3 +2,4 @@
 
 mod replication;
 mod store;
+mod year;
