@@ -303,17 +303,18 @@ impl Store {
     }
 }
 
+/// A household's health-record number: the village code and the tail of its id.
+pub fn health_record_number(village_code: &str, household_id: Uuid) -> String {
+    format!("{village_code}{}", &household_id.simple().to_string()[24..])
+}
+
 /// A new household's rows, with fresh ids and its health-record number.
 fn build_record(
     village: &jiayi_core::household::Village,
     valid: &ValidHousehold,
 ) -> HouseholdRecord {
     let household_id = Uuid::now_v7();
-    let record_number = format!(
-        "{}{}",
-        village.code,
-        &household_id.simple().to_string()[24..]
-    );
+    let record_number = health_record_number(&village.code, household_id);
     let household = Household {
         id: household_id,
         village_id: village.id,

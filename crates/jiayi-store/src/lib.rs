@@ -30,6 +30,7 @@ pub use db::{DbFile, Store, latest_schema_version, migrate_to_version};
 pub use error::{Result, StoreError};
 pub use households::{
     DuplicateMatch, DuplicateReason, HouseholdRecord, NewHousehold, ResidentBrief,
+    health_record_number,
 };
 pub use outbox::{ApplyReport, ConflictRecord};
 pub use reference::TownshipSettings;

@@ -13,6 +13,7 @@ use jiayi_core::household::{Household, Resident};
 use jiayi_core::year::amendment::Amendment;
 use jiayi_core::year::groups::GroupPeriod;
 use jiayi_core::year::membership::{MembershipChange, MembershipEvent};
+use jiayi_core::year::order::Stamped;
 use rusqlite::{OptionalExtension, params};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
@@ -45,7 +46,7 @@ pub struct AmendmentRecord {
 }
 
 /// One record an operation writes. An operation's records go in one transaction, in order.
-#[derive(Debug, Clone, Copy)]
+#[derive(Clone, Copy)]
 pub enum YearWrite<'a> {
     /// A new dated group.
     GroupPeriod(&'a GroupPeriod),
@@ -62,6 +63,10 @@ pub enum YearWrite<'a> {
     Resident(&'a Resident),
     /// A household's fields as they now are (moved, renamed group, new address).
     Household(&'a Household),
+    /// A household split off another (分户).
+    NewHousehold(&'a Household),
+    /// What follows for a contract (a termination when the household moves to another team).
+    ContractEvent(&'a crate::NewContractEvent),
 }
 
 const GROUP_PERIOD_FIELDS: [&str; 6] = ["resident_id", "group", "basis", "start", "end", "id"];
@@ -82,6 +87,8 @@ impl Store {
                     }
                     YearWrite::Resident(r) => update_resident(w, r)?,
                     YearWrite::Household(h) => update_household(w, h)?,
+                    YearWrite::NewHousehold(h) => crate::households::insert_household(w, h)?,
+                    YearWrite::ContractEvent(e) => crate::contracts::insert_event(w, e)?,
                 }
             }
             Ok(())
@@ -198,6 +205,30 @@ impl Store {
             crate::households::read_resident,
         )?
         .map(|r| r?.into_resident())
+        .collect()
+    }
+
+    /// A contract's events with the clock each was written with, for the core's rules that
+    /// order them by clock (`year::order`).
+    pub fn stamped_events_of(
+        &self,
+        contract_id: Uuid,
+    ) -> Result<Vec<Stamped<jiayi_core::contract::ContractEvent>>> {
+        let mut stmt = self
+            .conn
+            .prepare_cached("SELECT json, hlc FROM contract_events WHERE contract_id = ?1")?;
+        let rows = stmt.query_map(params![contract_id.to_string()], |r| {
+            Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?))
+        })?;
+        rows.map(|row| {
+            let (json, hlc) = row?;
+            Ok(Stamped {
+                hlc: hlc.parse().map_err(|e: jiayi_core::hlc::HlcParseError| {
+                    StoreError::Corrupt(e.to_string())
+                })?,
+                record: serde_json::from_str(&json)?,
+            })
+        })
         .collect()
     }
 

@@ -6,6 +6,7 @@ mod sign;
 mod views;
 
 pub use lifecycle::status_label;
+pub(crate) use sign::package_terms;
 pub use views::{
     ChangeDoctorRequest, ContractSummary, MemberChoice, RenewOutcome, SignOutcome, SignRequest,
     TerminateOutcome, TerminateRequest,

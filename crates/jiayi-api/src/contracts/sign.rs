@@ -267,7 +267,7 @@ impl Api {
     }
 }
 
-fn package_terms(catalog: &Catalog, code: &str) -> Result<PackageTerms, CoreError> {
+pub(crate) fn package_terms(catalog: &Catalog, code: &str) -> Result<PackageTerms, CoreError> {
     let package = catalog.package(code)?;
     let items = catalog
         .effective_items(code)?

@@ -140,6 +140,11 @@ pub struct AmendmentSnapshot {
 }
 
 impl AmendmentSnapshot {
+    /// The JSON that is stored and hashed.
+    pub fn canonical_json(&self) -> String {
+        serde_json::to_string(self).expect("a snapshot always serialises")
+    }
+
     pub fn sha256(&self) -> String {
         canonical_sha256(self)
     }

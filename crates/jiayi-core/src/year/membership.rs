@@ -110,6 +110,58 @@ impl MembershipEvent {
     }
 }
 
+/// The day a resident registered before membership events were kept is taken to have joined
+/// their household when nothing better is known (no birth date): before any report looks.
+pub fn registered_since(birth_date: Option<NaiveDate>) -> NaiveDate {
+    birth_date.unwrap_or(NaiveDate::from_ymd_opt(1900, 1, 1).expect("a valid date"))
+}
+
+/// The join that a resident on the register before membership events were kept is taken to
+/// have made: into their household, on their birth date. Its id follows from the resident's, so
+/// two devices that both write it write one record.
+pub fn registration_event(
+    resident_id: Uuid,
+    household_id: Uuid,
+    birth_date: Option<NaiveDate>,
+) -> MembershipEvent {
+    use sha2::{Digest, Sha256};
+    let mut hasher = Sha256::new();
+    hasher.update(b"jiayi/registered-member/");
+    hasher.update(resident_id.as_bytes());
+    let digest = hasher.finalize();
+    let mut bytes = [0u8; 16];
+    bytes.copy_from_slice(&digest[..16]);
+    MembershipEvent {
+        id: uuid::Builder::from_custom_bytes(bytes).into_uuid(),
+        resident_id,
+        household_id,
+        effective_on: registered_since(birth_date),
+        change: MembershipChange::Joined {
+            reason: JoinReason::Registered,
+        },
+        hlc: Hlc::zero(Uuid::nil()),
+    }
+}
+
+/// One resident's events, with the implicit registration first when they have none.
+pub fn events_or_registration(
+    events: &[MembershipEvent],
+    resident_id: Uuid,
+    household_id: Uuid,
+    birth_date: Option<NaiveDate>,
+) -> Vec<MembershipEvent> {
+    let own: Vec<MembershipEvent> = events
+        .iter()
+        .filter(|e| e.resident_id == resident_id)
+        .cloned()
+        .collect();
+    if own.is_empty() {
+        vec![registration_event(resident_id, household_id, birth_date)]
+    } else {
+        own
+    }
+}
+
 /// The household a resident belongs to on a day, from that resident's events (pass one
 /// resident's events; [`members_on`] sorts out a household's).
 pub fn member_on(events: &[MembershipEvent], day: NaiveDate) -> Option<Uuid> {
