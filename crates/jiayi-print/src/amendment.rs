@@ -367,7 +367,7 @@ fn lay_out_copy(
     if !c.packages.is_empty() {
         flow.space(k(1.0));
         let w = flow.width();
-        let widths = vec![k(10.0), k(38.0), w - k(10.0) - k(38.0) - k(29.0), k(29.0)];
+        let widths = vec![10.0, k(38.0), w - 10.0 - k(38.0) - k(29.0), k(29.0)];
         let header = t
             .package_columns
             .iter()

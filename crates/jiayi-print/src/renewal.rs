@@ -136,7 +136,7 @@ pub fn render_renewal_notice(notice: &RenewalNotice, lang: Lang) -> Result<Vec<u
     let font = doc.add_font(&face.parsed);
 
     // The largest type scale at which the notice fits one page; a household too large even
-    // for the smallest flows onto further pages.
+    // for the smallest flows onto further pages at full size.
     let lay_out = |scale: f32| {
         let mut flow = Flow::a4(face, font.clone());
         lay_out_notice(&mut flow, notice, t, lang, scale);
@@ -146,7 +146,7 @@ pub fn render_renewal_notice(notice: &RenewalNotice, lang: Lang) -> Result<Vec<u
         .iter()
         .map(|&s| lay_out(s))
         .find(|p| p.len() == 1)
-        .unwrap_or_else(|| lay_out(SCALES[SCALES.len() - 1]));
+        .unwrap_or_else(|| lay_out(SCALES[0]));
     let footer = format!(
         "{} {} · {}",
         t.agreement_number,
@@ -240,7 +240,7 @@ fn lay_out_notice(flow: &mut Flow<'_>, n: &RenewalNotice, t: &RenewalText, lang:
 
     flow.heading(&t.members);
     let w = flow.width();
-    let widths = vec![k(10.0), k(28.0), k(22.0), w - k(60.0)];
+    let widths = vec![10.0, k(28.0), k(22.0), w - 10.0 - k(50.0)];
     let header = t
         .member_columns
         .iter()
