@@ -150,7 +150,11 @@ impl<'a> CopyText<'a> {
                 ]
             })
             .collect();
-        let signed_on = (s.recorded_at + TimeDelta::hours(CST_HOURS)).date_naive();
+        let signed_on = s
+            .recorded_at
+            .checked_add_signed(TimeDelta::hours(CST_HOURS))
+            .unwrap_or(s.recorded_at)
+            .date_naive();
         CopyText {
             s,
             t,
@@ -158,7 +162,10 @@ impl<'a> CopyText<'a> {
             kind,
             change,
             packages,
-            self_pay_fen: s.packages.iter().map(|p| p.price.self_pay_fen).sum(),
+            self_pay_fen: s
+                .packages
+                .iter()
+                .fold(0, |sum: i64, p| sum.saturating_add(p.price.self_pay_fen)),
             household_signs: s.kind.needs_household_signature(),
             signed_on: date(signed_on, lang),
         }
@@ -532,4 +539,58 @@ fn cut_line(face: &Face, page: &mut Canvas, label: &str) {
         x += dash + space;
     }
     page.text(face, mid, CUT_Y + 1.0, Align::Center, style, label);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use jiayi_core::catalog::PriceSplit;
+
+    fn package(kind: PackageKind, insurance: i64, public: i64, self_pay: i64) -> PackageTerms {
+        PackageTerms {
+            code: "p".into(),
+            name: "套餐".into(),
+            name_en: String::new(),
+            kind,
+            tier: None,
+            description: "说明".into(),
+            price: PriceSplit {
+                insurance_fen: insurance,
+                public_health_fen: public,
+                self_pay_fen: self_pay,
+            },
+            items: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn a_fee_leaves_out_the_payers_with_no_share() {
+        let t = templates::amendment(Lang::Zh).unwrap();
+        assert_eq!(fee(&package(PackageKind::Basic, 0, 0, 0), t), "免费");
+        assert_eq!(
+            fee(&package(PackageKind::Paid, 6000, 0, 4000), t),
+            "合计 100.00\n医保 60.00\n自付 40.00"
+        );
+        let en = templates::amendment(Lang::En).unwrap();
+        assert_eq!(
+            fee(&package(PackageKind::Paid, 0, 0, 2500), en),
+            "total 25.00\nself-pay 25.00"
+        );
+    }
+
+    #[test]
+    fn services_fall_back_to_the_description_and_the_chinese_name() {
+        let t = templates::amendment(Lang::En).unwrap();
+        let mut p = package(PackageKind::Basic, 0, 0, 0);
+        assert_eq!(services(&p, t, Lang::En), "说明");
+        p.items = vec![jiayi_core::agreement::ItemTerms {
+            code: "i".into(),
+            name: "血压测量".into(),
+            name_en: String::new(),
+            times_per_year: 4,
+            content: String::new(),
+        }];
+        assert_eq!(services(&p, t, Lang::En), "血压测量 (4×/year)");
+        assert_eq!(package_title(&p, Lang::En), "套餐");
+    }
 }

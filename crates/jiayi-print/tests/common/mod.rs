@@ -445,7 +445,8 @@ pub fn amendment(change: Change) -> AmendmentSnapshot {
         }
         Change::Obligation => {
             let codes = ["basic_diabetes", "paid_chronic_1"];
-            let m = a.members[0].clone();
+            let mut m = a.members[0].clone();
+            m.groups.push(G::Diabetes);
             (
                 AmendmentKind::ObligationAdded {
                     resident_id: m.resident_id,
