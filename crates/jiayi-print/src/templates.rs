@@ -18,6 +18,14 @@ const TERMINATION: &str = include_str!(concat!(
     env!("CARGO_MANIFEST_DIR"),
     "/../../assets/templates/termination.toml"
 ));
+const AMENDMENT: &str = include_str!(concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/../../assets/templates/amendment.toml"
+));
+const RENEWAL: &str = include_str!(concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/../../assets/templates/renewal.toml"
+));
 const CARD: &str = include_str!(concat!(
     env!("CARGO_MANIFEST_DIR"),
     "/../../assets/templates/card.toml"
@@ -176,6 +184,81 @@ pub(crate) struct TerminationText {
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
+pub(crate) struct AmendmentText {
+    pub title: String,
+    pub copy_household: String,
+    pub copy_clinic: String,
+    pub intro: String,
+    pub agreement_number: String,
+    pub term: String,
+    pub effective_on: String,
+    pub agreement_code: String,
+    pub kind_member_added: String,
+    pub kind_coverage_ended: String,
+    pub kind_obligation_added: String,
+    pub member: String,
+    pub name: String,
+    pub sex: String,
+    pub birth_date: String,
+    pub id_number: String,
+    pub relation: String,
+    pub groups: String,
+    pub no_id: String,
+    pub none: String,
+    pub change: String,
+    pub member_added: String,
+    pub coverage_ended: String,
+    pub obligation_added_group: String,
+    pub obligation_added: String,
+    pub reason_death: String,
+    pub reason_moved_out: String,
+    pub reason_on_request: String,
+    pub package_columns: [String; 4],
+    pub free: String,
+    pub on_need: String,
+    pub times: String,
+    pub price: String,
+    pub self_pay_total: String,
+    pub more_packages: String,
+    pub sign_party_a: String,
+    pub sign_party_b: String,
+    pub not_required: String,
+    pub date: String,
+    pub blank_date: String,
+    pub verification: String,
+    pub cut: String,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RenewalText {
+    pub title: String,
+    pub mark: String,
+    pub page: String,
+    pub salutation: String,
+    pub body: String,
+    pub agreement: String,
+    pub agreement_number: String,
+    pub household: String,
+    pub village: String,
+    pub term: String,
+    pub team: String,
+    pub family_doctor: String,
+    pub members: String,
+    pub member_columns: [String; 4],
+    pub no_packages: String,
+    pub members_note: String,
+    pub decline: String,
+    pub decline_items: Vec<String>,
+    pub contact: String,
+    pub contact_doctor: String,
+    pub contact_team: String,
+    pub issued: String,
+    pub sign: String,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub(crate) struct CardText {
     pub title: String,
     pub household: String,
@@ -230,6 +313,8 @@ cached!(
     TERMINATION
 );
 cached!(card, CardText, "card.toml", CARD);
+cached!(amendment, AmendmentText, "amendment.toml", AMENDMENT);
+cached!(renewal, RenewalText, "renewal.toml", RENEWAL);
 
 /// Replaces `{key}` placeholders.
 pub(crate) fn fill(template: &str, values: &[(&str, &str)]) -> String {
@@ -255,6 +340,8 @@ mod tests {
             assert!(a.clauses.iter().all(|c| !c.items.is_empty()));
             termination(lang).expect("termination.toml");
             card(lang).expect("card.toml");
+            amendment(lang).expect("amendment.toml");
+            renewal(lang).expect("renewal.toml");
         }
         let zh = agreement(Lang::Zh).unwrap();
         let en = agreement(Lang::En).unwrap();

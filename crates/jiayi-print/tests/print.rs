@@ -9,11 +9,13 @@ mod common;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+use common::Change;
 use jiayi_core::Lang;
 use jiayi_core::agreement::verification_code;
+use jiayi_core::year::amendment::CoverageEndReason;
 use jiayi_print::{
-    CARD_H, CARD_W, MARGIN_X, MARGIN_Y, PrintError, Signatures, render_agreement, render_card,
-    render_cards, render_termination,
+    CARD_H, CARD_W, MARGIN_X, MARGIN_Y, NoticeMember, PrintError, Signatures, render_agreement,
+    render_amendment, render_card, render_cards, render_renewal_notice, render_termination,
 };
 
 const PT_PER_MM: f64 = 72.0 / 25.4;
@@ -230,6 +232,10 @@ fn the_font_is_embedded_and_subset() {
         &render_agreement(&common::household(), &Signatures::default(), Lang::Zh).unwrap(),
         "f.pdf",
     );
+    assert_font_embedded(&pdf);
+}
+
+fn assert_font_embedded(pdf: &Pdf) {
     let fonts = pdf.fonts();
     let rows: Vec<&str> = fonts
         .lines()
@@ -518,10 +524,20 @@ fn the_card_qr_code_scans_as_the_doctors_vcard() {
 
 #[test]
 fn pages_render_to_images() {
-    let pdf = Pdf::write(
-        &render_agreement(&common::household(), &signed(), Lang::Zh).unwrap(),
-        "look.pdf",
-    );
+    let agreement = render_agreement(&common::household(), &signed(), Lang::Zh).unwrap();
+    let amendment =
+        render_amendment(&common::amendment(Change::Joined), &signed(), Lang::Zh).unwrap();
+    let notice = render_renewal_notice(&common::renewal_notice(), Lang::Zh).unwrap();
+    for (bytes, name) in [
+        (agreement, "look.pdf"),
+        (amendment, "look-amendment.pdf"),
+        (notice, "look-renewal.pdf"),
+    ] {
+        rasterises(&Pdf::write(&bytes, name));
+    }
+}
+
+fn rasterises(pdf: &Pdf) {
     let prefix = pdf.path.with_extension("");
     let mut cmd = tool("pdftoppm");
     cmd.args(["-r", "60", "-png"]).arg(&pdf.path).arg(&prefix);
@@ -564,4 +580,246 @@ fn odd_input_still_prints_inside_the_margins() {
     );
     assert!(t.text().contains("Confirmation of Termination"));
     assert_inside_margins(&t, A4, f64::from(MARGIN_X), f64::from(MARGIN_Y));
+}
+
+const ALL_CHANGES: [Change; 5] = [
+    Change::Joined,
+    Change::Ended(CoverageEndReason::Death),
+    Change::Ended(CoverageEndReason::MovedOut),
+    Change::Ended(CoverageEndReason::OnRequest),
+    Change::Obligation,
+];
+
+fn file_name(change: Change, lang: Lang) -> String {
+    let kind = match change {
+        Change::Joined => "joined".to_string(),
+        Change::Ended(r) => format!("ended-{r:?}").to_lowercase(),
+        Change::Obligation => "obligation".to_string(),
+    };
+    format!("amendment-{kind}-{lang:?}.pdf").to_lowercase()
+}
+
+/// No word of either copy comes near the cut line, bar the cut line's own label.
+fn assert_copies_clear_of_the_cut(pdf: &Pdf, cut_label: &str) {
+    let cut = A4.1 / 2.0;
+    for (page, text, [_, y0, _, y1]) in pdf.words() {
+        if cut_label.contains(text.as_str()) && y0 > cut - 3.0 && y1 < cut + 3.0 {
+            continue;
+        }
+        assert!(
+            y1 < cut - 3.0 || y0 > cut + 3.0,
+            "page {page}: {text:?} at y {y0:.1}–{y1:.1} mm reaches the cut line"
+        );
+    }
+}
+
+#[test]
+fn an_amendment_of_each_kind_prints_both_copies_on_one_page() {
+    for change in ALL_CHANGES {
+        let snap = common::amendment(change);
+        for lang in [Lang::Zh, Lang::En] {
+            let pdf = Pdf::write(
+                &render_amendment(&snap, &signed(), lang).unwrap(),
+                &file_name(change, lang),
+            );
+            assert_eq!(pdf.pages(), 1, "{change:?} {lang:?}: one sheet");
+            let text = pdf.text();
+            let flat: String = text.split_whitespace().collect();
+            let (title, marks, cut) = match lang {
+                Lang::Zh => (
+                    "家庭医生签约服务协议变更确认书",
+                    ["乙方留存", "甲方留存"],
+                    "沿此线剪开",
+                ),
+                Lang::En => (
+                    "Confirmation of a Change",
+                    ["Copy for Party B (household)", "Copy for Party A (clinic)"],
+                    "cut along this line",
+                ),
+            };
+            let flat_of = |s: &str| s.split_whitespace().collect::<String>();
+            assert_eq!(
+                flat.matches(&flat_of(title)).count(),
+                2,
+                "{change:?} {lang:?}: two copies"
+            );
+            for needle in [
+                flat_of(marks[0]),
+                flat_of(marks[1]),
+                flat_of(cut),
+                snap.agreement_number.clone(),
+                verification_code(&snap.agreement_sha256),
+                verification_code(&snap.sha256()),
+                snap.member.name.clone(),
+                snap.member.id_number.clone().unwrap(),
+            ] {
+                assert!(
+                    flat.contains(&needle),
+                    "{change:?} {lang:?}: lacks {needle:?}"
+                );
+            }
+            let household_signs = snap.kind.needs_household_signature();
+            let not_required =
+                lang.pick("无需签字（医生登记）", "notrequired(recordedbythedoctor)");
+            assert_eq!(
+                flat.contains(not_required),
+                !household_signs,
+                "{change:?} {lang:?}: the household's box"
+            );
+            assert_inside_margins(&pdf, A4, f64::from(MARGIN_X), f64::from(MARGIN_Y));
+            assert_copies_clear_of_the_cut(&pdf, cut);
+            if lang == Lang::Zh {
+                let expected: &[&str] = match change {
+                    Change::Joined => &["成员加入签约", "基础服务包", "孕产妇", "免费"],
+                    Change::Ended(CoverageEndReason::Death) => &["成员终止签约", "因死亡"],
+                    Change::Ended(CoverageEndReason::MovedOut) => &["成员终止签约", "因迁出"],
+                    Change::Ended(CoverageEndReason::OnRequest) => &["成员终止签约", "因本人申请"],
+                    Change::Obligation => &["新增服务内容", "2型糖尿病患者", "自付"],
+                };
+                for needle in expected {
+                    assert!(flat.contains(needle), "{change:?}: lacks {needle:?}");
+                }
+                // A package's name may wrap in its cell: look for its first characters.
+                for p in &snap.packages {
+                    let head: String = p.name.chars().take(6).collect();
+                    assert!(flat.contains(&head), "package {} missing", p.name);
+                }
+            }
+        }
+    }
+    let pdf = Pdf::write(
+        &render_amendment(
+            &common::amendment(Change::Joined),
+            &Signatures::default(),
+            Lang::Zh,
+        )
+        .unwrap(),
+        "amendment-fonts.pdf",
+    );
+    assert_font_embedded(&pdf);
+}
+
+#[test]
+fn an_amendment_with_long_names_and_every_package_stays_on_its_half() {
+    let mut snap = common::amendment(Change::Joined);
+    snap.member.name = "欧阳喆堃娜娜".into();
+    let mut added = common::amendment(Change::Obligation);
+    added.member.name = format!("欧阳娜娜{}", "·阿依古丽".repeat(12));
+    added.packages = common::all_packages();
+    for (n, s) in [snap, added].iter().enumerate() {
+        for lang in [Lang::Zh, Lang::En] {
+            let pdf = Pdf::write(
+                &render_amendment(s, &signed(), lang).unwrap(),
+                &format!("amendment-long-{n}-{lang:?}.pdf").to_lowercase(),
+            );
+            assert_eq!(pdf.pages(), 1);
+            assert_inside_margins(&pdf, A4, f64::from(MARGIN_X), f64::from(MARGIN_Y));
+            assert_copies_clear_of_the_cut(&pdf, lang.pick("沿此线剪开", "cut along this line"));
+            let flat: String = pdf.text().split_whitespace().collect();
+            assert!(flat.contains("欧阳"), "the name prints");
+            assert!(flat.contains(&verification_code(&s.sha256())));
+        }
+    }
+    let pdf = Pdf::write(
+        &render_amendment(
+            &{
+                let mut s = common::amendment(Change::Joined);
+                s.member.name = "欧阳喆堃娜娜".into();
+                s
+            },
+            &Signatures::default(),
+            Lang::Zh,
+        )
+        .unwrap(),
+        "amendment-rare.pdf",
+    );
+    assert!(
+        pdf.text().contains("欧阳喆堃娜娜"),
+        "rare characters the font has print as themselves"
+    );
+    let bad = Signatures {
+        resident_png: None,
+        doctor_png: Some(b"\x89PNG\r\n\x1a\nbroken".to_vec()),
+    };
+    assert!(matches!(
+        render_amendment(&common::amendment(Change::Joined), &bad, Lang::Zh),
+        Err(PrintError::Signature { .. })
+    ));
+}
+
+#[test]
+fn the_renewal_notice_says_what_renewed_and_how_to_decline() {
+    let notice = common::renewal_notice();
+    assert_eq!(notice.members.len(), 4);
+    let pdf = Pdf::write(
+        &render_renewal_notice(&notice, Lang::Zh).unwrap(),
+        "renewal.pdf",
+    );
+    assert_eq!(pdf.pages(), 1, "one page");
+    let flat: String = pdf.text().split_whitespace().collect();
+    let day = |d: chrono::NaiveDate| d.format("%Y年%-m月%-d日").to_string();
+    let decline_on = notice.term.end + chrono::Days::new(1);
+    for needle in [
+        "家庭医生签约服务续约告知书".to_string(),
+        "自动续约".to_string(),
+        notice.agreement_number.clone(),
+        "王德明户".to_string(),
+        "石桥村家庭医生服务团队".to_string(),
+        "杨秀兰".to_string(),
+        "13987654321".to_string(),
+        "0871-68123456".to_string(),
+        "第1次续约".to_string(),
+        day(notice.term.start),
+        day(notice.term.end),
+        format!("不续约自{}起生效", day(decline_on)),
+        "基础服务包".to_string(),
+    ] {
+        assert!(flat.contains(&needle), "renewal notice lacks {needle:?}");
+    }
+    for m in &notice.members {
+        assert!(flat.contains(&m.name), "member {} missing", m.name);
+    }
+    assert_inside_margins(&pdf, A4, f64::from(MARGIN_X), f64::from(MARGIN_Y));
+    assert_font_embedded(&pdf);
+
+    let en = Pdf::write(
+        &render_renewal_notice(&notice, Lang::En).unwrap(),
+        "renewal-en.pdf",
+    );
+    assert_eq!(en.pages(), 1);
+    let text = en.text();
+    assert!(text.contains("Notice of Renewal") && text.contains("王德明"));
+    assert!(text.contains(&decline_on.format("%Y-%m-%d").to_string()));
+    assert_inside_margins(&en, A4, f64::from(MARGIN_X), f64::from(MARGIN_Y));
+}
+
+#[test]
+fn a_renewal_notice_with_long_names_and_amended_coverage_prints() {
+    let mut notice = common::big_renewal_notice();
+    let joined = common::amendment(Change::Joined);
+    let mut packages = common::all_packages();
+    packages.extend(joined.packages.clone());
+    notice.members.push(NoticeMember::new(
+        &joined.member,
+        &joined.member.package_codes,
+        &packages,
+    ));
+    notice.members[0].name = format!("欧阳娜娜{}", "·阿依古丽".repeat(8));
+    notice.household_head = "欧阳喆堃".into();
+    notice.team_name = format!("{}家庭医生服务团队", "青山镇石桥村".repeat(6));
+    let pdf = Pdf::write(
+        &render_renewal_notice(&notice, Lang::Zh).unwrap(),
+        "renewal-long.pdf",
+    );
+    assert_inside_margins(&pdf, A4, f64::from(MARGIN_X), f64::from(MARGIN_Y));
+    let flat: String = pdf.text().split_whitespace().collect();
+    assert!(flat.contains("欧阳喆堃户") && flat.contains("欧阳娜娜"));
+    for m in &notice.members[1..] {
+        assert!(flat.contains(&m.name), "member {} missing", m.name);
+    }
+    let pages = pdf.pages();
+    assert!(
+        flat.contains(&format!("第{pages}页共{pages}页")),
+        "a household too large for one page flows on, numbered"
+    );
 }

@@ -11,6 +11,11 @@ use jiayi_core::catalog::Catalog;
 use jiayi_core::contract::{Term, TermPolicy, TerminationReason};
 use jiayi_core::id_number::compose;
 use jiayi_core::person::{PopulationGroup as G, Relation, Sex, age_on};
+use jiayi_core::year::amendment::{
+    AMENDMENT_SNAPSHOT_FORMAT, AmendmentKind, AmendmentSnapshot, CoverageEndReason,
+};
+use jiayi_core::year::renewal::{AutoRenewal, renewal_id};
+use jiayi_print::RenewalNotice;
 use uuid::Uuid;
 
 pub const REGION: &str = "530124";
@@ -381,4 +386,112 @@ pub fn termination() -> TerminationSnapshot {
         resident_signature_sha256: None,
         doctor_signature_sha256: None,
     }
+}
+
+/// Which change an amendment fixture records.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Change {
+    /// A daughter-in-law marries in and joins with the basic and maternal packages.
+    Joined,
+    /// The coverage of the grandmother ends for the reason given.
+    Ended(CoverageEndReason),
+    /// The head is diagnosed with diabetes: the diabetes package and a paid package.
+    Obligation,
+}
+
+fn packages_of(codes: &[&str]) -> Vec<PackageTerms> {
+    let all = all_packages();
+    codes
+        .iter()
+        .map(|c| all.iter().find(|p| p.code == *c).unwrap().clone())
+        .collect()
+}
+
+/// An amendment of the typical household's agreement, in its first renewal.
+pub fn amendment(change: Change) -> AmendmentSnapshot {
+    let a = household();
+    let term = a.term.next(a.term.policy);
+    let (kind, member, packages) = match change {
+        Change::Joined => {
+            let codes = ["basic_general", "basic_maternal"];
+            let person = Person {
+                name: "欧阳娜娜",
+                sex: Sex::Female,
+                birth: (1998, 2, 27),
+                relation: Relation::ChildInLaw,
+                groups: &[G::Pregnant],
+                has_id: true,
+            };
+            let m = member(20, &person, codes.iter().map(|c| c.to_string()).collect());
+            (
+                AmendmentKind::MemberAdded {
+                    resident_id: m.resident_id,
+                    package_codes: m.package_codes.clone(),
+                },
+                m,
+                packages_of(&codes),
+            )
+        }
+        Change::Ended(reason) => {
+            let m = member(10, &BIG_FAMILY[10], vec!["basic_general".into()]);
+            (
+                AmendmentKind::CoverageEnded {
+                    resident_id: m.resident_id,
+                    reason,
+                },
+                m,
+                Vec::new(),
+            )
+        }
+        Change::Obligation => {
+            let codes = ["basic_diabetes", "paid_chronic_1"];
+            let mut m = a.members[0].clone();
+            m.groups.push(G::Diabetes);
+            (
+                AmendmentKind::ObligationAdded {
+                    resident_id: m.resident_id,
+                    group: Some(G::Diabetes),
+                    package_codes: codes.iter().map(|c| c.to_string()).collect(),
+                },
+                m,
+                packages_of(&codes),
+            )
+        }
+    };
+    AmendmentSnapshot {
+        format: AMENDMENT_SNAPSHOT_FORMAT,
+        amendment_id: Uuid::from_u128(7000),
+        contract_id: a.contract_id,
+        agreement_number: a.agreement_number.clone(),
+        agreement_sha256: a.sha256(),
+        term,
+        effective_on: NaiveDate::from_ymd_opt(2027, 5, 9).unwrap(),
+        kind,
+        member,
+        packages,
+        recorded_at: Utc.with_ymd_and_hms(2027, 5, 9, 3, 40, 0).unwrap(),
+        resident_signature_sha256: None,
+        doctor_signature_sha256: None,
+    }
+}
+
+/// The notice of the first automatic renewal of the typical household's agreement.
+pub fn renewal_notice() -> RenewalNotice {
+    renewal_notice_of(&household())
+}
+
+/// The same for the household of twelve with every package.
+pub fn big_renewal_notice() -> RenewalNotice {
+    renewal_notice_of(&big_household())
+}
+
+fn renewal_notice_of(a: &AgreementSnapshot) -> RenewalNotice {
+    let term = a.term.next(a.term.policy);
+    let renewal = AutoRenewal {
+        id: renewal_id(a.contract_id, term.start),
+        contract_id: a.contract_id,
+        renewal: 1,
+        term,
+    };
+    RenewalNotice::new(a, &renewal, term.start + chrono::Days::new(2))
 }
