@@ -17,6 +17,7 @@ mod sync;
 mod vault;
 mod visits;
 mod worklist;
+mod year;
 
 use chrono::{DateTime, NaiveDate, Utc};
 use jiayi_core::Lang;
@@ -54,6 +55,7 @@ pub use vault::{
 };
 pub use visits::{NextDue, VisitOutcome, VisitRequest};
 pub use worklist::{RenewalEntry, UnsignedEntry, VillageWork, WorkList, WorkListQuery};
+pub use year::*;
 
 /// Where "now" comes from: the system clock in the app, a fixed instant in tests.
 pub trait Clock: Send {

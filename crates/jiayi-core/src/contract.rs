@@ -152,6 +152,8 @@ pub struct Contract {
 }
 
 /// What happened to a contract after signing.
+#[derive(ts_rs::TS)]
+#[ts(export)]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum ContractEventKind {

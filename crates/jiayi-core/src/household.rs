@@ -163,6 +163,11 @@ pub fn parse_date(input: &str) -> Result<NaiveDate> {
         .map_err(|_| CoreError::Date(input.chars().take(40).collect()))
 }
 
+/// An address as typed, trimmed and checked like the registration form's.
+pub fn clean_address(input: &str) -> Result<String> {
+    clean_name(input, "address", ADDRESS_MAX_CHARS)
+}
+
 fn clean_name(input: &str, field: &'static str, max: usize) -> Result<String> {
     // Collapse inner runs of spaces, keep the middle dot of minority names (·).
     let name = input.split_whitespace().collect::<Vec<_>>().join(" ");

@@ -232,6 +232,19 @@ impl Store {
         .collect()
     }
 
+    /// Who holds an ID number in the register, if anyone: (resident id, name).
+    pub fn resident_with_id_number(&self, id_number: &str) -> Result<Option<(Uuid, String)>> {
+        self.conn
+            .query_row(
+                "SELECT id, name FROM residents WHERE id_number = ?1 AND deleted_at IS NULL LIMIT 1",
+                params![id_number],
+                |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)),
+            )
+            .optional()?
+            .map(|(id, name)| Ok((parse_uuid(&id)?, name)))
+            .transpose()
+    }
+
     fn read_json<T: for<'de> Deserialize<'de>>(&self, sql: &str, arg: &str) -> Result<Vec<T>> {
         let mut stmt = self.conn.prepare_cached(sql)?;
         let rows = stmt.query_map(params![arg], |r| r.get::<_, String>(0))?;

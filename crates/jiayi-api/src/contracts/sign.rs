@@ -67,7 +67,7 @@ impl Api {
         Ok(SignOutcome::of(&record))
     }
 
-    pub(super) fn decode_signature(&self, png_base64: Option<&str>) -> ApiResult<Option<Vec<u8>>> {
+    pub(crate) fn decode_signature(&self, png_base64: Option<&str>) -> ApiResult<Option<Vec<u8>>> {
         let Some(text) = png_base64.map(str::trim).filter(|t| !t.is_empty()) else {
             return Ok(None);
         };

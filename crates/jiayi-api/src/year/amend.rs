@@ -5,8 +5,8 @@ use chrono::NaiveDate;
 use jiayi_core::agreement::{CoveredMember, sha256_hex};
 use jiayi_core::catalog::PackageKind;
 use jiayi_core::contract::{Contract, ContractEvent};
-use jiayi_core::household::Resident;
 use jiayi_core::hlc::Hlc;
+use jiayi_core::household::Resident;
 use jiayi_core::person::{PopulationGroup, age_on};
 use jiayi_core::year::amendment::{
     AMENDMENT_SNAPSHOT_FORMAT, Amendment, AmendmentContext, AmendmentKind, AmendmentSnapshot,
@@ -131,11 +131,15 @@ impl Api {
             .group_periods_of(resident.id)
             .map_err(|e| self.fail(e))?;
         periods.extend(extra.iter().cloned());
-        Ok(
-            resident_groups_on(resident.id, &resident.groups, &periods, resident.birth_date, day)
-                .into_iter()
-                .collect(),
+        Ok(resident_groups_on(
+            resident.id,
+            &resident.groups,
+            &periods,
+            resident.birth_date,
+            day,
         )
+        .into_iter()
+        .collect())
     }
 
     /// Builds and checks an amendment; nothing is written. `pending` are the membership events

@@ -3,8 +3,8 @@
 
 use chrono::{Days, NaiveDate};
 use jiayi_core::CoreError;
-use jiayi_core::household::{Resident, ResidentInput};
 use jiayi_core::hlc::Hlc;
+use jiayi_core::household::{Resident, ResidentInput};
 use jiayi_core::person::PopulationGroup;
 use jiayi_core::year::amendment::AmendmentKind;
 use jiayi_core::year::groups::{
@@ -208,7 +208,10 @@ impl Api {
             .ok_or_else(|| {
                 self.fail(ApiError::invalid(
                     "group_not_in_force",
-                    &format!("该居民在{day}不属于“{}”人群", end.group.label(jiayi_core::Lang::Zh)),
+                    &format!(
+                        "该居民在{day}不属于“{}”人群",
+                        end.group.label(jiayi_core::Lang::Zh)
+                    ),
                     &format!(
                         "the resident is not in the group '{}' on {day}",
                         end.group.label(jiayi_core::Lang::En)

@@ -1,0 +1,19 @@
+//! A household's year: residents corrected, groups with dates, members joining and leaving,
+//! households moving and splitting, and the amendments that make contracts follow them. The
+//! rules are `jiayi_core::year`'s; here they are fed from the store and their records written in
+//! one transaction per operation.
+
+mod amend;
+mod history;
+mod members;
+mod moves;
+mod residents;
+mod views;
+
+pub use history::leave_label;
+pub use views::{
+    AmendRequest, AmendmentSigning, ContractHistory, CoveredToday, GroupEnd, GroupOutcome,
+    GroupStart, HeadChange, HistoryEntry, HouseholdMove, HouseholdMoveOutcome, HouseholdSplit,
+    HouseholdSplitOutcome, JoinKind, LeaveKind, LeftView, MemberAdd, MemberAddOutcome, MemberLeave,
+    MemberLeaveOutcome, MemberYear, ResidentEdit, SplitMember,
+};
