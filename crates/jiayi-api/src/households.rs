@@ -3,7 +3,7 @@
 use chrono::NaiveDate;
 use jiayi_core::household::HouseholdInput;
 use jiayi_core::id_number::IdNumber;
-use jiayi_core::person::{PopulationGroup, Relation, Sex, age_on, groups_on};
+use jiayi_core::person::{PopulationGroup, Relation, Sex, age_on};
 use jiayi_store::{DuplicateMatch, NewHousehold, ResidentHit};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
@@ -61,6 +61,8 @@ pub struct MemberView {
     pub groups: Vec<PopulationGroup>,
     /// The agreement covering the member today, if any.
     pub covered_by: Option<String>,
+    /// No longer a member (died, moved away, moved to another household): since when and why.
+    pub left: Option<crate::year::LeftView>,
 }
 
 #[derive(ts_rs::TS)]
@@ -171,6 +173,17 @@ impl Api {
             .contracts_of_household(id)
             .map_err(|e| self.fail(e))?;
         let summaries: Vec<_> = contracts.iter().map(|c| self.summarise(c, today)).collect();
+        let year = self.household_year(id)?;
+        let mut covered_by: std::collections::HashMap<Uuid, String> = Default::default();
+        for c in &contracts {
+            for m in self.contract_context(c.contract.id)?.covered_on(today) {
+                covered_by.insert(m.resident_id, c.contract.agreement_number.clone());
+            }
+        }
+        let mut groups = std::collections::HashMap::new();
+        for m in &record.members {
+            groups.insert(m.id, self.groups_of(m, &[], today)?);
+        }
         let members = record
             .members
             .iter()
@@ -184,11 +197,12 @@ impl Api {
                 id_number: m.id_number.as_ref().map(|n| n.to_string()),
                 id_number_missing: m.id_number_missing,
                 phone: m.phone.as_ref().map(|p| p.to_string()),
-                groups: groups_on(&m.groups, m.birth_date, today),
-                covered_by: summaries
+                groups: groups.remove(&m.id).unwrap_or_default(),
+                covered_by: covered_by.get(&m.id).cloned(),
+                left: year
                     .iter()
-                    .find(|c| c.in_force && c.member_ids.contains(&m.id))
-                    .map(|c| c.agreement_number.clone()),
+                    .find(|y| y.resident_id == m.id)
+                    .and_then(|y| y.left.clone()),
             })
             .collect();
         Ok(HouseholdView {

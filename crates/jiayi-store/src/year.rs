@@ -232,6 +232,16 @@ impl Store {
         .collect()
     }
 
+    /// Every contract that ever named a resident: signed with them or amended for them.
+    pub fn contract_ids_of_resident(&self, resident_id: Uuid) -> Result<Vec<Uuid>> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT contract_id FROM contract_members WHERE resident_id = ?1
+             UNION SELECT contract_id FROM contract_amendments WHERE resident_id = ?1",
+        )?;
+        let rows = stmt.query_map(params![resident_id.to_string()], |r| r.get::<_, String>(0))?;
+        rows.map(|id| parse_uuid(&id?)).collect()
+    }
+
     /// Who holds an ID number in the register, if anyone: (resident id, name).
     pub fn resident_with_id_number(&self, id_number: &str) -> Result<Option<(Uuid, String)>> {
         self.conn

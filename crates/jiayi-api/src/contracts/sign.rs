@@ -12,7 +12,11 @@ use jiayi_core::agreement::{
 use jiayi_core::catalog::{Catalog, PackageKind};
 use jiayi_core::contract::{Contract, ContractMember, Term, check_no_double_coverage};
 use jiayi_core::household::{Team, TeamRole};
-use jiayi_core::person::{age_on, groups_on};
+use jiayi_core::person::age_on;
+use jiayi_core::year::renewal::term_on;
+use jiayi_core::year::rules::{
+    Signatory, TeamSpan, check_family_doctor, check_one_team, check_representative,
+};
 use jiayi_store::{HouseholdRecord, NewContract};
 use uuid::Uuid;
 
@@ -126,13 +130,16 @@ impl Api {
                 })?,
         };
         let doctor = match request.doctor_id {
-            Some(id) => team.member(id).cloned().ok_or_else(|| {
-                self.fail(ApiError::invalid(
-                    "unknown_doctor",
-                    "所选医生不在该签约团队中",
-                    "the chosen doctor is not in the team",
-                ))
-            })?,
+            Some(id) => {
+                check_family_doctor(&team, id).map_err(|e| self.fail(e))?;
+                team.member(id).cloned().ok_or_else(|| {
+                    self.fail(ApiError::invalid(
+                        "unknown_doctor",
+                        "所选医生不在该签约团队中",
+                        "the chosen doctor is not in the team",
+                    ))
+                })?
+            }
             None => team
                 .member_with_role(TeamRole::FamilyDoctor)
                 .cloned()
@@ -158,11 +165,36 @@ impl Api {
             Some((term, _)) => term,
             None => Term::first(settings.term_policy, signed_on),
         };
+        // Who belongs to the household that day: the representative signs as an adult member,
+        // and only members are covered.
+        let present = self.members_today(household.household.id, signed_on)?;
+        check_representative(
+            &Signatory::Member {
+                resident_id: representative.id,
+                name: representative.name.clone(),
+                birth_date: representative.birth_date,
+            },
+            &present,
+            signed_on,
+        )
+        .map_err(|e| self.fail(e))?;
+        if let Some(gone) = request
+            .members
+            .iter()
+            .find(|m| !present.contains(&m.resident_id))
+        {
+            let name = household
+                .members
+                .iter()
+                .find(|m| m.id == gone.resident_id)
+                .map_or_else(|| gone.resident_id.to_string(), |m| m.name.clone());
+            return Err(self.fail(CoreError::NotInHousehold { name }));
+        }
+        let spans = self.team_spans(household.household.id, term, renewal.map(|(_, id)| id))?;
+        check_one_team(team.id, term.start, term.end, &spans).map_err(|e| self.fail(e))?;
         let chosen: Vec<Uuid> = request.members.iter().map(|m| m.resident_id).collect();
         let coverage: Vec<_> = self
-            .store
-            .coverage_of(&chosen, signed_on)
-            .map_err(fail)?
+            .coverage_of(&chosen, term.start.min(signed_on), term.end)?
             .into_iter()
             .filter(|c| {
                 renewal.is_none_or(|(_, renewed)| {
@@ -188,7 +220,7 @@ impl Api {
                         name: choice.resident_id.to_string(),
                     })
                 })?;
-            let groups = groups_on(&resident.groups, resident.birth_date, signed_on);
+            let groups = self.groups_of(resident, &[], signed_on)?;
             let mut codes: Vec<String> = catalog
                 .basic_packages_for(&groups)
                 .iter()
@@ -264,6 +296,46 @@ impl Api {
             snapshot_sha256: String::new(),
         };
         Ok((snapshot, contract, catalog))
+    }
+}
+
+impl Api {
+    /// The household's other contracts as spans of days with their team, for the one-team
+    /// rule: one still renewing by itself has no end.
+    fn team_spans(
+        &self,
+        household_id: Uuid,
+        term: Term,
+        renewed: Option<Uuid>,
+    ) -> ApiResult<Vec<TeamSpan>> {
+        let records = self
+            .store
+            .contracts_of_household(household_id)
+            .map_err(|e| self.fail(e))?;
+        let mut spans = Vec::new();
+        for record in records.iter().filter(|r| Some(r.contract.id) != renewed) {
+            let ctx = self.contract_context(record.contract.id)?;
+            let until = match term_on(ctx.contract(), &ctx.events, term.start) {
+                Some(now) => {
+                    let renews = now.last_day == now.term.end
+                        && term_on(
+                            ctx.contract(),
+                            &ctx.events,
+                            now.term.end.succ_opt().unwrap_or(now.term.end),
+                        )
+                        .is_some();
+                    (!renews).then_some(now.last_day)
+                }
+                None => term.start.pred_opt(),
+            };
+            spans.push(TeamSpan {
+                team_id: record.contract.team_id,
+                agreement_number: record.contract.agreement_number.clone(),
+                from: record.contract.term.start,
+                until,
+            });
+        }
+        Ok(spans)
     }
 }
 

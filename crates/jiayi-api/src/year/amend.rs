@@ -4,13 +4,13 @@
 use chrono::NaiveDate;
 use jiayi_core::agreement::{CoveredMember, sha256_hex};
 use jiayi_core::catalog::PackageKind;
-use jiayi_core::contract::{Contract, ContractEvent};
+use jiayi_core::contract::{Contract, ContractEvent, Coverage};
 use jiayi_core::hlc::Hlc;
 use jiayi_core::household::Resident;
 use jiayi_core::person::{PopulationGroup, age_on};
 use jiayi_core::year::amendment::{
     AMENDMENT_SNAPSHOT_FORMAT, Amendment, AmendmentContext, AmendmentKind, AmendmentSnapshot,
-    MemberCoverage, check_amendment, covered_on,
+    MemberCoverage, check_amendment, coverage_spans, covered_on,
 };
 use jiayi_core::year::groups::{GroupPeriod, resident_groups_on};
 use jiayi_core::year::membership::{MembershipEvent, events_or_registration};
@@ -119,6 +119,48 @@ impl Api {
         Ok(out)
     }
 
+    /// The stretches of days on which residents are covered by any contract between two days
+    /// (amendments, membership and automatic renewals included): what the one-contract rule
+    /// reads.
+    pub(crate) fn coverage_of(
+        &self,
+        residents: &[Uuid],
+        from: NaiveDate,
+        to: NaiveDate,
+    ) -> ApiResult<Vec<Coverage>> {
+        let mut out = Vec::new();
+        for resident in residents {
+            // A member being added in the same operation is not stored yet: covered nowhere.
+            let name = self
+                .store
+                .resident(*resident)
+                .map(|r| r.name)
+                .unwrap_or_default();
+            let contracts = self
+                .store
+                .contract_ids_of_resident(*resident)
+                .map_err(|e| self.fail(e))?;
+            for id in contracts {
+                let ctx = self.contract_context(id)?;
+                let spans = coverage_spans(
+                    ctx.contract(),
+                    &ctx.events,
+                    &ctx.amendments,
+                    &ctx.membership,
+                    from,
+                    to,
+                );
+                out.extend(
+                    spans
+                        .iter()
+                        .filter(|s| s.resident_id == *resident)
+                        .map(|s| s.to_coverage(&name)),
+                );
+            }
+        }
+        Ok(out)
+    }
+
     /// A resident's groups on a day, dated periods and registration-time groups together.
     pub(crate) fn groups_of(
         &self,
@@ -218,9 +260,7 @@ impl Api {
         let mut membership = ctx.membership.clone();
         membership.extend(pending.iter().cloned());
         let other_coverage: Vec<_> = self
-            .store
-            .coverage_of(&[resident.id], effective_on)
-            .map_err(|e| self.fail(e))?
+            .coverage_of(&[resident.id], effective_on, term.last_day)?
             .into_iter()
             .filter(|c| c.agreement_number != contract.agreement_number)
             .collect();

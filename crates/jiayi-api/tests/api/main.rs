@@ -6,3 +6,4 @@ mod import;
 mod reports;
 mod sync;
 mod workflows;
+mod year;

@@ -1,0 +1,494 @@
+//! A household's year through the API with a stopped clock moved by hand: signed in January, a
+//! diagnosis in March, a pregnancy and a birth in June, a death in September, a move in
+//! November — and at each step what the contract covers, what the household page says, and
+//! that bad input saves nothing.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use jiayi_api::{
+    AmendmentSigning, Api, FixedClock, GroupEnd, GroupStart, HistoryEntry, HouseholdMove,
+    HouseholdSplit, JoinKind, LeaveKind, MemberAdd, MemberLeave, ResidentEdit, SplitMember,
+};
+use jiayi_core::Lang;
+use jiayi_core::household::{Team, TeamMember, TeamRole, Village};
+use jiayi_core::person::{PopulationGroup, Relation, Sex};
+use jiayi_core::time::china_noon;
+use jiayi_core::year::amendment::{AmendmentKind, CoverageEndReason};
+use jiayi_core::year::membership::LeaveReason;
+use jiayi_store::Store;
+use jiayi_testkit::{contract, head, household, member, tiny_png};
+use uuid::Uuid;
+
+fn day(y: i32, m: u32, d: u32) -> NaiveDate {
+    NaiveDate::from_ymd_opt(y, m, d).unwrap()
+}
+
+fn at(d: NaiveDate) -> DateTime<Utc> {
+    china_noon(d)
+}
+
+struct Year {
+    api: Api,
+    _dir: tempfile::TempDir,
+    household: Uuid,
+    /// 张三 (head, hypertension at registration), 李梅, 张小军, 王丽 (daughter-in-law).
+    people: Vec<Uuid>,
+    contract: Uuid,
+}
+
+fn village(code: &str, name: &str) -> Village {
+    Village {
+        id: Uuid::now_v7(),
+        code: code.into(),
+        name: name.into(),
+        township: "青山镇".into(),
+    }
+}
+
+fn team(id: u128, name: &str, villages: Vec<Uuid>) -> Team {
+    let member = |n: u128, name: &str, role| TeamMember {
+        id: Uuid::from_u128(id * 10 + n),
+        name: name.into(),
+        role,
+        phone: "13800000000".into(),
+    };
+    Team {
+        id: Uuid::from_u128(id),
+        name: name.into(),
+        institution: "青山镇卫生院".into(),
+        village_clinic: format!("{name}卫生室"),
+        villages,
+        members: vec![
+            member(1, "赵建国", TeamRole::Leader),
+            member(2, "刘医生", TeamRole::FamilyDoctor),
+            member(3, "陈护士", TeamRole::Nurse),
+        ],
+        service_hotline: "0359-4561120".into(),
+        complaint_phone: "0359-4561234".into(),
+        service_hours: "8:00-18:00".into(),
+    }
+}
+
+/// Signed on 5 January 2026: the whole household of four.
+fn signed_household() -> Year {
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = Store::open(dir.path().join("jiayi.sqlite3")).unwrap();
+    let east = village("140822100200", "东庄村");
+    let west = village("140822100201", "西庄村");
+    let far = village("140822100300", "南山村");
+    for v in [&east, &west, &far] {
+        store.put_village(v).unwrap();
+    }
+    store
+        .put_team(&team(100, "东西庄团队", vec![east.id, west.id]))
+        .unwrap();
+    store
+        .put_team(&team(200, "南山团队", vec![far.id]))
+        .unwrap();
+    let mut api = Api::with_clock(store, Lang::Zh, Box::new(FixedClock(at(day(2026, 1, 5)))));
+    let input = household("东庄村", "三组", "东庄村三组5号")
+        .member(
+            head("张三")
+                .born(day(1955, 4, 1), 131)
+                .groups(&["hypertension"]),
+        )
+        .member(member("李梅", Relation::Spouse).born(day(1958, 9, 9), 222))
+        .member(member("张小军", Relation::Child).born(day(1990, 1, 2), 333))
+        .member(member("王丽", Relation::ChildInLaw).born(day(1995, 5, 5), 444))
+        .build();
+    let (household, people) = jiayi_testkit::register(&mut api, input);
+    let signed = contract(household, &people).sign(&mut api).unwrap();
+    Year {
+        api,
+        _dir: dir,
+        household,
+        people,
+        contract: signed.contract_id,
+    }
+}
+
+impl Year {
+    fn on(&mut self, d: NaiveDate) -> &mut Api {
+        self.api.set_clock(Box::new(FixedClock(at(d))));
+        &mut self.api
+    }
+
+    fn covered(&self) -> Vec<Uuid> {
+        let mut ids: Vec<Uuid> = self
+            .api
+            .contract_history(self.contract)
+            .unwrap()
+            .covered_today
+            .iter()
+            .map(|c| c.resident_id)
+            .collect();
+        ids.sort();
+        ids
+    }
+
+    fn pending(&self) -> u64 {
+        self.api.status().unwrap().pending_changes
+    }
+}
+
+fn signing() -> AmendmentSigning {
+    let png = tiny_png();
+    AmendmentSigning {
+        resident_signature_png: Some(png.clone()),
+        doctor_signature_png: Some(png),
+        paid_packages: vec![],
+    }
+}
+
+fn sorted(mut ids: Vec<Uuid>) -> Vec<Uuid> {
+    ids.sort();
+    ids
+}
+
+#[test]
+fn a_year_of_one_household() {
+    let mut y = signed_household();
+    let [zhang_san, li_mei, xiao_jun, wang_li] = y.people[..] else {
+        panic!("four members")
+    };
+    assert_eq!(y.covered(), sorted(y.people.clone()));
+
+    // February: 王丽 is pregnant (last period in early December).
+    let pregnancy = y
+        .on(day(2026, 2, 10))
+        .start_group(&GroupStart {
+            resident_id: wang_li,
+            group: PopulationGroup::Pregnant,
+            since: Some(day(2025, 12, 1)),
+            expected_delivery: None,
+            treatment_started: false,
+            amend: Some(signing()),
+        })
+        .unwrap();
+    assert!(
+        pregnancy.amendment_id.is_some(),
+        "pregnancy brings the maternal package, signed for now"
+    );
+
+    // March: 张小军 is diagnosed with hypertension; the household signs later.
+    let diagnosis = y
+        .on(day(2026, 3, 10))
+        .start_group(&GroupStart {
+            resident_id: xiao_jun,
+            group: PopulationGroup::Hypertension,
+            since: Some(day(2026, 3, 9)),
+            expected_delivery: None,
+            treatment_started: false,
+            amend: None,
+        })
+        .unwrap();
+    assert_eq!(
+        diagnosis.packages_to_add,
+        vec!["basic_hypertension".to_string()]
+    );
+    assert_eq!(diagnosis.contract_id, Some(y.contract));
+    let before = y.pending();
+    let unsigned = y.api.amend_contract(&jiayi_api::AmendRequest {
+        contract_id: y.contract,
+        kind: AmendmentKind::ObligationAdded {
+            resident_id: xiao_jun,
+            group: Some(PopulationGroup::Hypertension),
+            package_codes: diagnosis.packages_to_add.clone(),
+        },
+        effective_on: None,
+        signing: AmendmentSigning::default(),
+    });
+    assert_eq!(unsigned.unwrap_err().code, "confirmation_required");
+    assert_eq!(y.pending(), before, "a refused amendment saves nothing");
+    let obligation = y
+        .api
+        .amend_contract(&jiayi_api::AmendRequest {
+            contract_id: y.contract,
+            kind: AmendmentKind::ObligationAdded {
+                resident_id: xiao_jun,
+                group: Some(PopulationGroup::Hypertension),
+                package_codes: diagnosis.packages_to_add.clone(),
+            },
+            effective_on: None,
+            signing: signing(),
+        })
+        .unwrap();
+    let snapshot = y.api.amendment_snapshot(obligation).unwrap();
+    assert_eq!(snapshot.member.name, "张小军");
+    assert_eq!(snapshot.packages[0].code, "basic_hypertension");
+    let history = y.api.contract_history(y.contract).unwrap();
+    let xiao_jun_now = history
+        .covered_today
+        .iter()
+        .find(|c| c.resident_id == xiao_jun)
+        .unwrap();
+    assert!(
+        xiao_jun_now
+            .package_codes
+            .contains(&"basic_hypertension".to_string())
+    );
+    let view = y.api.household(y.household).unwrap();
+    let groups = &view
+        .members
+        .iter()
+        .find(|m| m.id == xiao_jun)
+        .unwrap()
+        .groups;
+    assert!(
+        groups.contains(&PopulationGroup::Hypertension),
+        "{groups:?}"
+    );
+
+    // June: the baby is born; she is added to the contract with the household's signature.
+    y.on(day(2026, 6, 2))
+        .end_group(&GroupEnd {
+            resident_id: wang_li,
+            group: PopulationGroup::Pregnant,
+            on: None,
+            delivered: Some(day(2026, 6, 1)),
+        })
+        .unwrap();
+    let mut baby = member("张小禾", Relation::Grandchild).build();
+    baby.id_number = None;
+    baby.sex = Some(Sex::Female);
+    baby.birth_date = Some("2026-06-01".into());
+    let born = y
+        .api
+        .add_member(&MemberAdd {
+            household_id: y.household,
+            member: baby,
+            reason: JoinKind::Birth,
+            on: None,
+            mother_id: Some(wang_li),
+            from: None,
+            extend: Some(signing()),
+        })
+        .unwrap();
+    assert_eq!(born.contract_id, Some(y.contract));
+    assert!(born.amendment_id.is_some());
+    assert!(y.covered().contains(&born.resident_id));
+    let wang_li_groups = y.api.household(y.household).unwrap();
+    let wang_li_groups = &wang_li_groups
+        .members
+        .iter()
+        .find(|m| m.id == wang_li)
+        .unwrap()
+        .groups;
+    assert!(wang_li_groups.contains(&PopulationGroup::Postpartum));
+    assert!(!wang_li_groups.contains(&PopulationGroup::Pregnant));
+
+    // A birth into a household the mother is not in, or a second head, is refused.
+    let before = y.pending();
+    let mut stranger = member("外人", Relation::Child).build();
+    stranger.id_number = None;
+    stranger.sex = Some(Sex::Male);
+    stranger.birth_date = Some("2026-06-01".into());
+    let refused = y.api.add_member(&MemberAdd {
+        household_id: y.household,
+        member: stranger,
+        reason: JoinKind::Birth,
+        on: None,
+        mother_id: None,
+        from: None,
+        extend: None,
+    });
+    assert_eq!(refused.unwrap_err().code, "mother_required");
+    assert_eq!(y.pending(), before);
+
+    // September: 张三 dies. His coverage ends by an amendment the doctor records; the rest of
+    // the household keeps the agreement.
+    let died = y
+        .on(day(2026, 9, 13))
+        .member_leave(&MemberLeave {
+            resident_id: zhang_san,
+            reason: LeaveKind::Died,
+            on: day(2026, 9, 12),
+            destination: None,
+            to_household_id: None,
+            relation: None,
+        })
+        .unwrap();
+    assert_eq!(died.amendment_ids.len(), 1);
+    assert!(!y.covered().contains(&zhang_san));
+    assert_eq!(y.covered().len(), 4, "李梅, 张小军, 王丽 and the baby");
+    let history = y.api.contract_history(y.contract).unwrap();
+    assert!(history.entries.iter().any(|e| matches!(
+        e,
+        HistoryEntry::Amendment { amendment, .. } if matches!(
+            amendment.kind,
+            AmendmentKind::CoverageEnded { reason: CoverageEndReason::Death, .. }
+        ) && !amendment.household_signed
+    )));
+    let members = y.api.household_year(y.household).unwrap();
+    let his = members.iter().find(|m| m.resident_id == zhang_san).unwrap();
+    assert!(!his.member);
+    assert_eq!(his.left.as_ref().unwrap().on, day(2026, 9, 12));
+    assert_eq!(his.left.as_ref().unwrap().reason, LeaveReason::Died);
+    // Nothing is recorded for him after his death.
+    let before = y.pending();
+    let after_death = y.api.start_group(&GroupStart {
+        resident_id: zhang_san,
+        group: PopulationGroup::Diabetes,
+        since: Some(day(2026, 9, 13)),
+        expected_delivery: None,
+        treatment_started: false,
+        amend: None,
+    });
+    assert_eq!(after_death.unwrap_err().code, "invalid_membership");
+    assert_eq!(y.pending(), before);
+
+    // A new head: 张小军; his mother is now his parent.
+    y.api
+        .change_head(&jiayi_api::HeadChange {
+            household_id: y.household,
+            new_head_id: xiao_jun,
+            relations: vec![
+                SplitMember {
+                    resident_id: li_mei,
+                    relation: Relation::Parent,
+                },
+                SplitMember {
+                    resident_id: wang_li,
+                    relation: Relation::Spouse,
+                },
+            ],
+        })
+        .unwrap();
+    let view = y.api.household(y.household).unwrap();
+    let head = view
+        .members
+        .iter()
+        .find(|m| m.relation == Relation::Head)
+        .unwrap();
+    assert_eq!(head.id, xiao_jun);
+
+    // November: the household moves to 西庄村, served by the same team: the contract carries on.
+    let household = y.household;
+    let moved = y
+        .on(day(2026, 11, 3))
+        .move_household(&HouseholdMove {
+            household_id: household,
+            village: "西庄村".into(),
+            group: Some("一组".into()),
+            address: Some("西庄村一组12号".into()),
+            on: day(2026, 11, 1),
+        })
+        .unwrap();
+    assert!(moved.terminated.is_empty());
+    assert_eq!(y.api.household(y.household).unwrap().village, "西庄村");
+    assert_eq!(y.covered().len(), 4);
+}
+
+#[test]
+fn a_correction_is_one_change_per_field_and_bad_input_saves_nothing() {
+    let mut y = signed_household();
+    let li_mei = y.people[1];
+    let before = y.pending();
+    let edited = y
+        .on(day(2026, 4, 1))
+        .edit_resident(&ResidentEdit {
+            resident_id: li_mei,
+            phone: Some("13912345678".into()),
+            ..ResidentEdit::default()
+        })
+        .unwrap();
+    assert_eq!(edited.phone.unwrap().to_string(), "13912345678");
+    assert_eq!(y.pending(), before + 1);
+    for bad in [
+        ResidentEdit {
+            resident_id: li_mei,
+            phone: Some("12345".into()),
+            ..ResidentEdit::default()
+        },
+        ResidentEdit {
+            resident_id: li_mei,
+            birth_date: Some("2030-01-01".into()),
+            id_number: Some(String::new()),
+            ..ResidentEdit::default()
+        },
+        ResidentEdit {
+            resident_id: li_mei,
+            id_number: Some("140822199001023339".into()),
+            ..ResidentEdit::default()
+        },
+        ResidentEdit {
+            resident_id: Uuid::now_v7(),
+            name: Some("无此人".into()),
+            ..ResidentEdit::default()
+        },
+    ] {
+        let err = y.api.edit_resident(&bad).unwrap_err();
+        assert!(!err.message.is_empty(), "{err:?}");
+        assert_eq!(y.pending(), before + 1, "{bad:?} saved something");
+    }
+    // Someone else's ID number is refused by name.
+    let zhang_san = y.api.household(y.household).unwrap().members[0].clone();
+    let err = y
+        .api
+        .edit_resident(&ResidentEdit {
+            resident_id: li_mei,
+            id_number: zhang_san.id_number.clone(),
+            ..ResidentEdit::default()
+        })
+        .unwrap_err();
+    assert_eq!(err.code, "duplicate_id_number");
+    assert!(err.message.contains("张三"), "{}", err.message);
+}
+
+#[test]
+fn a_split_ends_coverage_of_those_who_leave_and_the_rest_keep_the_agreement() {
+    let mut y = signed_household();
+    let [_, _, xiao_jun, wang_li] = y.people[..] else {
+        panic!("four members")
+    };
+    let household = y.household;
+    let split = y
+        .on(day(2026, 5, 2))
+        .split_household(&HouseholdSplit {
+            household_id: household,
+            members: vec![
+                SplitMember {
+                    resident_id: xiao_jun,
+                    relation: Relation::Head,
+                },
+                SplitMember {
+                    resident_id: wang_li,
+                    relation: Relation::Spouse,
+                },
+            ],
+            village: None,
+            group: None,
+            address: "东庄村三组6号".into(),
+            on: day(2026, 5, 1),
+        })
+        .unwrap();
+    assert_eq!(split.amendment_ids.len(), 2);
+    assert_eq!(y.covered().len(), 2);
+    let new = y.api.household(split.new_household_id).unwrap();
+    assert_eq!(new.members.len(), 2);
+    assert_eq!(
+        new.members
+            .iter()
+            .find(|m| m.relation == Relation::Head)
+            .unwrap()
+            .id,
+        xiao_jun
+    );
+    // The new household signs its own agreement with the same team.
+    contract(split.new_household_id, &[xiao_jun, wang_li])
+        .sign(&mut y.api)
+        .unwrap();
+
+    // Moving the old household to a village of another team ends its contract that day.
+    let moved = y
+        .on(day(2026, 7, 2))
+        .move_household(&HouseholdMove {
+            household_id: household,
+            village: "南山村".into(),
+            group: None,
+            address: Some("南山村二组1号".into()),
+            on: day(2026, 7, 1),
+        })
+        .unwrap();
+    assert_eq!(moved.terminated.len(), 1);
+    assert!(y.covered().is_empty());
+}
