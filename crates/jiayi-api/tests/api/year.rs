@@ -492,3 +492,37 @@ fn a_split_ends_coverage_of_those_who_leave_and_the_rest_keep_the_agreement() {
     assert_eq!(moved.terminated.len(), 1);
     assert!(y.covered().is_empty());
 }
+
+#[test]
+fn signing_refuses_a_nurse_as_family_doctor_a_child_representative_and_a_second_team() {
+    let mut y = signed_household();
+    let before = y.pending();
+    let nurse = Uuid::from_u128(100 * 10 + 3);
+    // A household of its own for the refusals below: a widow and her grandson.
+    let input = household("东庄村", "五组", "东庄村五组1号")
+        .member(head("孙桂兰").born(day(1950, 3, 3), 222))
+        .member(member("孙小宝", Relation::Grandchild).born(day(2015, 7, 7), 111))
+        .build();
+    let (other, people) = jiayi_testkit::register(&mut y.api, input);
+    let before = before + 3;
+    assert_eq!(y.pending(), before);
+
+    let mut request = contract(other, &people).request();
+    request.doctor_id = Some(nurse);
+    let err = y.api.sign_contract(&request).unwrap_err();
+    assert!(err.message.contains("陈护士"), "{}", err.message);
+
+    let mut request = contract(other, &people).request();
+    request.representative_id = Some(people[1]);
+    let err = y.api.sign_contract(&request).unwrap_err();
+    assert!(err.message.contains("孙小宝"), "{}", err.message);
+    assert_eq!(y.pending(), before, "nothing saved");
+
+    // Signed with the village's team; the other team cannot sign the same household.
+    contract(other, &people).sign(&mut y.api).unwrap();
+    let mut request = contract(other, &people[..1]).request();
+    request.team_id = Some(Uuid::from_u128(200));
+    request.doctor_id = Some(Uuid::from_u128(200 * 10 + 2));
+    let err = y.api.sign_contract(&request).unwrap_err();
+    assert_eq!(err.code, "another_team", "{err:?}");
+}
