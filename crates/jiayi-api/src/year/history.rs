@@ -126,7 +126,7 @@ impl Api {
                 name: r.name.clone(),
                 member,
                 left,
-                periods: with_registered_groups(r.id, &r.groups, &periods)
+                periods: with_registered_groups(r.id, &r.groups, &periods, r.birth_date)
                     .into_iter()
                     .filter(|p| !p.id.is_nil() || p.end.is_none())
                     .collect(),

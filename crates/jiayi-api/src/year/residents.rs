@@ -120,7 +120,7 @@ impl Api {
             .map_err(|e| self.fail(e))?;
         periods.push(period.clone());
         check_group_periods(
-            &with_registered_groups(resident.id, &resident.groups, &periods),
+            &with_registered_groups(resident.id, &resident.groups, &periods, resident.birth_date),
             resident.sex,
             resident.birth_date,
             today,
@@ -198,7 +198,8 @@ impl Api {
             (None, Some(on)) => on,
             (None, None) => today,
         };
-        let all = with_registered_groups(resident.id, &resident.groups, &periods);
+        let all =
+            with_registered_groups(resident.id, &resident.groups, &periods, resident.birth_date);
         let open = all
             .iter()
             .filter(|p| p.group == end.group && p.start <= day)
@@ -257,7 +258,7 @@ impl Api {
         after.push(ended.clone());
         after.extend(postpartum.iter().cloned());
         check_group_periods(
-            &with_registered_groups(resident.id, &resident.groups, &after),
+            &with_registered_groups(resident.id, &resident.groups, &after, resident.birth_date),
             resident.sex,
             resident.birth_date,
             today,

@@ -720,3 +720,90 @@ fn an_enrollment_file_pins_the_township_ca_and_an_impostor_is_refused() {
     );
     assert!(impostor.log().is_empty(), "the impostor received nothing");
 }
+
+/// Two devices change one household offline — the same resident's phone, and groups for two
+/// residents — then sync through the township: both end with the same household, and the
+/// automatic renewal both compute after the term end is one renewal with one id.
+#[test]
+fn two_devices_editing_one_household_offline_agree_after_sync() {
+    use jiayi_api::{GroupStart, HistoryEntry, ResidentEdit};
+    use jiayi_core::person::PopulationGroup;
+
+    let t = Township::sqlite(Limits::default());
+    let mut a = Device::new(&t, "刘医生", &[V1]);
+    let mut b = Device::new(&t, "周医生", &[V1]);
+    let (household, members) = register(&mut a.api, "东庄村", 1);
+    let contract = sign(&mut a.api, household, &members);
+    a.sync().unwrap();
+    b.sync().unwrap();
+    assert_eq!(b.api.household(household).unwrap().members.len(), 2);
+
+    let today = a.api.today();
+    let edit = |phone: &str| ResidentEdit {
+        resident_id: members[1],
+        phone: Some(phone.into()),
+        ..ResidentEdit::default()
+    };
+    let group = |resident, group| GroupStart {
+        resident_id: resident,
+        group,
+        since: Some(today),
+        expected_delivery: None,
+        treatment_started: false,
+        amend: None,
+    };
+    a.api.edit_resident(&edit("13900000001")).unwrap();
+    a.api
+        .start_group(&group(members[1], PopulationGroup::Diabetes))
+        .unwrap();
+    // b writes later, so its phone is the later one.
+    std::thread::sleep(Duration::from_millis(5));
+    b.api.edit_resident(&edit("13900000002")).unwrap();
+    b.api
+        .start_group(&group(members[0], PopulationGroup::Disabled))
+        .unwrap();
+    b.api
+        .start_group(&group(members[1], PopulationGroup::Diabetes))
+        .unwrap();
+
+    a.sync().unwrap();
+    b.sync().unwrap();
+    a.sync().unwrap();
+    let on_a = a.api.household(household).unwrap();
+    let on_b = b.api.household(household).unwrap();
+    assert_eq!(on_a.members, on_b.members, "both devices see one household");
+    let spouse = on_a.members.iter().find(|m| m.id == members[1]).unwrap();
+    assert_eq!(spouse.phone.as_deref(), Some("13900000002"));
+    assert!(spouse.groups.contains(&PopulationGroup::Diabetes));
+    let head = on_a.members.iter().find(|m| m.id == members[0]).unwrap();
+    assert!(head.groups.contains(&PopulationGroup::Disabled));
+
+    // Past the term end, with no button pressed on either device: one renewal, one id.
+    let term_end = a.api.contract_summary(contract).unwrap().term.end;
+    let later = jiayi_core::time::china_noon(term_end + chrono::Days::new(3));
+    for device in [&mut a, &mut b] {
+        device.api.set_clock(Box::new(jiayi_api::FixedClock(later)));
+    }
+    let renewals = |api: &Api| -> Vec<Uuid> {
+        api.contract_history(contract)
+            .unwrap()
+            .entries
+            .iter()
+            .filter_map(|e| match e {
+                HistoryEntry::Renewed { renewal } => Some(renewal.id),
+                _ => None,
+            })
+            .collect()
+    };
+    let on_a = renewals(&a.api);
+    assert_eq!(on_a.len(), 1);
+    assert_eq!(on_a, renewals(&b.api));
+    assert_eq!(
+        a.api.sync_status().unwrap().pending_changes,
+        0,
+        "a renewal writes nothing"
+    );
+    a.sync().unwrap();
+    b.sync().unwrap();
+    assert_eq!(renewals(&a.api), renewals(&b.api));
+}

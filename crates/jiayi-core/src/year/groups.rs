@@ -152,11 +152,13 @@ pub fn groups_on(
 /// groups had dates) read as open periods in force since ever — unless a dated period of the
 /// same group exists, which then says all there is to say about that group. So a resident
 /// registered before dated groups keeps their figures, and ending such a group is one new
-/// period with its end, never an edit of the registration.
+/// period with its end, never an edit of the registration. "Since ever" is the birth date (or
+/// 1900 when it is unknown), like the implicit join of the register.
 pub fn with_registered_groups(
     resident_id: Uuid,
     registered: &[PopulationGroup],
     periods: &[GroupPeriod],
+    birth_date: Option<NaiveDate>,
 ) -> Vec<GroupPeriod> {
     let own: Vec<GroupPeriod> = periods
         .iter()
@@ -171,7 +173,7 @@ pub fn with_registered_groups(
                 resident_id,
                 group: *group,
                 basis: PeriodBasis::Registered,
-                start: NaiveDate::MIN,
+                start: crate::year::membership::registered_since(birth_date),
                 end: None,
                 hlc: Hlc::zero(Uuid::nil()),
             });
@@ -190,7 +192,7 @@ pub fn resident_groups_on(
     day: NaiveDate,
 ) -> BTreeSet<PopulationGroup> {
     groups_on(
-        &with_registered_groups(resident_id, registered, periods),
+        &with_registered_groups(resident_id, registered, periods, birth_date),
         birth_date,
         day,
     )
