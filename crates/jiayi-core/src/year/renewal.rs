@@ -53,7 +53,7 @@ pub fn renewal_id(contract_id: Uuid, term_start: NaiveDate) -> Uuid {
 }
 
 /// What a contract's events say about its end: the termination in force (the last recorded in
-/// sync order, as [`Contract::state_on`] reads it) and whether an explicit successor contract
+/// sync order, as [`crate::year::order::contract_state_on`] reads it) and whether an explicit successor contract
 /// was signed (an older renewal that made a new contract; that contract carries on).
 fn ending(contract: &Contract, events: &[Stamped<ContractEvent>]) -> (Option<NaiveDate>, bool) {
     let mut terminated = None;
@@ -80,10 +80,22 @@ pub fn term_on(
     day: NaiveDate,
 ) -> Option<TermInForce> {
     let (terminated, succeeded) = ending(contract, events);
-    if day < contract.term.start || terminated.is_some_and(|t| t <= day) {
+    term_in_force(&contract.term, terminated, succeeded, day)
+}
+
+/// The rule behind [`term_on`], from what a contract's events say about its end: the day a
+/// termination takes effect, and whether an explicit successor contract was signed. Readers
+/// that keep only these facts (the indicator dataset) answer with it, so there is one rule.
+pub fn term_in_force(
+    signed: &Term,
+    terminated: Option<NaiveDate>,
+    succeeded: bool,
+    day: NaiveDate,
+) -> Option<TermInForce> {
+    if day < signed.start || terminated.is_some_and(|t| t <= day) {
         return None;
     }
-    let mut term = contract.term;
+    let mut term = *signed;
     let mut renewal = 0;
     while day > term.end {
         if !term.auto_renew || succeeded || renewal >= MAX_RENEWALS {
@@ -101,6 +113,43 @@ pub fn term_on(
         renewal,
         last_day,
     })
+}
+
+/// Every term in force from the signing up to a day, oldest first (the signed term, then each
+/// renewal), each with its last day covered.
+pub fn terms_until(
+    signed: &Term,
+    terminated: Option<NaiveDate>,
+    succeeded: bool,
+    until: NaiveDate,
+) -> Vec<TermInForce> {
+    let mut out = Vec::new();
+    let mut day = signed.start;
+    while day <= until {
+        let Some(t) = term_in_force(signed, terminated, succeeded, day) else {
+            break;
+        };
+        out.push(t);
+        match t.term.end.checked_add_days(Days::new(1)) {
+            Some(next) => day = next,
+            None => break,
+        }
+    }
+    out
+}
+
+/// The last day a contract covers, as far as its records tell: the day before an effective
+/// termination, or the end of a term that does not renew; `None` while it renews by itself.
+pub fn covered_until(
+    signed: &Term,
+    terminated: Option<NaiveDate>,
+    succeeded: bool,
+) -> Option<NaiveDate> {
+    match terminated {
+        Some(t) => Some(t.pred_opt().unwrap_or(t)),
+        None if succeeded || !signed.auto_renew => Some(signed.end),
+        None => None,
+    }
 }
 
 /// Every automatic renewal of a contract that took effect on or before a day, oldest first.
@@ -179,15 +228,20 @@ pub fn ending_within(
 }
 
 /// Declining renewal: a termination on request effective the day after the term in force on
-/// `today` ends. Refused when nothing is in force or a termination is already recorded.
+/// `today` ends. Refused when nothing is in force, a termination is already recorded, or the
+/// term would not renew anyway (a successor contract was signed, or the term does not renew).
 pub fn decline_renewal(
     contract: &Contract,
     events: &[Stamped<ContractEvent>],
     today: NaiveDate,
 ) -> Result<(TerminationReason, NaiveDate)> {
-    if ending(contract, events).0.is_some() {
+    let (terminated, succeeded) = ending(contract, events);
+    if terminated.is_some() {
         return Err(CoreError::AlreadyTerminated);
     }
     let now = term_on(contract, events, today).ok_or(CoreError::NotActive(today))?;
+    if succeeded || !now.term.auto_renew {
+        return Err(CoreError::NothingToDecline);
+    }
     Ok((TerminationReason::OnRequest, now.term.end + Days::new(1)))
 }
