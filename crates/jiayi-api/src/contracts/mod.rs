@@ -7,6 +7,6 @@ mod views;
 
 pub use lifecycle::status_label;
 pub use views::{
-    ChangeDoctorRequest, ContractSummary, MemberChoice, RenewOutcome, SignOutcome, SignRequest,
-    TerminateOutcome, TerminateRequest,
+    AutoRenewed, ChangeDoctorRequest, ContractSummary, DeclineRenewalRequest, MemberChoice,
+    RenewOutcome, SignOutcome, SignRequest, TerminateOutcome, TerminateRequest,
 };

@@ -136,6 +136,16 @@ impl ContractInfo {
         terms_until(&self.term, self.terminated_on, self.succeeded, day)
     }
 
+    /// The term a report shows beside the contract on a day, as (start, last day covered): the
+    /// last one in force up to that day, or the signed term when none was.
+    pub fn term_shown(&self, day: NaiveDate) -> (NaiveDate, NaiveDate) {
+        self.terms_until(day)
+            .last()
+            .map_or((self.term.start, self.term.end), |t| {
+                (t.term.start, t.last_day)
+            })
+    }
+
     pub fn covers_on(&self, day: NaiveDate) -> bool {
         self.term_on(day).is_some()
     }

@@ -20,6 +20,8 @@ use crate::{CoreError, Result};
 const MAX_RENEWALS: u32 = 100;
 
 /// The term of a contract in force on a day.
+#[derive(ts_rs::TS)]
+#[ts(export)]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TermInForce {
     pub term: Term,
