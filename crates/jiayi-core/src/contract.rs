@@ -1,90 +1,13 @@
 //! Contracts (签约): terms, renewal, change of doctor, termination, and the rule that a resident
 //! is covered by at most one contract at any time.
 
-use chrono::{DateTime, Datelike, Days, Months, NaiveDate, Utc};
+use chrono::{DateTime, Days, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use crate::year::renewal::{TermInForce, covered_until, term_in_force};
+pub use crate::term::{Term, TermInForce, TermPolicy};
+use crate::term::{covered_until, term_in_force};
 use crate::{CoreError, Lang, Result};
-
-/// How a township sets agreement terms (a township setting).
-#[derive(ts_rs::TS)]
-#[ts(export)]
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum TermPolicy {
-    /// One year from the signing day.
-    #[default]
-    RollingYear,
-    /// Calendar years. A first signing runs from the signing day to 31 December; one made in
-    /// the last quarter runs to the end of the next year, so a household signed in December is
-    /// not due for renewal days later. Renewals cover the next calendar year.
-    CalendarYear,
-}
-
-#[derive(ts_rs::TS)]
-#[ts(export)]
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Term {
-    pub start: NaiveDate,
-    /// Last day covered (inclusive).
-    pub end: NaiveDate,
-    pub policy: TermPolicy,
-    /// The term renews by itself at its end unless terminated (视为自动续约).
-    pub auto_renew: bool,
-}
-
-impl Term {
-    pub fn first(policy: TermPolicy, signed_on: NaiveDate) -> Term {
-        let end = match policy {
-            TermPolicy::RollingYear => one_year_from(signed_on),
-            TermPolicy::CalendarYear if signed_on.month() >= 10 => {
-                end_of_year(signed_on.year() + 1)
-            }
-            TermPolicy::CalendarYear => end_of_year(signed_on.year()),
-        };
-        Term {
-            start: signed_on,
-            end,
-            policy,
-            auto_renew: true,
-        }
-    }
-
-    /// The term that follows this one, under the policy in force at renewal.
-    pub fn next(&self, policy: TermPolicy) -> Term {
-        let start = self.end + Days::new(1);
-        let end = match policy {
-            TermPolicy::RollingYear => one_year_from(start),
-            TermPolicy::CalendarYear => end_of_year(start.year()),
-        };
-        Term {
-            start,
-            end,
-            policy,
-            auto_renew: true,
-        }
-    }
-
-    pub fn contains(&self, day: NaiveDate) -> bool {
-        self.start <= day && day <= self.end
-    }
-
-    /// Number of days covered.
-    pub fn days(&self) -> i64 {
-        (self.end - self.start).num_days() + 1
-    }
-}
-
-fn one_year_from(start: NaiveDate) -> NaiveDate {
-    // 29 February + 12 months is 28 February next year; the term ends the day before.
-    start.checked_add_months(Months::new(12)).unwrap_or(start) - Days::new(1)
-}
-
-fn end_of_year(year: i32) -> NaiveDate {
-    NaiveDate::from_ymd_opt(year, 12, 31).unwrap_or(NaiveDate::MAX)
-}
 
 /// Why a contract ends early (解约原因).
 #[derive(ts_rs::TS)]

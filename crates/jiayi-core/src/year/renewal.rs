@@ -13,23 +13,9 @@ use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
 use crate::contract::{Contract, ContractEvent, ContractEventKind, Term, TerminationReason};
+pub use crate::term::{TermInForce, covered_until, term_in_force, terms_until};
 use crate::year::order::{Stamped, in_sync_order};
 use crate::{CoreError, Result};
-
-/// Far enough for any real question (a century of yearly terms) and a bound on the loop.
-const MAX_RENEWALS: u32 = 100;
-
-/// The term of a contract in force on a day.
-#[derive(ts_rs::TS)]
-#[ts(export)]
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-pub struct TermInForce {
-    pub term: Term,
-    /// 0 for the signed term, 1 for the first renewal, and so on.
-    pub renewal: u32,
-    /// The day before an effective termination, when one falls in this term.
-    pub last_day: NaiveDate,
-}
 
 /// A renewal that happened by itself at a term end.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -83,75 +69,6 @@ pub fn term_on(
 ) -> Option<TermInForce> {
     let (terminated, succeeded) = ending(contract, events);
     term_in_force(&contract.term, terminated, succeeded, day)
-}
-
-/// The rule behind [`term_on`], from what a contract's events say about its end: the day a
-/// termination takes effect, and whether an explicit successor contract was signed. Readers
-/// that keep only these facts (the indicator dataset) answer with it, so there is one rule.
-pub fn term_in_force(
-    signed: &Term,
-    terminated: Option<NaiveDate>,
-    succeeded: bool,
-    day: NaiveDate,
-) -> Option<TermInForce> {
-    if day < signed.start || terminated.is_some_and(|t| t <= day) {
-        return None;
-    }
-    let mut term = *signed;
-    let mut renewal = 0;
-    while day > term.end {
-        if !term.auto_renew || succeeded || renewal >= MAX_RENEWALS {
-            return None;
-        }
-        term = term.next(term.policy);
-        renewal += 1;
-    }
-    let last_day = match terminated {
-        Some(t) if t <= term.end => t - Days::new(1),
-        _ => term.end,
-    };
-    Some(TermInForce {
-        term,
-        renewal,
-        last_day,
-    })
-}
-
-/// Every term in force from the signing up to a day, oldest first (the signed term, then each
-/// renewal), each with its last day covered.
-pub fn terms_until(
-    signed: &Term,
-    terminated: Option<NaiveDate>,
-    succeeded: bool,
-    until: NaiveDate,
-) -> Vec<TermInForce> {
-    let mut out = Vec::new();
-    let mut day = signed.start;
-    while day <= until {
-        let Some(t) = term_in_force(signed, terminated, succeeded, day) else {
-            break;
-        };
-        out.push(t);
-        match t.term.end.checked_add_days(Days::new(1)) {
-            Some(next) => day = next,
-            None => break,
-        }
-    }
-    out
-}
-
-/// The last day a contract covers, as far as its records tell: the day before an effective
-/// termination, or the end of a term that does not renew; `None` while it renews by itself.
-pub fn covered_until(
-    signed: &Term,
-    terminated: Option<NaiveDate>,
-    succeeded: bool,
-) -> Option<NaiveDate> {
-    match terminated {
-        Some(t) => Some(t.pred_opt().unwrap_or(t)),
-        None if succeeded || !signed.auto_renew => Some(signed.end),
-        None => None,
-    }
 }
 
 /// Every automatic renewal of a contract that took effect on or before a day, oldest first.
