@@ -27,8 +27,8 @@ pub use jiayi_store::{AuditCheck, AuditRecord};
 
 pub use autosync::{AutoSync, AutoSyncConfig, EventSink, backoff, reachable};
 pub use contracts::{
-    ChangeDoctorRequest, ContractSummary, MemberChoice, RenewOutcome, SignOutcome, SignRequest,
-    TerminateOutcome, TerminateRequest, status_label,
+    AutoRenewed, ChangeDoctorRequest, ContractSummary, DeclineRenewalRequest, MemberChoice,
+    RenewOutcome, SignOutcome, SignRequest, TerminateOutcome, TerminateRequest, status_label,
 };
 pub use error::{ApiError, ApiResult};
 pub use exports::{ExportKind, ExportOutcome};
@@ -54,7 +54,9 @@ pub use vault::{
     unlock_vault, vault_status,
 };
 pub use visits::{NextDue, VisitOutcome, VisitRequest};
-pub use worklist::{RenewalEntry, UnsignedEntry, VillageWork, WorkList, WorkListQuery};
+pub use worklist::{
+    RenewalEntry, RenewalKind, UnsignedEntry, VillageWork, WorkList, WorkListQuery,
+};
 pub use year::*;
 
 /// Where "now" comes from: the system clock in the app, a fixed instant in tests.

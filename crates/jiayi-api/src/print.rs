@@ -5,7 +5,6 @@
 use std::path::{Path, PathBuf};
 
 use jiayi_core::agreement::{AgreementSnapshot, TerminationSnapshot};
-use jiayi_core::contract::ContractStatus;
 use jiayi_print::Signatures;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
@@ -99,11 +98,7 @@ impl Api {
         let today = self.today();
         let mut cards: Vec<AgreementSnapshot> = Vec::new();
         for record in self.store.all_contracts().map_err(|e| self.fail(e))? {
-            let state = record.contract.state_on(&record.events, today);
-            if !matches!(
-                state.status,
-                ContractStatus::Active | ContractStatus::NotStarted
-            ) {
+            if !record.state_on(today).in_force() {
                 continue;
             }
             let snapshot = self.contract_snapshot(record.contract.id)?;

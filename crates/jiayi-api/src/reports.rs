@@ -603,8 +603,8 @@ impl Api {
                 agreement_number: contract.map(|c| c.agreement_number.clone()),
                 doctor: contract.map(|k| names.doctor(k.doctor_on(as_of))),
                 team: contract.map(|k| names.team(k.team_id)),
-                term_start: contract.map(|k| k.term.start),
-                term_end: contract.map(|k| k.covered_until()),
+                term_start: contract.map(|k| k.term_shown(as_of).0),
+                term_end: contract.map(|k| k.term_shown(as_of).1),
             });
         });
         rows.sort_by(|a, b| (&a.village, &a.name).cmp(&(&b.village, &b.name)));
@@ -670,8 +670,8 @@ impl Api {
                     village: names.village_of_household(r.household_id),
                     team: names.team(c.team_id),
                     doctor: names.doctor(c.doctor_on(as_of)),
-                    term_start: c.term.start,
-                    term_end: c.covered_until(),
+                    term_start: c.term_shown(as_of).0,
+                    term_end: c.term_shown(as_of).1,
                     items_due: list.iter().map(|i| i.2).sum(),
                     items_delivered: list.iter().map(|i| i.1).sum(),
                     items: list

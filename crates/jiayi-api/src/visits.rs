@@ -2,7 +2,6 @@
 
 use chrono::{DateTime, NaiveDate, Utc};
 use jiayi_core::catalog::Catalog;
-use jiayi_core::contract::ContractStatus;
 use jiayi_core::schedule::{OwedItem, next_occurrence};
 use jiayi_core::time::china_date;
 use jiayi_core::visit::{ItemRef, Visit, VisitKind, VisitMode, Vitals, validate_visit};
@@ -148,10 +147,10 @@ impl Api {
             .contracts_of_resident(resident_id)
             .map_err(|e| self.fail(e))?;
         for record in contracts {
-            let state = record.contract.state_on(&record.events, day);
-            if state.status != ContractStatus::Active {
+            // The term in force on the day: a renewed term owes its items afresh.
+            let Some(in_force) = record.term_on(day) else {
                 continue;
-            }
+            };
             let catalog: Catalog = self
                 .store
                 .catalog(&record.contract.catalog_version)
@@ -181,8 +180,8 @@ impl Api {
                         package_code: package.code.clone(),
                         item_code: item.code.clone(),
                         times_per_year: item.times_per_year,
-                        term: record.contract.term,
-                        covered_until: state.covered_until,
+                        term: in_force.term,
+                        covered_until: in_force.last_day,
                     };
                     return Ok((item_ref, item.visit_kind, owed));
                 }

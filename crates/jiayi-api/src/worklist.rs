@@ -1,12 +1,13 @@
-//! The home screen's work list: what is due, which contracts end soon, who is not signed yet.
+//! The home screen's work list: what is due, which contracts renewed by themselves lately or end
+//! soon, who is not signed yet.
 
 use std::collections::{HashMap, HashSet};
 
 use chrono::NaiveDate;
-use jiayi_core::contract::ContractStatus;
 use jiayi_core::person::{PopulationGroup, groups_on};
-use jiayi_core::schedule::{DueStatus, needs_renewal_reminder};
-use jiayi_store::DueEntry;
+use jiayi_core::schedule::{DueStatus, RENEWAL_REMINDER_DAYS};
+use jiayi_core::year::renewal::{ending_within, renewed_within};
+use jiayi_store::{ContractRecord, DueEntry};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
@@ -22,18 +23,38 @@ pub const PRIORITY_GROUPS: [PopulationGroup; 5] = [
     PopulationGroup::FamilyPlanningSpecial,
 ];
 
+/// Why a contract is on the renewal list.
+#[derive(ts_rs::TS)]
+#[ts(export)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RenewalKind {
+    /// It renewed by itself in the last 30 days (视为自动续约).
+    Renewed,
+    /// Its term in force ends in the next 30 days.
+    Ending,
+}
+
 #[derive(ts_rs::TS)]
 #[ts(export)]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub struct RenewalEntry {
+    pub kind: RenewalKind,
     pub contract_id: Uuid,
     pub agreement_number: String,
     pub household_id: Uuid,
     pub representative: String,
     pub village_id: Uuid,
     pub village: String,
+    /// The term in force: its first day, its last day, and which renewal it is (0 = signed).
+    pub term_start: NaiveDate,
     pub term_end: NaiveDate,
+    pub renewal: u32,
+    /// The last day covered in this term (before `term_end` when a termination takes effect).
+    pub last_day: NaiveDate,
+    /// Whether the next term follows by itself after `last_day`.
+    pub renews: bool,
 }
 
 #[derive(ts_rs::TS)]
@@ -76,7 +97,8 @@ pub struct WorkList {
     /// The most urgent items: overdue first, then by deadline; at most `limit` of them.
     pub due: Vec<DueEntry>,
     pub renewal_count: usize,
-    /// Contracts ending within 30 days, soonest first; at most `limit` of them.
+    /// Contracts whose term ends within 30 days (soonest first), then those that renewed by
+    /// themselves in the last 30 days (latest first); at most `limit` of them.
     pub renewals: Vec<RenewalEntry>,
     pub unsigned_priority_count: usize,
     /// The first of them (the list can be long in a new township).
@@ -118,34 +140,39 @@ impl Api {
         let mut covered: HashSet<Uuid> = HashSet::new();
         let mut renewals = Vec::new();
         for record in &contracts {
-            let state = record.contract.state_on(&record.events, day);
-            if matches!(state.status, ContractStatus::Active) {
-                covered.extend(record.contract.members.iter().map(|m| m.resident_id));
-                if needs_renewal_reminder(&record.contract.term, state.covered_until, day) {
-                    let household = self
-                        .store
-                        .household(record.contract.household_id)
-                        .map_err(|e| self.fail(e))?;
-                    let representative = household
-                        .members
-                        .iter()
-                        .find(|m| m.id == record.contract.representative_id)
-                        .or(household.head())
-                        .map(|m| m.name.clone())
-                        .unwrap_or_default();
-                    renewals.push(RenewalEntry {
-                        contract_id: record.contract.id,
-                        agreement_number: record.contract.agreement_number.clone(),
-                        household_id: record.contract.household_id,
-                        representative,
-                        village_id: household.household.village_id,
-                        village: household.village_name,
-                        term_end: record.contract.term.end,
-                    });
-                }
+            let Some(in_force) = record.term_on(day) else {
+                continue;
+            };
+            covered.extend(record.contract.members.iter().map(|m| m.resident_id));
+            let (c, events) = (&record.contract, &record.events);
+            let listed = match ending_within(c, events, day, RENEWAL_REMINDER_DAYS) {
+                Some(ending) => Some((RenewalKind::Ending, ending.renews)),
+                None => renewed_within(c, events, day, RENEWAL_REMINDER_DAYS)
+                    .map(|_| (RenewalKind::Renewed, true)),
+            };
+            if let Some((kind, renews)) = listed {
+                let (representative, village_id, village) = self.named(record)?;
+                renewals.push(RenewalEntry {
+                    kind,
+                    contract_id: c.id,
+                    agreement_number: c.agreement_number.clone(),
+                    household_id: c.household_id,
+                    representative,
+                    village_id,
+                    village,
+                    term_start: in_force.term.start,
+                    term_end: in_force.term.end,
+                    renewal: in_force.renewal,
+                    last_day: in_force.last_day,
+                    renews,
+                });
             }
         }
-        renewals.sort_by_key(|r| r.term_end);
+        // Endings first, soonest first; then renewals, latest first.
+        renewals.sort_by_key(|r| match r.kind {
+            RenewalKind::Ending => (0, r.last_day, std::cmp::Reverse(NaiveDate::MIN)),
+            RenewalKind::Renewed => (1, NaiveDate::MIN, std::cmp::Reverse(r.term_start)),
+        });
         let mut unsigned: Vec<UnsignedEntry> = self
             .store
             .residents_brief()
@@ -213,6 +240,26 @@ impl Api {
             unsigned_priority: unsigned,
             villages,
         })
+    }
+
+    /// A contract's representative (or the head), village id and village name.
+    fn named(&self, record: &ContractRecord) -> ApiResult<(String, Uuid, String)> {
+        let household = self
+            .store
+            .household(record.contract.household_id)
+            .map_err(|e| self.fail(e))?;
+        let representative = household
+            .members
+            .iter()
+            .find(|m| m.id == record.contract.representative_id)
+            .or(household.head())
+            .map(|m| m.name.clone())
+            .unwrap_or_default();
+        Ok((
+            representative,
+            household.household.village_id,
+            household.village_name,
+        ))
     }
 
     /// What one household is owed today: the visit form's choices.

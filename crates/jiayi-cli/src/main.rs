@@ -10,9 +10,9 @@ use std::process::ExitCode;
 use chrono::{NaiveDate, Utc};
 use clap::{Parser, Subcommand, ValueEnum};
 use jiayi_api::{
-    Api, ApiError, ChangeDoctorRequest, Document, MemberChoice, RegisterRequest, SignRequest,
-    TerminateRequest, VaultState, VisitRequest, create_vault, file_safe, protect_plain_vault,
-    unlock_vault, vault_status,
+    Api, ApiError, ChangeDoctorRequest, DeclineRenewalRequest, Document, MemberChoice,
+    RegisterRequest, SignRequest, TerminateRequest, VaultState, VisitRequest, create_vault,
+    file_safe, protect_plain_vault, unlock_vault, vault_status,
 };
 use jiayi_core::Lang;
 use jiayi_core::contract::TerminationReason;
@@ -165,7 +165,8 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
-    /// Renew automatically every contract whose term has ended without termination.
+    /// List the contracts that renewed by themselves up to a day (renewal is automatic: this
+    /// writes nothing).
     RenewDue {
         #[arg(long)]
         date: Option<NaiveDate>,
@@ -184,12 +185,15 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
-    /// Terminate a contract; both parties must confirm.
+    /// Terminate a contract, or decline its renewal; both parties must confirm.
     Terminate {
         contract: String,
         /// moved_out, unreachable_for_a_year, refused_service_for_a_year, on_request, death, other
-        #[arg(long)]
-        reason: String,
+        #[arg(long, required_unless_present = "decline_renewal")]
+        reason: Option<String>,
+        /// Decline the renewal: terminated on request from the day after the term in force ends.
+        #[arg(long, conflicts_with_all = ["reason", "date"])]
+        decline_renewal: bool,
         #[arg(long, default_value = "")]
         note: String,
         #[arg(long)]
@@ -582,14 +586,17 @@ fn run(cli: Cli, lang: Lang) -> Result<(), ApiError> {
                 outcome
                     .renewed
                     .iter()
-                    .map(|o| render::signed(o, lang))
+                    .map(|r| render::auto_renewed(r, lang))
+                    .chain(std::iter::once(format!(
+                        "{} {}",
+                        outcome.renewed.len(),
+                        lang.pick(
+                            "次自动续约（视为自动续约，无需办理）",
+                            "automatic renewals (nothing to do: renewal is automatic)"
+                        )
+                    )))
                     .collect::<Vec<_>>()
                     .join("\n")
-                    + &format!(
-                        "\n{} {}",
-                        outcome.renewed.len(),
-                        lang.pick("份协议已自动续约", "agreements renewed")
-                    )
             })
         }
         Command::ChangeDoctor {
@@ -615,6 +622,7 @@ fn run(cli: Cli, lang: Lang) -> Result<(), ApiError> {
         Command::Terminate {
             contract,
             reason,
+            decline_renewal,
             note,
             date,
             resident_confirmed,
@@ -622,17 +630,28 @@ fn run(cli: Cli, lang: Lang) -> Result<(), ApiError> {
             json,
         } => {
             let id = contract_id(&api, &contract)?;
-            let request = TerminateRequest {
-                contract_id: id,
-                reason: parse_enum::<TerminationReason>(&reason, "reason", lang)?,
-                note,
-                effective_on: date,
-                resident_confirmed,
-                doctor_confirmed,
-                resident_signature_png: None,
-                doctor_signature_png: None,
+            let outcome = if decline_renewal {
+                api.decline_renewal(&DeclineRenewalRequest {
+                    contract_id: id,
+                    note,
+                    resident_confirmed,
+                    doctor_confirmed,
+                    resident_signature_png: None,
+                    doctor_signature_png: None,
+                })?
+            } else {
+                let reason = reason.unwrap_or_default();
+                api.terminate(&TerminateRequest {
+                    contract_id: id,
+                    reason: parse_enum::<TerminationReason>(&reason, "reason", lang)?,
+                    note,
+                    effective_on: date,
+                    resident_confirmed,
+                    doctor_confirmed,
+                    resident_signature_png: None,
+                    doctor_signature_png: None,
+                })?
             };
-            let outcome = api.terminate(&request)?;
             output(json, &outcome, || {
                 format!(
                     "{}{}",

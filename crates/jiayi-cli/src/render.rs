@@ -415,3 +415,17 @@ pub fn refusals(list: &[jiayi_api::RefusalView], lang: Lang) -> String {
         .collect::<Vec<_>>()
         .join("\n")
 }
+
+/// One automatic renewal: the agreement, which renewal, the term, and its id.
+pub fn auto_renewed(r: &jiayi_api::AutoRenewed, lang: Lang) -> String {
+    match lang {
+        Lang::Zh => format!(
+            "{}  第{}次续约  {} 至 {}  {}",
+            r.agreement_number, r.renewal, r.term.start, r.term.end, r.id
+        ),
+        Lang::En => format!(
+            "{}  renewal {}  {} to {}  {}",
+            r.agreement_number, r.renewal, r.term.start, r.term.end, r.id
+        ),
+    }
+}

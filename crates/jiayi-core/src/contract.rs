@@ -1,89 +1,13 @@
 //! Contracts (签约): terms, renewal, change of doctor, termination, and the rule that a resident
 //! is covered by at most one contract at any time.
 
-use chrono::{DateTime, Datelike, Days, Months, NaiveDate, Utc};
+use chrono::{DateTime, Days, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
+pub use crate::term::{Term, TermInForce, TermPolicy};
+use crate::term::{covered_until, term_in_force};
 use crate::{CoreError, Lang, Result};
-
-/// How a township sets agreement terms (a township setting).
-#[derive(ts_rs::TS)]
-#[ts(export)]
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum TermPolicy {
-    /// One year from the signing day.
-    #[default]
-    RollingYear,
-    /// Calendar years. A first signing runs from the signing day to 31 December; one made in
-    /// the last quarter runs to the end of the next year, so a household signed in December is
-    /// not due for renewal days later. Renewals cover the next calendar year.
-    CalendarYear,
-}
-
-#[derive(ts_rs::TS)]
-#[ts(export)]
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Term {
-    pub start: NaiveDate,
-    /// Last day covered (inclusive).
-    pub end: NaiveDate,
-    pub policy: TermPolicy,
-    /// The term renews by itself at its end unless terminated (视为自动续约).
-    pub auto_renew: bool,
-}
-
-impl Term {
-    pub fn first(policy: TermPolicy, signed_on: NaiveDate) -> Term {
-        let end = match policy {
-            TermPolicy::RollingYear => one_year_from(signed_on),
-            TermPolicy::CalendarYear if signed_on.month() >= 10 => {
-                end_of_year(signed_on.year() + 1)
-            }
-            TermPolicy::CalendarYear => end_of_year(signed_on.year()),
-        };
-        Term {
-            start: signed_on,
-            end,
-            policy,
-            auto_renew: true,
-        }
-    }
-
-    /// The term that follows this one, under the policy in force at renewal.
-    pub fn next(&self, policy: TermPolicy) -> Term {
-        let start = self.end + Days::new(1);
-        let end = match policy {
-            TermPolicy::RollingYear => one_year_from(start),
-            TermPolicy::CalendarYear => end_of_year(start.year()),
-        };
-        Term {
-            start,
-            end,
-            policy,
-            auto_renew: true,
-        }
-    }
-
-    pub fn contains(&self, day: NaiveDate) -> bool {
-        self.start <= day && day <= self.end
-    }
-
-    /// Number of days covered.
-    pub fn days(&self) -> i64 {
-        (self.end - self.start).num_days() + 1
-    }
-}
-
-fn one_year_from(start: NaiveDate) -> NaiveDate {
-    // 29 February + 12 months is 28 February next year; the term ends the day before.
-    start.checked_add_months(Months::new(12)).unwrap_or(start) - Days::new(1)
-}
-
-fn end_of_year(year: i32) -> NaiveDate {
-    NaiveDate::from_ymd_opt(year, 12, 31).unwrap_or(NaiveDate::MAX)
-}
 
 /// Why a contract ends early (解约原因).
 #[derive(ts_rs::TS)]
@@ -191,11 +115,13 @@ pub struct ContractEvent {
 #[serde(rename_all = "snake_case")]
 pub enum ContractStatus {
     NotStarted,
+    /// In force: the signed term, or a term it renewed into by itself (视为自动续约).
     Active,
-    /// The term is over and no renewal was recorded yet; automatic renewal is due.
-    AwaitingRenewal,
+    /// A successor contract signed at renewal carries on after this one's term.
     Renewed,
     Terminated,
+    /// The term ended and does not renew by itself.
+    Expired,
 }
 
 /// The state of a contract on a day, from the contract and its events.
@@ -203,22 +129,29 @@ pub enum ContractStatus {
 pub struct ContractState {
     pub status: ContractStatus,
     pub doctor_id: Uuid,
-    /// The last day the contract covers its members (the term end, or the day before an
-    /// effective termination).
-    pub covered_until: NaiveDate,
+    /// The term in force on the day, renewals included.
+    pub term: Option<TermInForce>,
+    /// The last day the contract covers its members as far as its records tell (the day before
+    /// an effective termination, or the end of a term that does not renew); `None` while it
+    /// renews by itself.
+    pub covered_until: Option<NaiveDate>,
     pub terminated: Option<(TerminationReason, NaiveDate)>,
     pub renewed_by: Option<Uuid>,
 }
 
-impl Contract {
-    pub fn state_on(&self, events: &[ContractEvent], day: NaiveDate) -> ContractState {
-        let mut ordered: Vec<&ContractEvent> =
-            events.iter().filter(|e| e.contract_id == self.id).collect();
-        ordered.sort_by_key(|e| e.at);
-        self.state_from_ordered(ordered, day)
+impl ContractState {
+    /// In force on the day, or signed to start later.
+    pub fn in_force(&self) -> bool {
+        matches!(
+            self.status,
+            ContractStatus::Active | ContractStatus::NotStarted
+        )
     }
+}
 
-    /// The state on a day from this contract's events, already in the order they apply.
+impl Contract {
+    /// The state on a day from this contract's events, already in the order they apply
+    /// (sync order: [`crate::year::order::contract_state_on`] is how callers reach it).
     pub fn state_from_ordered<'a>(
         &self,
         ordered: impl IntoIterator<Item = &'a ContractEvent>,
@@ -249,27 +182,26 @@ impl Contract {
                 _ => {}
             }
         }
-        let covered_until = match terminated {
-            Some((_, effective)) => (effective - Days::new(1)).min(self.term.end),
-            None => self.term.end,
-        };
-        let status = if terminated.is_some_and(|(_, effective)| effective <= day) {
+        let ends = terminated.map(|(_, effective)| effective);
+        let term = term_in_force(&self.term, ends, renewed_by.is_some(), day);
+        let status = if ends.is_some_and(|effective| effective <= day) {
             ContractStatus::Terminated
         } else if day < self.term.start {
             ContractStatus::NotStarted
-        } else if day <= self.term.end {
+        } else if term.is_some() {
             ContractStatus::Active
         } else if renewed_by.is_some() {
             ContractStatus::Renewed
         } else if terminated.is_some() {
             ContractStatus::Terminated
         } else {
-            ContractStatus::AwaitingRenewal
+            ContractStatus::Expired
         };
         ContractState {
             status,
             doctor_id,
-            covered_until,
+            term,
+            covered_until: covered_until(&self.term, ends, renewed_by.is_some()),
             terminated,
             renewed_by,
         }
@@ -324,12 +256,25 @@ pub fn check_termination(
     Ok(())
 }
 
-pub fn check_renewal(state: &ContractState) -> Result<()> {
+/// Days before the signed term's end from which an explicit renewal may be signed.
+pub const RENEWAL_OPENS_DAYS_BEFORE: u64 = 30;
+
+/// Checks an explicit renewal (a successor contract, e.g. with a new team): the contract must
+/// be in force on `day`, neither terminated nor renewed already, and its signed term in its last
+/// 30 days or over (while it carries on by itself).
+pub fn check_renewal(contract: &Contract, state: &ContractState, day: NaiveDate) -> Result<()> {
     if state.terminated.is_some() {
         return Err(CoreError::AlreadyTerminated);
     }
     if state.renewed_by.is_some() {
         return Err(CoreError::AlreadyRenewed);
+    }
+    if state.term.is_none() {
+        return Err(CoreError::NotActive(day));
+    }
+    let opens = contract.term.end - Days::new(RENEWAL_OPENS_DAYS_BEFORE);
+    if day < opens {
+        return Err(CoreError::RenewalNotOpen(opens));
     }
     Ok(())
 }
@@ -411,6 +356,23 @@ mod tests {
         }
     }
 
+    /// The state on a day with the events applied in the order given (clock order).
+    fn state(c: &Contract, events: &[ContractEvent], day: NaiveDate) -> ContractState {
+        let stamped: Vec<crate::year::order::Stamped<ContractEvent>> = events
+            .iter()
+            .enumerate()
+            .map(|(i, e)| crate::year::order::Stamped {
+                hlc: crate::hlc::Hlc {
+                    wall_ms: i as u64 + 1,
+                    counter: 0,
+                    device: Uuid::nil(),
+                },
+                record: e.clone(),
+            })
+            .collect();
+        crate::year::order::contract_state_on(c, &stamped, day)
+    }
+
     fn event(c: &Contract, kind: ContractEventKind) -> ContractEvent {
         ContractEvent {
             id: Uuid::now_v7(),
@@ -424,17 +386,18 @@ mod tests {
     fn state_follows_events() {
         let c = contract();
         assert_eq!(
-            c.state_on(&[], d(2025, 12, 31)).status,
+            state(&c, &[], d(2025, 12, 31)).status,
             ContractStatus::NotStarted
         );
+        assert_eq!(state(&c, &[], d(2026, 6, 1)).status, ContractStatus::Active);
+        let renewed = state(&c, &[], d(2027, 1, 1));
         assert_eq!(
-            c.state_on(&[], d(2026, 6, 1)).status,
-            ContractStatus::Active
+            renewed.status,
+            ContractStatus::Active,
+            "past the term end without a termination it renews by itself"
         );
-        assert_eq!(
-            c.state_on(&[], d(2027, 1, 1)).status,
-            ContractStatus::AwaitingRenewal
-        );
+        assert_eq!(renewed.term.map(|t| t.renewal), Some(1));
+        assert_eq!(renewed.covered_until, None, "renews with no end in sight");
 
         let change = event(
             &c,
@@ -446,13 +409,11 @@ mod tests {
             },
         );
         assert_eq!(
-            c.state_on(std::slice::from_ref(&change), d(2026, 5, 31))
-                .doctor_id,
+            state(&c, std::slice::from_ref(&change), d(2026, 5, 31)).doctor_id,
             Uuid::from_u128(1)
         );
         assert_eq!(
-            c.state_on(std::slice::from_ref(&change), d(2026, 6, 1))
-                .doctor_id,
+            state(&c, std::slice::from_ref(&change), d(2026, 6, 1)).doctor_id,
             Uuid::from_u128(2)
         );
 
@@ -468,45 +429,96 @@ mod tests {
             },
         );
         let events = [change, end];
-        let before = c.state_on(&events, d(2026, 7, 31));
+        let before = state(&c, &events, d(2026, 7, 31));
         assert_eq!(before.status, ContractStatus::Active);
-        assert_eq!(before.covered_until, d(2026, 7, 31));
+        assert_eq!(before.covered_until, Some(d(2026, 7, 31)));
         assert_eq!(
-            c.state_on(&events, d(2026, 8, 1)).status,
+            state(&c, &events, d(2026, 8, 1)).status,
             ContractStatus::Terminated
         );
         assert_eq!(
             check_termination(&before, true, true),
             Err(CoreError::AlreadyTerminated)
         );
-        assert_eq!(check_renewal(&before), Err(CoreError::AlreadyTerminated));
+        assert_eq!(
+            check_renewal(&c, &before, d(2026, 7, 31)),
+            Err(CoreError::AlreadyTerminated)
+        );
+    }
+
+    #[test]
+    fn an_explicit_renewal_opens_30_days_before_the_term_ends() {
+        let c = contract(); // 2026-01-01 to 2026-12-31, rolling
+        let table = [
+            (
+                d(2026, 11, 30),
+                Err(CoreError::RenewalNotOpen(d(2026, 12, 1))),
+            ),
+            (d(2026, 12, 1), Ok(())),
+            (d(2027, 3, 1), Ok(())),
+        ];
+        for (day, expected) in table {
+            assert_eq!(
+                check_renewal(&c, &state(&c, &[], day), day),
+                expected,
+                "renew on {day}"
+            );
+        }
+        let successor = event(
+            &c,
+            ContractEventKind::Renewed {
+                new_contract_id: Uuid::from_u128(5),
+                automatic: false,
+            },
+        );
+        let day = d(2026, 12, 20);
+        assert_eq!(
+            check_renewal(&c, &state(&c, &[successor], day), day),
+            Err(CoreError::AlreadyRenewed)
+        );
     }
 
     #[test]
     fn termination_needs_both_parties() {
         let c = contract();
-        let state = c.state_on(&[], d(2026, 6, 1));
+        let now = state(&c, &[], d(2026, 6, 1));
         assert_eq!(
-            check_termination(&state, true, false),
+            check_termination(&now, true, false),
             Err(CoreError::TerminationUnconfirmed)
         );
         assert_eq!(
-            check_termination(&state, false, true),
+            check_termination(&now, false, true),
             Err(CoreError::TerminationUnconfirmed)
         );
-        assert!(check_termination(&state, true, true).is_ok());
+        assert!(check_termination(&now, true, true).is_ok());
     }
 
     #[test]
     fn doctor_change_needs_another_doctor_and_an_active_contract() {
         let c = contract();
-        let state = c.state_on(&[], d(2026, 6, 1));
+        let now = state(&c, &[], d(2026, 6, 1));
         assert_eq!(
-            check_doctor_change(&state, c.doctor_id, d(2026, 6, 1)),
+            check_doctor_change(&now, c.doctor_id, d(2026, 6, 1)),
             Err(CoreError::SameDoctor)
         );
-        assert!(check_doctor_change(&state, Uuid::from_u128(9), d(2026, 6, 1)).is_ok());
-        let over = c.state_on(&[], d(2027, 6, 1));
+        assert!(check_doctor_change(&now, Uuid::from_u128(9), d(2026, 6, 1)).is_ok());
+        let renewed = state(&c, &[], d(2027, 6, 1));
+        assert!(
+            check_doctor_change(&renewed, Uuid::from_u128(9), d(2027, 6, 1)).is_ok(),
+            "a contract renewed by itself is in force"
+        );
+        let end = event(
+            &c,
+            ContractEventKind::Terminated {
+                reason: TerminationReason::OnRequest,
+                note: String::new(),
+                effective_on: d(2027, 1, 1),
+                resident_confirmed: true,
+                doctor_confirmed: true,
+                snapshot_sha256: String::new(),
+            },
+        );
+        let over = state(&c, &[end], d(2027, 6, 1));
         assert!(matches!(
             check_doctor_change(&over, Uuid::from_u128(9), d(2027, 6, 1)),
             Err(CoreError::NotActive(_))

@@ -54,7 +54,10 @@ pub enum CoreError {
     NoMembersChosen,
     #[error("{name} is not a member of this household")]
     NotInHousehold { name: String },
-    #[error("{name} is already covered by agreement {agreement_number} until {until}")]
+    #[error(
+        "{name} is already covered by agreement {agreement_number}{}",
+        covered_until_en(until)
+    )]
     AlreadyCovered {
         name: String,
         agreement_number: String,
@@ -70,6 +73,10 @@ pub enum CoreError {
     AlreadyTerminated,
     #[error("the contract was already renewed")]
     AlreadyRenewed,
+    #[error("the contract does not renew by itself: there is no renewal to decline")]
+    NothingToDecline,
+    #[error("renewal can be signed from {0}, 30 days before the term ends")]
+    RenewalNotOpen(chrono::NaiveDate),
     #[error("the service item is not part of this resident's contract")]
     ItemNotInContract,
     #[error("the visit time is in the future")]
@@ -156,6 +163,8 @@ impl CoreError {
             CoreError::NotActive(_)
             | CoreError::AlreadyTerminated
             | CoreError::AlreadyRenewed
+            | CoreError::NothingToDecline
+            | CoreError::RenewalNotOpen(_)
             | CoreError::InvalidTerm => "contract_state",
             CoreError::TerminationUnconfirmed => "confirmation_required",
             CoreError::SameDoctor => "same_doctor",
@@ -224,13 +233,21 @@ impl CoreError {
                 agreement_number,
                 until,
             } => {
-                format!("{name}已在协议{agreement_number}中签约，有效期至{until}")
+                if *until == chrono::NaiveDate::MAX {
+                    format!("{name}已在协议{agreement_number}中签约，该协议自动续约")
+                } else {
+                    format!("{name}已在协议{agreement_number}中签约，有效期至{until}")
+                }
             }
             CoreError::NotActive(on) => format!("该协议在{on}不在有效期内"),
             CoreError::TerminationUnconfirmed => "解约须经甲乙双方确认签字".into(),
             CoreError::SameDoctor => "新的签约医生与现任医生相同".into(),
             CoreError::AlreadyTerminated => "该协议已解约".into(),
             CoreError::AlreadyRenewed => "该协议已续约".into(),
+            CoreError::NothingToDecline => "该协议不会自动续约，无需办理不再续约".into(),
+            CoreError::RenewalNotOpen(from) => {
+                format!("续约自{from}起办理（协议期满前30天）")
+            }
             CoreError::ItemNotInContract => "该服务项目不在此居民的签约服务包中".into(),
             CoreError::VisitInFuture => "服务时间不能晚于当前时间".into(),
             CoreError::InvalidTerm => "协议期限的结束日期早于开始日期".into(),
@@ -346,6 +363,15 @@ pub fn field_zh(field: &str) -> &str {
         "guardian_name" => "监护人姓名",
         "guardian_relation" => "与被监护人关系",
         other => other,
+    }
+}
+
+/// "until" a day, or that the coverage renews by itself (an open span ends on `NaiveDate::MAX`).
+fn covered_until_en(until: &chrono::NaiveDate) -> String {
+    if *until == chrono::NaiveDate::MAX {
+        ", which renews automatically".into()
+    } else {
+        format!(" until {until}")
     }
 }
 

@@ -19,6 +19,7 @@ pub mod person;
 pub mod phone;
 pub mod schedule;
 pub mod search_keys;
+pub mod term;
 pub mod time;
 pub mod visit;
 pub mod year;

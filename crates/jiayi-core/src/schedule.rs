@@ -127,14 +127,9 @@ pub fn due_list<'a>(
     due
 }
 
-/// Days before a term's end when the renewal reminder shows.
+/// Days the work list looks ahead for terms ending and back for automatic renewals
+/// (`year::renewal::ending_within` and `renewed_within`).
 pub const RENEWAL_REMINDER_DAYS: u64 = 30;
-
-pub fn needs_renewal_reminder(term: &Term, covered_until: NaiveDate, day: NaiveDate) -> bool {
-    covered_until == term.end
-        && day <= term.end
-        && term.end <= day + Days::new(RENEWAL_REMINDER_DAYS)
-}
 
 #[cfg(test)]
 mod tests {
@@ -198,25 +193,5 @@ mod tests {
         ended.covered_until = d(2026, 3, 31);
         assert_eq!(due_on(&ended, 0, d(2026, 4, 10)), None);
         assert_eq!(next_occurrence(&ended, 1), None);
-    }
-
-    #[test]
-    fn renewal_reminder_in_the_last_thirty_days() {
-        let it = item(1);
-        assert!(!needs_renewal_reminder(
-            &it.term,
-            it.covered_until,
-            d(2026, 11, 30)
-        ));
-        assert!(needs_renewal_reminder(
-            &it.term,
-            it.covered_until,
-            d(2026, 12, 1)
-        ));
-        assert!(!needs_renewal_reminder(
-            &it.term,
-            d(2026, 6, 30),
-            d(2026, 12, 1)
-        ));
     }
 }

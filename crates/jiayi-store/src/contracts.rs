@@ -6,8 +6,11 @@ use base64::engine::general_purpose::STANDARD as BASE64;
 use chrono::{DateTime, NaiveDate, Utc};
 use jiayi_core::change::{Entity, Op};
 use jiayi_core::contract::{
-    Contract, ContractEvent, ContractEventKind, Coverage, agreement_number, device_code,
+    Contract, ContractEvent, ContractEventKind, ContractState, agreement_number, device_code,
 };
+use jiayi_core::hlc::Hlc;
+use jiayi_core::year::order::{Stamped, contract_state_on};
+use jiayi_core::year::renewal::{TermInForce, term_on};
 use rusqlite::{OptionalExtension, params};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
@@ -37,8 +40,31 @@ pub struct NewContractEvent {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ContractRecord {
     pub contract: Contract,
-    pub events: Vec<ContractEvent>,
+    /// The contract's events with the clock values they were written with, in clock order.
+    pub events: Vec<Stamped<ContractEvent>>,
     pub snapshot_json: String,
+}
+
+impl ContractRecord {
+    /// The contract's state on a day (the core's rule, events in clock order).
+    pub fn state_on(&self, day: NaiveDate) -> ContractState {
+        contract_state_on(&self.contract, &self.events, day)
+    }
+
+    /// The term in force on a day, automatic renewals included.
+    pub fn term_on(&self, day: NaiveDate) -> Option<TermInForce> {
+        term_on(&self.contract, &self.events, day)
+    }
+}
+
+/// An event row read back with its clock value.
+fn stamped_event(json: &str, hlc: &str) -> Result<Stamped<ContractEvent>> {
+    Ok(Stamped {
+        hlc: hlc
+            .parse::<Hlc>()
+            .map_err(|e| StoreError::Corrupt(e.to_string()))?,
+        record: serde_json::from_str(json)?,
+    })
 }
 
 impl Store {
@@ -149,12 +175,37 @@ impl Store {
             .optional()?)
     }
 
-    pub fn contract_events(&self, contract_id: Uuid) -> Result<Vec<ContractEvent>> {
+    /// A contract's events in clock order, each with its clock value.
+    pub fn contract_events(&self, contract_id: Uuid) -> Result<Vec<Stamped<ContractEvent>>> {
         let mut stmt = self.conn.prepare_cached(
-            "SELECT json FROM contract_events WHERE contract_id = ?1 ORDER BY at, id",
+            "SELECT json, hlc FROM contract_events WHERE contract_id = ?1 ORDER BY hlc, id",
         )?;
-        let rows = stmt.query_map(params![contract_id.to_string()], |r| r.get::<_, String>(0))?;
-        rows.map(|j| Ok(serde_json::from_str(&j?)?)).collect()
+        let rows = stmt.query_map(params![contract_id.to_string()], |r| {
+            Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?))
+        })?;
+        rows.map(|row| {
+            let (json, hlc) = row?;
+            stamped_event(&json, &hlc)
+        })
+        .collect()
+    }
+
+    /// Every contract's events in clock order, by contract.
+    pub fn events_by_contract(
+        &self,
+    ) -> Result<std::collections::HashMap<Uuid, Vec<Stamped<ContractEvent>>>> {
+        let mut map: std::collections::HashMap<Uuid, Vec<Stamped<ContractEvent>>> =
+            std::collections::HashMap::new();
+        let mut stmt = self
+            .conn
+            .prepare_cached("SELECT json, hlc FROM contract_events ORDER BY hlc, id")?;
+        let rows = stmt.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))?;
+        for row in rows {
+            let (json, hlc) = row?;
+            let event = stamped_event(&json, &hlc)?;
+            map.entry(event.record.contract_id).or_default().push(event);
+        }
+        Ok(map)
     }
 
     pub fn contracts_of_household(&self, household_id: Uuid) -> Result<Vec<ContractRecord>> {
@@ -175,36 +226,9 @@ impl Store {
         ids.into_iter().map(|id| self.contract(id)).collect()
     }
 
-    /// Spans during which the given residents are already covered (for the one-contract rule).
-    pub fn coverage_of(&self, residents: &[Uuid], today: NaiveDate) -> Result<Vec<Coverage>> {
-        let mut out = Vec::new();
-        for resident in residents {
-            let name = self.resident(*resident)?.name;
-            for record in self.contracts_of_resident(*resident)? {
-                let state = record.contract.state_on(&record.events, today);
-                out.push(Coverage {
-                    resident_id: *resident,
-                    resident_name: name.clone(),
-                    agreement_number: record.contract.agreement_number.clone(),
-                    from: record.contract.term.start,
-                    until: state.covered_until,
-                });
-            }
-        }
-        Ok(out)
-    }
-
     /// Every contract with its events (for schedules and renewals).
     pub fn all_contracts(&self) -> Result<Vec<ContractRecord>> {
-        let mut events: std::collections::HashMap<Uuid, Vec<ContractEvent>> =
-            std::collections::HashMap::new();
-        let mut stmt = self
-            .conn
-            .prepare_cached("SELECT json FROM contract_events ORDER BY at, id")?;
-        for json in stmt.query_map([], |r| r.get::<_, String>(0))? {
-            let event: ContractEvent = serde_json::from_str(&json?)?;
-            events.entry(event.contract_id).or_default().push(event);
-        }
+        let mut events = self.events_by_contract()?;
         let mut stmt = self
             .conn
             .prepare_cached("SELECT json FROM contracts ORDER BY term_start, id")?;

@@ -232,13 +232,15 @@ impl Store {
     }
 
     fn load_contracts(&self, ds: &mut Dataset) -> Result<()> {
-        // Terminations and changes of doctor, in the order they were recorded.
+        // Terminations, changes of doctor and successors signed at renewal, in clock order.
         let mut terminated: HashMap<String, NaiveDate> = HashMap::new();
+        let mut succeeded: std::collections::HashSet<String> = std::collections::HashSet::new();
         let mut changes: HashMap<String, Vec<DoctorChange>> = HashMap::new();
         let mut stmt = self.conn.prepare_cached(
             "SELECT contract_id, kind, json_extract(json, '$.kind.effective_on'),
                     json_extract(json, '$.kind.to_doctor_id')
-             FROM contract_events WHERE kind IN ('terminated', 'doctor_changed') ORDER BY at, id",
+             FROM contract_events WHERE kind IN ('terminated', 'doctor_changed', 'renewed')
+             ORDER BY hlc, id",
         )?;
         let rows = stmt.query_map([], |r| {
             Ok((
@@ -250,6 +252,10 @@ impl Store {
         })?;
         for row in rows {
             let (contract, kind, effective, doctor) = row?;
+            if kind == "renewed" {
+                succeeded.insert(contract);
+                continue;
+            }
             let effective = parse_date(effective.as_deref().unwrap_or_default())?;
             if kind == "terminated" {
                 terminated.insert(contract, effective);
@@ -327,6 +333,7 @@ impl Store {
                 doctor_id: parse_uuid(&doctor)?,
                 term,
                 terminated_on: terminated.get(&id).copied(),
+                succeeded: succeeded.contains(&id),
                 doctor_changes: changes.remove(&id).unwrap_or_default(),
                 members: infos,
             });

@@ -525,6 +525,11 @@ fn apply_event(w: &mut crate::writer::Writer<'_>, change: &Change) -> Result<Out
         doctor_signature: decode_signature(&change.payload, "doctor_signature")?,
     };
     insert_remote(w, |w| crate::contracts::insert_event(w, &new))?;
+    // Keep the clock value the event was written with: events apply in that order everywhere.
+    w.tx.execute(
+        "UPDATE contract_events SET hlc = ?1 WHERE id = ?2",
+        params![change.hlc.to_string(), change.entity_id.to_string()],
+    )?;
     Ok(Outcome::Applied { conflicts: 0 })
 }
 

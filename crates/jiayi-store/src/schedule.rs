@@ -4,8 +4,9 @@ use std::collections::HashMap;
 
 use chrono::NaiveDate;
 use jiayi_core::catalog::Catalog;
-use jiayi_core::contract::{ContractStatus, Term};
+use jiayi_core::contract::Term;
 use jiayi_core::schedule::{DueItem, OwedItem, due_list};
+use jiayi_core::year::renewal::term_on;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
@@ -18,6 +19,9 @@ type Person = (String, Uuid, Uuid, String);
 
 /// A package's item as planning needs it: (package code, item code, times a year).
 type ResolvedItem = (String, String, u32);
+
+/// (contract, resident, item) → the days visits fulfilled it, with how many that day.
+type DeliveredDays = HashMap<(String, String, String), Vec<(NaiveDate, u32)>>;
 
 /// A contract with only what its state on a day depends on (term, doctor, events).
 fn planning_contract(id: Uuid, term: Term, doctor_id: Uuid) -> jiayi_core::contract::Contract {
@@ -67,7 +71,7 @@ impl Store {
         household: Option<Uuid>,
     ) -> Result<Vec<(OwedItem, u32)>> {
         let household_key = household.map(|h| h.to_string());
-        let delivered = self.delivered_in_term(household_key.as_deref())?;
+        let delivered = self.delivered_since(household_key.as_deref(), day)?;
         let events = self.events_by_contract()?;
         // Items of a package under a catalog version, resolved once (tiers included).
         let mut resolved: HashMap<(String, String), Vec<ResolvedItem>> = HashMap::new();
@@ -77,8 +81,7 @@ impl Store {
             "SELECT c.id, c.term_start, c.term_end, json_extract(c.json, '$.term'), c.doctor_id,
                     json_extract(c.json, '$.catalog_version'), m.resident_id, m.packages
              FROM contracts c JOIN contract_members m ON m.contract_id = c.id
-             WHERE c.term_start <= ?1 AND c.term_end >= ?1
-               AND (?2 IS NULL OR c.household_id = ?2)",
+             WHERE c.term_start <= ?1 AND (?2 IS NULL OR c.household_id = ?2)",
         )?;
         let rows = stmt.query_map(rusqlite::params![day.to_string(), household_key], |r| {
             Ok((
@@ -97,13 +100,14 @@ impl Store {
             if !state_cache.contains_key(&contract_key) {
                 let term: Term = serde_json::from_str(&term_json)?;
                 let shell = planning_contract(contract_id, term, parse_uuid(&doctor)?);
-                let state = shell.state_on(
+                // The term in force on the day, automatic renewals included.
+                let in_force = term_on(
+                    &shell,
                     events.get(&contract_id).map(Vec::as_slice).unwrap_or(&[]),
                     day,
-                );
-                let active = matches!(state.status, ContractStatus::Active)
-                    .then_some((term, state.covered_until));
-                state_cache.insert(contract_key.clone(), active);
+                )
+                .map(|t| (t.term, t.last_day));
+                state_cache.insert(contract_key.clone(), in_force);
             }
             let Some((term, covered_until)) = state_cache[&contract_key] else {
                 continue;
@@ -125,13 +129,19 @@ impl Store {
                     resolved.insert(key.clone(), items);
                 }
                 for (package_code, item_code, times) in &resolved[&key] {
+                    // Visits that fulfilled the item during the term in force.
                     let count = delivered
                         .get(&(
                             contract_key.clone(),
                             resident_key.clone(),
                             item_code.clone(),
                         ))
-                        .copied()
+                        .map(|days| {
+                            days.iter()
+                                .filter(|(on, _)| term.contains(*on))
+                                .map(|(_, n)| n)
+                                .sum()
+                        })
                         .unwrap_or(0);
                     owed.push((
                         OwedItem {
@@ -149,20 +159,6 @@ impl Store {
             }
         }
         Ok(owed)
-    }
-
-    fn events_by_contract(
-        &self,
-    ) -> Result<HashMap<Uuid, Vec<jiayi_core::contract::ContractEvent>>> {
-        let mut map: HashMap<Uuid, Vec<jiayi_core::contract::ContractEvent>> = HashMap::new();
-        let mut stmt = self
-            .conn
-            .prepare_cached("SELECT json FROM contract_events ORDER BY at, id")?;
-        for json in stmt.query_map([], |r| r.get::<_, String>(0))? {
-            let event: jiayi_core::contract::ContractEvent = serde_json::from_str(&json?)?;
-            map.entry(event.contract_id).or_default().push(event);
-        }
-        Ok(map)
     }
 
     /// Due and overdue items on `day`, with names, overdue first.
@@ -233,29 +229,37 @@ impl Store {
         Ok(map)
     }
 
-    /// (contract, resident, item) → visits that fulfilled it within the contract's term.
-    fn delivered_in_term(
-        &self,
-        household: Option<&str>,
-    ) -> Result<HashMap<(String, String, String), u32>> {
+    /// (contract, resident, item) → (day, visits that day) of the visits that fulfilled it
+    /// recently enough to fall in a term in force on `day` (a term never runs longer than 15
+    /// months, so visits from more than 500 days before cannot).
+    fn delivered_since(&self, household: Option<&str>, day: NaiveDate) -> Result<DeliveredDays> {
+        let since = day - chrono::Days::new(500);
         let mut stmt = self.conn.prepare_cached(
-            "SELECT v.contract_id, v.resident_id, v.item_code, COUNT(*) FROM visits v
+            "SELECT v.contract_id, v.resident_id, v.item_code, v.occurred_on, COUNT(*) FROM visits v
              JOIN contracts c ON c.id = v.contract_id
-             WHERE v.item_code IS NOT NULL AND v.occurred_on BETWEEN c.term_start AND c.term_end
+             WHERE v.item_code IS NOT NULL AND v.occurred_on >= ?2
                AND (?1 IS NULL OR c.household_id = ?1)
-             GROUP BY v.contract_id, v.resident_id, v.item_code",
+             GROUP BY v.contract_id, v.resident_id, v.item_code, v.occurred_on",
         )?;
-        let rows = stmt.query_map([household], |r| {
+        let rows = stmt.query_map(rusqlite::params![household, since.to_string()], |r| {
             Ok((
                 (
                     r.get::<_, String>(0)?,
                     r.get::<_, String>(1)?,
                     r.get::<_, String>(2)?,
                 ),
-                r.get::<_, u32>(3)?,
+                r.get::<_, String>(3)?,
+                r.get::<_, u32>(4)?,
             ))
         })?;
-        Ok(rows.collect::<rusqlite::Result<_>>()?)
+        let mut out: DeliveredDays = HashMap::new();
+        for row in rows {
+            let (key, on, count) = row?;
+            let on = NaiveDate::parse_from_str(&on, "%Y-%m-%d")
+                .map_err(|e| crate::error::StoreError::Corrupt(e.to_string()))?;
+            out.entry(key).or_default().push((on, count));
+        }
+        Ok(out)
     }
 
     /// Package and item names in the current catalog, by code.

@@ -13,7 +13,6 @@ use jiayi_core::household::{Household, Resident};
 use jiayi_core::year::amendment::Amendment;
 use jiayi_core::year::groups::GroupPeriod;
 use jiayi_core::year::membership::{MembershipChange, MembershipEvent};
-use jiayi_core::year::order::Stamped;
 use rusqlite::{OptionalExtension, params};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
@@ -205,30 +204,6 @@ impl Store {
             crate::households::read_resident,
         )?
         .map(|r| r?.into_resident())
-        .collect()
-    }
-
-    /// A contract's events with the clock each was written with, for the core's rules that
-    /// order them by clock (`year::order`).
-    pub fn stamped_events_of(
-        &self,
-        contract_id: Uuid,
-    ) -> Result<Vec<Stamped<jiayi_core::contract::ContractEvent>>> {
-        let mut stmt = self
-            .conn
-            .prepare_cached("SELECT json, hlc FROM contract_events WHERE contract_id = ?1")?;
-        let rows = stmt.query_map(params![contract_id.to_string()], |r| {
-            Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?))
-        })?;
-        rows.map(|row| {
-            let (json, hlc) = row?;
-            Ok(Stamped {
-                hlc: hlc.parse().map_err(|e: jiayi_core::hlc::HlcParseError| {
-                    StoreError::Corrupt(e.to_string())
-                })?,
-                record: serde_json::from_str(&json)?,
-            })
-        })
         .collect()
     }
 

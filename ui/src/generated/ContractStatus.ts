@@ -1,3 +1,3 @@
 // Generated from the Rust types by src-tauri/scripts/gen-types.sh; do not edit.
 
-export type ContractStatus = "not_started" | "active" | "awaiting_renewal" | "renewed" | "terminated";
+export type ContractStatus = "not_started" | "active" | "renewed" | "terminated" | "expired";

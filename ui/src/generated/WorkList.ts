@@ -14,7 +14,8 @@ village_id: string | null, overdue_count: number, due_count: number,
  */
 due: Array<DueEntry>, renewal_count: number, 
 /**
- * Contracts ending within 30 days, soonest first; at most `limit` of them.
+ * Contracts whose term ends within 30 days (soonest first), then those that renewed by
+ * themselves in the last 30 days (latest first); at most `limit` of them.
  */
 renewals: Array<RenewalEntry>, unsigned_priority_count: number, 
 /**

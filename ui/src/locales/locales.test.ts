@@ -43,7 +43,7 @@ describe('locale files', () => {
       ...[...RECORDED_GROUPS, 'elderly_65', 'child_0_to_6', 'general'].map((g) => `group.${g}`),
       ...RELATIONS.map((r) => `relation.${r}`),
       ...TERMINATION_REASONS.map((r) => `change.reasons.${r}`),
-      ...['not_started', 'active', 'awaiting_renewal', 'renewed', 'terminated'].map((s) => `status.${s}`),
+      ...['not_started', 'active', 'renewed', 'terminated', 'expired'].map((s) => `status.${s}`),
       ...['leader', 'family_doctor', 'nurse', 'public_health'].map((r) => `role.${r}`),
       ...['same_id_number', 'same_name_and_birth_date'].map((r) => `register.dupKind.${r}`),
     ]

@@ -1,5 +1,6 @@
-//! A contract after signing: renewing it (by hand or when its term ends), changing its
-//! doctor, terminating it, and reading it back.
+//! A contract after signing: renewing it with a new agreement, reporting the renewals that
+//! happened by themselves, changing its doctor, terminating it or declining its renewal, and
+//! reading it back.
 
 use chrono::{Datelike, NaiveDate};
 use jiayi_core::agreement::{
@@ -10,24 +11,27 @@ use jiayi_core::contract::{
     Contract, ContractEvent, ContractEventKind, ContractStatus, TerminationReason,
     check_doctor_change, check_renewal, check_termination,
 };
+use jiayi_core::year::renewal::{decline_renewal, renewals_until};
 use jiayi_core::{CoreError, Lang};
 use jiayi_store::{ContractRecord, NewContract, NewContractEvent};
 use uuid::Uuid;
 
 use super::views::{
-    ChangeDoctorRequest, ContractSummary, MemberChoice, RenewOutcome, SignOutcome, SignRequest,
-    TerminateOutcome, TerminateRequest,
+    AutoRenewed, ChangeDoctorRequest, ContractSummary, DeclineRenewalRequest, MemberChoice,
+    RenewOutcome, SignOutcome, SignRequest, TerminateOutcome, TerminateRequest,
 };
 use crate::Api;
 use crate::error::{ApiError, ApiResult};
 
 impl Api {
-    /// Renews a contract for the next term with the same members and packages.
+    /// Signs a new agreement for the term after the signed one, with the same members and
+    /// packages (e.g. with a new team at renewal). The old contract then stops at its term end
+    /// and the new one carries on; without this, the contract renews by itself.
     pub fn renew(&mut self, contract_id: Uuid, automatic: bool) -> ApiResult<SignOutcome> {
         let today = self.today();
         let record = self.store.contract(contract_id).map_err(|e| self.fail(e))?;
-        let state = record.contract.state_on(&record.events, today);
-        check_renewal(&state).map_err(|e| self.fail(e))?;
+        let state = record.state_on(today);
+        check_renewal(&record.contract, &state, today).map_err(|e| self.fail(e))?;
         let policy = self.store.settings().map_err(|e| self.fail(e))?.term_policy;
         let term = record.contract.term.next(policy);
         let old_snapshot: AgreementSnapshot = serde_json::from_str(&record.snapshot_json)
@@ -98,26 +102,52 @@ impl Api {
         Ok(SignOutcome::of(&record))
     }
 
-    /// Renews by itself every contract whose term ended on or before `day` without termination.
-    pub fn renew_due(&mut self, day: NaiveDate) -> ApiResult<RenewOutcome> {
+    /// What renewed by itself up to `day`: every automatic renewal of every contract, each with
+    /// the id that follows from the contract and the term. Renewal is computed, never
+    /// performed, so this writes nothing and may be called any number of times.
+    pub fn renew_due(&self, day: NaiveDate) -> ApiResult<RenewOutcome> {
         let contracts = self.store.all_contracts().map_err(|e| self.fail(e))?;
         let mut renewed = Vec::new();
-        for record in contracts {
-            let mut current = record.contract.id;
-            // A contract that missed several terms is renewed term by term, up to today.
-            for _ in 0..10 {
-                let rec = self.store.contract(current).map_err(|e| self.fail(e))?;
-                let state = rec.contract.state_on(&rec.events, day);
-                if state.status != ContractStatus::AwaitingRenewal || !rec.contract.term.auto_renew
-                {
-                    break;
-                }
-                let out = self.renew(current, true)?;
-                current = out.contract_id;
-                renewed.push(out);
+        for record in &contracts {
+            for r in renewals_until(&record.contract, &record.events, day) {
+                renewed.push(AutoRenewed {
+                    id: r.id,
+                    contract_id: r.contract_id,
+                    agreement_number: record.contract.agreement_number.clone(),
+                    renewal: r.renewal,
+                    term: r.term,
+                });
             }
         }
-        Ok(RenewOutcome { renewed })
+        renewed.sort_by(|a, b| {
+            (a.term.start, &a.agreement_number).cmp(&(b.term.start, &b.agreement_number))
+        });
+        Ok(RenewOutcome { day, renewed })
+    }
+
+    /// Declines the renewal of a contract: a termination on request, confirmed by both
+    /// parties, effective the day after the term in force ends.
+    pub fn decline_renewal(
+        &mut self,
+        request: &DeclineRenewalRequest,
+    ) -> ApiResult<TerminateOutcome> {
+        let today = self.today();
+        let record = self
+            .store
+            .contract(request.contract_id)
+            .map_err(|e| self.fail(e))?;
+        let (reason, effective_on) =
+            decline_renewal(&record.contract, &record.events, today).map_err(|e| self.fail(e))?;
+        self.terminate(&TerminateRequest {
+            contract_id: request.contract_id,
+            reason,
+            note: request.note.clone(),
+            effective_on: Some(effective_on),
+            resident_confirmed: request.resident_confirmed,
+            doctor_confirmed: request.doctor_confirmed,
+            resident_signature_png: request.resident_signature_png.clone(),
+            doctor_signature_png: request.doctor_signature_png.clone(),
+        })
     }
 
     pub fn change_doctor(&mut self, request: &ChangeDoctorRequest) -> ApiResult<()> {
@@ -126,7 +156,7 @@ impl Api {
             .store
             .contract(request.contract_id)
             .map_err(|e| self.fail(e))?;
-        let state = record.contract.state_on(&record.events, day);
+        let state = record.state_on(day);
         check_doctor_change(&state, request.doctor_id, day).map_err(|e| self.fail(e))?;
         let team = self
             .store
@@ -173,14 +203,17 @@ impl Api {
             .store
             .contract(request.contract_id)
             .map_err(|e| self.fail(e))?;
-        let state = record.contract.state_on(&record.events, today);
+        let state = record.state_on(today);
         check_termination(&state, request.resident_confirmed, request.doctor_confirmed)
             .map_err(|e| self.fail(e))?;
         if request.reason == TerminationReason::Other && request.note.trim().is_empty() {
             return Err(self.fail(CoreError::Required { field: "reason" }));
         }
+        // Effective from the start up to the day after the term in force today (a contract
+        // renewed by itself is terminated within its current term).
+        let term_end = state.term.map_or(record.contract.term.end, |t| t.term.end);
         if effective_on < record.contract.term.start
-            || effective_on > record.contract.term.end + chrono::Days::new(1)
+            || effective_on > term_end + chrono::Days::new(1)
         {
             return Err(self.fail(CoreError::NotActive(effective_on)));
         }
@@ -251,16 +284,14 @@ impl Api {
     }
 
     pub(crate) fn summarise(&self, record: &ContractRecord, day: NaiveDate) -> ContractSummary {
-        let state = record.contract.state_on(&record.events, day);
+        let state = record.state_on(day);
         ContractSummary {
             id: record.contract.id,
             agreement_number: record.contract.agreement_number.clone(),
             term: record.contract.term,
+            term_in_force: state.term,
             status: state.status,
-            in_force: matches!(
-                state.status,
-                ContractStatus::Active | ContractStatus::NotStarted
-            ),
+            in_force: state.in_force(),
             doctor_id: state.doctor_id,
             member_ids: record
                 .contract
@@ -278,9 +309,9 @@ pub fn status_label(status: ContractStatus, lang: Lang) -> &'static str {
     let (zh, en) = match status {
         ContractStatus::NotStarted => ("未生效", "not started"),
         ContractStatus::Active => ("履约中", "active"),
-        ContractStatus::AwaitingRenewal => ("待续约", "awaiting renewal"),
         ContractStatus::Renewed => ("已续约", "renewed"),
         ContractStatus::Terminated => ("已解约", "terminated"),
+        ContractStatus::Expired => ("已到期", "expired"),
     };
     lang.pick(zh, en)
 }

@@ -4,6 +4,7 @@
 use chrono::NaiveDate;
 use jiayi_core::agreement::verification_code;
 use jiayi_core::contract::{ContractStatus, Term, TerminationReason};
+use jiayi_core::year::renewal::TermInForce;
 use jiayi_store::ContractRecord;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
@@ -56,9 +57,41 @@ pub struct SignOutcome {
     pub verification_code: String,
 }
 
+/// A renewal that happened by itself at a term end (computed, never written).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AutoRenewed {
+    /// Follows from the contract and the term start: the same on every device.
+    pub id: Uuid,
+    pub contract_id: Uuid,
+    pub agreement_number: String,
+    /// 1 for the first renewal, and so on.
+    pub renewal: u32,
+    pub term: Term,
+}
+
+/// What renewed by itself up to a day.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RenewOutcome {
-    pub renewed: Vec<SignOutcome>,
+    pub day: NaiveDate,
+    pub renewed: Vec<AutoRenewed>,
+}
+
+/// Declining a contract's renewal (不再续约): a termination on request at the term end, which
+/// both parties confirm like any termination.
+#[derive(ts_rs::TS)]
+#[ts(export)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub struct DeclineRenewalRequest {
+    pub contract_id: Uuid,
+    #[serde(default)]
+    pub note: String,
+    pub resident_confirmed: bool,
+    pub doctor_confirmed: bool,
+    #[serde(default)]
+    pub resident_signature_png: Option<String>,
+    #[serde(default)]
+    pub doctor_signature_png: Option<String>,
 }
 
 #[derive(ts_rs::TS)]
@@ -111,7 +144,10 @@ pub struct TerminateOutcome {
 pub struct ContractSummary {
     pub id: Uuid,
     pub agreement_number: String,
+    /// The signed term.
     pub term: Term,
+    /// The term in force today, automatic renewals included.
+    pub term_in_force: Option<TermInForce>,
     pub status: ContractStatus,
     pub in_force: bool,
     pub doctor_id: Uuid,

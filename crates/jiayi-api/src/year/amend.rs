@@ -80,7 +80,6 @@ impl Api {
     pub(crate) fn contract_context(&self, contract_id: Uuid) -> ApiResult<ContractContext> {
         let fail = |e| self.fail(e);
         let record = self.store.contract(contract_id).map_err(fail)?;
-        let events = self.store.stamped_events_of(contract_id).map_err(fail)?;
         let amendments = self.store.amendments_of(contract_id).map_err(fail)?;
         let household = record.contract.household_id;
         let residents = self
@@ -93,8 +92,8 @@ impl Api {
             .map_err(fail)?;
         Ok(ContractContext {
             membership: household_membership(&residents, &recorded),
+            events: record.events.clone(),
             record,
-            events,
             amendments,
         })
     }

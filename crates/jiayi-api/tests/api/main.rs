@@ -3,6 +3,7 @@
 mod audit;
 mod encryption;
 mod import;
+mod renewal;
 mod reports;
 mod sync;
 mod workflows;

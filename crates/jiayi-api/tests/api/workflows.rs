@@ -15,21 +15,21 @@ use jiayi_store::Store;
 use jiayi_testkit::{contract, follow_up, head, household, member, register_request, tiny_png};
 use uuid::Uuid;
 
-struct Fixture {
-    api: Api,
+pub(crate) struct Fixture {
+    pub(crate) api: Api,
     _dir: tempfile::TempDir,
     team: Team,
 }
 
-fn day(y: i32, m: u32, d: u32) -> NaiveDate {
+pub(crate) fn day(y: i32, m: u32, d: u32) -> NaiveDate {
     NaiveDate::from_ymd_opt(y, m, d).unwrap()
 }
 
-fn at(d: NaiveDate) -> DateTime<Utc> {
+pub(crate) fn at(d: NaiveDate) -> DateTime<Utc> {
     china_noon(d)
 }
 
-fn fixture(today: NaiveDate) -> Fixture {
+pub(crate) fn fixture(today: NaiveDate) -> Fixture {
     let dir = tempfile::tempdir().unwrap();
     let mut store = Store::open(dir.path().join("jiayi.sqlite3")).unwrap();
     let village = Village {
@@ -84,11 +84,11 @@ fn household_input() -> HouseholdInput {
         .build()
 }
 
-fn register(api: &mut Api) -> (Uuid, Vec<Uuid>) {
+pub(crate) fn register(api: &mut Api) -> (Uuid, Vec<Uuid>) {
     jiayi_testkit::register(api, household_input())
 }
 
-fn sign(
+pub(crate) fn sign(
     api: &mut Api,
     household: Uuid,
     members: &[Uuid],
@@ -359,18 +359,36 @@ fn renewal_change_of_doctor_and_termination() {
     });
     assert_eq!(outsider.unwrap_err().code, "unknown_doctor");
 
-    // The term ends; automatic renewal creates the next term, once.
+    // The term ends: the contract renews by itself, nobody acts.
     f.api.set_clock(Box::new(FixedClock(at(day(2027, 3, 2)))));
-    let renewed = f.api.renew_due(day(2027, 3, 2)).unwrap();
-    assert_eq!(renewed.renewed.len(), 1);
-    let second = &renewed.renewed[0];
+    let summary = f.api.contract_summary(first.contract_id).unwrap();
+    assert_eq!(summary.status, ContractStatus::Active);
+    let in_force = summary.term_in_force.expect("renewed by itself");
+    assert_eq!(
+        (in_force.renewal, in_force.term.start, in_force.term.end),
+        (1, day(2027, 3, 1), day(2028, 2, 29))
+    );
+    assert_eq!(
+        f.api.renew_due(day(2027, 3, 2)).unwrap().renewed.len(),
+        1,
+        "renew-due reports the renewal"
+    );
+
+    // A new agreement at renewal (the successor, e.g. with a new team) is allowed after
+    // the term end while the contract carries on by itself.
+    let second = f.api.renew(first.contract_id, false).unwrap();
     assert_eq!(
         (second.term.start, second.term.end),
         (day(2027, 3, 1), day(2028, 2, 29))
     );
+    assert_eq!(
+        f.api.renew(first.contract_id, false).unwrap_err().code,
+        "contract_state",
+        "renewed once"
+    );
     assert!(
         f.api.renew_due(day(2027, 3, 2)).unwrap().renewed.is_empty(),
-        "renewal happens once"
+        "the successor carries on instead of an automatic renewal"
     );
     assert_eq!(
         f.api.contract_summary(first.contract_id).unwrap().status,

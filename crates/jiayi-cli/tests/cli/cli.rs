@@ -204,6 +204,38 @@ fn a_day_of_work_from_the_command_line() {
     ));
     assert!(ended["snapshot_sha256"].as_str().unwrap().len() == 64);
 
+    // Renewal is automatic: renew-due only reports (the same twice) and writes nothing.
+    let pending = json(&jiayi(&db, &["status", "--json"]))["pending_changes"].clone();
+    let once = json(&jiayi(
+        &db,
+        &["renew-due", "--date", "2028-02-01", "--json"],
+    ));
+    let twice = json(&jiayi(
+        &db,
+        &["renew-due", "--date", "2028-02-01", "--json"],
+    ));
+    assert_eq!(once, twice);
+    assert!(!once["renewed"].as_array().unwrap().is_empty());
+    assert_eq!(
+        json(&jiayi(&db, &["status", "--json"]))["pending_changes"],
+        pending
+    );
+    let listed = jiayi(&db, &["renew-due", "--date", "2028-02-01"]);
+    assert!(String::from_utf8_lossy(&listed.stdout).contains("次自动续约"));
+    // A terminated contract has no renewal left to decline.
+    let declined = jiayi(
+        &db,
+        &[
+            "terminate",
+            &number,
+            "--decline-renewal",
+            "--resident-confirmed",
+            "--doctor-confirmed",
+        ],
+    );
+    assert_eq!(declined.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&declined.stderr).contains("已解约"));
+
     let termination = dir.path().join("termination.pdf");
     let printed = jiayi(
         &db,

@@ -344,52 +344,57 @@ fn occurrences(
 ) {
     let from = params.period.start;
     for contract in &p.ds.contracts {
-        let covered_until = contract.covered_until();
-        if contract.term.start > as_of || covered_until < from {
-            continue;
-        }
-        // Visits count from the term's start until the cover ends or the as-of day.
-        let counted_until = covered_until.min(as_of);
-        for member in &contract.members {
-            let Some(&village) = p.resident_village.get(&member.resident_id) else {
-                continue; // removed from the register: nothing is owed to them here
-            };
-            for item in &member.items {
-                let n = item.times_per_year;
-                let days = p
-                    .item_days
-                    .get(&(contract.id, member.resident_id, item.item_code.as_str()))
-                    .map(Vec::as_slice)
-                    .unwrap_or(&[]);
-                let delivered = days
-                    .iter()
-                    .filter(|d| contract.term.start <= **d && **d <= counted_until)
-                    .count() as u32;
-                for k in 1..=n {
-                    let (opens_on, due_by) = occurrence_window(&contract.term, n, k);
-                    if due_by < from || due_by > as_of || due_by > covered_until {
-                        continue;
+        // Items are owed for each term in force (the signed one and every automatic renewal)
+        // that overlaps the period.
+        for in_force in contract.terms_until(as_of) {
+            let term = in_force.term;
+            let covered_until = in_force.last_day;
+            if covered_until < from {
+                continue;
+            }
+            // Visits count from the term's start until the cover ends or the as-of day.
+            let counted_until = covered_until.min(as_of);
+            for member in &contract.members {
+                let Some(&village) = p.resident_village.get(&member.resident_id) else {
+                    continue; // removed from the register: nothing is owed to them here
+                };
+                for item in &member.items {
+                    let n = item.times_per_year;
+                    let days = p
+                        .item_days
+                        .get(&(contract.id, member.resident_id, item.item_code.as_str()))
+                        .map(Vec::as_slice)
+                        .unwrap_or(&[]);
+                    let delivered = days
+                        .iter()
+                        .filter(|d| term.start <= **d && **d <= counted_until)
+                        .count() as u32;
+                    for k in 1..=n {
+                        let (opens_on, due_by) = occurrence_window(&term, n, k);
+                        if due_by < from || due_by > as_of || due_by > covered_until {
+                            continue;
+                        }
+                        sink(&Contribution {
+                            kind: IndicatorKind::Fulfilment,
+                            subject: SubjectRef::Occurrence {
+                                resident_id: member.resident_id,
+                                contract_id: contract.id,
+                                package_code: &item.package_code,
+                                item_code: &item.item_code,
+                                occurrence: k,
+                                times_per_year: n,
+                                opens_on,
+                                due_by,
+                            },
+                            units: Units {
+                                village: Some(village),
+                                team: Some(contract.team_id),
+                                doctor: Some(contract.doctor_on(due_by)),
+                            },
+                            hit: delivered >= k,
+                            contract_id: Some(contract.id),
+                        });
                     }
-                    sink(&Contribution {
-                        kind: IndicatorKind::Fulfilment,
-                        subject: SubjectRef::Occurrence {
-                            resident_id: member.resident_id,
-                            contract_id: contract.id,
-                            package_code: &item.package_code,
-                            item_code: &item.item_code,
-                            occurrence: k,
-                            times_per_year: n,
-                            opens_on,
-                            due_by,
-                        },
-                        units: Units {
-                            village: Some(village),
-                            team: Some(contract.team_id),
-                            doctor: Some(contract.doctor_on(due_by)),
-                        },
-                        hit: delivered >= k,
-                        contract_id: Some(contract.id),
-                    });
                 }
             }
         }

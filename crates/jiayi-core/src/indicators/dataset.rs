@@ -11,6 +11,7 @@ use crate::household::{Team, TeamRole};
 use crate::person::PopulationGroup;
 use crate::time::china_date;
 use crate::visit::{Visit, VisitKind};
+use crate::year::renewal::{TermInForce, term_in_force, terms_until};
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case", default)]
@@ -113,6 +114,10 @@ pub struct ContractInfo {
     /// The day a termination takes effect (the contract covers until the day before).
     #[serde(default)]
     pub terminated_on: Option<NaiveDate>,
+    /// Whether a successor contract was signed at renewal (a `Renewed` event): then this one
+    /// stops at its signed term's end instead of renewing by itself.
+    #[serde(default)]
+    pub succeeded: bool,
     /// Changes of doctor in the order they were recorded.
     #[serde(default)]
     pub doctor_changes: Vec<DoctorChange>,
@@ -120,16 +125,29 @@ pub struct ContractInfo {
 }
 
 impl ContractInfo {
-    /// The last day the contract covers its members.
-    pub fn covered_until(&self) -> NaiveDate {
-        match self.terminated_on.and_then(|d| d.pred_opt()) {
-            Some(before) => before.min(self.term.end),
-            None => self.term.end,
-        }
+    /// The term in force on a day, automatic renewals included (the rule of
+    /// [`crate::year::renewal::term_on`]).
+    pub fn term_on(&self, day: NaiveDate) -> Option<TermInForce> {
+        term_in_force(&self.term, self.terminated_on, self.succeeded, day)
+    }
+
+    /// Every term in force from the signing up to a day, oldest first.
+    pub fn terms_until(&self, day: NaiveDate) -> Vec<TermInForce> {
+        terms_until(&self.term, self.terminated_on, self.succeeded, day)
+    }
+
+    /// The term a report shows beside the contract on a day, as (start, last day covered): the
+    /// last one in force up to that day, or the signed term when none was.
+    pub fn term_shown(&self, day: NaiveDate) -> (NaiveDate, NaiveDate) {
+        self.terms_until(day)
+            .last()
+            .map_or((self.term.start, self.term.end), |t| {
+                (t.term.start, t.last_day)
+            })
     }
 
     pub fn covers_on(&self, day: NaiveDate) -> bool {
-        self.term.start <= day && day <= self.covered_until()
+        self.term_on(day).is_some()
     }
 
     /// The responsible doctor on a day (changes apply from their effective day).
@@ -154,6 +172,7 @@ impl ContractInfo {
             .collect();
         ordered.sort_by_key(|e| e.at);
         let mut terminated_on = None;
+        let mut succeeded = false;
         let mut doctor_changes = Vec::new();
         for event in ordered {
             match &event.kind {
@@ -168,7 +187,7 @@ impl ContractInfo {
                     effective_on: *effective_on,
                     doctor_id: *to_doctor_id,
                 }),
-                ContractEventKind::Renewed { .. } => {}
+                ContractEventKind::Renewed { .. } => succeeded = true,
             }
         }
         ContractInfo {
@@ -179,6 +198,7 @@ impl ContractInfo {
             doctor_id: contract.doctor_id,
             term: contract.term,
             terminated_on,
+            succeeded,
             doctor_changes,
             members: contract
                 .members

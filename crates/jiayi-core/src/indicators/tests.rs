@@ -203,7 +203,9 @@ fn township() -> Dataset {
                 team_id: id(T2),
                 doctor_id: id(D2),
                 term: term(d(2025, 1, 1), d(2025, 12, 31)),
-                terminated_on: None,
+                // Renewal declined: it ends with its term.
+                terminated_on: Some(d(2026, 1, 1)),
+                succeeded: false,
                 doctor_changes: vec![],
                 members: vec![MemberInfo {
                     resident_id: id(R7),
@@ -218,6 +220,7 @@ fn township() -> Dataset {
                 doctor_id: id(D1),
                 term: term(d(2026, 1, 1), d(2026, 12, 31)),
                 terminated_on: None,
+                succeeded: false,
                 doctor_changes: vec![DoctorChange {
                     effective_on: d(2026, 10, 1),
                     doctor_id: id(D3),
@@ -235,6 +238,7 @@ fn township() -> Dataset {
                 doctor_id: id(D1),
                 term: term(d(2026, 1, 1), d(2026, 12, 31)),
                 terminated_on: Some(d(2026, 9, 1)),
+                succeeded: false,
                 doctor_changes: vec![],
                 members: vec![
                     MemberInfo {
@@ -255,6 +259,7 @@ fn township() -> Dataset {
                 doctor_id: id(D2),
                 term: term(d(2026, 7, 1), d(2027, 6, 30)),
                 terminated_on: None,
+                succeeded: false,
                 doctor_changes: vec![],
                 members: vec![
                     MemberInfo {
@@ -649,7 +654,11 @@ fn a_contract_from_core_records_keeps_termination_and_doctor_changes() {
     ];
     let info = ContractInfo::from_contract(&contract, &events, &catalog);
     assert_eq!(info.terminated_on, Some(d(2026, 11, 1)));
-    assert_eq!(info.covered_until(), d(2026, 10, 31));
+    assert_eq!(
+        info.term_on(d(2026, 10, 31)).map(|t| t.last_day),
+        Some(d(2026, 10, 31))
+    );
+    assert!(!info.covers_on(d(2026, 11, 1)));
     assert_eq!(info.doctor_on(d(2026, 5, 1)), id(D1));
     assert_eq!(info.doctor_on(d(2026, 5, 2)), id(D3));
     let items = &info.members[0].items;

@@ -57,8 +57,8 @@ pub fn in_effect_order<'a, T: Effective>(records: impl IntoIterator<Item = &'a T
     ordered
 }
 
-/// The state of a contract on a day, its events applied in sync order (the rule
-/// [`Contract::state_on`] moves to; it orders by recorded wall time today).
+/// The state of a contract on a day, its events applied in sync order: the one way to read a
+/// contract's state (the recorded wall time is for display only).
 pub fn contract_state_on(
     contract: &Contract,
     events: &[Stamped<ContractEvent>],

@@ -13,23 +13,9 @@ use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
 use crate::contract::{Contract, ContractEvent, ContractEventKind, Term, TerminationReason};
+pub use crate::term::{TermInForce, covered_until, term_in_force, terms_until};
 use crate::year::order::{Stamped, in_sync_order};
 use crate::{CoreError, Result};
-
-/// Far enough for any real question (a century of yearly terms) and a bound on the loop.
-const MAX_RENEWALS: u32 = 100;
-
-/// The term of a contract in force on a day.
-#[derive(ts_rs::TS)]
-#[ts(export)]
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-pub struct TermInForce {
-    pub term: Term,
-    /// 0 for the signed term, 1 for the first renewal, and so on.
-    pub renewal: u32,
-    /// The day before an effective termination, when one falls in this term.
-    pub last_day: NaiveDate,
-}
 
 /// A renewal that happened by itself at a term end.
 #[derive(ts_rs::TS)]
@@ -57,7 +43,7 @@ pub fn renewal_id(contract_id: Uuid, term_start: NaiveDate) -> Uuid {
 }
 
 /// What a contract's events say about its end: the termination in force (the last recorded in
-/// sync order, as [`Contract::state_on`] reads it) and whether an explicit successor contract
+/// sync order, as [`crate::year::order::contract_state_on`] reads it) and whether an explicit successor contract
 /// was signed (an older renewal that made a new contract; that contract carries on).
 fn ending(contract: &Contract, events: &[Stamped<ContractEvent>]) -> (Option<NaiveDate>, bool) {
     let mut terminated = None;
@@ -84,27 +70,7 @@ pub fn term_on(
     day: NaiveDate,
 ) -> Option<TermInForce> {
     let (terminated, succeeded) = ending(contract, events);
-    if day < contract.term.start || terminated.is_some_and(|t| t <= day) {
-        return None;
-    }
-    let mut term = contract.term;
-    let mut renewal = 0;
-    while day > term.end {
-        if !term.auto_renew || succeeded || renewal >= MAX_RENEWALS {
-            return None;
-        }
-        term = term.next(term.policy);
-        renewal += 1;
-    }
-    let last_day = match terminated {
-        Some(t) if t <= term.end => t - Days::new(1),
-        _ => term.end,
-    };
-    Some(TermInForce {
-        term,
-        renewal,
-        last_day,
-    })
+    term_in_force(&contract.term, terminated, succeeded, day)
 }
 
 /// Every automatic renewal of a contract that took effect on or before a day, oldest first.
@@ -185,15 +151,20 @@ pub fn ending_within(
 }
 
 /// Declining renewal: a termination on request effective the day after the term in force on
-/// `today` ends. Refused when nothing is in force or a termination is already recorded.
+/// `today` ends. Refused when nothing is in force, a termination is already recorded, or the
+/// term would not renew anyway (a successor contract was signed, or the term does not renew).
 pub fn decline_renewal(
     contract: &Contract,
     events: &[Stamped<ContractEvent>],
     today: NaiveDate,
 ) -> Result<(TerminationReason, NaiveDate)> {
-    if ending(contract, events).0.is_some() {
+    let (terminated, succeeded) = ending(contract, events);
+    if terminated.is_some() {
         return Err(CoreError::AlreadyTerminated);
     }
     let now = term_on(contract, events, today).ok_or(CoreError::NotActive(today))?;
+    if succeeded || !now.term.auto_renew {
+        return Err(CoreError::NothingToDecline);
+    }
     Ok((TerminationReason::OnRequest, now.term.end + Days::new(1)))
 }

@@ -681,11 +681,11 @@ fn contract_events_apply_in_clock_order_not_wall_time() {
         Some((TerminationReason::Death, d(2026, 7, 1))),
         "the clock says the death was recorded last"
     );
-    let plain = [first.record, second.record];
+    let reversed = [first, second];
     assert_eq!(
-        c.state_on(&plain, d(2026, 9, 1)).terminated,
-        Some((TerminationReason::MovedOut, d(2026, 8, 1))),
-        "the recorded wall time still decides in state_on"
+        contract_state_on(&c, &reversed, d(2026, 9, 1)),
+        by_clock,
+        "the order records arrive in does not matter"
     );
     let ordered: Vec<u64> = in_sync_order(&stamped_events)
         .iter()
@@ -1467,4 +1467,71 @@ fn team() -> Team {
         complaint_phone: String::new(),
         service_hours: String::new(),
     }
+}
+
+#[test]
+fn every_term_in_force_up_to_a_day_and_the_known_end_of_cover() {
+    use crate::year::renewal::{covered_until, terms_until};
+    let c = contract(TermPolicy::CalendarYear, d(2026, 3, 15), &[id(1)]);
+    let starts: Vec<(u32, NaiveDate, NaiveDate)> = terms_until(&c.term, None, false, d(2028, 1, 1))
+        .iter()
+        .map(|t| (t.renewal, t.term.start, t.last_day))
+        .collect();
+    assert_eq!(
+        starts,
+        vec![
+            (0, d(2026, 3, 15), d(2026, 12, 31)),
+            (1, d(2027, 1, 1), d(2027, 12, 31)),
+            (2, d(2028, 1, 1), d(2028, 12, 31)),
+        ]
+    );
+    let ended = terms_until(&c.term, Some(d(2027, 6, 1)), false, d(2030, 1, 1));
+    assert_eq!(ended.len(), 2, "none after the termination");
+    assert_eq!(ended[1].last_day, d(2027, 5, 31));
+    assert_eq!(
+        terms_until(&c.term, None, true, d(2030, 1, 1)).len(),
+        1,
+        "a successor carries on"
+    );
+    assert!(terms_until(&c.term, None, false, d(2026, 3, 14)).is_empty());
+
+    assert_eq!(
+        covered_until(&c.term, None, false),
+        None,
+        "renews by itself"
+    );
+    assert_eq!(covered_until(&c.term, None, true), Some(d(2026, 12, 31)));
+    assert_eq!(
+        covered_until(&c.term, Some(d(2027, 6, 1)), false),
+        Some(d(2027, 5, 31))
+    );
+}
+
+#[test]
+fn a_successor_or_a_fixed_term_leaves_nothing_to_decline() {
+    let c = contract(TermPolicy::CalendarYear, d(2026, 3, 15), &[id(1)]);
+    let successor = [stamped(
+        &c,
+        1,
+        ContractEventKind::Renewed {
+            new_contract_id: id(77),
+            automatic: false,
+        },
+    )];
+    assert_eq!(
+        decline_renewal(&c, &successor, d(2026, 12, 20)),
+        Err(CoreError::NothingToDecline)
+    );
+    let mut fixed = c.clone();
+    fixed.term.auto_renew = false;
+    assert_eq!(
+        decline_renewal(&fixed, &[], d(2026, 12, 20)),
+        Err(CoreError::NothingToDecline)
+    );
+    let (_, effective_on) = decline_renewal(&c, &[], d(2027, 5, 1)).unwrap();
+    assert_eq!(
+        effective_on,
+        d(2028, 1, 1),
+        "declined in a renewed term: its end"
+    );
 }

@@ -91,11 +91,20 @@ fn enrolled_transport(t: &Township, store: &jiayi_store::Store) -> HttpTransport
 type Figures = BTreeMap<(Option<uuid::Uuid>, String), (u64, u64, Option<f64>)>;
 
 fn device_figures(api: &Api, period: &str, level: Level) -> Figures {
+    device_figures_on(api, period, level, None)
+}
+
+fn device_figures_on(
+    api: &Api,
+    period: &str,
+    level: Level,
+    reference: Option<chrono::NaiveDate>,
+) -> Figures {
     let report = api
         .report(&ReportRequest {
             period: Some(period.into()),
             level: Some(level),
-            reference: None,
+            reference,
         })
         .expect("device report");
     let mut out = Figures::new();
@@ -112,12 +121,21 @@ fn device_figures(api: &Api, period: &str, level: Level) -> Figures {
 }
 
 fn server_figures(t: &Township, period: &str, level: Level) -> Figures {
+    server_figures_on(t, period, level, china_date(Utc::now()))
+}
+
+fn server_figures_on(
+    t: &Township,
+    period: &str,
+    level: Level,
+    reference: chrono::NaiveDate,
+) -> Figures {
     let server = jiayi_server::indicators::dataset(t.storage().as_ref()).expect("dataset");
     assert_eq!(server.unreadable, 0, "every payload reads");
     let targets = jiayi_server::indicators::targets(t.storage().as_ref()).unwrap();
     let params = Params {
         period: Period::parse(period).unwrap(),
-        reference: china_date(Utc::now()),
+        reference,
     };
     let report = compute(&server.dataset, &params, &targets, level);
     let mut out = Figures::new();
@@ -195,6 +213,110 @@ fn server_matches_device(t: &Township) {
     ));
     assert_eq!(status, 200);
     assert!(missed.contains("第 2 /"), "second page");
+}
+
+/// Under the calendar-year policy a household signed in 2026 is still signed on 2 January 2027
+/// with no one pressing a button, and the server counts it as the device does.
+fn calendar_year_renews_on_the_server_too(t: &Township) {
+    use jiayi_api::FixedClock;
+    use jiayi_core::contract::TermPolicy;
+    use jiayi_core::household::{Team, TeamMember, TeamRole, Village};
+    use jiayi_core::person::Relation;
+    use jiayi_testkit::{contract, day, head, household, member};
+
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = jiayi_store::Store::open(dir.path().join("device.sqlite3")).unwrap();
+    let village = Village {
+        id: uuid::Uuid::now_v7(),
+        code: "140822100300".into(),
+        name: "西庄村".into(),
+        township: "青山镇".into(),
+    };
+    store.put_village(&village).unwrap();
+    let person = |n: u128, name: &str, role| TeamMember {
+        id: uuid::Uuid::from_u128(n),
+        name: name.into(),
+        role,
+        phone: "13800000000".into(),
+    };
+    let team = Team {
+        id: uuid::Uuid::from_u128(300),
+        name: "西庄村家庭医生团队".into(),
+        institution: "青山镇卫生院".into(),
+        village_clinic: "西庄村卫生室".into(),
+        villages: vec![village.id],
+        members: vec![
+            person(301, "钱建国", TeamRole::Leader),
+            person(302, "吴医生", TeamRole::FamilyDoctor),
+        ],
+        service_hotline: "0359-4561120".into(),
+        complaint_phone: "0359-4561234".into(),
+        service_hours: "8:00-18:00".into(),
+    };
+    store.put_team(&team).unwrap();
+    store.put_term_policy(TermPolicy::CalendarYear).unwrap();
+    let mut api = Api::with_clock(
+        store,
+        Lang::Zh,
+        Box::new(FixedClock(jiayi_core::time::china_noon(day(2026, 3, 1)))),
+    );
+    let input = household("西庄村", "一组", "西庄村一组1号")
+        .member(
+            head("王大山")
+                .born(day(1950, 2, 3), 151)
+                .phone("13812345679")
+                .groups(&["hypertension"]),
+        )
+        .member(member("王小花", Relation::Spouse).born(day(1953, 6, 7), 262))
+        .build();
+    let (household_id, members) = jiayi_testkit::register(&mut api, input);
+    let signed = contract(household_id, &members).sign(&mut api).unwrap();
+    assert_eq!(signed.term.end, day(2026, 12, 31));
+    let store = api.store_mut();
+    let transport = enrolled_transport(t, store);
+    jiayi_sync::sync(
+        store,
+        &transport,
+        Utc::now().timestamp_millis(),
+        &mut |_| {},
+    )
+    .expect("sync round");
+    assert_eq!(store.pending_count().unwrap(), 0, "everything uploaded");
+    // The township already holds the demo's teams and villages: add this one's.
+    let mut teams = t.storage().reference().unwrap().teams;
+    teams.push(team.clone());
+    publish_teams(t.storage().as_ref(), &teams);
+    let mut villages = t.storage().villages().unwrap();
+    villages.push(village.clone());
+    t.storage().put_villages(&villages).expect("name villages");
+
+    // The server also holds the demo township (and targets of its own): compare this village's
+    // and team's numerators and denominators.
+    let cases = [
+        (Level::Village, village.id, "2027-01", day(2027, 1, 2)),
+        (Level::Team, team.id, "2027-01", day(2027, 1, 2)),
+        // The renewed term owes items: the first follow-up falls due on 1 April.
+        (Level::Village, village.id, "2027-04", day(2027, 4, 15)),
+    ];
+    for (level, id, period, reference) in cases {
+        let ours = |figures: Figures| -> BTreeMap<String, (u64, u64)> {
+            figures
+                .into_iter()
+                .filter(|((row, _), _)| *row == Some(id))
+                .map(|((_, code), (n, d, _))| (code, (n, d)))
+                .collect()
+        };
+        let device = ours(device_figures_on(&api, period, level, Some(reference)));
+        let server = ours(server_figures_on(t, period, level, reference));
+        assert_eq!(device["signing"], (2, 2), "both members still signed");
+        assert_eq!(server, device, "{period} {level:?}");
+    }
+    let quarter = device_figures_on(&api, "2027-04", Level::Village, Some(day(2027, 4, 15)));
+    let fulfilment = quarter[&(Some(village.id), "fulfilment".to_string())];
+    assert!(
+        fulfilment.1 > 0,
+        "the renewed term owes items: {fulfilment:?}"
+    );
 }
 
 /// Targets set through the command's function are stored and judge the dashboard's figures.
@@ -363,6 +485,7 @@ fn sqlite_server_indicators_equal_the_devices() {
     server_matches_device(&t);
     targets_are_configurable(&t);
     bad_requests_are_explained(&t);
+    calendar_year_renews_on_the_server_too(&t);
 }
 
 #[test]
@@ -374,6 +497,7 @@ fn postgres_server_indicators_equal_the_devices() {
     server_matches_device(&t);
     targets_are_configurable(&t);
     bad_requests_are_explained(&t);
+    calendar_year_renews_on_the_server_too(&t);
 }
 
 /// Runs chromium with a deadline; returns its standard output (written to a file, so a long
