@@ -27,6 +27,7 @@ const COMMANDS: &[&str] = &[
     "renew_contract",
     "change_doctor",
     "terminate_contract",
+    "decline_renewal",
     "draft_save",
     "draft_load",
     "draft_clear",

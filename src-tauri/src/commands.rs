@@ -5,12 +5,12 @@
 use std::sync::Arc;
 
 use jiayi_api::{
-    Api, ApiError, ChangeDoctorRequest, Document, DrillDownPage, DrillDownPageRequest,
-    EnrollOutcome, EventSink, ExportKind, HouseholdView, ImportOutcome, ImportPreview,
-    ImportProgress, ImportRequest, RefusalView, RegisterOutcome, RegisterRequest, ReportRequest,
-    ReportView, SignOutcome, SignRequest, StatusView, SyncEvent, SyncSettings, SyncStatusView,
-    SyncSummary, TerminateOutcome, TerminateRequest, VaultStatus, VisitOutcome, VisitRequest,
-    WorkList, WorkListQuery,
+    Api, ApiError, ChangeDoctorRequest, DeclineRenewalRequest, Document, DrillDownPage,
+    DrillDownPageRequest, EnrollOutcome, EventSink, ExportKind, HouseholdView, ImportOutcome,
+    ImportPreview, ImportProgress, ImportRequest, RefusalView, RegisterOutcome, RegisterRequest,
+    ReportRequest, ReportView, SignOutcome, SignRequest, StatusView, SyncEvent, SyncSettings,
+    SyncStatusView, SyncSummary, TerminateOutcome, TerminateRequest, VaultStatus, VisitOutcome,
+    VisitRequest, WorkList, WorkListQuery,
 };
 use jiayi_core::Lang;
 use jiayi_core::agreement::AgreementSnapshot;
@@ -312,6 +312,14 @@ async fn change_doctor(state: State<'_, AppState>, request: ChangeDoctorRequest)
 }
 
 #[tauri::command]
+async fn decline_renewal(
+    state: State<'_, AppState>,
+    request: DeclineRenewalRequest,
+) -> Reply<TerminateOutcome> {
+    state.api_mut(|api| api.decline_renewal(&request))
+}
+
+#[tauri::command]
 async fn terminate_contract(
     state: State<'_, AppState>,
     request: TerminateRequest,
@@ -499,6 +507,7 @@ pub fn handler() -> impl Fn(tauri::ipc::Invoke) -> bool + Send + Sync + 'static 
         renew_contract,
         change_doctor,
         terminate_contract,
+        decline_renewal,
         draft_save,
         draft_load,
         draft_clear,

@@ -12,7 +12,7 @@ export type Screen =
   | { name: 'household'; householdId: string }
   | { name: 'sign'; householdId: string }
   | { name: 'visit'; householdId: string; residentId?: string; itemCode?: string }
-  | { name: 'change'; householdId: string; contractId: string; action: 'renew' | 'doctor' | 'terminate' }
+  | { name: 'change'; householdId: string; contractId: string; action: 'renew' | 'doctor' | 'terminate' | 'decline' }
 
 export const route = reactive<{ current: Screen; history: Screen[] }>({ current: { name: 'home' }, history: [] })
 

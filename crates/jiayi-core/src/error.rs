@@ -388,6 +388,13 @@ mod tests {
             }),
             CoreError::Phone(PhoneError::BadMobile),
             CoreError::Required { field: "name" },
+            CoreError::NothingToDecline,
+            CoreError::RenewalNotOpen(chrono::NaiveDate::from_ymd_opt(2026, 12, 1).unwrap()),
+            CoreError::AlreadyCovered {
+                name: "Zhang San".into(),
+                agreement_number: "2026-X-00001".into(),
+                until: chrono::NaiveDate::MAX,
+            },
             CoreError::VitalOutOfRange {
                 field: "systolic",
                 value: 400.0,

@@ -13,11 +13,13 @@ use jiayi_core::household::{Household, Resident, Village};
 use jiayi_core::indicators::dataset::Records;
 use jiayi_core::indicators::{Dataset, Targets};
 use jiayi_core::visit::Visit;
+use jiayi_core::year::order::Stamped;
 use jiayi_sync::protocol::ReferenceKind;
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
 
 use crate::error::{Result, ServerError};
+use crate::merge::RecordState;
 use crate::storage::Storage;
 
 /// The settings key the targets are stored under (JSON, fractions).
@@ -58,12 +60,27 @@ fn read_all<T: DeserializeOwned>(
     entity: Entity,
     unreadable: &mut usize,
 ) -> Result<Vec<T>> {
-    let texts = storage.live_payloads(entity)?;
-    let mut out = Vec::with_capacity(texts.len());
-    for text in &texts {
-        match serde_json::from_str::<T>(text) {
-            Ok(v) => out.push(v),
-            Err(_) => *unreadable += 1,
+    Ok(read_stamped(storage, entity, unreadable)?
+        .into_iter()
+        .map(|s| s.record)
+        .collect())
+}
+
+/// As [`read_all`], each record with the clock value of its latest write (insert-only records
+/// such as contract events are written once, all fields with one value).
+fn read_stamped<T: DeserializeOwned>(
+    storage: &dyn Storage,
+    entity: Entity,
+    unreadable: &mut usize,
+) -> Result<Vec<Stamped<T>>> {
+    let rows = storage.live_payloads(entity)?;
+    let mut out = Vec::with_capacity(rows.len());
+    for (text, field_hlc) in &rows {
+        let hlc =
+            RecordState::parse_field_hlc(field_hlc).and_then(|fields| fields.into_values().max());
+        match (serde_json::from_str::<T>(text), hlc) {
+            (Ok(record), Some(hlc)) => out.push(Stamped { hlc, record }),
+            _ => *unreadable += 1,
         }
     }
     Ok(out)
@@ -106,10 +123,13 @@ pub fn dataset(storage: &dyn Storage) -> Result<ServerDataset> {
             .into_iter()
             .map(|p| p.contract)
             .collect();
-    let events: Vec<ContractEvent> =
-        read_all::<EventPayload>(storage, Entity::ContractEvent, &mut unreadable)?
+    let events: Vec<Stamped<ContractEvent>> =
+        read_stamped::<EventPayload>(storage, Entity::ContractEvent, &mut unreadable)?
             .into_iter()
-            .map(|p| p.event)
+            .map(|p| Stamped {
+                hlc: p.hlc,
+                record: p.record.event,
+            })
             .collect();
     let visits: Vec<Visit> = read_all(storage, Entity::Visit, &mut unreadable)?;
     let teams = storage.reference()?.teams;

@@ -48,6 +48,7 @@ export const api = {
   renew: (contractId: string) => call<T.SignOutcome>('renew_contract', { contractId }),
   changeDoctor: (request: T.ChangeDoctorRequest) => call<void>('change_doctor', { request }),
   terminate: (request: T.TerminateRequest) => call<T.TerminateOutcome>('terminate_contract', { request }),
+  declineRenewal: (request: T.DeclineRenewalRequest) => call<T.TerminateOutcome>('decline_renewal', { request }),
   draftSave: (form: string, json: string) => call<void>('draft_save', { form, json }),
   draftLoad: (form: string) => call<string | null>('draft_load', { form }),
   draftClear: (form: string) => call<void>('draft_clear', { form }),

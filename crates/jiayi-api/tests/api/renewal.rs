@@ -97,6 +97,24 @@ fn a_calendar_year_contract_renews_by_itself_on_1_january() {
         renewal_id(signed.contract_id, day(2027, 1, 1))
     );
     assert_eq!(f.api.status().unwrap().pending_changes, pending);
+
+    // A visit in the renewed term fulfils the renewed term's first follow-up.
+    let visit = f
+        .api
+        .record_visit(&jiayi_testkit::follow_up(members[0], (132, 84)))
+        .unwrap();
+    let next = visit.next_due.expect("three more follow-ups this term");
+    assert_eq!(next.occurrence, 2);
+    assert!(next.opens_on > day(2027, 1, 1) && next.due_by <= day(2027, 12, 31));
+    assert!(
+        f.api
+            .due(None)
+            .unwrap()
+            .iter()
+            .all(|d| d.item.contract_id != signed.contract_id
+                || d.item.item_code != "hypertension_follow_up"),
+        "the first follow-up of the renewed term is done"
+    );
 }
 
 #[test]

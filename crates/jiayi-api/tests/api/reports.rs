@@ -215,10 +215,7 @@ fn the_loaded_dataset_matches_the_core_records() {
         .all_contracts()
         .unwrap()
         .iter()
-        .map(|r| {
-            let events: Vec<_> = r.events.iter().map(|e| e.record.clone()).collect();
-            ContractInfo::from_contract(&r.contract, &events, &catalog)
-        })
+        .map(|r| ContractInfo::from_contract(&r.contract, &r.events, &catalog))
         .collect();
     let mut loaded = ds.contracts.clone();
     from_core.sort_by_key(|c| c.id);

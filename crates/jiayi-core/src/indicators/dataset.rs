@@ -11,6 +11,7 @@ use crate::household::{Team, TeamRole};
 use crate::person::PopulationGroup;
 use crate::time::china_date;
 use crate::visit::{Visit, VisitKind};
+use crate::year::order::{Stamped, in_sync_order};
 use crate::year::renewal::{TermInForce, term_in_force, terms_until};
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -161,16 +162,19 @@ impl ContractInfo {
 
     /// Builds the contract's entry from the core records and the catalog it was signed under.
     /// Packages the catalog does not know contribute no items.
+    /// Events apply in sync order (their clock values), as everywhere else.
     pub fn from_contract(
         contract: &Contract,
-        events: &[ContractEvent],
+        events: &[Stamped<ContractEvent>],
         catalog: &Catalog,
     ) -> ContractInfo {
-        let mut ordered: Vec<&ContractEvent> = events
-            .iter()
-            .filter(|e| e.contract_id == contract.id)
-            .collect();
-        ordered.sort_by_key(|e| e.at);
+        let ordered = in_sync_order(
+            events
+                .iter()
+                .filter(|e| e.record.contract_id == contract.id),
+        )
+        .into_iter()
+        .map(|e| &e.record);
         let mut terminated_on = None;
         let mut succeeded = false;
         let mut doctor_changes = Vec::new();
@@ -306,7 +310,8 @@ pub struct Records<'a> {
     pub households: &'a [crate::household::Household],
     pub residents: &'a [crate::household::Resident],
     pub contracts: &'a [Contract],
-    pub events: &'a [ContractEvent],
+    /// Contract events with the clock values they were written with.
+    pub events: &'a [Stamped<ContractEvent>],
     pub visits: &'a [Visit],
     /// Catalogs by version; a contract signed under a version not given owes nothing.
     pub catalogs: &'a [Catalog],

@@ -22,6 +22,7 @@ use super::*;
 use crate::contract::{Term, TermPolicy};
 use crate::person::PopulationGroup as G;
 use crate::visit::VisitKind;
+use crate::year::order::Stamped;
 
 fn d(y: i32, m: u32, day: u32) -> NaiveDate {
     NaiveDate::from_ymd_opt(y, m, day).unwrap()
@@ -652,7 +653,21 @@ fn a_contract_from_core_records_keeps_termination_and_doctor_changes() {
             },
         ),
     ];
-    let info = ContractInfo::from_contract(&contract, &events, &catalog);
+    // Applied in clock order: the termination was written last.
+    let stamped: Vec<Stamped<ContractEvent>> = events
+        .into_iter()
+        .rev()
+        .enumerate()
+        .map(|(i, record)| Stamped {
+            hlc: crate::hlc::Hlc {
+                wall_ms: i as u64 + 1,
+                counter: 0,
+                device: Uuid::nil(),
+            },
+            record,
+        })
+        .collect();
+    let info = ContractInfo::from_contract(&contract, &stamped, &catalog);
     assert_eq!(info.terminated_on, Some(d(2026, 11, 1)));
     assert_eq!(
         info.term_on(d(2026, 10, 31)).map(|t| t.last_day),

@@ -264,8 +264,9 @@ pub trait Storage: Send + Sync + 'static {
     /// Contracts, contract events and visits received since `since`, newest first.
     fn audit(&self, since: DateTime<Utc>, limit: u32) -> Result<Vec<RecordToAudit>>;
     /// The current payload (JSON text) of every record of a kind whose latest write is not a
-    /// deletion, in id order: what the indicators are computed from.
-    fn live_payloads(&self, entity: Entity) -> Result<Vec<String>>;
+    /// deletion, with its fields' clock values (JSON, field → HLC), in id order: what the
+    /// indicators are computed from.
+    fn live_payloads(&self, entity: Entity) -> Result<Vec<(String, String)>>;
     /// The content of every published version of every document of a kind, oldest first
     /// (contracts signed under an older catalog still owe its items).
     fn reference_history(&self, kind: ReferenceKind) -> Result<Vec<String>>;

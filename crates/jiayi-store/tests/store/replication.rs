@@ -159,3 +159,100 @@ fn pending_local_work_is_never_overwritten_and_replays_are_harmless() {
     assert_eq!(fresh.resident_count().unwrap(), 1);
     assert_eq!(second.conflicts, 0);
 }
+
+#[test]
+fn a_pulled_contract_event_keeps_the_clock_value_it_was_written_with() {
+    use jiayi_core::contract::{
+        Contract, ContractEvent, ContractEventKind, ContractMember, Term, TermPolicy,
+        TerminationReason,
+    };
+    use jiayi_store::{NewContract, NewContractEvent};
+
+    use jiayi_core::household::{Team, TeamMember, TeamRole};
+
+    let (mut a, mut b, resident) = two_devices();
+    let household_id = a.resident(resident).unwrap().household_id;
+    let team = Team {
+        id: Uuid::from_u128(100),
+        name: "东庄村家庭医生团队".into(),
+        institution: "青山镇卫生院".into(),
+        village_clinic: "东庄村卫生室".into(),
+        villages: vec![],
+        members: vec![TeamMember {
+            id: Uuid::from_u128(2),
+            name: "刘医生".into(),
+            role: TeamRole::FamilyDoctor,
+            phone: "13800000000".into(),
+        }],
+        service_hotline: String::new(),
+        complaint_phone: String::new(),
+        service_hours: String::new(),
+    };
+    a.put_team(&team).unwrap();
+    b.put_team(&team).unwrap();
+    let signed = a
+        .sign_contract(
+            t0(),
+            2026,
+            |number| {
+                Ok(NewContract {
+                    contract: Contract {
+                        id: Uuid::now_v7(),
+                        agreement_number: number,
+                        household_id,
+                        team_id: Uuid::from_u128(100),
+                        doctor_id: Uuid::from_u128(2),
+                        representative_id: resident,
+                        term: Term::first(TermPolicy::CalendarYear, day(2026, 3, 1)),
+                        members: vec![ContractMember {
+                            resident_id: resident,
+                            package_codes: vec![],
+                        }],
+                        signed_at: t0(),
+                        catalog_version: "2026.1".into(),
+                        renews: None,
+                        snapshot_sha256: String::new(),
+                    },
+                    snapshot_json: "{}".into(),
+                    resident_signature: None,
+                    doctor_signature: None,
+                })
+            },
+            None,
+        )
+        .unwrap();
+    let contract_id = signed.contract.id;
+    a.add_contract_event(
+        t0() + Duration::minutes(1),
+        NewContractEvent {
+            event: ContractEvent {
+                id: Uuid::now_v7(),
+                contract_id,
+                at: t0() + Duration::minutes(1),
+                kind: ContractEventKind::Terminated {
+                    reason: TerminationReason::OnRequest,
+                    note: String::new(),
+                    effective_on: day(2027, 1, 1),
+                    resident_confirmed: true,
+                    doctor_confirmed: true,
+                    snapshot_sha256: String::new(),
+                },
+            },
+            snapshot_json: None,
+            resident_signature: None,
+            doctor_signature: None,
+        },
+    )
+    .unwrap();
+    // Device B pulls an hour later, its own clock far ahead of the event's.
+    push_all(&mut a, &mut b, t0() + Duration::hours(1));
+    let written = a.contract(contract_id).unwrap().events;
+    let pulled = b.contract(contract_id).unwrap().events;
+    assert_eq!(pulled.len(), 1);
+    assert_eq!(pulled, written, "the same event with the same clock value");
+    assert_eq!(
+        b.contract(contract_id).unwrap().term_on(day(2027, 1, 1)),
+        None,
+        "both devices read the declined renewal alike"
+    );
+}

@@ -411,12 +411,15 @@ impl Storage for PgStorage {
             .collect()
     }
 
-    fn live_payloads(&self, entity: Entity) -> Result<Vec<String>> {
+    fn live_payloads(&self, entity: Entity) -> Result<Vec<(String, String)>> {
         let rows = self.client()?.query(
-            "SELECT payload FROM records WHERE entity = $1 AND deleted_hlc IS NULL ORDER BY entity_id",
+            "SELECT payload, field_hlc FROM records WHERE entity = $1 AND deleted_hlc IS NULL ORDER BY entity_id",
             &[&entity.as_str()],
         )?;
-        Ok(rows.iter().map(|r| r.get::<_, String>(0)).collect())
+        Ok(rows
+            .iter()
+            .map(|r| (r.get::<_, String>(0), r.get::<_, String>(1)))
+            .collect())
     }
 
     fn reference_history(&self, kind: ReferenceKind) -> Result<Vec<String>> {

@@ -406,12 +406,14 @@ impl Storage for SqliteStorage {
         Ok(out)
     }
 
-    fn live_payloads(&self, entity: Entity) -> Result<Vec<String>> {
+    fn live_payloads(&self, entity: Entity) -> Result<Vec<(String, String)>> {
         let conn = self.reader();
         let mut st = conn.prepare_cached(
-            "SELECT payload FROM records WHERE entity = ?1 AND deleted_hlc IS NULL ORDER BY entity_id",
+            "SELECT payload, field_hlc FROM records WHERE entity = ?1 AND deleted_hlc IS NULL ORDER BY entity_id",
         )?;
-        let rows = st.query_map([entity.as_str()], |r| r.get::<_, String>(0))?;
+        let rows = st.query_map([entity.as_str()], |r| {
+            Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?))
+        })?;
         Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
     }
 
