@@ -217,13 +217,19 @@ impl Api {
         };
         let mut membership = ctx.membership.clone();
         membership.extend(pending.iter().cloned());
-        let other_coverage: Vec<_> = self
-            .store
-            .coverage_of(&[resident.id], effective_on)
-            .map_err(|e| self.fail(e))?
-            .into_iter()
-            .filter(|c| c.agreement_number != contract.agreement_number)
-            .collect();
+        // A resident the same operation creates (a newborn) is not stored yet and has no
+        // other contract.
+        let is_new = pending.iter().any(|e| e.resident_id == resident.id);
+        let other_coverage: Vec<_> = if is_new {
+            Vec::new()
+        } else {
+            self.store
+                .coverage_of(&[resident.id], effective_on)
+                .map_err(|e| self.fail(e))?
+                .into_iter()
+                .filter(|c| c.agreement_number != contract.agreement_number)
+                .collect()
+        };
         check_amendment(
             &AmendmentContext {
                 contract,
