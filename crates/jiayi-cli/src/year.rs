@@ -190,39 +190,43 @@ pub enum ContractCommand {
         #[arg(long)]
         json: bool,
     },
-    /// Amend a contract: extend it to a member, or end one member's coverage.
-    Amend {
-        contract: String,
-        #[arg(long)]
-        add_member: Option<String>,
-        /// With --add-member: paid packages, comma-separated.
-        #[arg(long, value_delimiter = ',')]
-        paid: Vec<String>,
-        #[arg(long)]
-        end_member: Option<String>,
-        /// A covered member owed more: the packages a new group brings (--packages, --group).
-        #[arg(long)]
-        obligation: Option<String>,
-        /// With --obligation: the package codes, comma-separated.
-        #[arg(long, value_delimiter = ',')]
-        packages: Vec<String>,
-        /// With --obligation: the group that brings them.
-        #[arg(long)]
-        group: Option<String>,
-        /// With --end-member: death, moved or request.
-        #[arg(long)]
-        reason: Option<String>,
-        /// The day it takes effect (default: today).
-        #[arg(long)]
-        on: Option<String>,
-        /// The household's signature (PNG), for a member added or an end on request.
-        #[arg(long)]
-        signature: Option<PathBuf>,
-        #[arg(long)]
-        doctor_signature: Option<PathBuf>,
-        #[arg(long)]
-        json: bool,
-    },
+    /// Amend a contract: extend it to a member, add what a group brings, or end one
+    /// member's coverage.
+    Amend(Box<AmendArgs>),
+}
+
+#[derive(Args)]
+pub struct AmendArgs {
+    contract: String,
+    #[arg(long)]
+    add_member: Option<String>,
+    /// With --add-member: paid packages, comma-separated.
+    #[arg(long, value_delimiter = ',')]
+    paid: Vec<String>,
+    #[arg(long)]
+    end_member: Option<String>,
+    /// A covered member owed more: the packages a new group brings (--packages, --group).
+    #[arg(long)]
+    obligation: Option<String>,
+    /// With --obligation: the package codes, comma-separated.
+    #[arg(long, value_delimiter = ',')]
+    packages: Vec<String>,
+    /// With --obligation: the group that brings them.
+    #[arg(long)]
+    group: Option<String>,
+    /// With --end-member: death, moved or request.
+    #[arg(long)]
+    reason: Option<String>,
+    /// The day it takes effect (default: today).
+    #[arg(long)]
+    on: Option<String>,
+    /// The household's signature (PNG), for a member added or an end on request.
+    #[arg(long)]
+    signature: Option<PathBuf>,
+    #[arg(long)]
+    doctor_signature: Option<PathBuf>,
+    #[arg(long)]
+    json: bool,
 }
 
 pub fn resident(api: &mut Api, command: ResidentCommand, lang: Lang) -> Result<(), ApiError> {
@@ -467,20 +471,21 @@ pub fn contract(api: &mut Api, command: ContractCommand, lang: Lang) -> Result<(
             let history = api.contract_history(contract_id(api, &contract)?)?;
             output(json, &history, || render::history(&history, lang))
         }
-        ContractCommand::Amend {
-            contract,
-            add_member,
-            paid,
-            end_member,
-            obligation,
-            packages,
-            group,
-            reason,
-            on,
-            signature,
-            doctor_signature,
-            json,
-        } => {
+        ContractCommand::Amend(args) => {
+            let AmendArgs {
+                contract,
+                add_member,
+                paid,
+                end_member,
+                obligation,
+                packages,
+                group,
+                reason,
+                on,
+                signature,
+                doctor_signature,
+                json,
+            } = *args;
             let contract_id = contract_id(api, &contract)?;
             let kind = match (add_member, end_member, obligation) {
                 (Some(resident), None, None) => AmendmentKind::MemberAdded {
