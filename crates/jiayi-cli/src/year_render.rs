@@ -131,8 +131,12 @@ pub fn household_year(household_id: Uuid, year: &[MemberYear], lang: Lang) -> St
             None => lang.pick("不在户", "not a member").to_string(),
         };
         out.push(format!("{}  {state}  {}", m.name, m.resident_id));
+        // A registration join is the register's own start (dated by the birth date), not news.
         for e in &m.events {
             let joined = match &e.change {
+                MembershipChange::Joined {
+                    reason: JoinReason::Registered,
+                } => continue,
                 MembershipChange::Joined { reason } if e.household_id == household_id => {
                     join_label(reason, lang)
                 }
