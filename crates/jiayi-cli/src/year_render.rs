@@ -150,8 +150,14 @@ pub fn household_year(household_id: Uuid, year: &[MemberYear], lang: Lang) -> St
             out.push(format!("  {} {joined}", e.effective_on));
         }
         for p in &m.periods {
+            // A group recorded at registration, before groups had dates (no id of its own).
+            let start = if p.id.is_nil() {
+                lang.pick("（登记时）", "(registered)").to_string()
+            } else {
+                p.start.to_string()
+            };
             let end = p.end.map(|d| d.to_string()).unwrap_or_default();
-            out.push(format!("  {} {}~{end}", p.group.label(lang), p.start));
+            out.push(format!("  {} {start}~{end}", p.group.label(lang)));
         }
     }
     out.join("\n")

@@ -120,7 +120,7 @@ impl Api {
             .map_err(|e| self.fail(e))?;
         periods.push(period.clone());
         check_group_periods(
-            &with_registered_groups(resident.id, &resident.groups, &periods),
+            &checked_periods(&resident, &periods),
             resident.sex,
             resident.birth_date,
             today,
@@ -257,7 +257,7 @@ impl Api {
         after.push(ended.clone());
         after.extend(postpartum.iter().cloned());
         check_group_periods(
-            &with_registered_groups(resident.id, &resident.groups, &after),
+            &checked_periods(&resident, &after),
             resident.sex,
             resident.birth_date,
             today,
@@ -300,4 +300,21 @@ impl Api {
             _ => Ok(()),
         }
     }
+}
+
+/// The periods the core's rules check: the dated ones, and the groups recorded at registration
+/// as open periods. Those are in force "since ever" (`NaiveDate::MIN`), which the rules would
+/// read as a start before birth; for the check they start when the resident is taken to have
+/// registered.
+fn checked_periods(resident: &Resident, periods: &[GroupPeriod]) -> Vec<GroupPeriod> {
+    let since = registered_since(resident.birth_date);
+    with_registered_groups(resident.id, &resident.groups, periods)
+        .into_iter()
+        .map(|mut p| {
+            if p.id.is_nil() {
+                p.start = p.start.max(since);
+            }
+            p
+        })
+        .collect()
 }

@@ -384,3 +384,59 @@ fn households_move_split_and_change_head() {
     let shown = json(&jiayi(&db, &["household", &new_household, "--json"]));
     assert_eq!(shown["village"], "西河村");
 }
+
+#[test]
+fn groups_recorded_at_registration_end_and_others_start() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("jiayi.sqlite3");
+    small_demo(&db);
+    let file = dir.path().join("household.json");
+    let household = j!({
+        "village": "东庄村", "group": "二组", "address": "东庄村二组3号",
+        "members": [
+            {"name": "诸葛谨", "id_number": id_number("14082219600304015"), "relation": "head",
+             "groups": ["hypertension", "poverty_registered"]},
+            {"name": "黄月", "id_number": id_number("14082219960607022"), "relation": "spouse",
+             "groups": ["pregnant"]}
+        ]
+    });
+    std::fs::write(&file, household.to_string()).unwrap();
+    let registered = json(&jiayi(&db, &["register", file.to_str().unwrap(), "--json"]));
+    let household = registered["household_id"].as_str().unwrap().to_string();
+    let head = registered["resident_ids"][0].as_str().unwrap().to_string();
+    let mother = registered["resident_ids"][1].as_str().unwrap().to_string();
+    let day = days_ago(3);
+
+    for args in [
+        vec![
+            "resident", "group", &head, "--add", "diabetes", "--since", &day,
+        ],
+        vec![
+            "resident",
+            "group",
+            &head,
+            "--end",
+            "poverty_registered",
+            "--on",
+            &day,
+        ],
+        vec!["resident", "group", &mother, "--delivered", &day],
+    ] {
+        let out = jiayi(&db, &args);
+        assert!(
+            out.status.success(),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    let text = jiayi(&db, &["household", "year", &household]);
+    let text = String::from_utf8_lossy(&text.stdout);
+    for expected in [
+        format!("2型糖尿病患者 {day}~"),
+        "高血压患者 （登记时）~".to_string(),
+        format!("~{day}"),
+        format!("产妇 {day}~"),
+    ] {
+        assert!(text.contains(&expected), "{expected} in {text}");
+    }
+}
