@@ -366,6 +366,13 @@ pub fn member(api: &mut Api, command: MemberCommand, lang: Lang) -> Result<(), A
                     ));
                 }
             };
+            // Name the options this command takes rather than the request's fields.
+            if reason == LeaveKind::MovedOut && to.as_deref().is_none_or(|t| t.trim().is_empty()) {
+                return Err(missing("--to", lang));
+            }
+            if reason == LeaveKind::MovedToHousehold && household.is_none() {
+                return Err(missing("--household", lang));
+            }
             let leave = MemberLeave {
                 resident_id,
                 reason,
