@@ -151,6 +151,11 @@ fn a_household_year_from_the_command_line() {
     let history = json(&jiayi(&db, &["contract", "history", &number, "--json"]));
     let entries = history["entries"].as_array().unwrap();
     assert_eq!(entries[0]["type"], "signed");
+    assert_eq!(
+        entries[0]["on"],
+        signed_on.as_str(),
+        "the day it was signed for"
+    );
     let amendments: Vec<&Value> = entries
         .iter()
         .filter(|e| e["type"] == "amendment")
@@ -198,7 +203,8 @@ fn a_household_year_from_the_command_line() {
     let text = jiayi(&db, &["contract", "history", &number]);
     let text = String::from_utf8_lossy(&text.stdout);
     assert!(
-        text.contains("签约") && text.contains(&format!("{died}  协议变更：柳翠 服务终止（死亡）"))
+        text.contains(&format!("{signed_on}  签约"))
+            && text.contains(&format!("{died}  协议变更：柳翠 服务终止（死亡）"))
     );
     assert!(
         text.contains("今日签约成员") && text.contains("司马小雨"),
