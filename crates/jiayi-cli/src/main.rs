@@ -24,6 +24,8 @@ use uuid::Uuid;
 
 mod render;
 mod reports;
+mod year;
+mod year_render;
 
 #[derive(Parser)]
 #[command(
@@ -86,11 +88,23 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
-    /// Show a household with its members and contracts.
-    Household {
-        id: Uuid,
-        #[arg(long)]
-        json: bool,
+    /// Show a household with its members and contracts; or move, split, change its head,
+    /// show its year.
+    Household(year::HouseholdArgs),
+    /// Correct a resident's details; groups that start and end on dates.
+    Resident {
+        #[command(subcommand)]
+        action: year::ResidentCommand,
+    },
+    /// Members joining and leaving a household.
+    Member {
+        #[command(subcommand)]
+        action: year::MemberCommand,
+    },
+    /// A contract's history, and amendments to it.
+    Contract {
+        #[command(subcommand)]
+        action: year::ContractCommand,
     },
     /// Due and overdue service items.
     Due {
@@ -490,10 +504,10 @@ fn run(cli: Cli, lang: Lang) -> Result<(), ApiError> {
             let hits = api.search(&text, limit)?;
             output(json, &hits, || render::hits(&hits, lang))
         }
-        Command::Household { id, json } => {
-            let view = api.household(id)?;
-            output(json, &view, || render::household(&view, lang))
-        }
+        Command::Household(args) => year::household(&mut api, args, lang),
+        Command::Resident { action } => year::resident(&mut api, action, lang),
+        Command::Member { action } => year::member(&mut api, action, lang),
+        Command::Contract { action } => year::contract(&mut api, action, lang),
         Command::Due { date, json } => {
             let due = api.due(date)?;
             output(json, &due, || render::due(&due, lang))

@@ -18,13 +18,16 @@ impl Api {
         let ctx = self.contract_context(contract_id)?;
         let contract = ctx.contract();
         self.note("read", "contract", &contract_id.to_string())?;
+        // The agreement's signing day: its first day when it was signed for a day before it
+        // was recorded (`signed_at` is when it was recorded).
+        let signed_on = contract
+            .term
+            .start
+            .min(crate::china_date(contract.signed_at));
         let mut dated: Vec<(chrono::NaiveDate, HistoryEntry)> = vec![(
-            contract
-                .term
-                .start
-                .min(crate::china_date(contract.signed_at)),
+            signed_on,
             HistoryEntry::Signed {
-                on: crate::china_date(contract.signed_at),
+                on: signed_on,
                 at: contract.signed_at,
                 agreement_number: contract.agreement_number.clone(),
                 snapshot_sha256: contract.snapshot_sha256.clone(),

@@ -7,6 +7,7 @@ use serde_json::Value;
 
 mod cli;
 mod reports;
+mod year;
 
 /// Runs `jiayi --db <db> <args>`.
 fn jiayi(db: &Path, args: &[&str]) -> Output {
