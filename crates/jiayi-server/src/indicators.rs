@@ -11,8 +11,12 @@ use jiayi_core::change::Entity;
 use jiayi_core::contract::{Contract, ContractEvent};
 use jiayi_core::household::{Household, Resident, Village};
 use jiayi_core::indicators::dataset::Records;
+use jiayi_core::indicators::year::YearRecords;
 use jiayi_core::indicators::{Dataset, Targets};
 use jiayi_core::visit::Visit;
+use jiayi_core::year::amendment::Amendment;
+use jiayi_core::year::groups::GroupPeriod;
+use jiayi_core::year::membership::MembershipEvent;
 use jiayi_core::year::order::Stamped;
 use jiayi_sync::protocol::ReferenceKind;
 use serde::Deserialize;
@@ -47,6 +51,18 @@ struct Live<T> {
 #[derive(Deserialize)]
 struct ContractPayload {
     contract: Contract,
+}
+
+/// A membership event as synced: `{"event": …}`.
+#[derive(Deserialize)]
+struct MembershipPayload {
+    event: MembershipEvent,
+}
+
+/// An amendment as synced: `{"amendment": …, "snapshot": …, signatures}`.
+#[derive(Deserialize)]
+struct AmendmentPayload {
+    amendment: Amendment,
 }
 
 #[derive(Deserialize)]
@@ -132,6 +148,17 @@ pub fn dataset(storage: &dyn Storage) -> Result<ServerDataset> {
             })
             .collect();
     let visits: Vec<Visit> = read_all(storage, Entity::Visit, &mut unreadable)?;
+    let periods: Vec<GroupPeriod> = read_all(storage, Entity::GroupPeriod, &mut unreadable)?;
+    let membership: Vec<MembershipEvent> =
+        read_all::<MembershipPayload>(storage, Entity::MembershipEvent, &mut unreadable)?
+            .into_iter()
+            .map(|p| p.event)
+            .collect();
+    let amendments: Vec<Amendment> =
+        read_all::<AmendmentPayload>(storage, Entity::ContractAmendment, &mut unreadable)?
+            .into_iter()
+            .map(|p| p.amendment)
+            .collect();
     let teams = storage.reference()?.teams;
     let villages = villages_with_records(storage.villages()?, &households);
     let catalogs = catalogs(storage)?;
@@ -144,6 +171,11 @@ pub fn dataset(storage: &dyn Storage) -> Result<ServerDataset> {
         events: &events,
         visits: &visits,
         catalogs: &catalogs,
+        year: YearRecords {
+            periods: &periods,
+            membership: &membership,
+            amendments: &amendments,
+        },
     });
     let mut item_names = HashMap::new();
     for catalog in catalogs.iter().rev() {

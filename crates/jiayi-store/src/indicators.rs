@@ -85,15 +85,18 @@ impl Store {
             ds.doctors.clear();
             self.load_reference(ds)?;
         }
-        if was.people != versions.people {
+        // The year's records join people and contracts (and what a contract owes is read from
+        // its catalog, reference data): a change to any of them reads both again.
+        if was.people != versions.people
+            || was.contracts != versions.contracts
+            || was.reference != versions.reference
+        {
             ds.households.clear();
             ds.residents.clear();
             self.load_people(ds)?;
-        }
-        // What a contract owes is read from its catalog (reference data).
-        if was.contracts != versions.contracts || was.reference != versions.reference {
             ds.contracts.clear();
             self.load_contracts(ds)?;
+            self.load_year(ds)?;
         }
         if was.visits != versions.visits || visits_through < cached.visits_through {
             ds.visits.clear();
@@ -141,6 +144,7 @@ impl Store {
         self.load_reference(&mut ds)?;
         self.load_people(&mut ds)?;
         self.load_contracts(&mut ds)?;
+        self.load_year(&mut ds)?;
         self.load_visits(&mut ds, 0, visits_through)?;
         Ok(ds)
     }
@@ -226,6 +230,8 @@ impl Store {
                 birth_date: birth.as_deref().map(parse_date).transpose()?,
                 groups,
                 head,
+                periods: Vec::new(),
+                membership: Vec::new(),
             });
         }
         Ok(())
@@ -323,6 +329,7 @@ impl Store {
                 infos.push(MemberInfo {
                     resident_id: parse_uuid(&resident)?,
                     items: resolved[&key].clone(),
+                    spans: Vec::new(),
                 });
             }
             ds.contracts.push(ContractInfo {
@@ -338,6 +345,61 @@ impl Store {
                 members: infos,
             });
         }
+        Ok(())
+    }
+
+    /// Adds group periods, membership and amendments (`Dataset::add_year`, the rule the server
+    /// uses too). Only the contracts they concern are read whole.
+    fn load_year(&self, ds: &mut Dataset) -> Result<()> {
+        let periods = self.all_group_periods()?;
+        let membership = self.all_membership_events()?;
+        let amendments = self.all_amendments()?;
+        let mut concerned: std::collections::BTreeSet<Uuid> =
+            amendments.iter().map(|a| a.contract_id).collect();
+        if !membership.is_empty() {
+            let mut households: std::collections::HashSet<Uuid> =
+                membership.iter().map(|e| e.household_id).collect();
+            let moved: std::collections::HashSet<Uuid> =
+                membership.iter().map(|e| e.resident_id).collect();
+            households.extend(
+                ds.residents
+                    .iter()
+                    .filter(|r| moved.contains(&r.id))
+                    .map(|r| r.household_id),
+            );
+            concerned.extend(
+                ds.contracts
+                    .iter()
+                    .filter(|c| households.contains(&c.household_id))
+                    .map(|c| c.id),
+            );
+        }
+        let mut contracts = Vec::new();
+        let mut events = Vec::new();
+        let mut catalogs: Vec<jiayi_core::catalog::Catalog> = Vec::new();
+        for id in concerned {
+            let record = self.contract(id)?;
+            let version = &record.contract.catalog_version;
+            if !catalogs.iter().any(|c| &c.version == version) {
+                match self.catalog(version) {
+                    Ok(catalog) => catalogs.push(catalog),
+                    Err(StoreError::NotFound { .. }) => {}
+                    Err(e) => return Err(e),
+                }
+            }
+            events.extend(record.events);
+            contracts.push(record.contract);
+        }
+        ds.add_year(
+            &contracts,
+            &events,
+            &jiayi_core::indicators::year::YearRecords {
+                periods: &periods,
+                membership: &membership,
+                amendments: &amendments,
+            },
+            &catalogs,
+        );
         Ok(())
     }
 

@@ -11,7 +11,7 @@ use uuid::Uuid;
 
 use super::dataset::{ContractInfo, Dataset, VisitInfo};
 use super::{Figure, IndicatorKind, Level, Params, Report, Targets, UnitFigures, year_window};
-use crate::person::{PopulationGroup, groups_on};
+use crate::person::PopulationGroup;
 use crate::schedule::occurrence_window;
 use crate::visit::VisitKind;
 
@@ -154,7 +154,7 @@ impl<'a> Prepared<'a> {
         let mut cover = HashMap::new();
         for (index, contract) in ds.contracts.iter().enumerate() {
             if contract.covers_on(as_of) {
-                for member in &contract.members {
+                for member in contract.members.iter().filter(|m| m.covers(as_of)) {
                     // At most one contract covers a resident on a day; keep the first if
                     // records from several devices ever disagree.
                     cover.entry(member.resident_id).or_insert(index);
@@ -231,11 +231,14 @@ fn residents(p: &Prepared<'_>, as_of: NaiveDate, sink: &mut dyn FnMut(&Contribut
         if resident.birth_date.is_some_and(|b| b > as_of) {
             continue; // not born yet on the as-of day
         }
+        if !resident.member_on(as_of) {
+            continue; // died, moved away, or not joined yet on the as-of day
+        }
         let contract_index = p.cover.get(&resident.id).copied();
         let contract = contract_index.map(|i| &p.ds.contracts[i]);
         let signed = contract.is_some();
         let units = p.units(village, contract, as_of);
-        let groups = groups_on(&resident.groups, resident.birth_date, as_of);
+        let groups = resident.groups_on(as_of);
         let mut emit = |kind: IndicatorKind, hit: bool| {
             sink(&Contribution {
                 kind,
@@ -310,7 +313,7 @@ fn households(p: &Prepared<'_>, as_of: NaiveDate, sink: &mut dyn FnMut(&Contribu
     // A household counts when it has a member on the register (born by the as-of day).
     let mut members: HashMap<Uuid, Option<usize>> = HashMap::new();
     for r in &p.ds.residents {
-        if r.birth_date.is_some_and(|b| b > as_of) {
+        if r.birth_date.is_some_and(|b| b > as_of) || !r.member_on(as_of) {
             continue;
         }
         let slot = members.entry(r.household_id).or_insert(None);
@@ -371,7 +374,11 @@ fn occurrences(
                         .count() as u32;
                     for k in 1..=n {
                         let (opens_on, due_by) = occurrence_window(&term, n, k);
-                        if due_by < from || due_by > as_of || due_by > covered_until {
+                        if due_by < from
+                            || due_by > as_of
+                            || due_by > covered_until
+                            || !member.covers(due_by)
+                        {
                             continue;
                         }
                         sink(&Contribution {

@@ -76,6 +76,12 @@ pub struct ResidentInfo {
     /// The head of the household (户主), who names the household in lists.
     #[serde(default)]
     pub head: bool,
+    /// Dated groups (see [`ResidentInfo::groups_on`]).
+    #[serde(default)]
+    pub periods: Vec<crate::year::groups::GroupPeriod>,
+    /// Joining and leaving households (see [`ResidentInfo::member_on`]).
+    #[serde(default)]
+    pub membership: Vec<crate::year::membership::MembershipEvent>,
 }
 
 /// A service item owed to a member, as often as the catalog says.
@@ -93,6 +99,10 @@ pub struct MemberInfo {
     pub resident_id: Uuid,
     /// Scheduled items only (on-need items, 0 a year, are never due).
     pub items: Vec<OwedSpec>,
+    /// The days the contract covers the member when amendments or leaving narrow them; empty
+    /// means for as long as the contract is in force (see [`MemberInfo::covers`]).
+    #[serde(default)]
+    pub spans: Vec<super::year::CoverSpan>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -210,6 +220,7 @@ impl ContractInfo {
                 .map(|m| MemberInfo {
                     resident_id: m.resident_id,
                     items: owed_specs(catalog, &m.package_codes),
+                    spans: Vec::new(),
                 })
                 .collect(),
         }
@@ -315,6 +326,8 @@ pub struct Records<'a> {
     pub visits: &'a [Visit],
     /// Catalogs by version; a contract signed under a version not given owes nothing.
     pub catalogs: &'a [Catalog],
+    /// Group periods, membership events and amendments.
+    pub year: super::year::YearRecords<'a>,
 }
 
 impl Dataset {
@@ -359,6 +372,8 @@ impl Dataset {
                 birth_date: p.birth_date,
                 groups: p.groups.clone(),
                 head: p.relation == crate::person::Relation::Head,
+                periods: Vec::new(),
+                membership: Vec::new(),
             })
             .collect();
         let empty = Catalog {
@@ -379,6 +394,7 @@ impl Dataset {
             })
             .collect();
         ds.visits = r.visits.iter().map(VisitInfo::from_visit).collect();
+        ds.add_year(r.contracts, r.events, &r.year, r.catalogs);
         ds
     }
 }

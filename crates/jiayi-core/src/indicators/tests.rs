@@ -84,6 +84,8 @@ fn resident(r: u128, h: u128, born: NaiveDate, groups: &[G]) -> ResidentInfo {
         birth_date: Some(born),
         groups: groups.to_vec(),
         head: false,
+        periods: vec![],
+        membership: vec![],
     }
 }
 
@@ -211,6 +213,7 @@ fn township() -> Dataset {
                 members: vec![MemberInfo {
                     resident_id: id(R7),
                     items: vec![owed("health_assessment", 1)],
+                    spans: vec![],
                 }],
             },
             ContractInfo {
@@ -229,6 +232,7 @@ fn township() -> Dataset {
                 members: vec![MemberInfo {
                     resident_id: id(R1),
                     items: vec![owed("hypertension_follow_up", 4), owed("health_check", 1)],
+                    spans: vec![],
                 }],
             },
             ContractInfo {
@@ -245,10 +249,12 @@ fn township() -> Dataset {
                     MemberInfo {
                         resident_id: id(R3),
                         items: vec![owed("diabetes_follow_up", 4)],
+                        spans: vec![],
                     },
                     MemberInfo {
                         resident_id: id(R4),
                         items: vec![owed("child_check", 2)],
+                        spans: vec![],
                     },
                 ],
             },
@@ -266,10 +272,12 @@ fn township() -> Dataset {
                     MemberInfo {
                         resident_id: id(R5),
                         items: vec![owed("health_assessment", 1)],
+                        spans: vec![],
                     },
                     MemberInfo {
                         resident_id: id(R6),
                         items: vec![owed("hypertension_follow_up", 4)],
+                        spans: vec![],
                     },
                 ],
             },
@@ -820,6 +828,7 @@ fn a_dataset_from_domain_records() {
         events: &[],
         visits: std::slice::from_ref(&visit),
         catalogs: std::slice::from_ref(&catalog),
+        year: Default::default(),
     });
     assert_eq!(ds.villages[0].team_id, Some(id(T1)));
     assert_eq!(

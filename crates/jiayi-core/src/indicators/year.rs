@@ -12,7 +12,6 @@ use uuid::Uuid;
 
 use crate::catalog::Catalog;
 use crate::contract::{Contract, ContractEvent};
-use crate::hlc::Hlc;
 use crate::indicators::dataset::{Dataset, MemberInfo, ResidentInfo, owed_specs};
 use crate::person::PopulationGroup;
 use crate::year::amendment::{Amendment, AmendmentKind, coverage_spans};
@@ -73,7 +72,7 @@ impl Dataset {
     pub fn add_year(
         &mut self,
         contracts: &[Contract],
-        events: &[ContractEvent],
+        events: &[Stamped<ContractEvent>],
         year: &YearRecords<'_>,
         catalogs: &[Catalog],
     ) {
@@ -132,15 +131,8 @@ impl Dataset {
             }
             let stamped: Vec<Stamped<ContractEvent>> = events
                 .iter()
-                .filter(|e| e.contract_id == info.id)
-                .map(|e| Stamped {
-                    hlc: Hlc {
-                        wall_ms: e.at.timestamp_millis().max(0) as u64,
-                        counter: 0,
-                        device: Uuid::nil(),
-                    },
-                    record: e.clone(),
-                })
+                .filter(|e| e.record.contract_id == info.id)
+                .cloned()
                 .collect();
             let last_change = own
                 .iter()
@@ -170,7 +162,9 @@ impl Dataset {
                     } if !info.members.iter().any(|m| m.resident_id == *resident_id) => {
                         added.push(MemberInfo {
                             resident_id: *resident_id,
-                            items: catalog.map(|c| owed_specs(c, package_codes)).unwrap_or_default(),
+                            items: catalog
+                                .map(|c| owed_specs(c, package_codes))
+                                .unwrap_or_default(),
                             spans: Vec::new(),
                         });
                     }
@@ -182,7 +176,9 @@ impl Dataset {
                         // The new items are owed from the amendment's day.
                         added.push(MemberInfo {
                             resident_id: *resident_id,
-                            items: catalog.map(|c| owed_specs(c, package_codes)).unwrap_or_default(),
+                            items: catalog
+                                .map(|c| owed_specs(c, package_codes))
+                                .unwrap_or_default(),
                             spans: vec![CoverSpan {
                                 from: a.effective_on,
                                 until: None,
