@@ -252,3 +252,8 @@ export function sayWith(t: (key: string, params?: Record<string, unknown>) => st
   const codes = Object.fromEntries(Object.entries(text.codes ?? {}).map(([k, key]) => [k, t(key)]))
   return t(text.key, { ...(text.params ?? {}), ...codes })
 }
+
+/** Today in China Standard Time, the day the backend answers for (whatever the machine's zone). */
+export function chinaToday(now: Date = new Date()): string {
+  return new Date(now.getTime() + 8 * 3600 * 1000).toISOString().slice(0, 10)
+}
