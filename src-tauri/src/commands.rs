@@ -5,24 +5,21 @@
 use std::sync::Arc;
 
 use jiayi_api::{
-    Api, ApiError, ChangeDoctorRequest, Document, DrillDownPage, DrillDownPageRequest,
-    EnrollOutcome, EventSink, ExportKind, HouseholdView, ImportOutcome, ImportPreview,
-    ImportProgress, ImportRequest, RefusalView, RegisterOutcome, RegisterRequest, ReportRequest,
-    ReportView, SignOutcome, SignRequest, StatusView, SyncEvent, SyncSettings, SyncStatusView,
-    SyncSummary, TerminateOutcome, TerminateRequest, VaultStatus, VisitOutcome, VisitRequest,
-    WorkList, WorkListQuery,
-};
-use jiayi_api::{
-    AmendRequest, ContractHistory, GroupEnd, GroupOutcome, GroupStart, HeadChange,
-    HouseholdMove, HouseholdMoveOutcome, HouseholdSplit, HouseholdSplitOutcome, MemberAdd,
-    MemberAddOutcome, MemberLeave, MemberLeaveOutcome, MemberYear, ResidentEdit,
+    AmendRequest, Api, ApiError, ChangeDoctorRequest, ContractHistory, Document, DrillDownPage,
+    DrillDownPageRequest, EnrollOutcome, EventSink, ExportKind, GroupEnd, GroupOutcome, GroupStart,
+    HeadChange, HouseholdMove, HouseholdMoveOutcome, HouseholdSplit, HouseholdSplitOutcome,
+    HouseholdView, ImportOutcome, ImportPreview, ImportProgress, ImportRequest, MemberAdd,
+    MemberAddOutcome, MemberLeave, MemberLeaveOutcome, MemberYear, RefusalView, RegisterOutcome,
+    RegisterRequest, ReportRequest, ReportView, ResidentEdit, SignOutcome, SignRequest, StatusView,
+    SyncEvent, SyncSettings, SyncStatusView, SyncSummary, TerminateOutcome, TerminateRequest,
+    VaultStatus, VisitOutcome, VisitRequest, WorkList, WorkListQuery,
 };
 use jiayi_core::Lang;
 use jiayi_core::agreement::AgreementSnapshot;
 use jiayi_core::catalog::Catalog;
 use jiayi_core::household::{Resident, Team, Village};
-use jiayi_core::year::amendment::AmendmentSnapshot;
 use jiayi_core::indicators::Targets;
+use jiayi_core::year::amendment::AmendmentSnapshot;
 use jiayi_store::{DueEntry, ResidentHit};
 use serde::Serialize;
 use tauri::{AppHandle, Emitter, Manager, State};
@@ -346,10 +343,7 @@ async fn add_member(state: State<'_, AppState>, add: MemberAdd) -> Reply<MemberA
 }
 
 #[tauri::command]
-async fn member_leave(
-    state: State<'_, AppState>,
-    leave: MemberLeave,
-) -> Reply<MemberLeaveOutcome> {
+async fn member_leave(state: State<'_, AppState>, leave: MemberLeave) -> Reply<MemberLeaveOutcome> {
     state.api_mut(|api| api.member_leave(&leave))
 }
 
@@ -388,18 +382,12 @@ async fn amendment_snapshot(
 }
 
 #[tauri::command]
-async fn contract_history(
-    state: State<'_, AppState>,
-    contract_id: Uuid,
-) -> Reply<ContractHistory> {
+async fn contract_history(state: State<'_, AppState>, contract_id: Uuid) -> Reply<ContractHistory> {
     state.api(|api| api.contract_history(contract_id))
 }
 
 #[tauri::command]
-async fn household_year(
-    state: State<'_, AppState>,
-    household_id: Uuid,
-) -> Reply<Vec<MemberYear>> {
+async fn household_year(state: State<'_, AppState>, household_id: Uuid) -> Reply<Vec<MemberYear>> {
     state.api(|api| api.household_year(household_id))
 }
 

@@ -1171,7 +1171,11 @@ fn household_year(app: &mut App) -> Result<()> {
     s.click_on("[data-test=sign-confirm]")?;
     s.wait("[data-test=sign-done]")?;
     go_home(s)?;
-    assert_eq!(count(s, "unsigned")?, unsigned_before, "the household is signed");
+    assert_eq!(
+        count(s, "unsigned")?,
+        unsigned_before,
+        "the household is signed"
+    );
     let due_signed = count(s, "due")?;
     s.type_into("[data-test=search-input]", "贾年母")?;
     s.click_on("[data-test=search-hit]")?;
@@ -1214,7 +1218,10 @@ fn household_year(app: &mut App) -> Result<()> {
             .any(|e| s.displayed(e).unwrap_or(false));
         Ok((!open).then_some(false))
     })?;
-    assert!(offered, "hypertension brings a package the contract did not hold");
+    assert!(
+        offered,
+        "hypertension brings a package the contract did not hold"
+    );
     sign_amendment(app, "diagnosis-amendment")?;
     let s = &app.session;
     s.wait_text("[data-test=members]", &format!("高血压（{today} 起）"))?;
@@ -1241,7 +1248,8 @@ fn household_year(app: &mut App) -> Result<()> {
     let s = &app.session;
     s.click_on("[data-test=show-history]")?;
     let history = s.wait_text("[data-test=history]", "贾年儿加入协议")?;
-    for expected in ["签约", "贾年增加服务包（高血压）", "贾年母终止服务（死亡）"] {
+    for expected in ["签约", "贾年增加服务包（高血压）", "贾年母终止服务（死亡）"]
+    {
         assert!(
             history.contains(expected),
             "the history reads {expected}: {history}"
