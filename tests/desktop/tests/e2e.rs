@@ -1109,13 +1109,12 @@ fn an_enrollment_file_enrolls_over_https_with_the_township_ca() -> Result<()> {
 
 /// Today in China Standard Time, the calendar the app's dates follow.
 fn china_today() -> String {
-    let out = std::process::Command::new("date")
+    std::process::Command::new("date")
         .env("TZ", "Asia/Shanghai")
         .arg("+%F")
         .output()
         .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string())
-        .unwrap_or_default();
-    out
+        .unwrap_or_default()
 }
 
 #[test]
