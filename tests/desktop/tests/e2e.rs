@@ -273,6 +273,7 @@ fn flow(app: &mut App) -> Result<()> {
         unsigned_before,
         "once signed, the couple leaves the unsigned list"
     );
+    let due_signed = count(s, "due")?;
 
     // Find the household by typing, record a visit for what it is owed, see the next due date.
     s.type_into("[data-test=search-input]", "贾测试")?;
