@@ -55,6 +55,7 @@ vi.mock('../../api', async (importOriginal) => {
       household: vi.fn(async () => household),
       householdYear: vi.fn(async () => year),
       teams: vi.fn(async () => []),
+      catalog: vi.fn(async () => ({ version: '1', region: '', package: [] })),
       syncOverview: vi.fn(async () => ({ pending_changes: 0, last_sync_at: null, enrolled: false, open_refusals: 0, last_error: null, syncing: false })),
       addMember: vi.fn(async (add: unknown) => {
         record('addMember')(add)
