@@ -66,6 +66,18 @@ vi.mock('../../api', async (importOriginal) => {
         return { period_ids: ['p2'], amendment_id: null, packages_to_add: ['DIAB'], contract_id: 'c1' }
       }),
       contractHistory: vi.fn(async () => history),
+      villages: vi.fn(async () => [
+        { id: 'v1', code: '110101001001', name: '东村', township: '城关镇' },
+        { id: 'v2', code: '110101001002', name: '西村', township: '城关镇' },
+      ]),
+      moveHousehold: vi.fn(async (request: unknown) => {
+        record('moveHousehold')(request)
+        return { village_id: 'v2', terminated: [] }
+      }),
+      memberLeave: vi.fn(async (leave: unknown) => {
+        record('memberLeave')(leave)
+        return { amendment_ids: [] }
+      }),
     },
   }
 })
@@ -160,6 +172,46 @@ describe('the household page over the year', () => {
     expect(text).toContain('签约（协议 N1）')
     expect(text).toContain('贾年母终止服务（死亡）')
     expect(inBody('view-snapshot')).not.toBeNull()
+    page.unmount()
+  })
+
+  it('records a member moving away with the destination and the day', async () => {
+    const page = mountPage()
+    await flushPromises()
+    await page.find('[data-test=member-actions-贾年妻] [data-test=leave-member]').trigger('click')
+    await flushPromises()
+    inBody('leave-moved_out')!.querySelector('input')!.click()
+    await flushPromises()
+    inBody('leave-save')!.click()
+    await flushPromises()
+    // No destination yet: nothing is sent.
+    expect(calls.memberLeave).toBeUndefined()
+    expect(inBody('leave-error')!.textContent).toContain('请填写迁往何处')
+    const destination = inBody('leave-dialog')!.querySelector<HTMLInputElement>('[data-test=leave-destination] input, input[data-test=leave-destination]')!
+    destination.value = '广州'
+    destination.dispatchEvent(new Event('input'))
+    await flushPromises()
+    inBody('leave-save')!.click()
+    await flushPromises()
+    expect(calls.memberLeave[0]).toMatchObject({ resident_id: 'wife', reason: 'moved_out', destination: '广州', to_household_id: null })
+    expect((calls.memberLeave[0] as { on: string }).on).toMatch(/^\d{4}-\d{2}-\d{2}$/)
+    page.unmount()
+  })
+
+  it('moves the household with its village chosen by code', async () => {
+    const page = mountPage()
+    await flushPromises()
+    await page.find('[data-test=move-household]').trigger('click')
+    await flushPromises()
+    const move = page.findComponent({ name: 'HouseholdMoveDialog' })
+    const state = (move.vm as unknown as { $: { setupState: { form: { village: string; address: string } } } }).$.setupState
+    expect(state.form.village).toBe('110101001001')
+    state.form.village = '110101001002'
+    state.form.address = '西路2号'
+    await flushPromises()
+    inBody('move-save')!.click()
+    await flushPromises()
+    expect(calls.moveHousehold[0]).toMatchObject({ household_id: 'h1', village: '110101001002', group: '一组', address: '西路2号' })
     page.unmount()
   })
 })
