@@ -48,6 +48,18 @@ const COMMANDS: &[&str] = &[
     "stage_import",
     "preview_import",
     "import_roster",
+    "edit_resident",
+    "start_group",
+    "end_group",
+    "add_member",
+    "member_leave",
+    "change_head",
+    "move_household",
+    "split_household",
+    "amend_contract",
+    "amendment_snapshot",
+    "contract_history",
+    "household_year",
 ];
 
 fn main() {

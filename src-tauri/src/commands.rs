@@ -5,18 +5,21 @@
 use std::sync::Arc;
 
 use jiayi_api::{
-    Api, ApiError, ChangeDoctorRequest, DeclineRenewalRequest, Document, DrillDownPage,
-    DrillDownPageRequest, EnrollOutcome, EventSink, ExportKind, HouseholdView, ImportOutcome,
-    ImportPreview, ImportProgress, ImportRequest, RefusalView, RegisterOutcome, RegisterRequest,
-    ReportRequest, ReportView, SignOutcome, SignRequest, StatusView, SyncEvent, SyncSettings,
-    SyncStatusView, SyncSummary, TerminateOutcome, TerminateRequest, VaultStatus, VisitOutcome,
-    VisitRequest, WorkList, WorkListQuery,
+    AmendRequest, Api, ApiError, ChangeDoctorRequest, ContractHistory, DeclineRenewalRequest, Document, DrillDownPage,
+    DrillDownPageRequest, EnrollOutcome, EventSink, ExportKind, GroupEnd, GroupOutcome, GroupStart,
+    HeadChange, HouseholdMove, HouseholdMoveOutcome, HouseholdSplit, HouseholdSplitOutcome,
+    HouseholdView, ImportOutcome, ImportPreview, ImportProgress, ImportRequest, MemberAdd,
+    MemberAddOutcome, MemberLeave, MemberLeaveOutcome, MemberYear, RefusalView, RegisterOutcome,
+    RegisterRequest, ReportRequest, ReportView, ResidentEdit, SignOutcome, SignRequest, StatusView,
+    SyncEvent, SyncSettings, SyncStatusView, SyncSummary, TerminateOutcome, TerminateRequest,
+    VaultStatus, VisitOutcome, VisitRequest, WorkList, WorkListQuery,
 };
 use jiayi_core::Lang;
 use jiayi_core::agreement::AgreementSnapshot;
 use jiayi_core::catalog::Catalog;
-use jiayi_core::household::{Team, Village};
+use jiayi_core::household::{Resident, Team, Village};
 use jiayi_core::indicators::Targets;
+use jiayi_core::year::amendment::AmendmentSnapshot;
 use jiayi_store::{DueEntry, ResidentHit};
 use serde::Serialize;
 use tauri::{AppHandle, Emitter, Manager, State};
@@ -328,6 +331,75 @@ async fn terminate_contract(
 }
 
 #[tauri::command]
+async fn edit_resident(state: State<'_, AppState>, edit: ResidentEdit) -> Reply<Resident> {
+    state.api_mut(|api| api.edit_resident(&edit))
+}
+
+#[tauri::command]
+async fn start_group(state: State<'_, AppState>, start: GroupStart) -> Reply<GroupOutcome> {
+    state.api_mut(|api| api.start_group(&start))
+}
+
+#[tauri::command]
+async fn end_group(state: State<'_, AppState>, end: GroupEnd) -> Reply<GroupOutcome> {
+    state.api_mut(|api| api.end_group(&end))
+}
+
+#[tauri::command]
+async fn add_member(state: State<'_, AppState>, add: MemberAdd) -> Reply<MemberAddOutcome> {
+    state.api_mut(|api| api.add_member(&add))
+}
+
+#[tauri::command]
+async fn member_leave(state: State<'_, AppState>, leave: MemberLeave) -> Reply<MemberLeaveOutcome> {
+    state.api_mut(|api| api.member_leave(&leave))
+}
+
+#[tauri::command]
+async fn change_head(state: State<'_, AppState>, change: HeadChange) -> Reply<()> {
+    state.api_mut(|api| api.change_head(&change))
+}
+
+#[tauri::command]
+async fn move_household(
+    state: State<'_, AppState>,
+    request: HouseholdMove,
+) -> Reply<HouseholdMoveOutcome> {
+    state.api_mut(|api| api.move_household(&request))
+}
+
+#[tauri::command]
+async fn split_household(
+    state: State<'_, AppState>,
+    split: HouseholdSplit,
+) -> Reply<HouseholdSplitOutcome> {
+    state.api_mut(|api| api.split_household(&split))
+}
+
+#[tauri::command]
+async fn amend_contract(state: State<'_, AppState>, request: AmendRequest) -> Reply<Uuid> {
+    state.api_mut(|api| api.amend_contract(&request))
+}
+
+#[tauri::command]
+async fn amendment_snapshot(
+    state: State<'_, AppState>,
+    amendment_id: Uuid,
+) -> Reply<AmendmentSnapshot> {
+    state.api(|api| api.amendment_snapshot(amendment_id))
+}
+
+#[tauri::command]
+async fn contract_history(state: State<'_, AppState>, contract_id: Uuid) -> Reply<ContractHistory> {
+    state.api(|api| api.contract_history(contract_id))
+}
+
+#[tauri::command]
+async fn household_year(state: State<'_, AppState>, household_id: Uuid) -> Reply<Vec<MemberYear>> {
+    state.api(|api| api.household_year(household_id))
+}
+
+#[tauri::command]
 async fn draft_save(state: State<'_, AppState>, form: String, json: String) -> Reply<()> {
     state.api_mut(|api| api.save_draft(&form, &json))
 }
@@ -519,5 +591,17 @@ pub fn handler() -> impl Fn(tauri::ipc::Invoke) -> bool + Send + Sync + 'static 
         stage_import,
         preview_import,
         import_roster,
+        edit_resident,
+        start_group,
+        end_group,
+        add_member,
+        member_leave,
+        change_head,
+        move_household,
+        split_household,
+        amend_contract,
+        amendment_snapshot,
+        contract_history,
+        household_year,
     ]
 }

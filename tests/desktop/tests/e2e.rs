@@ -1106,3 +1106,182 @@ fn an_enrollment_file_enrolls_over_https_with_the_township_ca() -> Result<()> {
     );
     app.quit()
 }
+
+/// Today in China Standard Time, the calendar the app's dates follow.
+fn china_today() -> String {
+    std::process::Command::new("date")
+        .env("TZ", "Asia/Shanghai")
+        .arg("+%F")
+        .output()
+        .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string())
+        .unwrap_or_default()
+}
+
+#[test]
+#[ignore = "needs Xvfb, tauri-driver and a built app: run src-tauri/scripts/e2e.sh"]
+fn a_households_year_newborn_diagnosis_and_death() -> Result<()> {
+    let data = tempfile::tempdir()?;
+    let mut app = App::start("year", data.path())?;
+    let outcome = household_year(&mut app);
+    if outcome.is_err() {
+        let _ = app.shot("FAILED");
+    }
+    outcome?;
+    app.quit()
+}
+
+/// Waits until the text of the first element `css` matches contains `text` (read from the DOM,
+/// so rows of a table that scrolls are read too).
+fn wait_content(s: &Session, css: &str, text: &str) -> Result<String> {
+    s.wait_for(&format!("{css} to hold {text:?}"), || {
+        let v = s.exec(
+            "const e = document.querySelector(arguments[0]); return e ? e.textContent : ''",
+            vec![json!(css)],
+        )?;
+        let content = v.as_str().unwrap_or_default().to_string();
+        Ok(content.contains(text).then_some(content))
+    })
+}
+
+/// Draws both signatures of an amendment and confirms it.
+fn sign_amendment(app: &mut App, what: &str) -> Result<()> {
+    let s = &app.session;
+    s.wait("[data-test=amend-dialog] canvas[data-test=amend-sig-resident]")?;
+    s.draw_as("canvas[data-test=amend-sig-resident]", "touch")?;
+    s.draw("canvas[data-test=amend-sig-doctor]", "mouse")?;
+    app.shot(what)?;
+    let s = &app.session;
+    s.click_on("[data-test=amend-confirm]")?;
+    s.wait_gone("[data-test=amend-dialog] canvas")
+}
+
+fn household_year(app: &mut App) -> Result<()> {
+    let today = china_today();
+    let s = &app.session;
+    let unsigned_before = count(s, "unsigned")?;
+
+    // A household of three: the head, his wife and his mother (over 65), signed as usual.
+    s.click_on("[data-test=go-register]")?;
+    first_option(s, "[data-test=village]")?;
+    s.type_into(&input("", "address"), "年历路1号")?;
+    fill_member(s, 0, "贾年", &id_number("19800412", 111), None)?;
+    s.click_on("[data-test=add-member]")?;
+    fill_member(s, 1, "贾年妻", &id_number("19860921", 222), Some("配偶"))?;
+    s.click_on("[data-test=add-member]")?;
+    fill_member(s, 2, "贾年母", &id_number("19500105", 322), Some("父母"))?;
+    s.click_on("[data-test=save-household]")?;
+    s.wait_text("[data-test=household]", "贾年")?;
+    s.click_on("[data-test=go-sign]")?;
+    s.wait("[data-test=basic-package]")?;
+    s.click_on("[data-test=sign-next]")?;
+    s.wait("[data-test=sign-team]")?;
+    s.click_on("[data-test=sign-next]")?;
+    s.wait("[data-test=review-package]")?;
+    s.click_on("[data-test=explained]")?;
+    s.draw_as("canvas[data-test=sig-resident]", "touch")?;
+    s.draw("canvas[data-test=sig-doctor]", "mouse")?;
+    s.click_on("[data-test=sign-confirm]")?;
+    s.wait("[data-test=sign-done]")?;
+    go_home(s)?;
+    assert_eq!(
+        count(s, "unsigned")?,
+        unsigned_before,
+        "the household is signed"
+    );
+    s.type_into("[data-test=search-input]", "贾年母")?;
+    s.click_on("[data-test=search-hit]")?;
+    s.wait_text("[data-test=household]", "贾年")?;
+    app.shot("household-signed")?;
+
+    // A son is born: the mother is chosen from the household's women, and the household signs
+    // him into the contract.
+    let s = &app.session;
+    s.click_on("[data-test=add-household-member]")?;
+    s.wait("[data-test=add-dialog] [data-test=add-name]")?;
+    s.pick("[data-test=add-mother]", "贾年妻")?;
+    s.type_into(&input("[data-test=add-dialog]", "add-name"), "贾年儿")?;
+    s.click_on("[data-test=add-sex-male]")?;
+    app.shot("add-newborn")?;
+    let s = &app.session;
+    s.click_on("[data-test=add-save]")?;
+    sign_amendment(app, "newborn-amendment")?;
+    let s = &app.session;
+    wait_content(s, "[data-test=members]", "贾年儿")?;
+    // Signed in by the amendment: nobody in the household is left to sign.
+    s.wait_gone("[data-test=go-sign]")?;
+
+    // The head is diagnosed with hypertension today: the group shows with its date, and the
+    // package it brings is signed in.
+    s.click_on("[data-test=member-actions-贾年] [data-test=start-group]")?;
+    s.wait("[data-test=group-start-dialog] [data-test=group-pick]")?;
+    s.pick("[data-test=group-pick]", "高血压")?;
+    app.shot("diagnosis")?;
+    let s = &app.session;
+    s.click_on("[data-test=group-save]")?;
+    let offered = s.wait_for("the amendment offered or the dialog closed", || {
+        if s.find_all("[data-test=amend-dialog] canvas")?
+            .iter()
+            .any(|e| s.displayed(e).unwrap_or(false))
+        {
+            return Ok(Some(true));
+        }
+        let open = s
+            .find_all("[data-test=group-start-dialog] [data-test=group-pick]")?
+            .iter()
+            .any(|e| s.displayed(e).unwrap_or(false));
+        Ok((!open).then_some(false))
+    })?;
+    assert!(
+        offered,
+        "hypertension brings a package the contract did not hold"
+    );
+    sign_amendment(app, "diagnosis-amendment")?;
+    let s = &app.session;
+    wait_content(s, "[data-test=members]", &format!("高血压（{today} 起）"))?;
+
+    // His mother dies today: she is shown apart, greyed, with the day and the reason.
+    s.click_on("[data-test=member-actions-贾年母] [data-test=leave-member]")?;
+    s.wait("[data-test=leave-dialog] [data-test=leave-save]")?;
+    app.shot("death")?;
+    let s = &app.session;
+    s.click_on("[data-test=leave-save]")?;
+    let former = wait_content(s, "[data-test=former-members]", "贾年母")?;
+    assert!(
+        former.contains("死亡") && former.contains(&today),
+        "the leaver shows the reason and the day: {former}"
+    );
+    let members = wait_content(s, "[data-test=members]", "贾年妻")?;
+    assert!(
+        !members.contains("贾年母"),
+        "she is no longer among the members"
+    );
+    app.shot("household-after")?;
+
+    // The contract's history: signed, the newborn and the package added, her coverage ended.
+    let s = &app.session;
+    s.click_on("[data-test=show-history]")?;
+    let history = wait_content(s, "[data-test=history]", "贾年儿加入协议")?;
+    for expected in ["签约", "贾年增加服务包（高血压）", "贾年母终止服务（死亡）"]
+    {
+        assert!(
+            history.contains(expected),
+            "the history reads {expected}: {history}"
+        );
+    }
+    app.shot("history")?;
+    let s = &app.session;
+    s.click_on("[data-test=view-snapshot]")?;
+    wait_content(s, "[data-test=snapshot]", "贾年儿")?;
+    app.shot("amendment-snapshot")?;
+
+    // The work list: the newborn, signed in by the amendment, adds nobody to sign.
+    let s = &app.session;
+    s.click_on("[data-test=snapshot-close]")?;
+    s.wait_gone("[data-test=snapshot]")?;
+    s.script_click(".el-drawer__close-btn")?;
+    s.wait_gone("[data-test=history-entry]")?;
+    go_home(s)?;
+    assert_eq!(count(s, "unsigned")?, unsigned_before);
+    app.shot("work-list-after")?;
+    Ok(())
+}

@@ -73,6 +73,20 @@ export const api = {
   /** Progress arrives as `import-progress` events (see onImportProgress). */
   previewImport: (request: T.ImportRequest) => call<T.ImportPreview>('preview_import', { request }),
   importRoster: (request: T.ImportRequest) => call<T.ImportOutcome>('import_roster', { request }),
+  // A household's year: corrections, groups with dates, members joining and leaving, moves,
+  // splits, a new head, amendments and the contract's history.
+  editResident: (edit: T.ResidentEdit) => call<unknown>('edit_resident', { edit }),
+  startGroup: (start: T.GroupStart) => call<T.GroupOutcome>('start_group', { start }),
+  endGroup: (end: T.GroupEnd) => call<T.GroupOutcome>('end_group', { end }),
+  addMember: (add: T.MemberAdd) => call<T.MemberAddOutcome>('add_member', { add }),
+  memberLeave: (leave: T.MemberLeave) => call<T.MemberLeaveOutcome>('member_leave', { leave }),
+  changeHead: (change: T.HeadChange) => call<void>('change_head', { change }),
+  moveHousehold: (request: T.HouseholdMove) => call<T.HouseholdMoveOutcome>('move_household', { request }),
+  splitHousehold: (split: T.HouseholdSplit) => call<T.HouseholdSplitOutcome>('split_household', { split }),
+  amendContract: (request: T.AmendRequest) => call<string>('amend_contract', { request }),
+  amendmentSnapshot: (amendmentId: string) => call<T.AmendmentSnapshot>('amendment_snapshot', { amendmentId }),
+  contractHistory: (contractId: string) => call<T.ContractHistory>('contract_history', { contractId }),
+  householdYear: (householdId: string) => call<T.MemberYear[]>('household_year', { householdId }),
 }
 
 /** Progress of a roster's preview or import. */

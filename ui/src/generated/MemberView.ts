@@ -1,4 +1,5 @@
 // Generated from the Rust types by src-tauri/scripts/gen-types.sh; do not edit.
+import type { LeftView } from "./LeftView";
 import type { PopulationGroup } from "./PopulationGroup";
 import type { Relation } from "./Relation";
 import type { Sex } from "./Sex";
@@ -11,4 +12,8 @@ groups: Array<PopulationGroup>,
 /**
  * The agreement covering the member today, if any.
  */
-covered_by: string | null, };
+covered_by: string | null, 
+/**
+ * No longer a member (died, moved away, moved to another household): since when and why.
+ */
+left: LeftView | null, };

@@ -4,7 +4,7 @@ import type { App } from 'vue'
 import {
   ElAlert, ElButton, ElCard, ElCheckbox, ElCheckboxGroup, ElConfigProvider, ElDatePicker, ElDialog, ElDrawer, ElForm,
   ElFormItem, ElInput, ElInputNumber, ElOption, ElPagination, ElProgress, ElRadio, ElRadioButton, ElRadioGroup, ElSelect,
-  ElStep, ElSteps, ElTable, ElTableColumn, ElTag,
+  ElStep, ElSteps, ElTable, ElTableColumn, ElTag, ElTimeline, ElTimelineItem,
 } from 'element-plus'
 import 'element-plus/theme-chalk/base.css'
 import 'element-plus/theme-chalk/el-alert.css'
@@ -35,6 +35,8 @@ import 'element-plus/theme-chalk/el-step.css'
 import 'element-plus/theme-chalk/el-steps.css'
 import 'element-plus/theme-chalk/el-table.css'
 import 'element-plus/theme-chalk/el-table-column.css'
+import 'element-plus/theme-chalk/el-timeline.css'
+import 'element-plus/theme-chalk/el-timeline-item.css'
 import 'element-plus/theme-chalk/el-message.css'
 import 'element-plus/theme-chalk/el-badge.css'
 import 'element-plus/theme-chalk/el-date-picker-panel.css'
@@ -42,7 +44,7 @@ import 'element-plus/theme-chalk/el-date-picker-panel.css'
 const COMPONENTS = [
   ElAlert, ElButton, ElCard, ElCheckbox, ElCheckboxGroup, ElConfigProvider, ElDatePicker, ElDialog, ElDrawer, ElForm,
   ElFormItem, ElInput, ElInputNumber, ElOption, ElPagination, ElProgress, ElRadio, ElRadioButton, ElRadioGroup, ElSelect,
-  ElStep, ElSteps, ElTable, ElTableColumn, ElTag,
+  ElStep, ElSteps, ElTable, ElTableColumn, ElTag, ElTimeline, ElTimelineItem,
 ]
 
 /** The `el-…` tags these components register. A tag a view uses that is missing here renders as

@@ -1,0 +1,7 @@
+// Generated from the Rust types by src-tauri/scripts/gen-types.sh; do not edit.
+import type { TerminationReason } from "./TerminationReason";
+
+/**
+ * What happened to a contract after signing.
+ */
+export type ContractEventKind = { "type": "doctor_changed", from_doctor_id: string, to_doctor_id: string, effective_on: string, note: string, } | { "type": "terminated", reason: TerminationReason, note: string, effective_on: string, resident_confirmed: boolean, doctor_confirmed: boolean, snapshot_sha256: string, } | { "type": "renewed", new_contract_id: string, automatic: boolean, };
