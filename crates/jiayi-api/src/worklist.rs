@@ -4,8 +4,10 @@
 use std::collections::{HashMap, HashSet};
 
 use chrono::NaiveDate;
-use jiayi_core::person::{PopulationGroup, groups_on};
+use jiayi_core::person::PopulationGroup;
 use jiayi_core::schedule::{DueStatus, RENEWAL_REMINDER_DAYS};
+use jiayi_core::year::groups::{GroupPeriod, resident_groups_on};
+use jiayi_core::year::membership::{MembershipEvent, member_on};
 use jiayi_core::year::renewal::{ending_within, renewed_within};
 use jiayi_store::{ContractRecord, DueEntry};
 use serde::{Deserialize, Serialize};
@@ -137,13 +139,20 @@ impl Api {
         let limit = query.limit.unwrap_or(ROWS_SHOWN);
         let mut due = self.store.due_on(day).map_err(|e| self.fail(e))?;
         let contracts = self.store.all_contracts().map_err(|e| self.fail(e))?;
+        let by_year = self
+            .store
+            .coverage_by_year_on(day, None)
+            .map_err(|e| self.fail(e))?;
         let mut covered: HashSet<Uuid> = HashSet::new();
         let mut renewals = Vec::new();
         for record in &contracts {
             let Some(in_force) = record.term_on(day) else {
                 continue;
             };
-            covered.extend(record.contract.members.iter().map(|m| m.resident_id));
+            match by_year.get(&record.contract.id) {
+                Some(year) => covered.extend(year.iter().map(|m| m.resident_id)),
+                None => covered.extend(record.contract.members.iter().map(|m| m.resident_id)),
+            }
             let (c, events) = (&record.contract, &record.events);
             let listed = match ending_within(c, events, day, RENEWAL_REMINDER_DAYS) {
                 Some(ending) => Some((RenewalKind::Ending, ending.renews)),
@@ -173,14 +182,36 @@ impl Api {
             RenewalKind::Ending => (0, r.last_day, std::cmp::Reverse(NaiveDate::MIN)),
             RenewalKind::Renewed => (1, NaiveDate::MIN, std::cmp::Reverse(r.term_start)),
         });
+        let mut periods: HashMap<Uuid, Vec<GroupPeriod>> = HashMap::new();
+        for p in self.store.all_group_periods().map_err(|e| self.fail(e))? {
+            periods.entry(p.resident_id).or_default().push(p);
+        }
+        let mut membership: HashMap<Uuid, Vec<MembershipEvent>> = HashMap::new();
+        for e in self
+            .store
+            .all_membership_events()
+            .map_err(|e| self.fail(e))?
+        {
+            membership.entry(e.resident_id).or_default().push(e);
+        }
         let mut unsigned: Vec<UnsignedEntry> = self
             .store
             .residents_brief()
             .map_err(|e| self.fail(e))?
             .into_iter()
             .filter(|r| !covered.contains(&r.id))
+            // Only members that day: nobody is asked to sign someone who died or moved away.
+            .filter(|r| {
+                membership
+                    .get(&r.id)
+                    .is_none_or(|events| member_on(events, day).is_some())
+            })
             .filter_map(|r| {
-                let groups = groups_on(&r.groups, r.birth_date, day);
+                let own = periods.get(&r.id).map(Vec::as_slice).unwrap_or(&[]);
+                let groups: Vec<PopulationGroup> =
+                    resident_groups_on(r.id, &r.groups, own, r.birth_date, day)
+                        .into_iter()
+                        .collect();
                 groups
                     .iter()
                     .any(|g| PRIORITY_GROUPS.contains(g))

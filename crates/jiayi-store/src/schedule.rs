@@ -83,7 +83,7 @@ impl Store {
              FROM contracts c JOIN contract_members m ON m.contract_id = c.id
              WHERE c.term_start <= ?1 AND (?2 IS NULL OR c.household_id = ?2)",
         )?;
-        let rows = stmt.query_map(rusqlite::params![day.to_string(), household_key], |r| {
+        let signed = stmt.query_map(rusqlite::params![day.to_string(), household_key], |r| {
             Ok((
                 r.get::<_, String>(0)?,
                 r.get::<_, String>(3)?,
@@ -93,9 +93,40 @@ impl Store {
                 r.get::<_, String>(7)?,
             ))
         })?;
+        // Contracts the year's records touched owe what the core says they cover on the day
+        // (members added or gone, packages added), not what was signed.
+        let by_year = self.coverage_by_year_on(day, household)?;
+        let mut rows = Vec::new();
+        let mut shapes: HashMap<String, (String, String, String)> = HashMap::new();
+        for row in signed {
+            let row = row?;
+            if by_year.contains_key(&parse_uuid(&row.0)?) {
+                shapes
+                    .entry(row.0.clone())
+                    .or_insert_with(|| (row.1.clone(), row.2.clone(), row.3.clone()));
+                continue;
+            }
+            rows.push(row);
+        }
+        for (contract, covered) in &by_year {
+            let key = contract.to_string();
+            let Some((term, doctor, version)) = shapes.get(&key) else {
+                continue; // not started on the day
+            };
+            for c in covered {
+                rows.push((
+                    key.clone(),
+                    term.clone(),
+                    doctor.clone(),
+                    version.clone(),
+                    c.resident_id.to_string(),
+                    serde_json::to_string(&c.package_codes)?,
+                ));
+            }
+        }
         let mut state_cache: HashMap<String, Option<(Term, NaiveDate)>> = HashMap::new();
         for row in rows {
-            let (contract_key, term_json, doctor, version, resident_key, packages) = row?;
+            let (contract_key, term_json, doctor, version, resident_key, packages) = row;
             let contract_id = parse_uuid(&contract_key)?;
             if !state_cache.contains_key(&contract_key) {
                 let term: Term = serde_json::from_str(&term_json)?;

@@ -10,9 +10,9 @@ use base64::engine::general_purpose::STANDARD as BASE64;
 use chrono::{DateTime, NaiveDate, Utc};
 use jiayi_core::change::{Entity, Op};
 use jiayi_core::household::{Household, Resident};
-use jiayi_core::year::amendment::Amendment;
+use jiayi_core::year::amendment::{Amendment, MemberCoverage, covered_on};
 use jiayi_core::year::groups::GroupPeriod;
-use jiayi_core::year::membership::{MembershipChange, MembershipEvent};
+use jiayi_core::year::membership::{MembershipChange, MembershipEvent, events_or_registration};
 use rusqlite::{OptionalExtension, params};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
@@ -215,6 +215,61 @@ impl Store {
         )?;
         let rows = stmt.query_map(params![resident_id.to_string()], |r| r.get::<_, String>(0))?;
         rows.map(|id| parse_uuid(&id?)).collect()
+    }
+
+    /// Who each contract touched by the year's records (amendments, members joining or
+    /// leaving its household) covers on a day, with the packages owed: the core's
+    /// `covered_on`. Contracts not listed cover their signed members as signed.
+    pub fn coverage_by_year_on(
+        &self,
+        day: NaiveDate,
+        household: Option<Uuid>,
+    ) -> Result<std::collections::HashMap<Uuid, Vec<MemberCoverage>>> {
+        let amendments = self.all_amendments()?;
+        let membership = self.all_membership_events()?;
+        let mut households: std::collections::BTreeSet<Uuid> =
+            membership.iter().map(|e| e.household_id).collect();
+        for e in &membership {
+            if let Ok(r) = self.resident(e.resident_id) {
+                households.insert(r.household_id);
+            }
+        }
+        let mut concerned: std::collections::BTreeSet<Uuid> =
+            amendments.iter().map(|a| a.contract_id).collect();
+        for h in &households {
+            concerned.extend(
+                self.contracts_of_household(*h)?
+                    .iter()
+                    .map(|c| c.contract.id),
+            );
+        }
+        let mut out = std::collections::HashMap::new();
+        for id in concerned {
+            let record = self.contract(id)?;
+            if household.is_some_and(|h| h != record.contract.household_id) {
+                continue;
+            }
+            let residents = self.residents_of_household_ever(record.contract.household_id)?;
+            let mut events = Vec::new();
+            for r in &residents {
+                events.extend(events_or_registration(
+                    &membership,
+                    r.id,
+                    r.household_id,
+                    r.birth_date,
+                ));
+            }
+            let own: Vec<Amendment> = amendments
+                .iter()
+                .filter(|a| a.contract_id == id)
+                .cloned()
+                .collect();
+            out.insert(
+                id,
+                covered_on(&record.contract, &record.events, &own, &events, day),
+            );
+        }
+        Ok(out)
     }
 
     /// Who holds an ID number in the register, if anyone: (resident id, name).

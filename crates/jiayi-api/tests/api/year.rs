@@ -125,6 +125,32 @@ impl Year {
         ids
     }
 
+    /// (numerator, denominator) of a figure for the year so far, on today's clock.
+    fn figure(&self, code: &str) -> (u64, u64) {
+        let view = self
+            .api
+            .report(&jiayi_api::ReportRequest {
+                period: Some(self.api.today().format("%Y").to_string()),
+                level: None,
+                reference: None,
+            })
+            .unwrap();
+        view.total
+            .figure(code)
+            .map_or((0, 0), |f| (f.numerator as u64, f.denominator as u64))
+    }
+
+    /// Items due or overdue for a resident today.
+    fn due_items(&self, resident: Uuid) -> Vec<String> {
+        self.api
+            .due_for_household(self.household)
+            .unwrap()
+            .into_iter()
+            .filter(|d| d.item.resident_id == resident)
+            .map(|d| d.item.item_code)
+            .collect()
+    }
+
     fn pending(&self) -> u64 {
         self.api.status().unwrap().pending_changes
     }
@@ -151,6 +177,12 @@ fn a_year_of_one_household() {
         panic!("four members")
     };
     assert_eq!(y.covered(), sorted(y.people.clone()));
+    assert_eq!(y.figure("signing"), (4, 4));
+    assert_eq!(
+        y.figure("signing.hypertension"),
+        (1, 1),
+        "张三, recorded at registration"
+    );
 
     // February: 王丽 is pregnant (last period in early December).
     let pregnancy = y
@@ -168,6 +200,7 @@ fn a_year_of_one_household() {
         pregnancy.amendment_id.is_some(),
         "pregnancy brings the maternal package, signed for now"
     );
+    assert_eq!(y.figure("signing.pregnant"), (1, 1));
 
     // March: 张小军 is diagnosed with hypertension; the household signs later.
     let diagnosis = y
@@ -237,6 +270,19 @@ fn a_year_of_one_household() {
         groups.contains(&PopulationGroup::Hypertension),
         "{groups:?}"
     );
+    assert_eq!(
+        y.figure("signing.hypertension"),
+        (2, 2),
+        "the diagnosis counts from March"
+    );
+    y.on(day(2026, 5, 20));
+    assert!(
+        y.due_items(xiao_jun)
+            .contains(&"hypertension_follow_up".to_string()),
+        "the package signed for is scheduled: {:?}",
+        y.due_items(xiao_jun)
+    );
+    y.on(day(2026, 6, 2));
 
     // June: the baby is born; she is added to the contract with the household's signature.
     y.on(day(2026, 6, 2))
@@ -275,6 +321,13 @@ fn a_year_of_one_household() {
         .groups;
     assert!(wang_li_groups.contains(&PopulationGroup::Postpartum));
     assert!(!wang_li_groups.contains(&PopulationGroup::Pregnant));
+    assert_eq!(
+        y.figure("signing"),
+        (5, 5),
+        "the baby is a member, and signed"
+    );
+    assert_eq!(y.figure("signing.postpartum"), (1, 1));
+    assert_eq!(y.figure("signing.pregnant"), (0, 0));
 
     // A birth into a household the mother is not in, or a second head, is refused.
     let before = y.pending();
@@ -310,6 +363,19 @@ fn a_year_of_one_household() {
     assert_eq!(died.amendment_ids.len(), 1);
     assert!(!y.covered().contains(&zhang_san));
     assert_eq!(y.covered().len(), 4, "李梅, 张小军, 王丽 and the baby");
+    assert_eq!(y.figure("signing"), (4, 4), "he leaves the signing base");
+    assert_eq!(y.figure("signing.hypertension"), (1, 1));
+    assert!(
+        y.due_items(zhang_san).is_empty(),
+        "nothing is owed to him any more"
+    );
+    let list = y.api.work_list(None).unwrap();
+    assert!(list.due.iter().all(|d| d.item.resident_id != zhang_san));
+    assert!(
+        list.unsigned_priority
+            .iter()
+            .all(|u| u.resident_id != zhang_san)
+    );
     let history = y.api.contract_history(y.contract).unwrap();
     assert!(history.entries.iter().any(|e| matches!(
         e,
@@ -376,6 +442,20 @@ fn a_year_of_one_household() {
     assert!(moved.terminated.is_empty());
     assert_eq!(y.api.household(y.household).unwrap().village, "西庄村");
     assert_eq!(y.covered().len(), 4);
+
+    // 2 January 2027: the term ended on 31 December... or in January under a yearly term; either
+    // way nobody pressed a button, and the household is still signed.
+    let term_end = y.api.contract_summary(y.contract).unwrap().term.end;
+    y.on(term_end + chrono::Days::new(2));
+    assert_eq!(y.covered().len(), 4);
+    assert_eq!(y.figure("signing"), (4, 4));
+    let history = y.api.contract_history(y.contract).unwrap();
+    assert!(
+        history
+            .entries
+            .iter()
+            .any(|e| matches!(e, HistoryEntry::Renewed { .. }))
+    );
 }
 
 #[test]
