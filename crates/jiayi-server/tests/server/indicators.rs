@@ -272,6 +272,49 @@ fn calendar_year_renews_on_the_server_too(t: &Township) {
     let (household_id, members) = jiayi_testkit::register(&mut api, input);
     let signed = contract(household_id, &members).sign(&mut api).unwrap();
     assert_eq!(signed.term.end, day(2026, 12, 31));
+    // The household's year: a diagnosis with its package signed for, a child adopted into the
+    // household and the contract, and the death of the spouse.
+    let at = |d| Box::new(FixedClock(jiayi_core::time::china_noon(d)));
+    let signing = || jiayi_api::AmendmentSigning {
+        resident_signature_png: Some(jiayi_testkit::tiny_png()),
+        doctor_signature_png: Some(jiayi_testkit::tiny_png()),
+        paid_packages: vec![],
+    };
+    api.set_clock(at(day(2026, 4, 10)));
+    api.start_group(&jiayi_api::GroupStart {
+        resident_id: members[0],
+        group: jiayi_core::person::PopulationGroup::Diabetes,
+        since: Some(day(2026, 4, 9)),
+        expected_delivery: None,
+        treatment_started: false,
+        amend: Some(signing()),
+    })
+    .unwrap();
+    api.set_clock(at(day(2026, 6, 2)));
+    let mut child = member("王小宝", Relation::Grandchild).build();
+    child.id_number = None;
+    child.sex = Some(jiayi_core::person::Sex::Male);
+    child.birth_date = Some("2020-05-05".into());
+    api.add_member(&jiayi_api::MemberAdd {
+        household_id,
+        member: child,
+        reason: jiayi_api::JoinKind::Adoption,
+        on: Some(day(2026, 6, 1)),
+        mother_id: None,
+        from: None,
+        extend: Some(signing()),
+    })
+    .unwrap();
+    api.set_clock(at(day(2026, 9, 13)));
+    api.member_leave(&jiayi_api::MemberLeave {
+        resident_id: members[1],
+        reason: jiayi_api::LeaveKind::Died,
+        on: day(2026, 9, 12),
+        destination: None,
+        to_household_id: None,
+        relation: None,
+    })
+    .unwrap();
     let store = api.store_mut();
     let transport = enrolled_transport(t, store);
     jiayi_sync::sync(
@@ -293,6 +336,8 @@ fn calendar_year_renews_on_the_server_too(t: &Township) {
     // The server also holds the demo township (and targets of its own): compare this village's
     // and team's numerators and denominators.
     let cases = [
+        // After the death, with the adopted child signed in: still two of two.
+        (Level::Village, village.id, "2026-10", day(2026, 10, 15)),
         (Level::Village, village.id, "2027-01", day(2027, 1, 2)),
         (Level::Team, team.id, "2027-01", day(2027, 1, 2)),
         // The renewed term owes items: the first follow-up falls due on 1 April.
@@ -308,7 +353,8 @@ fn calendar_year_renews_on_the_server_too(t: &Township) {
         };
         let device = ours(device_figures_on(&api, period, level, Some(reference)));
         let server = ours(server_figures_on(t, period, level, reference));
-        assert_eq!(device["signing"], (2, 2), "both members still signed");
+        assert_eq!(device["signing"], (2, 2), "the head and the child, signed");
+        assert_eq!(device["signing.diabetes"], (1, 1), "the diagnosis counts");
         assert_eq!(server, device, "{period} {level:?}");
     }
     let quarter = device_figures_on(&api, "2027-04", Level::Village, Some(day(2027, 4, 15)));
