@@ -11,7 +11,7 @@ use jiayi_core::change::Entity;
 use jiayi_core::contract::{Contract, ContractEvent};
 use jiayi_core::household::{Household, Resident, Village};
 use jiayi_core::indicators::dataset::Records;
-use jiayi_core::indicators::year::YearRecords;
+use jiayi_core::indicators::dataset::YearRecords;
 use jiayi_core::indicators::{Dataset, Targets};
 use jiayi_core::visit::Visit;
 use jiayi_core::year::amendment::Amendment;

@@ -393,7 +393,7 @@ impl Store {
         ds.add_year(
             &contracts,
             &events,
-            &jiayi_core::indicators::year::YearRecords {
+            &jiayi_core::indicators::dataset::YearRecords {
                 periods: &periods,
                 membership: &membership,
                 amendments: &amendments,

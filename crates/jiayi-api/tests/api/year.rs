@@ -137,7 +137,7 @@ impl Year {
             .unwrap();
         view.total
             .figure(code)
-            .map_or((0, 0), |f| (f.numerator as u64, f.denominator as u64))
+            .map_or((0, 0), |f| (f.numerator, f.denominator))
     }
 
     /// Items due or overdue for a resident today.

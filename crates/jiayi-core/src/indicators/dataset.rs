@@ -102,7 +102,7 @@ pub struct MemberInfo {
     /// The days the contract covers the member when amendments or leaving narrow them; empty
     /// means for as long as the contract is in force (see [`MemberInfo::covers`]).
     #[serde(default)]
-    pub spans: Vec<super::year::CoverSpan>,
+    pub spans: Vec<CoverSpan>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -327,7 +327,7 @@ pub struct Records<'a> {
     /// Catalogs by version; a contract signed under a version not given owes nothing.
     pub catalogs: &'a [Catalog],
     /// Group periods, membership events and amendments.
-    pub year: super::year::YearRecords<'a>,
+    pub year: YearRecords<'a>,
 }
 
 impl Dataset {
@@ -397,4 +397,28 @@ impl Dataset {
         ds.add_year(r.contracts, r.events, &r.year, r.catalogs);
         ds
     }
+}
+
+/// Days (inclusive) on which a contract covers one member; `until: None` while the contract
+/// itself does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub struct CoverSpan {
+    pub from: NaiveDate,
+    #[serde(default)]
+    pub until: Option<NaiveDate>,
+}
+
+impl CoverSpan {
+    pub fn contains(&self, day: NaiveDate) -> bool {
+        self.from <= day && self.until.is_none_or(|u| day <= u)
+    }
+}
+
+/// The year's records a dataset reads besides contracts and visits.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct YearRecords<'a> {
+    pub periods: &'a [crate::year::groups::GroupPeriod],
+    pub membership: &'a [crate::year::membership::MembershipEvent],
+    pub amendments: &'a [crate::year::amendment::Amendment],
 }

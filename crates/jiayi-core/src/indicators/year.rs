@@ -7,33 +7,22 @@
 use std::collections::{BTreeSet, HashMap};
 
 use chrono::{Days, NaiveDate};
-use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use crate::catalog::Catalog;
 use crate::contract::{Contract, ContractEvent};
-use crate::indicators::dataset::{Dataset, MemberInfo, ResidentInfo, owed_specs};
+use crate::indicators::dataset::{
+    CoverSpan, Dataset, MemberInfo, ResidentInfo, YearRecords, owed_specs,
+};
 use crate::person::PopulationGroup;
 use crate::year::amendment::{Amendment, AmendmentKind, coverage_spans};
 use crate::year::groups::{GroupPeriod, resident_groups_on};
 use crate::year::membership::{MembershipEvent, events_or_registration, member_on};
 use crate::year::order::Stamped;
 
-/// Days (inclusive) on which a contract covers one member; `until: None` while the contract
-/// itself does.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub struct CoverSpan {
-    pub from: NaiveDate,
-    #[serde(default)]
-    pub until: Option<NaiveDate>,
-}
-
-impl CoverSpan {
-    pub fn contains(&self, day: NaiveDate) -> bool {
-        self.from <= day && self.until.is_none_or(|u| day <= u)
-    }
-}
+/// What the year changes in one contract: members added by amendment, and each resident's
+/// covered days.
+type ContractYear = (Vec<MemberInfo>, Vec<(Uuid, CoverSpan)>);
 
 impl MemberInfo {
     /// Whether the contract covers this member on a day, given that it is in force then.
@@ -55,14 +44,6 @@ impl ResidentInfo {
     pub fn member_on(&self, day: NaiveDate) -> bool {
         self.membership.is_empty() || member_on(&self.membership, day).is_some()
     }
-}
-
-/// The year's records a dataset reads besides contracts and visits.
-#[derive(Debug, Clone, Copy, Default)]
-pub struct YearRecords<'a> {
-    pub periods: &'a [GroupPeriod],
-    pub membership: &'a [MembershipEvent],
-    pub amendments: &'a [Amendment],
 }
 
 impl Dataset {
@@ -103,8 +84,7 @@ impl Dataset {
         let residents: HashMap<Uuid, &ResidentInfo> =
             self.residents.iter().map(|r| (r.id, r)).collect();
         let contracts: HashMap<Uuid, &Contract> = contracts.iter().map(|c| (c.id, c)).collect();
-        let mut spans_by_contract: HashMap<Uuid, (Vec<MemberInfo>, Vec<(Uuid, CoverSpan)>)> =
-            HashMap::new();
+        let mut spans_by_contract: HashMap<Uuid, ContractYear> = HashMap::new();
         for info in &self.contracts {
             let Some(contract) = contracts.get(&info.id) else {
                 continue;
