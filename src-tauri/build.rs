@@ -21,6 +21,8 @@ const COMMANDS: &[&str] = &[
     "sign_contract",
     "print_agreement",
     "print_contact_card",
+    "print_renewal_notice",
+    "print_amendment",
     "print_termination",
     "due_for_household",
     "record_visit",

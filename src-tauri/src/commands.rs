@@ -525,6 +525,26 @@ async fn print_termination(
     print_and_open(&state, &app, contract_id, Document::Termination)
 }
 
+#[tauri::command]
+async fn print_renewal_notice(
+    state: State<'_, AppState>,
+    app: AppHandle,
+    contract_id: Uuid,
+) -> Reply<PrintOutcome> {
+    print_and_open(&state, &app, contract_id, Document::RenewalNotice)
+}
+
+#[tauri::command]
+async fn print_amendment(
+    state: State<'_, AppState>,
+    app: AppHandle,
+    amendment_id: Uuid,
+) -> Reply<PrintOutcome> {
+    let dir = state.prints_dir();
+    let path = state.api(|api| api.write_amendment(amendment_id, &dir))?;
+    Ok(open_file(&state, &app, path))
+}
+
 /// Writes the PDF into the data folder's `prints/` and opens it in the system viewer.
 fn print_and_open(
     state: &AppState,
@@ -574,6 +594,8 @@ pub fn handler() -> impl Fn(tauri::ipc::Invoke) -> bool + Send + Sync + 'static 
         sign_contract,
         print_agreement,
         print_contact_card,
+        print_renewal_notice,
+        print_amendment,
         print_termination,
         due_for_household,
         record_visit,

@@ -19,6 +19,8 @@ pub enum Document {
     Agreement,
     Termination,
     ContactCard,
+    /// The notice that the contract renewed by itself (续约告知书), for its latest renewal.
+    RenewalNotice,
 }
 
 impl Document {
@@ -27,6 +29,7 @@ impl Document {
             Document::Agreement => "agreement",
             Document::Termination => "termination",
             Document::ContactCard => "contact-card",
+            Document::RenewalNotice => "renewal-notice",
         }
     }
 }
@@ -87,8 +90,92 @@ impl Api {
             Document::ContactCard => {
                 jiayi_print::render_card(&self.contract_snapshot(contract_id)?, lang)
             }
+            Document::RenewalNotice => {
+                jiayi_print::render_renewal_notice(&self.renewal_notice(contract_id)?, lang)
+            }
         };
         bytes.map_err(|e| self.fail(e))
+    }
+
+    /// The renewal notice of a contract's latest automatic renewal, listing who it covers today
+    /// (amendments included) and what each is owed.
+    fn renewal_notice(&self, contract_id: Uuid) -> ApiResult<jiayi_print::RenewalNotice> {
+        let today = self.today();
+        let agreement = self.contract_snapshot(contract_id)?;
+        let ctx = self.contract_context(contract_id)?;
+        let renewal = jiayi_core::year::renewal::renewals_until(ctx.contract(), &ctx.events, today)
+            .pop()
+            .ok_or_else(|| {
+                self.fail(ApiError::invalid(
+                    "nothing_to_print",
+                    "该协议尚未自动续约",
+                    "this contract has not renewed by itself yet",
+                ))
+            })?;
+        let mut notice = jiayi_print::RenewalNotice::new(&agreement, &renewal, today);
+        // The household as it is named today: its head, if still a member.
+        let present = self.members_today(ctx.contract().household_id, today)?;
+        if let Some(head) = self
+            .store
+            .household(ctx.contract().household_id)
+            .map_err(|e| self.fail(e))?
+            .head()
+            .filter(|h| present.contains(&h.id))
+        {
+            notice.household_head = head.name.clone();
+        }
+        let mut members = agreement.members.clone();
+        let mut terms = agreement.packages.clone();
+        for a in &ctx.amendments {
+            let snapshot = self.amendment_snapshot(a.id)?;
+            members.push(snapshot.member);
+            terms.extend(snapshot.packages);
+        }
+        notice.members = ctx
+            .covered_on(today)
+            .iter()
+            .filter_map(|c| {
+                let member = members.iter().find(|m| m.resident_id == c.resident_id)?;
+                Some(jiayi_print::NoticeMember::new(
+                    member,
+                    &c.package_codes,
+                    &terms,
+                ))
+            })
+            .collect();
+        Ok(notice)
+    }
+
+    /// The PDF of an amendment (协议变更确认书): both copies on one sheet.
+    pub fn render_amendment(&self, amendment_id: Uuid) -> ApiResult<Vec<u8>> {
+        let record = self
+            .store
+            .amendment(amendment_id)
+            .map_err(|e| self.fail(e))?;
+        let snapshot = self.amendment_snapshot(amendment_id)?;
+        jiayi_print::render_amendment(
+            &snapshot,
+            &Signatures {
+                resident_png: record.resident_signature,
+                doctor_png: record.doctor_signature,
+            },
+            self.lang,
+        )
+        .map_err(|e| self.fail(e))
+    }
+
+    /// Writes an amendment's PDF under `dir` and returns the file's path.
+    pub fn write_amendment(&self, amendment_id: Uuid, dir: &Path) -> ApiResult<PathBuf> {
+        let bytes = self.render_amendment(amendment_id)?;
+        self.note("print", "contract_amendment", &amendment_id.to_string())?;
+        let snapshot = self.amendment_snapshot(amendment_id)?;
+        let path = dir.join(format!(
+            "amendment-{}-{}.pdf",
+            file_safe(&snapshot.agreement_number),
+            &amendment_id.simple().to_string()[24..]
+        ));
+        self.write_file(&path, &bytes)?;
+        Ok(path)
     }
 
     /// Contact cards of every household of a village with a contract in force today, on A4

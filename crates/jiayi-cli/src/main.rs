@@ -344,6 +344,18 @@ enum PrintCommand {
     Termination(PrintOne),
     /// The contact card of one household.
     Card(PrintOne),
+    /// The notice that the contract renewed by itself (续约告知书), for its latest renewal.
+    RenewalNotice(PrintOne),
+    /// An amendment (协议变更确认书), both copies on one sheet.
+    Amendment {
+        /// The amendment's id (as `contract history` lists it).
+        amendment: String,
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// Open the PDF with the system viewer.
+        #[arg(long)]
+        open: bool,
+    },
     /// The contact cards of every signed household of a village, on A4 sheets for duplex printing.
     Cards {
         /// Village name or code.
@@ -683,6 +695,29 @@ fn run(cli: Cli, lang: Lang) -> Result<(), ApiError> {
                 PrintCommand::Agreement(one) => print_one(&api, one, Document::Agreement)?,
                 PrintCommand::Termination(one) => print_one(&api, one, Document::Termination)?,
                 PrintCommand::Card(one) => print_one(&api, one, Document::ContactCard)?,
+                PrintCommand::RenewalNotice(one) => print_one(&api, one, Document::RenewalNotice)?,
+                PrintCommand::Amendment {
+                    amendment,
+                    out,
+                    open,
+                } => {
+                    let id = Uuid::parse_str(amendment.trim()).map_err(|_| {
+                        ApiError::invalid(
+                            "invalid_id",
+                            &format!("“{amendment}”不是变更记录编号"),
+                            &format!("'{amendment}' is not an amendment id"),
+                        )
+                        .localised(lang)
+                    })?;
+                    let path = match out {
+                        Some(path) => {
+                            api.write_file(&path, &api.render_amendment(id)?)?;
+                            path
+                        }
+                        None => api.write_amendment(id, std::path::Path::new("."))?,
+                    };
+                    (path, open)
+                }
                 PrintCommand::Cards { village, out, open } => {
                     let (bytes, count) = api.render_village_cards(&village)?;
                     let path = out.unwrap_or_else(|| {

@@ -606,3 +606,58 @@ fn signing_refuses_a_nurse_as_family_doctor_a_child_representative_and_a_second_
     let err = y.api.sign_contract(&request).unwrap_err();
     assert_eq!(err.code, "another_team", "{err:?}");
 }
+
+/// The text of a PDF, as poppler reads it.
+fn pdf_text(bytes: &[u8]) -> String {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("doc.pdf");
+    std::fs::write(&path, bytes).unwrap();
+    let out = std::process::Command::new("pdftotext")
+        .args(["-layout".as_ref(), path.as_os_str(), "-".as_ref()])
+        .output()
+        .expect("pdftotext (poppler-utils) is installed");
+    assert!(out.status.success());
+    String::from_utf8(out.stdout).unwrap()
+}
+
+#[test]
+fn an_amendment_and_a_renewal_notice_print() {
+    let mut y = signed_household();
+    let zhang_san = y.people[0];
+    let died = y
+        .on(day(2026, 9, 13))
+        .member_leave(&MemberLeave {
+            resident_id: zhang_san,
+            reason: LeaveKind::Died,
+            on: day(2026, 9, 12),
+            destination: None,
+            to_household_id: None,
+            relation: None,
+        })
+        .unwrap();
+    let text = pdf_text(&y.api.render_amendment(died.amendment_ids[0]).unwrap());
+    assert!(text.contains("张三"), "{text}");
+    assert!(
+        text.contains("2026-09-12") || text.contains("2026年9月12日"),
+        "{text}"
+    );
+    // No renewal yet: the notice is refused with a reason, not an empty page.
+    let err = y
+        .api
+        .render_document(y.contract, jiayi_api::Document::RenewalNotice)
+        .unwrap_err();
+    assert_eq!(err.code, "nothing_to_print");
+    let term_end = y.api.contract_summary(y.contract).unwrap().term.end;
+    y.on(term_end + chrono::Days::new(3));
+    let notice = pdf_text(
+        &y.api
+            .render_document(y.contract, jiayi_api::Document::RenewalNotice)
+            .unwrap(),
+    );
+    let members = &notice[notice.find("签约成员").expect("the members' table")..];
+    assert!(members.contains("李梅"), "{notice}");
+    assert!(
+        !members.contains("张三"),
+        "the deceased is not listed as covered: {notice}"
+    );
+}
