@@ -118,7 +118,9 @@ pub enum CoreError {
     BirthNotOnBirthDate { birth_date: NaiveDate },
     #[error("the mother is not a member of the household on {on}")]
     MotherNotInHousehold { on: NaiveDate },
-    #[error("this amendment adds obligations and needs the household's signature")]
+    #[error(
+        "this amendment needs the household's signature (a member or services added, or an end of coverage the household asked for)"
+    )]
     AmendmentUnsigned,
     #[error("the member is not covered by this agreement on {on}")]
     NotCoveredOn { on: NaiveDate },
@@ -285,7 +287,10 @@ impl CoreError {
                 format!("出生入户的日期应为出生日期{birth_date}")
             }
             CoreError::MotherNotInHousehold { on } => format!("母亲在{on}不是本户成员"),
-            CoreError::AmendmentUnsigned => "该变更增加了服务内容，须经乙方签字确认".into(),
+            CoreError::AmendmentUnsigned => {
+                "该变更须经乙方（居民）签字确认：增加成员或服务内容、本人申请终止签约都需签字"
+                    .into()
+            }
             CoreError::NotCoveredOn { on } => format!("该成员在{on}不在本协议签约范围内"),
             CoreError::NoPackagesChosen => "请至少选择一个服务包".into(),
             CoreError::HouseholdHasAnotherTeam { agreement_number } => {
@@ -362,6 +367,8 @@ pub fn field_zh(field: &str) -> &str {
         "effective_on" => "生效日期",
         "guardian_name" => "监护人姓名",
         "guardian_relation" => "与被监护人关系",
+        "destination" => "迁往地点",
+        "household" => "迁入的家庭",
         other => other,
     }
 }
