@@ -1,3 +1,3 @@
 // Generated from the Rust types by src-tauri/scripts/gen-types.sh; do not edit.
 
-export type Document = "agreement" | "termination" | "contact_card";
+export type Document = "agreement" | "termination" | "contact_card" | "renewal_notice";
