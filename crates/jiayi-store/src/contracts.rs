@@ -18,6 +18,7 @@ use uuid::Uuid;
 use crate::Store;
 use crate::error::{Result, StoreError};
 use crate::writer::Writer;
+use crate::year::village_of_household;
 
 /// Drawn signatures (PNG) of the resident and the doctor: (resident, doctor).
 pub type SignaturePair = (Option<Vec<u8>>, Option<Vec<u8>>);
@@ -255,21 +256,6 @@ impl Store {
         let rows = stmt.query_map(params![arg], |r| r.get::<_, String>(0))?;
         rows.map(|id| crate::reference::parse_uuid(&id?)).collect()
     }
-}
-
-fn village_of_household(w: &Writer<'_>, household_id: Uuid) -> Result<Uuid> {
-    let id: Option<String> =
-        w.tx.query_row(
-            "SELECT village_id FROM households WHERE id = ?1",
-            params![household_id.to_string()],
-            |r| r.get(0),
-        )
-        .optional()?;
-    let id = id.ok_or_else(|| StoreError::NotFound {
-        entity: "household",
-        id: household_id.to_string(),
-    })?;
-    crate::reference::parse_uuid(&id)
 }
 
 fn contract_payload(new: &NewContract) -> Result<serde_json::Value> {

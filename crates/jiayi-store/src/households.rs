@@ -123,36 +123,14 @@ impl Store {
         Ok(records)
     }
 
-    /// Replaces a resident's details (name, phone, groups…); the change goes to the outbox.
+    /// Replaces a resident's details (name, phone, groups…); only the changed fields go to
+    /// the outbox (the year's writer, `YearWrite::Resident`).
     pub fn update_resident(
         &mut self,
         resident: &Resident,
         now: chrono::DateTime<chrono::Utc>,
     ) -> Result<()> {
-        let before = self.resident(resident.id)?;
-        let village_id = self.household(resident.household_id)?.household.village_id;
-        let changed = changed_fields(
-            &resident_json(&before, false),
-            &resident_json(resident, false),
-        );
-        if changed.is_empty() {
-            return Ok(());
-        }
-        self.write(now, |w| {
-            let hlc = w.tick();
-            let field_hlc = bump_field_clocks(&w.tx, "residents", resident.id, &changed, hlc)?;
-            write_resident_row(w, resident, hlc, &field_hlc, None)?;
-            let fields: Vec<&str> = changed.iter().map(String::as_str).collect();
-            w.record_change(
-                Entity::Resident,
-                resident.id,
-                Op::Upsert,
-                village_id,
-                hlc,
-                &fields,
-                &resident_json(resident, false),
-            )
-        })
+        self.write_year(&[crate::YearWrite::Resident(resident)], now)
     }
 
     /// Marks a resident as removed (moved away for good, registered by mistake): a tombstone.
