@@ -5,7 +5,6 @@ use chrono::NaiveDate;
 use jiayi_core::agreement::{CoveredMember, sha256_hex};
 use jiayi_core::catalog::PackageKind;
 use jiayi_core::contract::{Contract, ContractEvent, Coverage};
-use jiayi_core::hlc::Hlc;
 use jiayi_core::household::Resident;
 use jiayi_core::person::{PopulationGroup, age_on};
 use jiayi_core::year::amendment::{
@@ -252,7 +251,7 @@ impl Api {
             effective_on,
             kind,
             recorded_at: now,
-            hlc: Hlc::zero(Uuid::nil()),
+            hlc: super::unstamped(),
             household_signed: resident_png.is_some(),
             snapshot_sha256: snapshot.sha256(),
         };

@@ -5,11 +5,10 @@
 
 use chrono::NaiveDate;
 use jiayi_core::CoreError;
-use jiayi_core::hlc::Hlc;
 use jiayi_core::household::Resident;
 use jiayi_core::person::{PopulationGroup, Relation};
 use jiayi_core::year::amendment::{AmendmentKind, CoverageEndReason};
-use jiayi_core::year::groups::{GroupPeriod, PeriodBasis};
+use jiayi_core::year::groups::GroupPeriod;
 use jiayi_core::year::membership::{
     LeaveReason, MembershipChange, MembershipEvent, check_birth, check_membership,
     events_or_registration,
@@ -17,15 +16,12 @@ use jiayi_core::year::membership::{
 use jiayi_store::{NewAmendment, YearWrite};
 use uuid::Uuid;
 
+use super::unstamped;
 use super::views::{
-    HeadChange, JoinKind, MemberAdd, MemberAddOutcome, MemberLeave, MemberLeaveOutcome, basis_for,
+    HeadChange, JoinKind, MemberAdd, MemberAddOutcome, MemberLeave, MemberLeaveOutcome, basis_of,
     join_reason,
 };
 use crate::{Api, ApiError, ApiResult};
-
-fn no_clock() -> Hlc {
-    Hlc::zero(Uuid::nil())
-}
 
 impl Api {
     /// Adds a member to a registered household (a birth, a marriage, an adoption, a move in).
@@ -43,17 +39,8 @@ impl Api {
         if valid.relation == Relation::Head && household.head().is_some() {
             return Err(self.fail(CoreError::SeveralHeads));
         }
-        if let Some(number) = &valid.id_number
-            && let Some((_, name)) = self
-                .store
-                .resident_with_id_number(number.as_str())
-                .map_err(|e| self.fail(e))?
-        {
-            return Err(self.fail(ApiError::invalid(
-                "duplicate_id_number",
-                &format!("该身份证号已登记在{name}名下"),
-                &format!("this ID number is already registered for {name}"),
-            )));
+        if let Some(number) = &valid.id_number {
+            self.refuse_registered_id_number(number.as_str(), None)?;
         }
         let on = match (add.on, add.reason, valid.birth_date) {
             (Some(on), _, _) => on,
@@ -85,7 +72,7 @@ impl Api {
             household_id: household.household.id,
             effective_on: on,
             change: MembershipChange::Joined { reason },
-            hlc: no_clock(),
+            hlc: unstamped(),
         };
         check_membership(std::slice::from_ref(&joined), resident.birth_date, today)
             .map_err(|e| self.fail(e))?;
@@ -116,10 +103,10 @@ impl Api {
                 id: Uuid::now_v7(),
                 resident_id: resident.id,
                 group: *g,
-                basis: group_basis(*g),
+                basis: basis_of(*g, false, false),
                 start: on,
                 end: None,
-                hlc: no_clock(),
+                hlc: unstamped(),
             })
             .collect();
 
@@ -249,7 +236,7 @@ impl Api {
             change: MembershipChange::Left {
                 reason: reason.clone(),
             },
-            hlc: no_clock(),
+            hlc: unstamped(),
         };
         let mut all = events.clone();
         all.push(left.clone());
@@ -368,15 +355,4 @@ impl Owned {
             Owned::Resident(r) => writes.push(YearWrite::Resident(r)),
         }
     }
-}
-
-fn group_basis(group: PopulationGroup) -> PeriodBasis {
-    basis_for(&super::views::GroupStart {
-        resident_id: Uuid::nil(),
-        group,
-        since: None,
-        expected_delivery: None,
-        treatment_started: false,
-        amend: None,
-    })
 }

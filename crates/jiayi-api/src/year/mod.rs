@@ -11,6 +11,12 @@ mod residents;
 mod views;
 
 pub use history::leave_label;
+
+/// The clock a record carries until the store writes it: the store stamps every record with
+/// the clock of its own write.
+pub(crate) fn unstamped() -> jiayi_core::hlc::Hlc {
+    jiayi_core::hlc::Hlc::zero(uuid::Uuid::nil())
+}
 pub use views::{
     AmendRequest, AmendmentSigning, ContractHistory, CoveredToday, GroupEnd, GroupOutcome,
     GroupStart, HeadChange, HistoryEntry, HouseholdMove, HouseholdMoveOutcome, HouseholdSplit,

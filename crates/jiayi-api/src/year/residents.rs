@@ -3,7 +3,6 @@
 
 use chrono::{Days, NaiveDate};
 use jiayi_core::CoreError;
-use jiayi_core::hlc::Hlc;
 use jiayi_core::household::{Resident, ResidentInput};
 use jiayi_core::person::PopulationGroup;
 use jiayi_core::year::amendment::AmendmentKind;
@@ -15,12 +14,9 @@ use jiayi_core::year::membership::{died_on, registered_since};
 use jiayi_store::YearWrite;
 use uuid::Uuid;
 
+use super::unstamped;
 use super::views::{GroupEnd, GroupOutcome, GroupStart, ResidentEdit, basis_for};
 use crate::{Api, ApiError, ApiResult};
-
-fn no_clock() -> Hlc {
-    Hlc::zero(Uuid::nil())
-}
 
 impl Api {
     /// Corrects a resident's details. Only the fields given change; each changed field travels
@@ -57,18 +53,7 @@ impl Api {
         if let Some(number) = &valid.id_number
             && current.id_number.as_ref() != Some(number)
         {
-            let owner = self
-                .store
-                .resident_with_id_number(number.as_str())
-                .map_err(|e| self.fail(e))?;
-            if let Some((other, name)) = owner.filter(|(other, _)| *other != current.id) {
-                let _ = other;
-                return Err(self.fail(ApiError::invalid(
-                    "duplicate_id_number",
-                    &format!("该身份证号已登记在{name}名下"),
-                    &format!("this ID number is already registered for {name}"),
-                )));
-            }
+            self.refuse_registered_id_number(number.as_str(), Some(current.id))?;
         }
         let updated = Resident {
             name: valid.name,
@@ -111,7 +96,7 @@ impl Api {
             basis: basis_for(start),
             start: since,
             end,
-            hlc: no_clock(),
+            hlc: unstamped(),
         };
         self.check_alive(&resident, since)?;
         let mut periods = self
@@ -238,7 +223,7 @@ impl Api {
         let (ended, postpartum) = match end.delivered {
             Some(delivered) => {
                 let (pregnancy, postpartum) = base
-                    .delivered(delivered, Uuid::now_v7(), no_clock())
+                    .delivered(delivered, Uuid::now_v7(), unstamped())
                     .map_err(|e| self.fail(e))?;
                 (pregnancy, Some(postpartum))
             }
@@ -288,6 +273,26 @@ impl Api {
             packages_to_add: Vec::new(),
             contract_id: None,
         })
+    }
+
+    /// Refuses an ID number already registered for someone other than `except`, naming them.
+    pub(crate) fn refuse_registered_id_number(
+        &self,
+        number: &str,
+        except: Option<Uuid>,
+    ) -> ApiResult<()> {
+        let holder = self
+            .store
+            .resident_with_id_number(number)
+            .map_err(|e| self.fail(e))?;
+        match holder.filter(|(id, _)| Some(*id) != except) {
+            Some((_, name)) => Err(self.fail(ApiError::invalid(
+                "duplicate_id_number",
+                &format!("该身份证号已登记在{name}名下"),
+                &format!("this ID number is already registered for {name}"),
+            ))),
+            None => Ok(()),
+        }
     }
 
     /// Nothing is recorded for a resident after their death.

@@ -342,17 +342,27 @@ pub struct CoveredToday {
 
 /// The basis recorded for a group started with the given dates.
 pub(crate) fn basis_for(start: &GroupStart) -> PeriodBasis {
-    match start.group {
-        PopulationGroup::Pregnant if start.expected_delivery.is_some() && start.since.is_none() => {
-            PeriodBasis::ExpectedDelivery
-        }
+    let dated_by_delivery = start.expected_delivery.is_some() && start.since.is_none();
+    basis_of(start.group, dated_by_delivery, start.treatment_started)
+}
+
+/// What a group's start date is: the expected delivery date minus 280 days for a pregnancy
+/// known only by it, the start of treatment when so stated, the diagnosis, the delivery, or a
+/// registration.
+pub(crate) fn basis_of(
+    group: PopulationGroup,
+    dated_by_delivery: bool,
+    treatment_started: bool,
+) -> PeriodBasis {
+    match group {
+        PopulationGroup::Pregnant if dated_by_delivery => PeriodBasis::ExpectedDelivery,
         PopulationGroup::Pregnant => PeriodBasis::LastMenstrualPeriod,
         PopulationGroup::Postpartum => PeriodBasis::Delivery,
         PopulationGroup::Hypertension
         | PopulationGroup::Diabetes
         | PopulationGroup::SevereMental
         | PopulationGroup::Tuberculosis => {
-            if start.treatment_started {
+            if treatment_started {
                 PeriodBasis::TreatmentStarted
             } else {
                 PeriodBasis::Diagnosed
