@@ -17,8 +17,7 @@ use uuid::Uuid;
 
 use crate::Store;
 use crate::error::{Result, StoreError};
-use crate::writer::Writer;
-use crate::year::village_of_household;
+use crate::writer::{Writer, village_of_household};
 
 /// Drawn signatures (PNG) of the resident and the doctor: (resident, doctor).
 pub type SignaturePair = (Option<Vec<u8>>, Option<Vec<u8>>);

@@ -3,12 +3,13 @@
 use chrono::{DateTime, Utc};
 use jiayi_core::change::{Entity, Op};
 use jiayi_core::hlc::Hlc;
-use rusqlite::{Transaction, params};
+use rusqlite::{OptionalExtension, Transaction, params};
 use uuid::Uuid;
 
 use crate::Store;
 use crate::audit;
-use crate::error::Result;
+use crate::error::{Result, StoreError};
+use crate::reference::parse_uuid;
 
 pub(crate) struct Writer<'a> {
     pub tx: Transaction<'a>,
@@ -111,4 +112,20 @@ impl Writer<'_> {
         let tail = slot.as_mut().expect("just filled");
         audit::append(&self.tx, tail, self.now, action, entity, entity_id)
     }
+}
+
+/// The village a household is in, read inside the write (the village its changes travel under).
+pub(crate) fn village_of_household(w: &Writer<'_>, household_id: Uuid) -> Result<Uuid> {
+    let village: String =
+        w.tx.query_row(
+            "SELECT village_id FROM households WHERE id = ?1",
+            params![household_id.to_string()],
+            |r| r.get(0),
+        )
+        .optional()?
+        .ok_or_else(|| StoreError::NotFound {
+            entity: "household",
+            id: household_id.to_string(),
+        })?;
+    parse_uuid(&village)
 }

@@ -23,7 +23,7 @@ use crate::households::{
     bump_field_clocks, household_json, resident_json, write_household_row, write_resident_row,
 };
 use crate::reference::parse_uuid;
-use crate::writer::Writer;
+use crate::writer::{Writer, village_of_household};
 
 /// An amendment with its frozen snapshot and the signatures drawn for it.
 #[derive(Debug, Clone, PartialEq)]
@@ -290,21 +290,6 @@ impl Store {
         let rows = stmt.query_map(params![arg], |r| r.get::<_, String>(0))?;
         rows.map(|json| Ok(serde_json::from_str(&json?)?)).collect()
     }
-}
-
-pub(crate) fn village_of_household(w: &Writer<'_>, household_id: Uuid) -> Result<Uuid> {
-    let village: String =
-        w.tx.query_row(
-            "SELECT village_id FROM households WHERE id = ?1",
-            params![household_id.to_string()],
-            |r| r.get(0),
-        )
-        .optional()?
-        .ok_or_else(|| StoreError::NotFound {
-            entity: "household",
-            id: household_id.to_string(),
-        })?;
-    parse_uuid(&village)
 }
 
 fn village_of_resident(w: &Writer<'_>, resident_id: Uuid) -> Result<Uuid> {
