@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 pub use crate::term::{Term, TermInForce, TermPolicy};
-use crate::term::{covered_until, term_in_force};
+use crate::term::{covered_until, successor_start, term_in_force};
 use crate::{CoreError, Lang, Result};
 
 /// Why a contract ends early (解约原因).
@@ -98,6 +98,11 @@ pub enum ContractEventKind {
     Renewed {
         new_contract_id: Uuid,
         automatic: bool,
+        /// The successor's first day: the contract renews by itself up to the day before.
+        /// Events recorded before this was kept lack it; their successor starts the day after
+        /// the signed term ([`crate::term::successor_start`]).
+        #[serde(default)]
+        successor_starts: Option<NaiveDate>,
     },
 }
 
@@ -132,8 +137,8 @@ pub struct ContractState {
     /// The term in force on the day, renewals included.
     pub term: Option<TermInForce>,
     /// The last day the contract covers its members as far as its records tell (the day before
-    /// an effective termination, or the end of a term that does not renew); `None` while it
-    /// renews by itself.
+    /// an effective termination or its successor's start, or the end of a term that does not
+    /// renew); `None` while it renews by itself.
     pub covered_until: Option<NaiveDate>,
     pub terminated: Option<(TerminationReason, NaiveDate)>,
     pub renewed_by: Option<Uuid>,
@@ -177,13 +182,21 @@ impl Contract {
                     terminated = Some((*reason, *effective_on));
                 }
                 ContractEventKind::Renewed {
-                    new_contract_id, ..
-                } => renewed_by = Some(*new_contract_id),
+                    new_contract_id,
+                    successor_starts,
+                    ..
+                } => {
+                    renewed_by = Some((
+                        *new_contract_id,
+                        successor_start(&self.term, *successor_starts),
+                    ))
+                }
                 _ => {}
             }
         }
         let ends = terminated.map(|(_, effective)| effective);
-        let term = term_in_force(&self.term, ends, renewed_by.is_some(), day);
+        let successor_from = renewed_by.map(|(_, from)| from);
+        let term = term_in_force(&self.term, ends, successor_from, day);
         let status = if ends.is_some_and(|effective| effective <= day) {
             ContractStatus::Terminated
         } else if day < self.term.start {
@@ -201,9 +214,9 @@ impl Contract {
             status,
             doctor_id,
             term,
-            covered_until: covered_until(&self.term, ends, renewed_by.is_some()),
+            covered_until: covered_until(&self.term, ends, successor_from),
             terminated,
-            renewed_by,
+            renewed_by: renewed_by.map(|(id, _)| id),
         }
     }
 
@@ -256,27 +269,38 @@ pub fn check_termination(
     Ok(())
 }
 
-/// Days before the signed term's end from which an explicit renewal may be signed.
+/// Days before the end of the term in force from which an explicit renewal may be signed.
 pub const RENEWAL_OPENS_DAYS_BEFORE: u64 = 30;
 
-/// Checks an explicit renewal (a successor contract, e.g. with a new team): the contract must
-/// be in force on `day`, neither terminated nor renewed already, and its signed term in its last
-/// 30 days or over (while it carries on by itself).
-pub fn check_renewal(contract: &Contract, state: &ContractState, day: NaiveDate) -> Result<()> {
+/// Checks an explicit renewal (a new agreement for the household) signed on `day` and gives
+/// the successor's term. Within the last 30 days of the term in force the successor follows
+/// that term. During a term the contract renewed into by itself, the successor starts on the
+/// signing day and takes over the rest of that term (the old contract covers until the day
+/// before), so a household that signs again after 1 January is never signed in the past.
+/// Earlier in the signed term it is refused.
+pub fn check_renewal(state: &ContractState, policy: TermPolicy, day: NaiveDate) -> Result<Term> {
     if state.terminated.is_some() {
         return Err(CoreError::AlreadyTerminated);
     }
     if state.renewed_by.is_some() {
         return Err(CoreError::AlreadyRenewed);
     }
-    if state.term.is_none() {
+    let Some(in_force) = state.term else {
         return Err(CoreError::NotActive(day));
+    };
+    let opens = in_force.term.end - Days::new(RENEWAL_OPENS_DAYS_BEFORE);
+    if day >= opens {
+        return Ok(in_force.term.next(policy));
     }
-    let opens = contract.term.end - Days::new(RENEWAL_OPENS_DAYS_BEFORE);
-    if day < opens {
+    if in_force.renewal == 0 {
         return Err(CoreError::RenewalNotOpen(opens));
     }
-    Ok(())
+    Ok(Term {
+        start: day.max(in_force.term.start),
+        end: in_force.term.end,
+        policy,
+        auto_renew: true,
+    })
 }
 
 pub fn check_doctor_change(state: &ContractState, new_doctor: Uuid, on: NaiveDate) -> Result<()> {
@@ -441,7 +465,7 @@ mod tests {
             Err(CoreError::AlreadyTerminated)
         );
         assert_eq!(
-            check_renewal(&c, &before, d(2026, 7, 31)),
+            check_renewal(&before, TermPolicy::RollingYear, d(2026, 7, 31)),
             Err(CoreError::AlreadyTerminated)
         );
     }
@@ -454,12 +478,16 @@ mod tests {
                 d(2026, 11, 30),
                 Err(CoreError::RenewalNotOpen(d(2026, 12, 1))),
             ),
-            (d(2026, 12, 1), Ok(())),
-            (d(2027, 3, 1), Ok(())),
+            (d(2026, 12, 1), Ok((d(2027, 1, 1), d(2027, 12, 31)))),
+            // Renewed by itself into 2027: a new agreement takes over the rest of that term
+            // from the day it is signed, then follows it in its last month.
+            (d(2027, 3, 1), Ok((d(2027, 3, 1), d(2027, 12, 31)))),
+            (d(2027, 12, 5), Ok((d(2028, 1, 1), d(2028, 12, 31)))),
         ];
         for (day, expected) in table {
             assert_eq!(
-                check_renewal(&c, &state(&c, &[], day), day),
+                check_renewal(&state(&c, &[], day), TermPolicy::RollingYear, day)
+                    .map(|t| (t.start, t.end)),
                 expected,
                 "renew on {day}"
             );
@@ -469,13 +497,35 @@ mod tests {
             ContractEventKind::Renewed {
                 new_contract_id: Uuid::from_u128(5),
                 automatic: false,
+                successor_starts: None,
             },
         );
         let day = d(2026, 12, 20);
         assert_eq!(
-            check_renewal(&c, &state(&c, &[successor], day), day),
+            check_renewal(&state(&c, &[successor], day), TermPolicy::RollingYear, day),
             Err(CoreError::AlreadyRenewed)
         );
+    }
+
+    #[test]
+    fn a_successor_signed_after_automatic_renewals_starts_when_the_term_in_force_ends() {
+        let c = contract(); // 2026-01-01 to 2026-12-31, rolling, renewed by itself into 2027
+        let successor = event(
+            &c,
+            ContractEventKind::Renewed {
+                new_contract_id: Uuid::from_u128(5),
+                automatic: false,
+                successor_starts: Some(d(2028, 1, 1)),
+            },
+        );
+        let in_2027 = state(&c, std::slice::from_ref(&successor), d(2027, 12, 20));
+        assert_eq!(in_2027.status, ContractStatus::Active);
+        assert_eq!(in_2027.term.map(|t| t.renewal), Some(1));
+        assert_eq!(in_2027.covered_until, Some(d(2027, 12, 31)));
+        assert_eq!(in_2027.renewed_by, Some(Uuid::from_u128(5)));
+        let after = state(&c, &[successor], d(2028, 1, 1));
+        assert_eq!(after.status, ContractStatus::Renewed);
+        assert_eq!(after.term, None);
     }
 
     #[test]

@@ -99,29 +99,38 @@ pub struct TermInForce {
 }
 
 /// The rule behind [`crate::year::renewal::term_on`], from what a contract's events say about its end: the day a
-/// termination takes effect, and whether an explicit successor contract was signed. Readers
-/// that keep only these facts (the indicator dataset) answer with it, so there is one rule.
+/// termination takes effect, and the day an explicit successor contract starts, if one was
+/// signed (the contract renews by itself up to the day before). Readers that keep only these
+/// facts (the indicator dataset) answer with it, so there is one rule.
 pub fn term_in_force(
     signed: &Term,
     terminated: Option<NaiveDate>,
-    succeeded: bool,
+    successor_from: Option<NaiveDate>,
     day: NaiveDate,
 ) -> Option<TermInForce> {
-    if day < signed.start || terminated.is_some_and(|t| t <= day) {
+    if day < signed.start
+        || terminated.is_some_and(|t| t <= day)
+        || successor_from.is_some_and(|s| s <= day)
+    {
         return None;
     }
     let mut term = *signed;
     let mut renewal = 0;
     while day > term.end {
-        if !term.auto_renew || succeeded || renewal >= MAX_RENEWALS {
+        if !term.auto_renew || renewal >= MAX_RENEWALS {
             return None;
         }
         term = term.next(term.policy);
         renewal += 1;
     }
-    let last_day = match terminated {
-        Some(t) if t <= term.end => t - Days::new(1),
-        _ => term.end,
+    let stops = [terminated, successor_from]
+        .into_iter()
+        .flatten()
+        .filter(|stop| *stop <= term.end)
+        .min();
+    let last_day = match stops {
+        Some(t) => t.pred_opt().unwrap_or(t),
+        None => term.end,
     };
     Some(TermInForce {
         term,
@@ -130,18 +139,24 @@ pub fn term_in_force(
     })
 }
 
+/// The first day of the successor contract a `Renewed` event names: the day it records, or,
+/// for events recorded before the day was kept, the day after the signed term.
+pub fn successor_start(signed: &Term, recorded: Option<NaiveDate>) -> NaiveDate {
+    recorded.unwrap_or_else(|| signed.end.succ_opt().unwrap_or(signed.end))
+}
+
 /// Every term in force from the signing up to a day, oldest first (the signed term, then each
 /// renewal), each with its last day covered.
 pub fn terms_until(
     signed: &Term,
     terminated: Option<NaiveDate>,
-    succeeded: bool,
+    successor_from: Option<NaiveDate>,
     until: NaiveDate,
 ) -> Vec<TermInForce> {
     let mut out = Vec::new();
     let mut day = signed.start;
     while day <= until {
-        let Some(t) = term_in_force(signed, terminated, succeeded, day) else {
+        let Some(t) = term_in_force(signed, terminated, successor_from, day) else {
             break;
         };
         out.push(t);
@@ -154,15 +169,16 @@ pub fn terms_until(
 }
 
 /// The last day a contract covers, as far as its records tell: the day before an effective
-/// termination, or the end of a term that does not renew; `None` while it renews by itself.
+/// termination or before its successor starts, or the end of a term that does not renew;
+/// `None` while it renews by itself.
 pub fn covered_until(
     signed: &Term,
     terminated: Option<NaiveDate>,
-    succeeded: bool,
+    successor_from: Option<NaiveDate>,
 ) -> Option<NaiveDate> {
-    match terminated {
+    match [terminated, successor_from].into_iter().flatten().min() {
         Some(t) => Some(t.pred_opt().unwrap_or(t)),
-        None if succeeded || !signed.auto_renew => Some(signed.end),
+        None if !signed.auto_renew => Some(signed.end),
         None => None,
     }
 }

@@ -14,6 +14,7 @@ use jiayi_core::person::PopulationGroup;
 use jiayi_core::visit::{
     BP_TARGET_DIASTOLIC, BP_TARGET_SYSTOLIC, GLUCOSE_TARGET_MMOL_L, VisitKind,
 };
+use jiayi_core::year::renewal::successor_start;
 use uuid::Uuid;
 
 use crate::Store;
@@ -240,10 +241,13 @@ impl Store {
     fn load_contracts(&self, ds: &mut Dataset) -> Result<()> {
         // Terminations, changes of doctor and successors signed at renewal, in clock order.
         let mut terminated: HashMap<String, NaiveDate> = HashMap::new();
-        let mut succeeded: std::collections::HashSet<String> = std::collections::HashSet::new();
+        // A successor's first day as recorded (older events lack it).
+        let mut successors: HashMap<String, Option<NaiveDate>> = HashMap::new();
         let mut changes: HashMap<String, Vec<DoctorChange>> = HashMap::new();
         let mut stmt = self.conn.prepare_cached(
-            "SELECT contract_id, kind, json_extract(json, '$.kind.effective_on'),
+            "SELECT contract_id, kind,
+                    COALESCE(json_extract(json, '$.kind.effective_on'),
+                             json_extract(json, '$.kind.successor_starts')),
                     json_extract(json, '$.kind.to_doctor_id')
              FROM contract_events WHERE kind IN ('terminated', 'doctor_changed', 'renewed')
              ORDER BY hlc, id",
@@ -259,7 +263,8 @@ impl Store {
         for row in rows {
             let (contract, kind, effective, doctor) = row?;
             if kind == "renewed" {
-                succeeded.insert(contract);
+                let starts = effective.as_deref().map(parse_date).transpose()?;
+                successors.insert(contract, starts);
                 continue;
             }
             let effective = parse_date(effective.as_deref().unwrap_or_default())?;
@@ -340,7 +345,9 @@ impl Store {
                 doctor_id: parse_uuid(&doctor)?,
                 term,
                 terminated_on: terminated.get(&id).copied(),
-                succeeded: succeeded.contains(&id),
+                successor_from: successors
+                    .get(&id)
+                    .map(|starts| successor_start(&term, *starts)),
                 doctor_changes: changes.remove(&id).unwrap_or_default(),
                 members: infos,
             });

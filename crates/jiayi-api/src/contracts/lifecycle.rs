@@ -24,16 +24,16 @@ use crate::Api;
 use crate::error::{ApiError, ApiResult};
 
 impl Api {
-    /// Signs a new agreement for the term after the signed one, with the same members and
-    /// packages (e.g. with a new team at renewal). The old contract then stops at its term end
-    /// and the new one carries on; without this, the contract renews by itself.
+    /// Signs a new agreement with the same members and packages (e.g. with a new team at
+    /// renewal), for the term [`check_renewal`] gives: after the term in force, or from today
+    /// during a term the contract renewed into by itself. The old contract covers until the
+    /// new one starts; without this, the contract renews by itself.
     pub fn renew(&mut self, contract_id: Uuid, automatic: bool) -> ApiResult<SignOutcome> {
         let today = self.today();
         let record = self.store.contract(contract_id).map_err(|e| self.fail(e))?;
         let state = record.state_on(today);
-        check_renewal(&record.contract, &state, today).map_err(|e| self.fail(e))?;
         let policy = self.store.settings().map_err(|e| self.fail(e))?.term_policy;
-        let term = record.contract.term.next(policy);
+        let term = check_renewal(&state, policy, today).map_err(|e| self.fail(e))?;
         let old_snapshot: AgreementSnapshot = serde_json::from_str(&record.snapshot_json)
             .map_err(|e| self.fail(jiayi_store::StoreError::Corrupt(e.to_string())))?;
         let request = SignRequest {
@@ -74,6 +74,7 @@ impl Api {
             kind: ContractEventKind::Renewed {
                 new_contract_id: contract_template.id,
                 automatic,
+                successor_starts: Some(term.start),
             },
         };
         let record = self

@@ -163,3 +163,64 @@ fn declining_renewal_ends_cover_the_day_after_the_term() {
     assert_eq!(signing(&f.api, "2028-01", day(2028, 1, 2)).0, 0);
     assert!(f.api.renew_due(day(2028, 1, 2)).unwrap().renewed.len() == 1);
 }
+
+#[test]
+fn a_new_agreement_after_automatic_renewal_is_never_signed_in_the_past() {
+    let mut f = fixture(day(2026, 3, 1));
+    calendar_year(&mut f.api);
+    let (household, members) = register(&mut f.api);
+    let signed = sign(&mut f.api, household, &members, &[]).unwrap();
+    let covered = signing(&f.api, "2026-12", day(2026, 12, 31));
+    assert!(covered.0 > 0, "{covered:?}");
+
+    // February, after the contract renewed by itself on 1 January: the household signs a
+    // new agreement. It starts today and runs to the end of the year it takes over.
+    f.api.set_clock(Box::new(FixedClock(at(day(2027, 2, 10)))));
+    let successor = f.api.renew(signed.contract_id, false).unwrap();
+    assert_eq!(
+        (successor.term.start, successor.term.end),
+        (day(2027, 2, 10), day(2027, 12, 31)),
+    );
+    assert_eq!(
+        f.api.renew(signed.contract_id, false).unwrap_err().code,
+        "contract_state",
+        "renewed once"
+    );
+    assert_eq!(
+        f.api.contract_summary(signed.contract_id).unwrap().status,
+        ContractStatus::Renewed
+    );
+    // Up to yesterday the old contract's renewed term was in force, as it was reported then.
+    f.api.set_clock(Box::new(FixedClock(at(day(2027, 2, 9)))));
+    let yesterday = f.api.contract_summary(signed.contract_id).unwrap();
+    assert_eq!(yesterday.status, ContractStatus::Active);
+    let in_force = yesterday.term_in_force.expect("renewed by itself");
+    assert_eq!((in_force.renewal, in_force.last_day), (1, day(2027, 2, 9)));
+    f.api.set_clock(Box::new(FixedClock(at(day(2027, 2, 10)))));
+    assert_eq!(signing(&f.api, "2027-01", day(2027, 1, 31)), covered);
+    assert_eq!(signing(&f.api, "2027-02", day(2027, 2, 10)), covered);
+    assert_eq!(
+        f.api
+            .contract_summary(successor.contract_id)
+            .unwrap()
+            .status,
+        ContractStatus::Active
+    );
+
+    // In its last month the successor's own renewal follows its term.
+    f.api.set_clock(Box::new(FixedClock(at(day(2027, 12, 10)))));
+    let third = f.api.renew(successor.contract_id, false).unwrap();
+    assert_eq!(
+        (third.term.start, third.term.end),
+        (day(2028, 1, 1), day(2028, 12, 31))
+    );
+    f.api.set_clock(Box::new(FixedClock(at(day(2028, 1, 2)))));
+    assert_eq!(signing(&f.api, "2028-01", day(2028, 1, 2)), covered);
+    let list = f.api.work_list(None).unwrap();
+    assert!(
+        list.unsigned_priority
+            .iter()
+            .all(|u| !members.contains(&u.resident_id)),
+        "the household is still covered"
+    );
+}

@@ -375,11 +375,12 @@ fn renewal_change_of_doctor_and_termination() {
     );
 
     // A new agreement at renewal (the successor, e.g. with a new team) is allowed after
-    // the term end while the contract carries on by itself.
+    // the term end while the contract carries on by itself: it starts the day it is signed,
+    // never in the past, and takes over the rest of the renewed term.
     let second = f.api.renew(first.contract_id, false).unwrap();
     assert_eq!(
         (second.term.start, second.term.end),
-        (day(2027, 3, 1), day(2028, 2, 29))
+        (day(2027, 3, 2), day(2028, 2, 29))
     );
     assert_eq!(
         f.api.renew(first.contract_id, false).unwrap_err().code,

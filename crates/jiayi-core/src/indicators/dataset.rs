@@ -12,7 +12,7 @@ use crate::person::PopulationGroup;
 use crate::time::china_date;
 use crate::visit::{Visit, VisitKind};
 use crate::year::order::{Stamped, in_sync_order};
-use crate::year::renewal::{TermInForce, term_in_force, terms_until};
+use crate::year::renewal::{TermInForce, successor_start, term_in_force, terms_until};
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case", default)]
@@ -125,10 +125,10 @@ pub struct ContractInfo {
     /// The day a termination takes effect (the contract covers until the day before).
     #[serde(default)]
     pub terminated_on: Option<NaiveDate>,
-    /// Whether a successor contract was signed at renewal (a `Renewed` event): then this one
-    /// stops at its signed term's end instead of renewing by itself.
+    /// The day a successor contract signed at renewal starts (a `Renewed` event): this one
+    /// renews by itself up to the day before, then stops.
     #[serde(default)]
-    pub succeeded: bool,
+    pub successor_from: Option<NaiveDate>,
     /// Changes of doctor in the order they were recorded.
     #[serde(default)]
     pub doctor_changes: Vec<DoctorChange>,
@@ -139,12 +139,12 @@ impl ContractInfo {
     /// The term in force on a day, automatic renewals included (the rule of
     /// [`crate::year::renewal::term_on`]).
     pub fn term_on(&self, day: NaiveDate) -> Option<TermInForce> {
-        term_in_force(&self.term, self.terminated_on, self.succeeded, day)
+        term_in_force(&self.term, self.terminated_on, self.successor_from, day)
     }
 
     /// Every term in force from the signing up to a day, oldest first.
     pub fn terms_until(&self, day: NaiveDate) -> Vec<TermInForce> {
-        terms_until(&self.term, self.terminated_on, self.succeeded, day)
+        terms_until(&self.term, self.terminated_on, self.successor_from, day)
     }
 
     /// The term a report shows beside the contract on a day, as (start, last day covered): the
@@ -186,7 +186,7 @@ impl ContractInfo {
         .into_iter()
         .map(|e| &e.record);
         let mut terminated_on = None;
-        let mut succeeded = false;
+        let mut successor_from = None;
         let mut doctor_changes = Vec::new();
         for event in ordered {
             match &event.kind {
@@ -201,7 +201,9 @@ impl ContractInfo {
                     effective_on: *effective_on,
                     doctor_id: *to_doctor_id,
                 }),
-                ContractEventKind::Renewed { .. } => succeeded = true,
+                ContractEventKind::Renewed {
+                    successor_starts, ..
+                } => successor_from = Some(successor_start(&contract.term, *successor_starts)),
             }
         }
         ContractInfo {
@@ -212,7 +214,7 @@ impl ContractInfo {
             doctor_id: contract.doctor_id,
             term: contract.term,
             terminated_on,
-            succeeded,
+            successor_from,
             doctor_changes,
             members: contract
                 .members

@@ -208,7 +208,7 @@ fn township() -> Dataset {
                 term: term(d(2025, 1, 1), d(2025, 12, 31)),
                 // Renewal declined: it ends with its term.
                 terminated_on: Some(d(2026, 1, 1)),
-                succeeded: false,
+                successor_from: None,
                 doctor_changes: vec![],
                 members: vec![MemberInfo {
                     resident_id: id(R7),
@@ -224,7 +224,7 @@ fn township() -> Dataset {
                 doctor_id: id(D1),
                 term: term(d(2026, 1, 1), d(2026, 12, 31)),
                 terminated_on: None,
-                succeeded: false,
+                successor_from: None,
                 doctor_changes: vec![DoctorChange {
                     effective_on: d(2026, 10, 1),
                     doctor_id: id(D3),
@@ -243,7 +243,7 @@ fn township() -> Dataset {
                 doctor_id: id(D1),
                 term: term(d(2026, 1, 1), d(2026, 12, 31)),
                 terminated_on: Some(d(2026, 9, 1)),
-                succeeded: false,
+                successor_from: None,
                 doctor_changes: vec![],
                 members: vec![
                     MemberInfo {
@@ -266,7 +266,7 @@ fn township() -> Dataset {
                 doctor_id: id(D2),
                 term: term(d(2026, 7, 1), d(2027, 6, 30)),
                 terminated_on: None,
-                succeeded: false,
+                successor_from: None,
                 doctor_changes: vec![],
                 members: vec![
                     MemberInfo {

@@ -13,7 +13,7 @@ use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
 use crate::contract::{Contract, ContractEvent, ContractEventKind, Term, TerminationReason};
-pub use crate::term::{TermInForce, covered_until, term_in_force, terms_until};
+pub use crate::term::{TermInForce, covered_until, successor_start, term_in_force, terms_until};
 use crate::year::order::{Stamped, in_sync_order};
 use crate::{CoreError, Result};
 
@@ -43,11 +43,15 @@ pub fn renewal_id(contract_id: Uuid, term_start: NaiveDate) -> Uuid {
 }
 
 /// What a contract's events say about its end: the termination in force (the last recorded in
-/// sync order, as [`crate::year::order::contract_state_on`] reads it) and whether an explicit successor contract
-/// was signed (an older renewal that made a new contract; that contract carries on).
-fn ending(contract: &Contract, events: &[Stamped<ContractEvent>]) -> (Option<NaiveDate>, bool) {
+/// sync order, as [`crate::year::order::contract_state_on`] reads it) and the day an explicit
+/// successor contract starts, if one was signed (a renewal that made a new contract; that
+/// contract carries on from then).
+fn ending(
+    contract: &Contract,
+    events: &[Stamped<ContractEvent>],
+) -> (Option<NaiveDate>, Option<NaiveDate>) {
     let mut terminated = None;
-    let mut succeeded = false;
+    let mut successor_from = None;
     for e in in_sync_order(
         events
             .iter()
@@ -55,11 +59,13 @@ fn ending(contract: &Contract, events: &[Stamped<ContractEvent>]) -> (Option<Nai
     ) {
         match &e.record.kind {
             ContractEventKind::Terminated { effective_on, .. } => terminated = Some(*effective_on),
-            ContractEventKind::Renewed { .. } => succeeded = true,
+            ContractEventKind::Renewed {
+                successor_starts, ..
+            } => successor_from = Some(successor_start(&contract.term, *successor_starts)),
             ContractEventKind::DoctorChanged { .. } => {}
         }
     }
-    (terminated, succeeded)
+    (terminated, successor_from)
 }
 
 /// The term in force on a day, renewals included; `None` before the start, after an effective
@@ -69,8 +75,8 @@ pub fn term_on(
     events: &[Stamped<ContractEvent>],
     day: NaiveDate,
 ) -> Option<TermInForce> {
-    let (terminated, succeeded) = ending(contract, events);
-    term_in_force(&contract.term, terminated, succeeded, day)
+    let (terminated, successor_from) = ending(contract, events);
+    term_in_force(&contract.term, terminated, successor_from, day)
 }
 
 /// Every automatic renewal of a contract that took effect on or before a day, oldest first.
@@ -158,12 +164,12 @@ pub fn decline_renewal(
     events: &[Stamped<ContractEvent>],
     today: NaiveDate,
 ) -> Result<(TerminationReason, NaiveDate)> {
-    let (terminated, succeeded) = ending(contract, events);
+    let (terminated, successor_from) = ending(contract, events);
     if terminated.is_some() {
         return Err(CoreError::AlreadyTerminated);
     }
     let now = term_on(contract, events, today).ok_or(CoreError::NotActive(today))?;
-    if succeeded || !now.term.auto_renew {
+    if successor_from.is_some() || !now.term.auto_renew {
         return Err(CoreError::NothingToDecline);
     }
     Ok((TerminationReason::OnRequest, now.term.end + Days::new(1)))

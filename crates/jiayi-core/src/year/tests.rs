@@ -792,6 +792,7 @@ fn renewal_stops_at_a_termination_or_a_successor() {
         ContractEventKind::Renewed {
             new_contract_id: id(77),
             automatic: false,
+            successor_starts: None,
         },
     )];
     assert!(term_on(&c, &successor, d(2026, 12, 31)).is_some());
@@ -1473,7 +1474,7 @@ fn team() -> Team {
 fn every_term_in_force_up_to_a_day_and_the_known_end_of_cover() {
     use crate::year::renewal::{covered_until, terms_until};
     let c = contract(TermPolicy::CalendarYear, d(2026, 3, 15), &[id(1)]);
-    let starts: Vec<(u32, NaiveDate, NaiveDate)> = terms_until(&c.term, None, false, d(2028, 1, 1))
+    let starts: Vec<(u32, NaiveDate, NaiveDate)> = terms_until(&c.term, None, None, d(2028, 1, 1))
         .iter()
         .map(|t| (t.renewal, t.term.start, t.last_day))
         .collect();
@@ -1485,24 +1486,30 @@ fn every_term_in_force_up_to_a_day_and_the_known_end_of_cover() {
             (2, d(2028, 1, 1), d(2028, 12, 31)),
         ]
     );
-    let ended = terms_until(&c.term, Some(d(2027, 6, 1)), false, d(2030, 1, 1));
+    let ended = terms_until(&c.term, Some(d(2027, 6, 1)), None, d(2030, 1, 1));
     assert_eq!(ended.len(), 2, "none after the termination");
     assert_eq!(ended[1].last_day, d(2027, 5, 31));
     assert_eq!(
-        terms_until(&c.term, None, true, d(2030, 1, 1)).len(),
+        terms_until(&c.term, None, Some(d(2027, 1, 1)), d(2030, 1, 1)).len(),
         1,
         "a successor carries on"
     );
-    assert!(terms_until(&c.term, None, false, d(2026, 3, 14)).is_empty());
-
+    let later = terms_until(&c.term, None, Some(d(2028, 1, 1)), d(2030, 1, 1));
     assert_eq!(
-        covered_until(&c.term, None, false),
-        None,
-        "renews by itself"
+        later.len(),
+        2,
+        "renewed by itself until a successor signed later"
     );
-    assert_eq!(covered_until(&c.term, None, true), Some(d(2026, 12, 31)));
+    assert_eq!(later[1].last_day, d(2027, 12, 31));
+    assert!(terms_until(&c.term, None, None, d(2026, 3, 14)).is_empty());
+
+    assert_eq!(covered_until(&c.term, None, None), None, "renews by itself");
     assert_eq!(
-        covered_until(&c.term, Some(d(2027, 6, 1)), false),
+        covered_until(&c.term, None, Some(d(2027, 1, 1))),
+        Some(d(2026, 12, 31))
+    );
+    assert_eq!(
+        covered_until(&c.term, Some(d(2027, 6, 1)), None),
         Some(d(2027, 5, 31))
     );
 }
@@ -1516,6 +1523,7 @@ fn a_successor_or_a_fixed_term_leaves_nothing_to_decline() {
         ContractEventKind::Renewed {
             new_contract_id: id(77),
             automatic: false,
+            successor_starts: None,
         },
     )];
     assert_eq!(
