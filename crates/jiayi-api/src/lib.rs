@@ -27,8 +27,9 @@ pub use jiayi_store::{AuditCheck, AuditRecord};
 
 pub use autosync::{AutoSync, AutoSyncConfig, EventSink, backoff, reachable};
 pub use contracts::{
-    AutoRenewed, ChangeDoctorRequest, ContractSummary, DeclineRenewalRequest, MemberChoice,
-    RenewOutcome, SignOutcome, SignRequest, TerminateOutcome, TerminateRequest, status_label,
+    AutoRenewed, ChangeDoctorRequest, ContractSummary, DeclineRenewalRequest, GuardianSignatory,
+    MemberChoice, RenewOutcome, SignOutcome, SignRequest, TerminateOutcome, TerminateRequest,
+    status_label,
 };
 pub use error::{ApiError, ApiResult};
 pub use exports::{ExportKind, ExportOutcome};

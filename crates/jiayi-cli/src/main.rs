@@ -10,9 +10,9 @@ use std::process::ExitCode;
 use chrono::{NaiveDate, Utc};
 use clap::{Parser, Subcommand, ValueEnum};
 use jiayi_api::{
-    Api, ApiError, ChangeDoctorRequest, DeclineRenewalRequest, Document, MemberChoice,
-    RegisterRequest, SignRequest, TerminateRequest, VaultState, VisitRequest, create_vault,
-    file_safe, protect_plain_vault, unlock_vault, vault_status,
+    Api, ApiError, ChangeDoctorRequest, DeclineRenewalRequest, Document, GuardianSignatory,
+    MemberChoice, RegisterRequest, SignRequest, TerminateRequest, VaultState, VisitRequest,
+    create_vault, file_safe, protect_plain_vault, unlock_vault, vault_status,
 };
 use jiayi_core::Lang;
 use jiayi_core::contract::TerminationReason;
@@ -132,6 +132,15 @@ enum Command {
         member: Vec<String>,
         #[arg(long)]
         representative: Option<Uuid>,
+        /// A guardian (监护人) who signs for the household instead of a member.
+        #[arg(long, requires = "guardian_relation")]
+        guardian: Option<String>,
+        /// The guardian's relation, e.g. 祖母 or 村委会指定.
+        #[arg(long, requires = "guardian")]
+        guardian_relation: Option<String>,
+        /// The guardian's ID number, when they have one.
+        #[arg(long, requires = "guardian")]
+        guardian_id_number: Option<String>,
         #[arg(long)]
         doctor: Option<Uuid>,
         #[arg(long)]
@@ -533,6 +542,9 @@ fn run(cli: Cli, lang: Lang) -> Result<(), ApiError> {
             household,
             member,
             representative,
+            guardian,
+            guardian_relation,
+            guardian_id_number,
             doctor,
             date,
             preview,
@@ -543,6 +555,11 @@ fn run(cli: Cli, lang: Lang) -> Result<(), ApiError> {
                     .map_err(|e| bad_json(&e, lang))?,
                 None => SignRequest {
                     household_id: household.ok_or_else(|| missing("--household", lang))?,
+                    guardian: guardian.map(|name| GuardianSignatory {
+                        name,
+                        relation: guardian_relation.unwrap_or_default(),
+                        id_number: guardian_id_number,
+                    }),
                     representative_id: representative,
                     members: member
                         .iter()

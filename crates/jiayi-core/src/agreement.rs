@@ -10,6 +10,7 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
+use crate::Lang;
 use crate::catalog::{PackageKind, PriceSplit};
 use crate::contract::{Term, TerminationReason};
 use crate::person::{PopulationGroup, Sex};
@@ -75,6 +76,12 @@ pub struct PartyB {
     pub representative_id_number: Option<String>,
     /// Relation of the representative to the head (`head` when the head signs).
     pub representative_relation: crate::person::Relation,
+    /// Set when a guardian (监护人) signed for the household, e.g. "祖母" for a household of
+    /// minors: the representative fields then name the guardian. Absent (and not serialised,
+    /// so earlier snapshots keep their hash) when a member signed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub guardian_relation: Option<String>,
     pub head_name: String,
     pub village: String,
     pub group: String,
@@ -123,6 +130,23 @@ pub struct ItemTerms {
     pub name_en: String,
     pub times_per_year: u32,
     pub content: String,
+}
+
+impl PartyB {
+    /// Who signed, as the agreement prints it: "张三（户主）", or "王秀英（祖母，监护人）".
+    pub fn representative_label(&self, lang: Lang) -> String {
+        match &self.guardian_relation {
+            Some(relation) => match lang {
+                Lang::Zh => format!("{}（{}，监护人）", self.representative_name, relation),
+                Lang::En => format!("{} ({}, guardian)", self.representative_name, relation),
+            },
+            None => format!(
+                "{}（{}）",
+                self.representative_name,
+                self.representative_relation.label(lang)
+            ),
+        }
+    }
 }
 
 impl AgreementSnapshot {

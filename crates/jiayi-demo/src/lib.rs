@@ -203,6 +203,7 @@ fn build(
         api.set_clock(Box::new(FixedClock(china_noon(signed_on))));
         let signed = api.sign_contract(&SignRequest {
             household_id: *household_id,
+            guardian: None,
             representative_id: None,
             members,
             team_id: None,

@@ -185,11 +185,7 @@ fn lay_out_agreement(
         .copied()
         .collect::<Vec<_>>()
         .join(" ");
-    let representative = format!(
-        "{}（{}）",
-        b.representative_name,
-        b.representative_relation.label(lang)
-    );
+    let representative = b.representative_label(lang);
     flow.heading(&pa.heading);
     flow.table(&Table {
         widths: widths.clone(),

@@ -100,11 +100,7 @@ fn lay_out_termination(
         .copied()
         .collect::<Vec<_>>()
         .join(" ");
-    let representative = format!(
-        "{}（{}）",
-        b.representative_name,
-        b.representative_relation.label(lang)
-    );
+    let representative = b.representative_label(lang);
     flow.table(&Table {
         widths: widths.clone(),
         header: None,

@@ -130,6 +130,18 @@ impl Store {
         )
     }
 
+    /// Everyone who ever belonged to a household, by their membership events; a resident with
+    /// none recorded joined on their birth date (the register's implicit join). What
+    /// `covered_on` and `members_on` read for the household.
+    pub fn household_membership(&self, household_id: Uuid) -> Result<Vec<MembershipEvent>> {
+        let residents = self.residents_of_household_ever(household_id)?;
+        let recorded = self.membership_of_household(household_id)?;
+        Ok(residents
+            .iter()
+            .flat_map(|r| events_or_registration(&recorded, r.id, r.household_id, r.birth_date))
+            .collect())
+    }
+
     pub fn all_membership_events(&self) -> Result<Vec<MembershipEvent>> {
         self.read_json(
             "SELECT json FROM membership_events WHERE ?1 = ?1 ORDER BY resident_id, effective_on, hlc",
@@ -244,21 +256,20 @@ impl Store {
             );
         }
         let mut out = std::collections::HashMap::new();
+        let mut memberships: std::collections::HashMap<Uuid, Vec<MembershipEvent>> =
+            std::collections::HashMap::new();
         for id in concerned {
             let record = self.contract(id)?;
-            if household.is_some_and(|h| h != record.contract.household_id) {
+            let home = record.contract.household_id;
+            if household.is_some_and(|h| h != home) {
                 continue;
             }
-            let residents = self.residents_of_household_ever(record.contract.household_id)?;
-            let mut events = Vec::new();
-            for r in &residents {
-                events.extend(events_or_registration(
-                    &membership,
-                    r.id,
-                    r.household_id,
-                    r.birth_date,
-                ));
-            }
+            let events = match memberships.entry(home) {
+                std::collections::hash_map::Entry::Occupied(e) => e.into_mut(),
+                std::collections::hash_map::Entry::Vacant(e) => {
+                    e.insert(self.household_membership(home)?)
+                }
+            };
             let own: Vec<Amendment> = amendments
                 .iter()
                 .filter(|a| a.contract_id == id)
@@ -266,7 +277,7 @@ impl Store {
                 .collect();
             out.insert(
                 id,
-                covered_on(&record.contract, &record.events, &own, &events, day),
+                covered_on(&record.contract, &record.events, &own, events, day),
             );
         }
         Ok(out)

@@ -188,6 +188,7 @@ pub struct Contract(SignRequest);
 pub fn contract(household: Uuid, members: &[Uuid]) -> Contract {
     Contract(SignRequest {
         household_id: household,
+        guardian: None,
         representative_id: None,
         members: members
             .iter()
@@ -215,6 +216,16 @@ impl Contract {
     pub fn without_signatures(mut self) -> Contract {
         self.0.resident_signature_png = None;
         self.0.doctor_signature_png = None;
+        self
+    }
+
+    /// Signed by a guardian (监护人) with the relation stated, instead of a member.
+    pub fn by_guardian(mut self, name: &str, relation: &str) -> Contract {
+        self.0.guardian = Some(jiayi_api::GuardianSignatory {
+            name: name.into(),
+            relation: relation.into(),
+            id_number: None,
+        });
         self
     }
 

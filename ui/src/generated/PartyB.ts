@@ -8,4 +8,10 @@ export type PartyB = { household_id: string, representative_name: string, repres
 /**
  * Relation of the representative to the head (`head` when the head signs).
  */
-representative_relation: Relation, head_name: string, village: string, group: string, address: string, phone: string | null, };
+representative_relation: Relation, 
+/**
+ * Set when a guardian (监护人) signed for the household, e.g. "祖母" for a household of
+ * minors: the representative fields then name the guardian. Absent (and not serialised,
+ * so earlier snapshots keep their hash) when a member signed.
+ */
+guardian_relation?: string, head_name: string, village: string, group: string, address: string, phone: string | null, };

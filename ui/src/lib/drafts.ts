@@ -64,5 +64,11 @@ export function debounce<A extends unknown[]>(fn: (...args: A) => void, ms: numb
     if (last) fn(...last)
     last = null
   }
+  /** Drops a pending call: after the form is saved, a keystroke's late draft must not revive it. */
+  run.cancel = () => {
+    if (timer) clearTimeout(timer)
+    timer = null
+    last = null
+  }
   return run
 }

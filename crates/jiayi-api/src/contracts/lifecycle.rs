@@ -17,8 +17,8 @@ use jiayi_store::{ContractRecord, NewContract, NewContractEvent};
 use uuid::Uuid;
 
 use super::views::{
-    AutoRenewed, ChangeDoctorRequest, ContractSummary, DeclineRenewalRequest, MemberChoice,
-    RenewOutcome, SignOutcome, SignRequest, TerminateOutcome, TerminateRequest,
+    AutoRenewed, ChangeDoctorRequest, ContractSummary, DeclineRenewalRequest, GuardianSignatory,
+    MemberChoice, RenewOutcome, SignOutcome, SignRequest, TerminateOutcome, TerminateRequest,
 };
 use crate::Api;
 use crate::error::{ApiError, ApiResult};
@@ -39,6 +39,16 @@ impl Api {
         let request = SignRequest {
             household_id: record.contract.household_id,
             representative_id: Some(record.contract.representative_id),
+            // A guardian who signed the agreement signs the new one too.
+            guardian: old_snapshot
+                .party_b
+                .guardian_relation
+                .as_ref()
+                .map(|relation| GuardianSignatory {
+                    name: old_snapshot.party_b.representative_name.clone(),
+                    relation: relation.clone(),
+                    id_number: old_snapshot.party_b.representative_id_number.clone(),
+                }),
             members: record
                 .contract
                 .members

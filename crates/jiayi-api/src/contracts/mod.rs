@@ -8,6 +8,6 @@ mod views;
 pub use lifecycle::status_label;
 pub(crate) use sign::package_terms;
 pub use views::{
-    AutoRenewed, ChangeDoctorRequest, ContractSummary, DeclineRenewalRequest, MemberChoice,
-    RenewOutcome, SignOutcome, SignRequest, TerminateOutcome, TerminateRequest,
+    AutoRenewed, ChangeDoctorRequest, ContractSummary, DeclineRenewalRequest, GuardianSignatory,
+    MemberChoice, RenewOutcome, SignOutcome, SignRequest, TerminateOutcome, TerminateRequest,
 };

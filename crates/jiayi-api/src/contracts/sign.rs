@@ -12,6 +12,7 @@ use jiayi_core::agreement::{
 use jiayi_core::catalog::{Catalog, PackageKind};
 use jiayi_core::contract::{Contract, ContractMember, Term, check_no_double_coverage};
 use jiayi_core::household::{Team, TeamRole};
+use jiayi_core::id_number::IdNumber;
 use jiayi_core::person::age_on;
 use jiayi_core::year::renewal::term_on;
 use jiayi_core::year::rules::{
@@ -165,19 +166,33 @@ impl Api {
             Some((term, _)) => term,
             None => Term::first(settings.term_policy, signed_on),
         };
-        // Who belongs to the household that day: the representative signs as an adult member,
-        // and only members are covered.
+        // Who belongs to the household that day: the representative signs as an adult member
+        // or as a guardian with the relation stated, and only members are covered.
         let present = self.members_today(household.household.id, signed_on)?;
-        check_representative(
-            &Signatory::Member {
+        let signatory = match &request.guardian {
+            Some(g) => Signatory::Guardian {
+                name: g.name.trim().to_string(),
+                relation: g.relation.trim().to_string(),
+            },
+            None => Signatory::Member {
                 resident_id: representative.id,
                 name: representative.name.clone(),
                 birth_date: representative.birth_date,
             },
-            &present,
-            signed_on,
-        )
-        .map_err(|e| self.fail(e))?;
+        };
+        check_representative(&signatory, &present, signed_on).map_err(|e| self.fail(e))?;
+        let guardian_id_number = match request
+            .guardian
+            .as_ref()
+            .and_then(|g| g.id_number.as_deref())
+        {
+            Some(text) if !text.trim().is_empty() => Some(
+                IdNumber::parse(text, signed_on)
+                    .map_err(|e| self.fail(CoreError::from(e)))?
+                    .to_string(),
+            ),
+            _ => None,
+        };
         if let Some(gone) = request
             .members
             .iter()
@@ -271,7 +286,7 @@ impl Api {
             agreement_number: number.clone(),
             health_record_number: household.household.record_number.clone(),
             party_a: party_a(&team, &doctor, &settings.health_center),
-            party_b: party_b(&household, representative),
+            party_b: party_b(&household, representative, &signatory, guardian_id_number),
             members: covered,
             packages,
             term,
@@ -392,16 +407,30 @@ fn party_a(team: &Team, doctor: &jiayi_core::household::TeamMember, health_cente
     }
 }
 
+/// Party B as signed: the household, and the member or the guardian who signed for it.
 fn party_b(
     household: &HouseholdRecord,
     representative: &jiayi_core::household::Resident,
+    signatory: &Signatory,
+    guardian_id_number: Option<String>,
 ) -> PartyB {
     let head = household.head().unwrap_or(representative);
+    let (name, id_number, guardian_relation) = match signatory {
+        Signatory::Guardian { name, relation } => {
+            (name.clone(), guardian_id_number, Some(relation.clone()))
+        }
+        Signatory::Member { .. } => (
+            representative.name.clone(),
+            representative.id_number.as_ref().map(|n| n.to_string()),
+            None,
+        ),
+    };
     PartyB {
         household_id: household.household.id,
-        representative_name: representative.name.clone(),
-        representative_id_number: representative.id_number.as_ref().map(|n| n.to_string()),
+        representative_name: name,
+        representative_id_number: id_number,
         representative_relation: representative.relation,
+        guardian_relation,
         head_name: head.name.clone(),
         village: household.village_name.clone(),
         group: household.household.group.clone(),

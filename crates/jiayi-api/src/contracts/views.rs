@@ -20,6 +20,19 @@ pub struct MemberChoice {
     pub paid_packages: Vec<String>,
 }
 
+/// A guardian signing for the household: a name, the relation stated (e.g. 祖母, 村委会指定),
+/// and an ID number when they have one.
+#[derive(ts_rs::TS)]
+#[ts(export)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub struct GuardianSignatory {
+    pub name: String,
+    pub relation: String,
+    #[serde(default)]
+    pub id_number: Option<String>,
+}
+
 #[derive(ts_rs::TS)]
 #[ts(export)]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -28,6 +41,11 @@ pub struct SignRequest {
     pub household_id: Uuid,
     /// Who signs for the household (the head, or a member able to represent the head).
     pub representative_id: Option<Uuid>,
+    /// A guardian (监护人) who signs instead of a member, e.g. for a household of minors or of
+    /// a member who cannot sign; member of the household or not.
+    #[serde(default)]
+    #[ts(optional)]
+    pub guardian: Option<GuardianSignatory>,
     pub members: Vec<MemberChoice>,
     /// Defaults to the team serving the household's village.
     #[serde(default)]

@@ -12,7 +12,7 @@ use jiayi_core::year::amendment::{
     MemberCoverage, check_amendment, coverage_spans, covered_on,
 };
 use jiayi_core::year::groups::{GroupPeriod, resident_groups_on};
-use jiayi_core::year::membership::{MembershipEvent, events_or_registration};
+use jiayi_core::year::membership::MembershipEvent;
 use jiayi_core::year::order::Stamped;
 use jiayi_core::year::renewal::term_on;
 use jiayi_store::{ContractRecord, NewAmendment, YearWrite};
@@ -57,40 +57,17 @@ impl ContractContext {
     }
 }
 
-/// The membership events of a household's residents, each resident without events given the
-/// implicit join of the register.
-pub(crate) fn household_membership(
-    residents: &[Resident],
-    recorded: &[MembershipEvent],
-) -> Vec<MembershipEvent> {
-    let mut out: Vec<MembershipEvent> = Vec::new();
-    for r in residents {
-        out.extend(events_or_registration(
-            recorded,
-            r.id,
-            r.household_id,
-            r.birth_date,
-        ));
-    }
-    out
-}
-
 impl Api {
     pub(crate) fn contract_context(&self, contract_id: Uuid) -> ApiResult<ContractContext> {
         let fail = |e| self.fail(e);
         let record = self.store.contract(contract_id).map_err(fail)?;
         let amendments = self.store.amendments_of(contract_id).map_err(fail)?;
-        let household = record.contract.household_id;
-        let residents = self
+        let membership = self
             .store
-            .residents_of_household_ever(household)
-            .map_err(fail)?;
-        let recorded = self
-            .store
-            .membership_of_household(household)
+            .household_membership(record.contract.household_id)
             .map_err(fail)?;
         Ok(ContractContext {
-            membership: household_membership(&residents, &recorded),
+            membership,
             events: record.events.clone(),
             record,
             amendments,

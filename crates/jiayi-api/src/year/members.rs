@@ -318,15 +318,10 @@ impl Api {
 
     /// The residents of a household who are members on a day.
     pub(crate) fn members_today(&self, household_id: Uuid, day: NaiveDate) -> ApiResult<Vec<Uuid>> {
-        let residents = self
+        let membership = self
             .store
-            .residents_of_household_ever(household_id)
+            .household_membership(household_id)
             .map_err(|e| self.fail(e))?;
-        let recorded = self
-            .store
-            .membership_of_household(household_id)
-            .map_err(|e| self.fail(e))?;
-        let membership = super::amend::household_membership(&residents, &recorded);
         Ok(
             jiayi_core::year::membership::members_on(&membership, household_id, day)
                 .into_iter()

@@ -153,6 +153,7 @@ fn signing_freezes_the_agreement_with_its_hash() {
         .api
         .preview_agreement(&SignRequest {
             household_id: household,
+            guardian: None,
             representative_id: None,
             members: vec![MemberChoice {
                 resident_id: members[0],
@@ -240,6 +241,7 @@ fn numbers_stay_unique_and_signatures_must_be_images() {
     assert_ne!(a.agreement_number, b.agreement_number);
     let mut request = SignRequest {
         household_id: household,
+        guardian: None,
         representative_id: None,
         members: vec![MemberChoice {
             resident_id: members[2],

@@ -607,6 +607,61 @@ fn signing_refuses_a_nurse_as_family_doctor_a_child_representative_and_a_second_
     assert_eq!(err.code, "another_team", "{err:?}");
 }
 
+#[test]
+fn a_guardian_signs_for_a_household_of_minors() {
+    let mut y = signed_household();
+    // Two children registered alone; their grandmother lives elsewhere and is their guardian.
+    let input = household("东庄村", "六组", "东庄村六组3号")
+        .member(head("周小明").born(day(2011, 4, 4), 333))
+        .member(member("周小丽", Relation::Sibling).born(day(2014, 9, 9), 444))
+        .build();
+    let (minors, people) = jiayi_testkit::register(&mut y.api, input);
+    let before = y.pending();
+
+    let err = contract(minors, &people).sign(&mut y.api).unwrap_err();
+    assert!(
+        err.message.contains("周小明"),
+        "a minor cannot sign: {}",
+        err.message
+    );
+    let err = contract(minors, &people)
+        .by_guardian("王秀英", " ")
+        .sign(&mut y.api)
+        .unwrap_err();
+    assert_eq!(err.code, "required", "{err:?}");
+    let mut request = contract(minors, &people)
+        .by_guardian("王秀英", "祖母")
+        .request();
+    if let Some(g) = request.guardian.as_mut() {
+        g.id_number = Some("11010519491231002X0".into());
+    }
+    let err = y.api.sign_contract(&request).unwrap_err();
+    assert!(err.message.contains("身份证"), "{}", err.message);
+    assert_eq!(y.pending(), before, "nothing saved");
+
+    let signed = contract(minors, &people)
+        .by_guardian("王秀英", "祖母")
+        .sign(&mut y.api)
+        .unwrap();
+    let snapshot = y.api.contract_snapshot(signed.contract_id).unwrap();
+    assert_eq!(snapshot.party_b.representative_name, "王秀英");
+    assert_eq!(snapshot.party_b.guardian_relation.as_deref(), Some("祖母"));
+    assert_eq!(snapshot.party_b.head_name, "周小明");
+    let text = pdf_text(
+        &y.api
+            .render_document(signed.contract_id, jiayi_api::Document::Agreement)
+            .unwrap(),
+    );
+    assert!(text.contains("王秀英（祖母，监护人）"), "{text}");
+
+    // A new agreement at renewal is signed by the same guardian.
+    let term_end = signed.term.end;
+    y.on(term_end - chrono::Days::new(10));
+    let renewed = y.api.renew(signed.contract_id, false).unwrap();
+    let renewed = y.api.contract_snapshot(renewed.contract_id).unwrap();
+    assert_eq!(renewed.party_b.guardian_relation.as_deref(), Some("祖母"));
+}
+
 /// The text of a PDF, as poppler reads it.
 fn pdf_text(bytes: &[u8]) -> String {
     let dir = tempfile::tempdir().unwrap();

@@ -210,6 +210,7 @@ fn party_b(head: &CoveredMember, village: &str, n: usize) -> PartyB {
         representative_name: head.name.clone(),
         representative_id_number: head.id_number.clone(),
         representative_relation: Relation::Head,
+        guardian_relation: None,
         head_name: head.name.clone(),
         village: village.into(),
         group: format!("{}组", n % 9 + 1),
