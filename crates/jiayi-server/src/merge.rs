@@ -74,13 +74,17 @@ pub enum Decision {
 }
 
 /// Checks a change against the device's villages and the record's current state, and merges it.
+/// A household moving out of the device's villages may name a village outside them
+/// ([`crate::rehome::is_move_out`]); the storage then re-homes the household's records.
 pub fn decide(villages: &[Uuid], existing: Option<&RecordState>, change: &Change) -> Decision {
     // Field names are stored as plain text (the conflict log), and PostgreSQL text cannot hold
     // U+0000: refuse them in every backend so both answer alike.
     if change.fields.iter().any(|f| f.contains('\0')) {
         return Decision::Reject(RejectCode::InvalidPayload);
     }
-    if !villages.contains(&change.village_id) {
+    if !villages.contains(&change.village_id)
+        && !crate::rehome::is_move_out(villages, existing, change)
+    {
         return Decision::Reject(RejectCode::VillageNotInScope);
     }
     if let Some(rec) = existing
@@ -166,6 +170,12 @@ fn upsert(existing: Option<&RecordState>, change: &Change) -> Decision {
     if won_any {
         state.deleted = None;
         state.village_id = change.village_id;
+    }
+    if change.entity == jiayi_core::change::Entity::Household
+        && state.payload.get("village_id") != incoming.get("village_id")
+    {
+        // A move whose village lost to a newer write: the household stays where it is.
+        state.village_id = rec.village_id;
     }
     Decision::Store { state, losers }
 }

@@ -71,6 +71,88 @@ pub(super) fn load_record(
         .transpose()
 }
 
+/// Moves a household's records to its new village and writes their changes into the log
+/// again under it, after the move (see [`crate::rehome`]).
+fn rehome_in(
+    conn: &Connection,
+    r: crate::rehome::Rehome,
+    moving: &Change,
+    now: &str,
+) -> Result<()> {
+    use crate::rehome::{Candidate, copies, household_records, relay_device};
+    use jiayi_core::change::Entity;
+    let from = r.from.to_string();
+    let to = r.to.to_string();
+    let mut held = Vec::new();
+    {
+        let mut st = conn.prepare_cached(
+            "SELECT entity, entity_id, payload FROM records WHERE village_id = ?1",
+        )?;
+        let rows = st.query_map([&from], |row| {
+            Ok((
+                row.get::<_, String>(0)?,
+                row.get::<_, String>(1)?,
+                row.get::<_, String>(2)?,
+            ))
+        })?;
+        for row in rows {
+            let (entity, id, payload) = row?;
+            let (Some(entity), Ok(id)) = (Entity::parse(&entity), Uuid::parse_str(&id)) else {
+                continue;
+            };
+            if let Ok(serde_json::Value::Object(payload)) = serde_json::from_str(&payload) {
+                held.push((entity, id, payload));
+            }
+        }
+    }
+    let candidates: Vec<Candidate<'_>> = held
+        .iter()
+        .map(|(entity, id, payload)| Candidate {
+            entity: *entity,
+            id: *id,
+            payload,
+        })
+        .collect();
+    let moved = household_records(r.household_id, &candidates);
+    let mut home = conn.prepare_cached(
+        "UPDATE records SET village_id = ?3 WHERE entity = ?1 AND entity_id = ?2",
+    )?;
+    for (entity, id) in &moved {
+        home.execute(params![entity.as_str(), id.to_string(), to])?;
+    }
+    let mut logged = Vec::new();
+    {
+        let mut st = conn.prepare_cached(
+            "SELECT entity, entity_id, body FROM changes WHERE village_id = ?1 ORDER BY cursor",
+        )?;
+        let rows = st.query_map([&from], |row| {
+            Ok((
+                row.get::<_, String>(0)?,
+                row.get::<_, String>(1)?,
+                row.get::<_, String>(2)?,
+            ))
+        })?;
+        for row in rows {
+            let (entity, id, body) = row?;
+            let (Some(kind), Ok(uuid)) = (Entity::parse(&entity), Uuid::parse_str(&id)) else {
+                continue;
+            };
+            if copies(&moved, kind, uuid) {
+                logged.push((entity, id, body));
+            }
+        }
+    }
+    let relay = relay_device(moving.device_id, moving.seq).to_string();
+    let mut log = conn.prepare_cached(
+        "INSERT INTO changes (device_id, seq, entity, entity_id, village_id, body, received_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+    )?;
+    for (n, (entity, id, body)) in logged.iter().enumerate() {
+        log.execute(params![relay, n as i64 + 1, entity, id, to, body, now])?;
+    }
+    Ok(())
+}
+
 impl SqliteStorage {
     /// Stores a batch in one transaction, with its audit entry chained at once.
     pub(super) fn store_batch(
@@ -141,6 +223,10 @@ impl SqliteStorage {
                             now
                         ])?;
                         let cursor = tx.last_insert_rowid();
+                        if let Some(r) = crate::rehome::rehome_of(change, existing.as_ref(), &state)
+                        {
+                            rehome_in(&tx, r, change, &now)?;
+                        }
                         save.execute(params![
                             entity,
                             entity_id,
