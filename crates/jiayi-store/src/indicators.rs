@@ -188,9 +188,10 @@ impl Store {
     }
 
     fn load_people(&self, ds: &mut Dataset) -> Result<()> {
-        let mut stmt = self
-            .conn
-            .prepare_cached("SELECT id, village_id FROM households WHERE deleted_at IS NULL")?;
+        let mut stmt = self.conn.prepare_cached(&format!(
+            "SELECT h.id, h.village_id FROM households h WHERE h.deleted_at IS NULL AND {}",
+            crate::scope::in_scope("h")
+        ))?;
         let rows = stmt.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))?;
         for row in rows {
             let (id, village) = row?;
@@ -199,11 +200,12 @@ impl Store {
                 village_id: parse_uuid(&village)?,
             });
         }
-        let mut stmt = self.conn.prepare_cached(
+        let mut stmt = self.conn.prepare_cached(&format!(
             "SELECT r.id, r.household_id, r.name, r.id_number, r.birth_date, r.groups, r.relation = 'head'
              FROM residents r JOIN households h ON h.id = r.household_id
-             WHERE r.deleted_at IS NULL AND h.deleted_at IS NULL",
-        )?;
+             WHERE r.deleted_at IS NULL AND h.deleted_at IS NULL AND {}",
+            crate::scope::in_scope("h")
+        ))?;
         let rows = stmt.query_map([], |r| {
             Ok((
                 r.get::<_, String>(0)?,
