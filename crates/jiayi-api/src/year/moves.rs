@@ -79,8 +79,11 @@ impl Api {
                 });
             }
         }
-        let mut writes = vec![YearWrite::Household(&moved)];
-        writes.extend(ended.iter().map(YearWrite::ContractEvent));
+        // The contracts end before the household leaves, so their events belong to the old
+        // village, where this device may write; the server then takes the household's records
+        // to the new village (docs/sync-protocol.md, "A household that moves").
+        let mut writes: Vec<YearWrite<'_>> = ended.iter().map(YearWrite::ContractEvent).collect();
+        writes.push(YearWrite::Household(&moved));
         self.store
             .write_year(&writes, self.now())
             .map_err(|e| self.fail(e))?;
