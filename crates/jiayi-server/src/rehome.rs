@@ -15,7 +15,7 @@
 
 use std::collections::BTreeSet;
 
-use jiayi_core::change::{Change, Entity, Op};
+use jiayi_core::change::{Change, Entity};
 use serde_json::{Map, Value};
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
@@ -28,22 +28,6 @@ pub struct Rehome {
     pub household_id: Uuid,
     pub from: Uuid,
     pub to: Uuid,
-}
-
-/// Whether `change` moves a household out of a village the device serves: a household upsert
-/// that sets `village_id` to the change's village, on a household the server holds in one of
-/// `villages`. Such a change may name a village outside the device's scope.
-pub fn is_move_out(villages: &[Uuid], existing: Option<&RecordState>, change: &Change) -> bool {
-    let Some(rec) = existing else {
-        return false;
-    };
-    change.entity == Entity::Household
-        && change.op == Op::Upsert
-        && rec.deleted.is_none()
-        && villages.contains(&rec.village_id)
-        && rec.village_id != change.village_id
-        && change.fields.iter().any(|f| f == "village_id")
-        && uuid_at(&change.payload, &["village_id"]) == Some(change.village_id)
 }
 
 /// The move a stored change makes, if any: the household's record changed village.
@@ -144,19 +128,12 @@ fn field_uuid(payload: &Map<String, Value>, path: &[&str]) -> Option<Uuid> {
     v.as_str().and_then(|s| Uuid::parse_str(s).ok())
 }
 
-fn uuid_at(payload: &Value, path: &[&str]) -> Option<Uuid> {
-    payload.as_object().and_then(|m| field_uuid(m, path))
-}
-
 #[cfg(test)]
 mod tests {
-    use jiayi_core::hlc::Hlc;
     use serde_json::json;
 
     use super::*;
 
-    const OLD: Uuid = Uuid::from_u128(0xA);
-    const NEW: Uuid = Uuid::from_u128(0xB);
     const H: Uuid = Uuid::from_u128(0x100);
 
     fn obj(v: Value) -> Map<String, Value> {
@@ -164,83 +141,6 @@ mod tests {
             Value::Object(m) => m,
             _ => Map::new(),
         }
-    }
-
-    fn move_change(village: Uuid, fields: &[&str]) -> Change {
-        Change {
-            device_id: Uuid::from_u128(1),
-            seq: 7,
-            change_id: Uuid::from_u128(2),
-            entity: Entity::Household,
-            entity_id: H,
-            op: Op::Upsert,
-            village_id: village,
-            hlc: Hlc {
-                wall_ms: 10,
-                counter: 0,
-                device: Uuid::from_u128(1),
-            },
-            fields: fields.iter().map(|f| f.to_string()).collect(),
-            payload: json!({"id": H, "village_id": village, "group": "一组"}),
-        }
-    }
-
-    #[test]
-    fn a_move_out_needs_the_household_in_scope_and_its_village_field_set() {
-        let rec = RecordState {
-            village_id: OLD,
-            ..RecordState::default()
-        };
-        let cases = [
-            (
-                "moves",
-                vec![OLD],
-                Some(&rec),
-                move_change(NEW, &["village_id"]),
-                true,
-            ),
-            (
-                "not_held",
-                vec![OLD],
-                None,
-                move_change(NEW, &["village_id"]),
-                false,
-            ),
-            (
-                "old_not_in_scope",
-                vec![NEW],
-                Some(&rec),
-                move_change(NEW, &["village_id"]),
-                false,
-            ),
-            (
-                "village_not_set",
-                vec![OLD],
-                Some(&rec),
-                move_change(NEW, &["group"]),
-                false,
-            ),
-            (
-                "stays",
-                vec![OLD],
-                Some(&rec),
-                move_change(OLD, &["village_id"]),
-                false,
-            ),
-        ];
-        for (name, villages, existing, change, expected) in cases {
-            assert_eq!(
-                is_move_out(&villages, existing, &change),
-                expected,
-                "case {name}"
-            );
-        }
-        let mut other = move_change(NEW, &["village_id"]);
-        other.payload = json!({"id": H, "village_id": OLD});
-        assert!(
-            !is_move_out(&[OLD], Some(&rec), &other),
-            "payload disagrees with the change"
-        );
     }
 
     #[test]
