@@ -14,6 +14,7 @@ use jiayi_core::person::PopulationGroup;
 use jiayi_core::visit::{
     BP_TARGET_DIASTOLIC, BP_TARGET_SYSTOLIC, GLUCOSE_TARGET_MMOL_L, VisitKind,
 };
+use rusqlite::OptionalExtension;
 use uuid::Uuid;
 
 use crate::Store;
@@ -29,6 +30,8 @@ pub(crate) type DatasetCache = std::cell::RefCell<Option<CachedDataset>>;
 pub(crate) struct CachedDataset {
     versions: PartVersions,
     visits_through: i64,
+    /// The villages the device was enrolled for when the people were read (see `scope`).
+    scope: Option<String>,
     dataset: std::sync::Arc<Dataset>,
 }
 
@@ -63,17 +66,20 @@ impl Store {
     /// other share one read.
     pub fn indicator_dataset_shared(&self) -> Result<std::sync::Arc<Dataset>> {
         let (versions, visits_through) = self.part_versions()?;
+        let scope = self.scope_key()?;
         let mut cache = self.indicator_cache.borrow_mut();
         let Some(cached) = cache.as_mut() else {
             let dataset = std::sync::Arc::new(self.indicator_dataset_through(visits_through)?);
             *cache = Some(CachedDataset {
                 versions,
                 visits_through,
+                scope,
                 dataset: dataset.clone(),
             });
             return Ok(dataset);
         };
-        if cached.versions == versions && cached.visits_through == visits_through {
+        let rescoped = cached.scope != scope;
+        if !rescoped && cached.versions == versions && cached.visits_through == visits_through {
             return Ok(cached.dataset.clone());
         }
         // Nobody else holds the cached dataset between calls, so this updates it in place.
@@ -87,7 +93,8 @@ impl Store {
         }
         // The year's records join people and contracts (and what a contract owes is read from
         // its catalog, reference data): a change to any of them reads both again.
-        if was.people != versions.people
+        if rescoped
+            || was.people != versions.people
             || was.contracts != versions.contracts
             || was.reference != versions.reference
         {
@@ -106,7 +113,18 @@ impl Store {
         }
         cached.versions = versions;
         cached.visits_through = visits_through;
+        cached.scope = scope;
         Ok(cached.dataset.clone())
+    }
+
+    /// The enrollment's villages as stored: enrolling for other villages changes which
+    /// households the figures count.
+    fn scope_key(&self) -> Result<Option<String>> {
+        Ok(self
+            .conn
+            .prepare_cached("SELECT villages FROM enrollment")?
+            .query_row([], |r| r.get(0))
+            .optional()?)
     }
 
     /// The parts' versions and the last visit's rowid, read before the data: a write landing

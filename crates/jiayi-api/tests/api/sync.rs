@@ -833,6 +833,46 @@ fn west_team() -> Team {
     }
 }
 
+/// The households the device's signing figures count (the household signing rate's
+/// denominator) this month.
+fn households_counted(api: &Api) -> u64 {
+    let report = api
+        .report(&jiayi_api::ReportRequest {
+            period: None,
+            level: None,
+            reference: None,
+        })
+        .unwrap();
+    report
+        .total
+        .figure("signing_households")
+        .map(|f| f.denominator)
+        .unwrap()
+}
+
+#[test]
+fn enrolling_for_one_village_leaves_the_others_households_out_of_the_figures() {
+    let t = Township::sqlite(small());
+    let dir = tempfile::tempdir().unwrap();
+    let store = store_at(&dir.path().join("jiayi.sqlite3"));
+    let device = store.device_id();
+    let mut api = Api::new(store, Lang::Zh);
+    register(&mut api, "东庄村", 1);
+    register(&mut api, "西庄村", 2);
+    assert_eq!(households_counted(&api), 2, "not enrolled: every household");
+    let token = t.enroll_device(device, "刘医生", &team().name, &[V1]).token;
+    api.enroll_device(&t.base(), &token).unwrap();
+    assert_eq!(
+        households_counted(&api),
+        1,
+        "the figures kept from before the enrollment are read again"
+    );
+    assert_eq!(api.search("张五", 10).unwrap().len(), 0);
+    api.forget_enrollment().unwrap();
+    assert_eq!(households_counted(&api), 2);
+    assert_eq!(api.search("张五", 10).unwrap().len(), 1);
+}
+
 /// A device of `team` enrolled for `village` alone; both devices know both teams.
 fn device_of(t: &Township, doctor: &str, team: &Team, village: Uuid) -> Device {
     let dir = tempfile::tempdir().unwrap();
@@ -935,12 +975,18 @@ fn a_household_moves_to_a_village_another_device_serves(t: &Township) {
     );
     assert_eq!(west.api.search("张四", 10).unwrap().len(), 1);
     assert_eq!(west.api.status().unwrap().households, 1);
+    assert_eq!(households_counted(&west.api), 1);
 
     // The old village's device keeps the records but no longer lists the household.
     assert!(east.api.household(household).is_ok(), "history is kept");
     assert!(east.api.search("张四", 10).unwrap().is_empty());
     assert_eq!(east.api.search("张五", 10).unwrap().len(), 1);
     assert_eq!(east.api.status().unwrap().households, 1);
+    assert_eq!(
+        households_counted(&east.api),
+        1,
+        "the figures leave it out too"
+    );
     let work = east.api.work_list(None).unwrap();
     assert!(
         work.due.iter().all(|d| d.household_id != household)
