@@ -977,6 +977,16 @@ fn a_household_moves_to_a_village_another_device_serves(t: &Township) {
     assert_eq!(west.api.status().unwrap().households, 1);
     assert_eq!(households_counted(&west.api), 1);
 
+    // The monthly audit lists the contract once: the copies the move wrote were not received.
+    let audited = t
+        .storage()
+        .audit(Utc::now() - chrono::Duration::days(1), 1000)
+        .unwrap();
+    assert_eq!(
+        audited.iter().filter(|r| r.entity_id == contract).count(),
+        1
+    );
+
     // The old village's device keeps the records but no longer lists the household.
     assert!(east.api.household(household).is_ok(), "history is kept");
     assert!(east.api.search("张四", 10).unwrap().is_empty());
