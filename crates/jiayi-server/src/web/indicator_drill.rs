@@ -429,9 +429,12 @@ pub fn drill_page(
     let gone = left_rows(ds, params, drill.kind, drill.level, unit, &rows, &left);
     if !gone.is_empty() {
         h.push_str(&format!(
-            "<h3>{} {}</h3><p class=\"muted\">{}</p><table class=\"ind\"><tr>",
-            l("期内离开、截止日不再计入的居民", "Residents who left during the period and no longer count on"),
-            params.as_of(),
+            "<h3>{}</h3><p class=\"muted\">{}</p><table class=\"ind\"><tr>",
+            l(
+                "期内离开、截止日（{d}）不再计入的居民",
+                "Residents who left during the period and no longer count on {d}"
+            )
+            .replace("{d}", &params.as_of().to_string()),
             l(
                 "他们在离开前属于本指标的范围；离开后不再计入分子和分母。",
                 "They belonged to this figure before they left; from then on they count in neither numerator nor denominator."

@@ -105,3 +105,95 @@ pub fn resident_of(subject: &Subject) -> Option<Uuid> {
         Subject::Household { .. } => None,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use jiayi_core::hlc::Hlc;
+    use jiayi_core::indicators::Period;
+    use jiayi_core::indicators::dataset::ResidentInfo;
+    use jiayi_core::year::membership::{JoinReason, MembershipEvent};
+
+    use super::*;
+
+    fn day(m: u32, d: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(2026, m, d).unwrap_or_default()
+    }
+
+    fn event(resident: u128, on: NaiveDate, change: MembershipChange) -> MembershipEvent {
+        MembershipEvent {
+            id: Uuid::now_v7(),
+            resident_id: Uuid::from_u128(resident),
+            household_id: Uuid::from_u128(9),
+            effective_on: on,
+            change,
+            hlc: Hlc {
+                wall_ms: 1,
+                counter: 0,
+                device: Uuid::from_u128(1),
+            },
+        }
+    }
+
+    fn resident(id: u128, membership: Vec<MembershipEvent>) -> ResidentInfo {
+        ResidentInfo {
+            id: Uuid::from_u128(id),
+            household_id: Uuid::from_u128(9),
+            name: format!("居民{id}"),
+            id_number: None,
+            birth_date: None,
+            groups: vec![],
+            head: false,
+            periods: vec![],
+            membership,
+        }
+    }
+
+    #[test]
+    fn a_leaving_counts_when_it_falls_in_the_period_up_to_its_as_of_day() {
+        let left = |reason| MembershipChange::Left { reason };
+        let ds = Dataset {
+            residents: vec![
+                resident(1, vec![event(1, day(9, 12), left(LeaveReason::Died))]),
+                resident(
+                    2,
+                    vec![
+                        event(
+                            2,
+                            day(1, 1),
+                            MembershipChange::Joined {
+                                reason: JoinReason::Registered,
+                            },
+                        ),
+                        event(
+                            2,
+                            day(11, 3),
+                            left(LeaveReason::MovedOut {
+                                destination: "县城".into(),
+                            }),
+                        ),
+                    ],
+                ),
+                // Before the period, and after its as-of day.
+                resident(3, vec![event(3, day(6, 30), left(LeaveReason::Died))]),
+                resident(4, vec![event(4, day(12, 20), left(LeaveReason::Died))]),
+            ],
+            ..Dataset::default()
+        };
+        let params = Params {
+            period: Period::new(day(7, 1), day(12, 31)).unwrap_or_else(|| unreachable!()),
+            reference: day(12, 7),
+        };
+        let found = leavings(&ds, &params);
+        assert_eq!(found.len(), 2, "{found:?}");
+        assert_eq!(found[&Uuid::from_u128(1)].text(Lang::Zh), "已故 2026-09-12");
+        assert_eq!(found[&Uuid::from_u128(2)].text(Lang::Zh), "迁出 2026-11-03");
+        assert_eq!(
+            found[&Uuid::from_u128(2)].text(Lang::En),
+            "moved out 2026-11-03"
+        );
+        assert_eq!(
+            Leaving::MovedToHousehold(day(10, 1)).text(Lang::Zh),
+            "迁往他户 2026-10-01"
+        );
+    }
+}
