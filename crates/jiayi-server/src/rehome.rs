@@ -1,21 +1,21 @@
-//! A household that moves to a village another device serves (迁入/迁出): which change is such
-//! a move, which records go with the household, and under which name the server writes them
-//! into the change log again. Pure, shared by both storage backends, so SQLite and PostgreSQL
-//! re-home alike.
+//! A household that moves to a village another device serves (迁入/迁出, or a household split
+//! off into another village, 分户): which stored change is such a move, which records go with
+//! the household, and what the server writes into the change log again for them. Pure, shared
+//! by both storage backends, so SQLite and PostgreSQL re-home alike. Whether the move itself
+//! is accepted is the merge's scope rule (`merge::is_move_out`).
 //!
-//! The doctor who sees the family leave records the move: a household change whose
-//! `village_id` names another village is accepted from a device whose scope holds the
-//! household's current village. The household's records (its residents, their contracts,
-//! contract events, amendments, visits, group periods and membership events) then move with
-//! it: their village becomes the new one, and every change the log holds for them in the old
-//! village is written to the log again under the new village, after the move itself, so a
-//! device of the new village pulls the household with its whole history. Each copy is the
-//! original change as it was pushed (same device, number and clock), so a device that already
-//! applied it skips it, and merging stays field by field.
+//! The household's records (its residents, their group periods, visits and membership events
+//! in it, its contracts with their events and amendments) take the new village, and are handed
+//! to the new village's devices after the move itself: each resident as one change holding its
+//! current state (its earlier changes may name a household the new devices do not hold), then
+//! every other record's changes as they were pushed (same device, number and clock), in log
+//! order, so a device that already applied one skips it and merging stays field by field.
+//! Records that name something outside the household (a visit for another household's
+//! contract, a membership event of another household) stay in the old village.
 
 use std::collections::BTreeSet;
 
-use jiayi_core::change::{Change, Entity};
+use jiayi_core::change::{Change, Entity, Op};
 use serde_json::{Map, Value};
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
@@ -46,27 +46,29 @@ pub fn rehome_of(
     )
 }
 
-/// A record the server holds: kind, id and current payload.
+/// A record the server holds in the household's old village.
 pub struct Candidate<'a> {
     pub entity: Entity,
     pub id: Uuid,
-    pub payload: &'a Map<String, Value>,
+    pub state: &'a RecordState,
 }
 
-/// The household's records among `candidates` (the records of its old village): the household
-/// itself, its residents, their group periods, membership events and visits, its contracts and
-/// their events and amendments, and membership events naming the household.
+/// The household's records among `candidates`: the household itself; its residents; their
+/// group periods, their membership events in this household, and their visits that fulfil
+/// nothing or one of its contracts; its contracts, their events and amendments.
 pub fn household_records(
     household_id: Uuid,
     candidates: &[Candidate<'_>],
 ) -> BTreeSet<(Entity, Uuid)> {
     let of = |e: Entity| candidates.iter().filter(move |c| c.entity == e);
     let residents: BTreeSet<Uuid> = of(Entity::Resident)
-        .filter(|c| field_uuid(c.payload, &["household_id"]) == Some(household_id))
+        .filter(|c| field_uuid(&c.state.payload, &["household_id"]) == Some(household_id))
         .map(|c| c.id)
         .collect();
     let contracts: BTreeSet<Uuid> = of(Entity::Contract)
-        .filter(|c| field_uuid(c.payload, &["contract", "household_id"]) == Some(household_id))
+        .filter(|c| {
+            field_uuid(&c.state.payload, &["contract", "household_id"]) == Some(household_id)
+        })
         .map(|c| c.id)
         .collect();
     let mut out: BTreeSet<(Entity, Uuid)> = BTreeSet::new();
@@ -74,16 +76,22 @@ pub fn household_records(
     out.extend(residents.iter().map(|id| (Entity::Resident, *id)));
     out.extend(contracts.iter().map(|id| (Entity::Contract, *id)));
     for c in candidates {
+        let p = &c.state.payload;
         let belongs = match c.entity {
             Entity::Household | Entity::Resident | Entity::Contract => false,
-            Entity::ContractEvent => in_set(&contracts, c.payload, &["event", "contract_id"]),
-            Entity::ContractAmendment => {
-                in_set(&contracts, c.payload, &["amendment", "contract_id"])
+            Entity::ContractEvent => in_set(&contracts, p, &["event", "contract_id"]),
+            Entity::ContractAmendment => in_set(&contracts, p, &["amendment", "contract_id"]),
+            Entity::GroupPeriod => in_set(&residents, p, &["resident_id"]),
+            Entity::Visit => {
+                in_set(&residents, p, &["resident_id"])
+                    && match p.get("fulfils") {
+                        None | Some(Value::Null) => true,
+                        Some(_) => in_set(&contracts, p, &["fulfils", "contract_id"]),
+                    }
             }
-            Entity::Visit | Entity::GroupPeriod => in_set(&residents, c.payload, &["resident_id"]),
             Entity::MembershipEvent => {
-                in_set(&residents, c.payload, &["event", "resident_id"])
-                    || field_uuid(c.payload, &["event", "household_id"]) == Some(household_id)
+                in_set(&residents, p, &["event", "resident_id"])
+                    && field_uuid(p, &["event", "household_id"]) == Some(household_id)
             }
         };
         if belongs {
@@ -93,26 +101,78 @@ pub fn household_records(
     out
 }
 
-/// The name the log writes the copies made for one move under: a device id no device has,
-/// following from the moving change's device and number (which the log holds once), with the
-/// copies numbered 1, 2, … after it. Pulls hand the copies out like any change; the copies'
-/// bodies still name the device that made each change.
+/// The name the log writes a move's copies under: a device id no device has, following from
+/// the moving change's device and number (which the log holds once), with the copies numbered
+/// 1, 2, … after it. No device's stored-through mark moves.
 pub fn relay_device(device_id: Uuid, seq: u64) -> Uuid {
+    hashed_id(b"jiayi-rehome-v1\0", device_id, seq)
+}
+
+/// Whether a logged change of the old village is handed on as it was pushed: one of the
+/// household's records other than the household (the move carries it whole) and its residents
+/// (handed on as they now are, [`resident_changes`]).
+pub fn copies(moved: &BTreeSet<(Entity, Uuid)>, entity: Entity, id: Uuid) -> bool {
+    !matches!(entity, Entity::Household | Entity::Resident) && moved.contains(&(entity, id))
+}
+
+/// Each moved resident as one change holding its current state: every field it holds, at the
+/// newest of their clocks (a deleted resident says so in its `deleted` field). They are the
+/// first copies of a move, numbered from 1 under `relay`.
+pub fn resident_changes(
+    moved: &BTreeSet<(Entity, Uuid)>,
+    residents: &[Candidate<'_>],
+    relay: Uuid,
+    village: Uuid,
+) -> Vec<Change> {
+    let mut out = Vec::new();
+    // In id order, so both backends number them alike.
+    let mut held: Vec<&Candidate<'_>> = residents
+        .iter()
+        .filter(|c| c.entity == Entity::Resident && moved.contains(&(c.entity, c.id)))
+        .collect();
+    held.sort_by_key(|c| c.id);
+    for c in held {
+        let Some(hlc) = c
+            .state
+            .field_hlc
+            .values()
+            .copied()
+            .chain(c.state.deleted)
+            .max()
+        else {
+            continue;
+        };
+        let mut payload: Map<String, Value> = c.state.payload.clone();
+        payload.insert("id".into(), Value::String(c.id.to_string()));
+        if c.state.deleted.is_some() {
+            payload.insert("deleted".into(), Value::Bool(true));
+        }
+        let seq = out.len() as u64 + 1;
+        out.push(Change {
+            device_id: relay,
+            seq,
+            change_id: hashed_id(b"jiayi-rehome-change-v1\0", relay, seq),
+            entity: Entity::Resident,
+            entity_id: c.id,
+            op: Op::Upsert,
+            village_id: village,
+            hlc,
+            fields: payload.keys().cloned().collect(),
+            payload: Value::Object(payload),
+        });
+    }
+    out
+}
+
+fn hashed_id(label: &[u8], id: Uuid, n: u64) -> Uuid {
     let mut h = Sha256::new();
-    h.update(b"jiayi-rehome-v1\0");
-    h.update(device_id.as_bytes());
-    h.update(seq.to_be_bytes());
+    h.update(label);
+    h.update(id.as_bytes());
+    h.update(n.to_be_bytes());
     let digest = h.finalize();
     let mut bytes = [0u8; 16];
     bytes.copy_from_slice(&digest[..16]);
     uuid::Builder::from_custom_bytes(bytes).into_uuid()
-}
-
-/// Whether a logged change of the old village is copied for the move: one of the household's
-/// records, except the household's own earlier changes (the move carries the household whole,
-/// and a device of the new village may not know the old village the earlier ones name).
-pub fn copies(moved: &BTreeSet<(Entity, Uuid)>, entity: Entity, id: Uuid) -> bool {
-    entity != Entity::Household && moved.contains(&(entity, id))
 }
 
 fn in_set(set: &BTreeSet<Uuid>, payload: &Map<String, Value>, path: &[&str]) -> bool {
@@ -130,98 +190,155 @@ fn field_uuid(payload: &Map<String, Value>, path: &[&str]) -> Option<Uuid> {
 
 #[cfg(test)]
 mod tests {
+    use jiayi_core::hlc::Hlc;
     use serde_json::json;
 
     use super::*;
 
     const H: Uuid = Uuid::from_u128(0x100);
+    const OTHER: Uuid = Uuid::from_u128(0x101);
 
-    fn obj(v: Value) -> Map<String, Value> {
-        match v {
+    fn state(v: Value) -> RecordState {
+        let payload = match v {
             Value::Object(m) => m,
             _ => Map::new(),
+        };
+        let field_hlc = payload
+            .keys()
+            .map(|k| {
+                let hlc = Hlc {
+                    wall_ms: k.len() as u64,
+                    counter: 0,
+                    device: Uuid::from_u128(1),
+                };
+                (k.clone(), hlc)
+            })
+            .collect();
+        RecordState {
+            village_id: Uuid::from_u128(0xA),
+            payload,
+            field_hlc,
+            deleted: None,
         }
     }
 
     #[test]
-    fn the_household_takes_its_residents_contracts_and_everything_hanging_off_them() {
-        let r1 = Uuid::from_u128(0x201);
-        let other_resident = Uuid::from_u128(0x202);
-        let c1 = Uuid::from_u128(0x301);
-        let records = vec![
+    fn the_household_takes_what_names_it_and_leaves_what_names_another() {
+        let (r1, r2, c1, c_other) = (
+            Uuid::from_u128(0x201),
+            Uuid::from_u128(0x202),
+            Uuid::from_u128(0x301),
+            Uuid::from_u128(0x302),
+        );
+        let n = Uuid::from_u128;
+        let records: Vec<(Entity, Uuid, Value)> = vec![
             (Entity::Household, H, json!({"id": H})),
-            (Entity::Household, Uuid::from_u128(0x101), json!({})),
-            (Entity::Resident, r1, json!({"household_id": H})),
+            (Entity::Household, OTHER, json!({})),
             (
                 Entity::Resident,
-                other_resident,
-                json!({"household_id": Uuid::from_u128(0x101)}),
+                r1,
+                json!({"household_id": H, "name": "王芳"}),
             ),
+            (Entity::Resident, r2, json!({"household_id": OTHER})),
             (
                 Entity::Contract,
                 c1,
                 json!({"contract": {"household_id": H}}),
             ),
             (
+                Entity::Contract,
+                c_other,
+                json!({"contract": {"household_id": OTHER}}),
+            ),
+            (
                 Entity::ContractEvent,
-                Uuid::from_u128(1),
+                n(1),
                 json!({"event": {"contract_id": c1}}),
             ),
             (
                 Entity::ContractAmendment,
-                Uuid::from_u128(2),
+                n(2),
                 json!({"amendment": {"contract_id": c1}}),
             ),
             (
                 Entity::Visit,
-                Uuid::from_u128(3),
-                json!({"resident_id": r1}),
+                n(3),
+                json!({"resident_id": r1, "fulfils": null}),
+            ),
+            (Entity::Visit, n(4), json!({"resident_id": r2})),
+            (Entity::GroupPeriod, n(5), json!({"resident_id": r1})),
+            (
+                Entity::MembershipEvent,
+                n(6),
+                json!({"event": {"resident_id": r1, "household_id": H}}),
             ),
             (
                 Entity::Visit,
-                Uuid::from_u128(4),
-                json!({"resident_id": other_resident}),
+                n(7),
+                json!({"resident_id": r1, "fulfils": {"contract_id": c1}}),
+            ),
+            // Split off another household: her leaving names it, her visit its contract.
+            (
+                Entity::MembershipEvent,
+                n(8),
+                json!({"event": {"resident_id": r1, "household_id": OTHER}}),
             ),
             (
-                Entity::GroupPeriod,
-                Uuid::from_u128(5),
-                json!({"resident_id": r1}),
+                Entity::Visit,
+                n(9),
+                json!({"resident_id": r1, "fulfils": {"contract_id": c_other}}),
             ),
             (
                 Entity::MembershipEvent,
-                Uuid::from_u128(6),
-                json!({"event": {"resident_id": r1}}),
-            ),
-            (
-                Entity::MembershipEvent,
-                Uuid::from_u128(7),
-                json!({"event": {"resident_id": other_resident, "household_id": H}}),
+                n(10),
+                json!({"event": {"resident_id": r2, "household_id": H}}),
             ),
         ];
-        let payloads: Vec<Map<String, Value>> =
-            records.iter().map(|(_, _, p)| obj(p.clone())).collect();
+        let states: Vec<RecordState> = records.iter().map(|(_, _, p)| state(p.clone())).collect();
         let candidates: Vec<Candidate<'_>> = records
             .iter()
-            .zip(&payloads)
-            .map(|((entity, id, _), payload)| Candidate {
+            .zip(&states)
+            .map(|((entity, id, _), state)| Candidate {
                 entity: *entity,
                 id: *id,
-                payload,
+                state,
             })
             .collect();
         let moved = household_records(H, &candidates);
         let ids: BTreeSet<Uuid> = moved.iter().map(|(_, id)| *id).collect();
-        let expected: BTreeSet<Uuid> = [H, r1, c1]
+        let expected: BTreeSet<Uuid> = [H, r1, c1, n(1), n(2), n(3), n(5), n(6), n(7)]
             .into_iter()
-            .chain((1..=3).map(Uuid::from_u128))
-            .chain((5..=7).map(Uuid::from_u128))
             .collect();
         assert_eq!(ids, expected);
         assert!(
             !copies(&moved, Entity::Household, H),
             "the move carries the household"
         );
-        assert!(copies(&moved, Entity::Resident, r1));
+        assert!(
+            !copies(&moved, Entity::Resident, r1),
+            "residents go as they are now"
+        );
+        assert!(copies(&moved, Entity::Visit, n(3)));
+
+        let relay = relay_device(Uuid::from_u128(1), 7);
+        let to = Uuid::from_u128(0xB);
+        let residents = resident_changes(&moved, &candidates, relay, to);
+        assert_eq!(residents.len(), 1);
+        let r = &residents[0];
+        assert_eq!(
+            (r.entity_id, r.device_id, r.seq, r.village_id),
+            (r1, relay, 1, to)
+        );
+        assert_eq!(
+            r.payload,
+            json!({"household_id": H, "name": "王芳", "id": r1})
+        );
+        assert_eq!(
+            r.hlc.wall_ms,
+            "household_id".len() as u64,
+            "the newest field clock"
+        );
+        assert_eq!(r.fields.len(), 3);
     }
 
     #[test]

@@ -196,11 +196,21 @@ impl Api {
             owned.extend(records);
             amendments.extend(ended);
         }
-        let mut writes = vec![YearWrite::NewHousehold(&household)];
+        // A household founded in another village is founded in the old one and then moved, so
+        // every record of the split belongs to a village this device may write, and the server
+        // takes the new household's records to its village as for any move.
+        let founded = Household {
+            village_id: record.household.village_id,
+            ..household.clone()
+        };
+        let mut writes = vec![YearWrite::NewHousehold(&founded)];
         for o in &owned {
             o.push_to(&mut writes);
         }
         writes.extend(amendments.iter().map(YearWrite::Amendment));
+        if founded != household {
+            writes.push(YearWrite::Household(&household));
+        }
         self.store
             .write_year(&writes, self.now())
             .map_err(|e| self.fail(e))?;

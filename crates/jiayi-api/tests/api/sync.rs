@@ -1013,6 +1013,41 @@ fn a_household_moves_to_a_village_another_device_serves(t: &Township) {
         "the household that stayed is still worked"
     );
 
+    // A spouse of the household that stayed founds a household of her own in 西庄村 (分户):
+    // she and her history go to the new village's device, her old household stays.
+    let spouse = east.api.household(stays).unwrap().members[1].id;
+    let split = east
+        .api
+        .split_household(&jiayi_api::HouseholdSplit {
+            household_id: stays,
+            members: vec![jiayi_api::SplitMember {
+                resident_id: spouse,
+                relation: Relation::Head,
+            }],
+            village: Some("西庄村".into()),
+            group: None,
+            address: "西庄村二组3号".into(),
+            on: today,
+        })
+        .unwrap();
+    assert_eq!(east.sync().unwrap().refused, 0, "the split is accepted");
+    west.sync().unwrap();
+    let founded = west.api.household(split.new_household_id).unwrap();
+    assert_eq!(founded.village_id, V2);
+    assert_eq!(
+        founded.members.iter().map(|m| m.id).collect::<Vec<_>>(),
+        vec![spouse]
+    );
+    let year = west.api.household_year(split.new_household_id).unwrap();
+    assert_eq!(year.len(), 1);
+    assert!(year[0].member, "{year:?}");
+    assert!(
+        west.api.household(stays).is_err(),
+        "the old household stays east"
+    );
+    assert_eq!(east.api.status().unwrap().households, 1);
+    assert_eq!(east.api.household(stays).unwrap().members.len(), 1);
+
     // From now on the household is the new device's to write, and no longer the old one's.
     let edit = jiayi_api::ResidentEdit {
         resident_id: members[1],

@@ -11,14 +11,17 @@ use uuid::Uuid;
 
 use crate::error::Result;
 use crate::merge::RecordState;
-use crate::rehome::{Candidate, Rehome, copies, household_records, relay_device};
+use crate::rehome::{Candidate, Rehome, copies, household_records, relay_device, resident_changes};
+use crate::storage::shared::record_from_text;
 
 /// A move decided in a batch, with the records that go with the household.
 pub(super) struct Move {
     pub rehome: Rehome,
     pub moved: BTreeSet<(Entity, Uuid)>,
-    pub device_id: Uuid,
-    pub seq: u64,
+    /// The log rows' device id for the move's copies.
+    pub relay: Uuid,
+    /// The residents as they are when the move is decided, handed on first.
+    pub residents: Vec<Change>,
 }
 
 type Key = (String, String);
@@ -33,35 +36,37 @@ pub(super) fn decide_move(
     batch: &mut HashMap<Key, RecordState>,
 ) -> Result<Move> {
     let from = rehome.from.to_string();
-    let mut held: HashMap<Key, serde_json::Map<String, serde_json::Value>> = HashMap::new();
+    let mut held: HashMap<Key, RecordState> = HashMap::new();
     for row in tx.query(
-        "SELECT entity, entity_id, payload FROM records WHERE village_id = $1",
+        "SELECT entity, entity_id, village_id, payload, field_hlc, deleted_hlc FROM records
+         WHERE village_id = $1",
         &[&from],
     )? {
-        if let Ok(serde_json::Value::Object(p)) = serde_json::from_str(row.get::<_, &str>(2)) {
-            held.insert((row.get(0), row.get(1)), p);
-        }
+        let state = record_from_text(row.get(2), row.get(3), row.get(4), row.get(5))?;
+        held.insert((row.get(0), row.get(1)), state);
     }
     for (key, state) in batch.iter() {
         if state.village_id == rehome.from {
-            held.insert(key.clone(), state.payload.clone());
+            held.insert(key.clone(), state.clone());
         } else {
             held.remove(key);
         }
     }
-    let parsed: Vec<(Entity, Uuid, &serde_json::Map<String, serde_json::Value>)> = held
+    let parsed: Vec<(Entity, Uuid, &RecordState)> = held
         .iter()
-        .filter_map(|((e, i), p)| Some((Entity::parse(e)?, Uuid::parse_str(i).ok()?, p)))
+        .filter_map(|((e, i), state)| Some((Entity::parse(e)?, Uuid::parse_str(i).ok()?, state)))
         .collect();
     let candidates: Vec<Candidate<'_>> = parsed
         .iter()
-        .map(|(entity, id, payload)| Candidate {
+        .map(|(entity, id, state)| Candidate {
             entity: *entity,
             id: *id,
-            payload,
+            state,
         })
         .collect();
     let moved = household_records(rehome.household_id, &candidates);
+    let relay = relay_device(change.device_id, change.seq);
+    let residents = resident_changes(&moved, &candidates, relay, rehome.to);
     for (entity, id) in &moved {
         if let Some(state) = batch.get_mut(&(entity.as_str().to_string(), id.to_string())) {
             state.village_id = rehome.to;
@@ -70,8 +75,8 @@ pub(super) fn decide_move(
     Ok(Move {
         rehome,
         moved,
-        device_id: change.device_id,
-        seq: change.seq,
+        relay,
+        residents,
     })
 }
 
@@ -91,6 +96,11 @@ pub(super) fn write_move(tx: &mut Transaction<'_>, m: &Move, now: &str) -> Resul
         &[&entities, &ids, &to],
     )?;
     let mut copied: [Vec<String>; 3] = Default::default();
+    for c in &m.residents {
+        copied[0].push(c.entity.as_str().to_string());
+        copied[1].push(c.entity_id.to_string());
+        copied[2].push(serde_json::to_string(c)?);
+    }
     for row in tx.query(
         "SELECT entity, entity_id, body FROM changes WHERE village_id = $1 ORDER BY cursor",
         &[&m.rehome.from.to_string()],
@@ -115,7 +125,7 @@ pub(super) fn write_move(tx: &mut Transaction<'_>, m: &Move, now: &str) -> Resul
          FROM UNNEST($2::bigint[], $3::text[], $4::text[], $7::text[]) WITH ORDINALITY AS t(s, e, i, b, n)
          ORDER BY n",
         &[
-            &relay_device(m.device_id, m.seq).to_string(),
+            &m.relay.to_string(),
             &seqs,
             &copied[0],
             &copied[1],
