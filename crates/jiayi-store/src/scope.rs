@@ -12,3 +12,16 @@ pub(crate) fn in_scope(alias: &str) -> String {
                (SELECT villages FROM enrollment WHERE villages <> '[]'))))"
     )
 }
+
+impl crate::Store {
+    /// The villages whose households the device shows; `None`: every household.
+    pub fn shown_villages(&self) -> crate::error::Result<Option<Vec<uuid::Uuid>>> {
+        use rusqlite::OptionalExtension;
+        let villages: Option<String> = self
+            .conn
+            .prepare_cached("SELECT villages FROM enrollment WHERE villages <> '[]'")?
+            .query_row([], |r| r.get(0))
+            .optional()?;
+        Ok(villages.map(|v| serde_json::from_str(&v)).transpose()?)
+    }
+}
