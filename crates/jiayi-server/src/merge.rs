@@ -607,4 +607,35 @@ mod tests {
             "payload disagrees with the change"
         );
     }
+
+    #[test]
+    fn a_household_lives_where_its_village_field_says() {
+        const OLD: Uuid = Uuid::from_u128(0xA);
+        const NEW: Uuid = Uuid::from_u128(0xB);
+        let created = Change {
+            village_id: OLD,
+            payload: json!({"id": H, "village_id": OLD, "group": "三组"}),
+            hlc: hlc(5, 1),
+            fields: vec!["id".into(), "village_id".into(), "group".into()],
+            ..move_change(OLD, &[])
+        };
+        let (home, _) = stored(decide(&[OLD], None, &created));
+        let moved = Change {
+            hlc: hlc(10, 1),
+            ..move_change(NEW, &["village_id"])
+        };
+        let (after_move, _) = stored(decide(&[OLD], Some(&home), &moved));
+        assert_eq!(after_move.village_id, NEW, "the move out is accepted");
+        // A device that still sees the household in the old village edits its group: the
+        // household stays where its village field says.
+        let stale = Change {
+            village_id: OLD,
+            hlc: hlc(20, 2),
+            payload: json!({"id": H, "village_id": OLD, "group": "一组"}),
+            ..move_change(OLD, &["group"])
+        };
+        let (after_stale, _) = stored(decide(&[OLD, NEW], Some(&after_move), &stale));
+        assert_eq!(after_stale.payload["group"], "一组");
+        assert_eq!(after_stale.village_id, NEW);
+    }
 }
