@@ -143,6 +143,7 @@ impl Api {
             .store
             .coverage_by_year_on(day, None)
             .map_err(|e| self.fail(e))?;
+        let shown = self.store.shown_villages().map_err(|e| self.fail(e))?;
         let mut covered: HashSet<Uuid> = HashSet::new();
         let mut renewals = Vec::new();
         for record in &contracts {
@@ -161,6 +162,9 @@ impl Api {
             };
             if let Some((kind, renews)) = listed {
                 let (representative, village_id, village) = self.named(record)?;
+                if shown.as_ref().is_some_and(|v| !v.contains(&village_id)) {
+                    continue; // moved to a village another device serves
+                }
                 renewals.push(RenewalEntry {
                     kind,
                     contract_id: c.id,

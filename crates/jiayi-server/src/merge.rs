@@ -6,7 +6,7 @@
 
 use std::collections::BTreeMap;
 
-use jiayi_core::change::{Change, Op};
+use jiayi_core::change::{Change, Entity, Op};
 use jiayi_core::hlc::Hlc;
 use jiayi_sync::protocol::RejectCode;
 use serde_json::{Map, Value};
@@ -74,13 +74,15 @@ pub enum Decision {
 }
 
 /// Checks a change against the device's villages and the record's current state, and merges it.
+/// A household moving out of the device's villages may name a village outside them
+/// ([`is_move_out`]); the storage then re-homes the household's records.
 pub fn decide(villages: &[Uuid], existing: Option<&RecordState>, change: &Change) -> Decision {
     // Field names are stored as plain text (the conflict log), and PostgreSQL text cannot hold
     // U+0000: refuse them in every backend so both answer alike.
     if change.fields.iter().any(|f| f.contains('\0')) {
         return Decision::Reject(RejectCode::InvalidPayload);
     }
-    if !villages.contains(&change.village_id) {
+    if !villages.contains(&change.village_id) && !is_move_out(villages, existing, change) {
         return Decision::Reject(RejectCode::VillageNotInScope);
     }
     if let Some(rec) = existing
@@ -95,6 +97,29 @@ pub fn decide(villages: &[Uuid], existing: Option<&RecordState>, change: &Change
         Op::Upsert => upsert(existing, change),
         Op::Delete => delete(existing, change),
     }
+}
+
+/// Whether `change` moves a household out of a village the device serves: a household upsert
+/// that sets `village_id` to the change's village, on a household the server holds in one of
+/// `villages`. Such a change may name a village outside the device's scope.
+pub fn is_move_out(villages: &[Uuid], existing: Option<&RecordState>, change: &Change) -> bool {
+    let Some(rec) = existing else {
+        return false;
+    };
+    change.entity == Entity::Household
+        && change.op == Op::Upsert
+        && rec.deleted.is_none()
+        && villages.contains(&rec.village_id)
+        && rec.village_id != change.village_id
+        && change.fields.iter().any(|f| f == "village_id")
+        && uuid_at(&change.payload, "village_id") == Some(change.village_id)
+}
+
+fn uuid_at(payload: &Value, key: &str) -> Option<Uuid> {
+    payload
+        .get(key)
+        .and_then(Value::as_str)
+        .and_then(|s| Uuid::parse_str(s).ok())
 }
 
 fn upsert(existing: Option<&RecordState>, change: &Change) -> Decision {
@@ -167,6 +192,12 @@ fn upsert(existing: Option<&RecordState>, change: &Change) -> Decision {
         state.deleted = None;
         state.village_id = change.village_id;
     }
+    if change.entity == Entity::Household
+        && state.payload.get("village_id") != incoming.get("village_id")
+    {
+        // A move whose village lost to a newer write: the household stays where it is.
+        state.village_id = rec.village_id;
+    }
     Decision::Store { state, losers }
 }
 
@@ -218,7 +249,6 @@ fn delete(existing: Option<&RecordState>, change: &Change) -> Decision {
 
 #[cfg(test)]
 mod tests {
-    use jiayi_core::change::Entity;
     use serde_json::json;
 
     use super::*;
@@ -496,5 +526,116 @@ mod tests {
             RecordState::parse_field_hlc(&odd.field_hlc_json()),
             Some(odd.field_hlc.clone())
         );
+    }
+    const H: Uuid = Uuid::from_u128(0x100);
+
+    fn move_change(village: Uuid, fields: &[&str]) -> Change {
+        Change {
+            device_id: Uuid::from_u128(1),
+            seq: 7,
+            change_id: Uuid::from_u128(2),
+            entity: Entity::Household,
+            entity_id: H,
+            op: Op::Upsert,
+            village_id: village,
+            hlc: Hlc {
+                wall_ms: 10,
+                counter: 0,
+                device: Uuid::from_u128(1),
+            },
+            fields: fields.iter().map(|f| f.to_string()).collect(),
+            payload: json!({"id": H, "village_id": village, "group": "一组"}),
+        }
+    }
+
+    #[test]
+    fn a_move_out_needs_the_household_in_scope_and_its_village_field_set() {
+        const OLD: Uuid = Uuid::from_u128(0xA);
+        const NEW: Uuid = Uuid::from_u128(0xB);
+        let rec = RecordState {
+            village_id: OLD,
+            ..RecordState::default()
+        };
+        let cases = [
+            (
+                "moves",
+                vec![OLD],
+                Some(&rec),
+                move_change(NEW, &["village_id"]),
+                true,
+            ),
+            (
+                "not_held",
+                vec![OLD],
+                None,
+                move_change(NEW, &["village_id"]),
+                false,
+            ),
+            (
+                "old_not_in_scope",
+                vec![NEW],
+                Some(&rec),
+                move_change(NEW, &["village_id"]),
+                false,
+            ),
+            (
+                "village_not_set",
+                vec![OLD],
+                Some(&rec),
+                move_change(NEW, &["group"]),
+                false,
+            ),
+            (
+                "stays",
+                vec![OLD],
+                Some(&rec),
+                move_change(OLD, &["village_id"]),
+                false,
+            ),
+        ];
+        for (name, villages, existing, change, expected) in cases {
+            assert_eq!(
+                is_move_out(&villages, existing, &change),
+                expected,
+                "case {name}"
+            );
+        }
+        let mut other = move_change(NEW, &["village_id"]);
+        other.payload = json!({"id": H, "village_id": OLD});
+        assert!(
+            !is_move_out(&[OLD], Some(&rec), &other),
+            "payload disagrees with the change"
+        );
+    }
+
+    #[test]
+    fn a_household_lives_where_its_village_field_says() {
+        const OLD: Uuid = Uuid::from_u128(0xA);
+        const NEW: Uuid = Uuid::from_u128(0xB);
+        let created = Change {
+            village_id: OLD,
+            payload: json!({"id": H, "village_id": OLD, "group": "三组"}),
+            hlc: hlc(5, 1),
+            fields: vec!["id".into(), "village_id".into(), "group".into()],
+            ..move_change(OLD, &[])
+        };
+        let (home, _) = stored(decide(&[OLD], None, &created));
+        let moved = Change {
+            hlc: hlc(10, 1),
+            ..move_change(NEW, &["village_id"])
+        };
+        let (after_move, _) = stored(decide(&[OLD], Some(&home), &moved));
+        assert_eq!(after_move.village_id, NEW, "the move out is accepted");
+        // A device that still sees the household in the old village edits its group: the
+        // household stays where its village field says.
+        let stale = Change {
+            village_id: OLD,
+            hlc: hlc(20, 2),
+            payload: json!({"id": H, "village_id": OLD, "group": "一组"}),
+            ..move_change(OLD, &["group"])
+        };
+        let (after_stale, _) = stored(decide(&[OLD, NEW], Some(&after_move), &stale));
+        assert_eq!(after_stale.payload["group"], "一组");
+        assert_eq!(after_stale.village_id, NEW);
     }
 }

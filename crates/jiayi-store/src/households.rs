@@ -272,12 +272,21 @@ impl Store {
         Ok(found)
     }
 
+    /// Households the device shows (see `scope`).
     pub fn household_count(&self) -> Result<u64> {
-        self.count("SELECT COUNT(*) FROM households WHERE deleted_at IS NULL")
+        self.count(&format!(
+            "SELECT COUNT(*) FROM households h WHERE h.deleted_at IS NULL AND {}",
+            crate::scope::in_scope("h")
+        ))
     }
 
+    /// Residents of the households the device shows.
     pub fn resident_count(&self) -> Result<u64> {
-        self.count("SELECT COUNT(*) FROM residents WHERE deleted_at IS NULL")
+        self.count(&format!(
+            "SELECT COUNT(*) FROM residents r JOIN households h ON h.id = r.household_id
+             WHERE r.deleted_at IS NULL AND {}",
+            crate::scope::in_scope("h")
+        ))
     }
 }
 
@@ -591,11 +600,12 @@ pub struct ResidentBrief {
 impl Store {
     /// Every resident, briefly (for work lists and indicators).
     pub fn residents_brief(&self) -> Result<Vec<ResidentBrief>> {
-        let mut stmt = self.conn.prepare_cached(
+        let mut stmt = self.conn.prepare_cached(&format!(
             "SELECT r.id, r.name, r.birth_date, r.groups, r.household_id, h.village_id, v.name
              FROM residents r JOIN households h ON h.id = r.household_id JOIN villages v ON v.id = h.village_id
-             WHERE r.deleted_at IS NULL AND h.deleted_at IS NULL",
-        )?;
+             WHERE r.deleted_at IS NULL AND h.deleted_at IS NULL AND {}",
+            crate::scope::in_scope("h")
+        ))?;
         let rows = stmt.query_map([], |r| {
             Ok((
                 r.get::<_, String>(0)?,

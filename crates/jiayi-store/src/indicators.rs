@@ -15,6 +15,7 @@ use jiayi_core::visit::{
     BP_TARGET_DIASTOLIC, BP_TARGET_SYSTOLIC, GLUCOSE_TARGET_MMOL_L, VisitKind,
 };
 use jiayi_core::year::renewal::successor_start;
+use rusqlite::OptionalExtension;
 use uuid::Uuid;
 
 use crate::Store;
@@ -30,6 +31,8 @@ pub(crate) type DatasetCache = std::cell::RefCell<Option<CachedDataset>>;
 pub(crate) struct CachedDataset {
     versions: PartVersions,
     visits_through: i64,
+    /// The villages the device was enrolled for when the people were read (see `scope`).
+    scope: Option<String>,
     dataset: std::sync::Arc<Dataset>,
 }
 
@@ -64,17 +67,20 @@ impl Store {
     /// other share one read.
     pub fn indicator_dataset_shared(&self) -> Result<std::sync::Arc<Dataset>> {
         let (versions, visits_through) = self.part_versions()?;
+        let scope = self.scope_key()?;
         let mut cache = self.indicator_cache.borrow_mut();
         let Some(cached) = cache.as_mut() else {
             let dataset = std::sync::Arc::new(self.indicator_dataset_through(visits_through)?);
             *cache = Some(CachedDataset {
                 versions,
                 visits_through,
+                scope,
                 dataset: dataset.clone(),
             });
             return Ok(dataset);
         };
-        if cached.versions == versions && cached.visits_through == visits_through {
+        let rescoped = cached.scope != scope;
+        if !rescoped && cached.versions == versions && cached.visits_through == visits_through {
             return Ok(cached.dataset.clone());
         }
         // Nobody else holds the cached dataset between calls, so this updates it in place.
@@ -88,7 +94,8 @@ impl Store {
         }
         // The year's records join people and contracts (and what a contract owes is read from
         // its catalog, reference data): a change to any of them reads both again.
-        if was.people != versions.people
+        if rescoped
+            || was.people != versions.people
             || was.contracts != versions.contracts
             || was.reference != versions.reference
         {
@@ -107,7 +114,18 @@ impl Store {
         }
         cached.versions = versions;
         cached.visits_through = visits_through;
+        cached.scope = scope;
         Ok(cached.dataset.clone())
+    }
+
+    /// The enrollment's villages as stored: enrolling for other villages changes which
+    /// households the figures count.
+    fn scope_key(&self) -> Result<Option<String>> {
+        Ok(self
+            .conn
+            .prepare_cached("SELECT villages FROM enrollment")?
+            .query_row([], |r| r.get(0))
+            .optional()?)
     }
 
     /// The parts' versions and the last visit's rowid, read before the data: a write landing
@@ -189,9 +207,10 @@ impl Store {
     }
 
     fn load_people(&self, ds: &mut Dataset) -> Result<()> {
-        let mut stmt = self
-            .conn
-            .prepare_cached("SELECT id, village_id FROM households WHERE deleted_at IS NULL")?;
+        let mut stmt = self.conn.prepare_cached(&format!(
+            "SELECT h.id, h.village_id FROM households h WHERE h.deleted_at IS NULL AND {}",
+            crate::scope::in_scope("h")
+        ))?;
         let rows = stmt.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))?;
         for row in rows {
             let (id, village) = row?;
@@ -200,11 +219,12 @@ impl Store {
                 village_id: parse_uuid(&village)?,
             });
         }
-        let mut stmt = self.conn.prepare_cached(
+        let mut stmt = self.conn.prepare_cached(&format!(
             "SELECT r.id, r.household_id, r.name, r.id_number, r.birth_date, r.groups, r.relation = 'head'
              FROM residents r JOIN households h ON h.id = r.household_id
-             WHERE r.deleted_at IS NULL AND h.deleted_at IS NULL",
-        )?;
+             WHERE r.deleted_at IS NULL AND h.deleted_at IS NULL AND {}",
+            crate::scope::in_scope("h")
+        ))?;
         let rows = stmt.query_map([], |r| {
             Ok((
                 r.get::<_, String>(0)?,

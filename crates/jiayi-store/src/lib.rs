@@ -17,6 +17,7 @@ mod indicators;
 mod outbox;
 mod reference;
 mod schedule;
+mod scope;
 mod search;
 mod sync_device;
 mod visits;

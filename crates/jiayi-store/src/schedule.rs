@@ -230,11 +230,12 @@ impl Store {
     /// Resident id → (name, household, village id, village), for every resident on the register
     /// (of one household when given).
     fn people(&self, household: Option<Uuid>) -> Result<HashMap<String, Person>> {
-        let mut stmt = self.conn.prepare_cached(
+        let mut stmt = self.conn.prepare_cached(&format!(
             "SELECT r.id, r.name, r.household_id, v.id, v.name FROM residents r
              JOIN households h ON h.id = r.household_id JOIN villages v ON v.id = h.village_id
-             WHERE r.deleted_at IS NULL AND (?1 IS NULL OR r.household_id = ?1)",
-        )?;
+             WHERE r.deleted_at IS NULL AND (?1 IS NULL OR r.household_id = ?1) AND {}",
+            crate::scope::in_scope("h")
+        ))?;
         let rows = stmt.query_map([household.map(|h| h.to_string())], |r| {
             Ok((
                 r.get::<_, String>(0)?,

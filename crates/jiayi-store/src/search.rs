@@ -75,11 +75,12 @@ impl Store {
     }
 
     fn hits(&self, ids: &[String]) -> Result<Vec<ResidentHit>> {
-        let mut stmt = self.conn.prepare_cached(
+        let mut stmt = self.conn.prepare_cached(&format!(
             "SELECT r.id, r.name, r.sex, r.birth_date, r.id_number, r.phone, r.household_id, v.name, h.address
              FROM residents r JOIN households h ON h.id = r.household_id JOIN villages v ON v.id = h.village_id
-             WHERE r.id = ?1 AND r.deleted_at IS NULL",
-        )?;
+             WHERE r.id = ?1 AND r.deleted_at IS NULL AND {}",
+            crate::scope::in_scope("h")
+        ))?;
         let mut hits = Vec::with_capacity(ids.len());
         for id in ids {
             let mut rows = stmt.query(params![id])?;

@@ -79,8 +79,11 @@ impl Api {
                 });
             }
         }
-        let mut writes = vec![YearWrite::Household(&moved)];
-        writes.extend(ended.iter().map(YearWrite::ContractEvent));
+        // The contracts end before the household leaves, so their events belong to the old
+        // village, where this device may write; the server then takes the household's records
+        // to the new village (docs/sync-protocol.md, "A household that moves").
+        let mut writes: Vec<YearWrite<'_>> = ended.iter().map(YearWrite::ContractEvent).collect();
+        writes.push(YearWrite::Household(&moved));
         self.store
             .write_year(&writes, self.now())
             .map_err(|e| self.fail(e))?;
@@ -193,11 +196,21 @@ impl Api {
             owned.extend(records);
             amendments.extend(ended);
         }
-        let mut writes = vec![YearWrite::NewHousehold(&household)];
+        // A household founded in another village is founded in the old one and then moved, so
+        // every record of the split belongs to a village this device may write, and the server
+        // takes the new household's records to its village as for any move.
+        let founded = Household {
+            village_id: record.household.village_id,
+            ..household.clone()
+        };
+        let mut writes = vec![YearWrite::NewHousehold(&founded)];
         for o in &owned {
             o.push_to(&mut writes);
         }
         writes.extend(amendments.iter().map(YearWrite::Amendment));
+        if founded != household {
+            writes.push(YearWrite::Household(&household));
+        }
         self.store
             .write_year(&writes, self.now())
             .map_err(|e| self.fail(e))?;

@@ -807,3 +807,271 @@ fn two_devices_editing_one_household_offline_agree_after_sync() {
     b.sync().unwrap();
     assert_eq!(renewals(&a.api), renewals(&b.api));
 }
+
+/// The team serving 西庄村 (V2) alone, beside the test township's team (which then serves
+/// 东庄村, V1, alone).
+fn west_team() -> Team {
+    let member = |n: u128, name: &str, role| TeamMember {
+        id: Uuid::from_u128(n),
+        name: name.into(),
+        role,
+        phone: "13900000000".into(),
+    };
+    Team {
+        id: Uuid::from_u128(200),
+        name: "西庄村家庭医生团队".into(),
+        institution: "青山镇卫生院".into(),
+        village_clinic: "西庄村卫生室".into(),
+        villages: vec![V2],
+        members: vec![
+            member(11, "钱建华", TeamRole::Leader),
+            member(12, "周医生", TeamRole::FamilyDoctor),
+        ],
+        service_hotline: "0359-4561121".into(),
+        complaint_phone: "0359-4561234".into(),
+        service_hours: "8:00-18:00".into(),
+    }
+}
+
+/// The households the device's signing figures count (the household signing rate's
+/// denominator) this month.
+fn households_counted(api: &Api) -> u64 {
+    let report = api
+        .report(&jiayi_api::ReportRequest {
+            period: None,
+            level: None,
+            reference: None,
+        })
+        .unwrap();
+    report
+        .total
+        .figure("signing_households")
+        .map(|f| f.denominator)
+        .unwrap()
+}
+
+#[test]
+fn enrolling_for_one_village_leaves_the_others_households_out_of_the_figures() {
+    let t = Township::sqlite(small());
+    let dir = tempfile::tempdir().unwrap();
+    let store = store_at(&dir.path().join("jiayi.sqlite3"));
+    let device = store.device_id();
+    let mut api = Api::new(store, Lang::Zh);
+    register(&mut api, "东庄村", 1);
+    register(&mut api, "西庄村", 2);
+    assert_eq!(households_counted(&api), 2, "not enrolled: every household");
+    let token = t.enroll_device(device, "刘医生", &team().name, &[V1]).token;
+    api.enroll_device(&t.base(), &token).unwrap();
+    assert_eq!(
+        households_counted(&api),
+        1,
+        "the figures kept from before the enrollment are read again"
+    );
+    assert_eq!(api.search("张五", 10).unwrap().len(), 0);
+    api.forget_enrollment().unwrap();
+    assert_eq!(households_counted(&api), 2);
+    assert_eq!(api.search("张五", 10).unwrap().len(), 1);
+}
+
+/// A device of `team` enrolled for `village` alone; both devices know both teams.
+fn device_of(t: &Township, doctor: &str, team: &Team, village: Uuid) -> Device {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("jiayi.sqlite3");
+    let mut store = store_at(&path);
+    store
+        .put_team(&Team {
+            villages: vec![V1],
+            ..self::team()
+        })
+        .unwrap();
+    store.put_team(&west_team()).unwrap();
+    let token = t
+        .enroll_device(store.device_id(), doctor, &team.name, &[village])
+        .token;
+    let mut api = Api::new(store, Lang::Zh);
+    api.enroll_device(&t.base(), &token).unwrap();
+    Device {
+        api,
+        path,
+        token,
+        _dir: dir,
+    }
+}
+
+/// 东庄村's doctor records that a signed, visited household moved to 西庄村, which another
+/// team's device serves: after sync the new device shows the household with its residents,
+/// its contract's history and its visits, and the old one no longer lists it.
+fn a_household_moves_to_a_village_another_device_serves(t: &Township) {
+    use jiayi_api::{HistoryEntry, HouseholdMove};
+    use jiayi_core::contract::{ContractEventKind, TerminationReason};
+
+    let mut east = device_of(t, "刘医生", &team(), V1);
+    let mut west = device_of(t, "周医生", &west_team(), V2);
+    let (household, members) = register(&mut east.api, "东庄村", 1);
+    let (stays, _) = register(&mut east.api, "东庄村", 2);
+    let contract = sign(&mut east.api, household, &members);
+    let visit = east
+        .api
+        .record_visit(&follow_up(members[0], (150, 92)))
+        .unwrap();
+    east.sync().unwrap();
+    west.sync().unwrap();
+    assert!(
+        west.api.household(household).is_err(),
+        "西庄村's device holds nothing of 东庄村 yet"
+    );
+
+    let today = east.api.today();
+    let moved = east
+        .api
+        .move_household(&HouseholdMove {
+            household_id: household,
+            village: "西庄村".into(),
+            group: Some("一组".into()),
+            address: Some("西庄村一组8号".into()),
+            on: today,
+        })
+        .unwrap();
+    assert_eq!(moved.village_id, V2);
+    assert_eq!(moved.terminated.len(), 1, "the old team's contract ends");
+    let summary = east.sync().unwrap();
+    assert_eq!(
+        summary.refused, 0,
+        "the move is accepted from the old village's device"
+    );
+    west.sync().unwrap();
+
+    // The new village's device: the household with its people, contract history and visits.
+    let view = west.api.household(household).unwrap();
+    assert_eq!(
+        (view.village_id, view.address.as_str()),
+        (V2, "西庄村一组8号")
+    );
+    assert_eq!(view.members.len(), 2);
+    let history = west.api.contract_history(contract).unwrap().entries;
+    assert!(
+        history
+            .iter()
+            .any(|e| matches!(e, HistoryEntry::Signed { .. })),
+        "{history:?}"
+    );
+    assert!(
+        history.iter().any(|e| matches!(
+            e,
+            HistoryEntry::Event {
+                kind: ContractEventKind::Terminated {
+                    reason: TerminationReason::MovedOut,
+                    ..
+                },
+                ..
+            }
+        )),
+        "the termination for the move travels with the household: {history:?}"
+    );
+    let visits = west.api.store().visits_of_resident(members[0]).unwrap();
+    assert_eq!(
+        visits.iter().map(|v| v.id).collect::<Vec<_>>(),
+        vec![visit.visit_id]
+    );
+    assert_eq!(west.api.search("张四", 10).unwrap().len(), 1);
+    assert_eq!(west.api.status().unwrap().households, 1);
+    assert_eq!(households_counted(&west.api), 1);
+
+    // The monthly audit lists the contract once: the copies the move wrote were not received.
+    let audited = t
+        .storage()
+        .audit(Utc::now() - chrono::Duration::days(1), 1000)
+        .unwrap();
+    assert_eq!(
+        audited.iter().filter(|r| r.entity_id == contract).count(),
+        1
+    );
+
+    // The old village's device keeps the records but no longer lists the household.
+    assert!(east.api.household(household).is_ok(), "history is kept");
+    assert!(east.api.search("张四", 10).unwrap().is_empty());
+    assert_eq!(east.api.search("张五", 10).unwrap().len(), 1);
+    assert_eq!(east.api.status().unwrap().households, 1);
+    assert_eq!(
+        households_counted(&east.api),
+        1,
+        "the figures leave it out too"
+    );
+    let work = east.api.work_list(None).unwrap();
+    assert!(
+        work.due.iter().all(|d| d.household_id != household)
+            && work
+                .unsigned_priority
+                .iter()
+                .all(|u| u.household_id != household),
+        "the work list leaves the household out"
+    );
+    assert!(
+        work.unsigned_priority
+            .iter()
+            .any(|u| u.household_id == stays),
+        "the household that stayed is still worked"
+    );
+
+    // A spouse of the household that stayed founds a household of her own in 西庄村 (分户):
+    // she and her history go to the new village's device, her old household stays.
+    let spouse = east.api.household(stays).unwrap().members[1].id;
+    let split = east
+        .api
+        .split_household(&jiayi_api::HouseholdSplit {
+            household_id: stays,
+            members: vec![jiayi_api::SplitMember {
+                resident_id: spouse,
+                relation: Relation::Head,
+            }],
+            village: Some("西庄村".into()),
+            group: None,
+            address: "西庄村二组3号".into(),
+            on: today,
+        })
+        .unwrap();
+    assert_eq!(east.sync().unwrap().refused, 0, "the split is accepted");
+    west.sync().unwrap();
+    let founded = west.api.household(split.new_household_id).unwrap();
+    assert_eq!(founded.village_id, V2);
+    assert_eq!(
+        founded.members.iter().map(|m| m.id).collect::<Vec<_>>(),
+        vec![spouse]
+    );
+    let year = west.api.household_year(split.new_household_id).unwrap();
+    assert_eq!(year.len(), 1);
+    assert!(year[0].member, "{year:?}");
+    assert!(
+        west.api.household(stays).is_err(),
+        "the old household stays east"
+    );
+    assert_eq!(east.api.status().unwrap().households, 1);
+    assert_eq!(east.api.household(stays).unwrap().members.len(), 1);
+
+    // From now on the household is the new device's to write, and no longer the old one's.
+    let edit = jiayi_api::ResidentEdit {
+        resident_id: members[1],
+        phone: Some("13900000009".into()),
+        ..jiayi_api::ResidentEdit::default()
+    };
+    west.api.edit_resident(&edit).unwrap();
+    assert_eq!(west.sync().unwrap().refused, 0);
+    east.api.edit_resident(&edit).unwrap();
+    assert_eq!(east.sync().unwrap().refused, 1, "record_not_in_scope");
+}
+
+#[test]
+fn a_household_moves_to_a_village_another_device_serves_on_sqlite() {
+    a_household_moves_to_a_village_another_device_serves(&Township::sqlite(small()));
+}
+
+#[test]
+fn a_household_moves_to_a_village_another_device_serves_on_postgres() {
+    let Some(pg) = jiayi_testkit::pg::PgCluster::start() else {
+        return;
+    };
+    a_household_moves_to_a_village_another_device_serves(&Township::on(
+        &pg.database("moves"),
+        small(),
+    ));
+}

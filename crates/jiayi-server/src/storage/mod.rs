@@ -261,7 +261,8 @@ pub trait Storage: Send + Sync + 'static {
     /// Every change in the log, in cursor order (for checks and exports).
     fn change_log(&self, after: u64, limit: u32) -> Result<Vec<(u64, Change)>>;
     fn village_progress(&self) -> Result<Vec<VillageProgress>>;
-    /// Contracts, contract events and visits received since `since`, newest first.
+    /// Contracts, contract events and visits received from devices since `since`, newest
+    /// first (not the copies a household's move writes into the log again: see `rehome`).
     fn audit(&self, since: DateTime<Utc>, limit: u32) -> Result<Vec<RecordToAudit>>;
     /// The current payload (JSON text) of every record of a kind whose latest write is not a
     /// deletion, with its fields' clock values (JSON, field → HLC), in id order: what the

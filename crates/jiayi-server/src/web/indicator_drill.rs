@@ -9,6 +9,7 @@ use jiayi_core::indicators::{Figure, IndicatorKind, Level, Subject, Targets, dri
 use uuid::Uuid;
 
 use crate::web::html::escape;
+use crate::web::indicator_left::{Leaving, leavings, left_rows, resident_of};
 use crate::web::indicator_section::{Asked, Choice, met_text, percent, target_text};
 
 pub const PAGE_SIZE: usize = 100;
@@ -319,6 +320,10 @@ pub fn drill_page(
         ]);
     }
     heads.push(l("是否计入分子", "Counted"));
+    let left = leavings(ds, params);
+    if !left.is_empty() {
+        heads.push(l("期内离开", "Left in the period"));
+    }
     for c in heads {
         h.push_str(&format!("<th>{c}</th>"));
     }
@@ -386,7 +391,14 @@ pub fn drill_page(
                 escape(&item)
             ));
         }
-        h.push_str(&format!("<td>{counted}</td></tr>"));
+        h.push_str(&format!("<td>{counted}</td>"));
+        if !left.is_empty() {
+            h.push_str(&leaving_cell(
+                lang,
+                resident_id.and_then(|id| left.get(&id)),
+            ));
+        }
+        h.push_str("</tr>");
     }
     h.push_str("</table><p class=\"pager\">");
     if page > 1 {
@@ -414,7 +426,52 @@ pub fn drill_page(
         ));
     }
     h.push_str("</p>");
+    let gone = left_rows(ds, params, drill.kind, drill.level, unit, &rows, &left);
+    if !gone.is_empty() {
+        h.push_str(&format!(
+            "<h3>{}</h3><p class=\"muted\">{}</p><table class=\"ind\"><tr>",
+            l(
+                "期内离开、截止日（{d}）不再计入的居民",
+                "Residents who left during the period and no longer count on {d}"
+            )
+            .replace("{d}", &params.as_of().to_string()),
+            l(
+                "他们在离开前属于本指标的范围；离开后不再计入分子和分母。",
+                "They belonged to this figure before they left; from then on they count in neither numerator nor denominator."
+            )
+        ));
+        for c in [
+            l("序号", "No."),
+            l("村", "Village"),
+            l("姓名", "Name"),
+            l("身份证号", "ID number"),
+            l("期内离开", "Left in the period"),
+        ] {
+            h.push_str(&format!("<th>{c}</th>"));
+        }
+        h.push_str("</tr>");
+        for (i, row) in gone.iter().enumerate() {
+            let id = resident_of(&row.subject);
+            let resident = id.and_then(|id| names.residents.get(&id));
+            h.push_str(&format!(
+                "<tr><td class=\"num\">{}</td><td>{}</td><td>{}</td><td><code>{}</code></td>{}</tr>",
+                i + 1,
+                escape(&names.village(resident.map(|r| r.household_id))),
+                escape(&resident.map(|r| r.name.clone()).unwrap_or_default()),
+                escape(&masked(resident.and_then(|r| r.id_number.as_deref()))),
+                leaving_cell(lang, id.and_then(|id| left.get(&id)))
+            ));
+        }
+        h.push_str("</table>");
+    }
     h
+}
+
+fn leaving_cell(lang: Lang, leaving: Option<&Leaving>) -> String {
+    match leaving {
+        Some(l) => format!("<td class=\"left\">{}</td>", escape(&l.text(lang))),
+        None => "<td></td>".into(),
+    }
 }
 
 #[cfg(test)]

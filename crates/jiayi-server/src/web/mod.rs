@@ -11,6 +11,7 @@ pub mod auth;
 pub mod dashboard;
 pub mod html;
 pub mod indicator_drill;
+pub mod indicator_left;
 pub mod indicator_section;
 pub mod openapi;
 pub mod state;

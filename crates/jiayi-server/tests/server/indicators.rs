@@ -363,6 +363,34 @@ fn calendar_year_renews_on_the_server_too(t: &Township) {
         fulfilment.1 > 0,
         "the renewed term owes items: {fulfilment:?}"
     );
+
+    // The dashboard's drill-down names the spouse who died in the quarter, with the day: she
+    // no longer counts on the quarter's last day, and she does not vanish from the list.
+    for (lang, text) in [("", "已故 2026-09-12"), ("&lang=en", "died 2026-09-12")] {
+        for indicator in ["signing", "signing.elderly_65"] {
+            let (status, drill) = get(&format!(
+                "{}/dashboard/indicator?period=2026-Q3&indicator={indicator}&level=village&unit={}{lang}",
+                t.base(),
+                village.id
+            ));
+            assert_eq!(status, 200, "{drill}");
+            let rows: Vec<&str> = drill
+                .split("<tr>")
+                .filter(|r| r.contains("王小花"))
+                .collect();
+            assert_eq!(
+                rows.len(),
+                1,
+                "{indicator}: the spouse is listed once: {drill}"
+            );
+            assert!(rows[0].contains(text), "{indicator}: {}", rows[0]);
+            let head = drill.split("<tr>").find(|r| r.contains("王大山"));
+            assert!(
+                head.is_some_and(|r| !r.contains(text)),
+                "{indicator}: the head is listed, and did not leave"
+            );
+        }
+    }
 }
 
 /// Targets set through the command's function are stored and judge the dashboard's figures.

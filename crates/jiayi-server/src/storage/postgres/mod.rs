@@ -10,6 +10,7 @@ mod connection;
 mod pool;
 mod push;
 mod reads;
+mod rehome;
 mod sealer;
 mod storage_impl;
 

@@ -130,6 +130,7 @@ impl PgStorage {
         let mut dirty: Vec<(String, String)> = Vec::new();
         let mut dirty_keys: HashSet<(String, String)> = HashSet::new();
         let mut losers: Vec<(String, String, String, crate::merge::Loser)> = Vec::new();
+        let mut moves: Vec<super::rehome::Move> = Vec::new();
         for (change, seq) in changes.iter().zip(&seqs) {
             if change.device_id != scope.device_id {
                 results.push(rejected(change.seq, RejectCode::WrongDevice));
@@ -172,7 +173,16 @@ impl PgStorage {
                     if dirty_keys.insert(key.clone()) {
                         dirty.push(key.clone());
                     }
+                    let rehome = crate::rehome::rehome_of(change, records.get(&key), &state);
                     records.insert(key, state);
+                    if let Some(r) = rehome {
+                        moves.push(super::rehome::decide_move(
+                            &mut tx,
+                            r,
+                            change,
+                            &mut records,
+                        )?);
+                    }
                     log.push(change);
                 }
             }
@@ -293,6 +303,9 @@ impl PgStorage {
                 &now,
             ],
         )?;
+        for m in &moves {
+            super::rehome::write_move(&mut tx, m, &now)?;
+        }
         tx.commit()?;
         Ok(Pushed {
             results,

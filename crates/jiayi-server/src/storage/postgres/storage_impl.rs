@@ -391,7 +391,7 @@ impl Storage for PgStorage {
     fn audit(&self, since: DateTime<Utc>, limit: u32) -> Result<Vec<RecordToAudit>> {
         let rows = self.client()?.query(
             "SELECT c.cursor, c.entity, c.entity_id, c.village_id, COALESCE(d.label, ''), c.received_at, c.body
-             FROM changes c LEFT JOIN devices d ON d.id = c.device_id
+             FROM changes c JOIN devices d ON d.id = c.device_id
              WHERE c.received_at >= $1 AND c.entity IN ('contract', 'contract_event', 'visit')
              ORDER BY c.cursor DESC LIMIT $2",
             &[&time_text(since), &i64::from(limit)],

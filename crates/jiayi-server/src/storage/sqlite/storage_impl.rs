@@ -381,7 +381,7 @@ impl Storage for SqliteStorage {
         let conn = self.conn();
         let mut st = conn.prepare(
             "SELECT c.cursor, c.entity, c.entity_id, c.village_id, COALESCE(d.label, ''), c.received_at, c.body
-             FROM changes c LEFT JOIN devices d ON d.id = c.device_id
+             FROM changes c JOIN devices d ON d.id = c.device_id
              WHERE c.received_at >= ?1 AND c.entity IN ('contract', 'contract_event', 'visit')
              ORDER BY c.cursor DESC LIMIT ?2",
         )?;

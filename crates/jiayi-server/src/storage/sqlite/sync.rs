@@ -71,6 +71,102 @@ pub(super) fn load_record(
         .transpose()
 }
 
+/// Moves a household's records to its new village and hands them to its devices through the
+/// log, after the move (see [`crate::rehome`]).
+fn rehome_in(
+    conn: &Connection,
+    r: crate::rehome::Rehome,
+    moving: &Change,
+    now: &str,
+) -> Result<()> {
+    use crate::rehome::{Candidate, copies, household_records, relay_device, resident_changes};
+    use jiayi_core::change::Entity;
+    let from = r.from.to_string();
+    let to = r.to.to_string();
+    let mut held = Vec::new();
+    {
+        let mut st = conn.prepare_cached(
+            "SELECT entity, entity_id, village_id, payload, field_hlc, deleted_hlc FROM records
+             WHERE village_id = ?1",
+        )?;
+        let rows = st.query_map([&from], |row| {
+            Ok((
+                row.get::<_, String>(0)?,
+                row.get::<_, String>(1)?,
+                row.get::<_, String>(2)?,
+                row.get::<_, String>(3)?,
+                row.get::<_, String>(4)?,
+                row.get::<_, Option<String>>(5)?,
+            ))
+        })?;
+        for row in rows {
+            let (entity, id, village, payload, clocks, deleted) = row?;
+            let (Some(entity), Ok(id)) = (Entity::parse(&entity), Uuid::parse_str(&id)) else {
+                continue;
+            };
+            held.push((
+                entity,
+                id,
+                record_from_text(&village, &payload, &clocks, deleted.as_deref())?,
+            ));
+        }
+    }
+    let candidates: Vec<Candidate<'_>> = held
+        .iter()
+        .map(|(entity, id, state)| Candidate {
+            entity: *entity,
+            id: *id,
+            state,
+        })
+        .collect();
+    let moved = household_records(r.household_id, &candidates);
+    let mut home = conn.prepare_cached(
+        "UPDATE records SET village_id = ?3 WHERE entity = ?1 AND entity_id = ?2",
+    )?;
+    for (entity, id) in &moved {
+        home.execute(params![entity.as_str(), id.to_string(), to])?;
+    }
+    let relay = relay_device(moving.device_id, moving.seq);
+    let mut handed: Vec<(String, String, String)> = Vec::new();
+    for c in resident_changes(&moved, &candidates, relay, r.to) {
+        handed.push((
+            c.entity.as_str().to_string(),
+            c.entity_id.to_string(),
+            serde_json::to_string(&c)?,
+        ));
+    }
+    {
+        let mut st = conn.prepare_cached(
+            "SELECT entity, entity_id, body FROM changes WHERE village_id = ?1 ORDER BY cursor",
+        )?;
+        let rows = st.query_map([&from], |row| {
+            Ok((
+                row.get::<_, String>(0)?,
+                row.get::<_, String>(1)?,
+                row.get::<_, String>(2)?,
+            ))
+        })?;
+        for row in rows {
+            let (entity, id, body) = row?;
+            let (Some(kind), Ok(uuid)) = (Entity::parse(&entity), Uuid::parse_str(&id)) else {
+                continue;
+            };
+            if copies(&moved, kind, uuid) {
+                handed.push((entity, id, body));
+            }
+        }
+    }
+    let relay = relay.to_string();
+    let mut log = conn.prepare_cached(
+        "INSERT INTO changes (device_id, seq, entity, entity_id, village_id, body, received_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+    )?;
+    for (n, (entity, id, body)) in handed.iter().enumerate() {
+        log.execute(params![relay, n as i64 + 1, entity, id, to, body, now])?;
+    }
+    Ok(())
+}
+
 impl SqliteStorage {
     /// Stores a batch in one transaction, with its audit entry chained at once.
     pub(super) fn store_batch(
@@ -141,6 +237,10 @@ impl SqliteStorage {
                             now
                         ])?;
                         let cursor = tx.last_insert_rowid();
+                        if let Some(r) = crate::rehome::rehome_of(change, existing.as_ref(), &state)
+                        {
+                            rehome_in(&tx, r, change, &now)?;
+                        }
                         save.execute(params![
                             entity,
                             entity_id,
