@@ -6,14 +6,14 @@ use std::sync::Arc;
 
 use jiayi_api::{
     AmendRequest, Api, ApiError, ChangeDoctorRequest, ContractHistory, DeclineRenewalRequest,
-    Document, DrillDownPage, DrillDownPageRequest, EnrollOutcome, EventSink, ExportKind, FieldChangeView, GroupEnd,
-    GroupOutcome, GroupStart, HeadChange, HouseholdMove, HouseholdMoveOutcome, HouseholdSplit,
-    HouseholdSplitOutcome, HouseholdView, ImportOutcome, ImportPreview, ImportProgress,
-    ImportRequest, MemberAdd, MemberAddOutcome, MemberLeave, MemberLeaveOutcome, MemberYear,
-    RefusalView, RegisterOutcome, RegisterRequest, ReportRequest, ReportView, ResidentEdit,
-    SignOutcome, SignRequest, StatusView, SyncEvent, SyncSettings, SyncStatusView, SyncSummary,
-    TerminateOutcome, TerminateRequest, VaultStatus, VisitOutcome, VisitRequest, WorkList,
-    WorkListQuery,
+    Document, DrillDownPage, DrillDownPageRequest, EnrollOutcome, EventSink, ExportKind,
+    FieldChangeView, GroupEnd, GroupOutcome, GroupStart, HeadChange, HouseholdMove,
+    HouseholdMoveOutcome, HouseholdSplit, HouseholdSplitOutcome, HouseholdView, ImportOutcome,
+    ImportPreview, ImportProgress, ImportRequest, MemberAdd, MemberAddOutcome, MemberLeave,
+    MemberLeaveOutcome, MemberYear, RefusalView, RegisterOutcome, RegisterRequest, ReportRequest,
+    ReportView, ResidentEdit, SignOutcome, SignRequest, StatusView, SyncEvent, SyncSettings,
+    SyncStatusView, SyncSummary, TerminateOutcome, TerminateRequest, VaultStatus, VisitOutcome,
+    VisitRequest, WorkList, WorkListQuery,
 };
 use jiayi_core::Lang;
 use jiayi_core::agreement::AgreementSnapshot;

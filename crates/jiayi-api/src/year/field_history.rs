@@ -1,7 +1,6 @@
 //! Who changed which field of a household and its members, and when: the store's field
 //! history, each change with the value it replaced.
 
-use jiayi_store::FieldChange;
 use uuid::Uuid;
 
 use super::views::{ChangedRecord, FieldChangeView};
