@@ -16,7 +16,8 @@ member_name: string | null,
 field: string, 
 /**
  * As stored: text, a date, a code (`male`, `spouse`), codes joined by commas for groups,
- * `true`/`false`. None when empty.
+ * `true`/`false`; a village or household by name. None when empty. The old value is what
+ * the record held on this device when the change was applied.
  */
 old_value: string | null, new_value: string | null, 
 /**

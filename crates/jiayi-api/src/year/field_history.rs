@@ -8,8 +8,9 @@ use crate::{Api, ApiResult};
 
 impl Api {
     /// Every kept change of a household's fields and of its members' (now or ever), newest
-    /// first. A change's old value is the value of the change before it (by the sync clock),
-    /// or, for the first change kept, the value registered.
+    /// first. A change's old value is what the record held on this device when the change was
+    /// applied (for the first change of a field, the value registered); a village or household
+    /// is named, not given by id.
     pub fn field_history(&self, household_id: Uuid) -> ApiResult<Vec<FieldChangeView>> {
         let changes = self
             .store
@@ -25,10 +26,8 @@ impl Api {
                 let earlier = changes[i + 1..]
                     .iter()
                     .find(|e| e.entity_id == c.entity_id && e.field == c.field);
-                let old = match earlier {
-                    Some(e) => Some(&e.value),
-                    None => c.old_value.as_ref(),
-                };
+                // A change pulled after a later one still shows what it would have replaced.
+                let old = c.old_value.as_ref().or(earlier.map(|e| &e.value));
                 FieldChangeView {
                     record: if c.entity == "household" {
                         ChangedRecord::Household
@@ -38,8 +37,8 @@ impl Api {
                     record_id: c.entity_id,
                     member_name: c.subject_name.clone(),
                     field: c.field.clone(),
-                    old_value: old.and_then(value_text),
-                    new_value: value_text(&c.value),
+                    old_value: old.and_then(|v| self.value_text(&c.field, v)),
+                    new_value: self.value_text(&c.field, &c.value),
                     since_registration: earlier.is_none(),
                     at: c.at,
                     doctor_name: c.actor_name.clone(),
@@ -51,6 +50,24 @@ impl Api {
                 }
             })
             .collect())
+    }
+}
+
+impl Api {
+    /// A value as the screen shows it: a village by its name, a household by its village and
+    /// address (ids mean nothing to a doctor), anything else as stored.
+    fn value_text(&self, field: &str, value: &serde_json::Value) -> Option<String> {
+        let id = value.as_str().and_then(|s| s.parse::<Uuid>().ok());
+        let named = match (field, id) {
+            ("village_id", Some(id)) => self.store.village(id).ok().map(|v| v.name),
+            ("household_id", Some(id)) => self
+                .store
+                .household(id)
+                .ok()
+                .map(|h| format!("{} {}", h.village_name, h.household.address)),
+            _ => None,
+        };
+        named.or_else(|| value_text(value))
     }
 }
 

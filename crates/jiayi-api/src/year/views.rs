@@ -409,7 +409,8 @@ pub struct FieldChangeView {
     /// `groups`, `address`, `group`…): the screen says it in its own language.
     pub field: String,
     /// As stored: text, a date, a code (`male`, `spouse`), codes joined by commas for groups,
-    /// `true`/`false`. None when empty.
+    /// `true`/`false`; a village or household by name. None when empty. The old value is what
+    /// the record held on this device when the change was applied.
     pub old_value: Option<String>,
     pub new_value: Option<String>,
     /// No earlier change of this field is kept: the old value is the one registered.

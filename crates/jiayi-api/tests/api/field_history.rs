@@ -2,7 +2,7 @@
 //! what it was before.
 
 use chrono::{DateTime, NaiveDate, Utc};
-use jiayi_api::{Api, ChangedRecord, FixedClock, ResidentEdit};
+use jiayi_api::{Api, ChangedRecord, FixedClock, HouseholdMove, ResidentEdit};
 use jiayi_core::Lang;
 use jiayi_core::household::{Team, TeamMember, TeamRole, Village};
 use jiayi_core::person::Sex;
@@ -27,14 +27,21 @@ fn enrolled_household() -> (Api, tempfile::TempDir, Uuid, Uuid) {
         name: "东庄村".into(),
         township: "青山镇".into(),
     };
+    let west = Village {
+        id: Uuid::now_v7(),
+        code: "140822100201".into(),
+        name: "西庄村".into(),
+        township: "青山镇".into(),
+    };
     store.put_village(&east).unwrap();
+    store.put_village(&west).unwrap();
     store
         .put_team(&Team {
             id: Uuid::from_u128(0x7ea),
             name: "东庄团队".into(),
             institution: "青山镇卫生院".into(),
             village_clinic: "东庄村卫生室".into(),
-            villages: vec![east.id],
+            villages: vec![east.id, west.id],
             members: vec![TeamMember {
                 id: DOCTOR,
                 name: "刘医生".into(),
@@ -135,4 +142,40 @@ fn an_id_number_added_later_is_a_change_of_each_field_it_settles() {
         (flag.old_value.as_deref(), flag.new_value.as_deref()),
         (Some("true"), Some("false"))
     );
+}
+
+#[test]
+fn a_move_names_the_villages_and_the_address_not_their_ids() {
+    let (mut api, _dir, household, _) = enrolled_household();
+    api.set_clock(Box::new(FixedClock(at(2026, 4, 1))));
+    api.move_household(&HouseholdMove {
+        household_id: household,
+        village: "西庄村".into(),
+        group: Some("一组".into()),
+        address: Some("西庄村一组8号".into()),
+        on: NaiveDate::from_ymd_opt(2026, 4, 1).unwrap(),
+    })
+    .unwrap();
+    let history = api.field_history(household).unwrap();
+    let of = |field: &str| {
+        history
+            .iter()
+            .find(|c| c.field == field)
+            .unwrap_or_else(|| panic!("{field} in {history:?}"))
+    };
+    let village = of("village_id");
+    assert_eq!(village.record, ChangedRecord::Household);
+    assert_eq!(village.member_name, None);
+    assert_eq!(
+        (village.old_value.as_deref(), village.new_value.as_deref()),
+        (Some("东庄村"), Some("西庄村"))
+    );
+    assert_eq!(
+        (
+            of("address").old_value.as_deref(),
+            of("address").new_value.as_deref()
+        ),
+        (Some("东庄村三组5号"), Some("西庄村一组8号"))
+    );
+    assert_eq!(of("group").new_value.as_deref(), Some("一组"));
 }
