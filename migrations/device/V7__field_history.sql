@@ -19,9 +19,9 @@ CREATE TABLE field_changes (
     took_effect  INTEGER NOT NULL,         -- 1 when the value became the record's (it won the merge)
     origin       TEXT NOT NULL CHECK (origin IN ('local', 'pulled')),
     recorded_at  TEXT NOT NULL,            -- when this device wrote the row (RFC 3339)
+    -- Also the index a record's history is read by.
     UNIQUE (entity, entity_id, field, hlc)
 );
-CREATE INDEX field_changes_record ON field_changes (entity_id, hlc);
 
 -- Insert-only: history is never rewritten.
 CREATE TRIGGER field_changes_are_written_once BEFORE UPDATE ON field_changes
