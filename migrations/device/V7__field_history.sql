@@ -16,6 +16,7 @@ CREATE TABLE field_changes (
     hlc          TEXT NOT NULL,            -- the change's clock (its text sorts like the clock)
     device_id    TEXT NOT NULL,            -- the device that made the change
     actor        TEXT,                     -- the doctor enrolled on that device, when known
+    actor_name   TEXT,                     -- their name as this device's teams gave it then
     took_effect  INTEGER NOT NULL,         -- 1 when the value became the record's (it won the merge)
     origin       TEXT NOT NULL CHECK (origin IN ('local', 'pulled')),
     recorded_at  TEXT NOT NULL,            -- when this device wrote the row (RFC 3339)

@@ -86,10 +86,15 @@ pub(crate) fn record(
         }
         ChangeOrigin::Pulled => None,
     };
+    // The name too, so a doctor who later leaves the team is still named.
+    let actor_name = match &actor {
+        Some(id) => doctor_names(&w.tx)?.remove(id),
+        None => None,
+    };
     let mut stmt = w.tx.prepare_cached(
         "INSERT OR IGNORE INTO field_changes (entity, entity_id, field, value, old_value, hlc,
-             device_id, actor, took_effect, origin, recorded_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+             device_id, actor, actor_name, took_effect, origin, recorded_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
     )?;
     for f in fields {
         stmt.execute(params![
@@ -101,6 +106,7 @@ pub(crate) fn record(
             hlc.to_string(),
             device_id.to_string(),
             actor,
+            actor_name,
             f.took_effect,
             match origin {
                 ChangeOrigin::Local => "local",
@@ -149,7 +155,7 @@ impl Store {
     pub fn field_history_of_household(&self, household_id: Uuid) -> Result<Vec<FieldChange>> {
         let mut stmt = self.conn.prepare_cached(
             "SELECT f.entity, f.entity_id, r.name, f.field, f.value, f.old_value, f.hlc,
-                    f.device_id, f.actor, f.origin, f.took_effect
+                    f.device_id, f.actor, f.actor_name, f.origin, f.took_effect
              FROM field_changes f LEFT JOIN residents r ON f.entity = 'resident' AND r.id = f.entity_id
              WHERE (f.entity = 'household' AND f.entity_id = ?1)
                 OR (f.entity = 'resident' AND f.entity_id IN (
@@ -168,14 +174,16 @@ impl Store {
                 r.get::<_, String>(6)?,
                 r.get::<_, String>(7)?,
                 r.get::<_, Option<String>>(8)?,
-                r.get::<_, String>(9)?,
-                r.get::<_, bool>(10)?,
+                r.get::<_, Option<String>>(9)?,
+                r.get::<_, String>(10)?,
+                r.get::<_, bool>(11)?,
             ))
         })?;
-        let names = self.doctor_names()?;
+        let names = doctor_names(&self.conn)?;
         let mut seen = std::collections::HashSet::new();
         rows.map(|row| {
-            let (entity, id, subject, field, value, old, hlc, device, actor, origin, took) = row?;
+            let (entity, id, subject, field, value, old, hlc, device, actor, named, origin, took) =
+                row?;
             let hlc: Hlc = hlc
                 .parse()
                 .map_err(|e: jiayi_core::hlc::HlcParseError| StoreError::Corrupt(e.to_string()))?;
@@ -193,7 +201,7 @@ impl Store {
                 hlc,
                 at,
                 device_id: parse_uuid(&device)?,
-                actor_name: actor.as_ref().and_then(|a| names.get(a).cloned()),
+                actor_name: actor.as_ref().and_then(|a| names.get(a).cloned()).or(named),
                 actor_id: actor,
                 origin: if origin == "pulled" {
                     ChangeOrigin::Pulled
@@ -206,14 +214,16 @@ impl Store {
         })
         .collect()
     }
+}
 
-    /// Doctors' names by id, from the teams this device knows.
-    fn doctor_names(&self) -> Result<std::collections::HashMap<String, String>> {
-        Ok(self
-            .teams()?
-            .into_iter()
-            .flat_map(|t| t.members)
-            .map(|m| (m.id.to_string(), m.name))
-            .collect())
+/// Doctors' names by id, from the teams this device knows.
+fn doctor_names(conn: &rusqlite::Connection) -> Result<std::collections::HashMap<String, String>> {
+    let mut stmt = conn.prepare_cached("SELECT json FROM teams")?;
+    let rows = stmt.query_map([], |r| r.get::<_, String>(0))?;
+    let mut names = std::collections::HashMap::new();
+    for json in rows {
+        let team: jiayi_core::household::Team = serde_json::from_str(&json?)?;
+        names.extend(team.members.into_iter().map(|m| (m.id.to_string(), m.name)));
     }
+    Ok(names)
 }

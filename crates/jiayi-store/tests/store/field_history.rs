@@ -120,6 +120,13 @@ fn registration_writes_no_history_and_an_edit_keeps_what_it_replaced() {
     assert_eq!(name.at, t0() + Duration::minutes(5));
     assert!(name.in_force && name.took_effect);
     assert_eq!(history[1].old_value, Some(serde_json::Value::Null));
+
+    // The doctor leaves the team: the change still names them.
+    let mut team = a.teams().unwrap().remove(0);
+    team.members.clear();
+    a.put_team(&team).unwrap();
+    let history = a.field_history_of_household(household_id).unwrap();
+    assert_eq!(history[0].actor_name.as_deref(), Some("李医生"));
 }
 
 #[test]
