@@ -62,6 +62,7 @@ const COMMANDS: &[&str] = &[
     "amendment_snapshot",
     "contract_history",
     "household_year",
+    "field_history",
 ];
 
 fn main() {

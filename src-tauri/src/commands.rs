@@ -6,14 +6,14 @@ use std::sync::Arc;
 
 use jiayi_api::{
     AmendRequest, Api, ApiError, ChangeDoctorRequest, ContractHistory, DeclineRenewalRequest,
-    Document, DrillDownPage, DrillDownPageRequest, EnrollOutcome, EventSink, ExportKind, GroupEnd,
-    GroupOutcome, GroupStart, HeadChange, HouseholdMove, HouseholdMoveOutcome, HouseholdSplit,
-    HouseholdSplitOutcome, HouseholdView, ImportOutcome, ImportPreview, ImportProgress,
-    ImportRequest, MemberAdd, MemberAddOutcome, MemberLeave, MemberLeaveOutcome, MemberYear,
-    RefusalView, RegisterOutcome, RegisterRequest, ReportRequest, ReportView, ResidentEdit,
-    SignOutcome, SignRequest, StatusView, SyncEvent, SyncSettings, SyncStatusView, SyncSummary,
-    TerminateOutcome, TerminateRequest, VaultStatus, VisitOutcome, VisitRequest, WorkList,
-    WorkListQuery,
+    Document, DrillDownPage, DrillDownPageRequest, EnrollOutcome, EventSink, ExportKind,
+    FieldChangeView, GroupEnd, GroupOutcome, GroupStart, HeadChange, HouseholdMove,
+    HouseholdMoveOutcome, HouseholdSplit, HouseholdSplitOutcome, HouseholdView, ImportOutcome,
+    ImportPreview, ImportProgress, ImportRequest, MemberAdd, MemberAddOutcome, MemberLeave,
+    MemberLeaveOutcome, MemberYear, RefusalView, RegisterOutcome, RegisterRequest, ReportRequest,
+    ReportView, ResidentEdit, SignOutcome, SignRequest, StatusView, SyncEvent, SyncSettings,
+    SyncStatusView, SyncSummary, TerminateOutcome, TerminateRequest, VaultStatus, VisitOutcome,
+    VisitRequest, WorkList, WorkListQuery,
 };
 use jiayi_core::Lang;
 use jiayi_core::agreement::AgreementSnapshot;
@@ -401,6 +401,14 @@ async fn household_year(state: State<'_, AppState>, household_id: Uuid) -> Reply
 }
 
 #[tauri::command]
+async fn field_history(
+    state: State<'_, AppState>,
+    household_id: Uuid,
+) -> Reply<Vec<FieldChangeView>> {
+    state.api(|api| api.field_history(household_id))
+}
+
+#[tauri::command]
 async fn draft_save(state: State<'_, AppState>, form: String, json: String) -> Reply<()> {
     state.api_mut(|api| api.save_draft(&form, &json))
 }
@@ -626,5 +634,6 @@ pub fn handler() -> impl Fn(tauri::ipc::Invoke) -> bool + Send + Sync + 'static 
         amendment_snapshot,
         contract_history,
         household_year,
+        field_history,
     ]
 }

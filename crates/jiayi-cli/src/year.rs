@@ -180,6 +180,12 @@ pub enum HouseholdCommand {
         #[arg(long)]
         json: bool,
     },
+    /// Who changed which detail of the household and its members, when, from what to what.
+    Changes {
+        household: String,
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 #[derive(Subcommand)]
@@ -468,6 +474,10 @@ pub fn household(api: &mut Api, args: HouseholdArgs, lang: Lang) -> Result<(), A
             output(json, &year, || {
                 render::household_year(household_id, &year, lang)
             })
+        }
+        HouseholdCommand::Changes { household, json } => {
+            let changes = api.field_history(household_arg(&household, lang)?)?;
+            output(json, &changes, || render::field_changes(&changes, lang))
         }
     }
 }

@@ -1,8 +1,9 @@
 //! Text output of the household-year commands (`--json` prints the API's values instead).
 
 use jiayi_api::{
-    ContractHistory, GroupOutcome, HistoryEntry, HouseholdMoveOutcome, HouseholdSplitOutcome,
-    MemberAddOutcome, MemberLeaveOutcome, MemberYear, leave_label,
+    ChangedRecord, ContractHistory, FieldChangeView, GroupOutcome, HistoryEntry,
+    HouseholdMoveOutcome, HouseholdSplitOutcome, MemberAddOutcome, MemberLeaveOutcome, MemberYear,
+    leave_label,
 };
 use jiayi_core::Lang;
 use jiayi_core::contract::ContractEventKind;
@@ -299,4 +300,68 @@ pub fn amended(s: &AmendmentSnapshot, lang: Lang) -> String {
         s.effective_on,
         amendment_label(&s.kind, &s.member.name, lang)
     )
+}
+
+/// The household's change history, newest first: when (China time), who, whose field, old → new.
+pub fn field_changes(changes: &[FieldChangeView], lang: Lang) -> String {
+    if changes.is_empty() {
+        return lang.pick("没有修改记录", "no changes recorded").to_string();
+    }
+    let empty = lang.pick("（空）", "(empty)");
+    changes
+        .iter()
+        .map(|c| {
+            let who = match (&c.doctor_name, c.this_device) {
+                (Some(name), _) => name.clone(),
+                (None, true) => lang.pick("本机", "this device").to_string(),
+                (None, false) => format!("{}{}", lang.pick("设备 ", "device "), c.device_code),
+            };
+            let whose = match c.record {
+                ChangedRecord::Household => lang.pick("本户", "household").to_string(),
+                ChangedRecord::Resident => c.member_name.clone().unwrap_or_default(),
+            };
+            let old = c.old_value.as_deref().unwrap_or(empty);
+            let old = if c.since_registration {
+                format!("{}{old}", lang.pick("登记时：", "at registration: "))
+            } else {
+                old.to_string()
+            };
+            let lost = if c.took_effect {
+                ""
+            } else {
+                lang.pick("（未采用）", " (not applied)")
+            };
+            let at =
+                c.at.with_timezone(&jiayi_core::time::china_offset())
+                    .format("%Y-%m-%d %H:%M");
+            format!(
+                "{at}  {who}  {whose} {}: {old} → {}{lost}",
+                field_label(&c.field, lang),
+                c.new_value.as_deref().unwrap_or(empty)
+            )
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// A field's name in the user's language; a field this version does not know shows its key.
+fn field_label(field: &str, lang: Lang) -> String {
+    let (zh, en) = match field {
+        "name" => ("姓名", "name"),
+        "sex" => ("性别", "sex"),
+        "birth_date" => ("出生日期", "birth date"),
+        "phone" => ("电话", "phone"),
+        "id_number" => ("身份证号", "ID number"),
+        "id_number_missing" => ("暂无身份证号", "no ID number"),
+        "relation" => ("与户主关系", "relation to head"),
+        "groups" => ("人群分类", "groups"),
+        "household_id" => ("所属家庭", "household"),
+        "deleted" => ("已删除", "removed"),
+        "address" => ("住址", "address"),
+        "group" => ("村民小组", "village group"),
+        "village_id" => ("所属村", "village"),
+        "record_number" => ("健康档案号", "health record number"),
+        other => return other.to_string(),
+    };
+    lang.pick(zh, en).to_string()
 }

@@ -149,6 +149,15 @@ impl Store {
                 params![resident_id.to_string(), w.now_text(), field_hlc],
             )?;
             w.tx.execute("DELETE FROM search_keys WHERE resident_id = ?1", params![resident_id.to_string()])?;
+            crate::field_history::record_local(
+                w,
+                Entity::Resident,
+                resident_id,
+                hlc,
+                &["deleted".to_string()],
+                &serde_json::json!({ "deleted": false }),
+                &serde_json::json!({ "deleted": true }),
+            )?;
             w.record_change(Entity::Resident, resident_id, Op::Delete, village_id, hlc, &["deleted"], &serde_json::Value::Null)
         })
     }

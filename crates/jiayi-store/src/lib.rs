@@ -12,6 +12,7 @@ mod contracts;
 pub mod crypt;
 mod db;
 mod error;
+mod field_history;
 mod households;
 mod indicators;
 mod outbox;
@@ -29,6 +30,7 @@ pub use contracts::{ContractRecord, NewContract, NewContractEvent, SignaturePair
 pub use crypt::{DatabaseFile, DbKey, KdfParams, KeyFile};
 pub use db::{DbFile, Store, latest_schema_version, migrate_to_version};
 pub use error::{Result, StoreError};
+pub use field_history::{ChangeOrigin, FieldChange};
 pub use households::{
     DuplicateMatch, DuplicateReason, HouseholdRecord, NewHousehold, ResidentBrief,
     health_record_number,

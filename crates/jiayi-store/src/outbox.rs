@@ -10,6 +10,7 @@ use uuid::Uuid;
 
 use crate::Store;
 use crate::error::{Result, StoreError};
+use crate::field_history::{self, ChangeOrigin, FieldWrite};
 use crate::households::{household_json, resident_json, write_resident_row};
 use crate::reference::parse_uuid;
 
@@ -282,6 +283,9 @@ fn merge_fields(
         return Ok((change.payload.clone(), serde_json::Map::new(), 0));
     };
     let mut conflicts = 0;
+    // Residents' and households' fields are kept in their history, whichever value wins.
+    let keeps_history = matches!(entity, Entity::Resident | Entity::Household);
+    let mut history: Vec<(String, serde_json::Value, serde_json::Value, bool)> = Vec::new();
     for field in &change.fields {
         let local_clock: Option<Hlc> = clocks
             .get(field)
@@ -298,9 +302,20 @@ fn merge_fields(
             .cloned()
             .unwrap_or(serde_json::Value::Null);
         if local_value == remote_value {
+            if keeps_history {
+                history.push((field.clone(), remote_value, local_value, true));
+            }
             continue;
         }
         let remote_wins = local_clock.is_none_or(|c| change.hlc > c);
+        if keeps_history {
+            history.push((
+                field.clone(),
+                remote_value.clone(),
+                local_value.clone(),
+                remote_wins,
+            ));
+        }
         let (kept, lost, kept_clock, lost_clock) = if remote_wins {
             (
                 remote_value.clone(),
@@ -344,6 +359,24 @@ fn merge_fields(
             );
         }
     }
+    let writes: Vec<FieldWrite<'_>> = history
+        .iter()
+        .map(|(field, value, old, took_effect)| FieldWrite {
+            field,
+            value,
+            old_value: Some(old),
+            took_effect: *took_effect,
+        })
+        .collect();
+    field_history::record(
+        w,
+        entity,
+        entity_id,
+        change.hlc,
+        change.device_id,
+        ChangeOrigin::Pulled,
+        &writes,
+    )?;
     Ok((record, clocks, conflicts))
 }
 
@@ -438,6 +471,7 @@ fn apply_resident(w: &mut crate::writer::Writer<'_>, change: &Change) -> Result<
         else {
             return Ok(Outcome::Known);
         };
+        let was_deleted = record.get("deleted") == Some(&serde_json::Value::Bool(true));
         if let Some(obj) = record.as_object_mut() {
             obj.insert("deleted".into(), serde_json::Value::Bool(true));
         }
@@ -453,6 +487,20 @@ fn apply_resident(w: &mut crate::writer::Writer<'_>, change: &Change) -> Result<
             change.hlc,
             &serde_json::Value::Object(clocks).to_string(),
             Some(&now),
+        )?;
+        field_history::record(
+            w,
+            Entity::Resident,
+            change.entity_id,
+            change.hlc,
+            change.device_id,
+            ChangeOrigin::Pulled,
+            &[FieldWrite {
+                field: "deleted",
+                value: &serde_json::Value::Bool(true),
+                old_value: Some(&serde_json::Value::Bool(was_deleted)),
+                took_effect: true,
+            }],
         )?;
         return Ok(Outcome::Applied { conflicts: 0 });
     }

@@ -522,6 +522,16 @@ fn update_resident(w: &mut Writer<'_>, resident: &Resident) -> Result<()> {
     let hlc = w.tick();
     let field_hlc = bump_field_clocks(&w.tx, "residents", resident.id, &changed, hlc)?;
     write_resident_row(w, resident, hlc, &field_hlc, None)?;
+    let after = resident_json(resident, false);
+    crate::field_history::record_local(
+        w,
+        Entity::Resident,
+        resident.id,
+        hlc,
+        &changed,
+        &resident_json(&before, false),
+        &after,
+    )?;
     let fields: Vec<&str> = changed.iter().map(String::as_str).collect();
     w.record_change(
         Entity::Resident,
@@ -530,7 +540,7 @@ fn update_resident(w: &mut Writer<'_>, resident: &Resident) -> Result<()> {
         village,
         hlc,
         &fields,
-        &resident_json(resident, false),
+        &after,
     )
 }
 
@@ -582,6 +592,15 @@ fn update_household(w: &mut Writer<'_>, household: &Household) -> Result<()> {
     let hlc = w.tick();
     let field_hlc = bump_field_clocks(&w.tx, "households", household.id, &changed, hlc)?;
     write_household_row(w, household, &field_hlc)?;
+    crate::field_history::record_local(
+        w,
+        Entity::Household,
+        household.id,
+        hlc,
+        &changed,
+        &before,
+        &after,
+    )?;
     let fields: Vec<&str> = changed.iter().map(String::as_str).collect();
     // The change belongs to the village the household now lives in.
     w.record_change(

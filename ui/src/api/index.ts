@@ -89,6 +89,7 @@ export const api = {
   amendmentSnapshot: (amendmentId: string) => call<T.AmendmentSnapshot>('amendment_snapshot', { amendmentId }),
   contractHistory: (contractId: string) => call<T.ContractHistory>('contract_history', { contractId }),
   householdYear: (householdId: string) => call<T.MemberYear[]>('household_year', { householdId }),
+  fieldHistory: (householdId: string) => call<T.FieldChangeView[]>('field_history', { householdId }),
 }
 
 /** Progress of a roster's preview or import. */

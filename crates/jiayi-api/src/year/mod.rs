@@ -4,6 +4,7 @@
 //! one transaction per operation.
 
 mod amend;
+mod field_history;
 mod history;
 mod members;
 mod moves;
@@ -18,8 +19,9 @@ pub(crate) fn unstamped() -> jiayi_core::hlc::Hlc {
     jiayi_core::hlc::Hlc::zero(uuid::Uuid::nil())
 }
 pub use views::{
-    AmendRequest, AmendmentSigning, ContractHistory, CoveredToday, GroupEnd, GroupOutcome,
-    GroupStart, HeadChange, HistoryEntry, HouseholdMove, HouseholdMoveOutcome, HouseholdSplit,
-    HouseholdSplitOutcome, JoinKind, LeaveKind, LeftView, MemberAdd, MemberAddOutcome, MemberLeave,
-    MemberLeaveOutcome, MemberYear, ResidentEdit, SplitMember,
+    AmendRequest, AmendmentSigning, ChangedRecord, ContractHistory, CoveredToday, FieldChangeView,
+    GroupEnd, GroupOutcome, GroupStart, HeadChange, HistoryEntry, HouseholdMove,
+    HouseholdMoveOutcome, HouseholdSplit, HouseholdSplitOutcome, JoinKind, LeaveKind, LeftView,
+    MemberAdd, MemberAddOutcome, MemberLeave, MemberLeaveOutcome, MemberYear, ResidentEdit,
+    SplitMember,
 };

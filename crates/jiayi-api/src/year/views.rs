@@ -384,3 +384,47 @@ pub(crate) fn join_reason(add: &MemberAdd) -> Option<JoinReason> {
         },
     })
 }
+
+/// Which kind of record a field change concerns.
+#[derive(ts_rs::TS)]
+#[ts(export)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ChangedRecord {
+    Household,
+    Resident,
+}
+
+/// One field of a household or of one of its members changed: who, when, from what to what.
+#[derive(ts_rs::TS)]
+#[ts(export)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub struct FieldChangeView {
+    pub record: ChangedRecord,
+    pub record_id: Uuid,
+    /// The member's name today; none for the household itself.
+    pub member_name: Option<String>,
+    /// The field's key (`name`, `sex`, `birth_date`, `phone`, `id_number`, `relation`,
+    /// `groups`, `address`, `group`…): the screen says it in its own language.
+    pub field: String,
+    /// As stored: text, a date, a code (`male`, `spouse`), codes joined by commas for groups,
+    /// `true`/`false`; a village or household by name. None when empty. The old value is what
+    /// the record held on this device when the change was applied.
+    pub old_value: Option<String>,
+    pub new_value: Option<String>,
+    /// No earlier change of this field is kept: the old value is the one registered.
+    pub since_registration: bool,
+    /// When the change was made, by the clock of the device that made it.
+    pub at: DateTime<Utc>,
+    /// The doctor enrolled on that device, by name when a team lists them.
+    pub doctor_name: Option<String>,
+    pub doctor_id: Option<String>,
+    /// The short code of the device that made it (as in agreement numbers).
+    pub device_code: String,
+    pub this_device: bool,
+    /// The value is the one the record holds now.
+    pub in_force: bool,
+    /// False for a change made elsewhere that arrived after a later one: kept, never applied.
+    pub took_effect: bool,
+}

@@ -2,6 +2,7 @@
 
 mod audit;
 mod encryption;
+mod field_history;
 mod import;
 mod renewal;
 mod reports;

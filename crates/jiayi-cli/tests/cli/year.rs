@@ -328,6 +328,14 @@ fn households_move_split_and_change_head() {
         &["resident", "edit", son, "--phone", "13912345678", "--json"],
     ));
     assert_eq!(edited["phone"], "13912345678");
+    let changes = json(&jiayi(&db, &["household", "changes", &household, "--json"]));
+    assert_eq!(changes[0]["field"], "phone");
+    assert_eq!(changes[0]["new_value"], "13912345678");
+    assert_eq!(changes[0]["since_registration"], true);
+    let text = jiayi(&db, &["household", "changes", &household]);
+    let text = String::from_utf8_lossy(&text.stdout);
+    assert!(text.contains("电话: 登记时："), "{text}");
+    assert!(text.contains("→ 13912345678"), "{text}");
 
     let split = json(&jiayi(
         &db,

@@ -1,5 +1,6 @@
 //! The store on real SQLite files, in one test binary.
 
+mod field_history;
 mod replication;
 mod store;
 mod year;

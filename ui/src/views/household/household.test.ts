@@ -5,7 +5,7 @@ import { beforeEach, describe, expect, it, vi } from 'vitest'
 import { flushPromises, mount } from '@vue/test-utils'
 import { useElement } from '../../plugins/element'
 import { i18n } from '../../i18n'
-import type { ContractHistory, HouseholdView as Household, MemberYear } from '../../api'
+import type { ContractHistory, FieldChangeView, HouseholdView as Household, MemberYear } from '../../api'
 
 const calls: Record<string, unknown[]> = {}
 const record = (name: string) => (arg?: unknown) => {
@@ -47,6 +47,20 @@ const history: ContractHistory = {
   ],
 }
 
+const change = (c: Partial<FieldChangeView>): FieldChangeView => ({
+  record: 'resident', record_id: 'wife', member_name: '贾年妻', field: 'phone', old_value: null, new_value: null,
+  since_registration: false, at: '2026-03-01T02:00:00Z', doctor_name: '刘医生', doctor_id: 'd1', device_code: 'A1B2C3D4',
+  this_device: true, in_force: false, took_effect: true, ...c,
+})
+
+// Newest first, as the backend sends them.
+const fieldChanges: FieldChangeView[] = [
+  change({ old_value: '13912345678', new_value: '13987654321', at: '2026-06-01T02:30:00Z', in_force: true }),
+  change({ field: 'sex', old_value: 'male', new_value: 'female', since_registration: true, at: '2026-05-01T02:00:00Z', doctor_name: null, this_device: false, in_force: true }),
+  change({ record: 'household', record_id: 'h1', member_name: null, field: 'address', old_value: '东路1号', new_value: '东路3号', since_registration: true, in_force: true, at: '2026-04-01T02:00:00Z' }),
+  change({ new_value: '13912345678', since_registration: true }),
+]
+
 vi.mock('../../api', async (importOriginal) => {
   const original = await importOriginal<typeof import('../../api')>()
   return {
@@ -66,6 +80,10 @@ vi.mock('../../api', async (importOriginal) => {
         return { period_ids: ['p2'], amendment_id: null, packages_to_add: ['DIAB'], contract_id: 'c1' }
       }),
       contractHistory: vi.fn(async () => history),
+      fieldHistory: vi.fn(async (id: string) => {
+        record('fieldHistory')(id)
+        return fieldChanges
+      }),
       villages: vi.fn(async () => [
         { id: 'v1', code: '110101001001', name: '东村', township: '城关镇' },
         { id: 'v2', code: '110101001002', name: '西村', township: '城关镇' },
@@ -212,6 +230,30 @@ describe('the household page over the year', () => {
     inBody('move-save')!.click()
     await flushPromises()
     expect(calls.moveHousehold[0]).toMatchObject({ household_id: 'h1', village: '110101001002', group: '一组', address: '西路2号' })
+    page.unmount()
+  })
+
+  it('shows who changed which detail and when, folded until asked for', async () => {
+    const page = mountPage()
+    await flushPromises()
+    expect(calls.fieldHistory).toBeUndefined()
+    await page.find('[data-test=toggle-field-history]').trigger('click')
+    await flushPromises()
+    expect(calls.fieldHistory).toEqual(['h1'])
+    const rows = page.findAll('[data-test=field-history-table] .el-table__body tr').map((r) => r.text())
+    expect(rows).toHaveLength(4)
+    // Newest first, in China time, with the doctor, the member, the field's label and old → new.
+    expect(rows[0]).toContain('2026-06-01 10:30')
+    expect(rows[0]).toContain('刘医生')
+    expect(rows[0]).toContain('贾年妻')
+    expect(rows[0]).toContain('电话')
+    expect(rows[0]).toContain('13912345678 → 13987654321')
+    // Codes in words; a change from another device without a known doctor names the device.
+    expect(rows[1]).toContain('设备 A1B2C3D4')
+    expect(rows[1]).toContain('登记时：男 → 女')
+    expect(rows[2]).toContain('本户')
+    expect(rows[2]).toContain('住址')
+    expect(rows[3]).toContain('登记时：（空） → 13912345678')
     page.unmount()
   })
 })
