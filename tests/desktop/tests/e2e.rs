@@ -1301,6 +1301,25 @@ fn household_year(app: &mut App) -> Result<()> {
     );
     app.shot("household-after")?;
 
+    // His wife's phone is corrected: the household's change history says who changed it,
+    // from what to what.
+    let s = &app.session;
+    s.click_on("[data-test=member-actions-贾年妻] [data-test=edit-member]")?;
+    s.wait("[data-test=edit-dialog] [data-test=edit-save]")?;
+    s.type_into(
+        &input("[data-test=edit-dialog]", "edit-phone"),
+        "13912345678",
+    )?;
+    s.click_on("[data-test=edit-save]")?;
+    s.wait_gone("[data-test=edit-dialog] [data-test=edit-save]")?;
+    s.click_on("[data-test=toggle-field-history]")?;
+    let changes = wait_content(s, "[data-test=field-history-table]", "13912345678")?;
+    assert!(
+        changes.contains("贾年妻") && changes.contains("→"),
+        "the change names the member and what it was: {changes}"
+    );
+    app.shot("field-history")?;
+
     // The contract's history: signed, the newborn and the package added, her coverage ended.
     let s = &app.session;
     s.click_on("[data-test=show-history]")?;
