@@ -1318,6 +1318,10 @@ fn household_year(app: &mut App) -> Result<()> {
         changes.contains("贾年妻") && changes.contains("→"),
         "the change names the member and what it was: {changes}"
     );
+    s.exec(
+        "document.querySelector(arguments[0]).scrollIntoView(); return true",
+        vec![json!("[data-test=field-history-table]")],
+    )?;
     app.shot("field-history")?;
 
     // The contract's history: signed, the newborn and the package added, her coverage ended.
