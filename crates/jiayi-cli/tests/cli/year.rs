@@ -454,3 +454,62 @@ fn groups_recorded_at_registration_end_and_others_start() {
         assert!(text.contains(&expected), "{expected} in {text}");
     }
 }
+
+#[test]
+fn a_guardian_signs_for_two_children_from_the_command_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("jiayi.sqlite3");
+    small_demo(&db);
+    let household = j!({
+        "village": "东庄村", "group": "四组", "address": "东庄村四组8号",
+        "members": [
+            {"name": "欧阳朗", "id_number": id_number("14082220120304017"), "relation": "head"},
+            {"name": "欧阳晴", "id_number": id_number("14082220150607028"), "relation": "sibling"}
+        ]
+    });
+    let path = dir.path().join("children.json");
+    std::fs::write(&path, household.to_string()).unwrap();
+    let registered = json(&jiayi(&db, &["register", path.to_str().unwrap(), "--json"]));
+    let household = registered["household_id"].as_str().unwrap().to_string();
+    let ids: Vec<String> = registered["resident_ids"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_str().unwrap().to_string())
+        .collect();
+    let base = [
+        "sign",
+        "--household",
+        &household,
+        "--member",
+        &ids[0],
+        "--member",
+        &ids[1],
+    ];
+
+    refused(&jiayi(&db, &base), "欧阳朗");
+    let mut relation_missing = base.to_vec();
+    relation_missing.extend(["--guardian", "欧阳秀"]);
+    let output = jiayi(&db, &relation_missing);
+    assert_eq!(
+        output.status.code(),
+        Some(2),
+        "clap refuses a guardian without a relation"
+    );
+
+    let mut by_guardian = base.to_vec();
+    by_guardian.extend([
+        "--guardian",
+        "欧阳秀",
+        "--guardian-relation",
+        "祖母",
+        "--preview",
+    ]);
+    let preview = json(&jiayi(&db, &by_guardian));
+    assert_eq!(preview["party_b"]["representative_name"], "欧阳秀");
+    assert_eq!(preview["party_b"]["guardian_relation"], "祖母");
+    by_guardian.pop();
+    by_guardian.push("--json");
+    let signed = json(&jiayi(&db, &by_guardian));
+    assert!(signed["agreement_number"].as_str().is_some(), "{signed}");
+}
