@@ -537,6 +537,7 @@ fn the_dashboard_dataset_is_kept_until_something_it_reads_moves() {
         occurred_at: None,
         vitals: Default::default(),
         notes: String::new(),
+        served_by: None,
     })
     .unwrap();
     let store = api.store_mut();
