@@ -262,7 +262,7 @@ impl Api {
                 });
             }
         }
-        rows.sort_by(|a, b| b.occurred_at.cmp(&a.occurred_at));
+        rows.sort_by_key(|r| std::cmp::Reverse(r.occurred_at));
         self.note("read", "household", &household_id.to_string())?;
         Ok(rows)
     }

@@ -131,7 +131,11 @@ fn visit(
     })
 }
 
-fn doctor_rows(api: &mut Api) -> (Vec<(String, u64, u64)>, u64, (u64, u64)) {
+/// Per team member (name, residents answered for, services delivered), the township's services,
+/// and the hypertension standard management (numerator, denominator), for 2026.
+type DoctorRows = (Vec<(String, u64, u64)>, u64, (u64, u64));
+
+fn doctor_rows(api: &mut Api) -> DoctorRows {
     api.set_clock(Box::new(FixedClock(china_noon(day(2027, 1, 10)))));
     let report = api
         .report(&ReportRequest {

@@ -63,7 +63,10 @@ fn report_prints_exports_and_drills_down() {
     assert!(printed.contains("履约率"));
     assert!(printed.contains('÷'), "formulas are printed");
     assert!(printed.contains("全镇合计"));
-    assert!(printed.contains("服务人次"), "services delivered are printed");
+    assert!(
+        printed.contains("服务人次"),
+        "services delivered are printed"
+    );
     // Per row: the residents answered for and the services delivered, which add up.
     let services: u64 = rows.iter().map(|r| r["services"].as_u64().unwrap()).sum();
     assert_eq!(services, view["total"]["services"].as_u64().unwrap());
