@@ -63,6 +63,8 @@ const COMMANDS: &[&str] = &[
     "contract_history",
     "household_year",
     "field_history",
+    "visit_team",
+    "household_visits",
 ];
 
 fn main() {

@@ -13,7 +13,7 @@ use jiayi_api::{
     MemberLeaveOutcome, MemberYear, RefusalView, RegisterOutcome, RegisterRequest, ReportRequest,
     ReportView, ResidentEdit, SignOutcome, SignRequest, StatusView, SyncEvent, SyncSettings,
     SyncStatusView, SyncSummary, TerminateOutcome, TerminateRequest, VaultStatus, VisitOutcome,
-    VisitRequest, WorkList, WorkListQuery,
+    VisitRequest, VisitRow, VisitTeam, WorkList, WorkListQuery,
 };
 use jiayi_core::Lang;
 use jiayi_core::agreement::AgreementSnapshot;
@@ -303,6 +303,20 @@ async fn due_for_household(state: State<'_, AppState>, household_id: Uuid) -> Re
 #[tauri::command]
 async fn record_visit(state: State<'_, AppState>, request: VisitRequest) -> Reply<VisitOutcome> {
     state.api_mut(|api| api.record_visit(&request))
+}
+
+#[tauri::command]
+async fn visit_team(
+    state: State<'_, AppState>,
+    resident_id: Uuid,
+    day: Option<chrono::NaiveDate>,
+) -> Reply<VisitTeam> {
+    state.api(|api| api.visit_team(resident_id, day))
+}
+
+#[tauri::command]
+async fn household_visits(state: State<'_, AppState>, household_id: Uuid) -> Reply<Vec<VisitRow>> {
+    state.api(|api| api.household_visits(household_id))
 }
 
 #[tauri::command]
@@ -607,6 +621,8 @@ pub fn handler() -> impl Fn(tauri::ipc::Invoke) -> bool + Send + Sync + 'static 
         print_termination,
         due_for_household,
         record_visit,
+        visit_team,
+        household_visits,
         renew_contract,
         change_doctor,
         terminate_contract,

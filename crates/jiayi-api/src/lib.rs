@@ -54,7 +54,7 @@ pub use vault::{
     Unlocked, VaultState, VaultStatus, create_vault, protect_plain_vault, read_passphrase,
     unlock_vault, vault_status,
 };
-pub use visits::{NextDue, VisitOutcome, VisitRequest};
+pub use visits::{NextDue, ServingMember, VisitOutcome, VisitRequest, VisitRow, VisitTeam};
 pub use worklist::{
     RenewalEntry, RenewalKind, UnsignedEntry, VillageWork, WorkList, WorkListQuery,
 };

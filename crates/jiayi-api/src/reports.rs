@@ -58,6 +58,9 @@ pub struct ReportRow {
     pub code: String,
     pub name: String,
     pub figures: Vec<IndicatorFigure>,
+    /// Services delivered in the period (visits of any kind and mode): at the doctor level by
+    /// the team member who served, nurses and public-health workers included.
+    pub services: u64,
 }
 
 impl ReportRow {
@@ -399,6 +402,7 @@ impl Api {
             code: unit.code.clone(),
             name,
             figures: unit.figures.iter().map(|f| self.figure_view(f)).collect(),
+            services: unit.services,
         }
     }
 

@@ -2,9 +2,13 @@
 
 use chrono::{DateTime, NaiveDate, Utc};
 use jiayi_core::catalog::Catalog;
+use jiayi_core::household::{Team, TeamRole};
 use jiayi_core::schedule::{OwedItem, next_occurrence};
 use jiayi_core::time::china_date;
-use jiayi_core::visit::{ItemRef, Visit, VisitKind, VisitMode, Vitals, validate_visit};
+use jiayi_core::visit::{
+    ItemRef, Visit, VisitKind, VisitMode, Vitals, check_served_by, default_served_by,
+    validate_visit,
+};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
@@ -30,6 +34,57 @@ pub struct VisitRequest {
     pub vitals: Vitals,
     #[serde(default)]
     pub notes: String,
+    /// The team member who served; the default of [`Api::visit_team`] when none is given.
+    #[serde(default)]
+    pub served_by: Option<Uuid>,
+}
+
+/// A member of the team answering for a resident, as the visit form lists them.
+#[derive(ts_rs::TS)]
+#[ts(export)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub struct ServingMember {
+    pub id: Uuid,
+    pub name: String,
+    pub role: TeamRole,
+    /// The role in the user's language.
+    pub role_label: String,
+}
+
+/// The team answering for a resident on a day, whose members may be named as having served.
+#[derive(ts_rs::TS)]
+#[ts(export)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub struct VisitTeam {
+    pub team_id: Option<Uuid>,
+    pub team_name: String,
+    pub members: Vec<ServingMember>,
+    /// The enrolled doctor when in the team, else the contract's doctor of the day.
+    pub default_member: Option<Uuid>,
+}
+
+/// A visit as the household page lists it, with who served and how.
+#[derive(ts_rs::TS)]
+#[ts(export)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub struct VisitRow {
+    pub visit_id: Uuid,
+    pub resident_id: Uuid,
+    pub resident_name: String,
+    pub kind: VisitKind,
+    pub kind_label: String,
+    pub mode: VisitMode,
+    pub mode_label: String,
+    pub occurred_at: DateTime<Utc>,
+    /// Who served: none on visits recorded before it was asked (they count for the contract's
+    /// doctor of the day).
+    pub served_by: Option<Uuid>,
+    /// Their name and role as this device's teams give them; empty when not known here.
+    pub served_by_name: String,
+    pub served_by_role: String,
 }
 
 #[derive(ts_rs::TS)]
@@ -68,6 +123,16 @@ impl Api {
             .resident(request.resident_id)
             .map_err(|e| self.fail(e))?;
         let day = china_date(occurred_at);
+        let (team, contract_doctor) = self.team_on(resident.household_id, resident.id, day)?;
+        // Nothing is saved when the person named is not in the team answering that day.
+        let served_by = match request.served_by {
+            Some(member) => Some(
+                check_served_by(team.as_ref(), member)
+                    .map_err(|e| self.fail(e))?
+                    .id,
+            ),
+            None => default_served_by(team.as_ref(), self.enrolled_doctor()?, contract_doctor),
+        };
         let (fulfils, kind, owed) = match request
             .item_code
             .as_deref()
@@ -92,7 +157,7 @@ impl Api {
         let visit = Visit {
             id: Uuid::now_v7(),
             resident_id: resident.id,
-            doctor_id: None,
+            served_by,
             kind,
             mode: request.mode,
             occurred_at,
@@ -133,6 +198,120 @@ impl Api {
             glucose_on_target: visit.vitals.glucose_on_target(),
             next_due,
         })
+    }
+
+    /// The team answering for a resident on a day, its members and who is proposed as having
+    /// served (`day`: today when none).
+    pub fn visit_team(&self, resident_id: Uuid, day: Option<NaiveDate>) -> ApiResult<VisitTeam> {
+        let day = day.unwrap_or_else(|| china_date(self.now()));
+        let resident = self.store.resident(resident_id).map_err(|e| self.fail(e))?;
+        let (team, contract_doctor) = self.team_on(resident.household_id, resident.id, day)?;
+        let default_member =
+            default_served_by(team.as_ref(), self.enrolled_doctor()?, contract_doctor);
+        Ok(VisitTeam {
+            team_id: team.as_ref().map(|t| t.id),
+            team_name: team.as_ref().map(|t| t.name.clone()).unwrap_or_default(),
+            members: team
+                .iter()
+                .flat_map(|t| &t.members)
+                .map(|m| ServingMember {
+                    id: m.id,
+                    name: m.name.clone(),
+                    role: m.role,
+                    role_label: m.role.label(self.lang).to_string(),
+                })
+                .collect(),
+            default_member,
+        })
+    }
+
+    /// The household's visits, newest first, with who served and how.
+    pub fn household_visits(&self, household_id: Uuid) -> ApiResult<Vec<VisitRow>> {
+        let household = self
+            .store
+            .household(household_id)
+            .map_err(|e| self.fail(e))?;
+        let teams = self.store.teams().map_err(|e| self.fail(e))?;
+        let member = |id: Uuid| {
+            teams
+                .iter()
+                .find_map(|t| t.member(id))
+                .map(|m| (m.name.clone(), m.role.label(self.lang).to_string()))
+        };
+        let mut rows = Vec::new();
+        for resident in &household.members {
+            let visits = self
+                .store
+                .visits_of_resident(resident.id)
+                .map_err(|e| self.fail(e))?;
+            for v in visits {
+                let (served_by_name, served_by_role) =
+                    v.served_by.and_then(member).unwrap_or_default();
+                rows.push(VisitRow {
+                    visit_id: v.id,
+                    resident_id: resident.id,
+                    resident_name: resident.name.clone(),
+                    kind: v.kind,
+                    kind_label: v.kind.label(self.lang).to_string(),
+                    mode: v.mode,
+                    mode_label: v.mode.label(self.lang).to_string(),
+                    occurred_at: v.occurred_at,
+                    served_by: v.served_by,
+                    served_by_name,
+                    served_by_role,
+                });
+            }
+        }
+        rows.sort_by_key(|r| std::cmp::Reverse(r.occurred_at));
+        self.note("read", "household", &household_id.to_string())?;
+        Ok(rows)
+    }
+
+    fn enrolled_doctor(&self) -> ApiResult<Option<Uuid>> {
+        Ok(self
+            .store
+            .enrollment()
+            .map_err(|e| self.fail(e))?
+            .map(|e| e.doctor_id))
+    }
+
+    /// The team answering for a resident on a day — the team of the contract covering them,
+    /// else the team serving their village — and the contract's doctor that day.
+    fn team_on(
+        &self,
+        household_id: Uuid,
+        resident_id: Uuid,
+        day: NaiveDate,
+    ) -> ApiResult<(Option<Team>, Option<Uuid>)> {
+        let contracts = self
+            .store
+            .contracts_of_resident(resident_id)
+            .map_err(|e| self.fail(e))?;
+        let covering = contracts.iter().find(|r| {
+            r.term_on(day).is_some()
+                && r.contract
+                    .members
+                    .iter()
+                    .any(|m| m.resident_id == resident_id)
+        });
+        if let Some(record) = covering {
+            let team = self
+                .store
+                .team(record.contract.team_id)
+                .map_err(|e| self.fail(e))?;
+            return Ok((Some(team), Some(record.state_on(day).doctor_id)));
+        }
+        let village = self
+            .store
+            .household(household_id)
+            .map_err(|e| self.fail(e))?
+            .household
+            .village_id;
+        let team = self
+            .store
+            .team_for_village(village)
+            .map_err(|e| self.fail(e))?;
+        Ok((team, None))
     }
 
     /// The contract in force on `day` that owes `item_code` to the resident.

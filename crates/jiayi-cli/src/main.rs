@@ -179,6 +179,11 @@ enum Command {
         waist: Option<f64>,
         #[arg(long, default_value = "")]
         notes: String,
+        /// The team member who served (their id): a member of the team answering for the
+        /// resident that day. By default the doctor enrolled on this device when in that team,
+        /// else the contract's family doctor of the day.
+        #[arg(long, value_name = "MEMBER_ID")]
+        served_by: Option<Uuid>,
         #[arg(long)]
         json: bool,
     },
@@ -593,6 +598,7 @@ fn run(cli: Cli, lang: Lang) -> Result<(), ApiError> {
             weight,
             waist,
             notes,
+            served_by,
             json,
         } => {
             let request = VisitRequest {
@@ -613,6 +619,7 @@ fn run(cli: Cli, lang: Lang) -> Result<(), ApiError> {
                     waist_cm: waist,
                 },
                 notes,
+                served_by,
             };
             let outcome = api.record_visit(&request)?;
             output(json, &outcome, || render::visit(&outcome, lang))

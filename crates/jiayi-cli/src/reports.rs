@@ -294,6 +294,11 @@ fn render_report(view: &ReportView, formulas: bool, lang: Lang) -> String {
             out.push_str(&format!("    {}\n", f.formula));
         }
     }
+    out.push_str(&format!(
+        "{}  {}\n",
+        pad(lang.pick("服务人次", "services delivered"), name_width),
+        view.total.services
+    ));
     if view.rows.is_empty() {
         return out;
     }
@@ -313,19 +318,26 @@ fn render_report(view: &ReportView, formulas: bool, lang: Lang) -> String {
     for i in 1..=header.len() {
         out.push_str(&format!(" {:>6}", format!("[{i}]")));
     }
-    out.push('\n');
+    // The residents each row answers for and the services it delivered (at the doctor level,
+    // by who served).
+    out.push_str(&format!(" {:>7} {:>7}\n", "[R]", "[S]"));
     for row in view.rows.iter().chain([&view.total]) {
         out.push_str(&pad(&row.name, label_width));
         for code in MAIN {
             let rate = row.figure(code).and_then(|f| f.rate);
             out.push_str(&format!(" {:>6}", percent(rate)));
         }
-        out.push('\n');
+        let residents = row.figure("signing").map_or(0, |f| f.denominator);
+        out.push_str(&format!(" {residents:>7} {:>7}\n", row.services));
     }
     out.push('\n');
     for (i, name) in header.iter().enumerate() {
         out.push_str(&format!("[{}] {name}\n", i + 1));
     }
+    out.push_str(lang.pick(
+        "[R] 负责的在册居民数\n[S] 服务人次（按医生统计时按实际服务人员）\n",
+        "[R] residents on the register answered for\n[S] services delivered (per team member: by who served)\n",
+    ));
     out
 }
 

@@ -81,6 +81,14 @@ pub enum CoreError {
     ItemNotInContract,
     #[error("the visit time is in the future")]
     VisitInFuture,
+    #[error(
+        "the person who served is not a member of {team}, the team responsible on the visit day"
+    )]
+    ServedByNotInTeam { team: String },
+    #[error(
+        "no team is responsible for this resident on the visit day, so nobody can be named as having served"
+    )]
+    NoTeamOnVisitDay,
     #[error("the term ends before it starts")]
     InvalidTerm,
     #[error("the group '{}' follows from the birth date and is never recorded", .0.code())]
@@ -172,6 +180,9 @@ impl CoreError {
             CoreError::SameDoctor => "same_doctor",
             CoreError::ItemNotInContract => "item_not_in_contract",
             CoreError::VisitInFuture => "visit_in_future",
+            CoreError::ServedByNotInTeam { .. } | CoreError::NoTeamOnVisitDay => {
+                "served_by_not_in_team"
+            }
             CoreError::GroupIsDerived(_)
             | CoreError::GroupPeriodEndsBeforeStart { .. }
             | CoreError::GroupNotForSex { .. }
@@ -252,6 +263,10 @@ impl CoreError {
             }
             CoreError::ItemNotInContract => "该服务项目不在此居民的签约服务包中".into(),
             CoreError::VisitInFuture => "服务时间不能晚于当前时间".into(),
+            CoreError::ServedByNotInTeam { team } => {
+                format!("服务人员不是服务当天负责该居民的团队（{team}）的成员")
+            }
+            CoreError::NoTeamOnVisitDay => "服务当天没有负责该居民的团队，无法登记服务人员".into(),
             CoreError::InvalidTerm => "协议期限的结束日期早于开始日期".into(),
             CoreError::GroupIsDerived(g) => {
                 format!("“{}”由出生日期自动判断，无需登记", g.label(Lang::Zh))
@@ -395,6 +410,10 @@ mod tests {
             }),
             CoreError::Phone(PhoneError::BadMobile),
             CoreError::Required { field: "name" },
+            CoreError::ServedByNotInTeam {
+                team: "Team 1".into(),
+            },
+            CoreError::NoTeamOnVisitDay,
             CoreError::NothingToDecline,
             CoreError::RenewalNotOpen(chrono::NaiveDate::from_ymd_opt(2026, 12, 1).unwrap()),
             CoreError::AlreadyCovered {

@@ -4,6 +4,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
+use crate::household::{Team, TeamMember, TeamRole};
 use crate::{CoreError, Lang, Result};
 
 #[derive(ts_rs::TS)]
@@ -67,6 +68,23 @@ pub enum VisitMode {
     Clinic,
     Home,
     Phone,
+}
+
+impl VisitMode {
+    /// Face to face (at home or in the clinic): what the national standard counts toward the
+    /// standard management of hypertension and diabetes. A phone follow-up is not.
+    pub fn is_face_to_face(self) -> bool {
+        matches!(self, VisitMode::Clinic | VisitMode::Home)
+    }
+
+    pub fn label(self, lang: Lang) -> &'static str {
+        let (zh, en) = match self {
+            VisitMode::Clinic => ("门诊", "clinic"),
+            VisitMode::Home => ("入户", "home"),
+            VisitMode::Phone => ("电话", "phone"),
+        };
+        lang.pick(zh, en)
+    }
 }
 
 /// Vitals measured at a visit. Every field is optional; the ones given are range-checked.
@@ -176,7 +194,12 @@ pub struct ItemRef {
 pub struct Visit {
     pub id: Uuid,
     pub resident_id: Uuid,
-    pub doctor_id: Option<Uuid>,
+    /// The team member who delivered the service (doctor, nurse, public-health worker).
+    /// Stored as `doctor_id` by earlier versions, which is read as this field. A visit recorded
+    /// without it is read as served by the contract's doctor of the day
+    /// ([`crate::indicators::dataset`]).
+    #[serde(default, alias = "doctor_id")]
+    pub served_by: Option<Uuid>,
     pub kind: VisitKind,
     pub mode: VisitMode,
     /// When the service happened.
@@ -209,6 +232,37 @@ pub fn validate_visit(
         });
     }
     Ok(())
+}
+
+/// The team that answers for a resident on the visit day: the team of the contract covering
+/// them that day, else the team serving their village. The one who served must be a member of
+/// it; `team` is that team, `None` when no team answers for the resident.
+pub fn check_served_by(team: Option<&Team>, member_id: Uuid) -> Result<&TeamMember> {
+    let team = team.ok_or(CoreError::NoTeamOnVisitDay)?;
+    team.member(member_id)
+        .ok_or_else(|| CoreError::ServedByNotInTeam {
+            team: team.name.clone(),
+        })
+}
+
+/// Who served when the form does not say: the doctor enrolled on this device when they are in
+/// the responsible team, else the contract's family doctor of the day, else the team's family
+/// doctor (its leader when it has none).
+pub fn default_served_by(
+    team: Option<&Team>,
+    enrolled: Option<Uuid>,
+    contract_doctor: Option<Uuid>,
+) -> Option<Uuid> {
+    let team = team?;
+    let in_team = |id: &Uuid| team.member(*id).is_some();
+    enrolled
+        .filter(in_team)
+        .or(contract_doctor.filter(in_team))
+        .or_else(|| {
+            team.member_with_role(TeamRole::FamilyDoctor)
+                .or_else(|| team.member_with_role(TeamRole::Leader))
+                .map(|m| m.id)
+        })
 }
 
 #[cfg(test)]
@@ -321,5 +375,107 @@ mod tests {
             validate_visit(&Vitals::default(), now, &long, now),
             Err(CoreError::TooLong { .. })
         ));
+    }
+
+    fn team() -> Team {
+        let member = |n: u128, name: &str, role: TeamRole| TeamMember {
+            id: Uuid::from_u128(n),
+            name: name.into(),
+            role,
+            phone: String::new(),
+        };
+        Team {
+            id: Uuid::from_u128(1),
+            name: "东村团队".into(),
+            institution: String::new(),
+            village_clinic: String::new(),
+            villages: vec![],
+            members: vec![
+                member(10, "团队长", TeamRole::Leader),
+                member(11, "家庭医生", TeamRole::FamilyDoctor),
+                member(12, "护士", TeamRole::Nurse),
+                member(13, "公卫", TeamRole::PublicHealth),
+            ],
+            service_hotline: String::new(),
+            complaint_phone: String::new(),
+            service_hours: String::new(),
+        }
+    }
+
+    #[test]
+    fn the_one_who_served_must_be_in_the_responsible_team() {
+        let t = team();
+        let u = Uuid::from_u128;
+        // (team answering that day, member named, accepted role or the error's code)
+        let table: [(Option<&Team>, Uuid, std::result::Result<TeamRole, &str>); 5] = [
+            (Some(&t), u(11), Ok(TeamRole::FamilyDoctor)),
+            (Some(&t), u(12), Ok(TeamRole::Nurse)),
+            (Some(&t), u(13), Ok(TeamRole::PublicHealth)),
+            (Some(&t), u(99), Err("served_by_not_in_team")),
+            (None, u(11), Err("served_by_not_in_team")),
+        ];
+        for (team, member, expected) in table {
+            let got = check_served_by(team, member)
+                .map(|m| m.role)
+                .map_err(|e| e.code());
+            assert_eq!(
+                got,
+                expected,
+                "member {member} of {:?}",
+                team.map(|t| &t.name)
+            );
+        }
+        let e = check_served_by(Some(&t), u(99)).unwrap_err();
+        assert!(e.message(Lang::Zh).contains("东村团队"));
+        assert!(e.message(Lang::En).contains("not a member"));
+    }
+
+    #[test]
+    fn the_default_is_the_enrolled_doctor_in_the_team_else_the_contracts_doctor() {
+        let t = team();
+        let u = Uuid::from_u128;
+        let table = [
+            // (enrolled on the device, contract's doctor that day, default)
+            (Some(u(12)), Some(u(11)), Some(u(12))),
+            (Some(u(99)), Some(u(10)), Some(u(10))),
+            (None, Some(u(10)), Some(u(10))),
+            (Some(u(99)), Some(u(98)), Some(u(11))),
+            (None, None, Some(u(11))),
+        ];
+        for (enrolled, doctor, expected) in table {
+            assert_eq!(
+                default_served_by(Some(&t), enrolled, doctor),
+                expected,
+                "enrolled {enrolled:?}, contract doctor {doctor:?}"
+            );
+        }
+        assert_eq!(default_served_by(None, Some(u(11)), Some(u(11))), None);
+    }
+
+    #[test]
+    fn visits_stored_before_the_field_still_load() {
+        let base = serde_json::json!({
+            "id": Uuid::from_u128(1),
+            "resident_id": Uuid::from_u128(2),
+            "kind": "hypertension_follow_up",
+            "mode": "phone",
+            "occurred_at": "2026-11-23T02:00:00Z",
+            "recorded_at": "2026-11-23T02:00:00Z",
+            "fulfils": null,
+            "vitals": {},
+            "notes": ""
+        });
+        let without: Visit = serde_json::from_value(base.clone()).unwrap();
+        assert_eq!(without.served_by, None);
+        let mut old = base.clone();
+        old["doctor_id"] = serde_json::json!(Uuid::from_u128(3));
+        let old: Visit = serde_json::from_value(old).unwrap();
+        assert_eq!(old.served_by, Some(Uuid::from_u128(3)));
+        let mut new = base;
+        new["served_by"] = serde_json::json!(Uuid::from_u128(4));
+        let new: Visit = serde_json::from_value(new).unwrap();
+        assert_eq!(new.served_by, Some(Uuid::from_u128(4)));
+        assert!(!VisitMode::Phone.is_face_to_face());
+        assert!(VisitMode::Home.is_face_to_face() && VisitMode::Clinic.is_face_to_face());
     }
 }

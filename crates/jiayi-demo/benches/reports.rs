@@ -110,6 +110,7 @@ fn main() {
             occurred_at: None,
             vitals: Default::default(),
             notes: "随访".into(),
+            served_by: None,
         })
         .unwrap();
         after_visit.extend(time(1, || api.report(&request).unwrap()));

@@ -536,7 +536,7 @@ fn past_visits(
                     let visit = Visit {
                         id: Uuid::now_v7(),
                         resident_id: resident.id,
-                        doctor_id: Some(contract.doctor_id),
+                        served_by: Some(contract.doctor_id),
                         kind: item.visit_kind,
                         mode: *rng.weighted(&[
                             (VisitMode::Home, 5),

@@ -12,7 +12,7 @@ use jiayi_core::indicators::dataset::{
 };
 use jiayi_core::person::PopulationGroup;
 use jiayi_core::visit::{
-    BP_TARGET_DIASTOLIC, BP_TARGET_SYSTOLIC, GLUCOSE_TARGET_MMOL_L, VisitKind,
+    BP_TARGET_DIASTOLIC, BP_TARGET_SYSTOLIC, GLUCOSE_TARGET_MMOL_L, VisitKind, VisitMode,
 };
 use jiayi_core::year::renewal::successor_start;
 use rusqlite::OptionalExtension;
@@ -441,7 +441,8 @@ impl Store {
                     CASE WHEN kind IN ('hypertension_follow_up', 'diabetes_follow_up')
                          THEN json_extract(json, '$.vitals.diastolic_mmhg') END,
                     CASE WHEN kind IN ('hypertension_follow_up', 'diabetes_follow_up')
-                         THEN json_extract(json, '$.vitals.fasting_glucose_mmol_l') END
+                         THEN json_extract(json, '$.vitals.fasting_glucose_mmol_l') END,
+                    mode, served_by
              FROM visits WHERE rowid > ?1 AND rowid <= ?2 ORDER BY rowid",
         )?;
         // Text is read in place (no copy per row): this table is the largest.
@@ -479,11 +480,29 @@ impl Store {
                 .get_ref(1)?
                 .as_str_or_null()
                 .map_err(|e| StoreError::Corrupt(e.to_string()))?;
+            let mode = match r
+                .get_ref(8)?
+                .as_str_or_null()
+                .map_err(|e| StoreError::Corrupt(e.to_string()))?
+            {
+                Some("phone") => VisitMode::Phone,
+                Some("home") => VisitMode::Home,
+                // Written by V8 from every payload; a row it could not read counts as face to face.
+                _ => VisitMode::Clinic,
+            };
+            let served_by = r
+                .get_ref(9)?
+                .as_str_or_null()
+                .map_err(|e| StoreError::Corrupt(e.to_string()))?
+                .map(parse_uuid)
+                .transpose()?;
             ds.visits.push(VisitInfo {
                 resident_id: parse_uuid(str_at(0)?)?,
                 contract_id: contract.map(parse_uuid).transpose()?,
                 item_code: text(r, 2)?,
                 kind,
+                mode,
+                served_by,
                 on: parse_date(str_at(4)?)?,
                 bp_on_target,
                 glucose_on_target: glucose.map(|g| g < GLUCOSE_TARGET_MMOL_L),

@@ -73,8 +73,9 @@ pub(crate) fn insert_visit_row(
     hlc: jiayi_core::hlc::Hlc,
 ) -> Result<()> {
     tx.execute(
-        "INSERT INTO visits (id, resident_id, contract_id, item_code, kind, occurred_at, occurred_on, recorded_at, json, hlc)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+        "INSERT INTO visits (id, resident_id, contract_id, item_code, kind, occurred_at, occurred_on, recorded_at, json, hlc,
+                             mode, served_by)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
         params![
             visit.id.to_string(),
             visit.resident_id.to_string(),
@@ -86,6 +87,8 @@ pub(crate) fn insert_visit_row(
             visit.recorded_at.to_rfc3339(),
             serde_json::to_string(visit)?,
             hlc.to_string(),
+            to_text(&visit.mode),
+            visit.served_by.map(|id| id.to_string()),
         ],
     )?;
     Ok(())

@@ -262,5 +262,6 @@ pub fn follow_up(resident: Uuid, bp: (u16, u16)) -> VisitRequest {
             ..Vitals::default()
         },
         notes: String::new(),
+        served_by: None,
     }
 }

@@ -284,6 +284,8 @@ fn flow(app: &mut App) -> Result<()> {
     s.wait_text("[data-test=household]", "贾测试")?;
     s.click_on("[data-test=go-visit]")?;
     s.wait("[data-test=visit-save]")?;
+    // The form asks who served, from the team answering for the household.
+    s.wait_text("[data-test=visit]", "服务人员")?;
     s.type_into(&input("", "vital-systolic"), "1350")?;
     s.type_into(&input("", "vital-diastolic"), "85")?;
     s.click_on("[data-test=visit-save]")?;

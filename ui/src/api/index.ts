@@ -47,6 +47,8 @@ export const api = {
   printTermination: (contractId: string) => call<T.PrintOutcome>('print_termination', { contractId }),
   dueForHousehold: (householdId: string) => call<T.DueEntry[]>('due_for_household', { householdId }),
   recordVisit: (request: T.VisitRequest) => call<T.VisitOutcome>('record_visit', { request }),
+  visitTeam: (residentId: string, day: string | null = null) => call<T.VisitTeam>('visit_team', { residentId, day }),
+  householdVisits: (householdId: string) => call<T.VisitRow[]>('household_visits', { householdId }),
   renew: (contractId: string) => call<T.SignOutcome>('renew_contract', { contractId }),
   changeDoctor: (request: T.ChangeDoctorRequest) => call<void>('change_doctor', { request }),
   terminate: (request: T.TerminateRequest) => call<T.TerminateOutcome>('terminate_contract', { request }),

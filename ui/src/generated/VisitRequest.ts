@@ -15,4 +15,8 @@ kind: VisitKind | null, mode: VisitMode,
 /**
  * When the service happened, if not now (e.g. entered at the end of a home visit).
  */
-occurred_at: string | null, vitals: Vitals, notes: string, };
+occurred_at: string | null, vitals: Vitals, notes: string, 
+/**
+ * The team member who served; the default of [`Api::visit_team`] when none is given.
+ */
+served_by: string | null, };

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import type { IndicatorFigure, ReportRow, Targets } from '../api'
-import { barRows, barWidth, percent, percentToTargets, periodOptions, splitFigures, standing, targetsToPercent } from './dashboard'
+import { barRows, barWidth, percent, percentToTargets, periodOptions, serviceRows, splitFigures, standing, targetsToPercent } from './dashboard'
 
 function fig(code: string, numerator: number, denominator: number, target: number | null = null): IndicatorFigure {
   const rate = denominator ? numerator / denominator : null
@@ -16,8 +16,8 @@ function fig(code: string, numerator: number, denominator: number, target: numbe
   }
 }
 
-function row(name: string, figures: IndicatorFigure[]): ReportRow {
-  return { level: 'village', id: name, code: name, name, figures }
+function row(name: string, figures: IndicatorFigure[], services = 0): ReportRow {
+  return { level: 'village', id: name, code: name, name, figures, services }
 }
 
 describe('the dashboard helpers', () => {
@@ -81,5 +81,17 @@ describe('the dashboard helpers', () => {
     expect(percentToTargets({ ...shown, signing: 120 })).toBeNull()
     expect(percentToTargets({ ...shown, signing: -1 })).toBeNull()
     expect(percentToTargets({ ...shown, signing: undefined })?.signing).toBeNull()
+  })
+
+  it('list residents and services per row, most services first, empty rows left out', () => {
+    const rows = [
+      row('刘医生', [fig('signing', 1, 1)], 2),
+      row('孙护士', [fig('signing', 0, 0)], 3),
+      row('钱公卫', [fig('signing', 0, 0)], 0),
+    ]
+    expect(serviceRows(rows)).toEqual([
+      { name: '孙护士', residents: 0, services: 3 },
+      { name: '刘医生', residents: 1, services: 2 },
+    ])
   })
 })

@@ -109,3 +109,15 @@ export function percentToTargets(values: Record<TargetKey, number | null | undef
   }
   return out
 }
+
+/**
+ * Residents answered for and services delivered per row (at the doctor level by the team member
+ * who served, nurses and public-health workers included), most services first. Rows with
+ * neither are left out.
+ */
+export function serviceRows(rows: ReportRow[]): { name: string; residents: number; services: number }[] {
+  return rows
+    .map((row) => ({ name: row.name, residents: figureOf(row, 'signing')?.denominator ?? 0, services: row.services }))
+    .filter((r) => r.residents > 0 || r.services > 0)
+    .sort((a, b) => b.services - a.services || a.name.localeCompare(b.name, 'zh-CN'))
+}

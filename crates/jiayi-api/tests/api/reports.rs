@@ -536,6 +536,7 @@ fn the_dataset_kept_between_reports_matches_a_fresh_read_after_every_kind_of_wri
             occurred_at: None,
             vitals: Vitals::default(),
             notes: String::new(),
+            served_by: None,
         })
         .unwrap();
     check(&t.api, "a visit through another connection");

@@ -310,6 +310,7 @@ fn a_visit_fulfils_an_item_and_the_schedule_moves_on() {
             occurred_at: None,
             vitals: Vitals::default(),
             notes: String::new(),
+            served_by: None,
         })
         .unwrap_err();
     assert_eq!(err.code, "item_not_in_contract");

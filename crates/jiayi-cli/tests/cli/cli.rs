@@ -170,6 +170,54 @@ fn a_day_of_work_from_the_command_line() {
     assert_eq!(visit["bp_on_target"], true);
     assert!(visit["next_due"]["due_by"].is_string());
 
+    // Who served: someone outside the team answering for 欧阳明 is refused, naming the team;
+    // that team's nurse is accepted.
+    let visit_by = |who: &str| {
+        jiayi(
+            &db,
+            &[
+                "visit",
+                "--resident",
+                &head,
+                "--kind",
+                "home_visit",
+                "--served-by",
+                who,
+                "--json",
+            ],
+        )
+    };
+    let outsider = visit_by("00000000-0000-0000-0000-000000000099");
+    assert_eq!(outsider.status.code(), Some(2));
+    let message = String::from_utf8_lossy(&outsider.stderr).into_owned();
+    assert!(message.contains("服务人员"), "{message}");
+    let team_name = message
+        .split_once('（')
+        .and_then(|(_, rest)| rest.split_once('）'))
+        .map(|(name, _)| name.to_string())
+        .expect("the team is named");
+    let teams = json(&jiayi(&db, &["teams", "--json"]));
+    let nurse = teams
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["name"] == team_name.as_str())
+        .and_then(|t| {
+            t["members"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|m| m["role"] == "nurse")
+        })
+        .map(|m| m["id"].as_str().unwrap().to_string())
+        .expect("the team has a nurse");
+    let by_nurse = visit_by(&nurse);
+    assert!(
+        by_nurse.status.success(),
+        "{}",
+        String::from_utf8_lossy(&by_nurse.stderr)
+    );
+
     let due = json(&jiayi(&db, &["due", "--json"]));
     assert!(
         due.as_array()

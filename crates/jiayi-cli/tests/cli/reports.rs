@@ -63,6 +63,14 @@ fn report_prints_exports_and_drills_down() {
     assert!(printed.contains("履约率"));
     assert!(printed.contains('÷'), "formulas are printed");
     assert!(printed.contains("全镇合计"));
+    assert!(
+        printed.contains("服务人次"),
+        "services delivered are printed"
+    );
+    // Per row: the residents answered for and the services delivered, which add up.
+    let services: u64 = rows.iter().map(|r| r["services"].as_u64().unwrap()).sum();
+    assert_eq!(services, view["total"]["services"].as_u64().unwrap());
+    assert!(services > 0, "the demo's visits are counted");
 
     // The people behind the signing rate of the first village.
     let village = rows[0]["name"].as_str().unwrap();

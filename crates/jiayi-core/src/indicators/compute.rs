@@ -135,6 +135,10 @@ struct Prepared<'a> {
     visits: HashMap<Uuid, Vec<&'a VisitInfo>>,
     /// (contract, resident, item) → days of visits that fulfilled it, sorted.
     item_days: HashMap<(Uuid, Uuid, &'a str), Vec<NaiveDate>>,
+    /// Contract id → its index.
+    contract_index: HashMap<Uuid, usize>,
+    /// Resident → indexes of the contracts that name them.
+    contracts_of: HashMap<Uuid, Vec<usize>>,
 }
 
 impl<'a> Prepared<'a> {
@@ -152,7 +156,16 @@ impl<'a> Prepared<'a> {
             .filter_map(|r| Some((r.id, *village_of_household.get(&r.household_id)?)))
             .collect();
         let mut cover = HashMap::new();
+        let mut contract_index = HashMap::new();
+        let mut contracts_of: HashMap<Uuid, Vec<usize>> = HashMap::new();
         for (index, contract) in ds.contracts.iter().enumerate() {
+            contract_index.entry(contract.id).or_insert(index);
+            for member in &contract.members {
+                contracts_of
+                    .entry(member.resident_id)
+                    .or_default()
+                    .push(index);
+            }
             if contract.covers_on(as_of) {
                 for member in contract.members.iter().filter(|m| m.covers(as_of)) {
                     // At most one contract covers a resident on a day; keep the first if
@@ -186,7 +199,39 @@ impl<'a> Prepared<'a> {
             cover,
             visits,
             item_days,
+            contract_index,
+            contracts_of,
         }
+    }
+
+    /// The rows a delivered service counts in: the resident's village; the team answering for
+    /// the resident that day (the covering contract's, else the village's); the one who served,
+    /// or for a visit recorded without it, the contract's doctor of the day (the village's
+    /// family doctor when no contract covered the resident). `None` when the resident is not
+    /// on the register.
+    fn service_units(&self, visit: &VisitInfo) -> Option<Units> {
+        let village = *self.resident_village.get(&visit.resident_id)?;
+        let contract = visit
+            .contract_id
+            .and_then(|id| self.contract_index.get(&id))
+            .or_else(|| {
+                self.contracts_of
+                    .get(&visit.resident_id)?
+                    .iter()
+                    .find(|&&i| {
+                        let c = &self.ds.contracts[i];
+                        c.covers_on(visit.on)
+                            && c.members
+                                .iter()
+                                .any(|m| m.resident_id == visit.resident_id && m.covers(visit.on))
+                    })
+            })
+            .map(|&i| &self.ds.contracts[i]);
+        let mut units = self.units(village, contract, visit.on);
+        if let Some(who) = visit.served_by {
+            units.doctor = Some(who);
+        }
+        Some(units)
     }
 
     /// Units of a resident or household in a village, signed under `contract` or not.
@@ -215,11 +260,26 @@ impl<'a> Prepared<'a> {
 
 /// Walks the dataset for the period and reports every contribution to `sink`.
 pub fn evaluate(ds: &Dataset, params: &Params, sink: &mut dyn FnMut(&Contribution<'_>)) {
+    let prepared = Prepared::new(ds, params.as_of());
+    walk(&prepared, params, sink);
+}
+
+fn walk(prepared: &Prepared<'_>, params: &Params, sink: &mut dyn FnMut(&Contribution<'_>)) {
     let as_of = params.as_of();
-    let prepared = Prepared::new(ds, as_of);
-    residents(&prepared, as_of, sink);
-    households(&prepared, as_of, sink);
-    occurrences(&prepared, params, as_of, sink);
+    residents(prepared, as_of, sink);
+    households(prepared, as_of, sink);
+    occurrences(prepared, params, as_of, sink);
+}
+
+/// Every service delivered in the period (a visit of any kind and mode, from the period's
+/// first day to the as-of day, to a resident on the register) with the rows it counts in.
+fn services(p: &Prepared<'_>, params: &Params, sink: &mut dyn FnMut(Units)) {
+    let (from, to) = (params.period.start, params.as_of());
+    for visit in p.ds.visits.iter().filter(|v| from <= v.on && v.on <= to) {
+        if let Some(units) = p.service_units(visit) {
+            sink(units);
+        }
+    }
 }
 
 fn residents(p: &Prepared<'_>, as_of: NaiveDate, sink: &mut dyn FnMut(&Contribution<'_>)) {
@@ -288,7 +348,13 @@ fn residents(p: &Prepared<'_>, as_of: NaiveDate, sink: &mut dyn FnMut(&Contribut
                     .filter(in_year)
                     .filter(|v| v.kind == kind)
                     .collect();
-                let mut days: Vec<NaiveDate> = follow_ups.iter().map(|v| v.on).collect();
+                // Standard management counts face-to-face follow-ups only (national standard):
+                // a phone call is a follow-up for control, not for the four a year.
+                let mut days: Vec<NaiveDate> = follow_ups
+                    .iter()
+                    .filter(|v| v.mode.is_face_to_face())
+                    .map(|v| v.on)
+                    .collect();
                 days.dedup(); // visits are sorted by day: two on one day count once
                 emit(standard, days.len() >= 4);
                 let reading = |v: &&&VisitInfo| match group {
@@ -413,7 +479,16 @@ pub fn compute(ds: &Dataset, params: &Params, targets: &Targets, level: Level) -
     let kinds = IndicatorKind::all();
     let mut total = [(0u64, 0u64); IndicatorKind::COUNT];
     let mut by_unit: HashMap<Option<Uuid>, [(u64, u64); IndicatorKind::COUNT]> = HashMap::new();
-    evaluate(ds, params, &mut |c| {
+    let prepared = Prepared::new(ds, params.as_of());
+    let mut services_total = 0u64;
+    let mut services_by_unit: HashMap<Option<Uuid>, u64> = HashMap::new();
+    services(&prepared, params, &mut |units| {
+        services_total += 1;
+        if level != Level::Township {
+            *services_by_unit.entry(units.at(level)).or_default() += 1;
+        }
+    });
+    walk(&prepared, params, &mut |c| {
         let i = c.kind.index();
         let hit = u64::from(c.hit);
         total[i].0 += hit;
@@ -435,7 +510,13 @@ pub fn compute(ds: &Dataset, params: &Params, targets: &Targets, level: Level) -
             })
             .collect()
     };
-    // Every village and team gets a row; doctors only when someone is counted for them.
+    // Every village and team gets a row; team members only when someone is counted for them
+    // or they delivered a service.
+    for unit in services_by_unit.keys() {
+        by_unit
+            .entry(*unit)
+            .or_insert([(0, 0); IndicatorKind::COUNT]);
+    }
     let mut named: Vec<(Option<Uuid>, String, String)> = match level {
         Level::Township => vec![],
         Level::Village => ds
@@ -489,6 +570,7 @@ pub fn compute(ds: &Dataset, params: &Params, targets: &Targets, level: Level) -
             code,
             name,
             figures: figures(by_unit.get(&id).unwrap_or(&empty)),
+            services: services_by_unit.get(&id).copied().unwrap_or(0),
         })
         .collect();
     Report {
@@ -502,6 +584,7 @@ pub fn compute(ds: &Dataset, params: &Params, targets: &Targets, level: Level) -
             code: String::new(),
             name: String::new(),
             figures: figures(&total),
+            services: services_total,
         },
     }
 }

@@ -10,7 +10,7 @@ use crate::contract::{Contract, ContractEvent, ContractEventKind, Term};
 use crate::household::{Team, TeamRole};
 use crate::person::PopulationGroup;
 use crate::time::china_date;
-use crate::visit::{Visit, VisitKind};
+use crate::visit::{Visit, VisitKind, VisitMode};
 use crate::year::order::{Stamped, in_sync_order};
 use crate::year::renewal::{TermInForce, successor_start, term_in_force, terms_until};
 
@@ -259,6 +259,14 @@ pub struct VisitInfo {
     #[serde(default)]
     pub item_code: Option<String>,
     pub kind: VisitKind,
+    /// How it was delivered: only face-to-face follow-ups count toward standard management.
+    /// A dataset written without it reads as face to face.
+    #[serde(default = "face_to_face")]
+    pub mode: VisitMode,
+    /// The team member who served; none on visits recorded before it was asked, which count
+    /// for the contract's doctor of the day (see [`super::compute`]).
+    #[serde(default)]
+    pub served_by: Option<Uuid>,
     /// The local (China Standard Time) day of the service.
     pub on: NaiveDate,
     /// Readings of chronic follow-ups (none on other visits, and when not measured).
@@ -266,6 +274,10 @@ pub struct VisitInfo {
     pub bp_on_target: Option<bool>,
     #[serde(default)]
     pub glucose_on_target: Option<bool>,
+}
+
+fn face_to_face() -> VisitMode {
+    VisitMode::Clinic
 }
 
 impl VisitInfo {
@@ -280,6 +292,8 @@ impl VisitInfo {
             contract_id: visit.fulfils.as_ref().map(|f| f.contract_id),
             item_code: visit.fulfils.as_ref().map(|f| f.item_code.clone()),
             kind: visit.kind,
+            mode: visit.mode,
+            served_by: visit.served_by,
             on: china_date(visit.occurred_at),
             bp_on_target: chronic.then(|| visit.vitals.bp_on_target()).flatten(),
             glucose_on_target: chronic.then(|| visit.vitals.glucose_on_target()).flatten(),

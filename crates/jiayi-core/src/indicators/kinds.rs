@@ -205,8 +205,8 @@ impl IndicatorKind {
                 .into(),
             IndicatorKind::HypertensionStandardManagement => lang
                 .pick(
-                    "高血压规范管理率 = 统计日前12个月内随访 ≥ 4 次（按不同日期计）的签约高血压患者数 ÷ 统计日签约的高血压患者数",
-                    "hypertension standard management rate = signed hypertension patients with ≥ 4 follow-ups (on distinct days) in the 12 months to the as-of day ÷ signed hypertension patients on the as-of day",
+                    "高血压规范管理率 = 统计日前12个月内面对面随访（入户或门诊，不含电话）≥ 4 次（按不同日期计）的签约高血压患者数 ÷ 统计日签约的高血压患者数",
+                    "hypertension standard management rate = signed hypertension patients with ≥ 4 face-to-face follow-ups (home or clinic, not phone; on distinct days) in the 12 months to the as-of day ÷ signed hypertension patients on the as-of day",
                 )
                 .into(),
             IndicatorKind::HypertensionControl => lang
@@ -217,8 +217,8 @@ impl IndicatorKind {
                 .into(),
             IndicatorKind::DiabetesStandardManagement => lang
                 .pick(
-                    "糖尿病规范管理率 = 统计日前12个月内随访 ≥ 4 次（按不同日期计）的签约2型糖尿病患者数 ÷ 统计日签约的2型糖尿病患者数",
-                    "diabetes standard management rate = signed type 2 diabetes patients with ≥ 4 follow-ups (on distinct days) in the 12 months to the as-of day ÷ signed diabetes patients on the as-of day",
+                    "糖尿病规范管理率 = 统计日前12个月内面对面随访（入户或门诊，不含电话）≥ 4 次（按不同日期计）的签约2型糖尿病患者数 ÷ 统计日签约的2型糖尿病患者数",
+                    "diabetes standard management rate = signed type 2 diabetes patients with ≥ 4 face-to-face follow-ups (home or clinic, not phone; on distinct days) in the 12 months to the as-of day ÷ signed diabetes patients on the as-of day",
                 )
                 .into(),
             IndicatorKind::DiabetesControl => lang

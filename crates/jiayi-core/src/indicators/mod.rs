@@ -206,6 +206,11 @@ pub struct UnitFigures {
     pub code: String,
     pub name: String,
     pub figures: Vec<Figure>,
+    /// Services delivered in the period (visits of any kind and mode, up to the as-of day)
+    /// counted for the row: at the doctor level by who served, so nurses and public-health
+    /// workers get rows too (see `docs/indicators.md`).
+    #[serde(default)]
+    pub services: u64,
 }
 
 impl UnitFigures {

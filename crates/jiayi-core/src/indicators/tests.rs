@@ -21,7 +21,7 @@ use super::dataset::*;
 use super::*;
 use crate::contract::{Term, TermPolicy};
 use crate::person::PopulationGroup as G;
-use crate::visit::VisitKind;
+use crate::visit::{VisitKind, VisitMode};
 use crate::year::order::Stamped;
 
 fn d(y: i32, m: u32, day: u32) -> NaiveDate {
@@ -101,6 +101,8 @@ fn visit(
         contract_id: contract.map(id),
         item_code: item.map(str::to_string),
         kind,
+        mode: VisitMode::Home,
+        served_by: None,
         on,
         bp_on_target: None,
         glucose_on_target: None,
@@ -801,7 +803,7 @@ fn a_dataset_from_domain_records() {
     let visit = Visit {
         id: Uuid::now_v7(),
         resident_id: id(R1),
-        doctor_id: None,
+        served_by: None,
         kind: VisitKind::HypertensionFollowUp,
         mode: VisitMode::Home,
         // 23:30 UTC is the next morning in the village.
@@ -861,4 +863,136 @@ fn owed_spec(package: &str, item: &str, n: u32) -> OwedSpec {
         item_code: item.into(),
         times_per_year: n,
     }
+}
+
+#[test]
+fn standard_management_counts_face_to_face_follow_ups_only() {
+    // R6 has four follow-up days in 2026 (03-10, 06-20, 08-01, 12-30), all at home; R1 has
+    // three (02-10, 05-05, 11-30). Each case changes how one follow-up was made or adds one.
+    let ht = VisitKind::HypertensionFollowUp;
+    type Change = fn(&mut Dataset);
+    let cases: [(&str, Change, u64); 5] = [
+        ("all at home: R6 counts", |_| {}, 1),
+        (
+            "R6's 08-01 by phone: three face-to-face days",
+            |ds| ds.visits[11].mode = VisitMode::Phone,
+            0,
+        ),
+        (
+            "R6's 08-01 at the clinic: still four",
+            |ds| ds.visits[11].mode = VisitMode::Clinic,
+            1,
+        ),
+        (
+            "R1 gets a phone follow-up on 07-01: still three",
+            |ds| {
+                let mut v = visit(
+                    R1,
+                    None,
+                    None,
+                    VisitKind::HypertensionFollowUp,
+                    d(2026, 7, 1),
+                );
+                v.mode = VisitMode::Phone;
+                ds.visits.push(v);
+            },
+            1,
+        ),
+        (
+            "R1 gets a clinic follow-up on 07-01: four",
+            |ds| {
+                let mut v = visit(
+                    R1,
+                    None,
+                    None,
+                    VisitKind::HypertensionFollowUp,
+                    d(2026, 7, 1),
+                );
+                v.mode = VisitMode::Clinic;
+                ds.visits.push(v);
+            },
+            2,
+        ),
+    ];
+    for (name, change, expected) in cases {
+        let mut ds = township();
+        assert_eq!(ds.visits[11].on, d(2026, 8, 1));
+        assert_eq!(ds.visits[11].kind, ht);
+        change(&mut ds);
+        let report = compute(&ds, &year(), &Targets::default(), Level::Township);
+        let (num, den) = counts(&report.total, IndicatorKind::HypertensionStandardManagement);
+        assert_eq!((num, den), (expected, 2), "{name}");
+    }
+    // A phone follow-up still decides control with its reading: R1's last reading by phone.
+    let mut ds = township();
+    let mut call = bp(visit(R1, None, None, ht, d(2026, 12, 1)), true);
+    call.mode = VisitMode::Phone;
+    ds.visits.push(call);
+    let report = compute(&ds, &year(), &Targets::default(), Level::Township);
+    // R1 now on target by the phone reading, R6 on target on 12-30.
+    assert_eq!(
+        counts(&report.total, IndicatorKind::HypertensionControl),
+        (2, 2)
+    );
+}
+
+#[test]
+fn services_delivered_count_for_who_served() {
+    // Visits in 2026 (as-of 12-31): R1 02-10, 05-05, 05-05 (C1, D1) and 11-30 (C1, D3 after
+    // the change of doctor); R2 03-01 (unsigned, V1: D1); R3 03-15 and 09-10 (C2, D1); R6
+    // 03-10 (before C3: V2's D2), 06-20, 08-01, 12-30 (C3, D2). 2025-12-20 and 2027-01-05 are
+    // outside. Then nurse N1 of T1 is named on R2's check and on one of R1's 05-05 visits.
+    const N1: u128 = 34;
+    let mut ds = township();
+    ds.doctors.push(DoctorInfo {
+        id: id(N1),
+        name: "丁护士".into(),
+        team_id: id(T1),
+    });
+    let services = |report: &Report, unit: u128| {
+        report
+            .units
+            .iter()
+            .find(|u| u.id == Some(id(unit)))
+            .map(|u| u.services)
+    };
+    let table = [
+        // (who served R2's check and R1's second 05-05 visit, D1, D3, D2, N1)
+        (None, Some(6), Some(1), Some(4), None),
+        (Some(N1), Some(4), Some(1), Some(4), Some(2)),
+        (Some(D3), Some(4), Some(3), Some(4), None),
+    ];
+    for (who, d1, d3, d2, n1) in table {
+        ds.visits[3].served_by = who.map(id);
+        ds.visits[6].served_by = who.map(id);
+        assert_eq!(ds.visits[3].on, d(2026, 5, 5));
+        assert_eq!(ds.visits[6].resident_id, id(R2));
+        let report = compute(&ds, &year(), &Targets::default(), Level::Doctor);
+        let got = (
+            services(&report, D1),
+            services(&report, D3),
+            services(&report, D2),
+            services(&report, N1),
+        );
+        assert_eq!(got, (d1, d3, d2, n1), "served by {who:?}");
+        assert_eq!(report.total.services, 11);
+        let sum: u64 = report.units.iter().map(|u| u.services).sum();
+        assert_eq!(sum, 11, "the rows add up to the township");
+        // A nurse who served gets a row with no residents of their own.
+        if let Some(row) = report.units.iter().find(|u| u.id == Some(id(N1))) {
+            assert_eq!(row.name, "丁护士");
+            assert_eq!(counts(row, IndicatorKind::Signing), (0, 0));
+        }
+    }
+    let village = compute(&ds, &year(), &Targets::default(), Level::Village);
+    assert_eq!(services(&village, V1), Some(7));
+    assert_eq!(services(&village, V2), Some(4));
+    let team = compute(&ds, &year(), &Targets::default(), Level::Team);
+    assert_eq!(services(&team, T1), Some(7));
+    assert_eq!(services(&team, T2), Some(4));
+    // A month: November has R1's 11-30 visit only, for D3.
+    let november = params(Period::month(2026, 11).unwrap(), d(2027, 1, 15));
+    let report = compute(&ds, &november, &Targets::default(), Level::Doctor);
+    assert_eq!(report.total.services, 1);
+    assert_eq!(services(&report, D3), Some(1));
 }

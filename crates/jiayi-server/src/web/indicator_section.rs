@@ -220,6 +220,14 @@ pub fn section(
 
     let township = compute(ds, params, targets, Level::Township);
     h.push_str(&figures_table(asked, &township.total));
+    h.push_str(&format!(
+        "<p>{} <b class=\"services\">{}</b></p>",
+        l(
+            "期内服务人次（各类服务、各种方式）：",
+            "Services delivered in the period (every kind and mode):"
+        ),
+        township.total.services
+    ));
 
     let by_village = compute(ds, params, targets, Level::Village);
     h.push_str(&bars(asked, &by_village, choice.bar));
@@ -413,7 +421,13 @@ fn unit_table(asked: &Asked, report: &Report) -> String {
     for kind in UNIT_COLUMNS {
         h.push_str(&format!("<th>{}</th>", escape(&kind.name(lang))));
     }
-    h.push_str("</tr>");
+    // The residents each row answers for, and the services it delivered (per team member:
+    // by who served, nurses and public-health workers included).
+    h.push_str(&format!(
+        "<th>{}</th><th>{}</th></tr>",
+        lang.pick("负责居民", "Residents"),
+        lang.pick("服务人次", "Services delivered")
+    ));
     for unit in &report.units {
         h.push_str(&format!("<tr><td>{}</td>", escape(&unit_name(lang, unit))));
         if level == Level::Doctor {
@@ -432,7 +446,13 @@ fn unit_table(asked: &Asked, report: &Report) -> String {
                 f.denominator
             ));
         }
-        h.push_str("</tr>");
+        let residents = unit
+            .figure(IndicatorKind::Signing)
+            .map_or(0, |f| f.denominator);
+        h.push_str(&format!(
+            "<td class=\"num\">{residents}</td><td class=\"num services\">{}</td></tr>",
+            unit.services
+        ));
     }
     h.push_str("</table>");
     h

@@ -49,7 +49,7 @@ fn demo_device(t: &Township, dir: &Path, size: DemoSize) -> Api {
 }
 
 /// The township publishes its teams, as it does before enrolling devices.
-fn publish_teams(
+pub(crate) fn publish_teams(
     storage: &dyn jiayi_server::storage::Storage,
     teams: &[jiayi_core::household::Team],
 ) {
@@ -65,7 +65,7 @@ fn publish_teams(
 
 /// Enrolls the device for all its villages (again, if it was: a new token) and returns a
 /// transport to the township with its token.
-fn enrolled_transport(t: &Township, store: &jiayi_store::Store) -> HttpTransport {
+pub(crate) fn enrolled_transport(t: &Township, store: &jiayi_store::Store) -> HttpTransport {
     let enrolled = t
         .storage()
         .enroll(
@@ -116,6 +116,7 @@ fn device_figures_on(
         for f in &row.figures {
             out.insert((id, f.code.clone()), (f.numerator, f.denominator, f.target));
         }
+        out.insert((id, "services".into()), (row.services, 0, None));
     }
     out
 }
@@ -149,6 +150,7 @@ fn server_figures_on(
         for f in &unit.figures {
             out.insert((id, f.kind.code()), (f.numerator, f.denominator, f.target));
         }
+        out.insert((id, "services".into()), (unit.services, 0, None));
     }
     out
 }
@@ -537,6 +539,7 @@ fn the_dashboard_dataset_is_kept_until_something_it_reads_moves() {
         occurred_at: None,
         vitals: Default::default(),
         notes: String::new(),
+        served_by: None,
     })
     .unwrap();
     let store = api.store_mut();

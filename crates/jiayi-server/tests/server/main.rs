@@ -5,4 +5,5 @@ mod cli;
 mod fuzz_push;
 mod indicators;
 mod security;
+mod served;
 mod sync;

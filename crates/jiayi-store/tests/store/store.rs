@@ -311,3 +311,53 @@ fn a_garbage_file_is_refused_with_an_error_not_a_panic() {
     let err = Store::open(&path).err().expect("garbage is refused");
     assert!(!err.message(jiayi_core::Lang::Zh).is_empty());
 }
+
+#[test]
+fn visits_stored_before_version_8_keep_their_mode_and_who_served() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("v7.sqlite3");
+    let doctor = uuid::Uuid::from_u128(31);
+    {
+        let mut conn = rusqlite::Connection::open(&path).unwrap();
+        migrate_to_version(&mut conn, 7).unwrap();
+        // The rows alone matter here, not the residents they point to.
+        conn.execute_batch("PRAGMA foreign_keys = OFF").unwrap();
+        // Two visits as version 7 wrote them: the payload named the doctor as `doctor_id`
+        // (the demo filled it, the app left it empty).
+        for (id, mode, who) in [
+            ("v1", "phone", serde_json::json!(doctor)),
+            ("v2", "home", serde_json::Value::Null),
+        ] {
+            let json = serde_json::json!({
+                "id": uuid::Uuid::now_v7(), "resident_id": uuid::Uuid::from_u128(51),
+                "doctor_id": who, "kind": "hypertension_follow_up", "mode": mode,
+                "occurred_at": "2026-11-23T02:00:00Z", "recorded_at": "2026-11-23T02:00:00Z",
+                "fulfils": null, "vitals": {}, "notes": ""
+            });
+            conn.execute(
+                "INSERT INTO visits (id, resident_id, kind, occurred_at, occurred_on, recorded_at, json, hlc)
+                 VALUES (?1, 'r', 'hypertension_follow_up', '2026-11-23T02:00:00Z', '2026-11-23',
+                         '2026-11-23T02:00:00Z', ?2, 'h')",
+                rusqlite::params![id, json.to_string()],
+            )
+            .unwrap();
+        }
+    }
+    drop(Store::open(&path).unwrap());
+    let conn = rusqlite::Connection::open(&path).unwrap();
+    let rows: Vec<(String, Option<String>, Option<String>)> = conn
+        .prepare("SELECT id, mode, served_by FROM visits ORDER BY id")
+        .unwrap()
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    assert_eq!(
+        rows,
+        vec![
+            ("v1".into(), Some("phone".into()), Some(doctor.to_string())),
+            ("v2".into(), Some("home".into()), None),
+        ],
+        "the new columns are filled from the payloads"
+    );
+}
