@@ -9,6 +9,7 @@ use crate::catalog::Catalog;
 use crate::contract::{Contract, ContractEvent, ContractEventKind, Term};
 use crate::household::{Team, TeamRole};
 use crate::person::PopulationGroup;
+use crate::schedule::window::ItemSchedule;
 use crate::time::china_date;
 use crate::visit::{Visit, VisitKind};
 use crate::year::order::{Stamped, in_sync_order};
@@ -91,6 +92,13 @@ pub struct OwedSpec {
     pub package_code: String,
     pub item_code: String,
     pub times_per_year: u32,
+    /// What the item is anchored on and its windows (the even spread when absent).
+    #[serde(default, skip_serializing_if = "is_default_schedule")]
+    pub schedule: ItemSchedule,
+}
+
+fn is_default_schedule(schedule: &ItemSchedule) -> bool {
+    *schedule == ItemSchedule::default()
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -242,6 +250,7 @@ pub fn owed_specs(catalog: &Catalog, package_codes: &[String]) -> Vec<OwedSpec> 
                     package_code: package.code.clone(),
                     item_code: item.code.clone(),
                     times_per_year: item.times_per_year,
+                    schedule: item.schedule.clone(),
                 });
             }
         }

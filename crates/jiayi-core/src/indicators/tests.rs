@@ -72,6 +72,7 @@ fn owed(item: &str, n: u32) -> OwedSpec {
         package_code: "basic".into(),
         item_code: item.into(),
         times_per_year: n,
+        schedule: Default::default(),
     }
 }
 
@@ -840,12 +841,16 @@ fn a_dataset_from_domain_records() {
     assert!(ds.residents[0].head);
     assert_eq!(
         ds.contracts[0].members[0].items,
-        vec![owed_spec("basic_hypertension", "hypertension_follow_up", 4)]
+        vec![
+            owed_spec("basic_hypertension", "hypertension_follow_up", 4),
+            owed_spec("basic_hypertension", "hypertension_annual_check", 1)
+        ]
     );
     assert_eq!(ds.visits[0].on, d(2026, 2, 10));
     assert_eq!(ds.visits[0].bp_on_target, Some(false));
     let report = compute(&ds, &year(), &Targets::default(), Level::Township);
-    assert_eq!(counts(&report.total, IndicatorKind::Fulfilment), (1, 4));
+    // Four follow-ups and the annual check; the follow-up visit fulfilled one.
+    assert_eq!(counts(&report.total, IndicatorKind::Fulfilment), (1, 5));
     // A catalog version the server does not hold: nothing is owed, nothing fails.
     let unknown = Dataset::from_records(&Records {
         contracts: std::slice::from_ref(&contract),
@@ -856,9 +861,20 @@ fn a_dataset_from_domain_records() {
 }
 
 fn owed_spec(package: &str, item: &str, n: u32) -> OwedSpec {
+    let catalog = crate::catalog::Catalog::default_catalog();
+    let schedule = catalog
+        .effective_items(package)
+        .unwrap()
+        .into_iter()
+        .find(|(_, i)| i.code == item)
+        .unwrap()
+        .1
+        .schedule
+        .clone();
     OwedSpec {
         package_code: package.into(),
         item_code: item.into(),
         times_per_year: n,
+        schedule,
     }
 }
