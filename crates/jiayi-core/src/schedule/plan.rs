@@ -12,7 +12,9 @@
 //!   contract's first term, to that term even when it opened before signing). A visit fulfils
 //!   the open window it falls in; a visit outside every window fulfils, late, the last window
 //!   that closed unfulfilled before it. A window that closed unfulfilled stays missed: the next
-//!   window is not pushed back.
+//!   window is not pushed back. Windows counted from a period that ends (a pregnancy ends the
+//!   day before delivery, a treatment or diagnosis with its period) stop there: a window
+//!   opening after it is not owed, one open across it closes with it.
 
 use chrono::{Days, NaiveDate};
 
@@ -33,26 +35,32 @@ impl Anchors<'_> {
         self.periods.iter().filter(move |p| p.group == group)
     }
 
-    /// The anchor dates an item counts from, earliest first.
-    pub fn dates(&self, schedule: &ItemSchedule, term: &Term) -> Vec<NaiveDate> {
-        let mut dates: Vec<NaiveDate> = match (schedule.anchor, schedule.group) {
-            (Anchor::Term, _) => vec![term.start],
-            (Anchor::Birth, _) => self.birth_date.into_iter().collect(),
-            (Anchor::Pregnancy, _) => self
-                .starts_of(PopulationGroup::Pregnant)
-                .map(|p| p.start)
-                .collect(),
+    /// The anchor dates an item counts from, earliest first, each with the last day its
+    /// windows may reach when the anchor is a period that ends (a pregnancy ends with the
+    /// delivery, a treatment or a diagnosis with its period).
+    pub fn dates(
+        &self,
+        schedule: &ItemSchedule,
+        term: &Term,
+    ) -> Vec<(NaiveDate, Option<NaiveDate>)> {
+        let of_periods = |group| {
+            self.starts_of(group)
+                .map(|p| (p.start, p.last_day()))
+                .collect::<Vec<_>>()
+        };
+        let mut dates = match (schedule.anchor, schedule.group) {
+            (Anchor::Term, _) => vec![(term.start, None)],
+            (Anchor::Birth, _) => self.birth_date.map(|b| (b, None)).into_iter().collect(),
+            (Anchor::Pregnancy, _) => of_periods(PopulationGroup::Pregnant),
             (Anchor::Delivery, _) => self
                 .starts_of(PopulationGroup::Postpartum)
-                .map(|p| p.start)
+                .map(|p| (p.start, None))
                 .collect(),
-            (Anchor::Diagnosis | Anchor::Treatment, Some(group)) => {
-                self.starts_of(group).map(|p| p.start).collect()
-            }
+            (Anchor::Diagnosis | Anchor::Treatment, Some(group)) => of_periods(group),
             (Anchor::Diagnosis | Anchor::Treatment, None) => Vec::new(),
         };
         dates.sort();
-        dates.dedup();
+        dates.dedup_by_key(|(start, _)| *start);
         dates
     }
 }
@@ -135,14 +143,14 @@ pub fn plan(
             Anchor::Diagnosis => Some(
                 dates
                     .iter()
-                    .copied()
+                    .map(|(d, _)| *d)
                     .filter(|d| *d <= term.end)
                     .max()
                     .map_or(term.start, |d| d.max(term.start)),
             ),
             _ => dates
                 .iter()
-                .copied()
+                .map(|(d, _)| *d)
                 .filter(|d| *d <= term.end)
                 .max()
                 .map(|d| d.max(term.start)),
@@ -167,10 +175,16 @@ pub fn plan(
             covered_until,
         };
     }
-    for anchor in dates {
+    for (anchor, last_day) in dates {
         for w in &schedule.windows {
             let Some((opens_on, due_by)) = w.dates(anchor) else {
                 continue;
+            };
+            // A window the period's end comes before is not owed; one it cuts closes with it.
+            let due_by = match last_day {
+                Some(last) if opens_on > last => continue,
+                Some(last) => due_by.min(last),
+                None => due_by,
             };
             let owned = due_by >= term.start
                 && opens_on <= covered_until

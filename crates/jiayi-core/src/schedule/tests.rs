@@ -333,6 +333,40 @@ fn antenatal_windows_count_from_the_last_menstrual_period() {
 }
 
 #[test]
+fn a_delivery_ends_the_antenatal_windows() {
+    let (schedule, _) = shipped("basic_maternal", "antenatal_visit");
+    let lmp = d(2026, 1, 5);
+    let term = year_2026();
+    let week = |w: u64| lmp + Days::new(w * 7);
+    // (delivered on, windows owed, last window's end)
+    let table = [
+        (None, 5, week(41) - Days::new(1)),
+        (Some(week(38)), 5, week(38) - Days::new(1)), // the 37–40 week window closes with it
+        (Some(week(33)), 4, week(33) - Days::new(1)), // early: the last window never opens
+    ];
+    for (delivered, count, last) in table {
+        let mut pregnancy = period(
+            PopulationGroup::Pregnant,
+            PeriodBasis::LastMenstrualPeriod,
+            lmp,
+        );
+        pregnancy.end = delivered.map(|on| on - Days::new(1));
+        let periods = [pregnancy];
+        let anchors = Anchors {
+            birth_date: None,
+            periods: &periods,
+        };
+        let p = plan(&schedule, 5, &anchors, &term, true, term.end);
+        assert_eq!(p.occurrences.len(), count, "delivered {delivered:?}");
+        assert_eq!(
+            p.occurrences.last().unwrap().due_by,
+            last,
+            "delivered {delivered:?}"
+        );
+    }
+}
+
+#[test]
 fn signing_mid_pregnancy_owes_only_the_windows_still_open_and_renewals_do_not_owe_twice() {
     let (schedule, _) = shipped("basic_maternal", "antenatal_visit");
     let lmp = d(2026, 8, 3);
