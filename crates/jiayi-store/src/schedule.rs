@@ -5,9 +5,10 @@ use std::collections::HashMap;
 use chrono::NaiveDate;
 use jiayi_core::catalog::Catalog;
 use jiayi_core::contract::Term;
-use jiayi_core::schedule::plan::{Anchors, plan};
+use jiayi_core::schedule::plan::{Anchors, plan_in_force};
 use jiayi_core::schedule::window::ItemSchedule;
 use jiayi_core::schedule::{DueItem, OwedItem, ScheduledItem, due_list};
+use jiayi_core::term::TermInForce;
 use jiayi_core::year::groups::GroupPeriod;
 use jiayi_core::year::renewal::term_on;
 use serde::{Deserialize, Serialize};
@@ -128,7 +129,9 @@ impl Store {
                 ));
             }
         }
-        let mut state_cache: HashMap<String, Option<(Term, bool, NaiveDate)>> = HashMap::new();
+        // Contract → the term in force on the day and the one it renewed, if any.
+        let mut state_cache: HashMap<String, Option<(TermInForce, Option<TermInForce>)>> =
+            HashMap::new();
         for row in rows {
             let (contract_key, term_json, doctor, version, resident_key, packages) = row;
             let contract_id = parse_uuid(&contract_key)?;
@@ -136,17 +139,20 @@ impl Store {
                 let term: Term = serde_json::from_str(&term_json)?;
                 let shell = planning_contract(contract_id, term, parse_uuid(&doctor)?);
                 // The term in force on the day, automatic renewals included.
-                let in_force = term_on(
-                    &shell,
-                    events.get(&contract_id).map(Vec::as_slice).unwrap_or(&[]),
-                    day,
-                )
-                .map(|t| (t.term, t.renewal == 0, t.last_day));
+                let events = events.get(&contract_id).map(Vec::as_slice).unwrap_or(&[]);
+                let in_force = term_on(&shell, events, day).map(|t| {
+                    // The term it renewed, whose open windows it carries on.
+                    let previous = (t.renewal > 0)
+                        .then(|| term_on(&shell, events, t.term.start - chrono::Days::new(1)))
+                        .flatten();
+                    (t, previous)
+                });
                 state_cache.insert(contract_key.clone(), in_force);
             }
-            let Some((term, first_term, covered_until)) = state_cache[&contract_key] else {
+            let Some((in_force, previous)) = state_cache[&contract_key] else {
                 continue;
             };
+            let (term, covered_until) = (in_force.term, in_force.last_day);
             let resident_id = parse_uuid(&resident_key)?;
             let anchors = Anchors {
                 birth_date: births.get(&resident_id).copied().flatten(),
@@ -187,7 +193,7 @@ impl Store {
                         })
                         .unwrap_or_default();
                     let planned =
-                        plan(schedule, *times, &anchors, &term, first_term, covered_until);
+                        plan_in_force(schedule, *times, &anchors, &in_force, previous.as_ref());
                     let item = OwedItem {
                         contract_id,
                         resident_id,

@@ -21,6 +21,7 @@ use chrono::{Days, NaiveDate};
 use super::window::{Anchor, ItemSchedule};
 use crate::contract::Term;
 use crate::person::PopulationGroup;
+use crate::term::TermInForce;
 use crate::year::groups::GroupPeriod;
 
 /// What a resident's anchors are read from: the birth date and the dated group periods.
@@ -200,6 +201,44 @@ pub fn plan(
         fulfilment: Fulfilment::ByWindow,
         covered_until,
     }
+}
+
+/// What a resident is owed while `current` is in force, as the work list shows it: the term's
+/// own plan plus the windows the previous term (`previous`, when `current` renewed it) opened
+/// and that close in this one. They stay the previous term's occurrences for the indicators.
+pub fn plan_in_force(
+    schedule: &ItemSchedule,
+    times_per_year: u32,
+    anchors: &Anchors<'_>,
+    current: &TermInForce,
+    previous: Option<&TermInForce>,
+) -> Plan {
+    let mut owed = plan(
+        schedule,
+        times_per_year,
+        anchors,
+        &current.term,
+        current.renewal == 0,
+        current.last_day,
+    );
+    if let (Fulfilment::ByWindow, Some(previous)) = (owed.fulfilment, previous) {
+        let before = plan(
+            schedule,
+            times_per_year,
+            anchors,
+            &previous.term,
+            previous.renewal == 0,
+            previous.last_day,
+        );
+        owed.occurrences.extend(
+            before
+                .occurrences
+                .into_iter()
+                .filter(|o| o.due_by >= current.term.start),
+        );
+        owed.occurrences.sort_by_key(|o| (o.due_by, o.opens_on));
+    }
+    owed
 }
 
 /// The day each occurrence was fulfilled, if it was, by visits (sorted) up to `until`.

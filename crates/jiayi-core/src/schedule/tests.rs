@@ -1,13 +1,14 @@
 use chrono::{Days, NaiveDate};
 use uuid::Uuid;
 
-use super::plan::{Anchors, ItemState, Plan, fulfilled, plan, standing_on};
+use super::plan::{Anchors, ItemState, Plan, fulfilled, plan, plan_in_force, standing_on};
 use super::window::{Anchor, ItemSchedule, Offset, WindowSpec};
 use super::*;
 use crate::catalog::Catalog;
 use crate::contract::TermPolicy;
 use crate::hlc::Hlc;
 use crate::person::PopulationGroup;
+use crate::term::TermInForce;
 use crate::year::groups::{GroupPeriod, PeriodBasis};
 
 fn d(y: i32, m: u32, day: u32) -> NaiveDate {
@@ -593,4 +594,44 @@ fn windows_anchored_on_the_term_count_from_its_start() {
     let term = year_2026();
     let p = plan(&schedule, 1, &Anchors::default(), &term, true, term.end);
     assert_eq!(windows(&p), vec![(d(2026, 1, 1), d(2026, 3, 31))]);
+}
+
+#[test]
+fn a_window_open_at_renewal_is_shown_in_the_new_term_and_owed_once() {
+    let (checks, n) = shipped("basic_child", "child_health_check");
+    // Born 19 October 2025: the 3-month window runs 4 January to 3 February 2026.
+    let anchors = Anchors {
+        birth_date: Some(d(2025, 10, 19)),
+        periods: &[],
+    };
+    let signed = Term::first(TermPolicy::RollingYear, d(2025, 1, 5));
+    let first = TermInForce {
+        term: signed,
+        renewal: 0,
+        last_day: signed.end,
+    };
+    let renewed_term = Term {
+        start: d(2026, 1, 5),
+        end: d(2027, 1, 4),
+        ..signed
+    };
+    let renewed = TermInForce {
+        term: renewed_term,
+        renewal: 1,
+        last_day: renewed_term.end,
+    };
+    let window = (d(2026, 1, 4), d(2026, 2, 3));
+    let own = plan(&checks, n, &anchors, &renewed_term, false, renewed_term.end);
+    assert!(
+        !windows(&own).contains(&window),
+        "owed by the term it opened in"
+    );
+    let before = plan(&checks, n, &anchors, &signed, true, signed.end);
+    assert!(windows(&before).contains(&window));
+    let shown = plan_in_force(&checks, n, &anchors, &renewed, Some(&first));
+    assert_eq!(windows(&shown)[0], window, "still open after the renewal");
+    assert_eq!(
+        state(&shown, &[], d(2026, 1, 14)),
+        Some((ItemState::Due, 1, 0))
+    );
 }
