@@ -6,7 +6,7 @@ use chrono::NaiveDate;
 use jiayi_core::catalog::Catalog;
 use jiayi_core::contract::Term;
 use jiayi_core::schedule::plan::{Anchors, plan_in_force};
-use jiayi_core::schedule::window::ItemSchedule;
+use jiayi_core::schedule::window::{Anchor, ItemSchedule};
 use jiayi_core::schedule::{DueItem, OwedItem, ScheduledItem, due_list};
 use jiayi_core::term::TermInForce;
 use jiayi_core::year::groups::GroupPeriod;
@@ -154,8 +154,12 @@ impl Store {
             };
             let (term, covered_until) = (in_force.term, in_force.last_day);
             let resident_id = parse_uuid(&resident_key)?;
-            let anchors = Anchors {
-                birth_date: births.get(&resident_id).copied().flatten(),
+            // Read only for residents whose items count from something other than the term.
+            let anchors = || Anchors {
+                birth_date: births
+                    .get(&resident_key)
+                    .and_then(Option::as_deref)
+                    .and_then(|b| NaiveDate::parse_from_str(b, "%Y-%m-%d").ok()),
                 periods: periods.get(&resident_id).map(Vec::as_slice).unwrap_or(&[]),
             };
             let codes: Vec<String> = serde_json::from_str(&packages)?;
@@ -192,8 +196,17 @@ impl Store {
                                 .collect()
                         })
                         .unwrap_or_default();
-                    let planned =
-                        plan_in_force(schedule, *times, &anchors, &in_force, previous.as_ref());
+                    let planned = plan_in_force(
+                        schedule,
+                        *times,
+                        &if schedule.anchor == Anchor::Term {
+                            Anchors::default()
+                        } else {
+                            anchors()
+                        },
+                        &in_force,
+                        previous.as_ref(),
+                    );
                     let item = OwedItem {
                         contract_id,
                         resident_id,
@@ -319,7 +332,7 @@ impl Store {
         &self,
         household: Option<Uuid>,
     ) -> Result<(
-        HashMap<Uuid, Option<NaiveDate>>,
+        HashMap<String, Option<String>>,
         HashMap<Uuid, Vec<GroupPeriod>>,
     )> {
         let mut stmt = self.conn.prepare_cached(
@@ -331,12 +344,11 @@ impl Store {
         let mut births = HashMap::new();
         for row in rows {
             let (id, born) = row?;
-            let born = born.and_then(|b| NaiveDate::parse_from_str(&b, "%Y-%m-%d").ok());
-            births.insert(parse_uuid(&id)?, born);
+            births.insert(id, born);
         }
         let mut periods: HashMap<Uuid, Vec<GroupPeriod>> = HashMap::new();
         for p in self.all_group_periods()? {
-            if births.contains_key(&p.resident_id) {
+            if household.is_none() || births.contains_key(&p.resident_id.to_string()) {
                 periods.entry(p.resident_id).or_default().push(p);
             }
         }

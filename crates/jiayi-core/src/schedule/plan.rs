@@ -135,8 +135,13 @@ pub fn plan(
     first_term: bool,
     covered_until: NaiveDate,
 ) -> Plan {
-    let dates = anchors.dates(schedule, term);
-    let mut occurrences = Vec::new();
+    let spread_over_term = schedule.anchor == Anchor::Term && schedule.windows.is_empty();
+    let dates = if spread_over_term {
+        Vec::new() // the common case: nothing to look up
+    } else {
+        anchors.dates(schedule, term)
+    };
+    let mut occurrences = Vec::with_capacity(times_per_year as usize);
     if schedule.windows.is_empty() {
         // Spread from the anchor's date in the term, or from the term's start.
         let from = match schedule.anchor {
