@@ -122,10 +122,17 @@ impl Catalog {
 
     /// The catalog of this version the app ships (today's default or an earlier one).
     pub fn shipped(version: &str) -> Option<Catalog> {
+        Catalog::all_shipped()
+            .into_iter()
+            .find(|c| c.version == version)
+    }
+
+    /// Every catalog the app ships: today's default first, then the earlier ones.
+    pub fn all_shipped() -> Vec<Catalog> {
         std::iter::once(DEFAULT_CATALOG_TOML)
             .chain(EARLIER_SHIPPED_TOML)
             .filter_map(|text| Catalog::from_toml(text).ok())
-            .find(|c| c.version == version)
+            .collect()
     }
 
     fn check(&self) -> Result<()> {

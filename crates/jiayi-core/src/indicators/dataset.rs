@@ -392,12 +392,19 @@ impl Dataset {
             region: String::new(),
             packages: Vec::new(),
         };
+        // The catalogs given, then those the app ships (a contract signed under a shipped
+        // default nobody published reads its items as the device does).
+        let mut catalogs: Vec<Catalog> = r.catalogs.to_vec();
+        for shipped in Catalog::all_shipped() {
+            if !catalogs.iter().any(|c| c.version == shipped.version) {
+                catalogs.push(shipped);
+            }
+        }
         ds.contracts = r
             .contracts
             .iter()
             .map(|c| {
-                let catalog = r
-                    .catalogs
+                let catalog = catalogs
                     .iter()
                     .find(|k| k.version == c.catalog_version)
                     .unwrap_or(&empty);
@@ -405,7 +412,7 @@ impl Dataset {
             })
             .collect();
         ds.visits = r.visits.iter().map(VisitInfo::from_visit).collect();
-        ds.add_year(r.contracts, r.events, &r.year, r.catalogs);
+        ds.add_year(r.contracts, r.events, &r.year, &catalogs);
         ds
     }
 }

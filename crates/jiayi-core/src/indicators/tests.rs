@@ -851,9 +851,30 @@ fn a_dataset_from_domain_records() {
     let report = compute(&ds, &year(), &Targets::default(), Level::Township);
     // Four follow-ups and the annual check; the follow-up visit fulfilled one.
     assert_eq!(counts(&report.total, IndicatorKind::Fulfilment), (1, 5));
-    // A catalog version the server does not hold: nothing is owed, nothing fails.
-    let unknown = Dataset::from_records(&Records {
+    // A catalog version nobody published but the app ships: read as the device reads it.
+    let shipped = Dataset::from_records(&Records {
         contracts: std::slice::from_ref(&contract),
+        catalogs: &[],
+        ..Records::default()
+    });
+    assert_eq!(shipped.contracts[0].members[0].items.len(), 2);
+    let mut old = contract.clone();
+    old.catalog_version = "2026.1".into();
+    let earlier = Dataset::from_records(&Records {
+        contracts: std::slice::from_ref(&old),
+        catalogs: &[],
+        ..Records::default()
+    });
+    assert_eq!(
+        earlier.contracts[0].members[0].items.len(),
+        1,
+        "the earlier default: follow-ups only, spread over the term"
+    );
+    // A catalog version the server does not hold: nothing is owed, nothing fails.
+    let mut unknown_version = contract.clone();
+    unknown_version.catalog_version = "1999.9".into();
+    let unknown = Dataset::from_records(&Records {
+        contracts: std::slice::from_ref(&unknown_version),
         catalogs: &[],
         ..Records::default()
     });
