@@ -17,7 +17,7 @@ use jiayi_core::contract::TermPolicy;
 use jiayi_core::household::{HouseholdInput, ResidentInput, Team, TeamMember, TeamRole, Village};
 use jiayi_core::id_number::compose;
 use jiayi_core::person::{PopulationGroup, Relation, Sex, groups_on};
-use jiayi_core::schedule::plan::{Anchors, plan};
+use jiayi_core::schedule::plan::{Anchors, owed_by, plan};
 use jiayi_core::time::china_noon;
 use jiayi_core::visit::{ItemRef, Visit, VisitKind, VisitMode, Vitals};
 use jiayi_store::TownshipSettings;
@@ -519,6 +519,9 @@ fn past_visits(
                 .map_err(|e| ApiError::from_core(e, lang))?;
             for (package, item) in items {
                 if item.times_per_year == 0 {
+                    continue;
+                }
+                if !owed_by(&item.schedule, resident.relation == Relation::Head) {
                     continue;
                 }
                 // The item's windows under the signed term (the schedule's own rule).

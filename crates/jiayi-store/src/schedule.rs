@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use chrono::NaiveDate;
 use jiayi_core::catalog::Catalog;
 use jiayi_core::contract::Term;
-use jiayi_core::schedule::plan::{Anchors, plan_in_force};
+use jiayi_core::schedule::plan::{Anchors, owed_by, plan_in_force};
 use jiayi_core::schedule::window::{Anchor, ItemSchedule};
 use jiayi_core::schedule::{DueItem, OwedItem, ScheduledItem, due_list};
 use jiayi_core::term::TermInForce;
@@ -154,11 +154,12 @@ impl Store {
             };
             let (term, covered_until) = (in_force.term, in_force.last_day);
             let resident_id = parse_uuid(&resident_key)?;
+            let is_head = births.get(&resident_key).is_some_and(|(_, head)| *head);
             // Read only for residents whose items count from something other than the term.
             let anchors = || Anchors {
                 birth_date: births
                     .get(&resident_key)
-                    .and_then(Option::as_deref)
+                    .and_then(|(born, _)| born.as_deref())
                     .and_then(|b| NaiveDate::parse_from_str(b, "%Y-%m-%d").ok()),
                 periods: periods.get(&resident_id).map(Vec::as_slice).unwrap_or(&[]),
             };
@@ -183,6 +184,9 @@ impl Store {
                     resolved.insert(key.clone(), items);
                 }
                 for (package_code, item_code, times, schedule) in &resolved[&key] {
+                    if !owed_by(schedule, is_head) {
+                        continue; // owed once per household, by its head
+                    }
                     // Visits recorded for the item, one entry per visit, oldest first.
                     let visits: Vec<NaiveDate> = delivered
                         .get(&(
@@ -332,14 +336,18 @@ impl Store {
         &self,
         household: Option<Uuid>,
     ) -> Result<(
-        HashMap<String, Option<String>>,
+        HashMap<String, (Option<String>, bool)>,
         HashMap<Uuid, Vec<GroupPeriod>>,
     )> {
         let mut stmt = self.conn.prepare_cached(
-            "SELECT id, birth_date FROM residents WHERE ?1 IS NULL OR household_id = ?1",
+            "SELECT id, birth_date, relation = 'head' FROM residents
+             WHERE ?1 IS NULL OR household_id = ?1",
         )?;
         let rows = stmt.query_map([household.map(|h| h.to_string())], |r| {
-            Ok((r.get::<_, String>(0)?, r.get::<_, Option<String>>(1)?))
+            Ok((
+                r.get::<_, String>(0)?,
+                (r.get::<_, Option<String>>(1)?, r.get::<_, bool>(2)?),
+            ))
         })?;
         let mut births = HashMap::new();
         for row in rows {

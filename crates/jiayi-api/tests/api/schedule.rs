@@ -29,6 +29,7 @@ struct Family {
     _dir: tempfile::TempDir,
     household: Uuid,
     mother: Uuid,
+    father: Uuid,
     contract: Uuid,
 }
 
@@ -53,6 +54,7 @@ fn signed_family() -> Family {
         _dir: dir,
         household,
         mother: people[0],
+        father: people[1],
         contract: signed.contract_id,
     }
 }
@@ -154,6 +156,17 @@ fn a_pregnancy_a_delivery_and_the_babys_first_year_on_the_work_list() {
         "the first antenatal visit before 13 weeks, and nothing postpartum yet"
     );
     f.visit(mother, "antenatal_visit", week(10));
+    // Health education is owed once per household: by its head, 王丽.
+    let education: Vec<Uuid> = f
+        .on(week(10))
+        .work_list(Some(week(10)))
+        .unwrap()
+        .due
+        .into_iter()
+        .filter(|e| e.item.item_code == "health_education")
+        .map(|e| e.item.resident_id)
+        .collect();
+    assert_eq!(education, vec![mother], "not owed again by {}", f.father);
     assert_eq!(
         f.due(mother, week(14)),
         vec![],

@@ -12,7 +12,7 @@ use uuid::Uuid;
 use super::dataset::{ContractInfo, Dataset, VisitInfo};
 use super::{Figure, IndicatorKind, Level, Params, Report, Targets, UnitFigures, year_window};
 use crate::person::PopulationGroup;
-use crate::schedule::plan::{Anchors, fulfilled, plan};
+use crate::schedule::plan::{Anchors, fulfilled, owed_by, plan};
 use crate::visit::VisitKind;
 
 /// Who or what a contribution is about.
@@ -131,6 +131,8 @@ struct Prepared<'a> {
     resident_village: HashMap<Uuid, Uuid>,
     /// Resident → what their items are anchored on (birth date, dated group periods).
     anchors: HashMap<Uuid, Anchors<'a>>,
+    /// Residents who head their household (items owed once per household are theirs).
+    heads: std::collections::HashSet<Uuid>,
     /// Resident → index of the contract covering them on the as-of day.
     cover: HashMap<Uuid, usize>,
     /// Resident → their visits, by day.
@@ -197,6 +199,12 @@ impl<'a> Prepared<'a> {
             village_defaults,
             resident_village,
             anchors,
+            heads: ds
+                .residents
+                .iter()
+                .filter(|r| r.head)
+                .map(|r| r.id)
+                .collect(),
             cover,
             visits,
             item_days,
@@ -383,7 +391,11 @@ fn occurrences(
                     .get(&member.resident_id)
                     .copied()
                     .unwrap_or_default();
+                let is_head = p.heads.contains(&member.resident_id);
                 for item in &member.items {
+                    if !owed_by(&item.schedule, is_head) {
+                        continue; // owed once per household, by its head
+                    }
                     let days = p
                         .item_days
                         .get(&(contract.id, member.resident_id, item.item_code.as_str()))

@@ -899,3 +899,41 @@ fn owed_spec(package: &str, item: &str, n: u32) -> OwedSpec {
         schedule,
     }
 }
+
+#[test]
+fn an_item_owed_once_per_household_counts_for_its_head_only() {
+    let education = |per_household| OwedSpec {
+        package_code: "basic".into(),
+        item_code: "health_education".into(),
+        times_per_year: 4,
+        schedule: crate::schedule::window::ItemSchedule {
+            per_household,
+            ..Default::default()
+        },
+    };
+    let with = |per_household, head: Option<u128>| {
+        let mut ds = township();
+        for c in &mut ds.contracts {
+            for m in &mut c.members {
+                m.items = vec![education(per_household)];
+            }
+        }
+        for r in &mut ds.residents {
+            r.head = head.is_some_and(|h| r.id == id(h));
+        }
+        let report = compute(&ds, &year(), &Targets::default(), Level::Township);
+        counts(&report.total, IndicatorKind::Fulfilment).1
+    };
+    let every_member = with(false, Some(R1));
+    let heads_only = with(true, Some(R1));
+    assert!(every_member > heads_only, "{every_member} vs {heads_only}");
+    assert_eq!(
+        heads_only, 4,
+        "R1 heads H1 and is signed all year: four issues"
+    );
+    assert_eq!(
+        with(true, None),
+        0,
+        "a household with no head recorded owes nothing"
+    );
+}

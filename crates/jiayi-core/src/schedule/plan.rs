@@ -115,6 +115,11 @@ pub struct Standing {
     pub missed: u32,
 }
 
+/// Whether a member owes the item at all: an item owed once per household is owed by its head.
+pub fn owed_by(schedule: &ItemSchedule, is_head: bool) -> bool {
+    !schedule.per_household || is_head
+}
+
 /// Occurrence `k` (1-based) of `n` spread evenly over the days `start..=end`.
 pub fn spread_window(start: NaiveDate, end: NaiveDate, n: u32, k: u32) -> (NaiveDate, NaiveDate) {
     let length = ((end - start).num_days() + 1).max(1) as u64;

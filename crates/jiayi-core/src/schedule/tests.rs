@@ -1,7 +1,7 @@
 use chrono::{Days, NaiveDate};
 use uuid::Uuid;
 
-use super::plan::{Anchors, ItemState, Plan, fulfilled, plan, plan_in_force, standing_on};
+use super::plan::{Anchors, ItemState, Plan, fulfilled, owed_by, plan, plan_in_force, standing_on};
 use super::window::{Anchor, ItemSchedule, Offset, WindowSpec};
 use super::*;
 use crate::catalog::Catalog;
@@ -634,4 +634,24 @@ fn a_window_open_at_renewal_is_shown_in_the_new_term_and_owed_once() {
         state(&shown, &[], d(2026, 1, 14)),
         Some((ItemState::Due, 1, 0))
     );
+}
+
+#[test]
+fn health_education_is_owed_once_per_household_by_its_head() {
+    let (education, n) = shipped("basic_general", "health_education");
+    assert!(education.per_household);
+    let (assessment, _) = shipped("basic_general", "health_assessment");
+    // (schedule, head?, owed?)
+    let table = [
+        (&education, true, true),
+        (&education, false, false),
+        (&assessment, true, true),
+        (&assessment, false, true),
+    ];
+    for (schedule, head, owed) in table {
+        assert_eq!(owed_by(schedule, head), owed, "{schedule:?}, head {head}");
+    }
+    let term = year_2026();
+    let p = plan(&education, n, &Anchors::default(), &term, true, term.end);
+    assert_eq!(p.occurrences.len(), 4, "4 a year, spread over the term");
 }

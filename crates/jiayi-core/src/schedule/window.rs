@@ -170,6 +170,9 @@ pub struct ItemSchedule {
     /// Visits closer than this to the previous counted one do not count again (spread only).
     #[serde(default, skip_serializing_if = "is_zero")]
     pub min_gap_days: u32,
+    /// Owed once per household (health education): by its head only.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub per_household: bool,
 }
 
 fn is_zero(n: &u32) -> bool {
