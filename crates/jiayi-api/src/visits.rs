@@ -3,7 +3,7 @@
 use chrono::{DateTime, NaiveDate, Utc};
 use jiayi_core::catalog::Catalog;
 use jiayi_core::household::{Team, TeamRole};
-use jiayi_core::schedule::{OwedItem, next_occurrence};
+use jiayi_core::schedule::OwedItem;
 use jiayi_core::time::china_date;
 use jiayi_core::visit::{
     ItemRef, Visit, VisitKind, VisitMode, Vitals, check_served_by, default_served_by,
@@ -140,7 +140,8 @@ impl Api {
             .filter(|c| !c.is_empty())
         {
             Some(code) => {
-                let (item_ref, kind, owed) = self.find_owed_item(resident.id, code, day)?;
+                let (item_ref, kind, owed) =
+                    self.find_owed_item(resident.id, resident.household_id, code, day)?;
                 (Some(item_ref), kind, Some(owed))
             }
             None => {
@@ -170,24 +171,7 @@ impl Api {
             .record_visit(&visit, now)
             .map_err(|e| self.fail(e))?;
         let next_due = match owed {
-            Some(owed) => {
-                let delivered = self
-                    .store
-                    .delivered_count(
-                        owed.contract_id,
-                        owed.resident_id,
-                        &owed.item_code,
-                        owed.term.start,
-                        owed.term.end,
-                    )
-                    .map_err(|e| self.fail(e))?;
-                next_occurrence(&owed, delivered).map(|(occurrence, opens_on, due_by)| NextDue {
-                    item_code: owed.item_code.clone(),
-                    occurrence,
-                    opens_on,
-                    due_by,
-                })
-            }
+            Some(owed) => self.next_due_after(&owed, resident.household_id, day)?,
             None => None,
         };
         Ok(VisitOutcome {
@@ -314,35 +298,52 @@ impl Api {
         Ok((team, None))
     }
 
-    /// The contract in force on `day` that owes `item_code` to the resident.
+    /// The contract in force on `day` that owes `item_code` to the resident: through the
+    /// packages signed for them, or those the year's amendments gave them since (a maternal
+    /// package at a pregnancy, a newborn's packages at the birth).
     fn find_owed_item(
         &self,
         resident_id: Uuid,
+        household_id: Uuid,
         item_code: &str,
         day: NaiveDate,
     ) -> ApiResult<(ItemRef, VisitKind, OwedItem)> {
+        let fail = |e| self.fail(e);
+        let by_year = self
+            .store
+            .coverage_by_year_on(day, Some(household_id))
+            .map_err(fail)?;
         let contracts = self
             .store
-            .contracts_of_resident(resident_id)
-            .map_err(|e| self.fail(e))?;
+            .contracts_of_household(household_id)
+            .map_err(fail)?;
         for record in contracts {
             // The term in force on the day: a renewed term owes its items afresh.
             let Some(in_force) = record.term_on(day) else {
                 continue;
             };
+            let packages: Vec<String> = match by_year.get(&record.contract.id) {
+                Some(covered) => covered
+                    .iter()
+                    .filter(|c| c.resident_id == resident_id)
+                    .flat_map(|c| c.package_codes.iter().cloned())
+                    .collect(),
+                None => record
+                    .contract
+                    .members
+                    .iter()
+                    .filter(|m| m.resident_id == resident_id)
+                    .flat_map(|m| m.package_codes.iter().cloned())
+                    .collect(),
+            };
+            if packages.is_empty() {
+                continue;
+            }
             let catalog: Catalog = self
                 .store
                 .catalog(&record.contract.catalog_version)
-                .map_err(|e| self.fail(e))?;
-            let Some(member) = record
-                .contract
-                .members
-                .iter()
-                .find(|m| m.resident_id == resident_id)
-            else {
-                continue;
-            };
-            for package_code in &member.package_codes {
+                .map_err(fail)?;
+            for package_code in &packages {
                 let items = catalog
                     .effective_items(package_code)
                     .map_err(|e| self.fail(e))?;
@@ -367,5 +368,36 @@ impl Api {
             }
         }
         Err(self.fail(jiayi_core::CoreError::ItemNotInContract))
+    }
+
+    /// When the item just served is owed next: the first occurrence the schedule (its anchors
+    /// and windows) still has open after this visit, if any remains while the contract covers.
+    fn next_due_after(
+        &self,
+        owed: &OwedItem,
+        household_id: Uuid,
+        day: NaiveDate,
+    ) -> ApiResult<Option<NextDue>> {
+        if owed.times_per_year == 0 {
+            return Ok(None);
+        }
+        let scheduled = self
+            .store
+            .owed_items_of(day, Some(household_id))
+            .map_err(|e| self.fail(e))?;
+        Ok(scheduled
+            .iter()
+            .find(|s| {
+                s.owed.contract_id == owed.contract_id
+                    && s.owed.resident_id == owed.resident_id
+                    && s.owed.item_code == owed.item_code
+            })
+            .and_then(|s| s.next_open())
+            .map(|(occurrence, window)| NextDue {
+                item_code: owed.item_code.clone(),
+                occurrence,
+                opens_on: window.opens_on,
+                due_by: window.due_by,
+            }))
     }
 }

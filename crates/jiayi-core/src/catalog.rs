@@ -9,11 +9,16 @@ use std::collections::BTreeSet;
 use serde::{Deserialize, Serialize};
 
 use crate::person::PopulationGroup;
+use crate::schedule::window::ItemSchedule;
 use crate::visit::VisitKind;
 use crate::{CoreError, Lang, Result};
 
 /// The catalog that ships with the app, for a township that has not distributed its own.
 pub const DEFAULT_CATALOG_TOML: &str = include_str!("../../../assets/catalog/default.toml");
+
+/// Catalogs the app shipped as its default before, kept so contracts signed under them still
+/// read their items on a device that never stored them.
+const EARLIER_SHIPPED_TOML: [&str; 1] = [include_str!("../../../assets/catalog/2026.1.toml")];
 
 #[derive(ts_rs::TS)]
 #[ts(export)]
@@ -91,6 +96,15 @@ pub struct ServiceItem {
     pub visit_kind: VisitKind,
     #[serde(default)]
     pub content: String,
+    /// What the item is anchored on and its windows; absent in old catalogs, which means the
+    /// even spread of `times_per_year` over the term.
+    #[serde(default, skip_serializing_if = "is_default_schedule")]
+    #[ts(skip)]
+    pub schedule: ItemSchedule,
+}
+
+fn is_default_schedule(schedule: &ItemSchedule) -> bool {
+    *schedule == ItemSchedule::default()
 }
 
 impl Catalog {
@@ -104,6 +118,21 @@ impl Catalog {
 
     pub fn default_catalog() -> Catalog {
         Catalog::from_toml(DEFAULT_CATALOG_TOML).expect("the shipped catalog is valid")
+    }
+
+    /// The catalog of this version the app ships (today's default or an earlier one).
+    pub fn shipped(version: &str) -> Option<Catalog> {
+        Catalog::all_shipped()
+            .into_iter()
+            .find(|c| c.version == version)
+    }
+
+    /// Every catalog the app ships: today's default first, then the earlier ones.
+    pub fn all_shipped() -> Vec<Catalog> {
+        std::iter::once(DEFAULT_CATALOG_TOML)
+            .chain(EARLIER_SHIPPED_TOML)
+            .filter_map(|text| Catalog::from_toml(text).ok())
+            .collect()
     }
 
     fn check(&self) -> Result<()> {
@@ -120,6 +149,12 @@ impl Catalog {
                 if !items.insert(item.code.as_str()) {
                     return Err(CoreError::Catalog(format!(
                         "{}: item {} appears twice",
+                        p.code, item.code
+                    )));
+                }
+                if let Some(problem) = item.schedule.problem() {
+                    return Err(CoreError::Catalog(format!(
+                        "{}: item {}: {problem}",
                         p.code, item.code
                     )));
                 }

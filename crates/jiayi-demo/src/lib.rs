@@ -17,7 +17,7 @@ use jiayi_core::contract::TermPolicy;
 use jiayi_core::household::{HouseholdInput, ResidentInput, Team, TeamMember, TeamRole, Village};
 use jiayi_core::id_number::compose;
 use jiayi_core::person::{PopulationGroup, Relation, Sex, groups_on};
-use jiayi_core::schedule::occurrence_window;
+use jiayi_core::schedule::plan::{Anchors, owed_by, plan};
 use jiayi_core::time::china_noon;
 use jiayi_core::visit::{ItemRef, Visit, VisitKind, VisitMode, Vitals};
 use jiayi_store::TownshipSettings;
@@ -521,8 +521,24 @@ fn past_visits(
                 if item.times_per_year == 0 {
                     continue;
                 }
-                for k in 1..=item.times_per_year {
-                    let (opens, due) = occurrence_window(&contract.term, item.times_per_year, k);
+                if !owed_by(&item.schedule, resident.relation == Relation::Head) {
+                    continue;
+                }
+                // The item's windows under the signed term (the schedule's own rule).
+                let anchors = Anchors {
+                    birth_date: resident.birth_date,
+                    periods: &[],
+                };
+                let owed = plan(
+                    &item.schedule,
+                    item.times_per_year,
+                    &anchors,
+                    &contract.term,
+                    true,
+                    contract.term.end,
+                );
+                for occurrence in &owed.occurrences {
+                    let (opens, due) = (occurrence.opens_on, occurrence.due_by);
                     if opens >= today {
                         break;
                     }

@@ -201,16 +201,10 @@ impl Store {
             .optional()?;
         let catalog = match toml {
             Some(text) => Catalog::from_toml(&text)?,
-            None => {
-                let shipped = Catalog::default_catalog();
-                if shipped.version != version {
-                    return Err(StoreError::NotFound {
-                        entity: "catalog",
-                        id: version.to_string(),
-                    });
-                }
-                shipped
-            }
+            None => Catalog::shipped(version).ok_or_else(|| StoreError::NotFound {
+                entity: "catalog",
+                id: version.to_string(),
+            })?,
         };
         self.catalogs
             .borrow_mut()

@@ -5,7 +5,11 @@ use std::collections::HashMap;
 use chrono::NaiveDate;
 use jiayi_core::catalog::Catalog;
 use jiayi_core::contract::Term;
-use jiayi_core::schedule::{DueItem, OwedItem, due_list};
+use jiayi_core::schedule::plan::{Anchors, owed_by, plan_in_force};
+use jiayi_core::schedule::window::{Anchor, ItemSchedule};
+use jiayi_core::schedule::{DueItem, OwedItem, ScheduledItem, due_list};
+use jiayi_core::term::TermInForce;
+use jiayi_core::year::groups::GroupPeriod;
 use jiayi_core::year::renewal::term_on;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
@@ -17,8 +21,8 @@ use crate::reference::parse_uuid;
 /// A resident as the work list names them: (name, household, village id, village name).
 type Person = (String, Uuid, Uuid, String);
 
-/// A package's item as planning needs it: (package code, item code, times a year).
-type ResolvedItem = (String, String, u32);
+/// A package's item as planning needs it: (package code, item code, times a year, schedule).
+type ResolvedItem = (String, String, u32, ItemSchedule);
 
 /// (contract, resident, item) → the days visits fulfilled it, with how many that day.
 type DeliveredDays = HashMap<(String, String, String), Vec<(NaiveDate, u32)>>;
@@ -57,9 +61,9 @@ pub struct DueEntry {
 }
 
 impl Store {
-    /// Every owed item of the contracts in force on `day`, each with the visits recorded for it
-    /// during its term.
-    pub fn owed_items(&self, day: NaiveDate) -> Result<Vec<(OwedItem, u32)>> {
+    /// Every owed item of the contracts in force on `day`, planned from its anchors under the
+    /// term in force and fulfilled by the visits recorded for it.
+    pub fn owed_items(&self, day: NaiveDate) -> Result<Vec<ScheduledItem>> {
         self.owed_items_of(day, None)
     }
 
@@ -69,9 +73,10 @@ impl Store {
         &self,
         day: NaiveDate,
         household: Option<Uuid>,
-    ) -> Result<Vec<(OwedItem, u32)>> {
+    ) -> Result<Vec<ScheduledItem>> {
         let household_key = household.map(|h| h.to_string());
         let delivered = self.delivered_since(household_key.as_deref(), day)?;
+        let (births, periods) = self.anchor_dates(household)?;
         let events = self.events_by_contract()?;
         // Items of a package under a catalog version, resolved once (tiers included).
         let mut resolved: HashMap<(String, String), Vec<ResolvedItem>> = HashMap::new();
@@ -124,7 +129,9 @@ impl Store {
                 ));
             }
         }
-        let mut state_cache: HashMap<String, Option<(Term, NaiveDate)>> = HashMap::new();
+        // Contract → the term in force on the day and the one it renewed, if any.
+        let mut state_cache: HashMap<String, Option<(TermInForce, Option<TermInForce>)>> =
+            HashMap::new();
         for row in rows {
             let (contract_key, term_json, doctor, version, resident_key, packages) = row;
             let contract_id = parse_uuid(&contract_key)?;
@@ -132,18 +139,30 @@ impl Store {
                 let term: Term = serde_json::from_str(&term_json)?;
                 let shell = planning_contract(contract_id, term, parse_uuid(&doctor)?);
                 // The term in force on the day, automatic renewals included.
-                let in_force = term_on(
-                    &shell,
-                    events.get(&contract_id).map(Vec::as_slice).unwrap_or(&[]),
-                    day,
-                )
-                .map(|t| (t.term, t.last_day));
+                let events = events.get(&contract_id).map(Vec::as_slice).unwrap_or(&[]);
+                let in_force = term_on(&shell, events, day).map(|t| {
+                    // The term it renewed, whose open windows it carries on.
+                    let previous = (t.renewal > 0)
+                        .then(|| term_on(&shell, events, t.term.start - chrono::Days::new(1)))
+                        .flatten();
+                    (t, previous)
+                });
                 state_cache.insert(contract_key.clone(), in_force);
             }
-            let Some((term, covered_until)) = state_cache[&contract_key] else {
+            let Some((in_force, previous)) = state_cache[&contract_key] else {
                 continue;
             };
+            let (term, covered_until) = (in_force.term, in_force.last_day);
             let resident_id = parse_uuid(&resident_key)?;
+            let is_head = births.get(&resident_key).is_some_and(|(_, head)| *head);
+            // Read only for residents whose items count from something other than the term.
+            let anchors = || Anchors {
+                birth_date: births
+                    .get(&resident_key)
+                    .and_then(|(born, _)| born.as_deref())
+                    .and_then(|b| NaiveDate::parse_from_str(b, "%Y-%m-%d").ok()),
+                periods: periods.get(&resident_id).map(Vec::as_slice).unwrap_or(&[]),
+            };
             let codes: Vec<String> = serde_json::from_str(&packages)?;
             for code in codes {
                 let key = (version.clone(), code);
@@ -154,14 +173,22 @@ impl Store {
                         .into_iter()
                         .filter(|(_, item)| item.times_per_year > 0)
                         .map(|(package, item)| {
-                            (package.code.clone(), item.code.clone(), item.times_per_year)
+                            (
+                                package.code.clone(),
+                                item.code.clone(),
+                                item.times_per_year,
+                                item.schedule.clone(),
+                            )
                         })
                         .collect();
                     resolved.insert(key.clone(), items);
                 }
-                for (package_code, item_code, times) in &resolved[&key] {
-                    // Visits that fulfilled the item during the term in force.
-                    let count = delivered
+                for (package_code, item_code, times, schedule) in &resolved[&key] {
+                    if !owed_by(schedule, is_head) {
+                        continue; // owed once per household, by its head
+                    }
+                    // Visits recorded for the item, one entry per visit, oldest first.
+                    let visits: Vec<NaiveDate> = delivered
                         .get(&(
                             contract_key.clone(),
                             resident_key.clone(),
@@ -169,23 +196,31 @@ impl Store {
                         ))
                         .map(|days| {
                             days.iter()
-                                .filter(|(on, _)| term.contains(*on))
-                                .map(|(_, n)| n)
-                                .sum()
+                                .flat_map(|(on, n)| std::iter::repeat_n(*on, *n as usize))
+                                .collect()
                         })
-                        .unwrap_or(0);
-                    owed.push((
-                        OwedItem {
-                            contract_id,
-                            resident_id,
-                            package_code: package_code.clone(),
-                            item_code: item_code.clone(),
-                            times_per_year: *times,
-                            term,
-                            covered_until,
+                        .unwrap_or_default();
+                    let planned = plan_in_force(
+                        schedule,
+                        *times,
+                        &if schedule.anchor == Anchor::Term {
+                            Anchors::default()
+                        } else {
+                            anchors()
                         },
-                        count,
-                    ));
+                        &in_force,
+                        previous.as_ref(),
+                    );
+                    let item = OwedItem {
+                        contract_id,
+                        resident_id,
+                        package_code: package_code.clone(),
+                        item_code: item_code.clone(),
+                        times_per_year: *times,
+                        term,
+                        covered_until,
+                    };
+                    owed.push(ScheduledItem::new(item, planned, &visits, day));
                 }
             }
         }
@@ -200,7 +235,7 @@ impl Store {
     /// Due and overdue items of one household on `day` (all households when `None`).
     pub fn due_of(&self, day: NaiveDate, household: Option<Uuid>) -> Result<Vec<DueEntry>> {
         let owed = self.owed_items_of(day, household)?;
-        let due = due_list(owed.iter().map(|(item, n)| (item, *n)), day);
+        let due = due_list(&owed, day);
         let catalog_names = self.item_names()?;
         let people = self.people(household)?;
         let mut out = Vec::with_capacity(due.len());
@@ -292,6 +327,40 @@ impl Store {
             out.entry(key).or_default().push((on, count));
         }
         Ok(out)
+    }
+
+    /// What residents' items are anchored on: birth dates and dated group periods (of one
+    /// household's residents when given).
+    #[allow(clippy::type_complexity)]
+    fn anchor_dates(
+        &self,
+        household: Option<Uuid>,
+    ) -> Result<(
+        HashMap<String, (Option<String>, bool)>,
+        HashMap<Uuid, Vec<GroupPeriod>>,
+    )> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT id, birth_date, relation = 'head' FROM residents
+             WHERE ?1 IS NULL OR household_id = ?1",
+        )?;
+        let rows = stmt.query_map([household.map(|h| h.to_string())], |r| {
+            Ok((
+                r.get::<_, String>(0)?,
+                (r.get::<_, Option<String>>(1)?, r.get::<_, bool>(2)?),
+            ))
+        })?;
+        let mut births = HashMap::new();
+        for row in rows {
+            let (id, born) = row?;
+            births.insert(id, born);
+        }
+        let mut periods: HashMap<Uuid, Vec<GroupPeriod>> = HashMap::new();
+        for p in self.all_group_periods()? {
+            if household.is_none() || births.contains_key(&p.resident_id.to_string()) {
+                periods.entry(p.resident_id).or_default().push(p);
+            }
+        }
+        Ok((births, periods))
     }
 
     /// Package and item names in the current catalog, by code.

@@ -6,6 +6,7 @@ mod field_history;
 mod import;
 mod renewal;
 mod reports;
+mod schedule;
 mod served;
 mod sync;
 mod workflows;

@@ -18,11 +18,11 @@ use jiayi_store::Store;
 use jiayi_testkit::{contract, head, household, member, tiny_png};
 use uuid::Uuid;
 
-fn day(y: i32, m: u32, d: u32) -> NaiveDate {
+pub(crate) fn day(y: i32, m: u32, d: u32) -> NaiveDate {
     NaiveDate::from_ymd_opt(y, m, d).unwrap()
 }
 
-fn at(d: NaiveDate) -> DateTime<Utc> {
+pub(crate) fn at(d: NaiveDate) -> DateTime<Utc> {
     china_noon(d)
 }
 
@@ -35,7 +35,7 @@ struct Year {
     contract: Uuid,
 }
 
-fn village(code: &str, name: &str) -> Village {
+pub(crate) fn village(code: &str, name: &str) -> Village {
     Village {
         id: Uuid::now_v7(),
         code: code.into(),
@@ -44,7 +44,7 @@ fn village(code: &str, name: &str) -> Village {
     }
 }
 
-fn team(id: u128, name: &str, villages: Vec<Uuid>) -> Team {
+pub(crate) fn team(id: u128, name: &str, villages: Vec<Uuid>) -> Team {
     let member = |n: u128, name: &str, role| TeamMember {
         id: Uuid::from_u128(id * 10 + n),
         name: name.into(),
@@ -156,7 +156,7 @@ impl Year {
     }
 }
 
-fn signing() -> AmendmentSigning {
+pub(crate) fn signing() -> AmendmentSigning {
     let png = tiny_png();
     AmendmentSigning {
         resident_signature_png: Some(png.clone()),

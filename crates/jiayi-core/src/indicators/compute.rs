@@ -12,7 +12,7 @@ use uuid::Uuid;
 use super::dataset::{ContractInfo, Dataset, VisitInfo};
 use super::{Figure, IndicatorKind, Level, Params, Report, Targets, UnitFigures, year_window};
 use crate::person::PopulationGroup;
-use crate::schedule::occurrence_window;
+use crate::schedule::plan::{Anchors, fulfilled, owed_by, plan};
 use crate::visit::VisitKind;
 
 /// Who or what a contribution is about.
@@ -129,6 +129,10 @@ struct Prepared<'a> {
     village_of_household: HashMap<Uuid, Uuid>,
     village_defaults: HashMap<Uuid, (Option<Uuid>, Option<Uuid>)>,
     resident_village: HashMap<Uuid, Uuid>,
+    /// Resident → what their items are anchored on (birth date, dated group periods).
+    anchors: HashMap<Uuid, Anchors<'a>>,
+    /// Residents who head their household (items owed once per household are theirs).
+    heads: std::collections::HashSet<Uuid>,
     /// Resident → index of the contract covering them on the as-of day.
     cover: HashMap<Uuid, usize>,
     /// Resident → their visits, by day.
@@ -154,6 +158,17 @@ impl<'a> Prepared<'a> {
             .residents
             .iter()
             .filter_map(|r| Some((r.id, *village_of_household.get(&r.household_id)?)))
+            .collect();
+        let anchors = ds
+            .residents
+            .iter()
+            .map(|r| {
+                let anchors = Anchors {
+                    birth_date: r.birth_date,
+                    periods: &r.periods,
+                };
+                (r.id, anchors)
+            })
             .collect();
         let mut cover = HashMap::new();
         let mut contract_index = HashMap::new();
@@ -196,6 +211,13 @@ impl<'a> Prepared<'a> {
             village_of_household,
             village_defaults,
             resident_village,
+            anchors,
+            heads: ds
+                .residents
+                .iter()
+                .filter(|r| r.head)
+                .map(|r| r.id)
+                .collect(),
             cover,
             visits,
             item_days,
@@ -405,6 +427,10 @@ fn households(p: &Prepared<'_>, as_of: NaiveDate, sink: &mut dyn FnMut(&Contribu
     }
 }
 
+/// Days a window opened in a term may reach past the term's end (the longest window in a
+/// catalog is two months).
+const WINDOW_REACH_DAYS: u64 = 120;
+
 fn occurrences(
     p: &Prepared<'_>,
     params: &Params,
@@ -418,31 +444,48 @@ fn occurrences(
         for in_force in contract.terms_until(as_of) {
             let term = in_force.term;
             let covered_until = in_force.last_day;
-            if covered_until < from {
+            // A window that opened in the term may close up to a few months after it.
+            if covered_until + chrono::Days::new(WINDOW_REACH_DAYS) < from {
                 continue;
             }
-            // Visits count from the term's start until the cover ends or the as-of day.
-            let counted_until = covered_until.min(as_of);
             for member in &contract.members {
                 let Some(&village) = p.resident_village.get(&member.resident_id) else {
                     continue; // removed from the register: nothing is owed to them here
                 };
+                let anchors = p
+                    .anchors
+                    .get(&member.resident_id)
+                    .copied()
+                    .unwrap_or_default();
+                let is_head = p.heads.contains(&member.resident_id);
                 for item in &member.items {
-                    let n = item.times_per_year;
+                    if !owed_by(&item.schedule, is_head) {
+                        continue; // owed once per household, by its head
+                    }
                     let days = p
                         .item_days
                         .get(&(contract.id, member.resident_id, item.item_code.as_str()))
                         .map(Vec::as_slice)
                         .unwrap_or(&[]);
-                    let delivered = days
-                        .iter()
-                        .filter(|d| term.start <= **d && **d <= counted_until)
-                        .count() as u32;
-                    for k in 1..=n {
-                        let (opens_on, due_by) = occurrence_window(&term, n, k);
+                    // The schedule's one rule: what the term owes, and which visits up to the
+                    // as-of day fulfilled it.
+                    let owed = plan(
+                        &item.schedule,
+                        item.times_per_year,
+                        &anchors,
+                        &term,
+                        in_force.renewal == 0,
+                        covered_until,
+                    );
+                    let done = fulfilled(&owed, days, as_of);
+                    let n = owed.occurrences.len() as u32;
+                    for (index, occurrence) in owed.occurrences.iter().enumerate() {
+                        let due_by = occurrence.due_by;
+                        // Owed when its deadline falls in the period on a day the contract
+                        // still covered the member.
                         if due_by < from
                             || due_by > as_of
-                            || due_by > covered_until
+                            || !contract.covers_on(due_by)
                             || !member.covers(due_by)
                         {
                             continue;
@@ -454,9 +497,9 @@ fn occurrences(
                                 contract_id: contract.id,
                                 package_code: &item.package_code,
                                 item_code: &item.item_code,
-                                occurrence: k,
+                                occurrence: index as u32 + 1,
                                 times_per_year: n,
-                                opens_on,
+                                opens_on: occurrence.opens_on,
                                 due_by,
                             },
                             units: Units {
@@ -464,7 +507,7 @@ fn occurrences(
                                 team: Some(contract.team_id),
                                 doctor: Some(contract.doctor_on(due_by)),
                             },
-                            hit: delivered >= k,
+                            hit: done[index].is_some(),
                             contract_id: Some(contract.id),
                         });
                     }

@@ -9,6 +9,7 @@ use crate::catalog::Catalog;
 use crate::contract::{Contract, ContractEvent, ContractEventKind, Term};
 use crate::household::{Team, TeamRole};
 use crate::person::PopulationGroup;
+use crate::schedule::window::ItemSchedule;
 use crate::time::china_date;
 use crate::visit::{Visit, VisitKind, VisitMode};
 use crate::year::order::{Stamped, in_sync_order};
@@ -91,6 +92,13 @@ pub struct OwedSpec {
     pub package_code: String,
     pub item_code: String,
     pub times_per_year: u32,
+    /// What the item is anchored on and its windows (the even spread when absent).
+    #[serde(default, skip_serializing_if = "is_default_schedule")]
+    pub schedule: ItemSchedule,
+}
+
+fn is_default_schedule(schedule: &ItemSchedule) -> bool {
+    *schedule == ItemSchedule::default()
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -242,6 +250,7 @@ pub fn owed_specs(catalog: &Catalog, package_codes: &[String]) -> Vec<OwedSpec> 
                     package_code: package.code.clone(),
                     item_code: item.code.clone(),
                     times_per_year: item.times_per_year,
+                    schedule: item.schedule.clone(),
                 });
             }
         }
@@ -397,12 +406,19 @@ impl Dataset {
             region: String::new(),
             packages: Vec::new(),
         };
+        // The catalogs given, then those the app ships (a contract signed under a shipped
+        // default nobody published reads its items as the device does).
+        let mut catalogs: Vec<Catalog> = r.catalogs.to_vec();
+        for shipped in Catalog::all_shipped() {
+            if !catalogs.iter().any(|c| c.version == shipped.version) {
+                catalogs.push(shipped);
+            }
+        }
         ds.contracts = r
             .contracts
             .iter()
             .map(|c| {
-                let catalog = r
-                    .catalogs
+                let catalog = catalogs
                     .iter()
                     .find(|k| k.version == c.catalog_version)
                     .unwrap_or(&empty);
@@ -410,7 +426,7 @@ impl Dataset {
             })
             .collect();
         ds.visits = r.visits.iter().map(VisitInfo::from_visit).collect();
-        ds.add_year(r.contracts, r.events, &r.year, r.catalogs);
+        ds.add_year(r.contracts, r.events, &r.year, &catalogs);
         ds
     }
 }

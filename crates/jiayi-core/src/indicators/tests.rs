@@ -72,6 +72,7 @@ fn owed(item: &str, n: u32) -> OwedSpec {
         package_code: "basic".into(),
         item_code: item.into(),
         times_per_year: n,
+        schedule: Default::default(),
     }
 }
 
@@ -842,15 +843,40 @@ fn a_dataset_from_domain_records() {
     assert!(ds.residents[0].head);
     assert_eq!(
         ds.contracts[0].members[0].items,
-        vec![owed_spec("basic_hypertension", "hypertension_follow_up", 4)]
+        vec![
+            owed_spec("basic_hypertension", "hypertension_follow_up", 4),
+            owed_spec("basic_hypertension", "hypertension_annual_check", 1)
+        ]
     );
     assert_eq!(ds.visits[0].on, d(2026, 2, 10));
     assert_eq!(ds.visits[0].bp_on_target, Some(false));
     let report = compute(&ds, &year(), &Targets::default(), Level::Township);
-    assert_eq!(counts(&report.total, IndicatorKind::Fulfilment), (1, 4));
-    // A catalog version the server does not hold: nothing is owed, nothing fails.
-    let unknown = Dataset::from_records(&Records {
+    // Four follow-ups and the annual check; the follow-up visit fulfilled one.
+    assert_eq!(counts(&report.total, IndicatorKind::Fulfilment), (1, 5));
+    // A catalog version nobody published but the app ships: read as the device reads it.
+    let shipped = Dataset::from_records(&Records {
         contracts: std::slice::from_ref(&contract),
+        catalogs: &[],
+        ..Records::default()
+    });
+    assert_eq!(shipped.contracts[0].members[0].items.len(), 2);
+    let mut old = contract.clone();
+    old.catalog_version = "2026.1".into();
+    let earlier = Dataset::from_records(&Records {
+        contracts: std::slice::from_ref(&old),
+        catalogs: &[],
+        ..Records::default()
+    });
+    assert_eq!(
+        earlier.contracts[0].members[0].items.len(),
+        1,
+        "the earlier default: follow-ups only, spread over the term"
+    );
+    // A catalog version the server does not hold: nothing is owed, nothing fails.
+    let mut unknown_version = contract.clone();
+    unknown_version.catalog_version = "1999.9".into();
+    let unknown = Dataset::from_records(&Records {
+        contracts: std::slice::from_ref(&unknown_version),
         catalogs: &[],
         ..Records::default()
     });
@@ -858,10 +884,21 @@ fn a_dataset_from_domain_records() {
 }
 
 fn owed_spec(package: &str, item: &str, n: u32) -> OwedSpec {
+    let catalog = crate::catalog::Catalog::default_catalog();
+    let schedule = catalog
+        .effective_items(package)
+        .unwrap()
+        .into_iter()
+        .find(|(_, i)| i.code == item)
+        .unwrap()
+        .1
+        .schedule
+        .clone();
     OwedSpec {
         package_code: package.into(),
         item_code: item.into(),
         times_per_year: n,
+        schedule,
     }
 }
 
@@ -995,4 +1032,42 @@ fn services_delivered_count_for_who_served() {
     let report = compute(&ds, &november, &Targets::default(), Level::Doctor);
     assert_eq!(report.total.services, 1);
     assert_eq!(services(&report, D3), Some(1));
+}
+
+#[test]
+fn an_item_owed_once_per_household_counts_for_its_head_only() {
+    let education = |per_household| OwedSpec {
+        package_code: "basic".into(),
+        item_code: "health_education".into(),
+        times_per_year: 4,
+        schedule: crate::schedule::window::ItemSchedule {
+            per_household,
+            ..Default::default()
+        },
+    };
+    let with = |per_household, head: Option<u128>| {
+        let mut ds = township();
+        for c in &mut ds.contracts {
+            for m in &mut c.members {
+                m.items = vec![education(per_household)];
+            }
+        }
+        for r in &mut ds.residents {
+            r.head = head.is_some_and(|h| r.id == id(h));
+        }
+        let report = compute(&ds, &year(), &Targets::default(), Level::Township);
+        counts(&report.total, IndicatorKind::Fulfilment).1
+    };
+    let every_member = with(false, Some(R1));
+    let heads_only = with(true, Some(R1));
+    assert!(every_member > heads_only, "{every_member} vs {heads_only}");
+    assert_eq!(
+        heads_only, 4,
+        "R1 heads H1 and is signed all year: four issues"
+    );
+    assert_eq!(
+        with(true, None),
+        0,
+        "a household with no head recorded owes nothing"
+    );
 }
