@@ -150,6 +150,27 @@ impl SerialRange {
     }
 }
 
+/// A village's range as the township assigned it and the device keeps it.
+#[derive(ts_rs::TS)]
+#[ts(export)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct VillageRecordRange {
+    pub village_id: uuid::Uuid,
+    /// The village's 12-digit administrative code: the first twelve digits of its numbers.
+    pub village_code: String,
+    pub first: u32,
+    pub last: u32,
+}
+
+impl VillageRecordRange {
+    pub fn range(&self) -> SerialRange {
+        SerialRange {
+            first: self.first,
+            last: self.last,
+        }
+    }
+}
+
 /// The next number of a village's range: the lowest serial of the range no number in `used`
 /// has for this village. Numbers of other villages in `used` are ignored.
 pub fn issue_next<'a>(
@@ -157,8 +178,8 @@ pub fn issue_next<'a>(
     range: Option<SerialRange>,
     used: impl IntoIterator<Item = &'a str>,
 ) -> Result<RecordNumber, RecordNumberError> {
-    check_village_code(village_code)?;
     let range = range.ok_or(RecordNumberError::NoRange)?;
+    check_village_code(village_code)?;
     let range = SerialRange::new(range.first, range.last)?;
     let mut taken: Vec<u32> = used
         .into_iter()

@@ -282,7 +282,7 @@ fn lay_out_agreement(
                 Cell::new(m.sex.label(lang), SMALL).align(Align::Center),
                 Cell::new(age, SMALL).align(Align::Center),
                 Cell::new(m.relation.label(lang), SMALL).align(Align::Center),
-                Cell::new(m.id_number.as_deref().unwrap_or(&t.members.no_id), SMALL),
+                Cell::new(member_numbers(m, &t.members), SMALL),
                 Cell::new(
                     if groups.is_empty() {
                         none.to_string()
@@ -485,5 +485,17 @@ mod tests {
         assert_eq!(ranges(&[1, 2, 3, 5], "、"), "1–3、5");
         assert_eq!(ranges(&[1, 2, 4, 5, 6, 7, 9], ", "), "1, 2, 4–7, 9");
         assert_eq!(ranges(&[], "、"), "");
+    }
+}
+
+/// A member's ID number and, under it, their health-record number when the snapshot froze one.
+fn member_numbers(
+    m: &jiayi_core::agreement::CoveredMember,
+    t: &crate::templates::MembersText,
+) -> String {
+    let id = m.id_number.as_deref().unwrap_or(&t.no_id);
+    match m.record_number.as_deref().filter(|n| !n.is_empty()) {
+        Some(n) => format!("{id}\n{} {n}", t.record_number),
+        None => id.to_string(),
     }
 }

@@ -299,7 +299,11 @@ impl Storage for SqliteStorage {
             let (kind, name, version, content, published_at) = row?;
             docs.push(document(&kind, name, version, content, published_at)?);
         }
-        Ok(reference_from(docs))
+        let mut data = reference_from(docs);
+        let ranges = self.setting(crate::storage::shared::RECORD_RANGES_KEY)?;
+        data.record_ranges =
+            crate::storage::shared::record_ranges_from(&self.villages()?, ranges.as_deref())?;
+        Ok(data)
     }
 
     fn conflicts(&self, open_only: bool) -> Result<Vec<ConflictRow>> {
