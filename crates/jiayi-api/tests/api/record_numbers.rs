@@ -202,3 +202,108 @@ fn pdf_text(bytes: &[u8]) -> String {
     assert!(out.status.success());
     String::from_utf8(out.stdout).unwrap()
 }
+
+/// The range the township's administrator sets reaches an enrolled device with its next sync,
+/// and the device issues from it offline; a withdrawn range is withdrawn on the device too.
+fn a_range_set_at_the_township_reaches_the_device(t: &jiayi_testkit::township::Township) {
+    use jiayi_testkit::township::V1;
+    let storage = t.storage().as_ref();
+    storage
+        .put_villages(&[Village {
+            id: V1,
+            code: CODE.into(),
+            name: "东庄村".into(),
+            township: "青山镇".into(),
+        }])
+        .unwrap();
+    jiayi_server::record_ranges::set_record_range(
+        storage,
+        V1,
+        Some(jiayi_core::record_number::SerialRange {
+            first: 301,
+            last: 400,
+        }),
+    )
+    .unwrap();
+
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = Store::open(dir.path().join("jiayi.sqlite3")).unwrap();
+    store
+        .put_village(&Village {
+            id: V1,
+            code: CODE.into(),
+            name: "东庄村".into(),
+            township: "青山镇".into(),
+        })
+        .unwrap();
+    let token = t
+        .enroll_device(store.device_id(), "刘医生", "东庄团队", &[V1])
+        .token;
+    let mut api = Api::new(store, Lang::Zh);
+    api.enroll_device(&t.base(), &token).unwrap();
+    let input = household("东庄村", "三组", "东庄村三组5号")
+        .member(head("张三").birth_date("1955-04-01").sex(Sex::Male))
+        .build();
+    let (_, people) = jiayi_testkit::register(&mut api, input);
+    assert_eq!(
+        api.issue_record_number(people[0]).unwrap_err().code,
+        "no_record_range",
+        "before the sync the device holds no range"
+    );
+    api.sync_now(&|_| {}).unwrap();
+    let issued = api.issue_record_number(people[0]).unwrap();
+    assert_eq!(issued.record_number.unwrap().as_str(), "14082210020000301");
+
+    jiayi_server::record_ranges::set_record_range(storage, V1, None).unwrap();
+    api.sync_now(&|_| {}).unwrap();
+    assert_eq!(api.store().record_range(V1).unwrap(), None);
+}
+
+#[test]
+fn sqlite_a_range_set_at_the_township_reaches_the_device() {
+    let t = jiayi_testkit::township::Township::sqlite(jiayi_sync::protocol::Limits::default());
+    a_range_set_at_the_township_reaches_the_device(&t);
+}
+
+#[test]
+fn postgres_a_range_set_at_the_township_reaches_the_device() {
+    let Some(pg) = jiayi_testkit::pg::PgCluster::start() else {
+        return;
+    };
+    let t = jiayi_testkit::township::Township::on(
+        &pg.database("record_ranges"),
+        jiayi_sync::protocol::Limits::default(),
+    );
+    a_range_set_at_the_township_reaches_the_device(&t);
+}
+
+#[test]
+fn the_township_refuses_a_range_for_an_unnamed_village_or_a_bad_range() {
+    let t = jiayi_testkit::township::Township::sqlite(jiayi_sync::protocol::Limits::default());
+    let storage = t.storage().as_ref();
+    let unnamed = jiayi_server::record_ranges::set_record_range(
+        storage,
+        jiayi_testkit::township::V1,
+        Some(jiayi_core::record_number::SerialRange { first: 1, last: 9 }),
+    );
+    assert!(unnamed.is_err());
+    storage
+        .put_villages(&[Village {
+            id: jiayi_testkit::township::V1,
+            code: CODE.into(),
+            name: "东庄村".into(),
+            township: "青山镇".into(),
+        }])
+        .unwrap();
+    let backwards = jiayi_server::record_ranges::set_record_range(
+        storage,
+        jiayi_testkit::township::V1,
+        Some(jiayi_core::record_number::SerialRange { first: 9, last: 1 }),
+    );
+    assert!(backwards.is_err());
+    assert!(
+        jiayi_server::record_ranges::record_ranges(storage)
+            .unwrap()
+            .is_empty()
+    );
+}
