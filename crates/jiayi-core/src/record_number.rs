@@ -124,8 +124,6 @@ fn check_village_code(code: &str) -> Result<(), RecordNumberError> {
 }
 
 /// The serials a township reserved for one village: numbers `first..=last`.
-#[derive(ts_rs::TS)]
-#[ts(export)]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SerialRange {
     pub first: u32,
@@ -151,8 +149,6 @@ impl SerialRange {
 }
 
 /// A village's range as the township assigned it and the device keeps it.
-#[derive(ts_rs::TS)]
-#[ts(export)]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct VillageRecordRange {
     pub village_id: uuid::Uuid,
