@@ -211,17 +211,18 @@ impl Api {
                     .and_then(|y| y.left.clone()),
             })
             .collect();
+        let head_number = record
+            .head()
+            .and_then(|h| h.record_number.as_ref())
+            .map(|n| n.to_string())
+            .unwrap_or_default();
         Ok(HouseholdView {
             id,
             village_id: record.household.village_id,
             village: record.village_name,
             group: record.household.group,
             address: record.household.address,
-            record_number: record
-                .head()
-                .and_then(|h| h.record_number.as_ref())
-                .map(|n| n.to_string())
-                .unwrap_or_default(),
+            record_number: head_number,
             members,
             contracts: summaries,
         })

@@ -281,12 +281,14 @@ mod tests {
     #[test]
     fn issue_table() {
         let r = |a, b| Some(SerialRange { first: a, last: b });
-        let cases: &[(
-            &str,
+        // (name, range, numbers used, next number or refusal)
+        type Case<'a> = (
+            &'a str,
             Option<SerialRange>,
-            &[&str],
-            Result<&str, RecordNumberError>,
-        )] = &[
+            &'a [&'a str],
+            Result<&'a str, RecordNumberError>,
+        );
+        let cases: &[Case] = &[
             (
                 "first of the range",
                 r(101, 200),

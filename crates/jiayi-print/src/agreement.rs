@@ -476,18 +476,6 @@ fn lay_out_agreement(
     verification_strip(flow, &t.verification, &code, &t.verification_note);
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn package_numbers_collapse_into_ranges() {
-        assert_eq!(ranges(&[1, 2, 3, 5], "、"), "1–3、5");
-        assert_eq!(ranges(&[1, 2, 4, 5, 6, 7, 9], ", "), "1, 2, 4–7, 9");
-        assert_eq!(ranges(&[], "、"), "");
-    }
-}
-
 /// A member's ID number and, under it, their health-record number when the snapshot froze one.
 fn member_numbers(
     m: &jiayi_core::agreement::CoveredMember,
@@ -497,5 +485,17 @@ fn member_numbers(
     match m.record_number.as_deref().filter(|n| !n.is_empty()) {
         Some(n) => format!("{id}\n{} {n}", t.record_number),
         None => id.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn package_numbers_collapse_into_ranges() {
+        assert_eq!(ranges(&[1, 2, 3, 5], "、"), "1–3、5");
+        assert_eq!(ranges(&[1, 2, 4, 5, 6, 7, 9], ", "), "1, 2, 4–7, 9");
+        assert_eq!(ranges(&[], "、"), "");
     }
 }
