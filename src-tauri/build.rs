@@ -51,6 +51,7 @@ const COMMANDS: &[&str] = &[
     "preview_import",
     "import_roster",
     "edit_resident",
+    "issue_record_number",
     "start_group",
     "end_group",
     "add_member",

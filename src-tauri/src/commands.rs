@@ -350,6 +350,12 @@ async fn edit_resident(state: State<'_, AppState>, edit: ResidentEdit) -> Reply<
     state.api_mut(|api| api.edit_resident(&edit))
 }
 
+/// The next health-record number of the resident's village range (invoked with `residentId`).
+#[tauri::command]
+async fn issue_record_number(state: State<'_, AppState>, resident_id: Uuid) -> Reply<Resident> {
+    state.api_mut(|api| api.issue_record_number(resident_id))
+}
+
 #[tauri::command]
 async fn start_group(state: State<'_, AppState>, start: GroupStart) -> Reply<GroupOutcome> {
     state.api_mut(|api| api.start_group(&start))
@@ -639,6 +645,7 @@ pub fn handler() -> impl Fn(tauri::ipc::Invoke) -> bool + Send + Sync + 'static 
         preview_import,
         import_roster,
         edit_resident,
+        issue_record_number,
         start_group,
         end_group,
         add_member,

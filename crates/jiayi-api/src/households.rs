@@ -59,6 +59,10 @@ pub struct MemberView {
     pub phone: Option<String>,
     /// Recorded groups plus the ones derived from age today.
     pub groups: Vec<PopulationGroup>,
+    /// The county's health-record number (健康档案编号), when the member has one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub record_number: Option<String>,
     /// The agreement covering the member today, if any.
     pub covered_by: Option<String>,
     /// No longer a member (died, moved away, moved to another household): since when and why.
@@ -75,6 +79,7 @@ pub struct HouseholdView {
     pub village: String,
     pub group: String,
     pub address: String,
+    /// The head's health-record number (健康档案编号); empty when the head has none.
     pub record_number: String,
     pub members: Vec<MemberView>,
     pub contracts: Vec<crate::contracts::ContractSummary>,
@@ -198,6 +203,7 @@ impl Api {
                 id_number_missing: m.id_number_missing,
                 phone: m.phone.as_ref().map(|p| p.to_string()),
                 groups: groups.remove(&m.id).unwrap_or_default(),
+                record_number: m.record_number.as_ref().map(|n| n.to_string()),
                 covered_by: covered_by.get(&m.id).cloned(),
                 left: year
                     .iter()
@@ -205,13 +211,18 @@ impl Api {
                     .and_then(|y| y.left.clone()),
             })
             .collect();
+        let head_number = record
+            .head()
+            .and_then(|h| h.record_number.as_ref())
+            .map(|n| n.to_string())
+            .unwrap_or_default();
         Ok(HouseholdView {
             id,
             village_id: record.household.village_id,
             village: record.village_name,
             group: record.household.group,
             address: record.household.address,
-            record_number: record.household.record_number,
+            record_number: head_number,
             members,
             contracts: summaries,
         })

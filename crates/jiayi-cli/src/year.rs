@@ -39,6 +39,15 @@ pub enum ResidentCommand {
         /// Relation to the head (head, spouse, child, ...).
         #[arg(long)]
         relation: Option<String>,
+        /// The county's 17-digit health-record number (健康档案编号); empty clears it.
+        #[arg(long)]
+        record_number: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Give a resident the next health-record number of their village's serial range.
+    IssueRecordNumber {
+        resident: String,
         #[arg(long)]
         json: bool,
     },
@@ -245,6 +254,7 @@ pub fn resident(api: &mut Api, command: ResidentCommand, lang: Lang) -> Result<(
             birth_date,
             sex,
             relation,
+            record_number,
             json,
         } => {
             let edit = ResidentEdit {
@@ -259,6 +269,7 @@ pub fn resident(api: &mut Api, command: ResidentCommand, lang: Lang) -> Result<(
                 birth_date,
                 phone,
                 id_number,
+                record_number,
             };
             if edit.name.is_none()
                 && edit.sex.is_none()
@@ -266,15 +277,20 @@ pub fn resident(api: &mut Api, command: ResidentCommand, lang: Lang) -> Result<(
                 && edit.birth_date.is_none()
                 && edit.phone.is_none()
                 && edit.id_number.is_none()
+                && edit.record_number.is_none()
             {
                 return Err(invalid(
                     "nothing_to_change",
-                    "请至少给出一项要修改的内容（--name、--phone、--id-number、--birth-date、--sex、--relation）",
-                    "give at least one change (--name, --phone, --id-number, --birth-date, --sex, --relation)",
+                    "请至少给出一项要修改的内容（--name、--phone、--id-number、--birth-date、--sex、--relation、--record-number）",
+                    "give at least one change (--name, --phone, --id-number, --birth-date, --sex, --relation, --record-number)",
                     lang,
                 ));
             }
             let updated = api.edit_resident(&edit)?;
+            output(json, &updated, || render::edited(&updated, lang))
+        }
+        ResidentCommand::IssueRecordNumber { resident, json } => {
+            let updated = api.issue_record_number(resident_arg(&resident, lang)?)?;
             output(json, &updated, || render::edited(&updated, lang))
         }
         ResidentCommand::Group {

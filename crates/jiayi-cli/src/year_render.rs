@@ -14,8 +14,13 @@ use jiayi_core::year::membership::{JoinReason, LeaveReason, MembershipChange};
 use uuid::Uuid;
 
 pub fn edited(r: &Resident, lang: Lang) -> String {
+    let record = r
+        .record_number
+        .as_ref()
+        .map(|n| format!(" {}{n}", lang.pick("健康档案编号 ", "health record ")))
+        .unwrap_or_default();
     format!(
-        "{}{} {} {} {} {}",
+        "{}{} {} {} {} {}{record}",
         lang.pick("已更新：", "updated: "),
         r.name,
         r.relation.label(lang),

@@ -25,7 +25,8 @@ pub struct AgreementSnapshot {
     pub format: u32,
     pub contract_id: Uuid,
     pub agreement_number: String,
-    /// Health-record number of the household (健康档案编号).
+    /// Health-record number of the household (健康档案编号): the head's county number when
+    /// signed, empty when the head had none.
     pub health_record_number: String,
     pub party_a: PartyA,
     pub party_b: PartyB,
@@ -103,6 +104,11 @@ pub struct CoveredMember {
     pub relation: crate::person::Relation,
     pub groups: Vec<PopulationGroup>,
     pub package_codes: Vec<String>,
+    /// The member's health-record number (健康档案编号) when signed. Absent (and not
+    /// serialised, so earlier snapshots keep their hash) when the member had none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub record_number: Option<String>,
 }
 
 #[derive(ts_rs::TS)]

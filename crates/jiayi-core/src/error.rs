@@ -8,6 +8,7 @@ use crate::household::TeamRole;
 use crate::id_number::IdNumberError;
 use crate::person::PopulationGroup;
 use crate::phone::PhoneError;
+use crate::record_number::RecordNumberError;
 
 pub type Result<T, E = CoreError> = std::result::Result<T, E>;
 
@@ -17,6 +18,8 @@ pub enum CoreError {
     IdNumber(#[from] IdNumberError),
     #[error("invalid phone number: {0}")]
     Phone(#[from] PhoneError),
+    #[error("health-record number: {0}")]
+    RecordNumber(#[from] RecordNumberError),
     #[error("{field} is required")]
     Required { field: &'static str },
     #[error("{field} is too long (at most {max} characters)")]
@@ -154,6 +157,12 @@ impl CoreError {
         match self {
             CoreError::IdNumber(_) => "invalid_id_number",
             CoreError::Phone(_) => "invalid_phone",
+            CoreError::RecordNumber(e) => match e {
+                RecordNumberError::NoRange => "no_record_range",
+                RecordNumberError::RangeUsedUp { .. } => "record_range_used_up",
+                RecordNumberError::Taken(_) => "record_number_taken",
+                _ => "invalid_record_number",
+            },
             CoreError::Required { .. } => "required",
             CoreError::TooLong { .. } => "too_long",
             CoreError::Date(_) => "invalid_date",
@@ -213,6 +222,9 @@ impl CoreError {
         match self {
             CoreError::IdNumber(e) => format!("身份证号码有误：{}", id_number_zh(e)),
             CoreError::Phone(e) => format!("电话号码有误：{}", phone_zh(e)),
+            CoreError::RecordNumber(e) => {
+                format!("健康档案编号有误：{}", crate::record_number::message_zh(e))
+            }
             CoreError::Required { field } => format!("请填写{}", field_zh(field)),
             CoreError::TooLong { field, max } => {
                 format!("{}过长（最多{max}个字）", field_zh(field))

@@ -85,7 +85,9 @@ pub struct Household {
     /// Villager group (村民小组), e.g. "三组".
     pub group: String,
     pub address: String,
-    /// Health-record number of the household (健康档案编号).
+    /// A household-level record number kept by earlier versions, which invented it from the
+    /// village code; new households leave it empty. The county's numbers are the residents'
+    /// (`Resident::record_number`), and the household's line uses its head's.
     pub record_number: String,
 }
 
@@ -103,6 +105,9 @@ pub struct Resident {
     pub relation: Relation,
     /// Recorded groups; age groups are derived, never stored here.
     pub groups: Vec<PopulationGroup>,
+    /// The county's health-record number (健康档案编号), when the resident has one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub record_number: Option<crate::record_number::RecordNumber>,
 }
 
 /// A member as typed on the registration form: every field is raw text, checked by

@@ -17,6 +17,7 @@ pub mod indicators;
 pub mod lang;
 pub mod person;
 pub mod phone;
+pub mod record_number;
 pub mod schedule;
 pub mod search_keys;
 pub mod term;

@@ -282,7 +282,7 @@ fn lay_out_agreement(
                 Cell::new(m.sex.label(lang), SMALL).align(Align::Center),
                 Cell::new(age, SMALL).align(Align::Center),
                 Cell::new(m.relation.label(lang), SMALL).align(Align::Center),
-                Cell::new(m.id_number.as_deref().unwrap_or(&t.members.no_id), SMALL),
+                Cell::new(member_numbers(m, &t.members), SMALL),
                 Cell::new(
                     if groups.is_empty() {
                         none.to_string()
@@ -474,6 +474,18 @@ fn lay_out_agreement(
     signature_boxes(flow, &party_a, &party_b);
     flow.space(4.0);
     verification_strip(flow, &t.verification, &code, &t.verification_note);
+}
+
+/// A member's ID number and, under it, their health-record number when the snapshot froze one.
+fn member_numbers(
+    m: &jiayi_core::agreement::CoveredMember,
+    t: &crate::templates::MembersText,
+) -> String {
+    let id = m.id_number.as_deref().unwrap_or(&t.no_id);
+    match m.record_number.as_deref().filter(|n| !n.is_empty()) {
+        Some(n) => format!("{id}\n{} {n}", t.record_number),
+        None => id.to_string(),
+    }
 }
 
 #[cfg(test)]

@@ -273,7 +273,23 @@ fn draw_front(
     );
     let household = fill(&t.household, &[("name", &s.party_b.head_name)]);
     let number = format!("{} {}", t.agreement_number, s.agreement_number);
-    let number_w = face.width(&number, 5.5).min(inner / 2.0);
+    let record = (!s.health_record_number.trim().is_empty())
+        .then(|| format!("{} {}", t.record_number, s.health_record_number));
+    let number_w = face
+        .width(&number, 5.5)
+        .max(record.as_deref().map_or(0.0, |r| face.width(r, 5.5)))
+        .min(inner / 2.0);
+    if let Some(record) = record {
+        let record = fit(face, &record, 5.5, number_w + 0.01);
+        c.text(
+            face,
+            ox + CARD_W - CARD_SAFE - 1.0,
+            foot - 2.3,
+            Align::Right,
+            Style::new(5.5).color(MUTED),
+            &record,
+        );
+    }
     let number = fit(face, &number, 5.5, number_w + 0.01);
     c.text(
         face,

@@ -108,6 +108,8 @@ pub(crate) struct MembersText {
     pub heading: String,
     pub columns: [String; 8],
     pub no_id: String,
+    /// Label of a member's health-record number, under the ID number.
+    pub record_number: String,
     pub age_unit: String,
     pub note: String,
 }
@@ -277,6 +279,8 @@ pub(crate) struct CardText {
     pub more_items: String,
     pub footer: String,
     pub agreement_number: String,
+    /// Label of the household's health-record number (the head's), when it has one.
+    pub record_number: String,
     pub sheet_front: String,
     pub sheet_back: String,
     pub duplex: String,

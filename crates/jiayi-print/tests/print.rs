@@ -823,3 +823,37 @@ fn a_renewal_notice_with_long_names_and_amended_coverage_prints() {
         "a household too large for one page flows on, numbered"
     );
 }
+
+#[test]
+fn agreement_and_card_print_the_county_record_numbers_or_leave_them_blank() {
+    let mut snap = common::household();
+    snap.health_record_number = "53012410120100007".into();
+    snap.members[0].record_number = Some("53012410120100007".into());
+    snap.members[1].record_number = Some("53012410120100008".into());
+    let agreement = Pdf::write(
+        &render_agreement(&snap, &signed(), Lang::Zh).unwrap(),
+        "record-numbers.pdf",
+    );
+    let flat: String = agreement.text().split_whitespace().collect();
+    for needle in ["53012410120100007", "53012410120100008", "健康档案编号"] {
+        assert!(flat.contains(needle), "the agreement shows {needle}");
+    }
+    let card = Pdf::write(&render_card(&snap, Lang::Zh).unwrap(), "record-card.pdf");
+    let flat: String = card.text().split_whitespace().collect();
+    assert!(
+        flat.contains("53012410120100007"),
+        "the card shows the head's number: {flat}"
+    );
+
+    // Without numbers nothing is made up: the field stays blank.
+    let mut none = common::household();
+    none.health_record_number = String::new();
+    let card = Pdf::write(&render_card(&none, Lang::Zh).unwrap(), "no-record-card.pdf");
+    assert!(!card.text().contains("健康档案编号"));
+    let agreement = Pdf::write(
+        &render_agreement(&none, &signed(), Lang::Zh).unwrap(),
+        "no-record.pdf",
+    );
+    let flat: String = agreement.text().split_whitespace().collect();
+    assert!(!flat.contains("5301241012"), "no invented number");
+}

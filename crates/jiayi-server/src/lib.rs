@@ -7,6 +7,7 @@ pub mod bundle;
 pub mod error;
 pub mod indicators;
 pub mod merge;
+pub mod record_ranges;
 pub mod rehome;
 mod start;
 pub mod storage;

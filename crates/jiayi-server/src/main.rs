@@ -160,6 +160,19 @@ enum Command {
         #[arg(long)]
         file: Option<PathBuf>,
     },
+    /// Assign a named village the serial range its devices issue health-record numbers from
+    /// (`--first 1 --last 5000`), or withdraw it (`--clear`); then list every range. Devices
+    /// receive the ranges with the reference data at their next sync.
+    RecordRange {
+        #[arg(long)]
+        village: Option<Uuid>,
+        #[arg(long, requires = "village", conflicts_with = "clear")]
+        first: Option<u32>,
+        #[arg(long, requires = "first")]
+        last: Option<u32>,
+        #[arg(long, requires = "village")]
+        clear: bool,
+    },
     /// After restoring the database from a backup: give it a new epoch so every device uploads
     /// what the backup lacks and pulls again.
     NewEpoch,
@@ -454,6 +467,29 @@ fn main() -> anyhow::Result<()> {
                     .map(|v| format!("{:.1}%", v * 100.0))
                     .unwrap_or_else(|| "none".into());
                 println!("{key:<26} {value}");
+            }
+        }
+        Command::RecordRange {
+            village,
+            first,
+            last,
+            clear,
+        } => {
+            if let Some(village) = village {
+                let range = match (first, last, clear) {
+                    (_, _, true) => None,
+                    (Some(first), Some(last), false) => {
+                        Some(jiayi_core::record_number::SerialRange { first, last })
+                    }
+                    _ => bail!("give --first and --last, or --clear"),
+                };
+                jiayi_server::record_ranges::set_record_range(&*store, village, range)?;
+            }
+            for r in jiayi_server::record_ranges::record_ranges(&*store)? {
+                println!(
+                    "{}  {}  {:05}-{:05}",
+                    r.village_id, r.village_code, r.first, r.last
+                );
             }
         }
         Command::Villages { file } => {

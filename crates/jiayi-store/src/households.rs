@@ -7,6 +7,7 @@ use jiayi_core::household::{Household, Resident, ValidHousehold};
 use jiayi_core::id_number::IdNumber;
 use jiayi_core::person::{PopulationGroup, Relation, Sex};
 use jiayi_core::phone::Phone;
+use jiayi_core::record_number::{RecordNumber, RecordNumberError};
 use jiayi_core::search_keys::name_keys;
 use rusqlite::{OptionalExtension, Row, params};
 use serde::{Deserialize, Serialize};
@@ -62,7 +63,7 @@ pub struct DuplicateMatch {
 }
 
 pub(crate) const HOUSEHOLD_FIELDS: [&str; 4] = ["village_id", "group", "address", "record_number"];
-const RESIDENT_FIELDS: [&str; 10] = [
+const RESIDENT_FIELDS: [&str; 11] = [
     "household_id",
     "name",
     "id_number",
@@ -72,6 +73,7 @@ const RESIDENT_FIELDS: [&str; 10] = [
     "phone",
     "relation",
     "groups",
+    "record_number",
     "deleted",
 ];
 
@@ -299,24 +301,19 @@ impl Store {
     }
 }
 
-/// A household's health-record number: the village code and the tail of its id.
-pub fn health_record_number(village_code: &str, household_id: Uuid) -> String {
-    format!("{village_code}{}", &household_id.simple().to_string()[24..])
-}
-
-/// A new household's rows, with fresh ids and its health-record number.
+/// A new household's rows, with fresh ids. The household carries no invented record number:
+/// the county's numbers are its residents' (`Resident::record_number`).
 fn build_record(
     village: &jiayi_core::household::Village,
     valid: &ValidHousehold,
 ) -> HouseholdRecord {
     let household_id = Uuid::now_v7();
-    let record_number = health_record_number(&village.code, household_id);
     let household = Household {
         id: household_id,
         village_id: village.id,
         group: valid.group.clone(),
         address: valid.address.clone(),
-        record_number,
+        record_number: String::new(),
     };
     let members: Vec<Resident> = valid
         .members
@@ -332,6 +329,7 @@ fn build_record(
             phone: m.phone.clone(),
             relation: m.relation,
             groups: m.groups.clone(),
+            record_number: None,
         })
         .collect();
     HouseholdRecord {
@@ -341,7 +339,9 @@ fn build_record(
     }
 }
 
-pub(crate) const RESIDENT_COLUMNS: &str = "id, household_id, name, id_number, id_number_missing, sex, birth_date, phone, relation, groups";
+pub(crate) const RESIDENT_COLUMNS: &str = "id, household_id, name, id_number, id_number_missing, sex, birth_date, phone, relation, groups, record_number";
+/// Columns of `RESIDENT_COLUMNS`: what a query reads after them starts here.
+pub(crate) const RESIDENT_COLUMN_COUNT: usize = 11;
 
 pub(crate) struct ResidentRow {
     id: String,
@@ -354,6 +354,7 @@ pub(crate) struct ResidentRow {
     phone: Option<String>,
     relation: String,
     groups: String,
+    record_number: Option<String>,
 }
 
 pub(crate) fn read_resident(r: &Row<'_>) -> rusqlite::Result<ResidentRow> {
@@ -368,6 +369,7 @@ pub(crate) fn read_resident(r: &Row<'_>) -> rusqlite::Result<ResidentRow> {
         phone: r.get(7)?,
         relation: r.get(8)?,
         groups: r.get(9)?,
+        record_number: r.get(10)?,
     })
 }
 
@@ -403,6 +405,12 @@ impl ResidentRow {
             relation: from_text::<Relation>(&self.relation).map_err(|e| corrupt("relation", e))?,
             groups: serde_json::from_str::<Vec<PopulationGroup>>(&self.groups)
                 .map_err(|e| corrupt("groups", e.to_string()))?,
+            record_number: self
+                .record_number
+                .as_deref()
+                .map(RecordNumber::parse)
+                .transpose()
+                .map_err(|e| corrupt("record_number", e.to_string()))?,
             name: self.name,
         })
     }
@@ -434,7 +442,7 @@ pub(crate) fn resident_json(r: &Resident, deleted: bool) -> serde_json::Value {
         "id": r.id, "household_id": r.household_id, "name": r.name,
         "id_number": r.id_number, "id_number_missing": r.id_number_missing, "sex": r.sex,
         "birth_date": r.birth_date, "phone": r.phone, "relation": r.relation, "groups": r.groups,
-        "deleted": deleted,
+        "record_number": r.record_number, "deleted": deleted,
     })
 }
 
@@ -520,6 +528,7 @@ pub(crate) fn write_household_row(w: &Writer<'_>, h: &Household, field_hlc: &str
 }
 
 pub(crate) fn insert_resident(w: &mut Writer<'_>, r: &Resident, village_id: Uuid) -> Result<()> {
+    check_record_number_free(&w.tx, r)?;
     let hlc = w.tick();
     write_resident_row(w, r, hlc, "{}", None)?;
     w.record_change(
@@ -544,13 +553,14 @@ pub(crate) fn write_resident_row(
 ) -> Result<()> {
     w.tx.execute(
         "INSERT INTO residents (id, household_id, name, id_number, id_number_missing, sex, birth_date, phone,
-                                relation, groups, hlc, field_hlc, created_at, updated_at, deleted_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?13, ?14)
+                                relation, groups, hlc, field_hlc, created_at, updated_at, deleted_at, record_number)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?13, ?14, ?15)
          ON CONFLICT (id) DO UPDATE SET household_id = excluded.household_id, name = excluded.name,
             id_number = excluded.id_number, id_number_missing = excluded.id_number_missing, sex = excluded.sex,
             birth_date = excluded.birth_date, phone = excluded.phone, relation = excluded.relation,
             groups = excluded.groups, field_hlc = excluded.field_hlc,
-            updated_at = excluded.updated_at, deleted_at = excluded.deleted_at",
+            updated_at = excluded.updated_at, deleted_at = excluded.deleted_at,
+            record_number = excluded.record_number",
         params![
             r.id.to_string(),
             r.household_id.to_string(),
@@ -566,6 +576,7 @@ pub(crate) fn write_resident_row(
             field_hlc,
             w.now_text(),
             deleted_at,
+            r.record_number.as_ref().map(|n| n.as_str().to_string()),
         ],
     )?;
     w.tx.execute(
@@ -591,7 +602,31 @@ pub(crate) fn write_search_keys(tx: &rusqlite::Transaction<'_>, r: &Resident) ->
     if let Some(phone) = &r.phone {
         stmt.execute(params![phone.digits(), id])?;
     }
+    if let Some(number) = &r.record_number {
+        stmt.execute(params![number.as_str(), id])?;
+    }
     Ok(())
+}
+
+/// Refuses a local write that gives a resident a health-record number another live resident
+/// holds. Pulled changes are not checked: the township's record is stored as it comes.
+pub(crate) fn check_record_number_free(tx: &rusqlite::Transaction<'_>, r: &Resident) -> Result<()> {
+    let Some(number) = &r.record_number else {
+        return Ok(());
+    };
+    let other: Option<String> = tx
+        .query_row(
+            "SELECT id FROM residents WHERE record_number = ?1 AND id != ?2 AND deleted_at IS NULL LIMIT 1",
+            params![number.as_str(), r.id.to_string()],
+            |row| row.get(0),
+        )
+        .optional()?;
+    match other {
+        Some(_) => Err(StoreError::Domain(jiayi_core::CoreError::RecordNumber(
+            RecordNumberError::Taken(number.to_string()),
+        ))),
+        None => Ok(()),
+    }
 }
 
 /// A resident as lists need them: who, where, which groups.

@@ -16,6 +16,7 @@ mod field_history;
 mod households;
 mod indicators;
 mod outbox;
+mod record_numbers;
 mod reference;
 mod schedule;
 mod scope;
@@ -33,7 +34,6 @@ pub use error::{Result, StoreError};
 pub use field_history::{ChangeOrigin, FieldChange};
 pub use households::{
     DuplicateMatch, DuplicateReason, HouseholdRecord, NewHousehold, ResidentBrief,
-    health_record_number,
 };
 pub use outbox::{ApplyReport, ConflictRecord};
 pub use reference::TownshipSettings;

@@ -443,11 +443,12 @@ fn apply_resident(w: &mut crate::writer::Writer<'_>, change: &Change) -> Result<
             ),
             params![change.entity_id.to_string()],
             |r| {
+                let n = crate::households::RESIDENT_COLUMN_COUNT;
                 Ok((
                     crate::households::read_resident(r)?,
-                    r.get::<_, String>(10)?,
-                    r.get::<_, bool>(11)?,
-                    r.get::<_, String>(12)?,
+                    r.get::<_, String>(n)?,
+                    r.get::<_, bool>(n + 1)?,
+                    r.get::<_, String>(n + 2)?,
                 ))
             },
         )

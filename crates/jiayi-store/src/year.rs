@@ -518,6 +518,9 @@ fn update_resident(w: &mut Writer<'_>, resident: &Resident) -> Result<()> {
     if changed.is_empty() {
         return Ok(());
     }
+    if changed.iter().any(|f| f == "record_number") {
+        crate::households::check_record_number_free(&w.tx, resident)?;
+    }
     let village = village_of_household(w, resident.household_id)?;
     let hlc = w.tick();
     let field_hlc = bump_field_clocks(&w.tx, "residents", resident.id, &changed, hlc)?;

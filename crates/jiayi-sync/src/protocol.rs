@@ -232,6 +232,12 @@ pub struct ReferenceData {
     pub teams: Vec<jiayi_core::household::Team>,
     /// The current version of each published document.
     pub documents: Vec<ReferenceDocument>,
+    /// The serial range of health-record numbers the township assigned each village
+    /// (`jiayi-server record-range`), with the village's code. Every range is sent each time:
+    /// a village left out has none. Absent from older servers, which assign none.
+    #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(value_type = Vec<Object>))]
+    pub record_ranges: Vec<jiayi_core::record_number::VillageRecordRange>,
 }
 
 impl ReferenceData {

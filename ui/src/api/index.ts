@@ -80,6 +80,7 @@ export const api = {
   // A household's year: corrections, groups with dates, members joining and leaving, moves,
   // splits, a new head, amendments and the contract's history.
   editResident: (edit: T.ResidentEdit) => call<unknown>('edit_resident', { edit }),
+  issueRecordNumber: (residentId: string) => call<unknown>('issue_record_number', { residentId }),
   startGroup: (start: T.GroupStart) => call<T.GroupOutcome>('start_group', { start }),
   endGroup: (end: T.GroupEnd) => call<T.GroupOutcome>('end_group', { end }),
   addMember: (add: T.MemberAdd) => call<T.MemberAddOutcome>('add_member', { add }),

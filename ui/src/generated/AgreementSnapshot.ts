@@ -7,7 +7,8 @@ import type { Term } from "./Term";
 
 export type AgreementSnapshot = { format: number, contract_id: string, agreement_number: string, 
 /**
- * Health-record number of the household (健康档案编号).
+ * Health-record number of the household (健康档案编号): the head's county number when
+ * signed, empty when the head had none.
  */
 health_record_number: string, party_a: PartyA, party_b: PartyB, members: Array<CoveredMember>, packages: Array<PackageTerms>, term: Term, signed_at: string, signed_on: string, catalog_version: string, 
 /**

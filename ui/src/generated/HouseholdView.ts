@@ -2,4 +2,8 @@
 import type { ContractSummary } from "./ContractSummary";
 import type { MemberView } from "./MemberView";
 
-export type HouseholdView = { id: string, village_id: string, village: string, group: string, address: string, record_number: string, members: Array<MemberView>, contracts: Array<ContractSummary>, };
+export type HouseholdView = { id: string, village_id: string, village: string, group: string, address: string, 
+/**
+ * The head's health-record number (健康档案编号); empty when the head has none.
+ */
+record_number: string, members: Array<MemberView>, contracts: Array<ContractSummary>, };

@@ -10,6 +10,10 @@ export type MemberView = { id: string, name: string, relation: Relation, sex: Se
  */
 groups: Array<PopulationGroup>, 
 /**
+ * The county's health-record number (健康档案编号), when the member has one.
+ */
+record_number?: string, 
+/**
  * The agreement covering the member today, if any.
  */
 covered_by: string | null, 

@@ -13,4 +13,8 @@ birth_date: string | null, phone: string | null,
 /**
  * Adding the number later clears the "no number" flag.
  */
-id_number: string | null, relation: Relation | null, };
+id_number: string | null, relation: Relation | null, 
+/**
+ * The county's 17-digit health-record number (健康档案编号); empty clears it.
+ */
+record_number: string | null, };

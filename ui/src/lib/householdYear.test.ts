@@ -66,7 +66,19 @@ describe('requests', () => {
     form.idNumber = ' 110101199001011234 '
     const edit = toResidentEdit(m, form)
     expect(edit).toMatchObject({ phone: '13900000000', id_number: '110101199001011234', name: null, birth_date: null })
+    expect(edit.record_number).toBeNull()
     expect(hasChanges(edit)).toBe(true)
+  })
+
+  it('sends a health-record number only when it changed, and an empty one to remove it', () => {
+    const m = member('a', { record_number: '14082210020000042' })
+    const form = editFormOf(m)
+    expect(form.recordNumber).toBe('14082210020000042')
+    expect(hasChanges(toResidentEdit(m, form))).toBe(false)
+    form.recordNumber = ''
+    expect(toResidentEdit(m, form).record_number).toBe('')
+    form.recordNumber = ' 14082210020000043 '
+    expect(toResidentEdit(m, form).record_number).toBe('14082210020000043')
   })
 
   it('needs the mother for a newborn and the origin for a move in', () => {

@@ -57,10 +57,15 @@ export interface EditForm {
   birthDate: string
   phone: string
   idNumber: string
+  /** The county's 17-digit health-record number; empty removes it. */
+  recordNumber: string
 }
 
 export function editFormOf(m: MemberView): EditForm {
-  return { name: m.name, sex: m.sex, birthDate: m.birth_date ?? '', phone: m.phone ?? '', idNumber: '' }
+  return {
+    name: m.name, sex: m.sex, birthDate: m.birth_date ?? '', phone: m.phone ?? '', idNumber: '',
+    recordNumber: m.record_number ?? '',
+  }
 }
 
 /** Only what changed travels; an ID number typed for a member without one clears "no number". */
@@ -76,11 +81,13 @@ export function toResidentEdit(m: MemberView, f: EditForm): ResidentEdit {
     phone: changed(f.phone.replace(/\s/g, ''), m.phone ?? ''),
     id_number: id || null,
     relation: null,
+    // Full-width digits, spaces and dashes are read by the backend; only a change travels.
+    record_number: changed(f.recordNumber.trim(), m.record_number ?? ''),
   }
 }
 
 export function hasChanges(e: ResidentEdit): boolean {
-  return [e.name, e.sex, e.birth_date, e.phone, e.id_number, e.relation].some((v) => v !== null)
+  return [e.name, e.sex, e.birth_date, e.phone, e.id_number, e.relation, e.record_number].some((v) => v !== null)
 }
 
 export interface AddForm {

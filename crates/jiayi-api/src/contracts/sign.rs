@@ -271,6 +271,7 @@ impl Api {
                 relation: resident.relation,
                 groups,
                 package_codes: codes,
+                record_number: resident.record_number.as_ref().map(|n| n.to_string()),
             });
         }
         let packages = package_codes_used
@@ -284,7 +285,12 @@ impl Api {
             format: SNAPSHOT_FORMAT,
             contract_id,
             agreement_number: number.clone(),
-            health_record_number: household.household.record_number.clone(),
+            // The household's line carries its head's county number, or stays blank.
+            health_record_number: household
+                .head()
+                .and_then(|h| h.record_number.as_ref())
+                .map(|n| n.to_string())
+                .unwrap_or_default(),
             party_a: party_a(&team, &doctor, &settings.health_center),
             party_b: party_b(&household, representative, &signatory, guardian_id_number),
             members: covered,

@@ -43,6 +43,10 @@ pub(crate) fn apply_reference(
     if data.document(ReferenceKind::Teams, "all").is_none() && !data.teams.is_empty() {
         store.put_teams(&data.teams)?;
     }
+    // The township sends every village's range each time: what it sent is what holds.
+    if store.record_ranges()? != data.record_ranges {
+        store.put_record_ranges(&data.record_ranges)?;
+    }
     Ok(updated)
 }
 

@@ -216,6 +216,7 @@ impl Api {
                 relation: resident.relation,
                 groups,
                 package_codes,
+                record_number: resident.record_number.as_ref().map(|n| n.to_string()),
             },
             packages,
             recorded_at: now,

@@ -65,6 +65,7 @@ impl Api {
             phone: valid.phone.clone(),
             relation: valid.relation,
             groups: Vec::new(),
+            record_number: None,
         };
         let joined = MembershipEvent {
             id: Uuid::now_v7(),

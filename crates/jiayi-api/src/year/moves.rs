@@ -6,7 +6,7 @@ use jiayi_core::contract::{ContractEvent, ContractEventKind, TerminationReason};
 use jiayi_core::household::{Household, Resident};
 use jiayi_core::person::Relation;
 use jiayi_core::year::membership::LeaveReason;
-use jiayi_store::{NewContractEvent, YearWrite, health_record_number};
+use jiayi_store::{NewContractEvent, YearWrite};
 use uuid::Uuid;
 
 use super::views::{HouseholdMove, HouseholdMoveOutcome, HouseholdSplit, HouseholdSplitOutcome};
@@ -182,7 +182,8 @@ impl Api {
                 .unwrap_or_else(|| record.household.group.clone()),
             address: jiayi_core::household::clean_address(&split.address)
                 .map_err(|e| self.fail(e))?,
-            record_number: health_record_number(&village.code, id),
+            // The county's numbers are the residents': none is made up for the household.
+            record_number: String::new(),
         };
         let mut owned = Vec::new();
         let mut amendments = Vec::new();

@@ -5,6 +5,7 @@ use chrono::{Days, NaiveDate};
 use jiayi_core::CoreError;
 use jiayi_core::household::{Resident, ResidentInput};
 use jiayi_core::person::PopulationGroup;
+use jiayi_core::record_number::{RecordNumber, issue_next};
 use jiayi_core::year::amendment::AmendmentKind;
 use jiayi_core::year::groups::{
     GroupPeriod, PREGNANCY_DAYS, PeriodBasis, check_group_periods,
@@ -50,6 +51,13 @@ impl Api {
             groups: Vec::new(),
         };
         let valid = input.validate(today).map_err(|e| self.fail(e))?;
+        let record_number = match edit.record_number.as_deref().map(str::trim) {
+            None => current.record_number.clone(),
+            Some("") => None,
+            Some(text) => {
+                Some(RecordNumber::parse(text).map_err(|e| self.fail(CoreError::from(e)))?)
+            }
+        };
         if let Some(number) = &valid.id_number
             && current.id_number.as_ref() != Some(number)
         {
@@ -63,6 +71,47 @@ impl Api {
             birth_date: valid.birth_date,
             phone: valid.phone,
             relation: valid.relation,
+            record_number,
+            ..current
+        };
+        self.store
+            .write_year(&[YearWrite::Resident(&updated)], self.now())
+            .map_err(|e| self.fail(e))?;
+        Ok(updated)
+    }
+
+    /// Gives a resident the next health-record number of their village's serial range (the
+    /// range the township assigned, received with the reference data). A resident who has a
+    /// number keeps it. Refused when the village has no range or every number of it is used.
+    pub fn issue_record_number(&mut self, resident_id: Uuid) -> ApiResult<Resident> {
+        let current = self.store.resident(resident_id).map_err(|e| self.fail(e))?;
+        if current.record_number.is_some() {
+            return Ok(current);
+        }
+        let household = self
+            .store
+            .household(current.household_id)
+            .map_err(|e| self.fail(e))?;
+        let range = self
+            .store
+            .record_range(household.household.village_id)
+            .map_err(|e| self.fail(e))?;
+        let code = match &range {
+            Some(r) => r.village_code.clone(),
+            None => String::new(),
+        };
+        let used = self
+            .store
+            .record_numbers_with_prefix(&code)
+            .map_err(|e| self.fail(e))?;
+        let number = issue_next(
+            &code,
+            range.map(|r| r.range()),
+            used.iter().map(String::as_str),
+        )
+        .map_err(|e| self.fail(CoreError::from(e)))?;
+        let updated = Resident {
+            record_number: Some(number),
             ..current
         };
         self.store

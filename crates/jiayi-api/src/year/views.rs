@@ -26,6 +26,8 @@ pub struct ResidentEdit {
     /// Adding the number later clears the "no number" flag.
     pub id_number: Option<String>,
     pub relation: Option<Relation>,
+    /// The county's 17-digit health-record number (健康档案编号); empty clears it.
+    pub record_number: Option<String>,
 }
 
 /// The household's signature and the doctor's for an amendment, drawn as PNG (base64).

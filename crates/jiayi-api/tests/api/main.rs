@@ -4,6 +4,7 @@ mod audit;
 mod encryption;
 mod field_history;
 mod import;
+mod record_numbers;
 mod renewal;
 mod reports;
 mod schedule;

@@ -783,6 +783,7 @@ fn a_dataset_from_domain_records() {
         phone: None,
         relation: Relation::Head,
         groups: vec![G::Hypertension],
+        record_number: None,
     };
     let contract = Contract {
         id: id(C1),

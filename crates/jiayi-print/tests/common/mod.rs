@@ -201,6 +201,7 @@ pub fn member(i: usize, person: &Person, package_codes: Vec<String>) -> CoveredM
         relation: person.relation,
         groups: person.groups.to_vec(),
         package_codes,
+        record_number: None,
     }
 }
 

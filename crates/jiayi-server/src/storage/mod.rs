@@ -20,7 +20,7 @@ use crate::error::Result;
 use crate::merge::RecordState;
 
 pub mod postgres;
-mod shared;
+pub(crate) mod shared;
 pub mod sqlite;
 pub mod token;
 

@@ -61,7 +61,42 @@ pub fn reference_from(documents: Vec<ReferenceDocument>) -> ReferenceData {
             serde_json::from_str::<Vec<jiayi_core::household::Team>>(&d.content).unwrap_or_default()
         })
         .collect();
-    ReferenceData { teams, documents }
+    ReferenceData {
+        teams,
+        documents,
+        record_ranges: Vec::new(),
+    }
+}
+
+/// The settings key the township's serial ranges of health-record numbers are kept under:
+/// JSON, village id → `{first, last}`.
+pub const RECORD_RANGES_KEY: &str = "record_ranges";
+
+/// The ranges as devices receive them: each with its village's code, for the villages the
+/// township has named (a range of a village no longer named is not sent).
+pub fn record_ranges_from(
+    villages: &[Village],
+    setting: Option<&str>,
+) -> Result<Vec<jiayi_core::record_number::VillageRecordRange>> {
+    let Some(text) = setting else {
+        return Ok(Vec::new());
+    };
+    let ranges: std::collections::BTreeMap<Uuid, jiayi_core::record_number::SerialRange> =
+        serde_json::from_str(text)
+            .map_err(|e| ServerError::Corrupt(format!("record ranges: {e}")))?;
+    Ok(villages
+        .iter()
+        .filter_map(|v| {
+            ranges
+                .get(&v.id)
+                .map(|r| jiayi_core::record_number::VillageRecordRange {
+                    village_id: v.id,
+                    village_code: v.code.clone(),
+                    first: r.first,
+                    last: r.last,
+                })
+        })
+        .collect())
 }
 
 pub(crate) fn parse_uuid(s: &str) -> Result<Uuid> {

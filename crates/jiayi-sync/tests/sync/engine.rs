@@ -167,6 +167,7 @@ impl Transport for FakeServer {
         Ok(ReferenceData {
             teams: vec![],
             documents: vec![],
+            record_ranges: vec![],
         })
     }
 }

@@ -167,6 +167,7 @@ pub fn amendment_snapshot(c: &Contract, a: &Amendment) -> AmendmentSnapshot {
             relation: Relation::Grandchild,
             groups: vec![PopulationGroup::Child0To6],
             package_codes: vec!["basic".into()],
+            record_number: None,
         },
         packages: vec![],
         recorded_at: a.recorded_at,

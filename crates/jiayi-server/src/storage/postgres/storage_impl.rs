@@ -310,7 +310,11 @@ impl Storage for PgStorage {
                 )
             })
             .collect::<Result<Vec<_>>>()?;
-        Ok(reference_from(docs))
+        let mut data = reference_from(docs);
+        let ranges = self.setting(crate::storage::shared::RECORD_RANGES_KEY)?;
+        data.record_ranges =
+            crate::storage::shared::record_ranges_from(&self.villages()?, ranges.as_deref())?;
+        Ok(data)
     }
 
     fn conflicts(&self, open_only: bool) -> Result<Vec<ConflictRow>> {

@@ -279,27 +279,13 @@ impl Storage for SqliteStorage {
     }
 
     fn reference(&self) -> Result<ReferenceData> {
-        let conn = self.conn();
-        let mut st = conn.prepare_cached(
-            "SELECT kind, name, version, content, published_at FROM reference_documents r
-             WHERE version = (SELECT MAX(version) FROM reference_documents x WHERE x.kind = r.kind AND x.name = r.name)
-             ORDER BY kind, name",
-        )?;
-        let rows = st.query_map([], |r| {
-            Ok((
-                r.get::<_, String>(0)?,
-                r.get(1)?,
-                r.get::<_, i64>(2)?,
-                r.get(3)?,
-                r.get(4)?,
-            ))
-        })?;
-        let mut docs = Vec::new();
-        for row in rows {
-            let (kind, name, version, content, published_at) = row?;
-            docs.push(document(&kind, name, version, content, published_at)?);
-        }
-        Ok(reference_from(docs))
+        // The connection is let go before the settings and villages are read with it again.
+        let docs = self.reference_documents()?;
+        let mut data = reference_from(docs);
+        let ranges = self.setting(crate::storage::shared::RECORD_RANGES_KEY)?;
+        data.record_ranges =
+            crate::storage::shared::record_ranges_from(&self.villages()?, ranges.as_deref())?;
+        Ok(data)
     }
 
     fn conflicts(&self, open_only: bool) -> Result<Vec<ConflictRow>> {
@@ -668,5 +654,32 @@ impl Storage for SqliteStorage {
         self.conn()
             .execute("DELETE FROM sessions WHERE token_hash = ?1", [token_hash])?;
         Ok(())
+    }
+}
+
+impl SqliteStorage {
+    /// The current version of each published document.
+    fn reference_documents(&self) -> Result<Vec<ReferenceDocument>> {
+        let conn = self.conn();
+        let mut st = conn.prepare_cached(
+            "SELECT kind, name, version, content, published_at FROM reference_documents r
+             WHERE version = (SELECT MAX(version) FROM reference_documents x WHERE x.kind = r.kind AND x.name = r.name)
+             ORDER BY kind, name",
+        )?;
+        let rows = st.query_map([], |r| {
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get(1)?,
+                r.get::<_, i64>(2)?,
+                r.get(3)?,
+                r.get(4)?,
+            ))
+        })?;
+        let mut docs = Vec::new();
+        for row in rows {
+            let (kind, name, version, content, published_at) = row?;
+            docs.push(document(&kind, name, version, content, published_at)?);
+        }
+        Ok(docs)
     }
 }
