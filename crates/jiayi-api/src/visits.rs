@@ -4,11 +4,13 @@ use chrono::{DateTime, NaiveDate, Utc};
 use jiayi_core::catalog::Catalog;
 use jiayi_core::household::{Team, TeamRole};
 use jiayi_core::schedule::OwedItem;
+use jiayi_core::term::TermInForce;
 use jiayi_core::time::china_date;
 use jiayi_core::visit::{
     ItemRef, Visit, VisitKind, VisitMode, Vitals, check_served_by, default_served_by,
     validate_visit,
 };
+use jiayi_store::ContractRecord;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
@@ -112,6 +114,13 @@ pub struct VisitOutcome {
     pub next_due: Option<NextDue>,
 }
 
+/// A contract covering a resident on a day: its term in force and the packages they hold.
+struct Covering {
+    record: ContractRecord,
+    in_force: TermInForce,
+    packages: Vec<String>,
+}
+
 impl Api {
     pub fn record_visit(&mut self, request: &VisitRequest) -> ApiResult<VisitOutcome> {
         let now = self.now();
@@ -123,7 +132,8 @@ impl Api {
             .resident(request.resident_id)
             .map_err(|e| self.fail(e))?;
         let day = china_date(occurred_at);
-        let (team, contract_doctor) = self.team_on(resident.household_id, resident.id, day)?;
+        let covering = self.covering_on(resident.id, resident.household_id, day)?;
+        let (team, contract_doctor) = self.team_on(&covering, resident.household_id, day)?;
         // Nothing is saved when the person named is not in the team answering that day.
         let served_by = match request.served_by {
             Some(member) => Some(
@@ -140,8 +150,7 @@ impl Api {
             .filter(|c| !c.is_empty())
         {
             Some(code) => {
-                let (item_ref, kind, owed) =
-                    self.find_owed_item(resident.id, resident.household_id, code, day)?;
+                let (item_ref, kind, owed) = self.find_owed_item(&covering, resident.id, code)?;
                 (Some(item_ref), kind, Some(owed))
             }
             None => {
@@ -189,7 +198,8 @@ impl Api {
     pub fn visit_team(&self, resident_id: Uuid, day: Option<NaiveDate>) -> ApiResult<VisitTeam> {
         let day = day.unwrap_or_else(|| china_date(self.now()));
         let resident = self.store.resident(resident_id).map_err(|e| self.fail(e))?;
-        let (team, contract_doctor) = self.team_on(resident.household_id, resident.id, day)?;
+        let covering = self.covering_on(resident.id, resident.household_id, day)?;
+        let (team, contract_doctor) = self.team_on(&covering, resident.household_id, day)?;
         let default_member =
             default_served_by(team.as_ref(), self.enrolled_doctor()?, contract_doctor);
         Ok(VisitTeam {
@@ -259,55 +269,15 @@ impl Api {
             .map(|e| e.doctor_id))
     }
 
-    /// The team answering for a resident on a day — the team of the contract covering them,
-    /// else the team serving their village — and the contract's doctor that day.
-    fn team_on(
-        &self,
-        household_id: Uuid,
-        resident_id: Uuid,
-        day: NaiveDate,
-    ) -> ApiResult<(Option<Team>, Option<Uuid>)> {
-        let contracts = self
-            .store
-            .contracts_of_resident(resident_id)
-            .map_err(|e| self.fail(e))?;
-        let covering = contracts.iter().find(|r| {
-            r.term_on(day).is_some()
-                && r.contract
-                    .members
-                    .iter()
-                    .any(|m| m.resident_id == resident_id)
-        });
-        if let Some(record) = covering {
-            let team = self
-                .store
-                .team(record.contract.team_id)
-                .map_err(|e| self.fail(e))?;
-            return Ok((Some(team), Some(record.state_on(day).doctor_id)));
-        }
-        let village = self
-            .store
-            .household(household_id)
-            .map_err(|e| self.fail(e))?
-            .household
-            .village_id;
-        let team = self
-            .store
-            .team_for_village(village)
-            .map_err(|e| self.fail(e))?;
-        Ok((team, None))
-    }
-
-    /// The contract in force on `day` that owes `item_code` to the resident: through the
-    /// packages signed for them, or those the year's amendments gave them since (a maternal
-    /// package at a pregnancy, a newborn's packages at the birth).
-    fn find_owed_item(
+    /// The contracts in force on `day` that cover the resident, each with its term in force
+    /// and the packages the resident holds under it that day: signed for them, or given since
+    /// by the year's amendments (a maternal package at a pregnancy, a newborn's packages).
+    fn covering_on(
         &self,
         resident_id: Uuid,
         household_id: Uuid,
-        item_code: &str,
         day: NaiveDate,
-    ) -> ApiResult<(ItemRef, VisitKind, OwedItem)> {
+    ) -> ApiResult<Vec<Covering>> {
         let fail = |e| self.fail(e);
         let by_year = self
             .store
@@ -317,6 +287,7 @@ impl Api {
             .store
             .contracts_of_household(household_id)
             .map_err(fail)?;
+        let mut out = Vec::new();
         for record in contracts {
             // The term in force on the day: a renewed term owes its items afresh.
             let Some(in_force) = record.term_on(day) else {
@@ -336,32 +307,77 @@ impl Api {
                     .flat_map(|m| m.package_codes.iter().cloned())
                     .collect(),
             };
-            if packages.is_empty() {
-                continue;
+            if !packages.is_empty() {
+                out.push(Covering {
+                    record,
+                    in_force,
+                    packages,
+                });
             }
+        }
+        Ok(out)
+    }
+
+    /// The team answering for a resident on a day — the team of the contract covering them,
+    /// else the team serving their village — and the contract's doctor that day.
+    fn team_on(
+        &self,
+        covering: &[Covering],
+        household_id: Uuid,
+        day: NaiveDate,
+    ) -> ApiResult<(Option<Team>, Option<Uuid>)> {
+        if let Some(c) = covering.first() {
+            let team = self
+                .store
+                .team(c.record.contract.team_id)
+                .map_err(|e| self.fail(e))?;
+            return Ok((Some(team), Some(c.record.state_on(day).doctor_id)));
+        }
+        let village = self
+            .store
+            .household(household_id)
+            .map_err(|e| self.fail(e))?
+            .household
+            .village_id;
+        let team = self
+            .store
+            .team_for_village(village)
+            .map_err(|e| self.fail(e))?;
+        Ok((team, None))
+    }
+
+    /// The covering contract that owes `item_code` to the resident, and the kind of visit the
+    /// catalog names for it.
+    fn find_owed_item(
+        &self,
+        covering: &[Covering],
+        resident_id: Uuid,
+        item_code: &str,
+    ) -> ApiResult<(ItemRef, VisitKind, OwedItem)> {
+        for c in covering {
             let catalog: Catalog = self
                 .store
-                .catalog(&record.contract.catalog_version)
-                .map_err(fail)?;
-            for package_code in &packages {
+                .catalog(&c.record.contract.catalog_version)
+                .map_err(|e| self.fail(e))?;
+            for package_code in &c.packages {
                 let items = catalog
                     .effective_items(package_code)
                     .map_err(|e| self.fail(e))?;
                 if let Some((package, item)) = items.into_iter().find(|(_, i)| i.code == item_code)
                 {
                     let item_ref = ItemRef {
-                        contract_id: record.contract.id,
+                        contract_id: c.record.contract.id,
                         package_code: package.code.clone(),
                         item_code: item.code.clone(),
                     };
                     let owed = OwedItem {
-                        contract_id: record.contract.id,
+                        contract_id: c.record.contract.id,
                         resident_id,
                         package_code: package.code.clone(),
                         item_code: item.code.clone(),
                         times_per_year: item.times_per_year,
-                        term: in_force.term,
-                        covered_until: in_force.last_day,
+                        term: c.in_force.term,
+                        covered_until: c.in_force.last_day,
                     };
                     return Ok((item_ref, item.visit_kind, owed));
                 }
