@@ -52,16 +52,14 @@ pub(super) fn decide_move(
             held.remove(key);
         }
     }
-    let parsed: Vec<(Entity, Uuid, &RecordState)> = held
+    let candidates: Vec<Candidate<'_>> = held
         .iter()
-        .filter_map(|((e, i), state)| Some((Entity::parse(e)?, Uuid::parse_str(i).ok()?, state)))
-        .collect();
-    let candidates: Vec<Candidate<'_>> = parsed
-        .iter()
-        .map(|(entity, id, state)| Candidate {
-            entity: *entity,
-            id: *id,
-            state,
+        .filter_map(|((e, i), state)| {
+            Some(Candidate {
+                entity: Entity::parse(e)?,
+                id: Uuid::parse_str(i).ok()?,
+                state,
+            })
         })
         .collect();
     let moved = household_records(rehome.household_id, &candidates);
