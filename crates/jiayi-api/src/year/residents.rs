@@ -96,17 +96,17 @@ impl Api {
             .store
             .record_range(household.household.village_id)
             .map_err(|e| self.fail(e))?;
-        let code = match &range {
-            Some(r) => r.village_code.clone(),
-            None => String::new(),
+        // Without a range nothing can be issued: the numbers in use need not be read.
+        let used = match &range {
+            Some(r) => self
+                .store
+                .record_numbers_with_prefix(&r.village_code)
+                .map_err(|e| self.fail(e))?,
+            None => Vec::new(),
         };
-        let used = self
-            .store
-            .record_numbers_with_prefix(&code)
-            .map_err(|e| self.fail(e))?;
         let number = issue_next(
-            &code,
-            range.map(|r| r.range()),
+            range.as_ref().map_or("", |r| r.village_code.as_str()),
+            range.as_ref().map(|r| r.range()),
             used.iter().map(String::as_str),
         )
         .map_err(|e| self.fail(CoreError::from(e)))?;
