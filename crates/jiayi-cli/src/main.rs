@@ -10,9 +10,9 @@ use std::process::ExitCode;
 use chrono::{NaiveDate, Utc};
 use clap::{Parser, Subcommand, ValueEnum};
 use jiayi_api::{
-    Api, ApiError, ChangeDoctorRequest, DeclineRenewalRequest, Document, GuardianSignatory,
-    MemberChoice, RegisterRequest, SignRequest, TerminateRequest, VaultState, VisitRequest,
-    create_vault, file_safe, protect_plain_vault, unlock_vault, vault_status,
+    Api, ApiError, ChangeDoctorRequest, DeclineRenewalRequest, GuardianSignatory, MemberChoice,
+    RegisterRequest, SignRequest, TerminateRequest, VaultState, VisitRequest, create_vault,
+    protect_plain_vault, unlock_vault, vault_status,
 };
 use jiayi_core::Lang;
 use jiayi_core::contract::TerminationReason;
@@ -22,6 +22,7 @@ use jiayi_store::DbFile;
 use serde::Serialize;
 use uuid::Uuid;
 
+mod print;
 mod render;
 mod reports;
 mod year;
@@ -241,7 +242,7 @@ enum Command {
     /// Print a document as PDF: agreement, termination, card (one household) or cards (a village).
     Print {
         #[command(subcommand)]
-        document: PrintCommand,
+        document: print::PrintCommand,
     },
     /// Show the township settings, or change them (e.g. the term policy of new agreements).
     Settings {
@@ -348,51 +349,6 @@ enum BundleCommand {
         #[arg(long)]
         json: bool,
     },
-}
-
-#[derive(Subcommand)]
-enum PrintCommand {
-    /// The service agreement, two copies (clinic and household) in one PDF.
-    Agreement(PrintOne),
-    /// The termination confirmation of a terminated contract.
-    Termination(PrintOne),
-    /// The contact card of one household.
-    Card(PrintOne),
-    /// The notice that the contract renewed by itself (续约告知书), for its latest renewal.
-    RenewalNotice(PrintOne),
-    /// An amendment (协议变更确认书), both copies on one sheet.
-    Amendment {
-        /// The amendment's id (as `contract history` lists it).
-        amendment: String,
-        #[arg(long)]
-        out: Option<PathBuf>,
-        /// Open the PDF with the system viewer.
-        #[arg(long)]
-        open: bool,
-    },
-    /// The contact cards of every signed household of a village, on A4 sheets for duplex printing.
-    Cards {
-        /// Village name or code.
-        #[arg(long)]
-        village: String,
-        #[arg(long)]
-        out: Option<PathBuf>,
-        /// Open the PDF with the system viewer.
-        #[arg(long)]
-        open: bool,
-    },
-}
-
-#[derive(clap::Args)]
-struct PrintOne {
-    /// Contract id or agreement number.
-    contract: String,
-    /// Where to write the PDF (default: a file named after the agreement in the current folder).
-    #[arg(long)]
-    out: Option<PathBuf>,
-    /// Open the PDF with the system viewer.
-    #[arg(long)]
-    open: bool,
 }
 
 fn main() -> ExitCode {
@@ -714,50 +670,7 @@ fn run(cli: Cli, lang: Lang) -> Result<(), ApiError> {
             let status = api.status()?;
             output(json, &status, || render::status(&status, lang))
         }
-        Command::Print { document } => {
-            let (path, open) = match document {
-                PrintCommand::Agreement(one) => print_one(&api, one, Document::Agreement)?,
-                PrintCommand::Termination(one) => print_one(&api, one, Document::Termination)?,
-                PrintCommand::Card(one) => print_one(&api, one, Document::ContactCard)?,
-                PrintCommand::RenewalNotice(one) => print_one(&api, one, Document::RenewalNotice)?,
-                PrintCommand::Amendment {
-                    amendment,
-                    out,
-                    open,
-                } => {
-                    let id = Uuid::parse_str(amendment.trim()).map_err(|_| {
-                        ApiError::invalid(
-                            "invalid_id",
-                            &format!("“{amendment}”不是变更记录编号"),
-                            &format!("'{amendment}' is not an amendment id"),
-                        )
-                        .localised(lang)
-                    })?;
-                    let path = match out {
-                        Some(path) => {
-                            api.write_file(&path, &api.render_amendment(id)?)?;
-                            path
-                        }
-                        None => api.write_amendment(id, std::path::Path::new("."))?,
-                    };
-                    (path, open)
-                }
-                PrintCommand::Cards { village, out, open } => {
-                    let (bytes, count) = api.render_village_cards(&village)?;
-                    let path = out.unwrap_or_else(|| {
-                        PathBuf::from(format!("contact-cards-{}.pdf", file_safe(&village)))
-                    });
-                    api.write_file(&path, &bytes)?;
-                    eprintln!("{count} {}", lang.pick("户的联系卡", "households' cards"));
-                    (path, open)
-                }
-            };
-            println!("{}", path.display());
-            if open {
-                open_in_viewer(&path, lang);
-            }
-            Ok(())
-        }
+        Command::Print { document } => print::print(&api, document, lang),
         Command::Settings {
             term_policy,
             township,
@@ -939,42 +852,6 @@ fn run(cli: Cli, lang: Lang) -> Result<(), ApiError> {
         Command::Report(args) => reports::report(&api, args, lang),
         Command::Targets(args) => reports::targets(&mut api, args, lang),
         Command::Import(args) => reports::import(&mut api, args, lang),
-    }
-}
-
-fn print_one(api: &Api, one: PrintOne, document: Document) -> Result<(PathBuf, bool), ApiError> {
-    let id = contract_id(api, &one.contract)?;
-    let path = match one.out {
-        Some(path) => {
-            api.write_file(&path, &api.render_document(id, document)?)?;
-            path
-        }
-        None => api.write_document(id, document, std::path::Path::new("."))?,
-    };
-    Ok((path, one.open))
-}
-
-/// Hands the file to the desktop's viewer; a machine without one just keeps the file.
-fn open_in_viewer(path: &std::path::Path, lang: Lang) {
-    let opener = if cfg!(target_os = "macos") {
-        "open"
-    } else if cfg!(target_os = "windows") {
-        "explorer"
-    } else {
-        "xdg-open"
-    };
-    if std::process::Command::new(opener)
-        .arg(path)
-        .spawn()
-        .is_err()
-    {
-        eprintln!(
-            "{}",
-            lang.pick(
-                "无法打开查看器，文件已保存",
-                "no viewer could be opened; the file is saved"
-            )
-        );
     }
 }
 
