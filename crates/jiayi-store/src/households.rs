@@ -340,8 +340,6 @@ fn build_record(
 }
 
 pub(crate) const RESIDENT_COLUMNS: &str = "id, household_id, name, id_number, id_number_missing, sex, birth_date, phone, relation, groups, record_number";
-/// Columns of `RESIDENT_COLUMNS`: what a query reads after them starts here.
-pub(crate) const RESIDENT_COLUMN_COUNT: usize = 11;
 
 pub(crate) struct ResidentRow {
     id: String,

@@ -438,17 +438,17 @@ fn apply_resident(w: &mut crate::writer::Writer<'_>, change: &Change) -> Result<
     let local =
         w.tx.query_row(
             &format!(
-                "SELECT {}, field_hlc, deleted_at IS NOT NULL, hlc FROM residents WHERE id = ?1",
+                "SELECT {}, field_hlc, deleted_at IS NOT NULL AS deleted, hlc FROM residents
+                 WHERE id = ?1",
                 crate::households::RESIDENT_COLUMNS
             ),
             params![change.entity_id.to_string()],
             |r| {
-                let n = crate::households::RESIDENT_COLUMN_COUNT;
                 Ok((
                     crate::households::read_resident(r)?,
-                    r.get::<_, String>(n)?,
-                    r.get::<_, bool>(n + 1)?,
-                    r.get::<_, String>(n + 2)?,
+                    r.get::<_, String>("field_hlc")?,
+                    r.get::<_, bool>("deleted")?,
+                    r.get::<_, String>("hlc")?,
                 ))
             },
         )
