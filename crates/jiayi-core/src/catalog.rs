@@ -101,6 +101,21 @@ pub struct ServiceItem {
     #[serde(default, skip_serializing_if = "is_default_schedule")]
     #[ts(skip)]
     pub schedule: ItemSchedule,
+    /// The national standard's service this item is, where an indicator counts that service and
+    /// nothing else (the 65+ annual check, not any check). Absent for the other items.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(skip)]
+    pub standard: Option<StandardService>,
+}
+
+/// A service of the national basic public-health service standard (3rd edition) that an
+/// indicator names. The catalog says which of its items delivers it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum StandardService {
+    /// 老年人健康管理: the annual check of residents aged 65 and over (lifestyle and health
+    /// assessment, physical examination, laboratory tests, guidance).
+    ElderlyHealthCheck,
 }
 
 fn is_default_schedule(schedule: &ItemSchedule) -> bool {

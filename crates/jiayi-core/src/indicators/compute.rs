@@ -11,6 +11,7 @@ use uuid::Uuid;
 
 use super::dataset::{ContractInfo, Dataset, VisitInfo};
 use super::{Figure, IndicatorKind, Level, Params, Report, Targets, UnitFigures, year_window};
+use crate::catalog::StandardService;
 use crate::person::PopulationGroup;
 use crate::schedule::plan::{Anchors, fulfilled, owed_by, plan};
 use crate::visit::VisitKind;
@@ -143,6 +144,10 @@ struct Prepared<'a> {
     contract_index: HashMap<Uuid, usize>,
     /// Resident → indexes of the contracts that name them.
     contracts_of: HashMap<Uuid, Vec<usize>>,
+    /// Resident id → the resident.
+    resident_by_id: HashMap<Uuid, &'a super::dataset::ResidentInfo>,
+    /// (contract, item) pairs whose item is the 65+ annual check.
+    elderly_checks: std::collections::HashSet<(Uuid, &'a str)>,
 }
 
 impl<'a> Prepared<'a> {
@@ -173,6 +178,7 @@ impl<'a> Prepared<'a> {
         let mut cover = HashMap::new();
         let mut contract_index = HashMap::new();
         let mut contracts_of: HashMap<Uuid, Vec<usize>> = HashMap::new();
+        let mut elderly_checks = std::collections::HashSet::new();
         for (index, contract) in ds.contracts.iter().enumerate() {
             contract_index.entry(contract.id).or_insert(index);
             for member in &contract.members {
@@ -180,6 +186,11 @@ impl<'a> Prepared<'a> {
                     .entry(member.resident_id)
                     .or_default()
                     .push(index);
+                for item in &member.items {
+                    if item.standard == Some(StandardService::ElderlyHealthCheck) {
+                        elderly_checks.insert((contract.id, item.item_code.as_str()));
+                    }
+                }
             }
             if contract.covers_on(as_of) {
                 for member in contract.members.iter().filter(|m| m.covers(as_of)) {
@@ -223,7 +234,37 @@ impl<'a> Prepared<'a> {
             item_days,
             contract_index,
             contracts_of,
+            elderly_checks,
+            resident_by_id: ds.residents.iter().map(|r| (r.id, r)).collect(),
         }
+    }
+
+    fn resident(&self, id: Uuid) -> Option<&'a super::dataset::ResidentInfo> {
+        self.resident_by_id.get(&id).copied()
+    }
+
+    /// Whether a visit is the 65+ annual check of the national standard: recorded for the
+    /// catalog item marked as that service, or a health check recorded without an item (a
+    /// resident no contract covers). The chronic diseases' annual checks and paid extended
+    /// checks are other items and do not count.
+    fn is_elderly_check(&self, visit: &VisitInfo) -> bool {
+        match (visit.contract_id, visit.item_code.as_deref()) {
+            (Some(contract), Some(item)) => self.elderly_checks.contains(&(contract, item)),
+            _ => visit.kind == VisitKind::HealthCheck,
+        }
+    }
+
+    /// Whether a resident is covered by some contract on a day.
+    fn covered_on(&self, resident: Uuid, day: NaiveDate) -> bool {
+        self.contracts_of.get(&resident).is_some_and(|list| {
+            list.iter().any(|&i| {
+                let c = &self.ds.contracts[i];
+                c.covers_on(day)
+                    && c.members
+                        .iter()
+                        .any(|m| m.resident_id == resident && m.covers(day))
+            })
+        })
     }
 
     /// The rows a delivered service counts in: the resident's village; the team answering for
@@ -291,6 +332,8 @@ fn walk(prepared: &Prepared<'_>, params: &Params, sink: &mut dyn FnMut(&Contribu
     residents(prepared, as_of, sink);
     households(prepared, as_of, sink);
     occurrences(prepared, params, as_of, sink);
+    renewals(prepared, params, sink);
+    contracts_served(prepared, params, sink);
 }
 
 /// Every service delivered in the period (a visit of any kind and mode, from the period's
@@ -347,53 +390,142 @@ fn residents(p: &Prepared<'_>, as_of: NaiveDate, sink: &mut dyn FnMut(&Contribut
 
         let visits: &[&VisitInfo] = p.visits.get(&resident.id).map(Vec::as_slice).unwrap_or(&[]);
         let in_year = |v: &&&VisitInfo| year_start <= v.on && v.on <= as_of;
-        if signed {
-            for (group, kind, standard, control) in [
-                (
-                    PopulationGroup::Hypertension,
-                    VisitKind::HypertensionFollowUp,
+        for (group, kind, [standard, control, standard_signed, control_signed]) in [
+            (
+                PopulationGroup::Hypertension,
+                VisitKind::HypertensionFollowUp,
+                [
                     IndicatorKind::HypertensionStandardManagement,
                     IndicatorKind::HypertensionControl,
-                ),
-                (
-                    PopulationGroup::Diabetes,
-                    VisitKind::DiabetesFollowUp,
+                    IndicatorKind::HypertensionStandardManagementSigned,
+                    IndicatorKind::HypertensionControlSigned,
+                ],
+            ),
+            (
+                PopulationGroup::Diabetes,
+                VisitKind::DiabetesFollowUp,
+                [
                     IndicatorKind::DiabetesStandardManagement,
                     IndicatorKind::DiabetesControl,
-                ),
-            ] {
-                if !has(group) {
-                    continue;
-                }
-                let follow_ups: Vec<&&VisitInfo> = visits
-                    .iter()
-                    .filter(in_year)
-                    .filter(|v| v.kind == kind)
-                    .collect();
-                // Standard management counts face-to-face follow-ups only (national standard):
-                // a phone call is a follow-up for control, not for the four a year.
-                let mut days: Vec<NaiveDate> = follow_ups
-                    .iter()
-                    .filter(|v| v.mode.is_face_to_face())
-                    .map(|v| v.on)
-                    .collect();
-                days.dedup(); // visits are sorted by day: two on one day count once
-                emit(standard, days.len() >= 4);
-                let reading = |v: &&&VisitInfo| match group {
-                    PopulationGroup::Hypertension => v.bp_on_target,
-                    _ => v.glucose_on_target,
-                };
-                let last = follow_ups.iter().rev().find_map(reading);
-                emit(control, last == Some(true));
+                    IndicatorKind::DiabetesStandardManagementSigned,
+                    IndicatorKind::DiabetesControlSigned,
+                ],
+            ),
+        ] {
+            if !has(group) {
+                continue;
+            }
+            let follow_ups: Vec<&&VisitInfo> = visits
+                .iter()
+                .filter(in_year)
+                .filter(|v| v.kind == kind)
+                .collect();
+            // Standard management counts face-to-face follow-ups only (national standard):
+            // a phone call is a follow-up for control, not for the four a year.
+            let mut days: Vec<NaiveDate> = follow_ups
+                .iter()
+                .filter(|v| v.mode.is_face_to_face())
+                .map(|v| v.on)
+                .collect();
+            days.dedup(); // visits are sorted by day: two on one day count once
+            let since = resident.group_since(group, as_of).unwrap_or(year_start);
+            let managed = days.len() >= required_follow_ups(since, as_of);
+            let reading = |v: &&&VisitInfo| match group {
+                PopulationGroup::Hypertension => v.bp_on_target,
+                _ => v.glucose_on_target,
+            };
+            let controlled = follow_ups.iter().rev().find_map(reading) == Some(true);
+            // Every patient under management in the area, and the signed ones beside them.
+            emit(standard, managed);
+            emit(control, controlled);
+            if signed {
+                emit(standard_signed, managed);
+                emit(control_signed, controlled);
             }
         }
         if has(PopulationGroup::Elderly65) {
-            let checked = visits
-                .iter()
-                .filter(in_year)
-                .any(|v| v.kind == VisitKind::HealthCheck);
+            let checked = visits.iter().filter(in_year).any(|v| p.is_elderly_check(v));
             emit(IndicatorKind::ElderlyHealthManagement, checked);
         }
+    }
+}
+
+/// Face-to-face follow-ups the standard asks of a patient in the twelve months to the as-of
+/// day: four; for a patient whose group began inside those months (diagnosed, or come to the
+/// area), one for each quarter of 91 days begun since, at most four.
+pub fn required_follow_ups(since: NaiveDate, as_of: NaiveDate) -> usize {
+    let (year_start, _) = year_window(as_of);
+    let from = since.max(year_start);
+    let days = (as_of - from).num_days().max(0) + 1;
+    ((days + 90) / 91).clamp(1, 4) as usize
+}
+
+/// Renewal: each member covered on the last day of a term that ran its course in the period
+/// (not cut short by a termination), still on the register the day after, counts; covered by
+/// any contract the day after is a renewal. The day after must have come by the report's day.
+fn renewals(p: &Prepared<'_>, params: &Params, sink: &mut dyn FnMut(&Contribution<'_>)) {
+    let (from, to) = (params.period.start, params.period.end);
+    for contract in &p.ds.contracts {
+        for in_force in contract.terms_until(params.reference) {
+            let last = in_force.last_day;
+            if last != in_force.term.end || last < from || last > to || last >= params.reference {
+                continue;
+            }
+            let next = last + chrono::Days::new(1);
+            for member in contract.members.iter().filter(|m| m.covers(last)) {
+                let Some(&village) = p.resident_village.get(&member.resident_id) else {
+                    continue;
+                };
+                let Some(resident) = p.resident(member.resident_id) else {
+                    continue;
+                };
+                if !resident.member_on(last) || !resident.member_on(next) {
+                    continue; // died or moved away: nobody left to renew
+                }
+                sink(&Contribution {
+                    kind: IndicatorKind::Renewal,
+                    subject: SubjectRef::Resident(member.resident_id),
+                    units: p.units(village, Some(contract), last),
+                    hit: p.covered_on(member.resident_id, next),
+                    contract_id: Some(contract.id),
+                });
+            }
+        }
+    }
+}
+
+/// Days a contract must have run by the as-of day before "not served" is held against it.
+pub const SERVED_GRACE_DAYS: u64 = 30;
+
+/// Signed households served: each contract covering on the as-of day that began at least
+/// [`SERVED_GRACE_DAYS`] before, and whether any member it covered had a service (any visit)
+/// from the period's start, or the contract's, to the as-of day.
+fn contracts_served(p: &Prepared<'_>, params: &Params, sink: &mut dyn FnMut(&Contribution<'_>)) {
+    let as_of = params.as_of();
+    for contract in &p.ds.contracts {
+        if !contract.covers_on(as_of)
+            || contract.term.start + chrono::Days::new(SERVED_GRACE_DAYS) > as_of
+        {
+            continue;
+        }
+        let Some(&village) = p.village_of_household.get(&contract.household_id) else {
+            continue;
+        };
+        let from = params.period.start.max(contract.term.start);
+        let served = contract.members.iter().any(|m| {
+            p.visits.get(&m.resident_id).is_some_and(|visits| {
+                visits
+                    .iter()
+                    .any(|v| from <= v.on && v.on <= as_of && m.covers(v.on))
+            })
+        });
+        sink(&Contribution {
+            kind: IndicatorKind::ContractsServed,
+            subject: SubjectRef::Household(contract.household_id),
+            units: p.units(village, Some(contract), as_of),
+            hit: served,
+            contract_id: Some(contract.id),
+        });
     }
 }
 

@@ -5,7 +5,7 @@ use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use crate::catalog::Catalog;
+use crate::catalog::{Catalog, StandardService};
 use crate::contract::{Contract, ContractEvent, ContractEventKind, Term};
 use crate::household::{Team, TeamRole};
 use crate::person::PopulationGroup;
@@ -95,6 +95,9 @@ pub struct OwedSpec {
     /// What the item is anchored on and its windows (the even spread when absent).
     #[serde(default, skip_serializing_if = "is_default_schedule")]
     pub schedule: ItemSchedule,
+    /// The standard's service the item is, when an indicator counts it (the 65+ annual check).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub standard: Option<StandardService>,
 }
 
 fn is_default_schedule(schedule: &ItemSchedule) -> bool {
@@ -251,6 +254,7 @@ pub fn owed_specs(catalog: &Catalog, package_codes: &[String]) -> Vec<OwedSpec> 
                     item_code: item.code.clone(),
                     times_per_year: item.times_per_year,
                     schedule: item.schedule.clone(),
+                    standard: item.standard,
                 });
             }
         }

@@ -22,12 +22,22 @@ pub enum IndicatorKind {
     GroupSigning(PopulationGroup),
     /// 履约率: occurrences delivered / occurrences due in the period.
     Fulfilment,
+    /// Patients under management in the area (signed or not).
     HypertensionStandardManagement,
     HypertensionControl,
     DiabetesStandardManagement,
     DiabetesControl,
-    /// 65+ health management rate: elderly with the annual check / elderly.
+    /// The same four over the signed patients only, reported beside them.
+    HypertensionStandardManagementSigned,
+    HypertensionControlSigned,
+    DiabetesStandardManagementSigned,
+    DiabetesControlSigned,
+    /// 65+ health management rate: elderly with the 65+ annual check / resident elderly.
     ElderlyHealthManagement,
+    /// 续约率: residents whose term ran out in the period and who were covered the day after.
+    Renewal,
+    /// Signed households served in the period; those not served are the 只签不约 list.
+    ContractsServed,
 }
 
 impl IndicatorKind {
@@ -47,7 +57,13 @@ impl IndicatorKind {
             IndicatorKind::HypertensionControl,
             IndicatorKind::DiabetesStandardManagement,
             IndicatorKind::DiabetesControl,
+            IndicatorKind::HypertensionStandardManagementSigned,
+            IndicatorKind::HypertensionControlSigned,
+            IndicatorKind::DiabetesStandardManagementSigned,
+            IndicatorKind::DiabetesControlSigned,
             IndicatorKind::ElderlyHealthManagement,
+            IndicatorKind::Renewal,
+            IndicatorKind::ContractsServed,
         ]);
         all
     }
@@ -72,11 +88,17 @@ impl IndicatorKind {
             IndicatorKind::HypertensionControl => 7 + groups,
             IndicatorKind::DiabetesStandardManagement => 8 + groups,
             IndicatorKind::DiabetesControl => 9 + groups,
-            IndicatorKind::ElderlyHealthManagement => 10 + groups,
+            IndicatorKind::HypertensionStandardManagementSigned => 10 + groups,
+            IndicatorKind::HypertensionControlSigned => 11 + groups,
+            IndicatorKind::DiabetesStandardManagementSigned => 12 + groups,
+            IndicatorKind::DiabetesControlSigned => 13 + groups,
+            IndicatorKind::ElderlyHealthManagement => 14 + groups,
+            IndicatorKind::Renewal => 15 + groups,
+            IndicatorKind::ContractsServed => 16 + groups,
         }
     }
 
-    pub(crate) const COUNT: usize = 11 + PopulationGroup::ALL.len();
+    pub(crate) const COUNT: usize = 17 + PopulationGroup::ALL.len();
 
     pub fn code(self) -> String {
         match self {
@@ -93,7 +115,17 @@ impl IndicatorKind {
             IndicatorKind::HypertensionControl => "hypertension_control".into(),
             IndicatorKind::DiabetesStandardManagement => "diabetes_standard_management".into(),
             IndicatorKind::DiabetesControl => "diabetes_control".into(),
+            IndicatorKind::HypertensionStandardManagementSigned => {
+                "hypertension_standard_management.signed".into()
+            }
+            IndicatorKind::HypertensionControlSigned => "hypertension_control.signed".into(),
+            IndicatorKind::DiabetesStandardManagementSigned => {
+                "diabetes_standard_management.signed".into()
+            }
+            IndicatorKind::DiabetesControlSigned => "diabetes_control.signed".into(),
             IndicatorKind::ElderlyHealthManagement => "elderly_health_management".into(),
+            IndicatorKind::Renewal => "renewal".into(),
+            IndicatorKind::ContractsServed => "contracts_served".into(),
         }
     }
 
@@ -141,9 +173,30 @@ impl IndicatorKind {
                 "diabetes standard management rate",
             ),
             IndicatorKind::DiabetesControl => ("2型糖尿病患者血糖控制率", "diabetes control rate"),
+            IndicatorKind::HypertensionStandardManagementSigned => (
+                "签约高血压患者规范管理率",
+                "hypertension standard management rate, signed patients",
+            ),
+            IndicatorKind::HypertensionControlSigned => (
+                "签约高血压患者血压控制率",
+                "hypertension control rate, signed patients",
+            ),
+            IndicatorKind::DiabetesStandardManagementSigned => (
+                "签约2型糖尿病患者规范管理率",
+                "diabetes standard management rate, signed patients",
+            ),
+            IndicatorKind::DiabetesControlSigned => (
+                "签约2型糖尿病患者血糖控制率",
+                "diabetes control rate, signed patients",
+            ),
             IndicatorKind::ElderlyHealthManagement => {
                 ("65岁及以上老年人健康管理率", "65+ health management rate")
             }
+            IndicatorKind::Renewal => ("续约率", "renewal rate"),
+            IndicatorKind::ContractsServed => (
+                "签约户服务率（未服务即只签不约）",
+                "signed households served (the rest: signed but not served)",
+            ),
         };
         lang.pick(zh, en).to_string()
     }
@@ -203,36 +256,88 @@ impl IndicatorKind {
                     "fulfilment rate = occurrences due in the period that were delivered ÷ occurrences due in the period (due: the deadline of the k-th occurrence falls in the period while the contract still covers; delivered: at least k visits for that item from the term's start to the as-of day)",
                 )
                 .into(),
-            IndicatorKind::HypertensionStandardManagement => lang
-                .pick(
-                    "高血压规范管理率 = 统计日前12个月内面对面随访（入户或门诊，不含电话）≥ 4 次（按不同日期计）的签约高血压患者数 ÷ 统计日签约的高血压患者数",
-                    "hypertension standard management rate = signed hypertension patients with ≥ 4 face-to-face follow-ups (home or clinic, not phone; on distinct days) in the 12 months to the as-of day ÷ signed hypertension patients on the as-of day",
-                )
-                .into(),
-            IndicatorKind::HypertensionControl => lang
-                .pick(
-                    "高血压控制率 = 12个月内最后一次测血压的随访血压 < 140/90 mmHg 的患者数 ÷ 统计日签约的高血压患者数",
-                    "hypertension control rate = patients whose last follow-up with a BP reading in the 12 months was < 140/90 mmHg ÷ signed hypertension patients on the as-of day",
-                )
-                .into(),
-            IndicatorKind::DiabetesStandardManagement => lang
-                .pick(
-                    "糖尿病规范管理率 = 统计日前12个月内面对面随访（入户或门诊，不含电话）≥ 4 次（按不同日期计）的签约2型糖尿病患者数 ÷ 统计日签约的2型糖尿病患者数",
-                    "diabetes standard management rate = signed type 2 diabetes patients with ≥ 4 face-to-face follow-ups (home or clinic, not phone; on distinct days) in the 12 months to the as-of day ÷ signed diabetes patients on the as-of day",
-                )
-                .into(),
-            IndicatorKind::DiabetesControl => lang
-                .pick(
-                    "糖尿病控制率 = 12个月内最后一次测空腹血糖的随访血糖 < 7.0 mmol/L 的患者数 ÷ 统计日签约的2型糖尿病患者数",
-                    "diabetes control rate = patients whose last follow-up with a fasting glucose in the 12 months was < 7.0 mmol/L ÷ signed diabetes patients on the as-of day",
-                )
-                .into(),
+            IndicatorKind::HypertensionStandardManagement
+            | IndicatorKind::DiabetesStandardManagement
+            | IndicatorKind::HypertensionStandardManagementSigned
+            | IndicatorKind::DiabetesStandardManagementSigned => {
+                let (patient_zh, patient_en) = self.patients();
+                match lang {
+                    Lang::Zh => format!(
+                        "{} = 统计日前12个月内面对面随访（入户或门诊，不含电话；同日多次计一次）达到规范要求次数的{patient_zh}数 ÷ 统计日{patient_zh}数（规范要求：每年4次；年内新确诊的，自确诊日起每满或不满一个季度（91天）1次，最多4次）",
+                        self.name(lang)
+                    ),
+                    Lang::En => format!(
+                        "{} = {patient_en} with the face-to-face follow-ups the standard asks (home or clinic, not phone; one per day) in the 12 months to the as-of day ÷ {patient_en} on the as-of day (the standard asks 4 a year; a patient diagnosed within the 12 months owes one per started quarter of 91 days since the diagnosis, at most 4)",
+                        self.name(lang)
+                    ),
+                }
+            }
+            IndicatorKind::HypertensionControl
+            | IndicatorKind::DiabetesControl
+            | IndicatorKind::HypertensionControlSigned
+            | IndicatorKind::DiabetesControlSigned => {
+                let (patient_zh, patient_en) = self.patients();
+                let hypertension = matches!(
+                    self,
+                    IndicatorKind::HypertensionControl | IndicatorKind::HypertensionControlSigned
+                );
+                let (reading_zh, reading_en) = if hypertension {
+                    ("血压 < 140/90 mmHg", "BP < 140/90 mmHg")
+                } else {
+                    ("空腹血糖 < 7.0 mmol/L", "fasting glucose < 7.0 mmol/L")
+                };
+                match lang {
+                    Lang::Zh => format!(
+                        "{} = 统计日前12个月内最近一次有测量值的随访{reading_zh}的{patient_zh}数 ÷ 统计日{patient_zh}数",
+                        self.name(lang)
+                    ),
+                    Lang::En => format!(
+                        "{} = {patient_en} whose last follow-up with a reading in the 12 months to the as-of day had {reading_en} ÷ {patient_en} on the as-of day",
+                        self.name(lang)
+                    ),
+                }
+            }
             IndicatorKind::ElderlyHealthManagement => lang
                 .pick(
-                    "65岁及以上老年人健康管理率 = 统计日前12个月内做过健康体检的65岁及以上居民数 ÷ 统计日65岁及以上在册居民数",
-                    "65+ health management rate = residents aged 65+ with a health check in the 12 months to the as-of day ÷ residents aged 65+ on the as-of day",
+                    "65岁及以上老年人健康管理率 = 统计日前12个月内接受过老年人年度健康体检（目录中标为该项服务的项目，或未关联服务项目的健康体检；不含慢病年度体检等其他项目的体检）的居民数 ÷ 统计日65岁及以上在册居民数",
+                    "65+ health management rate = residents aged 65+ who had the 65+ annual health check (the catalog item marked as that service, or a health check recorded without an item; not the checks of other items such as the chronic annual checks) in the 12 months to the as-of day ÷ residents aged 65+ on the register on the as-of day",
                 )
                 .into(),
+            IndicatorKind::Renewal => lang
+                .pick(
+                    "续约率 = 期内签约期届满（自然到期，不含中途解约）且次日已由签约（自动续约、续签或新签）覆盖的居民数 ÷ 期内签约期届满、次日仍在册（未死亡、未迁出）的居民数（次日须不晚于报表日）",
+                    "renewal rate = residents whose term ran its course in the period and who were covered (automatic renewal, renewal or a new contract) the day after ÷ residents whose term ran its course in the period and who were still on the register the day after (that day no later than the report's day)",
+                )
+                .into(),
+            IndicatorKind::ContractsServed => lang
+                .pick(
+                    "签约户服务率 = 期内（自期初或签约日起至统计日）至少一名签约成员接受过一次服务的签约户数 ÷ 统计日在有效签约期内、签约满30天的签约户数；未服务的签约户即“只签不约”名单",
+                    "signed households served = signed households with at least one service to a covered member in the period (from the period's start or the signing, to the as-of day) ÷ households covered on the as-of day whose contract is at least 30 days old; the households not served are the signed-but-not-served (只签不约) list",
+                )
+                .into(),
+        }
+    }
+}
+
+impl IndicatorKind {
+    /// Who a management or control rate counts: the patients under management in the area, or
+    /// the signed ones among them.
+    fn patients(self) -> (&'static str, &'static str) {
+        use IndicatorKind as K;
+        match self {
+            K::HypertensionStandardManagement | K::HypertensionControl => {
+                ("在册高血压患者", "hypertension patients on the register")
+            }
+            K::HypertensionStandardManagementSigned | K::HypertensionControlSigned => {
+                ("签约高血压患者", "signed hypertension patients")
+            }
+            K::DiabetesStandardManagementSigned | K::DiabetesControlSigned => {
+                ("签约2型糖尿病患者", "signed type 2 diabetes patients")
+            }
+            _ => (
+                "在册2型糖尿病患者",
+                "type 2 diabetes patients on the register",
+            ),
         }
     }
 }
@@ -280,6 +385,8 @@ pub struct Targets {
     pub control: Option<f64>,
     #[serde(alias = "elderlyHealthManagement")]
     pub elderly_health_management: Option<f64>,
+    pub renewal: Option<f64>,
+    pub contracts_served: Option<f64>,
 }
 
 impl Default for Targets {
@@ -296,13 +403,15 @@ impl Default for Targets {
             standard_management: None,
             control: None,
             elderly_health_management: None,
+            renewal: None,
+            contracts_served: None,
         }
     }
 }
 
 impl Targets {
     /// Keys accepted by [`Targets::set`], in the order they are listed.
-    pub const KEYS: [&'static str; 11] = [
+    pub const KEYS: [&'static str; 13] = [
         "signing",
         "households",
         "key_groups",
@@ -314,6 +423,8 @@ impl Targets {
         "standard_management",
         "control",
         "elderly_health_management",
+        "renewal",
+        "contracts_served",
     ];
 
     fn slot(&mut self, key: &str) -> Option<&mut Option<f64>> {
@@ -329,6 +440,8 @@ impl Targets {
             "standard_management" => &mut self.standard_management,
             "control" => &mut self.control,
             "elderly_health_management" => &mut self.elderly_health_management,
+            "renewal" => &mut self.renewal,
+            "contracts_served" => &mut self.contracts_served,
             _ => return None,
         })
     }
@@ -380,7 +493,14 @@ impl Targets {
             IndicatorKind::HypertensionStandardManagement
             | IndicatorKind::DiabetesStandardManagement => self.standard_management,
             IndicatorKind::HypertensionControl | IndicatorKind::DiabetesControl => self.control,
+            IndicatorKind::HypertensionStandardManagementSigned
+            | IndicatorKind::DiabetesStandardManagementSigned => self.standard_management,
+            IndicatorKind::HypertensionControlSigned | IndicatorKind::DiabetesControlSigned => {
+                self.control
+            }
             IndicatorKind::ElderlyHealthManagement => self.elderly_health_management,
+            IndicatorKind::Renewal => self.renewal,
+            IndicatorKind::ContractsServed => self.contracts_served,
         }
     }
 }
@@ -492,6 +612,8 @@ mod tests {
                 standard_management: Some(0.6),
                 control: Some(0.4),
                 elderly_health_management: None,
+                renewal: None,
+                contracts_served: None,
             }
         );
     }

@@ -231,4 +231,6 @@ pub struct Report {
 }
 
 #[cfg(test)]
+mod standard_tests;
+#[cfg(test)]
 mod tests;

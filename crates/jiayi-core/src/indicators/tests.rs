@@ -69,6 +69,7 @@ fn term(start: NaiveDate, end: NaiveDate) -> Term {
 
 fn owed(item: &str, n: u32) -> OwedSpec {
     OwedSpec {
+        standard: None,
         package_code: "basic".into(),
         item_code: item.into(),
         times_per_year: n,
@@ -465,7 +466,7 @@ fn year_management_rates() {
     let ds = township();
     let report = compute(&ds, &year(), &Targets::default(), Level::Township);
     let t = &report.total;
-    // Managed hypertension patients are the signed ones: R1 and R6 (R3 has diabetes only).
+    // Hypertension patients on the register: R1 and R6 (R3 has diabetes only), both signed.
     // R1 was followed up on 3 distinct days in 2026 (02-10, 05-05, 11-30); R6 on 4
     // (03-10 unlinked, 06-20 before the term, 08-01, 12-30).
     assert_eq!(
@@ -478,9 +479,21 @@ fn year_management_rates() {
     );
     // R1's last follow-up had no reading, the one before was on target; R6's last on target.
     assert_eq!(counts(t, IndicatorKind::HypertensionControl), (2, 2));
-    // Diabetes: only R6 is signed (R3's contract was terminated); no follow-up.
-    assert_eq!(counts(t, IndicatorKind::DiabetesStandardManagement), (0, 1));
-    assert_eq!(counts(t, IndicatorKind::DiabetesControl), (0, 1));
+    assert_eq!(
+        counts(t, IndicatorKind::HypertensionStandardManagementSigned),
+        (1, 2)
+    );
+    assert_eq!(counts(t, IndicatorKind::HypertensionControlSigned), (2, 2));
+    // Diabetes: R3 (no longer signed: the contract was terminated) and R6 are under
+    // management; R3 had 2 follow-ups of the 4, the last off target; R6 none.
+    assert_eq!(counts(t, IndicatorKind::DiabetesStandardManagement), (0, 2));
+    assert_eq!(counts(t, IndicatorKind::DiabetesControl), (0, 2));
+    // The signed subset: R6 only.
+    assert_eq!(
+        counts(t, IndicatorKind::DiabetesStandardManagementSigned),
+        (0, 1)
+    );
+    assert_eq!(counts(t, IndicatorKind::DiabetesControlSigned), (0, 1));
     // 65+: R1 (check after the period), R2 (checked in March, before turning 65), R6.
     assert_eq!(counts(t, IndicatorKind::ElderlyHealthManagement), (1, 3));
     assert_eq!(
@@ -896,6 +909,7 @@ fn owed_spec(package: &str, item: &str, n: u32) -> OwedSpec {
         .schedule
         .clone();
     OwedSpec {
+        standard: None,
         package_code: package.into(),
         item_code: item.into(),
         times_per_year: n,
@@ -1038,6 +1052,7 @@ fn services_delivered_count_for_who_served() {
 #[test]
 fn an_item_owed_once_per_household_counts_for_its_head_only() {
     let education = |per_household| OwedSpec {
+        standard: None,
         package_code: "basic".into(),
         item_code: "health_education".into(),
         times_per_year: 4,

@@ -16,7 +16,7 @@ use crate::indicators::dataset::{
 };
 use crate::person::PopulationGroup;
 use crate::year::amendment::{Amendment, AmendmentKind, coverage_spans};
-use crate::year::groups::{GroupPeriod, resident_groups_on};
+use crate::year::groups::{GroupPeriod, resident_groups_on, with_registered_groups};
 use crate::year::membership::{MembershipEvent, events_or_registration, member_on};
 use crate::year::order::Stamped;
 
@@ -37,6 +37,15 @@ impl ResidentInfo {
         resident_groups_on(self.id, &self.groups, &self.periods, self.birth_date, day)
             .into_iter()
             .collect()
+    }
+
+    /// The first day of the period of a recorded group in force on `day` (a group recorded at
+    /// registration, before groups had dates, since birth); none when not in force that day.
+    pub fn group_since(&self, group: PopulationGroup, day: NaiveDate) -> Option<NaiveDate> {
+        with_registered_groups(self.id, &self.groups, &self.periods, self.birth_date)
+            .iter()
+            .find(|p| p.group == group && p.in_force_on(day))
+            .map(|p| p.start)
     }
 
     /// Whether the resident belongs to a household of the register on a day (a resident with
