@@ -8,7 +8,7 @@ use jiayi_core::indicators::Level;
 use jiayi_excel::{Cell, ExcelError, Sheet, workbook_bytes};
 use serde::{Deserialize, Serialize};
 
-use crate::reports::{IndicatorFigure, ReportRequest, ReportRow};
+use crate::reports::{DrillDownRequest, IndicatorFigure, ReportRequest, ReportRow};
 use crate::{Api, ApiError, ApiResult};
 
 #[derive(ts_rs::TS)]
@@ -229,6 +229,94 @@ impl Api {
     ) -> ApiResult<ExportOutcome> {
         let sheets = self.report_sheets(request)?;
         self.write_sheets(path, &sheets)
+    }
+
+    /// Writes the people (or households, or owed occurrences) behind one figure: all of them,
+    /// or with `counted` only those in the numerator (`Some(true)`) or outside it
+    /// (`Some(false)`: for `contracts_served`, the signed-but-not-served list).
+    pub fn export_drill_xlsx(
+        &self,
+        request: &DrillDownRequest,
+        counted: Option<bool>,
+        path: &Path,
+    ) -> ApiResult<ExportOutcome> {
+        let lang = self.lang;
+        let view = self.drill_down(request)?;
+        self.note("export", &request.indicator, &view.period.label())?;
+        let rows: Vec<_> = view
+            .rows
+            .iter()
+            .filter(|r| counted.is_none_or(|c| r.counted == c))
+            .collect();
+        let which = match counted {
+            None => lang.pick("全部", "all"),
+            Some(true) => lang.pick("计入分子的", "counted"),
+            Some(false) => lang.pick("未计入分子的", "not counted"),
+        };
+        let f = &view.figure;
+        let sheet = Sheet {
+            name: f.name.clone(),
+            title: vec![
+                f.name.clone(),
+                f.formula.clone(),
+                lang.pick(
+                    &format!(
+                        "统计期 {}，统计日 {}：{} / {}；本表为{}，共 {} 行",
+                        view.period.label(),
+                        view.as_of,
+                        f.numerator,
+                        f.denominator,
+                        which,
+                        rows.len()
+                    ),
+                    &format!(
+                        "Period {}, as of {}: {} / {}; this sheet: {}, {} rows",
+                        view.period.label(),
+                        view.as_of,
+                        f.numerator,
+                        f.denominator,
+                        which,
+                        rows.len()
+                    ),
+                )
+                .to_string(),
+            ],
+            headers: [
+                lang.pick("计入分子", "counted"),
+                lang.pick("村", "village"),
+                lang.pick("姓名", "name"),
+                lang.pick("协议编号", "agreement"),
+                lang.pick("医生", "doctor"),
+                lang.pick("服务项目", "item"),
+                lang.pick("第几次", "occurrence"),
+                lang.pick("截止日", "due by"),
+            ]
+            .map(String::from)
+            .to_vec(),
+            rows: rows
+                .iter()
+                .map(|r| {
+                    vec![
+                        lang.pick(
+                            if r.counted { "是" } else { "否" },
+                            if r.counted { "yes" } else { "no" },
+                        )
+                        .into(),
+                        r.village.clone().into(),
+                        r.name.clone().into(),
+                        r.agreement_number.clone().into(),
+                        r.doctor.clone().into(),
+                        r.item_name.clone().into(),
+                        r.occurrence
+                            .map(|k| Cell::Int(i64::from(k)))
+                            .unwrap_or(Cell::Empty),
+                        r.due_by.into(),
+                    ]
+                })
+                .collect(),
+            total: None,
+        };
+        self.write_sheets(path, &[sheet])
     }
 
     /// Writes the roster of residents signed (or not) on the as-of day.

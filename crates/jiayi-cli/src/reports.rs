@@ -55,6 +55,10 @@ pub struct ReportArgs {
     /// With --indicator: one row of the level (village, team or doctor name, or id).
     #[arg(long)]
     unit: Option<String>,
+    /// With --indicator: only those outside the numerator (with contracts_served, the
+    /// households signed but not served, 只签不约).
+    #[arg(long, requires = "indicator")]
+    misses: bool,
     /// A list instead of the indicators.
     #[arg(long, value_enum)]
     list: Option<ListArg>,
@@ -94,12 +98,31 @@ pub fn report(api: &Api, args: ReportArgs, lang: Lang) -> Result<(), ApiError> {
             None => None,
             Some(text) => find_unit(api, &request, text, lang)?,
         };
-        let view = api.drill_down(&DrillDownRequest {
+        let drill = DrillDownRequest {
             report: request,
             indicator,
             unit,
             unassigned: false,
-        })?;
+        };
+        let counted = args.misses.then_some(false);
+        if let Some(path) = args.xlsx {
+            let written = api.export_drill_xlsx(&drill, counted, &path)?;
+            return output(args.json, &written, || {
+                lang.pick(
+                    &format!("已导出：{}（{} 行）", written.path.display(), written.rows),
+                    &format!(
+                        "written: {} ({} rows)",
+                        written.path.display(),
+                        written.rows
+                    ),
+                )
+                .to_string()
+            });
+        }
+        let mut view = api.drill_down(&drill)?;
+        if let Some(counted) = counted {
+            view.rows.retain(|r| r.counted == counted);
+        }
         return output(args.json, &view, || render_drill(&view, lang));
     }
     if let Some(path) = args.xlsx {
@@ -242,7 +265,7 @@ fn pad(text: &str, to: usize) -> String {
 }
 
 /// The columns of the per-row table: the figures the township watches most.
-const MAIN: [&str; 9] = [
+const MAIN: [&str; 11] = [
     "signing",
     "signing_households",
     "signing_key_groups",
@@ -252,6 +275,8 @@ const MAIN: [&str; 9] = [
     "diabetes_standard_management",
     "diabetes_control",
     "elderly_health_management",
+    "renewal",
+    "contracts_served",
 ];
 
 fn render_report(view: &ReportView, formulas: bool, lang: Lang) -> String {

@@ -12,4 +12,4 @@ key_groups: number | null,
 /**
  * Hypertension, type 2 diabetes, and both together.
  */
-key_chronic: number | null, special_groups: number | null, poverty_registered: number | null, family_planning_special: number | null, fulfilment: number | null, standard_management: number | null, control: number | null, elderly_health_management: number | null, };
+key_chronic: number | null, special_groups: number | null, poverty_registered: number | null, family_planning_special: number | null, fulfilment: number | null, standard_management: number | null, control: number | null, elderly_health_management: number | null, renewal: number | null, contracts_served: number | null, };

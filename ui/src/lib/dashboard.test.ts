@@ -72,10 +72,13 @@ describe('the dashboard helpers', () => {
       standard_management: null,
       control: null,
       elderly_health_management: 0.675,
+      renewal: 0.95,
+      contracts_served: null,
     }
     const shown = targetsToPercent(targets)
     expect(shown.signing).toBe(30)
     expect(shown.elderly_health_management).toBe(67.5)
+    expect(shown.renewal).toBe(95)
     expect(shown.special_groups).toBeNull()
     expect(percentToTargets(shown)).toEqual(targets)
     expect(percentToTargets({ ...shown, signing: 120 })).toBeNull()

@@ -81,6 +81,8 @@ export const TARGET_KEYS = [
   'standard_management',
   'control',
   'elderly_health_management',
+  'renewal',
+  'contracts_served',
 ] as const satisfies readonly (keyof Targets)[]
 
 export type TargetKey = (typeof TARGET_KEYS)[number]

@@ -266,8 +266,11 @@ fn the_year_report_counted_by_hand() {
     // 张三: follow-ups on four days, the last 135/85.
     assert_eq!(counts("hypertension_standard_management"), (1, 1));
     assert_eq!(counts("hypertension_control"), (1, 1));
-    // 王五 is no longer signed, so no managed diabetes patient.
-    assert_eq!(counts("diabetes_standard_management"), (0, 0));
+    // 王五's diabetes is under management though his contract ended; with no follow-up he is
+    // not managed to the standard, and he is outside the signed subset.
+    assert_eq!(counts("diabetes_standard_management"), (0, 1));
+    assert_eq!(counts("diabetes_standard_management.signed"), (0, 0));
+    assert_eq!(counts("hypertension_standard_management.signed"), (1, 1));
     // 张三 (71), 李梅 (68), 王五 (66): nobody had the health check.
     assert_eq!(counts("elderly_health_management"), (0, 3));
     let signing = total.figure("signing").unwrap();

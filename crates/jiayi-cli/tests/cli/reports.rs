@@ -125,6 +125,45 @@ fn report_prints_exports_and_drills_down() {
         written["rows"].as_u64().unwrap(),
         signing["numerator"].as_u64().unwrap()
     );
+    // The signed households not served (只签不约): printed, and written as a workbook.
+    let served = total
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["code"] == "contracts_served")
+        .unwrap();
+    let not_served =
+        served["denominator"].as_u64().unwrap() - served["numerator"].as_u64().unwrap();
+    let misses = json(&jiayi(
+        &db,
+        &[
+            &args[..],
+            &["--indicator", "contracts_served", "--misses", "--json"],
+        ]
+        .concat(),
+    ));
+    let listed = misses["rows"].as_array().unwrap();
+    assert_eq!(listed.len() as u64, not_served);
+    assert!(listed.iter().all(|r| r["counted"] == false));
+    let list_xlsx = dir.path().join("not-served.xlsx");
+    let written = json(&jiayi(
+        &db,
+        &[
+            &args[..],
+            &[
+                "--indicator",
+                "contracts_served",
+                "--misses",
+                "--xlsx",
+                list_xlsx.to_str().unwrap(),
+                "--json",
+            ],
+        ]
+        .concat(),
+    ));
+    assert_eq!(written["rows"].as_u64().unwrap(), not_served);
+    assert!(std::fs::read(&list_xlsx).unwrap().starts_with(b"PK"));
+
     let unsigned = text(&jiayi(&db, &[&args[..], &["--list", "unsigned"]].concat()));
     assert!(unsigned.contains("共"));
 

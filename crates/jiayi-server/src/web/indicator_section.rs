@@ -15,7 +15,7 @@ use crate::web::html::escape;
 pub const PAGE_SIZE: usize = 100;
 
 /// The columns of the per-unit table: the figures the township is judged by most.
-const UNIT_COLUMNS: [IndicatorKind; 7] = [
+const UNIT_COLUMNS: [IndicatorKind; 9] = [
     IndicatorKind::Signing,
     IndicatorKind::HouseholdSigning,
     IndicatorKind::KeyGroupSigning,
@@ -23,6 +23,8 @@ const UNIT_COLUMNS: [IndicatorKind; 7] = [
     IndicatorKind::HypertensionStandardManagement,
     IndicatorKind::DiabetesStandardManagement,
     IndicatorKind::ElderlyHealthManagement,
+    IndicatorKind::Renewal,
+    IndicatorKind::ContractsServed,
 ];
 
 /// What the staff asked for, as typed in the query string.
