@@ -12,6 +12,7 @@ mod households;
 mod import;
 mod print;
 mod reports;
+mod rounds;
 mod status;
 mod sync;
 mod vault;
@@ -44,6 +45,7 @@ pub use reports::{
     DrillDownRow, DrillDownView, IndicatorFigure, ReportRequest, ReportRow, ReportView, RosterRow,
     ServiceAuditLine, parse_period,
 };
+pub use rounds::HouseholdRound;
 pub use status::StatusView;
 pub use sync::{
     BundleExport, EnrollOutcome, LastSyncError, RefusalView, SyncEvent, SyncPhase, SyncProgress,

@@ -5,7 +5,7 @@ use std::collections::{HashMap, HashSet};
 
 use chrono::NaiveDate;
 use jiayi_core::person::PopulationGroup;
-use jiayi_core::schedule::{DueStatus, RENEWAL_REMINDER_DAYS};
+use jiayi_core::schedule::{DueStatus, RENEWAL_REMINDER_DAYS, UPCOMING_DAYS};
 use jiayi_core::year::groups::{GroupPeriod, resident_groups_on};
 use jiayi_core::year::membership::{MembershipEvent, member_on};
 use jiayi_core::year::renewal::{ending_within, renewed_within};
@@ -13,6 +13,7 @@ use jiayi_store::{ContractRecord, DueEntry};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
+use crate::rounds::{HouseholdRound, household_rounds};
 use crate::{Api, ApiResult};
 
 /// Groups signed first (优先签约): the elderly, the chronic, and the families policy says must
@@ -96,8 +97,14 @@ pub struct WorkList {
     pub village_id: Option<Uuid>,
     pub overdue_count: usize,
     pub due_count: usize,
+    /// Items whose window opens within the next 14 days (`UPCOMING_DAYS`).
+    pub upcoming_count: usize,
     /// The most urgent items: overdue first, then by deadline; at most `limit` of them.
     pub due: Vec<DueEntry>,
+    /// Households with something overdue, due or upcoming, each with all its members' items:
+    /// a round's stops, most urgent first, a village's groups together; at most `limit`.
+    pub households: Vec<HouseholdRound>,
+    pub household_count: usize,
     pub renewal_count: usize,
     /// Contracts whose term ends within 30 days (soonest first), then those that renewed by
     /// themselves in the last 30 days (latest first); at most `limit` of them.
@@ -137,7 +144,10 @@ impl Api {
     pub fn work_list_for(&self, query: &WorkListQuery) -> ApiResult<WorkList> {
         let day = query.day.unwrap_or(self.today());
         let limit = query.limit.unwrap_or(ROWS_SHOWN);
-        let mut due = self.store.due_on(day).map_err(|e| self.fail(e))?;
+        let mut due = self
+            .store
+            .work_of(day, None, UPCOMING_DAYS)
+            .map_err(|e| self.fail(e))?;
         let contracts = self.store.all_contracts().map_err(|e| self.fail(e))?;
         let by_year = self
             .store
@@ -235,11 +245,19 @@ impl Api {
             renewals.retain(|r| r.village_id == village);
             unsigned.retain(|u| u.village_id == village);
         }
-        let overdue_count = due
-            .iter()
-            .filter(|d| d.item.status == DueStatus::Overdue)
-            .count();
-        let due_count = due.len() - overdue_count;
+        let mut households = household_rounds(
+            &due,
+            &self.store.household_lines().map_err(|e| self.fail(e))?,
+        );
+        let household_count = households.len();
+        households.truncate(limit);
+        let count = |status: DueStatus| due.iter().filter(|d| d.item.status == status).count();
+        let (overdue_count, due_count, upcoming_count) = (
+            count(DueStatus::Overdue),
+            count(DueStatus::Due),
+            count(DueStatus::Upcoming),
+        );
+        due.retain(|d| d.item.status != DueStatus::Upcoming);
         // Overdue first, then by deadline, then by name so the order is the same every time.
         due.sort_by(|a, b| {
             let rank = |d: &DueEntry| u8::from(d.item.status != DueStatus::Overdue);
@@ -268,7 +286,10 @@ impl Api {
             village_id: query.village_id,
             overdue_count,
             due_count,
+            upcoming_count,
             due,
+            households,
+            household_count,
             renewal_count,
             renewals,
             unsigned_priority_count,
@@ -334,10 +355,10 @@ fn village_work(
     }
     for d in due {
         let v = entry(&mut by_id, d.village_id, &d.village);
-        if d.item.status == DueStatus::Overdue {
-            v.overdue += 1;
-        } else {
-            v.due += 1;
+        match d.item.status {
+            DueStatus::Overdue => v.overdue += 1,
+            DueStatus::Due => v.due += 1,
+            DueStatus::Upcoming => {}
         }
     }
     for r in renewals {

@@ -22,6 +22,7 @@ pub mod schedule;
 pub mod search_keys;
 pub mod term;
 pub mod time;
+pub mod villager_group;
 pub mod visit;
 pub mod year;
 

@@ -13,6 +13,7 @@ pub mod crypt;
 mod db;
 mod error;
 mod field_history;
+mod household_lines;
 mod households;
 mod indicators;
 mod outbox;
@@ -32,6 +33,7 @@ pub use crypt::{DatabaseFile, DbKey, KdfParams, KeyFile};
 pub use db::{DbFile, Store, latest_schema_version, migrate_to_version};
 pub use error::{Result, StoreError};
 pub use field_history::{ChangeOrigin, FieldChange};
+pub use household_lines::HouseholdLine;
 pub use households::{
     DuplicateMatch, DuplicateReason, HouseholdRecord, NewHousehold, ResidentBrief,
 };

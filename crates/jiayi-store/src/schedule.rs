@@ -7,7 +7,7 @@ use jiayi_core::catalog::Catalog;
 use jiayi_core::contract::Term;
 use jiayi_core::schedule::plan::{Anchors, owed_by, plan_in_force};
 use jiayi_core::schedule::window::{Anchor, ItemSchedule};
-use jiayi_core::schedule::{DueItem, OwedItem, ScheduledItem, due_list};
+use jiayi_core::schedule::{DueItem, OwedItem, ScheduledItem, work_items};
 use jiayi_core::term::TermInForce;
 use jiayi_core::year::groups::GroupPeriod;
 use jiayi_core::year::renewal::term_on;
@@ -234,8 +234,19 @@ impl Store {
 
     /// Due and overdue items of one household on `day` (all households when `None`).
     pub fn due_of(&self, day: NaiveDate, household: Option<Uuid>) -> Result<Vec<DueEntry>> {
+        self.work_of(day, household, 0)
+    }
+
+    /// As [`Store::due_of`], with the items whose window opens within `ahead` days as well
+    /// (status upcoming): what a round of visits can take in.
+    pub fn work_of(
+        &self,
+        day: NaiveDate,
+        household: Option<Uuid>,
+        ahead: u64,
+    ) -> Result<Vec<DueEntry>> {
         let owed = self.owed_items_of(day, household)?;
-        let due = due_list(&owed, day);
+        let due = work_items(&owed, day, ahead);
         let catalog_names = self.item_names()?;
         let people = self.people(household)?;
         let mut out = Vec::with_capacity(due.len());

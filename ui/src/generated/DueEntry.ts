@@ -1,4 +1,5 @@
 // Generated from the Rust types by src-tauri/scripts/gen-types.sh; do not edit.
+import type { Anchor } from "./Anchor";
 import type { DueStatus } from "./DueStatus";
 
 /**
@@ -12,4 +13,9 @@ occurrence: number, times_per_year: number, delivered: number,
 /**
  * Occurrences whose deadline has passed without a visit.
  */
-missed: number, opens_on: string, due_by: string, };
+missed: number, opens_on: string, due_by: string, 
+/**
+ * What the item counts from, and that anchor's date for this occurrence (none for items
+ * spread over the term).
+ */
+anchor: Anchor, anchored_on: string | null, };

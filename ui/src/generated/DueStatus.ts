@@ -1,3 +1,3 @@
 // Generated from the Rust types by src-tauri/scripts/gen-types.sh; do not edit.
 
-export type DueStatus = "due" | "overdue";
+export type DueStatus = "due" | "overdue" | "upcoming";

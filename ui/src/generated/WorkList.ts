@@ -1,5 +1,6 @@
 // Generated from the Rust types by src-tauri/scripts/gen-types.sh; do not edit.
 import type { DueEntry } from "./DueEntry";
+import type { HouseholdRound } from "./HouseholdRound";
 import type { RenewalEntry } from "./RenewalEntry";
 import type { UnsignedEntry } from "./UnsignedEntry";
 import type { VillageWork } from "./VillageWork";
@@ -10,9 +11,18 @@ export type WorkList = { day: string,
  */
 village_id: string | null, overdue_count: number, due_count: number, 
 /**
+ * Items whose window opens within the next 14 days (`UPCOMING_DAYS`).
+ */
+upcoming_count: number, 
+/**
  * The most urgent items: overdue first, then by deadline; at most `limit` of them.
  */
-due: Array<DueEntry>, renewal_count: number, 
+due: Array<DueEntry>, 
+/**
+ * Households with something overdue, due or upcoming, each with all its members' items:
+ * a round's stops, most urgent first, a village's groups together; at most `limit`.
+ */
+households: Array<HouseholdRound>, household_count: number, renewal_count: number, 
 /**
  * Contracts whose term ends within 30 days (soonest first), then those that renewed by
  * themselves in the last 30 days (latest first); at most `limit` of them.

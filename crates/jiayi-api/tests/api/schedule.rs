@@ -8,6 +8,7 @@ use jiayi_api::{Api, FixedClock, GroupEnd, GroupStart, JoinKind, MemberAdd, Visi
 use jiayi_core::Lang;
 use jiayi_core::person::{PopulationGroup, Relation, Sex};
 use jiayi_core::schedule::DueStatus;
+use jiayi_core::schedule::window::Anchor;
 use jiayi_core::visit::{VisitMode, Vitals};
 use jiayi_store::Store;
 use jiayi_testkit::{contract, head, household, member};
@@ -217,6 +218,59 @@ fn a_pregnancy_a_delivery_and_the_babys_first_year_on_the_work_list() {
         f.due(baby, after(20)),
         vec![],
         "the one-month check has not opened"
+    );
+    // The round of that day shows it coming, with what it counts from: the birth.
+    let list = f.on(after(20)).work_list(Some(after(20))).unwrap();
+    let round = list
+        .households
+        .iter()
+        .find(|h| h.household_id == f.household)
+        .expect("the household is on the day's round");
+    assert_eq!(
+        (round.head.as_str(), round.group.as_str()),
+        ("王丽", "三组")
+    );
+    let coming: Vec<_> = round
+        .items
+        .iter()
+        .filter(|i| i.item.status == DueStatus::Upcoming)
+        .map(|i| {
+            (
+                i.item.item_code.as_str(),
+                i.item.resident_id,
+                i.item.anchor,
+                i.item.anchored_on,
+                i.item.opens_on,
+            )
+        })
+        .collect();
+    assert!(
+        coming.contains(&(
+            "child_health_check",
+            baby,
+            Anchor::Birth,
+            Some(delivered),
+            after(28)
+        )),
+        "{coming:?}"
+    );
+    assert!(
+        !coming.iter().any(|c| c.0 == "postpartum_42_day_check"),
+        "the 42-day check opens more than 14 days ahead"
+    );
+    assert!(
+        round.items.is_sorted_by_key(|i| i.item.status.urgency()),
+        "the household's most urgent items first"
+    );
+    assert_eq!(
+        list.upcoming_count,
+        list.households.iter().map(|h| h.upcoming).sum::<usize>()
+    );
+    assert!(
+        list.due
+            .iter()
+            .all(|d| d.item.status != DueStatus::Upcoming),
+        "the item list keeps to what is due"
     );
 
     // 满月: the first child check; the 42-day check for the mother.

@@ -38,6 +38,8 @@ pub struct OwedItem {
 pub enum DueStatus {
     Due,
     Overdue,
+    /// Its next window opens within the days the work list looks ahead.
+    Upcoming,
 }
 
 #[derive(ts_rs::TS)]
@@ -57,7 +59,15 @@ pub struct DueItem {
     pub missed: u32,
     pub opens_on: NaiveDate,
     pub due_by: NaiveDate,
+    /// What the item counts from, and that anchor's date for this occurrence (none for items
+    /// spread over the term).
+    pub anchor: window::Anchor,
+    pub anchored_on: Option<NaiveDate>,
 }
+
+/// Days ahead the work list shows an item whose window has not opened yet, so a round can
+/// take it in (a newborn visit due next week, an antenatal check at 28 weeks).
+pub const UPCOMING_DAYS: u64 = 14;
 
 /// When occurrence `k` (1-based) of an item owed `n` times over the whole term opens and is due.
 pub fn occurrence_window(term: &Term, n: u32, k: u32) -> (NaiveDate, NaiveDate) {
@@ -101,16 +111,29 @@ impl ScheduledItem {
 
     /// The item on `day` as the work list shows it, when it is due or overdue.
     pub fn due_on(&self, day: NaiveDate) -> Option<DueItem> {
+        self.on(day, 0)
+    }
+
+    /// The item on `day` when it is due or overdue, or upcoming with its window opening within
+    /// `ahead` days.
+    pub fn on(&self, day: NaiveDate, ahead: u64) -> Option<DueItem> {
         if day > self.owed.covered_until {
             return None;
         }
         let standing = standing_on(&self.plan, &self.done, day)?;
+        let occurrence = &self.plan.occurrences[standing.index];
         let status = match standing.state {
+            ItemState::Upcoming
+                if ahead > 0
+                    && occurrence.opens_on <= day + chrono::Days::new(ahead)
+                    && occurrence.opens_on <= self.owed.covered_until =>
+            {
+                DueStatus::Upcoming
+            }
             ItemState::Upcoming => return None,
             ItemState::Due => DueStatus::Due,
             ItemState::Overdue => DueStatus::Overdue,
         };
-        let occurrence = &self.plan.occurrences[standing.index];
         Some(DueItem {
             contract_id: self.owed.contract_id,
             resident_id: self.owed.resident_id,
@@ -123,6 +146,8 @@ impl ScheduledItem {
             missed: standing.missed,
             opens_on: occurrence.opens_on,
             due_by: occurrence.due_by,
+            anchor: self.plan.anchor,
+            anchored_on: occurrence.anchored_on,
         })
     }
 }
@@ -132,18 +157,40 @@ pub fn due_list<'a>(
     items: impl IntoIterator<Item = &'a ScheduledItem>,
     day: NaiveDate,
 ) -> Vec<DueItem> {
+    work_items(items, day, 0)
+}
+
+/// Every item overdue, due, or upcoming within `ahead` days on `day`, in that order, then by
+/// deadline.
+pub fn work_items<'a>(
+    items: impl IntoIterator<Item = &'a ScheduledItem>,
+    day: NaiveDate,
+    ahead: u64,
+) -> Vec<DueItem> {
     let mut due: Vec<DueItem> = items
         .into_iter()
-        .filter_map(|item| item.due_on(day))
+        .filter_map(|item| item.on(day, ahead))
         .collect();
     due.sort_by(|a, b| {
-        (b.status == DueStatus::Overdue)
-            .cmp(&(a.status == DueStatus::Overdue))
+        a.status
+            .urgency()
+            .cmp(&b.status.urgency())
             .then(a.due_by.cmp(&b.due_by))
             .then(a.resident_id.cmp(&b.resident_id))
             .then(a.item_code.cmp(&b.item_code))
     });
     due
+}
+
+impl DueStatus {
+    /// Overdue first, then due, then upcoming.
+    pub fn urgency(self) -> u8 {
+        match self {
+            DueStatus::Overdue => 0,
+            DueStatus::Due => 1,
+            DueStatus::Upcoming => 2,
+        }
+    }
 }
 
 /// Days the work list looks ahead for terms ending and back for automatic renewals

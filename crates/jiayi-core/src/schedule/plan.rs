@@ -83,11 +83,16 @@ pub enum Fulfilment {
 pub struct Occurrence {
     pub opens_on: NaiveDate,
     pub due_by: NaiveDate,
+    /// The anchor's date the window counts from (the birth, the last menstrual period, the
+    /// delivery, the diagnosis, the start of treatment); none for items spread over the term.
+    pub anchored_on: Option<NaiveDate>,
 }
 
 /// What an item owes under one term in force.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Plan {
+    /// What the item's windows count from (the catalog's anchor).
+    pub anchor: Anchor,
     pub occurrences: Vec<Occurrence>,
     pub fulfilment: Fulfilment,
     /// The last day the contract covers in this term.
@@ -166,6 +171,15 @@ pub fn plan(
                 .max()
                 .map(|d| d.max(term.start)),
         };
+        // The anchor's own date, shown beside the item (the spread may start later, at the term).
+        let anchored_on = match schedule.anchor {
+            Anchor::Term => None,
+            _ => dates
+                .iter()
+                .map(|(d, _)| *d)
+                .filter(|d| *d <= term.end)
+                .max(),
+        };
         if let Some(from) = from.filter(|_| times_per_year > 0) {
             let length = term.days().max(1) as u64;
             let rest = ((term.end - from).num_days() + 1).max(0) as u64;
@@ -173,11 +187,16 @@ pub fn plan(
             for k in 1..=n {
                 let (opens_on, due_by) = spread_window(from, term.end, n, k);
                 if opens_on <= covered_until {
-                    occurrences.push(Occurrence { opens_on, due_by });
+                    occurrences.push(Occurrence {
+                        opens_on,
+                        due_by,
+                        anchored_on,
+                    });
                 }
             }
         }
         return Plan {
+            anchor: schedule.anchor,
             occurrences,
             fulfilment: Fulfilment::InOrder {
                 counts_from: term.start,
@@ -201,12 +220,17 @@ pub fn plan(
                 && opens_on <= covered_until
                 && (opens_on >= term.start || first_term);
             if owned {
-                occurrences.push(Occurrence { opens_on, due_by });
+                occurrences.push(Occurrence {
+                    opens_on,
+                    due_by,
+                    anchored_on: Some(anchor),
+                });
             }
         }
     }
     occurrences.sort_by_key(|o| (o.due_by, o.opens_on));
     Plan {
+        anchor: schedule.anchor,
         occurrences,
         fulfilment: Fulfilment::ByWindow,
         covered_until,

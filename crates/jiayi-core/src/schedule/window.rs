@@ -17,6 +17,8 @@ use serde::{Deserialize, Serialize};
 use crate::person::PopulationGroup;
 
 /// What an item's windows are counted from.
+#[derive(ts_rs::TS)]
+#[ts(export)]
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Anchor {
