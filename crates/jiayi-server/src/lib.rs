@@ -8,6 +8,7 @@ pub mod bundle;
 pub mod error;
 pub mod indicators;
 pub mod merge;
+pub mod private_file;
 pub mod record_ranges;
 pub mod reference_scope;
 pub mod rehome;

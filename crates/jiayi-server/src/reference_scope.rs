@@ -12,7 +12,14 @@ use crate::error::Result;
 use crate::storage::{DeviceScope, Storage};
 
 /// The headers a register's village column may have.
-const VILLAGE_HEADERS: [&str; 6] = ["village_id", "village_code", "village", "村", "行政村", "村名"];
+const VILLAGE_HEADERS: [&str; 6] = [
+    "village_id",
+    "village_code",
+    "village",
+    "村",
+    "行政村",
+    "村名",
+];
 
 /// Where a register's village column is, from its header line.
 pub fn village_column(content: &str) -> Option<usize> {
@@ -114,7 +121,10 @@ mod tests {
             format!("id_number,name,村\n2,乙,西庄村\n5,戊,{WEST}\n")
         );
         let none = scoped(register("id_number,name\n1,甲\n"), &[EAST], &named);
-        assert_eq!(none.documents[0].content, "id_number,name\n", "no village column: no rows");
+        assert_eq!(
+            none.documents[0].content, "id_number,name\n",
+            "no village column: no rows"
+        );
     }
 
     #[test]

@@ -13,6 +13,7 @@ use jiayi_sync::protocol::Limits;
 
 use crate::storage::DynStorage;
 use crate::web::api_error::ApiErr;
+use crate::web::login_guard::{LoginGuard, LoginLimits};
 
 /// The state every request sees.
 #[derive(Clone)]
@@ -27,6 +28,10 @@ pub struct ServerState {
     pub secure_cookies: bool,
     /// The indicator dataset the dashboard last read.
     pub datasets: Arc<crate::indicators::DatasetCache>,
+    /// Bounds on concurrent password checks and on failed logins per address.
+    pub login_guard: Arc<LoginGuard>,
+    /// How long a connection may stay silent (see `crate::web::connection`).
+    pub timeouts: crate::web::connection::Timeouts,
 }
 
 impl ServerState {
@@ -39,7 +44,15 @@ impl ServerState {
             clock: system_clock(),
             secure_cookies: false,
             datasets: Arc::default(),
+            login_guard: Arc::new(LoginGuard::new(LoginLimits::default())),
+            timeouts: crate::web::connection::Timeouts::default(),
         }
+    }
+
+    /// The same state with other login bounds.
+    pub fn with_login_limits(mut self, limits: LoginLimits) -> ServerState {
+        self.login_guard = Arc::new(LoginGuard::new(limits));
+        self
     }
 }
 

@@ -7,7 +7,7 @@ use jiayi_core::change::Entity;
 use jiayi_core::household::Village;
 use jiayi_server::admission::MAX_CLOCK_AHEAD_MS;
 use jiayi_sync::engine::Transport;
-use jiayi_sync::protocol::{ChangeStatus, PushRequest, RejectCode, ReferenceKind};
+use jiayi_sync::protocol::{ChangeStatus, PushRequest, ReferenceKind, RejectCode};
 use jiayi_testkit::pg;
 use jiayi_testkit::township::*;
 use serde_json::json;
@@ -61,7 +61,11 @@ fn a_device_receives_only_its_own_villages_register_rows(t: &Township) {
     let rows = |d: &Device| {
         let data = d.transport(&t.base()).reference().unwrap();
         let doc = data.document(ReferenceKind::Register, "poverty").unwrap();
-        doc.content.lines().skip(1).map(str::to_string).collect::<Vec<_>>()
+        doc.content
+            .lines()
+            .skip(1)
+            .map(str::to_string)
+            .collect::<Vec<_>>()
     };
     assert_eq!(
         rows(&east),
@@ -110,7 +114,11 @@ fn a_record_whose_payload_names_another_village_is_refused(t: &Township) {
     let before = t.storage().village_progress().unwrap();
     let report = east.sync(t).unwrap();
     assert_eq!(
-        report.rejected.iter().map(|(_, r)| r.code).collect::<Vec<_>>(),
+        report
+            .rejected
+            .iter()
+            .map(|(_, r)| r.code)
+            .collect::<Vec<_>>(),
         vec![RejectCode::VillageNotInScope, RejectCode::VillageNotInScope],
         "the device sees both refusals"
     );
@@ -155,13 +163,21 @@ fn a_clock_dated_far_ahead_or_of_another_device_is_refused(t: &Township) {
         .iter()
         .find(|(_, r)| r.code == RejectCode::ClockAhead)
         .unwrap();
-    assert!(clock.1.message_zh.contains("时间"), "{}", clock.1.message_zh);
+    assert!(
+        clock.1.message_zh.contains("时间"),
+        "{}",
+        clock.1.message_zh
+    );
 
     // A later edit by a colleague wins: nothing from the future outranks it.
     b.sync(t).unwrap();
     b.edit(Entity::Household, household, V1, json!({"address": "二号"}));
     b.sync(t).unwrap();
-    let stored = t.storage().record(Entity::Household, household).unwrap().unwrap();
+    let stored = t
+        .storage()
+        .record(Entity::Household, household)
+        .unwrap()
+        .unwrap();
     assert_eq!(stored.payload["address"], "二号");
 
     // A clock a few hours ahead (a device clock set wrong) is still taken.
@@ -204,9 +220,18 @@ fn postgres_scope_and_clock_refusals() {
     };
     type Scenario = fn(&Township);
     let scenarios: [(&str, Scenario); 3] = [
-        ("register_rows", a_device_receives_only_its_own_villages_register_rows),
-        ("payload_village", a_record_whose_payload_names_another_village_is_refused),
-        ("clocks", a_clock_dated_far_ahead_or_of_another_device_is_refused),
+        (
+            "register_rows",
+            a_device_receives_only_its_own_villages_register_rows,
+        ),
+        (
+            "payload_village",
+            a_record_whose_payload_names_another_village_is_refused,
+        ),
+        (
+            "clocks",
+            a_clock_dated_far_ahead_or_of_another_device_is_refused,
+        ),
     ];
     for (name, scenario) in scenarios {
         eprintln!("postgres scenario {name}");
