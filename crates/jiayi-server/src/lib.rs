@@ -14,6 +14,7 @@ pub mod reference_scope;
 pub mod rehome;
 mod start;
 pub mod storage;
+pub mod timeouts;
 pub mod tls;
 pub mod web;
 

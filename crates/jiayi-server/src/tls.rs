@@ -191,7 +191,7 @@ impl TlsListener {
     pub fn new(
         tcp: TcpListener,
         config: Arc<ServerConfig>,
-        timeouts: crate::web::connection::Timeouts,
+        timeouts: crate::timeouts::Timeouts,
     ) -> std::io::Result<TlsListener> {
         let local = tcp.local_addr()?;
         let tls = TlsAcceptor::from(config);

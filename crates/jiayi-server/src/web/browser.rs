@@ -102,7 +102,10 @@ mod tests {
             host.clone(),
             (header::REFERER, "http://127.0.0.1:8443/login?lang=en")
         ])));
-        assert!(same_origin(&headers(&[host.clone()])), "not a browser");
+        assert!(
+            same_origin(&headers(std::slice::from_ref(&host))),
+            "not a browser"
+        );
         for bad in [
             "https://evil.example",
             "null",

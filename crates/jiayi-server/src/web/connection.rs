@@ -16,31 +16,8 @@ use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::time::{Instant, Sleep};
 use tower::ServiceExt;
 
-use crate::web::PeerAddr;
-
-/// How long a connection may keep the server waiting.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Timeouts {
-    /// From accepting a connection to its first byte (the request, or the TLS hello).
-    pub first_byte: Duration,
-    /// From a request's first byte to the end of its headers.
-    pub header_read: Duration,
-    /// Silence on an open connection (between requests, or a request or answer stalled).
-    pub idle: Duration,
-    /// TLS handshakes under way from one address at once; more connections from it are closed.
-    pub handshakes_per_address: usize,
-}
-
-impl Default for Timeouts {
-    fn default() -> Self {
-        Timeouts {
-            first_byte: Duration::from_secs(5),
-            header_read: Duration::from_secs(10),
-            idle: Duration::from_secs(60),
-            handshakes_per_address: 8,
-        }
-    }
-}
+pub use crate::timeouts::Timeouts;
+use crate::web::state::PeerAddr;
 
 /// Serves `router` on every connection `listener` hands over, until `shutdown` completes; then
 /// lets requests in flight finish.
