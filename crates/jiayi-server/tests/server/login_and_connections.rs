@@ -383,3 +383,31 @@ fn silent_connections_do_not_starve_tls_handshakes() {
     drop(silent);
     server.stop();
 }
+
+#[test]
+fn answers_over_tls_ask_browsers_to_keep_to_https() {
+    use tower::ServiceExt;
+    let t = Township::sqlite(Limits::default());
+    let mut state = ServerState::new(t.storage().clone(), Limits::default());
+    let plain = jiayi_server::web::router(state.clone());
+    state.secure_cookies = true; // as `serve_tls` sets it
+    let tls = jiayi_server::web::router(state);
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let hsts = |router: axum::Router| {
+        runtime.block_on(async {
+            let request = axum::http::Request::get("/login")
+                .body(axum::body::Body::empty())
+                .unwrap();
+            let response = router.oneshot(request).await.unwrap();
+            response
+                .headers()
+                .get("strict-transport-security")
+                .map(|v| v.to_str().unwrap().to_string())
+        })
+    };
+    assert_eq!(hsts(tls).as_deref(), Some("max-age=31536000"));
+    assert_eq!(hsts(plain), None);
+}
