@@ -339,7 +339,7 @@ fn idle_and_slow_sockets_are_closed_and_health_still_answers() {
     assert!(slow.iter().all(closed), "slow headers cut off");
     assert!(started.elapsed() < Duration::from_secs(30));
     let (ok, took) = health();
-    assert!(ok && took < Duration::from_secs(2), "{took:?}");
+    assert!(ok && took < Duration::from_secs(5), "{took:?}");
     server.stop();
 }
 
