@@ -308,7 +308,7 @@ fn idle_and_slow_sockets_are_closed_and_health_still_answers() {
     };
     let (ok, took) = health();
     assert!(
-        ok && took < Duration::from_secs(2),
+        ok && took < Duration::from_secs(5),
         "with 620 idle sockets: {took:?}"
     );
     for _ in 0..5 {
