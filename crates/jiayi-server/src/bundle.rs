@@ -68,7 +68,7 @@ pub fn answer(
             })
             .collect::<Result<_>>()?,
         next_cursor: page.next_cursor,
-        reference: Some(storage.reference()?),
+        reference: Some(crate::reference_scope::for_device(storage, &scope)?),
     };
     Ok(seal(
         Direction::ToDevice,

@@ -2,15 +2,19 @@
 //! dashboard, over SQLite or PostgreSQL.
 #![forbid(unsafe_code)]
 
+pub mod admission;
 pub mod audit;
 pub mod bundle;
 pub mod error;
 pub mod indicators;
 pub mod merge;
+pub mod private_file;
 pub mod record_ranges;
+pub mod reference_scope;
 pub mod rehome;
 mod start;
 pub mod storage;
+pub mod timeouts;
 pub mod tls;
 pub mod web;
 

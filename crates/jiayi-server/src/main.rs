@@ -343,6 +343,9 @@ fn main() -> anyhow::Result<()> {
                 jiayi_sync::enrollment::check_address(server, ca_pem.as_deref())
                     .map_err(|e| anyhow::anyhow!("--server/--ca: {e}"))?;
             }
+            if let Some(out) = &out {
+                jiayi_server::private_file::refuse_link(out)?;
+            }
             let now = Utc::now();
             let enrollment = Enrollment {
                 device_id,
@@ -367,7 +370,7 @@ fn main() -> anyhow::Result<()> {
                     villages: enrollment.villages.clone(),
                     role,
                 };
-                write_secret(out, &file.to_json())
+                jiayi_server::private_file::write(out, file.to_json().as_bytes())
                     .with_context(|| format!("writing {}", out.display()))?;
                 eprintln!("enrollment file written to {}", out.display());
             }
@@ -450,7 +453,7 @@ fn main() -> anyhow::Result<()> {
                 &bytes,
                 Utc::now(),
             )?;
-            std::fs::write(&output, reply)
+            jiayi_server::private_file::write(&output, &reply)
                 .with_context(|| format!("writing {}", output.display()))?;
             println!("reply written to {}", output.display());
         }
@@ -571,17 +574,4 @@ fn main() -> anyhow::Result<()> {
     // What this command logged is chained before it ends (a running server chains its own).
     store.seal_audit()?;
     Ok(())
-}
-
-/// Writes a file only its owner can read (it holds a device token).
-fn write_secret(path: &std::path::Path, text: &str) -> std::io::Result<()> {
-    use std::io::Write;
-    let mut options = std::fs::OpenOptions::new();
-    options.write(true).create(true).truncate(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        options.mode(0o600);
-    }
-    options.open(path)?.write_all(text.as_bytes())
 }

@@ -8,7 +8,7 @@ use crate::error::{Result, ServerError};
 use crate::storage::DynStorage;
 use crate::storage::postgres::PgStorage;
 use crate::storage::sqlite::SqliteStorage;
-use crate::web::{PeerAddr, ServerState};
+use crate::web::ServerState;
 
 /// Opens the storage a URL names: `sqlite://path/to/file.db` or `postgres://user@host/db`.
 pub fn open_storage(url: &str) -> Result<DynStorage> {
@@ -31,12 +31,10 @@ pub async fn serve(
 ) -> std::io::Result<()> {
     let state: ServerState = state.into();
     let sealer = Sealer::start(state.storage.clone());
-    let served = axum::serve(
-        listener,
-        crate::web::router(state).into_make_service_with_connect_info::<PeerAddr>(),
-    )
-    .with_graceful_shutdown(shutdown)
-    .await;
+    let timeouts = state.timeouts;
+    let served =
+        crate::web::connection::serve_on(listener, crate::web::router(state), timeouts, shutdown)
+            .await;
     if let Some(sealer) = sealer {
         sealer.finish().await;
     }
@@ -52,14 +50,12 @@ pub async fn serve_tls(
 ) -> std::io::Result<()> {
     let mut state: ServerState = state.into();
     state.secure_cookies = true;
-    let listener = crate::tls::TlsListener::new(listener, tls)?;
+    let timeouts = state.timeouts;
+    let listener = crate::tls::TlsListener::new(listener, tls, timeouts)?;
     let sealer = Sealer::start(state.storage.clone());
-    let served = axum::serve(
-        listener,
-        crate::web::router(state).into_make_service_with_connect_info::<PeerAddr>(),
-    )
-    .with_graceful_shutdown(shutdown)
-    .await;
+    let served =
+        crate::web::connection::serve_on(listener, crate::web::router(state), timeouts, shutdown)
+            .await;
     if let Some(sealer) = sealer {
         sealer.finish().await;
     }

@@ -117,19 +117,8 @@ pub fn ca_init(dir: &Path, hosts: &[String], township: &str) -> Result<CaFiles> 
 
 /// Writes a private key readable by its owner only.
 fn write_private(path: &Path, text: &str) -> Result<()> {
-    use std::io::Write;
-    let mut options = std::fs::OpenOptions::new();
-    options.write(true).create_new(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        options.mode(0o600);
-    }
-    let mut file = options
-        .open(path)
-        .map_err(|e| ServerError::Config(format!("writing {}: {e}", path.display())))?;
-    file.write_all(text.as_bytes())?;
-    Ok(())
+    crate::private_file::create_new(path, text.as_bytes())
+        .map_err(|e| ServerError::Config(format!("writing {}: {e}", path.display())))
 }
 
 /// The TLS set-up for `serve --tls-cert --tls-key` (PEM files).
@@ -158,20 +147,56 @@ pub fn server_config(cert: &Path, key: &Path) -> Result<Arc<ServerConfig>> {
 /// Connections whose TLS handshake is still running, at most; more wait in the kernel's queue.
 const HANDSHAKES: usize = 64;
 
+/// How long a TLS handshake may take once its first byte arrived.
+const HANDSHAKE_TIME: Duration = Duration::from_secs(10);
+
 /// A listener that hands the server connections once their TLS handshake is done. Handshakes
-/// run side by side, so a slow or silent client does not hold up the others.
+/// run side by side, so a slow or silent client does not hold up the others: a connection
+/// that sends nothing within the first-byte timeout is closed, and one address holds at most
+/// a few handshake slots at once (its further connections are closed at once).
 pub struct TlsListener {
     ready: tokio::sync::mpsc::Receiver<(TlsStream<TcpStream>, SocketAddr)>,
     local: SocketAddr,
     acceptor: tokio::task::JoinHandle<()>,
 }
 
+/// Handshakes under way per address; an entry is given back when its handshake ends.
+#[derive(Default)]
+struct Pending(std::sync::Mutex<std::collections::HashMap<std::net::IpAddr, usize>>);
+
+impl Pending {
+    fn take(&self, ip: std::net::IpAddr, cap: usize) -> bool {
+        let mut map = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        let n = map.entry(ip).or_insert(0);
+        if *n >= cap {
+            return false;
+        }
+        *n += 1;
+        true
+    }
+
+    fn give_back(&self, ip: std::net::IpAddr) {
+        let mut map = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(n) = map.get_mut(&ip) {
+            *n = n.saturating_sub(1);
+            if *n == 0 {
+                map.remove(&ip);
+            }
+        }
+    }
+}
+
 impl TlsListener {
     /// Must be called inside the tokio runtime that will serve.
-    pub fn new(tcp: TcpListener, config: Arc<ServerConfig>) -> std::io::Result<TlsListener> {
+    pub fn new(
+        tcp: TcpListener,
+        config: Arc<ServerConfig>,
+        timeouts: crate::timeouts::Timeouts,
+    ) -> std::io::Result<TlsListener> {
         let local = tcp.local_addr()?;
         let tls = TlsAcceptor::from(config);
         let (tx, ready) = tokio::sync::mpsc::channel(HANDSHAKES);
+        let pending = Arc::new(Pending::default());
         let acceptor = tokio::spawn(async move {
             let slots = Arc::new(tokio::sync::Semaphore::new(HANDSHAKES));
             loop {
@@ -189,14 +214,28 @@ impl TlsListener {
                 if tx.is_closed() {
                     break;
                 }
-                let (tls, tx) = (tls.clone(), tx.clone());
+                if !pending.take(peer.ip(), timeouts.handshakes_per_address.max(1)) {
+                    continue; // closes the connection and frees the slot
+                }
+                let (tls, tx, pending) = (tls.clone(), tx.clone(), pending.clone());
                 tokio::spawn(async move {
-                    let handshake =
-                        tokio::time::timeout(Duration::from_secs(10), tls.accept(stream)).await;
+                    let mut first = [0u8; 1];
+                    let spoke = matches!(
+                        tokio::time::timeout(timeouts.first_byte, stream.peek(&mut first)).await,
+                        Ok(Ok(n)) if n > 0
+                    );
+                    let handshake = if spoke {
+                        tokio::time::timeout(HANDSHAKE_TIME, tls.accept(stream))
+                            .await
+                            .ok()
+                    } else {
+                        None
+                    };
+                    pending.give_back(peer.ip());
                     drop(slot);
                     // A failed handshake (a client that does not trust us, a port scan) is
                     // the client's business; the connection is simply closed.
-                    if let Ok(Ok(stream)) = handshake {
+                    if let Some(Ok(stream)) = handshake {
                         let _ = tx.send((stream, peer)).await;
                     }
                 });

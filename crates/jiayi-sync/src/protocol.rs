@@ -146,6 +146,9 @@ pub enum RejectCode {
     /// The server already holds another change under this device and sequence number: the
     /// device's store was probably restored from an old copy and is issuing numbers again.
     SeqReused,
+    /// The change's clock is dated further ahead of the server's time than the server accepts
+    /// (a device clock set years ahead would otherwise outrank every later edit).
+    ClockAhead,
 }
 
 impl Rejection {
@@ -174,6 +177,10 @@ impl Rejection {
             RejectCode::SeqReused => (
                 "本设备的变更编号与服务器上已有的记录重复（设备数据可能从旧备份恢复），未保存，请联系卫生院管理员。",
                 "The server already holds a different change under this device's sequence number (the device data may have been restored from an old copy); not stored. Contact the health center's administrator.",
+            ),
+            RejectCode::ClockAhead => (
+                "该变更的时间比服务器时间超前太多（请检查本设备的日期和时间），未保存。",
+                "The change is dated too far ahead of the server's time (check this device's date and time); not stored.",
             ),
             RejectCode::TooLarge => (
                 "单条变更超过服务器允许的大小，未保存。",

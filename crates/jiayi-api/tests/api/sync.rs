@@ -149,7 +149,7 @@ fn enrolled_devices_push_and_a_colleague_pulls_with_reference_data() {
         .publish(
             ReferenceKind::Register,
             "poverty",
-            "id_number,name\n140822195504010011,王某\n140822195809090022,李某\n",
+            &format!("id_number,name,village_id\n140822195504010011,王某,{V1}\n140822195809090022,李某,{V1}\n"),
             Utc::now(),
         )
         .unwrap();
@@ -228,7 +228,7 @@ fn enrolled_devices_push_and_a_colleague_pulls_with_reference_data() {
         .publish(
             ReferenceKind::Register,
             "poverty",
-            "id_number,name\n140822195504010011,王某\n",
+            &format!("id_number,name,village_id\n140822195504010011,王某,{V1}\n"),
             Utc::now(),
         )
         .unwrap();
@@ -501,7 +501,7 @@ fn bundle_export_server_reply_and_import_round_trip() {
         .publish(
             ReferenceKind::Register,
             "poverty",
-            "id_number,name\n140822195504010011,王某\n",
+            &format!("id_number,name,village_id\n140822195504010011,王某,{V1}\n"),
             Utc::now(),
         )
         .unwrap();

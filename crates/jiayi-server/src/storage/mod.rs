@@ -296,7 +296,8 @@ pub trait Storage: Send + Sync + 'static {
     /// anchor to the last removed one; returns how many were removed.
     fn prune_audit(&self, before: DateTime<Utc>) -> Result<u64>;
 
-    /// Adds a health-center user, or sets a known user's password (and lifts a lockout).
+    /// Adds a health-center user, or sets a known user's password (lifting a lockout and ending
+    /// every session of the user).
     fn put_user(
         &self,
         name: &str,
@@ -305,14 +306,18 @@ pub trait Storage: Send + Sync + 'static {
         now: DateTime<Utc>,
     ) -> Result<()>;
     fn user(&self, name: &str) -> Result<Option<UserRow>>;
-    /// Counts a failed login; at `max_failures` in a row the user is locked until
-    /// `locked_until`. Returns whether the user is now locked.
-    fn login_failed(
+    /// Reserves one login attempt before the password is checked, in one atomic step: the
+    /// attempt counts as failed at once (a right password clears the count, `login_succeeded`),
+    /// and the attempt that reaches `max_failures` locks the user until `lock_until`. `None`,
+    /// with nothing reserved, for an unknown user or one locked at `now`: so concurrent logins
+    /// check at most `max_failures` passwords before the lock holds.
+    fn reserve_login(
         &self,
         name: &str,
         max_failures: u32,
-        locked_until: DateTime<Utc>,
-    ) -> Result<bool>;
+        now: DateTime<Utc>,
+        lock_until: DateTime<Utc>,
+    ) -> Result<Option<LoginAttempt>>;
     fn login_succeeded(&self, name: &str) -> Result<()>;
     fn create_session(
         &self,
@@ -325,6 +330,16 @@ pub trait Storage: Send + Sync + 'static {
     /// are removed when the next session is created).
     fn session_user(&self, token_hash: &str, now: DateTime<Utc>) -> Result<Option<String>>;
     fn end_session(&self, token_hash: &str) -> Result<()>;
+}
+
+/// A login attempt reserved by [`Storage::reserve_login`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LoginAttempt {
+    pub name: String,
+    /// Argon2id, PHC string.
+    pub password_hash: String,
+    /// This attempt locked the user (it reached the limit): unless its password is right.
+    pub locks: bool,
 }
 
 /// A health-center user as stored.

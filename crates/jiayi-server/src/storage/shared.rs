@@ -48,6 +48,11 @@ pub fn check_reference(kind: ReferenceKind, content: &str) -> Result<()> {
             }
         }
         ReferenceKind::Register if content.trim().is_empty() => bad("empty".into()),
+        ReferenceKind::Register if crate::reference_scope::village_column(content).is_none() => bad(
+            "the header names no village column (village_id, village_code, village, 村, 行政村 or \
+             村名): each device receives only its own villages' rows"
+                .into(),
+        ),
         ReferenceKind::Register => Ok(()),
     }
 }

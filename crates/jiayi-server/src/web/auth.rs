@@ -16,6 +16,7 @@ use crate::error::{Result, ServerError};
 use crate::storage::AuditEvent;
 use crate::storage::token::{new_token, token_hash};
 use crate::web::html::escape;
+use crate::web::login_guard::TurnedAway;
 use crate::web::state::{Peer, ServerState, blocking};
 
 /// The only staff role so far: health-center administrators, who see the whole township.
@@ -152,34 +153,38 @@ async fn login(
     Form(f): Form<LoginForm>,
 ) -> Response {
     let lang = Lang::from_tag(f.lang.as_deref().unwrap_or("zh"));
+    let address = peer.parse::<std::net::SocketAddr>().ok().map(|a| a.ip());
+    let guard = state.login_guard.clone();
+    let admitted = match guard.admit(address).await {
+        Ok(admitted) => admitted,
+        Err(turned_away) => return turned_away_page(lang, turned_away),
+    };
     let now = (state.clock)();
     let policy = state.login;
     let storage = state.storage.clone();
     // What was typed as a name goes to the log, shortened: it is not health data, and a
     // password typed into the name field by mistake is cut off.
     let name: String = f.name.trim().chars().take(64).collect();
+    let checker = guard.clone();
     let outcome = blocking(move || {
-        let user = storage.user(&name)?;
-        let outcome = match user {
-            Some(u) if u.locked_until.is_some_and(|t| t > now) => Outcome::Locked,
-            Some(u) if verify_password(&u.password_hash, &f.password) => {
-                storage.login_succeeded(&u.name)?;
+        // The attempt is reserved before the password is checked, so concurrent attempts
+        // check at most `max_failures` passwords before the lock holds.
+        let attempt =
+            storage.reserve_login(&name, policy.max_failures, now, now + policy.lockout)?;
+        let outcome = match attempt {
+            Some(a) if checker.check(|| verify_password(&a.password_hash, &f.password)) => {
+                storage.login_succeeded(&a.name)?;
                 let token = new_token();
-                storage.create_session(&token_hash(&token), &u.name, now, now + policy.session)?;
+                storage.create_session(&token_hash(&token), &a.name, now, now + policy.session)?;
                 Outcome::In(token)
             }
-            Some(u) => {
-                if storage.login_failed(&u.name, policy.max_failures, now + policy.lockout)? {
-                    Outcome::Locked
-                } else {
-                    Outcome::Wrong
-                }
-            }
+            Some(a) if a.locks => Outcome::Locked,
+            Some(_) => Outcome::Wrong,
             None => {
-                // Take as long as a real check, so the answer's timing does not tell which
-                // names exist.
-                let _ = verify_password(DUMMY_HASH, &f.password);
-                Outcome::Wrong
+                // Unknown or locked: the same work as a real check, and the same answer as a
+                // wrong password, so neither the time nor the page tells which names exist.
+                let _ = checker.check(|| verify_password(DUMMY_HASH, &f.password));
+                Outcome::Locked
             }
         };
         let action = match outcome {
@@ -191,6 +196,7 @@ async fn login(
         Ok(outcome)
     })
     .await;
+    guard.finish(admitted, matches!(outcome, Ok(Outcome::In(_))));
     match outcome {
         Ok(Outcome::In(token)) => {
             let cookie = format!(
@@ -209,25 +215,43 @@ async fn login(
             }
             response
         }
-        Ok(Outcome::Wrong) => page(
+        Ok(Outcome::Wrong | Outcome::Locked) => page(
             StatusCode::UNAUTHORIZED,
             form(
                 lang,
-                Some(lang.pick("用户名或密码错误。", "Wrong user name or password.")),
-            ),
-        ),
-        Ok(Outcome::Locked) => page(
-            StatusCode::TOO_MANY_REQUESTS,
-            form(
-                lang,
                 Some(lang.pick(
-                    "密码错误次数过多，账号已暂时锁定，请稍后再试。",
-                    "Too many wrong passwords: the account is locked for a while; try again later.",
+                    "用户名或密码错误；连续输错多次后账号会暂时锁定，请稍后再试。",
+                    "Wrong user name or password; after repeated wrong passwords the account is locked for a while.",
                 )),
             ),
         ),
         Err(e) => e.into_response(),
     }
+}
+
+/// The answer to a login turned away before its password was checked.
+fn turned_away_page(lang: Lang, turned_away: TurnedAway) -> Response {
+    let (status, message) = match turned_away {
+        TurnedAway::Busy => (
+            StatusCode::SERVICE_UNAVAILABLE,
+            lang.pick(
+                "服务器繁忙，请稍后再试。",
+                "The server is busy; try again shortly.",
+            ),
+        ),
+        TurnedAway::TooMany => (
+            StatusCode::TOO_MANY_REQUESTS,
+            lang.pick(
+                "本机登录失败次数过多，请稍后再试。",
+                "Too many failed logins from this address; try again later.",
+            ),
+        ),
+    };
+    let mut response = page(status, form(lang, Some(message)));
+    response
+        .headers_mut()
+        .insert(header::RETRY_AFTER, HeaderValue::from_static("5"));
+    response
 }
 
 /// A valid Argon2id hash of a random password, checked when the name is unknown.

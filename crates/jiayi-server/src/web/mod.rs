@@ -8,11 +8,14 @@ use axum::routing::{get, post};
 
 pub mod api_error;
 pub mod auth;
+pub mod browser;
+pub mod connection;
 pub mod dashboard;
 pub mod html;
 pub mod indicator_drill;
 pub mod indicator_left;
 pub mod indicator_section;
+pub mod login_guard;
 pub mod openapi;
 pub mod state;
 pub mod sync_api;
@@ -34,5 +37,9 @@ pub fn router(state: impl Into<ServerState>) -> Router {
         .merge(dashboard::routes())
         .merge(auth::routes())
         .layer(DefaultBodyLimit::max(body_limit))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            browser::guard,
+        ))
         .with_state(state)
 }

@@ -6,13 +6,14 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 
 use axum::extract::FromRequestParts;
-use axum::extract::connect_info::{ConnectInfo, Connected};
+use axum::extract::connect_info::ConnectInfo;
 use axum::http::request::Parts;
 use chrono::{DateTime, Duration, Utc};
 use jiayi_sync::protocol::Limits;
 
 use crate::storage::DynStorage;
 use crate::web::api_error::ApiErr;
+use crate::web::login_guard::{LoginGuard, LoginLimits};
 
 /// The state every request sees.
 #[derive(Clone)]
@@ -27,6 +28,10 @@ pub struct ServerState {
     pub secure_cookies: bool,
     /// The indicator dataset the dashboard last read.
     pub datasets: Arc<crate::indicators::DatasetCache>,
+    /// Bounds on concurrent password checks and on failed logins per address.
+    pub login_guard: Arc<LoginGuard>,
+    /// How long a connection may stay silent (see `crate::web::connection`).
+    pub timeouts: crate::timeouts::Timeouts,
 }
 
 impl ServerState {
@@ -39,7 +44,15 @@ impl ServerState {
             clock: system_clock(),
             secure_cookies: false,
             datasets: Arc::default(),
+            login_guard: Arc::new(LoginGuard::new(LoginLimits::default())),
+            timeouts: crate::timeouts::Timeouts::default(),
         }
+    }
+
+    /// The same state with other login bounds.
+    pub fn with_login_limits(mut self, limits: LoginLimits) -> ServerState {
+        self.login_guard = Arc::new(LoginGuard::new(limits));
+        self
     }
 }
 
@@ -74,18 +87,6 @@ impl Default for LoginPolicy {
 /// The address a connection came from, recorded in the audit log.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct PeerAddr(pub SocketAddr);
-
-impl Connected<axum::serve::IncomingStream<'_, tokio::net::TcpListener>> for PeerAddr {
-    fn connect_info(stream: axum::serve::IncomingStream<'_, tokio::net::TcpListener>) -> Self {
-        PeerAddr(*stream.remote_addr())
-    }
-}
-
-impl Connected<axum::serve::IncomingStream<'_, crate::tls::TlsListener>> for PeerAddr {
-    fn connect_info(stream: axum::serve::IncomingStream<'_, crate::tls::TlsListener>) -> Self {
-        PeerAddr(*stream.remote_addr())
-    }
-}
 
 /// The peer's address as text (`unknown` when the router runs without a listener, in tests).
 pub struct Peer(pub String);

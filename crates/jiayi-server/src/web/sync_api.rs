@@ -172,7 +172,7 @@ pub(crate) async fn reference(
     Ok(Json(
         as_device(&state, &headers, move |storage, scope| {
             storage.append_audit(&AuditEvent::device(&scope, "reference", &peer), Utc::now())?;
-            Ok(storage.reference()?)
+            Ok(crate::reference_scope::for_device(storage, &scope)?)
         })
         .await?,
     ))

@@ -158,3 +158,66 @@ fn ca_enrollment_file_users_audit_and_no_clear_text_on_the_network() {
     assert!(!served.status.success());
     assert!(String::from_utf8_lossy(&served.stderr).contains("refusing plain HTTP"));
 }
+
+/// `enroll --out` makes the enrollment file owner-only even over an existing world-readable
+/// file, refuses a symbolic link before any device is enrolled, and the database the command
+/// created is owner-only too.
+#[cfg(unix)]
+#[test]
+fn enrollment_files_and_the_database_are_owner_only_and_links_are_refused() {
+    use std::os::unix::fs::PermissionsExt;
+    let mode = |p: &std::path::Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+    let dir = tempfile::tempdir().unwrap();
+    let db_path = dir.path().join("township.db");
+    let db = format!("sqlite://{}", db_path.display());
+    let enroll = |out: &std::path::Path| {
+        run(
+            &db,
+            &[
+                "enroll",
+                "--doctor",
+                "王医生",
+                "--team",
+                "一组",
+                "--village",
+                "00000000-0000-0000-0000-000000010001",
+                "--server",
+                "http://127.0.0.1:8470",
+                "--out",
+                &out.display().to_string(),
+            ],
+            None,
+        )
+    };
+    let existing = dir.path().join("device.json");
+    std::fs::write(&existing, "an older file").unwrap();
+    std::fs::set_permissions(&existing, std::fs::Permissions::from_mode(0o644)).unwrap();
+    ok(&enroll(&existing));
+    assert_eq!(mode(&existing), 0o600, "the token's file is tightened");
+    assert!(EnrollmentFile::from_json(&std::fs::read_to_string(&existing).unwrap()).is_ok());
+    assert_eq!(mode(&db_path), 0o600, "the database holds health records");
+
+    let elsewhere = dir.path().join("shared.txt");
+    std::fs::write(&elsewhere, "not for tokens").unwrap();
+    let link = dir.path().join("link.json");
+    std::os::unix::fs::symlink(&elsewhere, &link).unwrap();
+    let refused = enroll(&link);
+    assert!(!refused.status.success());
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("symbolic link"));
+    assert_eq!(
+        std::fs::read_to_string(&elsewhere).unwrap(),
+        "not for tokens"
+    );
+    let devices = ok(&run(&db, &["devices"], None));
+    let listed: serde_json::Value = serde_json::from_str(&devices).unwrap();
+    assert_eq!(
+        listed.as_array().map(Vec::len),
+        Some(1),
+        "nobody was enrolled for the refused file"
+    );
+
+    // A database left world-readable is tightened when the server opens it.
+    std::fs::set_permissions(&db_path, std::fs::Permissions::from_mode(0o644)).unwrap();
+    ok(&run(&db, &["devices"], None));
+    assert_eq!(mode(&db_path), 0o600);
+}

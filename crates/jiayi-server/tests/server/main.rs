@@ -4,6 +4,8 @@
 mod cli;
 mod fuzz_push;
 mod indicators;
+mod login_and_connections;
+mod scope_and_clocks;
 mod security;
 mod served;
 mod sync;

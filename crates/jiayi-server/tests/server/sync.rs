@@ -458,7 +458,7 @@ fn reference_data(t: &Township) {
     s.publish(
         ReferenceKind::Register,
         "poverty",
-        "id_number,name\n110101199003074477,王某\n",
+        &format!("id_number,name,village_id\n110101199003074477,王某,{V1}\n"),
         now,
     )
     .unwrap();

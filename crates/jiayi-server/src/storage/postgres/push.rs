@@ -31,6 +31,7 @@ impl PgStorage {
         touch: bool,
     ) -> Result<Pushed> {
         use std::collections::{HashMap, HashSet};
+        let at = now;
         let now = time_text(now);
         let device = scope.device_id.to_string();
         let mut seqs = Vec::with_capacity(changes.len());
@@ -77,7 +78,14 @@ impl PgStorage {
                WHERE records.entity = k.entity AND records.entity_id = k.entity_id LIMIT 1
              ) AS r",
         )?;
-        for r in tx.query(&current, &[&entities, &ids])? {
+        // The households the batch's records hang off are read too (not locked): a record
+        // naming a household of another village is refused (`admission`).
+        let (mut read_entities, mut read_ids) = (entities.clone(), ids.clone());
+        for household in changes.iter().filter_map(crate::admission::household_named) {
+            read_entities.push(jiayi_core::change::Entity::Household.as_str().to_string());
+            read_ids.push(household.to_string());
+        }
+        for r in tx.query(&current, &[&read_entities, &read_ids])? {
             let state =
                 record_from_text(r.get(2), r.get(3), r.get(4), r.get::<_, Option<&str>>(5))?;
             records.insert((r.get(0), r.get(1)), state);
@@ -146,6 +154,19 @@ impl PgStorage {
                     .find(|c| c.seq == change.seq)
                     .map(|c| c.change_id.to_string());
                 results.push(known_seq(change, first.as_deref()));
+                continue;
+            }
+            let household_village = crate::admission::household_named(change).and_then(|h| {
+                records
+                    .get(&(
+                        jiayi_core::change::Entity::Household.as_str().to_string(),
+                        h.to_string(),
+                    ))
+                    .map(|r| r.village_id)
+            });
+            if let Some(code) = crate::admission::refusal(change, at, household_village) {
+                in_batch.remove(&change.seq);
+                results.push(rejected(change.seq, code));
                 continue;
             }
             let key = (

@@ -21,7 +21,8 @@ use crate::storage::shared::{
 use crate::storage::token::{new_token, token_hash};
 use crate::storage::{
     AuditEvent, AuditLogEntry, AuditSealer, ConflictRow, DeviceRow, DeviceScope, DeviceStatus,
-    Enrolled, Enrollment, PullPage, Pushed, RecordToAudit, Storage, UserRow, VillageProgress,
+    Enrolled, Enrollment, LoginAttempt, PullPage, Pushed, RecordToAudit, Storage, UserRow,
+    VillageProgress,
 };
 
 impl Storage for PgStorage {
@@ -550,13 +551,16 @@ impl Storage for PgStorage {
         password_hash: &str,
         now: DateTime<Utc>,
     ) -> Result<()> {
-        self.client()?.execute(
+        let mut client = self.client()?;
+        let mut tx = client.transaction()?;
+        tx.execute(
             "INSERT INTO users (name, role, password_hash, created_at) VALUES ($1, $2, $3, $4)
              ON CONFLICT (name) DO UPDATE SET role = excluded.role,
                password_hash = excluded.password_hash, failed_logins = 0, locked_until = NULL",
             &[&name, &role, &password_hash, &time_text(now)],
         )?;
-        Ok(())
+        tx.execute("DELETE FROM sessions WHERE user_name = $1", &[&name])?;
+        Ok(tx.commit()?)
     }
 
     fn user(&self, name: &str) -> Result<Option<UserRow>> {
@@ -576,23 +580,29 @@ impl Storage for PgStorage {
         .transpose()
     }
 
-    fn login_failed(
+    fn reserve_login(
         &self,
         name: &str,
         max_failures: u32,
-        locked_until: DateTime<Utc>,
-    ) -> Result<bool> {
+        now: DateTime<Utc>,
+        lock_until: DateTime<Utc>,
+    ) -> Result<Option<LoginAttempt>> {
         let max = i32::try_from(max_failures.max(1)).unwrap_or(i32::MAX);
-        // One statement: concurrent failures are counted, and the one that reaches the limit
-        // locks the account and starts the count again.
+        // One statement: concurrent attempts wait for the row, then see the count and the lock
+        // the one before them left.
         let row = self.client()?.query_opt(
             "UPDATE users SET
-               locked_until = CASE WHEN failed_logins + 1 >= $2 THEN $3 ELSE locked_until END,
+               locked_until = CASE WHEN failed_logins + 1 >= $2 THEN $4 END,
                failed_logins = CASE WHEN failed_logins + 1 >= $2 THEN 0 ELSE failed_logins + 1 END
-             WHERE name = $1 RETURNING failed_logins = 0",
-            &[&name, &max, &time_text(locked_until)],
+             WHERE name = $1 AND (locked_until IS NULL OR locked_until <= $3)
+             RETURNING name, password_hash, locked_until IS NOT NULL",
+            &[&name, &max, &time_text(now), &time_text(lock_until)],
         )?;
-        Ok(row.is_some_and(|r| r.get::<_, bool>(0)))
+        Ok(row.map(|r| LoginAttempt {
+            name: r.get(0),
+            password_hash: r.get(1),
+            locks: r.get(2),
+        }))
     }
 
     fn login_succeeded(&self, name: &str) -> Result<()> {

@@ -22,6 +22,8 @@ pub struct SqliteStorage {
 
 impl SqliteStorage {
     pub fn open(path: &str) -> Result<SqliteStorage> {
+        // Health records: the file and its journal files are readable by the owner only.
+        crate::private_file::restrict_database(std::path::Path::new(path))?;
         let mut conn = Connection::open(path)?;
         conn.pragma_update(None, "journal_mode", "WAL")?;
         conn.pragma_update(None, "synchronous", "NORMAL")?;

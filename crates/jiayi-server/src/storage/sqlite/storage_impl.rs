@@ -19,8 +19,8 @@ use crate::storage::shared::{
 };
 use crate::storage::token::{new_token, token_hash};
 use crate::storage::{
-    AuditEvent, AuditLogEntry, ConflictRow, DeviceRow, DeviceScope, Enrolled, Enrollment, PullPage,
-    RecordToAudit, Storage, UserRow, VillageProgress,
+    AuditEvent, AuditLogEntry, ConflictRow, DeviceRow, DeviceScope, Enrolled, Enrollment,
+    LoginAttempt, PullPage, RecordToAudit, Storage, UserRow, VillageProgress,
 };
 
 impl Storage for SqliteStorage {
@@ -547,13 +547,16 @@ impl Storage for SqliteStorage {
         password_hash: &str,
         now: DateTime<Utc>,
     ) -> Result<()> {
-        self.conn().execute(
+        let mut conn = self.conn();
+        let tx = conn.transaction()?;
+        tx.execute(
             "INSERT INTO users (name, role, password_hash, created_at) VALUES (?1, ?2, ?3, ?4)
              ON CONFLICT (name) DO UPDATE SET role = excluded.role,
                password_hash = excluded.password_hash, failed_logins = 0, locked_until = NULL",
             params![name, role, password_hash, time_text(now)],
         )?;
-        Ok(())
+        tx.execute("DELETE FROM sessions WHERE user_name = ?1", [name])?;
+        Ok(tx.commit()?)
     }
 
     fn user(&self, name: &str) -> Result<Option<UserRow>> {
@@ -585,30 +588,31 @@ impl Storage for SqliteStorage {
         .transpose()
     }
 
-    fn login_failed(
+    fn reserve_login(
         &self,
         name: &str,
         max_failures: u32,
-        locked_until: DateTime<Utc>,
-    ) -> Result<bool> {
-        let mut conn = self.conn();
-        let tx = conn.transaction()?;
-        let failed: Option<i64> = tx
+        now: DateTime<Utc>,
+        lock_until: DateTime<Utc>,
+    ) -> Result<Option<LoginAttempt>> {
+        Ok(self
+            .conn()
             .query_row(
-                "UPDATE users SET failed_logins = failed_logins + 1 WHERE name = ?1 RETURNING failed_logins",
-                [name],
-                |r| r.get(0),
+                "UPDATE users SET
+                   locked_until = CASE WHEN failed_logins + 1 >= ?2 THEN ?4 END,
+                   failed_logins = CASE WHEN failed_logins + 1 >= ?2 THEN 0 ELSE failed_logins + 1 END
+                 WHERE name = ?1 AND (locked_until IS NULL OR locked_until <= ?3)
+                 RETURNING name, password_hash, locked_until IS NOT NULL",
+                params![name, max_failures.max(1), time_text(now), time_text(lock_until)],
+                |r| {
+                    Ok(LoginAttempt {
+                        name: r.get(0)?,
+                        password_hash: r.get(1)?,
+                        locks: r.get(2)?,
+                    })
+                },
             )
-            .optional()?;
-        let locked = failed.is_some_and(|n| n >= i64::from(max_failures.max(1)));
-        if locked {
-            tx.execute(
-                "UPDATE users SET failed_logins = 0, locked_until = ?1 WHERE name = ?2",
-                params![time_text(locked_until), name],
-            )?;
-        }
-        tx.commit()?;
-        Ok(locked)
+            .optional()?)
     }
 
     fn login_succeeded(&self, name: &str) -> Result<()> {

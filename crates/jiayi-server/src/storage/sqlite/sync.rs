@@ -178,6 +178,7 @@ impl SqliteStorage {
     ) -> Result<Vec<ChangeResult>> {
         let mut conn = self.conn();
         let tx = conn.transaction()?;
+        let at = now;
         let now = time_text(now);
         let device = scope.device_id.to_string();
         let mut results = Vec::with_capacity(changes.len());
@@ -216,6 +217,14 @@ impl SqliteStorage {
                     .optional()?;
                 if let Some(stored_id) = known {
                     results.push(known_seq(change, stored_id.as_deref()));
+                    continue;
+                }
+                let household_village = match crate::admission::household_named(change) {
+                    Some(h) => load_record(&tx, "household", &h.to_string())?.map(|r| r.village_id),
+                    None => None,
+                };
+                if let Some(code) = crate::admission::refusal(change, at, household_village) {
+                    results.push(rejected(change.seq, code));
                     continue;
                 }
                 let entity = change.entity.as_str();
