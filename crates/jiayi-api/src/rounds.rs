@@ -99,7 +99,7 @@ pub fn household_rounds(
         (
             rank_a,
             &a.village,
-            &a.group,
+            group_order(&a.group),
             &a.address,
             day_a,
             &a.head,
@@ -108,7 +108,7 @@ pub fn household_rounds(
             .cmp(&(
                 rank_b,
                 &b.village,
-                &b.group,
+                group_order(&b.group),
                 &b.address,
                 day_b,
                 &b.head,
@@ -180,12 +180,13 @@ mod tests {
             (Uuid::from_u128(2), line("一组", "李二")),
             (Uuid::from_u128(3), line("一组", "王三")),
             (Uuid::from_u128(4), line("二组", "")),
-            (Uuid::from_u128(5), line("十组", "钱五")),
+            (Uuid::from_u128(5), line("三组", "钱五")),
         ]);
         let rounds = household_rounds(&entries, &lines);
         let order: Vec<&str> = rounds.iter().map(|r| r.head.as_str()).collect();
         // 张一 has something overdue; then the households with something due, 一组 before
-        // 二组 before 十组 (though 钱五's deadline is the soonest); 李二 has only an upcoming
+        // 二组 before 三组 (though 钱五's deadline is the soonest, and 三 sorts before 二 by
+        // character code); 李二 has only an upcoming
         // item. 赵四's household has no head on the register: it is named by its member.
         assert_eq!(order, ["张一", "王三", "赵四", "钱五", "李二"]);
         let first = &rounds[0];

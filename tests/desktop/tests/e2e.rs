@@ -1404,3 +1404,290 @@ fn guardian_signs(app: &mut App) -> Result<()> {
     s.wait("[data-test=sign-done]")?;
     Ok(())
 }
+
+#[test]
+#[ignore = "needs Xvfb, tauri-driver and a built app: run src-tauri/scripts/e2e.sh"]
+fn the_round_shows_antenatal_postpartum_and_child_checks_when_they_are_owed() -> Result<()> {
+    let data = tempfile::tempdir()?;
+    let today = chrono::NaiveDate::parse_from_str(&china_today(), "%Y-%m-%d").map_err(setup)?;
+    let families = seed_mothers(data.path(), today)?;
+    let mut app = App::start("round", data.path())?;
+    let outcome = mothers_round(&mut app, &families);
+    if outcome.is_err() {
+        let _ = app.shot("FAILED");
+    }
+    outcome?;
+    app.quit()
+}
+
+/// The households of the round test: (the pregnant woman's, the new mother's).
+struct Mothers {
+    pregnant: uuid::Uuid,
+    delivered: uuid::Uuid,
+}
+
+/// A new store with one village and its team, and two households written through the API on
+/// the days things happened: 孕晓燕, ten weeks pregnant today; 产秀英, who delivered twenty
+/// days ago after her antenatal visits, and her baby.
+fn seed_mothers(data: &Path, today: chrono::NaiveDate) -> Result<Mothers> {
+    use chrono::Days;
+    use jiayi_api::{
+        AmendmentSigning, Api, FixedClock, GroupEnd, GroupStart, JoinKind, MemberAdd, VisitRequest,
+    };
+    use jiayi_core::household::{Team, TeamMember, TeamRole, Village};
+    use jiayi_core::person::{PopulationGroup, Relation, Sex};
+    use jiayi_core::time::china_noon;
+    use jiayi_core::visit::{VisitMode, Vitals};
+    use jiayi_testkit::{contract, head, household, member, register, tiny_png};
+
+    let path = data.join("jiayi.sqlite3");
+    let (key_file, key) =
+        jiayi_store::KeyFile::create(DEMO_PASSPHRASE, jiayi_store::KdfParams::default())
+            .map_err(setup)?;
+    key_file.save(&path).map_err(setup)?;
+    let mut store = jiayi_store::DbFile::encrypted(path, key)
+        .open()
+        .map_err(setup)?;
+    let village = Village {
+        id: uuid::Uuid::now_v7(),
+        code: "140822100201".into(),
+        name: "产房村".into(),
+        township: "青山镇".into(),
+    };
+    store.put_village(&village).map_err(setup)?;
+    let person = |n: u128, name: &str, role| TeamMember {
+        id: uuid::Uuid::from_u128(5000 + n),
+        name: name.into(),
+        role,
+        phone: "13800000000".into(),
+    };
+    store
+        .put_team(&Team {
+            id: uuid::Uuid::from_u128(5000),
+            name: "产房村团队".into(),
+            institution: "青山镇卫生院".into(),
+            village_clinic: "产房村卫生室".into(),
+            service_hotline: "0350-1234567".into(),
+            complaint_phone: "0350-7654321".into(),
+            service_hours: "每天 8:00–17:30".into(),
+            villages: vec![village.id],
+            members: vec![
+                person(1, "赵建国", TeamRole::Leader),
+                person(2, "钱医生", TeamRole::FamilyDoctor),
+                person(3, "孙护士", TeamRole::Nurse),
+            ],
+        })
+        .map_err(setup)?;
+    let days_ago = |n: u64| today - Days::new(n);
+    let mut api = Api::with_clock(
+        store,
+        jiayi_core::Lang::Zh,
+        Box::new(FixedClock(china_noon(days_ago(300)))),
+    );
+    let on = |api: &mut Api, day: chrono::NaiveDate| {
+        api.set_clock(Box::new(FixedClock(china_noon(day))));
+    };
+    let signing = || AmendmentSigning {
+        resident_signature_png: Some(tiny_png()),
+        doctor_signature_png: Some(tiny_png()),
+        paid_packages: vec![],
+    };
+    let pregnant = |api: &mut Api, mother, lmp| {
+        api.start_group(&GroupStart {
+            resident_id: mother,
+            group: PopulationGroup::Pregnant,
+            since: Some(lmp),
+            expected_delivery: None,
+            treatment_started: false,
+            amend: Some(signing()),
+        })
+        .map(|_| ())
+        .map_err(setup)
+    };
+    let visit = |api: &mut Api, resident, item: &str, day| {
+        on(api, day);
+        api.record_visit(&VisitRequest {
+            resident_id: resident,
+            item_code: Some(item.into()),
+            kind: None,
+            mode: VisitMode::Home,
+            occurred_at: Some(china_noon(day)),
+            vitals: Vitals::default(),
+            notes: String::new(),
+            served_by: None,
+        })
+        .map(|_| ())
+        .map_err(setup)
+    };
+
+    // 产秀英: signed 300 days ago, her pregnancy recorded in week 5, every antenatal window
+    // kept, delivered 20 days ago; the baby joins the household and the contract.
+    let (delivered_household, people) = register(
+        &mut api,
+        household("产房村", "二组", "产房村二组6号")
+            .member(head("产秀英").born(jiayi_testkit::day(1994, 2, 2), 224))
+            .member(member("产大山", Relation::Spouse).born(jiayi_testkit::day(1992, 3, 3), 131)),
+    );
+    contract(delivered_household, &people)
+        .sign(&mut api)
+        .map_err(setup)?;
+    let delivery = days_ago(20);
+    let lmp = delivery - Days::new(266);
+    on(&mut api, lmp + Days::new(35));
+    pregnant(&mut api, people[0], lmp)?;
+    for week in [10, 18, 22, 30] {
+        visit(
+            &mut api,
+            people[0],
+            "antenatal_visit",
+            lmp + Days::new(week * 7),
+        )?;
+    }
+    visit(&mut api, people[0], "antenatal_visit", lmp + Days::new(260))?;
+    on(&mut api, delivery + Days::new(1));
+    api.end_group(&GroupEnd {
+        resident_id: people[0],
+        group: PopulationGroup::Pregnant,
+        on: None,
+        delivered: Some(delivery),
+    })
+    .map_err(setup)?;
+    let mut baby = member("产小禾", Relation::Child).build();
+    baby.id_number = None;
+    baby.sex = Some(Sex::Female);
+    baby.birth_date = Some(delivery.to_string());
+    api.add_member(&MemberAdd {
+        household_id: delivered_household,
+        member: baby,
+        reason: JoinKind::Birth,
+        on: None,
+        mother_id: Some(people[0]),
+        from: None,
+        extend: Some(signing()),
+    })
+    .map_err(setup)?;
+
+    // 孕晓燕: signed 120 days ago; her pregnancy (last period 70 days ago) recorded this week.
+    on(&mut api, days_ago(120));
+    let (pregnant_household, people) = register(
+        &mut api,
+        household("产房村", "十组", "产房村十组2号")
+            .member(head("孕晓燕").born(jiayi_testkit::day(1996, 4, 4), 424)),
+    );
+    contract(pregnant_household, &people)
+        .sign(&mut api)
+        .map_err(setup)?;
+    on(&mut api, days_ago(3));
+    pregnant(&mut api, people[0], days_ago(70))?;
+    Ok(Mothers {
+        pregnant: pregnant_household,
+        delivered: delivered_household,
+    })
+}
+
+/// The items of one household's stop on the round: (item, status, anchor text).
+fn stop_items(s: &Session, household: uuid::Uuid) -> Result<Vec<(String, String, String)>> {
+    let v = s.exec(
+        "const stop = document.querySelector(`[data-test=round-stop][data-household=\"${arguments[0]}\"]`);
+         if (!stop) return null;
+         return Array.from(stop.querySelectorAll('[data-test=round-item]')).map(li => [
+           li.dataset.item, li.dataset.status,
+           (li.querySelector('[data-test=round-anchor]') || { textContent: '' }).textContent]);",
+        vec![json!(household.to_string())],
+    )?;
+    Ok(serde_json::from_value(v).unwrap_or_default())
+}
+
+fn mothers_round(app: &mut App, families: &Mothers) -> Result<()> {
+    let s = &app.session;
+    s.wait("[data-test=round-list]")?;
+    let delivered = s.wait_for("the new mother's stop", || {
+        let items = stop_items(s, families.delivered)?;
+        Ok((!items.is_empty()).then_some(items))
+    })?;
+    let has = |items: &[(String, String, String)], item: &str, status: &str, anchor: &str| {
+        items
+            .iter()
+            .any(|(i, st, a)| i == item && st == status && a.contains(anchor))
+    };
+    // Twenty days after the delivery: the postpartum and newborn visits (windows of 10 days)
+    // are overdue, the 满月 check opens in eight days and shows as coming, counted from the
+    // birth; the 42-day check is further off and not shown yet.
+    assert!(
+        has(&delivered, "postpartum_visit", "overdue", "分娩"),
+        "{delivered:?}"
+    );
+    assert!(
+        has(&delivered, "newborn_visit", "overdue", "出生"),
+        "{delivered:?}"
+    );
+    assert!(
+        has(&delivered, "child_health_check", "upcoming", "出生"),
+        "{delivered:?}"
+    );
+    assert!(
+        !delivered
+            .iter()
+            .any(|(i, _, _)| i == "postpartum_42_day_check"),
+        "{delivered:?}"
+    );
+    assert!(
+        !delivered
+            .iter()
+            .any(|(i, st, _)| i == "antenatal_visit" && st != "upcoming"),
+        "every antenatal window was kept: {delivered:?}"
+    );
+    // Ten weeks pregnant: the first antenatal visit is due, counted from the last period.
+    let pregnant = stop_items(s, families.pregnant)?;
+    assert!(
+        has(&pregnant, "antenatal_visit", "due", "末次月经"),
+        "{pregnant:?}"
+    );
+    // The household with something overdue comes first.
+    let order = s.exec(
+        "return Array.from(document.querySelectorAll('[data-test=round-stop]')).map(e => e.dataset.household)",
+        vec![json!(null)],
+    )?;
+    let order: Vec<String> = serde_json::from_value(order).unwrap_or_default();
+    assert_eq!(
+        order.first(),
+        Some(&families.delivered.to_string()),
+        "{order:?}"
+    );
+    app.shot("round")?;
+
+    // The newborn visit is recorded from the round: it leaves the stop.
+    let s = &app.session;
+    s.exec(
+        "document.querySelector(`[data-test=round-stop][data-household=\"${arguments[0]}\"] [data-item=newborn_visit] [data-test=round-record]`).click()",
+        vec![json!(families.delivered.to_string())],
+    )?;
+    s.wait("[data-test=visit-save]")?;
+    s.wait_text("[data-test=visit]", "新生儿")?;
+    app.shot("round-newborn-visit")?;
+    let s = &app.session;
+    s.click_on("[data-test=visit-save]")?;
+    s.wait("[data-test=next-due]")?;
+    s.click_on("[data-test=visit-home]")?;
+    s.wait("[data-test=round-list]")?;
+    let after = s.wait_for("the stop without the newborn visit", || {
+        let items = stop_items(s, families.delivered)?;
+        Ok(
+            (!items.is_empty() && !items.iter().any(|(i, _, _)| i == "newborn_visit"))
+                .then_some(items),
+        )
+    })?;
+    assert!(
+        has(&after, "postpartum_visit", "overdue", "分娩"),
+        "{after:?}"
+    );
+
+    // By item, the list keeps to what is due and overdue.
+    s.click_on("[data-test=mode-items]")?;
+    s.wait("[data-test=due-list]")?;
+    app.shot("round-by-item")?;
+    let s = &app.session;
+    s.click_on("[data-test=mode-households]")?;
+    s.wait("[data-test=round-list]")?;
+    Ok(())
+}
