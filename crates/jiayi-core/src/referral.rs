@@ -295,11 +295,7 @@ mod tests {
             ("kept", form(" 县医院 ", "胸痛", today), Ok(())),
             ("no place", form("  ", "胸痛", today), Err("required")),
             ("no reason", form("县医院", "", today), Err("required")),
-            (
-                "long place",
-                form(&long, "胸痛", today),
-                Err("too_long"),
-            ),
+            ("long place", form(&long, "胸痛", today), Err("too_long")),
             (
                 "before birth",
                 form("县医院", "胸痛", d(1950, 1, 1)),
@@ -313,7 +309,11 @@ mod tests {
         ];
         for (name, f, expected) in cases {
             let got = check_referral_out(&f, birth, today);
-            assert_eq!(got.as_ref().map(|_| ()).map_err(|e| e.code()), expected, "{name}");
+            assert_eq!(
+                got.as_ref().map(|_| ()).map_err(|e| e.code()),
+                expected,
+                "{name}"
+            );
         }
         assert_eq!(
             check_referral_out(&form(" 县医院 ", " 胸痛", today), birth, today).unwrap(),
@@ -429,7 +429,10 @@ mod tests {
             ReferralError::OtherResident,
         ] {
             let zh = e.message(Lang::Zh);
-            assert!(zh.chars().any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c)), "{zh}");
+            assert!(
+                zh.chars().any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c)),
+                "{zh}"
+            );
             assert!(e.message(Lang::En).is_ascii());
         }
     }

@@ -207,7 +207,10 @@ impl Questionnaire {
             let mut choices = BTreeSet::new();
             for c in &q.choices {
                 if c.code.trim().is_empty() || c.label.trim().is_empty() {
-                    return invalid(format!("question '{}': a choice without code or label", q.code));
+                    return invalid(format!(
+                        "question '{}': a choice without code or label",
+                        q.code
+                    ));
                 }
                 if !choices.insert(c.code.as_str()) {
                     return invalid(format!("question '{}': choice '{}' twice", q.code, c.code));
@@ -249,7 +252,11 @@ impl Questionnaire {
                 })?;
             points += choice.points;
         }
-        if let Some(q) = self.questions.iter().find(|q| !seen.contains(q.code.as_str())) {
+        if let Some(q) = self
+            .questions
+            .iter()
+            .find(|q| !seen.contains(q.code.as_str()))
+        {
             return Err(SurveyError::Unanswered(q.code.clone()));
         }
         Ok(points)
@@ -312,7 +319,9 @@ mod tests {
         let q = Questionnaire::current().unwrap();
         assert_eq!(q.version, "2026");
         assert!(QUESTIONS.contains(&q.questions.len()));
-        let best = q.points(&answers(&q, |x| x.choices[0].code.clone())).unwrap();
+        let best = q
+            .points(&answers(&q, |x| x.choices[0].code.clone()))
+            .unwrap();
         assert_eq!(best, q.max_points());
         assert_eq!(score(best, q.max_points()), 100.0);
         let worst = answers(&q, |x| x.choices.last().unwrap().code.clone());
@@ -333,7 +342,10 @@ mod tests {
         );
         let mut twice = full.clone();
         twice.push(full[0].clone());
-        assert_eq!(code(q.points(&twice)), SurveyError::AnsweredTwice(first.clone()));
+        assert_eq!(
+            code(q.points(&twice)),
+            SurveyError::AnsweredTwice(first.clone())
+        );
         let mut unknown = full.clone();
         unknown[0].choice = "perfect".into();
         assert_eq!(code(q.points(&unknown)).code(), "invalid_answers");
@@ -446,7 +458,10 @@ mod tests {
             SurveyError::InFuture(d(2030, 1, 1)),
         ] {
             let zh = e.message(Lang::Zh);
-            assert!(zh.chars().any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c)), "{zh}");
+            assert!(
+                zh.chars().any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c)),
+                "{zh}"
+            );
             assert!(e.message(Lang::En).is_ascii(), "{e}");
         }
     }
