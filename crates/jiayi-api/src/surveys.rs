@@ -8,6 +8,7 @@ use jiayi_core::survey::{
     Questionnaire, SatisfactionSurvey, SurveyAnswer, SurveyError, check_one_per_contract_year,
     check_survey_day,
 };
+use jiayi_core::year::membership::members_on;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
@@ -105,11 +106,12 @@ impl Api {
             .store
             .household(request.household_id)
             .map_err(|e| self.fail(e))?;
-        if !household
-            .members
-            .iter()
-            .any(|m| m.id == request.answered_by)
-        {
+        // A member on the survey day: not one who had died or moved away by then.
+        let membership = self
+            .store
+            .household_membership(household.household.id)
+            .map_err(|e| self.fail(e))?;
+        if !members_on(&membership, household.household.id, day).contains(&request.answered_by) {
             return Err(self.fail(ApiError::invalid(
                 "invalid_survey",
                 "答卷人不是本户成员，请选择本户的一位成员",

@@ -193,3 +193,26 @@ fn a_survey_taken_on_one_device_counts_for_the_year_on_another() {
         .unwrap_err();
     assert_eq!(e.code, "already_surveyed");
 }
+
+#[test]
+fn a_member_who_has_died_does_not_answer() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut api = api_at(&dir);
+    let (household, members) = register(&mut api, "东庄村", 1);
+    sign(&mut api, household, &members);
+    let today = api.today();
+    api.member_leave(&jiayi_api::MemberLeave {
+        resident_id: members[0],
+        reason: jiayi_api::LeaveKind::Died,
+        on: today,
+        destination: None,
+        to_household_id: None,
+        relation: None,
+    })
+    .unwrap();
+    let by_the_dead = all_satisfied(&api, household, members[0]);
+    let e = api.record_survey(&by_the_dead).unwrap_err();
+    assert_eq!(e.code, "invalid_survey");
+    let by_the_widow = all_satisfied(&api, household, members[1]);
+    assert!(api.record_survey(&by_the_widow).is_ok());
+}
