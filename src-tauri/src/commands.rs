@@ -658,5 +658,58 @@ pub fn handler() -> impl Fn(tauri::ipc::Invoke) -> bool + Send + Sync + 'static 
         contract_history,
         household_year,
         field_history,
+        record_referral_out,
+        record_referral_back,
+        household_referrals,
+        survey_questionnaire,
+        record_survey,
+        household_surveys,
     ]
+}
+
+#[tauri::command]
+async fn record_referral_out(
+    state: State<'_, AppState>,
+    request: jiayi_api::ReferralOutRequest,
+) -> Reply<jiayi_api::ReferralRow> {
+    state.api_mut(|api| api.record_referral_out(&request))
+}
+
+#[tauri::command]
+async fn record_referral_back(
+    state: State<'_, AppState>,
+    request: jiayi_api::ReferralBackRequest,
+) -> Reply<jiayi_api::ReferralRow> {
+    state.api_mut(|api| api.record_referral_back(&request))
+}
+
+#[tauri::command]
+async fn household_referrals(
+    state: State<'_, AppState>,
+    household_id: Uuid,
+) -> Reply<Vec<jiayi_api::ReferralRow>> {
+    state.api(|api| api.household_referrals(household_id))
+}
+
+#[tauri::command]
+async fn survey_questionnaire(
+    state: State<'_, AppState>,
+) -> Reply<jiayi_core::survey::Questionnaire> {
+    state.api(|api| api.survey_questionnaire())
+}
+
+#[tauri::command]
+async fn record_survey(
+    state: State<'_, AppState>,
+    request: jiayi_api::SurveyRequest,
+) -> Reply<jiayi_api::SurveyRow> {
+    state.api_mut(|api| api.record_survey(&request))
+}
+
+#[tauri::command]
+async fn household_surveys(
+    state: State<'_, AppState>,
+    household_id: Uuid,
+) -> Reply<Vec<jiayi_api::SurveyRow>> {
+    state.api(|api| api.household_surveys(household_id))
 }

@@ -11,9 +11,12 @@ mod exports;
 mod households;
 mod import;
 mod print;
+mod referrals;
 mod reports;
 mod rounds;
+mod serving;
 mod status;
+mod surveys;
 mod sync;
 mod vault;
 mod visits;
@@ -40,6 +43,7 @@ pub use import::{
     ImportRequest, ImportStage, RowIssue, Severity, guess_field,
 };
 pub use print::{Document, file_safe};
+pub use referrals::{ReferralBackRequest, ReferralBackView, ReferralOutRequest, ReferralRow};
 pub use reports::{
     DRILL_DOWN_PAGE, DRILL_DOWN_PAGE_MAX, DrillDownPage, DrillDownPageRequest, DrillDownRequest,
     DrillDownRow, DrillDownView, IndicatorFigure, ReportRequest, ReportRow, ReportView, RosterRow,
@@ -47,6 +51,7 @@ pub use reports::{
 };
 pub use rounds::HouseholdRound;
 pub use status::StatusView;
+pub use surveys::{SurveyAnswerView, SurveyRequest, SurveyRow};
 pub use sync::{
     BundleExport, EnrollOutcome, LastSyncError, RefusalView, SyncEvent, SyncPhase, SyncProgress,
     SyncSettings, SyncStatusView, SyncSummary, SyncTrigger, VillageRef, check_server_url,

@@ -25,6 +25,7 @@ use uuid::Uuid;
 mod print;
 mod render;
 mod reports;
+mod services;
 mod year;
 mod year_render;
 
@@ -315,6 +316,16 @@ enum Command {
     Targets(reports::TargetsArgs),
     /// Import a household roster (台账) from Excel: preview and checks, then --yes to import.
     Import(reports::ImportArgs),
+    /// Two-way referral (双向转诊): refer out, record the return, list a household's.
+    Referral {
+        #[command(subcommand)]
+        action: services::ReferralCommand,
+    },
+    /// The yearly satisfaction survey (满意度调查): the questions, record one, list a household's.
+    Survey {
+        #[command(subcommand)]
+        action: services::SurveyCommand,
+    },
 }
 
 #[derive(Subcommand)]
@@ -852,6 +863,8 @@ fn run(cli: Cli, lang: Lang) -> Result<(), ApiError> {
         Command::Report(args) => reports::report(&api, args, lang),
         Command::Targets(args) => reports::targets(&mut api, args, lang),
         Command::Import(args) => reports::import(&mut api, args, lang),
+        Command::Referral { action } => services::referral(&mut api, action, lang),
+        Command::Survey { action } => services::survey(&mut api, action, lang),
     }
 }
 

@@ -23,6 +23,12 @@ pub enum Entity {
     MembershipEvent,
     /// A change to who a contract covers or what they are owed (`year::amendment::Amendment`).
     ContractAmendment,
+    /// A resident referred out to another institution (`referral::ReferralOut`).
+    ReferralOut,
+    /// A resident referred back, closing a referral out (`referral::ReferralBack`).
+    ReferralBack,
+    /// A household's yearly satisfaction survey (`survey::SatisfactionSurvey`).
+    SatisfactionSurvey,
 }
 
 impl Entity {
@@ -36,6 +42,9 @@ impl Entity {
             Entity::GroupPeriod => "group_period",
             Entity::MembershipEvent => "membership_event",
             Entity::ContractAmendment => "contract_amendment",
+            Entity::ReferralOut => "referral_out",
+            Entity::ReferralBack => "referral_back",
+            Entity::SatisfactionSurvey => "satisfaction_survey",
         }
     }
 
@@ -49,13 +58,16 @@ impl Entity {
             Entity::GroupPeriod,
             Entity::MembershipEvent,
             Entity::ContractAmendment,
+            Entity::ReferralOut,
+            Entity::ReferralBack,
+            Entity::SatisfactionSurvey,
         ]
         .into_iter()
         .find(|e| e.as_str() == s)
     }
 
-    /// Signed agreements, their events and amendments, membership events and visit records are
-    /// written once and never changed, so they never conflict. (A group period is not: its end
+    /// Signed agreements, their events and amendments, membership events, visit records,
+    /// referrals and surveys are written once and never changed, so they never conflict. (A group period is not: its end
     /// is set later, field by field.)
     pub fn is_append_only(self) -> bool {
         matches!(
@@ -65,6 +77,9 @@ impl Entity {
                 | Entity::Visit
                 | Entity::MembershipEvent
                 | Entity::ContractAmendment
+                | Entity::ReferralOut
+                | Entity::ReferralBack
+                | Entity::SatisfactionSurvey
         )
     }
 }

@@ -5,7 +5,8 @@
 //! is accepted is the merge's scope rule (`merge::is_move_out`).
 //!
 //! The household's records (its residents, their group periods, visits and membership events
-//! in it, its contracts with their events and amendments) take the new village, and are handed
+//! in it, its contracts with their events and amendments, its referrals and satisfaction
+//! surveys) take the new village, and are handed
 //! to the new village's devices after the move itself: each resident as one change holding its
 //! current state (its earlier changes may name a household the new devices do not hold), then
 //! every other record's changes as they were pushed (same device, number and clock), in log
@@ -55,7 +56,8 @@ pub struct Candidate<'a> {
 
 /// The household's records among `candidates`: the household itself; its residents; their
 /// group periods, their membership events in this household, and their visits that fulfil
-/// nothing or one of its contracts; its contracts, their events and amendments.
+/// nothing or one of its contracts; its contracts, their events and amendments; the referrals
+/// and surveys recorded for it.
 pub fn household_records(
     household_id: Uuid,
     candidates: &[Candidate<'_>],
@@ -92,6 +94,10 @@ pub fn household_records(
             Entity::MembershipEvent => {
                 in_set(&residents, p, &["event", "resident_id"])
                     && field_uuid(p, &["event", "household_id"]) == Some(household_id)
+            }
+            // Referrals and surveys name the household they were recorded for.
+            Entity::ReferralOut | Entity::ReferralBack | Entity::SatisfactionSurvey => {
+                field_uuid(p, &["household_id"]) == Some(household_id)
             }
         };
         if belongs {
@@ -293,6 +299,27 @@ mod tests {
                 n(10),
                 json!({"event": {"resident_id": r2, "household_id": H}}),
             ),
+            (
+                Entity::ReferralOut,
+                n(11),
+                json!({"resident_id": r1, "household_id": H}),
+            ),
+            (
+                Entity::ReferralBack,
+                n(12),
+                json!({"referral_id": n(11), "household_id": H}),
+            ),
+            (
+                Entity::SatisfactionSurvey,
+                n(13),
+                json!({"household_id": H}),
+            ),
+            (
+                Entity::SatisfactionSurvey,
+                n(14),
+                json!({"household_id": OTHER}),
+            ),
+            (Entity::ReferralOut, n(15), json!({"household_id": OTHER})),
         ];
         let states: Vec<RecordState> = records.iter().map(|(_, _, p)| state(p.clone())).collect();
         let candidates: Vec<Candidate<'_>> = records
@@ -306,9 +333,22 @@ mod tests {
             .collect();
         let moved = household_records(H, &candidates);
         let ids: BTreeSet<Uuid> = moved.iter().map(|(_, id)| *id).collect();
-        let expected: BTreeSet<Uuid> = [H, r1, c1, n(1), n(2), n(3), n(5), n(6), n(7)]
-            .into_iter()
-            .collect();
+        let expected: BTreeSet<Uuid> = [
+            H,
+            r1,
+            c1,
+            n(1),
+            n(2),
+            n(3),
+            n(5),
+            n(6),
+            n(7),
+            n(11),
+            n(12),
+            n(13),
+        ]
+        .into_iter()
+        .collect();
         assert_eq!(ids, expected);
         assert!(
             !copies(&moved, Entity::Household, H),
@@ -319,6 +359,7 @@ mod tests {
             "residents go as they are now"
         );
         assert!(copies(&moved, Entity::Visit, n(3)));
+        assert!(copies(&moved, Entity::SatisfactionSurvey, n(13)));
 
         let relay = relay_device(Uuid::from_u128(1), 7);
         let to = Uuid::from_u128(0xB);

@@ -180,6 +180,9 @@ impl Store {
                     Entity::GroupPeriod => apply_group_period(w, change)?,
                     Entity::MembershipEvent => apply_membership(w, change)?,
                     Entity::ContractAmendment => apply_amendment(w, change)?,
+                    Entity::ReferralOut => written_once(crate::referrals::apply_out(w, change)?),
+                    Entity::ReferralBack => written_once(crate::referrals::apply_back(w, change)?),
+                    Entity::SatisfactionSurvey => written_once(crate::surveys::apply(w, change)?),
                 };
                 match outcome {
                     Outcome::Applied { conflicts } => {
@@ -260,6 +263,15 @@ fn parse_hlc(text: &str) -> Result<Hlc> {
 enum Outcome {
     Applied { conflicts: u32 },
     Known,
+}
+
+/// The outcome of applying a record written once: applied, or held already.
+fn written_once(applied: bool) -> Outcome {
+    if applied {
+        Outcome::Applied { conflicts: 0 }
+    } else {
+        Outcome::Known
+    }
 }
 
 /// Field-level merge: for each field the change set, the later clock wins.

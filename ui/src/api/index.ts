@@ -93,6 +93,13 @@ export const api = {
   contractHistory: (contractId: string) => call<T.ContractHistory>('contract_history', { contractId }),
   householdYear: (householdId: string) => call<T.MemberYear[]>('household_year', { householdId }),
   fieldHistory: (householdId: string) => call<T.FieldChangeView[]>('field_history', { householdId }),
+  // Two-way referral and the yearly satisfaction survey.
+  recordReferralOut: (request: T.ReferralOutRequest) => call<T.ReferralRow>('record_referral_out', { request }),
+  recordReferralBack: (request: T.ReferralBackRequest) => call<T.ReferralRow>('record_referral_back', { request }),
+  householdReferrals: (householdId: string) => call<T.ReferralRow[]>('household_referrals', { householdId }),
+  surveyQuestionnaire: () => call<T.Questionnaire>('survey_questionnaire'),
+  recordSurvey: (request: T.SurveyRequest) => call<T.SurveyRow>('record_survey', { request }),
+  householdSurveys: (householdId: string) => call<T.SurveyRow[]>('household_surveys', { householdId }),
 }
 
 /** Progress of a roster's preview or import. */

@@ -26,7 +26,7 @@ fn enroll(t: &Township, device: Uuid, doctor: &str, villages: &[Uuid]) -> String
         .token
 }
 
-fn team() -> Team {
+pub(crate) fn team() -> Team {
     let member = |n: u128, name: &str, role| TeamMember {
         id: Uuid::from_u128(n),
         name: name.into(),
@@ -52,7 +52,7 @@ fn team() -> Team {
 }
 
 /// A device's store file with the township's villages and team.
-fn store_at(path: &std::path::Path) -> Store {
+pub(crate) fn store_at(path: &std::path::Path) -> Store {
     let mut store = Store::open(path).unwrap();
     for (id, code, name) in [
         (V1, "140822100200", "东庄村"),
@@ -71,15 +71,15 @@ fn store_at(path: &std::path::Path) -> Store {
     store
 }
 
-struct Device {
-    api: Api,
+pub(crate) struct Device {
+    pub(crate) api: Api,
     path: std::path::PathBuf,
     token: String,
     _dir: tempfile::TempDir,
 }
 
 impl Device {
-    fn new(t: &Township, doctor: &str, villages: &[Uuid]) -> Device {
+    pub(crate) fn new(t: &Township, doctor: &str, villages: &[Uuid]) -> Device {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("jiayi.sqlite3");
         let store = store_at(&path);
@@ -100,7 +100,7 @@ impl Device {
         self.api.store().device_id()
     }
 
-    fn sync(&mut self) -> jiayi_api::ApiResult<jiayi_api::SyncSummary> {
+    pub(crate) fn sync(&mut self) -> jiayi_api::ApiResult<jiayi_api::SyncSummary> {
         self.api.sync_now(&|_| {})
     }
 
@@ -113,7 +113,7 @@ impl Device {
     }
 }
 
-fn household(village: &str, n: u16) -> HouseholdInput {
+pub(crate) fn household(village: &str, n: u16) -> HouseholdInput {
     let names = ["三", "四", "五", "六", "七", "八", "九", "十"];
     kit::household(village, "三组", format!("{village}三组{n}号"))
         .member(
@@ -126,15 +126,15 @@ fn household(village: &str, n: u16) -> HouseholdInput {
         .build()
 }
 
-fn register(api: &mut Api, village: &str, n: u16) -> (Uuid, Vec<Uuid>) {
+pub(crate) fn register(api: &mut Api, village: &str, n: u16) -> (Uuid, Vec<Uuid>) {
     kit::register(api, household(village, n))
 }
 
-fn sign(api: &mut Api, household: Uuid, members: &[Uuid]) -> Uuid {
+pub(crate) fn sign(api: &mut Api, household: Uuid, members: &[Uuid]) -> Uuid {
     contract(household, members).sign(api).unwrap().contract_id
 }
 
-fn small() -> Limits {
+pub(crate) fn small() -> Limits {
     Limits {
         max_changes: 3,
         max_bytes: 256 * 1024,
@@ -810,7 +810,7 @@ fn two_devices_editing_one_household_offline_agree_after_sync() {
 
 /// The team serving 西庄村 (V2) alone, beside the test township's team (which then serves
 /// 东庄村, V1, alone).
-fn west_team() -> Team {
+pub(crate) fn west_team() -> Team {
     let member = |n: u128, name: &str, role| TeamMember {
         id: Uuid::from_u128(n),
         name: name.into(),
@@ -874,7 +874,7 @@ fn enrolling_for_one_village_leaves_the_others_households_out_of_the_figures() {
 }
 
 /// A device of `team` enrolled for `village` alone; both devices know both teams.
-fn device_of(t: &Township, doctor: &str, team: &Team, village: Uuid) -> Device {
+pub(crate) fn device_of(t: &Township, doctor: &str, team: &Team, village: Uuid) -> Device {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("jiayi.sqlite3");
     let mut store = store_at(&path);

@@ -7,6 +7,7 @@ use serde_json::Value;
 
 mod cli;
 mod reports;
+mod services;
 mod year;
 
 /// Runs `jiayi --db <db> <args>`.

@@ -20,6 +20,7 @@
 mod compute;
 pub mod dataset;
 mod kinds;
+pub mod services;
 pub mod year;
 
 use chrono::{Datelike, Days, Months, NaiveDate};

@@ -2,6 +2,7 @@
 
 mod field_history;
 mod record_numbers;
+mod referrals;
 mod replication;
 mod store;
 mod year;

@@ -13,7 +13,7 @@ use uuid::Uuid;
 
 use jiayi_testkit::{day, head, household, member};
 
-fn t0() -> DateTime<Utc> {
+pub(crate) fn t0() -> DateTime<Utc> {
     "2026-03-10T02:00:00Z".parse().unwrap()
 }
 
@@ -22,7 +22,7 @@ fn d(y: i32, m: u32, dd: u32) -> NaiveDate {
 }
 
 /// Two devices holding the same registered household (head and spouse).
-fn two_devices() -> (Store, Store, Uuid, Vec<Uuid>) {
+pub(crate) fn two_devices() -> (Store, Store, Uuid, Vec<Uuid>) {
     let village = Village {
         id: Uuid::now_v7(),
         code: "140822100201".into(),
@@ -52,7 +52,11 @@ fn two_devices() -> (Store, Store, Uuid, Vec<Uuid>) {
     (a, b, record.household.id, ids)
 }
 
-fn sync(from: &mut Store, to: &mut Store, at: DateTime<Utc>) -> jiayi_store::ApplyReport {
+pub(crate) fn sync(
+    from: &mut Store,
+    to: &mut Store,
+    at: DateTime<Utc>,
+) -> jiayi_store::ApplyReport {
     let changes = from.pending_changes(0, 1000).unwrap();
     let seqs: Vec<u64> = changes.iter().map(|c| c.seq).collect();
     from.mark_acknowledged(&seqs).unwrap();
