@@ -139,6 +139,8 @@ pub fn due(list: &[DueEntry], lang: Lang) -> String {
                 (DueStatus::Overdue, Lang::En) => "overdue",
                 (DueStatus::Due, Lang::Zh) => "待办",
                 (DueStatus::Due, Lang::En) => "due",
+                (DueStatus::Upcoming, Lang::Zh) => "将到",
+                (DueStatus::Upcoming, Lang::En) => "coming",
             };
             format!(
                 "{status}  {}  {}  {} {}/{}  {} {}",
@@ -147,25 +149,72 @@ pub fn due(list: &[DueEntry], lang: Lang) -> String {
                 d.item_name,
                 d.item.occurrence,
                 d.item.times_per_year,
-                lang.pick("截止", "by"),
-                d.item.due_by
+                if d.item.status == DueStatus::Upcoming {
+                    lang.pick("开始", "opens")
+                } else {
+                    lang.pick("截止", "by")
+                },
+                if d.item.status == DueStatus::Upcoming {
+                    d.item.opens_on
+                } else {
+                    d.item.due_by
+                }
             )
         })
         .collect();
     lines.join("\n")
 }
 
+/// The day's counts, then the round: each household with its members' items, most urgent
+/// household first.
 pub fn work_list(w: &WorkList, lang: Lang) -> String {
-    match lang {
+    let mut out = match lang {
         Lang::Zh => format!(
-            "{}：逾期 {} 项，待办 {} 项，30天内到期协议 {} 份，未签约重点人群 {} 人",
-            w.day, w.overdue_count, w.due_count, w.renewal_count, w.unsigned_priority_count
+            "{}：逾期 {} 项，待办 {} 项，14天内将到 {} 项，30天内到期协议 {} 份，未签约重点人群 {} 人",
+            w.day,
+            w.overdue_count,
+            w.due_count,
+            w.upcoming_count,
+            w.renewal_count,
+            w.unsigned_priority_count
         ),
         Lang::En => format!(
-            "{}: {} overdue, {} due, {} agreements ending within 30 days, {} priority residents not signed",
-            w.day, w.overdue_count, w.due_count, w.renewal_count, w.unsigned_priority_count
+            "{}: {} overdue, {} due, {} opening within 14 days, {} agreements ending within 30 days, {} priority residents not signed",
+            w.day,
+            w.overdue_count,
+            w.due_count,
+            w.upcoming_count,
+            w.renewal_count,
+            w.unsigned_priority_count
         ),
+    };
+    for h in &w.households {
+        out.push_str(&format!(
+            "\n\n{}  {} {} {}",
+            h.head, h.village, h.group, h.address
+        ));
+        out.push_str(
+            &format!("\n{}", due(&h.items, lang).replace('\n', "\n  ")).replacen("\n", "\n  ", 1),
+        );
     }
+    if w.household_count > w.households.len() {
+        out.push_str(&format!(
+            "\n\n{}",
+            lang.pick(
+                &format!(
+                    "显示最紧急的 {} 户，共 {} 户",
+                    w.households.len(),
+                    w.household_count
+                ),
+                &format!(
+                    "the {} most urgent of {} households",
+                    w.households.len(),
+                    w.household_count
+                ),
+            )
+        ));
+    }
+    out
 }
 
 pub fn signed(o: &SignOutcome, lang: Lang) -> String {

@@ -159,6 +159,12 @@ pub fn dataset(storage: &dyn Storage) -> Result<ServerDataset> {
             .into_iter()
             .map(|p| p.amendment)
             .collect();
+    let referrals_out: Vec<jiayi_core::referral::ReferralOut> =
+        read_all(storage, Entity::ReferralOut, &mut unreadable)?;
+    let referrals_back: Vec<jiayi_core::referral::ReferralBack> =
+        read_all(storage, Entity::ReferralBack, &mut unreadable)?;
+    let surveys: Vec<jiayi_core::survey::SatisfactionSurvey> =
+        read_all(storage, Entity::SatisfactionSurvey, &mut unreadable)?;
     let teams = storage.reference()?.teams;
     let villages = villages_with_records(storage.villages()?, &households);
     let catalogs = catalogs(storage)?;
@@ -176,6 +182,9 @@ pub fn dataset(storage: &dyn Storage) -> Result<ServerDataset> {
             membership: &membership,
             amendments: &amendments,
         },
+        referrals_out: &referrals_out,
+        referrals_back: &referrals_back,
+        surveys: &surveys,
     });
     let mut item_names = HashMap::new();
     for catalog in catalogs.iter().rev() {

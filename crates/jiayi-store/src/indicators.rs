@@ -44,6 +44,8 @@ struct PartVersions {
     people: i64,
     contracts: i64,
     visits: i64,
+    /// Referrals and surveys (migration V10).
+    services: i64,
 }
 
 fn parse_date(text: &str) -> Result<NaiveDate> {
@@ -106,6 +108,9 @@ impl Store {
             self.load_contracts(ds)?;
             self.load_year(ds)?;
         }
+        if was.services != versions.services {
+            self.load_services(ds)?;
+        }
         if was.visits != versions.visits || visits_through < cached.visits_through {
             ds.visits.clear();
             self.load_visits(ds, 0, visits_through)?;
@@ -143,6 +148,7 @@ impl Store {
                 "people" => versions.people = version,
                 "contracts" => versions.contracts = version,
                 "visits" => versions.visits = version,
+                "services" => versions.services = version,
                 _ => {}
             }
         }
@@ -165,7 +171,16 @@ impl Store {
         self.load_contracts(&mut ds)?;
         self.load_year(&mut ds)?;
         self.load_visits(&mut ds, 0, visits_through)?;
+        self.load_services(&mut ds)?;
         Ok(ds)
+    }
+
+    /// Referrals out and back and satisfaction surveys, whole (they are few beside visits).
+    fn load_services(&self, ds: &mut Dataset) -> Result<()> {
+        ds.referrals_out = self.all_referrals_out()?;
+        ds.referrals_back = self.all_referrals_back()?;
+        ds.surveys = self.all_surveys()?;
+        Ok(())
     }
 
     fn load_reference(&self, ds: &mut Dataset) -> Result<()> {

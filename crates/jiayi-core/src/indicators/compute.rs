@@ -254,17 +254,18 @@ impl<'a> Prepared<'a> {
         }
     }
 
-    /// Whether a resident is covered by some contract on a day.
-    fn covered_on(&self, resident: Uuid, day: NaiveDate) -> bool {
-        self.contracts_of.get(&resident).is_some_and(|list| {
-            list.iter().any(|&i| {
-                let c = &self.ds.contracts[i];
+    /// The contract covering a resident on a day, if any.
+    fn covering(&self, resident: Uuid, day: NaiveDate) -> Option<&'a ContractInfo> {
+        self.contracts_of
+            .get(&resident)?
+            .iter()
+            .map(|&i| &self.ds.contracts[i])
+            .find(|c| {
                 c.covers_on(day)
                     && c.members
                         .iter()
                         .any(|m| m.resident_id == resident && m.covers(day))
             })
-        })
     }
 
     /// The rows a delivered service counts in: the resident's village; the team answering for
@@ -277,19 +278,8 @@ impl<'a> Prepared<'a> {
         let contract = visit
             .contract_id
             .and_then(|id| self.contract_index.get(&id))
-            .or_else(|| {
-                self.contracts_of
-                    .get(&visit.resident_id)?
-                    .iter()
-                    .find(|&&i| {
-                        let c = &self.ds.contracts[i];
-                        c.covers_on(visit.on)
-                            && c.members
-                                .iter()
-                                .any(|m| m.resident_id == visit.resident_id && m.covers(visit.on))
-                    })
-            })
-            .map(|&i| &self.ds.contracts[i]);
+            .map(|&i| &self.ds.contracts[i])
+            .or_else(|| self.covering(visit.resident_id, visit.on));
         let mut units = self.units(village, contract, visit.on);
         if let Some(who) = visit.served_by {
             units.doctor = Some(who);
@@ -334,6 +324,8 @@ fn walk(prepared: &Prepared<'_>, params: &Params, sink: &mut dyn FnMut(&Contribu
     occurrences(prepared, params, as_of, sink);
     renewals(prepared, params, sink);
     contracts_served(prepared, params, sink);
+    referrals(prepared, params, sink);
+    surveys(prepared, params, sink);
 }
 
 /// Every service delivered in the period (a visit of any kind and mode, from the period's
@@ -486,7 +478,7 @@ fn renewals(p: &Prepared<'_>, params: &Params, sink: &mut dyn FnMut(&Contributio
                     kind: IndicatorKind::Renewal,
                     subject: SubjectRef::Resident(member.resident_id),
                     units: p.units(village, Some(contract), last),
-                    hit: p.covered_on(member.resident_id, next),
+                    hit: p.covering(member.resident_id, next).is_some(),
                     contract_id: Some(contract.id),
                 });
             }
@@ -554,6 +546,90 @@ fn households(p: &Prepared<'_>, as_of: NaiveDate, sink: &mut dyn FnMut(&Contribu
             subject: SubjectRef::Household(household.id),
             units: p.units(village, contract, as_of),
             hit: contract.is_some(),
+            contract_id: contract.map(|c| c.id),
+        });
+    }
+}
+
+/// Referrals out of residents on the register, made from the period's first day to the as-of
+/// day; returned by the as-of day is a hit. Each counts for the resident's village, the team
+/// covering them that day (the village's otherwise) and the doctor who referred them (the
+/// contract's doctor of the day when the record names none).
+fn referrals(p: &Prepared<'_>, params: &Params, sink: &mut dyn FnMut(&Contribution<'_>)) {
+    let (from, as_of) = (params.period.start, params.as_of());
+    for out in &p.ds.referrals_out {
+        if out.referred_on < from || out.referred_on > as_of {
+            continue;
+        }
+        let Some(&village) = p.resident_village.get(&out.resident_id) else {
+            continue;
+        };
+        let contract = p.covering(out.resident_id, out.referred_on);
+        let mut units = p.units(village, contract, out.referred_on);
+        if let Some(doctor) = out.doctor_id {
+            units.doctor = Some(doctor);
+        }
+        let returned = p.ds.referrals_back.iter().any(|back| {
+            back.referral_id == out.id
+                && back.resident_id == out.resident_id
+                && back.returned_on <= as_of
+        });
+        sink(&Contribution {
+            kind: IndicatorKind::ReferralsReturned,
+            subject: SubjectRef::Resident(out.resident_id),
+            units,
+            hit: returned,
+            contract_id: contract.map(|c| c.id),
+        });
+    }
+}
+
+/// Survey coverage (each contract covering on the as-of day, surveyed in the contract year in
+/// force then) and satisfaction (each household surveyed in the period, once per contract year:
+/// a hit when its score is at least 50 of 100, an average answer of 基本满意 or better).
+fn surveys(p: &Prepared<'_>, params: &Params, sink: &mut dyn FnMut(&Contribution<'_>)) {
+    let (from, as_of) = (params.period.start, params.as_of());
+    let counted = super::services::surveys_counted(&p.ds.surveys);
+    for contract in &p.ds.contracts {
+        let Some(in_force) = contract.term_on(as_of) else {
+            continue;
+        };
+        let Some(&village) = p.village_of_household.get(&contract.household_id) else {
+            continue;
+        };
+        let surveyed = counted.iter().any(|s| {
+            s.contract_id == contract.id
+                && s.contract_year_start == in_force.term.start
+                && s.surveyed_on <= as_of
+        });
+        sink(&Contribution {
+            kind: IndicatorKind::SurveyCoverage,
+            subject: SubjectRef::Household(contract.household_id),
+            units: p.units(village, Some(contract), as_of),
+            hit: surveyed,
+            contract_id: Some(contract.id),
+        });
+    }
+    for survey in counted {
+        if survey.surveyed_on < from || survey.surveyed_on > as_of {
+            continue;
+        }
+        let Some(&village) = p.village_of_household.get(&survey.household_id) else {
+            continue;
+        };
+        let contract = p
+            .contract_index
+            .get(&survey.contract_id)
+            .map(|&i| &p.ds.contracts[i]);
+        let mut units = p.units(village, contract, survey.surveyed_on);
+        if let Some(doctor) = survey.doctor_id {
+            units.doctor = Some(doctor);
+        }
+        sink(&Contribution {
+            kind: IndicatorKind::Satisfaction,
+            subject: SubjectRef::Household(survey.household_id),
+            units,
+            hit: survey.score() >= 50.0,
             contract_id: contract.map(|c| c.id),
         });
     }

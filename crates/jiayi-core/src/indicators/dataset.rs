@@ -26,6 +26,11 @@ pub struct Dataset {
     pub residents: Vec<ResidentInfo>,
     pub contracts: Vec<ContractInfo>,
     pub visits: Vec<VisitInfo>,
+    /// Two-way referral: referrals out and their returns.
+    pub referrals_out: Vec<crate::referral::ReferralOut>,
+    pub referrals_back: Vec<crate::referral::ReferralBack>,
+    /// Satisfaction surveys of signed households.
+    pub surveys: Vec<crate::survey::SatisfactionSurvey>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -357,6 +362,9 @@ pub struct Records<'a> {
     pub catalogs: &'a [Catalog],
     /// Group periods, membership events and amendments.
     pub year: YearRecords<'a>,
+    pub referrals_out: &'a [crate::referral::ReferralOut],
+    pub referrals_back: &'a [crate::referral::ReferralBack],
+    pub surveys: &'a [crate::survey::SatisfactionSurvey],
 }
 
 impl Dataset {
@@ -430,6 +438,9 @@ impl Dataset {
             })
             .collect();
         ds.visits = r.visits.iter().map(VisitInfo::from_visit).collect();
+        ds.referrals_out = r.referrals_out.to_vec();
+        ds.referrals_back = r.referrals_back.to_vec();
+        ds.surveys = r.surveys.to_vec();
         ds.add_year(r.contracts, r.events, &r.year, &catalogs);
         ds
     }

@@ -38,6 +38,12 @@ pub enum IndicatorKind {
     Renewal,
     /// Signed households served in the period; those not served are the 只签不约 list.
     ContractsServed,
+    /// 双向转诊: referrals out in the period that came back (回转) by the as-of day.
+    ReferralsReturned,
+    /// Signed households surveyed in the contract year in force on the as-of day.
+    SurveyCoverage,
+    /// 满意度: households surveyed in the period whose answers average at least 基本满意.
+    Satisfaction,
 }
 
 impl IndicatorKind {
@@ -64,6 +70,9 @@ impl IndicatorKind {
             IndicatorKind::ElderlyHealthManagement,
             IndicatorKind::Renewal,
             IndicatorKind::ContractsServed,
+            IndicatorKind::ReferralsReturned,
+            IndicatorKind::SurveyCoverage,
+            IndicatorKind::Satisfaction,
         ]);
         all
     }
@@ -95,10 +104,13 @@ impl IndicatorKind {
             IndicatorKind::ElderlyHealthManagement => 14 + groups,
             IndicatorKind::Renewal => 15 + groups,
             IndicatorKind::ContractsServed => 16 + groups,
+            IndicatorKind::ReferralsReturned => 17 + groups,
+            IndicatorKind::SurveyCoverage => 18 + groups,
+            IndicatorKind::Satisfaction => 19 + groups,
         }
     }
 
-    pub(crate) const COUNT: usize = 17 + PopulationGroup::ALL.len();
+    pub(crate) const COUNT: usize = 20 + PopulationGroup::ALL.len();
 
     pub fn code(self) -> String {
         match self {
@@ -126,6 +138,9 @@ impl IndicatorKind {
             IndicatorKind::ElderlyHealthManagement => "elderly_health_management".into(),
             IndicatorKind::Renewal => "renewal".into(),
             IndicatorKind::ContractsServed => "contracts_served".into(),
+            IndicatorKind::ReferralsReturned => "referrals_returned".into(),
+            IndicatorKind::SurveyCoverage => "survey_coverage".into(),
+            IndicatorKind::Satisfaction => "satisfaction".into(),
         }
     }
 
@@ -197,6 +212,9 @@ impl IndicatorKind {
                 "签约户服务率（未服务即只签不约）",
                 "signed households served (the rest: signed but not served)",
             ),
+            IndicatorKind::ReferralsReturned => ("转诊回转率", "referrals returned"),
+            IndicatorKind::SurveyCoverage => ("满意度调查覆盖率", "satisfaction survey coverage"),
+            IndicatorKind::Satisfaction => ("签约居民满意度", "satisfaction"),
         };
         lang.pick(zh, en).to_string()
     }
@@ -313,6 +331,24 @@ impl IndicatorKind {
                 .pick(
                     "签约户服务率 = 期内（自期初或签约日起至统计日）至少一名签约成员接受过一次服务的签约户数 ÷ 统计日在有效签约期内、签约满30天的签约户数；未服务的签约户即“只签不约”名单",
                     "signed households served = signed households with at least one service to a covered member in the period (from the period's start or the signing, to the as-of day) ÷ households covered on the as-of day whose contract is at least 30 days old; the households not served are the signed-but-not-served (只签不约) list",
+                )
+                .into(),
+            IndicatorKind::ReferralsReturned => lang
+                .pick(
+                    "转诊回转率 = 期内（期初至统计日）转出、统计日前已回转的转诊人次 ÷ 期内转出的转诊人次",
+                    "referrals returned = referrals out in the period (its first day to the as-of day) that came back by the as-of day ÷ referrals out in the period",
+                )
+                .into(),
+            IndicatorKind::SurveyCoverage => lang
+                .pick(
+                    "满意度调查覆盖率 = 统计日有效签约户中、当前签约年度内已做满意度调查的户数 ÷ 统计日有效签约户数",
+                    "satisfaction survey coverage = households covered on the as-of day surveyed in the contract year in force ÷ households covered on the as-of day",
+                )
+                .into(),
+            IndicatorKind::Satisfaction => lang
+                .pick(
+                    "签约居民满意度 = 期内接受调查、总体评价为满意或基本满意（得分 ≥ 50 分）的户数 ÷ 期内接受调查的户数（同一签约年度重复调查只计最早一次）",
+                    "satisfaction = households surveyed in the period whose answers average at least 基本满意 (a score of 50 or more of 100) ÷ households surveyed in the period (a household surveyed twice in one contract year counts once, by its first survey)",
                 )
                 .into(),
         }
@@ -501,6 +537,9 @@ impl Targets {
             IndicatorKind::ElderlyHealthManagement => self.elderly_health_management,
             IndicatorKind::Renewal => self.renewal,
             IndicatorKind::ContractsServed => self.contracts_served,
+            IndicatorKind::ReferralsReturned
+            | IndicatorKind::SurveyCoverage
+            | IndicatorKind::Satisfaction => None,
         }
     }
 }

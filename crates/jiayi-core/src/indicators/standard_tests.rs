@@ -394,6 +394,76 @@ fn township() -> Dataset {
         residents,
         contracts: vec![c1, c2, c3, c4],
         visits,
+        referrals_out: vec![
+            referral(1, A1, H1, d(2026, 4, 1)),
+            referral(2, F2, H6, d(2026, 11, 1)),
+            // Referred in 2025: outside the year.
+            referral(3, B1, H2, d(2025, 12, 20)),
+        ],
+        referrals_back: vec![returned(1, A1, H1, d(2026, 4, 20))],
+        surveys: vec![
+            // H1 in C1's renewed year: all answers 满意; a second device surveyed it again ten
+            // days later (all 不满意), which does not count.
+            survey(1, H1, C1, d(2026, 3, 1), d(2026, 6, 1), 14),
+            survey(2, H1, C1, d(2026, 3, 1), d(2026, 6, 10), 0),
+            // H4: mostly 不满意 (4 of 14 points, a score of 29).
+            survey(3, H4, C4, d(2026, 1, 15), d(2026, 7, 1), 4),
+        ],
+    }
+}
+
+fn referral(n: u128, r: u128, h: u128, on: NaiveDate) -> crate::referral::ReferralOut {
+    crate::referral::ReferralOut {
+        id: id(3000 + n),
+        resident_id: id(r),
+        household_id: id(h),
+        village_id: id(V1),
+        doctor_id: Some(id(D1)),
+        to_institution: "县人民医院".into(),
+        reason: "血压控制不佳".into(),
+        referred_on: on,
+        urgency: None,
+        recorded_at: crate::time::china_noon(on),
+    }
+}
+
+fn returned(n: u128, r: u128, h: u128, on: NaiveDate) -> crate::referral::ReferralBack {
+    crate::referral::ReferralBack {
+        id: id(3100 + n),
+        referral_id: id(3000 + n),
+        resident_id: id(r),
+        household_id: id(h),
+        village_id: id(V1),
+        doctor_id: Some(id(D1)),
+        returned_on: on,
+        follow_up_plan: "每两周随访一次".into(),
+        recorded_at: crate::time::china_noon(on),
+    }
+}
+
+fn survey(
+    n: u128,
+    h: u128,
+    c: u128,
+    year_start: NaiveDate,
+    on: NaiveDate,
+    points: u32,
+) -> crate::survey::SatisfactionSurvey {
+    crate::survey::SatisfactionSurvey {
+        id: id(3200 + n),
+        household_id: id(h),
+        village_id: id(V1),
+        contract_id: id(c),
+        contract_year_start: year_start,
+        doctor_id: Some(id(D1)),
+        answered_by: id(h * 2),
+        asked_by: id(D2),
+        surveyed_on: on,
+        questionnaire_version: "2026".into(),
+        answers: vec![],
+        points,
+        max_points: 14,
+        recorded_at: crate::time::china_noon(on),
     }
 }
 
@@ -544,6 +614,18 @@ fn signed_but_not_served_lists_the_households_with_no_service() {
     let (served, all) = behind(IndicatorKind::ContractsServed);
     assert_eq!(served, ids(&[H1]));
     assert_eq!(all, ids(&[H1, H4]));
+}
+
+#[test]
+fn referrals_and_the_satisfaction_survey() {
+    // Referred out in 2026: A1 (back on 04-20) and F2 (not back); B1's was in 2025.
+    assert_eq!(counts(IndicatorKind::ReferralsReturned), (1, 2));
+    assert_eq!(behind(IndicatorKind::ReferralsReturned).0, ids(&[A1]));
+    // Covered on 12-31: C1 (surveyed in its renewed year), C3 (not), C4 (surveyed).
+    assert_eq!(counts(IndicatorKind::SurveyCoverage), (2, 3));
+    // Surveyed in 2026, once per household and contract year: H1 (score 100) and H4 (29).
+    assert_eq!(counts(IndicatorKind::Satisfaction), (1, 2));
+    assert_eq!(behind(IndicatorKind::Satisfaction).0, ids(&[H1]));
 }
 
 #[test]

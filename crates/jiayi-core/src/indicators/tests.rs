@@ -320,6 +320,7 @@ fn township() -> Dataset {
             bp(visit(R6, Some(C3), ht_item, ht, d(2026, 8, 1)), false),
             bp(visit(R6, Some(C3), ht_item, ht, d(2026, 12, 30)), true),
         ],
+        ..Default::default()
     }
 }
 
@@ -846,6 +847,7 @@ fn a_dataset_from_domain_records() {
         visits: std::slice::from_ref(&visit),
         catalogs: std::slice::from_ref(&catalog),
         year: Default::default(),
+        ..Default::default()
     });
     assert_eq!(ds.villages[0].team_id, Some(id(T1)));
     assert_eq!(
