@@ -107,17 +107,7 @@ pub fn report(api: &Api, args: ReportArgs, lang: Lang) -> Result<(), ApiError> {
         let counted = args.misses.then_some(false);
         if let Some(path) = args.xlsx {
             let written = api.export_drill_xlsx(&drill, counted, &path)?;
-            return output(args.json, &written, || {
-                lang.pick(
-                    &format!("已导出：{}（{} 行）", written.path.display(), written.rows),
-                    &format!(
-                        "written: {} ({} rows)",
-                        written.path.display(),
-                        written.rows
-                    ),
-                )
-                .to_string()
-            });
+            return output(args.json, &written, || rows_written(&written, lang));
         }
         let mut view = api.drill_down(&drill)?;
         if let Some(counted) = counted {
@@ -163,17 +153,7 @@ fn lists(
             ListArg::Unsigned => api.export_roster_xlsx(request, false, &path)?,
             ListArg::Audit => api.export_audit_xlsx(request, &path)?,
         };
-        return output(json, &written, || {
-            lang.pick(
-                &format!("已导出：{}（{} 行）", written.path.display(), written.rows),
-                &format!(
-                    "written: {} ({} rows)",
-                    written.path.display(),
-                    written.rows
-                ),
-            )
-            .to_string()
-        });
+        return output(json, &written, || rows_written(&written, lang));
     }
     match list {
         ListArg::Signed | ListArg::Unsigned => {
@@ -248,6 +228,19 @@ fn find_unit(
             )
             .localised(lang)
         })
+}
+
+/// "written: FILE (N rows)" for a list or drill-down workbook.
+fn rows_written(written: &jiayi_api::ExportOutcome, lang: Lang) -> String {
+    lang.pick(
+        &format!("已导出：{}（{} 行）", written.path.display(), written.rows),
+        &format!(
+            "written: {} ({} rows)",
+            written.path.display(),
+            written.rows
+        ),
+    )
+    .to_string()
 }
 
 pub fn percent(rate: Option<f64>) -> String {

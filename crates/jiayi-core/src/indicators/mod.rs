@@ -234,4 +234,6 @@ pub struct Report {
 #[cfg(test)]
 mod standard_tests;
 #[cfg(test)]
+mod test_fixtures;
+#[cfg(test)]
 mod tests;

@@ -7,9 +7,10 @@ use chrono::NaiveDate;
 use uuid::Uuid;
 
 use super::dataset::*;
+use super::test_fixtures::{d, id, term};
 use super::*;
 use crate::catalog::Catalog;
-use crate::contract::{Term, TermPolicy};
+use crate::contract::Term;
 use crate::hlc::Hlc;
 use crate::person::PopulationGroup as G;
 use crate::visit::{VisitKind as K, VisitMode};
@@ -17,14 +18,6 @@ use crate::year::groups::{GroupPeriod, PeriodBasis};
 use crate::year::membership::{
     JoinReason, LeaveReason, MembershipChange, MembershipEvent, registration_event,
 };
-
-fn d(y: i32, m: u32, day: u32) -> NaiveDate {
-    NaiveDate::from_ymd_opt(y, m, day).unwrap()
-}
-
-fn id(n: u128) -> Uuid {
-    Uuid::from_u128(n)
-}
 
 const V1: u128 = 1;
 const T1: u128 = 2;
@@ -51,15 +44,6 @@ const C1: u128 = 91;
 const C2: u128 = 92;
 const C3: u128 = 93;
 const C4: u128 = 94;
-
-fn term(start: NaiveDate, end: NaiveDate) -> Term {
-    Term {
-        start,
-        end,
-        policy: TermPolicy::RollingYear,
-        auto_renew: true,
-    }
-}
 
 fn resident(r: u128, h: u128, born: NaiveDate, groups: &[G], head: bool) -> ResidentInfo {
     ResidentInfo {

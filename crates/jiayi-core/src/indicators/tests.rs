@@ -18,19 +18,11 @@ use chrono::NaiveDate;
 use uuid::Uuid;
 
 use super::dataset::*;
+use super::test_fixtures::{d, id, term};
 use super::*;
-use crate::contract::{Term, TermPolicy};
 use crate::person::PopulationGroup as G;
 use crate::visit::{VisitKind, VisitMode};
 use crate::year::order::Stamped;
-
-fn d(y: i32, m: u32, day: u32) -> NaiveDate {
-    NaiveDate::from_ymd_opt(y, m, day).unwrap()
-}
-
-fn id(n: u128) -> Uuid {
-    Uuid::from_u128(n)
-}
 
 // Ids: villages 1x, teams 2x, doctors 3x, households 4x, residents 5x, contracts 6x.
 const V1: u128 = 11;
@@ -57,15 +49,6 @@ const C0: u128 = 60;
 const C1: u128 = 61;
 const C2: u128 = 62;
 const C3: u128 = 63;
-
-fn term(start: NaiveDate, end: NaiveDate) -> Term {
-    Term {
-        start,
-        end,
-        policy: TermPolicy::RollingYear,
-        auto_renew: true,
-    }
-}
 
 fn owed(item: &str, n: u32) -> OwedSpec {
     OwedSpec {
