@@ -437,6 +437,13 @@ pub struct ImportArgs {
     #[arg(long)]
     skip_invalid: bool,
     /// Import after the checks (without it, only the preview and the report are shown).
+    /// Leave out the members with errors and import the rest of their households.
+    #[arg(long)]
+    skip_invalid_members: bool,
+    /// A township's own vocabulary of headers and group words (the form of
+    /// assets/import/columns.toml), tried before the shipped one.
+    #[arg(long)]
+    vocabulary: Option<PathBuf>,
     #[arg(long)]
     yes: bool,
     #[arg(long)]
@@ -467,6 +474,8 @@ pub fn import(api: &mut Api, args: ImportArgs, lang: Lang) -> Result<(), ApiErro
         mapping,
         village: args.village,
         skip_invalid: args.skip_invalid,
+        skip_invalid_members: args.skip_invalid_members,
+        vocabulary: args.vocabulary,
         expected_sha256: None,
     };
     if !args.yes {

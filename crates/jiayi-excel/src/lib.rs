@@ -3,7 +3,6 @@
 //! header row, widths that fit the Chinese text, percentages and dates formatted, a totals
 //! row), and reads rosters back as rows of text.
 
-use std::path::Path;
 
 use chrono::{Datelike, NaiveDate};
 use rust_xlsxwriter::{

@@ -71,10 +71,6 @@ pub fn read_workbook(path: &Path) -> Result<Vec<Table>> {
 
 fn read_spreadsheet(path: &Path) -> Result<Vec<Table>> {
     let mut workbook = open_workbook_auto(path).map_err(|e| ExcelError::Read(e.to_string()))?;
-    if let Sheets::Xlsx(x) = &mut workbook {
-        // A workbook whose merged regions cannot be read is still read, unmerged.
-        let _ = x.load_merged_regions();
-    }
     let mut tables = Vec::new();
     for name in workbook.sheet_names() {
         let range = workbook
@@ -102,12 +98,9 @@ fn read_spreadsheet(path: &Path) -> Result<Vec<Table>> {
             }
             table.rows.push(cells);
         }
-        let merges: Vec<Dimensions> = match &workbook {
-            Sheets::Xlsx(x) => x
-                .merged_regions_by_sheet(&name)
-                .into_iter()
-                .map(|(_, _, d)| *d)
-                .collect(),
+        // A sheet whose merged regions cannot be read is still read, unmerged.
+        let merges: Vec<Dimensions> = match &mut workbook {
+            Sheets::Xlsx(x) => x.merge_cells_by_sheet_name(&name).unwrap_or_default(),
             Sheets::Xls(x) => x.merge_cells_by_sheet_name(&name).unwrap_or_default(),
             _ => Vec::new(),
         };
