@@ -183,7 +183,12 @@ pub fn clean_address(input: &str) -> Result<String> {
 pub fn normalise_name(input: &str) -> String {
     let chars: Vec<char> = input
         .chars()
-        .filter(|c| !matches!(c, '\u{200B}'..='\u{200F}' | '\u{2060}' | '\u{FEFF}' | '\u{00AD}'))
+        .filter(|c| {
+            !matches!(
+                c,
+                '\u{200B}'..='\u{200F}' | '\u{2060}' | '\u{FEFF}' | '\u{00AD}'
+            )
+        })
         .map(|c| if c.is_whitespace() { ' ' } else { c })
         .collect();
     let words: Vec<String> = chars

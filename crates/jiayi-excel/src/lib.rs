@@ -3,7 +3,6 @@
 //! header row, widths that fit the Chinese text, percentages and dates formatted, a totals
 //! row), and reads rosters back as rows of text.
 
-
 use chrono::{Datelike, NaiveDate};
 use rust_xlsxwriter::{
     Color, ExcelDateTime, Format, FormatAlign, FormatBorder, Workbook, Worksheet, XlsxError,
@@ -294,5 +293,4 @@ mod tests {
         assert!(again.ends_with("(2)"));
         assert_eq!(sheet_name("", &[]), "Sheet");
     }
-
 }

@@ -7,9 +7,10 @@ use jiayi_core::household::ValidHousehold;
 use jiayi_store::NewHousehold;
 
 use super::check::{CheckContext, check_households};
-use super::columns::{check_required, map_columns};
+use super::columns::{check_required, column_of, map_columns};
 use super::duplicates::Lookups;
-use super::header::find_sheet_and_header;
+use super::fields::Field;
+use super::header::{find_sheet_and_header, village_in_title};
 use super::households::{Draft, Grouping, group_households};
 use super::issues::Issues;
 use super::preview::{Choices, SheetSummary, build_preview};
@@ -181,8 +182,7 @@ impl Api {
             done: 0,
             total: 0,
         });
-        let vocabulary =
-            Vocabulary::with_file(request.vocabulary.as_deref()).map_err(fail)?;
+        let vocabulary = Vocabulary::with_file(request.vocabulary.as_deref()).map_err(fail)?;
         let read = read_file(&request.path).map_err(fail)?;
         let (sheet_index, header_index) = find_sheet_and_header(
             &read.tables,
@@ -200,11 +200,18 @@ impl Api {
             &vocabulary,
         )
         .map_err(fail)?;
+        let villages = self.store.villages().map_err(|e| self.fail(e))?;
         let fixed_village = request
             .village
             .as_deref()
             .map(str::trim)
-            .filter(|v| !v.is_empty());
+            .filter(|v| !v.is_empty())
+            .or_else(|| {
+                column_of(&columns, Field::Village)
+                    .is_none()
+                    .then(|| village_in_title(table, header_index, &villages))
+                    .flatten()
+            });
         check_required(&columns, fixed_village).map_err(fail)?;
 
         let (people, skipped_rows) = person_rows(table, header_index, &columns, self.lang);
@@ -212,7 +219,6 @@ impl Api {
         let grouping = Grouping::of(&columns);
         let mut drafts = group_households(people, fixed_village, grouping);
 
-        let villages = self.store.villages().map_err(|e| self.fail(e))?;
         let cx = CheckContext {
             today: self.today(),
             villages: &villages,

@@ -75,7 +75,13 @@ fn check_household(
     draft.bad.clear();
     draft.record_numbers.clear();
     for row in &draft.rows {
-        let read = read_member(row, &head_name, cx.grouping, (cx.today, cx.vocabulary), issues);
+        let read = read_member(
+            row,
+            &head_name,
+            cx.grouping,
+            (cx.today, cx.vocabulary),
+            issues,
+        );
         let at = At {
             row: row.excel_row,
             name: &read.input.name,
@@ -154,7 +160,9 @@ fn check_household(
                 .unwrap_or((first.excel_row, String::new()));
             let field = match e.error {
                 jiayi_core::CoreError::Required { field: "address" }
-                | jiayi_core::CoreError::TooLong { field: "address", .. } => Some(Field::Address),
+                | jiayi_core::CoreError::TooLong {
+                    field: "address", ..
+                } => Some(Field::Address),
                 _ => None,
             };
             issues.core(

@@ -6,8 +6,8 @@ use std::collections::BTreeMap;
 use jiayi_core::Lang;
 
 use super::fields::Field;
-use super::vocabulary::Vocabulary;
 use super::views::ColumnView;
+use super::vocabulary::Vocabulary;
 use crate::error::ApiError;
 
 /// Excel's letter for a 0-based column (A, B, … Z, AA, …).

@@ -91,6 +91,30 @@ pub(super) fn find_sheet_and_header(
         })
 }
 
+/// The one village of the township that the title above the header (or the sheet's name)
+/// names, for a roster without a village column: "东庄村居民台账".
+pub(super) fn village_in_title<'v>(
+    table: &Table,
+    header_index: usize,
+    villages: &'v [jiayi_core::household::Village],
+) -> Option<&'v str> {
+    let title: String = table.rows[..header_index.min(table.rows.len())]
+        .iter()
+        .flatten()
+        .chain(std::iter::once(&table.sheet))
+        .map(String::as_str)
+        .collect();
+    let named: Vec<&str> = villages
+        .iter()
+        .map(|v| v.name.as_str())
+        .filter(|name| !name.is_empty() && title.contains(name))
+        .collect();
+    match named.as_slice() {
+        [one] => Some(one),
+        _ => None,
+    }
+}
+
 fn sheet_names(tables: &[Table], separator: &str) -> String {
     tables
         .iter()
@@ -119,7 +143,11 @@ mod tests {
         let v = Vocabulary::shipped();
         let notes = table(
             "填表说明",
-            &[&["填表说明"], &["姓名：填写身份证上的姓名"], &["性别", "姓名"]],
+            &[
+                &["填表说明"],
+                &["姓名：填写身份证上的姓名"],
+                &["性别", "姓名"],
+            ],
         );
         let roster = table(
             "台账",
@@ -130,7 +158,10 @@ mod tests {
             ],
         );
         let tables = [notes, roster];
-        assert_eq!(find_sheet_and_header(&tables, None, None, v).unwrap(), (1, 1));
+        assert_eq!(
+            find_sheet_and_header(&tables, None, None, v).unwrap(),
+            (1, 1)
+        );
         assert_eq!(
             find_sheet_and_header(&tables, Some("台账"), Some(3), v).unwrap(),
             (1, 2)
@@ -141,8 +172,18 @@ mod tests {
         );
         let e = find_sheet_and_header(&tables, Some("无"), None, v).unwrap_err();
         assert_eq!(e.code, "no_sheet");
-        let e = find_sheet_and_header(&[table("x", &[&["序号", "姓名"]])], None, None, v)
-            .unwrap_err();
+        let e =
+            find_sheet_and_header(&[table("x", &[&["序号", "姓名"]])], None, None, v).unwrap_err();
         assert_eq!(e.code, "no_header");
+        let village = |name: &str| jiayi_core::household::Village {
+            id: uuid::Uuid::nil(),
+            code: String::new(),
+            name: name.into(),
+            township: String::new(),
+        };
+        let villages = [village("东庄村"), village("西庄村")];
+        assert_eq!(village_in_title(&tables[1], 1, &villages), None);
+        let titled = table("Sheet1", &[&["青山镇东庄村台账"], &["姓名", "性别"]]);
+        assert_eq!(village_in_title(&titled, 1, &villages), Some("东庄村"));
     }
 }

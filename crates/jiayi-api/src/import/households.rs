@@ -99,7 +99,8 @@ const HOUSEHOLD_FIELDS: [Field; 5] = [
 ];
 
 fn is_head(row: &SheetRow) -> bool {
-    !row.get(Field::Relation).is_empty() && parse_relation(row.get(Field::Relation)) == Relation::Head
+    !row.get(Field::Relation).is_empty()
+        && parse_relation(row.get(Field::Relation)) == Relation::Head
 }
 
 /// Whether `row` goes on the household `current`, by `grouping`.
@@ -111,7 +112,9 @@ fn continues(current: &Draft, row: &SheetRow, grouping: Grouping) -> bool {
         value.is_empty() || normalise_name(value) == normalise_name(current.rows[0].get(field))
     };
     match grouping {
-        Grouping::HouseholdNo => same(Field::HouseholdNo) && !(row.get(Field::HouseholdNo).is_empty() && second_head),
+        Grouping::HouseholdNo => {
+            same(Field::HouseholdNo) && !(row.get(Field::HouseholdNo).is_empty() && second_head)
+        }
         Grouping::HeadColumn => {
             if row.get(Field::HeadName).is_empty() {
                 !is_head(row)
@@ -184,17 +187,43 @@ mod tests {
     fn households_by_number_by_head_by_relation_and_one_per_row() {
         let rows = || {
             vec![
-                row(2, &[(Field::HeadName, "王大"), (Field::Name, "王大"), (Field::Relation, "户主"), (Field::Address, "1号")]),
+                row(
+                    2,
+                    &[
+                        (Field::HeadName, "王大"),
+                        (Field::Name, "王大"),
+                        (Field::Relation, "户主"),
+                        (Field::Address, "1号"),
+                    ],
+                ),
                 row(3, &[(Field::Name, "李梅"), (Field::Relation, "妻子")]),
-                row(4, &[(Field::HeadName, "李二"), (Field::Name, "李二"), (Field::Relation, "户主")]),
-                row(5, &[(Field::HeadName, "李 二"), (Field::Name, "李三"), (Field::Relation, "弟弟")]),
+                row(
+                    4,
+                    &[
+                        (Field::HeadName, "李二"),
+                        (Field::Name, "李二"),
+                        (Field::Relation, "户主"),
+                    ],
+                ),
+                row(
+                    5,
+                    &[
+                        (Field::HeadName, "李 二"),
+                        (Field::Name, "李三"),
+                        (Field::Relation, "弟弟"),
+                    ],
+                ),
                 row(6, &[(Field::Name, "赵五"), (Field::Relation, "户主")]),
             ]
         };
         let by_head = group_households(rows(), Some("东庄村"), Grouping::HeadColumn);
         assert_eq!(sizes(&by_head), [2, 2, 1]);
         assert_eq!(by_head[0].head_name(), "王大");
-        assert_eq!(by_head[0].rows[1].get(Field::Address), "1号", "filled from above");
+        assert_eq!(
+            by_head[0].rows[1].get(Field::Address),
+            "1号",
+            "filled from above"
+        );
         assert_eq!(by_head[0].village, "东庄村");
         assert_eq!(by_head[2].head_name(), "赵五");
         let by_relation = group_households(rows(), None, Grouping::Relation);

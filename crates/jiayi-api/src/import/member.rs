@@ -14,7 +14,9 @@ use super::fields::Field;
 use super::households::Grouping;
 use super::issues::{At, Issues};
 use super::rows::SheetRow;
-use super::values::{BirthCell, IdCell, birth_cell, id_cell, looks_cut, parse_groups, parse_relation, parse_sex};
+use super::values::{
+    BirthCell, IdCell, birth_cell, id_cell, looks_cut, parse_groups, parse_relation, parse_sex,
+};
 use super::views::{IssueScope, Severity};
 use super::vocabulary::Vocabulary;
 
@@ -71,7 +73,10 @@ pub(super) fn read_member(
     let typed_birth = (!birth_text.is_empty()).then(|| birth_cell(birth_text));
 
     let mut id_number = None;
-    match id_cell(row.get(Field::IdNumber), row.numbers.contains(&Field::IdNumber)) {
+    match id_cell(
+        row.get(Field::IdNumber),
+        row.numbers.contains(&Field::IdNumber),
+    ) {
         IdCell::Empty => {}
         IdCell::LostDigits(shown) => {
             bad = true;
@@ -85,7 +90,12 @@ pub(super) fn read_member(
             }
             Err(e) => {
                 bad = true;
-                issues.core(at, Some(Field::IdNumber), IssueScope::Member, CoreError::from(e));
+                issues.core(
+                    at,
+                    Some(Field::IdNumber),
+                    IssueScope::Member,
+                    CoreError::from(e),
+                );
             }
         },
     }
@@ -125,8 +135,14 @@ pub(super) fn read_member(
                 WARNING,
                 "birth_date_mismatch",
                 (
-                    &format!("出生日期“{birth_text}”{zh}，按身份证号记为 {}", id.birth_date()),
-                    &format!("the birth date '{birth_text}' {en}: recorded as {}, as the number says", id.birth_date()),
+                    &format!(
+                        "出生日期“{birth_text}”{zh}，按身份证号记为 {}",
+                        id.birth_date()
+                    ),
+                    &format!(
+                        "the birth date '{birth_text}' {en}: recorded as {}, as the number says",
+                        id.birth_date()
+                    ),
                 ),
             );
         }
@@ -165,7 +181,12 @@ pub(super) fn read_member(
             }
             Some(BirthCell::Unreadable) => {
                 bad = true;
-                issues.core(at, Some(Field::BirthDate), IssueScope::Member, CoreError::Date(birth_text.to_string()));
+                issues.core(
+                    at,
+                    Some(Field::BirthDate),
+                    IssueScope::Member,
+                    CoreError::Date(birth_text.to_string()),
+                );
             }
         }
     }
@@ -178,7 +199,12 @@ pub(super) fn read_member(
             Ok(n) => Some(n),
             Err(e) => {
                 bad = true;
-                issues.core(at, Some(Field::RecordNumber), IssueScope::Member, CoreError::from(e));
+                issues.core(
+                    at,
+                    Some(Field::RecordNumber),
+                    IssueScope::Member,
+                    CoreError::from(e),
+                );
                 None
             }
         }
@@ -188,7 +214,9 @@ pub(super) fn read_member(
     let relation = if relation_text.is_empty() {
         // Without a relation, the row naming the head is the head, and so is the one member
         // of a household of one.
-        if grouping == Grouping::OnePerRow || (!head_name.is_empty() && normalise_name(head_name) == name) {
+        if grouping == Grouping::OnePerRow
+            || (!head_name.is_empty() && normalise_name(head_name) == name)
+        {
             Relation::Head
         } else {
             Relation::Other
@@ -218,7 +246,9 @@ pub(super) fn read_member(
                     CoreError::Phone(_) => Some(Field::Phone),
                     CoreError::Date(_) => Some(Field::BirthDate),
                     CoreError::Required { field: "sex" } => Some(Field::Sex),
-                    CoreError::GroupNotForSex { .. } | CoreError::UnknownGroup(_) => Some(Field::Groups),
+                    CoreError::GroupNotForSex { .. } | CoreError::UnknownGroup(_) => {
+                        Some(Field::Groups)
+                    }
                     CoreError::Required { .. } | CoreError::TooLong { .. } => Some(Field::Name),
                     _ => None,
                 };

@@ -101,6 +101,8 @@ fn household_preview(d: &Draft, skip_members: bool) -> HouseholdPreview {
                 id_number: member
                     .and_then(|m| m.id_number.as_ref().map(|n| n.as_str().to_string()))
                     .or_else(|| Some(r.get(Field::IdNumber).to_string()).filter(|s| !s.is_empty())),
+                sex: member.map(|m| m.sex),
+                birth_date: member.and_then(|m| m.birth_date),
                 relation: member
                     .map(|m| m.relation)
                     .unwrap_or_else(|| parse_relation(r.get(Field::Relation))),

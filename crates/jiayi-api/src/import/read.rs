@@ -43,12 +43,16 @@ fn unreadable(path: &Path, e: ExcelError) -> ApiError {
         ExcelError::UnknownFormat => ApiError::invalid(
             "unknown_format",
             &format!("无法识别“{name}”的格式：请选择 .xlsx、.xls、.ods 或 .csv 文件"),
-            &format!("'{name}' is not a format the import reads: choose a .xlsx, .xls, .ods or .csv file"),
+            &format!(
+                "'{name}' is not a format the import reads: choose a .xlsx, .xls, .ods or .csv file"
+            ),
         ),
         ExcelError::Encoding => ApiError::invalid(
             "unknown_encoding",
             &format!("无法识别“{name}”的文字编码：请用 Excel 另存为“CSV UTF-8”或 .xlsx 后再导入"),
-            &format!("cannot tell the text encoding of '{name}': save it as 'CSV UTF-8' or .xlsx and import again"),
+            &format!(
+                "cannot tell the text encoding of '{name}': save it as 'CSV UTF-8' or .xlsx and import again"
+            ),
         ),
         ExcelError::Empty => ApiError::invalid(
             "empty_workbook",
@@ -62,8 +66,12 @@ fn unreadable(path: &Path, e: ExcelError) -> ApiError {
         ),
         ExcelError::Read(_) | ExcelError::Io(_) | ExcelError::Write(_) => ApiError::invalid(
             "unreadable_file",
-            &format!("无法打开“{name}”：文件已损坏，或不是表格文件（请选择 .xlsx、.xls、.ods 或 .csv）"),
-            &format!("cannot open '{name}': the file is damaged or not a spreadsheet (.xlsx, .xls, .ods or .csv)"),
+            &format!(
+                "无法打开“{name}”：文件已损坏，或不是表格文件（请选择 .xlsx、.xls、.ods 或 .csv）"
+            ),
+            &format!(
+                "cannot open '{name}': the file is damaged or not a spreadsheet (.xlsx, .xls, .ods or .csv)"
+            ),
         ),
     }
 }

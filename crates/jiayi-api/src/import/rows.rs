@@ -32,8 +32,22 @@ impl SheetRow {
 const TOTAL_WORDS: [&str; 7] = ["合计", "小计", "总计", "共计", "累计", "汇总", "总数"];
 /// Words a footer line starts with.
 const FOOTER_WORDS: [&str; 16] = [
-    "制表", "填表", "审核", "负责人", "统计人", "填报", "注", "说明", "备注", "签字", "盖章",
-    "日期", "单位", "经办", "村医", "核对",
+    "制表",
+    "填表",
+    "审核",
+    "负责人",
+    "统计人",
+    "填报",
+    "注",
+    "说明",
+    "备注",
+    "签字",
+    "盖章",
+    "日期",
+    "单位",
+    "经办",
+    "村医",
+    "核对",
 ];
 
 fn is_total(cell: &str) -> bool {
@@ -43,9 +57,7 @@ fn is_total(cell: &str) -> bool {
 
 fn is_footer(cell: &str) -> bool {
     let t = cell.trim();
-    t.contains('：')
-        || t.contains(':')
-        || FOOTER_WORDS.iter().any(|w| normalise(t).starts_with(w))
+    t.contains('：') || t.contains(':') || FOOTER_WORDS.iter().any(|w| normalise(t).starts_with(w))
 }
 
 /// The rows below the header at `header_index`: the people, and the rows skipped.
@@ -58,7 +70,11 @@ pub(super) fn person_rows(
     let mut people = Vec::new();
     let mut skipped = Vec::new();
     for (i, cells) in table.rows.iter().enumerate().skip(header_index + 1) {
-        let texts: Vec<&str> = cells.iter().map(|c| c.trim()).filter(|c| !c.is_empty()).collect();
+        let texts: Vec<&str> = cells
+            .iter()
+            .map(|c| c.trim())
+            .filter(|c| !c.is_empty())
+            .collect();
         if texts.is_empty() {
             continue;
         }
@@ -81,35 +97,61 @@ pub(super) fn person_rows(
         let repeated = columns
             .iter()
             .filter(|c| c.field.is_some() && !c.header.trim().is_empty())
-            .filter(|c| cells.get(c.index).is_some_and(|v| normalise(v) == normalise(&c.header)))
+            .filter(|c| {
+                cells
+                    .get(c.index)
+                    .is_some_and(|v| normalise(v) == normalise(&c.header))
+            })
             .count();
         let name = row.get(Field::Name);
         // An ID cell holding a signature line is no ID number.
-        let has_id = row.get(Field::IdNumber).chars().filter(char::is_ascii_digit).count() >= 6;
+        let has_id = row
+            .get(Field::IdNumber)
+            .chars()
+            .filter(char::is_ascii_digit)
+            .count()
+            >= 6;
         let reason = if texts.iter().any(|t| is_total(t)) {
             Some((
                 "total",
-                ("合计/小计行，不是居民，已跳过", "a totals row, not a person: skipped"),
+                (
+                    "合计/小计行，不是居民，已跳过",
+                    "a totals row, not a person: skipped",
+                ),
             ))
         } else if repeated >= 2 {
             Some((
                 "repeated_header",
                 ("重复的表头行，已跳过", "the header repeated: skipped"),
             ))
-        } else if !has_id && (name.is_empty() || is_footer(name)) && texts.iter().any(|t| is_footer(t)) {
+        } else if !has_id
+            && (name.is_empty() || is_footer(name))
+            && texts.iter().any(|t| is_footer(t))
+        {
             Some((
                 "footer",
-                ("表尾的签名、日期或说明，已跳过", "a footer (signature, date, note): skipped"),
+                (
+                    "表尾的签名、日期或说明，已跳过",
+                    "a footer (signature, date, note): skipped",
+                ),
             ))
         } else if name.is_empty()
             && !has_id
-            && [Field::Sex, Field::BirthDate, Field::Phone, Field::RecordNumber]
-                .iter()
-                .all(|f| row.get(*f).is_empty())
+            && [
+                Field::Sex,
+                Field::BirthDate,
+                Field::Phone,
+                Field::RecordNumber,
+            ]
+            .iter()
+            .all(|f| row.get(*f).is_empty())
         {
             Some((
                 "no_person",
-                ("没有姓名和身份证号，不是居民行，已跳过", "no name and no ID number: not a person, skipped"),
+                (
+                    "没有姓名和身份证号，不是居民行，已跳过",
+                    "no name and no ID number: not a person, skipped",
+                ),
             ))
         } else {
             None
@@ -155,16 +197,29 @@ mod tests {
         ];
         let table = Table {
             sheet: "台账".into(),
-            rows: texts.iter().map(|r| r.iter().map(|c| c.to_string()).collect()).collect(),
+            rows: texts
+                .iter()
+                .map(|r| r.iter().map(|c| c.to_string()).collect())
+                .collect(),
             numbers: Default::default(),
         };
         let columns = guess_columns(&table.rows, 0, Vocabulary::shipped());
         let (people, skipped) = person_rows(&table, 0, &columns, Lang::Zh);
-        assert_eq!(people.iter().map(|p| p.excel_row).collect::<Vec<_>>(), [2, 4]);
-        let reasons: Vec<(u32, &str)> = skipped.iter().map(|s| (s.row, s.reason.as_str())).collect();
+        assert_eq!(
+            people.iter().map(|p| p.excel_row).collect::<Vec<_>>(),
+            [2, 4]
+        );
+        let reasons: Vec<(u32, &str)> =
+            skipped.iter().map(|s| (s.row, s.reason.as_str())).collect();
         assert_eq!(
             reasons,
-            [(5, "repeated_header"), (6, "total"), (7, "no_person"), (8, "footer"), (9, "footer")]
+            [
+                (5, "repeated_header"),
+                (6, "total"),
+                (7, "no_person"),
+                (8, "footer"),
+                (9, "footer")
+            ]
         );
         assert_eq!(skipped[1].text, "合 计 2人");
     }

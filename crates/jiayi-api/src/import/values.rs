@@ -179,7 +179,10 @@ pub(super) fn id_cell(text: &str, is_number: bool) -> IdCell {
         .chars()
         .filter(|c| {
             !c.is_whitespace()
-                && !matches!(c, '\'' | '‘' | '’' | '`' | '\u{200B}'..='\u{200F}' | '\u{FEFF}')
+                && !matches!(
+                    c,
+                    '\'' | '‘' | '’' | '`' | '\u{200B}'..='\u{200F}' | '\u{FEFF}'
+                )
         })
         .map(|c| if c == 'x' { 'X' } else { c })
         .collect();
@@ -227,15 +230,17 @@ mod tests {
         assert_eq!(parse_sex("女"), Some(Sex::Female));
         assert_eq!(parse_sex("未知"), None);
         let v = Vocabulary::shipped();
-        let (codes, unknown) =
-            parse_groups("高血压、糖尿病，脱贫户 65岁以上老年人；火星人", v);
+        let (codes, unknown) = parse_groups("高血压、糖尿病，脱贫户 65岁以上老年人；火星人", v);
         assert_eq!(codes, ["hypertension", "diabetes", "poverty_registered"]);
         assert_eq!(unknown, ["火星人"]);
         assert_eq!(parse_groups("普通人群", v), (vec![], vec![]));
         assert_eq!(parse_groups("计生特扶", v).0, ["family_planning_special"]);
         assert_eq!(
             parse_groups("五保户/重精、冠心病 慢阻肺 脑卒中 慢病", v),
-            (vec!["low_income".to_string(), "severe_mental".to_string()], vec![])
+            (
+                vec!["low_income".to_string(), "severe_mental".to_string()],
+                vec![]
+            )
         );
     }
 
@@ -254,7 +259,9 @@ mod tests {
         assert_eq!(birth_cell("1965.13.1"), BirthCell::Unreadable);
         assert_eq!(birth_cell("不详"), BirthCell::Unreadable);
         assert_eq!(birth_cell("12"), BirthCell::Unreadable);
-        assert!(BirthCell::Month(1955, 3).agrees_with(NaiveDate::from_ymd_opt(1955, 3, 9).unwrap()));
+        assert!(
+            BirthCell::Month(1955, 3).agrees_with(NaiveDate::from_ymd_opt(1955, 3, 9).unwrap())
+        );
     }
 
     #[test]
@@ -267,7 +274,10 @@ mod tests {
             id_cell("'110101199003070028", false),
             IdCell::Text("110101199003070028".into())
         );
-        assert!(matches!(id_cell("5.10102E+17", false), IdCell::LostDigits(_)));
+        assert!(matches!(
+            id_cell("5.10102E+17", false),
+            IdCell::LostDigits(_)
+        ));
         assert!(matches!(
             id_cell("510102196509190000", true),
             IdCell::LostDigits(_)

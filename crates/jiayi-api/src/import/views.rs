@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
-use jiayi_core::person::Relation;
+use jiayi_core::person::{Relation, Sex};
 use serde::{Deserialize, Serialize};
 
 use super::fields::Field;
@@ -127,6 +127,8 @@ pub struct PersonPreview {
     pub row: u32,
     pub name: String,
     pub id_number: Option<String>,
+    pub sex: Option<Sex>,
+    pub birth_date: Option<chrono::NaiveDate>,
     pub relation: Relation,
     /// Group codes, as they would be recorded.
     pub groups: Vec<String>,

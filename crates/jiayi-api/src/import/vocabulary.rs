@@ -80,7 +80,11 @@ pub(super) fn normalise(text: &str) -> String {
         }
     }
     let short = keep(&outside);
-    if short.is_empty() { keep(&ascii) } else { short }
+    if short.is_empty() {
+        keep(&ascii)
+    } else {
+        short
+    }
 }
 
 impl Vocabulary {

@@ -13,20 +13,22 @@ use jiayi_store::Store;
 use jiayi_testkit::{head, household, register};
 use uuid::Uuid;
 
-fn day(y: i32, m: u32, d: u32) -> NaiveDate {
+pub(super) fn day(y: i32, m: u32, d: u32) -> NaiveDate {
     NaiveDate::from_ymd_opt(y, m, d).unwrap()
 }
 
-fn id(y: i32, m: u32, d: u32, seq: u16) -> String {
+pub(super) fn id(y: i32, m: u32, d: u32, seq: u16) -> String {
     compose("140822", day(y, m, d), seq)
 }
 
-struct Fixture {
-    api: Api,
-    dir: tempfile::TempDir,
+pub(super) struct Fixture {
+    pub api: Api,
+    pub dir: tempfile::TempDir,
 }
 
-fn fixture() -> Fixture {
+/// A township of two villages (东庄村 140822100201, 西庄村 140822100202) on 2026-11-23, where
+/// 钱老汉 is already registered.
+pub(super) fn fixture() -> Fixture {
     let dir = tempfile::tempdir().unwrap();
     let mut store = Store::open(dir.path().join("jiayi.sqlite3")).unwrap();
     for (n, name) in [(1u128, "东庄村"), (2, "西庄村")] {
@@ -303,11 +305,13 @@ fn the_preview_reports_every_row_and_writes_nothing() {
         errors,
         [
             (Some(7), Some("身份证号"), "invalid_id_number"),
+            (Some(7), None, "head_has_errors"),
             (Some(8), Some("联系电话"), "invalid_phone"),
             (Some(9), Some("身份证号"), "duplicate_in_file"),
+            (Some(9), None, "head_has_errors"),
             (Some(10), Some("身份证号"), "already_registered"),
+            (Some(10), None, "head_has_errors"),
             (Some(11), Some("村"), "unknown_village"),
-            (Some(11), Some("人群分类"), "unknown_group"),
         ],
         "{:#?}",
         preview.issues
@@ -317,7 +321,18 @@ fn the_preview_reports_every_row_and_writes_nothing() {
         .iter()
         .find(|i| i.code == "duplicate_in_file")
         .unwrap();
-    assert_eq!(dup.message, "身份证号与第 4 行重复");
+    assert_eq!(dup.message, "身份证号与第 4 行（张三）重复");
+    assert_eq!(dup.place, "“台账”第 9 行，“身份证号”列，赵六");
+    // An unknown group word is a warning: the member is imported without it.
+    let unknown = preview
+        .issues
+        .iter()
+        .find(|i| i.code == "unknown_group")
+        .unwrap();
+    assert_eq!(
+        (unknown.row, unknown.severity, unknown.name.as_deref()),
+        (Some(11), Severity::Warning, Some("孙七"))
+    );
     assert_eq!(
         (preview.importable_households, preview.importable_residents),
         (2, 5)
@@ -364,7 +379,7 @@ fn errors_stop_the_import_unless_the_valid_households_are_chosen() {
     };
     let err = f.api.import_roster(&request, &mut |_| {}).unwrap_err();
     assert_eq!(err.code, "import_refused");
-    assert!(err.message.contains("6 处错误"), "{}", err.message);
+    assert!(err.message.contains("8 处错误"), "{}", err.message);
     assert_eq!(
         (f.api.status().unwrap().residents, outbox_len(&f.api)),
         before
@@ -688,7 +703,7 @@ fn messages_in_english_on_request() {
         .iter()
         .find(|i| i.code == "duplicate_in_file")
         .unwrap();
-    assert_eq!(dup.message, "the same ID number as row 4");
+    assert_eq!(dup.message, "the same ID number as row 4 (张三)");
     let village = preview
         .issues
         .iter()
