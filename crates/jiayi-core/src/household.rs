@@ -199,7 +199,8 @@ pub fn normalise_name(input: &str) -> String {
     let mut out = String::new();
     for word in &words {
         let joins = |c: Option<char>| c.is_some_and(is_han);
-        if !out.is_empty() && !(joins(out.chars().last()) && joins(word.chars().next())) {
+        let between_han = joins(out.chars().last()) && joins(word.chars().next());
+        if !out.is_empty() && !between_han {
             out.push(' ');
         }
         out.push_str(word);

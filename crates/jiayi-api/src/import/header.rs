@@ -182,7 +182,9 @@ mod tests {
             township: String::new(),
         };
         let villages = [village("东庄村"), village("西庄村")];
-        assert_eq!(village_in_title(&tables[1], 1, &villages), None);
+        assert_eq!(village_in_title(&tables[1], 1, &villages), Some("东庄村"));
+        let both = table("Sheet1", &[&["东庄村、西庄村台账"], &["姓名", "性别"]]);
+        assert_eq!(village_in_title(&both, 1, &villages), None);
         let titled = table("Sheet1", &[&["青山镇东庄村台账"], &["姓名", "性别"]]);
         assert_eq!(village_in_title(&titled, 1, &villages), Some("东庄村"));
     }

@@ -230,7 +230,13 @@ pub(super) fn read_member(
         id_number: id_number.as_ref().map(|n| n.as_str().to_string()),
         sex,
         birth_date,
-        phone: Some(row.get(Field::Phone).to_string()).filter(|s| !s.is_empty()),
+        // Two numbers in one cell: the first is the one to call.
+        phone: row
+            .get(Field::Phone)
+            .split(['/', '、', ',', '，', ';', '；'])
+            .map(str::trim)
+            .find(|s| !s.is_empty())
+            .map(str::to_string),
         relation: Some(relation),
         groups,
     };

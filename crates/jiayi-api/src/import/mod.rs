@@ -27,8 +27,9 @@ mod values;
 mod views;
 mod vocabulary;
 
-pub use fields::{Field, guess_field};
+pub use fields::Field;
 pub use views::{
     ColumnView, HouseholdPreview, ImportOutcome, ImportPreview, ImportProgress, ImportRequest,
     ImportStage, IssueScope, PersonPreview, RowIssue, Severity, SkippedRow,
 };
+pub use vocabulary::guess_field;

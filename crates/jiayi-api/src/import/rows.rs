@@ -50,6 +50,15 @@ const FOOTER_WORDS: [&str; 16] = [
     "核对",
 ];
 
+/// What clerks write in a cell that has nothing to say: read as empty.
+const PLACEHOLDERS: [&str; 12] = [
+    "无", "/", "／", "-", "－", "—", "--", "——", "暂无", "空", "\\", "null",
+];
+
+fn is_placeholder(cell: &str) -> bool {
+    PLACEHOLDERS.iter().any(|p| cell.eq_ignore_ascii_case(p))
+}
+
 fn is_total(cell: &str) -> bool {
     let n = normalise(cell);
     TOTAL_WORDS.iter().any(|w| n.starts_with(w))
@@ -86,7 +95,7 @@ pub(super) fn person_rows(
                     let value = cells.get(c.index)?.trim();
                     Some((c.field?, value.to_string()))
                 })
-                .filter(|(_, v)| !v.is_empty())
+                .filter(|(f, v)| !v.is_empty() && (*f == Field::Groups || !is_placeholder(v)))
                 .collect(),
             numbers: columns
                 .iter()
@@ -188,7 +197,7 @@ mod tests {
             &["序号", "姓名", "身份证号", "性别"],
             &["1", "王芳", "110101199003070028", "女"],
             &["", "", "", ""],
-            &["2", "李四", "", "男"],
+            &["2", "李四", "无", "男"],
             &["序号", "姓名", "身份证号", "性别"],
             &["合 计", "", "", "2人"],
             &["3"],

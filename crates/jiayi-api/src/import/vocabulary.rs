@@ -194,9 +194,56 @@ impl Vocabulary {
     }
 }
 
+/// The field a header names, by the shipped vocabulary (`assets/import/columns.toml`).
+pub fn guess_field(header: &str) -> Option<Field> {
+    Vocabulary::shipped().field_of(header)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn headers_are_guessed_by_meaning() {
+        let table = [
+            ("户主姓名", Some(Field::HeadName)),
+            ("户主", Some(Field::HeadName)),
+            ("与户主关系", Some(Field::Relation)),
+            ("与户主的关系", Some(Field::Relation)),
+            ("户主身份证号", None),
+            ("姓名", Some(Field::Name)),
+            ("成员姓名", Some(Field::Name)),
+            ("家庭成员姓名", Some(Field::Name)),
+            ("身份证号码", Some(Field::IdNumber)),
+            ("身份证号（18位）", Some(Field::IdNumber)),
+            ("公民身份号码", Some(Field::IdNumber)),
+            ("性别", Some(Field::Sex)),
+            ("出生日期", Some(Field::BirthDate)),
+            ("出生年月", Some(Field::BirthDate)),
+            ("联系电话", Some(Field::Phone)),
+            ("手机号码", Some(Field::Phone)),
+            ("村", Some(Field::Village)),
+            ("行政村", Some(Field::Village)),
+            ("组", Some(Field::Group)),
+            ("村民小组", Some(Field::Group)),
+            ("住址", Some(Field::Address)),
+            ("家庭住址", Some(Field::Address)),
+            ("人群分类", Some(Field::Groups)),
+            ("重点人群类别", Some(Field::Groups)),
+            ("户号", Some(Field::HouseholdNo)),
+            ("健康档案编号", Some(Field::RecordNumber)),
+            ("家庭档案编号", None),
+            (" 姓 名 ", Some(Field::Name)),
+            ("姓　名", Some(Field::Name)),
+            ("*身份证号", Some(Field::IdNumber)),
+            ("序号", None),
+            ("备注", None),
+            ("", None),
+        ];
+        for (header, field) in table {
+            assert_eq!(guess_field(header), field, "{header}");
+        }
+    }
 
     #[test]
     fn the_shipped_file_reads() {

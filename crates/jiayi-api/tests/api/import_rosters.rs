@@ -30,14 +30,18 @@ type Person = (
     &'static [&'static str],
 );
 
+/// A member as found: name, ID number, relation, groups, and (in a preview) no error.
+type Found = (String, Option<String>, Relation, Vec<String>, bool);
+
+/// A household as found: its head and its members.
+type Household = (String, Vec<Found>);
+
+/// A member as stored: name, ID number, relation, groups.
+type Stored = (String, Option<String>, Relation, Vec<String>);
+
 /// The households of a preview: head, then each member's name, ID number, relation, groups
 /// and whether they have no error.
-fn households(
-    p: &ImportPreview,
-) -> Vec<(
-    String,
-    Vec<(String, Option<String>, Relation, Vec<String>, bool)>,
-)> {
+fn households(p: &ImportPreview) -> Vec<Household> {
     p.household_list
         .iter()
         .map(|h| {
@@ -59,12 +63,7 @@ fn households(
         .collect()
 }
 
-fn expected(
-    list: &[(&str, &[Person])],
-) -> Vec<(
-    String,
-    Vec<(String, Option<String>, Relation, Vec<String>, bool)>,
-)> {
+fn expected(list: &[(&str, &[Person])]) -> Vec<Household> {
     list.iter()
         .map(|(head, people)| {
             let people = people
@@ -85,7 +84,7 @@ fn expected(
 }
 
 /// The household stored for `head` (found by name), its members as written.
-fn stored(api: &Api, head: &str) -> (String, Vec<(String, Option<String>, Relation, Vec<String>)>) {
+fn stored(api: &Api, head: &str) -> (String, Vec<Stored>) {
     let hits = api.search(head, 5).unwrap();
     let hit = hits
         .iter()
@@ -129,7 +128,7 @@ fn import_and_compare(
     for (head, members) in want {
         let (_, got) = stored(&f.api, head);
         let mut got = got;
-        let mut members: Vec<(String, Option<String>, Relation, Vec<String>)> = members
+        let mut members: Vec<Stored> = members
             .iter()
             .map(|(n, i, r, g)| {
                 let groups = g
