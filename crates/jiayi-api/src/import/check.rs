@@ -107,16 +107,7 @@ fn check_household(
         }
         if bad && read.input.relation == Some(Relation::Head) {
             draft.blocked = true;
-            issues.add(
-                at,
-                None,
-                HOUSEHOLD_ERROR,
-                "head_has_errors",
-                (
-                    "户主这一行有错误，整户不能导入：请先改正户主的信息",
-                    "the head's row has errors, so the household cannot be imported: correct the head first",
-                ),
-            );
+            issues.block_household_at(row.excel_row);
         }
         if !bad {
             kept_at.push((row.excel_row, read.input.name.clone()));

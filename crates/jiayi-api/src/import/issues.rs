@@ -94,6 +94,21 @@ impl<'a> Issues<'a> {
         parts.join(self.lang.pick("，", ", "))
     }
 
+    /// The errors of the member on `row`, who is the household's head, keep the whole
+    /// household out: they say so.
+    pub fn block_household_at(&mut self, row: u32) {
+        let (zh, en) = (
+            "（户主有误，整户暂不能导入）",
+            " (the head's row: the household cannot be imported until it is corrected)",
+        );
+        for issue in self.list.iter_mut().filter(|i| {
+            i.row == Some(row) && i.severity == Severity::Error && i.scope == IssueScope::Member
+        }) {
+            issue.scope = IssueScope::Household;
+            issue.message.push_str(self.lang.pick(zh, en));
+        }
+    }
+
     pub fn into_list(self) -> Vec<RowIssue> {
         self.list
     }

@@ -305,12 +305,9 @@ fn the_preview_reports_every_row_and_writes_nothing() {
         errors,
         [
             (Some(7), Some("身份证号"), "invalid_id_number"),
-            (Some(7), None, "head_has_errors"),
             (Some(8), Some("联系电话"), "invalid_phone"),
             (Some(9), Some("身份证号"), "duplicate_in_file"),
-            (Some(9), None, "head_has_errors"),
             (Some(10), Some("身份证号"), "already_registered"),
-            (Some(10), None, "head_has_errors"),
             (Some(11), Some("村"), "unknown_village"),
         ],
         "{:#?}",
@@ -321,7 +318,12 @@ fn the_preview_reports_every_row_and_writes_nothing() {
         .iter()
         .find(|i| i.code == "duplicate_in_file")
         .unwrap();
-    assert_eq!(dup.message, "身份证号与第 4 行（张三）重复");
+    // 赵六 is his household's head: his error keeps the household out, and says so.
+    assert_eq!(
+        dup.message,
+        "身份证号与第 4 行（张三）重复（户主有误，整户暂不能导入）"
+    );
+    assert_eq!(dup.scope, jiayi_api::IssueScope::Household);
     assert_eq!(dup.place, "“台账”第 9 行，“身份证号”列，赵六");
     // An unknown group word is a warning: the member is imported without it.
     let unknown = preview
@@ -379,7 +381,7 @@ fn errors_stop_the_import_unless_the_valid_households_are_chosen() {
     };
     let err = f.api.import_roster(&request, &mut |_| {}).unwrap_err();
     assert_eq!(err.code, "import_refused");
-    assert!(err.message.contains("8 处错误"), "{}", err.message);
+    assert!(err.message.contains("5 处错误"), "{}", err.message);
     assert_eq!(
         (f.api.status().unwrap().residents, outbox_len(&f.api)),
         before
@@ -703,7 +705,11 @@ fn messages_in_english_on_request() {
         .iter()
         .find(|i| i.code == "duplicate_in_file")
         .unwrap();
-    assert_eq!(dup.message, "the same ID number as row 4 (张三)");
+    assert_eq!(
+        dup.message,
+        "the same ID number as row 4 (张三) (the head's row: the household cannot be imported until it is corrected)"
+    );
+    assert_eq!(dup.place, "sheet '台账' row 9, column '身份证号', 赵六");
     let village = preview
         .issues
         .iter()

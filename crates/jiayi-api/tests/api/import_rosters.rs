@@ -485,7 +485,6 @@ fn dates_in_every_form_group_words_and_a_bad_member_in_a_good_household() {
             (11, "group_not_for_sex", E),
             (12, "unknown_group", W),
             (13, "duplicate_record_number", E),
-            (13, "head_has_errors", E),
             (13, "sex_mismatch", W),
             (13, "birth_date_mismatch", W),
         ]
@@ -501,9 +500,21 @@ fn dates_in_every_form_group_words_and_a_bad_member_in_a_good_household() {
         [
             IssueScope::Member,
             IssueScope::Member,
-            IssueScope::Member,
             IssueScope::Household
         ]
+    );
+    let head_error = preview
+        .issues
+        .iter()
+        .find(|i| i.row == Some(13) && i.severity == E)
+        .unwrap();
+    assert_eq!(
+        head_error.message,
+        "健康档案编号与第 2 行（曹大）重复（户主有误，整户暂不能导入）"
+    );
+    assert_eq!(
+        head_error.place,
+        "“2026年台账”第 13 行，“健康档案编号”列，金花"
     );
     let cao = &preview.household_list[0].people;
     let births: Vec<Option<chrono::NaiveDate>> = cao.iter().map(|p| p.birth_date).collect();
