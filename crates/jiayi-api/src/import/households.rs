@@ -136,6 +136,16 @@ pub(super) fn group_households(
 ) -> Vec<Draft> {
     let mut drafts: Vec<Draft> = Vec::new();
     for mut row in rows {
+        // A village or group merged down several households: where the file keeps no
+        // merges, the next household's cell is blank.
+        if let Some(previous) = drafts.last() {
+            for field in [Field::Village, Field::Group] {
+                let above = previous.rows[0].get(field).to_string();
+                if row.get(field).is_empty() && !above.is_empty() {
+                    row.cells.insert(field, above);
+                }
+            }
+        }
         match drafts.last_mut() {
             Some(current) if continues(current, &row, grouping) => {
                 for field in HOUSEHOLD_FIELDS {
@@ -229,6 +239,20 @@ mod tests {
         let by_relation = group_households(rows(), None, Grouping::Relation);
         assert_eq!(sizes(&by_relation), [2, 2, 1]);
         assert_eq!(group_households(rows(), None, Grouping::OnePerRow).len(), 5);
+        // A village merged down the whole sheet, kept by no merge: every household's.
+        let villages = vec![
+            row(
+                2,
+                &[
+                    (Field::Village, "东庄村"),
+                    (Field::Name, "甲"),
+                    (Field::Relation, "户主"),
+                ],
+            ),
+            row(3, &[(Field::Name, "乙"), (Field::Relation, "户主")]),
+        ];
+        let drafts = group_households(villages, None, Grouping::Relation);
+        assert_eq!(drafts[1].village, "东庄村");
         let numbered = vec![
             row(2, &[(Field::HouseholdNo, "001"), (Field::Name, "甲")]),
             row(3, &[(Field::Name, "乙")]),

@@ -120,7 +120,7 @@ pub(super) fn person_rows(
             .filter(char::is_ascii_digit)
             .count()
             >= 6;
-        let reason = if texts.iter().any(|t| is_total(t)) {
+        let reason = if !has_id && texts.iter().any(|t| is_total(t)) {
             Some((
                 "total",
                 (

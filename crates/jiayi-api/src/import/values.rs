@@ -21,7 +21,19 @@ pub(super) fn parse_relation(text: &str) -> Relation {
     let t = t.strip_prefix("之").unwrap_or(&t).to_string();
     let any = |list: &[&str]| list.iter().any(|w| t == *w);
     let has = |list: &[&str]| list.iter().any(|w| t.contains(w));
-    if any(&["户主", "本人", "head", "self", "户主本人"]) {
+    // A "是否户主" column says 是 (or ticks) for the head.
+    if any(&[
+        "户主",
+        "本人",
+        "head",
+        "self",
+        "户主本人",
+        "是",
+        "√",
+        "✓",
+        "y",
+        "yes",
+    ]) {
         Relation::Head
     } else if any(&[
         "配偶", "妻", "妻子", "夫", "丈夫", "spouse", "wife", "husband", "夫妻", "老伴",
@@ -100,10 +112,11 @@ impl BirthCell {
     }
 }
 
+/// Full-width letters, digits and signs (０-９, Ｘ, ．) as their ASCII selves.
 fn ascii_digits(text: &str) -> String {
     text.chars()
         .map(|c| match c {
-            '０'..='９' => char::from_u32(c as u32 - '０' as u32 + '0' as u32).unwrap_or(c),
+            '\u{FF01}'..='\u{FF5E}' => char::from_u32(c as u32 - 0xFEE0).unwrap_or(c),
             c => c,
         })
         .collect()
@@ -226,6 +239,8 @@ mod tests {
         assert_eq!(parse_relation("弟弟"), Relation::Sibling);
         assert_eq!(parse_relation("侄子"), Relation::Child);
         assert_eq!(parse_relation("邻居"), Relation::Other);
+        assert_eq!(parse_relation("是"), Relation::Head);
+        assert_eq!(parse_relation("否"), Relation::Other);
         assert_eq!(parse_sex("男"), Some(Sex::Male));
         assert_eq!(parse_sex("女"), Some(Sex::Female));
         assert_eq!(parse_sex("未知"), None);
@@ -287,6 +302,10 @@ mod tests {
             IdCell::Text("510102650919001".into())
         );
         assert_eq!(id_cell("", false), IdCell::Empty);
+        assert_eq!(
+            id_cell("１１０１０１１９９００３０７００２Ｘ", false),
+            IdCell::Text("11010119900307002X".into())
+        );
         assert!(looks_cut("510102196509190000") && !looks_cut("510102196509190012"));
     }
 }
