@@ -575,3 +575,64 @@ fn dates_in_every_form_group_words_and_a_bad_member_in_a_good_household() {
     assert!(f.api.search("金花", 5).unwrap().is_empty());
     assert!(f.api.search("华丽", 5).unwrap().is_empty());
 }
+
+#[test]
+fn a_townships_vocabulary_adds_its_own_words() {
+    let f = fixture();
+    let words = f.dir.path().join("our-words.toml");
+    std::fs::write(&words, "[groups]\n\"火星病\" = [\"disabled\"]\n").unwrap();
+    let mut request = request("07_dates_groups_bad_member.xlsx");
+    request.vocabulary = Some(words.clone());
+    let preview = f.api.preview_import(&request).unwrap();
+    assert!(preview.issues.iter().all(|i| i.code != "unknown_group"));
+    let girl = &preview.household_list[1].people[3];
+    assert_eq!(
+        (girl.name.as_str(), girl.groups.as_slice()),
+        ("严小妹", &["disabled".to_string()][..])
+    );
+    std::fs::write(&words, "[groups]\n\"火星病\" = [\"martian\"]\n").unwrap();
+    let e = f.api.preview_import(&request).unwrap_err();
+    assert_eq!(e.code, "bad_vocabulary");
+    assert!(e.message.contains("火星病"), "{}", e.message);
+}
+
+#[test]
+fn files_that_are_not_rosters_are_refused_in_chinese() {
+    let f = fixture();
+    let broken = f.dir.path().join("坏的.xlsx");
+    std::fs::write(&broken, b"PK\x03\x04 not really a workbook").unwrap();
+    let e = f
+        .api
+        .preview_import(&ImportRequest {
+            path: broken,
+            ..Default::default()
+        })
+        .unwrap_err();
+    assert_eq!(e.code, "unreadable_file");
+    assert!(
+        e.message.starts_with("无法打开“坏的.xlsx”"),
+        "{}",
+        e.message
+    );
+    let other = f.dir.path().join("名单.docx");
+    std::fs::write(&other, b"x").unwrap();
+    let e = f
+        .api
+        .preview_import(&ImportRequest {
+            path: other,
+            ..Default::default()
+        })
+        .unwrap_err();
+    assert_eq!(e.code, "unknown_format");
+    let notes = f.dir.path().join("说明.csv");
+    std::fs::write(&notes, "填表说明\n请按要求填写\n").unwrap();
+    let e = f
+        .api
+        .preview_import(&ImportRequest {
+            path: notes,
+            ..Default::default()
+        })
+        .unwrap_err();
+    assert_eq!(e.code, "no_header");
+    assert!(e.message.contains("“说明”"), "{}", e.message);
+}
