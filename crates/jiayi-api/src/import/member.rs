@@ -8,6 +8,7 @@ use jiayi_core::CoreError;
 use jiayi_core::household::{ResidentInput, ValidResident, normalise_name};
 use jiayi_core::id_number::IdNumber;
 use jiayi_core::person::{Relation, Sex};
+use jiayi_core::phone::Phone;
 use jiayi_core::record_number::RecordNumber;
 
 use super::fields::Field;
@@ -52,6 +53,8 @@ pub(super) fn read_member(
         name: &name,
     };
     let mut bad = false;
+    // Cells already reported as errors: the form's check is not to report them twice.
+    let mut reported: Vec<Field> = Vec::new();
 
     let (groups, unknown) = parse_groups(row.get(Field::Groups), vocabulary);
     for word in unknown {
@@ -152,6 +155,7 @@ pub(super) fn read_member(
     } else {
         if !sex_text.is_empty() && typed_sex.is_none() {
             bad = true;
+            reported.push(Field::Sex);
             issues.add(
                 at,
                 Some(Field::Sex),
@@ -181,6 +185,7 @@ pub(super) fn read_member(
             }
             Some(BirthCell::Unreadable) => {
                 bad = true;
+                reported.push(Field::BirthDate);
                 issues.core(
                     at,
                     Some(Field::BirthDate),
@@ -225,42 +230,60 @@ pub(super) fn read_member(
         parse_relation(relation_text)
     };
 
+    // Two numbers in one cell: the first is the one to call.
+    let phone = row
+        .get(Field::Phone)
+        .split(['/', '、', ',', '，', ';', '；'])
+        .map(str::trim)
+        .find(|s| !s.is_empty())
+        .map(str::to_string);
+    let phone = match phone.as_deref().map(Phone::parse) {
+        Some(Err(e)) => {
+            bad = true;
+            reported.push(Field::Phone);
+            issues.core(
+                at,
+                Some(Field::Phone),
+                IssueScope::Member,
+                CoreError::from(e),
+            );
+            None
+        }
+        _ => phone,
+    };
     let input = ResidentInput {
         name: name.clone(),
         id_number: id_number.as_ref().map(|n| n.as_str().to_string()),
         sex,
         birth_date,
-        // Two numbers in one cell: the first is the one to call.
-        phone: row
-            .get(Field::Phone)
-            .split(['/', '、', ',', '，', ';', '；'])
-            .map(str::trim)
-            .find(|s| !s.is_empty())
-            .map(str::to_string),
+        phone,
         relation: Some(relation),
         groups,
     };
-    let valid = if bad {
-        None
-    } else {
-        match input.validate(today) {
-            Ok(v) => Some(v),
-            Err(e) => {
-                bad = true;
-                let field = match &e {
-                    CoreError::IdNumber(_) | CoreError::BirthDateMismatch => Some(Field::IdNumber),
-                    CoreError::Phone(_) => Some(Field::Phone),
-                    CoreError::Date(_) => Some(Field::BirthDate),
-                    CoreError::Required { field: "sex" } => Some(Field::Sex),
-                    CoreError::GroupNotForSex { .. } | CoreError::UnknownGroup(_) => {
-                        Some(Field::Groups)
-                    }
-                    CoreError::Required { .. } | CoreError::TooLong { .. } => Some(Field::Name),
-                    _ => None,
-                };
+    // The form's own check, for what the cells above did not settle; a cell already
+    // reported is not reported again, nor the sex a bad ID number would have given.
+    if reported.contains(&Field::IdNumber) {
+        reported.push(Field::Sex);
+    }
+    let valid = match input.validate(today) {
+        Ok(v) => (!bad).then_some(v),
+        Err(e) => {
+            bad = true;
+            let field = match &e {
+                CoreError::IdNumber(_) | CoreError::BirthDateMismatch => Some(Field::IdNumber),
+                CoreError::Phone(_) => Some(Field::Phone),
+                CoreError::Date(_) => Some(Field::BirthDate),
+                CoreError::Required { field: "sex" } => Some(Field::Sex),
+                CoreError::GroupNotForSex { .. } | CoreError::UnknownGroup(_) => {
+                    Some(Field::Groups)
+                }
+                CoreError::Required { .. } | CoreError::TooLong { .. } => Some(Field::Name),
+                _ => None,
+            };
+            if !field.is_some_and(|f| reported.contains(&f)) {
                 issues.core(at, field, IssueScope::Member, e);
-                None
             }
+            None
         }
     };
     MemberRead {

@@ -73,7 +73,7 @@ pub(super) fn parse_groups(text: &str, vocabulary: &Vocabulary) -> (Vec<String>,
     let mut codes: Vec<String> = Vec::new();
     let mut unknown = Vec::new();
     for word in text
-        .split(|c: char| "、,，;；/ 　|+＋\n".contains(c))
+        .split(|c: char| "、,，;；/ 　|+＋\n()（）[]【】".contains(c))
         .map(str::trim)
         .filter(|w| !w.is_empty())
     {
@@ -250,6 +250,7 @@ mod tests {
         assert_eq!(unknown, ["火星人"]);
         assert_eq!(parse_groups("普通人群", v), (vec![], vec![]));
         assert_eq!(parse_groups("计生特扶", v).0, ["family_planning_special"]);
+        assert_eq!(parse_groups("慢病（高血压）", v).0, ["hypertension"]);
         assert_eq!(
             parse_groups("五保户/重精、冠心病 慢阻肺 脑卒中 慢病", v),
             (

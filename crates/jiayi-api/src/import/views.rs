@@ -167,6 +167,7 @@ pub struct ImportPreview {
     pub sheet: String,
     pub header_row: u32,
     pub columns: Vec<ColumnView>,
+    /// Rows below the header read as people (skipped rows are in `skipped_rows`).
     pub rows: usize,
     pub households: usize,
     pub residents: usize,

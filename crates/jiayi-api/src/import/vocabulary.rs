@@ -214,6 +214,7 @@ mod tests {
             ("姓名", Some(Field::Name)),
             ("成员姓名", Some(Field::Name)),
             ("家庭成员姓名", Some(Field::Name)),
+            ("户主及家庭成员姓名", Some(Field::Name)),
             ("身份证号码", Some(Field::IdNumber)),
             ("身份证号（18位）", Some(Field::IdNumber)),
             ("公民身份号码", Some(Field::IdNumber)),
