@@ -83,16 +83,19 @@ pub(super) fn read_member(
         IdCell::Empty => {}
         IdCell::LostDigits(shown) => {
             bad = true;
+            reported.push(Field::IdNumber);
             lost_digits(at, &shown, issues);
         }
         IdCell::Text(text) => match IdNumber::parse(&text, today) {
             Ok(id) => id_number = Some(id),
             Err(_) if looks_cut(&text) => {
                 bad = true;
+                reported.push(Field::IdNumber);
                 lost_digits(at, &text, issues);
             }
             Err(e) => {
                 bad = true;
+                reported.push(Field::IdNumber);
                 issues.core(
                     at,
                     Some(Field::IdNumber),
@@ -204,6 +207,7 @@ pub(super) fn read_member(
             Ok(n) => Some(n),
             Err(e) => {
                 bad = true;
+                reported.push(Field::RecordNumber);
                 issues.core(
                     at,
                     Some(Field::RecordNumber),
@@ -305,4 +309,59 @@ fn lost_digits(at: At<'_>, shown: &str, issues: &mut Issues<'_>) {
             &format!("Excel stored this ID number as a number ({shown}) and its last digits are lost: format the column as text and type the numbers again"),
         ),
     );
+}
+
+#[cfg(test)]
+mod tests {
+    use jiayi_core::Lang;
+
+    use super::*;
+    use crate::import::views::ColumnView;
+
+    fn row(cells: &[(Field, &str)]) -> SheetRow {
+        SheetRow {
+            excel_row: 5,
+            cells: cells.iter().map(|(f, v)| (*f, v.to_string())).collect(),
+            numbers: Default::default(),
+        }
+    }
+
+    fn check(cells: &[(Field, &str)]) -> (Vec<String>, bool) {
+        let columns: Vec<ColumnView> = Vec::new();
+        let mut issues = Issues::new(Lang::Zh, "台账", &columns);
+        let today = NaiveDate::from_ymd_opt(2026, 11, 23).unwrap();
+        let read = read_member(
+            &row(cells),
+            "",
+            Grouping::OnePerRow,
+            (today, Vocabulary::shipped()),
+            &mut issues,
+        );
+        let codes = issues.into_list().into_iter().map(|i| i.code).collect();
+        (codes, read.bad)
+    }
+
+    #[test]
+    fn every_bad_cell_once() {
+        let (codes, bad) = check(&[
+            (Field::Name, "王　五"),
+            (Field::Sex, "未知"),
+            (Field::Phone, "12345"),
+        ]);
+        assert_eq!(codes, ["bad_sex", "invalid_phone"]);
+        assert!(bad);
+        // A wrong number without a sex column: the number is the one problem.
+        let (codes, _) = check(&[
+            (Field::Name, "王五"),
+            (Field::IdNumber, "110101199003070029"),
+        ]);
+        assert_eq!(codes, ["invalid_id_number"]);
+        let (codes, bad) = check(&[
+            (Field::Name, "李四"),
+            (Field::Sex, "男"),
+            (Field::Phone, "13812345678/13900001111"),
+            (Field::Groups, "高血压 火星病"),
+        ]);
+        assert_eq!((codes, bad), (vec!["unknown_group".to_string()], false));
+    }
 }
