@@ -12,7 +12,11 @@ sheets: Array<string>,
 /**
  * The sheet read.
  */
-sheet: string, header_row: number, columns: Array<ColumnView>, rows: number, households: number, residents: number, importable_households: number, importable_residents: number, errors: number, warnings: number, 
+sheet: string, header_row: number, columns: Array<ColumnView>, 
+/**
+ * Rows below the header read as people (skipped rows are in `skipped_rows`).
+ */
+rows: number, households: number, residents: number, importable_households: number, importable_residents: number, errors: number, warnings: number, 
 /**
  * Members with an error of their own.
  */
