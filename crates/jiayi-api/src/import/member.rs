@@ -200,7 +200,25 @@ pub(super) fn read_member(
     }
 
     let record_text = row.get(Field::RecordNumber);
+    // A 17-digit number stored as a number has lost its last digits, like an ID number.
+    let record_cut = matches!(
+        id_cell(record_text, row.numbers.contains(&Field::RecordNumber)),
+        IdCell::LostDigits(_)
+    );
     let record_number = if record_text.is_empty() {
+        None
+    } else if record_cut {
+        bad = true;
+        issues.add(
+            at,
+            Some(Field::RecordNumber),
+            ERROR,
+            "record_number_stored_as_number",
+            (
+                &format!("Excel 把这个健康档案编号存成了数字（{record_text}），末几位已丢失：请把该列设为文本格式后重新录入"),
+                &format!("Excel stored this health-record number as a number ({record_text}) and its last digits are lost: format the column as text and type the numbers again"),
+            ),
+        );
         None
     } else {
         match RecordNumber::parse(record_text) {
@@ -363,5 +381,23 @@ mod tests {
             (Field::Groups, "高血压 火星病"),
         ]);
         assert_eq!((codes, bad), (vec!["unknown_group".to_string()], false));
+        let mut cut = row(&[
+            (Field::Name, "李四"),
+            (Field::Sex, "男"),
+            (Field::RecordNumber, "14082210020200000"),
+        ]);
+        cut.numbers.insert(Field::RecordNumber);
+        let columns: Vec<ColumnView> = Vec::new();
+        let mut issues = Issues::new(Lang::Zh, "台账", &columns);
+        let today = NaiveDate::from_ymd_opt(2026, 11, 23).unwrap();
+        let read = read_member(
+            &cut,
+            "",
+            Grouping::OnePerRow,
+            (today, Vocabulary::shipped()),
+            &mut issues,
+        );
+        assert!(read.bad && read.record_number.is_none());
+        assert_eq!(issues.into_list()[0].code, "record_number_stored_as_number");
     }
 }
