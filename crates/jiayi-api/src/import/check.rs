@@ -170,17 +170,50 @@ fn check_household(
     Ok(())
 }
 
+/// A village's name without what clerks add or leave off: 东庄村委会, 东庄村村委会, 东庄村
+/// and 东庄 are one village.
+fn village_stem(name: &str) -> &str {
+    let mut stem = name.trim();
+    for suffix in ["村民委员会", "居民委员会", "村委会", "居委会", "社区", "村"]
+    {
+        if let Some(s) = stem.strip_suffix(suffix).filter(|s| !s.is_empty()) {
+            stem = s;
+        }
+    }
+    stem
+}
+
+/// The township's village a cell names: by name or code, else the one village whose name
+/// is the same without 村委会, 村 and the like.
+fn find_village<'v>(villages: &'v [Village], text: &str) -> Option<&'v Village> {
+    let text = text.trim();
+    if text.is_empty() {
+        return None;
+    }
+    villages
+        .iter()
+        .find(|v| v.name == text || v.code == text)
+        .or_else(|| {
+            let stem = village_stem(text);
+            let mut same = villages.iter().filter(|v| village_stem(&v.name) == stem);
+            match (same.next(), same.next()) {
+                (Some(one), None) => Some(one),
+                _ => None,
+            }
+        })
+}
+
 /// The household's village must be one of the township's (by name or code).
 fn check_village(draft: &mut Draft, villages: &[Village], issues: &mut Issues<'_>) {
     let at = At {
         row: draft.rows[0].excel_row,
         name: "",
     };
-    match villages
-        .iter()
-        .find(|v| v.name == draft.village.trim() || v.code == draft.village.trim())
-    {
-        Some(v) => draft.village_id = Some(v.id),
+    match find_village(villages, &draft.village) {
+        Some(v) => {
+            draft.village_id = Some(v.id);
+            draft.village.clone_from(&v.name);
+        }
         None => {
             draft.blocked = true;
             if draft.village.is_empty() {
@@ -275,6 +308,21 @@ mod tests {
                 .all(|i| i.row != Some(3) || i.code != "unknown_village")
         );
         assert!(drafts[0].blocked);
+        for text in [
+            "东庄村",
+            "东庄",
+            "东庄村委会",
+            "东庄村村民委员会",
+            " 140822100201 ",
+        ] {
+            assert_eq!(
+                find_village(&villages, text).map(|v| v.id),
+                Some(Uuid::from_u128(1)),
+                "{text}"
+            );
+        }
+        assert!(find_village(&villages, "西庄村").is_none());
+        assert!(find_village(&villages, "").is_none());
         assert!(drafts[1].importable(false));
         assert_eq!(drafts[1].village_id, Some(Uuid::from_u128(1)));
         assert_eq!(reports, 2, "at the start and at the end");
