@@ -40,7 +40,8 @@ pub use exports::{ExportKind, ExportOutcome};
 pub use households::{HouseholdView, IdNumberInfo, MemberView, RegisterOutcome, RegisterRequest};
 pub use import::{
     ColumnView, Field, HouseholdPreview, ImportOutcome, ImportPreview, ImportProgress,
-    ImportRequest, ImportStage, RowIssue, Severity, guess_field,
+    ImportRequest, ImportStage, IssueScope, PersonPreview, RowIssue, Severity, SkippedRow,
+    guess_field,
 };
 pub use print::{Document, file_safe};
 pub use referrals::{ReferralBackRequest, ReferralBackView, ReferralOutRequest, ReferralRow};

@@ -455,6 +455,13 @@ pub struct ImportArgs {
     #[arg(long)]
     skip_invalid: bool,
     /// Import after the checks (without it, only the preview and the report are shown).
+    /// Leave out the members with errors and import the rest of their households.
+    #[arg(long)]
+    skip_invalid_members: bool,
+    /// A township's own vocabulary of headers and group words (the form of
+    /// assets/import/columns.toml), tried before the shipped one.
+    #[arg(long)]
+    vocabulary: Option<PathBuf>,
     #[arg(long)]
     yes: bool,
     #[arg(long)]
@@ -485,6 +492,8 @@ pub fn import(api: &mut Api, args: ImportArgs, lang: Lang) -> Result<(), ApiErro
         mapping,
         village: args.village,
         skip_invalid: args.skip_invalid,
+        skip_invalid_members: args.skip_invalid_members,
+        vocabulary: args.vocabulary,
         expected_sha256: None,
     };
     if !args.yes {
@@ -493,8 +502,8 @@ pub fn import(api: &mut Api, args: ImportArgs, lang: Lang) -> Result<(), ApiErro
         if !preview.can_import {
             return Err(ApiError::invalid(
                 "import_refused",
-                "有错误，未导入。请修改文件，或加 --skip-invalid 只导入无误的户",
-                "there are errors; nothing imported. Fix the file, or add --skip-invalid to import only the households without errors",
+                "有错误，未导入。请修改文件，或加 --skip-invalid-members 跳过有错误的成员、--skip-invalid 跳过有错误的户",
+                "there are errors; nothing imported. Fix the file, or add --skip-invalid-members to leave out the members with errors, --skip-invalid to leave out the households with errors",
             )
             .localised(lang));
         }
@@ -595,19 +604,17 @@ fn render_preview(p: &jiayi_api::ImportPreview, lang: Lang) -> String {
                 jiayi_api::Severity::Error => lang.pick("错误", "error"),
                 jiayi_api::Severity::Warning => lang.pick("提示", "warning"),
             };
-            let row = i
-                .row
-                .map(|r| {
-                    lang.pick(&format!("第 {r} 行"), &format!("row {r}"))
-                        .to_string()
-                })
-                .unwrap_or_default();
-            let column = i
-                .column
-                .as_deref()
-                .map(|c| format!("[{c}] "))
-                .unwrap_or_default();
-            out.push_str(&format!("  {row} {level} {column}{}\n", i.message));
+            let colon = lang.pick("：", ": ");
+            out.push_str(&format!("  {level} {}{colon}{}\n", i.place, i.message));
+        }
+    }
+    if !p.skipped_rows.is_empty() {
+        out.push_str(lang.pick("\n跳过的行：\n", "\nrows skipped:\n"));
+        for r in &p.skipped_rows {
+            let row = lang
+                .pick(&format!("第 {} 行", r.row), &format!("row {}", r.row))
+                .to_string();
+            out.push_str(&format!("  {row} {} [{}]\n", r.message, r.text));
         }
     }
     out

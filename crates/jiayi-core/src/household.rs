@@ -148,6 +148,9 @@ pub struct ValidResident {
     pub phone: Option<Phone>,
     pub relation: Relation,
     pub groups: Vec<PopulationGroup>,
+    /// The county's health-record number, when the caller has one (a roster's column); the
+    /// form leaves it empty.
+    pub record_number: Option<crate::record_number::RecordNumber>,
 }
 
 pub const NAME_MAX_CHARS: usize = 30;
@@ -173,9 +176,45 @@ pub fn clean_address(input: &str) -> Result<String> {
     clean_name(input, "address", ADDRESS_MAX_CHARS)
 }
 
+/// A person's name as it should be kept: invisible characters (zero-width spaces, joiners,
+/// byte-order marks, soft hyphens) dropped, every kind of space (full-width, no-break) read as
+/// a space, spaces between two Chinese characters dropped (`王　芳` is 王芳: clerks pad
+/// two-character names to line them up), other runs of spaces made one.
+pub fn normalise_name(input: &str) -> String {
+    let chars: Vec<char> = input
+        .chars()
+        .filter(|c| {
+            !matches!(
+                c,
+                '\u{200B}'..='\u{200F}' | '\u{2060}' | '\u{FEFF}' | '\u{00AD}'
+            )
+        })
+        .map(|c| if c.is_whitespace() { ' ' } else { c })
+        .collect();
+    let words: Vec<String> = chars
+        .split(|c| *c == ' ')
+        .filter(|w| !w.is_empty())
+        .map(|w| w.iter().collect())
+        .collect();
+    let mut out = String::new();
+    for word in &words {
+        let joins = |c: Option<char>| c.is_some_and(is_han);
+        let between_han = joins(out.chars().last()) && joins(word.chars().next());
+        if !out.is_empty() && !between_han {
+            out.push(' ');
+        }
+        out.push_str(word);
+    }
+    out
+}
+
+fn is_han(c: char) -> bool {
+    matches!(c, '\u{3400}'..='\u{4DBF}' | '\u{4E00}'..='\u{9FFF}' | '\u{F900}'..='\u{FAFF}' | '\u{20000}'..='\u{3134F}')
+}
+
 fn clean_name(input: &str, field: &'static str, max: usize) -> Result<String> {
     // Collapse inner runs of spaces, keep the middle dot of minority names (·).
-    let name = input.split_whitespace().collect::<Vec<_>>().join(" ");
+    let name = normalise_name(input);
     if name.is_empty() {
         return Err(CoreError::Required { field });
     }
@@ -222,6 +261,9 @@ impl ResidentInput {
         for code in &self.groups {
             let group = PopulationGroup::from_code(code)
                 .ok_or_else(|| CoreError::UnknownGroup(code.clone()))?;
+            if group.is_womens() && sex == Sex::Male {
+                return Err(CoreError::GroupNotForSex { group });
+            }
             if !group.is_derived() && !groups.contains(&group) {
                 groups.push(group);
             }
@@ -235,6 +277,7 @@ impl ResidentInput {
             phone,
             relation: self.relation.unwrap_or(Relation::Other),
             groups,
+            record_number: None,
         })
     }
 }
@@ -346,6 +389,38 @@ mod tests {
         let v = m.validate(today()).unwrap();
         assert_eq!(v.id_number, None);
         assert_eq!(v.birth_date, NaiveDate::from_ymd_opt(2026, 3, 1));
+    }
+
+    #[test]
+    fn names_lose_invisible_characters_and_padding_between_chinese_characters() {
+        assert_eq!(normalise_name("王　芳"), "王芳");
+        assert_eq!(normalise_name(" 王\u{00A0}芳\u{200B} "), "王芳");
+        assert_eq!(normalise_name("\u{FEFF}李\u{200D}四"), "李四");
+        assert_eq!(normalise_name("阿依古丽·买买提"), "阿依古丽·买买提");
+        assert_eq!(normalise_name("John  Smith"), "John Smith");
+        assert_eq!(normalise_name("\u{3000}"), "");
+        let m = member("王　芳", None, Relation::Head);
+        let v = ResidentInput {
+            sex: Some(Sex::Female),
+            ..m
+        }
+        .validate(today())
+        .unwrap();
+        assert_eq!(v.name, "王芳");
+    }
+
+    #[test]
+    fn a_pregnancy_group_on_a_man_is_refused() {
+        let mut m = member("张三", Some(id(1990, 131)), Relation::Head);
+        m.groups = vec!["pregnant".into()];
+        assert_eq!(
+            m.validate(today()).unwrap_err(),
+            CoreError::GroupNotForSex {
+                group: PopulationGroup::Pregnant
+            }
+        );
+        m.id_number = Some(id(1990, 132));
+        assert!(m.validate(today()).is_ok());
     }
 
     #[test]

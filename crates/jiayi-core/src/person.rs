@@ -76,6 +76,14 @@ impl PopulationGroup {
         )
     }
 
+    /// Pregnancy and the weeks after delivery: groups only a woman can be in.
+    pub fn is_womens(self) -> bool {
+        matches!(
+            self,
+            PopulationGroup::Pregnant | PopulationGroup::Postpartum
+        )
+    }
+
     pub fn is_key(self) -> bool {
         matches!(
             self,

@@ -3,13 +3,15 @@
 //! header row, widths that fit the Chinese text, percentages and dates formatted, a totals
 //! row), and reads rosters back as rows of text.
 
-use std::path::Path;
-
-use calamine::{Data, Reader, open_workbook_auto};
 use chrono::{Datelike, NaiveDate};
 use rust_xlsxwriter::{
     Color, ExcelDateTime, Format, FormatAlign, FormatBorder, Workbook, Worksheet, XlsxError,
 };
+
+mod csv;
+mod read;
+
+pub use read::{Table, read_sheet, read_workbook};
 
 #[derive(Debug, thiserror::Error)]
 pub enum ExcelError {
@@ -21,6 +23,12 @@ pub enum ExcelError {
     NoSheet(String),
     #[error("the workbook has no sheets")]
     Empty,
+    #[error("the file cannot be opened: {0}")]
+    Io(String),
+    #[error("the file is not a workbook this reader knows (.xlsx, .xls, .ods, .csv)")]
+    UnknownFormat,
+    #[error("the text file is in an encoding this reader does not know")]
+    Encoding,
 }
 
 pub type Result<T, E = ExcelError> = std::result::Result<T, E>;
@@ -268,79 +276,6 @@ pub fn workbook_bytes(sheets: &[Sheet]) -> Result<Vec<u8>> {
     Ok(workbook.save_to_buffer()?)
 }
 
-/// A sheet read back: its name and its rows as text (trailing empty cells dropped).
-#[derive(Debug, Clone, PartialEq)]
-pub struct Table {
-    pub sheet: String,
-    pub rows: Vec<Vec<String>>,
-}
-
-/// Text of a cell as a person typed it. Whole numbers lose their ".0"; dates become
-/// `YYYY-MM-DD`. Numbers longer than 15 digits (ID numbers typed as numbers) have already
-/// lost digits in the file and are returned as Excel kept them.
-fn cell_text(cell: &Data) -> String {
-    match cell {
-        Data::Empty => String::new(),
-        Data::String(s) => s.trim().to_string(),
-        Data::Int(n) => n.to_string(),
-        Data::Float(f) if f.fract() == 0.0 && f.abs() < 1e17 => format!("{f:.0}"),
-        Data::Float(f) => f.to_string(),
-        Data::Bool(b) => b.to_string(),
-        Data::DateTime(dt) => dt
-            .as_datetime()
-            .map(|d| d.date().to_string())
-            .unwrap_or_else(|| dt.as_f64().to_string()),
-        Data::DateTimeIso(s) => s.split('T').next().unwrap_or(s).to_string(),
-        Data::DurationIso(s) => s.clone(),
-        Data::Error(e) => format!("#{e:?}"),
-    }
-}
-
-/// Reads every sheet of an `.xlsx` (or `.xls`, `.ods`) file.
-pub fn read_workbook(path: &Path) -> Result<Vec<Table>> {
-    let mut workbook = open_workbook_auto(path).map_err(|e| ExcelError::Read(e.to_string()))?;
-    let mut tables = Vec::new();
-    for name in workbook.sheet_names() {
-        let range = workbook
-            .worksheet_range(&name)
-            .map_err(|e| ExcelError::Read(e.to_string()))?;
-        // Rows keep their position from the sheet's first row, so row numbers match Excel's
-        // when the used range starts lower.
-        let offset = range.start().map(|(r, _)| r as usize).unwrap_or(0);
-        let mut rows: Vec<Vec<String>> = vec![Vec::new(); offset];
-        for r in range.rows() {
-            let mut cells: Vec<String> = r.iter().map(cell_text).collect();
-            while cells.last().is_some_and(|c| c.is_empty()) {
-                cells.pop();
-            }
-            let lead = range.start().map(|(_, c)| c as usize).unwrap_or(0);
-            if lead > 0 && !cells.is_empty() {
-                let mut padded = vec![String::new(); lead];
-                padded.extend(cells);
-                cells = padded;
-            }
-            rows.push(cells);
-        }
-        tables.push(Table { sheet: name, rows });
-    }
-    if tables.is_empty() {
-        return Err(ExcelError::Empty);
-    }
-    Ok(tables)
-}
-
-/// One sheet by name, or the first one.
-pub fn read_sheet(path: &Path, sheet: Option<&str>) -> Result<Table> {
-    let tables = read_workbook(path)?;
-    match sheet {
-        None => tables.into_iter().next().ok_or(ExcelError::Empty),
-        Some(name) => tables
-            .into_iter()
-            .find(|t| t.sheet == name)
-            .ok_or_else(|| ExcelError::NoSheet(name.to_string())),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -357,17 +292,5 @@ mod tests {
         assert_eq!(again.chars().count(), 31);
         assert!(again.ends_with("(2)"));
         assert_eq!(sheet_name("", &[]), "Sheet");
-    }
-
-    #[test]
-    fn cells_read_as_typed() {
-        assert_eq!(cell_text(&Data::Float(13812345678.0)), "13812345678");
-        assert_eq!(cell_text(&Data::Float(1.5)), "1.5");
-        assert_eq!(cell_text(&Data::String(" 张三 ".into())), "张三");
-        assert_eq!(cell_text(&Data::Int(3)), "3");
-        assert_eq!(
-            cell_text(&Data::DateTimeIso("2026-01-02T00:00:00".into())),
-            "2026-01-02"
-        );
     }
 }

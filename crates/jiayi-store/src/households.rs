@@ -329,7 +329,7 @@ fn build_record(
             phone: m.phone.clone(),
             relation: m.relation,
             groups: m.groups.clone(),
-            record_number: None,
+            record_number: m.record_number.clone(),
         })
         .collect();
     HouseholdRecord {

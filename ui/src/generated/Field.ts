@@ -3,4 +3,4 @@
 /**
  * What a column holds.
  */
-export type Field = "head_name" | "name" | "id_number" | "sex" | "birth_date" | "phone" | "relation" | "village" | "group" | "address" | "groups";
+export type Field = "head_name" | "name" | "id_number" | "sex" | "birth_date" | "phone" | "relation" | "village" | "group" | "address" | "groups" | "household_no" | "record_number";

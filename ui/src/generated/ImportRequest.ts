@@ -5,7 +5,7 @@
  */
 export type ImportRequest = { path: string, 
 /**
- * The sheet's name; the first sheet when empty.
+ * The sheet's name; when empty, the sheet whose header names the most known columns.
  */
 sheet: string | null, 
 /**
@@ -26,6 +26,17 @@ village: string | null,
  * stops the import.
  */
 skip_invalid: boolean, 
+/**
+ * Leave out the members with errors and import the rest of their households (a
+ * household whose head has an error stays out). Without it, a member's error keeps their
+ * whole household out.
+ */
+skip_invalid_members: boolean, 
+/**
+ * A township's own vocabulary (headers and group words, the form of
+ * `assets/import/columns.toml`), tried before the shipped one.
+ */
+vocabulary: string | null, 
 /**
  * The file's SHA-256 from the preview: the import is refused if the file changed since.
  */

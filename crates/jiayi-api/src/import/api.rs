@@ -7,13 +7,17 @@ use jiayi_core::household::ValidHousehold;
 use jiayi_store::NewHousehold;
 
 use super::check::{CheckContext, check_households};
-use super::columns::{check_required, map_columns};
-use super::header::find_header_row;
-use super::households::{Draft, Grouping, group_households, sheet_rows};
+use super::columns::{check_required, column_of, map_columns};
+use super::duplicates::Lookups;
+use super::fields::Field;
+use super::header::{find_sheet_and_header, village_in_title};
+use super::households::{Draft, Grouping, group_households};
 use super::issues::Issues;
-use super::preview::{SheetSummary, build_preview};
-use super::read::read_sheet;
+use super::preview::{Choices, SheetSummary, build_preview};
+use super::read::read_file;
+use super::rows::person_rows;
 use super::views::{ImportOutcome, ImportPreview, ImportProgress, ImportRequest, ImportStage};
+use super::vocabulary::Vocabulary;
 use crate::Api;
 use crate::error::{ApiError, ApiResult};
 
@@ -25,15 +29,20 @@ struct Checked {
 
 impl Api {
     /// Keeps a roster the user picked in the app (its bytes, as the window read them) in `dir`,
-    /// so the preview and the import read the same file. Only `.xlsx` files are taken; the
-    /// name keeps its letters and digits.
+    /// so the preview and the import read the same file. `.xlsx`, `.xls`, `.ods` and `.csv`
+    /// files are taken; the name keeps its letters and digits.
     pub fn stage_import_file(&self, name: &str, bytes: &[u8], dir: &Path) -> ApiResult<PathBuf> {
         const MAX_BYTES: usize = 64 * 1024 * 1024;
-        let Some((stem, "xlsx" | "XLSX" | "Xlsx")) = name.rsplit_once('.') else {
+        const EXTENSIONS: [&str; 5] = ["xlsx", "xlsm", "xls", "ods", "csv"];
+        let split = name
+            .rsplit_once('.')
+            .map(|(stem, ext)| (stem, ext.to_ascii_lowercase()))
+            .filter(|(_, ext)| EXTENSIONS.contains(&ext.as_str()));
+        let Some((stem, extension)) = split else {
             return Err(self.fail(ApiError::invalid(
-                "not_xlsx",
-                "请选择 .xlsx 格式的 Excel 文件（旧的 .xls 请先另存为 .xlsx）",
-                "choose an Excel .xlsx file (save an old .xls as .xlsx first)",
+                "not_a_roster_file",
+                "请选择表格文件：.xlsx、.xls、.ods 或 .csv",
+                "choose a spreadsheet: .xlsx, .xls, .ods or .csv",
             )));
         };
         if bytes.is_empty() || bytes.len() > MAX_BYTES {
@@ -54,7 +63,7 @@ impl Api {
             })
             .take(60)
             .collect();
-        let path = dir.join(format!("{safe}.xlsx"));
+        let path = dir.join(format!("{safe}.{extension}"));
         let io = |e: std::io::Error| {
             self.fail(ApiError::invalid(
                 "write_failed",
@@ -103,11 +112,11 @@ impl Api {
             let (zh, en) = if preview.errors > 0 {
                 (
                     format!(
-                        "有 {} 处错误，未导入任何数据。请修改文件，或选择只导入无误的户",
+                        "有 {} 处错误，未导入任何数据。请修改文件，或选择跳过有错误的成员（导入该户其余成员）、跳过有错误的户（导入文件其余部分）",
                         preview.errors
                     ),
                     format!(
-                        "{} errors: nothing was imported. Fix the file, or choose to import only the households without errors",
+                        "{} errors: nothing was imported. Fix the file, or choose to leave out the members with errors (importing the rest of their households) or the households with errors (importing the rest of the file)",
                         preview.errors
                     ),
                 )
@@ -122,7 +131,7 @@ impl Api {
         let valid: Vec<(uuid::Uuid, &ValidHousehold)> = checked
             .drafts
             .iter()
-            .filter(|d| !d.errors)
+            .filter(|d| d.importable(request.skip_invalid_members))
             .filter_map(|d| Some((d.village_id?, d.valid.as_ref()?)))
             .collect();
         let news: Vec<NewHousehold<'_>> = valid
@@ -149,11 +158,13 @@ impl Api {
             done: total,
             total,
         });
+        let residents = records.iter().map(|r| r.members.len()).sum();
         Ok(ImportOutcome {
             imported: true,
             households: records.len(),
-            residents: records.iter().map(|r| r.members.len()).sum(),
+            residents,
             skipped_households: preview.households - records.len(),
+            skipped_residents: preview.residents.saturating_sub(residents),
             preview,
         })
     }
@@ -171,47 +182,82 @@ impl Api {
             done: 0,
             total: 0,
         });
-        let read = read_sheet(&request.path, request.sheet.as_deref()).map_err(fail)?;
-        let rows = &read.table.rows;
-        let header_index = find_header_row(rows, request.header_row).map_err(fail)?;
-        let columns = map_columns(rows, header_index, &request.mapping, self.lang).map_err(fail)?;
+        let vocabulary = Vocabulary::with_file(request.vocabulary.as_deref()).map_err(fail)?;
+        let read = read_file(&request.path).map_err(fail)?;
+        let (sheet_index, header_index) = find_sheet_and_header(
+            &read.tables,
+            request.sheet.as_deref(),
+            request.header_row,
+            &vocabulary,
+        )
+        .map_err(fail)?;
+        let table = &read.tables[sheet_index];
+        let columns = map_columns(
+            &table.rows,
+            header_index,
+            &request.mapping,
+            self.lang,
+            &vocabulary,
+        )
+        .map_err(fail)?;
+        let villages = self.store.villages().map_err(|e| self.fail(e))?;
         let fixed_village = request
             .village
             .as_deref()
             .map(str::trim)
-            .filter(|v| !v.is_empty());
+            .filter(|v| !v.is_empty())
+            .or_else(|| {
+                column_of(&columns, Field::Village)
+                    .is_none()
+                    .then(|| village_in_title(table, header_index, &villages))
+                    .flatten()
+            });
         check_required(&columns, fixed_village).map_err(fail)?;
 
-        let sheet_rows = sheet_rows(rows, header_index, &columns);
-        let row_count = sheet_rows.len();
+        let (people, skipped_rows) = person_rows(table, header_index, &columns, self.lang);
+        let row_count = people.len();
         let grouping = Grouping::of(&columns);
-        let mut drafts = group_households(sheet_rows, fixed_village, grouping);
+        let mut drafts = group_households(people, fixed_village, grouping);
 
-        let villages = self.store.villages().map_err(|e| self.fail(e))?;
         let cx = CheckContext {
             today: self.today(),
             villages: &villages,
             grouping,
+            vocabulary: &vocabulary,
         };
-        let mut lookup = |village_id, one: &ValidHousehold| {
+        let mut duplicates = |village_id, one: &ValidHousehold| {
             self.store
                 .find_duplicates(village_id, one)
                 .map_err(|e| self.fail(e))
         };
-        let mut issues = Issues::new(self.lang, &columns);
-        check_households(&mut drafts, &cx, &mut lookup, &mut issues, progress)?;
+        let mut record_number = |number: &str| {
+            self.store
+                .resident_with_record_number(number)
+                .map(|found| found.is_some())
+                .map_err(|e| self.fail(e))
+        };
+        let mut lookups = Lookups {
+            duplicates: &mut duplicates,
+            record_number: &mut record_number,
+        };
+        let mut issues = Issues::new(self.lang, &table.sheet, &columns);
+        check_households(&mut drafts, &cx, &mut lookups, &mut issues, progress)?;
         let issues = issues.into_list();
 
         let summary = SheetSummary {
             file_sha256: read.file_sha256,
-            sheet: read.table.sheet,
+            sheets: read.tables.iter().map(|t| t.sheet.clone()).collect(),
+            sheet: table.sheet.clone(),
             header_row: header_index as u32 + 1,
             columns,
             rows: row_count,
+            skipped_rows,
         };
-        Ok(Checked {
-            preview: build_preview(summary, &drafts, issues, request.skip_invalid),
-            drafts,
-        })
+        let choices = Choices {
+            skip_households: request.skip_invalid,
+            skip_members: request.skip_invalid_members,
+        };
+        let preview = build_preview(summary, &drafts, issues, choices);
+        Ok(Checked { preview, drafts })
     }
 }

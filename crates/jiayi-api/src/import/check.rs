@@ -1,22 +1,24 @@
-//! Step 5, checking: every household against the same rules as the registration form, each
-//! member on its own first so every bad cell is reported, then duplicates in the file and in
-//! the store.
+//! Step 5, checking: every member on their own (`member.rs`), people already registered or
+//! named twice (`duplicates.rs`), then the household against the registration form's rules
+//! with the members that have no error.
 
 use chrono::NaiveDate;
-use jiayi_core::CoreError;
-use jiayi_core::household::{HouseholdInput, ResidentInput, Village};
+use jiayi_core::household::{HouseholdInput, Village};
 use jiayi_core::person::Relation;
 
-use super::duplicates::{DuplicateLookup, SeenInFile, registered};
+use super::duplicates::{Lookups, SeenInFile, record_number_taken, registered};
 use super::fields::Field;
-use super::households::{Draft, Grouping, SheetRow};
-use super::issues::Issues;
-use super::values::{parse_groups, parse_relation, parse_sex};
-use super::views::{ImportProgress, ImportStage, Severity};
+use super::households::{Draft, Grouping};
+use super::issues::{At, Issues};
+use super::member::read_member;
+use super::views::{ImportProgress, ImportStage, IssueScope, Severity};
+use super::vocabulary::Vocabulary;
 use crate::error::ApiResult;
 
 /// Households checked between two progress reports.
 const PROGRESS_EVERY: usize = 100;
+
+const HOUSEHOLD_ERROR: (Severity, IssueScope) = (Severity::Error, IssueScope::Household);
 
 /// What the checks hold fixed.
 pub(super) struct CheckContext<'a> {
@@ -25,14 +27,16 @@ pub(super) struct CheckContext<'a> {
     /// The township's villages (by name or code).
     pub villages: &'a [Village],
     pub grouping: Grouping,
+    pub vocabulary: &'a Vocabulary,
 }
 
-/// Checks every draft: sets its village, its validated household, or its `errors` flag, and
-/// writes what it found into `issues`. The store is asked only through `lookup`.
+/// Checks every draft: sets its village, its members' errors, its household (of the members
+/// without errors) or its `blocked` flag, and writes what it found into `issues`. The store
+/// is asked only through `lookups`.
 pub(super) fn check_households(
     drafts: &mut [Draft],
     cx: &CheckContext<'_>,
-    lookup: &mut DuplicateLookup<'_>,
+    lookups: &mut Lookups<'_>,
     issues: &mut Issues<'_>,
     progress: &mut dyn FnMut(ImportProgress),
 ) -> ApiResult<()> {
@@ -46,7 +50,7 @@ pub(super) fn check_households(
                 total,
             });
         }
-        check_household(draft, cx, lookup, &mut seen, issues)?;
+        check_household(draft, cx, lookups, &mut seen, issues)?;
     }
     progress(ImportProgress {
         stage: ImportStage::Checking,
@@ -59,48 +63,67 @@ pub(super) fn check_households(
 fn check_household(
     draft: &mut Draft,
     cx: &CheckContext<'_>,
-    lookup: &mut DuplicateLookup<'_>,
+    lookups: &mut Lookups<'_>,
     seen: &mut SeenInFile,
     issues: &mut Issues<'_>,
 ) -> ApiResult<()> {
-    let first_row = draft.rows[0].excel_row;
     check_village(draft, cx.villages, issues);
-    let mut inputs = Vec::with_capacity(draft.rows.len());
+    let head_name = draft.head_name().to_string();
+    let mut kept = Vec::with_capacity(draft.rows.len());
+    let mut kept_numbers = Vec::new();
+    let mut kept_at: Vec<(u32, String)> = Vec::new();
+    draft.bad.clear();
+    draft.record_numbers.clear();
     for row in &draft.rows {
-        let r = Some(row.excel_row);
-        let (input, bad_cells) = resident_input(row, cx.grouping, issues);
-        if bad_cells {
-            draft.errors = true;
-        }
-        match input.validate(cx.today) {
-            Ok(valid) => {
-                if let Some(village_id) = draft.village_id
-                    && registered(lookup, (village_id, &draft.village), &valid, r, issues)?
-                {
-                    draft.errors = true;
-                }
-                if seen.note(&draft.village, &valid, row.excel_row, issues) {
-                    draft.errors = true;
-                }
+        let read = read_member(
+            row,
+            &head_name,
+            cx.grouping,
+            (cx.today, cx.vocabulary),
+            issues,
+        );
+        let at = At {
+            row: row.excel_row,
+            name: &read.input.name,
+        };
+        let mut bad = read.bad;
+        if let Some(valid) = &read.valid {
+            if let Some(village_id) = draft.village_id
+                && registered(lookups, (village_id, &draft.village), valid, at, issues)?
+            {
+                bad = true;
             }
-            Err(e) => {
-                draft.errors = true;
-                let field = match &e {
-                    CoreError::IdNumber(_) | CoreError::BirthDateMismatch => Some(Field::IdNumber),
-                    CoreError::Phone(_) => Some(Field::Phone),
-                    CoreError::Date(_) => Some(Field::BirthDate),
-                    CoreError::Required { field: "sex" } => Some(Field::Sex),
-                    CoreError::Required { .. } | CoreError::TooLong { .. } => Some(Field::Name),
-                    _ => None,
-                };
-                issues.core(r, field, e);
+            if seen.note(&draft.village, valid, at, issues) {
+                bad = true;
             }
         }
-        inputs.push(input);
+        if let Some(number) = &read.record_number {
+            if seen.note_record_number(number, at, issues) {
+                bad = true;
+            }
+            if record_number_taken(lookups, number, at, issues)? {
+                bad = true;
+            }
+        }
+        if bad && read.input.relation == Some(Relation::Head) {
+            draft.blocked = true;
+            issues.block_household_at(row.excel_row);
+        }
+        if !bad {
+            kept_at.push((row.excel_row, read.input.name.clone()));
+            kept.push(read.input);
+            kept_numbers.push(read.record_number.clone());
+        }
+        draft.bad.push(bad);
+        draft.record_numbers.push(read.record_number);
     }
-    let group = draft.rows[0].get(Field::Group).to_string();
+    if draft.blocked || kept.is_empty() {
+        return Ok(());
+    }
+    let first = &draft.rows[0];
+    let group = first.get(Field::Group).to_string();
     let address = {
-        let typed = draft.rows[0].get(Field::Address);
+        let typed = first.get(Field::Address);
         if typed.is_empty() {
             format!("{}{}", draft.village, group)
         } else {
@@ -111,48 +134,101 @@ fn check_household(
         village: draft.village.clone(),
         group,
         address,
-        members: inputs,
+        members: kept,
     };
-    if !draft.errors {
-        match input.validate(cx.today) {
-            Ok(valid) => draft.valid = Some(valid),
-            Err(e) => {
-                draft.errors = true;
-                let row = e
-                    .member_index
-                    .and_then(|i| draft.rows.get(i))
-                    .map(|r| r.excel_row)
-                    .unwrap_or(first_row);
-                issues.core(Some(row), None, e.error);
+    match input.validate(cx.today) {
+        Ok(mut valid) => {
+            for (member, number) in valid.members.iter_mut().zip(kept_numbers) {
+                member.record_number = number;
             }
+            draft.valid = Some(valid);
+        }
+        Err(e) => {
+            draft.blocked = true;
+            let at = e
+                .member_index
+                .and_then(|i| kept_at.get(i).cloned())
+                .unwrap_or((first.excel_row, String::new()));
+            let field = match e.error {
+                jiayi_core::CoreError::Required { field: "address" }
+                | jiayi_core::CoreError::TooLong {
+                    field: "address", ..
+                } => Some(Field::Address),
+                _ => None,
+            };
+            issues.core(
+                At {
+                    row: at.0,
+                    name: &at.1,
+                },
+                field,
+                IssueScope::Household,
+                e.error,
+            );
         }
     }
     Ok(())
 }
 
+/// A village's name without what clerks add or leave off: 东庄村委会, 东庄村村委会, 东庄村
+/// and 东庄 are one village.
+fn village_stem(name: &str) -> &str {
+    let mut stem = name.trim();
+    for suffix in ["村民委员会", "居民委员会", "村委会", "居委会", "社区", "村"]
+    {
+        if let Some(s) = stem.strip_suffix(suffix).filter(|s| !s.is_empty()) {
+            stem = s;
+        }
+    }
+    stem
+}
+
+/// The township's village a cell names: by name or code, else the one village whose name
+/// is the same without 村委会, 村 and the like.
+fn find_village<'v>(villages: &'v [Village], text: &str) -> Option<&'v Village> {
+    let text = text.trim();
+    if text.is_empty() {
+        return None;
+    }
+    villages
+        .iter()
+        .find(|v| v.name == text || v.code == text)
+        .or_else(|| {
+            let stem = village_stem(text);
+            let mut same = villages.iter().filter(|v| village_stem(&v.name) == stem);
+            match (same.next(), same.next()) {
+                (Some(one), None) => Some(one),
+                _ => None,
+            }
+        })
+}
+
 /// The household's village must be one of the township's (by name or code).
 fn check_village(draft: &mut Draft, villages: &[Village], issues: &mut Issues<'_>) {
-    let first_row = Some(draft.rows[0].excel_row);
-    match villages
-        .iter()
-        .find(|v| v.name == draft.village || v.code == draft.village)
-    {
-        Some(v) => draft.village_id = Some(v.id),
+    let at = At {
+        row: draft.rows[0].excel_row,
+        name: "",
+    };
+    match find_village(villages, &draft.village) {
+        Some(v) => {
+            draft.village_id = Some(v.id);
+            draft.village.clone_from(&v.name);
+        }
         None => {
-            draft.errors = true;
+            draft.blocked = true;
             if draft.village.is_empty() {
                 issues.add(
-                    first_row,
+                    at,
                     Some(Field::Village),
-                    Severity::Error,
+                    HOUSEHOLD_ERROR,
                     "required",
                     ("请填写村", "the village is missing"),
                 );
             } else {
                 issues.add(
-                    first_row,
+                    at,
                     Some(Field::Village),
-                    Severity::Error,
+                    HOUSEHOLD_ERROR,
                     "unknown_village",
                     (
                         &format!("本乡镇没有“{}”村", draft.village),
@@ -164,83 +240,37 @@ fn check_village(draft: &mut Draft, villages: &[Village], issues: &mut Issues<'_
     }
 }
 
-/// A row as the registration form's member, with the cells that cannot be read reported.
-/// Returns whether any was.
-fn resident_input(
-    row: &SheetRow,
-    grouping: Grouping,
-    issues: &mut Issues<'_>,
-) -> (ResidentInput, bool) {
-    let r = Some(row.excel_row);
-    let mut bad = false;
-    let (groups, unknown) = parse_groups(row.get(Field::Groups));
-    for word in unknown {
-        bad = true;
-        issues.core(r, Some(Field::Groups), CoreError::UnknownGroup(word));
-    }
-    let sex_text = row.get(Field::Sex);
-    let sex = parse_sex(sex_text);
-    if !sex_text.is_empty() && sex.is_none() {
-        bad = true;
-        issues.add(
-            r,
-            Some(Field::Sex),
-            Severity::Error,
-            "bad_sex",
-            (
-                &format!("无法识别性别“{sex_text}”（应为 男 或 女）"),
-                &format!("cannot read the sex '{sex_text}' (男 or 女)"),
-            ),
-        );
-    }
-    let relation_text = row.get(Field::Relation);
-    let relation = if relation_text.is_empty() {
-        // Without a relation, the row naming the head is the head, and so is the one member
-        // of a household of one.
-        let head = row.get(Field::HeadName);
-        if grouping == Grouping::OnePerRow || (!head.is_empty() && head == row.get(Field::Name)) {
-            Relation::Head
-        } else {
-            Relation::Other
-        }
-    } else {
-        parse_relation(relation_text)
-    };
-    let input = ResidentInput {
-        name: row.get(Field::Name).to_string(),
-        id_number: Some(row.get(Field::IdNumber).to_string()).filter(|s| !s.is_empty()),
-        sex,
-        birth_date: Some(row.get(Field::BirthDate).to_string()).filter(|s| !s.is_empty()),
-        phone: Some(row.get(Field::Phone).to_string()).filter(|s| !s.is_empty()),
-        relation: Some(relation),
-        groups,
-    };
-    (input, bad)
-}
-
 #[cfg(test)]
 mod tests {
     use jiayi_core::Lang;
+    use jiayi_excel::Table;
     use uuid::Uuid;
 
     use super::*;
     use crate::import::columns::guess_columns;
-    use crate::import::households::{group_households, sheet_rows};
+    use crate::import::households::group_households;
+    use crate::import::rows::person_rows;
 
     #[test]
     fn villages_and_unreadable_cells_are_reported_without_a_store() {
-        let sheet: Vec<Vec<String>> = [
-            ["姓名", "性别", "村"],
-            ["王某", "未知", "火星村"],
-            ["李某", "男", "东庄村"],
-        ]
-        .iter()
-        .map(|r| r.iter().map(|c| c.to_string()).collect())
-        .collect();
-        let columns = guess_columns(&sheet, 0);
+        let table = Table {
+            sheet: "台账".into(),
+            rows: [
+                ["姓名", "性别", "村"],
+                ["王某", "未知", "火星村"],
+                ["李某", "男", "东庄村"],
+            ]
+            .iter()
+            .map(|r| r.iter().map(|c| c.to_string()).collect())
+            .collect(),
+            numbers: Default::default(),
+        };
+        let vocabulary = Vocabulary::shipped();
+        let columns = guess_columns(&table.rows, 0, vocabulary);
         let grouping = Grouping::of(&columns);
         assert_eq!(grouping, Grouping::OnePerRow);
-        let mut drafts = group_households(sheet_rows(&sheet, 0, &columns), None, grouping);
+        let (rows, _) = person_rows(&table, 0, &columns, Lang::En);
+        let mut drafts = group_households(rows, None, grouping);
         let villages = [Village {
             id: Uuid::from_u128(1),
             code: "140822100201".into(),
@@ -251,11 +281,17 @@ mod tests {
             today: NaiveDate::from_ymd_opt(2026, 11, 1).unwrap(),
             villages: &villages,
             grouping,
+            vocabulary,
         };
-        let mut lookup = |_: Uuid, _: &jiayi_core::household::ValidHousehold| Ok(Vec::new());
-        let mut issues = Issues::new(Lang::En, &columns);
+        let mut duplicates = |_: Uuid, _: &jiayi_core::household::ValidHousehold| Ok(Vec::new());
+        let mut record = |_: &str| Ok(false);
+        let mut lookups = Lookups {
+            duplicates: &mut duplicates,
+            record_number: &mut record,
+        };
+        let mut issues = Issues::new(Lang::En, "台账", &columns);
         let mut reports = 0;
-        check_households(&mut drafts, &cx, &mut lookup, &mut issues, &mut |_| {
+        check_households(&mut drafts, &cx, &mut lookups, &mut issues, &mut |_| {
             reports += 1
         })
         .unwrap();
@@ -264,12 +300,30 @@ mod tests {
             issues.iter().map(|i| (i.row, i.code.as_str())).collect();
         assert!(codes.contains(&(Some(2), "unknown_village")), "{codes:?}");
         assert!(codes.contains(&(Some(2), "bad_sex")), "{codes:?}");
+        let bad_sex = issues.iter().find(|i| i.code == "bad_sex").unwrap();
+        assert_eq!(bad_sex.place, "sheet '台账' row 2, column '性别', 王某");
         assert!(
             issues
                 .iter()
                 .all(|i| i.row != Some(3) || i.code != "unknown_village")
         );
-        assert!(drafts[0].errors);
+        assert!(drafts[0].blocked);
+        for text in [
+            "东庄村",
+            "东庄",
+            "东庄村委会",
+            "东庄村村民委员会",
+            " 140822100201 ",
+        ] {
+            assert_eq!(
+                find_village(&villages, text).map(|v| v.id),
+                Some(Uuid::from_u128(1)),
+                "{text}"
+            );
+        }
+        assert!(find_village(&villages, "西庄村").is_none());
+        assert!(find_village(&villages, "").is_none());
+        assert!(drafts[1].importable(false));
         assert_eq!(drafts[1].village_id, Some(Uuid::from_u128(1)));
         assert_eq!(reports, 2, "at the start and at the end");
     }

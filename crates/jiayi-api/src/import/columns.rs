@@ -5,8 +5,9 @@ use std::collections::BTreeMap;
 
 use jiayi_core::Lang;
 
-use super::fields::{Field, guess_field};
+use super::fields::Field;
 use super::views::ColumnView;
+use super::vocabulary::Vocabulary;
 use crate::error::ApiError;
 
 /// Excel's letter for a 0-based column (A, B, … Z, AA, …).
@@ -30,8 +31,9 @@ pub(super) fn map_columns(
     header_index: usize,
     mapping: &BTreeMap<String, String>,
     lang: Lang,
+    vocabulary: &Vocabulary,
 ) -> Result<Vec<ColumnView>, ApiError> {
-    let mut columns = guess_columns(rows, header_index);
+    let mut columns = guess_columns(rows, header_index, vocabulary);
     apply_mapping(&mut columns, mapping)?;
     for c in columns.iter_mut() {
         c.field_label = c.field.map(|f| f.label(lang).to_string());
@@ -41,7 +43,11 @@ pub(super) fn map_columns(
 
 /// Each column with the field its header names. A field is guessed for one column only: the
 /// first that names it.
-pub(super) fn guess_columns(rows: &[Vec<String>], header_index: usize) -> Vec<ColumnView> {
+pub(super) fn guess_columns(
+    rows: &[Vec<String>],
+    header_index: usize,
+    vocabulary: &Vocabulary,
+) -> Vec<ColumnView> {
     let headers: Vec<String> = rows.get(header_index).cloned().unwrap_or_default();
     let width = rows.iter().map(Vec::len).max().unwrap_or(0);
     let mut columns: Vec<ColumnView> = (0..width)
@@ -50,7 +56,7 @@ pub(super) fn guess_columns(rows: &[Vec<String>], header_index: usize) -> Vec<Co
             ColumnView {
                 index,
                 letter: column_letter(index),
-                field: guess_field(&header),
+                field: vocabulary.field_of(&header),
                 header,
                 field_label: None,
                 overridden: false,
@@ -78,7 +84,7 @@ pub(super) fn apply_mapping(
         let key = key.trim();
         let index = columns
             .iter()
-            .position(|c| c.header == key)
+            .position(|c| c.header.trim() == key)
             .or_else(|| {
                 columns
                     .iter()
@@ -178,16 +184,17 @@ mod tests {
         let rows = vec![vec!["姓名".to_string(), "备注".to_string()]];
         let mut mapping = BTreeMap::new();
         mapping.insert("B".to_string(), "name".to_string());
-        let columns = map_columns(&rows, 0, &mapping, Lang::En).unwrap();
+        let v = Vocabulary::shipped();
+        let columns = map_columns(&rows, 0, &mapping, Lang::En, v).unwrap();
         assert_eq!(columns[0].field, None);
         assert_eq!(columns[1].field, Some(Field::Name));
         assert!(columns[1].overridden);
         assert_eq!(columns[1].field_label.as_deref(), Some("name"));
         mapping.insert("Q".to_string(), "name".to_string());
-        let e = map_columns(&rows, 0, &mapping, Lang::En).unwrap_err();
+        let e = map_columns(&rows, 0, &mapping, Lang::En, v).unwrap_err();
         assert_eq!(e.code, "bad_mapping");
-        let e = check_required(&guess_columns(&rows, 0), None).unwrap_err();
+        let e = check_required(&guess_columns(&rows, 0, v), None).unwrap_err();
         assert_eq!(e.code, "bad_mapping");
-        assert!(check_required(&guess_columns(&rows, 0), Some("东庄村")).is_ok());
+        assert!(check_required(&guess_columns(&rows, 0, v), Some("东庄村")).is_ok());
     }
 }

@@ -1,78 +1,84 @@
-//! Step 4, rows to households: the sheet's rows below the header with the fields they hold,
-//! gathered into the households they describe.
+//! Step 4b, rows to households: consecutive rows of one family make a household. A family is
+//! told by its household number (户号), else by its head's name, else by each 户主 row
+//! starting one; household cells left blank below the first row (merged cells as some tools
+//! save them) take the value above.
 
-use std::collections::HashMap;
-
-use jiayi_core::household::ValidHousehold;
+use jiayi_core::household::{ValidHousehold, normalise_name};
 use jiayi_core::person::Relation;
+use jiayi_core::record_number::RecordNumber;
 
 use super::columns::column_of;
 use super::fields::Field;
+use super::rows::SheetRow;
 use super::values::parse_relation;
 use super::views::ColumnView;
 
-/// A row of the sheet with the fields it holds (empty cells left out).
-pub(super) struct SheetRow {
-    /// The row as Excel numbers it.
-    pub excel_row: u32,
-    pub cells: HashMap<Field, String>,
-}
-
-impl SheetRow {
-    /// The row's text for `field`; empty when the row has none.
-    pub fn get(&self, field: Field) -> &str {
-        self.cells.get(&field).map(String::as_str).unwrap_or("")
-    }
-}
-
 /// A household as read from the file, with its rows and what the checks made of it.
 pub(super) struct Draft {
-    /// Village, group, head's name and address, as the rows give them.
-    pub key: String,
     pub village: String,
     pub rows: Vec<SheetRow>,
-    /// Set when every check passed.
+    /// Per row: the member has an error of their own.
+    pub bad: Vec<bool>,
+    /// Per row: the member's health-record number, when valid.
+    pub record_numbers: Vec<Option<RecordNumber>>,
+    /// The household as a whole cannot be imported.
+    pub blocked: bool,
+    /// The household with its members that have no error, when it holds together.
     pub valid: Option<ValidHousehold>,
     /// Set when the village is one of the township's.
     pub village_id: Option<uuid::Uuid>,
-    /// Some check failed: the household is not imported.
-    pub errors: bool,
 }
 
 impl Draft {
-    fn new(key: String, village: String, row: SheetRow) -> Draft {
+    fn new(village: String, row: SheetRow) -> Draft {
         Draft {
-            key,
             village,
             rows: vec![row],
+            bad: Vec::new(),
+            record_numbers: Vec::new(),
+            blocked: false,
             valid: None,
             village_id: None,
-            errors: false,
         }
     }
 
-    /// The head's name as the key holds it (empty without a head's-name column).
-    pub fn head_in_key(&self) -> &str {
-        self.key.split(KEY_SEPARATOR).nth(2).unwrap_or("")
+    /// The head's name as the head-name column gives it (empty without one).
+    pub fn head_name(&self) -> &str {
+        self.rows[0].get(Field::HeadName)
+    }
+
+    /// Some error in it: of the household or of a member.
+    pub fn has_errors(&self) -> bool {
+        self.blocked || self.bad.iter().any(|b| *b)
+    }
+
+    /// Whether it is imported when members with errors are (`skip_members`) or are not left out.
+    pub fn importable(&self, skip_members: bool) -> bool {
+        !self.blocked
+            && self.village_id.is_some()
+            && self.valid.is_some()
+            && (skip_members || !self.bad.iter().any(|b| *b))
     }
 }
-
-const KEY_SEPARATOR: char = '\u{1}';
 
 /// How rows make households, from the columns the sheet has.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(super) enum Grouping {
-    /// By (village, group, head's name, address).
+    /// By the household number (户号).
+    HouseholdNo,
+    /// By the head's name.
     HeadColumn,
     /// A new household starts at each head.
     Relation,
-    /// Neither the head's name nor the relation: each row is a household of one.
+    /// Neither: each row is a household of one.
     OnePerRow,
 }
 
 impl Grouping {
     pub fn of(columns: &[ColumnView]) -> Grouping {
-        if column_of(columns, Field::HeadName).is_some() {
+        if column_of(columns, Field::HouseholdNo).is_some() {
+            Grouping::HouseholdNo
+        } else if column_of(columns, Field::HeadName).is_some() {
             Grouping::HeadColumn
         } else if column_of(columns, Field::Relation).is_some() {
             Grouping::Relation
@@ -82,66 +88,90 @@ impl Grouping {
     }
 }
 
-/// The rows below the header, empty ones skipped, each with the fields its mapped cells hold.
-pub(super) fn sheet_rows(
-    rows: &[Vec<String>],
-    header_index: usize,
-    columns: &[ColumnView],
-) -> Vec<SheetRow> {
-    rows.iter()
-        .enumerate()
-        .skip(header_index + 1)
-        .filter(|(_, cells)| cells.iter().any(|c| !c.trim().is_empty()))
-        .map(|(i, cells)| SheetRow {
-            excel_row: i as u32 + 1,
-            cells: columns
-                .iter()
-                .filter_map(|c| {
-                    let value = cells.get(c.index)?.trim();
-                    Some((c.field?, value.to_string()))
-                })
-                .filter(|(_, v)| !v.is_empty())
-                .collect(),
-        })
-        .collect()
+/// Cells that describe the household rather than the member: blank ones below a family's
+/// first row take its value.
+const HOUSEHOLD_FIELDS: [Field; 5] = [
+    Field::HouseholdNo,
+    Field::HeadName,
+    Field::Village,
+    Field::Group,
+    Field::Address,
+];
+
+fn is_head(row: &SheetRow) -> bool {
+    !row.get(Field::Relation).is_empty()
+        && parse_relation(row.get(Field::Relation)) == Relation::Head
 }
 
-/// Rows → households, in the order they first appear. `fixed_village` is the village of every
-/// row when the request gives one.
+/// Whether `row` goes on the household `current`, by `grouping`.
+fn continues(current: &Draft, row: &SheetRow, grouping: Grouping) -> bool {
+    let has_head = current.rows.iter().any(is_head);
+    let second_head = is_head(row) && has_head;
+    let same = |field: Field| {
+        let value = row.get(field);
+        value.is_empty() || normalise_name(value) == normalise_name(current.rows[0].get(field))
+    };
+    match grouping {
+        Grouping::HouseholdNo => {
+            same(Field::HouseholdNo) && !(row.get(Field::HouseholdNo).is_empty() && second_head)
+        }
+        Grouping::HeadColumn => {
+            if row.get(Field::HeadName).is_empty() {
+                !is_head(row)
+            } else {
+                same(Field::HeadName) && !second_head
+            }
+        }
+        Grouping::Relation => !is_head(row),
+        Grouping::OnePerRow => false,
+    }
+}
+
+/// Rows → households, in the order they appear. `fixed_village` is the village of every row
+/// when the request gives one.
 pub(super) fn group_households(
     rows: Vec<SheetRow>,
     fixed_village: Option<&str>,
     grouping: Grouping,
 ) -> Vec<Draft> {
     let mut drafts: Vec<Draft> = Vec::new();
-    let mut by_key: HashMap<String, usize> = HashMap::new();
-    for row in rows {
-        let village = fixed_village
-            .map(str::to_string)
-            .unwrap_or_else(|| row.get(Field::Village).to_string());
-        let key = [
-            village.as_str(),
-            row.get(Field::Group),
-            row.get(Field::HeadName),
-            row.get(Field::Address),
-        ]
-        .join(&KEY_SEPARATOR.to_string());
-        let starts_new = match grouping {
-            Grouping::HeadColumn => !by_key.contains_key(&key),
-            Grouping::OnePerRow => true,
-            Grouping::Relation => {
-                drafts.is_empty() || parse_relation(row.get(Field::Relation)) == Relation::Head
+    for mut row in rows {
+        // A village or group merged down several households: where the file keeps no
+        // merges, the next household's cell is blank.
+        if let Some(previous) = drafts.last() {
+            for field in [Field::Village, Field::Group] {
+                let above = previous.rows[0].get(field).to_string();
+                if row.get(field).is_empty() && !above.is_empty() {
+                    row.cells.insert(field, above);
+                }
             }
-        };
-        if starts_new {
-            by_key.insert(key.clone(), drafts.len());
-            drafts.push(Draft::new(key, village, row));
-        } else {
-            let at = match grouping {
-                Grouping::HeadColumn => by_key[&key],
-                _ => drafts.len() - 1,
-            };
-            drafts[at].rows.push(row);
+        }
+        match drafts.last_mut() {
+            Some(current) if continues(current, &row, grouping) => {
+                for field in HOUSEHOLD_FIELDS {
+                    if row.get(field).is_empty() {
+                        let above = current.rows[0].get(field).to_string();
+                        if !above.is_empty() {
+                            row.cells.insert(field, above);
+                        }
+                    }
+                }
+                current.rows.push(row);
+            }
+            _ => {
+                if grouping == Grouping::HeadColumn
+                    && row.get(Field::HeadName).is_empty()
+                    && !row.get(Field::Name).is_empty()
+                {
+                    // A head row whose head-name cell is blank names the head itself.
+                    let name = row.get(Field::Name).to_string();
+                    row.cells.insert(Field::HeadName, name);
+                }
+                let village = fixed_village
+                    .map(str::to_string)
+                    .unwrap_or_else(|| row.get(Field::Village).to_string());
+                drafts.push(Draft::new(village, row));
+            }
         }
     }
     drafts
@@ -155,28 +185,80 @@ mod tests {
         SheetRow {
             excel_row,
             cells: cells.iter().map(|(f, v)| (*f, v.to_string())).collect(),
+            numbers: Default::default(),
         }
     }
 
+    fn sizes(drafts: &[Draft]) -> Vec<usize> {
+        drafts.iter().map(|d| d.rows.len()).collect()
+    }
+
     #[test]
-    fn households_by_head_column_by_relation_and_one_per_row() {
+    fn households_by_number_by_head_by_relation_and_one_per_row() {
         let rows = || {
             vec![
-                row(2, &[(Field::HeadName, "王大"), (Field::Relation, "户主")]),
-                row(3, &[(Field::HeadName, "李二"), (Field::Relation, "户主")]),
-                row(4, &[(Field::HeadName, "王大"), (Field::Relation, "妻子")]),
+                row(
+                    2,
+                    &[
+                        (Field::HeadName, "王大"),
+                        (Field::Name, "王大"),
+                        (Field::Relation, "户主"),
+                        (Field::Address, "1号"),
+                    ],
+                ),
+                row(3, &[(Field::Name, "李梅"), (Field::Relation, "妻子")]),
+                row(
+                    4,
+                    &[
+                        (Field::HeadName, "李二"),
+                        (Field::Name, "李二"),
+                        (Field::Relation, "户主"),
+                    ],
+                ),
+                row(
+                    5,
+                    &[
+                        (Field::HeadName, "李 二"),
+                        (Field::Name, "李三"),
+                        (Field::Relation, "弟弟"),
+                    ],
+                ),
+                row(6, &[(Field::Name, "赵五"), (Field::Relation, "户主")]),
             ]
         };
         let by_head = group_households(rows(), Some("东庄村"), Grouping::HeadColumn);
-        assert_eq!(by_head.len(), 2);
-        assert_eq!(by_head[0].rows.len(), 2);
-        assert_eq!(by_head[0].head_in_key(), "王大");
-        assert_eq!(by_head[0].village, "东庄村");
-        let by_relation = group_households(rows(), None, Grouping::Relation);
+        assert_eq!(sizes(&by_head), [2, 2, 1]);
+        assert_eq!(by_head[0].head_name(), "王大");
         assert_eq!(
-            by_relation.iter().map(|d| d.rows.len()).collect::<Vec<_>>(),
-            [1, 2]
+            by_head[0].rows[1].get(Field::Address),
+            "1号",
+            "filled from above"
         );
-        assert_eq!(group_households(rows(), None, Grouping::OnePerRow).len(), 3);
+        assert_eq!(by_head[0].village, "东庄村");
+        assert_eq!(by_head[2].head_name(), "赵五");
+        let by_relation = group_households(rows(), None, Grouping::Relation);
+        assert_eq!(sizes(&by_relation), [2, 2, 1]);
+        assert_eq!(group_households(rows(), None, Grouping::OnePerRow).len(), 5);
+        // A village merged down the whole sheet, kept by no merge: every household's.
+        let villages = vec![
+            row(
+                2,
+                &[
+                    (Field::Village, "东庄村"),
+                    (Field::Name, "甲"),
+                    (Field::Relation, "户主"),
+                ],
+            ),
+            row(3, &[(Field::Name, "乙"), (Field::Relation, "户主")]),
+        ];
+        let drafts = group_households(villages, None, Grouping::Relation);
+        assert_eq!(drafts[1].village, "东庄村");
+        let numbered = vec![
+            row(2, &[(Field::HouseholdNo, "001"), (Field::Name, "甲")]),
+            row(3, &[(Field::Name, "乙")]),
+            row(4, &[(Field::HouseholdNo, "002"), (Field::Name, "丙")]),
+        ];
+        let by_number = group_households(numbered, None, Grouping::HouseholdNo);
+        assert_eq!(sizes(&by_number), [2, 1]);
     }
 }

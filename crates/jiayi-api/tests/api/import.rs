@@ -13,20 +13,22 @@ use jiayi_store::Store;
 use jiayi_testkit::{head, household, register};
 use uuid::Uuid;
 
-fn day(y: i32, m: u32, d: u32) -> NaiveDate {
+pub(super) fn day(y: i32, m: u32, d: u32) -> NaiveDate {
     NaiveDate::from_ymd_opt(y, m, d).unwrap()
 }
 
-fn id(y: i32, m: u32, d: u32, seq: u16) -> String {
+pub(super) fn id(y: i32, m: u32, d: u32, seq: u16) -> String {
     compose("140822", day(y, m, d), seq)
 }
 
-struct Fixture {
-    api: Api,
-    dir: tempfile::TempDir,
+pub(super) struct Fixture {
+    pub api: Api,
+    pub dir: tempfile::TempDir,
 }
 
-fn fixture() -> Fixture {
+/// A township of two villages (东庄村 140822100201, 西庄村 140822100202) on 2026-11-23, where
+/// 钱老汉 is already registered.
+pub(super) fn fixture() -> Fixture {
     let dir = tempfile::tempdir().unwrap();
     let mut store = Store::open(dir.path().join("jiayi.sqlite3")).unwrap();
     for (n, name) in [(1u128, "东庄村"), (2, "西庄村")] {
@@ -307,7 +309,6 @@ fn the_preview_reports_every_row_and_writes_nothing() {
             (Some(9), Some("身份证号"), "duplicate_in_file"),
             (Some(10), Some("身份证号"), "already_registered"),
             (Some(11), Some("村"), "unknown_village"),
-            (Some(11), Some("人群分类"), "unknown_group"),
         ],
         "{:#?}",
         preview.issues
@@ -317,7 +318,23 @@ fn the_preview_reports_every_row_and_writes_nothing() {
         .iter()
         .find(|i| i.code == "duplicate_in_file")
         .unwrap();
-    assert_eq!(dup.message, "身份证号与第 4 行重复");
+    // 赵六 is his household's head: his error keeps the household out, and says so.
+    assert_eq!(
+        dup.message,
+        "身份证号与第 4 行（张三）重复（户主有误，整户暂不能导入）"
+    );
+    assert_eq!(dup.scope, jiayi_api::IssueScope::Household);
+    assert_eq!(dup.place, "“台账”第 9 行，“身份证号”列，赵六");
+    // An unknown group word is a warning: the member is imported without it.
+    let unknown = preview
+        .issues
+        .iter()
+        .find(|i| i.code == "unknown_group")
+        .unwrap();
+    assert_eq!(
+        (unknown.row, unknown.severity, unknown.name.as_deref()),
+        (Some(11), Severity::Warning, Some("孙七"))
+    );
     assert_eq!(
         (preview.importable_households, preview.importable_residents),
         (2, 5)
@@ -364,7 +381,7 @@ fn errors_stop_the_import_unless_the_valid_households_are_chosen() {
     };
     let err = f.api.import_roster(&request, &mut |_| {}).unwrap_err();
     assert_eq!(err.code, "import_refused");
-    assert!(err.message.contains("6 处错误"), "{}", err.message);
+    assert!(err.message.contains("5 处错误"), "{}", err.message);
     assert_eq!(
         (f.api.status().unwrap().residents, outbox_len(&f.api)),
         before
@@ -688,7 +705,11 @@ fn messages_in_english_on_request() {
         .iter()
         .find(|i| i.code == "duplicate_in_file")
         .unwrap();
-    assert_eq!(dup.message, "the same ID number as row 4");
+    assert_eq!(
+        dup.message,
+        "the same ID number as row 4 (张三) (the head's row: the household cannot be imported until it is corrected)"
+    );
+    assert_eq!(dup.place, "sheet '台账' row 9, column '身份证号', 赵六");
     let village = preview
         .issues
         .iter()

@@ -4,6 +4,7 @@ mod audit;
 mod encryption;
 mod field_history;
 mod import;
+mod import_rosters;
 mod record_numbers;
 mod referrals;
 mod renewal;

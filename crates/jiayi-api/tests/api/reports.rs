@@ -681,13 +681,13 @@ fn a_roster_picked_in_the_app_is_kept_in_its_folder() {
         .unwrap();
     assert_eq!(path.parent(), Some(dir.as_path()));
     for (name, bytes) in [
-        ("roster.xls", &b"x"[..]),
+        ("roster.docx", &b"x"[..]),
         ("roster", b"x"),
         ("empty.xlsx", b""),
     ] {
         let err = t.api.stage_import_file(name, bytes, &dir).unwrap_err();
         assert!(
-            ["not_xlsx", "bad_file_size"].contains(&err.code.as_str()),
+            ["not_a_roster_file", "bad_file_size"].contains(&err.code.as_str()),
             "{name}: {err:?}"
         );
         assert!(

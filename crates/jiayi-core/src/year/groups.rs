@@ -214,11 +214,7 @@ pub fn check_group_periods(
         if p.end.is_some_and(|end| end < p.start) {
             return Err(CoreError::GroupPeriodEndsBeforeStart { group: p.group });
         }
-        let womens = matches!(
-            p.group,
-            PopulationGroup::Pregnant | PopulationGroup::Postpartum
-        );
-        if womens && sex == Sex::Male {
+        if p.group.is_womens() && sex == Sex::Male {
             return Err(CoreError::GroupNotForSex { group: p.group });
         }
         if p.start > today {
