@@ -10,5 +10,6 @@ mod reports;
 mod schedule;
 mod served;
 mod sync;
+mod sync_recovery;
 mod workflows;
 mod year;

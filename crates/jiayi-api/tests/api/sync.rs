@@ -26,7 +26,7 @@ fn enroll(t: &Township, device: Uuid, doctor: &str, villages: &[Uuid]) -> String
         .token
 }
 
-fn team() -> Team {
+pub(crate) fn team() -> Team {
     let member = |n: u128, name: &str, role| TeamMember {
         id: Uuid::from_u128(n),
         name: name.into(),
@@ -52,7 +52,7 @@ fn team() -> Team {
 }
 
 /// A device's store file with the township's villages and team.
-fn store_at(path: &std::path::Path) -> Store {
+pub(crate) fn store_at(path: &std::path::Path) -> Store {
     let mut store = Store::open(path).unwrap();
     for (id, code, name) in [
         (V1, "140822100200", "东庄村"),
@@ -71,15 +71,15 @@ fn store_at(path: &std::path::Path) -> Store {
     store
 }
 
-struct Device {
-    api: Api,
-    path: std::path::PathBuf,
-    token: String,
+pub(crate) struct Device {
+    pub(crate) api: Api,
+    pub(crate) path: std::path::PathBuf,
+    pub(crate) token: String,
     _dir: tempfile::TempDir,
 }
 
 impl Device {
-    fn new(t: &Township, doctor: &str, villages: &[Uuid]) -> Device {
+    pub(crate) fn new(t: &Township, doctor: &str, villages: &[Uuid]) -> Device {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("jiayi.sqlite3");
         let store = store_at(&path);
@@ -96,16 +96,16 @@ impl Device {
         }
     }
 
-    fn id(&self) -> Uuid {
+    pub(crate) fn id(&self) -> Uuid {
         self.api.store().device_id()
     }
 
-    fn sync(&mut self) -> jiayi_api::ApiResult<jiayi_api::SyncSummary> {
+    pub(crate) fn sync(&mut self) -> jiayi_api::ApiResult<jiayi_api::SyncSummary> {
         self.api.sync_now(&|_| {})
     }
 
     /// Closes the store and opens it again (so its file can be copied whole).
-    fn reopen(&mut self, between: impl FnOnce(&std::path::Path)) {
+    pub(crate) fn reopen(&mut self, between: impl FnOnce(&std::path::Path)) {
         let placeholder = Api::new(Store::open_in_memory().unwrap(), Lang::Zh);
         drop(std::mem::replace(&mut self.api, placeholder));
         between(&self.path);
@@ -126,11 +126,11 @@ fn household(village: &str, n: u16) -> HouseholdInput {
         .build()
 }
 
-fn register(api: &mut Api, village: &str, n: u16) -> (Uuid, Vec<Uuid>) {
+pub(crate) fn register(api: &mut Api, village: &str, n: u16) -> (Uuid, Vec<Uuid>) {
     kit::register(api, household(village, n))
 }
 
-fn sign(api: &mut Api, household: Uuid, members: &[Uuid]) -> Uuid {
+pub(crate) fn sign(api: &mut Api, household: Uuid, members: &[Uuid]) -> Uuid {
     contract(household, members).sign(api).unwrap().contract_id
 }
 
