@@ -67,6 +67,10 @@ pub trait LocalReplica {
     /// Gives the pending change `seq` a new number above every issued one; `None` when no
     /// pending change has that number.
     fn renumber_pending(&mut self, seq: u64) -> ReplicaResult<Option<u64>>;
+    /// The server stored these changes but the named fields lost to newer values: keep them in
+    /// the device's conflict log. These are the device's real conflicts (a local write lost);
+    /// a pulled value replacing a local one is an ordinary update.
+    fn record_lost_writes(&mut self, lost: &[(Change, Vec<String>)]) -> ReplicaResult<()>;
     /// The server refused these changes: keep the reasons where the user sees them.
     fn record_rejections(&mut self, rejected: &[(Change, Rejection)]) -> ReplicaResult<()>;
     /// Applies changes made by other devices. Never overwrites a record with pending local
@@ -259,11 +263,15 @@ fn settle(
         )));
     }
     let mut rejected = Vec::new();
+    let mut lost = Vec::new();
     for (result, change) in response.results.iter().zip(batch) {
         match &result.status {
             ChangeStatus::Applied => report.applied += 1,
             ChangeStatus::Duplicate => report.duplicates += 1,
-            ChangeStatus::Conflict { .. } => report.conflicts += 1,
+            ChangeStatus::Conflict { losing_fields } => {
+                report.conflicts += 1;
+                lost.push((change.clone(), losing_fields.clone()));
+            }
             ChangeStatus::Rejected { reason }
                 if reason.code == RejectCode::SeqReused && renumbered.insert(change.change_id) =>
             {
@@ -281,6 +289,9 @@ fn settle(
             }
             ChangeStatus::Rejected { reason } => rejected.push((change.clone(), reason.clone())),
         }
+    }
+    if !lost.is_empty() {
+        replica.record_lost_writes(&lost).map_err(replica_err)?;
     }
     if !rejected.is_empty() {
         replica.record_rejections(&rejected).map_err(replica_err)?;

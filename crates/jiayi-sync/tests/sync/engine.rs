@@ -445,6 +445,12 @@ impl LocalReplica for EditsDuringPull {
     fn renumber_pending(&mut self, seq: u64) -> jiayi_sync::engine::ReplicaResult<Option<u64>> {
         self.inner.renumber_pending(seq)
     }
+    fn record_lost_writes(
+        &mut self,
+        lost: &[(Change, Vec<String>)],
+    ) -> jiayi_sync::engine::ReplicaResult<()> {
+        self.inner.record_lost_writes(lost)
+    }
     fn record_rejections(
         &mut self,
         r: &[(Change, Rejection)],
