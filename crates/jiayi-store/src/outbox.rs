@@ -143,19 +143,18 @@ impl Store {
         Ok(())
     }
 
-    /// Applies changes made on other devices. A record with local changes not yet pushed is
+    /// Applies changes pulled from the server (other devices', or this device's own taken
+    /// back after a restore from an older copy). A record with local changes not yet pushed is
     /// never overwritten: the change is deferred (the server will send the settled state after
     /// this device's push). Otherwise each field takes the value with the later clock, and the
     /// loser is kept in the conflict log when both sides had changed it.
     pub fn apply_remote(&mut self, changes: &[Change], now: DateTime<Utc>) -> Result<ApplyReport> {
-        let device_id = self.device_id;
         self.write(now, |w| {
             let mut report = ApplyReport::default();
             for change in changes {
-                if change.device_id == device_id {
-                    report.skipped += 1;
-                    continue;
-                }
+                // The server sends this device's own changes only when it asks for them back
+                // (its data was restored from an older copy): they merge like any other, and
+                // change nothing the device still holds.
                 w.observe(&change.hlc);
                 let pending: bool = w.tx.query_row(
                     "SELECT EXISTS (SELECT 1 FROM outbox WHERE entity_id = ?1 AND acked_at IS NULL)",

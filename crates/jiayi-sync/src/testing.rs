@@ -1,8 +1,8 @@
 //! An in-memory device replica, for tests of the sync engine and of the server.
 //!
 //! It follows the same rules as the device store: an outbox with running sequence numbers,
-//! field-level last writer wins by the core's one merge rule (`jiayi_core::merge`), and pulled changes never overwrite a
-//! field that still has a pending local write.
+//! field-level last writer wins by the core's one merge rule (`jiayi_core::merge`), and pulled
+//! changes never overwrite a record that still has a pending local write.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 
@@ -211,9 +211,6 @@ impl LocalReplica for MemReplica {
         let mut out = RemoteApply::default();
         let pending = self.records_with_pending_changes();
         for c in changes {
-            if c.device_id == self.device_id {
-                continue;
-            }
             self.clock = self.clock.observe(&c.hlc, c.hlc.wall_ms);
             if !c.entity.is_append_only() && pending.contains(&(c.entity, c.entity_id)) {
                 out.deferred += 1;

@@ -64,3 +64,88 @@ fn a_doctor_change_made_on_a_slow_clock_after_a_colleagues_change_wins_everywher
         );
     }
 }
+
+/// Copies the device's store file aside (closed, so the copy is whole).
+fn copy_aside(device: &mut Device) -> std::path::PathBuf {
+    let backup = device.path.with_extension("backup");
+    device.reopen(|p| {
+        std::fs::copy(p, &backup).unwrap();
+    });
+    backup
+}
+
+/// Puts the copy back over the device's store file.
+fn put_back(device: &mut Device, backup: &std::path::Path) {
+    device.reopen(|p| {
+        for ext in ["sqlite3-wal", "sqlite3-shm"] {
+            let _ = std::fs::remove_file(p.with_extension(ext));
+        }
+        std::fs::copy(backup, p).unwrap();
+    });
+}
+
+#[test]
+fn a_device_restored_from_an_older_copy_takes_back_its_own_uploaded_records() {
+    let t = Township::sqlite(Limits::default());
+    let mut a = Device::new(&t, "刘医生", &[V1]);
+    let (first, _) = register(&mut a.api, "东庄村", 1);
+    a.sync().unwrap();
+    let backup = copy_aside(&mut a);
+    let (second, members) = register(&mut a.api, "东庄村", 2);
+    let contract = sign(&mut a.api, second, &members);
+    a.sync().unwrap();
+
+    // The laptop's disk is restored from the older copy, and it syncs before any new work.
+    put_back(&mut a, &backup);
+    assert!(
+        a.api.household(second).is_err(),
+        "the copy lacks the later household"
+    );
+    let summary = a.sync().unwrap();
+    let codes: Vec<&str> = summary.warnings.iter().map(|w| w.code.as_str()).collect();
+    assert_eq!(codes, ["device_restored"], "what happened, said plainly");
+    assert!(
+        summary.warnings[0]
+            .message
+            .contains("本机数据是从较早的副本恢复的"),
+        "{}",
+        summary.warnings[0].message
+    );
+    assert_eq!(a.api.household(second).unwrap().members.len(), 2);
+    assert_eq!(
+        a.api.contract_summary(contract).unwrap().member_ids,
+        members
+    );
+    assert!(a.api.household(first).is_ok());
+
+    // Settled: later rounds neither pull its own changes again nor warn.
+    let again = a.sync().unwrap();
+    assert!(again.warnings.is_empty(), "{:?}", again.warnings);
+    assert_eq!(again.pulled, 0);
+}
+
+#[test]
+fn a_device_restored_from_an_older_copy_with_new_work_takes_back_its_records_too() {
+    let t = Township::sqlite(Limits::default());
+    let mut a = Device::new(&t, "刘医生", &[V1]);
+    register(&mut a.api, "东庄村", 1);
+    a.sync().unwrap();
+    let backup = copy_aside(&mut a);
+    let (second, _) = register(&mut a.api, "东庄村", 2);
+    a.sync().unwrap();
+    put_back(&mut a, &backup);
+    // New work before the next sync takes numbers the server already holds.
+    let (third, _) = register(&mut a.api, "东庄村", 3);
+    let summary = a.sync().unwrap();
+    assert_eq!(summary.renumbered, 3);
+    assert_eq!(summary.refused, 0);
+    assert!(summary.warnings.iter().any(|w| w.code == "device_restored"));
+    for household in [second, third] {
+        assert_eq!(a.api.household(household).unwrap().members.len(), 2);
+    }
+    let mut b = Device::new(&t, "周医生", &[V1]);
+    b.sync().unwrap();
+    for household in [second, third] {
+        assert_eq!(b.api.household(household).unwrap().members.len(), 2);
+    }
+}
