@@ -33,6 +33,9 @@ pub mod keys {
     /// Set while the device is taking back its own changes from the start of the log (its
     /// data was restored from an older copy); cleared when that pull reaches the end.
     pub const PULL_OWN: &str = "pull_own";
+    /// The villages the server last named for this device: when they change, changes refused
+    /// as outside the device's villages are sent again.
+    pub const SCOPE_VILLAGES: &str = "scope_villages";
 }
 
 /// An error of the device's store, as text: the engine only passes it on.
@@ -77,6 +80,11 @@ pub trait LocalReplica {
     /// the device's conflict log. These are the device's real conflicts (a local write lost);
     /// a pulled value replacing a local one is an ordinary update.
     fn record_lost_writes(&mut self, lost: &[(Change, Vec<String>)]) -> ReplicaResult<()>;
+    /// The device's villages are now `villages`: every change refused as outside its villages
+    /// (`village_not_in_scope`, `record_not_in_scope`) whose village is among them goes back into
+    /// the outbox to be sent again, and its refusal is closed (a new refusal reopens it).
+    /// Returns how many went back.
+    fn resend_refused_in(&mut self, villages: &[Uuid]) -> ReplicaResult<u64>;
     /// The server refused these changes: keep the reasons where the user sees them.
     fn record_rejections(&mut self, rejected: &[(Change, Rejection)]) -> ReplicaResult<()>;
     /// Applies pulled changes: other devices', and this device's own when it asked for them
@@ -128,6 +136,9 @@ pub struct SyncReport {
     /// Pulled changes held back for records with unsent local edits; pulled again next round.
     pub pull_deferred: u64,
     pub requeued: u64,
+    /// Changes refused as outside the device's villages, sent again because its villages
+    /// changed.
+    pub resent: u64,
     /// Changes sent again under a new number because the server held another change under
     /// their old one (the device's store had been restored from an older copy).
     pub renumbered: u64,
@@ -198,6 +209,19 @@ pub fn sync(
 
     if round.pull_own {
         set_state(replica, keys::PULL_OWN, "1")?;
+    }
+    let mut villages = info.device.villages.clone();
+    villages.sort();
+    let scope = serde_json::to_string(&villages).map_err(|e| SyncError::Protocol(e.to_string()))?;
+    if replica
+        .sync_state(keys::SCOPE_VILLAGES)
+        .map_err(replica_err)?
+        .as_deref()
+        != Some(&scope)
+    {
+        // Enrolled for other villages: what was refused as outside them may now be in.
+        report.resent = replica.resend_refused_in(&villages).map_err(replica_err)?;
+        set_state(replica, keys::SCOPE_VILLAGES, &scope)?;
     }
     push_all(replica, transport, &info, &mut report, progress)?;
     let mut pull_from = round.pull_from;

@@ -51,6 +51,10 @@ impl LocalReplica for Store {
         self.record_lost_writes(lost, Utc::now()).map_err(err)
     }
 
+    fn resend_refused_in(&mut self, villages: &[Uuid]) -> ReplicaResult<u64> {
+        self.resend_refused_in(villages, Utc::now()).map_err(err)
+    }
+
     fn record_rejections(&mut self, rejected: &[(Change, Rejection)]) -> ReplicaResult<()> {
         let refusals: Vec<NewRefusal> = rejected
             .iter()

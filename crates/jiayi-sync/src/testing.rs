@@ -13,7 +13,7 @@ use serde_json::{Map, Value};
 use uuid::Uuid;
 
 use crate::engine::{LocalReplica, RemoteApply, ReplicaError, ReplicaResult};
-use crate::protocol::Rejection;
+use crate::protocol::{RejectCode, Rejection};
 
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct MemRecord {
@@ -199,6 +199,26 @@ impl LocalReplica for MemReplica {
             }
         }
         Ok(())
+    }
+
+    fn resend_refused_in(&mut self, villages: &[Uuid]) -> ReplicaResult<u64> {
+        let mut resent = 0;
+        let outbox = &mut self.outbox;
+        self.rejections.retain(|(seq, reason)| {
+            let in_scope = matches!(
+                reason.code,
+                RejectCode::VillageNotInScope | RejectCode::RecordNotInScope
+            ) && outbox
+                .get(seq)
+                .is_some_and(|(c, _)| villages.contains(&c.village_id));
+            if in_scope && let Some(entry) = outbox.get_mut(seq) {
+                entry.1 = false;
+                resent += 1;
+                return false;
+            }
+            true
+        });
+        Ok(resent)
     }
 
     fn record_rejections(&mut self, rejected: &[(Change, Rejection)]) -> ReplicaResult<()> {

@@ -4,7 +4,7 @@
 use chrono::{Duration as Span, Utc};
 use jiayi_api::{ChangeDoctorRequest, FixedClock};
 use jiayi_sync::protocol::Limits;
-use jiayi_testkit::township::{Township, V1};
+use jiayi_testkit::township::{Township, V1, V2};
 
 use crate::sync::{Device, register, sign, team};
 
@@ -148,4 +148,33 @@ fn a_device_restored_from_an_older_copy_with_new_work_takes_back_its_records_too
     for household in [second, third] {
         assert_eq!(b.api.household(household).unwrap().members.len(), 2);
     }
+}
+
+#[test]
+fn changes_refused_outside_the_villages_are_sent_again_once_the_device_is_enrolled_for_them() {
+    let t = Township::sqlite(Limits::default());
+    let mut a = Device::new(&t, "刘医生", &[V1]);
+    let (household, _) = register(&mut a.api, "西庄村", 1);
+    let summary = a.sync().unwrap();
+    assert_eq!(
+        summary.refused, 3,
+        "the household and its two members, outside V1"
+    );
+    assert_eq!(a.api.sync_status().unwrap().open_refusals, 3);
+    let again = a.sync().unwrap();
+    assert_eq!(again.pushed, 0, "nothing changed: the refusals stand");
+
+    // The health center enrolls the device for 西庄村 too; the doctor imports the new token.
+    let token = t
+        .enroll_device(a.id(), "刘医生", "东庄村家庭医生团队", &[V1, V2])
+        .token;
+    a.api.enroll_device(&t.base(), &token).unwrap();
+    let summary = a.sync().unwrap();
+    assert_eq!((summary.applied, summary.refused), (3, 0));
+    assert_eq!(a.api.sync_status().unwrap().open_refusals, 0);
+    assert_eq!(t.stored_of(a.id()).len(), 3);
+
+    let mut b = Device::new(&t, "周医生", &[V2]);
+    b.sync().unwrap();
+    assert_eq!(b.api.household(household).unwrap().members.len(), 2);
 }

@@ -457,6 +457,9 @@ impl LocalReplica for EditsDuringPull {
     ) -> jiayi_sync::engine::ReplicaResult<()> {
         self.inner.record_lost_writes(lost)
     }
+    fn resend_refused_in(&mut self, villages: &[Uuid]) -> jiayi_sync::engine::ReplicaResult<u64> {
+        self.inner.resend_refused_in(villages)
+    }
     fn record_rejections(
         &mut self,
         r: &[(Change, Rejection)],
