@@ -15,6 +15,7 @@ pub mod household;
 pub mod id_number;
 pub mod indicators;
 pub mod lang;
+pub mod merge;
 pub mod person;
 pub mod phone;
 pub mod record_number;

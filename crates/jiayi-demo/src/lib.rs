@@ -10,7 +10,7 @@ mod rng;
 
 use std::time::Instant;
 
-use chrono::{Days, NaiveDate};
+use chrono::{DateTime, Days, NaiveDate, Utc};
 use jiayi_api::{Api, ApiError, FixedClock, MemberChoice, RegisterRequest, SignRequest};
 use jiayi_core::catalog::Catalog;
 use jiayi_core::contract::TermPolicy;
@@ -58,6 +58,45 @@ pub struct DemoSummary {
     pub contracts: usize,
     pub visits: usize,
     pub seconds: f64,
+}
+
+/// The time the demo's writes on `day` carry: noon of that day, but on the real today never
+/// later than the real time, so no demo change is stamped ahead of the clocks of the devices it
+/// syncs with (a clock ahead would win every conflict). The day of the records stays `day`.
+fn stamp_time(day: NaiveDate, now: DateTime<Utc>) -> DateTime<Utc> {
+    let noon = china_noon(day);
+    if jiayi_core::time::china_date(now) == day {
+        noon.min(now)
+    } else {
+        noon
+    }
+}
+
+#[cfg(test)]
+mod stamp_time_tests {
+    use super::*;
+
+    #[test]
+    fn demo_writes_are_never_stamped_ahead_of_the_real_time() {
+        let day = NaiveDate::from_ymd_opt(2026, 11, 23).unwrap();
+        let morning: DateTime<Utc> = "2026-11-23T01:00:00Z".parse().unwrap(); // 09:00 in China
+        let evening: DateTime<Utc> = "2026-11-23T10:00:00Z".parse().unwrap(); // 18:00
+        assert_eq!(
+            stamp_time(day, morning),
+            morning,
+            "before noon: the real time"
+        );
+        assert_eq!(stamp_time(day, evening), china_noon(day));
+        let later = "2026-12-01T01:00:00Z".parse().unwrap();
+        assert_eq!(
+            stamp_time(day, later),
+            china_noon(day),
+            "a past day keeps its noon"
+        );
+        for at in [morning, evening, later] {
+            assert_eq!(jiayi_core::time::china_date(stamp_time(day, at)), day);
+        }
+    }
 }
 
 /// The county region code used for the demo's ID numbers and village codes.
@@ -143,7 +182,7 @@ fn build(
 
     let mut registered = Vec::with_capacity(size.households);
     let mut sequence: u32 = 0;
-    api.set_clock(Box::new(FixedClock(china_noon(today))));
+    api.set_clock(Box::new(FixedClock(stamp_time(today, Utc::now()))));
     for (index, members) in sizes.iter().enumerate() {
         let village = &villages[index * villages.len() / size.households.max(1)];
         let input = household(rng, village, *members, today, &mut sequence);

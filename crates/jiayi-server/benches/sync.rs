@@ -145,6 +145,7 @@ fn ingest_device(storage: &DynStorage, quick: bool) -> (DeviceScope, MemReplica)
         team_id: Uuid::nil(),
         role: jiayi_sync::protocol::DeviceRole::Doctor,
         villages: vec![VILLAGE],
+        pull_own: false,
     };
     let mut replica = MemReplica::new(id);
     fill(&mut replica, if quick { 1000 } else { 4000 }, 4, 1);

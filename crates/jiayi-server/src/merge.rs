@@ -1,19 +1,20 @@
 //! How one incoming change meets the server's current state of its record. Pure, shared by both
 //! storage backends, so SQLite and PostgreSQL decide exactly alike.
 //!
-//! Field-level last writer wins by hybrid logical clock (ties cannot happen across devices: the
-//! clock carries the device id). A value that loses is not dropped: it goes to the conflict log.
+//! Field-level last writer wins by hybrid logical clock, by the core's one rule
+//! ([`jiayi_core::merge`]); here are the server's checks around it (scope, append-only records,
+//! payload shape, a household's village). A value that loses goes to the conflict log.
 
 use std::collections::BTreeMap;
 
 use jiayi_core::change::{Change, Entity, Op};
 use jiayi_core::hlc::Hlc;
+use jiayi_core::merge::{Loss, Versioned, Write, merge};
 use jiayi_sync::protocol::RejectCode;
 use serde_json::{Map, Value};
 use uuid::Uuid;
 
-/// The field name a losing deletion is logged under.
-pub const DELETED_FIELD: &str = "_deleted";
+pub use jiayi_core::merge::DELETED_FIELD;
 
 /// The server's current state of one record.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -54,14 +55,7 @@ impl RecordState {
 }
 
 /// A value that lost to a newer one, kept for the conflict log.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Loser {
-    pub field: String,
-    pub value: Value,
-    pub hlc: Hlc,
-    pub winning_hlc: Hlc,
-    pub winning_value: Value,
-}
+pub type Loser = Loss;
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum Decision {
@@ -137,59 +131,17 @@ fn upsert(existing: Option<&RecordState>, change: &Change) -> Decision {
     {
         return Decision::Reject(RejectCode::InvalidPayload);
     }
+    let (mut state, losers) = merged(existing, change);
     let Some(rec) = existing else {
-        // A new record: every field of the payload carries this change's clock.
-        let field_hlc = incoming.keys().map(|k| (k.clone(), change.hlc)).collect();
-        let state = RecordState {
-            village_id: change.village_id,
-            payload: incoming.clone(),
-            field_hlc,
-            deleted: None,
-        };
-        return Decision::Store {
-            state,
-            losers: vec![],
-        };
+        state.village_id = change.village_id;
+        return Decision::Store { state, losers };
     };
-    let mut state = rec.clone();
-    let mut losers = Vec::new();
-    let deleted_later = rec.deleted.filter(|d| *d > change.hlc);
-    let mut won_any = false;
-    for field in &change.fields {
-        let value = incoming.get(field).cloned().unwrap_or(Value::Null);
-        let current = rec.field_hlc.get(field).copied();
-        let newer_elsewhere = match (deleted_later, current) {
-            (Some(d), Some(c)) => Some(d.max(c)),
-            (Some(d), None) => Some(d),
-            (None, Some(c)) if c > change.hlc => Some(c),
-            _ => None,
-        };
-        match newer_elsewhere {
-            Some(winning_hlc) => {
-                let winning_value = if deleted_later.is_some() {
-                    Value::Null
-                } else {
-                    rec.payload.get(field).cloned().unwrap_or(Value::Null)
-                };
-                if winning_value != value {
-                    losers.push(Loser {
-                        field: field.clone(),
-                        value,
-                        hlc: change.hlc,
-                        winning_hlc,
-                        winning_value,
-                    });
-                }
-            }
-            None => {
-                won_any = true;
-                state.payload.insert(field.clone(), value);
-                state.field_hlc.insert(field.clone(), change.hlc);
-            }
-        }
-    }
+    let won_any = state.deleted.is_none()
+        && change
+            .fields
+            .iter()
+            .any(|f| state.field_hlc.get(f) == Some(&change.hlc));
     if won_any {
-        state.deleted = None;
         state.village_id = change.village_id;
     }
     if change.entity == Entity::Household
@@ -205,46 +157,37 @@ fn delete(existing: Option<&RecordState>, change: &Change) -> Decision {
     if !change.payload.is_null() {
         return Decision::Reject(RejectCode::InvalidPayload);
     }
-    let Some(rec) = existing else {
+    let (mut state, losers) = merged(existing, change);
+    if existing.is_none() {
         // Deleting what the server never had still travels, so other devices delete it too.
-        let state = RecordState {
-            village_id: change.village_id,
-            deleted: Some(change.hlc),
-            ..RecordState::default()
-        };
-        return Decision::Store {
-            state,
-            losers: vec![],
-        };
-    };
-    let newest = rec.field_hlc.values().copied().chain(rec.deleted).max();
-    match newest {
-        Some(n) if n > change.hlc => {
-            let losers = if rec.deleted.is_some_and(|d| d >= n) {
-                vec![]
-            } else {
-                vec![Loser {
-                    field: DELETED_FIELD.into(),
-                    value: Value::Bool(true),
-                    hlc: change.hlc,
-                    winning_hlc: n,
-                    winning_value: Value::Bool(false),
-                }]
-            };
-            Decision::Store {
-                state: rec.clone(),
-                losers,
-            }
-        }
-        _ => {
-            let mut state = rec.clone();
-            state.deleted = Some(change.hlc);
-            Decision::Store {
-                state,
-                losers: vec![],
-            }
-        }
+        state.village_id = change.village_id;
     }
+    Decision::Store { state, losers }
+}
+
+/// The core's one merge rule ([`jiayi_core::merge`]) applied to the server's record.
+fn merged(existing: Option<&RecordState>, change: &Change) -> (RecordState, Vec<Loser>) {
+    let current = existing.map(|rec| Versioned {
+        payload: rec.payload.clone(),
+        field_hlc: rec.field_hlc.clone(),
+        deleted: rec.deleted,
+    });
+    let out = merge(
+        current.as_ref(),
+        Write {
+            op: change.op,
+            hlc: change.hlc,
+            fields: &change.fields,
+            payload: &change.payload,
+        },
+    );
+    let state = RecordState {
+        village_id: existing.map(|r| r.village_id).unwrap_or_default(),
+        payload: out.state.payload,
+        field_hlc: out.state.field_hlc,
+        deleted: out.state.deleted,
+    };
+    (state, out.lost)
 }
 
 #[cfg(test)]

@@ -4,6 +4,7 @@ use chrono::{DateTime, Utc};
 use jiayi_core::change::{Change, Entity, Op};
 use jiayi_core::hlc::Hlc;
 use jiayi_core::household::Resident;
+use jiayi_core::merge::{Versioned, Write, merge};
 use rusqlite::{OptionalExtension, params};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
@@ -22,7 +23,9 @@ pub struct ApplyReport {
     pub skipped: u32,
     /// Held back because the record has local changes not yet pushed.
     pub deferred: u32,
-    /// Fields where another value won; the losing value is in the conflict log.
+    /// Always 0 on a pull: a pulled value replacing a local one is an ordinary update, and this
+    /// device's writes that lost are logged from the server's push answer
+    /// ([`Store::record_lost_writes`]).
     pub conflicts: u32,
 }
 
@@ -140,19 +143,18 @@ impl Store {
         Ok(())
     }
 
-    /// Applies changes made on other devices. A record with local changes not yet pushed is
+    /// Applies changes pulled from the server (other devices', or this device's own taken
+    /// back after a restore from an older copy). A record with local changes not yet pushed is
     /// never overwritten: the change is deferred (the server will send the settled state after
     /// this device's push). Otherwise each field takes the value with the later clock, and the
     /// loser is kept in the conflict log when both sides had changed it.
     pub fn apply_remote(&mut self, changes: &[Change], now: DateTime<Utc>) -> Result<ApplyReport> {
-        let device_id = self.device_id;
         self.write(now, |w| {
             let mut report = ApplyReport::default();
             for change in changes {
-                if change.device_id == device_id {
-                    report.skipped += 1;
-                    continue;
-                }
+                // The server sends this device's own changes only when it asks for them back
+                // (its data was restored from an older copy): they merge like any other, and
+                // change nothing the device still holds.
                 w.observe(&change.hlc);
                 let pending: bool = w.tx.query_row(
                     "SELECT EXISTS (SELECT 1 FROM outbox WHERE entity_id = ?1 AND acked_at IS NULL)",
@@ -194,6 +196,39 @@ impl Store {
             }
             Ok(report)
         })
+    }
+
+    /// Keeps this device's writes that the server stored but that lost to newer values
+    /// (its push answer named the fields): the device's real conflicts. The winning value is
+    /// the server's, and arrives with the next pull.
+    pub fn record_lost_writes(
+        &mut self,
+        lost: &[(Change, Vec<String>)],
+        now: DateTime<Utc>,
+    ) -> Result<()> {
+        let tx = self.conn.transaction()?;
+        {
+            let mut stmt = tx.prepare_cached(
+                "INSERT INTO conflicts (id, entity, entity_id, field, kept_value, lost_value, kept_hlc, lost_hlc, detected_at)
+                 VALUES (?1, ?2, ?3, ?4, 'null', ?5, '', ?6, ?7)",
+            )?;
+            for (change, fields) in lost {
+                for field in fields {
+                    let value = change.payload.get(field).cloned().unwrap_or_default();
+                    stmt.execute(params![
+                        Uuid::now_v7().to_string(),
+                        change.entity.as_str(),
+                        change.entity_id.to_string(),
+                        field,
+                        value.to_string(),
+                        change.hlc.to_string(),
+                        now.to_rfc3339()
+                    ])?;
+                }
+            }
+        }
+        tx.commit()?;
+        Ok(())
     }
 
     pub fn open_conflicts(&self) -> Result<Vec<ConflictRecord>> {
@@ -247,13 +282,25 @@ impl Store {
     }
 }
 
-/// A record as stored: its fields, the clocks of fields changed since creation, and the
-/// creation clock that every other field carries.
+/// A record as stored: its fields, the clocks of fields changed since creation, the creation
+/// clock that every other field carries, and whether it is deleted (a deletion's clock is kept
+/// under the field `deleted`).
 struct LocalRecord {
     record: serde_json::Value,
     clocks: serde_json::Map<String, serde_json::Value>,
     base: Hlc,
+    deleted: bool,
 }
+
+/// A pulled change merged into the local record, ready to be written back.
+struct MergedRecord {
+    record: serde_json::Value,
+    clocks: serde_json::Map<String, serde_json::Value>,
+    deleted: bool,
+}
+
+/// The field a record's deletion is kept under on the device (a resident's `deleted`).
+const DELETED: &str = "deleted";
 
 fn parse_hlc(text: &str) -> Result<Hlc> {
     text.parse()
@@ -274,138 +321,129 @@ fn written_once(applied: bool) -> Outcome {
     }
 }
 
-/// Field-level merge: for each field the change set, the later clock wins.
+impl LocalRecord {
+    fn clock_of(&self, field: &str) -> Hlc {
+        self.clocks
+            .get(field)
+            .and_then(|v| v.as_str())
+            .and_then(|s| s.parse().ok())
+            .unwrap_or(self.base)
+    }
+
+    /// The record as the core's merge sees it: every field with its clock.
+    fn versioned(&self) -> Versioned {
+        let mut payload = self.record.as_object().cloned().unwrap_or_default();
+        payload.remove(DELETED);
+        let field_hlc = payload
+            .keys()
+            .map(|k| (k.clone(), self.clock_of(k)))
+            .collect();
+        Versioned {
+            payload,
+            field_hlc,
+            deleted: self.deleted.then(|| self.clock_of(DELETED)),
+        }
+    }
+}
+
+/// Merges a pulled change into the local record by the core's one rule
+/// ([`jiayi_core::merge`]) and keeps every field it names in the field history. A pulled value
+/// that replaces a local one is an ordinary update, not a conflict: records with unsent local
+/// writes are never merged into (their pulled changes wait, see [`Store::apply_remote`]), and a
+/// local write that lost is reported by the server's answer to the push.
 fn merge_fields(
     w: &crate::writer::Writer<'_>,
     entity: Entity,
     entity_id: Uuid,
     local: Option<LocalRecord>,
     change: &Change,
-) -> Result<(
-    serde_json::Value,
-    serde_json::Map<String, serde_json::Value>,
-    u32,
-)> {
-    let Some(LocalRecord {
-        mut record,
-        mut clocks,
-        base,
-    }) = local
-    else {
-        return Ok((change.payload.clone(), serde_json::Map::new(), 0));
-    };
-    let mut conflicts = 0;
-    // Residents' and households' fields are kept in their history, whichever value wins.
-    let keeps_history = matches!(entity, Entity::Resident | Entity::Household);
-    let mut history: Vec<(String, serde_json::Value, serde_json::Value, bool)> = Vec::new();
-    for field in &change.fields {
-        let local_clock: Option<Hlc> = clocks
-            .get(field)
-            .and_then(|v| v.as_str())
-            .and_then(|s| s.parse().ok())
-            .or(Some(base));
-        let remote_value = change
-            .payload
-            .get(field)
-            .cloned()
-            .unwrap_or(serde_json::Value::Null);
-        let local_value = record
-            .get(field)
-            .cloned()
-            .unwrap_or(serde_json::Value::Null);
-        if local_value == remote_value {
-            if keeps_history {
-                history.push((field.clone(), remote_value, local_value, true));
-            }
-            continue;
-        }
-        let remote_wins = local_clock.is_none_or(|c| change.hlc > c);
-        if keeps_history {
-            history.push((
-                field.clone(),
-                remote_value.clone(),
-                local_value.clone(),
-                remote_wins,
-            ));
-        }
-        let (kept, lost, kept_clock, lost_clock) = if remote_wins {
-            (
-                remote_value.clone(),
-                local_value,
-                change.hlc.to_string(),
-                local_clock.map(|c| c.to_string()).unwrap_or_default(),
-            )
+) -> Result<MergedRecord> {
+    let current = local.as_ref().map(LocalRecord::versioned);
+    // A resident handed on deleted carries `deleted: true` as a field: it deletes at its clock.
+    let deletes_by_field = change.op == Op::Upsert
+        && change.fields.iter().any(|f| f == DELETED)
+        && change.payload.get(DELETED) == Some(&serde_json::Value::Bool(true));
+    let fields: Vec<String> = change
+        .fields
+        .iter()
+        .filter(|f| *f != DELETED)
+        .cloned()
+        .collect();
+    let mut payload = change.payload.clone();
+    if let Some(o) = payload.as_object_mut() {
+        o.remove(DELETED);
+    }
+    let write = |op| Write {
+        op,
+        hlc: change.hlc,
+        fields: &fields,
+        payload: if op == Op::Delete {
+            &serde_json::Value::Null
         } else {
-            (
-                local_value,
-                remote_value.clone(),
-                local_clock.map(|c| c.to_string()).unwrap_or_default(),
-                change.hlc.to_string(),
-            )
-        };
-        if local_clock.is_some() {
-            conflicts += 1;
-            w.tx.execute(
-                "INSERT INTO conflicts (id, entity, entity_id, field, kept_value, lost_value, kept_hlc, lost_hlc, detected_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
-                params![
-                    Uuid::now_v7().to_string(),
-                    entity.as_str(),
-                    entity_id.to_string(),
-                    field,
-                    kept.to_string(),
-                    lost.to_string(),
-                    kept_clock,
-                    lost_clock,
-                    w.now_text()
-                ],
+            &payload
+        },
+    };
+    let mut merged = merge(current.as_ref(), write(change.op));
+    if deletes_by_field {
+        merged = merge(Some(&merged.state), write(Op::Delete));
+    }
+    let state = merged.state;
+    let deleted = state.deleted.is_some();
+    // Residents' and households' fields are kept in their history, whichever value wins.
+    if matches!(entity, Entity::Resident | Entity::Household) {
+        let before = current.as_ref().map(|c| &c.payload);
+        let null = serde_json::Value::Null;
+        let writes: Vec<FieldWrite<'_>> = fields
+            .iter()
+            .map(|field| FieldWrite {
+                field,
+                value: payload.get(field).unwrap_or(&null),
+                old_value: Some(before.and_then(|b| b.get(field)).unwrap_or(&null)),
+                took_effect: state.field_hlc.get(field) == Some(&change.hlc),
+            })
+            .collect();
+        if local.is_some() {
+            field_history::record(
+                w,
+                entity,
+                entity_id,
+                change.hlc,
+                change.device_id,
+                ChangeOrigin::Pulled,
+                &writes,
             )?;
         }
-        if remote_wins {
-            if let Some(obj) = record.as_object_mut() {
-                obj.insert(field.clone(), remote_value);
-            }
-            clocks.insert(
-                field.clone(),
-                serde_json::Value::String(change.hlc.to_string()),
-            );
-        }
     }
-    let writes: Vec<FieldWrite<'_>> = history
+    let mut clocks: serde_json::Map<String, serde_json::Value> = state
+        .field_hlc
         .iter()
-        .map(|(field, value, old, took_effect)| FieldWrite {
-            field,
-            value,
-            old_value: Some(old),
-            took_effect: *took_effect,
-        })
+        .map(|(k, h)| (k.clone(), serde_json::Value::String(h.to_string())))
         .collect();
-    field_history::record(
-        w,
-        entity,
-        entity_id,
-        change.hlc,
-        change.device_id,
-        ChangeOrigin::Pulled,
-        &writes,
-    )?;
-    Ok((record, clocks, conflicts))
+    if let Some(d) = state.deleted {
+        clocks.insert(DELETED.into(), serde_json::Value::String(d.to_string()));
+    }
+    Ok(MergedRecord {
+        record: serde_json::Value::Object(state.payload),
+        clocks,
+        deleted,
+    })
 }
 
 fn apply_household(w: &mut crate::writer::Writer<'_>, change: &Change) -> Result<Outcome> {
     let id = change.entity_id.to_string();
-    type Row = (String, String, String, String, String, String, String);
+    type Row = (String, String, String, String, String, String, String, bool);
     let local: Option<Row> = w
         .tx
         .query_row(
-            "SELECT id, village_id, grp, address, record_number, field_hlc, hlc FROM households WHERE id = ?1",
+            "SELECT id, village_id, grp, address, record_number, field_hlc, hlc, deleted_at IS NOT NULL
+             FROM households WHERE id = ?1",
             params![id],
-            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?, r.get(6)?)),
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?, r.get(6)?, r.get(7)?)),
         )
         .optional()?;
     let local = local
         .map(
-            |(id, village_id, group, address, record_number, clocks, base)| -> Result<_> {
+            |(id, village_id, group, address, record_number, clocks, base, deleted)| -> Result<_> {
                 let household = jiayi_core::household::Household {
                     id: parse_uuid(&id)?,
                     village_id: parse_uuid(&village_id)?,
@@ -417,14 +455,18 @@ fn apply_household(w: &mut crate::writer::Writer<'_>, change: &Change) -> Result
                     record: household_json(&household),
                     clocks: serde_json::from_str(&clocks)?,
                     base: parse_hlc(&base)?,
+                    deleted,
                 })
             },
         )
         .transpose()?;
-    let (record, clocks, conflicts) =
-        merge_fields(w, Entity::Household, change.entity_id, local, change)?;
-    let h: jiayi_core::household::Household = serde_json::from_value(record)?;
-    let deleted_at = (change.op == Op::Delete).then(|| w.now_text());
+    let merged = merge_fields(w, Entity::Household, change.entity_id, local, change)?;
+    if merged.record.get("village_id").is_none() {
+        // A deletion of a household this device never held: nothing to keep.
+        return Ok(Outcome::Known);
+    }
+    let h: jiayi_core::household::Household = serde_json::from_value(merged.record)?;
+    let deleted_at = merged.deleted.then(|| w.now_text());
     w.tx.execute(
         "INSERT INTO households (id, village_id, grp, address, record_number, hlc, field_hlc, created_at, updated_at, deleted_at)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?8, ?9)
@@ -438,12 +480,12 @@ fn apply_household(w: &mut crate::writer::Writer<'_>, change: &Change) -> Result
             h.address,
             h.record_number,
             change.hlc.to_string(),
-            serde_json::Value::Object(clocks).to_string(),
+            serde_json::Value::Object(merged.clocks).to_string(),
             w.now_text(),
             deleted_at
         ],
     )?;
-    Ok(Outcome::Applied { conflicts })
+    Ok(Outcome::Applied { conflicts: 0 })
 }
 
 fn apply_resident(w: &mut crate::writer::Writer<'_>, change: &Change) -> Result<Outcome> {
@@ -472,67 +514,29 @@ fn apply_resident(w: &mut crate::writer::Writer<'_>, change: &Change) -> Result<
                 record: resident_json(&resident, deleted),
                 clocks: serde_json::from_str(&clocks)?,
                 base: parse_hlc(&base)?,
+                deleted,
             })
         })
         .transpose()?;
-    if change.op == Op::Delete {
-        let Some(LocalRecord {
-            mut record,
-            mut clocks,
-            ..
-        }) = local
-        else {
-            return Ok(Outcome::Known);
-        };
-        let was_deleted = record.get("deleted") == Some(&serde_json::Value::Bool(true));
-        if let Some(obj) = record.as_object_mut() {
-            obj.insert("deleted".into(), serde_json::Value::Bool(true));
-        }
-        clocks.insert(
-            "deleted".into(),
-            serde_json::Value::String(change.hlc.to_string()),
-        );
-        let resident: Resident = serde_json::from_value(record)?;
-        let now = w.now_text();
-        write_resident_row(
-            w,
-            &resident,
-            change.hlc,
-            &serde_json::Value::Object(clocks).to_string(),
-            Some(&now),
-        )?;
-        field_history::record(
-            w,
-            Entity::Resident,
-            change.entity_id,
-            change.hlc,
-            change.device_id,
-            ChangeOrigin::Pulled,
-            &[FieldWrite {
-                field: "deleted",
-                value: &serde_json::Value::Bool(true),
-                old_value: Some(&serde_json::Value::Bool(was_deleted)),
-                took_effect: true,
-            }],
-        )?;
-        return Ok(Outcome::Applied { conflicts: 0 });
+    if local.is_none() && change.op == Op::Delete {
+        // A deletion of a resident this device never held: nothing to keep.
+        return Ok(Outcome::Known);
     }
-    let (record, clocks, conflicts) =
-        merge_fields(w, Entity::Resident, change.entity_id, local, change)?;
-    let deleted = record
-        .get("deleted")
-        .and_then(|v| v.as_bool())
-        .unwrap_or(false);
+    let merged = merge_fields(w, Entity::Resident, change.entity_id, local, change)?;
+    let mut record = merged.record;
+    if let Some(o) = record.as_object_mut() {
+        o.insert(DELETED.into(), serde_json::Value::Bool(merged.deleted));
+    }
     let resident: Resident = serde_json::from_value(record)?;
     let now = w.now_text();
     write_resident_row(
         w,
         &resident,
         change.hlc,
-        &serde_json::Value::Object(clocks).to_string(),
-        deleted.then_some(now.as_str()),
+        &serde_json::Value::Object(merged.clocks).to_string(),
+        merged.deleted.then_some(now.as_str()),
     )?;
-    Ok(Outcome::Applied { conflicts })
+    Ok(Outcome::Applied { conflicts: 0 })
 }
 
 fn decode_signature(payload: &serde_json::Value, key: &str) -> Result<Option<Vec<u8>>> {
@@ -617,6 +621,7 @@ fn apply_group_period(w: &mut crate::writer::Writer<'_>, change: &Change) -> Res
                 record: serde_json::from_str(&json)?,
                 clocks: serde_json::from_str(&clocks)?,
                 base: parse_hlc(&base)?,
+                deleted: false,
             })
         })
         .transpose()?;
@@ -624,16 +629,18 @@ fn apply_group_period(w: &mut crate::writer::Writer<'_>, change: &Change) -> Res
         Some(l) => l.base,
         None => change.hlc,
     };
-    let (record, clocks, conflicts) =
-        merge_fields(w, Entity::GroupPeriod, change.entity_id, local, change)?;
-    let period: jiayi_core::year::groups::GroupPeriod = serde_json::from_value(record)?;
+    if local.is_none() && change.op == Op::Delete {
+        return Ok(Outcome::Known);
+    }
+    let merged = merge_fields(w, Entity::GroupPeriod, change.entity_id, local, change)?;
+    let period: jiayi_core::year::groups::GroupPeriod = serde_json::from_value(merged.record)?;
     crate::year::write_group_period_row(
         w,
         &period,
         created,
-        &serde_json::Value::Object(clocks).to_string(),
+        &serde_json::Value::Object(merged.clocks).to_string(),
     )?;
-    Ok(Outcome::Applied { conflicts })
+    Ok(Outcome::Applied { conflicts: 0 })
 }
 
 fn apply_membership(w: &mut crate::writer::Writer<'_>, change: &Change) -> Result<Outcome> {

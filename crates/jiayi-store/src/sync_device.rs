@@ -198,6 +198,32 @@ impl Store {
         Ok(())
     }
 
+    /// Sends again, once the device's villages are `villages`, every change refused as outside
+    /// its villages whose village is now among them: the change goes back into the outbox and
+    /// its refusal is closed (refused again, it reopens). Returns how many went back.
+    pub fn resend_refused_in(&mut self, villages: &[Uuid], now: DateTime<Utc>) -> Result<u64> {
+        let tx = self.conn.transaction()?;
+        let villages: Vec<String> = villages.iter().map(Uuid::to_string).collect();
+        let villages = serde_json::to_string(&villages)?;
+        let in_scope = "SELECT seq FROM refusals
+             WHERE settled_at IS NULL
+               AND code IN ('village_not_in_scope', 'record_not_in_scope')
+               AND village_id IN (SELECT value FROM json_each(?1))";
+        let resent = tx.execute(
+            &format!("UPDATE outbox SET acked_at = NULL WHERE seq IN ({in_scope})"),
+            params![villages],
+        )? as u64;
+        tx.execute(
+            &format!(
+                "UPDATE refusals SET settled_at = ?2, read_at = COALESCE(read_at, ?2)
+                 WHERE seq IN ({in_scope})"
+            ),
+            params![villages, now.to_rfc3339()],
+        )?;
+        tx.commit()?;
+        Ok(resent)
+    }
+
     /// Refusals, newest first; only those not yet settled unless `include_settled`.
     pub fn refusals(&self, include_settled: bool) -> Result<Vec<RefusalRecord>> {
         let mut stmt = self.conn.prepare_cached(

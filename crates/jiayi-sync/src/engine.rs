@@ -17,8 +17,8 @@ use uuid::Uuid;
 use crate::error::{Result, SyncError};
 use crate::plan::{LocalStatus, Recovery, plan, plan_batches};
 use crate::protocol::{
-    ChangeStatus, PullResponse, PushRequest, PushResponse, ReferenceData, RejectCode, Rejection,
-    ServerInfo,
+    ChangeStatus, InfoQuery, PullResponse, PushRequest, PushResponse, ReferenceData, RejectCode,
+    Rejection, ServerInfo,
 };
 
 /// Keys the engine keeps in the replica's sync state.
@@ -27,6 +27,15 @@ pub mod keys {
     pub const ACKED_THROUGH_SEQ: &str = "acked_through_seq";
     pub const PULL_CURSOR: &str = "pull_cursor";
     pub const LAST_SYNC_MS: &str = "last_sync_ms";
+    /// The highest high-water mark the server told under the epoch kept: reported with
+    /// `GET /v1/info` so a server restored from an older copy notices.
+    pub const SEEN_HIGH_WATER: &str = "seen_high_water";
+    /// Set while the device is taking back its own changes from the start of the log (its
+    /// data was restored from an older copy); cleared when that pull reaches the end.
+    pub const PULL_OWN: &str = "pull_own";
+    /// The villages the server last named for this device: when they change, changes refused
+    /// as outside the device's villages are sent again.
+    pub const SCOPE_VILLAGES: &str = "scope_villages";
 }
 
 /// An error of the device's store, as text: the engine only passes it on.
@@ -67,10 +76,21 @@ pub trait LocalReplica {
     /// Gives the pending change `seq` a new number above every issued one; `None` when no
     /// pending change has that number.
     fn renumber_pending(&mut self, seq: u64) -> ReplicaResult<Option<u64>>;
+    /// The server stored these changes but the named fields lost to newer values: keep them in
+    /// the device's conflict log. These are the device's real conflicts (a local write lost);
+    /// a pulled value replacing a local one is an ordinary update.
+    fn record_lost_writes(&mut self, lost: &[(Change, Vec<String>)]) -> ReplicaResult<()>;
+    /// The device's villages are now `villages`: every change refused as outside its villages
+    /// (`village_not_in_scope`, `record_not_in_scope`) whose village is among them goes back into
+    /// the outbox to be sent again, and its refusal is closed (a new refusal reopens it).
+    /// Returns how many went back.
+    fn resend_refused_in(&mut self, villages: &[Uuid]) -> ReplicaResult<u64>;
     /// The server refused these changes: keep the reasons where the user sees them.
     fn record_rejections(&mut self, rejected: &[(Change, Rejection)]) -> ReplicaResult<()>;
-    /// Applies changes made by other devices. Never overwrites a record with pending local
-    /// changes: such changes are reported as deferred. Applying a change twice is harmless.
+    /// Applies pulled changes: other devices', and this device's own when it asked for them
+    /// back (merged like any other, so what it still holds is unchanged). Never overwrites a
+    /// record with pending local changes: such changes are reported as deferred. Applying a
+    /// change twice is harmless.
     fn apply_remote(&mut self, changes: &[Change]) -> ReplicaResult<RemoteApply>;
     fn sync_state(&mut self, key: &str) -> ReplicaResult<Option<String>>;
     fn set_sync_state(&mut self, key: &str, value: &str) -> ReplicaResult<()>;
@@ -78,9 +98,12 @@ pub trait LocalReplica {
 
 /// The server, as the sync engine needs it.
 pub trait Transport {
-    fn info(&self) -> Result<ServerInfo>;
+    /// `GET /v1/info`, reporting what the device last saw of the server's log.
+    fn info(&self, seen: &InfoQuery) -> Result<ServerInfo>;
     fn push(&self, request: &PushRequest) -> Result<PushResponse>;
-    fn pull(&self, after: u64, limit: u32) -> Result<PullResponse>;
+    /// `GET /v1/pull`: other devices' changes after a cursor, and this device's own too when
+    /// `own` (it takes back what it had uploaded after its data was restored from a copy).
+    fn pull(&self, after: u64, limit: u32, own: bool) -> Result<PullResponse>;
     fn reference(&self) -> Result<ReferenceData>;
 }
 
@@ -113,6 +136,9 @@ pub struct SyncReport {
     /// Pulled changes held back for records with unsent local edits; pulled again next round.
     pub pull_deferred: u64,
     pub requeued: u64,
+    /// Changes refused as outside the device's villages, sent again because its villages
+    /// changed.
+    pub resent: u64,
     /// Changes sent again under a new number because the server held another change under
     /// their old one (the device's store had been restored from an older copy).
     pub renumbered: u64,
@@ -130,7 +156,14 @@ pub fn sync(
     now_ms: i64,
     progress: &mut dyn FnMut(Progress),
 ) -> Result<SyncReport> {
-    let info = transport.info()?;
+    let known_epoch = state_uuid(replica, keys::SERVER_EPOCH)?;
+    let seen = InfoQuery {
+        seen_epoch: known_epoch,
+        seen_high_water: known_epoch
+            .map(|_| state_u64(replica, keys::SEEN_HIGH_WATER))
+            .transpose()?,
+    };
+    let info = transport.info(&seen)?;
     if info.device.device_id != replica.device_id() {
         return Err(SyncError::Protocol(format!(
             "token belongs to device {}, this device is {}",
@@ -139,7 +172,7 @@ pub fn sync(
         )));
     }
     let local = LocalStatus {
-        known_epoch: state_uuid(replica, keys::SERVER_EPOCH)?,
+        known_epoch,
         acked_through_seq: state_u64(replica, keys::ACKED_THROUGH_SEQ)?,
         pull_cursor: state_u64(replica, keys::PULL_CURSOR)?,
         issued_seq: replica.issued_seq().map_err(replica_err)?,
@@ -163,16 +196,66 @@ pub fn sync(
         set_state(replica, keys::PULL_CURSOR, &round.pull_from.to_string())?;
     }
     set_state(replica, keys::SERVER_EPOCH, &info.server_epoch.to_string())?;
+    let seen_before = if known_epoch == Some(info.server_epoch) {
+        seen.seen_high_water.unwrap_or(0)
+    } else {
+        0
+    };
+    set_state(
+        replica,
+        keys::SEEN_HIGH_WATER,
+        &seen_before.max(info.high_water).to_string(),
+    )?;
 
+    if round.pull_own {
+        set_state(replica, keys::PULL_OWN, "1")?;
+    }
+    let mut villages = info.device.villages.clone();
+    villages.sort();
+    let scope = serde_json::to_string(&villages).map_err(|e| SyncError::Protocol(e.to_string()))?;
+    if replica
+        .sync_state(keys::SCOPE_VILLAGES)
+        .map_err(replica_err)?
+        .as_deref()
+        != Some(&scope)
+    {
+        // Enrolled for other villages: what was refused as outside them may now be in.
+        report.resent = replica.resend_refused_in(&villages).map_err(replica_err)?;
+        set_state(replica, keys::SCOPE_VILLAGES, &scope)?;
+    }
     push_all(replica, transport, &info, &mut report, progress)?;
-    pull_all(
+    let mut pull_from = round.pull_from;
+    let mut own = replica
+        .sync_state(keys::PULL_OWN)
+        .map_err(replica_err)?
+        .as_deref()
+        == Some("1");
+    if report.renumbered > 0 && !own {
+        // The server held other changes under this device's numbers: its data was restored
+        // from an older copy made before them, so take them back too.
+        report.recovery.push(Recovery::DeviceBehind {
+            server_seq: info.device.stored_through_seq,
+            device_seq: local.issued_seq,
+        });
+        set_state(replica, keys::PULL_OWN, "1")?;
+        set_state(replica, keys::PULL_CURSOR, "0")?;
+        own = true;
+        pull_from = 0;
+    }
+    let finished = pull_all(
         replica,
         transport,
         &info,
-        round.pull_from,
+        PullFrom {
+            cursor: pull_from,
+            own,
+        },
         &mut report,
         progress,
     )?;
+    if own && finished {
+        set_state(replica, keys::PULL_OWN, "0")?;
+    }
     set_state(replica, keys::LAST_SYNC_MS, &now_ms.to_string())?;
     Ok(report)
 }
@@ -259,11 +342,15 @@ fn settle(
         )));
     }
     let mut rejected = Vec::new();
+    let mut lost = Vec::new();
     for (result, change) in response.results.iter().zip(batch) {
         match &result.status {
             ChangeStatus::Applied => report.applied += 1,
             ChangeStatus::Duplicate => report.duplicates += 1,
-            ChangeStatus::Conflict { .. } => report.conflicts += 1,
+            ChangeStatus::Conflict { losing_fields } => {
+                report.conflicts += 1;
+                lost.push((change.clone(), losing_fields.clone()));
+            }
             ChangeStatus::Rejected { reason }
                 if reason.code == RejectCode::SeqReused && renumbered.insert(change.change_id) =>
             {
@@ -281,6 +368,9 @@ fn settle(
             }
             ChangeStatus::Rejected { reason } => rejected.push((change.clone(), reason.clone())),
         }
+    }
+    if !lost.is_empty() {
+        replica.record_lost_writes(&lost).map_err(replica_err)?;
     }
     if !rejected.is_empty() {
         replica.record_rejections(&rejected).map_err(replica_err)?;
@@ -305,21 +395,29 @@ fn settle(
     Ok(())
 }
 
+/// Where a round's pull starts, and whether it takes the device's own changes too.
+struct PullFrom {
+    cursor: u64,
+    own: bool,
+}
+
+/// Pulls pages until the log's end; whether it got there (not held back by local edits).
 fn pull_all(
     replica: &mut dyn LocalReplica,
     transport: &dyn Transport,
     info: &ServerInfo,
-    from: u64,
+    start: PullFrom,
     report: &mut SyncReport,
     progress: &mut dyn FnMut(Progress),
-) -> Result<()> {
+) -> Result<bool> {
     let limit = info.limits.max_pull.max(1);
+    let from = start.cursor;
     let mut cursor = from;
     // Each page moves the cursor forward by at least one, and the log held `high_water` entries
     // when the round began; pages written meanwhile are picked up by the next round.
     let max_pages = info.high_water.saturating_sub(from) / u64::from(limit) + 2;
     for _ in 0..max_pages {
-        let page = transport.pull(cursor, limit)?;
+        let page = transport.pull(cursor, limit, start.own)?;
         report.requests += 1;
         if page.server_epoch != info.server_epoch {
             return Err(SyncError::Protocol(
@@ -341,21 +439,27 @@ fn pull_all(
                 // Local edits were made while syncing: keep the cursor before this page so the
                 // next round, after pushing them, applies the held-back changes.
                 report.pull_deferred += applied.deferred as u64;
-                break;
+                return Ok(false);
             }
         }
         cursor = page.next_cursor;
         set_state(replica, keys::PULL_CURSOR, &cursor.to_string())?;
+        if page.high_water > info.high_water {
+            let seen = state_u64(replica, keys::SEEN_HIGH_WATER)?;
+            if page.high_water > seen {
+                set_state(replica, keys::SEEN_HIGH_WATER, &page.high_water.to_string())?;
+            }
+        }
         progress(Progress {
             phase: Phase::Pull,
             done: cursor,
             total: page.high_water.max(cursor),
         });
         if !page.more {
-            break;
+            return Ok(true);
         }
     }
-    Ok(())
+    Ok(false)
 }
 
 /// Bytes `change` takes as JSON, counted as it is written rather than written into a buffer.

@@ -9,7 +9,8 @@ use crate::engine::Transport;
 use crate::enrollment::EnrollmentFile;
 use crate::error::{Result, SyncError};
 use crate::protocol::{
-    ApiError, PullResponse, PushRequest, PushResponse, ReferenceData, ServerInfo,
+    ApiError, InfoQuery, PullQuery, PullResponse, PushRequest, PushResponse, ReferenceData,
+    ServerInfo,
 };
 
 pub struct HttpTransport {
@@ -144,10 +145,11 @@ fn request_error(e: reqwest::Error) -> SyncError {
 }
 
 impl Transport for HttpTransport {
-    fn info(&self) -> Result<ServerInfo> {
+    fn info(&self, seen: &InfoQuery) -> Result<ServerInfo> {
         self.answer(
             self.client
                 .get(format!("{}/v1/info", self.base))
+                .query(seen)
                 .bearer_auth(&self.token)
                 .send(),
         )
@@ -163,11 +165,11 @@ impl Transport for HttpTransport {
         )
     }
 
-    fn pull(&self, after: u64, limit: u32) -> Result<PullResponse> {
+    fn pull(&self, after: u64, limit: u32, own: bool) -> Result<PullResponse> {
         self.answer(
             self.client
                 .get(format!("{}/v1/pull", self.base))
-                .query(&[("after", after), ("limit", u64::from(limit))])
+                .query(&PullQuery { after, limit, own })
                 .bearer_auth(&self.token)
                 .send(),
         )

@@ -53,6 +53,9 @@ pub struct SyncPlan {
     pub raise_seq_to: Option<u64>,
     /// Pull changes after this cursor.
     pub pull_from: u64,
+    /// Pull this device's own changes too (from cursor 0): its data was restored from an older
+    /// copy and lacks some of what the server holds from it.
+    pub pull_own: bool,
     pub recovery: Vec<Recovery>,
     /// Device clock minus server clock, when beyond the warning threshold.
     pub clock_skew_ms: Option<i64>,
@@ -81,6 +84,8 @@ pub fn plan(local: &LocalStatus, server: &ServerInfo) -> SyncPlan {
     }
     if server_seq > local.issued_seq {
         out.raise_seq_to = Some(server_seq);
+        out.pull_own = true;
+        out.pull_from = 0;
         out.recovery.push(Recovery::DeviceBehind {
             server_seq,
             device_seq: local.issued_seq,
@@ -196,7 +201,7 @@ mod tests {
                 SyncPlan::default(),
             ),
             (
-                "store_restored_from_an_older_copy_numbers_above_the_server",
+                "store_restored_from_an_older_copy_numbers_above_the_server_and_takes_its_own_back",
                 LocalStatus {
                     issued_seq: 20,
                     ..local(Some(E1), 20, 40)
@@ -204,7 +209,8 @@ mod tests {
                 server(E1, 35, 55, t),
                 SyncPlan {
                     raise_seq_to: Some(35),
-                    pull_from: 40,
+                    pull_from: 0,
+                    pull_own: true,
                     recovery: vec![Recovery::DeviceBehind {
                         server_seq: 35,
                         device_seq: 20,
@@ -238,6 +244,7 @@ mod tests {
                     requeue_after: Some(10),
                     raise_seq_to: None,
                     pull_from: 0,
+                    pull_own: false,
                     recovery: vec![
                         Recovery::ServerBehind {
                             server_seq: 10,
@@ -259,6 +266,7 @@ mod tests {
                     requeue_after: Some(0),
                     raise_seq_to: None,
                     pull_from: 0,
+                    pull_own: false,
                     recovery: vec![Recovery::NewEpoch],
                     clock_skew_ms: None,
                 },

@@ -199,6 +199,28 @@ impl Rejection {
     }
 }
 
+/// `GET /v1/info?seen_epoch=&seen_high_water=`: what the device last saw of the server's log —
+/// the epoch and the highest high-water mark it was told under it. A server whose log under
+/// that epoch ends before it has been restored from an older copy: it takes a new epoch, so
+/// every device re-uploads and re-pulls. Both absent before a device's first sync.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema, utoipa::IntoParams))]
+#[cfg_attr(feature = "openapi", into_params(parameter_in = Query))]
+pub struct InfoQuery {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub seen_epoch: Option<Uuid>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub seen_high_water: Option<u64>,
+}
+
+impl InfoQuery {
+    /// Whether a server with `epoch` and a log ending at `high_water` is behind what this
+    /// device was told: the log it handed out was put back to an older copy.
+    pub fn shows_a_restore(&self, epoch: Uuid, high_water: u64) -> bool {
+        self.seen_epoch == Some(epoch) && self.seen_high_water.is_some_and(|s| s > high_water)
+    }
+}
+
 /// `GET /v1/pull?after=&limit=`: changes made by other devices in the caller's villages.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema, utoipa::IntoParams))]
@@ -207,6 +229,10 @@ pub struct PullQuery {
     /// Return changes with a cursor strictly greater than this (0 for everything).
     pub after: u64,
     pub limit: u32,
+    /// Also the caller's own changes: a device whose data was restored from an older copy
+    /// takes back what it had uploaded. Left out otherwise.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub own: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -365,6 +391,32 @@ pub enum OpSchema {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The push answer written in docs/sync-protocol.md, read as the types read it and written
+    /// back exactly as the server writes it.
+    #[test]
+    fn the_documented_push_answer_is_the_wire_format() {
+        let doc = include_str!("../../../docs/sync-protocol.md");
+        let section = &doc[doc.find("### `POST /v1/push`").expect("push section")..];
+        let block = section
+            .split("```json")
+            .nth(1)
+            .and_then(|b| b.split("```").next())
+            .expect("a json block in the push section");
+        let documented: serde_json::Value = serde_json::from_str(block).expect("valid JSON");
+        let answer: PushResponse =
+            serde_json::from_value(documented.clone()).expect("the types read the example");
+        assert_eq!(answer.results.len(), 4);
+        assert!(matches!(
+            answer.results[2].status,
+            ChangeStatus::Conflict { ref losing_fields } if losing_fields == &["phone"]
+        ));
+        assert_eq!(
+            serde_json::to_value(&answer).unwrap(),
+            documented,
+            "the example is what the server writes"
+        );
+    }
 
     #[test]
     fn statuses_are_tagged_json_the_app_can_read() {

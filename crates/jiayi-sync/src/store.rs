@@ -47,6 +47,14 @@ impl LocalReplica for Store {
         Store::renumber_pending(self, seq).map_err(err)
     }
 
+    fn record_lost_writes(&mut self, lost: &[(Change, Vec<String>)]) -> ReplicaResult<()> {
+        self.record_lost_writes(lost, Utc::now()).map_err(err)
+    }
+
+    fn resend_refused_in(&mut self, villages: &[Uuid]) -> ReplicaResult<u64> {
+        self.resend_refused_in(villages, Utc::now()).map_err(err)
+    }
+
     fn record_rejections(&mut self, rejected: &[(Change, Rejection)]) -> ReplicaResult<()> {
         let refusals: Vec<NewRefusal> = rejected
             .iter()

@@ -1,18 +1,19 @@
 //! An in-memory device replica, for tests of the sync engine and of the server.
 //!
 //! It follows the same rules as the device store: an outbox with running sequence numbers,
-//! field-level last writer wins by hybrid logical clock, and pulled changes never overwrite a
-//! field that still has a pending local write.
+//! field-level last writer wins by the core's one merge rule (`jiayi_core::merge`), and pulled
+//! changes never overwrite a record that still has a pending local write.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 
 use jiayi_core::change::{Change, Entity, Op};
 use jiayi_core::hlc::Hlc;
+use jiayi_core::merge::{Versioned, Write, merge};
 use serde_json::{Map, Value};
 use uuid::Uuid;
 
 use crate::engine::{LocalReplica, RemoteApply, ReplicaError, ReplicaResult};
-use crate::protocol::Rejection;
+use crate::protocol::{RejectCode, Rejection};
 
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct MemRecord {
@@ -32,7 +33,8 @@ pub struct MemReplica {
     pub records: HashMap<(Entity, Uuid), MemRecord>,
     pub state: HashMap<String, String>,
     pub rejections: Vec<(u64, Rejection)>,
-    /// Remote values that lost against a newer local value: (entity id, field, value).
+    /// This device's writes that lost to newer values, as the server's push answers named
+    /// them: (entity id, field, value).
     pub conflicts: Vec<(Uuid, String, Value)>,
     /// Fail the next `mark_acknowledged` call (the device dies between answer and mark).
     pub fail_next_mark: bool,
@@ -188,6 +190,37 @@ impl LocalReplica for MemReplica {
         Ok(Some(next))
     }
 
+    fn record_lost_writes(&mut self, lost: &[(Change, Vec<String>)]) -> ReplicaResult<()> {
+        for (change, fields) in lost {
+            for field in fields {
+                let value = change.payload.get(field).cloned().unwrap_or(Value::Null);
+                self.conflicts
+                    .push((change.entity_id, field.clone(), value));
+            }
+        }
+        Ok(())
+    }
+
+    fn resend_refused_in(&mut self, villages: &[Uuid]) -> ReplicaResult<u64> {
+        let mut resent = 0;
+        let outbox = &mut self.outbox;
+        self.rejections.retain(|(seq, reason)| {
+            let in_scope = matches!(
+                reason.code,
+                RejectCode::VillageNotInScope | RejectCode::RecordNotInScope
+            ) && outbox
+                .get(seq)
+                .is_some_and(|(c, _)| villages.contains(&c.village_id));
+            if in_scope && let Some(entry) = outbox.get_mut(seq) {
+                entry.1 = false;
+                resent += 1;
+                return false;
+            }
+            true
+        });
+        Ok(resent)
+    }
+
     fn record_rejections(&mut self, rejected: &[(Change, Rejection)]) -> ReplicaResult<()> {
         self.rejections
             .extend(rejected.iter().map(|(c, r)| (c.seq, r.clone())));
@@ -198,9 +231,6 @@ impl LocalReplica for MemReplica {
         let mut out = RemoteApply::default();
         let pending = self.records_with_pending_changes();
         for c in changes {
-            if c.device_id == self.device_id {
-                continue;
-            }
             self.clock = self.clock.observe(&c.hlc, c.hlc.wall_ms);
             if !c.entity.is_append_only() && pending.contains(&(c.entity, c.entity_id)) {
                 out.deferred += 1;
@@ -213,31 +243,23 @@ impl LocalReplica for MemReplica {
                     village_id: c.village_id,
                     ..MemRecord::default()
                 });
-            if c.op == Op::Delete {
-                if rec.field_hlc.values().all(|h| *h < c.hlc) {
-                    rec.deleted = Some(c.hlc);
-                }
-                out.applied += 1;
-                continue;
-            }
-            for f in &c.fields {
-                let incoming = c.payload.get(f).cloned().unwrap_or(Value::Null);
-                match rec.field_hlc.get(f) {
-                    Some(h) if *h > c.hlc => {
-                        if rec.payload.get(f) != Some(&incoming) {
-                            self.conflicts.push((c.entity_id, f.clone(), incoming));
-                            out.conflicts += 1;
-                        }
-                    }
-                    _ => {
-                        rec.field_hlc.insert(f.clone(), c.hlc);
-                        rec.payload.insert(f.clone(), incoming);
-                    }
-                }
-            }
-            if let Some(id) = c.payload.get("id") {
-                rec.payload.entry("id").or_insert_with(|| id.clone());
-            }
+            let current = Versioned {
+                payload: std::mem::take(&mut rec.payload),
+                field_hlc: std::mem::take(&mut rec.field_hlc),
+                deleted: rec.deleted,
+            };
+            let merged = merge(
+                Some(&current),
+                Write {
+                    op: c.op,
+                    hlc: c.hlc,
+                    fields: &c.fields,
+                    payload: &c.payload,
+                },
+            );
+            rec.payload = merged.state.payload;
+            rec.field_hlc = merged.state.field_hlc;
+            rec.deleted = merged.state.deleted;
             out.applied += 1;
         }
         Ok(out)

@@ -373,8 +373,8 @@ pub struct Faulty {
 }
 
 impl Transport for Faulty {
-    fn info(&self) -> jiayi_sync::Result<ServerInfo> {
-        self.inner.info()
+    fn info(&self, seen: &InfoQuery) -> jiayi_sync::Result<ServerInfo> {
+        self.inner.info(seen)
     }
 
     fn push(&self, request: &PushRequest) -> jiayi_sync::Result<PushResponse> {
@@ -392,8 +392,8 @@ impl Transport for Faulty {
         }
     }
 
-    fn pull(&self, after: u64, limit: u32) -> jiayi_sync::Result<PullResponse> {
-        self.inner.pull(after, limit)
+    fn pull(&self, after: u64, limit: u32, own: bool) -> jiayi_sync::Result<PullResponse> {
+        self.inner.pull(after, limit, own)
     }
 
     fn reference(&self) -> jiayi_sync::Result<ReferenceData> {

@@ -105,7 +105,7 @@ impl Api {
         }
         let transport =
             HttpTransport::with_ca(&url, token, ca_pem).map_err(|e| sync_error(&e, lang))?;
-        let info = transport.info().map_err(|e| match e {
+        let info = transport.info(&Default::default()).map_err(|e| match e {
             SyncError::Unauthorized(_) => ApiError::new(
                 "token_invalid",
                 "服务器不认可该令牌（可能输错或已被撤销），请向卫生院核对。",

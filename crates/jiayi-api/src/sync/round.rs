@@ -10,6 +10,7 @@ use jiayi_core::Lang;
 use jiayi_store::{DbFile, Store};
 use jiayi_sync::engine::{Phase, Transport};
 use jiayi_sync::http::HttpTransport;
+use jiayi_sync::plan::Recovery;
 use uuid::Uuid;
 
 use super::errors::{not_enrolled, skew_warning, store_err, sync_error};
@@ -119,6 +120,44 @@ pub(crate) fn round_with(
     result
 }
 
+/// What the doctor is told a recovery was: the server's data put back to an older copy, or
+/// this device's own (then the server was fine, and gave back what the copy lacked).
+fn recovery_warnings(report: &jiayi_sync::engine::SyncReport, lang: Lang) -> Vec<ApiError> {
+    let device_restored = report
+        .recovery
+        .iter()
+        .any(|r| matches!(r, Recovery::DeviceBehind { .. }))
+        || report.renumbered > 0;
+    let server_restored = report.recovery.iter().any(|r| {
+        matches!(
+            r,
+            Recovery::NewEpoch | Recovery::ServerBehind { .. } | Recovery::CursorAhead { .. }
+        )
+    });
+    let mut warnings = Vec::new();
+    if device_restored {
+        warnings.push(
+            ApiError::new(
+                "device_restored",
+                "本机数据是从较早的副本恢复的：已从乡镇服务器取回本机此前上传的记录，之后的新工作已用新编号上传，没有丢失。",
+                "This device's data was restored from an older copy: the records it had uploaded were fetched back from the township server, and later work was uploaded under new numbers; nothing was lost.",
+            )
+            .localised(lang),
+        );
+    }
+    if server_restored || (report.requeued > 0 && !device_restored) {
+        warnings.push(
+            ApiError::new(
+                "server_recovered",
+                "乡镇服务器曾从备份恢复，本机已重新上传服务器缺少的记录。",
+                "The township server was restored from a backup; this device uploaded again what it was missing.",
+            )
+            .localised(lang),
+        );
+    }
+    warnings
+}
+
 fn round_inner(
     store: &mut Store,
     transport: &dyn Transport,
@@ -146,16 +185,7 @@ fn round_inner(
     if let Some(skew) = report.clock_skew_ms {
         warnings.push(skew_warning(skew, lang));
     }
-    if report.requeued > 0 || report.renumbered > 0 {
-        warnings.push(
-            ApiError::new(
-                "server_recovered",
-                "乡镇服务器曾从备份恢复，本机已重新上传服务器缺少的记录。",
-                "The township server was restored from a backup; this device uploaded again what it was missing.",
-            )
-            .localised(lang),
-        );
-    }
+    warnings.extend(recovery_warnings(&report, lang));
     store
         .set_sync_state(LAST_SYNC_KEY, &now.to_rfc3339())
         .map_err(|e| store_err(e, lang))?;

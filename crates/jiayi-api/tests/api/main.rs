@@ -13,5 +13,6 @@ mod schedule;
 mod served;
 mod surveys;
 mod sync;
+mod sync_recovery;
 mod workflows;
 mod year;

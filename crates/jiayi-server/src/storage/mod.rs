@@ -19,6 +19,7 @@ use uuid::Uuid;
 use crate::error::Result;
 use crate::merge::RecordState;
 
+pub mod log_watch;
 pub mod postgres;
 pub(crate) mod shared;
 pub mod sqlite;
@@ -35,6 +36,20 @@ pub struct DeviceScope {
     /// leader also every village enrolled for an active device of its team (worked out at each
     /// request, so it follows new enrollments).
     pub villages: Vec<Uuid>,
+    /// A pull also hands the device its own changes (it asked for them back after its data
+    /// was restored from an older copy); otherwise pulls leave them out.
+    pub pull_own: bool,
+}
+
+impl DeviceScope {
+    /// The device whose changes a pull leaves out: none when the device asked for its own.
+    pub fn left_out_of_pull(&self) -> Uuid {
+        if self.pull_own {
+            Uuid::nil()
+        } else {
+            self.device_id
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

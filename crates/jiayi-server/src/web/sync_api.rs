@@ -6,8 +6,8 @@ use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use chrono::Utc;
 use jiayi_sync::protocol::{
-    ApiError, PROTOCOL_VERSION, PullQuery, PullResponse, PushRequest, PushResponse, ReferenceData,
-    ServerInfo,
+    ApiError, InfoQuery, PROTOCOL_VERSION, PullQuery, PullResponse, PushRequest, PushResponse,
+    ReferenceData, ServerInfo,
 };
 
 use crate::storage::{AuditEvent, DeviceScope, PullPage, Storage};
@@ -48,15 +48,28 @@ where
     .await
 }
 
-#[utoipa::path(get, path = "/v1/info", tag = "sync",
-    responses((status = 200, body = ServerInfo), (status = 401, body = ApiError)),
+#[utoipa::path(get, path = "/v1/info", tag = "sync", params(InfoQuery),
+    responses((status = 200, body = ServerInfo), (status = 400, body = ApiError),
+              (status = 401, body = ApiError)),
     security(("device_token" = [])))]
 pub(crate) async fn info(
     State(state): State<ServerState>,
     headers: HeaderMap,
+    ApiQuery(seen): ApiQuery<InfoQuery>,
 ) -> Result<Json<ServerInfo>, ApiErr> {
-    let (scope, status) = as_device(&state, &headers, |storage, scope| {
-        let status = storage.status(scope.device_id)?;
+    let (scope, status) = as_device(&state, &headers, move |storage, scope| {
+        let mut status = storage.status(scope.device_id)?;
+        if seen.shows_a_restore(status.epoch, status.high_water) {
+            // The device was told of cursors this log does not reach: the database is an
+            // older copy put back. A new epoch sends every device back to re-upload and re-pull.
+            eprintln!(
+                "jiayi-server: device {} saw the change log up to {:?}, which ends at {}: \
+                 restored from an older copy, taking a new epoch",
+                scope.device_id, seen.seen_high_water, status.high_water
+            );
+            storage.renew_epoch()?;
+            status = storage.status(scope.device_id)?;
+        }
         Ok((scope, status))
     })
     .await?;
@@ -128,7 +141,8 @@ pub(crate) async fn pull(
     ApiQuery(query): ApiQuery<PullQuery>,
 ) -> Result<Response, ApiErr> {
     let limit = query.limit.clamp(1, state.limits.max_pull.max(1));
-    let (epoch, page) = as_device(&state, &headers, move |storage, scope| {
+    let (epoch, page) = as_device(&state, &headers, move |storage, mut scope| {
+        scope.pull_own = query.own;
         let audit = AuditEvent::device(&scope, "pull", &peer);
         Ok(storage.pull_round(&scope, query.after, limit, Utc::now(), audit)?)
     })

@@ -82,7 +82,7 @@ fn sync_over_https_with_the_pinned_ca() {
 
     // Plain HTTP to the TLS port is no way in.
     let plain = HttpTransport::new(&t.base().replace("https://", "http://"), &a.token).unwrap();
-    assert!(plain.info().is_err());
+    assert!(plain.info(&Default::default()).is_err());
     // Nor is HTTPS without the township CA.
     let e = HttpTransport::with_ca(&t.base(), &a.token, None)
         .err()

@@ -88,7 +88,7 @@ fn edits_to_different_fields_both_survive() {
 }
 
 #[test]
-fn the_later_edit_wins_and_the_loser_is_kept() {
+fn the_later_edit_wins_and_only_a_lost_local_write_is_a_conflict() {
     let (mut a, mut b, id) = two_devices();
     let mut on_a = a.resident(id).unwrap();
     on_a.name = "王山".into();
@@ -106,25 +106,58 @@ fn the_later_edit_wins_and_the_loser_is_kept() {
     let report = b
         .apply_remote(&from_a, t0() + Duration::minutes(6))
         .unwrap();
-    assert_eq!(report.conflicts, 1);
+    assert_eq!(
+        report.conflicts, 0,
+        "b's own write won: nothing of b's lost"
+    );
     assert_eq!(
         b.resident(id).unwrap().name,
         "王大善",
         "the later clock wins"
     );
-    let conflicts = b.open_conflicts().unwrap();
-    assert_eq!(conflicts.len(), 1);
-    assert_eq!(conflicts[0].lost_value, serde_json::json!("王山"));
-    b.settle_conflict(conflicts[0].id, t0() + Duration::minutes(7))
-        .unwrap();
     assert!(b.open_conflicts().unwrap().is_empty());
 
-    // The other way round gives the same answer: every device settles alike.
+    // The other way round gives the same answer: every device settles alike. a's write was
+    // pushed and the server answered that its name lost: that is a's conflict, logged once.
     let seqs: Vec<u64> = from_a.iter().map(|c| c.seq).collect();
     a.mark_acknowledged(&seqs).unwrap();
-    a.apply_remote(&from_b, t0() + Duration::minutes(6))
+    let lost: Vec<(jiayi_core::change::Change, Vec<String>)> = from_a
+        .iter()
+        .filter(|c| c.fields.iter().any(|f| f == "name"))
+        .map(|c| (c.clone(), vec!["name".to_string()]))
+        .collect();
+    a.record_lost_writes(&lost, t0() + Duration::minutes(6))
         .unwrap();
+    let report = a
+        .apply_remote(&from_b, t0() + Duration::minutes(6))
+        .unwrap();
+    assert_eq!(
+        report.conflicts, 0,
+        "a pulled value replacing a local one is an update"
+    );
     assert_eq!(a.resident(id).unwrap().name, "王大善");
+    let conflicts = a.open_conflicts().unwrap();
+    assert_eq!(conflicts.len(), 1);
+    assert_eq!(conflicts[0].lost_value, serde_json::json!("王山"));
+    a.settle_conflict(conflicts[0].id, t0() + Duration::minutes(7))
+        .unwrap();
+    assert!(a.open_conflicts().unwrap().is_empty());
+}
+
+#[test]
+fn a_colleagues_update_with_nothing_pending_is_no_conflict() {
+    let (mut a, mut b, id) = two_devices();
+    let mut on_a = a.resident(id).unwrap();
+    on_a.name = "王新名".into();
+    a.update_resident(&on_a, t0() + Duration::minutes(1))
+        .unwrap();
+    let from_a = a.pending_changes(0, 10).unwrap();
+    let report = b
+        .apply_remote(&from_a, t0() + Duration::minutes(2))
+        .unwrap();
+    assert_eq!((report.applied, report.conflicts), (1, 0));
+    assert_eq!(b.resident(id).unwrap().name, "王新名");
+    assert!(b.open_conflicts().unwrap().is_empty());
 }
 
 #[test]

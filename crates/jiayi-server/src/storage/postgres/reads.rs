@@ -39,6 +39,7 @@ pub(super) fn scope_from_row(row: &postgres::Row) -> Result<DeviceScope> {
             .iter()
             .map(|v| parse_uuid(v))
             .collect::<Result<_>>()?,
+        pull_own: false,
     })
 }
 
@@ -74,7 +75,7 @@ pub(super) fn read_page(
     let rows = client.query(
         &query,
         &[
-            &scope.device_id.to_string(),
+            &scope.left_out_of_pull().to_string(),
             &cursor_param(after),
             &i64::from(limit),
             &scope

@@ -7,6 +7,7 @@ use rusqlite::{Connection, OptionalExtension};
 use uuid::Uuid;
 
 use crate::error::Result;
+use crate::storage::log_watch::{LogMark, LogWatch, restored};
 use crate::storage::shared::parse_uuid;
 
 mod embedded {
@@ -18,6 +19,8 @@ pub struct SqliteStorage {
     /// A second connection for the hot reads (authentication, cursors, pulls): in WAL mode it
     /// reads committed data while the writer works, so devices do not queue behind pushes.
     reader: Mutex<Connection>,
+    /// The log's high-water mark beside the file, to notice a restored copy.
+    pub(super) log_watch: Option<LogWatch>,
 }
 
 impl SqliteStorage {
@@ -43,13 +46,26 @@ impl SqliteStorage {
                 [Uuid::new_v4().to_string()],
             )?;
         }
+        let log_watch = LogWatch::beside(path);
+        if let Some(watch) = &log_watch {
+            notice_a_restored_copy(&conn, watch)?;
+        }
         let reader = Connection::open(path)?;
         reader.busy_timeout(std::time::Duration::from_secs(10))?;
         reader.pragma_update(None, "query_only", "ON")?;
         Ok(SqliteStorage {
             conn: Mutex::new(conn),
             reader: Mutex::new(reader),
+            log_watch,
         })
+    }
+
+    /// Writes the log's high-water mark beside the file (before a push commits).
+    pub(super) fn mark_log(&self, conn: &Connection) -> Result<()> {
+        let Some(watch) = &self.log_watch else {
+            return Ok(());
+        };
+        watch.record(log_mark(conn)?)
     }
 
     pub(super) fn reader(&self) -> MutexGuard<'_, Connection> {
@@ -88,4 +104,43 @@ impl SqliteStorage {
         let rows = st.query_map([device, team], |r| r.get::<_, String>(0))?;
         rows.map(|r| parse_uuid(&r?)).collect()
     }
+}
+
+/// The epoch and the highest cursor of the log in this database.
+pub(super) fn log_mark(conn: &Connection) -> Result<LogMark> {
+    let epoch: String = conn.query_row("SELECT value FROM meta WHERE key = 'epoch'", [], |r| {
+        r.get(0)
+    })?;
+    let high_water: i64 =
+        conn.query_row("SELECT COALESCE(MAX(cursor), 0) FROM changes", [], |r| {
+            r.get(0)
+        })?;
+    Ok(LogMark {
+        epoch: parse_uuid(&epoch)?,
+        high_water: high_water as u64,
+    })
+}
+
+/// At start: a database whose log ends before the mark beside it (cursors already handed out)
+/// is an older copy put back; it takes a new epoch so every device re-uploads and re-pulls.
+fn notice_a_restored_copy(conn: &Connection, watch: &LogWatch) -> Result<()> {
+    let mark = log_mark(conn)?;
+    let seen = watch.read()?;
+    let mark = if restored(seen, mark.epoch, mark.high_water) {
+        let epoch = Uuid::new_v4();
+        conn.execute(
+            "UPDATE meta SET value = ?1 WHERE key = 'epoch'",
+            [epoch.to_string()],
+        )?;
+        eprintln!(
+            "jiayi-server: the change log ends at {} but cursors up to {} were handed out \
+             (restored from an older copy): new epoch {epoch}, devices upload again and re-pull",
+            mark.high_water,
+            seen.map_or(0, |m| m.high_water)
+        );
+        LogMark { epoch, ..mark }
+    } else {
+        mark
+    };
+    watch.record(mark)
 }

@@ -35,10 +35,12 @@ impl Storage for SqliteStorage {
 
     fn renew_epoch(&self) -> Result<Uuid> {
         let epoch = Uuid::new_v4();
-        self.conn().execute(
+        let conn = self.conn();
+        conn.execute(
             "UPDATE meta SET value = ?1 WHERE key = 'epoch'",
             [epoch.to_string()],
         )?;
+        self.mark_log(&conn)?;
         Ok(epoch)
     }
 
@@ -60,6 +62,7 @@ impl Storage for SqliteStorage {
             team_id: parse_uuid(&team)?,
             role,
             villages: Self::scope_villages(&conn, &id, &team, role)?,
+            pull_own: false,
         }))
     }
 
@@ -80,6 +83,7 @@ impl Storage for SqliteStorage {
             team_id: parse_uuid(&team)?,
             role,
             villages: Self::scope_villages(&conn, &id, &team, role)?,
+            pull_own: false,
         };
         Ok(Some((scope, hash)))
     }

@@ -280,6 +280,9 @@ impl SqliteStorage {
             }
         }
         append_audit_in(&tx, audit, &now)?;
+        if results.iter().any(|r| r.status.is_stored()) {
+            self.mark_log(&tx)?;
+        }
         tx.commit()?;
         Ok(results)
     }
@@ -305,7 +308,7 @@ impl SqliteStorage {
         let villages: Vec<String> = scope.villages.iter().map(Uuid::to_string).collect();
         let rows = st.query_map(
             params![
-                scope.device_id.to_string(),
+                scope.left_out_of_pull().to_string(),
                 cursor_param(after),
                 high_water,
                 limit,
