@@ -80,6 +80,10 @@ vi.mock('../../api', async (importOriginal) => {
         return { period_ids: ['p2'], amendment_id: null, packages_to_add: ['DIAB'], contract_id: 'c1' }
       }),
       contractHistory: vi.fn(async () => history),
+      householdVisits: vi.fn(async () => []),
+      householdReferrals: vi.fn(async () => []),
+      householdSurveys: vi.fn(async () => []),
+      surveyQuestionnaire: vi.fn(async () => ({ version: '2026', title: '满意度调查', title_en: 'Satisfaction survey', questions: [] })),
       fieldHistory: vi.fn(async (id: string) => {
         record('fieldHistory')(id)
         return fieldChanges
