@@ -420,6 +420,59 @@ impl VisitForm {
     }
 }
 
+impl AnswerValue {
+    /// The answer as typed: codes for choices, 是/否 for yes and no.
+    pub fn plain(&self) -> String {
+        match self {
+            AnswerValue::YesNo(yes) => if *yes { "yes" } else { "no" }.to_string(),
+            AnswerValue::Number(n) => n.to_string(),
+            AnswerValue::Text(t) => t.clone(),
+            AnswerValue::Choices(c) => c.join(","),
+        }
+    }
+}
+
+impl VisitForm {
+    /// The answers in one line, in the form's order: `label：answer；…` with choices by their
+    /// labels and numbers with their units.
+    pub fn summary(&self, answers: &Answers, lang: Lang) -> String {
+        let option = |f: &FormField, code: &str| {
+            f.options
+                .iter()
+                .find(|o| o.code == code)
+                .map(|o| lang.pick(&o.label, &o.label_en).to_string())
+                .unwrap_or_else(|| code.to_string())
+        };
+        let parts: Vec<String> = self
+            .fields
+            .iter()
+            .filter_map(|f| {
+                let a = answers.get(&f.code)?;
+                let shown = match a {
+                    AnswerValue::YesNo(yes) => lang
+                        .pick(
+                            if *yes { "是" } else { "否" },
+                            if *yes { "yes" } else { "no" },
+                        )
+                        .to_string(),
+                    AnswerValue::Number(n) => format!("{n}{}", f.unit),
+                    AnswerValue::Text(t) if f.field_type == FieldType::Choice => option(f, t),
+                    AnswerValue::Text(t) => t.clone(),
+                    AnswerValue::Choices(c) => {
+                        let sep = lang.pick("、", ", ");
+                        c.iter().map(|x| option(f, x)).collect::<Vec<_>>().join(sep)
+                    }
+                };
+                let label = lang.pick(&f.label, &f.label_en);
+                // Long labels (the self-care scale's bands) are cut at their bracket.
+                let label = label.split(['（', '(']).next().unwrap_or(label).trim();
+                Some(format!("{label}{}{shown}", lang.pick("：", ": ")))
+            })
+            .collect();
+        parts.join(lang.pick("；", "; "))
+    }
+}
+
 fn is_blank(a: &AnswerValue) -> bool {
     match a {
         AnswerValue::Text(t) => t.trim().is_empty(),

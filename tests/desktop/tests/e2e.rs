@@ -1515,6 +1515,7 @@ fn seed_mothers(data: &Path, today: chrono::NaiveDate) -> Result<Mothers> {
             vitals: Vitals::default(),
             notes: String::new(),
             served_by: None,
+            answers: Default::default(),
         })
         .map(|_| ())
         .map_err(setup)

@@ -12,5 +12,6 @@ mod schedule;
 mod served;
 mod surveys;
 mod sync;
+mod visit_forms;
 mod workflows;
 mod year;
