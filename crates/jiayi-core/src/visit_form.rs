@@ -6,13 +6,14 @@
 //! under the version they were given in. Some answers carry over to the next visit of the same
 //! kind (lifestyle, medication): never vitals, never the classification.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::Lang;
 use crate::visit::{Visit, VisitKind, Vitals};
+pub use crate::visit_answers::{AnswerValue, Answers, FormRecord};
 
 /// The forms the app asks now.
 pub const CURRENT_FORMS_TOML: &str = include_str!("../../../assets/forms/2026.toml");
@@ -123,30 +124,6 @@ pub struct FieldOption {
     pub code: String,
     pub label: String,
     pub label_en: String,
-}
-
-/// One answer: yes/no, a number, a text, a date or a choice (by its code), or the choices of a
-/// multi-choice field.
-#[derive(ts_rs::TS)]
-#[ts(export)]
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(untagged)]
-pub enum AnswerValue {
-    YesNo(bool),
-    Number(f64),
-    Text(String),
-    Choices(Vec<String>),
-}
-
-pub type Answers = BTreeMap<String, AnswerValue>;
-
-/// The form answers stored with a visit, under the version of the forms they were given in.
-#[derive(ts_rs::TS)]
-#[ts(export)]
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct FormRecord {
-    pub version: String,
-    pub answers: Answers,
 }
 
 /// Which field an error is about, in both languages.
@@ -417,18 +394,6 @@ impl VisitForm {
                 Some((f.code.clone(), a.clone()))
             })
             .collect()
-    }
-}
-
-impl AnswerValue {
-    /// The answer as typed: codes for choices, 是/否 for yes and no.
-    pub fn plain(&self) -> String {
-        match self {
-            AnswerValue::YesNo(yes) => if *yes { "yes" } else { "no" }.to_string(),
-            AnswerValue::Number(n) => n.to_string(),
-            AnswerValue::Text(t) => t.clone(),
-            AnswerValue::Choices(c) => c.join(","),
-        }
     }
 }
 
