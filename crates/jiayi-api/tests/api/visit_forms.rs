@@ -1,7 +1,8 @@
 //! Visit forms through the API on real store files: a hypertension follow-up recorded with the
 //! standard's fields, a bad answer refused with nothing saved, the next visit pre-filled with
 //! the last lifestyle and medication answers (never vitals, never the classification), the
-//! readings of the year, and visits stored before forms read as before.
+//! readings of the year, visits stored before forms read as before, and the answers travel
+//! to a colleague's device through a real township server.
 
 use chrono::{DateTime, NaiveDate, Utc};
 use jiayi_api::{Api, FixedClock, VisitFormQuery, VisitRequest};
@@ -11,7 +12,10 @@ use jiayi_core::visit::{Visit, VisitKind, VisitMode, Vitals};
 use jiayi_core::visit_form::{AnswerValue, Answers};
 use uuid::Uuid;
 
-use crate::sync::{register, store_at};
+use jiayi_sync::protocol::Limits;
+use jiayi_testkit::township::{Township, V1};
+
+use crate::sync::{Device, register, store_at};
 
 fn day(y: i32, m: u32, d: u32) -> NaiveDate {
     NaiveDate::from_ymd_opt(y, m, d).unwrap()
@@ -284,4 +288,33 @@ fn a_visit_stored_before_forms_reads_as_before() {
         .unwrap();
     assert!(view.prefill.is_empty());
     assert_eq!(view.readings[0].systolic_mmhg, Some(141));
+}
+
+#[test]
+fn the_answers_reach_a_colleagues_device_and_pre_fill_there() {
+    let t = Township::sqlite(Limits::default());
+    let mut a = Device::new(&t, "刘医生", &[V1]);
+    let mut b = Device::new(&t, "周医生", &[V1]);
+    let (_, members) = register(&mut a.api, "东庄村", 4);
+    let lifestyle = answers(&[
+        ("salt_intake", text("light")),
+        ("medication", text("缬沙坦 80mg 每日一次")),
+        ("adherence", text("regular")),
+    ]);
+    a.api
+        .record_visit(&follow_up(members[0], (128, 80), lifestyle.clone()))
+        .unwrap();
+    a.sync().unwrap();
+    b.sync().unwrap();
+    let pulled = b.api.store().visits_of_resident(members[0]).unwrap();
+    let mine = a.api.store().visits_of_resident(members[0]).unwrap();
+    assert_eq!(pulled, mine);
+    let form = pulled[0].form.as_ref().unwrap();
+    assert_eq!(form.answers["classification"], text("satisfactory"));
+    let there = b
+        .api
+        .visit_form(&query(members[0], VisitKind::HypertensionFollowUp))
+        .unwrap();
+    assert_eq!(there.prefill, lifestyle);
+    assert_eq!(there.readings[0].systolic_mmhg, Some(128));
 }
