@@ -664,6 +664,7 @@ pub fn handler() -> impl Fn(tauri::ipc::Invoke) -> bool + Send + Sync + 'static 
         survey_questionnaire,
         record_survey,
         household_surveys,
+        visit_form,
     ]
 }
 
@@ -712,4 +713,12 @@ async fn household_surveys(
     household_id: Uuid,
 ) -> Reply<Vec<jiayi_api::SurveyRow>> {
     state.api(|api| api.household_surveys(household_id))
+}
+
+#[tauri::command]
+async fn visit_form(
+    state: State<'_, AppState>,
+    query: jiayi_api::VisitFormQuery,
+) -> Reply<jiayi_api::VisitFormView> {
+    state.api(|api| api.visit_form(&query))
 }

@@ -19,6 +19,7 @@ mod status;
 mod surveys;
 mod sync;
 mod vault;
+mod visit_forms;
 mod visits;
 mod worklist;
 mod year;
@@ -62,6 +63,7 @@ pub use vault::{
     Unlocked, VaultState, VaultStatus, create_vault, protect_plain_vault, read_passphrase,
     unlock_vault, vault_status,
 };
+pub use visit_forms::{VisitFormQuery, VisitFormView};
 pub use visits::{NextDue, ServingMember, VisitOutcome, VisitRequest, VisitRow, VisitTeam};
 pub use worklist::{
     RenewalEntry, RenewalKind, UnsignedEntry, VillageWork, WorkList, WorkListQuery,

@@ -1,6 +1,7 @@
 //! Recording a visit at the point of care.
 
 use chrono::{DateTime, NaiveDate, Utc};
+use jiayi_core::Lang;
 use jiayi_core::catalog::Catalog;
 use jiayi_core::household::{Team, TeamRole};
 use jiayi_core::schedule::OwedItem;
@@ -10,6 +11,7 @@ use jiayi_core::visit::{
     ItemRef, Visit, VisitKind, VisitMode, Vitals, check_served_by, default_served_by,
     validate_visit,
 };
+use jiayi_core::visit_form::{Answers, FormError, FormRecord, FormSet};
 use jiayi_store::ContractRecord;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
@@ -39,6 +41,10 @@ pub struct VisitRequest {
     /// The team member who served; the default of [`Api::visit_team`] when none is given.
     #[serde(default)]
     pub served_by: Option<Uuid>,
+    /// The answers of the record sheet of the visit's kind ([`Api::visit_form`]), by field
+    /// code; none for a kind without a form.
+    #[serde(default)]
+    pub answers: Answers,
 }
 
 /// A member of the team answering for a resident, as the visit form lists them.
@@ -87,6 +93,8 @@ pub struct VisitRow {
     /// Their name and role as this device's teams give them; empty when not known here.
     pub served_by_name: String,
     pub served_by_role: String,
+    /// The record sheet's answers in one line (label：answer；…); empty when it had none.
+    pub form_summary: String,
 }
 
 #[derive(ts_rs::TS)]
@@ -164,6 +172,7 @@ impl Api {
                 (None, kind, None)
             }
         };
+        let form = self.form_record(kind, &request.answers, &request.vitals, day)?;
         let visit = Visit {
             id: Uuid::now_v7(),
             resident_id: resident.id,
@@ -175,6 +184,7 @@ impl Api {
             fulfils,
             vitals: request.vitals,
             notes: request.notes.trim().to_string(),
+            form,
         };
         self.store
             .record_visit(&visit, now)
@@ -232,6 +242,7 @@ impl Api {
                 .find_map(|t| t.member(id))
                 .map(|m| (m.name.clone(), m.role.label(self.lang).to_string()))
         };
+        let forms = FormSet::current().map_err(|e| self.fail(form_error(e)))?;
         let mut rows = Vec::new();
         for resident in &household.members {
             let visits = self
@@ -253,12 +264,41 @@ impl Api {
                     served_by: v.served_by,
                     served_by_name,
                     served_by_role,
+                    form_summary: form_summary(&forms, &v, self.lang),
                 });
             }
         }
         rows.sort_by_key(|r| std::cmp::Reverse(r.occurred_at));
         self.note("read", "household", &household_id.to_string())?;
         Ok(rows)
+    }
+
+    /// The record sheet's answers of a visit of `kind`, completed and checked against the
+    /// current form of that kind; nothing when the kind has no form (and no answers are taken
+    /// then).
+    fn form_record(
+        &self,
+        kind: VisitKind,
+        answers: &Answers,
+        vitals: &Vitals,
+        day: NaiveDate,
+    ) -> ApiResult<Option<FormRecord>> {
+        let forms = FormSet::current().map_err(|e| self.fail(form_error(e)))?;
+        match forms.form(kind) {
+            Some(form) => {
+                let answers = form
+                    .complete(answers, vitals, day)
+                    .map_err(|e| self.fail(form_error(e)))?;
+                Ok(Some(FormRecord {
+                    version: forms.version.clone(),
+                    answers,
+                }))
+            }
+            None if answers.is_empty() => Ok(None),
+            None => Err(self.fail(form_error(FormError::NoForm(
+                kind.label(Lang::En).to_string(),
+            )))),
+        }
     }
 
     fn enrolled_doctor(&self) -> ApiResult<Option<Uuid>> {
@@ -346,6 +386,30 @@ impl Api {
         Ok((team, None))
     }
 
+    /// The kind of visit of a service item owed to a resident today, or the kind given.
+    pub(crate) fn kind_of(
+        &self,
+        resident_id: Uuid,
+        item_code: Option<&str>,
+        kind: Option<VisitKind>,
+    ) -> ApiResult<VisitKind> {
+        match item_code.map(str::trim).filter(|c| !c.is_empty()) {
+            Some(code) => {
+                let resident = self.store.resident(resident_id).map_err(|e| self.fail(e))?;
+                let day = china_date(self.now());
+                let covering = self.covering_on(resident.id, resident.household_id, day)?;
+                Ok(self.find_owed_item(&covering, resident.id, code)?.1)
+            }
+            None => kind.ok_or_else(|| {
+                self.fail(ApiError::invalid(
+                    "required",
+                    "请选择服务项目或服务类型",
+                    "choose a service item or a kind of visit",
+                ))
+            }),
+        }
+    }
+
     /// The covering contract that owes `item_code` to the resident, and the kind of visit the
     /// catalog names for it.
     fn find_owed_item(
@@ -415,5 +479,29 @@ impl Api {
                 opens_on: window.opens_on,
                 due_by: window.due_by,
             }))
+    }
+}
+
+pub(crate) fn form_error(e: FormError) -> ApiError {
+    ApiError::new(e.code(), &e.message(Lang::Zh), &e.message(Lang::En))
+}
+
+/// A visit's form answers in one line, labelled as the form of its version labels them (the
+/// current forms when they are of that version, else the field codes).
+fn form_summary(forms: &FormSet, visit: &Visit, lang: Lang) -> String {
+    let Some(record) = &visit.form else {
+        return String::new();
+    };
+    let form = forms
+        .form(visit.kind)
+        .filter(|_| forms.version == record.version);
+    match form {
+        Some(form) => form.summary(&record.answers, lang),
+        None => record
+            .answers
+            .iter()
+            .map(|(k, v)| format!("{k}: {}", v.plain()))
+            .collect::<Vec<_>>()
+            .join("; "),
     }
 }

@@ -587,6 +587,7 @@ fn run(cli: Cli, lang: Lang) -> Result<(), ApiError> {
                 },
                 notes,
                 served_by,
+                answers: Default::default(),
             };
             let outcome = api.record_visit(&request)?;
             output(json, &outcome, || render::visit(&outcome, lang))

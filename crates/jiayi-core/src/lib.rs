@@ -27,6 +27,8 @@ pub mod term;
 pub mod time;
 pub mod villager_group;
 pub mod visit;
+pub mod visit_answers;
+pub mod visit_form;
 pub mod year;
 
 pub use error::{CoreError, Result};

@@ -209,6 +209,10 @@ pub struct Visit {
     pub fulfils: Option<ItemRef>,
     pub vitals: Vitals,
     pub notes: String,
+    /// The answers of the visit's record sheet ([`crate::visit_answers`]); none on visits of a
+    /// kind without a form and on visits recorded before forms were asked.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub form: Option<crate::visit_answers::FormRecord>,
 }
 
 pub const NOTES_MAX_CHARS: usize = 2000;

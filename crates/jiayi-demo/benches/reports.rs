@@ -111,6 +111,7 @@ fn main() {
             vitals: Default::default(),
             notes: "随访".into(),
             served_by: None,
+            answers: Default::default(),
         })
         .unwrap();
         after_visit.extend(time(1, || api.report(&request).unwrap()));

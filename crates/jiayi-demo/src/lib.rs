@@ -607,6 +607,7 @@ fn past_visits(
                         }),
                         vitals: vitals_for(rng, item.visit_kind, &groups),
                         notes: String::new(),
+                        form: None,
                     };
                     api.store_mut()
                         .record_visit(&visit, at)

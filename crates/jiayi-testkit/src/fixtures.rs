@@ -263,5 +263,6 @@ pub fn follow_up(resident: Uuid, bp: (u16, u16)) -> VisitRequest {
         },
         notes: String::new(),
         served_by: None,
+        answers: Default::default(),
     }
 }

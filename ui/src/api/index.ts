@@ -49,6 +49,7 @@ export const api = {
   recordVisit: (request: T.VisitRequest) => call<T.VisitOutcome>('record_visit', { request }),
   visitTeam: (residentId: string, day: string | null = null) => call<T.VisitTeam>('visit_team', { residentId, day }),
   householdVisits: (householdId: string) => call<T.VisitRow[]>('household_visits', { householdId }),
+  visitForm: (query: T.VisitFormQuery) => call<T.VisitFormView>('visit_form', { query }),
   renew: (contractId: string) => call<T.SignOutcome>('renew_contract', { contractId }),
   changeDoctor: (request: T.ChangeDoctorRequest) => call<void>('change_doctor', { request }),
   terminate: (request: T.TerminateRequest) => call<T.TerminateOutcome>('terminate_contract', { request }),

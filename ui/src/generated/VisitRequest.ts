@@ -1,4 +1,5 @@
 // Generated from the Rust types by src-tauri/scripts/gen-types.sh; do not edit.
+import type { AnswerValue } from "./AnswerValue";
 import type { VisitKind } from "./VisitKind";
 import type { VisitMode } from "./VisitMode";
 import type { Vitals } from "./Vitals";
@@ -19,4 +20,9 @@ occurred_at: string | null, vitals: Vitals, notes: string,
 /**
  * The team member who served; the default of [`Api::visit_team`] when none is given.
  */
-served_by: string | null, };
+served_by: string | null, 
+/**
+ * The answers of the record sheet of the visit's kind ([`Api::visit_form`]), by field
+ * code; none for a kind without a form.
+ */
+answers: { [key in string]: AnswerValue }, };

@@ -14,4 +14,8 @@ served_by: string | null,
 /**
  * Their name and role as this device's teams give them; empty when not known here.
  */
-served_by_name: string, served_by_role: string, };
+served_by_name: string, served_by_role: string, 
+/**
+ * The record sheet's answers in one line (label：answer；…); empty when it had none.
+ */
+form_summary: string, };

@@ -14,5 +14,6 @@ mod served;
 mod surveys;
 mod sync;
 mod sync_recovery;
+mod visit_forms;
 mod workflows;
 mod year;

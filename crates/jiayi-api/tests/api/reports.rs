@@ -540,6 +540,7 @@ fn the_dataset_kept_between_reports_matches_a_fresh_read_after_every_kind_of_wri
             vitals: Vitals::default(),
             notes: String::new(),
             served_by: None,
+            answers: Default::default(),
         })
         .unwrap();
     check(&t.api, "a visit through another connection");

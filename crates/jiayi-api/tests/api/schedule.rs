@@ -91,6 +91,7 @@ impl Family {
                 vitals: Vitals::default(),
                 notes: String::new(),
                 served_by: None,
+                answers: Default::default(),
             })
             .unwrap_or_else(|e| panic!("{item} on {d}: {e:?}"));
     }

@@ -311,6 +311,7 @@ fn a_visit_fulfils_an_item_and_the_schedule_moves_on() {
             vitals: Vitals::default(),
             notes: String::new(),
             served_by: None,
+            answers: Default::default(),
         })
         .unwrap_err();
     assert_eq!(err.code, "item_not_in_contract");

@@ -819,6 +819,7 @@ fn a_dataset_from_domain_records() {
             ..Vitals::default()
         },
         notes: String::new(),
+        form: None,
     };
     let ds = Dataset::from_records(&Records {
         villages: std::slice::from_ref(&village),

@@ -540,6 +540,7 @@ fn the_dashboard_dataset_is_kept_until_something_it_reads_moves() {
         vitals: Default::default(),
         notes: String::new(),
         served_by: None,
+        answers: Default::default(),
     })
     .unwrap();
     let store = api.store_mut();
