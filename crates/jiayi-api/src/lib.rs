@@ -34,7 +34,9 @@ pub use contracts::{
 };
 pub use error::{ApiError, ApiResult};
 pub use exports::{ExportKind, ExportOutcome};
-pub use households::{HouseholdView, IdNumberInfo, MemberView, RegisterOutcome, RegisterRequest};
+pub use households::{
+    HouseholdView, IdNumberInfo, MemberView, RegisterOutcome, RegisterRequest, UnprintableName,
+};
 pub use import::{
     ColumnView, Field, HouseholdPreview, ImportOutcome, ImportPreview, ImportProgress,
     ImportRequest, ImportStage, RowIssue, Severity, guess_field,

@@ -112,6 +112,10 @@ pub(crate) struct MembersText {
     pub record_number: String,
     pub age_unit: String,
     pub note: String,
+    /// The group of a member in none of the others.
+    pub general: String,
+    /// Heads the check list of every member's groups.
+    pub groups_heading: String,
 }
 
 #[derive(Debug, Deserialize)]

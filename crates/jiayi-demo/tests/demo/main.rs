@@ -1,0 +1,3 @@
+//! The demo township's integration tests: one binary, a module per subject.
+
+mod search;
