@@ -267,6 +267,8 @@ pub(crate) struct RenewalText {
 #[serde(deny_unknown_fields)]
 pub(crate) struct CardText {
     pub title: String,
+    /// The team's duties (工作职责), one of what the card must publish.
+    pub duties: String,
     pub household: String,
     pub your_doctor: String,
     pub team: String,

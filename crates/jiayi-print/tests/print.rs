@@ -866,6 +866,7 @@ fn rare_characters_print_in_the_fallback_font_and_read_back() {
     for (m, name) in snapshot.members.iter_mut().zip(names) {
         m.name = name.to_string();
     }
+    snapshot.party_b.head_name = names[0].to_string();
     let pdf = Pdf::write(
         &render_agreement(&snapshot, &Signatures::default(), Lang::Zh).unwrap(),
         "rare.pdf",
@@ -886,9 +887,12 @@ fn rare_characters_print_in_the_fallback_font_and_read_back() {
     assert!(text.contains("☑普通人群"), "{text}");
     assert!(text.contains('☐'), "{text}");
 
-    // The card of such a household too.
+    // The card of such a household too, which publishes the team's duties.
     let pdf = Pdf::write(&render_card(&snapshot, Lang::Zh).unwrap(), "rare-card.pdf");
     assert_font_embedded(&pdf);
+    let text = pdf.text();
+    assert!(text.contains("团队职责：建档与健康评估"), "{text}");
+    assert!(text.contains("刘䶮"), "{text}");
 }
 
 #[test]
