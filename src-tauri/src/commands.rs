@@ -21,7 +21,7 @@ use jiayi_core::catalog::Catalog;
 use jiayi_core::household::{Resident, Team, Village};
 use jiayi_core::indicators::Targets;
 use jiayi_core::year::amendment::AmendmentSnapshot;
-use jiayi_store::{DueEntry, ResidentHit};
+use jiayi_store::{DueEntry, ResidentHit, SearchPage};
 use serde::Serialize;
 use tauri::{AppHandle, Emitter, Manager, State};
 use tauri_plugin_opener::OpenerExt;
@@ -252,6 +252,11 @@ async fn search(
     limit: usize,
 ) -> Reply<Vec<ResidentHit>> {
     state.search(|api| api.search(&query, limit))
+}
+
+#[tauri::command]
+async fn search_page(state: State<'_, AppState>, query: String, limit: usize) -> Reply<SearchPage> {
+    state.search(|api| api.search_page(&query, limit))
 }
 
 #[tauri::command]
@@ -613,6 +618,7 @@ pub fn handler() -> impl Fn(tauri::ipc::Invoke) -> bool + Send + Sync + 'static 
         settle_refusal,
         work_list,
         search,
+        search_page,
         villages,
         register_household,
         household_detail,

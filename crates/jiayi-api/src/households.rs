@@ -1,10 +1,11 @@
 //! Registering households, finding residents, reading a household.
 
 use chrono::NaiveDate;
+use jiayi_core::Lang;
 use jiayi_core::household::HouseholdInput;
 use jiayi_core::id_number::IdNumber;
 use jiayi_core::person::{PopulationGroup, Relation, Sex, age_on};
-use jiayi_store::{DuplicateMatch, NewHousehold, ResidentHit};
+use jiayi_store::{DuplicateMatch, NewHousehold, ResidentHit, SearchPage};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
@@ -32,6 +33,24 @@ pub struct RegisterOutcome {
     pub household_id: Option<Uuid>,
     pub resident_ids: Vec<Uuid>,
     pub duplicates: Vec<DuplicateMatch>,
+    /// Names with characters no printer font has: a warning like duplicates, saved when
+    /// confirmed; such a character prints as its code point.
+    #[serde(default)]
+    pub unprintable: Vec<UnprintableName>,
+}
+
+/// A member's name with characters that cannot be printed.
+#[derive(ts_rs::TS)]
+#[ts(export)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub struct UnprintableName {
+    pub member_index: usize,
+    pub name: String,
+    /// The characters as they will print: `[U+XXXX]`.
+    pub characters: Vec<String>,
+    /// The warning in the user's language.
+    pub message: String,
 }
 
 /// What an ID number tells, for filling a form as it is typed.
@@ -128,12 +147,14 @@ impl Api {
             .store
             .find_duplicates(village.id, &valid)
             .map_err(|e| self.fail(e))?;
-        if !duplicates.is_empty() && !request.confirm_duplicates {
+        let unprintable = self.unprintable_names(&request.household);
+        if (!duplicates.is_empty() || !unprintable.is_empty()) && !request.confirm_duplicates {
             return Ok(RegisterOutcome {
                 saved: false,
                 household_id: None,
                 resident_ids: vec![],
                 duplicates,
+                unprintable,
             });
         }
         let now = self.now();
@@ -152,7 +173,42 @@ impl Api {
             household_id: Some(record.household.id),
             resident_ids: record.members.iter().map(|m| m.id).collect(),
             duplicates,
+            unprintable,
         })
+    }
+
+    /// Members whose names have characters neither printer font has.
+    pub fn unprintable_names(&self, input: &HouseholdInput) -> Vec<UnprintableName> {
+        input
+            .members
+            .iter()
+            .enumerate()
+            .filter_map(|(member_index, m)| {
+                let missing = jiayi_print::unprintable_chars(&m.name);
+                if missing.is_empty() {
+                    return None;
+                }
+                let characters: Vec<String> =
+                    missing.iter().map(|c| jiayi_print::code_point_label(*c)).collect();
+                let list = characters.join(" ");
+                let message = match self.lang {
+                    Lang::Zh => format!(
+                        "姓名“{}”中有打印字库没有的字（{list}），协议和联系卡上将印成编码，请核对后再保存",
+                        m.name
+                    ),
+                    Lang::En => format!(
+                        "The name \"{}\" has characters no printer font has ({list}); they will print as code points. Check before saving",
+                        m.name
+                    ),
+                };
+                Some(UnprintableName {
+                    member_index,
+                    name: m.name.clone(),
+                    characters,
+                    message,
+                })
+            })
+            .collect()
     }
 
     /// Reads the search index's first pages and prepares its statements, so the first
@@ -166,6 +222,14 @@ impl Api {
     pub fn search(&self, text: &str, limit: usize) -> ApiResult<Vec<ResidentHit>> {
         self.store
             .search_residents(text, limit)
+            .map_err(|e| self.fail(e))
+    }
+
+    /// A page of search results with the count of all matches: exact matches (namesakes,
+    /// a whole ID or phone number) first and never cut by `limit`.
+    pub fn search_page(&self, text: &str, limit: usize) -> ApiResult<SearchPage> {
+        self.store
+            .search_page(text, limit)
             .map_err(|e| self.fail(e))
     }
 

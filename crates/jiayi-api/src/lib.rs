@@ -38,7 +38,9 @@ pub use contracts::{
 };
 pub use error::{ApiError, ApiResult};
 pub use exports::{ExportKind, ExportOutcome};
-pub use households::{HouseholdView, IdNumberInfo, MemberView, RegisterOutcome, RegisterRequest};
+pub use households::{
+    HouseholdView, IdNumberInfo, MemberView, RegisterOutcome, RegisterRequest, UnprintableName,
+};
 pub use import::{
     ColumnView, Field, HouseholdPreview, ImportOutcome, ImportPreview, ImportProgress,
     ImportRequest, ImportStage, IssueScope, PersonPreview, RowIssue, Severity, SkippedRow,

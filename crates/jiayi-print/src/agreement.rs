@@ -5,6 +5,7 @@ use jiayi_core::agreement::{
     AgreementSnapshot, PackageTerms, TeamMemberContact, verification_code,
 };
 use jiayi_core::catalog::{PackageKind, yuan};
+use jiayi_core::person::PopulationGroup;
 use printpdf::PdfDocument;
 
 use crate::canvas::{ACCENT_LIGHT, Align, Canvas, MUTED, SHADE, Style};
@@ -179,12 +180,7 @@ fn lay_out_agreement(
     let none = t.none.as_str();
     let opt = |c: &Option<TeamMemberContact>| c.as_ref().map_or_else(|| none.to_string(), contact);
     let b = &s.party_b;
-    let address = [b.village.as_str(), b.group.as_str(), b.address.as_str()]
-        .iter()
-        .filter(|p| !p.trim().is_empty())
-        .copied()
-        .collect::<Vec<_>>()
-        .join(" ");
+    let address = full_address(&b.village, &b.group, &b.address);
     let representative = b.representative_label(lang);
     flow.heading(&pa.heading);
     flow.table(&Table {
@@ -261,12 +257,7 @@ fn lay_out_agreement(
                 || none.to_string(),
                 |a| format!("{a}{}", t.members.age_unit),
             );
-            let groups = m
-                .groups
-                .iter()
-                .map(|g| g.label(lang))
-                .collect::<Vec<_>>()
-                .join(sep);
+            let groups = checked_groups(&m.groups, &t.members.general, lang);
             let mut numbers: Vec<usize> = m
                 .package_codes
                 .iter()
@@ -283,14 +274,7 @@ fn lay_out_agreement(
                 Cell::new(age, SMALL).align(Align::Center),
                 Cell::new(m.relation.label(lang), SMALL).align(Align::Center),
                 Cell::new(member_numbers(m, &t.members), SMALL),
-                Cell::new(
-                    if groups.is_empty() {
-                        none.to_string()
-                    } else {
-                        groups
-                    },
-                    SMALL,
-                ),
+                Cell::new(groups, SMALL),
                 Cell::new(packages, SMALL).align(Align::Center),
             ])
         })
@@ -302,6 +286,18 @@ fn lay_out_agreement(
     });
     flow.space(1.0);
     flow.paragraph(&t.members.note, SMALL.color(MUTED), 0.0, Align::Left);
+    // Every group as a check box, as the paper form has them, one line per member.
+    flow.space(1.0);
+    flow.paragraph(&t.members.groups_heading, SMALL, 0.0, Align::Left);
+    for (i, m) in s.members.iter().enumerate() {
+        let boxes = group_boxes(&m.groups, &t.members.general, lang);
+        flow.paragraph(
+            &format!("{}. {}：{boxes}", i + 1, m.name),
+            SMALL,
+            0.0,
+            Align::Left,
+        );
+    }
 
     // 3. Packages, one row per service item; package and price cells merge down its items.
     flow.heading(&t.packages.heading);
@@ -488,6 +484,56 @@ fn member_numbers(
     }
 }
 
+/// The groups a member is in, each ticked; 普通人群 when none applies.
+fn checked_groups(groups: &[PopulationGroup], general: &str, lang: Lang) -> String {
+    if groups.is_empty() {
+        return format!("☑{general}");
+    }
+    groups
+        .iter()
+        .map(|g| format!("☑{}", g.label(lang)))
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// Every group with its box, ticked where the member belongs: 普通人群 first.
+fn group_boxes(groups: &[PopulationGroup], general: &str, lang: Lang) -> String {
+    let tick = |on: bool| if on { '☑' } else { '☐' };
+    std::iter::once(format!("{}{general}", tick(groups.is_empty())))
+        .chain(
+            PopulationGroup::ALL
+                .iter()
+                .map(|g| format!("{}{}", tick(groups.contains(g)), g.label(lang))),
+        )
+        .collect::<Vec<_>>()
+        .join("  ")
+}
+
+/// The address printed once: the village and group are left out where the street address
+/// already names them (东庄村一组12号 is not printed as 东庄村 一组 东庄村一组12号).
+pub(crate) fn full_address(village: &str, group: &str, address: &str) -> String {
+    let (village, group, address) = (village.trim(), group.trim(), address.trim());
+    let group = if group.is_empty() || address.contains(group) {
+        ""
+    } else {
+        group
+    };
+    // The longest end of the village's name the address begins with (石桥村 of 青山镇石桥村).
+    let overlap = village
+        .char_indices()
+        .map(|(i, _)| &village[i..])
+        .find(|tail| tail.chars().count() >= 2 && address.starts_with(tail))
+        .map_or(0, str::len);
+    if overlap > 0 {
+        return format!("{village}{group}{}", &address[overlap..]);
+    }
+    if !village.is_empty() && address.contains(village) {
+        // The group goes after the village the address names.
+        return address.replacen(village, &format!("{village}{group}"), 1);
+    }
+    format!("{village}{group}{address}")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -497,5 +543,42 @@ mod tests {
         assert_eq!(ranges(&[1, 2, 3, 5], "、"), "1–3、5");
         assert_eq!(ranges(&[1, 2, 4, 5, 6, 7, 9], ", "), "1, 2, 4–7, 9");
         assert_eq!(ranges(&[], "、"), "");
+    }
+
+    #[test]
+    fn the_address_is_printed_once() {
+        assert_eq!(
+            full_address("东庄村", "一组", "东庄村一组12号"),
+            "东庄村一组12号"
+        );
+        assert_eq!(full_address("东庄村", "一组", "一组12号"), "东庄村一组12号");
+        assert_eq!(full_address("东庄村", "一组", "12号"), "东庄村一组12号");
+        assert_eq!(full_address("东庄村", "", " 12号 "), "东庄村12号");
+        assert_eq!(
+            full_address("石桥村", "1组", "石桥村100号"),
+            "石桥村1组100号"
+        );
+        assert_eq!(
+            full_address("青山镇石桥村", "1组", "石桥村100号"),
+            "青山镇石桥村1组100号"
+        );
+        assert_eq!(
+            full_address("东庄村", "一组", "镇东路东庄村一组5号"),
+            "镇东路东庄村一组5号"
+        );
+    }
+
+    #[test]
+    fn groups_are_check_boxes_with_the_general_population_when_none() {
+        use jiayi_core::person::PopulationGroup;
+        assert_eq!(checked_groups(&[], "普通人群", Lang::Zh), "☑普通人群");
+        let boxes = group_boxes(&[PopulationGroup::Hypertension], "普通人群", Lang::Zh);
+        assert!(boxes.starts_with("☐普通人群"), "{boxes}");
+        assert!(
+            boxes.contains("☑高血压患者") && boxes.contains("☐2型糖尿病患者"),
+            "{boxes}"
+        );
+        assert_eq!(boxes.matches('☑').count(), 1);
+        assert!(group_boxes(&[], "普通人群", Lang::Zh).starts_with("☑普通人群"));
     }
 }

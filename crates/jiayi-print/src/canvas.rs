@@ -6,7 +6,7 @@ use printpdf::{
     TextItem, TextRenderingMode, WindingOrder, XObjectId, XObjectTransform,
 };
 
-use crate::font::{Face, MM_PER_PT};
+use crate::font::{Face, MM_PER_PT, Source, fallback_id};
 
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub(crate) struct Rgb8(pub u8, pub u8, pub u8);
@@ -142,9 +142,24 @@ impl Canvas {
             });
         }
         self.ops.push(Op::SetTextCursor { pos });
-        self.ops.push(Op::ShowText {
-            items: vec![TextItem::Text(text)],
-        });
+        // One run per font; each run's glyphs move the cursor on for the next.
+        let runs = face.runs(&text);
+        let single = runs.len() == 1 && runs[0].0 == Source::Main;
+        for (source, run) in runs {
+            if !single {
+                let font = match source {
+                    Source::Main => self.font.clone(),
+                    Source::Fallback(i) => fallback_id(i),
+                };
+                self.ops.push(Op::SetFont {
+                    font: PdfFontHandle::External(font),
+                    size: Pt(style.size),
+                });
+            }
+            self.ops.push(Op::ShowText {
+                items: vec![TextItem::Text(run)],
+            });
+        }
         if style.bold {
             self.ops.push(Op::SetTextRenderingMode {
                 mode: TextRenderingMode::Fill,

@@ -346,7 +346,8 @@ fn draw_back(
             items.push(lang.pick(&p.name, &p.name_en));
         }
     }
-    let slots = 10;
+    // Four rows of items leave a line for the team's duties above the contact panel.
+    let slots = 8;
     let col_w = (right - x) / 2.0;
     let shown = if items.len() > slots {
         slots - 1
@@ -380,6 +381,15 @@ fn draw_back(
             &fit(face, &more, 6.5, col_w - 3.4),
         );
     }
+
+    c.text(
+        face,
+        x,
+        oy + 28.6,
+        Align::Left,
+        Style::new(6.0).color(INK),
+        &fit(face, &t.duties, 6.0, right - x),
+    );
 
     // Contact panel on a light ground, to the card's lower edge.
     let panel = oy + 30.5;

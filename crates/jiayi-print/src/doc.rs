@@ -240,6 +240,20 @@ pub(crate) fn save(mut doc: PdfDocument, pages: Vec<PdfPage>, level: u32) -> Vec
         optimize: false,
         ..Default::default()
     };
+    for i in 0..crate::font::FALLBACKS {
+        if uses_font(&pages, &crate::font::fallback_id(i))
+            && let Some(fallback) = crate::font::fallback(i)
+        {
+            // Registered under a fixed name, the one the pages' runs ask for.
+            let id = doc.add_font(&fallback.parsed);
+            if let Some(font) = doc.resources.fonts.map.remove(&id) {
+                doc.resources
+                    .fonts
+                    .map
+                    .insert(crate::font::fallback_id(i), font);
+            }
+        }
+    }
     doc.with_pages(pages);
     let mut pdf = doc.to_lopdf_document(&options, &mut Vec::new());
     for object in pdf.objects.values_mut() {
@@ -257,6 +271,12 @@ pub(crate) fn save(mut doc: PdfDocument, pages: Vec<PdfPage>, level: u32) -> Vec
     // Writing into a Vec cannot fail.
     let _ = pdf.save_to(&mut out);
     out
+}
+
+fn uses_font(pages: &[PdfPage], id: &printpdf::FontId) -> bool {
+    pages.iter().flat_map(|p| &p.ops).any(|op| {
+        matches!(op, printpdf::Op::SetFont { font: printpdf::PdfFontHandle::External(f), .. } if f == id)
+    })
 }
 
 fn deflate(data: &[u8], level: u32) -> Option<Vec<u8>> {

@@ -1,12 +1,16 @@
-//! The embedded CJK font: parsed once, measured by its own advance widths.
+//! The embedded CJK fonts: parsed once, measured by their own advance widths.
 //!
 //! WenQuanYi Micro Hei covers Simplified Chinese, Latin letters and digits in one face, so an
-//! ID number or a phone number prints in the same font as the names around it. The PDF gets
-//! only the glyphs a document uses (printpdf subsets it on save).
+//! ID number or a phone number prints in the same font as the names around it. A character it
+//! lacks (CJK Ext A and B, the rarer characters of the 通用规范汉字表 such as 䶮 𬌗 𫖯) prints
+//! in a fallback, HanaMin (`assets/fonts/README`), chosen glyph by glyph; each is parsed only
+//! when a document needs it. A character neither has prints as its code point, `[U+20BB7]`,
+//! never as a silent box. The PDF gets only the glyphs a document uses (printpdf subsets
+//! each font on save).
 
 use std::sync::OnceLock;
 
-use printpdf::ParsedFont;
+use printpdf::{FontId, ParsedFont};
 
 use crate::error::{PrintError, Result};
 
@@ -15,8 +19,102 @@ static FONT_BYTES: &[u8] = include_bytes!(concat!(
     "/../../assets/fonts/WenQuanYiMicroHei.ttf"
 ));
 
-/// Printed in place of a character the font lacks, so a gap is visible rather than silent.
-const MISSING: char = '□';
+/// The fallback fonts, tried in order: the check boxes ☐☑☒ alone (a few kilobytes, so an
+/// agreement's check boxes do not cost the large one), then HanaMin for rare characters,
+/// gzip-compressed (26 MB of glyphs pack to 15 MB).
+static SYMBOLS: &[u8] = include_bytes!(concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/../../assets/fonts/HanaMinSymbols.ttf"
+));
+static RARE_GZ: &[u8] = include_bytes!(concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/../../assets/fonts/HanaMinFallback.ttf.gz"
+));
+pub(crate) const FALLBACKS: usize = 2;
+
+/// The name fallback `i` goes by in a document's resources. Six capitals: printpdf makes
+/// the embedded font's subset tag of its first six characters, and readers know a subset by
+/// such a tag.
+pub(crate) fn fallback_id(i: usize) -> FontId {
+    FontId(["JYSYMB", "JYRARE"][i.min(FALLBACKS - 1)].to_string())
+}
+
+/// A fallback face: only what measuring and embedding need.
+pub(crate) struct Fallback {
+    pub parsed: ParsedFont,
+    units_per_em: f32,
+}
+
+static LOADED: [OnceLock<Option<Fallback>>; FALLBACKS] = [OnceLock::new(), OnceLock::new()];
+
+/// Fallback `i`, unpacked and parsed on first use.
+pub(crate) fn fallback(i: usize) -> Option<&'static Fallback> {
+    LOADED.get(i)?.get_or_init(|| load_fallback(i)).as_ref()
+}
+
+fn load_fallback(i: usize) -> Option<Fallback> {
+    use std::io::Read;
+    let bytes = match i {
+        0 => SYMBOLS.to_vec(),
+        _ => {
+            let mut bytes = Vec::new();
+            flate2::read::GzDecoder::new(RARE_GZ)
+                .read_to_end(&mut bytes)
+                .ok()?;
+            bytes
+        }
+    };
+    let parsed = ParsedFont::from_bytes(&bytes, 0, &mut Vec::new())?;
+    let units_per_em = f32::from(parsed.font_metrics.units_per_em.max(1));
+    Some(Fallback {
+        parsed,
+        units_per_em,
+    })
+}
+
+impl Fallback {
+    fn advance(&self, c: char) -> Option<u16> {
+        let gid = self
+            .parsed
+            .lookup_glyph_index(c as u32)
+            .filter(|&g| g != 0)?;
+        Some(self.parsed.get_horizontal_advance(gid).max(1))
+    }
+}
+
+/// The fallback that has `c`, with its advance.
+fn in_fallback(c: char) -> Option<(usize, &'static Fallback, u16)> {
+    (0..FALLBACKS).find_map(|i| {
+        let f = fallback(i)?;
+        f.advance(c).map(|a| (i, f, a))
+    })
+}
+
+/// Which font prints a character.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Source {
+    Main,
+    Fallback(usize),
+}
+
+/// Characters of `text` neither font can print (controls aside), each once, in order.
+pub fn unprintable_chars(text: &str) -> Vec<char> {
+    let Ok(face) = face() else {
+        return Vec::new();
+    };
+    let mut out: Vec<char> = Vec::new();
+    for c in text.chars() {
+        if !c.is_control() && face.source(c).is_none() && !out.contains(&c) {
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// How a character neither font has is printed: its code point, so the gap can be read.
+pub fn code_point_label(c: char) -> String {
+    format!("[U+{:04X}]", c as u32)
+}
 
 pub(crate) struct Face {
     pub parsed: ParsedFont,
@@ -63,32 +161,58 @@ impl Face {
         (a != 0).then_some(a)
     }
 
-    /// Width of `c` in mm at `size_pt`, after the same substitution `clean` makes.
+    /// The font that prints `c`, if either does. Spaces and ASCII are always the main font's.
+    pub fn source(&self, c: char) -> Option<Source> {
+        if self.advance(c).is_some() {
+            return Some(Source::Main);
+        }
+        in_fallback(c).map(|(i, _, _)| Source::Fallback(i))
+    }
+
+    /// Width of `c` in mm at `size_pt`; `clean` has already replaced what neither font has.
     pub fn char_width(&self, c: char, size_pt: f32) -> f32 {
-        let units = self
-            .advance(c)
-            .or_else(|| self.advance(MISSING))
-            .unwrap_or(0);
-        f32::from(units) / self.units_per_em * size_pt * MM_PER_PT
+        let em = |units: u16, per_em: f32| f32::from(units) / per_em * size_pt * MM_PER_PT;
+        if let Some(units) = self.advance(c) {
+            return em(units, self.units_per_em);
+        }
+        if let Some((_, fb, units)) = in_fallback(c) {
+            return em(units, fb.units_per_em);
+        }
+        code_point_label(c)
+            .chars()
+            .map(|l| em(self.advance(l).unwrap_or(0), self.units_per_em))
+            .sum()
+    }
+
+    /// The text cut into runs that one font prints, in order.
+    pub fn runs(&self, text: &str) -> Vec<(Source, String)> {
+        let mut runs: Vec<(Source, String)> = Vec::new();
+        for c in text.chars() {
+            let source = self.source(c).unwrap_or(Source::Main);
+            match runs.last_mut() {
+                Some((s, run)) if *s == source => run.push(c),
+                _ => runs.push((source, c.to_string())),
+            }
+        }
+        runs
     }
 
     pub fn width(&self, text: &str, size_pt: f32) -> f32 {
         text.chars().map(|c| self.char_width(c, size_pt)).sum()
     }
 
-    /// The text as it will print: control characters dropped, characters the font lacks
-    /// replaced by a visible box.
+    /// The text as it will print: control characters dropped, characters neither font has
+    /// replaced by their code point.
     pub fn clean(&self, text: &str) -> String {
-        text.chars()
-            .filter(|c| !c.is_control())
-            .map(|c| {
-                if self.advance(c).is_some() {
-                    c
-                } else {
-                    MISSING
-                }
-            })
-            .collect()
+        let mut out = String::with_capacity(text.len());
+        for c in text.chars().filter(|c| !c.is_control()) {
+            if self.source(c).is_some() {
+                out.push(c);
+            } else {
+                out.push_str(&code_point_label(c));
+            }
+        }
+        out
     }
 
     /// Breaks `text` into lines no wider than `max_mm`, by glyph widths.
@@ -264,9 +388,29 @@ mod tests {
     }
 
     #[test]
-    fn missing_characters_become_a_visible_box_and_newlines_break() {
+    fn rare_characters_print_in_the_fallback_and_others_as_code_points() {
         let f = face().unwrap();
-        assert_eq!(f.clean("王\u{1F600}明\u{7}"), "王□明");
+        assert_eq!(f.clean("王\u{1F600}明\u{7}"), "王[U+1F600]明");
+        assert_eq!(unprintable_chars("王\u{1F600}明䶮𬌗"), vec!['\u{1F600}']);
+        for c in "䶮𬌗𫖯𠮷㐀鿏".chars() {
+            assert_eq!(f.source(c), Some(Source::Fallback(1)), "{c}");
+            assert!(f.char_width(c, 10.0) > 3.0, "{c} has no width");
+        }
+        assert_eq!(
+            f.runs("王䶮𬌗明"),
+            vec![
+                (Source::Main, "王".to_string()),
+                (Source::Fallback(1), "䶮𬌗".to_string()),
+                (Source::Main, "明".to_string())
+            ]
+        );
+        assert_eq!(f.source('☑'), Some(Source::Fallback(0)));
+        assert_eq!(f.source('☐'), Some(Source::Fallback(0)));
+    }
+
+    #[test]
+    fn newlines_break() {
+        let f = face().unwrap();
         assert_eq!(
             f.wrap("第一行\n第二行", 10.0, 100.0),
             vec!["第一行", "第二行"]

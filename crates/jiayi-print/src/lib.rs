@@ -25,5 +25,6 @@ pub use card::{CARD_H, CARD_W, CARDS_PER_SHEET, render_card, render_cards};
 pub use doc::Signatures;
 pub use error::{PrintError, Result};
 pub use flow::{MARGIN_X, MARGIN_Y};
+pub use font::{code_point_label, unprintable_chars};
 pub use renewal::{NoticeMember, NoticePackage, RenewalNotice, render_renewal_notice};
 pub use termination::render_termination;

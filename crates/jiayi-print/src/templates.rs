@@ -112,6 +112,10 @@ pub(crate) struct MembersText {
     pub record_number: String,
     pub age_unit: String,
     pub note: String,
+    /// The group of a member in none of the others.
+    pub general: String,
+    /// Heads the check list of every member's groups.
+    pub groups_heading: String,
 }
 
 #[derive(Debug, Deserialize)]
@@ -263,6 +267,8 @@ pub(crate) struct RenewalText {
 #[serde(deny_unknown_fields)]
 pub(crate) struct CardText {
     pub title: String,
+    /// The team's duties (工作职责), one of what the card must publish.
+    pub duties: String,
     pub household: String,
     pub your_doctor: String,
     pub team: String,

@@ -94,12 +94,7 @@ fn lay_out_termination(
     let widths = grid_widths(flow.width());
     let a = &s.party_a;
     let b = &s.party_b;
-    let address = [b.village.as_str(), b.group.as_str(), b.address.as_str()]
-        .iter()
-        .filter(|p| !p.trim().is_empty())
-        .copied()
-        .collect::<Vec<_>>()
-        .join(" ");
+    let address = crate::agreement::full_address(&b.village, &b.group, &b.address);
     let representative = b.representative_label(lang);
     flow.table(&Table {
         widths: widths.clone(),

@@ -245,8 +245,8 @@ fn assert_font_embedded(pdf: &Pdf) {
     assert!(!rows.is_empty(), "pdffonts lists the font:\n{fonts}");
     for row in rows {
         assert!(
-            row.contains("WenQuanYi"),
-            "only the embedded CJK font is used: {row}"
+            row.contains("WenQuanYi") || row.contains("HanaMin"),
+            "only the embedded CJK fonts are used: {row}"
         );
         let cols: Vec<&str> = row.split_whitespace().collect();
         let n = cols.len();
@@ -559,7 +559,7 @@ fn odd_input_still_prints_inside_the_margins() {
     snap.packages.clear();
     snap.party_b.address = "很长的地址".repeat(60);
     snap.party_a.institution = format!("{}卫生院", "某某".repeat(40));
-    snap.members[0].name = "欧阳𠀋娜娜".into(); // a character outside the font's range
+    snap.members[0].name = "欧阳𠀋娜娜\u{1F600}".into(); // Ext B, and a character no font has
     snap.party_a.family_doctor.name = "A very long name for a doctor who signs in English".into();
     let pdf = Pdf::write(
         &render_agreement(&snap, &Signatures::default(), Lang::Zh).unwrap(),
@@ -567,8 +567,8 @@ fn odd_input_still_prints_inside_the_margins() {
     );
     assert_inside_margins(&pdf, A4, f64::from(MARGIN_X), f64::from(MARGIN_Y));
     assert!(
-        pdf.text().contains("欧阳□娜娜"),
-        "a missing glyph shows as a box, the rest prints"
+        pdf.text().contains("欧阳𠀋娜娜[U+1F600]"),
+        "Ext B prints in the fallback, a character no font has as its code point"
     );
     let card = Pdf::write(&render_card(&snap, Lang::En).unwrap(), "odd-card.pdf");
     assert_inside_margins(&card, (f64::from(CARD_W), f64::from(CARD_H)), 2.8, 2.8);
@@ -856,4 +856,62 @@ fn agreement_and_card_print_the_county_record_numbers_or_leave_them_blank() {
     );
     let flat: String = agreement.text().split_whitespace().collect();
     assert!(!flat.contains("5301241012"), "no invented number");
+}
+
+#[test]
+fn rare_characters_print_in_the_fallback_font_and_read_back() {
+    let mut snapshot = common::household();
+    // Ext A, two characters of the 通用规范汉字表 beyond Ext B, one of Ext B, and one no font has.
+    let names = ["刘䶮", "王𬌗明", "李𫖯", "𠮷田\u{1F600}"];
+    for (m, name) in snapshot.members.iter_mut().zip(names) {
+        m.name = name.to_string();
+    }
+    snapshot.party_b.head_name = names[0].to_string();
+    let pdf = Pdf::write(
+        &render_agreement(&snapshot, &Signatures::default(), Lang::Zh).unwrap(),
+        "rare.pdf",
+    );
+    let text = pdf.text();
+    for name in &names[..3] {
+        assert!(text.contains(name), "{name} reads back:\n{text}");
+    }
+    assert!(text.contains("𠮷田[U+1F600]"), "no silent box:\n{text}");
+    assert!(!text.contains('□'), "no box printed:\n{text}");
+    let fonts = pdf.fonts();
+    assert!(
+        fonts.contains("WenQuanYi") && fonts.contains("HanaMin"),
+        "{fonts}"
+    );
+    assert_font_embedded(&pdf);
+    // The check boxes of the population groups, 普通人群 for a member in no group.
+    assert!(text.contains("☑普通人群"), "{text}");
+    assert!(text.contains('☐'), "{text}");
+
+    // The card of such a household too, which publishes the team's duties.
+    let pdf = Pdf::write(&render_card(&snapshot, Lang::Zh).unwrap(), "rare-card.pdf");
+    assert_font_embedded(&pdf);
+    let text = pdf.text();
+    assert!(text.contains("团队职责：建档与健康评估"), "{text}");
+    assert!(text.contains("刘䶮"), "{text}");
+}
+
+#[test]
+fn an_everyday_agreement_needs_no_rare_font() {
+    let pdf = Pdf::write(
+        &render_agreement(&common::household(), &Signatures::default(), Lang::Zh).unwrap(),
+        "everyday.pdf",
+    );
+    let fonts = pdf.fonts();
+    // The check boxes come from the small symbols font; the large one stays out.
+    let rows = fonts
+        .lines()
+        .skip(2)
+        .filter(|l| !l.trim().is_empty())
+        .count();
+    assert_eq!(rows, 2, "{fonts}");
+    let text = pdf.text();
+    assert!(
+        text.contains("青山镇石桥村1组100号"),
+        "the address once:\n{text}"
+    );
 }

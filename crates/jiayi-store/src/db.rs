@@ -110,13 +110,15 @@ impl Store {
         conn.pragma_update(None, "cache_size", -32 * 1024)?;
         migrate(&mut conn)?;
         let device_id = ensure_device(&conn)?;
-        Ok(Store {
+        let mut store = Store {
             conn,
             device_id,
             path,
             catalogs: Default::default(),
             indicator_cache: Default::default(),
-        })
+        };
+        store.refresh_search_keys()?;
+        Ok(store)
     }
 
     pub fn device_id(&self) -> Uuid {

@@ -42,6 +42,6 @@ pub use households::{
 pub use outbox::{ApplyReport, ConflictRecord};
 pub use reference::TownshipSettings;
 pub use schedule::DueEntry;
-pub use search::ResidentHit;
+pub use search::{COUNT_CAP, ResidentHit, SearchPage};
 pub use sync_device::{EnrollmentRecord, NewRefusal, ReferenceVersion, RefusalRecord};
 pub use year::{AmendmentRecord, NewAmendment, YearWrite};

@@ -33,6 +33,8 @@ export const api = {
   status: () => call<T.StatusView>('sync_status'),
   workList: (query: T.WorkListQuery) => call<T.WorkList>('work_list', { query }),
   search: (query: string, limit = 20) => call<T.ResidentHit[]>('search', { query, limit }),
+  /** One page of matches with the count of all; exact matches first and never cut. */
+  searchPage: (query: string, limit = 20) => call<T.SearchPage>('search_page', { query, limit }),
   villages: () => call<T.Village[]>('villages'),
   registerHousehold: (request: T.RegisterRequest) => call<T.RegisterOutcome>('register_household', { request }),
   household: (householdId: string) => call<T.HouseholdView>('household_detail', { householdId }),

@@ -1,0 +1,92 @@
+//! Readings the pinyin table's single common reading misses: characters that names read more
+//! than one way. People type the reading they say, so a name is indexed under each.
+
+/// A surname's readings, the surname reading first (单 is Shan as a surname, 解 is Xie). The
+/// everyday reading is kept too: a doctor who has only seen the name written types that one.
+pub const SURNAMES: &[(char, &[&str])] = &[
+    ('单', &["shan", "dan"]),
+    ('曾', &["zeng", "ceng"]),
+    ('解', &["xie", "jie"]),
+    ('仇', &["qiu", "chou"]),
+    ('区', &["ou", "qu"]),
+    ('朴', &["piao", "pu"]),
+    ('查', &["zha", "cha"]),
+    ('翟', &["zhai", "di"]),
+    ('盖', &["ge", "gai"]),
+    ('覃', &["qin", "tan"]),
+    ('尉', &["yu", "wei"]),
+    ('乐', &["yue", "le"]),
+    ('长', &["chang", "zhang"]),
+    ('重', &["chong", "zhong"]),
+    ('都', &["du", "dou"]),
+    ('朝', &["chao", "zhao"]),
+    ('缪', &["miao", "mou"]),
+    ('秘', &["bi", "mi"]),
+    ('柏', &["bai", "bo"]),
+    ('宿', &["su", "xiu"]),
+    ('员', &["yun", "yuan"]),
+    ('繁', &["po", "fan"]),
+    ('种', &["chong", "zhong"]),
+    ('召', &["shao", "zhao"]),
+    ('洗', &["xian", "xi"]),
+    ('藏', &["zang", "cang"]),
+    ('薄', &["bo", "bao"]),
+    ('祭', &["zhai", "ji"]),
+    ('句', &["gou", "ju"]),
+];
+
+/// Characters of given names with more than one common reading.
+pub const GIVEN: &[(char, &[&str])] = &[
+    ('长', &["chang", "zhang"]),
+    ('重', &["zhong", "chong"]),
+    ('都', &["du", "dou"]),
+    ('乐', &["le", "yue"]),
+    ('行', &["xing", "hang"]),
+    ('朝', &["chao", "zhao"]),
+    ('单', &["dan", "shan"]),
+    ('曾', &["zeng", "ceng"]),
+    ('解', &["jie", "xie"]),
+    ('仇', &["chou", "qiu"]),
+    ('区', &["qu", "ou"]),
+    ('朴', &["pu", "piao"]),
+    ('查', &["cha", "zha"]),
+    ('翟', &["di", "zhai"]),
+    ('盖', &["gai", "ge"]),
+    ('覃', &["tan", "qin"]),
+    ('传', &["chuan", "zhuan"]),
+    ('会', &["hui", "kuai"]),
+    ('和', &["he", "huo"]),
+    ('强', &["qiang", "jiang"]),
+    ('茜', &["qian", "xi"]),
+    ('莎', &["sha", "suo"]),
+    ('厦', &["xia", "sha"]),
+    ('藏', &["cang", "zang"]),
+    ('调', &["tiao", "diao"]),
+    ('省', &["sheng", "xing"]),
+    ('参', &["can", "shen"]),
+    ('率', &["shuai", "lü"]),
+    ('柏', &["bai", "bo"]),
+    ('奇', &["qi", "ji"]),
+    ('露', &["lu", "lou"]),
+    ('薄', &["bo", "bao"]),
+    ('员', &["yuan", "yun"]),
+    ('宿', &["su", "xiu"]),
+    ('晟', &["sheng", "cheng"]),
+    ('大', &["da", "dai"]),
+    ('秘', &["mi", "bi"]),
+    ('种', &["zhong", "chong"]),
+    ('禅', &["chan", "shan"]),
+    ('给', &["gei", "ji"]),
+    ('尉', &["wei", "yu"]),
+    ('蔚', &["wei", "yu"]),
+    ('纶', &["lun", "guan"]),
+    ('颉', &["jie", "xie"]),
+];
+
+/// The readings a table gives a character, if it lists it.
+pub fn listed(
+    table: &[(char, &'static [&'static str])],
+    c: char,
+) -> Option<&'static [&'static str]> {
+    table.iter().find(|(k, _)| *k == c).map(|(_, r)| *r)
+}
