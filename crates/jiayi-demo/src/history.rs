@@ -78,6 +78,7 @@ pub(crate) struct Home {
 pub(crate) struct Tally {
     pub contracts: usize,
     pub declined: usize,
+    /// Residents who moved out of the area with their household.
     pub moved_away: usize,
     pub diagnoses: usize,
     pub pregnancies: usize,
@@ -284,9 +285,9 @@ pub(crate) fn live(
                 ok
             }
             Event::MoveAway => {
-                let ok = move_away(api, people, home, day);
-                tally.moved_away += usize::from(ok);
-                ok
+                let moved = move_away(api, people, home, day);
+                tally.moved_away += moved.unwrap_or(0);
+                moved.is_some()
             }
         };
         tally.refused += usize::from(!done);
@@ -390,7 +391,13 @@ fn deliver(
 }
 
 /// The household moves out of the area: the contract ends on request and every member leaves.
-fn move_away(api: &mut Api, people: &mut [Person], home: &mut Home, day: NaiveDate) -> bool {
+/// Returns how many members left, or `None` when the contract could not be ended.
+fn move_away(
+    api: &mut Api,
+    people: &mut [Person],
+    home: &mut Home,
+    day: NaiveDate,
+) -> Option<usize> {
     if let Some(contract_id) = home.contract {
         let ended = api.terminate(&TerminateRequest {
             contract_id,
@@ -403,7 +410,7 @@ fn move_away(api: &mut Api, people: &mut [Person], home: &mut Home, day: NaiveDa
             doctor_signature_png: None,
         });
         if ended.is_err() {
-            return false;
+            return None;
         }
     }
     let mut order: Vec<usize> = home
@@ -413,6 +420,7 @@ fn move_away(api: &mut Api, people: &mut [Person], home: &mut Home, day: NaiveDa
         .filter(|&m| people[m].member_on(day))
         .collect();
     order.sort_by_key(|&m| people[m].head); // the head last
+    let mut left_count = 0;
     for m in order {
         let left = api.member_leave(&MemberLeave {
             resident_id: people[m].id,
@@ -424,7 +432,8 @@ fn move_away(api: &mut Api, people: &mut [Person], home: &mut Home, day: NaiveDa
         });
         if left.is_ok() {
             people[m].left_on = Some(day);
+            left_count += 1;
         }
     }
-    true
+    Some(left_count)
 }

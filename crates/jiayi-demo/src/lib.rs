@@ -61,6 +61,7 @@ pub struct DemoSummary {
     pub contracts: usize,
     pub visits: usize,
     pub declined_renewals: usize,
+    /// Residents who moved out of the area with their household.
     pub moved_away: usize,
     pub diagnoses: usize,
     pub pregnancies: usize,
