@@ -1,9 +1,12 @@
 //! The demo township: a deterministic, realistic township of the size of a real one
-//! (21 villages, 6,480 households, 26,990 residents), with teams and doctors, signed contracts
-//! for part of it and a year of visits. The demo, the tests and the benchmarks all use it.
+//! (21 villages, 6,480 households, 26,990 residents), with teams and doctors, and two years of
+//! history: contracts signed over two years that renew by themselves (some declined, a few
+//! ended by a move away), the visits of every term in force and the public-health follow-ups
+//! of the patients no contract covered, diagnoses, pregnancies, births and deaths, referrals
+//! and satisfaction surveys. The demo, the tests and the benchmarks all use it.
 //!
-//! Everything goes through the same API as the app (registration, signing) except the year of
-//! past visits, which are written with their historical times through the store.
+//! Everything goes through the same API as the app, with the clock set to each event's day,
+//! except the visits, which are written with their historical times through the store.
 
 mod feedback;
 mod history;
