@@ -1,29 +1,34 @@
 //! The demo township: a deterministic, realistic township of the size of a real one
-//! (21 villages, 6,480 households, 26,990 residents), with teams and doctors, signed contracts
-//! for part of it and a year of visits. The demo, the tests and the benchmarks all use it.
+//! (21 villages, 6,480 households, 26,990 residents), with teams and doctors, and two years of
+//! history: contracts signed over two years that renew by themselves (some declined, a few
+//! ended by a move away), the visits of every term in force and the public-health follow-ups
+//! of the patients no contract covered, diagnoses, pregnancies, births and deaths, referrals
+//! and satisfaction surveys. The demo, the tests and the benchmarks all use it.
 //!
-//! Everything goes through the same API as the app (registration, signing) except the year of
-//! past visits, which are written with their historical times through the store.
+//! Everything goes through the same API as the app, with the clock set to each event's day,
+//! except the visits, which are written with their historical times through the store.
 
+mod feedback;
+mod history;
 mod names;
 mod rng;
+mod visits;
 
 use std::time::Instant;
 
 use chrono::{DateTime, Days, NaiveDate, Utc};
-use jiayi_api::{Api, ApiError, FixedClock, MemberChoice, RegisterRequest, SignRequest};
+use jiayi_api::{Api, ApiError, FixedClock, RegisterRequest};
 use jiayi_core::catalog::Catalog;
 use jiayi_core::contract::TermPolicy;
 use jiayi_core::household::{HouseholdInput, ResidentInput, Team, TeamMember, TeamRole, Village};
 use jiayi_core::id_number::compose;
 use jiayi_core::person::{PopulationGroup, Relation, Sex, groups_on};
-use jiayi_core::schedule::plan::{Anchors, owed_by, plan};
 use jiayi_core::time::china_noon;
-use jiayi_core::visit::{ItemRef, Visit, VisitKind, VisitMode, Vitals};
 use jiayi_store::TownshipSettings;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
+use history::{Home, Person, Tally};
 use names::{FEMALE_CHARS, GROUP_NAMES, MALE_CHARS, SURNAMES, VILLAGES};
 use rng::Rng;
 
@@ -54,16 +59,27 @@ impl DemoSize {
 pub struct DemoSummary {
     pub villages: usize,
     pub households: usize,
+    /// Residents registered (babies born during the history come on top).
     pub residents: usize,
     pub contracts: usize,
     pub visits: usize,
+    pub declined_renewals: usize,
+    /// Residents who moved out of the area with their household.
+    pub moved_away: usize,
+    pub diagnoses: usize,
+    pub pregnancies: usize,
+    pub births: usize,
+    pub deaths: usize,
+    pub referrals: usize,
+    pub referrals_returned: usize,
+    pub surveys: usize,
     pub seconds: f64,
 }
 
 /// The time the demo's writes on `day` carry: noon of that day, but on the real today never
 /// later than the real time, so no demo change is stamped ahead of the clocks of the devices it
 /// syncs with (a clock ahead would win every conflict). The day of the records stays `day`.
-fn stamp_time(day: NaiveDate, now: DateTime<Utc>) -> DateTime<Utc> {
+pub(crate) fn stamp_time(day: NaiveDate, now: DateTime<Utc>) -> DateTime<Utc> {
     let noon = china_noon(day);
     if jiayi_core::time::china_date(now) == day {
         noon.min(now)
@@ -180,29 +196,79 @@ fn build(
         .collect();
     balance(&mut sizes, size.residents, rng);
 
+    // A few lineages make up most of a village, as in the countryside.
+    let village_surnames: Vec<Vec<&str>> =
+        (0..villages.len()).map(|_| village_surnames(rng)).collect();
     let mut registered = Vec::with_capacity(size.households);
     let mut sequence: u32 = 0;
     api.set_clock(Box::new(FixedClock(stamp_time(today, Utc::now()))));
     for (index, members) in sizes.iter().enumerate() {
-        let village = &villages[index * villages.len() / size.households.max(1)];
-        let input = household(rng, village, *members, today, &mut sequence);
+        let v = index * villages.len() / size.households.max(1);
+        let input = household(
+            rng,
+            &villages[v],
+            &village_surnames[v],
+            *members,
+            today,
+            &mut sequence,
+        );
         let outcome = api.register_household(&RegisterRequest {
             household: input,
             confirm_duplicates: true,
         })?;
         if let Some(id) = outcome.household_id {
-            registered.push(id);
+            registered.push((id, v));
         }
     }
-
-    // Sign part of the township: households with priority members far more often.
-    let mut contracts = 0;
-    let mut visits = 0;
     let catalog: Catalog = api.catalog()?;
-    for household_id in &registered {
+
+    let village_doctors: Vec<Uuid> = (0..villages.len())
+        .map(|i| Uuid::from_u128(0x7100_0000_0000_7000_8000_0000_0000_0000 + (i as u128) * 16 + 2))
+        .collect();
+    let mut people: Vec<Person> = Vec::new();
+    let mut homes: Vec<Home> = Vec::with_capacity(registered.len());
+    for (household_id, village) in &registered {
         let view = api.household(*household_id)?;
-        let priority = view.members.iter().any(|m| {
-            m.groups.iter().any(|g| {
+        let home_index = homes.len();
+        let mut members = Vec::with_capacity(view.members.len());
+        for m in &view.members {
+            members.push(people.len());
+            people.push(Person {
+                id: m.id,
+                home: home_index,
+                head: m.relation == Relation::Head,
+                sex: m.sex,
+                relation: m.relation,
+                birth: m.birth_date,
+                groups: m.groups.clone(),
+                diagnosed: Vec::new(),
+                left_on: None,
+                regular: rng.chance(0.8),
+            });
+        }
+        let surname = view
+            .members
+            .iter()
+            .find(|m| m.relation == Relation::Head)
+            .and_then(|m| m.name.chars().next())
+            .map(String::from)
+            .unwrap_or_default();
+        homes.push(Home {
+            id: *household_id,
+            village: *village,
+            surname,
+            members,
+            contract: None,
+        });
+    }
+
+    // Sign part of the township, households with priority members far more often, and live
+    // each household's two years through the API.
+    let mut tally = Tally::default();
+    for home in &mut homes {
+        let groups = |p: usize| groups_on(&people[p].groups, people[p].birth, today);
+        let priority = home.members.iter().any(|&p| {
+            groups(p).iter().any(|g| {
                 matches!(
                     g,
                     PopulationGroup::Elderly65
@@ -213,10 +279,11 @@ fn build(
                 )
             })
         });
-        let poverty = view
-            .members
-            .iter()
-            .any(|m| m.groups.contains(&PopulationGroup::PovertyRegistered));
+        let poverty = home.members.iter().any(|&p| {
+            people[p]
+                .groups
+                .contains(&PopulationGroup::PovertyRegistered)
+        });
         let sign_chance = if poverty {
             1.0
         } else if priority {
@@ -224,43 +291,36 @@ fn build(
         } else {
             0.22
         };
-        if !rng.chance(sign_chance) {
-            continue;
-        }
-        // Signed between eleven and a half months and three weeks ago: some are due for renewal.
-        let signed_on = today - Days::new(rng.range(21, 350) as u64);
-        let mut members: Vec<MemberChoice> = Vec::new();
-        for m in &view.members {
-            let born_by_then = m.birth_date.is_none_or(|b| b <= signed_on);
-            if born_by_then && (m.relation == Relation::Head || rng.chance(0.9)) {
-                members.push(MemberChoice {
-                    resident_id: m.id,
-                    paid_packages: paid_choice(rng, &m.groups),
-                });
+        let sign = rng.chance(sign_chance).then(|| {
+            let mut chosen = Vec::new();
+            for &p in &home.members {
+                if people[p].head || rng.chance(0.9) {
+                    chosen.push((p, paid_choice(rng, &groups(p))));
+                }
             }
-        }
-        api.set_clock(Box::new(FixedClock(china_noon(signed_on))));
-        let signed = api.sign_contract(&SignRequest {
-            household_id: *household_id,
-            guardian: None,
-            representative_id: None,
-            members,
-            team_id: None,
-            doctor_id: None,
-            signed_on: Some(signed_on),
-            resident_signature_png: None,
-            doctor_signature_png: None,
-        })?;
-        contracts += 1;
-        visits += past_visits(api, rng, &catalog, signed.contract_id, today)?;
+            chosen
+        });
+        history::live(api, rng, &mut people, home, sign, today, &mut tally)?;
     }
+
+    let visits = visits::record_all(api, rng, &catalog, &people, &homes, &village_doctors, today)?;
+    let feedback = feedback::record_all(api, rng, &catalog, &people, &homes, today)?;
 
     Ok(DemoSummary {
         villages: villages.len(),
         households: registered.len(),
         residents: sizes.iter().sum(),
-        contracts,
+        contracts: tally.contracts,
         visits,
+        declined_renewals: tally.declined,
+        moved_away: tally.moved_away,
+        diagnoses: tally.diagnoses,
+        pregnancies: tally.pregnancies,
+        births: tally.births,
+        deaths: tally.deaths,
+        referrals: feedback.referrals,
+        referrals_returned: feedback.returned,
+        surveys: feedback.surveys,
         seconds: 0.0,
     })
 }
@@ -376,11 +436,16 @@ fn birth(rng: &mut Rng, today: NaiveDate, age: i64) -> NaiveDate {
 fn household(
     rng: &mut Rng,
     village: &Village,
+    lineages: &[&str],
     size: usize,
     today: NaiveDate,
     sequence: &mut u32,
 ) -> HouseholdInput {
-    let surname = rng.weighted(&SURNAMES).to_string();
+    let surname = if rng.chance(0.65) {
+        rng.pick(lineages).to_string()
+    } else {
+        rng.weighted(&SURNAMES).to_string()
+    };
     // Rural age pyramid: many elderly heads, the young away working.
     let (low, high) = *rng.weighted(&[((28, 44), 20), ((45, 64), 45), ((65, 90), 35)]);
     let head_age = rng.range(low, high);
@@ -506,6 +571,19 @@ fn household(
     }
 }
 
+/// Two or three surnames that most households of a village share.
+fn village_surnames(rng: &mut Rng) -> Vec<&'static str> {
+    let wanted = if rng.chance(0.5) { 2 } else { 3 };
+    let mut chosen: Vec<&'static str> = Vec::new();
+    while chosen.len() < wanted {
+        let s = SURNAMES[rng.below(20) as usize].0;
+        if !chosen.contains(&s) {
+            chosen.push(s);
+        }
+    }
+    chosen
+}
+
 fn paid_choice(rng: &mut Rng, groups: &[PopulationGroup]) -> Vec<String> {
     let mut paid = Vec::new();
     if groups
@@ -531,152 +609,6 @@ fn paid_choice(rng: &mut Rng, groups: &[PopulationGroup]) -> Vec<String> {
     paid
 }
 
-/// The visits of a contract up to `today`: most occurrences delivered on time, some missed.
-fn past_visits(
-    api: &mut Api,
-    rng: &mut Rng,
-    catalog: &Catalog,
-    contract_id: Uuid,
-    today: NaiveDate,
-) -> Result<usize, ApiError> {
-    let lang = api.lang();
-    let record = api
-        .store()
-        .contract(contract_id)
-        .map_err(|e| ApiError::from_store(e, lang))?;
-    let contract = record.contract;
-    let mut count = 0;
-    for member in &contract.members {
-        let resident = api
-            .store()
-            .resident(member.resident_id)
-            .map_err(|e| ApiError::from_store(e, lang))?;
-        let groups = groups_on(&resident.groups, resident.birth_date, today);
-        for package_code in &member.package_codes {
-            let items = catalog
-                .effective_items(package_code)
-                .map_err(|e| ApiError::from_core(e, lang))?;
-            for (package, item) in items {
-                if item.times_per_year == 0 {
-                    continue;
-                }
-                if !owed_by(&item.schedule, resident.relation == Relation::Head) {
-                    continue;
-                }
-                // The item's windows under the signed term (the schedule's own rule).
-                let anchors = Anchors {
-                    birth_date: resident.birth_date,
-                    periods: &[],
-                };
-                let owed = plan(
-                    &item.schedule,
-                    item.times_per_year,
-                    &anchors,
-                    &contract.term,
-                    true,
-                    contract.term.end,
-                );
-                for occurrence in &owed.occurrences {
-                    let (opens, due) = (occurrence.opens_on, occurrence.due_by);
-                    if opens >= today {
-                        break;
-                    }
-                    if !rng.chance(0.86) {
-                        break; // missed from here on: leaves overdue work for the list
-                    }
-                    let last = due.min(today - Days::new(1));
-                    let span = (last - opens).num_days().max(0);
-                    let day = opens + Days::new(rng.range(0, span) as u64);
-                    let at = china_noon(day) + chrono::Duration::minutes(rng.range(-180, 240));
-                    let visit = Visit {
-                        id: Uuid::now_v7(),
-                        resident_id: resident.id,
-                        served_by: Some(contract.doctor_id),
-                        kind: item.visit_kind,
-                        mode: *rng.weighted(&[
-                            (VisitMode::Home, 5),
-                            (VisitMode::Clinic, 4),
-                            (VisitMode::Phone, 1),
-                        ]),
-                        occurred_at: at,
-                        recorded_at: at + chrono::Duration::minutes(rng.range(0, 30)),
-                        fulfils: Some(ItemRef {
-                            contract_id,
-                            package_code: package.code.clone(),
-                            item_code: item.code.clone(),
-                        }),
-                        vitals: vitals_for(rng, item.visit_kind, &groups),
-                        notes: String::new(),
-                        form: None,
-                    };
-                    api.store_mut()
-                        .record_visit(&visit, at)
-                        .map_err(|e| ApiError::from_store(e, lang))?;
-                    count += 1;
-                }
-            }
-        }
-    }
-    Ok(count)
-}
-
-fn vitals_for(rng: &mut Rng, kind: VisitKind, groups: &[PopulationGroup]) -> Vitals {
-    let hypertensive = groups.contains(&PopulationGroup::Hypertension);
-    let diabetic = groups.contains(&PopulationGroup::Diabetes);
-    let bp = |rng: &mut Rng| {
-        let (s, d) = if hypertensive {
-            (136.0, 86.0)
-        } else {
-            (124.0, 78.0)
-        };
-        let systolic = (s + rng.normal() * 12.0).clamp(95.0, 200.0) as u16;
-        let diastolic = (d + rng.normal() * 8.0)
-            .clamp(55.0, 120.0)
-            .min(f64::from(systolic) - 20.0) as u16;
-        (systolic, diastolic)
-    };
-    let glucose = |rng: &mut Rng| {
-        let mean = if diabetic { 7.1 } else { 5.3 };
-        ((mean + rng.normal() * if diabetic { 1.4 } else { 0.5 }).clamp(3.5, 20.0) * 10.0).round()
-            / 10.0
-    };
-    match kind {
-        VisitKind::HypertensionFollowUp | VisitKind::Monitoring => {
-            let (s, d) = bp(rng);
-            Vitals {
-                systolic_mmhg: Some(s),
-                diastolic_mmhg: Some(d),
-                heart_rate_bpm: Some((74.0 + rng.normal() * 8.0) as u16),
-                ..Vitals::default()
-            }
-        }
-        VisitKind::DiabetesFollowUp => {
-            let (s, d) = bp(rng);
-            Vitals {
-                systolic_mmhg: Some(s),
-                diastolic_mmhg: Some(d),
-                fasting_glucose_mmol_l: Some(glucose(rng)),
-                ..Vitals::default()
-            }
-        }
-        VisitKind::HealthCheck => {
-            let (s, d) = bp(rng);
-            let height = (160.0 + rng.normal() * 7.0).clamp(140.0, 190.0);
-            let bmi = (23.5 + rng.normal() * 3.0).clamp(16.0, 35.0);
-            Vitals {
-                systolic_mmhg: Some(s),
-                diastolic_mmhg: Some(d),
-                heart_rate_bpm: Some((72.0 + rng.normal() * 8.0) as u16),
-                fasting_glucose_mmol_l: Some(glucose(rng)),
-                height_cm: Some((height * 10.0).round() / 10.0),
-                weight_kg: Some((bmi * (height / 100.0).powi(2) * 10.0).round() / 10.0),
-                waist_cm: Some(((80.0 + rng.normal() * 9.0) * 10.0).round() / 10.0),
-            }
-        }
-        _ => Vitals::default(),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -698,9 +630,88 @@ mod tests {
             (3, 120, 500)
         );
         let status = api.status().unwrap();
-        assert_eq!(status.residents, 500);
+        // The registered 500 and the babies born during the history.
+        assert_eq!(status.residents, 500 + summary.births as u64);
         assert!(summary.contracts > 20, "{summary:?}");
         assert!(summary.visits > summary.contracts, "{summary:?}");
+    }
+
+    /// A township of a few villages: big enough for stable rates, quick in a debug build.
+    const MEDIUM: DemoSize = DemoSize {
+        villages: 4,
+        households: 600,
+        residents: 2_500,
+    };
+
+    fn figure(api: &Api, today: NaiveDate, code: &str) -> f64 {
+        let report = api
+            .report(&jiayi_api::ReportRequest {
+                period: Some(today.format("%Y").to_string()),
+                level: None,
+                reference: Some(today),
+            })
+            .unwrap();
+        let f = report
+            .total
+            .figure(code)
+            .unwrap_or_else(|| panic!("{code}"));
+        eprintln!("{code}: {}/{} = {:?}", f.numerator, f.denominator, f.rate);
+        f.rate.unwrap_or(0.0)
+    }
+
+    /// Two years of history: renewed terms, declined renewals, life events, and management
+    /// rates in the ranges real townships report.
+    #[test]
+    fn two_years_of_history_with_realistic_management_rates() {
+        let mut api = Api::new(Store::open_in_memory().unwrap(), Lang::Zh);
+        let today = NaiveDate::from_ymd_opt(2026, 11, 23).unwrap();
+        let summary = build_demo(&mut api, 2026, MEDIUM, today).unwrap();
+        eprintln!("{summary:?}");
+        let contracts = api.store().all_contracts().unwrap();
+        let renewed = contracts
+            .iter()
+            .filter(|r| {
+                jiayi_core::term::terms_until(&r.contract.term, None, None, today)
+                    .iter()
+                    .any(|t| t.renewal > 0)
+            })
+            .count();
+        assert!(
+            renewed > contracts.len() / 3,
+            "{renewed} of {}",
+            contracts.len()
+        );
+        assert!(summary.declined_renewals > 0, "{summary:?}");
+        assert!(summary.deaths > 5, "{summary:?}");
+        assert!(summary.births > 3, "{summary:?}");
+        assert!(summary.pregnancies > summary.births, "{summary:?}");
+        assert!(summary.diagnoses > 5, "{summary:?}");
+        assert!(summary.referrals > 5, "{summary:?}");
+        assert!(
+            summary.referrals_returned > summary.referrals / 2,
+            "{summary:?}"
+        );
+        assert!(summary.surveys > contracts.len() / 2, "{summary:?}");
+
+        for code in [
+            "hypertension_standard_management",
+            "diabetes_standard_management",
+        ] {
+            let rate = figure(&api, today, code);
+            assert!((0.6..=0.8).contains(&rate), "{code}: {rate}");
+        }
+        for code in ["hypertension_control", "diabetes_control"] {
+            let rate = figure(&api, today, code);
+            assert!((0.45..=0.72).contains(&rate), "{code}: {rate}");
+        }
+        let elderly = figure(&api, today, "elderly_health_management");
+        assert!((0.5..=0.7).contains(&elderly), "{elderly}");
+        // Women pregnant today: antenatal care is on the work list.
+        let due = api.due(Some(today)).unwrap();
+        assert!(
+            due.iter().any(|d| d.item.item_code == "antenatal_visit"),
+            "antenatal care is due"
+        );
     }
 
     #[test]
