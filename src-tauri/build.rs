@@ -66,6 +66,14 @@ const COMMANDS: &[&str] = &[
     "field_history",
     "visit_team",
     "household_visits",
+    "search_page",
+    "household_referrals",
+    "survey_questionnaire",
+    "household_surveys",
+    "record_referral_out",
+    "record_referral_back",
+    "record_survey",
+    "visit_form",
 ];
 
 fn main() {

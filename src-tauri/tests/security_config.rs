@@ -69,6 +69,36 @@ fn the_window_may_call_exactly_the_apps_own_commands() {
     );
 }
 
+/// A command the shell registers but does not list in `build.rs` is refused to the window at
+/// run time, with nothing at build time to say so: every registered command must be listed.
+#[test]
+fn every_registered_command_is_listed_for_the_window() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let commands = std::fs::read_to_string(root.join("src/commands.rs")).expect("commands.rs");
+    let handler = commands
+        .split("generate_handler![")
+        .nth(1)
+        .and_then(|rest| rest.split(']').next())
+        .expect("the shell registers its commands with generate_handler!");
+    let build = std::fs::read_to_string(root.join("build.rs")).expect("build.rs");
+    let listed: BTreeSet<&str> = build
+        .lines()
+        .map(str::trim)
+        .filter(|l| l.starts_with('"') && l.ends_with("\","))
+        .map(|l| l.trim_matches(|c| c == '"' || c == ','))
+        .collect();
+    let registered: BTreeSet<&str> = handler
+        .split(',')
+        .map(|c| c.trim().rsplit("::").next().unwrap_or_default())
+        .filter(|c| !c.is_empty())
+        .collect();
+    let missing: Vec<&&str> = registered.difference(&listed).collect();
+    assert!(
+        missing.is_empty(),
+        "registered but not listed in build.rs: {missing:?}"
+    );
+}
+
 #[test]
 fn no_shell_or_file_system_plugin_is_linked() {
     let manifest =
