@@ -288,8 +288,34 @@ fn flow(app: &mut App) -> Result<()> {
     s.wait_text("[data-test=visit]", "服务人员")?;
     // The hypertension follow-up asks the standard's record sheet; left as it is, its
     // classification follows the blood pressure.
-    s.pick("[data-test=visit-item]", "高血压随访")?;
-    s.wait_text("[data-test=form-title]", "高血压患者随访服务记录表")?;
+    // The item list can still be filling when the first pick lands: pick again until the
+    // chosen item's form shows (at most three times).
+    let mut picked = false;
+    for _ in 0..3 {
+        s.pick("[data-test=visit-item]", "高血压随访")?;
+        let shown = s.wait_for_within(
+            std::time::Duration::from_secs(15),
+            "the hypertension follow-up form",
+            || {
+                let v = s.exec(
+                    "const e = document.querySelector('[data-test=form-title]'); return e ? e.textContent : ''",
+                    vec![json!(null)],
+                )?;
+                Ok(v.as_str()
+                    .unwrap_or_default()
+                    .contains("高血压患者随访服务记录表")
+                    .then_some(()))
+            },
+        );
+        if shown.is_ok() {
+            picked = true;
+            break;
+        }
+    }
+    assert!(
+        picked,
+        "the hypertension follow-up form is shown once chosen"
+    );
     s.type_into(&input("", "vital-systolic"), "1350")?;
     s.type_into(&input("", "vital-diastolic"), "85")?;
     s.click_on("[data-test=visit-save]")?;
