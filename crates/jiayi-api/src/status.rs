@@ -33,6 +33,8 @@ pub struct StatusView {
     pub contracts: u64,
     pub visits: u64,
     pub township: String,
+    /// The demo (training) township: marked on every screen and print, kept from real servers.
+    pub demo: bool,
 }
 
 /// Key of the last successful sync time in the store's sync state.
@@ -63,7 +65,19 @@ impl Api {
             contracts: s.contract_count().map_err(fail)?,
             visits: s.visit_count().map_err(fail)?,
             township: s.settings().map_err(fail)?.township,
+            demo: s.data_kind().map_err(fail)?.is_demo(),
         })
+    }
+
+    /// Whether the store holds the demo township.
+    pub fn is_demo(&self) -> ApiResult<bool> {
+        Ok(self.store.data_kind().map_err(|e| self.fail(e))?.is_demo())
+    }
+
+    /// Marks the store as the demo township's, for good (the demo builder does this first).
+    pub fn mark_demo(&mut self) -> ApiResult<()> {
+        self.store.mark_demo().map_err(|e| self.fail(e))?;
+        self.note("mark_demo", "device", "the demo township")
     }
 
     pub fn catalog(&self) -> ApiResult<Catalog> {

@@ -9,6 +9,7 @@ pub mod audit;
 pub mod catalog;
 pub mod change;
 pub mod contract;
+pub mod data_kind;
 pub mod error;
 pub mod hlc;
 pub mod household;

@@ -127,6 +127,7 @@ pub fn build_demo(
 ) -> Result<DemoSummary, ApiError> {
     let started = Instant::now();
     let mut rng = Rng::new(seed);
+    api.mark_demo()?;
     api.store()
         .set_bulk_mode(true)
         .map_err(|e| ApiError::from_store(e, api.lang()))?;

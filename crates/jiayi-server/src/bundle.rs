@@ -35,6 +35,13 @@ pub fn answer(
             jiayi_sync::bundle::BundleError::Foreign(bundle.device_id),
         ));
     }
+    if let Err(mismatch) = crate::data_kind::admit(storage, &scope, bundle.data_kind)? {
+        return Err(ServerError::Invalid(format!(
+            "{} ({})",
+            mismatch.message_zh(),
+            mismatch.message_en()
+        )));
+    }
     let mut results = Vec::with_capacity(bundle.changes.len());
     let event = |action: &str| {
         let mut e = AuditEvent::device(&scope, action, "");

@@ -5,6 +5,7 @@ use std::path::PathBuf;
 use anyhow::{Context, bail};
 use chrono::Utc;
 use clap::{Parser, Subcommand};
+use jiayi_core::data_kind::DataKind;
 use jiayi_core::household::Village;
 use jiayi_core::indicators::Targets;
 use jiayi_server::indicators;
@@ -176,6 +177,14 @@ enum Command {
     /// After restoring the database from a backup: give it a new epoch so every device uploads
     /// what the backup lacks and pulls again.
     NewEpoch,
+    /// Whether this server is a demo (training) township: `demo on` on a new, empty server for
+    /// training; `demo off` makes an empty server the real township's again; `demo` alone says
+    /// which it is. A demo server takes only demo stores, a real one only real stores.
+    Demo {
+        /// `on` or `off`.
+        #[arg(value_parser = ["on", "off"])]
+        switch: Option<String>,
+    },
 }
 
 #[derive(Subcommand)]
@@ -512,6 +521,19 @@ fn main() -> anyhow::Result<()> {
                 if !named.iter().any(|v| v.id == p.village_id) {
                     println!("{}  {:<12}  (no name yet)", p.village_id, "");
                 }
+            }
+        }
+        Command::Demo { switch } => {
+            if let Some(switch) = switch {
+                let kind = match switch.as_str() {
+                    "on" => DataKind::Demo,
+                    _ => DataKind::Real,
+                };
+                jiayi_server::data_kind::set_server_kind(store.as_ref(), kind)?;
+            }
+            match jiayi_server::data_kind::server_kind(store.as_ref())? {
+                DataKind::Demo => println!("演示（培训）服务器：只接受演示数据 / a demo township"),
+                DataKind::Real => println!("正式服务器：不接受演示数据 / the real township"),
             }
         }
         Command::NewEpoch => {

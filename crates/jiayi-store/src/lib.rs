@@ -10,6 +10,7 @@
 mod audit;
 mod contracts;
 pub mod crypt;
+mod data_kind;
 mod db;
 mod error;
 mod field_history;

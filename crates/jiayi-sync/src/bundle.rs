@@ -13,6 +13,7 @@ use chacha20poly1305::aead::{Aead, KeyInit, Payload};
 use chacha20poly1305::{ChaCha20Poly1305, Key, Nonce};
 use jiayi_core::Lang;
 use jiayi_core::change::Change;
+use jiayi_core::data_kind::DataKind;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
@@ -39,6 +40,10 @@ pub struct DeviceBundle {
     /// The device's pull cursor: the reply carries changes after it.
     pub pull_after: u64,
     pub changes: Vec<Change>,
+    /// Demo or real: a server takes only bundles of its own kind. Bundles from before this
+    /// field existed come from real stores.
+    #[serde(default)]
+    pub data_kind: DataKind,
 }
 
 /// What the server answers.
@@ -202,6 +207,7 @@ pub fn export(
         created_ms: now_ms,
         pull_after,
         changes,
+        data_kind: replica.data_kind().map_err(replica_err)?,
     };
     let json = serde_json::to_vec(&body).map_err(|_| BundleError::Damaged)?;
     seal(

@@ -11,6 +11,7 @@
 //! so a round cut at any point is simply run again, and nothing is lost or stored twice.
 
 use jiayi_core::change::Change;
+use jiayi_core::data_kind::DataKind;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
@@ -60,6 +61,10 @@ pub struct RemoteApply {
 /// The device's store, as the sync engine needs it.
 pub trait LocalReplica {
     fn device_id(&self) -> Uuid;
+    /// Whether the replica holds the demo township or real work (see [`DataKind`]).
+    fn data_kind(&self) -> ReplicaResult<DataKind> {
+        Ok(DataKind::Real)
+    }
     /// Unacknowledged outbox entries with `seq > after_seq`, in sequence order.
     fn pending(&mut self, after_seq: u64, limit: usize) -> ReplicaResult<Vec<Change>>;
     fn pending_count(&mut self) -> ReplicaResult<u64>;

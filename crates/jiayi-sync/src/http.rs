@@ -5,6 +5,8 @@ use std::time::Duration;
 
 use serde::de::DeserializeOwned;
 
+use jiayi_core::data_kind::{DATA_KIND_HEADER, DataKind};
+
 use crate::engine::Transport;
 use crate::enrollment::EnrollmentFile;
 use crate::error::{Result, SyncError};
@@ -17,6 +19,8 @@ pub struct HttpTransport {
     base: String,
     token: String,
     client: reqwest::blocking::Client,
+    /// Told to the server on every request: demo and real data never meet.
+    data_kind: DataKind,
 }
 
 impl HttpTransport {
@@ -78,7 +82,32 @@ impl HttpTransport {
             base: base.to_string(),
             token: token.to_string(),
             client,
+            data_kind: DataKind::Real,
         })
+    }
+
+    /// States the store's kind to the server, which refuses a demo store unless it is itself a
+    /// demo server (and a real store if it is).
+    pub fn with_data_kind(mut self, kind: DataKind) -> HttpTransport {
+        self.data_kind = kind;
+        self
+    }
+
+    fn get(&self, path: &str) -> reqwest::blocking::RequestBuilder {
+        self.authorised(self.client.get(format!("{}{path}", self.base)))
+    }
+
+    fn post(&self, path: &str) -> reqwest::blocking::RequestBuilder {
+        self.authorised(self.client.post(format!("{}{path}", self.base)))
+    }
+
+    fn authorised(
+        &self,
+        request: reqwest::blocking::RequestBuilder,
+    ) -> reqwest::blocking::RequestBuilder {
+        request
+            .bearer_auth(&self.token)
+            .header(DATA_KIND_HEADER, self.data_kind.as_str())
     }
 
     /// The transport an imported enrollment file describes.
@@ -146,42 +175,23 @@ fn request_error(e: reqwest::Error) -> SyncError {
 
 impl Transport for HttpTransport {
     fn info(&self, seen: &InfoQuery) -> Result<ServerInfo> {
-        self.answer(
-            self.client
-                .get(format!("{}/v1/info", self.base))
-                .query(seen)
-                .bearer_auth(&self.token)
-                .send(),
-        )
+        self.answer(self.get("/v1/info").query(seen).send())
     }
 
     fn push(&self, request: &PushRequest) -> Result<PushResponse> {
-        self.answer(
-            self.client
-                .post(format!("{}/v1/push", self.base))
-                .bearer_auth(&self.token)
-                .json(request)
-                .send(),
-        )
+        self.answer(self.post("/v1/push").json(request).send())
     }
 
     fn pull(&self, after: u64, limit: u32, own: bool) -> Result<PullResponse> {
         self.answer(
-            self.client
-                .get(format!("{}/v1/pull", self.base))
+            self.get("/v1/pull")
                 .query(&PullQuery { after, limit, own })
-                .bearer_auth(&self.token)
                 .send(),
         )
     }
 
     fn reference(&self) -> Result<ReferenceData> {
-        self.answer(
-            self.client
-                .get(format!("{}/v1/reference", self.base))
-                .bearer_auth(&self.token)
-                .send(),
-        )
+        self.answer(self.get("/v1/reference").send())
     }
 }
 

@@ -2,6 +2,7 @@
 
 use chrono::Utc;
 use jiayi_core::change::{Change, Entity};
+use jiayi_core::data_kind::DataKind;
 use jiayi_store::{NewRefusal, Store};
 use uuid::Uuid;
 
@@ -15,6 +16,10 @@ fn err(e: jiayi_store::StoreError) -> ReplicaError {
 impl LocalReplica for Store {
     fn device_id(&self) -> Uuid {
         Store::device_id(self)
+    }
+
+    fn data_kind(&self) -> ReplicaResult<DataKind> {
+        Store::data_kind(self).map_err(err)
     }
 
     fn pending(&mut self, after_seq: u64, limit: usize) -> ReplicaResult<Vec<Change>> {

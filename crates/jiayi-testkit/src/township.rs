@@ -129,6 +129,16 @@ impl Township {
         self.storage = None;
     }
 
+    /// Makes the server a demo (training) township, which takes only demo stores: the app's
+    /// demo township syncs only with one.
+    pub fn make_demo(&self) {
+        jiayi_server::data_kind::set_server_kind(
+            self.storage().as_ref(),
+            jiayi_core::data_kind::DataKind::Demo,
+        )
+        .expect("an empty server becomes a demo township");
+    }
+
     pub fn storage(&self) -> &DynStorage {
         self.storage.as_ref().expect("township running")
     }

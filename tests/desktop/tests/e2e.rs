@@ -547,6 +547,29 @@ fn the_sync_screen_guides_enrollment_and_refuses_plain_http() -> Result<()> {
     assert!(msg.contains("服务器"), "names the township server: {msg}");
     s.wait("[data-test=enroll]")?;
     app.shot("sync-unreachable")?;
+
+    // The demo township is marked in the header, and the real township's server refuses it:
+    // training data must not count in the figures doctors are paid by.
+    let s = &app.session;
+    let badge = s.wait_text("[data-test=demo-badge]", "演示")?;
+    assert_eq!(badge.trim(), "演示数据");
+    let township = Township::sqlite(Limits::default());
+    let token = enroll(
+        &township,
+        device.trim(),
+        &[first_village(data.path())?.id.to_string()],
+    )?;
+    s.type_into(&input("", "server-url"), &township.base())?;
+    s.type_into(&input("", "token"), &token)?;
+    s.click_on("[data-test=enroll-save]")?;
+    let msg = s.wait_text("[data-test=sync-page-error]", "演示数据")?;
+    assert!(msg.contains("正式的乡镇服务器"), "{msg}");
+    s.wait("[data-test=enroll]")?;
+    assert!(
+        township.log().is_empty(),
+        "nothing of the demo reached the server"
+    );
+    app.shot("sync-demo-refused")?;
     app.quit()
 }
 
@@ -627,6 +650,8 @@ fn enroll(township: &Township, device: &str, villages: &[String]) -> Result<Stri
 fn sync_now_sends_the_whole_township_to_a_real_server() -> Result<()> {
     let data = tempfile::tempdir()?;
     let township = Township::sqlite(Limits::default());
+    // The app holds the demo township, which only a demo server takes.
+    township.make_demo();
     let mut app = App::start("sync-real", data.path())?;
     let outcome = sync_to(&mut app, data.path(), &township);
     if outcome.is_err() {
@@ -1076,6 +1101,7 @@ fn an_enrollment_file_enrolls_over_https_with_the_township_ca() -> Result<()> {
     let data = tempfile::tempdir()?;
     let server_dir = tempfile::tempdir()?;
     let (township, ca) = Township::https(Limits::default(), &server_dir.path().join("tls"));
+    township.make_demo();
     let url = township.base();
     assert!(url.starts_with("https://"), "{url}");
     let mut app = App::start("enroll-file", data.path())?;

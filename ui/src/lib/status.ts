@@ -17,7 +17,18 @@ export const status = reactive({
   done: 0,
   total: 0,
   lastSummary: null as SyncSummary | null,
+  /** The demo (training) township: marked in the header, kept from real servers. */
+  demo: false,
 })
+
+/** Whether the store holds the demo township (set once, when the demo was built). */
+export async function refreshKind() {
+  try {
+    status.demo = (await api.status()).demo
+  } catch {
+    /* the header keeps what it knew */
+  }
+}
 
 export async function refreshStatus() {
   try {

@@ -103,8 +103,10 @@ impl Api {
             )
             .localised(lang));
         }
-        let transport =
-            HttpTransport::with_ca(&url, token, ca_pem).map_err(|e| sync_error(&e, lang))?;
+        let kind = self.store.data_kind().map_err(|e| self.fail(e))?;
+        let transport = HttpTransport::with_ca(&url, token, ca_pem)
+            .map_err(|e| sync_error(&e, lang))?
+            .with_data_kind(kind);
         let info = transport.info(&Default::default()).map_err(|e| match e {
             SyncError::Unauthorized(_) => ApiError::new(
                 "token_invalid",

@@ -2,6 +2,7 @@
 //! turned into an [`ApiError`] with a stable code, and the warnings a round can give.
 
 use jiayi_core::Lang;
+use jiayi_core::data_kind::KindMismatch;
 use jiayi_sync::SyncError;
 use jiayi_sync::bundle::BundleError;
 
@@ -9,6 +10,11 @@ use crate::error::ApiError;
 
 /// The error a failed round shows.
 pub fn sync_error(e: &SyncError, lang: Lang) -> ApiError {
+    if let SyncError::Refused { code, .. } = e
+        && let Some(mismatch) = KindMismatch::from_code(code)
+    {
+        return ApiError::new(code, mismatch.message_zh(), mismatch.message_en()).localised(lang);
+    }
     let code = match e {
         SyncError::Network(_) => "server_unreachable",
         SyncError::Server { .. } => "server_error",

@@ -76,7 +76,8 @@ pub fn run_round(
         &enrollment.token,
         enrollment.ca_pem.as_deref(),
     )
-    .map_err(|e| sync_error(&e, lang))?;
+    .map_err(|e| sync_error(&e, lang))?
+    .with_data_kind(store.data_kind().map_err(|e| store_err(e, lang))?);
     round_with(store, &transport, lang, now, trigger, on_event)
 }
 

@@ -10,6 +10,9 @@ use jiayi_sync::protocol::{
     ReferenceData, ServerInfo,
 };
 
+use jiayi_core::data_kind::{DATA_KIND_HEADER, DataKind};
+
+use crate::data_kind;
 use crate::storage::{AuditEvent, DeviceScope, PullPage, Storage};
 use crate::web::api_error::{ApiErr, ApiJson, ApiQuery};
 use crate::web::state::{Peer, ServerState, on_blocking_pool};
@@ -38,11 +41,20 @@ where
     F: FnOnce(&dyn Storage, DeviceScope) -> Result<T, ApiErr> + Send + 'static,
 {
     let token = bearer(headers).ok_or_else(ApiErr::unauthorized)?;
+    let kind = DataKind::from_header(headers.get(DATA_KIND_HEADER).and_then(|v| v.to_str().ok()));
     let storage = state.storage.clone();
     on_blocking_pool(move || {
         let scope = storage
             .authenticate(&token)?
             .ok_or_else(ApiErr::unauthorized)?;
+        if let Err(mismatch) = data_kind::admit(storage.as_ref(), &scope, kind)? {
+            return Err(ApiErr::new(
+                StatusCode::CONFLICT,
+                mismatch.code(),
+                mismatch.message_zh(),
+                mismatch.message_en(),
+            ));
+        }
         work(storage.as_ref(), scope)
     })
     .await
@@ -50,7 +62,7 @@ where
 
 #[utoipa::path(get, path = "/v1/info", tag = "sync", params(InfoQuery),
     responses((status = 200, body = ServerInfo), (status = 400, body = ApiError),
-              (status = 401, body = ApiError)),
+              (status = 401, body = ApiError), (status = 409, body = ApiError)),
     security(("device_token" = [])))]
 pub(crate) async fn info(
     State(state): State<ServerState>,
@@ -92,6 +104,7 @@ pub(crate) async fn info(
 #[utoipa::path(post, path = "/v1/push", tag = "sync", request_body = PushRequest,
     responses((status = 200, body = PushResponse), (status = 400, body = ApiError),
               (status = 401, body = ApiError), (status = 403, body = ApiError),
+              (status = 409, body = ApiError),
               (status = 413, body = ApiError), (status = 415, body = ApiError),
               (status = 422, body = ApiError)),
     security(("device_token" = [])))]
@@ -132,7 +145,7 @@ pub(crate) async fn push(
 
 #[utoipa::path(get, path = "/v1/pull", tag = "sync", params(PullQuery),
     responses((status = 200, body = PullResponse), (status = 400, body = ApiError),
-              (status = 401, body = ApiError)),
+              (status = 401, body = ApiError), (status = 409, body = ApiError)),
     security(("device_token" = [])))]
 pub(crate) async fn pull(
     State(state): State<ServerState>,
@@ -176,7 +189,8 @@ fn pull_response(epoch: uuid::Uuid, page: &PullPage) -> Response {
 }
 
 #[utoipa::path(get, path = "/v1/reference", tag = "sync",
-    responses((status = 200, body = ReferenceData), (status = 401, body = ApiError)),
+    responses((status = 200, body = ReferenceData), (status = 401, body = ApiError),
+              (status = 409, body = ApiError)),
     security(("device_token" = [])))]
 pub(crate) async fn reference(
     State(state): State<ServerState>,

@@ -2,6 +2,7 @@
 //! indicators against a device's, security, and sync end to end, on SQLite and PostgreSQL.
 
 mod cli;
+mod demo_apart;
 mod fuzz_push;
 mod indicators;
 mod login_and_connections;
