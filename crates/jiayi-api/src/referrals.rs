@@ -90,6 +90,25 @@ fn referral_error(e: ReferralError) -> ApiError {
 }
 
 impl Api {
+    /// The team member recording a referral for a household on `day` (the one named, if they
+    /// serve it then) and the household's village.
+    fn who_serves_where(
+        &self,
+        household_id: Uuid,
+        named: Option<Uuid>,
+        day: NaiveDate,
+    ) -> ApiResult<(Option<Uuid>, Uuid)> {
+        let serving = self.serving_on(household_id, day)?;
+        let doctor_id = self.serving_member(&serving, named, day)?;
+        let village_id = self
+            .store
+            .household(household_id)
+            .map_err(|e| self.fail(e))?
+            .household
+            .village_id;
+        Ok((doctor_id, village_id))
+    }
+
     pub fn record_referral_out(&mut self, request: &ReferralOutRequest) -> ApiResult<ReferralRow> {
         let now = self.now();
         let today = self.today();
@@ -105,14 +124,8 @@ impl Api {
         };
         let (to_institution, reason) = check_referral_out(&form, resident.birth_date, today)
             .map_err(|e| self.fail(referral_error(e)))?;
-        let serving = self.serving_on(resident.household_id, day)?;
-        let doctor_id = self.serving_member(&serving, request.doctor_id, day)?;
-        let village_id = self
-            .store
-            .household(resident.household_id)
-            .map_err(|e| self.fail(e))?
-            .household
-            .village_id;
+        let (doctor_id, village_id) =
+            self.who_serves_where(resident.household_id, request.doctor_id, day)?;
         let referral = ReferralOut {
             id: Uuid::now_v7(),
             resident_id: resident.id,
@@ -152,14 +165,8 @@ impl Api {
             today,
         )
         .map_err(|e| self.fail(referral_error(e)))?;
-        let serving = self.serving_on(out.household_id, day)?;
-        let doctor_id = self.serving_member(&serving, request.doctor_id, day)?;
-        let village_id = self
-            .store
-            .household(out.household_id)
-            .map_err(|e| self.fail(e))?
-            .household
-            .village_id;
+        let (doctor_id, village_id) =
+            self.who_serves_where(out.household_id, request.doctor_id, day)?;
         let back = ReferralBack {
             id: Uuid::now_v7(),
             referral_id: out.id,
