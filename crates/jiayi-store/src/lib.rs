@@ -8,6 +8,7 @@
 //! - deletions are tombstones (`deleted_at`), never `DELETE`.
 
 mod audit;
+pub mod backup;
 mod contracts;
 pub mod crypt;
 mod db;
@@ -30,6 +31,7 @@ mod writer;
 mod year;
 
 pub use audit::{AuditCheck, AuditRecord};
+pub use backup::{BackupHeader, VerifiedBackup, write_backup};
 pub use contracts::{ContractRecord, NewContract, NewContractEvent, SignaturePair};
 pub use crypt::{DatabaseFile, DbKey, KdfParams, KeyFile};
 pub use db::{DbFile, Store, latest_schema_version, migrate_to_version};
