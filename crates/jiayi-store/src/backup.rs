@@ -170,20 +170,21 @@ fn describe_snapshot(
     let (mut doctor_id, mut doctor_name, mut team_name) = (None, None, None);
     if let Some((doctor, team)) = enrolled {
         doctor_id = Uuid::parse_str(&doctor).ok();
-        let team_json: Option<String> = conn
-            .query_row("SELECT json FROM teams WHERE id = ?1", [&team], |r| {
-                r.get(0)
-            })
-            .optional()?;
-        if let Some(team) =
-            team_json.and_then(|j| serde_json::from_str::<jiayi_core::household::Team>(&j).ok())
+        // The enrolled team first, then any team naming the doctor (names are shown only
+        // when the township's reference data uses the server's ids).
+        let teams: Vec<String> = conn
+            .prepare("SELECT json FROM teams ORDER BY id = ?1 DESC")?
+            .query_map([&team], |r| r.get(0))?
+            .collect::<rusqlite::Result<_>>()?;
+        for team in teams
+            .iter()
+            .filter_map(|j| serde_json::from_str::<jiayi_core::household::Team>(j).ok())
         {
-            doctor_name = team
-                .members
-                .iter()
-                .find(|m| Some(m.id) == doctor_id)
-                .map(|m| m.name.clone());
-            team_name = Some(team.name);
+            if let Some(member) = team.members.iter().find(|m| Some(m.id) == doctor_id) {
+                doctor_name = Some(member.name.clone());
+                team_name = Some(team.name.clone());
+                break;
+            }
         }
     }
     use base64::Engine as _;
@@ -330,6 +331,49 @@ impl VerifiedBackup {
         }
         to.sync_all().map_err(io)?;
         Ok(())
+    }
+}
+
+/// The header of a backup file, read without checking the body (for listing a folder).
+pub fn peek_header(path: &Path) -> Result<BackupHeader> {
+    let mut file = BufReader::new(fs::File::open(path).map_err(io)?);
+    let mut fixed = [0u8; 16];
+    file.read_exact(&mut fixed)
+        .map_err(|_| corrupt("the file is too short to be a backup"))?;
+    if &fixed[..8] != MAGIC {
+        return Err(corrupt("this is not a Jiayi backup file"));
+    }
+    let header_len = u32::from_le_bytes(fixed[12..16].try_into().expect("4 bytes"));
+    if header_len > MAX_HEADER {
+        return Err(corrupt("the header is damaged"));
+    }
+    let mut json = vec![0u8; header_len as usize];
+    file.read_exact(&mut json)
+        .map_err(|_| corrupt("the file is truncated"))?;
+    serde_json::from_slice(&json).map_err(|_| corrupt("the header is damaged"))
+}
+
+impl crate::Store {
+    /// The outbox's highest sequence number: the mark a backup is taken at.
+    pub fn outbox_mark(&self) -> Result<u64> {
+        self.count("SELECT COALESCE(MAX(seq), 0) FROM outbox")
+    }
+
+    /// Changes written to the outbox after `mark` (all of them when the numbering went back,
+    /// as after a restore).
+    pub fn changes_after(&self, mark: u64) -> Result<u64> {
+        let newest = self.outbox_mark()?;
+        if newest < mark {
+            return self.count("SELECT COUNT(*) FROM outbox");
+        }
+        Ok(self
+            .conn
+            .query_row(
+                "SELECT COUNT(*) FROM outbox WHERE seq > ?1",
+                [mark as i64],
+                |r| r.get::<_, i64>(0),
+            )?
+            .max(0) as u64)
     }
 }
 

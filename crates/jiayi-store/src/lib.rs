@@ -31,7 +31,7 @@ mod writer;
 mod year;
 
 pub use audit::{AuditCheck, AuditRecord};
-pub use backup::{BackupHeader, VerifiedBackup, write_backup};
+pub use backup::{BackupHeader, VerifiedBackup, peek_header, write_backup};
 pub use contracts::{ContractRecord, NewContract, NewContractEvent, SignaturePair};
 pub use crypt::{DatabaseFile, DbKey, KdfParams, KeyFile};
 pub use db::{DbFile, Store, latest_schema_version, migrate_to_version};
