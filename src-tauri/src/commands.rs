@@ -74,6 +74,7 @@ async fn blocking_unlock(
         let state = app.state::<AppState>();
         work(&state).map_err(|e| e.into_api(state.lang()))?;
         state.start_autosync(sync_events(&app));
+        state.start_autobackup();
         Ok(())
     })
     .await
@@ -600,6 +601,13 @@ fn open_file(state: &AppState, app: &AppHandle, path: std::path::PathBuf) -> Pri
 pub fn handler() -> impl Fn(tauri::ipc::Invoke) -> bool + Send + Sync + 'static {
     tauri::generate_handler![
         lock_screen,
+        crate::backup_commands::backup_status,
+        crate::backup_commands::back_up_now,
+        crate::backup_commands::removable_drives,
+        crate::backup_commands::backup_to_folder,
+        crate::backup_commands::find_backups,
+        crate::backup_commands::inspect_backup,
+        crate::backup_commands::restore_from_backup,
         create_store,
         protect_store,
         unlock,

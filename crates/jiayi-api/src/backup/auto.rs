@@ -17,6 +17,8 @@ use super::{back_up_now, backup_due};
 pub struct AutoBackupConfig {
     pub db: DbFile,
     pub lang: Lang,
+    /// Wait before the first backup (the unlock's).
+    pub first_after: Duration,
     /// Pause between looks at the outbox.
     pub check_every: Duration,
     /// Wait after a failed backup before the next try.
@@ -28,6 +30,7 @@ impl AutoBackupConfig {
         AutoBackupConfig {
             db,
             lang,
+            first_after: Duration::ZERO,
             check_every: Duration::from_secs(20),
             retry_after: Duration::from_secs(5 * 60),
         }
@@ -113,6 +116,9 @@ fn pause(control: &Shared, d: Duration) -> bool {
 }
 
 fn run(config: AutoBackupConfig, control: Shared) {
+    if !pause(&control, config.first_after) {
+        return;
+    }
     let Ok(mut store) = config.db.open() else {
         return;
     };

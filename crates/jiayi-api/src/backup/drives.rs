@@ -89,6 +89,16 @@ pub fn removable_drives() -> Vec<RemovableDrive> {
     drives
 }
 
+/// Backups found at the top of each removable drive, newest first.
+pub fn backups_on_drives() -> Vec<BackupView> {
+    let mut found: Vec<BackupView> = candidates()
+        .iter()
+        .flat_map(|d| super::list_backups(d))
+        .collect();
+    found.sort_by(|a, b| b.made_at.cmp(&a.made_at));
+    found
+}
+
 fn usb_err(folder: &Path, why: &dyn std::fmt::Display, lang: Lang) -> ApiError {
     ApiError::new(
         "usb_write_failed",

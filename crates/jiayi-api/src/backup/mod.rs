@@ -22,7 +22,9 @@ use uuid::Uuid;
 use crate::{ApiError, ApiResult};
 
 pub use auto::{AutoBackup, AutoBackupConfig};
-pub use drives::{RemovableDrive, UsbOutcome, removable_drives, write_to_folder};
+pub use drives::{
+    RemovableDrive, UsbOutcome, backups_on_drives, removable_drives, write_to_folder,
+};
 pub use restore::{RestoreOutcome, RestoreRequest, inspect_backup, restore_backup};
 
 /// An automatic backup after this many changes in the outbox. A household registered with
