@@ -29,6 +29,8 @@ pub struct RemovableDrive {
 #[serde(rename_all = "snake_case")]
 pub struct UsbOutcome {
     pub backup: BackupView,
+    /// How long the backup itself took (the copy and its check come on top).
+    pub backup_millis: u64,
     /// Said to the doctor: where, what, and that it was read back.
     pub message: String,
 }
@@ -95,7 +97,7 @@ pub fn backups_on_drives() -> Vec<BackupView> {
         .iter()
         .flat_map(|d| super::list_backups(d))
         .collect();
-    found.sort_by(|a, b| b.made_at.cmp(&a.made_at));
+    found.sort_by_key(|b| std::cmp::Reverse(b.made_at));
     found
 }
 
@@ -187,6 +189,7 @@ pub fn write_to_folder(
     };
     Ok(UsbOutcome {
         backup: BackupView::of(&target, &checked.header),
+        backup_millis: made.millis,
         message,
     })
 }

@@ -258,7 +258,7 @@ pub fn list_backups(dir: &Path) -> Vec<BackupView> {
             Some(BackupView::of(&p, &header))
         })
         .collect();
-    out.sort_by(|a, b| b.made_at.cmp(&a.made_at));
+    out.sort_by_key(|b| std::cmp::Reverse(b.made_at));
     out
 }
 
