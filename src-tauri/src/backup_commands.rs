@@ -13,7 +13,7 @@ use jiayi_core::Lang;
 use jiayi_store::{DbFile, Store};
 use tauri::{AppHandle, Manager, State};
 
-use crate::commands::sync_events;
+use crate::events::sync_events;
 use crate::state::AppState;
 
 type Reply<T> = Result<T, ApiError>;

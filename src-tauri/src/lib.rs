@@ -9,6 +9,7 @@
 mod backup_commands;
 mod commands;
 mod error;
+mod events;
 mod options;
 mod state;
 
