@@ -6,6 +6,10 @@ import type { BackupView } from "./BackupView";
  */
 export type UsbOutcome = { backup: BackupView, 
 /**
+ * How long the backup itself took (the copy and its check come on top).
+ */
+backup_millis: number, 
+/**
  * Said to the doctor: where, what, and that it was read back.
  */
 message: string, };
