@@ -25,7 +25,7 @@ use crate::{ApiError, ApiResult};
 /// What the doctor chose on the restore screen.
 #[derive(ts_rs::TS)]
 #[ts(export)]
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub struct RestoreRequest {
     pub file: String,
@@ -34,6 +34,16 @@ pub struct RestoreRequest {
     /// When this laptop's store has unsynced work: back it up first, then restore.
     #[serde(default)]
     pub back_up_current_first: bool,
+}
+
+impl std::fmt::Debug for RestoreRequest {
+    /// Never prints the passphrase.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RestoreRequest")
+            .field("file", &self.file)
+            .field("back_up_current_first", &self.back_up_current_first)
+            .finish_non_exhaustive()
+    }
 }
 
 #[derive(Debug)]
