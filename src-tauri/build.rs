@@ -3,6 +3,13 @@
 // window. A command missing from either place cannot be called from the UI.
 const COMMANDS: &[&str] = &[
     "lock_screen",
+    "backup_status",
+    "back_up_now",
+    "removable_drives",
+    "backup_to_folder",
+    "find_backups",
+    "inspect_backup",
+    "restore_from_backup",
     "create_store",
     "protect_store",
     "unlock",

@@ -2,18 +2,16 @@
 //! operation written once in `jiayi-api`, return its result. Errors are `ApiError`, which the UI
 //! receives as `{code, message}` in the chosen language.
 
-use std::sync::Arc;
-
 use jiayi_api::{
     AmendRequest, Api, ApiError, ChangeDoctorRequest, ContractHistory, DeclineRenewalRequest,
-    Document, DrillDownPage, DrillDownPageRequest, EnrollOutcome, EventSink, ExportKind,
-    FieldChangeView, GroupEnd, GroupOutcome, GroupStart, HeadChange, HouseholdMove,
-    HouseholdMoveOutcome, HouseholdSplit, HouseholdSplitOutcome, HouseholdView, ImportOutcome,
-    ImportPreview, ImportProgress, ImportRequest, MemberAdd, MemberAddOutcome, MemberLeave,
-    MemberLeaveOutcome, MemberYear, RefusalView, RegisterOutcome, RegisterRequest, ReportRequest,
-    ReportView, ResidentEdit, SignOutcome, SignRequest, StatusView, SyncEvent, SyncSettings,
-    SyncStatusView, SyncSummary, TerminateOutcome, TerminateRequest, VaultStatus, VisitOutcome,
-    VisitRequest, VisitRow, VisitTeam, WorkList, WorkListQuery,
+    Document, DrillDownPage, DrillDownPageRequest, EnrollOutcome, ExportKind, FieldChangeView,
+    GroupEnd, GroupOutcome, GroupStart, HeadChange, HouseholdMove, HouseholdMoveOutcome,
+    HouseholdSplit, HouseholdSplitOutcome, HouseholdView, ImportOutcome, ImportPreview,
+    ImportProgress, ImportRequest, MemberAdd, MemberAddOutcome, MemberLeave, MemberLeaveOutcome,
+    MemberYear, RefusalView, RegisterOutcome, RegisterRequest, ReportRequest, ReportView,
+    ResidentEdit, SignOutcome, SignRequest, StatusView, SyncSettings, SyncStatusView, SyncSummary,
+    TerminateOutcome, TerminateRequest, VaultStatus, VisitOutcome, VisitRequest, VisitRow,
+    VisitTeam, WorkList, WorkListQuery,
 };
 use jiayi_core::Lang;
 use jiayi_core::agreement::AgreementSnapshot;
@@ -29,6 +27,7 @@ use uuid::Uuid;
 use zeroize::Zeroizing;
 
 use crate::error::ShellError;
+pub use crate::events::sync_events;
 use crate::state::AppState;
 
 type Reply<T> = Result<T, ApiError>;
@@ -74,6 +73,7 @@ async fn blocking_unlock(
         let state = app.state::<AppState>();
         work(&state).map_err(|e| e.into_api(state.lang()))?;
         state.start_autosync(sync_events(&app));
+        state.start_autobackup();
         Ok(())
     })
     .await
@@ -116,18 +116,6 @@ async fn unlock(app: AppHandle, passphrase: String) -> Reply<()> {
 async fn lock_app(state: State<'_, AppState>) -> Reply<()> {
     state.lock();
     Ok(())
-}
-
-/// The name of the event that carries every `SyncEvent` to the UI (progress bar, results).
-pub const SYNC_EVENT: &str = "sync-event";
-
-/// Forwards sync events to the window.
-pub fn sync_events(app: &AppHandle) -> EventSink {
-    let app = app.clone();
-    Arc::new(move |event: SyncEvent| {
-        // A closed window has nobody to tell; the round goes on regardless.
-        let _ = app.emit(SYNC_EVENT, &event);
-    })
 }
 
 #[tauri::command]
@@ -600,6 +588,13 @@ fn open_file(state: &AppState, app: &AppHandle, path: std::path::PathBuf) -> Pri
 pub fn handler() -> impl Fn(tauri::ipc::Invoke) -> bool + Send + Sync + 'static {
     tauri::generate_handler![
         lock_screen,
+        crate::backup_commands::backup_status,
+        crate::backup_commands::back_up_now,
+        crate::backup_commands::removable_drives,
+        crate::backup_commands::backup_to_folder,
+        crate::backup_commands::find_backups,
+        crate::backup_commands::inspect_backup,
+        crate::backup_commands::restore_from_backup,
         create_store,
         protect_store,
         unlock,

@@ -6,8 +6,10 @@
 //! township or empty store), the lock (passphrase in, key out of memory when idle), start-up
 //! timing, and opening printed files in the system viewer.
 
+mod backup_commands;
 mod commands;
 mod error;
+mod events;
 mod options;
 mod state;
 
@@ -61,7 +63,10 @@ pub fn run() -> anyhow::Result<()> {
                         .spawn(move || {
                             let state = handle.state::<AppState>();
                             match state.start_with_passphrase(&passphrase) {
-                                Ok(()) => state.start_autosync(commands::sync_events(&handle)),
+                                Ok(()) => {
+                                    state.start_autosync(commands::sync_events(&handle));
+                                    state.start_autobackup();
+                                }
                                 Err(e) => {
                                     eprintln!("the passphrase given at start did not unlock: {e}")
                                 }

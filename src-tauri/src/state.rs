@@ -7,8 +7,9 @@ use std::time::Instant;
 
 use chrono::Utc;
 use jiayi_api::{
-    Api, ApiError, ApiResult, AutoSync, AutoSyncConfig, EventSink, VaultState, VaultStatus,
-    create_vault, protect_plain_vault, unlock_vault, vault_status,
+    Api, ApiError, ApiResult, AutoBackup, AutoBackupConfig, AutoSync, AutoSyncConfig, BackupView,
+    EventSink, RestoreRequest, VaultState, VaultStatus, create_vault, protect_plain_vault,
+    restore_backup, unlock_vault, vault_status,
 };
 use jiayi_core::Lang;
 use jiayi_store::DbFile;
@@ -42,6 +43,8 @@ pub struct AppState {
     unlock_started: Mutex<Option<Instant>>,
     /// Syncs by itself whenever the township server is reachable; runs only while unlocked.
     autosync: Mutex<Option<AutoSync>>,
+    /// Backs the store up a while after the unlock and every few dozen changes.
+    autobackup: Mutex<Option<AutoBackup>>,
     /// The unlock with a passphrase given at start, running beside the window's start.
     startup: Mutex<Option<std::thread::JoinHandle<()>>>,
 }
@@ -71,6 +74,7 @@ impl AppState {
             lock_screen_seen: AtomicBool::new(false),
             unlock_started: Mutex::new(None),
             autosync: Mutex::new(None),
+            autobackup: Mutex::new(None),
             startup: Mutex::new(None),
         })
     }
@@ -179,6 +183,9 @@ impl AppState {
         if let Some(runner) = lock(&self.autosync).take() {
             runner.stop();
         }
+        if let Some(runner) = lock(&self.autobackup).take() {
+            runner.stop();
+        }
         *lock(&self.db) = None;
         *lock(&self.reader) = None;
         *lock(&self.reports) = None;
@@ -216,6 +223,58 @@ impl AppState {
             Ok(runner) => *slot = Some(runner),
             // Sync now and bundles still work; the header shows the last sync time.
             Err(e) => eprintln!("background sync not started: {e}"),
+        }
+    }
+
+    /// Starts the automatic backups while the store is open. The first comes a minute after
+    /// the unlock, so it never competes with the way to the work list.
+    pub fn start_autobackup(&self) {
+        let mut slot = lock(&self.autobackup);
+        if slot.is_some() {
+            return;
+        }
+        let Ok(db) = self.db_file() else {
+            return;
+        };
+        let config = AutoBackupConfig {
+            first_after: std::time::Duration::from_secs(60),
+            ..AutoBackupConfig::new(db, self.lang())
+        };
+        match AutoBackup::start(config) {
+            Ok(runner) => *slot = Some(runner),
+            // "Back up now" still works; the sync page shows no recent backup.
+            Err(e) => eprintln!("automatic backups not started: {e}"),
+        }
+    }
+
+    /// Restores a backup as this laptop's store and opens it: from the lock screen of a new
+    /// install, or over the unlocked store (which is closed first and kept aside). A refusal
+    /// leaves the store as it was; an unlocked one is opened again.
+    pub fn restore_backup(&self, request: &RestoreRequest) -> Result<BackupView> {
+        let current = lock(&self.db).clone();
+        if current.is_some() {
+            self.lock();
+        }
+        let restored = restore_backup(
+            &self.database(),
+            current.as_ref(),
+            request,
+            Utc::now(),
+            self.lang(),
+        );
+        match restored {
+            Ok(outcome) => {
+                let api = Api::open_file(&outcome.unlocked.db, self.lang())?;
+                self.opened(api, outcome.unlocked.db);
+                Ok(outcome.backup)
+            }
+            Err(e) => {
+                if let Some(db) = current {
+                    let api = Api::open_file(&db, self.lang())?;
+                    self.opened(api, db);
+                }
+                Err(e.into())
+            }
         }
     }
 
@@ -500,6 +559,42 @@ mod tests {
             report(&state).unwrap_err().code,
             "locked",
             "the reports connection closes with the lock"
+        );
+    }
+
+    #[test]
+    fn a_new_install_restores_a_backup_and_a_refused_restore_keeps_the_store_open() {
+        let dir = tempfile::tempdir().unwrap();
+        let state = fresh(&dir);
+        state.create_store(PASSPHRASE, PASSPHRASE, false).unwrap();
+        let db = state.db_file().unwrap();
+        let device = db.open().unwrap().device_id();
+        let made =
+            jiayi_api::back_up_now(&mut db.open().unwrap(), &db, Utc::now(), Lang::Zh).unwrap();
+        let request = |passphrase: &str| RestoreRequest {
+            file: made.backup.path.clone(),
+            passphrase: passphrase.into(),
+            back_up_current_first: false,
+        };
+        let wrong = state
+            .restore_backup(&request("东庄村卫生所口令"))
+            .unwrap_err()
+            .into_api(Lang::Zh);
+        assert_eq!(wrong.code, "wrong_passphrase");
+        assert!(
+            state.is_unlocked(),
+            "the store it did not replace is open again"
+        );
+
+        let other = tempfile::tempdir().unwrap();
+        let new_install = fresh(&other);
+        assert_eq!(new_install.vault_status().unwrap().state, VaultState::New);
+        let restored = new_install.restore_backup(&request(PASSPHRASE)).unwrap();
+        assert_eq!(restored.device_id, device);
+        assert!(new_install.is_unlocked());
+        assert_eq!(
+            new_install.api(|api| api.status()).unwrap().device_id,
+            device
         );
     }
 

@@ -5,6 +5,7 @@
 
 mod audit;
 mod autosync;
+mod backup;
 mod contracts;
 mod error;
 mod exports;
@@ -31,6 +32,12 @@ use jiayi_store::Store;
 pub use jiayi_store::{AuditCheck, AuditRecord};
 
 pub use autosync::{AutoSync, AutoSyncConfig, EventSink, backoff, reachable};
+pub use backup::{
+    AUTO_EVERY_CHANGES, AutoBackup, AutoBackupConfig, BackupFailure, BackupOutcome, BackupStatus,
+    BackupView, RemovableDrive, RestoreOutcome, RestoreRequest, UsbOutcome, back_up_now,
+    backup_due, backup_status, backups_dir, backups_on_drives, inspect_backup, list_backups,
+    removable_drives, restore_backup, write_to_folder,
+};
 pub use contracts::{
     AutoRenewed, ChangeDoctorRequest, ContractSummary, DeclineRenewalRequest, GuardianSignatory,
     MemberChoice, RenewOutcome, SignOutcome, SignRequest, TerminateOutcome, TerminateRequest,

@@ -22,6 +22,7 @@ use jiayi_store::DbFile;
 use serde::Serialize;
 use uuid::Uuid;
 
+mod backup;
 mod print;
 mod render;
 mod reports;
@@ -58,6 +59,23 @@ enum Size {
 
 #[derive(Subcommand)]
 enum Command {
+    /// Make a fresh backup of the store and copy it into DIR (a USB stick), read back to check.
+    Backup {
+        #[arg(long)]
+        out: PathBuf,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Restore a backup as this store. Standard input: the backup's passphrase; over an
+    /// existing store, first that store's passphrase, then the backup's.
+    Restore {
+        file: PathBuf,
+        /// When the existing store has unsynced work: back it up first, then restore.
+        #[arg(long)]
+        back_up_current_first: bool,
+        #[arg(long)]
+        json: bool,
+    },
     /// Encrypt a database made before encryption, in place, under the passphrase read from
     /// standard input (with --passphrase-stdin).
     Protect,
@@ -432,9 +450,19 @@ fn needs_passphrase(lang: Lang) -> ApiError {
 }
 
 fn run(cli: Cli, lang: Lang) -> Result<(), ApiError> {
+    if let Command::Restore {
+        file,
+        back_up_current_first,
+        json,
+    } = &cli.command
+    {
+        return backup::restore(&cli.db, file, *back_up_current_first, *json, lang);
+    }
     let db = database(&cli, lang)?;
     let mut api = Api::open_file(&db, lang)?;
     match cli.command {
+        Command::Backup { out, json } => backup::backup(&mut api, &db, &out, json),
+        Command::Restore { .. } => Ok(()),
         Command::Protect => {
             println!(
                 "{}",

@@ -21,6 +21,9 @@ pub enum StoreError {
     WrongKey,
     #[error("the key file could not be used: {0}")]
     KeyFile(String),
+    /// A backup file that is not whole: truncated, altered, or not a backup at all.
+    #[error("the backup file is damaged or incomplete: {0}")]
+    Backup(String),
 }
 
 impl From<serde_json::Error> for StoreError {
@@ -40,6 +43,7 @@ impl StoreError {
             StoreError::Corrupt(_) => "store_corrupt",
             StoreError::WrongKey => "wrong_passphrase",
             StoreError::KeyFile(_) => "key_file",
+            StoreError::Backup(_) => "backup_corrupt",
         }
     }
 
@@ -57,6 +61,9 @@ impl StoreError {
             (StoreError::WrongKey, Lang::Zh) => "口令不对，无法打开本机数据库".into(),
             (StoreError::KeyFile(e), Lang::Zh) => {
                 format!("密钥文件无法使用：{e}。数据库未改动")
+            }
+            (StoreError::Backup(e), Lang::Zh) => {
+                format!("备份文件已损坏或不完整（{e}），未做任何改动")
             }
             (StoreError::TooNew, Lang::Zh) => {
                 "该数据库由更新版本的家医签约创建，请先升级软件".into()

@@ -8,6 +8,7 @@
 //! - deletions are tombstones (`deleted_at`), never `DELETE`.
 
 mod audit;
+pub mod backup;
 mod contracts;
 pub mod crypt;
 mod data_kind;
@@ -31,6 +32,7 @@ mod writer;
 mod year;
 
 pub use audit::{AuditCheck, AuditRecord};
+pub use backup::{BackupHeader, VerifiedBackup, peek_header, write_backup};
 pub use contracts::{ContractRecord, NewContract, NewContractEvent, SignaturePair};
 pub use crypt::{DatabaseFile, DbKey, KdfParams, KeyFile};
 pub use db::{DbFile, Store, latest_schema_version, migrate_to_version};

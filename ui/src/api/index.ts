@@ -28,6 +28,13 @@ export const api = {
   unlock: (passphrase: string) => call<void>('unlock', { passphrase }),
   lockApp: () => call<void>('lock_app'),
   setLang: (lang: string) => call<void>('set_lang', { lang }),
+  backupStatus: () => call<T.BackupStatus>('backup_status'),
+  backUpNow: () => call<T.BackupOutcome>('back_up_now'),
+  removableDrives: () => call<T.RemovableDrive[]>('removable_drives'),
+  backupToFolder: (folder: string) => call<T.UsbOutcome>('backup_to_folder', { folder }),
+  findBackups: () => call<T.BackupView[]>('find_backups'),
+  inspectBackup: (file: string) => call<T.BackupView>('inspect_backup', { file }),
+  restoreFromBackup: (request: T.RestoreRequest) => call<T.BackupView>('restore_from_backup', { request }),
   /** Tells the shell the work list is on screen and usable (start-up timing). */
   uiReady: () => call<void>('ui_ready'),
   status: () => call<T.StatusView>('sync_status'),

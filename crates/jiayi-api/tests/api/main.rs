@@ -1,6 +1,7 @@
 //! The API on real store files: every area in one test binary (one link instead of six).
 
 mod audit;
+mod backup;
 mod encryption;
 mod field_history;
 mod import;

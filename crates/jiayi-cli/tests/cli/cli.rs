@@ -539,3 +539,97 @@ fn a_plain_database_is_protected_in_place_and_then_needs_its_passphrase() {
         assert_eq!(after[field], before[field], "{field} kept");
     }
 }
+
+/// `jiayi` with lines on standard input.
+fn jiayi_with_lines(db: &Path, lines: &[&str], args: &[&str]) -> Output {
+    use std::io::Write;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_jiayi"))
+        .arg("--db")
+        .arg(db)
+        .args(args)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut input = child.stdin.take().unwrap();
+    for line in lines {
+        writeln!(input, "{line}").unwrap();
+    }
+    drop(input);
+    child.wait_with_output().unwrap()
+}
+
+#[test]
+fn a_backup_written_to_a_folder_restores_as_a_new_store() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("a").join("jiayi.sqlite3");
+    std::fs::create_dir_all(db.parent().unwrap()).unwrap();
+    let passphrase = "青山镇东庄村卫生室";
+    let status = json(&jiayi_with_passphrase(
+        &db,
+        passphrase,
+        &["status", "--json"],
+    ));
+    let stick = dir.path().join("stick");
+    std::fs::create_dir(&stick).unwrap();
+    let written = jiayi_with_passphrase(
+        &db,
+        passphrase,
+        &["backup", "--out", stick.to_str().unwrap()],
+    );
+    assert!(
+        written.status.success(),
+        "{}",
+        String::from_utf8_lossy(&written.stderr)
+    );
+    assert!(String::from_utf8_lossy(&written.stdout).contains("读回核对无误"));
+    let file = std::fs::read_dir(&stick)
+        .unwrap()
+        .next()
+        .unwrap()
+        .unwrap()
+        .path();
+
+    let new_laptop = dir.path().join("b").join("jiayi.sqlite3");
+    std::fs::create_dir_all(new_laptop.parent().unwrap()).unwrap();
+    let wrong = jiayi_with_lines(
+        &new_laptop,
+        &["不是这个口令不是这个口令"],
+        &["restore", file.to_str().unwrap()],
+    );
+    assert_eq!(wrong.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&wrong.stderr).contains("口令不对"));
+    assert!(!new_laptop.exists(), "nothing written");
+    let restored = jiayi_with_lines(
+        &new_laptop,
+        &[passphrase],
+        &["restore", file.to_str().unwrap()],
+    );
+    assert!(
+        restored.status.success(),
+        "{}",
+        String::from_utf8_lossy(&restored.stderr)
+    );
+    assert!(String::from_utf8_lossy(&restored.stdout).contains("已从备份恢复"));
+    let again = json(&jiayi_with_passphrase(
+        &new_laptop,
+        passphrase,
+        &["status", "--json"],
+    ));
+    assert_eq!(
+        again["device_id"], status["device_id"],
+        "the backed-up device"
+    );
+
+    let truncated = dir.path().join("truncated.jiayi-backup");
+    let bytes = std::fs::read(&file).unwrap();
+    std::fs::write(&truncated, &bytes[..100]).unwrap();
+    let refused = jiayi_with_lines(
+        &new_laptop,
+        &[passphrase, passphrase],
+        &["restore", truncated.to_str().unwrap()],
+    );
+    assert_eq!(refused.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("备份文件已损坏或不完整"));
+}
