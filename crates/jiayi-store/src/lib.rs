@@ -20,6 +20,7 @@ mod indicators;
 mod key_file;
 mod outbox;
 mod record_numbers;
+pub mod recovery;
 mod reference;
 mod referrals;
 pub mod rekey;
