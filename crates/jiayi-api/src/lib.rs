@@ -10,7 +10,9 @@ mod error;
 mod exports;
 mod households;
 mod import;
+mod passphrase;
 mod print;
+mod recovery;
 mod referrals;
 mod reports;
 mod rounds;
@@ -46,6 +48,7 @@ pub use import::{
     ImportRequest, ImportStage, IssueScope, PersonPreview, RowIssue, Severity, SkippedRow,
     guess_field,
 };
+pub use passphrase::{change_passphrase, change_passphrase_with};
 pub use print::{Document, file_safe};
 pub use referrals::{ReferralBackRequest, ReferralBackView, ReferralOutRequest, ReferralRow};
 pub use reports::{

@@ -8,6 +8,7 @@
 //! - deletions are tombstones (`deleted_at`), never `DELETE`.
 
 mod audit;
+mod contents;
 mod contracts;
 pub mod crypt;
 mod db;
@@ -34,6 +35,7 @@ mod writer;
 mod year;
 
 pub use audit::{AuditCheck, AuditRecord};
+pub use contents::TableDigest;
 pub use contracts::{ContractRecord, NewContract, NewContractEvent, SignaturePair};
 pub use crypt::{DatabaseFile, DbKey, KdfParams, KeyFile};
 pub use db::{DbFile, Store, latest_schema_version, migrate_to_version};
