@@ -21,6 +21,9 @@ pub enum StoreError {
     WrongKey,
     #[error("the key file could not be used: {0}")]
     KeyFile(String),
+    /// The recovery key given does not open the store's key file.
+    #[error("{}", if *sealed { "this recovery key is not the one this store was sealed to; nothing was changed" } else { "this store was never sealed to a recovery key (the device has not synced since the township made one); nothing was changed" })]
+    RecoveryKey { sealed: bool },
 }
 
 impl From<serde_json::Error> for StoreError {
@@ -40,6 +43,7 @@ impl StoreError {
             StoreError::Corrupt(_) => "store_corrupt",
             StoreError::WrongKey => "wrong_passphrase",
             StoreError::KeyFile(_) => "key_file",
+            StoreError::RecoveryKey { .. } => "recovery_key_mismatch",
         }
     }
 
@@ -57,6 +61,12 @@ impl StoreError {
             (StoreError::WrongKey, Lang::Zh) => "口令不对，无法打开本机数据库".into(),
             (StoreError::KeyFile(e), Lang::Zh) => {
                 format!("密钥文件无法使用：{e}。数据库未改动")
+            }
+            (StoreError::RecoveryKey { sealed: true }, Lang::Zh) => {
+                "该恢复密钥不是本机数据加封时所用的卫生院恢复密钥，未做任何改动".into()
+            }
+            (StoreError::RecoveryKey { sealed: false }, Lang::Zh) => {
+                "本机数据尚未加封卫生院恢复密钥（卫生院生成恢复密钥后本机尚未同步过），无法恢复，未做任何改动".into()
             }
             (StoreError::TooNew, Lang::Zh) => {
                 "该数据库由更新版本的家医签约创建，请先升级软件".into()

@@ -88,6 +88,25 @@ impl KeyFile {
         Ok((file, key))
     }
 
+    /// A format-1 file as earlier versions wrote it (the derived key is the database key), for
+    /// the tests of the upgrade.
+    #[doc(hidden)]
+    pub fn create_format_one(passphrase: &str, kdf: KdfParams) -> Result<(KeyFile, DbKey)> {
+        let salt = random_bytes::<16>()?;
+        let key = derive_key(passphrase, &salt, &kdf)?;
+        let file = KeyFile {
+            format: 1,
+            kdf,
+            salt: hex::encode(salt),
+            check: key.check_value(),
+            keys: Vec::new(),
+            change: None,
+            recovery: None,
+            lockout: Lockout::default(),
+        };
+        Ok((file, key))
+    }
+
     /// A settled format-2 file: `key` under `passphrase`, and sealed to `recovery` if given.
     pub fn settled(
         passphrase: &str,

@@ -30,12 +30,11 @@ pub fn recover(
     }
     let file = KeyFile::load(database)?
         .ok_or_else(|| StoreError::KeyFile("the database's key file (.key) is missing".into()))?;
-    let keys = file.unseal(secret)?.ok_or_else(|| {
-        StoreError::KeyFile(match file.recovery_public_key() {
-            None => "this store's data key was never sealed to a recovery key (the device had not synced since the township made one)".into(),
-            Some(_) => "this recovery key is not the one this store was sealed to".into(),
-        })
-    })?;
+    let keys = file
+        .unseal(secret)?
+        .ok_or_else(|| StoreError::RecoveryKey {
+            sealed: file.recovery_public_key().is_some(),
+        })?;
     let mut opening = None;
     for key in keys {
         if crypt::opens_with(database, &key)? {
