@@ -22,6 +22,7 @@ use jiayi_store::DbFile;
 use serde::Serialize;
 use uuid::Uuid;
 
+mod passwd;
 mod print;
 mod render;
 mod reports;
@@ -61,6 +62,9 @@ enum Command {
     /// Encrypt a database made before encryption, in place, under the passphrase read from
     /// standard input (with --passphrase-stdin).
     Protect,
+    /// Change the passphrase: the old one, the new one and the new one again on the first
+    /// three lines of standard input. The data is re-encrypted under a new key.
+    Passwd,
     /// Build the demo township into the database.
     Demo {
         #[arg(long, default_value_t = 2026)]
@@ -417,6 +421,9 @@ fn database(cli: &Cli, lang: Lang) -> Result<DbFile, ApiError> {
         .localised(lang)),
         VaultState::Encrypted => {
             let unlocked = unlock_vault(&cli.db, &passphrase, Utc::now(), lang)?;
+            if let Some(notice) = &unlocked.notice {
+                eprintln!("{notice}");
+            }
             Ok(unlocked.db)
         }
     }
@@ -432,9 +439,14 @@ fn needs_passphrase(lang: Lang) -> ApiError {
 }
 
 fn run(cli: Cli, lang: Lang) -> Result<(), ApiError> {
+    if matches!(cli.command, Command::Passwd) {
+        return passwd::run(&cli.db, lang);
+    }
     let db = database(&cli, lang)?;
     let mut api = Api::open_file(&db, lang)?;
     match cli.command {
+        // Handled before the database is opened.
+        Command::Passwd => Ok(()),
         Command::Protect => {
             println!(
                 "{}",
