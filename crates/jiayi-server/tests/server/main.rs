@@ -5,6 +5,7 @@ mod cli;
 mod fuzz_push;
 mod indicators;
 mod login_and_connections;
+mod recovery;
 mod restore;
 mod scope_and_clocks;
 mod security;
