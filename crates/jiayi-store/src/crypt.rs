@@ -1,5 +1,5 @@
 //! Encryption at rest: the database file, its WAL and its journal are SQLCipher pages keyed by
-//! a random 256-bit data key. The key file beside the database (`key_file.rs`) holds that key
+//! a random 256-bit data key. The key file beside the database (`key_file`) holds that key
 //! wrapped under a key derived from the doctor's passphrase with Argon2id, and sealed to the
 //! township's recovery key; it holds nothing about any resident.
 
@@ -11,7 +11,6 @@ use argon2::{Algorithm, Argon2, Params, Version};
 use rusqlite::Connection;
 use serde::{Deserialize, Serialize};
 
-pub use crate::key_file::{DataKeys, Holder, KeyFile, PassphraseSlot, RecoverySeal};
 use sha2::{Digest, Sha256};
 use zeroize::{Zeroize, ZeroizeOnDrop};
 

@@ -18,7 +18,7 @@ mod field_history;
 mod household_lines;
 mod households;
 mod indicators;
-mod key_file;
+pub mod key_file;
 mod outbox;
 mod record_numbers;
 pub mod recovery;
@@ -37,7 +37,7 @@ mod year;
 pub use audit::{AuditCheck, AuditRecord};
 pub use contents::TableDigest;
 pub use contracts::{ContractRecord, NewContract, NewContractEvent, SignaturePair};
-pub use crypt::{DatabaseFile, DbKey, KdfParams, KeyFile};
+pub use crypt::{DatabaseFile, DbKey, KdfParams};
 pub use db::{DbFile, Store, latest_schema_version, migrate_to_version};
 pub use envelope::{RecoveryPublicKey, RecoverySecretKey};
 pub use error::{Result, StoreError};
@@ -46,6 +46,7 @@ pub use household_lines::HouseholdLine;
 pub use households::{
     DuplicateMatch, DuplicateReason, HouseholdRecord, NewHousehold, ResidentBrief,
 };
+pub use key_file::{DataKeys, Holder, KeyFile};
 pub use outbox::{ApplyReport, ConflictRecord};
 pub use reference::TownshipSettings;
 pub use schedule::DueEntry;

@@ -7,9 +7,10 @@ use chrono::{DateTime, Utc};
 use jiayi_core::access::Lockout;
 
 use crate::Store;
-use crate::crypt::{self, DatabaseFile, KdfParams, KeyFile};
+use crate::crypt::{self, DatabaseFile, KdfParams};
 use crate::envelope::{RecoveryPublicKey, RecoverySecretKey};
 use crate::error::{Result, StoreError};
+use crate::key_file::KeyFile;
 
 /// Gives the database a new passphrase, opening its data key with the township's recovery
 /// private key. The recovery is noted in the store's audit log first (an action that cannot be

@@ -18,8 +18,9 @@
 
 use std::path::Path;
 
-use crate::crypt::{self, DbKey, Holder, KdfParams, KeyFile};
+use crate::crypt::{self, DbKey, KdfParams};
 use crate::error::{Result, StoreError};
+use crate::key_file::{Holder, KeyFile};
 
 /// Changes the passphrase of the database whose key file is `file`: `current` is the data key
 /// the old passphrase opened. Returns the settled file and the new data key.
