@@ -14,6 +14,7 @@ const COMMANDS: &[&str] = &[
     "protect_store",
     "unlock",
     "lock_app",
+    "change_passphrase",
     "set_lang",
     "ui_ready",
     "sync_status",

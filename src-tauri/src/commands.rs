@@ -64,17 +64,17 @@ async fn lock_screen(state: State<'_, AppState>, app: AppHandle) -> Reply<LockSc
 
 /// The passphrase work (Argon2id, building the demo, encrypting a store) runs off the async
 /// runtime's threads so the window stays responsive.
-async fn blocking_unlock(
+async fn blocking_unlock<T: Send + 'static>(
     app: AppHandle,
-    work: impl FnOnce(&AppState) -> Result<(), ShellError> + Send + 'static,
-) -> Reply<()> {
+    work: impl FnOnce(&AppState) -> Result<T, ShellError> + Send + 'static,
+) -> Reply<T> {
     let lang = app.state::<AppState>().lang();
     tauri::async_runtime::spawn_blocking(move || {
         let state = app.state::<AppState>();
-        work(&state).map_err(|e| e.into_api(state.lang()))?;
+        let done = work(&state).map_err(|e| e.into_api(state.lang()))?;
         state.start_autosync(sync_events(&app));
         state.start_autobackup();
-        Ok(())
+        Ok(done)
     })
     .await
     .map_err(|_| interrupted(lang))?
@@ -106,9 +106,29 @@ async fn protect_store(app: AppHandle, passphrase: String, confirmation: String)
 }
 
 #[tauri::command]
-async fn unlock(app: AppHandle, passphrase: String) -> Reply<()> {
+async fn unlock(app: AppHandle, passphrase: String) -> Reply<Option<String>> {
     let passphrase = Zeroizing::new(passphrase);
     blocking_unlock(app, move |state| state.unlock(&passphrase)).await
+}
+
+/// The settings dialog: the old passphrase, the new one and the new one again. The store is
+/// re-encrypted under a new key (seconds on a large store) and background sync restarts.
+#[tauri::command]
+async fn change_passphrase(
+    app: AppHandle,
+    old: String,
+    new: String,
+    confirmation: String,
+) -> Reply<()> {
+    let (old, new, confirmation) = (
+        Zeroizing::new(old),
+        Zeroizing::new(new),
+        Zeroizing::new(confirmation),
+    );
+    blocking_unlock(app, move |state| {
+        state.change_passphrase(&old, &new, &confirmation)
+    })
+    .await
 }
 
 /// Locks the app (idle, or the lock button): the store closes and its key leaves memory.
@@ -599,6 +619,7 @@ pub fn handler() -> impl Fn(tauri::ipc::Invoke) -> bool + Send + Sync + 'static 
         protect_store,
         unlock,
         lock_app,
+        change_passphrase,
         set_lang,
         ui_ready,
         sync_status,

@@ -8,8 +8,8 @@ use std::time::Instant;
 use chrono::Utc;
 use jiayi_api::{
     Api, ApiError, ApiResult, AutoBackup, AutoBackupConfig, AutoSync, AutoSyncConfig, BackupView,
-    EventSink, RestoreRequest, VaultState, VaultStatus, create_vault, protect_plain_vault,
-    restore_backup, unlock_vault, vault_status,
+    EventSink, RestoreRequest, VaultState, VaultStatus, change_passphrase, create_vault,
+    protect_plain_vault, restore_backup, unlock_vault, vault_status,
 };
 use jiayi_core::Lang;
 use jiayi_store::DbFile;
@@ -85,7 +85,11 @@ impl AppState {
         match self.vault_status()?.state {
             VaultState::New => self.create_store(passphrase, passphrase, self.options.demo),
             VaultState::Plain => self.protect_store(passphrase, passphrase),
-            VaultState::Encrypted => self.unlock(passphrase),
+            VaultState::Encrypted => self.unlock(passphrase).map(|notice| {
+                if let Some(notice) = notice {
+                    eprintln!("{notice}");
+                }
+            }),
         }
     }
 
@@ -126,10 +130,11 @@ impl AppState {
         Ok(())
     }
 
-    /// The lock screen's passphrase. Once unlocked, another unlock changes nothing.
-    pub fn unlock(&self, passphrase: &str) -> Result<()> {
+    /// The lock screen's passphrase. Once unlocked, another unlock changes nothing. Returns
+    /// what the doctor must be told (a change of passphrase cut off earlier was finished).
+    pub fn unlock(&self, passphrase: &str) -> Result<Option<String>> {
         if self.is_unlocked() {
-            return Ok(());
+            return Ok(None);
         }
         let started = Instant::now();
         *lock(&self.unlock_started) = Some(started);
@@ -138,6 +143,7 @@ impl AppState {
         let api = Api::open_file(&unlocked.db, self.lang())?;
         api.note_unlock(unlocked.failures_before)?;
         let opened = started.elapsed();
+        let notice = unlocked.notice.clone();
         self.opened(api, unlocked.db);
         // Timings only: where an unlock's time goes (start-up measurements read this line).
         eprintln!(
@@ -146,7 +152,35 @@ impl AppState {
             opened.as_millis(),
             started.elapsed().as_millis()
         );
-        Ok(())
+        Ok(notice)
+    }
+
+    /// Changes the passphrase: every connection is closed first (the store is re-encrypted into
+    /// a new file), then the store reopens under the new key. On a refusal the store reopens
+    /// under the key it had, which still opens it.
+    pub fn change_passphrase(&self, old: &str, new: &str, confirmation: &str) -> Result<()> {
+        let db = self.db_file()?;
+        self.lock();
+        match change_passphrase(
+            &self.database(),
+            old,
+            new,
+            confirmation,
+            Utc::now(),
+            self.lang(),
+        ) {
+            Ok(changed) => {
+                let api = Api::open_file(&changed.db, self.lang())?;
+                self.opened(api, changed.db);
+                Ok(())
+            }
+            Err(refused) => {
+                if let Ok(api) = Api::open_file(&db, self.lang()) {
+                    self.opened(api, db);
+                }
+                Err(refused.into())
+            }
+        }
     }
 
     fn opened(&self, api: Api, db: DbFile) {

@@ -11,7 +11,9 @@ mod error;
 mod exports;
 mod households;
 mod import;
+mod passphrase;
 mod print;
+mod recovery;
 mod referrals;
 mod reports;
 mod rounds;
@@ -53,6 +55,7 @@ pub use import::{
     ImportRequest, ImportStage, IssueScope, PersonPreview, RowIssue, Severity, SkippedRow,
     guess_field,
 };
+pub use passphrase::{change_passphrase, change_passphrase_with};
 pub use print::{Document, file_safe};
 pub use referrals::{ReferralBackRequest, ReferralBackView, ReferralOutRequest, ReferralRow};
 pub use reports::{

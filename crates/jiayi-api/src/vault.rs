@@ -10,7 +10,8 @@ use chrono::{DateTime, FixedOffset, Utc};
 use jiayi_core::Lang;
 use jiayi_core::access::{self, Lockout};
 use jiayi_store::crypt::{self, DatabaseFile};
-use jiayi_store::{DbFile, DbKey, KdfParams, KeyFile};
+use jiayi_store::{DataKeys, Holder};
+use jiayi_store::{DbFile, DbKey, KdfParams, KeyFile, rekey};
 use serde::{Deserialize, Serialize};
 use zeroize::Zeroizing;
 
@@ -41,6 +42,9 @@ pub struct VaultStatus {
     pub attempts_left: u32,
     pub min_passphrase_chars: u32,
     pub idle_lock_minutes: u32,
+    /// Whether the data key is sealed to the township's recovery key, so a forgotten
+    /// passphrase can be recovered at the health center.
+    pub recovery_ready: bool,
 }
 
 /// Where the database stands and whether a passphrase may be tried now.
@@ -50,19 +54,23 @@ pub fn vault_status(database: &Path, now: DateTime<Utc>, lang: Lang) -> ApiResul
         DatabaseFile::Plain => VaultState::Plain,
         DatabaseFile::Encrypted => VaultState::Encrypted,
     };
-    let lockout = match state {
-        VaultState::Encrypted => KeyFile::load(database)
-            .map_err(|e| ApiError::from_store(e, lang))?
-            .map(|k| k.lockout)
-            .unwrap_or_default(),
-        _ => Lockout::default(),
+    let file = match state {
+        VaultState::Encrypted => {
+            KeyFile::load(database).map_err(|e| ApiError::from_store(e, lang))?
+        }
+        _ => None,
     };
+    let lockout = file.as_ref().map(|k| k.lockout.clone()).unwrap_or_default();
+    let recovery_ready = file
+        .as_ref()
+        .is_some_and(|k| k.recovery_public_key().is_some());
     Ok(VaultStatus {
         state,
         locked_until: lockout.locked_at(now),
         attempts_left: lockout.attempts_left(),
         min_passphrase_chars: access::MIN_PASSPHRASE_CHARS as u32,
         idle_lock_minutes: access::DEFAULT_IDLE_LOCK_MINUTES,
+        recovery_ready,
     })
 }
 
@@ -140,6 +148,9 @@ pub fn protect_plain_vault(
 pub struct Unlocked {
     pub db: DbFile,
     pub failures_before: u32,
+    /// What the doctor must be told: a change of passphrase cut off earlier was finished at
+    /// this unlock, and which passphrase now holds.
+    pub notice: Option<String>,
 }
 
 /// Tries a passphrase. A wrong one is counted (the fifth in a row locks the device for a
@@ -173,20 +184,17 @@ pub fn unlock_vault(
     if let Some(until) = file.lockout.locked_at(now) {
         return Err(locked_out(until, lang));
     }
-    match file
-        .unlock(passphrase)
-        .map_err(|e| ApiError::from_store(e, lang))?
-    {
-        Some(key) => {
+    let opened = file
+        .open(passphrase)
+        .map_err(|e| ApiError::from_store(e, lang))?;
+    match opened {
+        Some(opened) => {
             let failures_before = file.lockout.failures;
-            if file.lockout != Lockout::default() {
-                file.lockout = Lockout::after_success();
-                file.save(database)
-                    .map_err(|e| ApiError::from_store(e, lang))?;
-            }
+            let (key, notice) = settle(database, file, passphrase, opened, lang)?;
             Ok(Unlocked {
                 db: DbFile::encrypted(database, key),
                 failures_before,
+                notice,
             })
         }
         None => {
@@ -208,6 +216,60 @@ pub fn unlock_vault(
                 }
             })
         }
+    }
+}
+
+/// After a right passphrase: resets the lockout, rewrites a format-1 key file as format 2 (its
+/// derived key becomes the data key, so the database is not rewritten), and finishes a change
+/// of passphrase that was cut off. Returns the key that opens the database.
+fn settle(
+    database: &Path,
+    mut file: KeyFile,
+    passphrase: &str,
+    opened: DataKeys,
+    lang: Lang,
+) -> ApiResult<(DbKey, Option<String>)> {
+    let store_err = |e| ApiError::from_store(e, lang);
+    let lockout = if file.lockout == Lockout::default() {
+        Lockout::default()
+    } else {
+        Lockout::after_success()
+    };
+    let first = opened.keys.first().cloned().ok_or_else(|| {
+        ApiError::from_store(jiayi_store::StoreError::KeyFile("no data key".into()), lang)
+    })?;
+    if opened.legacy {
+        KeyFile::settled(passphrase, file.kdf, &first, None, lockout)
+            .and_then(|upgraded| upgraded.save(database))
+            .map_err(store_err)?;
+        return Ok((first, None));
+    }
+    if file.change.is_some() {
+        file.lockout = lockout;
+        let settled = rekey::settle_change(database, &file, &opened.keys).map_err(store_err)?;
+        return Ok((settled.key, Some(change_finished(settled.holder, lang))));
+    }
+    if file.lockout != lockout {
+        file.lockout = lockout;
+        file.save(database).map_err(store_err)?;
+    }
+    Ok((first, None))
+}
+
+fn change_finished(holder: Holder, lang: Lang) -> String {
+    let (zh, en) = match holder {
+        Holder::Changing => (
+            "上次修改口令时被中断，现已完成修改：今后请使用新口令。",
+            "The last change of passphrase was interrupted and has now been completed: use the new passphrase from now on.",
+        ),
+        Holder::Current => (
+            "上次修改口令时被中断，修改未生效：今后仍请使用原口令。",
+            "The last change of passphrase was interrupted and did not take effect: keep using the old passphrase.",
+        ),
+    };
+    match lang {
+        Lang::Zh => zh.to_string(),
+        Lang::En => en.to_string(),
     }
 }
 
@@ -242,6 +304,9 @@ impl Api {
     /// Notes an unlock in the audit log, with the wrong tries before it (the log cannot be
     /// written while the database is locked, so they are noted here).
     pub fn note_unlock(&self, failures_before: u32) -> ApiResult<()> {
+        // A device that learnt the township's recovery key while the file could not be
+        // sealed (a change of passphrase under way) is sealed now.
+        let _ = self.seal_to_recovery_key();
         self.note(
             "unlock",
             "device",

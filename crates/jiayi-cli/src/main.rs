@@ -23,6 +23,7 @@ use serde::Serialize;
 use uuid::Uuid;
 
 mod backup;
+mod passwd;
 mod print;
 mod render;
 mod reports;
@@ -79,6 +80,9 @@ enum Command {
     /// Encrypt a database made before encryption, in place, under the passphrase read from
     /// standard input (with --passphrase-stdin).
     Protect,
+    /// Change the passphrase: the old one, the new one and the new one again on the first
+    /// three lines of standard input. The data is re-encrypted under a new key.
+    Passwd,
     /// Build the demo township into the database.
     Demo {
         #[arg(long, default_value_t = 2026)]
@@ -435,6 +439,9 @@ fn database(cli: &Cli, lang: Lang) -> Result<DbFile, ApiError> {
         .localised(lang)),
         VaultState::Encrypted => {
             let unlocked = unlock_vault(&cli.db, &passphrase, Utc::now(), lang)?;
+            if let Some(notice) = &unlocked.notice {
+                eprintln!("{notice}");
+            }
             Ok(unlocked.db)
         }
     }
@@ -458,11 +465,15 @@ fn run(cli: Cli, lang: Lang) -> Result<(), ApiError> {
     {
         return backup::restore(&cli.db, file, *back_up_current_first, *json, lang);
     }
+    if matches!(cli.command, Command::Passwd) {
+        return passwd::run(&cli.db, lang);
+    }
     let db = database(&cli, lang)?;
     let mut api = Api::open_file(&db, lang)?;
     match cli.command {
         Command::Backup { out, json } => backup::backup(&mut api, &db, &out, json),
-        Command::Restore { .. } => Ok(()),
+        // Handled before the database is opened.
+        Command::Restore { .. } | Command::Passwd => Ok(()),
         Command::Protect => {
             println!(
                 "{}",

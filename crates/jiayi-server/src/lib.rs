@@ -11,6 +11,7 @@ pub mod indicators;
 pub mod merge;
 pub mod private_file;
 pub mod record_ranges;
+pub mod recovery;
 pub mod reference_scope;
 pub mod rehome;
 mod start;

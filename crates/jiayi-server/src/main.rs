@@ -185,6 +185,31 @@ enum Command {
         #[arg(value_parser = ["on", "off"])]
         switch: Option<String>,
     },
+    /// The township's recovery key for forgotten passphrases.
+    RecoveryKey {
+        #[command(subcommand)]
+        command: RecoveryKeyCommand,
+    },
+    /// Give a doctor's store a new passphrase with the recovery private key (in person, at the
+    /// health center). The new passphrase is read twice from standard input.
+    Recover {
+        /// The store's database file (`jiayi.sqlite3` in the app's data folder).
+        #[arg(long)]
+        store: PathBuf,
+        /// The recovery private key file from `recovery-key init`.
+        #[arg(long)]
+        recovery_key: PathBuf,
+    },
+}
+
+#[derive(Subcommand)]
+enum RecoveryKeyCommand {
+    /// Make the key pair: the private half into FILE (0600; move it to a USB stick kept in the
+    /// safe), the public half into this server, for devices to seal their data key to.
+    Init {
+        #[arg(long)]
+        out: PathBuf,
+    },
 }
 
 #[derive(Subcommand)]
@@ -256,10 +281,29 @@ fn main() -> anyhow::Result<()> {
         println!("server key       {}", files.server_key.display());
         return Ok(());
     }
+    if let Command::Recover {
+        store,
+        recovery_key,
+    } = &cli.command
+    {
+        jiayi_server::recovery::recover(store, recovery_key, &mut std::io::stdin().lock())?;
+        println!("the store has a new passphrase; the recovery is noted in its audit log");
+        return Ok(());
+    }
     let store =
         jiayi_server::open_storage(&cli.db).with_context(|| format!("opening {}", cli.db))?;
     match cli.command {
-        Command::Ca { .. } => {}
+        Command::Ca { .. } | Command::Recover { .. } => {}
+        Command::RecoveryKey {
+            command: RecoveryKeyCommand::Init { out },
+        } => {
+            let public = jiayi_server::recovery::init(store.as_ref(), &out)?;
+            println!(
+                "recovery private key (0600)  {}  (keep it offline, never on this server)",
+                out.display()
+            );
+            println!("recovery public key          {public}");
+        }
         Command::Serve {
             listen,
             tls_cert,

@@ -1,18 +1,16 @@
 //! Encryption at rest: the database file, its WAL and its journal are SQLCipher pages keyed by
-//! a 256-bit key derived from the doctor's passphrase with Argon2id.
-//!
-//! Beside the database lives its key file (`<database>.key`, JSON): the Argon2id parameters and
-//! salt, a check value that tells a wrong passphrase apart before the database is touched, and
-//! the lockout state. It holds no key and nothing about any resident.
+//! a random 256-bit data key. The key file beside the database (`key_file`) holds that key
+//! wrapped under a key derived from the doctor's passphrase with Argon2id, and sealed to the
+//! township's recovery key; it holds nothing about any resident.
 
 use std::fs;
-use std::io::{Read, Write};
+use std::io::Read;
 use std::path::{Path, PathBuf};
 
 use argon2::{Algorithm, Argon2, Params, Version};
-use jiayi_core::access::Lockout;
 use rusqlite::Connection;
 use serde::{Deserialize, Serialize};
+
 use sha2::{Digest, Sha256};
 use zeroize::{Zeroize, ZeroizeOnDrop};
 
@@ -35,12 +33,29 @@ impl std::fmt::Debug for DbKey {
 }
 
 impl DbKey {
+    /// A fresh random data key.
+    pub fn random() -> Result<DbKey> {
+        Ok(DbKey(random_bytes::<32>()?))
+    }
+
+    pub(crate) fn from_slice(bytes: &[u8]) -> DbKey {
+        let mut key = [0u8; 32];
+        key.copy_from_slice(&bytes[..32]);
+        let db_key = DbKey(key);
+        key.zeroize();
+        db_key
+    }
+
+    pub(crate) fn bytes(&self) -> &[u8; 32] {
+        &self.0
+    }
+
     /// The `PRAGMA key` value: a raw key, so SQLCipher does not run its own derivation again.
     fn pragma_value(&self) -> zeroize::Zeroizing<String> {
         zeroize::Zeroizing::new(format!("x'{}'", hex::encode(self.0)))
     }
 
-    fn check_value(&self) -> String {
+    pub(crate) fn check_value(&self) -> String {
         let mut hasher = Sha256::new();
         hasher.update(CHECK_LABEL);
         hasher.update(self.0);
@@ -76,87 +91,14 @@ impl KdfParams {
         parallelism: 1,
     };
 
-    fn meets_minimum(&self) -> bool {
+    pub(crate) fn meets_minimum(&self) -> bool {
         self.memory_kib >= Self::OWASP_MINIMUM.memory_kib
             && self.iterations >= Self::OWASP_MINIMUM.iterations
             && self.parallelism >= 1
     }
 }
 
-/// The key file's contents.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct KeyFile {
-    pub format: u32,
-    pub kdf: KdfParams,
-    /// 16 random bytes, hex.
-    pub salt: String,
-    /// SHA-256 of a label and the key, hex: right or wrong passphrase without opening the file.
-    pub check: String,
-    #[serde(default)]
-    pub lockout: Lockout,
-}
-
-impl KeyFile {
-    /// A new key file for `passphrase`, with a fresh salt; returns it with the key.
-    pub fn create(passphrase: &str, kdf: KdfParams) -> Result<(KeyFile, DbKey)> {
-        let salt = random_bytes::<16>()?;
-        let key = derive_key(passphrase, &salt, &kdf)?;
-        let file = KeyFile {
-            format: 1,
-            kdf,
-            salt: hex::encode(salt),
-            check: key.check_value(),
-            lockout: Lockout::default(),
-        };
-        Ok((file, key))
-    }
-
-    /// The key for `passphrase` if it is the right one; `None` if it is wrong.
-    pub fn unlock(&self, passphrase: &str) -> Result<Option<DbKey>> {
-        if self.format != 1 || !self.kdf.meets_minimum() {
-            return Err(StoreError::KeyFile(
-                "unknown format or weakened parameters".into(),
-            ));
-        }
-        let salt = hex::decode(&self.salt)
-            .map_err(|_| StoreError::KeyFile("the salt is not hex".into()))?;
-        let key = derive_key(passphrase, &salt, &self.kdf)?;
-        Ok(constant_time_eq(key.check_value().as_bytes(), self.check.as_bytes()).then_some(key))
-    }
-
-    /// Where the key file of `database` lives.
-    pub fn path_for(database: &Path) -> PathBuf {
-        sibling(database, ".key")
-    }
-
-    pub fn load(database: &Path) -> Result<Option<KeyFile>> {
-        let path = KeyFile::path_for(database);
-        let text = match fs::read_to_string(&path) {
-            Ok(text) => text,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-            Err(e) => return Err(StoreError::KeyFile(e.to_string())),
-        };
-        serde_json::from_str(&text)
-            .map(Some)
-            .map_err(|e| StoreError::KeyFile(e.to_string()))
-    }
-
-    /// Writes the key file whole or not at all (a temporary file renamed over the old one).
-    pub fn save(&self, database: &Path) -> Result<()> {
-        let path = KeyFile::path_for(database);
-        let tmp = sibling(&path, ".tmp");
-        let json = serde_json::to_vec_pretty(self)?;
-        let io = |e: std::io::Error| StoreError::KeyFile(e.to_string());
-        let mut file = fs::File::create(&tmp).map_err(io)?;
-        file.write_all(&json).map_err(io)?;
-        file.sync_all().map_err(io)?;
-        fs::rename(&tmp, &path).map_err(io)?;
-        Ok(())
-    }
-}
-
-fn derive_key(passphrase: &str, salt: &[u8], kdf: &KdfParams) -> Result<DbKey> {
+pub(crate) fn derive_key(passphrase: &str, salt: &[u8], kdf: &KdfParams) -> Result<DbKey> {
     let params = Params::new(kdf.memory_kib, kdf.iterations, kdf.parallelism, Some(32))
         .map_err(|e| StoreError::KeyFile(e.to_string()))?;
     let mut key = [0u8; 32];
@@ -168,12 +110,12 @@ fn derive_key(passphrase: &str, salt: &[u8], kdf: &KdfParams) -> Result<DbKey> {
     Ok(db_key)
 }
 
-fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+pub(crate) fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
     a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
 /// Random bytes from the operating system.
-fn random_bytes<const N: usize>() -> Result<[u8; N]> {
+pub(crate) fn random_bytes<const N: usize>() -> Result<[u8; N]> {
     let mut bytes = [0u8; N];
     getrandom::fill(&mut bytes).map_err(|e| StoreError::KeyFile(e.to_string()))?;
     Ok(bytes)
@@ -232,7 +174,7 @@ pub(crate) fn apply_key(conn: &Connection, key: &DbKey) -> Result<()> {
     }
 }
 
-fn sibling(database: &Path, suffix: &str) -> PathBuf {
+pub(crate) fn sibling(database: &Path, suffix: &str) -> PathBuf {
     let mut name = database.as_os_str().to_os_string();
     name.push(suffix);
     PathBuf::from(name)
@@ -246,17 +188,49 @@ fn remove_if_present(path: &Path) -> Result<()> {
     }
 }
 
-/// Encrypts a plain database in place with `key`, without losing a row: the contents are
-/// exported into a new encrypted file beside it, every table's row count is compared, and only
-/// then does the new file replace the old one (one rename). A crash before the rename leaves
-/// the plain file as it was; the next attempt starts over.
+/// Encrypts a plain database in place with `key`, without losing a row (see [`copy_under_key`]).
+/// A crash before the final rename leaves the plain file as it was; the next attempt starts over.
 pub fn encrypt_in_place(database: &Path, key: &DbKey) -> Result<()> {
     if inspect(database)? != DatabaseFile::Plain {
         return Err(StoreError::KeyFile(
             "the database is not a plain file".into(),
         ));
     }
-    let target = sibling(database, ".encrypting");
+    copy_under_key(database, None, key, ".encrypting")
+}
+
+/// Re-encrypts the database from the data key `old` to `new`. The old file is untouched until
+/// one rename puts the new one in its place, so at every instant exactly one of the two keys
+/// opens the database: what an interrupted change of passphrase relies on.
+pub fn reencrypt(database: &Path, old: &DbKey, new: &DbKey) -> Result<()> {
+    if inspect(database)? != DatabaseFile::Encrypted {
+        return Err(StoreError::KeyFile("the database is not encrypted".into()));
+    }
+    copy_under_key(database, Some(old), new, REKEY_SUFFIX)
+}
+
+/// Where [`reencrypt`] builds the new file; a leftover of an interrupted run is only a copy.
+pub(crate) const REKEY_SUFFIX: &str = ".rekeying";
+
+/// Removes what an interrupted [`reencrypt`] left beside the database.
+pub(crate) fn remove_rekey_leftovers(database: &Path) -> Result<()> {
+    let target = sibling(database, REKEY_SUFFIX);
+    for leftover in [
+        &target,
+        &sibling(&target, "-wal"),
+        &sibling(&target, "-shm"),
+    ] {
+        remove_if_present(leftover)?;
+    }
+    Ok(())
+}
+
+/// Copies the database (plain when `from` is `None`) into a new file beside it encrypted with
+/// `to`, compares every table's row count, and only then replaces the old file with one rename.
+/// The WAL is checkpointed into the old file first and must come back empty: a WAL still
+/// holding pages would be lost with the old file's name, or misread under the new key.
+fn copy_under_key(database: &Path, from: Option<&DbKey>, to: &DbKey, suffix: &str) -> Result<()> {
+    let target = sibling(database, suffix);
     for leftover in [
         &target,
         &sibling(&target, "-wal"),
@@ -265,27 +239,38 @@ pub fn encrypt_in_place(database: &Path, key: &DbKey) -> Result<()> {
         remove_if_present(leftover)?;
     }
     {
-        let plain = Connection::open(database)?;
-        // Every committed page into the main file, so the export misses nothing.
-        plain.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))?;
+        let source = Connection::open(database)?;
+        if let Some(key) = from {
+            apply_key(&source, key)?;
+        }
+        // Every committed page into the main file, so the export and the old file miss nothing.
+        let (busy, left): (i64, i64) =
+            source.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |r| {
+                Ok((r.get(0)?, r.get(1)?))
+            })?;
+        if busy != 0 || left > 0 {
+            return Err(StoreError::KeyFile(
+                "the database is in use by another program; close it and try again".into(),
+            ));
+        }
         let path = target
             .to_str()
             .ok_or_else(|| StoreError::KeyFile("the folder name is not UTF-8".into()))?;
-        plain.execute(
+        source.execute(
             "ATTACH DATABASE ?1 AS encrypted KEY ?2",
-            rusqlite::params![path, &*key.pragma_value()],
+            rusqlite::params![path, &*to.pragma_value()],
         )?;
-        plain.query_row("SELECT sqlcipher_export('encrypted')", [], |_| Ok(()))?;
-        let version: i64 = plain.query_row("PRAGMA user_version", [], |r| r.get(0))?;
-        plain.pragma_update(Some("encrypted"), "user_version", version)?;
-        let tables: Vec<String> = plain
+        source.query_row("SELECT sqlcipher_export('encrypted')", [], |_| Ok(()))?;
+        let version: i64 = source.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+        source.pragma_update(Some("encrypted"), "user_version", version)?;
+        let tables: Vec<String> = source
             .prepare("SELECT name FROM main.sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'")?
             .query_map([], |r| r.get(0))?
             .collect::<rusqlite::Result<_>>()?;
         for table in tables {
             let quoted = table.replace('"', "\"\"");
             let rows = |schema: &str| -> rusqlite::Result<i64> {
-                plain.query_row(
+                source.query_row(
                     &format!("SELECT count(*) FROM {schema}.\"{quoted}\""),
                     [],
                     |r| r.get(0),
@@ -293,64 +278,45 @@ pub fn encrypt_in_place(database: &Path, key: &DbKey) -> Result<()> {
             };
             if rows("main")? != rows("encrypted")? {
                 return Err(StoreError::KeyFile(format!(
-                    "table {table} differs after encryption; the plain file is kept"
+                    "table {table} differs in the copy; the database is kept as it was"
                 )));
             }
         }
-        plain.execute("DETACH DATABASE encrypted", [])?;
+        source.execute("DETACH DATABASE encrypted", [])?;
     }
     fs::File::open(&target)
         .and_then(|f| f.sync_all())
         .map_err(|e| StoreError::KeyFile(e.to_string()))?;
-    // The plain file's empty WAL and shared memory must not be applied to the new file.
+    // The old file's empty WAL and shared memory must not be applied to the new file.
     for stale in [sibling(database, "-wal"), sibling(database, "-shm")] {
         remove_if_present(&stale)?;
     }
     fs::rename(&target, database).map_err(|e| StoreError::KeyFile(e.to_string()))?;
+    sync_folder_of(database);
     Ok(())
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn light() -> KdfParams {
-        KdfParams::OWASP_MINIMUM
+/// Makes a rename in the folder of `path` durable. Best effort: not every system can open a
+/// folder for syncing (Windows cannot), and the rename itself is already atomic.
+pub(crate) fn sync_folder_of(path: &Path) {
+    if let Some(folder) = path.parent() {
+        let folder = if folder.as_os_str().is_empty() {
+            Path::new(".")
+        } else {
+            folder
+        };
+        if let Ok(dir) = fs::File::open(folder) {
+            let _ = dir.sync_all();
+        }
     }
+}
 
-    #[test]
-    fn the_right_passphrase_gives_the_key_and_a_wrong_one_nothing() {
-        let (file, key) = KeyFile::create("东村卫生室二〇二六", light()).unwrap();
-        assert_eq!(
-            file.unlock("东村卫生室二〇二六").unwrap().as_ref(),
-            Some(&key)
-        );
-        assert_eq!(file.unlock("东村卫生室二〇二七").unwrap(), None);
-        let (other, other_key) = KeyFile::create("东村卫生室二〇二六", light()).unwrap();
-        assert_ne!(other.salt, file.salt, "every file has its own salt");
-        assert_ne!(other_key, key);
-        assert_eq!(format!("{key:?}"), "DbKey(..)", "a key never prints");
-    }
-
-    #[test]
-    fn a_key_file_with_weakened_parameters_is_refused() {
-        let (mut file, _) = KeyFile::create("东村卫生室二〇二六", light()).unwrap();
-        file.kdf.memory_kib = 1024;
-        assert!(matches!(
-            file.unlock("东村卫生室二〇二六"),
-            Err(StoreError::KeyFile(_))
-        ));
-    }
-
-    #[test]
-    fn the_key_file_round_trips_and_holds_no_key() {
-        let dir = tempfile::tempdir().unwrap();
-        let db = dir.path().join("jiayi.sqlite3");
-        assert_eq!(KeyFile::load(&db).unwrap(), None);
-        let (file, key) = KeyFile::create("东村卫生室二〇二六", light()).unwrap();
-        file.save(&db).unwrap();
-        assert_eq!(KeyFile::load(&db).unwrap(), Some(file));
-        let text = fs::read_to_string(KeyFile::path_for(&db)).unwrap();
-        assert!(!text.contains(&hex::encode(key.0)));
+/// Whether `key` opens the database at `database`, without writing anything.
+pub fn opens_with(database: &Path, key: &DbKey) -> Result<bool> {
+    let conn = Connection::open(database)?;
+    match apply_key(&conn, key) {
+        Ok(()) => Ok(true),
+        Err(StoreError::WrongKey) => Ok(false),
+        Err(e) => Err(e),
     }
 }

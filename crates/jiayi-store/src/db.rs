@@ -28,6 +28,8 @@ pub struct Store {
     pub(crate) conn: Connection,
     pub(crate) device_id: Uuid,
     path: Option<PathBuf>,
+    /// The data key it was opened with: sealing it to the township's recovery key needs it.
+    pub(crate) key: Option<crate::crypt::DbKey>,
     /// Parsed catalogs by version: a catalog version never changes once received.
     pub(crate) catalogs:
         std::cell::RefCell<std::collections::HashMap<String, jiayi_core::catalog::Catalog>>,
@@ -90,7 +92,9 @@ impl Store {
         }
         let conn = Connection::open(path)?;
         crate::crypt::apply_key(&conn, key)?;
-        Store::init(conn, Some(path.to_path_buf()))
+        let mut store = Store::init(conn, Some(path.to_path_buf()))?;
+        store.key = Some(key.clone());
+        Ok(store)
     }
 
     /// A private store in memory, for tests and previews.
@@ -114,6 +118,7 @@ impl Store {
             conn,
             device_id,
             path,
+            key: None,
             catalogs: Default::default(),
             indicator_cache: Default::default(),
         };

@@ -24,6 +24,9 @@ pub enum StoreError {
     /// A backup file that is not whole: truncated, altered, or not a backup at all.
     #[error("the backup file is damaged or incomplete: {0}")]
     Backup(String),
+    /// The recovery key given does not open the store's key file.
+    #[error("{}", if *sealed { "this recovery key is not the one this store was sealed to; nothing was changed" } else { "this store was never sealed to a recovery key (the device has not synced since the township made one); nothing was changed" })]
+    RecoveryKey { sealed: bool },
 }
 
 impl From<serde_json::Error> for StoreError {
@@ -44,6 +47,7 @@ impl StoreError {
             StoreError::WrongKey => "wrong_passphrase",
             StoreError::KeyFile(_) => "key_file",
             StoreError::Backup(_) => "backup_corrupt",
+            StoreError::RecoveryKey { .. } => "recovery_key_mismatch",
         }
     }
 
@@ -64,6 +68,12 @@ impl StoreError {
             }
             (StoreError::Backup(e), Lang::Zh) => {
                 format!("备份文件已损坏或不完整（{e}），未做任何改动")
+            }
+            (StoreError::RecoveryKey { sealed: true }, Lang::Zh) => {
+                "该恢复密钥不是本机数据加封时所用的卫生院恢复密钥，未做任何改动".into()
+            }
+            (StoreError::RecoveryKey { sealed: false }, Lang::Zh) => {
+                "本机数据尚未加封卫生院恢复密钥（卫生院生成恢复密钥后本机尚未同步过），无法恢复，未做任何改动".into()
             }
             (StoreError::TooNew, Lang::Zh) => {
                 "该数据库由更新版本的家医签约创建，请先升级软件".into()

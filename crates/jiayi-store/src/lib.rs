@@ -9,19 +9,24 @@
 
 mod audit;
 pub mod backup;
+mod contents;
 mod contracts;
 pub mod crypt;
 mod data_kind;
 mod db;
+mod envelope;
 mod error;
 mod field_history;
 mod household_lines;
 mod households;
 mod indicators;
+pub mod key_file;
 mod outbox;
 mod record_numbers;
+pub mod recovery;
 mod reference;
 mod referrals;
+pub mod rekey;
 mod schedule;
 mod scope;
 mod search;
@@ -33,15 +38,18 @@ mod year;
 
 pub use audit::{AuditCheck, AuditRecord};
 pub use backup::{BackupHeader, VerifiedBackup, peek_header, write_backup};
+pub use contents::TableDigest;
 pub use contracts::{ContractRecord, NewContract, NewContractEvent, SignaturePair};
-pub use crypt::{DatabaseFile, DbKey, KdfParams, KeyFile};
+pub use crypt::{DatabaseFile, DbKey, KdfParams};
 pub use db::{DbFile, Store, latest_schema_version, migrate_to_version};
+pub use envelope::{RecoveryPublicKey, RecoverySecretKey};
 pub use error::{Result, StoreError};
 pub use field_history::{ChangeOrigin, FieldChange};
 pub use household_lines::HouseholdLine;
 pub use households::{
     DuplicateMatch, DuplicateReason, HouseholdRecord, NewHousehold, ResidentBrief,
 };
+pub use key_file::{DataKeys, Holder, KeyFile};
 pub use outbox::{ApplyReport, ConflictRecord};
 pub use reference::TownshipSettings;
 pub use schedule::DueEntry;

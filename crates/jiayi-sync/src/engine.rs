@@ -37,6 +37,8 @@ pub mod keys {
     /// The villages the server last named for this device: when they change, changes refused
     /// as outside the device's villages are sent again.
     pub const SCOPE_VILLAGES: &str = "scope_villages";
+    /// The township's recovery public key the server last named (hex).
+    pub const RECOVERY_PUBLIC_KEY: &str = "recovery_public_key";
 }
 
 /// An error of the device's store, as text: the engine only passes it on.
@@ -201,6 +203,9 @@ pub fn sync(
         set_state(replica, keys::PULL_CURSOR, &round.pull_from.to_string())?;
     }
     set_state(replica, keys::SERVER_EPOCH, &info.server_epoch.to_string())?;
+    if let Some(recovery) = &info.recovery_public_key {
+        set_state(replica, keys::RECOVERY_PUBLIC_KEY, recovery)?;
+    }
     let seen_before = if known_epoch == Some(info.server_epoch) {
         seen.seen_high_water.unwrap_or(0)
     } else {

@@ -51,6 +51,11 @@ pub struct ServerInfo {
     pub high_water: u64,
     /// The calling device, as the server knows it.
     pub device: DeviceStatus,
+    /// The township's recovery public key (X25519, hex), once the health center made one: the
+    /// device seals its data key to it so a forgotten passphrase can be recovered in person.
+    /// Absent from older servers.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub recovery_public_key: Option<String>,
 }
 
 /// The calling device's standing on the server.

@@ -25,7 +25,11 @@ export const api = {
   createStore: (passphrase: string, confirmation: string, demo: boolean) =>
     call<void>('create_store', { passphrase, confirmation, demo }),
   protectStore: (passphrase: string, confirmation: string) => call<void>('protect_store', { passphrase, confirmation }),
-  unlock: (passphrase: string) => call<void>('unlock', { passphrase }),
+  /** Resolves to what the doctor must be told (an interrupted change of passphrase finished). */
+  unlock: (passphrase: string) => call<string | null>('unlock', { passphrase }),
+  /** Re-encrypts the store under a new key for the new passphrase. */
+  changePassphrase: (old: string, fresh: string, confirmation: string) =>
+    call<void>('change_passphrase', { old, new: fresh, confirmation }),
   lockApp: () => call<void>('lock_app'),
   setLang: (lang: string) => call<void>('set_lang', { lang }),
   backupStatus: () => call<T.BackupStatus>('backup_status'),

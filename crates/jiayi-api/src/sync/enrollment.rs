@@ -133,6 +133,10 @@ impl Api {
         self.store
             .put_enrollment(&record)
             .map_err(|e| self.fail(e))?;
+        let _ = crate::recovery::learn_recovery_key(
+            &mut self.store,
+            info.recovery_public_key.as_deref(),
+        );
         let mut warnings = Vec::new();
         let skew = now.timestamp_millis() - info.server_time_ms;
         if skew.abs() > CLOCK_SKEW_WARNING_MS {

@@ -193,6 +193,8 @@ fn round_inner(
     store
         .set_sync_state(LAST_ERROR_KEY, "")
         .map_err(|e| store_err(e, lang))?;
+    // The engine kept the recovery key the server named; a failure shows in the lock status.
+    let _ = crate::recovery::learn_recovery_key(store, None);
     let pending_after = store.pending_count().map_err(|e| store_err(e, lang))?;
     Ok(SyncSummary::of(
         &report,

@@ -6,6 +6,7 @@ mod encryption;
 mod field_history;
 mod import;
 mod import_rosters;
+mod passphrase;
 mod record_numbers;
 mod referrals;
 mod renewal;

@@ -538,6 +538,45 @@ fn a_plain_database_is_protected_in_place_and_then_needs_its_passphrase() {
     for field in ["households", "residents", "contracts", "visits"] {
         assert_eq!(after[field], before[field], "{field} kept");
     }
+
+    // `jiayi passwd`: old, new and new again on standard input.
+    let passwd = |lines: &str| {
+        use std::io::Write;
+        let mut child = Command::new(env!("CARGO_BIN_EXE_jiayi"))
+            .arg("--db")
+            .arg(&db)
+            .arg("passwd")
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        write!(child.stdin.take().unwrap(), "{lines}").unwrap();
+        child.wait_with_output().unwrap()
+    };
+    let wrong = passwd("青山镇东庄村卫生所\n西庄村卫生室新口令\n西庄村卫生室新口令\n");
+    assert_eq!(wrong.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&wrong.stderr).contains("口令不对"));
+    let changed = passwd("青山镇东庄村卫生室\n西庄村卫生室新口令\n西庄村卫生室新口令\n");
+    assert!(
+        changed.status.success(),
+        "{}",
+        String::from_utf8_lossy(&changed.stderr)
+    );
+    assert!(String::from_utf8_lossy(&changed.stdout).contains("口令已修改"));
+    let old = jiayi_with_passphrase(&db, "青山镇东庄村卫生室", &["status"]);
+    assert_eq!(old.status.code(), Some(2));
+    let renewed = json(&jiayi_with_passphrase(
+        &db,
+        "西庄村卫生室新口令",
+        &["status", "--json"],
+    ));
+    for field in ["households", "residents", "contracts", "visits"] {
+        assert_eq!(
+            renewed[field], before[field],
+            "{field} kept through the change"
+        );
+    }
 }
 
 /// `jiayi` with lines on standard input.

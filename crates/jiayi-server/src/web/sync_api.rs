@@ -69,22 +69,24 @@ pub(crate) async fn info(
     headers: HeaderMap,
     ApiQuery(seen): ApiQuery<InfoQuery>,
 ) -> Result<Json<ServerInfo>, ApiErr> {
-    let (scope, status) = as_device(&state, &headers, move |storage, scope| {
-        let mut status = storage.status(scope.device_id)?;
-        if seen.shows_a_restore(status.epoch, status.high_water) {
-            // The device was told of cursors this log does not reach: the database is an
-            // older copy put back. A new epoch sends every device back to re-upload and re-pull.
-            eprintln!(
-                "jiayi-server: device {} saw the change log up to {:?}, which ends at {}: \
+    let (scope, status, recovery_public_key) =
+        as_device(&state, &headers, move |storage, scope| {
+            let mut status = storage.status(scope.device_id)?;
+            if seen.shows_a_restore(status.epoch, status.high_water) {
+                // The device was told of cursors this log does not reach: the database is an
+                // older copy put back. A new epoch sends every device back to re-upload and re-pull.
+                eprintln!(
+                    "jiayi-server: device {} saw the change log up to {:?}, which ends at {}: \
                  restored from an older copy, taking a new epoch",
-                scope.device_id, seen.seen_high_water, status.high_water
-            );
-            storage.renew_epoch()?;
-            status = storage.status(scope.device_id)?;
-        }
-        Ok((scope, status))
-    })
-    .await?;
+                    scope.device_id, seen.seen_high_water, status.high_water
+                );
+                storage.renew_epoch()?;
+                status = storage.status(scope.device_id)?;
+            }
+            let recovery = crate::recovery::public_key(storage)?;
+            Ok((scope, status, recovery))
+        })
+        .await?;
     Ok(Json(ServerInfo {
         protocol_version: PROTOCOL_VERSION,
         server_epoch: status.epoch,
@@ -98,6 +100,7 @@ pub(crate) async fn info(
             villages: scope.villages,
             stored_through_seq: status.stored_through,
         },
+        recovery_public_key,
     }))
 }
 

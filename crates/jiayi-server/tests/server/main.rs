@@ -6,6 +6,7 @@ mod demo_apart;
 mod fuzz_push;
 mod indicators;
 mod login_and_connections;
+mod recovery;
 mod restore;
 mod scope_and_clocks;
 mod security;
