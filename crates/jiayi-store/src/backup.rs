@@ -28,7 +28,8 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
-use crate::crypt::{KeyFile, apply_key};
+use crate::crypt::apply_key;
+use crate::key_file::KeyFile;
 use crate::db::DbFile;
 use crate::error::{Result, StoreError};
 

@@ -235,6 +235,7 @@ pub fn restore_backup(
                 key: unlocked.db.key,
             },
             failures_before: 0,
+            notice: unlocked.notice,
         },
         backup: BackupView::of(file, &header),
         replaced_store,
