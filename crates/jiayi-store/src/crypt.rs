@@ -6,7 +6,7 @@
 //! the lockout state. It holds no key and nothing about any resident.
 
 use std::fs;
-use std::io::{Read, Write};
+use std::io::Read;
 use std::path::{Path, PathBuf};
 
 use argon2::{Algorithm, Argon2, Params, Version};
@@ -145,14 +145,8 @@ impl KeyFile {
     /// Writes the key file whole or not at all (a temporary file renamed over the old one).
     pub fn save(&self, database: &Path) -> Result<()> {
         let path = KeyFile::path_for(database);
-        let tmp = sibling(&path, ".tmp");
         let json = serde_json::to_vec_pretty(self)?;
-        let io = |e: std::io::Error| StoreError::KeyFile(e.to_string());
-        let mut file = fs::File::create(&tmp).map_err(io)?;
-        file.write_all(&json).map_err(io)?;
-        file.sync_all().map_err(io)?;
-        fs::rename(&tmp, &path).map_err(io)?;
-        Ok(())
+        crate::platform::write_whole(&path, &json).map_err(|e| StoreError::KeyFile(e.to_string()))
     }
 }
 
@@ -306,7 +300,7 @@ pub fn encrypt_in_place(database: &Path, key: &DbKey) -> Result<()> {
     for stale in [sibling(database, "-wal"), sibling(database, "-shm")] {
         remove_if_present(&stale)?;
     }
-    fs::rename(&target, database).map_err(|e| StoreError::KeyFile(e.to_string()))?;
+    crate::platform::replace(&target, database).map_err(|e| StoreError::KeyFile(e.to_string()))?;
     Ok(())
 }
 

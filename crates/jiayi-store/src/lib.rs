@@ -17,6 +17,7 @@ mod household_lines;
 mod households;
 mod indicators;
 mod outbox;
+pub mod platform;
 mod record_numbers;
 mod reference;
 mod referrals;
