@@ -29,7 +29,7 @@ fail() {
   exit 1
 }
 
-if dpkg-query -W -f='${Status}' jiayi 2>/dev/null | grep -q "install ok installed"; then
+if [ "$(dpkg-query -W -f='${Status}' jiayi 2>/dev/null || true)" = "install ok installed" ]; then
   fail "the jiayi package is already installed on this machine; remove it first (dpkg -r jiayi)"
 fi
 
@@ -66,21 +66,22 @@ field() { dpkg-deb -f "$deb" "$1"; }
 [ "$(field Package)" = jiayi ] || fail "Package is $(field Package)"
 [ "$(field Version)" = "$version" ] || fail "Version is $(field Version), not $version"
 [ "$(field Architecture)" = amd64 ] || fail "Architecture is $(field Architecture)"
-for dep in libwebkit2gtk-4.1-0 libgtk-3-0; do
-  field Depends | grep -q "$dep" || fail "Depends lacks $dep: $(field Depends)"
+for dep in libwebkit2gtk-4.1-0 libgtk-3-0 libssl3; do
+  grep -q "$dep" <<<"$(field Depends)" || fail "Depends lacks $dep: $(field Depends)"
 done
-field Description | grep -q "家医签约" || fail "no Chinese description"
-field Description | grep -qi "village doctors" || fail "no English description"
+description="$(field Description)"
+grep -q "家医签约" <<<"$description" || fail "no Chinese description"
+grep -q "village doctors" <<<"$description" || fail "no English description"
 dpkg-deb -I "$deb" | sed -n '/Package:/,$p'
-contents="$(dpkg-deb -c "$deb" | awk '{print $6}')"
-grep -qx "./usr/bin/jiayi-desktop" <<<"$contents" || fail "no /usr/bin/jiayi-desktop"
-desktop="$(grep -E '^\./usr/share/applications/.*\.desktop$' <<<"$contents")" || fail "no desktop entry"
+contents="$(dpkg-deb -c "$deb" | awk '{print $6}' | sed 's|^\./||')"
+grep -qx "usr/bin/jiayi-desktop" <<<"$contents" || fail "no /usr/bin/jiayi-desktop"
+desktop="$(grep -E '^usr/share/applications/.*\.desktop$' <<<"$contents")" || fail "no desktop entry"
 for size in 32x32 128x128 256x256@2; do
-  grep -qE "^\./usr/share/icons/hicolor/${size}/apps/.*\.png$" <<<"$contents" || fail "no ${size} icon"
+  grep -qE "^usr/share/icons/hicolor/${size}/apps/.*\.png$" <<<"$contents" || fail "no ${size} icon"
 done
 mkdir "$work/unpacked"
 dpkg-deb -x "$deb" "$work/unpacked"
-entry="$work/unpacked/${desktop#./}"
+entry="$work/unpacked/$desktop"
 cat "$entry"
 grep -qx "Name\[zh_CN\]=家医签约" "$entry" || fail "the desktop entry has no Name[zh_CN]=家医签约"
 grep -q "^Name=" "$entry" || fail "the desktop entry has no Name="
@@ -94,8 +95,9 @@ echo "== installing"
 installed=true
 DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -q --no-install-recommends "$deb"
 [ -x /usr/bin/jiayi-desktop ] || fail "/usr/bin/jiayi-desktop is not installed"
-if ldd /usr/bin/jiayi-desktop | grep -q "not found"; then
-  ldd /usr/bin/jiayi-desktop | grep "not found"
+libraries="$(ldd /usr/bin/jiayi-desktop)"
+if grep -q "not found" <<<"$libraries"; then
+  grep "not found" <<<"$libraries"
   fail "the installed binary misses libraries"
 fi
 echo "Installed-Size: $(dpkg-query -W -f='${Installed-Size}' jiayi) KiB (dpkg);" \
