@@ -3,12 +3,14 @@
 # Rust and Node already present: system libraries for the desktop app, poppler for PDF checks,
 # PostgreSQL for the server tests, Chromium for the dashboard test, Xvfb and the WebDriver tools,
 # OpenSSL's headers for SQLCipher (the device's encrypted database), curl for the scripts, and
-# iproute2's `ss` (a test reads the server's listen queue with it).
+# iproute2's `ss` (a test reads the server's listen queue with it), desktop-file-utils for the
+# Debian package's test (scripts/test-package.sh checks its desktop entry).
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 
 need=()
-for pkg in poppler-utils zbar-tools postgresql chromium fonts-noto-cjk libssl-dev pkg-config curl iproute2; do
+for pkg in poppler-utils zbar-tools postgresql chromium fonts-noto-cjk libssl-dev pkg-config curl iproute2 \
+  desktop-file-utils; do
   dpkg -s "$pkg" >/dev/null 2>&1 || need+=("$pkg")
 done
 if [ ${#need[@]} -gt 0 ]; then

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs every test of the project: style and lints, architecture invariants, the Rust tests of
 # every crate (real SQLite files, real PDFs checked with poppler, a real PostgreSQL started by
-# the server tests), the UI's unit tests, and the real desktop app driven end to end.
+# the server tests), the UI's unit tests, the real desktop app driven end to end, and its
+# Debian package built, installed and driven.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
@@ -77,6 +78,9 @@ step "UI unit tests"
 
 step "desktop app end to end (Xvfb + tauri-driver + WebKitWebDriver)"
 bash src-tauri/scripts/e2e.sh
+
+step "the Debian package: built, checked, installed, its app driven, removed with the data kept"
+bash scripts/test-package.sh --skip-ui
 
 close_step
 printf '\n==> all tests passed\n'

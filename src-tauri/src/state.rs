@@ -59,7 +59,8 @@ impl AppState {
     /// The state of a starting app: the store stays locked until the passphrase is given, by
     /// the lock screen or, for automation, to [`AppState::start_with_passphrase`].
     pub fn open(data_dir: PathBuf, options: Options, started: Instant) -> Result<AppState> {
-        std::fs::create_dir_all(&data_dir).map_err(|e| ShellError::io(&data_dir, e))?;
+        jiayi_store::platform::create_private_dir(&data_dir)
+            .map_err(|e| ShellError::io(&data_dir, e))?;
         Ok(AppState {
             data_dir,
             options,

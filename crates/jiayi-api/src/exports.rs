@@ -90,11 +90,7 @@ impl Api {
         if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
             std::fs::create_dir_all(parent).map_err(io)?;
         }
-        let mut tmp = path.as_os_str().to_owned();
-        tmp.push(".part");
-        let tmp = PathBuf::from(tmp);
-        std::fs::write(&tmp, bytes).map_err(io)?;
-        std::fs::rename(&tmp, path).map_err(io)
+        jiayi_store::platform::write_whole(path, bytes).map_err(io)
     }
 
     fn write_sheets(&self, path: &Path, sheets: &[Sheet]) -> ApiResult<ExportOutcome> {

@@ -246,9 +246,7 @@ impl Api {
         if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
             std::fs::create_dir_all(parent).map_err(io)?;
         }
-        let tmp = path.with_extension("pdf.part");
-        std::fs::write(&tmp, bytes).map_err(io)?;
-        std::fs::rename(&tmp, path).map_err(io)
+        jiayi_store::platform::write_whole(path, bytes).map_err(io)
     }
 }
 

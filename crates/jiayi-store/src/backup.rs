@@ -29,9 +29,9 @@ use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
 use crate::crypt::apply_key;
-use crate::key_file::KeyFile;
 use crate::db::DbFile;
 use crate::error::{Result, StoreError};
+use crate::key_file::KeyFile;
 
 const MAGIC: &[u8; 8] = b"JIAYIBAK";
 /// The format this build writes and reads.
@@ -246,7 +246,7 @@ fn assemble(
     let file = w.into_inner().map_err(|e| io(e.into_error()))?;
     file.sync_all().map_err(io)?;
     drop(file);
-    fs::rename(part, out).map_err(io)?;
+    crate::platform::replace(part, out).map_err(io)?;
     Ok(header)
 }
 

@@ -291,24 +291,8 @@ fn copy_under_key(database: &Path, from: Option<&DbKey>, to: &DbKey, suffix: &st
     for stale in [sibling(database, "-wal"), sibling(database, "-shm")] {
         remove_if_present(&stale)?;
     }
-    fs::rename(&target, database).map_err(|e| StoreError::KeyFile(e.to_string()))?;
-    sync_folder_of(database);
+    crate::platform::replace(&target, database).map_err(|e| StoreError::KeyFile(e.to_string()))?;
     Ok(())
-}
-
-/// Makes a rename in the folder of `path` durable. Best effort: not every system can open a
-/// folder for syncing (Windows cannot), and the rename itself is already atomic.
-pub(crate) fn sync_folder_of(path: &Path) {
-    if let Some(folder) = path.parent() {
-        let folder = if folder.as_os_str().is_empty() {
-            Path::new(".")
-        } else {
-            folder
-        };
-        if let Ok(dir) = fs::File::open(folder) {
-            let _ = dir.sync_all();
-        }
-    }
 }
 
 /// Whether `key` opens the database at `database`, without writing anything.

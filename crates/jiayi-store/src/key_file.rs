@@ -11,7 +11,6 @@
 //! Nothing secret is in the file but wrapped or sealed keys, plus the lockout state.
 
 use std::fs;
-use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use jiayi_core::access::Lockout;
@@ -306,15 +305,8 @@ impl KeyFile {
     /// the folder synced so the rename survives a power cut).
     pub fn save(&self, database: &Path) -> Result<()> {
         let path = KeyFile::path_for(database);
-        let tmp = sibling(&path, ".tmp");
         let json = serde_json::to_vec_pretty(self)?;
-        let io = |e: std::io::Error| StoreError::KeyFile(e.to_string());
-        let mut file = fs::File::create(&tmp).map_err(io)?;
-        file.write_all(&json).map_err(io)?;
-        file.sync_all().map_err(io)?;
-        fs::rename(&tmp, &path).map_err(io)?;
-        crate::crypt::sync_folder_of(&path);
-        Ok(())
+        crate::platform::write_whole(&path, &json).map_err(|e| StoreError::KeyFile(e.to_string()))
     }
 }
 

@@ -22,6 +22,7 @@ mod households;
 mod indicators;
 pub mod key_file;
 mod outbox;
+pub mod platform;
 mod record_numbers;
 pub mod recovery;
 mod reference;

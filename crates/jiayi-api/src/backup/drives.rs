@@ -150,7 +150,7 @@ pub fn write_to_folder(
         to.flush()?;
         to.sync_all()?;
         drop(to);
-        std::fs::rename(&part, &target)
+        jiayi_store::platform::replace(&part, &target)
     };
     if let Err(e) = copy() {
         let _ = std::fs::remove_file(&part);

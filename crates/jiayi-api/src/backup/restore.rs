@@ -215,7 +215,7 @@ pub fn restore_backup(
         for path in store_files(database) {
             if path.exists() {
                 let to = aside.join(path.file_name().unwrap_or_default());
-                std::fs::rename(&path, &to).map_err(|e| io_err(&path, &e, lang))?;
+                jiayi_store::platform::replace(&path, &to).map_err(|e| io_err(&path, &e, lang))?;
             }
         }
         Some(aside)
@@ -226,7 +226,7 @@ pub fn restore_backup(
         (KeyFile::path_for(&staged), KeyFile::path_for(database)),
         (staged.clone(), database.to_path_buf()),
     ] {
-        std::fs::rename(&from, &to).map_err(|e| io_err(&to, &e, lang))?;
+        jiayi_store::platform::replace(&from, &to).map_err(|e| io_err(&to, &e, lang))?;
     }
     Ok(RestoreOutcome {
         unlocked: Unlocked {

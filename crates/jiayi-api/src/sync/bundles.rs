@@ -92,9 +92,7 @@ fn reply_reference(token: &str, device: Uuid, bytes: &[u8]) -> Option<ReferenceD
 }
 
 fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    let tmp = path.with_extension("part");
-    std::fs::write(&tmp, bytes)?;
-    std::fs::rename(&tmp, path)
+    jiayi_store::platform::write_whole(path, bytes)
 }
 
 fn file_error(path: &Path, e: &std::io::Error, lang: Lang) -> ApiError {

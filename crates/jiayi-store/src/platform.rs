@@ -1,0 +1,160 @@
+//! What differs between Linux (Debian, UOS, Kylin) and Windows for the device's files, in one
+//! place; the rest of the device side uses these and never asks which system it runs on.
+//!
+//! - A private folder: on Linux the data folder is made readable by its owner alone (0700), as
+//!   a shared laptop's other accounts have no business listing the doctor's files. On Windows
+//!   the folder lives in the user's profile (`%APPDATA%`), whose access list already keeps other
+//!   accounts out; nothing is changed there.
+//! - A whole file: written under a temporary name beside it, flushed, then renamed over the old
+//!   one. On Linux the folder is flushed too, so that the rename itself survives a power cut.
+//!   On Windows a rename over a file that an antivirus scanner or the search indexer holds open
+//!   for a moment fails with "access denied": it is tried again for a short while before the
+//!   error is given. (A file a person keeps open, say a workbook in Excel, still fails, with
+//!   the error the caller turns into a message.)
+
+use std::fs;
+use std::io::{self, Write};
+use std::path::{Path, PathBuf};
+
+/// Creates `dir` (and its parents) and makes it private to the current user where the system
+/// needs that said.
+pub fn create_private_dir(dir: &Path) -> io::Result<()> {
+    fs::create_dir_all(dir)?;
+    restrict_to_owner(dir)
+}
+
+/// Writes `bytes` to `path` whole or not at all: a reader sees the old file or the new one,
+/// never half of one. The temporary file is `<path>.part`; a failed write removes it.
+pub fn write_whole(path: &Path, bytes: &[u8]) -> io::Result<()> {
+    let tmp = part_path(path);
+    let written = (|| {
+        let mut file = fs::File::create(&tmp)?;
+        file.write_all(bytes)?;
+        file.sync_all()
+    })();
+    if let Err(e) = written {
+        let _ = fs::remove_file(&tmp);
+        return Err(e);
+    }
+    replace(&tmp, path).inspect_err(|_| {
+        let _ = fs::remove_file(&tmp);
+    })
+}
+
+/// Renames `from` over `to` (both in one folder), the way this system makes that reliable.
+pub fn replace(from: &Path, to: &Path) -> io::Result<()> {
+    rename_retrying(from, to)?;
+    sync_parent(to)
+}
+
+fn part_path(path: &Path) -> PathBuf {
+    let mut name = path.as_os_str().to_owned();
+    name.push(".part");
+    PathBuf::from(name)
+}
+
+#[cfg(unix)]
+fn restrict_to_owner(dir: &Path) -> io::Result<()> {
+    use std::os::unix::fs::PermissionsExt;
+    fs::set_permissions(dir, fs::Permissions::from_mode(0o700))
+}
+
+#[cfg(not(unix))]
+fn restrict_to_owner(_dir: &Path) -> io::Result<()> {
+    Ok(())
+}
+
+#[cfg(unix)]
+fn sync_parent(path: &Path) -> io::Result<()> {
+    let parent = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    };
+    fs::File::open(parent)?.sync_all()
+}
+
+#[cfg(not(unix))]
+fn sync_parent(_path: &Path) -> io::Result<()> {
+    // Windows cannot open a folder as a file to flush it; NTFS journals the rename itself.
+    Ok(())
+}
+
+#[cfg(windows)]
+fn rename_retrying(from: &Path, to: &Path) -> io::Result<()> {
+    use std::time::Duration;
+    let mut attempts = 0;
+    loop {
+        match fs::rename(from, to) {
+            Err(e) if e.kind() == io::ErrorKind::PermissionDenied && attempts < 20 => {
+                attempts += 1;
+                std::thread::sleep(Duration::from_millis(50));
+            }
+            other => return other,
+        }
+    }
+}
+
+#[cfg(not(windows))]
+fn rename_retrying(from: &Path, to: &Path) -> io::Result<()> {
+    fs::rename(from, to)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_whole_write_replaces_the_old_file_and_leaves_no_part() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("合同 2026.pdf");
+        write_whole(&path, b"old").unwrap();
+        write_whole(&path, b"new").unwrap();
+        assert_eq!(fs::read(&path).unwrap(), b"new");
+        let names: Vec<_> = fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
+        assert_eq!(names, vec![path.file_name().unwrap().to_owned()]);
+    }
+
+    #[test]
+    fn a_failed_write_keeps_the_old_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("keep.txt");
+        write_whole(&path, b"kept").unwrap();
+        // The temporary name is taken by a folder: the write fails before touching the file.
+        fs::create_dir(part_path(&path)).unwrap();
+        assert!(write_whole(&path, b"lost").is_err());
+        assert_eq!(fs::read(&path).unwrap(), b"kept");
+    }
+
+    #[test]
+    fn a_write_into_a_missing_folder_is_an_error_not_a_panic() {
+        let dir = tempfile::tempdir().unwrap();
+        let err = write_whole(&dir.path().join("no/such/folder.txt"), b"x").unwrap_err();
+        assert_eq!(err.kind(), io::ErrorKind::NotFound);
+    }
+
+    #[test]
+    fn the_private_folder_is_made_with_its_parents() {
+        let dir = tempfile::tempdir().unwrap();
+        let data = dir.path().join("org.jiayi.desktop").join("data");
+        create_private_dir(&data).unwrap();
+        assert!(data.is_dir());
+        // Again on an existing folder: no error.
+        create_private_dir(&data).unwrap();
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn on_unix_the_private_folder_is_the_owners_alone() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let data = dir.path().join("data");
+        fs::create_dir(&data).unwrap();
+        fs::set_permissions(&data, fs::Permissions::from_mode(0o755)).unwrap();
+        create_private_dir(&data).unwrap();
+        let mode = fs::metadata(&data).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o700);
+    }
+}
