@@ -17,6 +17,8 @@ pub struct HttpTransport {
     base: String,
     token: String,
     client: reqwest::blocking::Client,
+    /// The app's version and platform, reported with `GET /v1/info` (see [`Self::reporting_app`]).
+    app: Option<(String, String)>,
 }
 
 impl HttpTransport {
@@ -78,7 +80,15 @@ impl HttpTransport {
             base: base.to_string(),
             token: token.to_string(),
             client,
+            app: None,
         })
+    }
+
+    /// Reports the app's `version` and `platform` (`linux-x86_64`) with every `GET /v1/info`,
+    /// so the server offers a newer version it hosts.
+    pub fn reporting_app(mut self, version: &str, platform: &str) -> HttpTransport {
+        self.app = Some((version.to_string(), platform.to_string()));
+        self
     }
 
     /// The transport an imported enrollment file describes.
@@ -146,10 +156,15 @@ fn request_error(e: reqwest::Error) -> SyncError {
 
 impl Transport for HttpTransport {
     fn info(&self, seen: &InfoQuery) -> Result<ServerInfo> {
+        let mut query = seen.clone();
+        if let Some((version, platform)) = &self.app {
+            query.app_version = Some(version.clone());
+            query.app_platform = Some(platform.clone());
+        }
         self.answer(
             self.client
                 .get(format!("{}/v1/info", self.base))
-                .query(seen)
+                .query(&query)
                 .bearer_auth(&self.token)
                 .send(),
         )

@@ -171,6 +171,7 @@ mod tests {
                 villages: vec![],
                 stored_through_seq: stored,
             },
+            update: None,
         }
     }
 

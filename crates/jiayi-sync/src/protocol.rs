@@ -51,6 +51,40 @@ pub struct ServerInfo {
     pub high_water: u64,
     /// The calling device, as the server knows it.
     pub device: DeviceStatus,
+    /// A newer version of the app hosted for the device's platform, when the device said which
+    /// version it runs (`InfoQuery::app_version`). Absent otherwise, and from older servers.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub update: Option<UpdateOffer>,
+}
+
+/// A newer version of the desktop app the township hosts for the device's platform: what the
+/// doctor is shown before choosing to install it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct UpdateOffer {
+    pub version: String,
+    /// The release notes, as the township's administrator gave them.
+    #[serde(default)]
+    pub notes: String,
+    /// The package's size in bytes.
+    pub size: u64,
+    /// When it was hosted (RFC 3339).
+    pub pub_date: String,
+}
+
+/// `GET /v1/updates/{target}/{arch}/{current_version}`: the newest package for the platform, in
+/// the form the Tauri updater reads (its "dynamic update server" answer); 204 when none is newer.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct UpdateManifest {
+    pub version: String,
+    pub notes: String,
+    /// RFC 3339.
+    pub pub_date: String,
+    /// Where the package is downloaded from (`/v1/updates/files/{name}` on the same server).
+    pub url: String,
+    /// The release signer's minisign signature over the package (the `.sig` file's text).
+    pub signature: String,
 }
 
 /// The calling device's standing on the server.
@@ -203,7 +237,10 @@ impl Rejection {
 /// the epoch and the highest high-water mark it was told under it. A server whose log under
 /// that epoch ends before it has been restored from an older copy: it takes a new epoch, so
 /// every device re-uploads and re-pulls. Both absent before a device's first sync.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+///
+/// `app_version` and `app_platform` (`linux-x86_64`, `windows-x86_64`) name the app the device
+/// runs; with both the server offers a newer hosted version (`ServerInfo::update`).
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema, utoipa::IntoParams))]
 #[cfg_attr(feature = "openapi", into_params(parameter_in = Query))]
 pub struct InfoQuery {
@@ -211,6 +248,10 @@ pub struct InfoQuery {
     pub seen_epoch: Option<Uuid>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub seen_high_water: Option<u64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub app_version: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub app_platform: Option<String>,
 }
 
 impl InfoQuery {

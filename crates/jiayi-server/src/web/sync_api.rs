@@ -32,7 +32,11 @@ pub(crate) fn bearer(headers: &HeaderMap) -> Option<String> {
 /// Authenticates the device and runs `work` with its scope, in one trip to the blocking pool
 /// (a sync request is a handful of short database calls: handing threads over twice per
 /// request shows when hundreds of devices sync at once).
-async fn as_device<T, F>(state: &ServerState, headers: &HeaderMap, work: F) -> Result<T, ApiErr>
+pub(crate) async fn as_device<T, F>(
+    state: &ServerState,
+    headers: &HeaderMap,
+    work: F,
+) -> Result<T, ApiErr>
 where
     T: Send + 'static,
     F: FnOnce(&dyn Storage, DeviceScope) -> Result<T, ApiErr> + Send + 'static,
@@ -57,7 +61,8 @@ pub(crate) async fn info(
     headers: HeaderMap,
     ApiQuery(seen): ApiQuery<InfoQuery>,
 ) -> Result<Json<ServerInfo>, ApiErr> {
-    let (scope, status) = as_device(&state, &headers, move |storage, scope| {
+    let shelf = state.updates.clone();
+    let (scope, status, update) = as_device(&state, &headers, move |storage, scope| {
         let mut status = storage.status(scope.device_id)?;
         if seen.shows_a_restore(status.epoch, status.high_water) {
             // The device was told of cursors this log does not reach: the database is an
@@ -70,7 +75,13 @@ pub(crate) async fn info(
             storage.renew_epoch()?;
             status = storage.status(scope.device_id)?;
         }
-        Ok((scope, status))
+        let update = match (&shelf, &seen.app_version, &seen.app_platform) {
+            (Some(shelf), Some(version), Some(platform)) => shelf
+                .offer_for(platform, version)?
+                .map(|hosted| hosted.offer()),
+            _ => None,
+        };
+        Ok((scope, status, update))
     })
     .await?;
     Ok(Json(ServerInfo {
@@ -86,6 +97,7 @@ pub(crate) async fn info(
             villages: scope.villages,
             stored_through_seq: status.stored_through,
         },
+        update,
     }))
 }
 
