@@ -3,6 +3,8 @@
 // window. A command missing from either place cannot be called from the UI.
 const COMMANDS: &[&str] = &[
     "lock_screen",
+    "update_offer",
+    "install_update",
     "create_store",
     "protect_store",
     "unlock",

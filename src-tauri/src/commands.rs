@@ -600,6 +600,8 @@ fn open_file(state: &AppState, app: &AppHandle, path: std::path::PathBuf) -> Pri
 pub fn handler() -> impl Fn(tauri::ipc::Invoke) -> bool + Send + Sync + 'static {
     tauri::generate_handler![
         lock_screen,
+        crate::updater::update_offer,
+        crate::updater::install_update,
         create_store,
         protect_store,
         unlock,

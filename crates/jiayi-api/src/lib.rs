@@ -18,6 +18,7 @@ mod serving;
 mod status;
 mod surveys;
 mod sync;
+pub mod updates;
 mod vault;
 mod visit_forms;
 mod visits;
