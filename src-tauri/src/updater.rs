@@ -61,9 +61,7 @@ fn explain(e: &UpdaterError, lang: Lang) -> ApiError {
 
 /// The newer version the township offered at the last sync.
 #[tauri::command]
-pub async fn update_offer(
-    state: State<'_, AppState>,
-) -> Result<Option<UpdateOfferView>, ApiError> {
+pub async fn update_offer(state: State<'_, AppState>) -> Result<Option<UpdateOfferView>, ApiError> {
     state.api(|api| api.update_offer())
 }
 
@@ -85,9 +83,14 @@ pub async fn install_update(app: AppHandle) -> Result<(), ApiError> {
         )
         .localised(lang));
     };
-    let url = endpoint(&enrollment.server_url)
-        .parse()
-        .map_err(|_| ApiError::new("update_download_failed", "乡镇服务器地址无效。", "The township server's address is not valid.").localised(lang))?;
+    let url = endpoint(&enrollment.server_url).parse().map_err(|_| {
+        ApiError::new(
+            "update_download_failed",
+            "乡镇服务器地址无效。",
+            "The township server's address is not valid.",
+        )
+        .localised(lang)
+    })?;
     let mut builder = app
         .updater_builder()
         .endpoints(vec![url])
@@ -104,11 +107,7 @@ pub async fn install_update(app: AppHandle) -> Result<(), ApiError> {
             )
             .localised(lang)
         })?;
-        builder = builder.configure_client(move |client| {
-            cas.iter().fold(client.tls_built_in_root_certs(false), |c, ca| {
-                c.add_root_certificate(ca.clone())
-            })
-        });
+        builder = builder.configure_client(move |client| client.tls_certs_only(cas.clone()));
     }
     let updater = builder.build().map_err(|e| explain(&e, lang))?;
     let Some(update) = updater.check().await.map_err(|e| explain(&e, lang))? else {
