@@ -433,6 +433,22 @@ pub enum OpSchema {
 mod tests {
     use super::*;
 
+    /// An older server's answer (no `update`) and an older device's query (no app version)
+    /// still read; an answer without an offer is written without the field.
+    #[test]
+    fn the_update_offer_leaves_older_peers_compatible() {
+        let older = r#"{"protocol_version":1,"server_epoch":"00000000-0000-0000-0000-000000000001",
+            "server_time_ms":0,"limits":{"max_changes":1,"max_bytes":4096,"max_pull":1},
+            "high_water":0,"device":{"device_id":"00000000-0000-0000-0000-000000000002",
+            "doctor_id":"00000000-0000-0000-0000-000000000003",
+            "team_id":"00000000-0000-0000-0000-000000000004","villages":[],"stored_through_seq":0}}"#;
+        let info: ServerInfo = serde_json::from_str(older).unwrap();
+        assert_eq!(info.update, None);
+        assert!(!serde_json::to_string(&info).unwrap().contains("update"));
+        let query: InfoQuery = serde_json::from_str(r#"{"seen_high_water":3}"#).unwrap();
+        assert_eq!((query.app_version, query.app_platform), (None, None));
+    }
+
     /// The push answer written in docs/sync-protocol.md, read as the types read it and written
     /// back exactly as the server writes it.
     #[test]

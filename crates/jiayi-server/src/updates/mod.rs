@@ -12,6 +12,7 @@
 
 pub mod command;
 pub mod package;
+mod refusal;
 pub mod signature;
 
 use std::path::{Path, PathBuf};
@@ -25,13 +26,10 @@ use sha2::{Digest, Sha256};
 
 use crate::error::{Result, ServerError};
 use crate::private_file;
+use refusal::refused;
 
 /// The longest release notes kept (characters).
 pub const MAX_NOTES: usize = 4000;
-
-pub(crate) fn refused(code: &'static str, message: String) -> ServerError {
-    ServerError::UpdateRefused { code, message }
-}
 
 /// One hosted package, as its `.json` description keeps it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -5,7 +5,7 @@
 
 use semver::Version;
 
-use super::refused;
+use super::refusal::refused;
 use crate::error::Result;
 
 /// The platforms the app is packaged for, named as the Tauri updater names them

@@ -5,7 +5,7 @@
 use base64::Engine;
 use minisign_verify::{PublicKey, Signature};
 
-use super::refused;
+use super::refusal::refused;
 use crate::error::Result;
 
 /// The public key that ships with the server (the same one the app carries).

@@ -94,6 +94,7 @@ impl Transport for FakeServer {
                 villages: vec![VILLAGE],
                 stored_through_seq: self.stored_seqs(DEVICE).last().copied().unwrap_or(0),
             },
+            update: None,
         })
     }
 
