@@ -81,18 +81,10 @@ pub struct UpdateShelf {
 }
 
 impl UpdateShelf {
-    /// The folder at `dir` (made owner-only when missing); `public_key` is the `.pub` file's
+    /// The folder at `dir` (made, owner-only, when the first package is added); `public_key` is the `.pub` file's
     /// text ([`signature::SHIPPED_PUBLIC_KEY`] unless a test or a county brings its own).
     pub fn open(dir: &Path, public_key: &str) -> Result<UpdateShelf> {
         let key = signature::public_key(public_key)?;
-        if !dir.exists() {
-            std::fs::create_dir_all(dir)?;
-            #[cfg(unix)]
-            {
-                use std::os::unix::fs::PermissionsExt;
-                std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700))?;
-            }
-        }
         Ok(UpdateShelf {
             dir: dir.to_path_buf(),
             key,
@@ -142,6 +134,14 @@ impl UpdateShelf {
             sha256: hex::encode(Sha256::digest(upload.bytes)),
             signature: sig.trim().to_string(),
         };
+        if !self.dir.exists() {
+            std::fs::create_dir_all(&self.dir)?;
+            #[cfg(unix)]
+            {
+                use std::os::unix::fs::PermissionsExt;
+                std::fs::set_permissions(&self.dir, std::fs::Permissions::from_mode(0o700))?;
+            }
+        }
         let path = self.dir.join(&hosted.file_name);
         let written = (|| -> Result<()> {
             private_file::write(&path, upload.bytes)?;
