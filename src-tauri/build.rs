@@ -10,6 +10,8 @@ const COMMANDS: &[&str] = &[
     "find_backups",
     "inspect_backup",
     "restore_from_backup",
+    "update_offer",
+    "install_update",
     "create_store",
     "protect_store",
     "unlock",

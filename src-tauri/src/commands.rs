@@ -615,6 +615,8 @@ pub fn handler() -> impl Fn(tauri::ipc::Invoke) -> bool + Send + Sync + 'static 
         crate::backup_commands::find_backups,
         crate::backup_commands::inspect_backup,
         crate::backup_commands::restore_from_backup,
+        crate::updater::update_offer,
+        crate::updater::install_update,
         create_store,
         protect_store,
         unlock,

@@ -12,6 +12,7 @@ mod error;
 mod events;
 mod options;
 mod state;
+mod updater;
 
 use std::time::Instant;
 
@@ -41,6 +42,7 @@ pub fn run() -> anyhow::Result<()> {
     let options = Options::parse(std::env::args().skip(1));
     tauri::Builder::default()
         .plugin(tauri_plugin_opener::init())
+        .plugin(tauri_plugin_updater::Builder::new().build())
         .setup(move |app| {
             let data_dir = match &options.data_dir {
                 Some(dir) => dir.clone(),
@@ -52,6 +54,7 @@ pub fn run() -> anyhow::Result<()> {
                 None
             };
             let state = AppState::open(data_dir.clone(), options.clone(), started)?;
+            state.set_app_version(&app.package_info().version.to_string());
             app.manage(state);
             if let Some(passphrase) = passphrase {
                 // The key derivation and the store's opening run while the window starts; the

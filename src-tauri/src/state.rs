@@ -47,6 +47,9 @@ pub struct AppState {
     autobackup: Mutex<Option<AutoBackup>>,
     /// The unlock with a passphrase given at start, running beside the window's start.
     startup: Mutex<Option<std::thread::JoinHandle<()>>>,
+    /// The version this app runs (its package's), reported at sync so the township offers a
+    /// newer one.
+    app_version: Mutex<String>,
 }
 
 fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
@@ -77,6 +80,7 @@ impl AppState {
             autosync: Mutex::new(None),
             autobackup: Mutex::new(None),
             startup: Mutex::new(None),
+            app_version: Mutex::new(env!("CARGO_PKG_VERSION").to_string()),
         })
     }
 
@@ -184,7 +188,18 @@ impl AppState {
         }
     }
 
-    fn opened(&self, api: Api, db: DbFile) {
+    /// The version the app's package carries (the bundle's, which a release may set apart
+    /// from the crate's).
+    pub fn set_app_version(&self, version: &str) {
+        *lock(&self.app_version) = version.to_string();
+    }
+
+    fn opened(&self, mut api: Api, db: DbFile) {
+        let version = lock(&self.app_version).clone();
+        if let Err(e) = api.set_app_release(&version, &jiayi_api::updates::this_platform()) {
+            // Only the update offer depends on it: the app works on without.
+            eprintln!("could not note the app's version: {e}");
+        }
         // Without its own connection search still works, on the main one.
         let reader = Api::open_file(&db, self.lang()).ok();
         if let Some(reader) = &reader {

@@ -21,6 +21,7 @@ mod serving;
 mod status;
 mod surveys;
 mod sync;
+pub mod updates;
 mod vault;
 mod visit_forms;
 mod visits;

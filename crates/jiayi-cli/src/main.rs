@@ -807,6 +807,21 @@ fn run(cli: Cli, lang: Lang) -> Result<(), ApiError> {
             for w in &summary.warnings {
                 eprintln!("{}：{}", lang.pick("注意", "note"), w.message);
             }
+            if let Some(offer) = api.update_offer()? {
+                eprintln!(
+                    "{}",
+                    lang.pick(
+                        &format!(
+                            "有新版本 {} 可以安装：请在 Jiayi 应用的同步页面安装。{}",
+                            offer.version, offer.notes
+                        ),
+                        &format!(
+                            "A new version {} can be installed from the app's sync page. {}",
+                            offer.version, offer.notes
+                        ),
+                    )
+                );
+            }
             output(json, &summary, || render::sync_summary(&summary, lang))
         }
         Command::SyncStatus { json } => {

@@ -25,6 +25,10 @@ pub enum ServerError {
     Corrupt(String),
     #[error("offline bundle refused: {0}")]
     Bundle(#[from] jiayi_sync::bundle::BundleError),
+    /// An update package refused at upload (`updates::add`): a stable code and a message for
+    /// the township's administrator, in Chinese.
+    #[error("{message}")]
+    UpdateRefused { code: &'static str, message: String },
     #[error("io: {0}")]
     Io(#[from] std::io::Error),
 }

@@ -18,6 +18,7 @@ mod start;
 pub mod storage;
 pub mod timeouts;
 pub mod tls;
+pub mod updates;
 pub mod web;
 
 pub use error::{Result, ServerError};

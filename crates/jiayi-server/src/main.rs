@@ -30,8 +30,30 @@ struct Cli {
         default_value = "sqlite://jiayi-server.db"
     )]
     db: String,
+    /// Where hosted app updates are kept (default: beside a SQLite file, `<file>.updates`;
+    /// `updates` in the working folder with PostgreSQL).
+    #[arg(long, global = true, env = "JIAYI_UPDATES_DIR")]
+    updates_dir: Option<PathBuf>,
+    /// The updater public key (.pub) packages must be signed for (default: the one shipped).
+    #[arg(long, global = true, env = "JIAYI_UPDATE_KEY")]
+    update_key: Option<PathBuf>,
     #[command(subcommand)]
     command: Command,
+}
+
+impl Cli {
+    fn update_shelf(&self) -> anyhow::Result<jiayi_server::updates::UpdateShelf> {
+        let key = match &self.update_key {
+            Some(path) => std::fs::read_to_string(path)
+                .with_context(|| format!("reading {}", path.display()))?,
+            None => jiayi_server::updates::signature::SHIPPED_PUBLIC_KEY.to_string(),
+        };
+        let dir = self
+            .updates_dir
+            .clone()
+            .unwrap_or_else(|| jiayi_server::updates::default_dir(&self.db));
+        Ok(jiayi_server::updates::UpdateShelf::open(&dir, &key)?)
+    }
 }
 
 #[derive(Subcommand)]
@@ -174,6 +196,11 @@ enum Command {
         #[arg(long, requires = "village")]
         clear: bool,
     },
+    /// App updates hosted for the devices: add (signed packages only), list, remove.
+    Update {
+        #[command(subcommand)]
+        command: jiayi_server::updates::command::UpdateCommand,
+    },
     /// After restoring the database from a backup: give it a new epoch so every device uploads
     /// what the backup lacks and pulls again.
     NewEpoch,
@@ -292,6 +319,7 @@ fn main() -> anyhow::Result<()> {
     }
     let store =
         jiayi_server::open_storage(&cli.db).with_context(|| format!("opening {}", cli.db))?;
+    let shelf = cli.update_shelf()?;
     match cli.command {
         Command::Ca { .. } | Command::Recover { .. } => {}
         Command::RecoveryKey {
@@ -333,7 +361,8 @@ fn main() -> anyhow::Result<()> {
                     max_bytes,
                     max_pull,
                 },
-            );
+            )
+            .with_updates(std::sync::Arc::new(shelf));
             let runtime = tokio::runtime::Builder::new_multi_thread()
                 .enable_all()
                 .build()?;
@@ -579,6 +608,12 @@ fn main() -> anyhow::Result<()> {
                 DataKind::Demo => println!("演示（培训）服务器：只接受演示数据 / a demo township"),
                 DataKind::Real => println!("正式服务器：不接受演示数据 / the real township"),
             }
+        }
+        Command::Update { command } => {
+            println!(
+                "{}",
+                jiayi_server::updates::command::run(command, &shelf, store.as_ref())?
+            );
         }
         Command::NewEpoch => {
             let epoch = store.renew_epoch()?;

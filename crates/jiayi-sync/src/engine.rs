@@ -153,6 +153,9 @@ pub struct SyncReport {
     /// Device clock minus server clock, when more than five minutes apart.
     pub clock_skew_ms: Option<i64>,
     pub server_epoch: Option<Uuid>,
+    /// A newer version of the app the server hosts for this device's platform.
+    #[serde(default)]
+    pub update: Option<crate::protocol::UpdateOffer>,
 }
 
 /// One sync round. `now_ms` is the device's wall clock, used only for the skew warning and the
@@ -169,6 +172,7 @@ pub fn sync(
         seen_high_water: known_epoch
             .map(|_| state_u64(replica, keys::SEEN_HIGH_WATER))
             .transpose()?,
+        ..InfoQuery::default()
     };
     let info = transport.info(&seen)?;
     if info.device.device_id != replica.device_id() {
@@ -190,6 +194,7 @@ pub fn sync(
         recovery: round.recovery.clone(),
         clock_skew_ms: round.clock_skew_ms,
         server_epoch: Some(info.server_epoch),
+        update: info.update.clone(),
         ..SyncReport::default()
     };
     if let Some(after) = round.requeue_after {

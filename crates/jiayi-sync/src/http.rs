@@ -21,6 +21,8 @@ pub struct HttpTransport {
     client: reqwest::blocking::Client,
     /// Told to the server on every request: demo and real data never meet.
     data_kind: DataKind,
+    /// The app's version and platform, reported with `GET /v1/info` (see [`Self::reporting_app`]).
+    app: Option<(String, String)>,
 }
 
 impl HttpTransport {
@@ -83,6 +85,7 @@ impl HttpTransport {
             token: token.to_string(),
             client,
             data_kind: DataKind::Real,
+            app: None,
         })
     }
 
@@ -90,6 +93,13 @@ impl HttpTransport {
     /// demo server (and a real store if it is).
     pub fn with_data_kind(mut self, kind: DataKind) -> HttpTransport {
         self.data_kind = kind;
+        self
+    }
+
+    /// Reports the app's `version` and `platform` (`linux-x86_64`) with every `GET /v1/info`,
+    /// so the server offers a newer version it hosts.
+    pub fn reporting_app(mut self, version: &str, platform: &str) -> HttpTransport {
+        self.app = Some((version.to_string(), platform.to_string()));
         self
     }
 
@@ -175,7 +185,12 @@ fn request_error(e: reqwest::Error) -> SyncError {
 
 impl Transport for HttpTransport {
     fn info(&self, seen: &InfoQuery) -> Result<ServerInfo> {
-        self.answer(self.get("/v1/info").query(seen).send())
+        let mut query = seen.clone();
+        if let Some((version, platform)) = &self.app {
+            query.app_version = Some(version.clone());
+            query.app_platform = Some(platform.clone());
+        }
+        self.answer(self.get("/v1/info").query(&query).send())
     }
 
     fn push(&self, request: &PushRequest) -> Result<PushResponse> {

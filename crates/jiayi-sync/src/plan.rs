@@ -172,6 +172,7 @@ mod tests {
                 stored_through_seq: stored,
             },
             recovery_public_key: None,
+            update: None,
         }
     }
 

@@ -56,6 +56,40 @@ pub struct ServerInfo {
     /// Absent from older servers.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub recovery_public_key: Option<String>,
+    /// A newer version of the app hosted for the device's platform, when the device said which
+    /// version it runs (`InfoQuery::app_version`). Absent otherwise, and from older servers.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub update: Option<UpdateOffer>,
+}
+
+/// A newer version of the desktop app the township hosts for the device's platform: what the
+/// doctor is shown before choosing to install it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct UpdateOffer {
+    pub version: String,
+    /// The release notes, as the township's administrator gave them.
+    #[serde(default)]
+    pub notes: String,
+    /// The package's size in bytes.
+    pub size: u64,
+    /// When it was hosted (RFC 3339).
+    pub pub_date: String,
+}
+
+/// `GET /v1/updates/{target}/{arch}/{current_version}`: the newest package for the platform, in
+/// the form the Tauri updater reads (its "dynamic update server" answer); 204 when none is newer.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct UpdateManifest {
+    pub version: String,
+    pub notes: String,
+    /// RFC 3339.
+    pub pub_date: String,
+    /// Where the package is downloaded from (`/v1/updates/files/{name}` on the same server).
+    pub url: String,
+    /// The release signer's minisign signature over the package (the `.sig` file's text).
+    pub signature: String,
 }
 
 /// The calling device's standing on the server.
@@ -208,7 +242,10 @@ impl Rejection {
 /// the epoch and the highest high-water mark it was told under it. A server whose log under
 /// that epoch ends before it has been restored from an older copy: it takes a new epoch, so
 /// every device re-uploads and re-pulls. Both absent before a device's first sync.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+///
+/// `app_version` and `app_platform` (`linux-x86_64`, `windows-x86_64`) name the app the device
+/// runs; with both the server offers a newer hosted version (`ServerInfo::update`).
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema, utoipa::IntoParams))]
 #[cfg_attr(feature = "openapi", into_params(parameter_in = Query))]
 pub struct InfoQuery {
@@ -216,6 +253,10 @@ pub struct InfoQuery {
     pub seen_epoch: Option<Uuid>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub seen_high_water: Option<u64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub app_version: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub app_platform: Option<String>,
 }
 
 impl InfoQuery {
@@ -396,6 +437,22 @@ pub enum OpSchema {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// An older server's answer (no `update`) and an older device's query (no app version)
+    /// still read; an answer without an offer is written without the field.
+    #[test]
+    fn the_update_offer_leaves_older_peers_compatible() {
+        let older = r#"{"protocol_version":1,"server_epoch":"00000000-0000-0000-0000-000000000001",
+            "server_time_ms":0,"limits":{"max_changes":1,"max_bytes":4096,"max_pull":1},
+            "high_water":0,"device":{"device_id":"00000000-0000-0000-0000-000000000002",
+            "doctor_id":"00000000-0000-0000-0000-000000000003",
+            "team_id":"00000000-0000-0000-0000-000000000004","villages":[],"stored_through_seq":0}}"#;
+        let info: ServerInfo = serde_json::from_str(older).unwrap();
+        assert_eq!(info.update, None);
+        assert!(!serde_json::to_string(&info).unwrap().contains("update"));
+        let query: InfoQuery = serde_json::from_str(r#"{"seen_high_water":3}"#).unwrap();
+        assert_eq!((query.app_version, query.app_platform), (None, None));
+    }
 
     /// The push answer written in docs/sync-protocol.md, read as the types read it and written
     /// back exactly as the server writes it.

@@ -14,5 +14,7 @@ pub mod fuzz;
 pub mod pg;
 #[cfg(feature = "township")]
 pub mod township;
+#[cfg(feature = "township")]
+pub mod updates;
 
 pub use fixtures::*;

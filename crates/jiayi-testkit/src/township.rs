@@ -40,6 +40,8 @@ pub struct Township {
     pub clock_ahead: Arc<AtomicI64>,
     /// HTTPS with this configuration when set (before `start`).
     pub tls: Option<Arc<rustls::ServerConfig>>,
+    /// The hosted app updates the server offers (set before `start`).
+    pub updates: Option<Arc<jiayi_server::updates::UpdateShelf>>,
 }
 
 impl Township {
@@ -60,6 +62,7 @@ impl Township {
             dir: Some(dir),
             clock_ahead: Arc::default(),
             tls,
+            updates: None,
         };
         t.start();
         t
@@ -86,6 +89,7 @@ impl Township {
             dir: None,
             clock_ahead: Arc::default(),
             tls: None,
+            updates: None,
         };
         t.start();
         t
@@ -113,6 +117,7 @@ impl Township {
             .expect("add admin");
         }
         let mut state = ServerState::new(storage.clone(), self.limits);
+        state.updates = self.updates.clone();
         let ahead = self.clock_ahead.clone();
         state.clock =
             Arc::new(move || Utc::now() + chrono::Duration::seconds(ahead.load(Ordering::SeqCst)));

@@ -72,6 +72,10 @@ export const api = {
   draftClear: (form: string) => call<void>('draft_clear', { form }),
   syncOverview: () => call<T.SyncStatusView>('sync_overview'),
   syncSettings: () => call<T.SyncSettings>('sync_settings'),
+  /** The newer version the township offered at the last sync. */
+  updateOffer: () => call<T.UpdateOfferView | null>('update_offer'),
+  /** Downloads, checks and installs it; the app restarts into it. */
+  installUpdate: () => call<void>('install_update'),
   enrollDevice: (serverUrl: string, token: string) => call<T.EnrollOutcome>('enroll_device', { serverUrl, token }),
   enrollFromFile: (contents: string) => call<T.EnrollOutcome>('enroll_from_file', { contents }),
   forgetEnrollment: () => call<boolean>('forget_enrollment'),

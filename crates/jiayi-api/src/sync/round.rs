@@ -71,13 +71,16 @@ pub fn run_round(
         .enrollment()
         .map_err(|e| store_err(e, lang))?
         .ok_or_else(|| not_enrolled(lang))?;
-    let transport = HttpTransport::with_ca(
+    let mut transport = HttpTransport::with_ca(
         &enrollment.server_url,
         &enrollment.token,
         enrollment.ca_pem.as_deref(),
     )
     .map_err(|e| sync_error(&e, lang))?
     .with_data_kind(store.data_kind().map_err(|e| store_err(e, lang))?);
+    if let Some((version, platform)) = crate::updates::reported_app(store) {
+        transport = transport.reporting_app(&version, &platform);
+    }
     round_with(store, &transport, lang, now, trigger, on_event)
 }
 
@@ -174,6 +177,7 @@ fn round_inner(
         }))
     })
     .map_err(|e| sync_error(&e, lang))?;
+    crate::updates::keep_offer(store, report.update.as_ref()).map_err(|e| store_err(e, lang))?;
     let data = transport.reference().map_err(|e| sync_error(&e, lang))?;
     let total = data.documents.len() as u64;
     let reference_updated = apply_reference(store, &data, now).map_err(|e| store_err(e, lang))?;

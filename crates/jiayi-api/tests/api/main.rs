@@ -16,6 +16,7 @@ mod served;
 mod surveys;
 mod sync;
 mod sync_recovery;
+mod updates;
 mod visit_forms;
 mod workflows;
 mod year;

@@ -19,6 +19,7 @@ pub mod login_guard;
 pub mod openapi;
 pub mod state;
 pub mod sync_api;
+pub mod updates_api;
 
 pub use state::{PeerAddr, ServerState};
 
@@ -32,6 +33,11 @@ pub fn router(state: impl Into<ServerState>) -> Router {
         .route("/v1/push", post(sync_api::push))
         .route("/v1/pull", get(sync_api::pull))
         .route("/v1/reference", get(sync_api::reference))
+        .route(
+            "/v1/updates/{target}/{arch}/{current_version}",
+            get(updates_api::check),
+        )
+        .route("/v1/updates/files/{name}", get(updates_api::file))
         .route("/openapi.json", get(openapi::openapi))
         .route("/health", get(sync_api::health))
         .merge(dashboard::routes())

@@ -32,6 +32,8 @@ pub struct ServerState {
     pub login_guard: Arc<LoginGuard>,
     /// How long a connection may stay silent (see `crate::web::connection`).
     pub timeouts: crate::timeouts::Timeouts,
+    /// The hosted app updates (none: nothing is offered).
+    pub updates: Option<Arc<crate::updates::UpdateShelf>>,
 }
 
 impl ServerState {
@@ -46,7 +48,14 @@ impl ServerState {
             datasets: Arc::default(),
             login_guard: Arc::new(LoginGuard::new(LoginLimits::default())),
             timeouts: crate::timeouts::Timeouts::default(),
+            updates: None,
         }
+    }
+
+    /// The same state offering the updates on `shelf`.
+    pub fn with_updates(mut self, shelf: Arc<crate::updates::UpdateShelf>) -> ServerState {
+        self.updates = Some(shelf);
+        self
     }
 
     /// The same state with other login bounds.

@@ -35,7 +35,11 @@ pub(crate) fn bearer(headers: &HeaderMap) -> Option<String> {
 /// Authenticates the device and runs `work` with its scope, in one trip to the blocking pool
 /// (a sync request is a handful of short database calls: handing threads over twice per
 /// request shows when hundreds of devices sync at once).
-async fn as_device<T, F>(state: &ServerState, headers: &HeaderMap, work: F) -> Result<T, ApiErr>
+pub(crate) async fn as_device<T, F>(
+    state: &ServerState,
+    headers: &HeaderMap,
+    work: F,
+) -> Result<T, ApiErr>
 where
     T: Send + 'static,
     F: FnOnce(&dyn Storage, DeviceScope) -> Result<T, ApiErr> + Send + 'static,
@@ -69,7 +73,8 @@ pub(crate) async fn info(
     headers: HeaderMap,
     ApiQuery(seen): ApiQuery<InfoQuery>,
 ) -> Result<Json<ServerInfo>, ApiErr> {
-    let (scope, status, recovery_public_key) =
+    let shelf = state.updates.clone();
+    let (scope, status, recovery_public_key, update) =
         as_device(&state, &headers, move |storage, scope| {
             let mut status = storage.status(scope.device_id)?;
             if seen.shows_a_restore(status.epoch, status.high_water) {
@@ -84,7 +89,13 @@ pub(crate) async fn info(
                 status = storage.status(scope.device_id)?;
             }
             let recovery = crate::recovery::public_key(storage)?;
-            Ok((scope, status, recovery))
+            let update = match (&shelf, &seen.app_version, &seen.app_platform) {
+                (Some(shelf), Some(version), Some(platform)) => shelf
+                    .offer_for(platform, version)?
+                    .map(|hosted| hosted.offer()),
+                _ => None,
+            };
+            Ok((scope, status, recovery, update))
         })
         .await?;
     Ok(Json(ServerInfo {
@@ -101,6 +112,7 @@ pub(crate) async fn info(
             stored_through_seq: status.stored_through,
         },
         recovery_public_key,
+        update,
     }))
 }
 

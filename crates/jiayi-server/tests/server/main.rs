@@ -12,3 +12,4 @@ mod scope_and_clocks;
 mod security;
 mod served;
 mod sync;
+mod updates;

@@ -95,6 +95,7 @@ impl Transport for FakeServer {
                 stored_through_seq: self.stored_seqs(DEVICE).last().copied().unwrap_or(0),
             },
             recovery_public_key: None,
+            update: None,
         })
     }
 
