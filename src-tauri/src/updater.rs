@@ -11,6 +11,7 @@ use std::time::Duration;
 use jiayi_api::ApiError;
 use jiayi_api::updates::UpdateOfferView;
 use jiayi_core::Lang;
+use jiayi_core::data_kind::DATA_KIND_HEADER;
 use tauri::{AppHandle, Manager, State};
 use tauri_plugin_updater::{Error as UpdaterError, UpdaterExt};
 
@@ -70,10 +71,13 @@ pub async fn update_offer(state: State<'_, AppState>) -> Result<Option<UpdateOff
 pub async fn install_update(app: AppHandle) -> Result<(), ApiError> {
     let state = app.state::<AppState>();
     let lang = state.lang();
-    let enrollment = state.api(|api| {
-        api.store()
-            .enrollment()
-            .map_err(|e| ApiError::from_store(e, api.lang()))
+    let (enrollment, kind) = state.api(|api| {
+        let fail = |e| ApiError::from_store(e, api.lang());
+        let store = api.store();
+        Ok((
+            store.enrollment().map_err(fail)?,
+            store.data_kind().map_err(fail)?,
+        ))
     })?;
     let Some(enrollment) = enrollment else {
         return Err(ApiError::new(
@@ -95,6 +99,8 @@ pub async fn install_update(app: AppHandle) -> Result<(), ApiError> {
         .updater_builder()
         .endpoints(vec![url])
         .and_then(|b| b.header("Authorization", format!("Bearer {}", enrollment.token)))
+        // A demo laptop is updated only by a demo server, as it syncs only with one.
+        .and_then(|b| b.header(DATA_KIND_HEADER, kind.as_str()))
         .map_err(|e| explain(&e, lang))?
         .timeout(Duration::from_secs(30 * 60));
     if let Some(pem) = enrollment.ca_pem.filter(|p| !p.trim().is_empty()) {
