@@ -104,10 +104,36 @@ fn main() {
             api.work_list(Some(day)).unwrap().due.len()
         });
     }
-    if std::env::var_os("JIAYI_DATASET").is_some() {
-        time("indicator_dataset", &mut || {
-            api.indicator_dataset().unwrap().visits.len()
-        });
+    // The desktop app's side connections, as it opens them at unlock: `JIAYI_SIDE=eager` as
+    // before (search and reports with the default cache, the dataset read after the first work
+    // list), `lazy` as now (search with 8 MiB, no reports connection until a report).
+    match std::env::var("JIAYI_SIDE").as_deref() {
+        Ok("eager") => {
+            let reader = db.open().expect("reader");
+            time("search connection", &mut || {
+                for probe in ["w", "z", "l", "1", "张"] {
+                    let _ = reader.search_residents(probe, 1);
+                }
+                0
+            });
+            let reports = jiayi_api::Api::new(db.open().expect("reports"), jiayi_core::Lang::Zh);
+            time("reports dataset", &mut || {
+                reports.indicator_dataset().unwrap().visits.len()
+            });
+            std::mem::forget((reader, reports));
+        }
+        Ok("lazy") => {
+            let reader = db.open().expect("reader");
+            reader.set_cache_kib(8 * 1024).expect("cache");
+            time("search connection", &mut || {
+                for probe in ["w", "z", "l", "1", "张"] {
+                    let _ = reader.search_residents(probe, 1);
+                }
+                0
+            });
+            std::mem::forget(reader);
+        }
+        _ => {}
     }
 }
 
