@@ -248,9 +248,7 @@ async fn sync_status(state: State<'_, AppState>) -> Reply<StatusView> {
 
 #[tauri::command]
 async fn work_list(state: State<'_, AppState>, query: Option<WorkListQuery>) -> Reply<WorkList> {
-    let list = state.api(|api| api.work_list_for(&query.unwrap_or_default()));
-    state.warm_reports();
-    list
+    state.api(|api| api.work_list_for(&query.unwrap_or_default()))
 }
 
 #[tauri::command]

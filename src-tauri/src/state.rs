@@ -1,8 +1,8 @@
 //! What the commands share: the data folder, the open API over the local store, the language.
 
 use std::path::PathBuf;
+use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
 use chrono::Utc;
@@ -27,13 +27,10 @@ pub struct AppState {
     /// command (the work list, a report, an import) holding the main one. WAL lets it read
     /// while the main connection writes.
     reader: Mutex<Option<Api>>,
-    /// A third connection for the indicators (reports, drill-downs, workbooks). It keeps the
-    /// indicator dataset between reports, and reads it once after unlocking, in the background
-    /// once the work list is on screen, so the first report does not pay for reading the
-    /// whole township and the unlock does not wait for it either.
-    reports: Arc<Mutex<Option<Api>>>,
-    /// The reports connection has not read the dataset yet since the unlock.
-    reports_cold: AtomicBool,
+    /// A third connection for the indicators (reports, drill-downs, workbooks), opened when the
+    /// first of them is asked for. It keeps the indicator dataset between reports; a doctor who
+    /// never opens a report never holds the whole township in memory.
+    reports: Mutex<Option<Api>>,
     /// The database and its key while unlocked, for connections of their own ("Sync now").
     db: Mutex<Option<DbFile>>,
     started: Instant,
@@ -70,8 +67,7 @@ impl AppState {
             lang: Mutex::new(Lang::Zh),
             api: Mutex::new(None),
             reader: Mutex::new(None),
-            reports: Arc::default(),
-            reports_cold: AtomicBool::new(false),
+            reports: Mutex::new(None),
             db: Mutex::new(None),
             started,
             ready: AtomicBool::new(false),
@@ -203,28 +199,14 @@ impl AppState {
         // Without its own connection search still works, on the main one.
         let reader = Api::open_file(&db, self.lang()).ok();
         if let Some(reader) = &reader {
+            // Search reads the search keys and the residents, not the whole file.
+            let _ = reader.store().set_cache_kib(SEARCH_CACHE_KIB);
             reader.warm_search();
         }
         *lock(&self.api) = Some(api);
         *lock(&self.reader) = reader;
-        *lock(&self.reports) = Api::open_file(&db, self.lang()).ok();
-        self.reports_cold.store(true, Ordering::SeqCst);
+        *lock(&self.reports) = None;
         *lock(&self.db) = Some(db);
-    }
-
-    /// Reads the indicator dataset on the reports connection in the background, once per
-    /// unlock: called when the work list has been served, so it never slows the way from the
-    /// passphrase to the work list. A report asked for meanwhile waits for it and uses it.
-    pub fn warm_reports(&self) {
-        if !self.reports_cold.swap(false, Ordering::SeqCst) {
-            return;
-        }
-        let reports = self.reports.clone();
-        std::thread::spawn(move || {
-            if let Some(api) = lock(&reports).as_ref() {
-                let _ = api.indicator_dataset();
-            }
-        });
     }
 
     /// Idle or on request: the store is closed, the key wiped from memory and background sync
@@ -382,11 +364,25 @@ impl AppState {
         self.on_side(&self.reader, f)
     }
 
-    /// Reports, drill-downs and workbooks, on the reports connection when there is one.
+    /// Reports, drill-downs and workbooks, on the reports connection (opened on first use while
+    /// unlocked).
     pub fn reports<T>(
         &self,
         f: impl FnOnce(&Api) -> ApiResult<T>,
     ) -> std::result::Result<T, ApiError> {
+        {
+            let mut slot = lock(&self.reports);
+            if slot.is_none()
+                && let Some(db) = lock(&self.db).as_ref()
+            {
+                *slot = Api::open_file(db, self.lang()).ok();
+                if let Some(reports) = slot.as_ref() {
+                    // The dataset is read in one pass and then kept: pages cached besides it
+                    // would be read again only by the next change.
+                    let _ = reports.store().set_cache_kib(REPORTS_CACHE_KIB);
+                }
+            }
+        }
         self.on_side(&self.reports, f)
     }
 
@@ -450,6 +446,13 @@ impl AppState {
         }
     }
 }
+
+/// Page cache of the search connection (KiB): the search keys' index and the residents it
+/// names, not the whole file.
+const SEARCH_CACHE_KIB: u32 = 8 * 1024;
+
+/// Page cache of the reports connection (KiB): it reads the dataset in one pass.
+const REPORTS_CACHE_KIB: u32 = 2 * 1024;
 
 /// Seed of the demo township: the same township on every machine, so training material matches.
 const DEMO_SEED: u64 = 20_260_101;

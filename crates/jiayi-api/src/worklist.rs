@@ -144,15 +144,17 @@ impl Api {
     pub fn work_list_for(&self, query: &WorkListQuery) -> ApiResult<WorkList> {
         let day = query.day.unwrap_or(self.today());
         let limit = query.limit.unwrap_or(ROWS_SHOWN);
-        let mut due = self
-            .store
-            .work_of(day, None, UPCOMING_DAYS)
-            .map_err(|e| self.fail(e))?;
-        let contracts = self.store.all_contracts().map_err(|e| self.fail(e))?;
+        // Who the year's records say each touched contract covers: read once, for planning the
+        // items and for finding who is not covered.
         let by_year = self
             .store
             .coverage_by_year_on(day, None)
             .map_err(|e| self.fail(e))?;
+        let mut due = self
+            .store
+            .work_covered(day, None, UPCOMING_DAYS, &by_year)
+            .map_err(|e| self.fail(e))?;
+        let contracts = self.store.all_contracts().map_err(|e| self.fail(e))?;
         let shown = self.store.shown_villages().map_err(|e| self.fail(e))?;
         let mut covered: HashSet<Uuid> = HashSet::new();
         let mut renewals = Vec::new();
@@ -300,21 +302,17 @@ impl Api {
 
     /// A contract's representative (or the head), village id and village name.
     fn named(&self, record: &ContractRecord) -> ApiResult<(String, Uuid, String)> {
-        let household = self
+        let naming = self
             .store
-            .household(record.contract.household_id)
+            .household_naming(
+                record.contract.household_id,
+                record.contract.representative_id,
+            )
             .map_err(|e| self.fail(e))?;
-        let representative = household
-            .members
-            .iter()
-            .find(|m| m.id == record.contract.representative_id)
-            .or(household.head())
-            .map(|m| m.name.clone())
-            .unwrap_or_default();
         Ok((
-            representative,
-            household.household.village_id,
-            household.village_name,
+            naming.member.or(naming.head).unwrap_or_default(),
+            naming.village_id,
+            naming.village,
         ))
     }
 

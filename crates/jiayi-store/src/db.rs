@@ -24,6 +24,9 @@ pub fn latest_schema_version() -> u32 {
         .unwrap_or(0)
 }
 
+/// The page cache of a connection unless told otherwise ([`Store::set_cache_kib`]).
+pub const CACHE_KIB: u32 = 32 * 1024;
+
 pub struct Store {
     pub(crate) conn: Connection,
     pub(crate) device_id: Uuid,
@@ -109,9 +112,9 @@ impl Store {
         conn.pragma_update(None, "journal_mode", "WAL")?;
         conn.pragma_update(None, "synchronous", "FULL")?;
         conn.pragma_update(None, "foreign_keys", true)?;
-        // 32 MiB of decrypted pages: search and the work list touch the same index pages over and
+        // Decrypted pages kept: search and the work list touch the same index pages over and
         // over, and each page read from disk costs a decryption.
-        conn.pragma_update(None, "cache_size", -32 * 1024)?;
+        conn.pragma_update(None, "cache_size", -i64::from(CACHE_KIB))?;
         migrate(&mut conn)?;
         let device_id = ensure_device(&conn)?;
         let mut store = Store {
@@ -146,6 +149,17 @@ impl Store {
             .optional()?
             .flatten();
         Ok(v.unwrap_or(0))
+    }
+
+    /// Caps this connection's page cache (KiB of decrypted pages). A connection that reads in
+    /// bulk once (the reports' dataset) gains nothing from a large cache, and on a 4 GB laptop
+    /// every connection's cache is memory the app holds while open.
+    pub fn set_cache_kib(&self, kib: u32) -> Result<()> {
+        self.conn
+            .pragma_update(None, "cache_size", -i64::from(kib))?;
+        // Pages beyond the new cap are let go now, not when they are next needed.
+        self.conn.execute_batch("PRAGMA shrink_memory")?;
+        Ok(())
     }
 
     /// Trades durability for speed while a large batch is written (the demo builder); call

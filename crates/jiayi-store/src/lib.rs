@@ -42,18 +42,18 @@ pub use backup::{BackupHeader, VerifiedBackup, peek_header, write_backup};
 pub use contents::TableDigest;
 pub use contracts::{ContractRecord, NewContract, NewContractEvent, SignaturePair};
 pub use crypt::{DatabaseFile, DbKey, KdfParams};
-pub use db::{DbFile, Store, latest_schema_version, migrate_to_version};
+pub use db::{CACHE_KIB, DbFile, Store, latest_schema_version, migrate_to_version};
 pub use envelope::{RecoveryPublicKey, RecoverySecretKey};
 pub use error::{Result, StoreError};
 pub use field_history::{ChangeOrigin, FieldChange};
-pub use household_lines::HouseholdLine;
+pub use household_lines::{HouseholdLine, HouseholdNaming};
 pub use households::{
     DuplicateMatch, DuplicateReason, HouseholdRecord, NewHousehold, ResidentBrief,
 };
 pub use key_file::{DataKeys, Holder, KeyFile};
 pub use outbox::{ApplyReport, ConflictRecord};
 pub use reference::TownshipSettings;
-pub use schedule::DueEntry;
+pub use schedule::{DueEntry, YearCoverage};
 pub use search::{COUNT_CAP, ResidentHit, SearchPage};
 pub use sync_device::{EnrollmentRecord, NewRefusal, ReferenceVersion, RefusalRecord};
 pub use year::{AmendmentRecord, NewAmendment, YearWrite};

@@ -24,8 +24,26 @@ type Person = (String, Uuid, Uuid, String);
 /// A package's item as planning needs it: (package code, item code, times a year, schedule).
 type ResolvedItem = (String, String, u32, ItemSchedule);
 
-/// (contract, resident, item) → the days visits fulfilled it, with how many that day.
-type DeliveredDays = HashMap<(String, String, String), Vec<(NaiveDate, u32)>>;
+/// (contract, resident) → (item, day, visits that day) of the visits that fulfilled an item,
+/// oldest first for each item.
+type DeliveredDays = HashMap<(Uuid, Uuid), Vec<(String, NaiveDate, u32)>>;
+
+/// Contract → who it covers on a day by the year's records ([`Store::coverage_by_year_on`]).
+pub type YearCoverage = HashMap<Uuid, Vec<jiayi_core::year::amendment::MemberCoverage>>;
+
+/// What planning reads of a signed contract.
+struct SignedTerms {
+    term: Term,
+    doctor_id: Uuid,
+    catalog_version: String,
+}
+
+/// A text column borrowed from the row, not copied.
+fn text<'r>(row: &'r rusqlite::Row<'_>, column: usize) -> rusqlite::Result<&'r str> {
+    row.get_ref(column)?.as_str().map_err(|e| {
+        rusqlite::Error::FromSqlConversionFailure(column, rusqlite::types::Type::Text, Box::new(e))
+    })
+}
 
 /// A contract with only what its state on a day depends on (term, doctor, events).
 fn planning_contract(id: Uuid, term: Term, doctor_id: Uuid) -> jiayi_core::contract::Contract {
@@ -74,6 +92,18 @@ impl Store {
         day: NaiveDate,
         household: Option<Uuid>,
     ) -> Result<Vec<ScheduledItem>> {
+        let by_year = self.coverage_by_year_on(day, household)?;
+        self.owed_items_covered(day, household, &by_year)
+    }
+
+    /// As [`Store::owed_items_of`], with the year's coverage on `day` already read (the work
+    /// list needs it too, and reads it once).
+    pub fn owed_items_covered(
+        &self,
+        day: NaiveDate,
+        household: Option<Uuid>,
+        by_year: &YearCoverage,
+    ) -> Result<Vec<ScheduledItem>> {
         let household_key = household.map(|h| h.to_string());
         let delivered = self.delivered_since(household_key.as_deref(), day)?;
         let (births, periods) = self.anchor_dates(household)?;
@@ -81,93 +111,59 @@ impl Store {
         // Items of a package under a catalog version, resolved once (tiers included).
         let mut resolved: HashMap<(String, String), Vec<ResolvedItem>> = HashMap::new();
         let mut owed = Vec::new();
-        // Read only what planning needs, not each contract's whole JSON.
-        let mut stmt = self.conn.prepare_cached(
-            "SELECT c.id, c.term_start, c.term_end, json_extract(c.json, '$.term'), c.doctor_id,
-                    json_extract(c.json, '$.catalog_version'), m.resident_id, m.packages
-             FROM contracts c JOIN contract_members m ON m.contract_id = c.id
-             WHERE c.term_start <= ?1 AND (?2 IS NULL OR c.household_id = ?2)",
-        )?;
-        let signed = stmt.query_map(rusqlite::params![day.to_string(), household_key], |r| {
-            Ok((
-                r.get::<_, String>(0)?,
-                r.get::<_, String>(3)?,
-                r.get::<_, String>(4)?,
-                r.get::<_, String>(5)?,
-                r.get::<_, String>(6)?,
-                r.get::<_, String>(7)?,
-            ))
-        })?;
+        let (signed, members) = self.signed_on(day, household_key.as_deref())?;
         // Contracts the year's records touched owe what the core says they cover on the day
         // (members added or gone, packages added), not what was signed.
-        let by_year = self.coverage_by_year_on(day, household)?;
-        let mut rows = Vec::new();
-        let mut shapes: HashMap<String, (String, String, String)> = HashMap::new();
-        for row in signed {
-            let row = row?;
-            if by_year.contains_key(&parse_uuid(&row.0)?) {
-                shapes
-                    .entry(row.0.clone())
-                    .or_insert_with(|| (row.1.clone(), row.2.clone(), row.3.clone()));
-                continue;
-            }
-            rows.push(row);
-        }
-        for (contract, covered) in &by_year {
-            let key = contract.to_string();
-            let Some((term, doctor, version)) = shapes.get(&key) else {
+        let mut rows: Vec<(Uuid, Uuid, Vec<String>)> = members
+            .into_iter()
+            .filter(|(contract, _, _)| !by_year.contains_key(contract))
+            .collect();
+        for (contract, covered) in by_year {
+            if !signed.contains_key(contract) {
                 continue; // not started on the day
-            };
+            }
             for c in covered {
-                rows.push((
-                    key.clone(),
-                    term.clone(),
-                    doctor.clone(),
-                    version.clone(),
-                    c.resident_id.to_string(),
-                    serde_json::to_string(&c.package_codes)?,
-                ));
+                rows.push((*contract, c.resident_id, c.package_codes.clone()));
             }
         }
         // Contract → the term in force on the day and the one it renewed, if any.
-        let mut state_cache: HashMap<String, Option<(TermInForce, Option<TermInForce>)>> =
+        let mut state_cache: HashMap<Uuid, Option<(TermInForce, Option<TermInForce>)>> =
             HashMap::new();
-        for row in rows {
-            let (contract_key, term_json, doctor, version, resident_key, packages) = row;
-            let contract_id = parse_uuid(&contract_key)?;
-            if !state_cache.contains_key(&contract_key) {
-                let term: Term = serde_json::from_str(&term_json)?;
-                let shell = planning_contract(contract_id, term, parse_uuid(&doctor)?);
+        for (contract_id, resident_id, codes) in rows {
+            let contract = &signed[&contract_id];
+            let state = state_cache.entry(contract_id).or_insert_with(|| {
+                let shell = planning_contract(contract_id, contract.term, contract.doctor_id);
                 // The term in force on the day, automatic renewals included.
                 let events = events.get(&contract_id).map(Vec::as_slice).unwrap_or(&[]);
-                let in_force = term_on(&shell, events, day).map(|t| {
+                term_on(&shell, events, day).map(|t| {
                     // The term it renewed, whose open windows it carries on.
                     let previous = (t.renewal > 0)
                         .then(|| term_on(&shell, events, t.term.start - chrono::Days::new(1)))
                         .flatten();
                     (t, previous)
-                });
-                state_cache.insert(contract_key.clone(), in_force);
-            }
-            let Some((in_force, previous)) = state_cache[&contract_key] else {
+                })
+            });
+            let Some((in_force, previous)) = *state else {
                 continue;
             };
             let (term, covered_until) = (in_force.term, in_force.last_day);
-            let resident_id = parse_uuid(&resident_key)?;
-            let is_head = births.get(&resident_key).is_some_and(|(_, head)| *head);
+            let born = births.get(&resident_id);
+            let is_head = born.is_some_and(|(_, head)| *head);
             // Read only for residents whose items count from something other than the term.
             let anchors = || Anchors {
-                birth_date: births
-                    .get(&resident_key)
+                birth_date: born
                     .and_then(|(born, _)| born.as_deref())
                     .and_then(|b| NaiveDate::parse_from_str(b, "%Y-%m-%d").ok()),
                 periods: periods.get(&resident_id).map(Vec::as_slice).unwrap_or(&[]),
             };
-            let codes: Vec<String> = serde_json::from_str(&packages)?;
+            let visits_of_resident = delivered
+                .get(&(contract_id, resident_id))
+                .map(Vec::as_slice)
+                .unwrap_or(&[]);
             for code in codes {
-                let key = (version.clone(), code);
+                let key = (contract.catalog_version.clone(), code);
                 if !resolved.contains_key(&key) {
-                    let catalog: Catalog = self.catalog(&version)?;
+                    let catalog: Catalog = self.catalog(&contract.catalog_version)?;
                     let items = catalog
                         .effective_items(&key.1)?
                         .into_iter()
@@ -188,18 +184,11 @@ impl Store {
                         continue; // owed once per household, by its head
                     }
                     // Visits recorded for the item, one entry per visit, oldest first.
-                    let visits: Vec<NaiveDate> = delivered
-                        .get(&(
-                            contract_key.clone(),
-                            resident_key.clone(),
-                            item_code.clone(),
-                        ))
-                        .map(|days| {
-                            days.iter()
-                                .flat_map(|(on, n)| std::iter::repeat_n(*on, *n as usize))
-                                .collect()
-                        })
-                        .unwrap_or_default();
+                    let visits: Vec<NaiveDate> = visits_of_resident
+                        .iter()
+                        .filter(|(item, _, _)| item == item_code)
+                        .flat_map(|(_, on, n)| std::iter::repeat_n(*on, *n as usize))
+                        .collect();
                     let planned = plan_in_force(
                         schedule,
                         *times,
@@ -227,6 +216,69 @@ impl Store {
         Ok(owed)
     }
 
+    /// The contracts started by `day` (of one household when given), with what planning reads
+    /// of each, and their signed members with the packages signed for: each contract's JSON is
+    /// read once, not once per member.
+    #[allow(clippy::type_complexity)]
+    fn signed_on(
+        &self,
+        day: NaiveDate,
+        household: Option<&str>,
+    ) -> Result<(HashMap<Uuid, SignedTerms>, Vec<(Uuid, Uuid, Vec<String>)>)> {
+        // One household's contracts by its index; the township's in one scan.
+        let mut stmt = self.conn.prepare_cached(match household {
+            Some(_) => {
+                "SELECT id, json_extract(json, '$.term'), doctor_id,
+                        json_extract(json, '$.catalog_version')
+                 FROM contracts WHERE term_start <= ?1 AND household_id = ?2"
+            }
+            None => {
+                "SELECT id, json_extract(json, '$.term'), doctor_id,
+                        json_extract(json, '$.catalog_version')
+                 FROM contracts WHERE term_start <= ?1 AND ?2 IS NULL"
+            }
+        })?;
+        let mut rows = stmt.query(rusqlite::params![day.to_string(), household])?;
+        let mut signed = HashMap::new();
+        while let Some(r) = rows.next()? {
+            signed.insert(
+                parse_uuid(text(r, 0)?)?,
+                SignedTerms {
+                    term: serde_json::from_str(text(r, 1)?)?,
+                    doctor_id: parse_uuid(text(r, 2)?)?,
+                    catalog_version: r.get(3)?,
+                },
+            );
+        }
+        // A contract with no member rows plans nothing, whatever the year's records say.
+        let mut stmt = self.conn.prepare_cached(match household {
+            Some(_) => {
+                "SELECT contract_id, resident_id, packages FROM contract_members
+                 WHERE contract_id IN (SELECT id FROM contracts WHERE household_id = ?1)"
+            }
+            None => {
+                "SELECT contract_id, resident_id, packages FROM contract_members WHERE ?1 IS NULL"
+            }
+        })?;
+        let mut rows = stmt.query([household])?;
+        let mut members = Vec::new();
+        let mut with_members = std::collections::HashSet::new();
+        while let Some(r) = rows.next()? {
+            let contract = parse_uuid(text(r, 0)?)?;
+            if !signed.contains_key(&contract) {
+                continue;
+            }
+            with_members.insert(contract);
+            members.push((
+                contract,
+                parse_uuid(text(r, 1)?)?,
+                serde_json::from_str(text(r, 2)?)?,
+            ));
+        }
+        signed.retain(|id, _| with_members.contains(id));
+        Ok((signed, members))
+    }
+
     /// Due and overdue items on `day`, with names, overdue first.
     pub fn due_on(&self, day: NaiveDate) -> Result<Vec<DueEntry>> {
         self.due_of(day, None)
@@ -245,14 +297,26 @@ impl Store {
         household: Option<Uuid>,
         ahead: u64,
     ) -> Result<Vec<DueEntry>> {
-        let owed = self.owed_items_of(day, household)?;
+        let by_year = self.coverage_by_year_on(day, household)?;
+        self.work_covered(day, household, ahead, &by_year)
+    }
+
+    /// As [`Store::work_of`], with the year's coverage on `day` already read.
+    pub fn work_covered(
+        &self,
+        day: NaiveDate,
+        household: Option<Uuid>,
+        ahead: u64,
+        by_year: &YearCoverage,
+    ) -> Result<Vec<DueEntry>> {
+        let owed = self.owed_items_covered(day, household, by_year)?;
         let due = work_items(&owed, day, ahead);
         let catalog_names = self.item_names()?;
         let people = self.people(household)?;
         let mut out = Vec::with_capacity(due.len());
         for item in due {
             let Some((resident_name, household_id, village_id, village)) =
-                people.get(&item.resident_id.to_string())
+                people.get(&item.resident_id)
             else {
                 continue; // removed from the register (tombstone): nothing is owed to them here
             };
@@ -275,67 +339,73 @@ impl Store {
 
     /// Resident id → (name, household, village id, village), for every resident on the register
     /// (of one household when given).
-    fn people(&self, household: Option<Uuid>) -> Result<HashMap<String, Person>> {
+    fn people(&self, household: Option<Uuid>) -> Result<HashMap<Uuid, Person>> {
         let mut stmt = self.conn.prepare_cached(&format!(
             "SELECT r.id, r.name, r.household_id, v.id, v.name FROM residents r
              JOIN households h ON h.id = r.household_id JOIN villages v ON v.id = h.village_id
              WHERE r.deleted_at IS NULL AND (?1 IS NULL OR r.household_id = ?1) AND {}",
             crate::scope::in_scope("h")
         ))?;
-        let rows = stmt.query_map([household.map(|h| h.to_string())], |r| {
-            Ok((
-                r.get::<_, String>(0)?,
-                r.get::<_, String>(1)?,
-                r.get::<_, String>(2)?,
-                r.get::<_, String>(3)?,
-                r.get::<_, String>(4)?,
-            ))
-        })?;
+        let mut rows = stmt.query([household.map(|h| h.to_string())])?;
         let mut map = HashMap::new();
-        for row in rows {
-            let (id, name, household, village_id, village) = row?;
+        while let Some(r) = rows.next()? {
+            // An id that is not one is owed nothing: no contract member can name it.
+            let Ok(id) = Uuid::parse_str(text(r, 0)?) else {
+                continue;
+            };
             map.insert(
                 id,
                 (
-                    name,
-                    parse_uuid(&household)?,
-                    parse_uuid(&village_id)?,
-                    village,
+                    r.get(1)?,
+                    parse_uuid(text(r, 2)?)?,
+                    parse_uuid(text(r, 3)?)?,
+                    r.get(4)?,
                 ),
             );
         }
         Ok(map)
     }
 
-    /// (contract, resident, item) → (day, visits that day) of the visits that fulfilled it
+    /// (contract, resident) → (item, day, visits that day) of the visits that fulfilled an item
     /// recently enough to fall in a term in force on `day` (a term never runs longer than 15
     /// months, so visits from more than 500 days before cannot).
     fn delivered_since(&self, household: Option<&str>, day: NaiveDate) -> Result<DeliveredDays> {
         let since = day - chrono::Days::new(500);
-        let mut stmt = self.conn.prepare_cached(
-            "SELECT v.contract_id, v.resident_id, v.item_code, v.occurred_on, COUNT(*) FROM visits v
-             JOIN contracts c ON c.id = v.contract_id
-             WHERE v.item_code IS NOT NULL AND v.occurred_on >= ?2
-               AND (?1 IS NULL OR c.household_id = ?1)
-             GROUP BY v.contract_id, v.resident_id, v.item_code, v.occurred_on",
-        )?;
-        let rows = stmt.query_map(rusqlite::params![household, since.to_string()], |r| {
-            Ok((
-                (
-                    r.get::<_, String>(0)?,
-                    r.get::<_, String>(1)?,
-                    r.get::<_, String>(2)?,
-                ),
-                r.get::<_, String>(3)?,
-                r.get::<_, u32>(4)?,
-            ))
+        // The township's visits straight from the index (a visit's contract is only looked up
+        // by the contracts read, so none needs joining); one household's through its contracts.
+        let mut stmt = self.conn.prepare_cached(match household {
+            Some(_) => {
+                "SELECT v.contract_id, v.resident_id, v.item_code, v.occurred_on, COUNT(*)
+                 FROM visits v JOIN contracts c ON c.id = v.contract_id
+                 WHERE v.item_code IS NOT NULL AND v.occurred_on >= ?2 AND c.household_id = ?1
+                 GROUP BY v.contract_id, v.resident_id, v.item_code, v.occurred_on
+                 ORDER BY v.contract_id, v.resident_id, v.item_code, v.occurred_on"
+            }
+            None => {
+                "SELECT contract_id, resident_id, item_code, occurred_on, COUNT(*) FROM visits
+                 WHERE item_code IS NOT NULL AND occurred_on >= ?2 AND ?1 IS NULL
+                   AND contract_id IS NOT NULL
+                 GROUP BY contract_id, resident_id, item_code, occurred_on
+                 ORDER BY contract_id, resident_id, item_code, occurred_on"
+            }
         })?;
+        let mut rows = stmt.query(rusqlite::params![household, since.to_string()])?;
         let mut out: DeliveredDays = HashMap::new();
-        for row in rows {
-            let (key, on, count) = row?;
-            let on = NaiveDate::parse_from_str(&on, "%Y-%m-%d")
+        while let Some(r) = rows.next()? {
+            let on = text(r, 3)?;
+            let on = NaiveDate::parse_from_str(on, "%Y-%m-%d")
                 .map_err(|e| crate::error::StoreError::Corrupt(e.to_string()))?;
-            out.entry(key).or_default().push((on, count));
+            let Ok(contract) = Uuid::parse_str(text(r, 0)?) else {
+                continue; // not an id any contract read has
+            };
+            let Ok(resident) = Uuid::parse_str(text(r, 1)?) else {
+                continue;
+            };
+            out.entry((contract, resident)).or_default().push((
+                text(r, 2)?.to_string(),
+                on,
+                r.get(4)?,
+            ));
         }
         Ok(out)
     }
@@ -347,27 +417,24 @@ impl Store {
         &self,
         household: Option<Uuid>,
     ) -> Result<(
-        HashMap<String, (Option<String>, bool)>,
+        HashMap<Uuid, (Option<String>, bool)>,
         HashMap<Uuid, Vec<GroupPeriod>>,
     )> {
         let mut stmt = self.conn.prepare_cached(
             "SELECT id, birth_date, relation = 'head' FROM residents
              WHERE ?1 IS NULL OR household_id = ?1",
         )?;
-        let rows = stmt.query_map([household.map(|h| h.to_string())], |r| {
-            Ok((
-                r.get::<_, String>(0)?,
-                (r.get::<_, Option<String>>(1)?, r.get::<_, bool>(2)?),
-            ))
-        })?;
+        let mut rows = stmt.query([household.map(|h| h.to_string())])?;
         let mut births = HashMap::new();
-        for row in rows {
-            let (id, born) = row?;
-            births.insert(id, born);
+        while let Some(r) = rows.next()? {
+            // An id that is not one is owed nothing: no contract member can name it.
+            if let Ok(id) = Uuid::parse_str(text(r, 0)?) {
+                births.insert(id, (r.get::<_, Option<String>>(1)?, r.get::<_, bool>(2)?));
+            }
         }
         let mut periods: HashMap<Uuid, Vec<GroupPeriod>> = HashMap::new();
         for p in self.all_group_periods()? {
-            if household.is_none() || births.contains_key(&p.resident_id.to_string()) {
+            if household.is_none() || births.contains_key(&p.resident_id) {
                 periods.entry(p.resident_id).or_default().push(p);
             }
         }

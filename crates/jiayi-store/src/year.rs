@@ -241,19 +241,29 @@ impl Store {
         let membership = self.all_membership_events()?;
         let mut households: std::collections::BTreeSet<Uuid> =
             membership.iter().map(|e| e.household_id).collect();
+        // Only ids are needed here: the household of each resident an event names, and the
+        // contracts of each household (read whole below, once each).
+        let mut home = self.conn.prepare_cached(
+            "SELECT household_id FROM residents WHERE id = ?1 AND deleted_at IS NULL",
+        )?;
         for e in &membership {
-            if let Ok(r) = self.resident(e.resident_id) {
-                households.insert(r.household_id);
+            let found: Option<String> = home
+                .query_row(params![e.resident_id.to_string()], |r| r.get(0))
+                .optional()?;
+            if let Some(Ok(h)) = found.as_deref().map(parse_uuid) {
+                households.insert(h);
             }
         }
         let mut concerned: std::collections::BTreeSet<Uuid> =
             amendments.iter().map(|a| a.contract_id).collect();
+        let mut of_household = self
+            .conn
+            .prepare_cached("SELECT id FROM contracts WHERE household_id = ?1")?;
         for h in &households {
-            concerned.extend(
-                self.contracts_of_household(*h)?
-                    .iter()
-                    .map(|c| c.contract.id),
-            );
+            let ids = of_household.query_map(params![h.to_string()], |r| r.get::<_, String>(0))?;
+            for id in ids {
+                concerned.insert(parse_uuid(&id?)?);
+            }
         }
         let mut out = std::collections::HashMap::new();
         let mut memberships: std::collections::HashMap<Uuid, Vec<MembershipEvent>> =

@@ -361,3 +361,46 @@ fn visits_stored_before_version_8_keep_their_mode_and_who_served() {
         "the new columns are filled from the payloads"
     );
 }
+
+#[test]
+fn a_household_is_named_for_a_contract_line_as_its_record_names_it() {
+    let mut store = Store::open_in_memory().unwrap();
+    let v = village(&mut store);
+    let record = register(&mut store, &v);
+    let spouse = record.members.iter().find(|m| m.name == "李四").unwrap();
+    let naming = store
+        .household_naming(record.household.id, spouse.id)
+        .unwrap();
+    assert_eq!(
+        (naming.village_id, naming.village.as_str()),
+        (v.id, "东庄村")
+    );
+    assert_eq!(naming.member.as_deref(), Some("李四"));
+    assert_eq!(
+        naming.head.as_deref(),
+        Some(record.head().unwrap().name.as_str())
+    );
+    let stranger = store
+        .household_naming(record.household.id, Uuid::now_v7())
+        .unwrap();
+    assert_eq!(
+        stranger.member, None,
+        "someone not on the register is not named"
+    );
+    assert!(matches!(
+        store.household_naming(Uuid::now_v7(), spouse.id),
+        Err(StoreError::NotFound { .. })
+    ));
+}
+
+#[test]
+fn a_connection_with_a_smaller_page_cache_reads_the_same() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("device.sqlite3");
+    let mut store = Store::open(&path).unwrap();
+    let v = village(&mut store);
+    let id = register(&mut store, &v).household.id;
+    let small = Store::open(&path).unwrap();
+    small.set_cache_kib(256).unwrap();
+    assert_eq!(small.household(id).unwrap(), store.household(id).unwrap());
+}
