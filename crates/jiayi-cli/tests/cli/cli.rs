@@ -404,16 +404,19 @@ fn sync_commands_against_a_township_server() {
         )
         .unwrap();
 
-    let out = jiayi(
-        &db,
-        &[
-            "enroll",
-            "--server",
-            &township.base(),
-            "--token",
-            &enrolled.token,
-        ],
-    );
+    let enroll = [
+        "enroll",
+        "--server",
+        &township.base(),
+        "--token",
+        &enrolled.token,
+    ];
+    // The demo township is refused by the real township's server, then taken by a demo one.
+    let out = jiayi(&db, &enroll);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("演示数据"));
+    township.make_demo();
+    let out = jiayi(&db, &enroll);
     assert!(
         out.status.success(),
         "{}",
