@@ -517,6 +517,9 @@ fn locking_mid_form_keeps_the_form_and_a_wrong_passphrase_is_refused() -> Result
     app.quit()
 }
 
+/// An enrollment's message, shown under the form that caused it (where the doctor is looking).
+const ENROLL_ERROR: &str = "[data-test=enroll] [data-test=sync-page-error]";
+
 #[test]
 #[ignore = "needs Xvfb, tauri-driver and a built app: run src-tauri/scripts/e2e.sh"]
 fn the_sync_screen_guides_enrollment_and_refuses_plain_http() -> Result<()> {
@@ -536,14 +539,14 @@ fn the_sync_screen_guides_enrollment_and_refuses_plain_http() -> Result<()> {
     s.type_into(&input("", "server-url"), "http://10.1.2.3:8470")?;
     s.type_into(&input("", "token"), "abc123")?;
     s.click_on("[data-test=enroll-save]")?;
-    let msg = s.wait_text("[data-test=sync-page-error]", "https://")?;
+    let msg = s.wait_text(ENROLL_ERROR, "https://")?;
     assert!(msg.contains("只能通过"), "the reason, in Chinese: {msg}");
     app.shot("sync-insecure")?;
     // A loopback address where nothing listens: unreachable, said plainly, nothing kept.
     let s = &app.session;
     s.type_into(&input("", "server-url"), "http://127.0.0.1:9")?;
     s.click_on("[data-test=enroll-save]")?;
-    let msg = s.wait_text("[data-test=sync-page-error]", "连不上")?;
+    let msg = s.wait_text(ENROLL_ERROR, "连不上")?;
     assert!(msg.contains("服务器"), "names the township server: {msg}");
     s.wait("[data-test=enroll]")?;
     app.shot("sync-unreachable")?;
@@ -562,7 +565,7 @@ fn the_sync_screen_guides_enrollment_and_refuses_plain_http() -> Result<()> {
     s.type_into(&input("", "server-url"), &township.base())?;
     s.type_into(&input("", "token"), &token)?;
     s.click_on("[data-test=enroll-save]")?;
-    let msg = s.wait_text("[data-test=sync-page-error]", "演示数据")?;
+    let msg = s.wait_text(ENROLL_ERROR, "演示数据")?;
     assert!(msg.contains("正式的乡镇服务器"), "{msg}");
     s.wait("[data-test=enroll]")?;
     assert!(
