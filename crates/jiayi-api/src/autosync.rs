@@ -7,14 +7,14 @@
 //! never run at once; a tick that finds the gate taken just waits for the next one.
 
 use std::net::{TcpStream, ToSocketAddrs};
-use std::sync::{Arc, Condvar, Mutex};
-use std::thread::JoinHandle;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use chrono::Utc;
 use jiayi_core::Lang;
 use jiayi_store::{DbFile, Store};
 
+use crate::background::{Background, Pauses};
 use crate::sync::{SyncEvent, SyncTrigger, gate, run_round};
 
 /// How often the runner looks, and how it backs off.
@@ -58,18 +58,9 @@ pub fn backoff(failures: u32, first: Duration, max: Duration) -> Duration {
     first.checked_mul(factor).unwrap_or(max).min(max)
 }
 
-#[derive(Default)]
-struct Control {
-    stop: bool,
-    wake: bool,
-}
-
-type Shared = Arc<(Mutex<Control>, Condvar)>;
-
 /// The running background sync. Dropping it stops it.
 pub struct AutoSync {
-    control: Shared,
-    thread: Option<JoinHandle<()>>,
+    runner: Background,
 }
 
 pub type EventSink = Arc<dyn Fn(SyncEvent) + Send + Sync>;
@@ -78,67 +69,21 @@ impl AutoSync {
     /// Starts the runner. `on_event` receives every event of the rounds it runs, and
     /// `Unreachable` when the server cannot be reached.
     pub fn start(config: AutoSyncConfig, on_event: EventSink) -> std::io::Result<AutoSync> {
-        let control: Shared = Arc::default();
-        let shared = control.clone();
-        let thread = std::thread::Builder::new()
-            .name("jiayi-autosync".into())
-            .spawn(move || run(config, on_event, shared))?;
-        Ok(AutoSync {
-            control,
-            thread: Some(thread),
-        })
+        let runner = Background::spawn("jiayi-autosync", move |pauses| {
+            run(config, on_event, pauses)
+        })?;
+        Ok(AutoSync { runner })
     }
 
     /// Looks again now (e.g. the doctor just saved a record, or the network came back).
     pub fn wake(&self) {
-        let (lock, cv) = &*self.control;
-        lock.lock().unwrap_or_else(|p| p.into_inner()).wake = true;
-        cv.notify_all();
+        self.runner.wake();
     }
 
     /// Stops the runner and waits for it. A round in flight finishes first (its requests are
     /// bounded by the transport's timeouts).
-    pub fn stop(mut self) {
-        self.shutdown();
-    }
-
-    fn shutdown(&mut self) {
-        let (lock, cv) = &*self.control;
-        lock.lock().unwrap_or_else(|p| p.into_inner()).stop = true;
-        cv.notify_all();
-        if let Some(t) = self.thread.take() {
-            let _ = t.join();
-        }
-    }
-}
-
-impl Drop for AutoSync {
-    fn drop(&mut self) {
-        self.shutdown();
-    }
-}
-
-/// Waits up to `d`; returns false when asked to stop.
-fn pause(control: &Shared, d: Duration) -> bool {
-    let (lock, cv) = &**control;
-    let deadline = Instant::now() + d;
-    let mut c = lock.lock().unwrap_or_else(|p| p.into_inner());
-    loop {
-        if c.stop {
-            return false;
-        }
-        if c.wake {
-            c.wake = false;
-            return true;
-        }
-        let now = Instant::now();
-        if now >= deadline {
-            return true;
-        }
-        c = cv
-            .wait_timeout(c, deadline - now)
-            .unwrap_or_else(|p| p.into_inner())
-            .0;
+    pub fn stop(self) {
+        self.runner.stop();
     }
 }
 
@@ -171,7 +116,7 @@ pub fn reachable(server_url: &str, timeout: Duration) -> bool {
         .any(|a| TcpStream::connect_timeout(&a, timeout).is_ok())
 }
 
-fn run(config: AutoSyncConfig, on_event: EventSink, control: Shared) {
+fn run(config: AutoSyncConfig, on_event: EventSink, control: Pauses) {
     let mut store: Option<Store> = None;
     let mut failures = 0u32;
     let mut last_round: Option<Instant> = None;
@@ -199,7 +144,7 @@ fn run(config: AutoSyncConfig, on_event: EventSink, control: Shared) {
                 }
             }
         };
-        if !pause(&control, wait) {
+        if !control.pause(wait) {
             return;
         }
     }

@@ -5,6 +5,7 @@
 
 mod audit;
 mod autosync;
+mod background;
 mod backup;
 mod contracts;
 mod error;

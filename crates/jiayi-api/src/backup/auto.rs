@@ -3,15 +3,14 @@
 //! written since. It only reads the store (besides noting the outcome), so the doctor's work
 //! never waits for it; a failure is noted for the sync screen and tried again later.
 
-use std::sync::{Arc, Condvar, Mutex};
-use std::thread::JoinHandle;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use chrono::Utc;
 use jiayi_core::Lang;
 use jiayi_store::DbFile;
 
 use super::{back_up_now, backup_due};
+use crate::background::{Background, Pauses};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AutoBackupConfig {
@@ -37,86 +36,29 @@ impl AutoBackupConfig {
     }
 }
 
-#[derive(Default)]
-struct Control {
-    stop: bool,
-    wake: bool,
-}
-
-type Shared = Arc<(Mutex<Control>, Condvar)>;
-
 /// The running automatic backups. Dropping it stops them (a backup in flight finishes).
 pub struct AutoBackup {
-    control: Shared,
-    thread: Option<JoinHandle<()>>,
+    runner: Background,
 }
 
 impl AutoBackup {
     pub fn start(config: AutoBackupConfig) -> std::io::Result<AutoBackup> {
-        let control: Shared = Arc::default();
-        let shared = control.clone();
-        let thread = std::thread::Builder::new()
-            .name("jiayi-backup".into())
-            .spawn(move || run(config, shared))?;
-        Ok(AutoBackup {
-            control,
-            thread: Some(thread),
-        })
+        let runner = Background::spawn("jiayi-backup", move |pauses| run(config, pauses))?;
+        Ok(AutoBackup { runner })
     }
 
     /// Looks at the outbox now rather than at the next tick.
     pub fn wake(&self) {
-        let (lock, cv) = &*self.control;
-        lock.lock().unwrap_or_else(|p| p.into_inner()).wake = true;
-        cv.notify_all();
+        self.runner.wake();
     }
 
-    pub fn stop(mut self) {
-        self.shutdown();
-    }
-
-    fn shutdown(&mut self) {
-        let (lock, cv) = &*self.control;
-        lock.lock().unwrap_or_else(|p| p.into_inner()).stop = true;
-        cv.notify_all();
-        if let Some(t) = self.thread.take() {
-            let _ = t.join();
-        }
+    pub fn stop(self) {
+        self.runner.stop();
     }
 }
 
-impl Drop for AutoBackup {
-    fn drop(&mut self) {
-        self.shutdown();
-    }
-}
-
-/// Waits up to `d`; false when asked to stop.
-fn pause(control: &Shared, d: Duration) -> bool {
-    let (lock, cv) = &**control;
-    let deadline = Instant::now() + d;
-    let mut c = lock.lock().unwrap_or_else(|p| p.into_inner());
-    loop {
-        if c.stop {
-            return false;
-        }
-        if c.wake {
-            c.wake = false;
-            return true;
-        }
-        let now = Instant::now();
-        if now >= deadline {
-            return true;
-        }
-        c = cv
-            .wait_timeout(c, deadline - now)
-            .unwrap_or_else(|p| p.into_inner())
-            .0;
-    }
-}
-
-fn run(config: AutoBackupConfig, control: Shared) {
-    if !pause(&control, config.first_after) {
+fn run(config: AutoBackupConfig, control: Pauses) {
+    if !control.pause(config.first_after) {
         return;
     }
     let Ok(mut store) = config.db.open() else {
@@ -127,7 +69,7 @@ fn run(config: AutoBackupConfig, control: Shared) {
         Ok(_) => config.check_every,
         Err(_) => config.retry_after,
     };
-    while pause(&control, wait) {
+    while control.pause(wait) {
         wait = config.check_every;
         if backup_due(&store, config.lang).unwrap_or(false)
             && back_up_now(&mut store, &config.db, Utc::now(), config.lang).is_err()
