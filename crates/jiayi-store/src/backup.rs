@@ -28,7 +28,7 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
-use crate::crypt::apply_key;
+use crate::crypt::{apply_key, sibling};
 use crate::db::DbFile;
 use crate::error::{Result, StoreError};
 use crate::key_file::KeyFile;
@@ -83,12 +83,6 @@ fn corrupt(why: impl Into<String>) -> StoreError {
 
 fn io(e: std::io::Error) -> StoreError {
     StoreError::Backup(e.to_string())
-}
-
-fn sibling(path: &Path, suffix: &str) -> PathBuf {
-    let mut name = path.as_os_str().to_os_string();
-    name.push(suffix);
-    PathBuf::from(name)
 }
 
 fn remove_if_present(path: &Path) -> Result<()> {
