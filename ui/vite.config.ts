@@ -14,5 +14,8 @@ export default defineConfig({
   test: {
     environment: 'jsdom',
     include: ['src/**/*.test.ts'],
+    // Mounting a whole page with Element Plus takes seconds on a loaded two-core machine; the
+    // default five seconds fails tests that are only slow, not wrong.
+    testTimeout: 30_000,
   },
 })
