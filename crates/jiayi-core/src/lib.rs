@@ -19,6 +19,7 @@ pub mod lang;
 pub mod merge;
 pub mod person;
 pub mod phone;
+pub mod record_blocks;
 pub mod record_number;
 pub mod referral;
 pub mod schedule;

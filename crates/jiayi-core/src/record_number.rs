@@ -3,7 +3,8 @@
 //! the village's administrative code, so a village's numbers differ only in the serial.
 //!
 //! Counties issue the numbers; a device without a network issues them from a serial range the
-//! township reserved for the village (`SerialRange`), skipping every number it already knows.
+//! township reserved for the village (`SerialRange`) — its own block of it, see
+//! [`crate::record_blocks`] — skipping every number it already knows.
 
 use serde::{Deserialize, Serialize};
 
@@ -32,7 +33,9 @@ pub enum RecordNumberError {
     BadRange { first: u32, last: u32 },
     #[error("the village has no serial range for health-record numbers")]
     NoRange,
-    #[error("every number of the village's range {first}-{last} is used")]
+    #[error(
+        "every number of this device's block {first}-{last} of the village is used: sync to get a new block"
+    )]
     RangeUsedUp { first: u32, last: u32 },
     #[error("the number {0} is already another resident's")]
     Taken(String),
@@ -220,7 +223,9 @@ pub fn message_zh(e: &RecordNumberError) -> String {
             "本村尚未分配健康档案编号序号段，请联系乡镇卫生院分配，或从县系统录入编号".into()
         }
         RecordNumberError::RangeUsedUp { first, last } => {
-            format!("本村的序号段{first}–{last}已全部用完，请联系乡镇卫生院分配新的序号段")
+            format!(
+                "本机在本村的序号段{first}–{last}已全部用完：请联网同步以领取新的序号段，或联系乡镇卫生院"
+            )
         }
         RecordNumberError::Taken(n) => format!("健康档案编号{n}已属于另一位居民"),
     }

@@ -75,7 +75,13 @@ pub fn answer(
             })
             .collect::<Result<_>>()?,
         next_cursor: page.next_cursor,
-        reference: Some(crate::reference_scope::for_device(storage, &scope)?),
+        reference: Some(crate::reference_scope::for_device(
+            storage,
+            &scope,
+            &bundle.record_blocks_running_low,
+            "offline bundle",
+            now,
+        )?),
     };
     Ok(seal(
         Direction::ToDevice,

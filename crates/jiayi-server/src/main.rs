@@ -185,7 +185,8 @@ enum Command {
     },
     /// Assign a named village the serial range its devices issue health-record numbers from
     /// (`--first 1 --last 5000`), or withdraw it (`--clear`); then list every range. Devices
-    /// receive the ranges with the reference data at their next sync.
+    /// receive the ranges with the reference data at their next sync, each device its own
+    /// block of a range (`--block-size`, 500 unless set) so that no two issue the same number.
     RecordRange {
         #[arg(long)]
         village: Option<Uuid>,
@@ -195,6 +196,9 @@ enum Command {
         last: Option<u32>,
         #[arg(long, requires = "village")]
         clear: bool,
+        /// Serials in each block handed to a device from now on.
+        #[arg(long)]
+        block_size: Option<u32>,
     },
     /// App updates hosted for the devices: add (signed packages only), list, remove.
     Update {
@@ -559,6 +563,7 @@ fn main() -> anyhow::Result<()> {
             first,
             last,
             clear,
+            block_size,
         } => {
             if let Some(village) = village {
                 let range = match (first, last, clear) {
@@ -570,12 +575,10 @@ fn main() -> anyhow::Result<()> {
                 };
                 jiayi_server::record_ranges::set_record_range(&*store, village, range)?;
             }
-            for r in jiayi_server::record_ranges::record_ranges(&*store)? {
-                println!(
-                    "{}  {}  {:05}-{:05}",
-                    r.village_id, r.village_code, r.first, r.last
-                );
+            if let Some(size) = block_size {
+                jiayi_server::record_ranges::set_block_size(&*store, size)?;
             }
+            print!("{}", jiayi_server::record_ranges::listing(&*store)?);
         }
         Command::Villages { file } => {
             if let Some(file) = file {

@@ -2,9 +2,12 @@
 //! poverty-registered list names residents and their ID numbers) only the rows of the device's
 //! own villages. A register is CSV with the ID number first and a village column, which names
 //! the village by id, by its 12-digit code or by its name; `publish` refuses a register without
-//! one, and a row whose village is none of the device's is not sent to it.
+//! one, and a row whose village is none of the device's is not sent to it. Of the villages'
+//! record-number ranges, a device receives its own blocks only.
 
+use chrono::{DateTime, Utc};
 use jiayi_core::household::Village;
+use jiayi_core::record_blocks::BlockRunningLow;
 use jiayi_sync::protocol::{ReferenceData, ReferenceKind};
 use uuid::Uuid;
 
@@ -29,11 +32,22 @@ pub fn village_column(content: &str) -> Option<usize> {
         .position(|h| VILLAGE_HEADERS.contains(&h.trim().trim_matches('"').to_lowercase().as_str()))
 }
 
-/// The reference data for `scope`'s device, read from `storage`.
-pub fn for_device(storage: &dyn Storage, scope: &DeviceScope) -> Result<ReferenceData> {
+/// The reference data for `scope`'s device, read from `storage`, with the device's own blocks
+/// of its villages' record-number ranges (a new block where it said one `running_low`;
+/// `origin` says how it asked, for the audit log).
+pub fn for_device(
+    storage: &dyn Storage,
+    scope: &DeviceScope,
+    running_low: &[BlockRunningLow],
+    origin: &str,
+    now: DateTime<Utc>,
+) -> Result<ReferenceData> {
     let data = storage.reference()?;
     let named = storage.villages()?;
-    Ok(scoped(data, &scope.villages, &named))
+    let mut data = scoped(data, &scope.villages, &named);
+    data.record_ranges =
+        crate::record_ranges::device_blocks(storage, scope, running_low, origin, now)?;
+    Ok(data)
 }
 
 /// `data` with each register cut to the rows of `villages` (`named` tells their codes and names).

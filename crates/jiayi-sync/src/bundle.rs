@@ -44,6 +44,9 @@ pub struct DeviceBundle {
     /// field existed come from real stores.
     #[serde(default)]
     pub data_kind: DataKind,
+    /// The device's record-number blocks that run low: the reply hands out new ones.
+    #[serde(default)]
+    pub record_blocks_running_low: Vec<jiayi_core::record_blocks::BlockRunningLow>,
 }
 
 /// What the server answers.
@@ -196,6 +199,17 @@ pub fn export(
     now_ms: i64,
     max_changes: usize,
 ) -> BundleResult<Vec<u8>> {
+    export_asking_for_blocks(replica, token, now_ms, max_changes, Vec::new())
+}
+
+/// [`export`], stating the record-number blocks that run low so the reply hands out new ones.
+pub fn export_asking_for_blocks(
+    replica: &mut dyn LocalReplica,
+    token: &str,
+    now_ms: i64,
+    max_changes: usize,
+    record_blocks_running_low: Vec<jiayi_core::record_blocks::BlockRunningLow>,
+) -> BundleResult<Vec<u8>> {
     let changes = replica.pending(0, max_changes).map_err(replica_err)?;
     let pull_after = replica
         .sync_state(keys::PULL_CURSOR)
@@ -208,6 +222,7 @@ pub fn export(
         pull_after,
         changes,
         data_kind: replica.data_kind().map_err(replica_err)?,
+        record_blocks_running_low,
     };
     let json = serde_json::to_vec(&body).map_err(|_| BundleError::Damaged)?;
     seal(

@@ -6,6 +6,7 @@ use std::time::Duration;
 use serde::de::DeserializeOwned;
 
 use jiayi_core::data_kind::{DATA_KIND_HEADER, DataKind};
+use jiayi_core::record_blocks::{self, BLOCKS_RUNNING_LOW_HEADER, BlockRunningLow};
 
 use crate::engine::Transport;
 use crate::enrollment::EnrollmentFile;
@@ -23,6 +24,8 @@ pub struct HttpTransport {
     data_kind: DataKind,
     /// The app's version and platform, reported with `GET /v1/info` (see [`Self::reporting_app`]).
     app: Option<(String, String)>,
+    /// The device's record-number blocks that run low, stated when it asks for reference data.
+    blocks_running_low: Vec<BlockRunningLow>,
 }
 
 impl HttpTransport {
@@ -86,6 +89,7 @@ impl HttpTransport {
             client,
             data_kind: DataKind::Real,
             app: None,
+            blocks_running_low: Vec::new(),
         })
     }
 
@@ -100,6 +104,13 @@ impl HttpTransport {
     /// so the server offers a newer version it hosts.
     pub fn reporting_app(mut self, version: &str, platform: &str) -> HttpTransport {
         self.app = Some((version.to_string(), platform.to_string()));
+        self
+    }
+
+    /// States the store's record-number blocks that run low when reference data is fetched, so
+    /// the township hands out new ones.
+    pub fn asking_for_blocks(mut self, running_low: Vec<BlockRunningLow>) -> HttpTransport {
+        self.blocks_running_low = running_low;
         self
     }
 
@@ -206,7 +217,14 @@ impl Transport for HttpTransport {
     }
 
     fn reference(&self) -> Result<ReferenceData> {
-        self.answer(self.get("/v1/reference").send())
+        let mut request = self.get("/v1/reference");
+        if !self.blocks_running_low.is_empty() {
+            request = request.header(
+                BLOCKS_RUNNING_LOW_HEADER,
+                record_blocks::header_value(&self.blocks_running_low),
+            );
+        }
+        self.answer(request.send())
     }
 }
 

@@ -9,7 +9,7 @@ use jiayi_sync::protocol::ReferenceData;
 use uuid::Uuid;
 
 use super::errors::{bundle_error, not_enrolled};
-use super::reference::apply_reference;
+use super::reference::{apply_reference, blocks_running_low};
 use super::round::gate;
 use super::views::{BundleExport, SyncSummary};
 use crate::Api;
@@ -34,11 +34,13 @@ impl Api {
             .map_err(|e| self.fail(e))?
             .min(BUNDLE_MAX_CHANGES as u64);
         let now = self.now();
-        let bytes = bundle::export(
+        let running_low = blocks_running_low(&self.store).map_err(|e| self.fail(e))?;
+        let bytes = bundle::export_asking_for_blocks(
             &mut self.store,
             &enrollment.token,
             now.timestamp_millis(),
             BUNDLE_MAX_CHANGES,
+            running_low,
         )
         .map_err(|e| bundle_error(&e, lang))?;
         write_atomically(path, &bytes).map_err(|e| file_error(path, &e, lang))?;

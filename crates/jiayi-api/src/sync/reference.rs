@@ -3,6 +3,8 @@
 
 use chrono::{DateTime, Utc};
 use jiayi_core::household::Team;
+use jiayi_core::record_blocks::{BlockRunningLow, is_running_low};
+use jiayi_core::record_number::RecordNumber;
 use jiayi_store::Store;
 use jiayi_sync::protocol::{ReferenceData, ReferenceKind};
 
@@ -43,11 +45,34 @@ pub(crate) fn apply_reference(
     if data.document(ReferenceKind::Teams, "all").is_none() && !data.teams.is_empty() {
         store.put_teams(&data.teams)?;
     }
-    // The township sends every village's range each time: what it sent is what holds.
+    // The township sends this device's block of each of its villages each time: what it sent
+    // is what holds.
     if store.record_ranges()? != data.record_ranges {
         store.put_record_ranges(&data.record_ranges)?;
     }
     Ok(updated)
+}
+
+/// The store's record-number blocks a fifth or less of which is left: stated to the township
+/// when reference data is fetched (online or in a bundle), which hands out new blocks.
+pub(crate) fn blocks_running_low(store: &Store) -> jiayi_store::Result<Vec<BlockRunningLow>> {
+    let mut low = Vec::new();
+    for held in store.record_ranges()? {
+        let block = held.range();
+        let used = store
+            .record_numbers_with_prefix(&held.village_code)?
+            .iter()
+            .filter_map(|n| RecordNumber::parse(n).ok())
+            .filter(|n| block.contains(n.serial()))
+            .count();
+        if is_running_low(block, u32::try_from(used).unwrap_or(u32::MAX)) {
+            low.push(BlockRunningLow {
+                village_id: held.village_id,
+                first: held.first,
+            });
+        }
+    }
+    Ok(low)
 }
 
 /// A register is CSV with the ID number in the first column; a header line is skipped.

@@ -14,7 +14,7 @@ use jiayi_sync::plan::Recovery;
 use uuid::Uuid;
 
 use super::errors::{not_enrolled, skew_warning, store_err, sync_error};
-use super::reference::apply_reference;
+use super::reference::{apply_reference, blocks_running_low};
 use super::views::{SyncEvent, SyncPhase, SyncProgress, SyncSummary, SyncTrigger};
 use crate::Api;
 use crate::error::{ApiError, ApiResult};
@@ -81,6 +81,8 @@ pub fn run_round(
     if let Some((version, platform)) = crate::updates::reported_app(store) {
         transport = transport.reporting_app(&version, &platform);
     }
+    transport =
+        transport.asking_for_blocks(blocks_running_low(store).map_err(|e| store_err(e, lang))?);
     round_with(store, &transport, lang, now, trigger, on_event)
 }
 

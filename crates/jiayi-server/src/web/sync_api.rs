@@ -11,6 +11,7 @@ use jiayi_sync::protocol::{
 };
 
 use jiayi_core::data_kind::{DATA_KIND_HEADER, DataKind};
+use jiayi_core::record_blocks::{self, BLOCKS_RUNNING_LOW_HEADER};
 
 use crate::data_kind;
 use crate::storage::{AuditEvent, DeviceScope, PullPage, Storage};
@@ -213,9 +214,21 @@ pub(crate) async fn reference(
     headers: HeaderMap,
 ) -> Result<Json<ReferenceData>, ApiErr> {
     Ok(Json(
-        as_device(&state, &headers, move |storage, scope| {
-            storage.append_audit(&AuditEvent::device(&scope, "reference", &peer), Utc::now())?;
-            Ok(crate::reference_scope::for_device(storage, &scope)?)
+        as_device(&state, &headers.clone(), move |storage, scope| {
+            let now = Utc::now();
+            storage.append_audit(&AuditEvent::device(&scope, "reference", &peer), now)?;
+            let running_low = headers
+                .get(BLOCKS_RUNNING_LOW_HEADER)
+                .and_then(|v| v.to_str().ok())
+                .map(record_blocks::parse_header)
+                .unwrap_or_default();
+            Ok(crate::reference_scope::for_device(
+                storage,
+                &scope,
+                &running_low,
+                &format!("peer {peer}"),
+                now,
+            )?)
         })
         .await?,
     ))
