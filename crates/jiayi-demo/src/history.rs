@@ -1,5 +1,6 @@
 //! Two years of a household's life through the API, each call with the clock set to its day:
-//! the signing, diagnoses, pregnancies and births, deaths, a renewal declined, a move away.
+//! the signing, diagnoses, pregnancies and births, deaths, a renewal declined, a change of
+//! doctor, a move to another village of the township, a move away.
 //! Events run in date order so every call sees the records of the days before it.
 
 use chrono::{Days, NaiveDate};
@@ -8,7 +9,7 @@ use jiayi_api::{
     JoinKind, LeaveKind, MemberAdd, MemberChoice, MemberLeave, SignRequest, TerminateRequest,
 };
 use jiayi_core::contract::TerminationReason;
-use jiayi_core::household::ResidentInput;
+use jiayi_core::household::{ResidentInput, Village};
 use jiayi_core::person::{PopulationGroup, Relation, Sex};
 use uuid::Uuid;
 
@@ -79,6 +80,10 @@ pub(crate) struct Tally {
     pub declined: usize,
     /// Residents who moved out of the area with their household.
     pub moved_away: usize,
+    /// Contracts whose doctor changed within the team.
+    pub doctor_changes: usize,
+    /// Residents whose household moved to another village of the township (and team).
+    pub moved_within: usize,
     pub diagnoses: usize,
     pub pregnancies: usize,
     pub births: usize,
@@ -106,6 +111,10 @@ enum Event {
         person: usize,
     },
     Decline,
+    ChangeDoctor,
+    MoveWithin {
+        to: usize,
+    },
     MoveAway,
 }
 
@@ -130,11 +139,13 @@ fn signing() -> AmendmentSigning {
 
 /// Plans and runs a household's two years. `sign` is the signing decision and its paid
 /// packages per member, made by the caller.
+#[allow(clippy::too_many_arguments)]
 pub(crate) fn live(
     api: &mut Api,
     rng: &mut Rng,
     people: &mut Vec<Person>,
     home: &mut Home,
+    villages: &[Village],
     sign: Option<Vec<(usize, Vec<String>)>>,
     today: NaiveDate,
     tally: &mut Tally,
@@ -153,6 +164,24 @@ pub(crate) fn live(
             if moved < today {
                 events.push((moved, 9, Event::MoveAway));
             }
+        }
+        // Who serves the household changes for a few: drawn from the household's own
+        // generator, so the rest of the township stays as it was.
+        let mut life = Rng::new(home.id.as_u128() as u64);
+        let span = (today - day).num_days();
+        if span > 60 && life.chance(0.05) {
+            events.push((day + days(life.range(30, span - 1)), 6, Event::ChangeDoctor));
+        }
+        if span > 90 && villages.len() > 1 && life.chance(0.012) {
+            let mut to = life.below(villages.len() as u64 - 1) as usize;
+            if to >= home.village {
+                to += 1;
+            }
+            events.push((
+                day + days(life.range(60, span - 1)),
+                7,
+                Event::MoveWithin { to },
+            ));
         }
     }
     for &p in &home.members {
@@ -285,6 +314,17 @@ pub(crate) fn live(
                 });
                 tally.declined += usize::from(ok);
                 ok
+            }
+            Event::ChangeDoctor => {
+                let ok = crate::changes::change_doctor(api, home, day);
+                tally.doctor_changes += usize::from(ok);
+                ok
+            }
+            Event::MoveWithin { to } => {
+                let moved =
+                    crate::changes::move_within_township(api, people, home, villages, to, day);
+                tally.moved_within += moved.unwrap_or(0);
+                moved.is_some()
             }
             Event::MoveAway => {
                 let moved = move_away(api, people, home, day);

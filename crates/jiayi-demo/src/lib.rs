@@ -8,6 +8,7 @@
 //! Everything goes through the same API as the app, with the clock set to each event's day,
 //! except the visits, which are written with their historical times through the store.
 
+mod changes;
 mod feedback;
 mod history;
 mod names;
@@ -66,6 +67,10 @@ pub struct DemoSummary {
     pub declined_renewals: usize,
     /// Residents who moved out of the area with their household.
     pub moved_away: usize,
+    /// Contracts whose doctor changed within the team.
+    pub doctor_changes: usize,
+    /// Residents whose household moved to another village of the township, and so to its team.
+    pub moved_within: usize,
     pub diagnoses: usize,
     pub pregnancies: usize,
     pub births: usize,
@@ -301,7 +306,16 @@ fn build(
             }
             chosen
         });
-        history::live(api, rng, &mut people, home, sign, today, &mut tally)?;
+        history::live(
+            api,
+            rng,
+            &mut people,
+            home,
+            &villages,
+            sign,
+            today,
+            &mut tally,
+        )?;
     }
 
     let visits = visits::record_all(api, rng, &catalog, &people, &homes, &village_doctors, today)?;
@@ -315,6 +329,8 @@ fn build(
         visits,
         declined_renewals: tally.declined,
         moved_away: tally.moved_away,
+        doctor_changes: tally.doctor_changes,
+        moved_within: tally.moved_within,
         diagnoses: tally.diagnoses,
         pregnancies: tally.pregnancies,
         births: tally.births,
@@ -693,6 +709,36 @@ mod tests {
             "{summary:?}"
         );
         assert!(summary.surveys > contracts.len() / 2, "{summary:?}");
+        let changed = contracts
+            .iter()
+            .filter(|r| {
+                r.events.iter().any(|e| {
+                    matches!(
+                        e.record.kind,
+                        jiayi_core::contract::ContractEventKind::DoctorChanged { .. }
+                    )
+                })
+            })
+            .count();
+        assert_eq!(changed, summary.doctor_changes, "{summary:?}");
+        assert!(summary.doctor_changes > 3, "{summary:?}");
+        assert!(summary.moved_within > 0, "{summary:?}");
+        let teams_per_household = |h: Uuid| {
+            let mut teams: Vec<Uuid> = contracts
+                .iter()
+                .filter(|r| r.contract.household_id == h)
+                .map(|r| r.contract.team_id)
+                .collect();
+            teams.sort();
+            teams.dedup();
+            teams.len()
+        };
+        assert!(
+            contracts
+                .iter()
+                .any(|r| teams_per_household(r.contract.household_id) > 1),
+            "a household that moved signed with its new village's team"
+        );
 
         for code in [
             "hypertension_standard_management",
