@@ -138,12 +138,9 @@ pub fn block_for_device(
     running_low_from: Option<u32>,
     size: u32,
 ) -> Option<(SerialRange, bool)> {
-    let inside = |b: &&DeviceBlock| range.contains(b.first) && range.contains(b.last);
     let newest = blocks
         .iter()
-        .filter(|b| b.device_id == device_id)
-        .filter(inside)
-        .last()
+        .rfind(|b| b.device_id == device_id && range.contains(b.first) && range.contains(b.last))
         .map(DeviceBlock::serials);
     // A repeated word about an older block (its answer was lost) is not a new need.
     let wants_new = match newest {
@@ -241,8 +238,7 @@ mod tests {
         for device in [A, B, A, B, A] {
             let low = blocks
                 .iter()
-                .filter(|b: &&DeviceBlock| b.device_id == device)
-                .last()
+                .rfind(|b: &&DeviceBlock| b.device_id == device)
                 .map(|b| b.first);
             let (got, new) = block_for_device(range, &blocks, device, low, 500).unwrap();
             if new {

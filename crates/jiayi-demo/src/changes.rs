@@ -8,7 +8,7 @@ use jiayi_api::{Api, ChangeDoctorRequest, HouseholdMove, MemberChoice, SignReque
 use jiayi_core::household::{TeamRole, Village};
 use uuid::Uuid;
 
-use crate::history::{Home, Person};
+use crate::people::{Home, Person};
 
 /// Changes the doctor of the household's contract on `day` to another doctor of its team.
 /// Returns whether it happened (a contract not in force on the day keeps its doctor).

@@ -12,6 +12,7 @@ mod changes;
 mod feedback;
 mod history;
 mod names;
+mod people;
 mod rng;
 mod visits;
 

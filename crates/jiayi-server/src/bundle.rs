@@ -75,7 +75,7 @@ pub fn answer(
             })
             .collect::<Result<_>>()?,
         next_cursor: page.next_cursor,
-        reference: Some(crate::reference_scope::for_device(
+        reference: Some(crate::device_reference::for_device(
             storage,
             &scope,
             &bundle.record_blocks_running_low,

@@ -5,9 +5,7 @@
 //! one, and a row whose village is none of the device's is not sent to it. Of the villages'
 //! record-number ranges, a device receives its own blocks only.
 
-use chrono::{DateTime, Utc};
 use jiayi_core::household::Village;
-use jiayi_core::record_blocks::BlockRunningLow;
 use jiayi_sync::protocol::{ReferenceData, ReferenceKind};
 use uuid::Uuid;
 
@@ -32,22 +30,12 @@ pub fn village_column(content: &str) -> Option<usize> {
         .position(|h| VILLAGE_HEADERS.contains(&h.trim().trim_matches('"').to_lowercase().as_str()))
 }
 
-/// The reference data for `scope`'s device, read from `storage`, with the device's own blocks
-/// of its villages' record-number ranges (a new block where it said one `running_low`;
-/// `origin` says how it asked, for the audit log).
-pub fn for_device(
-    storage: &dyn Storage,
-    scope: &DeviceScope,
-    running_low: &[BlockRunningLow],
-    origin: &str,
-    now: DateTime<Utc>,
-) -> Result<ReferenceData> {
+/// The reference documents for `scope`'s device, read from `storage`, registers cut to its
+/// villages (the record-number blocks are added by `device_reference`).
+pub fn for_device(storage: &dyn Storage, scope: &DeviceScope) -> Result<ReferenceData> {
     let data = storage.reference()?;
     let named = storage.villages()?;
-    let mut data = scoped(data, &scope.villages, &named);
-    data.record_ranges =
-        crate::record_ranges::device_blocks(storage, scope, running_low, origin, now)?;
-    Ok(data)
+    Ok(scoped(data, &scope.villages, &named))
 }
 
 /// `data` with each register cut to the rows of `villages` (`named` tells their codes and names).

@@ -222,7 +222,7 @@ pub(crate) async fn reference(
                 .and_then(|v| v.to_str().ok())
                 .map(record_blocks::parse_header)
                 .unwrap_or_default();
-            Ok(crate::reference_scope::for_device(
+            Ok(crate::device_reference::for_device(
                 storage,
                 &scope,
                 &running_low,
