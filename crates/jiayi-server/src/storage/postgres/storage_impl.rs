@@ -21,8 +21,8 @@ use crate::storage::shared::{
 use crate::storage::token::{new_token, token_hash};
 use crate::storage::{
     AuditEvent, AuditLogEntry, AuditSealer, ConflictRow, DeviceRow, DeviceScope, DeviceStatus,
-    Enrolled, Enrollment, LoginAttempt, PullPage, Pushed, RecordToAudit, Storage, UserRow,
-    VillageProgress,
+    Enrolled, Enrollment, LoginAttempt, PullPage, Pushed, RecordChange, RecordReview,
+    RecordToAudit, Storage, UserRow, VillageProgress,
 };
 
 impl Storage for PgStorage {
@@ -459,6 +459,18 @@ impl Storage for PgStorage {
         }
         tx.commit()?;
         Ok(())
+    }
+
+    fn put_review(&self, review: &RecordReview, audit: &AuditEvent) -> Result<()> {
+        super::reviews::put_review(&mut *self.client()?, review, audit)
+    }
+
+    fn reviews(&self, record: Option<(&str, Uuid)>) -> Result<Vec<RecordReview>> {
+        super::reviews::reviews(&mut *self.client()?, record)
+    }
+
+    fn record_changes(&self, entity: &str, id: Uuid) -> Result<Vec<RecordChange>> {
+        super::reviews::record_changes(&mut *self.client()?, entity, id)
     }
 
     fn setting(&self, key: &str) -> Result<Option<String>> {
