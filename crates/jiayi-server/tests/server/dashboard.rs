@@ -260,7 +260,7 @@ fn the_month_at_the_health_center(t: &Township) {
         "张一山",
         "东庄村",
         "刘医生",
-        "血压 128/82 mmHg · 空腹血糖 6.1 mmol/L",
+        "血压 128/82 mmHg · 心率 76 次/分",
         occurred.as_str(),
         "变更历史",
         "新建",

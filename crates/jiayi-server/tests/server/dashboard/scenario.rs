@@ -133,16 +133,18 @@ pub(super) fn scenario(t: &Township, dir: &Path) -> Scenario {
     for team in &teams {
         api.store_mut().put_team(team).unwrap();
     }
+    let mut seq = 100u16;
     let mut people = |village: &str, names: &[&str]| -> Vec<(Uuid, String)> {
         let mut out = Vec::new();
         for (i, name) in names.iter().enumerate() {
+            seq += 1;
             let (household_id, residents) = register(
                 &mut api,
                 household(village, "一组", format!("{village}一组{}号", i + 1)).member(
                     kit::member(*name, Relation::Head)
                         .born(
                             NaiveDate::from_ymd_opt(1950, 3, 1 + i as u32).unwrap(),
-                            101 + i as u16,
+                            seq,
                         )
                         .groups(&["hypertension"]),
                 ),
@@ -174,7 +176,7 @@ pub(super) fn scenario(t: &Township, dir: &Path) -> Scenario {
     let same = Vitals {
         systolic_mmhg: Some(128),
         diastolic_mmhg: Some(82),
-        fasting_glucose_mmol_l: Some(6.1),
+        heart_rate_bpm: Some(76),
         ..Vitals::default()
     };
     let a_visit = visit(east[0].0, at(day(5), 9, 0), DOC_A, same.clone());
