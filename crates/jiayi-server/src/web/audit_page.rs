@@ -68,7 +68,7 @@ pub(crate) async fn page(
         Ok(u) => u,
         Err(response) => return *response,
     };
-    let title = lang.pick("本月待审核记录", "Records to audit");
+    let title = lang.pick("审核记录", "Records to audit");
     let today = china_date(Utc::now());
     let period = match asked.read(lang, today) {
         Ok(p) => p,
@@ -192,9 +192,20 @@ pub(crate) fn review_tag(lang: Lang, review: Option<&RecordReview>) -> String {
     }
 }
 
-/// The buttons of one record: open it, mark it checked, flag it with a note. `back` is the
-/// page to return to.
+/// The buttons of one record: open it, then [`review_forms`].
 pub(crate) fn actions(lang: Lang, entity: &str, id: Uuid, back: &str) -> String {
+    format!(
+        "<a href=\"/dashboard/record?{}entity={}&amp;id={id}\">{}</a> {}",
+        if lang == Lang::En { "lang=en&amp;" } else { "" },
+        url_encode(entity),
+        lang.pick("查看记录", "Open"),
+        review_forms(lang, entity, id, back)
+    )
+}
+
+/// Mark a record checked, or flag it for the doctor with a note; `back` is the page to return
+/// to.
+pub(crate) fn review_forms(lang: Lang, entity: &str, id: Uuid, back: &str) -> String {
     let hidden = format!(
         "<input type=\"hidden\" name=\"entity\" value=\"{}\"><input type=\"hidden\" name=\"id\" value=\"{id}\">\
 <input type=\"hidden\" name=\"back\" value=\"{}\">",
@@ -202,18 +213,44 @@ pub(crate) fn actions(lang: Lang, entity: &str, id: Uuid, back: &str) -> String 
         escape(back)
     );
     format!(
-        "<a href=\"/dashboard/record?{}entity={}&amp;id={id}\">{}</a> \
-<form method=\"post\" action=\"/dashboard/review\">{hidden}<input type=\"hidden\" name=\"verdict\" value=\"checked\"><button type=\"submit\">{}</button></form>\
+        "<form method=\"post\" action=\"/dashboard/review\">{hidden}<input type=\"hidden\" name=\"verdict\" value=\"checked\"><button type=\"submit\">{}</button></form>\
 <form method=\"post\" action=\"/dashboard/review\">{hidden}<input type=\"hidden\" name=\"verdict\" value=\"flagged\">\
-<input type=\"text\" name=\"note\" maxlength=\"{NOTE_MAX_CHARS}\" placeholder=\"{}\" aria-label=\"{}\"><button type=\"submit\">{}</button></form>",
-        if lang == Lang::En { "lang=en&amp;" } else { "" },
-        url_encode(entity),
-        lang.pick("查看记录", "Open"),
+<input type=\"text\" name=\"note\" maxlength=\"{NOTE_MAX_CHARS}\" placeholder=\"{}\" aria-label=\"{}\"> <button type=\"submit\">{}</button></form>",
         lang.pick("标记已核查", "Mark checked"),
         lang.pick("给医生的说明", "Note for the doctor"),
         lang.pick("给医生的说明", "Note for the doctor"),
         lang.pick("转医生核实", "Flag for the doctor"),
     )
+}
+
+/// What a record says in a few words: a visit's service and time, a contract's number, an
+/// event's kind.
+fn content(lang: Lang, entity: &str, payload: &serde_json::Value) -> String {
+    match entity {
+        "visit" => {
+            let kind =
+                serde_json::from_value::<jiayi_core::visit::VisitKind>(payload["kind"].clone())
+                    .map(|k| k.label(lang).to_string())
+                    .unwrap_or_default();
+            let when = payload["occurred_at"]
+                .as_str()
+                .map(local_text)
+                .unwrap_or_default();
+            format!("{kind} {when}")
+        }
+        "contract" => payload["contract"]["agreement_number"]
+            .as_str()
+            .map(|n| format!("{} {n}", lang.pick("协议号", "No.")))
+            .unwrap_or_default(),
+        "contract_event" => match payload["event"]["kind"]["type"].as_str() {
+            Some("doctor_changed") => lang.pick("更换医生", "change of doctor").to_string(),
+            Some("terminated") => lang.pick("解约", "termination").to_string(),
+            Some("renewed") => lang.pick("续约", "renewal").to_string(),
+            Some(other) => other.to_string(),
+            None => String::new(),
+        },
+        _ => String::new(),
+    }
 }
 
 /// The audit table (also on the dashboard, cut short there).
@@ -229,6 +266,7 @@ pub(crate) fn table(
     for c in [
         l("类别", "Kind").to_string(),
         l("居民 / 家庭", "Resident / household").to_string(),
+        l("内容", "What").to_string(),
         l("村", "Village").to_string(),
         l("设备（医生）", "Device (doctor)").to_string(),
         format!("{}（{}）", l("收到时间", "Received"), zone_name(lang)),
@@ -243,9 +281,10 @@ pub(crate) fn table(
             .subject(lang, &a.entity, &a.payload)
             .unwrap_or_else(|| l("（记录未写明）", "(not stated)").to_string());
         h.push_str(&format!(
-            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td class=\"time\">{}</td><td>{}</td><td>{}</td></tr>",
+            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td class=\"time\">{}</td><td>{}</td><td class=\"actions\">{}</td></tr>",
             escape(&kind_name(lang, &a.entity)),
             escape(&subject),
+            escape(&content(lang, &a.entity, &a.payload)),
             escape(&names.villages.name(lang, a.village_id)),
             escape(&names.device(lang, a.device_id)),
             local_text(&a.received_at),

@@ -116,8 +116,8 @@ table.ind td.formula{color:#555;font-size:90%;max-width:44em}tr.sub td:first-chi
 nav.top{display:flex;align-items:center;gap:4px;background:#24527a;margin:0 -1.5em;padding:0 1.5em}\
 nav.top a{color:#fff;text-decoration:none;padding:10px 14px}nav.top a.here{background:#173a59;font-weight:bold}\
 nav.top form.logout{margin-left:auto}nav.top button{font:inherit;padding:3px 10px}\
-td form{display:inline-block;margin:0 4px 2px 0}td form input[type=text]{width:9em;font:inherit}\
-td form button{font:inherit;font-size:90%;padding:1px 6px}td.time{white-space:nowrap}\
+.actions form{display:inline-block;margin:0 4px 2px 0}.actions form input[type=text]{width:9em;font:inherit}\
+.actions form button{font:inherit;font-size:90%;padding:1px 6px}td.time,td.actions{white-space:nowrap}\
 .tag{display:inline-block;padding:0 6px;border-radius:3px;font-size:90%;white-space:nowrap}\
 .tag.checked{background:#ddf1e4;color:#17733a}.tag.flagged{background:#fdecea;color:#8a1c12}\
 .login{max-width:26em;margin:3em auto;background:#f4f7fa;border:1px solid #cdd8e2;padding:1.2em 1.8em}\

@@ -8,13 +8,16 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use chrono::Utc;
 use jiayi_core::Lang;
+use std::collections::HashMap;
+
 use jiayi_core::change::{Entity, Op};
+use jiayi_core::visit::{VisitKind, VisitMode};
 use serde::Deserialize;
 use serde_json::Value;
 use uuid::Uuid;
 
 use crate::storage::AuditEvent;
-use crate::web::audit_page::{actions, kind_name, review_tag};
+use crate::web::audit_page::{kind_name, review_forms, review_tag};
 use crate::web::auth::session;
 use crate::web::html::{LangQuery, Tab, escape, html_page, nav};
 use crate::web::local_time::{local_text, zone_name};
@@ -88,10 +91,16 @@ pub(crate) async fn page(
             &AuditEvent::admin(&user, "record-view", &peer).with_record(entity.as_str(), id),
             Utc::now(),
         )?;
-        Ok(Some((record, changes, reviews, names)))
+        Ok(Some((
+            record,
+            changes,
+            reviews,
+            names,
+            server.item_names.clone(),
+        )))
     })
     .await;
-    let (record, changes, reviews, names) = match data {
+    let (record, changes, reviews, names, item_names) = match data {
         Ok(Some(d)) => d,
         Ok(None) => {
             return refused(
@@ -129,11 +138,11 @@ pub(crate) async fn page(
         review_tag(lang, reviews.last()),
     ));
     h.push_str(&format!(
-        "<p>{}</p>",
-        actions(lang, entity.as_str(), id, &back)
+        "<div class=\"actions\">{}</div>",
+        review_forms(lang, entity.as_str(), id, &back)
     ));
     h.push_str(&format!("<h2>{}</h2>", l("记录内容", "Fields")));
-    h.push_str(&fields(lang, &names, &payload));
+    h.push_str(&fields(lang, &names, &item_names, &payload));
     h.push_str(&format!(
         "<h2>{}</h2><table><tr><th>{}（{}）</th><th>{}</th><th>{}</th><th>{}</th></tr>",
         l("变更历史", "History of changes"),
@@ -212,6 +221,14 @@ fn field_label(lang: Lang, key: &str) -> String {
     lang.pick(zh, en).to_string()
 }
 
+/// A service item's name from the catalogs, or its code.
+fn item_name(lang: Lang, item_names: &HashMap<String, (String, String)>, code: &str) -> String {
+    match item_names.get(code) {
+        Some((zh, en)) => lang.pick(zh, en).to_string(),
+        None => code.to_string(),
+    }
+}
+
 /// Readings in words: `血压 128/82 mmHg · 空腹血糖 6.1 mmol/L`.
 pub(crate) fn vitals_text(lang: Lang, v: &Value) -> String {
     let mut parts = Vec::new();
@@ -238,7 +255,12 @@ pub(crate) fn vitals_text(lang: Lang, v: &Value) -> String {
 
 /// The record's fields, each with a readable value: people by name, times in local time,
 /// signatures and the frozen agreement by what they are.
-fn fields(lang: Lang, names: &Names, payload: &Value) -> String {
+fn fields(
+    lang: Lang,
+    names: &Names,
+    item_names: &HashMap<String, (String, String)>,
+    payload: &Value,
+) -> String {
     let Some(map) = payload.as_object() else {
         return String::new();
     };
@@ -256,6 +278,22 @@ fn fields(lang: Lang, names: &Names, payload: &Value) -> String {
                 format!("{}（{}）", local_text(s), zone_name(lang))
             }
             ("vitals", v) => vitals_text(lang, v),
+            ("id", _) => continue,
+            ("kind", v) => serde_json::from_value::<VisitKind>(v.clone())
+                .map(|k| k.label(lang).to_string())
+                .unwrap_or_else(|_| v.to_string()),
+            ("mode", v) => serde_json::from_value::<VisitMode>(v.clone())
+                .map(|m| m.label(lang).to_string())
+                .unwrap_or_else(|_| v.to_string()),
+            ("fulfils", v) => v["item_code"]
+                .as_str()
+                .map(|code| item_name(lang, item_names, code))
+                .unwrap_or_else(|| v.to_string()),
+            ("form", v) => {
+                let answered = v["answers"].as_object().map_or(0, |a| a.len());
+                lang.pick("已填写 {} 项", "{} answers")
+                    .replace("{}", &answered.to_string())
+            }
             ("resident_signature" | "doctor_signature", _) => {
                 lang.pick("已签名", "signed").to_string()
             }

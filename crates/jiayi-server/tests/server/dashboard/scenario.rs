@@ -142,10 +142,7 @@ pub(super) fn scenario(t: &Township, dir: &Path) -> Scenario {
                 &mut api,
                 household(village, "一组", format!("{village}一组{}号", i + 1)).member(
                     kit::member(*name, Relation::Head)
-                        .born(
-                            NaiveDate::from_ymd_opt(1950, 3, 1 + i as u32).unwrap(),
-                            seq,
-                        )
+                        .born(NaiveDate::from_ymd_opt(1950, 3, 1 + i as u32).unwrap(), seq)
                         .groups(&["hypertension"]),
                 ),
             );
