@@ -177,11 +177,11 @@ pub fn night_visits(visits: &[VisitFact]) -> Vec<Flag> {
                 .iter()
                 .filter(|v| {
                     let hour = local(v.occurred_at).hour();
-                    hour >= NIGHT_FROM_HOUR || hour < NIGHT_UNTIL_HOUR
+                    !(NIGHT_UNTIL_HOUR..NIGHT_FROM_HOUR).contains(&hour)
                 })
                 .map(|v| v.visit_id)
                 .collect();
-            (!night.is_empty()).then(|| Flag {
+            (!night.is_empty()).then_some(Flag {
                 kind: FlagKind::NightVisit,
                 doctor,
                 day,
@@ -229,7 +229,7 @@ pub fn villages_too_close(visits: &[VisitFact]) -> Vec<Flag> {
                     }
                 }
             }
-            (!involved.is_empty()).then(|| Flag {
+            (!involved.is_empty()).then_some(Flag {
                 kind: FlagKind::VillagesTooClose,
                 doctor,
                 day,
@@ -270,7 +270,7 @@ pub fn deadline_bursts(visits: &[VisitFact]) -> Vec<Flag> {
                 .map(|v| v.visit_id)
                 .collect();
             let share = late.len() as f64 / list.len() as f64;
-            (late.len() >= BURST_MIN_RECORDS && share >= BURST_MIN_SHARE).then(|| Flag {
+            (late.len() >= BURST_MIN_RECORDS && share >= BURST_MIN_SHARE).then_some(Flag {
                 kind: FlagKind::DeadlineBurst,
                 doctor,
                 day: end,

@@ -139,7 +139,7 @@ pub(crate) fn picker(lang: Lang, period: &Period, today: NaiveDate) -> String {
         ("quarter", "按季度", "Quarter"),
         ("year", "按年", "Year"),
     ] {
-        h.push_str(&option(value, &l(zh, en), value == kind));
+        h.push_str(&option(value, l(zh, en), value == kind));
     }
     h.push_str(&format!(
         "</select></label><label>{} <select name=\"year\">",

@@ -70,7 +70,7 @@ fn facts(storage: &dyn Storage, names: &Names, period: &Period) -> Result<Vec<(V
                     .unwrap_or_default(),
                 occurred_at: visit.occurred_at,
                 recorded_at: visit.recorded_at,
-                vitals: visit.vitals.clone(),
+                vitals: visit.vitals,
             },
             visit,
         ));
@@ -517,7 +517,7 @@ pub(crate) async fn flag_page(
             local(visit.recorded_at),
             escape(&vitals_text(
                 lang,
-                &serde_json::to_value(&visit.vitals).unwrap_or_default()
+                &serde_json::to_value(visit.vitals).unwrap_or_default()
             )),
             if lang == Lang::En { "lang=en&amp;" } else { "" },
             visit.id,

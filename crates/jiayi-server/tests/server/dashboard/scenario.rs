@@ -176,8 +176,8 @@ pub(super) fn scenario(t: &Township, dir: &Path) -> Scenario {
         heart_rate_bpm: Some(76),
         ..Vitals::default()
     };
-    let a_visit = visit(east[0].0, at(day(5), 9, 0), DOC_A, same.clone());
-    visit(east[1].0, at(day(5), 10, 0), DOC_A, same.clone());
+    let a_visit = visit(east[0].0, at(day(5), 9, 0), DOC_A, same);
+    visit(east[1].0, at(day(5), 10, 0), DOC_A, same);
     visit(east[2].0, at(day(5), 11, 0), DOC_A, same);
     let bp = |s: u16| Vitals {
         systolic_mmhg: Some(s),
