@@ -330,6 +330,14 @@ pub trait Storage: Send + Sync + 'static {
     /// Contracts, contract events and visits received from devices since `since`, newest
     /// first (not the copies a household's move writes into the log again: see `rehome`).
     fn audit(&self, since: DateTime<Utc>, limit: u32) -> Result<Vec<RecordToAudit>>;
+    /// As [`Storage::audit`], received from `since` up to (not including) `until`: a past
+    /// month's records, however many came after it.
+    fn audit_between(
+        &self,
+        since: DateTime<Utc>,
+        until: DateTime<Utc>,
+        limit: u32,
+    ) -> Result<Vec<RecordToAudit>>;
     /// The current payload (JSON text) of every record of a kind whose latest write is not a
     /// deletion, with its fields' clock values (JSON, field → HLC), in id order: what the
     /// indicators are computed from.

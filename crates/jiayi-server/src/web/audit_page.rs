@@ -87,11 +87,7 @@ pub(crate) async fn page(
     let storage = state.storage.clone();
     let datasets = state.datasets.clone();
     let data = blocking(move || {
-        let rows: Vec<RecordToAudit> = storage
-            .audit(start, AUDIT_ROWS)?
-            .into_iter()
-            .filter(|r| crate::storage::shared::parse_time(&r.received_at).is_ok_and(|t| t < end))
-            .collect();
+        let rows: Vec<RecordToAudit> = storage.audit_between(start, end, AUDIT_ROWS)?;
         let server = datasets.dataset(storage.as_ref())?;
         let mut names = Names::read(storage.as_ref(), &server.dataset)?;
         names.learn_villages(rows.iter().map(|r| &r.payload));

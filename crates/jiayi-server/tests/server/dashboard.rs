@@ -137,6 +137,12 @@ fn the_month_at_the_health_center(t: &Township) {
         "local day"
     );
 
+    // Last month's list holds what was received last month: none of this month's records.
+    let (status, html) = admin_get(&format!("{audit_url}?{}", month_query(s.month)));
+    assert_eq!(status, 200, "{html}");
+    assert!(html.contains("· 0 条记录"), "{html}");
+    assert!(!html.contains("张一山"));
+
     // Marking a visit checked: from this server's page it is saved and logged; the list shows it.
     let cookie = session(t);
     let visit_id = s.a_visit.to_string();

@@ -1,11 +1,12 @@
-//! The monthly audit's reviews and one record's received changes.
+//! The monthly audit's records of a period and their reviews, and one record's received
+//! changes.
 
 use postgres::Client;
 use uuid::Uuid;
 
 use crate::error::Result;
-use crate::storage::shared::review_from;
-use crate::storage::{AuditEvent, RecordChange, RecordReview};
+use crate::storage::shared::{record_to_audit, review_from, time_text};
+use crate::storage::{AuditEvent, RecordChange, RecordReview, RecordToAudit};
 
 pub(super) fn put_review(
     client: &mut Client,
@@ -76,6 +77,35 @@ pub(super) fn record_changes(
                 received_at: r.get(1),
                 change: serde_json::from_str(r.get::<_, &str>(2))?,
             })
+        })
+        .collect()
+}
+
+pub(super) fn audit_between(
+    client: &mut Client,
+    since: chrono::DateTime<chrono::Utc>,
+    until: chrono::DateTime<chrono::Utc>,
+    limit: u32,
+) -> Result<Vec<RecordToAudit>> {
+    let rows = client.query(
+        "SELECT c.cursor, c.entity, c.entity_id, c.village_id, COALESCE(d.label, ''), c.received_at, c.body
+         FROM changes c JOIN devices d ON d.id = c.device_id
+         WHERE c.received_at >= $1 AND c.received_at < $2
+           AND c.entity IN ('contract', 'contract_event', 'visit')
+         ORDER BY c.cursor DESC LIMIT $3",
+        &[&time_text(since), &time_text(until), &i64::from(limit)],
+    )?;
+    rows.iter()
+        .map(|r| {
+            record_to_audit(
+                r.get(0),
+                r.get(1),
+                r.get(2),
+                r.get(3),
+                r.get(4),
+                r.get(5),
+                r.get(6),
+            )
         })
         .collect()
 }

@@ -416,6 +416,15 @@ impl Storage for PgStorage {
             .collect()
     }
 
+    fn audit_between(
+        &self,
+        since: DateTime<Utc>,
+        until: DateTime<Utc>,
+        limit: u32,
+    ) -> Result<Vec<RecordToAudit>> {
+        super::reviews::audit_between(&mut *self.client()?, since, until, limit)
+    }
+
     fn live_payloads(&self, entity: Entity) -> Result<Vec<(String, String)>> {
         let rows = self.client()?.query(
             "SELECT payload, field_hlc FROM records WHERE entity = $1 AND deleted_hlc IS NULL ORDER BY entity_id",

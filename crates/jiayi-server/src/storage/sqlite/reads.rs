@@ -8,8 +8,8 @@ use uuid::Uuid;
 use super::SqliteStorage;
 use super::sync::append_audit_in;
 use crate::error::Result;
-use crate::storage::shared::{document, review_from};
-use crate::storage::{AuditEvent, RecordChange, RecordReview};
+use crate::storage::shared::{document, record_to_audit, review_from, time_text};
+use crate::storage::{AuditEvent, RecordChange, RecordReview, RecordToAudit};
 
 impl SqliteStorage {
     /// The current version of each published document.
@@ -116,6 +116,40 @@ pub(super) fn record_changes(
             received_at,
             change: serde_json::from_str(&body)?,
         });
+    }
+    Ok(out)
+}
+
+pub(super) fn audit_between(
+    conn: &Connection,
+    since: chrono::DateTime<chrono::Utc>,
+    until: chrono::DateTime<chrono::Utc>,
+    limit: u32,
+) -> Result<Vec<RecordToAudit>> {
+    let mut st = conn.prepare_cached(
+        "SELECT c.cursor, c.entity, c.entity_id, c.village_id, COALESCE(d.label, ''), c.received_at, c.body
+         FROM changes c JOIN devices d ON d.id = c.device_id
+         WHERE c.received_at >= ?1 AND c.received_at < ?2
+           AND c.entity IN ('contract', 'contract_event', 'visit')
+         ORDER BY c.cursor DESC LIMIT ?3",
+    )?;
+    let rows = st.query_map(params![time_text(since), time_text(until), limit], |r| {
+        Ok((
+            r.get::<_, i64>(0)?,
+            r.get::<_, String>(1)?,
+            r.get::<_, String>(2)?,
+            r.get::<_, String>(3)?,
+            r.get::<_, String>(4)?,
+            r.get::<_, String>(5)?,
+            r.get::<_, String>(6)?,
+        ))
+    })?;
+    let mut out = Vec::new();
+    for row in rows {
+        let (cursor, entity, id, village, label, at, body) = row?;
+        out.push(record_to_audit(
+            cursor, entity, &id, &village, label, at, &body,
+        )?);
     }
     Ok(out)
 }

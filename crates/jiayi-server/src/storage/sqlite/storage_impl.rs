@@ -397,6 +397,15 @@ impl Storage for SqliteStorage {
         Ok(out)
     }
 
+    fn audit_between(
+        &self,
+        since: DateTime<Utc>,
+        until: DateTime<Utc>,
+        limit: u32,
+    ) -> Result<Vec<RecordToAudit>> {
+        super::reads::audit_between(&self.conn(), since, until, limit)
+    }
+
     fn live_payloads(&self, entity: Entity) -> Result<Vec<(String, String)>> {
         let conn = self.reader();
         let mut st = conn.prepare_cached(
