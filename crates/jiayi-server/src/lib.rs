@@ -17,6 +17,7 @@ pub mod reference_scope;
 pub mod rehome;
 mod start;
 pub mod storage;
+pub mod suspicion;
 pub mod timeouts;
 pub mod tls;
 pub mod updates;

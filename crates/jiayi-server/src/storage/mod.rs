@@ -175,8 +175,59 @@ pub struct RecordToAudit {
     pub entity_id: Uuid,
     pub village_id: Uuid,
     pub device_label: String,
+    /// The device that sent it.
+    pub device_id: Uuid,
     pub received_at: String,
     pub payload: serde_json::Value,
+}
+
+/// An administrator's verdict on a received record in the monthly audit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ReviewVerdict {
+    /// Looked at and found in order.
+    Checked,
+    /// To be looked at again by the record's doctor; the note says why.
+    Flagged,
+}
+
+impl ReviewVerdict {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ReviewVerdict::Checked => "checked",
+            ReviewVerdict::Flagged => "flagged",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<ReviewVerdict> {
+        match text {
+            "checked" => Some(ReviewVerdict::Checked),
+            "flagged" => Some(ReviewVerdict::Flagged),
+            _ => None,
+        }
+    }
+}
+
+/// One verdict as kept: reviews are only added, the latest of a record is its state.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct RecordReview {
+    pub entity: String,
+    pub entity_id: Uuid,
+    pub verdict: ReviewVerdict,
+    pub note: String,
+    /// The administrator's user name.
+    pub reviewer: String,
+    /// RFC 3339, UTC.
+    pub at: String,
+}
+
+/// One change received for a record, for the record's history.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RecordChange {
+    pub cursor: u64,
+    /// RFC 3339, UTC.
+    pub received_at: String,
+    pub change: Change,
 }
 
 pub trait Storage: Send + Sync + 'static {
@@ -279,6 +330,14 @@ pub trait Storage: Send + Sync + 'static {
     /// Contracts, contract events and visits received from devices since `since`, newest
     /// first (not the copies a household's move writes into the log again: see `rehome`).
     fn audit(&self, since: DateTime<Utc>, limit: u32) -> Result<Vec<RecordToAudit>>;
+    /// As [`Storage::audit`], received from `since` up to (not including) `until`: a past
+    /// month's records, however many came after it.
+    fn audit_between(
+        &self,
+        since: DateTime<Utc>,
+        until: DateTime<Utc>,
+        limit: u32,
+    ) -> Result<Vec<RecordToAudit>>;
     /// The current payload (JSON text) of every record of a kind whose latest write is not a
     /// deletion, with its fields' clock values (JSON, field → HLC), in id order: what the
     /// indicators are computed from.
@@ -293,6 +352,13 @@ pub trait Storage: Send + Sync + 'static {
     /// A township setting (JSON text), e.g. the indicator targets.
     fn setting(&self, key: &str) -> Result<Option<String>>;
     fn put_setting(&self, key: &str, value: &str) -> Result<()>;
+
+    /// Adds a review verdict and the audit entry naming it, in one transaction.
+    fn put_review(&self, review: &RecordReview, audit: &AuditEvent) -> Result<()>;
+    /// Every review of one record (`Some`) or of every record (`None`), oldest first.
+    fn reviews(&self, record: Option<(&str, Uuid)>) -> Result<Vec<RecordReview>>;
+    /// Every change received for one record, in log order.
+    fn record_changes(&self, entity: &str, id: Uuid) -> Result<Vec<RecordChange>>;
 
     /// Appends one entry to the audit log: chained after the last at once, or, by a backend
     /// with an [`AuditSealer`], queued for the sealer, so that requests never take turns on the

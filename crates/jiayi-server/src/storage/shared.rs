@@ -336,8 +336,29 @@ pub(crate) fn record_to_audit(
         entity_id: parse_uuid(id)?,
         village_id: parse_uuid(village)?,
         device_label,
+        device_id: change.device_id,
         received_at,
         payload: change.payload,
+    })
+}
+
+/// A review as the databases store it.
+pub(crate) fn review_from(
+    entity: String,
+    id: &str,
+    verdict: &str,
+    note: String,
+    reviewer: String,
+    at: String,
+) -> Result<super::RecordReview> {
+    Ok(super::RecordReview {
+        entity,
+        entity_id: parse_uuid(id)?,
+        verdict: super::ReviewVerdict::parse(verdict)
+            .ok_or_else(|| ServerError::Corrupt(format!("unknown review verdict '{verdict}'")))?,
+        note,
+        reviewer,
+        at,
     })
 }
 

@@ -6,7 +6,7 @@ use argon2::{Algorithm, Argon2, Params, Version};
 use axum::Router;
 use axum::extract::{Form, Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
-use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use chrono::Utc;
 use jiayi_core::Lang;
@@ -15,7 +15,7 @@ use serde::Deserialize;
 use crate::error::{Result, ServerError};
 use crate::storage::AuditEvent;
 use crate::storage::token::{new_token, token_hash};
-use crate::web::html::escape;
+use crate::web::html::{escape, html_page};
 use crate::web::login_guard::TurnedAway;
 use crate::web::state::{Peer, ServerState, blocking};
 
@@ -107,36 +107,40 @@ struct LoginForm {
     lang: Option<String>,
 }
 
-fn form(lang: Lang, message: Option<&str>) -> String {
+/// The login page: the dashboard's page shell with the form in a box, in the page's language.
+fn form(status: StatusCode, lang: Lang, message: Option<&str>) -> Response {
     let l = |zh, en| lang.pick(zh, en);
     let error = message
         .map(|m| format!("<p class=\"error\">{}</p>", escape(m)))
         .unwrap_or_default();
-    format!(
-        "<!doctype html><html lang=\"{}\"><head><meta charset=\"utf-8\"><title>{}</title></head><body>\
-<h1>{}</h1>{error}<form method=\"post\" action=\"/login\">\
+    let body = format!(
+        "<div class=\"login\">{error}<form method=\"post\" action=\"/login\">\
 <input type=\"hidden\" name=\"lang\" value=\"{}\">\
-<p><label>{} <input name=\"name\" autocomplete=\"username\" required></label></p>\
-<p><label>{} <input name=\"password\" type=\"password\" autocomplete=\"current-password\" required></label></p>\
-<p><button type=\"submit\">{}</button></p></form></body></html>",
-        if lang == Lang::En { "en" } else { "zh-CN" },
-        l("登录", "Log in"),
-        l("乡镇家医签约看板 · 登录", "Township dashboard · Log in"),
+<label for=\"name\">{}</label><input id=\"name\" name=\"name\" autocomplete=\"username\" required>\
+<label for=\"password\">{}</label><input id=\"password\" name=\"password\" type=\"password\" autocomplete=\"current-password\" required>\
+<button type=\"submit\">{}</button></form><p class=\"muted\">{}</p></div>",
         if lang == Lang::En { "en" } else { "zh" },
         l("用户名", "User name"),
         l("密码", "Password"),
         l("登录", "Log in"),
+        l(
+            "卫生院工作人员使用。连续输错密码多次后账号会暂时锁定。",
+            "For health-center staff. Repeated wrong passwords lock the account for a while.",
+        ),
+    );
+    html_page(
+        status,
+        lang,
+        l("乡镇家医签约看板 · 登录", "Township dashboard · Log in"),
+        &body,
     )
 }
 
-fn page(status: StatusCode, body: String) -> Response {
-    (status, [(header::CACHE_CONTROL, "no-store")], Html(body)).into_response()
-}
-
 async fn login_page(Query(q): Query<LangQuery>) -> Response {
-    page(
+    form(
         StatusCode::OK,
-        form(Lang::from_tag(q.lang.as_deref().unwrap_or("zh")), None),
+        Lang::from_tag(q.lang.as_deref().unwrap_or("zh")),
+        None,
     )
 }
 
@@ -215,15 +219,13 @@ async fn login(
             }
             response
         }
-        Ok(Outcome::Wrong | Outcome::Locked) => page(
+        Ok(Outcome::Wrong | Outcome::Locked) => form(
             StatusCode::UNAUTHORIZED,
-            form(
-                lang,
-                Some(lang.pick(
-                    "用户名或密码错误；连续输错多次后账号会暂时锁定，请稍后再试。",
-                    "Wrong user name or password; after repeated wrong passwords the account is locked for a while.",
-                )),
-            ),
+            lang,
+            Some(lang.pick(
+                "用户名或密码错误；连续输错多次后账号会暂时锁定，请稍后再试。",
+                "Wrong user name or password; after repeated wrong passwords the account is locked for a while.",
+            )),
         ),
         Err(e) => e.into_response(),
     }
@@ -247,7 +249,7 @@ fn turned_away_page(lang: Lang, turned_away: TurnedAway) -> Response {
             ),
         ),
     };
-    let mut response = page(status, form(lang, Some(message)));
+    let mut response = form(status, lang, Some(message));
     response
         .headers_mut()
         .insert(header::RETRY_AFTER, HeaderValue::from_static("5"));

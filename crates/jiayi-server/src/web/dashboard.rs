@@ -6,20 +6,33 @@ use axum::extract::{Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
-use chrono::{Datelike, TimeZone, Utc};
+use chrono::Utc;
 use jiayi_core::Lang;
 use serde::Deserialize;
 
-use jiayi_core::household::Village;
+use std::collections::HashMap;
+
 use jiayi_core::indicators::Level;
 use jiayi_core::time::china_date;
 
-use crate::storage::{AuditEvent, ConflictRow, DeviceRow, RecordToAudit, VillageProgress};
+use uuid::Uuid;
+
+use crate::storage::{
+    AuditEvent, ConflictRow, DeviceRow, RecordReview, RecordToAudit, VillageProgress,
+};
+use crate::web::audit_page::{kind_name, latest_reviews, local_midnight, table};
 use crate::web::auth::session;
-use crate::web::html::{escape, html_page};
+use crate::web::html::{Tab, escape, html_page, nav};
 use crate::web::indicator_drill::{DrillAsked, drill_page};
+use crate::web::indicator_section::url_encode;
 use crate::web::indicator_section::{Asked, section};
+use crate::web::local_time::local_text;
+use crate::web::names::Names;
+use crate::web::period::{PeriodQuery, this_month};
 use crate::web::state::{Peer, ServerState, blocking};
+
+/// The newest records of the month the dashboard itself lists; the audit page has them all.
+const DASHBOARD_AUDIT_ROWS: usize = 20;
 
 pub fn routes() -> Router<ServerState> {
     Router::new()
@@ -32,8 +45,6 @@ pub fn routes() -> Router<ServerState> {
 pub(crate) struct DashQuery {
     /// `zh` (default) or `en`.
     lang: Option<String>,
-    /// `2026`, `2026-Q4`, `2026-11` or `2026-01-01..2026-06-30`; this calendar year when empty.
-    period: Option<String>,
     /// Rows of the indicator table: `township`, `village` (default), `team` or `doctor`.
     level: Option<String>,
     /// The indicator drawn as bars per village (an indicator code; `signing` by default).
@@ -59,7 +70,7 @@ pub(crate) struct IndicatorQuery {
     page: Option<String>,
 }
 
-#[utoipa::path(get, path = "/dashboard", tag = "dashboard", params(DashQuery),
+#[utoipa::path(get, path = "/dashboard", tag = "dashboard", params(DashQuery, PeriodQuery),
     responses((status = 200, description = "The staff dashboard", content_type = "text/html", body = String),
               (status = 400, description = "A period, level or indicator the page cannot read; the page says why", content_type = "text/html", body = String),
               (status = 303, description = "No live session: to the login page")),
@@ -69,35 +80,38 @@ pub(crate) async fn page(
     Peer(peer): Peer,
     headers: HeaderMap,
     Query(q): Query<DashQuery>,
+    Query(asked_period): Query<PeriodQuery>,
 ) -> Response {
     let lang = Lang::from_tag(q.lang.as_deref().unwrap_or("zh"));
     let user = match session(&state, &headers, lang).await {
         Ok(u) => u,
         Err(response) => return *response,
     };
+    let now = Utc::now();
+    let period = asked_period.read(lang, china_date(now));
     let asked = Asked {
         lang,
-        period: q.period,
+        period: period.as_ref().ok().map(|p| p.label()),
         level: q.level,
         bar: q.bar,
     };
     let storage = state.storage.clone();
     let datasets = state.datasets.clone();
-    let now = Utc::now();
-    let choice = asked.choose(china_date(now));
+    let choice = period.and_then(|_| asked.choose(china_date(now)));
+    let period_query = match &choice {
+        Ok(c) => format!("period={}", url_encode(&c.params.period.label())),
+        Err(_) => String::new(),
+    };
     let status = if choice.is_ok() {
         StatusCode::OK
     } else {
         StatusCode::BAD_REQUEST
     };
-    let month_start = Utc
-        .with_ymd_and_hms(now.year(), now.month(), 1, 0, 0, 0)
-        .single()
-        .unwrap_or(now);
+    let month_start = local_midnight(this_month(china_date(now)).start);
     let data = blocking(move || {
+        let server = datasets.dataset(storage.as_ref())?;
         let indicators = match &choice {
             Ok(c) => {
-                let server = datasets.dataset(storage.as_ref())?;
                 let targets = crate::indicators::targets(storage.as_ref())?;
                 section(&asked, Ok(c), &server.dataset, &targets, server.unreadable)
             }
@@ -110,10 +124,15 @@ pub(crate) async fn page(
             ),
         };
         let audit = storage.audit(month_start, 500)?;
-        // The records the page shows by id (the audit list); the rest are counts.
+        let mut names = Names::read(storage.as_ref(), &server.dataset)?;
+        names.learn_villages(audit.iter().map(|a| &a.payload));
+        let reviews = latest_reviews(storage.reviews(None)?);
+        // The records the page shows by name (the newest of the audit list); the rest are
+        // counts.
         let view = AuditEvent::admin(&user, "dashboard", &peer).with_records(
             audit
                 .iter()
+                .take(DASHBOARD_AUDIT_ROWS)
                 .map(|a| format!("{}:{}", a.entity, a.entity_id)),
         );
         storage.append_audit(&view, now)?;
@@ -121,22 +140,24 @@ pub(crate) async fn page(
             indicators,
             storage.devices()?,
             storage.village_progress()?,
-            storage.villages()?,
+            names,
             storage.conflicts(true)?,
-            audit,
+            (audit, reviews),
         ))
     })
     .await;
     match data {
-        Ok((indicators, devices, villages, names, conflicts, audit)) => {
-            let body = render(lang, &devices, &villages, &names, &conflicts, &audit);
+        Ok((indicators, devices, villages, names, conflicts, (audit, reviews))) => {
+            let body = render(
+                lang, &devices, &villages, &names, &conflicts, &audit, &reviews,
+            );
             html_page(
                 status,
                 lang,
                 lang.pick("乡镇家医签约看板", "Township dashboard"),
                 &format!(
-                    "<form class=\"logout\" method=\"post\" action=\"/logout\"><button type=\"submit\">{}</button></form>{indicators}{body}",
-                    lang.pick("退出登录", "Log out")
+                    "{}{indicators}{body}",
+                    nav(lang, Tab::Dashboard, &period_query)
                 ),
             )
         }
@@ -249,16 +270,12 @@ fn render(
     lang: Lang,
     devices: &[DeviceRow],
     villages: &[VillageProgress],
-    names: &[Village],
+    names: &Names,
     conflicts: &[ConflictRow],
     audit: &[RecordToAudit],
+    reviews: &HashMap<(String, Uuid), RecordReview>,
 ) -> String {
     let l = |zh, en| lang.pick(zh, en);
-    let none = |s: &Option<String>| {
-        s.as_deref()
-            .map(escape)
-            .unwrap_or_else(|| l("从未", "never").to_string())
-    };
     let mut h = String::new();
 
     h.push_str(&format!(
@@ -270,7 +287,7 @@ fn render(
         l("医生", "Doctor"),
         l("团队", "Team"),
         l("村数", "Villages"),
-        l("最近同步", "Last sync"),
+        l("最近同步（北京时间）", "Last sync (China Standard Time)"),
         l("已收变更序号", "Stored through"),
         l("状态", "Status"),
     ] {
@@ -289,7 +306,10 @@ fn render(
             escape(&d.doctor_name),
             escape(&d.team_name),
             d.villages.len(),
-            none(&d.last_sync_at),
+            d.last_sync_at
+                .as_deref()
+                .map(local_text)
+                .unwrap_or_else(|| l("从未", "never").to_string()),
             d.stored_through_seq,
             status
         ));
@@ -312,10 +332,7 @@ fn render(
     }
     h.push_str("</tr>");
     for v in villages {
-        let village = match names.iter().find(|n| n.id == v.village_id) {
-            Some(n) => escape(&n.name),
-            None => format!("<code>{}</code>", v.village_id),
-        };
+        let village = escape(&names.villages.name(lang, v.village_id));
         let pct = if v.households == 0 {
             0.0
         } else {
@@ -353,14 +370,15 @@ fn render(
         h.push_str("</tr>");
         for c in conflicts {
             h.push_str(&format!(
-                "<tr><td>{}</td><td>{} <code>{}</code></td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+                "<tr><td>{}</td><td><a href=\"/dashboard/record?entity={}&amp;id={}\">{}</a></td><td>{}</td><td>{}</td><td>{}</td><td class=\"time\">{}</td></tr>",
                 c.id,
                 escape(&c.entity),
                 c.entity_id,
+                escape(&kind_name(lang, &c.entity)),
                 escape(&c.field),
                 escape(&c.winning_value.to_string()),
                 escape(&c.losing_value.to_string()),
-                escape(&c.created_at)
+                local_text(&c.created_at)
             ));
         }
         h.push_str("</table>");
@@ -371,33 +389,20 @@ fn render(
         l("本月待审核记录", "This month's records to audit"),
         audit.len()
     ));
-    h.push_str("<table><tr>");
-    for c in [
-        l("类别", "Kind"),
-        l("记录", "Record"),
-        l("村", "Village"),
-        l("设备", "Device"),
-        l("收到时间", "Received"),
-    ] {
-        h.push_str(&format!("<th>{c}</th>"));
-    }
-    h.push_str("</tr>");
-    for a in audit {
-        let kind = match a.entity.as_str() {
-            "contract" => l("签约协议", "contract"),
-            "contract_event" => l("协议变更", "contract event"),
-            "visit" => l("履约服务", "visit"),
-            other => other,
-        };
-        h.push_str(&format!(
-            "<tr><td>{}</td><td><code>{}</code></td><td><code>{}</code></td><td>{}</td><td>{}</td></tr>",
-            escape(kind),
-            a.entity_id,
-            a.village_id,
-            escape(&a.device_label),
-            escape(&a.received_at)
-        ));
-    }
-    h.push_str("</table>");
+    let back = if lang == Lang::En {
+        "/dashboard?lang=en"
+    } else {
+        "/dashboard"
+    };
+    let shown = &audit[..audit.len().min(DASHBOARD_AUDIT_ROWS)];
+    h.push_str(&table(lang, shown, names, reviews, back));
+    h.push_str(&format!(
+        "<p><a href=\"/dashboard/audit{}\">{}</a></p>",
+        if lang == Lang::En { "?lang=en" } else { "" },
+        l(
+            "全部审核记录、按月份查看 →",
+            "All records to audit, by month →"
+        )
+    ));
     h
 }

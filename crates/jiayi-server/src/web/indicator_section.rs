@@ -248,22 +248,17 @@ pub fn section(
 fn chooser(asked: &Asked, choice: Option<&Choice>) -> String {
     let lang = asked.lang;
     let l = |zh, en| lang.pick(zh, en);
-    let period = asked
-        .period
-        .clone()
-        .or_else(|| choice.map(|c| c.params.period.label()))
-        .unwrap_or_default();
+    let today = jiayi_core::time::china_date(chrono::Utc::now());
+    let period = choice
+        .map(|c| c.params.period)
+        .unwrap_or_else(|| crate::web::period::this_month(today));
     let level = choice.map(|c| c.level).unwrap_or(Level::Village);
     let bar = choice.map(|c| c.bar).unwrap_or(IndicatorKind::Signing);
     let mut h = String::from("<form class=\"chooser\" method=\"get\" action=\"/dashboard\">");
     if lang == Lang::En {
         h.push_str("<input type=\"hidden\" name=\"lang\" value=\"en\">");
     }
-    h.push_str(&format!(
-        "<label>{} <input name=\"period\" value=\"{}\" size=\"24\"></label>",
-        l("统计期", "Period"),
-        escape(&period)
-    ));
+    h.push_str(&crate::web::period::picker(lang, &period, today));
     h.push_str(&format!(
         "<label>{} <select name=\"level\">",
         l("分组", "Rows by")
@@ -292,13 +287,8 @@ fn chooser(asked: &Asked, choice: Option<&Choice>) -> String {
         ));
     }
     h.push_str(&format!(
-        "</select></label><button type=\"submit\">{}</button>\
-<div class=\"muted\">{}</div></form>",
+        "</select></label><button type=\"submit\">{}</button></form>",
         l("查看", "Show"),
-        l(
-            "统计期写法：2026（全年）· 2026-Q4（季度）· 2026-11（月份）· 2026-01-01..2026-06-30（起止日期）",
-            "Period: 2026 (year) · 2026-Q4 (quarter) · 2026-11 (month) · 2026-01-01..2026-06-30 (range)"
-        )
     ));
     h
 }

@@ -7,6 +7,7 @@ use axum::extract::DefaultBodyLimit;
 use axum::routing::{get, post};
 
 pub mod api_error;
+pub mod audit_page;
 pub mod auth;
 pub mod browser;
 pub mod connection;
@@ -15,11 +16,17 @@ pub mod html;
 pub mod indicator_drill;
 pub mod indicator_left;
 pub mod indicator_section;
+mod local_time;
 pub mod login_guard;
+mod names;
 pub mod openapi;
+pub mod period;
+pub mod record_page;
 pub mod state;
+pub mod supervision;
 pub mod sync_api;
 pub mod updates_api;
+mod village_names;
 
 pub use state::{PeerAddr, ServerState};
 
@@ -41,6 +48,9 @@ pub fn router(state: impl Into<ServerState>) -> Router {
         .route("/openapi.json", get(openapi::openapi))
         .route("/health", get(sync_api::health))
         .merge(dashboard::routes())
+        .merge(audit_page::routes())
+        .merge(record_page::routes())
+        .merge(supervision::routes())
         .merge(auth::routes())
         .layer(DefaultBodyLimit::max(body_limit))
         .layer(axum::middleware::from_fn_with_state(

@@ -6,12 +6,12 @@ use utoipa::OpenApi;
 
 use crate::web::api_error::ApiErr;
 use crate::web::auth::COOKIE;
-use crate::web::{dashboard, sync_api, updates_api};
+use crate::web::{audit_page, dashboard, record_page, supervision, sync_api, updates_api};
 
 #[derive(OpenApi)]
 #[openapi(
     info(title = "Jiayi township sync API", description = "Device sync with the township server (家医签约同步)."),
-    paths(sync_api::info, sync_api::push, sync_api::pull, sync_api::reference, sync_api::health, updates_api::check, updates_api::file, dashboard::page, dashboard::indicator_page),
+    paths(sync_api::info, sync_api::push, sync_api::pull, sync_api::reference, sync_api::health, updates_api::check, updates_api::file, dashboard::page, dashboard::indicator_page, audit_page::page, record_page::page, supervision::page, supervision::flag_page),
     modifiers(&BearerAuth)
 )]
 pub struct ApiDoc;

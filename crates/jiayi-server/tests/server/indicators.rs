@@ -583,7 +583,7 @@ fn postgres_server_indicators_equal_the_devices() {
 
 /// Runs chromium with a deadline; returns its standard output (written to a file, so a long
 /// page never blocks the browser on a full pipe).
-fn chromium(args: &[String], out: &Path) -> Option<Vec<u8>> {
+pub(crate) fn chromium(args: &[String], out: &Path) -> Option<Vec<u8>> {
     let file = std::fs::File::create(out).ok()?;
     let mut child = std::process::Command::new("/usr/bin/chromium")
         .args(args)

@@ -2,6 +2,7 @@
 //! indicators against a device's, security, and sync end to end, on SQLite and PostgreSQL.
 
 mod cli;
+mod dashboard;
 mod demo_apart;
 mod fuzz_push;
 mod indicators;

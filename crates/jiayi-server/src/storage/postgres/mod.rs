@@ -11,6 +11,7 @@ mod pool;
 mod push;
 mod reads;
 mod rehome;
+mod reviews;
 mod sealer;
 mod storage_impl;
 

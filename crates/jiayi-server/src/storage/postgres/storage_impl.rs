@@ -21,8 +21,8 @@ use crate::storage::shared::{
 use crate::storage::token::{new_token, token_hash};
 use crate::storage::{
     AuditEvent, AuditLogEntry, AuditSealer, ConflictRow, DeviceRow, DeviceScope, DeviceStatus,
-    Enrolled, Enrollment, LoginAttempt, PullPage, Pushed, RecordToAudit, Storage, UserRow,
-    VillageProgress,
+    Enrolled, Enrollment, LoginAttempt, PullPage, Pushed, RecordChange, RecordReview,
+    RecordToAudit, Storage, UserRow, VillageProgress,
 };
 
 impl Storage for PgStorage {
@@ -416,6 +416,15 @@ impl Storage for PgStorage {
             .collect()
     }
 
+    fn audit_between(
+        &self,
+        since: DateTime<Utc>,
+        until: DateTime<Utc>,
+        limit: u32,
+    ) -> Result<Vec<RecordToAudit>> {
+        super::reviews::audit_between(&mut *self.client()?, since, until, limit)
+    }
+
     fn live_payloads(&self, entity: Entity) -> Result<Vec<(String, String)>> {
         let rows = self.client()?.query(
             "SELECT payload, field_hlc FROM records WHERE entity = $1 AND deleted_hlc IS NULL ORDER BY entity_id",
@@ -459,6 +468,18 @@ impl Storage for PgStorage {
         }
         tx.commit()?;
         Ok(())
+    }
+
+    fn put_review(&self, review: &RecordReview, audit: &AuditEvent) -> Result<()> {
+        super::reviews::put_review(&mut *self.client()?, review, audit)
+    }
+
+    fn reviews(&self, record: Option<(&str, Uuid)>) -> Result<Vec<RecordReview>> {
+        super::reviews::reviews(&mut *self.client()?, record)
+    }
+
+    fn record_changes(&self, entity: &str, id: Uuid) -> Result<Vec<RecordChange>> {
+        super::reviews::record_changes(&mut *self.client()?, entity, id)
     }
 
     fn setting(&self, key: &str) -> Result<Option<String>> {

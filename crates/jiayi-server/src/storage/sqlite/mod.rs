@@ -4,6 +4,7 @@
 //! single short transaction, so this is both simple and fast enough for a township.
 
 mod connection;
+mod reads;
 mod storage_impl;
 mod sync;
 

@@ -13,14 +13,15 @@ use super::sync::{append_audit_in, load_record};
 use crate::error::Result;
 use crate::merge::RecordState;
 use crate::storage::shared::{
-    ConflictText, check_enrollment, check_reference, check_villages, cursor_param, document,
-    hash_from, parse_time, parse_uuid, progress_from, record_to_audit, reference_from, role_from,
-    time_text, village_from,
+    ConflictText, check_enrollment, check_reference, check_villages, cursor_param, hash_from,
+    parse_time, parse_uuid, progress_from, record_to_audit, reference_from, role_from, time_text,
+    village_from,
 };
 use crate::storage::token::{new_token, token_hash};
 use crate::storage::{
     AuditEvent, AuditLogEntry, ConflictRow, DeviceRow, DeviceScope, Enrolled, Enrollment,
-    LoginAttempt, PullPage, RecordToAudit, Storage, UserRow, VillageProgress,
+    LoginAttempt, PullPage, RecordChange, RecordReview, RecordToAudit, Storage, UserRow,
+    VillageProgress,
 };
 
 impl Storage for SqliteStorage {
@@ -396,6 +397,15 @@ impl Storage for SqliteStorage {
         Ok(out)
     }
 
+    fn audit_between(
+        &self,
+        since: DateTime<Utc>,
+        until: DateTime<Utc>,
+        limit: u32,
+    ) -> Result<Vec<RecordToAudit>> {
+        super::reads::audit_between(&self.conn(), since, until, limit)
+    }
+
     fn live_payloads(&self, entity: Entity) -> Result<Vec<(String, String)>> {
         let conn = self.reader();
         let mut st = conn.prepare_cached(
@@ -450,6 +460,18 @@ impl Storage for SqliteStorage {
         }
         tx.commit()?;
         Ok(())
+    }
+
+    fn put_review(&self, review: &RecordReview, audit: &AuditEvent) -> Result<()> {
+        super::reads::put_review(&mut self.conn(), review, audit)
+    }
+
+    fn reviews(&self, record: Option<(&str, Uuid)>) -> Result<Vec<RecordReview>> {
+        super::reads::reviews(&self.conn(), record)
+    }
+
+    fn record_changes(&self, entity: &str, id: Uuid) -> Result<Vec<RecordChange>> {
+        super::reads::record_changes(&self.conn(), entity, id)
     }
 
     fn setting(&self, key: &str) -> Result<Option<String>> {
@@ -662,32 +684,5 @@ impl Storage for SqliteStorage {
         self.conn()
             .execute("DELETE FROM sessions WHERE token_hash = ?1", [token_hash])?;
         Ok(())
-    }
-}
-
-impl SqliteStorage {
-    /// The current version of each published document.
-    fn reference_documents(&self) -> Result<Vec<ReferenceDocument>> {
-        let conn = self.conn();
-        let mut st = conn.prepare_cached(
-            "SELECT kind, name, version, content, published_at FROM reference_documents r
-             WHERE version = (SELECT MAX(version) FROM reference_documents x WHERE x.kind = r.kind AND x.name = r.name)
-             ORDER BY kind, name",
-        )?;
-        let rows = st.query_map([], |r| {
-            Ok((
-                r.get::<_, String>(0)?,
-                r.get(1)?,
-                r.get::<_, i64>(2)?,
-                r.get(3)?,
-                r.get(4)?,
-            ))
-        })?;
-        let mut docs = Vec::new();
-        for row in rows {
-            let (kind, name, version, content, published_at) = row?;
-            docs.push(document(&kind, name, version, content, published_at)?);
-        }
-        Ok(docs)
     }
 }
