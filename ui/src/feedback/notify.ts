@@ -10,7 +10,4 @@ export const notify = {
   success(message: string) {
     ElMessage({ ...PLACE, type: 'success', message })
   },
-  error(message: string) {
-    ElMessage({ ...PLACE, type: 'error', message })
-  },
 }
