@@ -2,7 +2,7 @@
 // produced it, not at the top of the page. The screen names its places; `fail` or `say` puts
 // the message at one; `clearOn` takes it away once what it was about is edited.
 
-import { ref, watch, type WatchSource } from 'vue'
+import { ref, watch, type Ref, type WatchSource } from 'vue'
 
 export type Tone = 'error' | 'success'
 
@@ -32,12 +32,22 @@ export function usePlacedMessage<Place extends string>(initial: Place) {
     return text.value && place.value === where ? text.value : ''
   }
 
-  /** A message at `where` goes as soon as `source` changes: its cause was edited. */
+  /** A message at `where` goes as soon as `source` changes: its cause was edited. Checked at
+   *  the change itself (`sync`), so a message set after a change is kept. */
   function clearOn(source: WatchSource<unknown> | WatchSource<unknown>[], where: Place) {
     watch(source, () => {
       if (place.value === where) text.value = ''
-    }, { deep: true })
+    }, { deep: true, flush: 'sync' })
   }
 
   return { text, tone, place, say, fail, clear, at, clearOn }
+}
+
+/** A form's one message goes as soon as anything in `sources` is edited: what it was about
+ *  may be fixed, and a stale message misleads more than none. Checked at the change itself
+ *  (`sync`), so a message set after a change (a list that failed to load) is kept. */
+export function clearWhenEdited(message: Ref<string>, sources: WatchSource<unknown>[] | object) {
+  watch(sources as WatchSource<unknown>[], () => {
+    message.value = ''
+  }, { deep: true, flush: 'sync' })
 }

@@ -80,6 +80,7 @@ import ImportView from './ImportView.vue'
 import VisitView from './VisitView.vue'
 import ChangeView from './ChangeView.vue'
 import RegisterView from './RegisterView.vue'
+import HouseholdMoveDialog from './household/HouseholdMoveDialog.vue'
 
 function mountView<P>(view: unknown, props: P): VueWrapper {
   return mount(view as never, { props: props as never, attachTo: document.body, global: { plugins: [i18n, { install: useElement }] } })
@@ -267,6 +268,24 @@ describe('validation messages go once their cause is edited', () => {
     form.address = '东路2号'
     await flushPromises()
     expect(page.find('[data-test=server-error]').exists()).toBe(false)
+    page.unmount()
+  })
+
+  it('a household dialog: the missing address goes as one is typed', async () => {
+    const page = mountView(HouseholdMoveDialog, { household, open: false })
+    await page.setProps({ open: true })
+    await flushPromises()
+    const address = document.querySelector<HTMLInputElement>('[data-test=move-address] input, input[data-test=move-address]')!
+    address.value = ''
+    address.dispatchEvent(new Event('input'))
+    await flushPromises()
+    document.querySelector<HTMLElement>('[data-test=move-save]')!.click()
+    await flushPromises()
+    expect(document.querySelector('[data-test=move-error]')?.textContent).toBeTruthy()
+    address.value = '西路2号'
+    address.dispatchEvent(new Event('input'))
+    await flushPromises()
+    expect(document.querySelector('[data-test=move-error]')).toBeNull()
     page.unmount()
   })
 })
