@@ -322,7 +322,31 @@ fn flow(app: &mut App) -> Result<()> {
     s.wait_text("[data-test=visit]", "超出合理范围")?;
     app.shot("visit-range-error")?;
     let s = &app.session;
+    // A value out of range is a typing mistake: one message, under its own field, and no
+    // judgement of the blood pressure it would make; nothing else repeats it.
+    let messages = visit_messages(s)?;
+    assert_eq!(
+        messages["fields"],
+        json!(["vital-systolic"]),
+        "one message, under the systolic field: {messages}"
+    );
+    assert!(
+        !messages["judged"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("达标"),
+        "an invalid pressure is not judged on or off target: {messages}"
+    );
+    assert_eq!(
+        messages["elsewhere"],
+        json!(0),
+        "no message beside the button or in a toast: {messages}"
+    );
     s.type_into(&input("", "vital-systolic"), "135")?;
+    s.wait_gone("[data-test=visit] .el-form-item__error")?;
+    s.wait_text("[data-test=visit-judged]", "血压达标")?;
+    app.shot("visit-range-fixed")?;
+    let s = &app.session;
     s.type_into(&input("", "vital-height"), "168")?;
     s.type_into(&input("", "vital-weight"), "66")?;
     s.click_on("[data-test=visit-save]")?;
@@ -881,6 +905,33 @@ fn the_dashboard_shows_figures_with_formulas_and_drills_down_to_households() -> 
     app.quit()
 }
 
+/// The visit form's messages: the `data-test` of each field showing one, the blood-pressure
+/// judgement line, and how many messages show elsewhere (beside the save button, in a toast).
+fn visit_messages(s: &Session) -> Result<serde_json::Value> {
+    s.exec(
+        "const page = document.querySelector('[data-test=visit]');
+         const fields = Array.from(page.querySelectorAll('.el-form-item__error')).map((e) => {
+           const input = e.closest('.el-form-item').querySelector('[data-test]');
+           return input ? input.getAttribute('data-test') : '?';
+         });
+         const judged = page.querySelector('[data-test=visit-judged]')?.innerText ?? '';
+         const elsewhere = page.querySelectorAll('[data-test=visit-error]').length
+           + document.querySelectorAll('.el-message').length;
+         return { fields, judged, elsewhere }",
+        vec![],
+    )
+}
+
+/// Whether the element `css` lies wholly inside the window (1366×768), as the doctor sees it.
+fn in_view(s: &Session, css: &str) -> Result<bool> {
+    let v = s.exec(
+        "const r = document.querySelector(arguments[0])?.getBoundingClientRect();
+         return !!r && r.height > 0 && r.top >= 0 && r.bottom <= window.innerHeight",
+        vec![json!(css)],
+    )?;
+    Ok(v == json!(true))
+}
+
 /// Puts a file into an `<input type=file>` as if the doctor had picked it, and fires `change`.
 fn pick_file(s: &Session, input_css: &str, name: &str, bytes: &[u8]) -> Result<()> {
     use base64::Engine;
@@ -1013,6 +1064,14 @@ fn a_roster_is_previewed_checked_and_imported_only_on_confirm() -> Result<()> {
     })?;
     s.script_click("[data-test=import-confirm]")?;
     let done = s.wait_text("[data-test=import-done]", "1")?;
+    // What the import did shows beside its button, on screen without scrolling.
+    s.wait_for("the import's result in view", || {
+        Ok(in_view(s, "[data-test=import-done]")?.then_some(()))
+    })?;
+    assert!(
+        done.contains("已导入 1 户 2 人") && done.contains("跳过 1 户"),
+        "households and people imported, and those left out: {done}"
+    );
     app.shot("import-done")?;
     let imported = open_store(data.path())?
         .search_residents("台账", 20)

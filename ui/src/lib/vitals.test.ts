@@ -25,4 +25,11 @@ describe('derived values', () => {
     expect(bpOnTarget({ systolic: 139, diastolic: 89 })).toBe(true)
     expect(bpOnTarget({ systolic: 140, diastolic: 80 })).toBe(false)
   })
+  it('judges nothing that is flagged as a typing mistake', () => {
+    expect(bpOnTarget({ systolic: 1350, diastolic: 85 })).toBeNull()
+    expect(bpOnTarget({ systolic: 80, diastolic: 130 })).toBeNull()
+    expect(bpOnTarget({ systolic: 150, diastolic: 85 })).toBe(false)
+    expect(bmi({ height: 1700, weight: 65 })).toBeNull()
+    expect(bmi({ height: 170, weight: 0 })).toBeNull()
+  })
 })

@@ -35,14 +35,25 @@ export function checkVitals(v: VitalsForm): VitalIssue[] {
   return issues
 }
 
-/** Body-mass index with one decimal, when height (cm) and weight (kg) are known. */
-export function bmi(v: VitalsForm): number | null {
-  if (!v.height || !v.weight) return null
-  const m = v.height / 100
-  return Math.round((v.weight / (m * m)) * 10) / 10
+/** Whether a value typed in `field` is one to judge: present and in its plausible range. */
+export function usable(v: VitalsForm, field: VitalField): boolean {
+  const value = v[field]
+  if (value === null || value === undefined || !Number.isFinite(value)) return false
+  const [min, max] = VITAL_RANGES[field]
+  return value >= min && value <= max
 }
 
+/** Body-mass index with one decimal, when height (cm) and weight (kg) are known and plausible:
+ *  a typing mistake is flagged under its field, never turned into a figure. */
+export function bmi(v: VitalsForm): number | null {
+  if (!usable(v, 'height') || !usable(v, 'weight')) return null
+  const m = v.height! / 100
+  return Math.round((v.weight! / (m * m)) * 10) / 10
+}
+
+/** Whether the pressure is on target (<140/90); null while either value is missing or invalid
+ *  (out of range, or systolic not above diastolic), so a value is flagged or judged, never both. */
 export function bpOnTarget(v: VitalsForm): boolean | null {
-  if (v.systolic == null || v.diastolic == null) return null
-  return v.systolic < 140 && v.diastolic < 90
+  if (!usable(v, 'systolic') || !usable(v, 'diastolic') || v.systolic! <= v.diastolic!) return null
+  return v.systolic! < 140 && v.diastolic! < 90
 }
