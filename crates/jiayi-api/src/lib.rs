@@ -22,6 +22,7 @@ mod serving;
 mod status;
 mod surveys;
 mod sync;
+mod tools;
 pub mod updates;
 mod vault;
 mod visit_forms;
@@ -67,6 +68,7 @@ pub use reports::{
 };
 pub use rounds::HouseholdRound;
 pub use status::StatusView;
+pub use tools::DeviceTools;
 pub use surveys::{SurveyAnswerView, SurveyRequest, SurveyRow};
 pub use sync::{
     BundleExport, EnrollOutcome, LastSyncError, RefusalView, SyncEvent, SyncPhase, SyncProgress,

@@ -8,7 +8,8 @@
 //! A store that was never enrolled belongs to nobody yet (a laptop before it is handed out, the
 //! health center's own machine): it offers everything. Once enrolled, the device keeps its role
 //! even when the enrollment is forgotten, so forgetting it gives no tools back. The demo
-//! township offers everything, for trainers to show, and the screen marks it.
+//! township offers everything, for trainers to show, and the screen marks it; a demo enrolled
+//! with a demo server takes its role like any laptop, so trainees see a doctor's screen.
 
 use serde::{Deserialize, Serialize};
 
@@ -79,7 +80,7 @@ impl TownshipTool {
 /// What a device knows of itself when it decides what to offer.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Standing {
-    /// The demo township: everything, marked.
+    /// The demo township, never enrolled: everything, marked.
     Demo,
     /// Never enrolled: nobody's laptop yet.
     NeverEnrolled,

@@ -1,4 +1,4 @@
-//! Codes people read aloud and type: a device's 接入码 and the middle of an agreement number.
+//! Codes people read aloud and type: a device's 登记码 and the middle of an agreement number.
 //!
 //! Crockford's base32 alphabet (digits and capitals without I, L, O, U), grouped by four
 //! (`K7PQ-M3XZ`), the last character a check character. The check is Damm's algorithm over
@@ -174,7 +174,7 @@ fn device_bits(device_id: Uuid) -> u64 {
     (device_id.as_u128() as u64) & ((1u64 << (5 * DEVICE_DATA_CHARS)) - 1)
 }
 
-/// The device's 接入码, e.g. `K7PQ-M3XZ`: what the health center is read at enrollment and
+/// The device's 登记码, e.g. `K7PQ-M3XZ`: what the health center is read at enrollment and
 /// what new agreement numbers carry.
 pub fn device_code(device_id: Uuid) -> String {
     encode(device_bits(device_id), DEVICE_DATA_CHARS)
