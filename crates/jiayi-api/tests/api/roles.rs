@@ -80,7 +80,7 @@ fn a_doctors_laptop_is_refused_the_townships_tools_in_chinese_even_after_forgett
         .export_xlsx_into(ExportKind::Report, &year(), dir.path())
         .unwrap();
     assert!(
-        std::path::Path::new(&report.path).exists(),
+        report.path.exists(),
         "the doctor's own report is still written"
     );
 
@@ -127,11 +127,11 @@ fn a_store_never_enrolled_and_a_fresh_demo_show_everything_marked() {
 #[test]
 fn the_devices_own_villages_come_first() {
     let t = Township::sqlite(Limits::default());
-    let (api, _dir) = enrolled(&t, DeviceRole::Doctor, &[V2]);
+    let (api, dir) = enrolled(&t, DeviceRole::Doctor, &[V2]);
     let names: Vec<String> = api.villages().unwrap().into_iter().map(|v| v.name).collect();
     assert_eq!(names, ["西庄村", "东庄村"], "its own village first");
     assert_eq!(api.device_tools().unwrap().own_villages, vec![V2]);
-    let unenrolled = Api::new(store_at(&_dir.path().join("other.sqlite3")), Lang::Zh);
+    let unenrolled = Api::new(store_at(&dir.path().join("other.sqlite3")), Lang::Zh);
     let names: Vec<String> = unenrolled
         .villages()
         .unwrap()
