@@ -68,13 +68,13 @@ pub use reports::{
 };
 pub use rounds::HouseholdRound;
 pub use status::StatusView;
-pub use tools::DeviceTools;
 pub use surveys::{SurveyAnswerView, SurveyRequest, SurveyRow};
 pub use sync::{
     BundleExport, EnrollOutcome, LastSyncError, RefusalView, SyncEvent, SyncPhase, SyncProgress,
     SyncSettings, SyncStatusView, SyncSummary, SyncTrigger, VillageRef, check_server_url,
     run_round, sync_database, sync_error,
 };
+pub use tools::DeviceTools;
 pub use vault::{
     Unlocked, VaultState, VaultStatus, create_vault, protect_plain_vault, read_passphrase,
     unlock_vault, vault_status,

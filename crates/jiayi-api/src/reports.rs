@@ -13,7 +13,6 @@ use jiayi_core::indicators::{
     UnitFigures, compute, drill_down, evaluate,
 };
 use jiayi_core::person::{age_on, groups_on};
-use jiayi_core::role::TownshipTool;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
@@ -325,7 +324,7 @@ impl Api {
 
     /// Replaces the township's indicator targets (fractions: 0.9 is 90%).
     pub fn set_indicator_targets(&mut self, targets: &Targets) -> ApiResult<Targets> {
-        self.require_tool(TownshipTool::SetTargets)?;
+        self.require_tool(jiayi_core::role::TownshipTool::SetTargets)?;
         if !targets.is_valid() {
             return Err(self.fail(ApiError::invalid(
                 "bad_target",

@@ -60,7 +60,11 @@ impl Api {
         let standing = self.standing()?;
         let lang = self.lang;
         let (role, label, all_shown) = match standing {
-            Standing::Demo => (None, lang.pick("演示：显示全部工具", "Demo: every tool shown"), true),
+            Standing::Demo => (
+                None,
+                lang.pick("演示：显示全部工具", "Demo: every tool shown"),
+                true,
+            ),
             Standing::NeverEnrolled => (
                 None,
                 lang.pick("未接入：显示全部工具", "Not enrolled: every tool shown"),

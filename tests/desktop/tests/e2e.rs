@@ -746,7 +746,8 @@ fn doctor_without_township_tools(app: &mut App, data: &Path, township: &Township
     s.wait("[data-test=export-report]")?;
     for roster in ["signed", "unsigned", "audit"] {
         assert!(
-            s.find_all(&format!("[data-test=export-{roster}]"))?.is_empty(),
+            s.find_all(&format!("[data-test=export-{roster}]"))?
+                .is_empty(),
             "no township roster ({roster}) on a doctor's laptop"
         );
     }

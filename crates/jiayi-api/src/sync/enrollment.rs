@@ -143,14 +143,8 @@ impl Api {
             .map_err(|e| self.fail(e))?;
         // The server's word on the role first; a server from before roles were sent leaves
         // the enrollment file's, and a bare token from such a server a doctor's.
-        let role = info
-            .device
-            .role
-            .or(file_role)
-            .unwrap_or(DeviceRole::Doctor);
-        self.store
-            .put_device_role(role)
-            .map_err(|e| self.fail(e))?;
+        let role = info.device.role.or(file_role).unwrap_or(DeviceRole::Doctor);
+        self.store.put_device_role(role).map_err(|e| self.fail(e))?;
         let _ = crate::recovery::learn_recovery_key(
             &mut self.store,
             info.recovery_public_key.as_deref(),

@@ -179,7 +179,9 @@ fn round_inner(
     .map_err(|e| sync_error(&e, lang))?;
     crate::updates::keep_offer(store, report.update.as_ref()).map_err(|e| store_err(e, lang))?;
     if let Some(role) = report.role {
-        store.put_device_role(role).map_err(|e| store_err(e, lang))?;
+        store
+            .put_device_role(role)
+            .map_err(|e| store_err(e, lang))?;
     }
     let data = transport.reference().map_err(|e| sync_error(&e, lang))?;
     let total = data.documents.len() as u64;

@@ -18,7 +18,13 @@ fn enrolled(t: &Township, role: DeviceRole, villages: &[Uuid]) -> (Api, tempfile
     let dir = tempfile::tempdir().unwrap();
     let store = store_at(&dir.path().join("jiayi.sqlite3"));
     let token = t
-        .enroll_device_as(store.device_id(), "刘医生", "东庄村家庭医生团队", role, villages)
+        .enroll_device_as(
+            store.device_id(),
+            "刘医生",
+            "东庄村家庭医生团队",
+            role,
+            villages,
+        )
         .token;
     let mut api = Api::new(store, Lang::Zh);
     api.enroll_device(&t.base(), &token).unwrap();
@@ -49,7 +55,11 @@ fn a_doctors_laptop_is_refused_the_townships_tools_in_chinese_even_after_forgett
     assert!(tools.tools.is_empty() && !tools.all_shown, "{tools:?}");
     assert_eq!(tools.exports, vec![ExportKind::Report]);
     assert_eq!(tools.label, "村医用机");
-    assert_eq!(api.status().unwrap().tools, tools, "the header reads the same");
+    assert_eq!(
+        api.status().unwrap().tools,
+        tools,
+        "the header reads the same"
+    );
 
     let refused = api.set_indicator_targets(&targets()).unwrap_err();
     assert_eq!(refused.code, "not_for_this_device");
@@ -66,7 +76,11 @@ fn a_doctors_laptop_is_refused_the_townships_tools_in_chinese_even_after_forgett
     for kind in [ExportKind::Signed, ExportKind::Unsigned, ExportKind::Audit] {
         let refused = api.export_xlsx_into(kind, &year(), dir.path()).unwrap_err();
         assert_eq!(refused.code, "not_for_this_device", "{kind:?}");
-        assert!(refused.message.contains("导出乡镇名册"), "{}", refused.message);
+        assert!(
+            refused.message.contains("导出乡镇名册"),
+            "{}",
+            refused.message
+        );
     }
     let roster = dir.path().join("signed.xlsx");
     assert_eq!(
@@ -107,7 +121,10 @@ fn a_team_leaders_device_sets_targets_and_exports_rosters() {
     }
     // A sync keeps the role the server names.
     api.sync_now(&|_| {}).unwrap();
-    assert_eq!(api.device_tools().unwrap().role, Some(DeviceRole::TeamLeader));
+    assert_eq!(
+        api.device_tools().unwrap().role,
+        Some(DeviceRole::TeamLeader)
+    );
 }
 
 #[test]
@@ -121,14 +138,22 @@ fn a_store_never_enrolled_and_a_fresh_demo_show_everything_marked() {
     api.set_indicator_targets(&targets()).unwrap();
     api.mark_demo().unwrap();
     let tools = api.device_tools().unwrap();
-    assert!(tools.all_shown && tools.label.starts_with("演示"), "{tools:?}");
+    assert!(
+        tools.all_shown && tools.label.starts_with("演示"),
+        "{tools:?}"
+    );
 }
 
 #[test]
 fn the_devices_own_villages_come_first() {
     let t = Township::sqlite(Limits::default());
     let (api, dir) = enrolled(&t, DeviceRole::Doctor, &[V2]);
-    let names: Vec<String> = api.villages().unwrap().into_iter().map(|v| v.name).collect();
+    let names: Vec<String> = api
+        .villages()
+        .unwrap()
+        .into_iter()
+        .map(|v| v.name)
+        .collect();
     assert_eq!(names, ["西庄村", "东庄村"], "its own village first");
     assert_eq!(api.device_tools().unwrap().own_villages, vec![V2]);
     let unenrolled = Api::new(store_at(&dir.path().join("other.sqlite3")), Lang::Zh);
@@ -138,7 +163,11 @@ fn the_devices_own_villages_come_first() {
         .into_iter()
         .map(|v| v.name)
         .collect();
-    assert_eq!(names, ["东庄村", "西庄村"], "the register's order otherwise");
+    assert_eq!(
+        names,
+        ["东庄村", "西庄村"],
+        "the register's order otherwise"
+    );
 }
 
 #[test]
@@ -148,7 +177,10 @@ fn the_enrollment_code_and_new_agreement_numbers_read_aloud() {
     let device = api.store().device_id();
     let code = api.sync_settings().unwrap().device_code;
     assert_eq!(code, short_code::device_code(device));
-    assert_eq!(short_code::names_device(&code.to_lowercase(), device), Ok(true));
+    assert_eq!(
+        short_code::names_device(&code.to_lowercase(), device),
+        Ok(true)
+    );
     let (household, members) = register(&mut api, "东庄村", 1);
     let contract = sign(&mut api, household, &members);
     let number = api
