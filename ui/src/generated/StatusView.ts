@@ -6,4 +6,8 @@ export type StatusView = { device_id: string, pending_changes: number, last_sync
 /**
  * The demo (training) township: marked on every screen and print, kept from real servers.
  */
-demo: boolean, tools: DeviceTools, };
+demo: boolean, 
+/**
+ * The device's role and the township tools it offers.
+ */
+tools: DeviceTools, };
