@@ -537,12 +537,6 @@ pub struct PrintOutcome {
     opened: bool,
 }
 
-impl PrintOutcome {
-    pub fn new(path: String, opened: bool) -> PrintOutcome {
-        PrintOutcome { path, opened }
-    }
-}
-
 /// Asks the system to open a file the app wrote (unless the viewer is switched off).
 fn open_file(state: &AppState, app: &AppHandle, path: std::path::PathBuf) -> PrintOutcome {
     let path = path.display().to_string();

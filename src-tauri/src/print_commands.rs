@@ -17,7 +17,6 @@ use tauri::{AppHandle, State};
 use tauri_plugin_opener::OpenerExt;
 use uuid::Uuid;
 
-use crate::commands::PrintOutcome;
 use crate::state::AppState;
 
 type Reply<T> = Result<T, ApiError>;
@@ -102,19 +101,19 @@ pub async fn save_document_as(
         .map(|p| p.display().to_string())
 }
 
-/// An amendment's confirmation, opened in the viewer.
+/// An amendment's confirmation, opened in the viewer; a viewer that fails is the error.
 #[tauri::command]
 pub async fn print_amendment(
     state: State<'_, AppState>,
     app: AppHandle,
     amendment_id: Uuid,
-) -> Reply<PrintOutcome> {
+) -> Reply<PaperOutcome> {
     let dir = state.prints_dir();
     let prepared = state.api(|api| api.prepare_amendment(amendment_id, &dir))?;
-    let outcome = open_prepared(&state, &app, prepared)?;
-    match outcome.problem {
+    let mut outcome = open_prepared(&state, &app, prepared)?;
+    match outcome.problem.take() {
         Some(problem) => Err(problem),
-        None => Ok(PrintOutcome::new(outcome.path, outcome.opened)),
+        None => Ok(outcome),
     }
 }
 

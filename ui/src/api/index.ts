@@ -62,7 +62,7 @@ export const api = {
   /** Writes the document into a folder the doctor chose, after the unencrypted-file warning. */
   saveDocumentAs: (contractId: string, document: T.Document, folder: string) =>
     call<string>('save_document_as', { contractId, document, folder }),
-  printAmendment: (amendmentId: string) => call<T.PrintOutcome>('print_amendment', { amendmentId }),
+  printAmendment: (amendmentId: string) => call<T.PaperOutcome>('print_amendment', { amendmentId }),
   queuePrint: (contractId: string, document: T.Document) => call<T.QueueEntry>('queue_print', { contractId, document }),
   printQueue: () => call<T.PrintQueue>('print_queue'),
   printQueued: (queueId: string, printer: string | null = null) => call<T.QueuedPrinted>('print_queued', { queueId, printer }),
