@@ -4,12 +4,12 @@
 
 use jiayi_api::{
     AmendRequest, Api, ApiError, ChangeDoctorRequest, ContractHistory, DeclineRenewalRequest,
-    Document, DrillDownPage, DrillDownPageRequest, EnrollOutcome, ExportKind, FieldChangeView,
-    GroupEnd, GroupOutcome, GroupStart, HeadChange, HouseholdMove, HouseholdMoveOutcome,
-    HouseholdSplit, HouseholdSplitOutcome, HouseholdView, ImportOutcome, ImportPreview,
-    ImportProgress, ImportRequest, MemberAdd, MemberAddOutcome, MemberLeave, MemberLeaveOutcome,
-    MemberYear, RefusalView, RegisterOutcome, RegisterRequest, ReportRequest, ReportView,
-    ResidentEdit, SignOutcome, SignRequest, StatusView, SyncSettings, SyncStatusView, SyncSummary,
+    DrillDownPage, DrillDownPageRequest, EnrollOutcome, ExportKind, FieldChangeView, GroupEnd,
+    GroupOutcome, GroupStart, HeadChange, HouseholdMove, HouseholdMoveOutcome, HouseholdSplit,
+    HouseholdSplitOutcome, HouseholdView, ImportOutcome, ImportPreview, ImportProgress,
+    ImportRequest, MemberAdd, MemberAddOutcome, MemberLeave, MemberLeaveOutcome, MemberYear,
+    RefusalView, RegisterOutcome, RegisterRequest, ReportRequest, ReportView, ResidentEdit,
+    SignOutcome, SignRequest, StatusView, SyncSettings, SyncStatusView, SyncSummary,
     TerminateOutcome, TerminateRequest, VaultStatus, VisitOutcome, VisitRequest, VisitRow,
     VisitTeam, WorkList, WorkListQuery,
 };
@@ -537,65 +537,6 @@ pub struct PrintOutcome {
     opened: bool,
 }
 
-#[tauri::command]
-async fn print_agreement(
-    state: State<'_, AppState>,
-    app: AppHandle,
-    contract_id: Uuid,
-) -> Reply<PrintOutcome> {
-    print_and_open(&state, &app, contract_id, Document::Agreement)
-}
-
-#[tauri::command]
-async fn print_contact_card(
-    state: State<'_, AppState>,
-    app: AppHandle,
-    contract_id: Uuid,
-) -> Reply<PrintOutcome> {
-    print_and_open(&state, &app, contract_id, Document::ContactCard)
-}
-
-#[tauri::command]
-async fn print_termination(
-    state: State<'_, AppState>,
-    app: AppHandle,
-    contract_id: Uuid,
-) -> Reply<PrintOutcome> {
-    print_and_open(&state, &app, contract_id, Document::Termination)
-}
-
-#[tauri::command]
-async fn print_renewal_notice(
-    state: State<'_, AppState>,
-    app: AppHandle,
-    contract_id: Uuid,
-) -> Reply<PrintOutcome> {
-    print_and_open(&state, &app, contract_id, Document::RenewalNotice)
-}
-
-#[tauri::command]
-async fn print_amendment(
-    state: State<'_, AppState>,
-    app: AppHandle,
-    amendment_id: Uuid,
-) -> Reply<PrintOutcome> {
-    let dir = state.prints_dir();
-    let path = state.api(|api| api.write_amendment(amendment_id, &dir))?;
-    Ok(open_file(&state, &app, path))
-}
-
-/// Writes the PDF into the data folder's `prints/` and opens it in the system viewer.
-fn print_and_open(
-    state: &AppState,
-    app: &AppHandle,
-    contract_id: Uuid,
-    document: Document,
-) -> Reply<PrintOutcome> {
-    let dir = state.prints_dir();
-    let path = state.api(|api| api.write_document(contract_id, document, &dir))?;
-    Ok(open_file(state, app, path))
-}
-
 /// Asks the system to open a file the app wrote (unless the viewer is switched off).
 fn open_file(state: &AppState, app: &AppHandle, path: std::path::PathBuf) -> PrintOutcome {
     let path = path.display().to_string();
@@ -642,11 +583,17 @@ pub fn handler() -> impl Fn(tauri::ipc::Invoke) -> bool + Send + Sync + 'static 
         catalog,
         preview_contract,
         sign_contract,
-        print_agreement,
-        print_contact_card,
-        print_renewal_notice,
-        print_amendment,
-        print_termination,
+        crate::print_commands::printers,
+        crate::print_commands::print_document,
+        crate::print_commands::open_document,
+        crate::print_commands::save_document_as,
+        crate::print_commands::print_amendment,
+        crate::print_commands::queue_print,
+        crate::print_commands::print_queue,
+        crate::print_commands::print_queued,
+        crate::print_commands::print_all_queued,
+        crate::print_commands::open_queued,
+        crate::print_commands::unqueue_print,
         due_for_household,
         record_visit,
         visit_team,

@@ -4,13 +4,14 @@
 //!
 //! The shell owns only what a shell must: where the data folder is, the first start (demo
 //! township or empty store), the lock (passphrase in, key out of memory when idle), start-up
-//! timing, and opening printed files in the system viewer.
+//! timing, and handing printed files to the system's printing or viewer.
 
 mod backup_commands;
 mod commands;
 mod error;
 mod events;
 mod options;
+mod print_commands;
 mod state;
 mod updater;
 

@@ -203,6 +203,7 @@ impl AppState {
             let _ = reader.store().set_cache_kib(SEARCH_CACHE_KIB);
             reader.warm_search();
         }
+        self.clean_prints();
         *lock(&self.api) = Some(api);
         *lock(&self.reader) = reader;
         *lock(&self.reports) = None;
@@ -317,8 +318,21 @@ impl AppState {
         }
     }
 
+    /// Printed documents (owner-only), kept [`jiayi_api::PRINTS_KEPT_DAYS`] days.
     pub fn prints_dir(&self) -> PathBuf {
         self.data_dir.join("prints")
+    }
+
+    /// At every unlock: the prints folder made private and files older than a week removed.
+    fn clean_prints(&self) {
+        let dir = self.prints_dir();
+        let lang = self.lang();
+        let cleaned = jiayi_api::prepare_prints_dir(&dir, lang)
+            .and_then(|()| jiayi_api::clean_prints(&dir, std::time::SystemTime::now(), lang));
+        if let Err(e) = cleaned {
+            // Printing still works; the old files wait for the next unlock.
+            eprintln!("printed files not cleaned: {e}");
+        }
     }
 
     /// Excel workbooks the doctor exported (reports, rosters, the audit list).

@@ -8,6 +8,7 @@ export type Screen =
   | { name: 'sync' }
   | { name: 'dashboard' }
   | { name: 'import' }
+  | { name: 'printQueue' }
   | { name: 'register' }
   | { name: 'household'; householdId: string }
   | { name: 'sign'; householdId: string }

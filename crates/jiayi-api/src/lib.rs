@@ -59,7 +59,10 @@ pub use import::{
     guess_field,
 };
 pub use passphrase::{change_passphrase, change_passphrase_with};
-pub use print::{Document, file_safe};
+pub use print::{
+    CardPrint, Document, HandedTo, PRINTS_KEPT_DAYS, PreparedPrint, PrintJob, PrintQueue,
+    PrintSystem, Printer, QueueEntry, QueuedPrinted, clean_prints, file_safe, prepare_prints_dir,
+};
 pub use referrals::{ReferralBackRequest, ReferralBackView, ReferralOutRequest, ReferralRow};
 pub use reports::{
     DRILL_DOWN_PAGE, DRILL_DOWN_PAGE_MAX, DrillDownPage, DrillDownPageRequest, DrillDownRequest,

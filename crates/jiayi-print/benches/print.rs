@@ -19,7 +19,7 @@ use criterion::{Criterion, criterion_group, criterion_main};
 use jiayi_core::Lang;
 use jiayi_core::agreement::{AgreementSnapshot, verification_code};
 use jiayi_core::catalog::yuan;
-use jiayi_print::{Signatures, render_agreement, render_cards};
+use jiayi_print::{PrintOptions, Signatures, render_agreement, render_cards};
 
 fn signature() -> Vec<u8> {
     let (w, h) = (360u32, 120u32);
@@ -50,18 +50,18 @@ fn bench(c: &mut Criterion) {
         resident_png: Some(signature()),
         doctor_png: Some(signature()),
     };
-    let bytes = render_agreement(&snap, &sigs, Lang::Zh).unwrap();
+    let bytes = render_agreement(&snap, &sigs, Lang::Zh, &PrintOptions::default()).unwrap();
     eprintln!(
         "agreement: {} bytes ({:.1} KB)",
         bytes.len(),
         bytes.len() as f64 / 1024.0
     );
     c.bench_function("agreement", |b| {
-        b.iter(|| render_agreement(&snap, &sigs, Lang::Zh).unwrap())
+        b.iter(|| render_agreement(&snap, &sigs, Lang::Zh, &PrintOptions::default()).unwrap())
     });
 
     let village = common::village(300);
-    let cards = render_cards(&village, Lang::Zh).unwrap();
+    let cards = render_cards(&village, Lang::Zh, &PrintOptions::default()).unwrap();
     eprintln!(
         "cards_300: {} bytes ({:.2} MB)",
         cards.len(),
@@ -72,7 +72,7 @@ fn bench(c: &mut Criterion) {
         .sample_size(10)
         .measurement_time(Duration::from_secs(15));
     group.bench_function("cards_300", |b| {
-        b.iter(|| render_cards(&village, Lang::Zh).unwrap())
+        b.iter(|| render_cards(&village, Lang::Zh, &PrintOptions::default()).unwrap())
     });
     group.finish();
 
@@ -94,7 +94,9 @@ fn libreoffice_comparison(snap: &AgreementSnapshot, sigs: &Signatures) {
         (0..30)
             .map(|_| {
                 let t = Instant::now();
-                std::hint::black_box(render_agreement(snap, sigs, Lang::Zh).unwrap());
+                std::hint::black_box(
+                    render_agreement(snap, sigs, Lang::Zh, &PrintOptions::default()).unwrap(),
+                );
                 t.elapsed()
             })
             .collect(),

@@ -16,12 +16,14 @@ use crate::doc::{
 use crate::error::Result;
 use crate::flow::{BODY, Cell, Flow, HEAD_FILL, Row, SMALL, TABLE_HEAD, Table, line_height};
 use crate::font::{self, Face};
+use crate::marks::{PrintOptions, mark_pages};
 use crate::templates::{self, AgreementText, fill};
 
 pub fn render_agreement(
     snapshot: &AgreementSnapshot,
     signatures: &Signatures,
     lang: Lang,
+    options: &PrintOptions,
 ) -> Result<Vec<u8>> {
     let face = font::face()?;
     let t = templates::agreement(lang)?;
@@ -32,7 +34,7 @@ pub fn render_agreement(
     let images = SignatureImages::add(&mut doc, signatures)?;
 
     let mut flow = Flow::a4(face, font);
-    lay_out_agreement(&mut flow, snapshot, &images, t, lang);
+    lay_out_agreement(&mut flow, snapshot, &images, t, lang, options);
     let body = flow.pages;
 
     let code = verification_code(&snapshot.sha256());
@@ -54,6 +56,7 @@ pub fn render_agreement(
             page_template: &t.page,
         };
         decorate(face, &mut copy, &d);
+        mark_pages(face, &mut copy, options, lang)?;
         pages.extend(copy.into_iter().map(Canvas::into_page));
     }
     Ok(save(doc, pages, DEFLATE_FAST))
@@ -136,6 +139,7 @@ fn lay_out_agreement(
     images: &SignatureImages,
     t: &AgreementText,
     lang: Lang,
+    options: &PrintOptions,
 ) {
     let face: &Face = flow.face;
     let sep = lang.pick("、", ", ");
@@ -357,6 +361,7 @@ fn lay_out_agreement(
         } else {
             p.items
                 .iter()
+                .filter(|it| options.shows_item(&p.code, &it.code))
                 .map(|it| {
                     let name = lang.pick(&it.name, &it.name_en);
                     (

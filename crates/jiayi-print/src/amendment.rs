@@ -18,6 +18,7 @@ use crate::doc::{DEFLATE_FAST, Image, SignatureImages, Signatures, date, save};
 use crate::error::Result;
 use crate::flow::{A4_H, A4_W, Cell, Flow, MARGIN_Y, Row, Table, baseline, line_height};
 use crate::font::{self, Face};
+use crate::marks::{PrintOptions, mark_pages};
 use crate::templates::{self, AmendmentText, fill};
 
 /// China Standard Time, the clock the amendment was recorded by (no daylight saving).
@@ -37,6 +38,7 @@ pub fn render_amendment(
     snapshot: &AmendmentSnapshot,
     signatures: &Signatures,
     lang: Lang,
+    options: &PrintOptions,
 ) -> Result<Vec<u8>> {
     let face = font::face()?;
     let t = templates::amendment(lang)?;
@@ -77,6 +79,9 @@ pub fn render_amendment(
         foot(face, &mut sheet, top + COPY_H, t, &code, mark);
     }
     cut_line(face, &mut sheet, &t.cut);
+    let mut sheets = [sheet];
+    mark_pages(face, &mut sheets, options, lang)?;
+    let [sheet] = sheets;
     Ok(save(doc, vec![sheet.into_page()], DEFLATE_FAST))
 }
 

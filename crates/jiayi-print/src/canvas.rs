@@ -88,6 +88,14 @@ impl Canvas {
         }
     }
 
+    /// Draws with `draw` beneath everything already on the page.
+    pub fn underlay(&mut self, draw: impl FnOnce(&mut Canvas)) {
+        let mut under = Canvas::new(self.width, self.height, self.font.clone());
+        draw(&mut under);
+        under.ops.append(&mut self.ops);
+        self.ops = under.ops;
+    }
+
     pub fn into_page(self) -> PdfPage {
         PdfPage::new(
             printpdf::Mm(self.width),

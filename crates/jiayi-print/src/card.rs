@@ -16,6 +16,7 @@ use crate::doc::{DEFLATE_REPEATS, save};
 use crate::error::{PrintError, Result};
 use crate::flow::{A4_H, A4_W};
 use crate::font::{self, Face};
+use crate::marks::{PrintOptions, mark_pages};
 use crate::templates::{self, CardText, fill};
 
 pub const CARD_W: f32 = 85.6;
@@ -31,7 +32,11 @@ const GRID_Y: f32 = (A4_H - ROWS as f32 * CARD_H) / 2.0;
 pub const CARD_SAFE: f32 = 3.0;
 
 /// One card as a two-page PDF of card size: front, then back.
-pub fn render_card(card: &AgreementSnapshot, lang: Lang) -> Result<Vec<u8>> {
+pub fn render_card(
+    card: &AgreementSnapshot,
+    lang: Lang,
+    options: &PrintOptions,
+) -> Result<Vec<u8>> {
     let face = font::face()?;
     let t = templates::card(lang)?;
     let mut doc = PdfDocument::new(&t.title);
@@ -41,6 +46,9 @@ pub fn render_card(card: &AgreementSnapshot, lang: Lang) -> Result<Vec<u8>> {
     draw_front(&mut front, face, 0.0, 0.0, card, t, &qr);
     let mut back = Canvas::new(CARD_W, CARD_H, font);
     draw_back(&mut back, face, 0.0, 0.0, card, t, lang);
+    let mut sides = [front, back];
+    mark_pages(face, &mut sides, options, lang)?;
+    let [front, back] = sides;
     Ok(save(
         doc,
         vec![front.into_page(), back.into_page()],
@@ -49,7 +57,11 @@ pub fn render_card(card: &AgreementSnapshot, lang: Lang) -> Result<Vec<u8>> {
 }
 
 /// All cards on A4 sheets, fronts and mirrored backs alternating, with crop marks.
-pub fn render_cards(cards: &[AgreementSnapshot], lang: Lang) -> Result<Vec<u8>> {
+pub fn render_cards(
+    cards: &[AgreementSnapshot],
+    lang: Lang,
+    options: &PrintOptions,
+) -> Result<Vec<u8>> {
     if cards.is_empty() {
         return Err(PrintError::Empty("no contact cards"));
     }
@@ -94,8 +106,9 @@ pub fn render_cards(cards: &[AgreementSnapshot], lang: Lang) -> Result<Vec<u8>> 
                 lang,
             );
         }
-        pages.push(front.into_page());
-        pages.push(back.into_page());
+        let mut sides = [front, back];
+        mark_pages(face, &mut sides, options, lang)?;
+        pages.extend(sides.map(Canvas::into_page));
     }
     Ok(save(doc, pages, DEFLATE_REPEATS))
 }

@@ -15,6 +15,7 @@ use crate::doc::{DEFLATE_FAST, Decoration, date, decorate, save};
 use crate::error::Result;
 use crate::flow::{Cell, Flow, HEAD_FILL, Row, Table};
 use crate::font;
+use crate::marks::{PrintOptions, mark_pages};
 use crate::templates::{self, RenewalText, fill};
 
 /// What the renewal notice prints; built by the caller from the signed agreement, the term in
@@ -127,7 +128,11 @@ impl RenewalNotice {
     }
 }
 
-pub fn render_renewal_notice(notice: &RenewalNotice, lang: Lang) -> Result<Vec<u8>> {
+pub fn render_renewal_notice(
+    notice: &RenewalNotice,
+    lang: Lang,
+    options: &PrintOptions,
+) -> Result<Vec<u8>> {
     let face = font::face()?;
     let t = templates::renewal(lang)?;
     let mut doc = PdfDocument::new(&t.title);
@@ -160,6 +165,7 @@ pub fn render_renewal_notice(notice: &RenewalNotice, lang: Lang) -> Result<Vec<u
         page_template: &t.page,
     };
     decorate(face, &mut pages, &d);
+    mark_pages(face, &mut pages, options, lang)?;
     Ok(save(
         doc,
         pages.into_iter().map(Canvas::into_page).collect(),

@@ -30,6 +30,10 @@ const CARD: &str = include_str!(concat!(
     env!("CARGO_MANIFEST_DIR"),
     "/../../assets/templates/card.toml"
 ));
+const MARKS: &str = include_str!(concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/../../assets/templates/marks.toml"
+));
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -292,6 +296,14 @@ pub(crate) struct CardText {
     pub duplex: String,
 }
 
+/// The marks printed over a document: the demo data's and a reprint's.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct MarksText {
+    pub demo: String,
+    pub reprint: String,
+}
+
 fn parse<T: for<'de> Deserialize<'de>>(name: &'static str, text: &str) -> Result<Bilingual<T>> {
     toml::from_str(text).map_err(|e| PrintError::Template {
         name,
@@ -325,6 +337,7 @@ cached!(
 cached!(card, CardText, "card.toml", CARD);
 cached!(amendment, AmendmentText, "amendment.toml", AMENDMENT);
 cached!(renewal, RenewalText, "renewal.toml", RENEWAL);
+cached!(marks, MarksText, "marks.toml", MARKS);
 
 /// Replaces `{key}` placeholders.
 pub(crate) fn fill(template: &str, values: &[(&str, &str)]) -> String {
@@ -352,6 +365,7 @@ mod tests {
             card(lang).expect("card.toml");
             amendment(lang).expect("amendment.toml");
             renewal(lang).expect("renewal.toml");
+            assert!(marks(lang).expect("marks.toml").demo.contains("演示数据"));
         }
         let zh = agreement(Lang::Zh).unwrap();
         let en = agreement(Lang::En).unwrap();

@@ -15,6 +15,7 @@ use crate::doc::{
 use crate::error::Result;
 use crate::flow::{BODY, Cell, Flow, HEAD_FILL, Row, SMALL, TABLE_HEAD, Table, line_height};
 use crate::font;
+use crate::marks::{PrintOptions, mark_pages};
 use crate::templates::{self, TerminationText, fill};
 
 /// China Standard Time, the clock the confirmation was signed by (no daylight saving).
@@ -24,6 +25,7 @@ pub fn render_termination(
     snapshot: &TerminationSnapshot,
     signatures: &Signatures,
     lang: Lang,
+    options: &PrintOptions,
 ) -> Result<Vec<u8>> {
     let face = font::face()?;
     let t = templates::termination(lang)?;
@@ -56,6 +58,7 @@ pub fn render_termination(
             page_template: &t.page,
         };
         decorate(face, &mut copy, &d);
+        mark_pages(face, &mut copy, options, lang)?;
         pages.extend(copy.into_iter().map(Canvas::into_page));
     }
     Ok(save(doc, pages, DEFLATE_FAST))

@@ -14,8 +14,9 @@ use jiayi_core::Lang;
 use jiayi_core::agreement::verification_code;
 use jiayi_core::year::amendment::CoverageEndReason;
 use jiayi_print::{
-    CARD_H, CARD_W, MARGIN_X, MARGIN_Y, NoticeMember, PrintError, Signatures, render_agreement,
-    render_amendment, render_card, render_cards, render_renewal_notice, render_termination,
+    CARD_H, CARD_W, MARGIN_X, MARGIN_Y, NoticeMember, PrintError, PrintOptions, Signatures,
+    render_agreement, render_amendment, render_card, render_cards, render_renewal_notice,
+    render_termination,
 };
 
 const PT_PER_MM: f64 = 72.0 / 25.4;
@@ -174,7 +175,7 @@ fn signed() -> Signatures {
 fn agreement_round_trips_names_ids_and_clauses() {
     let snap = common::household();
     let pdf = Pdf::write(
-        &render_agreement(&snap, &signed(), Lang::Zh).unwrap(),
+        &render_agreement(&snap, &signed(), Lang::Zh, &PrintOptions::default()).unwrap(),
         "agreement.pdf",
     );
     let text = pdf.text();
@@ -229,7 +230,13 @@ fn agreement_round_trips_names_ids_and_clauses() {
 #[test]
 fn the_font_is_embedded_and_subset() {
     let pdf = Pdf::write(
-        &render_agreement(&common::household(), &Signatures::default(), Lang::Zh).unwrap(),
+        &render_agreement(
+            &common::household(),
+            &Signatures::default(),
+            Lang::Zh,
+            &PrintOptions::default(),
+        )
+        .unwrap(),
         "f.pdf",
     );
     assert_font_embedded(&pdf);
@@ -262,12 +269,24 @@ fn assert_font_embedded(pdf: &Pdf) {
 #[test]
 fn agreement_text_stays_inside_the_margins() {
     let pdf = Pdf::write(
-        &render_agreement(&common::big_household(), &signed(), Lang::Zh).unwrap(),
+        &render_agreement(
+            &common::big_household(),
+            &signed(),
+            Lang::Zh,
+            &PrintOptions::default(),
+        )
+        .unwrap(),
         "m.pdf",
     );
     assert_inside_margins(&pdf, A4, f64::from(MARGIN_X), f64::from(MARGIN_Y));
     let en = Pdf::write(
-        &render_agreement(&common::big_household(), &signed(), Lang::En).unwrap(),
+        &render_agreement(
+            &common::big_household(),
+            &signed(),
+            Lang::En,
+            &PrintOptions::default(),
+        )
+        .unwrap(),
         "m-en.pdf",
     );
     assert_inside_margins(&en, A4, f64::from(MARGIN_X), f64::from(MARGIN_Y));
@@ -278,7 +297,13 @@ fn a_long_household_flows_onto_further_pages_with_repeated_headers() {
     let snap = common::big_household();
     assert_eq!(snap.members.len(), 12);
     let pdf = Pdf::write(
-        &render_agreement(&snap, &Signatures::default(), Lang::Zh).unwrap(),
+        &render_agreement(
+            &snap,
+            &Signatures::default(),
+            Lang::Zh,
+            &PrintOptions::default(),
+        )
+        .unwrap(),
         "long.pdf",
     );
     let pages = pdf.pages();
@@ -334,7 +359,13 @@ fn a_long_household_flows_onto_further_pages_with_repeated_headers() {
 fn the_english_agreement_keeps_chinese_names() {
     let snap = common::household();
     let pdf = Pdf::write(
-        &render_agreement(&snap, &Signatures::default(), Lang::En).unwrap(),
+        &render_agreement(
+            &snap,
+            &Signatures::default(),
+            Lang::En,
+            &PrintOptions::default(),
+        )
+        .unwrap(),
         "en.pdf",
     );
     let text = pdf.text();
@@ -346,7 +377,13 @@ fn the_english_agreement_keeps_chinese_names() {
 #[test]
 fn signatures_are_drawn_and_bad_images_refused() {
     let pdf = Pdf::write(
-        &render_agreement(&common::household(), &signed(), Lang::Zh).unwrap(),
+        &render_agreement(
+            &common::household(),
+            &signed(),
+            Lang::Zh,
+            &PrintOptions::default(),
+        )
+        .unwrap(),
         "sig.pdf",
     );
     let mut cmd = tool("pdfimages");
@@ -359,7 +396,12 @@ fn signatures_are_drawn_and_bad_images_refused() {
         doctor_png: None,
     };
     assert!(matches!(
-        render_agreement(&common::household(), &bad, Lang::Zh),
+        render_agreement(
+            &common::household(),
+            &bad,
+            Lang::Zh,
+            &PrintOptions::default()
+        ),
         Err(PrintError::Signature { .. })
     ));
 }
@@ -368,7 +410,7 @@ fn signatures_are_drawn_and_bad_images_refused() {
 fn termination_confirmation_round_trips() {
     let snap = common::termination();
     let pdf = Pdf::write(
-        &render_termination(&snap, &signed(), Lang::Zh).unwrap(),
+        &render_termination(&snap, &signed(), Lang::Zh, &PrintOptions::default()).unwrap(),
         "termination.pdf",
     );
     let flat: String = pdf.text().split_whitespace().collect();
@@ -409,7 +451,10 @@ fn card_cell(x: f64, y: f64) -> Option<(usize, usize, [f64; 4])> {
 #[test]
 fn card_batch_prints_ten_a_sheet_with_backs_mirrored() {
     let cards = common::village(23);
-    let pdf = Pdf::write(&render_cards(&cards, Lang::Zh).unwrap(), "cards.pdf");
+    let pdf = Pdf::write(
+        &render_cards(&cards, Lang::Zh, &PrintOptions::default()).unwrap(),
+        "cards.pdf",
+    );
     assert_eq!(
         pdf.pages(),
         6,
@@ -459,7 +504,10 @@ fn card_batch_prints_ten_a_sheet_with_backs_mirrored() {
 #[test]
 fn a_single_card_is_card_sized_and_stays_inside_its_safe_area() {
     let card = &common::village(1)[0];
-    let pdf = Pdf::write(&render_card(card, Lang::Zh).unwrap(), "card.pdf");
+    let pdf = Pdf::write(
+        &render_card(card, Lang::Zh, &PrintOptions::default()).unwrap(),
+        "card.pdf",
+    );
     assert_eq!(pdf.pages(), 2, "front and back");
     let mut cmd = tool("pdfinfo");
     cmd.arg(&pdf.path);
@@ -482,7 +530,7 @@ fn a_single_card_is_card_sized_and_stays_inside_its_safe_area() {
         assert!(text.contains(needle), "card lacks {needle:?}");
     }
     assert!(matches!(
-        render_cards(&[], Lang::Zh),
+        render_cards(&[], Lang::Zh, &PrintOptions::default()),
         Err(PrintError::Empty(_))
     ));
 }
@@ -494,7 +542,10 @@ fn the_card_qr_code_scans_as_the_doctors_vcard() {
         return;
     }
     let card = &common::village(1)[0];
-    let pdf = Pdf::write(&render_card(card, Lang::Zh).unwrap(), "qr.pdf");
+    let pdf = Pdf::write(
+        &render_card(card, Lang::Zh, &PrintOptions::default()).unwrap(),
+        "qr.pdf",
+    );
     let prefix = pdf.path.with_extension("");
     let mut cmd = tool("pdftoppm");
     cmd.args(["-r", "300", "-png", "-f", "1", "-l", "1"])
@@ -524,10 +575,26 @@ fn the_card_qr_code_scans_as_the_doctors_vcard() {
 
 #[test]
 fn pages_render_to_images() {
-    let agreement = render_agreement(&common::household(), &signed(), Lang::Zh).unwrap();
-    let amendment =
-        render_amendment(&common::amendment(Change::Joined), &signed(), Lang::Zh).unwrap();
-    let notice = render_renewal_notice(&common::renewal_notice(), Lang::Zh).unwrap();
+    let agreement = render_agreement(
+        &common::household(),
+        &signed(),
+        Lang::Zh,
+        &PrintOptions::default(),
+    )
+    .unwrap();
+    let amendment = render_amendment(
+        &common::amendment(Change::Joined),
+        &signed(),
+        Lang::Zh,
+        &PrintOptions::default(),
+    )
+    .unwrap();
+    let notice = render_renewal_notice(
+        &common::renewal_notice(),
+        Lang::Zh,
+        &PrintOptions::default(),
+    )
+    .unwrap();
     for (bytes, name) in [
         (agreement, "look.pdf"),
         (amendment, "look-amendment.pdf"),
@@ -562,7 +629,13 @@ fn odd_input_still_prints_inside_the_margins() {
     snap.members[0].name = "欧阳𠀋娜娜\u{1F600}".into(); // Ext B, and a character no font has
     snap.party_a.family_doctor.name = "A very long name for a doctor who signs in English".into();
     let pdf = Pdf::write(
-        &render_agreement(&snap, &Signatures::default(), Lang::Zh).unwrap(),
+        &render_agreement(
+            &snap,
+            &Signatures::default(),
+            Lang::Zh,
+            &PrintOptions::default(),
+        )
+        .unwrap(),
         "odd.pdf",
     );
     assert_inside_margins(&pdf, A4, f64::from(MARGIN_X), f64::from(MARGIN_Y));
@@ -570,12 +643,21 @@ fn odd_input_still_prints_inside_the_margins() {
         pdf.text().contains("欧阳𠀋娜娜[U+1F600]"),
         "Ext B prints in the fallback, a character no font has as its code point"
     );
-    let card = Pdf::write(&render_card(&snap, Lang::En).unwrap(), "odd-card.pdf");
+    let card = Pdf::write(
+        &render_card(&snap, Lang::En, &PrintOptions::default()).unwrap(),
+        "odd-card.pdf",
+    );
     assert_inside_margins(&card, (f64::from(CARD_W), f64::from(CARD_H)), 2.8, 2.8);
     let mut end = common::termination();
     end.note = "说明".repeat(400);
     let t = Pdf::write(
-        &render_termination(&end, &Signatures::default(), Lang::En).unwrap(),
+        &render_termination(
+            &end,
+            &Signatures::default(),
+            Lang::En,
+            &PrintOptions::default(),
+        )
+        .unwrap(),
         "odd-end.pdf",
     );
     assert!(t.text().contains("Confirmation of Termination"));
@@ -619,7 +701,7 @@ fn an_amendment_of_each_kind_prints_both_copies_on_one_page() {
         let snap = common::amendment(change);
         for lang in [Lang::Zh, Lang::En] {
             let pdf = Pdf::write(
-                &render_amendment(&snap, &signed(), lang).unwrap(),
+                &render_amendment(&snap, &signed(), lang, &PrintOptions::default()).unwrap(),
                 &file_name(change, lang),
             );
             assert_eq!(pdf.pages(), 1, "{change:?} {lang:?}: one sheet");
@@ -692,6 +774,7 @@ fn an_amendment_of_each_kind_prints_both_copies_on_one_page() {
             &common::amendment(Change::Joined),
             &Signatures::default(),
             Lang::Zh,
+            &PrintOptions::default(),
         )
         .unwrap(),
         "amendment-fonts.pdf",
@@ -709,7 +792,7 @@ fn an_amendment_with_long_names_and_every_package_stays_on_its_half() {
     for (n, s) in [snap, added].iter().enumerate() {
         for lang in [Lang::Zh, Lang::En] {
             let pdf = Pdf::write(
-                &render_amendment(s, &signed(), lang).unwrap(),
+                &render_amendment(s, &signed(), lang, &PrintOptions::default()).unwrap(),
                 &format!("amendment-long-{n}-{lang:?}.pdf").to_lowercase(),
             );
             assert_eq!(pdf.pages(), 1);
@@ -729,6 +812,7 @@ fn an_amendment_with_long_names_and_every_package_stays_on_its_half() {
             },
             &Signatures::default(),
             Lang::Zh,
+            &PrintOptions::default(),
         )
         .unwrap(),
         "amendment-rare.pdf",
@@ -742,7 +826,12 @@ fn an_amendment_with_long_names_and_every_package_stays_on_its_half() {
         doctor_png: Some(b"\x89PNG\r\n\x1a\nbroken".to_vec()),
     };
     assert!(matches!(
-        render_amendment(&common::amendment(Change::Joined), &bad, Lang::Zh),
+        render_amendment(
+            &common::amendment(Change::Joined),
+            &bad,
+            Lang::Zh,
+            &PrintOptions::default()
+        ),
         Err(PrintError::Signature { .. })
     ));
 }
@@ -752,7 +841,7 @@ fn the_renewal_notice_says_what_renewed_and_how_to_decline() {
     let notice = common::renewal_notice();
     assert_eq!(notice.members.len(), 4);
     let pdf = Pdf::write(
-        &render_renewal_notice(&notice, Lang::Zh).unwrap(),
+        &render_renewal_notice(&notice, Lang::Zh, &PrintOptions::default()).unwrap(),
         "renewal.pdf",
     );
     assert_eq!(pdf.pages(), 1, "one page");
@@ -783,7 +872,7 @@ fn the_renewal_notice_says_what_renewed_and_how_to_decline() {
     assert_font_embedded(&pdf);
 
     let en = Pdf::write(
-        &render_renewal_notice(&notice, Lang::En).unwrap(),
+        &render_renewal_notice(&notice, Lang::En, &PrintOptions::default()).unwrap(),
         "renewal-en.pdf",
     );
     assert_eq!(en.pages(), 1);
@@ -808,7 +897,7 @@ fn a_renewal_notice_with_long_names_and_amended_coverage_prints() {
     notice.household_head = "欧阳喆堃".into();
     notice.team_name = format!("{}家庭医生服务团队", "青山镇石桥村".repeat(6));
     let pdf = Pdf::write(
-        &render_renewal_notice(&notice, Lang::Zh).unwrap(),
+        &render_renewal_notice(&notice, Lang::Zh, &PrintOptions::default()).unwrap(),
         "renewal-long.pdf",
     );
     assert_inside_margins(&pdf, A4, f64::from(MARGIN_X), f64::from(MARGIN_Y));
@@ -831,14 +920,17 @@ fn agreement_and_card_print_the_county_record_numbers_or_leave_them_blank() {
     snap.members[0].record_number = Some("53012410120100007".into());
     snap.members[1].record_number = Some("53012410120100008".into());
     let agreement = Pdf::write(
-        &render_agreement(&snap, &signed(), Lang::Zh).unwrap(),
+        &render_agreement(&snap, &signed(), Lang::Zh, &PrintOptions::default()).unwrap(),
         "record-numbers.pdf",
     );
     let flat: String = agreement.text().split_whitespace().collect();
     for needle in ["53012410120100007", "53012410120100008", "健康档案编号"] {
         assert!(flat.contains(needle), "the agreement shows {needle}");
     }
-    let card = Pdf::write(&render_card(&snap, Lang::Zh).unwrap(), "record-card.pdf");
+    let card = Pdf::write(
+        &render_card(&snap, Lang::Zh, &PrintOptions::default()).unwrap(),
+        "record-card.pdf",
+    );
     let flat: String = card.text().split_whitespace().collect();
     assert!(
         flat.contains("53012410120100007"),
@@ -848,10 +940,13 @@ fn agreement_and_card_print_the_county_record_numbers_or_leave_them_blank() {
     // Without numbers nothing is made up: the field stays blank.
     let mut none = common::household();
     none.health_record_number = String::new();
-    let card = Pdf::write(&render_card(&none, Lang::Zh).unwrap(), "no-record-card.pdf");
+    let card = Pdf::write(
+        &render_card(&none, Lang::Zh, &PrintOptions::default()).unwrap(),
+        "no-record-card.pdf",
+    );
     assert!(!card.text().contains("健康档案编号"));
     let agreement = Pdf::write(
-        &render_agreement(&none, &signed(), Lang::Zh).unwrap(),
+        &render_agreement(&none, &signed(), Lang::Zh, &PrintOptions::default()).unwrap(),
         "no-record.pdf",
     );
     let flat: String = agreement.text().split_whitespace().collect();
@@ -868,7 +963,13 @@ fn rare_characters_print_in_the_fallback_font_and_read_back() {
     }
     snapshot.party_b.head_name = names[0].to_string();
     let pdf = Pdf::write(
-        &render_agreement(&snapshot, &Signatures::default(), Lang::Zh).unwrap(),
+        &render_agreement(
+            &snapshot,
+            &Signatures::default(),
+            Lang::Zh,
+            &PrintOptions::default(),
+        )
+        .unwrap(),
         "rare.pdf",
     );
     let text = pdf.text();
@@ -888,7 +989,10 @@ fn rare_characters_print_in_the_fallback_font_and_read_back() {
     assert!(text.contains('☐'), "{text}");
 
     // The card of such a household too, which publishes the team's duties.
-    let pdf = Pdf::write(&render_card(&snapshot, Lang::Zh).unwrap(), "rare-card.pdf");
+    let pdf = Pdf::write(
+        &render_card(&snapshot, Lang::Zh, &PrintOptions::default()).unwrap(),
+        "rare-card.pdf",
+    );
     assert_font_embedded(&pdf);
     let text = pdf.text();
     assert!(text.contains("团队职责：建档与健康评估"), "{text}");
@@ -898,7 +1002,13 @@ fn rare_characters_print_in_the_fallback_font_and_read_back() {
 #[test]
 fn an_everyday_agreement_needs_no_rare_font() {
     let pdf = Pdf::write(
-        &render_agreement(&common::household(), &Signatures::default(), Lang::Zh).unwrap(),
+        &render_agreement(
+            &common::household(),
+            &Signatures::default(),
+            Lang::Zh,
+            &PrintOptions::default(),
+        )
+        .unwrap(),
         "everyday.pdf",
     );
     let fonts = pdf.fonts();
@@ -914,4 +1024,149 @@ fn an_everyday_agreement_needs_no_rare_font() {
         text.contains("青山镇石桥村1组100号"),
         "the address once:\n{text}"
     );
+}
+
+fn demo() -> PrintOptions {
+    PrintOptions {
+        demo: true,
+        ..PrintOptions::default()
+    }
+}
+
+/// The page's text without the spaces pdftotext puts between wide glyphs.
+fn flat_page(pdf: &Pdf, page: usize) -> String {
+    pdf.page_text(page).split_whitespace().collect()
+}
+
+#[test]
+fn a_demo_stores_paper_says_so_on_every_page_and_real_paper_does_not() {
+    let documents: Vec<(&str, Box<dyn Fn(&PrintOptions) -> Vec<u8>>)> = vec![
+        (
+            "agreement",
+            Box::new(|o| {
+                render_agreement(&common::big_household(), &signed(), Lang::Zh, o).unwrap()
+            }),
+        ),
+        (
+            "termination",
+            Box::new(|o| {
+                render_termination(&common::termination(), &signed(), Lang::Zh, o).unwrap()
+            }),
+        ),
+        (
+            "amendment",
+            Box::new(|o| {
+                render_amendment(&common::amendment(Change::Joined), &signed(), Lang::Zh, o)
+                    .unwrap()
+            }),
+        ),
+        (
+            "renewal",
+            Box::new(|o| render_renewal_notice(&common::renewal_notice(), Lang::Zh, o).unwrap()),
+        ),
+        (
+            "card",
+            Box::new(|o| render_card(&common::household(), Lang::Zh, o).unwrap()),
+        ),
+        (
+            "cards",
+            Box::new(|o| render_cards(&common::village(12), Lang::Zh, o).unwrap()),
+        ),
+    ];
+    for (name, render) in documents {
+        let marked = Pdf::write(&render(&demo()), &format!("demo-{name}.pdf"));
+        for page in 1..=marked.pages() {
+            assert!(
+                flat_page(&marked, page).contains("演示数据—非正式文书"),
+                "{name}: page {page} of a demo store's print lacks the demo mark"
+            );
+        }
+        assert_font_embedded(&marked);
+        rasterises(&marked);
+        let plain = Pdf::write(
+            &render(&PrintOptions::default()),
+            &format!("real-{name}.pdf"),
+        );
+        assert!(
+            !plain.text().contains("演示数据"),
+            "{name}: a real store's print carries no demo mark"
+        );
+    }
+}
+
+#[test]
+fn a_reprint_says_so_with_the_day_and_keeps_the_verification_code() {
+    let day = chrono::NaiveDate::from_ymd_opt(2026, 12, 7).unwrap();
+    let options = PrintOptions {
+        reprint_on: Some(day),
+        ..PrintOptions::default()
+    };
+    let snap = common::household();
+    let reprint = Pdf::write(
+        &render_agreement(&snap, &signed(), Lang::Zh, &options).unwrap(),
+        "reprint.pdf",
+    );
+    for page in 1..=reprint.pages() {
+        assert!(
+            flat_page(&reprint, page).contains("补打2026年12月7日"),
+            "page {page} of a reprint lacks 补打 and its day"
+        );
+    }
+    let code = jiayi_core::agreement::verification_code(&snap.sha256());
+    assert!(
+        reprint.text().contains(&code),
+        "the reprint verifies as the original"
+    );
+    let first = Pdf::write(
+        &render_agreement(&snap, &signed(), Lang::Zh, &PrintOptions::default()).unwrap(),
+        "first.pdf",
+    );
+    assert!(
+        !first.text().contains("补打"),
+        "a first print is no reprint"
+    );
+    let card = Pdf::write(
+        &render_card(&snap, Lang::En, &options).unwrap(),
+        "reprint-card.pdf",
+    );
+    assert!(card.page_text(1).contains("Reprint 2026-12-07"));
+}
+
+#[test]
+fn items_left_out_are_not_printed_but_still_verified() {
+    let snap = common::household();
+    let options = PrintOptions {
+        left_out: [(
+            "basic_hypertension".to_string(),
+            "hypertension_follow_up".to_string(),
+        )]
+        .into_iter()
+        .collect(),
+        ..PrintOptions::default()
+    };
+    let full: String = Pdf::write(
+        &render_agreement(&snap, &signed(), Lang::Zh, &PrintOptions::default()).unwrap(),
+        "all-items.pdf",
+    )
+    .text()
+    .split_whitespace()
+    .collect();
+    let cut: String = Pdf::write(
+        &render_agreement(&snap, &signed(), Lang::Zh, &options).unwrap(),
+        "fewer-items.pdf",
+    )
+    .text()
+    .split_whitespace()
+    .collect();
+    assert!(full.contains("高血压随访"), "the item prints when owed");
+    assert!(
+        !cut.contains("高血压随访"),
+        "an item no member is owed is left off"
+    );
+    assert!(
+        cut.contains("高血压患者年度健康检查"),
+        "the package's other items stay"
+    );
+    let code = jiayi_core::agreement::verification_code(&snap.sha256());
+    assert!(cut.contains(&code), "the frozen snapshot still verifies");
 }

@@ -24,6 +24,7 @@ mod indicators;
 pub mod key_file;
 mod outbox;
 pub mod platform;
+mod prints;
 mod record_numbers;
 pub mod recovery;
 mod reference;
@@ -53,6 +54,7 @@ pub use households::{
 };
 pub use key_file::{DataKeys, Holder, KeyFile};
 pub use outbox::{ApplyReport, ConflictRecord};
+pub use prints::{PrintRecord, QueuedPrint};
 pub use reference::TownshipSettings;
 pub use schedule::{DueEntry, YearCoverage};
 pub use search::{COUNT_CAP, ResidentHit, SearchPage};

@@ -26,9 +26,40 @@ pub fn create_private_dir(dir: &Path) -> io::Result<()> {
 /// Writes `bytes` to `path` whole or not at all: a reader sees the old file or the new one,
 /// never half of one. The temporary file is `<path>.part`; a failed write removes it.
 pub fn write_whole(path: &Path, bytes: &[u8]) -> io::Result<()> {
+    write_whole_as(path, bytes, false)
+}
+
+/// [`write_whole`] for a file only its owner may read (printed documents with names and ID
+/// numbers): on Linux the file is created 0600; on Windows the profile's folder keeps others
+/// out already.
+pub fn write_private(path: &Path, bytes: &[u8]) -> io::Result<()> {
+    write_whole_as(path, bytes, true)
+}
+
+/// Removes the files (not folders) in `dir` last written before `cutoff`; returns how many.
+/// A missing folder has nothing to remove.
+pub fn remove_files_older_than(dir: &Path, cutoff: std::time::SystemTime) -> io::Result<usize> {
+    let entries = match fs::read_dir(dir) {
+        Ok(entries) => entries,
+        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(0),
+        Err(e) => return Err(e),
+    };
+    let mut removed = 0;
+    for entry in entries {
+        let entry = entry?;
+        let meta = entry.metadata()?;
+        if meta.is_file() && meta.modified()? < cutoff {
+            fs::remove_file(entry.path())?;
+            removed += 1;
+        }
+    }
+    Ok(removed)
+}
+
+fn write_whole_as(path: &Path, bytes: &[u8], private: bool) -> io::Result<()> {
     let tmp = part_path(path);
     let written = (|| {
-        let mut file = fs::File::create(&tmp)?;
+        let mut file = create_file(&tmp, private)?;
         file.write_all(bytes)?;
         file.sync_all()
     })();
@@ -51,6 +82,22 @@ fn part_path(path: &Path) -> PathBuf {
     let mut name = path.as_os_str().to_owned();
     name.push(".part");
     PathBuf::from(name)
+}
+
+#[cfg(unix)]
+fn create_file(path: &Path, private: bool) -> io::Result<fs::File> {
+    use std::os::unix::fs::OpenOptionsExt;
+    let mut options = fs::OpenOptions::new();
+    options.write(true).create(true).truncate(true);
+    if private {
+        options.mode(0o600);
+    }
+    options.open(path)
+}
+
+#[cfg(not(unix))]
+fn create_file(path: &Path, _private: bool) -> io::Result<fs::File> {
+    fs::File::create(path)
 }
 
 #[cfg(unix)]
@@ -156,5 +203,33 @@ mod tests {
         create_private_dir(&data).unwrap();
         let mode = fs::metadata(&data).unwrap().permissions().mode();
         assert_eq!(mode & 0o777, 0o700);
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_private_file_is_readable_by_its_owner_alone() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("agreement.pdf");
+        write_private(&path, b"%PDF-").unwrap();
+        let mode = fs::metadata(&path).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o600, "names and ID numbers: owner only");
+    }
+
+    #[test]
+    fn old_files_are_removed_and_new_ones_kept() {
+        let dir = tempfile::tempdir().unwrap();
+        write_whole(&dir.path().join("old.pdf"), b"old").unwrap();
+        fs::create_dir(dir.path().join("folder")).unwrap();
+        let cutoff = std::time::SystemTime::now() + std::time::Duration::from_secs(5);
+        assert_eq!(remove_files_older_than(dir.path(), cutoff).unwrap(), 1);
+        write_whole(&dir.path().join("new.pdf"), b"new").unwrap();
+        let earlier = std::time::SystemTime::now() - std::time::Duration::from_secs(3600);
+        assert_eq!(remove_files_older_than(dir.path(), earlier).unwrap(), 0);
+        assert!(dir.path().join("new.pdf").exists() && dir.path().join("folder").exists());
+        assert_eq!(
+            remove_files_older_than(&dir.path().join("none"), earlier).unwrap(),
+            0
+        );
     }
 }

@@ -53,11 +53,22 @@ export const api = {
   catalog: () => call<T.Catalog>('catalog'),
   previewContract: (request: T.SignRequest) => call<T.AgreementSnapshot>('preview_contract', { request }),
   signContract: (request: T.SignRequest) => call<T.SignOutcome>('sign_contract', { request }),
-  printAgreement: (contractId: string) => call<T.PrintOutcome>('print_agreement', { contractId }),
-  printContactCard: (contractId: string) => call<T.PrintOutcome>('print_contact_card', { contractId }),
-  printRenewalNotice: (contractId: string) => call<T.PrintOutcome>('print_renewal_notice', { contractId }),
-  printAmendment: (amendmentId: string) => call<T.PrintOutcome>('print_amendment', { amendmentId }),
-  printTermination: (contractId: string) => call<T.PrintOutcome>('print_termination', { contractId }),
+  /** The system's printers, the default first; fails when there is no printing service. */
+  printers: () => call<T.Printer[]>('printers'),
+  /** Sends a document to a printer (the default without one); a failure comes back as `problem`. */
+  printDocument: (contractId: string, document: T.Document, printer: string | null = null) =>
+    call<T.PaperOutcome>('print_document', { contractId, document, printer }),
+  openDocument: (contractId: string, document: T.Document) => call<T.PaperOutcome>('open_document', { contractId, document }),
+  /** Writes the document into a folder the doctor chose, after the unencrypted-file warning. */
+  saveDocumentAs: (contractId: string, document: T.Document, folder: string) =>
+    call<string>('save_document_as', { contractId, document, folder }),
+  printAmendment: (amendmentId: string) => call<T.PaperOutcome>('print_amendment', { amendmentId }),
+  queuePrint: (contractId: string, document: T.Document) => call<T.QueueEntry>('queue_print', { contractId, document }),
+  printQueue: () => call<T.PrintQueue>('print_queue'),
+  printQueued: (queueId: string, printer: string | null = null) => call<T.QueuedPrinted>('print_queued', { queueId, printer }),
+  printAllQueued: (printer: string | null = null) => call<T.QueuedPrinted[]>('print_all_queued', { printer }),
+  openQueued: (queueId: string) => call<T.PaperOutcome>('open_queued', { queueId }),
+  unqueuePrint: (queueId: string) => call<void>('unqueue_print', { queueId }),
   dueForHousehold: (householdId: string) => call<T.DueEntry[]>('due_for_household', { householdId }),
   recordVisit: (request: T.VisitRequest) => call<T.VisitOutcome>('record_visit', { request }),
   visitTeam: (residentId: string, day: string | null = null) => call<T.VisitTeam>('visit_team', { residentId, day }),

@@ -1,9 +1,9 @@
 // Shapes exchanged with the backend. The types are generated from the Rust types of jiayi-core,
 // jiayi-store and jiayi-api (src-tauri/scripts/gen-types.sh; CI fails when they are stale); this
-// file adds the lists the forms offer and the two shapes only the desktop shell sends.
+// file adds the lists the forms offer and the shapes only the desktop shell sends.
 // Dates are `YYYY-MM-DD`, instants RFC 3339, money in fen (1/100 yuan).
 
-import type { PopulationGroup, Relation, TerminationReason, VaultStatus } from '../generated'
+import type { PopulationGroup, PrintJob, Relation, TerminationReason, VaultStatus } from '../generated'
 
 export type * from '../generated'
 
@@ -27,3 +27,12 @@ export const TERMINATION_REASONS: TerminationReason[] = [
 export interface LockScreen extends VaultStatus { unlocked: boolean; demo_suggested: boolean; data_dir: string }
 /** Where a printed PDF was written, and whether the system viewer was asked to open it. */
 export interface PrintOutcome { path: string; opened: boolean }
+/** A document made ready for paper: its file, and the print job, the viewer, or why neither. */
+export interface PaperOutcome {
+  path: string
+  /** The day after 补打 when it was printed before. */
+  reprint_on: string | null
+  job: PrintJob | null
+  opened: boolean
+  problem: { code: string; message: string } | null
+}

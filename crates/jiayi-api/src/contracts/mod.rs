@@ -6,7 +6,7 @@ mod sign;
 mod views;
 
 pub use lifecycle::status_label;
-pub(crate) use sign::package_terms;
+pub(crate) use sign::{package_terms, party_a};
 pub use views::{
     AutoRenewed, ChangeDoctorRequest, ContractSummary, DeclineRenewalRequest, GuardianSignatory,
     MemberChoice, RenewOutcome, SignOutcome, SignRequest, TerminateOutcome, TerminateRequest,

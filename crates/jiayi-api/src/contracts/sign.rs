@@ -393,7 +393,11 @@ fn contact(member: &jiayi_core::household::TeamMember) -> TeamMemberContact {
     }
 }
 
-fn party_a(team: &Team, doctor: &jiayi_core::household::TeamMember, health_center: &str) -> PartyA {
+pub(crate) fn party_a(
+    team: &Team,
+    doctor: &jiayi_core::household::TeamMember,
+    health_center: &str,
+) -> PartyA {
     let leader = team.member_with_role(TeamRole::Leader).unwrap_or(doctor);
     PartyA {
         institution: if team.institution.is_empty() {

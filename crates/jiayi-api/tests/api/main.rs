@@ -7,6 +7,7 @@ mod field_history;
 mod import;
 mod import_rosters;
 mod passphrase;
+mod print;
 mod record_blocks;
 mod record_numbers;
 mod referrals;

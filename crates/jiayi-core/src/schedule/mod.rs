@@ -8,6 +8,7 @@
 //! occurrence `k` opens at `start + (k-1)·L/n` and is due by `start + ⌈k·L/n⌉ - 1`, where `L`
 //! is the term's length in days.
 
+pub mod applies;
 pub mod plan;
 pub mod window;
 

@@ -1,15 +1,29 @@
-//! Printing: the frozen agreement, the termination confirmation and the contact cards as PDF.
-//! The layout is jiayi-print's; here the right snapshot and signatures are picked, and files are
-//! written whole (a half-written PDF never has the final name).
+//! Printing: the frozen agreement, the termination confirmation, the renewal notice, an
+//! amendment and the contact cards as PDF. The layout is jiayi-print's; here the right snapshot
+//! and signatures are picked, with what a print adds over them: the demo mark on a demo store's
+//! paper, 补打 on a reprint, the service items each member is owed, the card's current doctor.
+//!
+//! [`paper`] makes a document ready and records it once handed on, [`printers`] hands it to the
+//! system's printing, [`queue`] keeps documents for later, [`files`] keeps the printed files.
 
-use std::path::{Path, PathBuf};
+mod files;
+mod paper;
+mod printers;
+mod queue;
+
+use std::path::Path;
 
 use jiayi_core::agreement::{AgreementSnapshot, TerminationSnapshot};
-use jiayi_print::Signatures;
+use jiayi_print::{PrintOptions, Signatures};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use crate::{Api, ApiError, ApiResult};
+
+pub use files::{PRINTS_KEPT_DAYS, clean_prints, prepare_prints_dir};
+pub use paper::{CardPrint, HandedTo, PreparedPrint};
+pub use printers::{PrintJob, PrintSystem, Printer};
+pub use queue::{PrintQueue, QueueEntry, QueuedPrinted};
 
 #[derive(ts_rs::TS)]
 #[ts(export)]
@@ -24,6 +38,13 @@ pub enum Document {
 }
 
 impl Document {
+    pub const ALL: [Document; 4] = [
+        Document::Agreement,
+        Document::Termination,
+        Document::ContactCard,
+        Document::RenewalNotice,
+    ];
+
     fn file_stem(self) -> &'static str {
         match self {
             Document::Agreement => "agreement",
@@ -32,7 +53,34 @@ impl Document {
             Document::RenewalNotice => "renewal-notice",
         }
     }
+
+    /// How the print records and the queue name it.
+    pub fn code(self) -> &'static str {
+        match self {
+            Document::Agreement => "agreement",
+            Document::Termination => "termination",
+            Document::ContactCard => "contact_card",
+            Document::RenewalNotice => "renewal_notice",
+        }
+    }
+
+    pub fn from_code(code: &str) -> Option<Document> {
+        Document::ALL.into_iter().find(|d| d.code() == code)
+    }
+
+    pub fn label(self, lang: jiayi_core::Lang) -> &'static str {
+        let (zh, en) = match self {
+            Document::Agreement => ("签约服务协议书", "service agreement"),
+            Document::Termination => ("解约确认书", "termination confirmation"),
+            Document::ContactCard => ("家庭医生联系卡", "contact card"),
+            Document::RenewalNotice => ("续约告知书", "renewal notice"),
+        };
+        lang.pick(zh, en)
+    }
 }
+
+/// The record name of an amendment's confirmation.
+pub(crate) const AMENDMENT: &str = "amendment";
 
 impl From<jiayi_print::PrintError> for ApiError {
     fn from(e: jiayi_print::PrintError) -> Self {
@@ -45,8 +93,19 @@ impl From<jiayi_print::PrintError> for ApiError {
 }
 
 impl Api {
-    /// The PDF of one document of a contract.
+    /// The PDF of one document of a contract as its next print makes it (marked 补打 when it
+    /// was printed before).
     pub fn render_document(&self, contract_id: Uuid, document: Document) -> ApiResult<Vec<u8>> {
+        let options = self.print_options(contract_id, document)?;
+        self.render_with(contract_id, document, &options)
+    }
+
+    pub(crate) fn render_with(
+        &self,
+        contract_id: Uuid,
+        document: Document,
+        options: &PrintOptions,
+    ) -> ApiResult<Vec<u8>> {
         let lang = self.lang;
         let bytes = match document {
             Document::Agreement => {
@@ -62,6 +121,7 @@ impl Api {
                         doctor_png,
                     },
                     lang,
+                    options,
                 )
             }
             Document::Termination => {
@@ -85,14 +145,17 @@ impl Api {
                         doctor_png,
                     },
                     lang,
+                    options,
                 )
             }
             Document::ContactCard => {
-                jiayi_print::render_card(&self.contract_snapshot(contract_id)?, lang)
+                jiayi_print::render_card(&self.contact_card(contract_id)?, lang, options)
             }
-            Document::RenewalNotice => {
-                jiayi_print::render_renewal_notice(&self.renewal_notice(contract_id)?, lang)
-            }
+            Document::RenewalNotice => jiayi_print::render_renewal_notice(
+                &self.renewal_notice(contract_id)?,
+                lang,
+                options,
+            ),
         };
         bytes.map_err(|e| self.fail(e))
     }
@@ -146,8 +209,18 @@ impl Api {
         Ok(notice)
     }
 
-    /// The PDF of an amendment (协议变更确认书): both copies on one sheet.
+    /// The PDF of an amendment (协议变更确认书): both copies on one sheet, as its next print
+    /// makes it.
     pub fn render_amendment(&self, amendment_id: Uuid) -> ApiResult<Vec<u8>> {
+        let options = self.amendment_print_options(amendment_id)?;
+        self.render_amendment_with(amendment_id, &options)
+    }
+
+    pub(crate) fn render_amendment_with(
+        &self,
+        amendment_id: Uuid,
+        options: &PrintOptions,
+    ) -> ApiResult<Vec<u8>> {
         let record = self
             .store
             .amendment(amendment_id)
@@ -160,22 +233,9 @@ impl Api {
                 doctor_png: record.doctor_signature,
             },
             self.lang,
+            options,
         )
         .map_err(|e| self.fail(e))
-    }
-
-    /// Writes an amendment's PDF under `dir` and returns the file's path.
-    pub fn write_amendment(&self, amendment_id: Uuid, dir: &Path) -> ApiResult<PathBuf> {
-        let bytes = self.render_amendment(amendment_id)?;
-        self.note("print", "contract_amendment", &amendment_id.to_string())?;
-        let snapshot = self.amendment_snapshot(amendment_id)?;
-        let path = dir.join(format!(
-            "amendment-{}-{}.pdf",
-            file_safe(&snapshot.agreement_number),
-            &amendment_id.simple().to_string()[24..]
-        ));
-        self.write_file(&path, &bytes)?;
-        Ok(path)
     }
 
     /// Contact cards of every household of a village with a contract in force today, on A4
@@ -190,7 +250,7 @@ impl Api {
             }
             let snapshot = self.contract_snapshot(record.contract.id)?;
             if snapshot.party_b.village == village.name {
-                cards.push(snapshot);
+                cards.push(self.contact_card(record.contract.id)?);
             }
         }
         if cards.is_empty() {
@@ -206,35 +266,17 @@ impl Api {
                 .cmp(&b.party_b.group)
                 .then(a.party_b.address.cmp(&b.party_b.address))
         });
-        let bytes = jiayi_print::render_cards(&cards, self.lang).map_err(|e| self.fail(e))?;
+        let options = PrintOptions {
+            demo: self.is_demo()?,
+            ..PrintOptions::default()
+        };
+        let bytes =
+            jiayi_print::render_cards(&cards, self.lang, &options).map_err(|e| self.fail(e))?;
         Ok((bytes, cards.len()))
     }
 
-    /// Writes a document of a contract under `dir` and returns the file's path.
-    pub fn write_document(
-        &self,
-        contract_id: Uuid,
-        document: Document,
-        dir: &Path,
-    ) -> ApiResult<PathBuf> {
-        let bytes = self.render_document(contract_id, document)?;
-        self.note("print", "contract", &contract_id.to_string())?;
-        let number = self
-            .store
-            .contract(contract_id)
-            .map_err(|e| self.fail(e))?
-            .contract
-            .agreement_number;
-        let path = dir.join(format!(
-            "{}-{}.pdf",
-            document.file_stem(),
-            file_safe(&number)
-        ));
-        self.write_file(&path, &bytes)?;
-        Ok(path)
-    }
-
-    /// Writes bytes to `path` whole: to a temporary name first, then renamed.
+    /// Writes bytes to `path` whole (a temporary name first, then renamed), readable by its
+    /// owner alone: what is written here names residents.
     pub fn write_file(&self, path: &Path, bytes: &[u8]) -> ApiResult<()> {
         let io = |e: std::io::Error| {
             self.fail(ApiError::invalid(
@@ -246,7 +288,7 @@ impl Api {
         if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
             std::fs::create_dir_all(parent).map_err(io)?;
         }
-        jiayi_store::platform::write_whole(path, bytes).map_err(io)
+        jiayi_store::platform::write_private(path, bytes).map_err(io)
     }
 }
 
