@@ -1038,9 +1038,12 @@ fn flat_page(pdf: &Pdf, page: usize) -> String {
     pdf.page_text(page).split_whitespace().collect()
 }
 
+/// A document rendered with the given options.
+type Render = Box<dyn Fn(&PrintOptions) -> Vec<u8>>;
+
 #[test]
 fn a_demo_stores_paper_says_so_on_every_page_and_real_paper_does_not() {
-    let documents: Vec<(&str, Box<dyn Fn(&PrintOptions) -> Vec<u8>>)> = vec![
+    let documents: Vec<(&str, Render)> = vec![
         (
             "agreement",
             Box::new(|o| {
