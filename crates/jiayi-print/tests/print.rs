@@ -1166,8 +1166,9 @@ fn items_left_out_are_not_printed_but_still_verified() {
         !cut.contains("高血压随访"),
         "an item no member is owed is left off"
     );
+    // The item's name wraps in its cell; its first line is enough to find it.
     assert!(
-        cut.contains("高血压患者年度健康检查"),
+        cut.contains("高血压患者年度"),
         "the package's other items stay"
     );
     let code = jiayi_core::agreement::verification_code(&snap.sha256());
