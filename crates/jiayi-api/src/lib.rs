@@ -22,7 +22,6 @@ mod serving;
 mod status;
 mod surveys;
 mod sync;
-mod tools;
 pub mod updates;
 mod vault;
 mod visit_forms;
@@ -77,7 +76,6 @@ pub use sync::{
     SyncSettings, SyncStatusView, SyncSummary, SyncTrigger, VillageRef, check_server_url,
     run_round, sync_database, sync_error,
 };
-pub use tools::DeviceTools;
 pub use vault::{
     Unlocked, VaultState, VaultStatus, create_vault, protect_plain_vault, read_passphrase,
     unlock_vault, vault_status,

@@ -241,8 +241,7 @@ impl Api {
                     })
             })
             .collect();
-        let mut villages = village_work(&due, &renewals, &unsigned);
-        self.own_first(&mut villages, |v| v.id);
+        let villages = village_work(&due, &renewals, &unsigned);
         if let Some(village) = query.village_id {
             due.retain(|d| d.village_id == village);
             renewals.retain(|r| r.village_id == village);
