@@ -329,7 +329,12 @@ pub trait Storage: Send + Sync + 'static {
     fn village_progress(&self) -> Result<Vec<VillageProgress>>;
     /// Contracts, contract events and visits received from devices since `since`, newest
     /// first (not the copies a household's move writes into the log again: see `rehome`).
-    fn audit(&self, since: DateTime<Utc>, limit: u32) -> Result<Vec<RecordToAudit>>;
+    fn audit(&self, since: DateTime<Utc>, limit: u32) -> Result<Vec<RecordToAudit>> {
+        // The end of year 9999: later than anything received, and still ordered as text.
+        let until =
+            DateTime::from_timestamp(253_402_300_799, 0).unwrap_or(DateTime::<Utc>::MAX_UTC);
+        self.audit_between(since, until, limit)
+    }
     /// As [`Storage::audit`], received from `since` up to (not including) `until`: a past
     /// month's records, however many came after it.
     fn audit_between(

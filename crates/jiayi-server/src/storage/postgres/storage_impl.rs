@@ -15,8 +15,8 @@ use crate::error::Result;
 use crate::merge::RecordState;
 use crate::storage::shared::{
     ConflictText, check_enrollment, check_reference, check_villages, cursor_param, document,
-    hash_from, parse_time, parse_uuid, progress_from, record_to_audit, reference_from, role_from,
-    time_text, village_from,
+    hash_from, parse_time, parse_uuid, progress_from, reference_from, role_from, time_text,
+    village_from,
 };
 use crate::storage::token::{new_token, token_hash};
 use crate::storage::{
@@ -391,29 +391,6 @@ impl Storage for PgStorage {
             })
             .collect::<Result<Vec<_>>>()?;
         Ok(progress_from(counts))
-    }
-
-    fn audit(&self, since: DateTime<Utc>, limit: u32) -> Result<Vec<RecordToAudit>> {
-        let rows = self.client()?.query(
-            "SELECT c.cursor, c.entity, c.entity_id, c.village_id, COALESCE(d.label, ''), c.received_at, c.body
-             FROM changes c JOIN devices d ON d.id = c.device_id
-             WHERE c.received_at >= $1 AND c.entity IN ('contract', 'contract_event', 'visit')
-             ORDER BY c.cursor DESC LIMIT $2",
-            &[&time_text(since), &i64::from(limit)],
-        )?;
-        rows.iter()
-            .map(|r| {
-                record_to_audit(
-                    r.get(0),
-                    r.get(1),
-                    r.get(2),
-                    r.get(3),
-                    r.get(4),
-                    r.get(5),
-                    r.get(6),
-                )
-            })
-            .collect()
     }
 
     fn audit_between(

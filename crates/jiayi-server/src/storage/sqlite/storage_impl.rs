@@ -14,8 +14,7 @@ use crate::error::Result;
 use crate::merge::RecordState;
 use crate::storage::shared::{
     ConflictText, check_enrollment, check_reference, check_villages, cursor_param, hash_from,
-    parse_time, parse_uuid, progress_from, record_to_audit, reference_from, role_from, time_text,
-    village_from,
+    parse_time, parse_uuid, progress_from, reference_from, role_from, time_text, village_from,
 };
 use crate::storage::token::{new_token, token_hash};
 use crate::storage::{
@@ -366,35 +365,6 @@ impl Storage for SqliteStorage {
             counts.push((parse_uuid(&v)?, e, n as u64));
         }
         Ok(progress_from(counts))
-    }
-
-    fn audit(&self, since: DateTime<Utc>, limit: u32) -> Result<Vec<RecordToAudit>> {
-        let conn = self.conn();
-        let mut st = conn.prepare(
-            "SELECT c.cursor, c.entity, c.entity_id, c.village_id, COALESCE(d.label, ''), c.received_at, c.body
-             FROM changes c JOIN devices d ON d.id = c.device_id
-             WHERE c.received_at >= ?1 AND c.entity IN ('contract', 'contract_event', 'visit')
-             ORDER BY c.cursor DESC LIMIT ?2",
-        )?;
-        let rows = st.query_map(params![time_text(since), limit], |r| {
-            Ok((
-                r.get::<_, i64>(0)?,
-                r.get::<_, String>(1)?,
-                r.get::<_, String>(2)?,
-                r.get::<_, String>(3)?,
-                r.get::<_, String>(4)?,
-                r.get::<_, String>(5)?,
-                r.get::<_, String>(6)?,
-            ))
-        })?;
-        let mut out = Vec::new();
-        for row in rows {
-            let (cursor, entity, id, village, label, at, body) = row?;
-            out.push(record_to_audit(
-                cursor, entity, &id, &village, label, at, &body,
-            )?);
-        }
-        Ok(out)
     }
 
     fn audit_between(
