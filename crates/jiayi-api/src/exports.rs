@@ -5,6 +5,7 @@
 use std::path::{Path, PathBuf};
 
 use jiayi_core::indicators::Level;
+use jiayi_core::role::TownshipTool;
 use jiayi_excel::{Cell, ExcelError, Sheet, workbook_bytes};
 use serde::{Deserialize, Serialize};
 
@@ -39,6 +40,23 @@ pub enum ExportKind {
 }
 
 impl ExportKind {
+    pub const ALL: [ExportKind; 4] = [
+        ExportKind::Report,
+        ExportKind::Signed,
+        ExportKind::Unsigned,
+        ExportKind::Audit,
+    ];
+
+    /// The township tool a workbook is, if any: the rosters and the audit list are.
+    pub fn township_tool(self) -> Option<TownshipTool> {
+        match self {
+            ExportKind::Report => None,
+            ExportKind::Signed | ExportKind::Unsigned | ExportKind::Audit => {
+                Some(TownshipTool::RosterExport)
+            }
+        }
+    }
+
     fn file_stem(self) -> &'static str {
         match self {
             ExportKind::Report => "report",
@@ -202,6 +220,9 @@ impl Api {
         request: &ReportRequest,
         dir: &Path,
     ) -> ApiResult<ExportOutcome> {
+        if let Some(tool) = kind.township_tool() {
+            self.require_tool(tool)?;
+        }
         let params = self.report_params(request)?;
         let path = dir.join(format!(
             "{}-{}.xlsx",
@@ -322,6 +343,7 @@ impl Api {
         signed: bool,
         path: &Path,
     ) -> ApiResult<ExportOutcome> {
+        self.require_tool(TownshipTool::RosterExport)?;
         let lang = self.lang;
         let params = self.report_params(request)?;
         let rows = self.roster(request, signed)?;
@@ -387,6 +409,7 @@ impl Api {
         request: &ReportRequest,
         path: &Path,
     ) -> ApiResult<ExportOutcome> {
+        self.require_tool(TownshipTool::RosterExport)?;
         let lang = self.lang;
         let params = self.report_params(request)?;
         let rows = self.audit_list(request)?;

@@ -22,6 +22,7 @@ mod serving;
 mod status;
 mod surveys;
 mod sync;
+mod tools;
 pub mod updates;
 mod vault;
 mod visit_forms;
@@ -76,6 +77,7 @@ pub use sync::{
     SyncSettings, SyncStatusView, SyncSummary, SyncTrigger, VillageRef, check_server_url,
     run_round, sync_database, sync_error,
 };
+pub use tools::DeviceTools;
 pub use vault::{
     Unlocked, VaultState, VaultStatus, create_vault, protect_plain_vault, read_passphrase,
     unlock_vault, vault_status,

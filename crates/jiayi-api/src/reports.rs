@@ -324,6 +324,7 @@ impl Api {
 
     /// Replaces the township's indicator targets (fractions: 0.9 is 90%).
     pub fn set_indicator_targets(&mut self, targets: &Targets) -> ApiResult<Targets> {
+        self.require_tool(jiayi_core::role::TownshipTool::SetTargets)?;
         if !targets.is_valid() {
             return Err(self.fail(ApiError::invalid(
                 "bad_target",

@@ -35,6 +35,8 @@ pub struct StatusView {
     pub township: String,
     /// The demo (training) township: marked on every screen and print, kept from real servers.
     pub demo: bool,
+    /// The device's role and the township tools it offers.
+    pub tools: crate::DeviceTools,
 }
 
 /// Key of the last successful sync time in the store's sync state.
@@ -66,6 +68,7 @@ impl Api {
             visits: s.visit_count().map_err(fail)?,
             township: s.settings().map_err(fail)?.township,
             demo: s.data_kind().map_err(fail)?.is_demo(),
+            tools: self.device_tools()?,
         })
     }
 
@@ -88,8 +91,11 @@ impl Api {
         self.store.teams().map_err(|e| self.fail(e))
     }
 
+    /// The township's villages, the device's own first.
     pub fn villages(&self) -> ApiResult<Vec<Village>> {
-        self.store.villages().map_err(|e| self.fail(e))
+        let mut villages = self.store.villages().map_err(|e| self.fail(e))?;
+        self.own_first(&mut villages, |v| v.id);
+        Ok(villages)
     }
 
     pub fn settings(&self) -> ApiResult<jiayi_store::TownshipSettings> {

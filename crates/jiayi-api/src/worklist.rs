@@ -241,7 +241,8 @@ impl Api {
                     })
             })
             .collect();
-        let villages = village_work(&due, &renewals, &unsigned);
+        let mut villages = village_work(&due, &renewals, &unsigned);
+        self.own_first(&mut villages, |v| v.id);
         if let Some(village) = query.village_id {
             due.retain(|d| d.village_id == village);
             renewals.retain(|r| r.village_id == village);

@@ -317,15 +317,15 @@ pub fn check_doctor_change(state: &ContractState, new_doctor: Uuid, on: NaiveDat
 }
 
 /// An agreement number that stays unique when devices sign offline: the year, the device's
-/// short code (from the random part of its id) and the device's own running number.
-pub fn agreement_number(year: i32, device_code: &str, device_sequence: u64) -> String {
-    format!("{year}-{device_code}-{device_sequence:05}")
-}
-
-/// The short code of a device, from the random tail of its UUIDv7.
-pub fn device_code(device_id: Uuid) -> String {
-    let hex = device_id.simple().to_string().to_uppercase();
-    hex[hex.len() - 8..].to_string()
+/// code (`short_code::device_code`, from the random part of its id, with its check character)
+/// and the device's own running number, e.g. `2026-K7PQ-M3XZ-00042`. Numbers issued before the
+/// code existed carried eight hexadecimal digits (`2026-3D4E5F60-00042`); they are kept and
+/// printed as they were signed.
+pub fn agreement_number(year: i32, device_id: Uuid, device_sequence: u64) -> String {
+    format!(
+        "{year}-{}-{device_sequence:05}",
+        crate::short_code::device_code(device_id)
+    )
 }
 
 #[cfg(test)]
@@ -598,10 +598,13 @@ mod tests {
     #[test]
     fn agreement_numbers_carry_the_device() {
         let device = Uuid::parse_str("0190f0a2-7b1c-7d3e-8f4a-1b2c3d4e5f60").unwrap();
-        assert_eq!(device_code(device), "3D4E5F60");
-        assert_eq!(
-            agreement_number(2026, &device_code(device), 42),
-            "2026-3D4E5F60-00042"
+        let number = agreement_number(2026, device, 42);
+        let code = crate::short_code::device_code(device);
+        assert_eq!(number, format!("2026-{code}-00042"));
+        assert_eq!(number.len(), "2026-XXXX-XXXX-00042".len());
+        assert!(
+            !number.contains(['I', 'L', 'O', 'U']),
+            "{number}: no letter that reads as another"
         );
     }
 }

@@ -6,6 +6,7 @@ pub mod admission;
 pub mod audit;
 pub mod bundle;
 pub mod data_kind;
+pub mod device_code;
 pub mod device_reference;
 pub mod error;
 pub mod indicators;

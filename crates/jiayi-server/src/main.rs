@@ -92,10 +92,11 @@ enum Command {
     },
     /// Bind a device to a doctor, a team and villages; prints its token once.
     Enroll {
-        /// The device's id as its app shows it (a new one is made when omitted). Enrolling a
-        /// device again replaces its token and villages.
+        /// The device's full id as its app shows it (a new one is made when omitted), or the
+        /// 登记码 of a device enrolled before. Enrolling a device again replaces its token and
+        /// villages.
         #[arg(long)]
-        device_id: Option<Uuid>,
+        device_id: Option<String>,
         #[arg(long)]
         doctor: String,
         #[arg(long)]
@@ -136,10 +137,11 @@ enum Command {
     },
     /// Revoke a device's token.
     Revoke {
+        /// The device's full id or its 登记码.
         #[arg(long)]
-        device: Uuid,
+        device: String,
     },
-    /// List enrolled devices.
+    /// List enrolled devices with their 登记码.
     Devices,
     /// Publish a new version of a reference document (catalog, term_policy, register, teams).
     Publish {
@@ -432,6 +434,9 @@ fn main() -> anyhow::Result<()> {
             if let Some(out) = &out {
                 jiayi_server::private_file::refuse_link(out)?;
             }
+            let device_id = device_id
+                .map(|d| jiayi_server::device_code::resolve(&*store, &d))
+                .transpose()?;
             let now = Utc::now();
             let enrollment = Enrollment {
                 device_id,
@@ -464,11 +469,14 @@ fn main() -> anyhow::Result<()> {
                 println!("{}", serde_json::to_string_pretty(&enrolled)?);
             } else {
                 println!("device  {}", enrolled.device_id);
+                let code = jiayi_core::short_code::device_code(enrolled.device_id);
+                println!("code    {code}");
                 println!("token   {}", enrolled.token);
                 println!("(the token is shown only now; keep it on the device)");
             }
         }
         Command::Revoke { device } => {
+            let device = jiayi_server::device_code::resolve(&*store, &device)?;
             let now = Utc::now();
             if !store.revoke(device, now)? {
                 bail!("no active device {device}");
@@ -479,7 +487,10 @@ fn main() -> anyhow::Result<()> {
             )?;
             println!("revoked {device}");
         }
-        Command::Devices => println!("{}", serde_json::to_string_pretty(&store.devices()?)?),
+        Command::Devices => {
+            let listed = jiayi_server::device_code::listed(store.devices()?);
+            println!("{}", serde_json::to_string_pretty(&listed)?)
+        }
         Command::Publish { kind, name, file } => {
             let Some(kind) = ReferenceKind::parse(&kind) else {
                 bail!("kind must be one of catalog, term_policy, register, teams");

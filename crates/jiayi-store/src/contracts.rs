@@ -6,7 +6,7 @@ use base64::engine::general_purpose::STANDARD as BASE64;
 use chrono::{DateTime, NaiveDate, Utc};
 use jiayi_core::change::{Entity, Op};
 use jiayi_core::contract::{
-    Contract, ContractEvent, ContractEventKind, ContractState, agreement_number, device_code,
+    Contract, ContractEvent, ContractEventKind, ContractState, agreement_number,
 };
 use jiayi_core::hlc::Hlc;
 use jiayi_core::year::order::{Stamped, contract_state_on};
@@ -79,7 +79,7 @@ impl Store {
             [],
             |r| r.get(0),
         )?;
-        Ok(agreement_number(year, &device_code(device_id), seq as u64))
+        Ok(agreement_number(year, device_id, seq as u64))
     }
 
     /// Stores a signed contract. `build` receives the reserved agreement number and returns the

@@ -14,6 +14,7 @@ mod contracts;
 pub mod crypt;
 mod data_kind;
 mod db;
+mod device_role;
 mod envelope;
 mod error;
 mod field_history;

@@ -156,6 +156,9 @@ pub struct SyncReport {
     /// A newer version of the app the server hosts for this device's platform.
     #[serde(default)]
     pub update: Option<crate::protocol::UpdateOffer>,
+    /// The role the server named for this device, for the device to keep.
+    #[serde(default)]
+    pub role: Option<crate::protocol::DeviceRole>,
 }
 
 /// One sync round. `now_ms` is the device's wall clock, used only for the skew warning and the
@@ -195,6 +198,7 @@ pub fn sync(
         clock_skew_ms: round.clock_skew_ms,
         server_epoch: Some(info.server_epoch),
         update: info.update.clone(),
+        role: info.device.role,
         ..SyncReport::default()
     };
     if let Some(after) = round.requeue_after {

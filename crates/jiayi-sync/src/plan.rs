@@ -169,6 +169,7 @@ mod tests {
                 doctor_id: Uuid::from_u128(2),
                 team_id: Uuid::from_u128(3),
                 villages: vec![],
+                role: None,
                 stored_through_seq: stored,
             },
             recovery_public_key: None,

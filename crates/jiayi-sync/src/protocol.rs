@@ -101,6 +101,11 @@ pub struct DeviceStatus {
     pub team_id: Uuid,
     /// Villages whose records this device may read and write.
     pub villages: Vec<Uuid>,
+    /// The role the device was enrolled with; a server from before roles were sent sends none,
+    /// and the device keeps what it knew.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>))]
+    pub role: Option<DeviceRole>,
     /// Highest outbox sequence number of this device the server holds. If it is lower than what
     /// the device was told was stored, the server lost data and the device uploads again.
     pub stored_through_seq: u64,
@@ -528,31 +533,5 @@ mod tests {
 }
 
 /// What an enrolled device may reach on the server. The server decides every request by it;
-/// the device only shows it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-pub enum DeviceRole {
-    /// A village doctor: the villages the device was enrolled for.
-    #[default]
-    Doctor,
-    /// A family-doctor team's leader: every village of the team (see `docs/security.md`).
-    TeamLeader,
-}
-
-impl DeviceRole {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            DeviceRole::Doctor => "doctor",
-            DeviceRole::TeamLeader => "team-leader",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<DeviceRole> {
-        match s.trim() {
-            "doctor" => Some(DeviceRole::Doctor),
-            "team-leader" => Some(DeviceRole::TeamLeader),
-            _ => None,
-        }
-    }
-}
+/// the device offers its tools by it (`jiayi_core::role`, where the type lives).
+pub use jiayi_core::role::DeviceRole;

@@ -187,8 +187,20 @@ impl Township {
         team: &str,
         villages: &[Uuid],
     ) -> Enrolled {
+        self.enroll_device_as(device, doctor, team, DeviceRole::Doctor, villages)
+    }
+
+    /// Enrolls the device `device` with a role, as staff do at the health center.
+    pub fn enroll_device_as(
+        &self,
+        device: Uuid,
+        doctor: &str,
+        team: &str,
+        role: DeviceRole,
+        villages: &[Uuid],
+    ) -> Enrolled {
         self.storage()
-            .enroll(
+            .enroll_as(
                 &Enrollment {
                     device_id: Some(device),
                     doctor_name: doctor.into(),
@@ -196,6 +208,7 @@ impl Township {
                     villages: villages.to_vec(),
                     label: format!("{doctor}的笔记本"),
                 },
+                role,
                 Utc::now(),
             )
             .expect("enroll")

@@ -98,6 +98,12 @@ fn count(s: &Session, tile: &str) -> Result<u32> {
     Ok(s.text(&e)?.trim().parse().unwrap_or(u32::MAX))
 }
 
+/// A tool from the header's menu: open the menu, then the item.
+fn from_menu(s: &Session, item: &str) -> Result<()> {
+    s.click_on("[data-test=header-menu]")?;
+    s.click_on(&format!("[data-test=header-menu-items] [data-test={item}]"))
+}
+
 fn go_home(s: &Session) -> Result<()> {
     s.click_on("[data-test=nav-home]")?;
     s.wait("[data-test=work-list]").map(|_| ())
@@ -387,7 +393,23 @@ fn flow(app: &mut App) -> Result<()> {
     s.draw("canvas[data-test=sig-doctor]", "mouse")?;
     app.shot("terminate-filled")?;
     let s = &app.session;
+    // A confirmation names the household and what follows; Cancel changes nothing.
     s.click_on("[data-test=change-confirm]")?;
+    let asked = s.wait_text("[data-test=terminate-confirm-dialog]", "贾测试")?;
+    assert!(
+        asked.contains("不能撤销") && asked.contains("迁出本地"),
+        "the dialog says the reason and the consequence: {asked}"
+    );
+    app.shot("terminate-confirm")?;
+    let s = &app.session;
+    s.click_on("[data-test=terminate-cancel]")?;
+    s.wait_gone("[data-test=terminate-confirm-dialog] [data-test=terminate-ok]")?;
+    assert!(
+        s.find_all("[data-test=change-done]")?.is_empty(),
+        "Cancel terminates nothing"
+    );
+    s.click_on("[data-test=change-confirm]")?;
+    s.click_on("[data-test=terminate-ok]")?;
     s.wait("[data-test=change-done]")?;
     s.click_on("[data-test=print-termination]")?;
     let confirmation = s.wait_text("[data-test=printed-termination]", ".pdf")?;
@@ -437,7 +459,7 @@ fn the_language_switches_and_stays() -> Result<()> {
     let mut app = App::start("lang", data.path())?;
     let s = &app.session;
     s.wait_text("[data-test=work-list] h1", "今日工作")?;
-    s.click_on("[data-test=lang-switch]")?;
+    from_menu(s, "lang-switch")?;
     s.wait_text("[data-test=work-list] h1", "Today's work")?;
     s.wait_text("[data-test=pending-count]", "to sync")?;
     app.shot("english")?;
@@ -447,7 +469,7 @@ fn the_language_switches_and_stays() -> Result<()> {
     s.wait_text("[data-test=register] h1", "Register")?;
     app.shot("english-register")?;
     let s = &app.session;
-    s.click_on("[data-test=lang-switch]")?;
+    from_menu(s, "lang-switch")?;
     s.wait_text("[data-test=register] h1", "登记家庭")?;
     app.quit()
 }
@@ -491,7 +513,7 @@ fn locking_mid_form_keeps_the_form_and_a_wrong_passphrase_is_refused() -> Result
     s.click_on("[data-test=go-register]")?;
     s.type_into(&input("", "address"), "锁屏前写的地址")?;
     s.type_into(&input("[data-test=member-0]", "name"), "锁屏前")?;
-    s.click_on("[data-test=lock-now]")?;
+    from_menu(s, "lock-now")?;
     s.wait("[data-test=lock-encrypted]")?;
     assert!(
         s.find_all("[data-test=lock-now]")?.is_empty(),
@@ -686,6 +708,82 @@ fn sync_now_sends_the_whole_township_to_a_real_server() -> Result<()> {
     }
     outcome?;
     app.quit()
+}
+
+#[test]
+#[ignore = "needs Xvfb, tauri-driver and a built app: run src-tauri/scripts/e2e.sh"]
+fn a_doctors_laptop_offers_no_township_tools() -> Result<()> {
+    let data = tempfile::tempdir()?;
+    let township = Township::sqlite(Limits::default());
+    township.make_demo();
+    let mut app = App::start("doctor", data.path())?;
+    let outcome = doctor_without_township_tools(&mut app, data.path(), &township);
+    if outcome.is_err() {
+        let _ = app.shot("FAILED");
+    }
+    outcome?;
+    app.quit()
+}
+
+fn doctor_without_township_tools(app: &mut App, data: &Path, township: &Township) -> Result<()> {
+    let s = &app.session;
+    // The demo, never enrolled, shows every tool and says so.
+    s.wait_text("[data-test=device-role]", "演示")?;
+    s.click_on("[data-test=nav-dashboard]")?;
+    s.wait("[data-test=targets]")?;
+    app.shot("demo-tools")?;
+
+    // Enrolled at the health center as the doctor of the first village, by its 登记码.
+    let s = &app.session;
+    let village = first_village(data)?;
+    from_menu(s, "nav-sync")?;
+    let code = s.wait("[data-test=device-code]").and_then(|e| s.text(&e))?;
+    let device = open_store(data)?.device_id();
+    assert_eq!(
+        jiayi_core::short_code::names_device(&code, device),
+        Ok(true),
+        "the code shown names this laptop: {code}"
+    );
+    let token = enroll(township, &device.to_string(), &[village.id.to_string()])?;
+    s.type_into(&input("", "server-url"), &township.base())?;
+    s.type_into(&input("", "token"), &token)?;
+    s.click_on("[data-test=enroll-save]")?;
+    s.wait("[data-test=enrollment]")?;
+    s.wait_text("[data-test=enrolled-role]", "村医用机")?;
+    s.wait_text("[data-test=device-role]", "村医用机")?;
+    assert!(
+        s.text(&s.wait("[data-test=enrolled-device-code]")?)?.trim() == code.trim(),
+        "the same code after enrollment"
+    );
+    app.shot("doctor-enrolled")?;
+
+    // The dashboard keeps the doctor's own figures and report, without the township's tools.
+    let s = &app.session;
+    s.click_on("[data-test=nav-dashboard]")?;
+    s.wait_text("[data-test=dashboard] h1", "指标看板")?;
+    s.wait("[data-test=export]")?;
+    assert!(
+        s.find_all("[data-test=targets]")?.is_empty(),
+        "no township targets on a doctor's laptop"
+    );
+    s.click_on("[data-test=export]")?;
+    s.wait("[data-test=export-report]")?;
+    for roster in ["signed", "unsigned", "audit"] {
+        assert!(
+            s.find_all(&format!("[data-test=export-{roster}]"))?
+                .is_empty(),
+            "no township roster ({roster}) on a doctor's laptop"
+        );
+    }
+    app.shot("doctor-dashboard")?;
+    let s = &app.session;
+    s.click_on("[data-test=export-menu] .el-dialog__headerbtn")?;
+    s.wait_gone("[data-test=export-report]")?;
+    // Home by the header's link; the demo badge stays.
+    s.click_on("[data-test=nav-worklist]")?;
+    s.wait("[data-test=work-list]")?;
+    s.wait("[data-test=demo-badge]")?;
+    Ok(())
 }
 
 fn setup(e: impl std::fmt::Display) -> jiayi_desktop_tests::DriverError {

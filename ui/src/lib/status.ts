@@ -3,7 +3,7 @@
 // it current between the periodic refreshes.
 
 import { reactive } from 'vue'
-import { api, onSyncEvent, type SyncEvent, type SyncPhase, type SyncSummary } from '../api'
+import { api, onSyncEvent, type DeviceTools, type SyncEvent, type SyncPhase, type SyncSummary, type TownshipTool } from '../api'
 
 export const status = reactive({
   pending: 0,
@@ -19,12 +19,22 @@ export const status = reactive({
   lastSummary: null as SyncSummary | null,
   /** The demo (training) township: marked in the header, kept from real servers. */
   demo: false,
+  /** The device's role and the township tools it offers; nothing offered until known. */
+  tools: null as DeviceTools | null,
 })
 
-/** Whether the store holds the demo township (set once, when the demo was built). */
+/** Whether this device offers a township tool (the API refuses it otherwise). */
+export function offers(tool: TownshipTool): boolean {
+  return status.tools?.tools.includes(tool) ?? false
+}
+
+/** Whether the store holds the demo township (set once, when the demo was built), and the
+ *  device's role and tools (they change at enrollment and sync). */
 export async function refreshKind() {
   try {
-    status.demo = (await api.status()).demo
+    const s = await api.status()
+    status.demo = s.demo
+    status.tools = s.tools
   } catch {
     /* the header keeps what it knew */
   }
@@ -62,6 +72,7 @@ export function applySyncEvent(e: SyncEvent) {
     case 'finished':
       Object.assign(status, { syncing: false, phase: null, lastSummary: e.summary })
       refreshStatus()
+      refreshKind()
       break
     case 'failed':
       Object.assign(status, { syncing: false, phase: null, lastError: e.error.message })

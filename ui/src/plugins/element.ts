@@ -2,8 +2,8 @@
 // double the code the webview parses at every start.
 import type { App } from 'vue'
 import {
-  ElAlert, ElButton, ElCard, ElCheckbox, ElCheckboxGroup, ElConfigProvider, ElDatePicker, ElDialog, ElDrawer, ElForm,
-  ElFormItem, ElInput, ElInputNumber, ElOption, ElPagination, ElProgress, ElRadio, ElRadioButton, ElRadioGroup, ElSelect,
+  ElAlert, ElButton, ElCard, ElCheckbox, ElCheckboxGroup, ElConfigProvider, ElDatePicker, ElDialog, ElDrawer, ElDropdown,
+  ElDropdownItem, ElDropdownMenu, ElForm, ElFormItem, ElInput, ElInputNumber, ElOption, ElPagination, ElProgress, ElRadio, ElRadioButton, ElRadioGroup, ElSelect,
   ElStep, ElSteps, ElTable, ElTableColumn, ElTag, ElTimeline, ElTimelineItem,
 } from 'element-plus'
 import 'element-plus/theme-chalk/base.css'
@@ -15,6 +15,9 @@ import 'element-plus/theme-chalk/el-checkbox-group.css'
 import 'element-plus/theme-chalk/el-date-picker.css'
 import 'element-plus/theme-chalk/el-dialog.css'
 import 'element-plus/theme-chalk/el-drawer.css'
+import 'element-plus/theme-chalk/el-dropdown.css'
+import 'element-plus/theme-chalk/el-dropdown-item.css'
+import 'element-plus/theme-chalk/el-dropdown-menu.css'
 import 'element-plus/theme-chalk/el-overlay.css'
 import 'element-plus/theme-chalk/el-form.css'
 import 'element-plus/theme-chalk/el-form-item.css'
@@ -42,8 +45,8 @@ import 'element-plus/theme-chalk/el-badge.css'
 import 'element-plus/theme-chalk/el-date-picker-panel.css'
 
 const COMPONENTS = [
-  ElAlert, ElButton, ElCard, ElCheckbox, ElCheckboxGroup, ElConfigProvider, ElDatePicker, ElDialog, ElDrawer, ElForm,
-  ElFormItem, ElInput, ElInputNumber, ElOption, ElPagination, ElProgress, ElRadio, ElRadioButton, ElRadioGroup, ElSelect,
+  ElAlert, ElButton, ElCard, ElCheckbox, ElCheckboxGroup, ElConfigProvider, ElDatePicker, ElDialog, ElDrawer, ElDropdown,
+  ElDropdownItem, ElDropdownMenu, ElForm, ElFormItem, ElInput, ElInputNumber, ElOption, ElPagination, ElProgress, ElRadio, ElRadioButton, ElRadioGroup, ElSelect,
   ElStep, ElSteps, ElTable, ElTableColumn, ElTag, ElTimeline, ElTimelineItem,
 ]
 

@@ -2,6 +2,7 @@
 //! server before they are kept, or the enrollment file the health center wrote.
 
 use jiayi_core::Lang;
+use jiayi_core::role::DeviceRole;
 use jiayi_store::EnrollmentRecord;
 use jiayi_sync::SyncError;
 use jiayi_sync::engine::Transport;
@@ -32,6 +33,7 @@ impl Api {
         };
         Ok(SyncSettings {
             device_id: self.store.device_id(),
+            device_code: jiayi_core::short_code::device_code(self.store.device_id()),
             enrolled: e.is_some(),
             server_url: e.map(|e| e.server_url.clone()),
             doctor_id: e.map(|e| e.doctor_id),
@@ -50,7 +52,7 @@ impl Api {
     /// Checks the address and token against the server, then keeps them. Nothing is kept when
     /// the check fails. Over https this needs the township CA: use [`Api::enroll_from_file`].
     pub fn enroll_device(&mut self, server_url: &str, token: &str) -> ApiResult<EnrollOutcome> {
-        self.enroll_pinned(server_url, token, None)
+        self.enroll_pinned(server_url, token, None, None)
     }
 
     /// Enrolls from the enrollment file the health center wrote (`jiayi-server enroll --out`):
@@ -83,7 +85,12 @@ impl Api {
             )
             .localised(lang));
         }
-        self.enroll_pinned(&file.server, &file.token, file.ca_pem.as_deref())
+        self.enroll_pinned(
+            &file.server,
+            &file.token,
+            file.ca_pem.as_deref(),
+            Some(file.role),
+        )
     }
 
     fn enroll_pinned(
@@ -91,6 +98,7 @@ impl Api {
         server_url: &str,
         token: &str,
         ca_pem: Option<&str>,
+        file_role: Option<DeviceRole>,
     ) -> ApiResult<EnrollOutcome> {
         let lang = self.lang;
         let url = check_server_url(server_url, lang)?;
@@ -133,6 +141,10 @@ impl Api {
         self.store
             .put_enrollment(&record)
             .map_err(|e| self.fail(e))?;
+        // The server's word on the role first; a server from before roles were sent leaves
+        // the enrollment file's, and a bare token from such a server a doctor's.
+        let role = info.device.role.or(file_role).unwrap_or(DeviceRole::Doctor);
+        self.store.put_device_role(role).map_err(|e| self.fail(e))?;
         let _ = crate::recovery::learn_recovery_key(
             &mut self.store,
             info.recovery_public_key.as_deref(),

@@ -180,6 +180,11 @@ fn round_inner(
     })
     .map_err(|e| sync_error(&e, lang))?;
     crate::updates::keep_offer(store, report.update.as_ref()).map_err(|e| store_err(e, lang))?;
+    if let Some(role) = report.role {
+        store
+            .put_device_role(role)
+            .map_err(|e| store_err(e, lang))?;
+    }
     let data = transport.reference().map_err(|e| sync_error(&e, lang))?;
     let total = data.documents.len() as u64;
     let reference_updated = apply_reference(store, &data, now).map_err(|e| store_err(e, lang))?;

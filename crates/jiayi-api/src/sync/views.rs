@@ -135,6 +135,8 @@ impl SyncSummary {
 #[serde(rename_all = "snake_case")]
 pub struct SyncSettings {
     pub device_id: Uuid,
+    /// The device's 登记码 (`K7PQ-M3XZ`): what is read out to the health center.
+    pub device_code: String,
     pub enrolled: bool,
     pub server_url: Option<String>,
     pub doctor_id: Option<Uuid>,

@@ -43,7 +43,7 @@ impl Api {
                     at: c.at,
                     doctor_name: c.actor_name.clone(),
                     doctor_id: c.actor_id.clone(),
-                    device_code: jiayi_core::contract::device_code(c.device_id),
+                    device_code: jiayi_core::short_code::device_code(c.device_id),
                     this_device: c.device_id == this_device,
                     in_force: c.in_force,
                     took_effect: c.took_effect,

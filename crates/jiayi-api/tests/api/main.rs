@@ -13,6 +13,7 @@ mod record_numbers;
 mod referrals;
 mod renewal;
 mod reports;
+mod roles;
 mod schedule;
 mod served;
 mod surveys;

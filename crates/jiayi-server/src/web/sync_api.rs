@@ -110,6 +110,7 @@ pub(crate) async fn info(
             doctor_id: scope.doctor_id,
             team_id: scope.team_id,
             villages: scope.villages,
+            role: Some(scope.role),
             stored_through_seq: status.stored_through,
         },
         recovery_public_key,

@@ -92,6 +92,7 @@ impl Transport for FakeServer {
                 doctor_id: Uuid::nil(),
                 team_id: Uuid::nil(),
                 villages: vec![VILLAGE],
+                role: None,
                 stored_through_seq: self.stored_seqs(DEVICE).last().copied().unwrap_or(0),
             },
             recovery_public_key: None,
