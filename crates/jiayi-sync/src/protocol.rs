@@ -439,6 +439,10 @@ pub enum OpSchema {
     Delete,
 }
 
+/// What an enrolled device may reach on the server. The server decides every request by it;
+/// the device offers its tools by it (`jiayi_core::role`, where the type lives).
+pub use jiayi_core::role::DeviceRole;
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -531,7 +535,3 @@ mod tests {
         assert!(r.message(Lang::En).contains("village"));
     }
 }
-
-/// What an enrolled device may reach on the server. The server decides every request by it;
-/// the device offers its tools by it (`jiayi_core::role`, where the type lives).
-pub use jiayi_core::role::DeviceRole;
