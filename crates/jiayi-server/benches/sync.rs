@@ -101,6 +101,7 @@ fn enroll_in(s: &DynStorage, name: &str, village: Uuid) -> (Uuid, String) {
                 team_name: "基准团队".into(),
                 villages: vec![village],
                 label: name.into(),
+                awaiting_code: None,
             },
             Utc::now(),
         )

@@ -1,6 +1,8 @@
 //! Devices named by the 登记码 staff are read out (`K7PQ-M3XZ`, `jiayi_core::short_code`) as
 //! well as by their full id: the device list shows each code, and the commands that name a
-//! device the server knows take either.
+//! device take either. A code the server has not met enrolls a new laptop: the server makes a
+//! placeholder id that waits for the code, and the laptop's first connection binds it
+//! ([`bind_on_first_contact`]).
 
 use serde::Serialize;
 use uuid::Uuid;
@@ -8,12 +10,14 @@ use uuid::Uuid;
 use crate::storage::{DeviceRow, Storage};
 use crate::{Result, ServerError};
 use jiayi_core::Lang;
-use jiayi_core::short_code;
+use jiayi_core::short_code::{self, DEVICE_DATA_CHARS};
 
 /// A device as the device list shows it: its code first.
 #[derive(Debug, Clone, Serialize)]
 pub struct ListedDevice {
     pub code: String,
+    /// Enrolled by code and not connected yet: `device_id` is the server's placeholder.
+    pub awaiting_first_contact: bool,
     #[serde(flatten)]
     pub device: DeviceRow,
 }
@@ -21,15 +25,54 @@ pub struct ListedDevice {
 pub fn listed(rows: Vec<DeviceRow>) -> Vec<ListedDevice> {
     rows.into_iter()
         .map(|device| ListedDevice {
-            code: short_code::device_code(device.device_id),
+            code: code_of(&device),
+            awaiting_first_contact: device.awaiting_code.is_some(),
             device,
         })
         .collect()
 }
 
-/// The device a full id or a code names. A code must name exactly one device the server has
-/// enrolled; a full id is taken as it is (a new device is enrolled by its full id or by the
-/// enrollment file).
+/// The code a row answers to: the one it waits for, or its id's.
+fn code_of(row: &DeviceRow) -> String {
+    row.awaiting_code
+        .clone()
+        .unwrap_or_else(|| short_code::device_code(row.device_id))
+}
+
+/// What a device named for enrollment is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Named {
+    /// A full id, or the code of a device the server knows (a placeholder still waiting
+    /// included, with the code it waits for).
+    Known {
+        device_id: Uuid,
+        awaiting_code: Option<String>,
+    },
+    /// The code of a laptop the server has never met.
+    NewByCode(String),
+}
+
+/// The device a full id or a code names, for enrollment.
+pub fn name_for_enrollment(storage: &dyn Storage, text: &str) -> Result<Named> {
+    if let Ok(id) = Uuid::parse_str(text.trim()) {
+        return Ok(Named::Known {
+            device_id: id,
+            awaiting_code: None,
+        });
+    }
+    let known = storage.devices()?;
+    match among(&known, text)? {
+        Some(row) => Ok(Named::Known {
+            device_id: row.device_id,
+            awaiting_code: row.awaiting_code.clone(),
+        }),
+        None => short_code::decode(text, DEVICE_DATA_CHARS)
+            .map(|_| Named::NewByCode(normalised(text)))
+            .map_err(|e| ServerError::Invalid(e.message(Lang::Zh))),
+    }
+}
+
+/// The device a full id or a code names, among those the server enrolled (to revoke it).
 pub fn resolve(storage: &dyn Storage, text: &str) -> Result<Uuid> {
     if let Ok(id) = Uuid::parse_str(text.trim()) {
         return Ok(id);
@@ -38,27 +81,107 @@ pub fn resolve(storage: &dyn Storage, text: &str) -> Result<Uuid> {
     resolve_among(&known, text)
 }
 
+fn normalised(text: &str) -> String {
+    short_code::normalise(text, DEVICE_DATA_CHARS).unwrap_or_default()
+}
+
 fn resolve_among(known: &[DeviceRow], text: &str) -> Result<Uuid> {
-    let mut named = Vec::new();
+    match among(known, text)? {
+        Some(row) => Ok(row.device_id),
+        None => Err(ServerError::Invalid(format!(
+            "登记码 {} 不属于本服务器登记过的设备。",
+            normalised(text)
+        ))),
+    }
+}
+
+/// The one row a code names; an error when it does not read or names several.
+fn among<'a>(known: &'a [DeviceRow], text: &str) -> Result<Option<&'a DeviceRow>> {
+    let wanted = short_code::normalise(text, DEVICE_DATA_CHARS);
+    let mut named: Vec<&DeviceRow> = Vec::new();
     for row in known {
-        match short_code::names_device(text, row.device_id) {
-            Ok(true) => named.push(row.device_id),
-            Ok(false) => {}
-            Err(e) => return Err(ServerError::Invalid(e.message(Lang::Zh))),
+        let names = match &row.awaiting_code {
+            Some(code) => wanted.as_deref() == Some(code.as_str()),
+            None => short_code::names_device(text, row.device_id)
+                .map_err(|e| ServerError::Invalid(e.message(Lang::Zh)))?,
+        };
+        if names && !named.iter().any(|r| r.device_id == row.device_id) {
+            named.push(row);
         }
     }
-    named.sort();
-    named.dedup();
+    if wanted.is_none() {
+        short_code::decode(text, DEVICE_DATA_CHARS)
+            .map_err(|e| ServerError::Invalid(e.message(Lang::Zh)))?;
+    }
     match named[..] {
-        [one] => Ok(one),
-        [] => Err(ServerError::Invalid(format!(
-            "登记码 {} 不属于本服务器登记过的设备；新设备请用本机“同步”页上的完整设备编号登记，或用登记文件。",
-            short_code::normalise(text, short_code::DEVICE_DATA_CHARS).unwrap_or_default()
-        ))),
+        [] => Ok(None),
+        [one] => Ok(Some(one)),
         _ => Err(ServerError::Invalid(
             "该登记码对应多台设备，请用完整设备编号。".into(),
         )),
     }
+}
+
+/// Why a laptop's first contact did not bind the enrollment made for a code.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum BindRefusal {
+    /// The app did not say which laptop it is (an older app).
+    Unnamed { code: String },
+    /// The laptop's own code is another one: the token was handed to the wrong laptop, or
+    /// the code was misheard at enrollment.
+    OtherLaptop { code: String, laptop: String },
+}
+
+impl BindRefusal {
+    pub fn code(&self) -> &'static str {
+        jiayi_sync::protocol::DEVICE_CODE_MISMATCH
+    }
+
+    pub fn message_zh(&self) -> String {
+        match self {
+            BindRefusal::Unnamed { code } => format!(
+                "该令牌是为登记码 {code} 的设备签发的，本软件版本无法确认本机登记码，请更新软件后重新登记。"
+            ),
+            BindRefusal::OtherLaptop { code, laptop } => format!(
+                "该令牌是为登记码 {code} 的设备签发的，本机登记码为 {laptop}。请核对“同步”页上的登记码，在卫生院用本机登记码重新登记。"
+            ),
+        }
+    }
+
+    pub fn message_en(&self) -> String {
+        match self {
+            BindRefusal::Unnamed { code } => format!(
+                "This token was issued for the device with code {code}; this version of the app cannot confirm its code. Update the app and enroll again."
+            ),
+            BindRefusal::OtherLaptop { code, laptop } => format!(
+                "This token was issued for the device with code {code}; this laptop's code is {laptop}. Check the code on the sync screen and enroll this laptop's code at the health center."
+            ),
+        }
+    }
+}
+
+/// At a device's first request with its token: when the token was issued for a code, binds it
+/// to the laptop that named itself `claimed` if the code names that laptop. Returns the
+/// device's id from now on (`placeholder` unchanged when it was not waiting).
+pub fn bind_on_first_contact(
+    storage: &dyn Storage,
+    placeholder: Uuid,
+    claimed: Option<Uuid>,
+) -> Result<std::result::Result<Uuid, BindRefusal>> {
+    let Some(code) = storage.awaiting_code(placeholder)? else {
+        return Ok(Ok(placeholder));
+    };
+    let Some(laptop) = claimed else {
+        return Ok(Err(BindRefusal::Unnamed { code }));
+    };
+    if short_code::names_device(&code, laptop) != Ok(true) {
+        return Ok(Err(BindRefusal::OtherLaptop {
+            code,
+            laptop: short_code::device_code(laptop),
+        }));
+    }
+    storage.bind_awaiting(placeholder, laptop)?;
+    Ok(Ok(laptop))
 }
 
 #[cfg(test)]
@@ -78,6 +201,7 @@ mod tests {
             revoked_at: None,
             last_sync_at: None,
             stored_through_seq: 0,
+            awaiting_code: None,
         }
     }
 
@@ -111,5 +235,9 @@ mod tests {
         let other = short_code::device_code(Uuid::from_u128(8));
         let err = resolve_among(&known, &other).unwrap_err().to_string();
         assert!(err.contains("不属于"), "{err}");
+        // A code that waits for its laptop is found by the code, not by the placeholder's id.
+        let mut waiting = row(Uuid::from_u128(9));
+        waiting.awaiting_code = Some(other.clone());
+        assert_eq!(resolve_among(&[waiting], &other).unwrap(), Uuid::from_u128(9));
     }
 }

@@ -8,6 +8,7 @@ pub mod bundle;
 pub mod data_kind;
 pub mod device_code;
 pub mod device_reference;
+pub mod enrollment;
 pub mod error;
 pub mod indicators;
 pub mod merge;

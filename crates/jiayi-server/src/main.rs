@@ -92,10 +92,11 @@ enum Command {
     },
     /// Bind a device to a doctor, a team and villages; prints its token once.
     Enroll {
-        /// The device's full id as its app shows it (a new one is made when omitted), or the
-        /// 登记码 of a device enrolled before. Enrolling a device again replaces its token and
-        /// villages.
-        #[arg(long)]
+        /// The device's 登记码 as its doctor reads it from the sync screen (`K7PQ-M3XZ`), or its
+        /// full id. A code the server has not met is bound to the laptop when it first connects
+        /// with the token. Enrolling a device again replaces its token and villages. Omitted:
+        /// the server makes an id (development).
+        #[arg(long, visible_alias = "device")]
         device_id: Option<String>,
         #[arg(long)]
         doctor: String,
@@ -434,27 +435,27 @@ fn main() -> anyhow::Result<()> {
             if let Some(out) = &out {
                 jiayi_server::private_file::refuse_link(out)?;
             }
-            let device_id = device_id
-                .map(|d| jiayi_server::device_code::resolve(&*store, &d))
-                .transpose()?;
-            let now = Utc::now();
             let enrollment = Enrollment {
-                device_id,
+                device_id: None,
                 doctor_name: doctor,
                 team_name: team,
                 villages,
                 label,
+                awaiting_code: None,
             };
-            let enrolled = store.enroll_as(&enrollment, role, now)?;
-            store.append_audit(
-                &AuditEvent::operator("enroll").with_record("device", enrolled.device_id),
-                now,
+            let device = jiayi_server::enrollment::enroll(
+                &*store,
+                device_id.as_deref(),
+                enrollment.clone(),
+                role,
+                Utc::now(),
             )?;
             if let (Some(out), Some(server)) = (&out, &server) {
                 let file = EnrollmentFile {
                     server: server.trim_end_matches('/').to_string(),
-                    device_id: enrolled.device_id,
-                    token: enrolled.token.clone(),
+                    device_id: device.enrolled.device_id,
+                    device_code: device.awaiting_first_contact.then(|| device.code.clone()),
+                    token: device.enrolled.token.clone(),
                     ca_pem: ca_pem.clone(),
                     doctor: enrollment.doctor_name.clone(),
                     team: enrollment.team_name.clone(),
@@ -466,12 +467,15 @@ fn main() -> anyhow::Result<()> {
                 eprintln!("enrollment file written to {}", out.display());
             }
             if json {
-                println!("{}", serde_json::to_string_pretty(&enrolled)?);
+                println!("{}", serde_json::to_string_pretty(&device)?);
             } else {
-                println!("device  {}", enrolled.device_id);
-                let code = jiayi_core::short_code::device_code(enrolled.device_id);
-                println!("code    {code}");
-                println!("token   {}", enrolled.token);
+                if device.awaiting_first_contact {
+                    println!("code    {} (bound to the laptop when it first connects)", device.code);
+                } else {
+                    println!("device  {}", device.enrolled.device_id);
+                    println!("code    {}", device.code);
+                }
+                println!("token   {}", device.enrolled.token);
                 println!("(the token is shown only now; keep it on the device)");
             }
         }

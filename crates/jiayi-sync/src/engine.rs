@@ -175,6 +175,7 @@ pub fn sync(
         seen_high_water: known_epoch
             .map(|_| state_u64(replica, keys::SEEN_HIGH_WATER))
             .transpose()?,
+        device_id: Some(replica.device_id()),
         ..InfoQuery::default()
     };
     let info = transport.info(&seen)?;

@@ -15,7 +15,11 @@ use crate::protocol::DeviceRole;
 pub struct EnrollmentFile {
     /// The server's base address, e.g. `https://192.168.1.10:8470`.
     pub server: String,
+    /// The device's id; for a laptop enrolled by its 登记码 before it ever connected, the
+    /// server's placeholder, and `device_code` names the laptop instead.
     pub device_id: Uuid,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub device_code: Option<String>,
     /// The device's bearer token (shown only at enrollment).
     pub token: String,
     /// The township CA certificate (PEM) the device pins: with `https` it trusts only this CA.
@@ -111,6 +115,7 @@ mod tests {
         let file = EnrollmentFile {
             server: "https://10.0.0.2:8470".into(),
             device_id: Uuid::from_u128(7),
+            device_code: None,
             token: "jy1_x".into(),
             ca_pem: Some("-----BEGIN CERTIFICATE-----".into()),
             doctor: "杨成山".into(),

@@ -262,7 +262,14 @@ pub struct InfoQuery {
     pub app_version: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub app_platform: Option<String>,
+    /// The asking laptop's own id. A token issued for a 登记码 before the laptop ever
+    /// connected is bound to it here, when the code names it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub device_id: Option<Uuid>,
 }
+
+/// The refusal of a token issued for a 登记码 that does not name the asking laptop.
+pub const DEVICE_CODE_MISMATCH: &str = "device_code_mismatch";
 
 impl InfoQuery {
     /// Whether a server with `epoch` and a log ending at `high_water` is behind what this

@@ -171,6 +171,7 @@ impl Township {
                     team_name: team.into(),
                     villages: villages.to_vec(),
                     label: format!("{name}的笔记本"),
+                    awaiting_code: None,
                 },
                 role,
                 Utc::now(),
@@ -207,11 +208,37 @@ impl Township {
                     team_name: team.into(),
                     villages: villages.to_vec(),
                     label: format!("{doctor}的笔记本"),
+                    awaiting_code: None,
                 },
                 role,
                 Utc::now(),
             )
             .expect("enroll")
+    }
+
+    /// Enrolls a laptop by the 登记码 its doctor reads out, as `jiayi-server enroll --device
+    /// CODE` does: a code the server has not met waits for the laptop's first connection.
+    pub fn enroll_by_code(
+        &self,
+        code: &str,
+        doctor: &str,
+        villages: &[Uuid],
+    ) -> jiayi_server::enrollment::EnrolledDevice {
+        jiayi_server::enrollment::enroll(
+            self.storage().as_ref(),
+            Some(code),
+            Enrollment {
+                device_id: None,
+                doctor_name: doctor.into(),
+                team_name: "一组团队".into(),
+                villages: villages.to_vec(),
+                label: format!("{doctor}的笔记本"),
+                awaiting_code: None,
+            },
+            DeviceRole::Doctor,
+            Utc::now(),
+        )
+        .expect("enroll by code")
     }
 
     /// A device enrolled with a team and a role.

@@ -8,7 +8,9 @@ use jiayi_sync::SyncError;
 use jiayi_sync::engine::Transport;
 use jiayi_sync::enrollment::EnrollmentFile;
 use jiayi_sync::http::HttpTransport;
-use jiayi_sync::protocol::{CLOCK_SKEW_WARNING_MS, PROTOCOL_VERSION, ServerInfo};
+use jiayi_sync::protocol::{
+    CLOCK_SKEW_WARNING_MS, DEVICE_CODE_MISMATCH, InfoQuery, PROTOCOL_VERSION, ServerInfo,
+};
 use uuid::Uuid;
 
 use super::address::check_server_url;
@@ -69,18 +71,24 @@ impl Api {
             .localised(lang),
             other => sync_error(&other, lang),
         })?;
-        if file.device_id != self.store.device_id() {
+        let for_this_laptop = match &file.device_code {
+            // Enrolled by the code read out before the laptop ever connected: the code must
+            // name this laptop (the server checks it again when it binds the token).
+            Some(code) => jiayi_core::short_code::names_device(code, self.store.device_id()) == Ok(true),
+            None => file.device_id == self.store.device_id(),
+        };
+        if !for_this_laptop {
             return Err(ApiError::new(
                 "enrollment_for_another_device",
                 &format!(
-                    "该登记文件是为另一台设备（{}）生成的，本机编号为 {}。请让卫生院用本机编号重新登记。",
-                    file.device_id,
-                    self.store.device_id()
+                    "该登记文件是为另一台设备（登记码 {}）生成的，本机登记码为 {}。请让卫生院用本机登记码重新登记。",
+                    file.device_code.clone().unwrap_or_else(|| jiayi_core::short_code::device_code(file.device_id)),
+                    jiayi_core::short_code::device_code(self.store.device_id())
                 ),
                 &format!(
-                    "This enrollment file was made for another device ({}); this device is {}. Ask the health center to enroll this device's id.",
-                    file.device_id,
-                    self.store.device_id()
+                    "This enrollment file was made for another device (code {}); this device's code is {}. Ask the health center to enroll this device's code.",
+                    file.device_code.clone().unwrap_or_else(|| jiayi_core::short_code::device_code(file.device_id)),
+                    jiayi_core::short_code::device_code(self.store.device_id())
                 ),
             )
             .localised(lang));
@@ -115,13 +123,30 @@ impl Api {
         let transport = HttpTransport::with_ca(&url, token, ca_pem)
             .map_err(|e| sync_error(&e, lang))?
             .with_data_kind(kind);
-        let info = transport.info(&Default::default()).map_err(|e| match e {
+        let asking = InfoQuery {
+            device_id: Some(self.store.device_id()),
+            ..InfoQuery::default()
+        };
+        let info = transport.info(&asking).map_err(|e| match e {
             SyncError::Unauthorized(_) => ApiError::new(
                 "token_invalid",
                 "服务器不认可该令牌（可能输错或已被撤销），请向卫生院核对。",
                 "The server does not accept this token (mistyped or revoked); check it with the health center.",
             )
             .localised(lang),
+            SyncError::Refused { code, .. } if code == DEVICE_CODE_MISMATCH => {
+                let laptop = jiayi_core::short_code::device_code(self.store.device_id());
+                ApiError::new(
+                    DEVICE_CODE_MISMATCH,
+                    &format!(
+                        "该令牌是卫生院按另一个登记码签发的，本机登记码为 {laptop}。请把本机登记码读给卫生院，重新登记。"
+                    ),
+                    &format!(
+                        "This token was issued for another device code; this laptop's code is {laptop}. Read this code to the health center and enroll again."
+                    ),
+                )
+                .localised(lang)
+            }
             other => sync_error(&other, lang),
         })?;
         check_info(&info, self.store.device_id(), lang)?;

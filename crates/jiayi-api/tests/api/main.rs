@@ -3,6 +3,7 @@
 mod audit;
 mod backup;
 mod encryption;
+mod enroll_by_code;
 mod field_history;
 mod import;
 mod import_rosters;

@@ -671,6 +671,7 @@ fn an_enrollment_file_pins_the_township_ca_and_an_impostor_is_refused() {
     let file = jiayi_sync::enrollment::EnrollmentFile {
         server: t.base(),
         device_id: device,
+        device_code: None,
         token: token.clone(),
         ca_pem: Some(std::fs::read_to_string(&files.ca_cert).unwrap()),
         doctor: "刘医生".into(),

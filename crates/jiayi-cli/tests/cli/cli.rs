@@ -399,6 +399,7 @@ fn sync_commands_against_a_township_server() {
                 team_name: "东庄团队".into(),
                 villages,
                 label: "cli".into(),
+                awaiting_code: None,
             },
             chrono::Utc::now(),
         )

@@ -63,6 +63,10 @@ pub struct Enrollment {
     /// empty).
     pub villages: Vec<Uuid>,
     pub label: String,
+    /// Enrolled by the 登记码 of a laptop the server has not met: `device_id` is a placeholder
+    /// the server made, bound to the laptop's own id when it first connects
+    /// ([`Storage::bind_awaiting`]). The code as [`jiayi_core::short_code::normalise`] writes it.
+    pub awaiting_code: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -86,6 +90,9 @@ pub struct DeviceRow {
     pub revoked_at: Option<String>,
     pub last_sync_at: Option<String>,
     pub stored_through_seq: u64,
+    /// The 登记码 a device enrolled by code waits for, until the laptop first connects.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub awaiting_code: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -310,6 +317,13 @@ pub trait Storage: Send + Sync + 'static {
         role: DeviceRole,
         now: DateTime<Utc>,
     ) -> Result<Enrolled>;
+    /// The 登记码 a placeholder device waits for; `None` for a device bound to its own id.
+    fn awaiting_code(&self, device_id: Uuid) -> Result<Option<String>>;
+    /// Binds a placeholder enrolled by code to the laptop's own id, in one transaction: the
+    /// enrollment (token, doctor, team, role, villages) moves to `device_id`, replacing an
+    /// earlier enrollment of that laptop, and the placeholder is gone. The caller checked that
+    /// the code names `device_id`.
+    fn bind_awaiting(&self, placeholder: Uuid, device_id: Uuid) -> Result<()>;
     /// Returns false when no such device was enrolled or it was already revoked.
     fn revoke(&self, device_id: Uuid, now: DateTime<Utc>) -> Result<bool>;
     fn devices(&self) -> Result<Vec<DeviceRow>>;

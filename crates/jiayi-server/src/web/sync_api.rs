@@ -71,12 +71,14 @@ where
     security(("device_token" = [])))]
 pub(crate) async fn info(
     State(state): State<ServerState>,
+    Peer(peer): Peer,
     headers: HeaderMap,
     ApiQuery(seen): ApiQuery<InfoQuery>,
 ) -> Result<Json<ServerInfo>, ApiErr> {
     let shelf = state.updates.clone();
     let (scope, status, recovery_public_key, update) =
-        as_device(&state, &headers, move |storage, scope| {
+        as_device(&state, &headers, move |storage, mut scope| {
+            bind_on_first_contact(storage, &mut scope, seen.device_id, &peer)?;
             let mut status = storage.status(scope.device_id)?;
             if seen.shows_a_restore(status.epoch, status.high_water) {
                 // The device was told of cursors this log does not reach: the database is an
@@ -116,6 +118,35 @@ pub(crate) async fn info(
         recovery_public_key,
         update,
     }))
+}
+
+/// A token issued for a 登记码 before its laptop ever connected: bound now to the asking laptop
+/// when the code names it, refused otherwise (the token was handed to another laptop, or the
+/// code was misheard).
+fn bind_on_first_contact(
+    storage: &dyn Storage,
+    scope: &mut DeviceScope,
+    claimed: Option<uuid::Uuid>,
+    peer: &str,
+) -> Result<(), ApiErr> {
+    match crate::device_code::bind_on_first_contact(storage, scope.device_id, claimed)? {
+        Ok(laptop) if laptop != scope.device_id => {
+            let placeholder = scope.device_id;
+            scope.device_id = laptop;
+            storage.append_audit(
+                &AuditEvent::device(scope, "bind", peer).with_record("placeholder", placeholder),
+                Utc::now(),
+            )?;
+            Ok(())
+        }
+        Ok(_) => Ok(()),
+        Err(refusal) => Err(ApiErr::new(
+            StatusCode::CONFLICT,
+            refusal.code(),
+            &refusal.message_zh(),
+            &refusal.message_en(),
+        )),
+    }
 }
 
 #[utoipa::path(post, path = "/v1/push", tag = "sync", request_body = PushRequest,

@@ -80,6 +80,7 @@ pub(crate) fn enrolled_transport(t: &Township, store: &jiayi_store::Store) -> Ht
                     .map(|v| v.id)
                     .collect(),
                 label: "demo".into(),
+                awaiting_code: None,
             },
             Utc::now(),
         )

@@ -107,6 +107,7 @@ fn a_server_with_another_ca_is_refused_clearly_and_nothing_changes() {
                 team_name: "一组团队".into(),
                 villages: vec![V1],
                 label: String::new(),
+                awaiting_code: None,
             },
             chrono::Utc::now(),
         )
@@ -248,6 +249,7 @@ fn roles(t: &Township) {
                     team_name: "一组".into(),
                     villages: vec![],
                     label: String::new(),
+                    awaiting_code: None,
                 },
                 chrono::Utc::now(),
             )

@@ -688,6 +688,7 @@ fn sqlite_server_killed_mid_batch() {
                 team_name: "二组".into(),
                 villages: vec![V1],
                 label: "x".into(),
+                awaiting_code: None,
             },
             chrono::Utc::now(),
         )
@@ -1012,6 +1013,7 @@ mod real_store {
                     team_name: "东庄团队".into(),
                     villages: vec![V1],
                     label: name.into(),
+                    awaiting_code: None,
                 },
                 Utc::now(),
             )

@@ -211,6 +211,9 @@ impl Storage for PgStorage {
                 &[&device_id.to_string(), &v.to_string()],
             )?;
         }
+        if let Some(code) = &e.awaiting_code {
+            super::binding::await_code(&mut tx, device_id, code)?;
+        }
         tx.commit()?;
         Ok(Enrolled {
             device_id,
@@ -218,6 +221,14 @@ impl Storage for PgStorage {
             team_id: parse_uuid(&team)?,
             token,
         })
+    }
+
+    fn awaiting_code(&self, device_id: Uuid) -> Result<Option<String>> {
+        self.awaiting_code_of(device_id)
+    }
+
+    fn bind_awaiting(&self, placeholder: Uuid, device_id: Uuid) -> Result<()> {
+        self.bind(placeholder, device_id)
     }
 
     fn revoke(&self, device_id: Uuid, now: DateTime<Utc>) -> Result<bool> {
@@ -233,7 +244,8 @@ impl Storage for PgStorage {
             "SELECT d.id, d.label, doc.name, t.name, d.enrolled_at, d.revoked_at, d.last_sync_at,
                     (SELECT COALESCE(MAX(seq), 0) FROM changes c WHERE c.device_id = d.id), d.role,
                     ARRAY(SELECT village_id FROM device_villages dv WHERE dv.device_id = d.id
-                          ORDER BY village_id)
+                          ORDER BY village_id),
+                    (SELECT code FROM awaiting_devices a WHERE a.placeholder_id = d.id)
              FROM devices d JOIN doctors doc ON doc.id = d.doctor_id JOIN teams t ON t.id = d.team_id
              ORDER BY t.name, doc.name, d.enrolled_at",
             &[],
@@ -255,6 +267,7 @@ impl Storage for PgStorage {
                 last_sync_at: r.get(6),
                 stored_through_seq: r.get::<_, i64>(7) as u64,
                 role: role_from(r.get(8))?,
+                awaiting_code: r.get(10),
             });
         }
         Ok(out)

@@ -185,6 +185,9 @@ impl Storage for SqliteStorage {
                 [device_id.to_string(), v.to_string()],
             )?;
         }
+        if let Some(code) = &e.awaiting_code {
+            super::binding::await_code(&tx, device_id, code)?;
+        }
         tx.commit()?;
         Ok(Enrolled {
             device_id,
@@ -192,6 +195,14 @@ impl Storage for SqliteStorage {
             team_id: parse_uuid(&team)?,
             token,
         })
+    }
+
+    fn awaiting_code(&self, device_id: Uuid) -> Result<Option<String>> {
+        super::binding::awaiting_code(&self.reader(), device_id)
+    }
+
+    fn bind_awaiting(&self, placeholder: Uuid, device_id: Uuid) -> Result<()> {
+        super::binding::bind(&mut self.conn(), placeholder, device_id)
     }
 
     fn revoke(&self, device_id: Uuid, now: DateTime<Utc>) -> Result<bool> {
@@ -206,7 +217,8 @@ impl Storage for SqliteStorage {
         let conn = self.conn();
         let mut st = conn.prepare(
             "SELECT d.id, d.label, doc.name, t.name, d.enrolled_at, d.revoked_at, d.last_sync_at,
-                    (SELECT COALESCE(MAX(seq), 0) FROM changes c WHERE c.device_id = d.id), d.role
+                    (SELECT COALESCE(MAX(seq), 0) FROM changes c WHERE c.device_id = d.id), d.role,
+                    (SELECT code FROM awaiting_devices a WHERE a.placeholder_id = d.id)
              FROM devices d JOIN doctors doc ON doc.id = d.doctor_id JOIN teams t ON t.id = d.team_id
              ORDER BY t.name, doc.name, d.enrolled_at",
         )?;
@@ -221,6 +233,7 @@ impl Storage for SqliteStorage {
                 r.get::<_, Option<String>>(6)?,
                 r.get::<_, i64>(7)?,
                 r.get::<_, String>(8)?,
+                r.get::<_, Option<String>>(9)?,
             ))
         })?;
         let mut out = Vec::new();
@@ -235,6 +248,7 @@ impl Storage for SqliteStorage {
                 last_sync_at,
                 seq,
                 role,
+                awaiting_code,
             ) = row?;
             out.push(DeviceRow {
                 device_id: parse_uuid(&id)?,
@@ -247,6 +261,7 @@ impl Storage for SqliteStorage {
                 revoked_at,
                 last_sync_at,
                 stored_through_seq: seq as u64,
+                awaiting_code,
             });
         }
         Ok(out)

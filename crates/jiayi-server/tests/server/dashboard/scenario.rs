@@ -219,6 +219,7 @@ pub(super) fn scenario(t: &Township, dir: &Path) -> Scenario {
                 team_name: "东庄团队".into(),
                 villages: villages.iter().map(|v| v.id).collect(),
                 label: "刘医生的笔记本".into(),
+                awaiting_code: None,
             },
             Utc::now(),
         )
