@@ -238,6 +238,9 @@ mod tests {
         // A code that waits for its laptop is found by the code, not by the placeholder's id.
         let mut waiting = row(Uuid::from_u128(9));
         waiting.awaiting_code = Some(other.clone());
-        assert_eq!(resolve_among(&[waiting], &other).unwrap(), Uuid::from_u128(9));
+        assert_eq!(
+            resolve_among(&[waiting], &other).unwrap(),
+            Uuid::from_u128(9)
+        );
     }
 }

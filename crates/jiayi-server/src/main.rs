@@ -470,7 +470,10 @@ fn main() -> anyhow::Result<()> {
                 println!("{}", serde_json::to_string_pretty(&device)?);
             } else {
                 if device.awaiting_first_contact {
-                    println!("code    {} (bound to the laptop when it first connects)", device.code);
+                    println!(
+                        "code    {} (bound to the laptop when it first connects)",
+                        device.code
+                    );
                 } else {
                     println!("device  {}", device.enrolled.device_id);
                     println!("code    {}", device.code);

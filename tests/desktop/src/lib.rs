@@ -314,6 +314,50 @@ impl Session {
             .map(|_| ())
     }
 
+    /// Clicks an item of a dropdown that has just opened (a select's option, a menu's item), as
+    /// a person would: once the list has stopped moving (a click during its opening animation
+    /// lands where the item was a frame before), and again if the list is still open after
+    /// the click, which closes it when it lands (a list taking several choices stays open).
+    pub fn click_in_dropdown(&self, item: &Element) -> Result<()> {
+        const SETTLED: &str = "const el = arguments[0];
+            const pop = el.closest('.el-popper') || el;
+            const moving = pop.getAnimations ? pop.getAnimations({subtree: true}).length : 0;
+            const r = el.getBoundingClientRect();
+            return [moving, getComputedStyle(pop).opacity, r.x, r.y, r.width, r.height].join(' ');";
+        let deadline = Instant::now() + PATIENCE;
+        loop {
+            let mut last = String::new();
+            self.wait_for("the dropdown to stop moving", || {
+                let now = self.exec(SETTLED, vec![item.to_json()])?;
+                let now = now.as_str().unwrap_or_default().to_string();
+                let settled = now.starts_with("0 1 ") && now == last;
+                last = now;
+                if !settled {
+                    sleep(Duration::from_millis(80));
+                }
+                Ok(settled.then_some(()))
+            })?;
+            self.click(item)?;
+            // A list that takes several choices stays open on purpose: once is enough.
+            let many = self.exec(
+                "return !!arguments[0].closest('.is-multiple')",
+                vec![item.to_json()],
+            )?;
+            if many.as_bool() == Some(true) {
+                return Ok(());
+            }
+            let closed =
+                self.wait_for_within(Duration::from_secs(3), "the dropdown to close", || {
+                    Ok((!self.displayed(item).unwrap_or(false)).then_some(()))
+                });
+            match closed {
+                Ok(()) => return Ok(()),
+                Err(_) if Instant::now() < deadline => continue,
+                Err(e) => return Err(e),
+            }
+        }
+    }
+
     /// Waits for `css` and clicks it.
     pub fn click_on(&self, css: &str) -> Result<()> {
         let e = self.wait(css)?;
@@ -353,7 +397,7 @@ impl Session {
             }
             Ok(None)
         })?;
-        self.click(&option)
+        self.click_in_dropdown(&option)
     }
 
     /// Draws a scribble on a canvas with pointer actions (a real pointer, not synthetic events).

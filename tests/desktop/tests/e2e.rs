@@ -101,7 +101,8 @@ fn count(s: &Session, tile: &str) -> Result<u32> {
 /// A tool from the header's menu: open the menu, then the item.
 fn from_menu(s: &Session, item: &str) -> Result<()> {
     s.click_on("[data-test=header-menu]")?;
-    s.click_on(&format!("[data-test=header-menu-items] [data-test={item}]"))
+    let e = s.wait(&format!("[data-test=header-menu-items] [data-test={item}]"))?;
+    s.click_in_dropdown(&e)
 }
 
 fn go_home(s: &Session) -> Result<()> {
@@ -128,7 +129,7 @@ fn fill_member(
 fn first_option(s: &Session, select: &str) -> Result<()> {
     s.click_on(select)?;
     let e = s.wait(".el-select-dropdown__item")?;
-    s.click(&e)
+    s.click_in_dropdown(&e)
 }
 
 /// The text of a PDF as poppler's `pdftotext` reads it (whitespace removed: CJK lines wrap).

@@ -74,7 +74,9 @@ impl Api {
         let for_this_laptop = match &file.device_code {
             // Enrolled by the code read out before the laptop ever connected: the code must
             // name this laptop (the server checks it again when it binds the token).
-            Some(code) => jiayi_core::short_code::names_device(code, self.store.device_id()) == Ok(true),
+            Some(code) => {
+                jiayi_core::short_code::names_device(code, self.store.device_id()) == Ok(true)
+            }
             None => file.device_id == self.store.device_id(),
         };
         if !for_this_laptop {

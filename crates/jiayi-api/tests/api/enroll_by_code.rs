@@ -19,7 +19,10 @@ fn a_new_laptop_is_enrolled_by_the_code_its_doctor_reads_out(t: &Township) {
     let typed = read_out.to_lowercase().replace('-', "");
     let enrolled = t.enroll_by_code(&typed, "刘医生", &[V1]);
     assert!(enrolled.awaiting_first_contact, "{enrolled:?}");
-    assert_eq!(enrolled.code, read_out, "the code is kept as people write it");
+    assert_eq!(
+        enrolled.code, read_out,
+        "the code is kept as people write it"
+    );
     assert_ne!(
         enrolled.enrolled.device_id, laptop_id,
         "the server cannot know the laptop's id from 35 bits"

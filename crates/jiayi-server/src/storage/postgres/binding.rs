@@ -57,7 +57,10 @@ impl PgStorage {
             .iter()
             .map(|r| r.get(0))
             .collect();
-        tx.execute("DELETE FROM awaiting_devices WHERE placeholder_id = $1", &[&p])?;
+        tx.execute(
+            "DELETE FROM awaiting_devices WHERE placeholder_id = $1",
+            &[&p],
+        )?;
         tx.execute("DELETE FROM device_villages WHERE device_id = $1", &[&p])?;
         tx.execute("DELETE FROM devices WHERE id = $1", &[&p])?;
         tx.execute(

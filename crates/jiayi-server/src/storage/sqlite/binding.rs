@@ -58,7 +58,10 @@ pub(super) fn bind(conn: &mut Connection, placeholder: Uuid, device: Uuid) -> Re
         .prepare("SELECT village_id FROM device_villages WHERE device_id = ?1")?
         .query_map([&p], |r| r.get(0))?
         .collect::<rusqlite::Result<_>>()?;
-    tx.execute("DELETE FROM awaiting_devices WHERE placeholder_id = ?1", [&p])?;
+    tx.execute(
+        "DELETE FROM awaiting_devices WHERE placeholder_id = ?1",
+        [&p],
+    )?;
     tx.execute("DELETE FROM device_villages WHERE device_id = ?1", [&p])?;
     tx.execute("DELETE FROM devices WHERE id = ?1", [&p])?;
     tx.execute(
