@@ -956,26 +956,57 @@ fn postgres_scenarios() {
     };
     restore_from_backup(&mut t, &mut backup, &mut restore);
 
-    // Restored without `new-epoch`: no file beside a PostgreSQL database, so the first device
-    // back that saw more of the log than it holds is what tells the server.
-    let db = pg.database("s_noticed");
+    // Restored without `new-epoch`, with the first device back one that saw more of the log
+    // than the copy holds, and with a device that saw nothing after the backup uploading first
+    // (more than the copy lacks): the database's incarnation tells the server at start.
+    for straggler_first in [false, true] {
+        let name = format!("s_noticed_{straggler_first}");
+        let backup_name = format!("{name}_backup");
+        let db = pg.database(&name);
+        let mut t = Township::on(&db, small_batches());
+        let mut backup = |t: &mut Township| {
+            t.stop();
+            pg_ref.copy_database(&name, &backup_name);
+            t.start();
+        };
+        let mut restore = |t: &mut Township| {
+            t.stop();
+            pg_ref.copy_database(&backup_name, &name);
+            t.start();
+        };
+        crate::restore::a_restored_server_is_noticed_and_every_device_converges(
+            &mut t,
+            &mut backup,
+            &mut restore,
+            straggler_first,
+        );
+    }
+    a_database_restored_under_the_running_server_is_noticed(&pg);
+}
+
+/// A restore under a running PostgreSQL server (the old connections dropped): the next
+/// connection the server opens sees another database and takes a new epoch.
+fn a_database_restored_under_the_running_server_is_noticed(pg: &jiayi_testkit::pg::PgCluster) {
+    let db = pg.database("s_live");
     let mut t = Township::on(&db, small_batches());
-    let mut backup = |t: &mut Township| {
-        t.stop();
-        pg_ref.copy_database("s_noticed", "s_noticed_backup");
-        t.start();
-    };
-    let mut restore = |t: &mut Township| {
-        t.stop();
-        pg_ref.copy_database("s_noticed_backup", "s_noticed");
-        t.start();
-    };
-    crate::restore::a_restored_server_is_noticed_and_every_device_converges(
-        &mut t,
-        &mut backup,
-        &mut restore,
-        false,
-    );
+    let mut a = t.device("沈医生", &[V1]);
+    a.register_households(V1, 2);
+    a.sync(&t).unwrap();
+    // The backup is taken with the server stopped (a template copy needs its source idle)…
+    t.stop();
+    pg.copy_database("s_live", "s_live_backup");
+    t.start();
+    let before = t.storage().epoch().unwrap();
+    // …and put back while it runs.
+    pg.copy_database("s_live_backup", "s_live");
+    // Requests on the connections the restore dropped fail once each (a device retries).
+    let after = (0..20)
+        .find_map(|_| t.storage().epoch().ok())
+        .expect("the server reconnects");
+    assert_ne!(before, after, "a new epoch once the database was put back");
+    assert_eq!(t.storage().epoch().unwrap(), after, "taken once");
+    a.sync(&t).unwrap();
+    t.assert_exactly_once(&[&a]);
 }
 
 // ---------------------------------------------------------------------------------------------

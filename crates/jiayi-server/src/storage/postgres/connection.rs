@@ -24,6 +24,7 @@ impl PgStorage {
             "INSERT INTO meta (key, value) VALUES ('epoch', $1) ON CONFLICT (key) DO NOTHING",
             &[&Uuid::new_v4().to_string()],
         )?;
+        super::incarnation::notice_a_restore(&mut client)?;
         Ok(PgStorage {
             pool: Pool::new(url, client),
         })

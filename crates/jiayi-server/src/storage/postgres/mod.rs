@@ -8,6 +8,7 @@
 
 mod binding;
 mod connection;
+mod incarnation;
 mod pool;
 mod push;
 mod reads;

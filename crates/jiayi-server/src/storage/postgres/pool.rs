@@ -64,6 +64,10 @@ impl Pool {
         let mut idle = self.idle.lock().unwrap_or_else(|p| p.into_inner());
         loop {
             if let Some(c) = idle.pop() {
+                if c.client.is_closed() {
+                    *self.open.lock().unwrap_or_else(|p| p.into_inner()) -= 1;
+                    continue;
+                }
                 return Ok(Lease {
                     pool: self,
                     pooled: Some(c),
@@ -75,7 +79,15 @@ impl Pool {
                     *open += 1;
                     drop(open);
                     drop(idle);
-                    return match Client::connect(&self.url, NoTls) {
+                    // A connection opened anew may find the database restored under the
+                    // running server (a restore drops the old connections).
+                    let connected = Client::connect(&self.url, NoTls)
+                        .map_err(crate::error::ServerError::from)
+                        .and_then(|mut client| {
+                            super::incarnation::notice_a_restore(&mut client)?;
+                            Ok(client)
+                        });
+                    return match connected {
                         Ok(client) => Ok(Lease {
                             pool: self,
                             pooled: Some(Pooled {
@@ -85,7 +97,7 @@ impl Pool {
                         }),
                         Err(e) => {
                             *self.open.lock().unwrap_or_else(|p| p.into_inner()) -= 1;
-                            Err(e.into())
+                            Err(e)
                         }
                     };
                 }
