@@ -6,6 +6,7 @@ mod encryption;
 mod field_history;
 mod import;
 mod import_rosters;
+mod lockout;
 mod passphrase;
 mod print;
 mod record_blocks;
