@@ -495,11 +495,11 @@ async fn export_xlsx(
 pub const IMPORT_EVENT: &str = "import-progress";
 
 /// A roster the window read from a file the user picked: kept in `imports/`, its path back.
+/// Preview and import read only paths handed out here (`chosen_files`).
 #[tauri::command]
 async fn stage_import(state: State<'_, AppState>, name: String, bytes: Vec<u8>) -> Reply<String> {
-    let dir = state.imports_dir();
     state
-        .api(|api| api.stage_import_file(&name, &bytes, &dir))
+        .stage_import(&name, &bytes)
         .map(|p| p.display().to_string())
 }
 
@@ -509,6 +509,7 @@ async fn preview_import(
     app: AppHandle,
     request: ImportRequest,
 ) -> Reply<ImportPreview> {
+    state.check_import(&request)?;
     let mut progress = import_events(&app);
     state.api(|api| api.preview_import_with_progress(&request, &mut progress))
 }
@@ -519,6 +520,7 @@ async fn import_roster(
     app: AppHandle,
     request: ImportRequest,
 ) -> Reply<ImportOutcome> {
+    state.check_import(&request)?;
     let mut progress = import_events(&app);
     state.api_mut(|api| api.import_roster(&request, &mut progress))
 }

@@ -19,6 +19,8 @@ pub enum ShellError {
     NotSetUp,
     #[error("the app is locked")]
     Locked,
+    #[error("the file was not chosen in the app")]
+    NotChosen,
     #[error("{0}")]
     Api(#[from] ApiError),
 }
@@ -45,6 +47,12 @@ impl ShellError {
                 "locked",
                 "已锁定，请输入口令解锁",
                 "locked: type the passphrase to unlock",
+            )
+            .localised(lang),
+            ShellError::NotChosen => ApiError::new(
+                "file_not_chosen",
+                "只能导入在本应用中选择的文件，请重新选择文件",
+                "only a file chosen in the app can be imported: choose the file again",
             )
             .localised(lang),
             ShellError::NotSetUp => ApiError::new(

@@ -7,6 +7,7 @@
 //! timing, and handing printed files to the system's printing or viewer.
 
 mod backup_commands;
+mod chosen_files;
 mod commands;
 mod error;
 mod events;

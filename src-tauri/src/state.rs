@@ -8,12 +8,13 @@ use std::time::Instant;
 use chrono::Utc;
 use jiayi_api::{
     Api, ApiError, ApiResult, AutoBackup, AutoBackupConfig, AutoSync, AutoSyncConfig, BackupView,
-    EventSink, RestoreRequest, VaultState, VaultStatus, change_passphrase, create_vault,
-    protect_plain_vault, restore_backup, unlock_vault, vault_status,
+    EventSink, ImportRequest, RestoreRequest, VaultState, VaultStatus, change_passphrase,
+    create_vault, open_vault, protect_plain_vault, restore_backup, vault_status,
 };
 use jiayi_core::Lang;
 use jiayi_store::DbFile;
 
+use crate::chosen_files::ChosenFiles;
 use crate::error::{Result, ShellError};
 use crate::options::Options;
 
@@ -47,6 +48,8 @@ pub struct AppState {
     /// The version this app runs (its package's), reported at sync so the township offers a
     /// newer one.
     app_version: Mutex<String>,
+    /// The files the user picked for import, as kept in `imports/`: the only ones read.
+    chosen: ChosenFiles,
 }
 
 fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
@@ -77,6 +80,7 @@ impl AppState {
             autobackup: Mutex::new(None),
             startup: Mutex::new(None),
             app_version: Mutex::new(env!("CARGO_PKG_VERSION").to_string()),
+            chosen: ChosenFiles::default(),
         })
     }
 
@@ -139,13 +143,11 @@ impl AppState {
         }
         let started = Instant::now();
         *lock(&self.unlock_started) = Some(started);
-        let unlocked = unlock_vault(&self.database(), passphrase, Utc::now(), self.lang())?;
-        let derived = started.elapsed();
-        let api = Api::open_file(&unlocked.db, self.lang())?;
-        api.note_unlock(unlocked.failures_before)?;
+        let unlocked = open_vault(&self.database(), passphrase, Utc::now(), self.lang())?;
+        let derived = unlocked.key_after;
         let opened = started.elapsed();
         let notice = unlocked.notice.clone();
-        self.opened(api, unlocked.db);
+        self.opened(unlocked.api, unlocked.db);
         // Timings only: where an unlock's time goes (start-up measurements read this line).
         eprintln!(
             "unlock: key derived after {} ms, store open after {} ms, search ready after {} ms",
@@ -343,6 +345,22 @@ impl AppState {
     /// Rosters picked for import, kept so the preview and the import read the same file.
     pub fn imports_dir(&self) -> PathBuf {
         self.data_dir.join("imports")
+    }
+
+    /// Keeps the bytes of a roster the user picked (`name` as picked) in `imports/`; the path
+    /// it is kept under is the only one a preview or an import may then name.
+    pub fn stage_import(&self, name: &str, bytes: &[u8]) -> std::result::Result<PathBuf, ApiError> {
+        let dir = self.imports_dir();
+        let kept = self.api(|api| api.stage_import_file(name, bytes, &dir))?;
+        self.chosen.remember(&kept);
+        Ok(kept)
+    }
+
+    /// Refuses an import or preview naming a file the user did not pick in this app.
+    pub fn check_import(&self, request: &ImportRequest) -> std::result::Result<(), ApiError> {
+        self.chosen
+            .check(request)
+            .map_err(|e| e.into_api(self.lang()))
     }
 
     pub fn lang(&self) -> Lang {
@@ -557,6 +575,39 @@ mod tests {
         };
         assert!(open().unwrap().is_unlocked(), "created");
         assert!(open().unwrap().is_unlocked(), "unlocked");
+    }
+
+    #[test]
+    fn an_import_reads_only_a_roster_the_user_picked_in_the_app() {
+        let dir = tempfile::tempdir().unwrap();
+        let state = fresh(&dir);
+        state.create_store(PASSPHRASE, PASSPHRASE, false).unwrap();
+        let elsewhere = dir.path().join("elsewhere.csv");
+        std::fs::write(&elsewhere, "姓名,与户主关系\n张三,户主\n").unwrap();
+        let named = ImportRequest {
+            path: elsewhere.clone(),
+            ..ImportRequest::default()
+        };
+        let refused = state.check_import(&named).unwrap_err();
+        assert_eq!(refused.code, "file_not_chosen");
+        assert_eq!(
+            refused.message,
+            "只能导入在本应用中选择的文件，请重新选择文件"
+        );
+
+        let kept = state
+            .stage_import("花名册.csv", &std::fs::read(&elsewhere).unwrap())
+            .unwrap();
+        assert!(kept.starts_with(state.imports_dir()));
+        let picked = ImportRequest {
+            path: kept,
+            ..ImportRequest::default()
+        };
+        state.check_import(&picked).unwrap();
+        assert!(
+            state.check_import(&named).is_err(),
+            "the same bytes elsewhere are still refused"
+        );
     }
 
     /// Runs `ask` while another thread holds the main connection, and returns its answer, or

@@ -79,8 +79,8 @@ pub use sync::{
 };
 pub use tools::DeviceTools;
 pub use vault::{
-    Unlocked, VaultState, VaultStatus, create_vault, protect_plain_vault, read_passphrase,
-    unlock_vault, vault_status,
+    OpenedVault, Unlocked, VaultState, VaultStatus, create_vault, open_vault, protect_plain_vault,
+    read_passphrase, unlock_vault, vault_status,
 };
 pub use visit_forms::{VisitFormQuery, VisitFormView};
 pub use visits::{NextDue, ServingMember, VisitOutcome, VisitRequest, VisitRow, VisitTeam};

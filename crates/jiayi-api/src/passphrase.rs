@@ -7,7 +7,7 @@ use std::path::Path;
 use chrono::{DateTime, Utc};
 use jiayi_core::Lang;
 use jiayi_core::access;
-use jiayi_store::{DbFile, KdfParams, KeyFile, rekey};
+use jiayi_store::{DbFile, KdfParams, rekey};
 
 use crate::vault::{Unlocked, unlock_vault};
 use crate::{Api, ApiError, ApiResult};
@@ -62,11 +62,8 @@ pub fn change_passphrase_with(
         .key
         .clone()
         .ok_or_else(|| store_err(jiayi_store::StoreError::WrongKey))?;
-    let file = KeyFile::load(database)
-        .map_err(store_err)?
-        .ok_or_else(|| store_err(jiayi_store::StoreError::KeyFile("missing".into())))?;
     let (_, next) =
-        rekey::change_passphrase(database, &file, old, &current, new, kdf).map_err(store_err)?;
+        rekey::change_passphrase(database, old, &current, new, kdf).map_err(store_err)?;
     let db = DbFile::encrypted(database, next);
     Api::open_file(&db, lang)?.note("change_passphrase", "device", "")?;
     Ok(Unlocked {

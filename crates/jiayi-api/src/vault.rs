@@ -8,10 +8,10 @@ use std::path::Path;
 
 use chrono::{DateTime, FixedOffset, Utc};
 use jiayi_core::Lang;
-use jiayi_core::access::{self, Lockout};
+use jiayi_core::access::{self, Reservation};
 use jiayi_store::crypt::{self, DatabaseFile};
 use jiayi_store::{DataKeys, Holder};
-use jiayi_store::{DbFile, DbKey, KdfParams, KeyFile, rekey};
+use jiayi_store::{DbFile, DbKey, KdfParams, KeyFile, KeyFileLock, rekey};
 use serde::{Deserialize, Serialize};
 use zeroize::Zeroizing;
 
@@ -97,11 +97,12 @@ fn new_key_file(
     let store_err = |e| ApiError::from_store(e, lang);
     access::check_new_passphrase(passphrase, confirmation)
         .map_err(|p| ApiError::new(p.code(), &p.message_zh(), &p.message_en()).localised(lang))?;
+    let lock = KeyFileLock::acquire(database).map_err(store_err)?;
     if crypt::inspect(database).map_err(store_err)? != expected {
         return Err(already_exists(lang));
     }
     let (file, key) = KeyFile::create(passphrase, KdfParams::default()).map_err(store_err)?;
-    file.save(database).map_err(store_err)?;
+    lock.save(&file).map_err(store_err)?;
     Ok(key)
 }
 
@@ -153,17 +154,18 @@ pub struct Unlocked {
     pub notice: Option<String>,
 }
 
-/// Tries a passphrase. A wrong one is counted (the fifth in a row locks the device for a
-/// while); the database is not touched either way.
+/// Tries a passphrase. The attempt is counted in the key file before the passphrase is checked
+/// (under the key file's lock, so attempts made at once each count), and stays counted unless
+/// the passphrase is right; the fifth in a row locks the device for a while, and while it is
+/// locked no passphrase is tried. The database is not touched either way.
 pub fn unlock_vault(
     database: &Path,
     passphrase: &str,
     now: DateTime<Utc>,
     lang: Lang,
 ) -> ApiResult<Unlocked> {
-    if crypt::inspect(database).map_err(|e| ApiError::from_store(e, lang))?
-        != DatabaseFile::Encrypted
-    {
+    let store_err = |e| ApiError::from_store(e, lang);
+    if crypt::inspect(database).map_err(store_err)? != DatabaseFile::Encrypted {
         return Err(ApiError::new(
             "not_encrypted",
             "本机数据库尚未加密，请先设置口令",
@@ -171,89 +173,129 @@ pub fn unlock_vault(
         )
         .localised(lang));
     }
-    let mut file = KeyFile::load(database)
-        .map_err(|e| ApiError::from_store(e, lang))?
-        .ok_or_else(|| {
-            ApiError::new(
-                "key_file_missing",
-                "找不到数据库的密钥文件（与数据库同名、以 .key 结尾），无法解锁。请从备份中恢复该文件",
-                "the database's key file (its name ending in .key) is missing, so it cannot be unlocked; restore that file from a backup",
-            )
-            .localised(lang)
-        })?;
-    if let Some(until) = file.lockout.locked_at(now) {
-        return Err(locked_out(until, lang));
-    }
-    let opened = file
-        .open(passphrase)
-        .map_err(|e| ApiError::from_store(e, lang))?;
-    match opened {
-        Some(opened) => {
-            let failures_before = file.lockout.failures;
-            let (key, notice) = settle(database, file, passphrase, opened, lang)?;
-            Ok(Unlocked {
-                db: DbFile::encrypted(database, key),
-                failures_before,
-                notice,
-            })
-        }
-        None => {
-            file.lockout = file.lockout.after_failure(now);
-            file.save(database)
-                .map_err(|e| ApiError::from_store(e, lang))?;
-            Err(match file.lockout.locked_at(now) {
-                Some(until) => locked_out(until, lang),
-                None => {
-                    let left = file.lockout.attempts_left();
-                    ApiError::new(
-                        "wrong_passphrase",
-                        &format!("口令不对。再错 {left} 次将暂时锁定"),
-                        &format!(
-                            "wrong passphrase; {left} more wrong tries lock the device for a while"
-                        ),
-                    )
-                    .localised(lang)
+    let (file, counted) = {
+        let lock = KeyFileLock::acquire(database).map_err(store_err)?;
+        let mut file = lock
+            .load()
+            .map_err(store_err)?
+            .ok_or_else(|| key_file_missing(lang))?;
+        match file.lockout.reserve(now) {
+            Reservation::Refused { lockout, until } => {
+                if lockout != file.lockout {
+                    file.lockout = lockout;
+                    lock.save(&file).map_err(store_err)?;
                 }
-            })
+                return Err(locked_out(until, lang));
+            }
+            Reservation::Counted(lockout) => {
+                file.lockout = lockout.clone();
+                lock.save(&file).map_err(store_err)?;
+                (file, lockout)
+            }
         }
-    }
+    };
+    // The costly part (Argon2id) runs without the lock: other attempts are counted meanwhile.
+    let opened = file.open(passphrase).map_err(store_err)?;
+    let Some(opened) = opened else {
+        return Err(match counted.locked_at(now) {
+            Some(until) => locked_out(until, lang),
+            None => {
+                let left = counted.attempts_left();
+                ApiError::new(
+                    "wrong_passphrase",
+                    &format!("口令不对。再错 {left} 次将暂时锁定"),
+                    &format!(
+                        "wrong passphrase; {left} more wrong tries lock the device for a while"
+                    ),
+                )
+                .localised(lang)
+            }
+        });
+    };
+    let lock = KeyFileLock::acquire(database).map_err(store_err)?;
+    let mut file = lock
+        .load()
+        .map_err(store_err)?
+        .ok_or_else(|| key_file_missing(lang))?;
+    // This attempt's own count goes; the wrong ones before it (and beside it) are noted.
+    let failures_before = file.lockout.failures.saturating_sub(1);
+    file.lockout = file.lockout.after_success(now);
+    let (key, notice) = settle(&lock, file, passphrase, opened, lang)?;
+    Ok(Unlocked {
+        db: DbFile::encrypted(database, key),
+        failures_before,
+        notice,
+    })
 }
 
-/// After a right passphrase: resets the lockout, rewrites a format-1 key file as format 2 (its
-/// derived key becomes the data key, so the database is not rewritten), and finishes a change
-/// of passphrase that was cut off. Returns the key that opens the database.
-fn settle(
+/// A store unlocked and open, as the app and the `jiayi` command get it from a passphrase.
+pub struct OpenedVault {
+    pub api: Api,
+    pub db: DbFile,
+    /// What the doctor must be told (see [`Unlocked::notice`]).
+    pub notice: Option<String>,
+    /// How long the passphrase took to check (the key derivation, for start-up timings).
+    pub key_after: std::time::Duration,
+}
+
+/// Unlocks the store with `passphrase` ([`unlock_vault`]: a wrong one is counted, a lock
+/// holds), opens it, and notes the unlock with the number of wrong tries before it in its
+/// audit log. The one way in for the app and the command line alike.
+pub fn open_vault(
     database: &Path,
-    mut file: KeyFile,
+    passphrase: &str,
+    now: DateTime<Utc>,
+    lang: Lang,
+) -> ApiResult<OpenedVault> {
+    let started = std::time::Instant::now();
+    let unlocked = unlock_vault(database, passphrase, now, lang)?;
+    let key_after = started.elapsed();
+    let api = Api::open_file(&unlocked.db, lang)?;
+    api.note_unlock(unlocked.failures_before)?;
+    Ok(OpenedVault {
+        api,
+        db: unlocked.db,
+        notice: unlocked.notice,
+        key_after,
+    })
+}
+
+/// After a right passphrase, under the key file's lock: writes the cleared lockout, rewrites a
+/// format-1 key file as format 2 (its derived key becomes the data key, so the database is not
+/// rewritten), and finishes a change of passphrase that was cut off. Returns the key that opens
+/// the database.
+fn settle(
+    lock: &KeyFileLock,
+    file: KeyFile,
     passphrase: &str,
     opened: DataKeys,
     lang: Lang,
 ) -> ApiResult<(DbKey, Option<String>)> {
     let store_err = |e| ApiError::from_store(e, lang);
-    let lockout = if file.lockout == Lockout::default() {
-        Lockout::default()
-    } else {
-        Lockout::after_success()
-    };
     let first = opened.keys.first().cloned().ok_or_else(|| {
         ApiError::from_store(jiayi_store::StoreError::KeyFile("no data key".into()), lang)
     })?;
     if opened.legacy {
-        KeyFile::settled(passphrase, file.kdf, &first, None, lockout)
-            .and_then(|upgraded| upgraded.save(database))
+        KeyFile::settled(passphrase, file.kdf, &first, None, file.lockout.clone())
+            .and_then(|upgraded| lock.save(&upgraded))
             .map_err(store_err)?;
         return Ok((first, None));
     }
     if file.change.is_some() {
-        file.lockout = lockout;
-        let settled = rekey::settle_change(database, &file, &opened.keys).map_err(store_err)?;
+        let settled = rekey::settle_change(lock, &file, &opened.keys).map_err(store_err)?;
         return Ok((settled.key, Some(change_finished(settled.holder, lang))));
     }
-    if file.lockout != lockout {
-        file.lockout = lockout;
-        file.save(database).map_err(store_err)?;
-    }
+    lock.save(&file).map_err(store_err)?;
     Ok((first, None))
+}
+
+fn key_file_missing(lang: Lang) -> ApiError {
+    ApiError::new(
+        "key_file_missing",
+        "找不到数据库的密钥文件（与数据库同名、以 .key 结尾），无法解锁。请从备份中恢复该文件",
+        "the database's key file (its name ending in .key) is missing, so it cannot be unlocked; restore that file from a backup",
+    )
+    .localised(lang)
 }
 
 fn change_finished(holder: Holder, lang: Lang) -> String {

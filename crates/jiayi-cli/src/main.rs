@@ -12,7 +12,7 @@ use clap::{Parser, Subcommand, ValueEnum};
 use jiayi_api::{
     Api, ApiError, ChangeDoctorRequest, DeclineRenewalRequest, GuardianSignatory, MemberChoice,
     RegisterRequest, SignRequest, TerminateRequest, VaultState, VisitRequest, create_vault,
-    protect_plain_vault, unlock_vault, vault_status,
+    open_vault, protect_plain_vault, vault_status,
 };
 use jiayi_core::Lang;
 use jiayi_core::contract::TerminationReason;
@@ -38,7 +38,8 @@ mod year_render;
     about = "家医签约 — family doctor contract service, from the command line"
 )]
 struct Cli {
-    /// The local database file (created when missing).
+    /// The local database file. A missing one is created encrypted with --passphrase-stdin, or
+    /// unencrypted with --unencrypted (tests and demos only).
     #[arg(long, global = true, default_value = "jiayi.sqlite3")]
     db: PathBuf,
     /// Language of messages: zh (default) or en.
@@ -48,6 +49,10 @@ struct Cli {
     /// encrypted database; with a new one, creates it encrypted.
     #[arg(long, global = true)]
     passphrase_stdin: bool,
+    /// Create a missing database WITHOUT encryption (residents' details in the clear: for tests
+    /// and demos only). Without it, a missing database needs --passphrase-stdin.
+    #[arg(long, global = true, conflicts_with = "passphrase_stdin")]
+    unencrypted: bool,
     #[command(subcommand)]
     command: Command,
 }
@@ -414,23 +419,34 @@ fn read_passphrase(lang: Lang) -> Result<zeroize::Zeroizing<String>, ApiError> {
     })
 }
 
-/// How to open the database: with the passphrase when one is given or needed.
-fn database(cli: &Cli, lang: Lang) -> Result<DbFile, ApiError> {
+/// Opens the database: unlocked with the passphrase (the unlock noted in its audit log, like
+/// the app's), created encrypted with one, or plain where that was asked for or already so.
+fn open_store(cli: &Cli, lang: Lang) -> Result<(Api, DbFile), ApiError> {
     let state = vault_status(&cli.db, Utc::now(), lang)?.state;
     let protect = matches!(cli.command, Command::Protect);
+    let plain = |db: DbFile| Api::open_file(&db, lang).map(|api| (api, db));
     if !cli.passphrase_stdin {
         return match state {
-            VaultState::Encrypted | VaultState::Plain if protect => Err(needs_passphrase(lang)),
             VaultState::Encrypted => Err(needs_passphrase(lang)),
-            _ => Ok(DbFile::plain(&cli.db)),
+            VaultState::Plain if protect => Err(needs_passphrase(lang)),
+            // A store made before encryption: still opened as it is.
+            VaultState::Plain => plain(DbFile::plain(&cli.db)),
+            VaultState::New if cli.unencrypted && !protect => {
+                eprintln!("{}", unencrypted_warning(cli, lang));
+                plain(DbFile::plain(&cli.db))
+            }
+            VaultState::New => Err(no_store(cli, lang)),
         };
     }
     let passphrase = read_passphrase(lang)?;
     match state {
-        VaultState::New => create_vault(&cli.db, &passphrase, &passphrase, lang),
-        VaultState::Plain if protect => {
-            protect_plain_vault(&cli.db, &passphrase, &passphrase, lang)
-        }
+        VaultState::New => plain(create_vault(&cli.db, &passphrase, &passphrase, lang)?),
+        VaultState::Plain if protect => plain(protect_plain_vault(
+            &cli.db,
+            &passphrase,
+            &passphrase,
+            lang,
+        )?),
         VaultState::Plain => Err(ApiError::invalid(
             "not_encrypted",
             "该数据库尚未加密，请先运行 jiayi protect --passphrase-stdin",
@@ -438,12 +454,38 @@ fn database(cli: &Cli, lang: Lang) -> Result<DbFile, ApiError> {
         )
         .localised(lang)),
         VaultState::Encrypted => {
-            let unlocked = unlock_vault(&cli.db, &passphrase, Utc::now(), lang)?;
-            if let Some(notice) = &unlocked.notice {
+            let opened = open_vault(&cli.db, &passphrase, Utc::now(), lang)?;
+            if let Some(notice) = &opened.notice {
                 eprintln!("{notice}");
             }
-            Ok(unlocked.db)
+            Ok((opened.api, opened.db))
         }
+    }
+}
+
+fn no_store(cli: &Cli, lang: Lang) -> ApiError {
+    let path = cli.db.display();
+    ApiError::invalid(
+        "no_store",
+        &format!(
+            "{path} 处还没有数据库。新建数据库需要口令：请加 --passphrase-stdin 并从标准输入提供口令，将建立加密的数据库；仅供测试或演示时，可加 --unencrypted 建立不加密的数据库"
+        ),
+        &format!(
+            "there is no database at {path}. A new database needs a passphrase: add --passphrase-stdin and give it on standard input to create an encrypted one; for tests or demos only, --unencrypted creates one without encryption"
+        ),
+    )
+    .localised(lang)
+}
+
+fn unencrypted_warning(cli: &Cli, lang: Lang) -> String {
+    let path = cli.db.display();
+    match lang {
+        Lang::Zh => format!(
+            "注意：正在建立不加密的数据库 {path}，其中居民的姓名、身份证号等以明文保存，只可用于测试或演示"
+        ),
+        Lang::En => format!(
+            "warning: creating the UNENCRYPTED database {path}; residents' names and ID numbers are stored in the clear: for tests or demos only"
+        ),
     }
 }
 
@@ -468,8 +510,7 @@ fn run(cli: Cli, lang: Lang) -> Result<(), ApiError> {
     if matches!(cli.command, Command::Passwd) {
         return passwd::run(&cli.db, lang);
     }
-    let db = database(&cli, lang)?;
-    let mut api = Api::open_file(&db, lang)?;
+    let (mut api, db) = open_store(&cli, lang)?;
     match cli.command {
         Command::Backup { out, json } => backup::backup(&mut api, &db, &out, json),
         // Handled before the database is opened.

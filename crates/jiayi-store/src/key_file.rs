@@ -9,6 +9,12 @@
 //! still opens, and is rewritten as format 2 at its first unlock.
 //!
 //! Nothing secret is in the file but wrapped or sealed keys, plus the lockout state.
+//!
+//! Every rewrite of an existing key file happens under [`KeyFileLock`] (`<database>.key.lock`,
+//! an exclusive lock on a file beside it), reading the file again inside the lock: an attempt
+//! counted, an unlock settled, a change of passphrase, a seal to the recovery key. Two
+//! processes (the app and the `jiayi` command, or several of either) then never lose each
+//! other's changes.
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -301,12 +307,50 @@ impl KeyFile {
             .map_err(|e| StoreError::KeyFile(e.to_string()))
     }
 
-    /// Writes the key file whole or not at all (a temporary file renamed over the old one, and
-    /// the folder synced so the rename survives a power cut).
+    /// Writes the key file whole or not at all (a temporary file of this write's own, flushed,
+    /// renamed over the old one, and the folder synced so the rename survives a power cut).
+    /// Without the lock: for a new store's first key file and for tests. A file that exists
+    /// is rewritten through [`KeyFileLock::save`].
     pub fn save(&self, database: &Path) -> Result<()> {
         let path = KeyFile::path_for(database);
         let json = serde_json::to_vec_pretty(self)?;
         crate::platform::write_whole(&path, &json).map_err(|e| StoreError::KeyFile(e.to_string()))
+    }
+}
+
+/// The key file's lock, held while a key file is read and rewritten. Waits while another
+/// process or thread holds it; released when dropped (or when its process ends).
+#[derive(Debug)]
+pub struct KeyFileLock {
+    database: PathBuf,
+    _held: crate::platform::ExclusiveLock,
+}
+
+impl KeyFileLock {
+    /// Takes the lock of `database`'s key file.
+    pub fn acquire(database: &Path) -> Result<KeyFileLock> {
+        let path = sibling(database, ".key.lock");
+        let held = crate::platform::lock_exclusive(&path)
+            .map_err(|e| StoreError::KeyFile(format!("cannot lock the key file: {e}")))?;
+        Ok(KeyFileLock {
+            database: database.to_path_buf(),
+            _held: held,
+        })
+    }
+
+    /// The database whose key file this locks.
+    pub fn database(&self) -> &Path {
+        &self.database
+    }
+
+    /// The key file as it is now.
+    pub fn load(&self) -> Result<Option<KeyFile>> {
+        KeyFile::load(&self.database)
+    }
+
+    /// Rewrites the key file while the lock is held.
+    pub fn save(&self, file: &KeyFile) -> Result<()> {
+        file.save(&self.database)
     }
 }
 

@@ -52,7 +52,7 @@ pub use household_lines::{HouseholdLine, HouseholdNaming};
 pub use households::{
     DuplicateMatch, DuplicateReason, HouseholdRecord, NewHousehold, ResidentBrief,
 };
-pub use key_file::{DataKeys, Holder, KeyFile};
+pub use key_file::{DataKeys, Holder, KeyFile, KeyFileLock};
 pub use outbox::{ApplyReport, ConflictRecord};
 pub use prints::{PrintRecord, QueuedPrint};
 pub use reference::TownshipSettings;

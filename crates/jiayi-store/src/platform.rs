@@ -5,16 +5,22 @@
 //!   a shared laptop's other accounts have no business listing the doctor's files. On Windows
 //!   the folder lives in the user's profile (`%APPDATA%`), whose access list already keeps other
 //!   accounts out; nothing is changed there.
-//! - A whole file: written under a temporary name beside it, flushed, then renamed over the old
+//! - A whole file: written under a temporary name of its own beside it (unique to the process
+//!   and the write, so two writers at once never share one), flushed, then renamed over the old
 //!   one. On Linux the folder is flushed too, so that the rename itself survives a power cut.
 //!   On Windows a rename over a file that an antivirus scanner or the search indexer holds open
 //!   for a moment fails with "access denied": it is tried again for a short while before the
 //!   error is given. (A file a person keeps open, say a workbook in Excel, still fails, with
 //!   the error the caller turns into a message.)
+//! - An exclusive lock on a file, for a rewrite that must not interleave with another
+//!   process's: the standard library's `File::lock`, which is `flock` on Linux and `LockFileEx`
+//!   on Windows. Both are released when the holder's file is closed, so a killed process
+//!   leaves no lock behind.
 
 use std::fs;
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
 
 /// Creates `dir` (and its parents) and makes it private to the current user where the system
 /// needs that said.
@@ -24,7 +30,8 @@ pub fn create_private_dir(dir: &Path) -> io::Result<()> {
 }
 
 /// Writes `bytes` to `path` whole or not at all: a reader sees the old file or the new one,
-/// never half of one. The temporary file is `<path>.part`; a failed write removes it.
+/// never half of one. The temporary file is `<path>.<process>-<n>.part`, this write's own; a
+/// failed write removes it.
 pub fn write_whole(path: &Path, bytes: &[u8]) -> io::Result<()> {
     write_whole_as(path, bytes, false)
 }
@@ -79,9 +86,32 @@ pub fn replace(from: &Path, to: &Path) -> io::Result<()> {
 }
 
 fn part_path(path: &Path) -> PathBuf {
+    static WRITES: AtomicU64 = AtomicU64::new(0);
+    let n = WRITES.fetch_add(1, Ordering::Relaxed);
     let mut name = path.as_os_str().to_owned();
-    name.push(".part");
+    name.push(format!(".{}-{n}.part", std::process::id()));
     PathBuf::from(name)
+}
+
+/// An exclusive lock on a file, held until this is dropped.
+#[derive(Debug)]
+pub struct ExclusiveLock {
+    _file: fs::File,
+}
+
+/// Takes the exclusive lock on `path` (created empty, owner-only, if missing), waiting while
+/// another process or another handle in this one holds it.
+pub fn lock_exclusive(path: &Path) -> io::Result<ExclusiveLock> {
+    let mut options = fs::OpenOptions::new();
+    options.read(true).write(true).create(true).truncate(false);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    let file = options.open(path)?;
+    file.lock()?;
+    Ok(ExclusiveLock { _file: file })
 }
 
 #[cfg(unix)]
@@ -165,14 +195,69 @@ mod tests {
     }
 
     #[test]
-    fn a_failed_write_keeps_the_old_file() {
+    fn a_failed_write_keeps_what_was_there_and_leaves_no_part() {
         let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("keep.txt");
-        write_whole(&path, b"kept").unwrap();
-        // The temporary name is taken by a folder: the write fails before touching the file.
-        fs::create_dir(part_path(&path)).unwrap();
+        // The name is taken by a folder with a file in it: the rename fails.
+        let path = dir.path().join("keep");
+        fs::create_dir(&path).unwrap();
+        write_whole(&path.join("inside.txt"), b"kept").unwrap();
         assert!(write_whole(&path, b"lost").is_err());
-        assert_eq!(fs::read(&path).unwrap(), b"kept");
+        assert_eq!(fs::read(path.join("inside.txt")).unwrap(), b"kept");
+        assert_eq!(fs::read_dir(dir.path()).unwrap().count(), 1, "no part left");
+    }
+
+    #[test]
+    fn whole_writes_at_once_to_one_file_never_share_a_temporary_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("jiayi.sqlite3.key");
+        let writers: Vec<_> = (0..8u8)
+            .map(|w| {
+                let path = path.clone();
+                std::thread::spawn(move || {
+                    for _ in 0..50 {
+                        write_whole(&path, &[w; 4096]).expect("every write succeeds");
+                    }
+                })
+            })
+            .collect();
+        for writer in writers {
+            writer.join().unwrap();
+        }
+        let last = fs::read(&path).unwrap();
+        assert_eq!(last.len(), 4096);
+        assert!(
+            last.iter().all(|b| *b == last[0]),
+            "one writer's file, whole"
+        );
+        assert_eq!(fs::read_dir(dir.path()).unwrap().count(), 1, "no part left");
+    }
+
+    #[test]
+    fn an_exclusive_lock_makes_the_others_wait() {
+        use std::sync::Arc;
+        use std::sync::atomic::AtomicU32;
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("jiayi.sqlite3.key.lock");
+        let inside = Arc::new(AtomicU32::new(0));
+        let most = Arc::new(AtomicU32::new(0));
+        let holders: Vec<_> = (0..6)
+            .map(|_| {
+                let (path, inside, most) = (path.clone(), inside.clone(), most.clone());
+                std::thread::spawn(move || {
+                    for _ in 0..10 {
+                        let _held = lock_exclusive(&path).unwrap();
+                        let now = inside.fetch_add(1, Ordering::SeqCst) + 1;
+                        most.fetch_max(now, Ordering::SeqCst);
+                        std::thread::sleep(std::time::Duration::from_millis(1));
+                        inside.fetch_sub(1, Ordering::SeqCst);
+                    }
+                })
+            })
+            .collect();
+        for holder in holders {
+            holder.join().unwrap();
+        }
+        assert_eq!(most.load(Ordering::SeqCst), 1, "one holder at a time");
     }
 
     #[test]

@@ -10,7 +10,7 @@ use crate::Store;
 use crate::crypt::{self, DatabaseFile, KdfParams};
 use crate::envelope::{RecoveryPublicKey, RecoverySecretKey};
 use crate::error::{Result, StoreError};
-use crate::key_file::KeyFile;
+use crate::key_file::{KeyFile, KeyFileLock};
 
 /// Gives the database a new passphrase, opening its data key with the township's recovery
 /// private key. The recovery is noted in the store's audit log first (an action that cannot be
@@ -29,7 +29,9 @@ pub fn recover(
             "there is no encrypted database at this path".into(),
         ));
     }
-    let file = KeyFile::load(database)?
+    let lock = KeyFileLock::acquire(database)?;
+    let file = lock
+        .load()?
         .ok_or_else(|| StoreError::KeyFile("the database's key file (.key) is missing".into()))?;
     let keys = file
         .unseal(secret)?
@@ -59,7 +61,7 @@ pub fn recover(
         Some(&secret.public_key()),
         Lockout::default(),
     )?;
-    settled.save(database)?;
+    lock.save(&settled)?;
     crypt::remove_rekey_leftovers(database)?;
     Ok(())
 }
@@ -73,7 +75,8 @@ impl Store {
             return Ok(false);
         };
         let public = RecoveryPublicKey::parse(public)?;
-        let Some(file) = KeyFile::load(path)? else {
+        let lock = KeyFileLock::acquire(path)?;
+        let Some(file) = lock.load()? else {
             return Ok(false);
         };
         if file.format != 2 || file.change.is_some() {
@@ -82,8 +85,7 @@ impl Store {
         if file.recovery_public_key() == Some(public.to_hex().as_str()) {
             return Ok(false);
         }
-        file.sealed_to(&public, std::slice::from_ref(key))?
-            .save(path)?;
+        lock.save(&file.sealed_to(&public, std::slice::from_ref(key))?)?;
         Ok(true)
     }
 }

@@ -20,18 +20,23 @@ use std::path::Path;
 
 use crate::crypt::{self, DbKey, KdfParams};
 use crate::error::{Result, StoreError};
-use crate::key_file::{Holder, KeyFile};
+use crate::key_file::{Holder, KeyFile, KeyFileLock};
 
-/// Changes the passphrase of the database whose key file is `file`: `current` is the data key
-/// the old passphrase opened. Returns the settled file and the new data key.
+/// Changes the passphrase of `database`: `current` is the data key the old passphrase opened.
+/// The key file's lock is held throughout (an unlock tried meanwhile waits), and the file is
+/// read inside it, so the lockout state it carries is the latest. Returns the settled file and
+/// the new data key.
 pub fn change_passphrase(
     database: &Path,
-    file: &KeyFile,
     old_passphrase: &str,
     current: &DbKey,
     new_passphrase: &str,
     kdf: KdfParams,
 ) -> Result<(KeyFile, DbKey)> {
+    let lock = KeyFileLock::acquire(database)?;
+    let file = lock
+        .load()?
+        .ok_or_else(|| StoreError::KeyFile("the database's key file (.key) is missing".into()))?;
     if file.change.is_some() {
         return Err(StoreError::KeyFile(
             "a change of passphrase is still to be finished".into(),
@@ -39,10 +44,10 @@ pub fn change_passphrase(
     }
     crypt::remove_rekey_leftovers(database)?;
     let (changing, next) = file.begin_change(old_passphrase, current, new_passphrase, kdf)?;
-    changing.save(database)?;
+    lock.save(&changing)?;
     crypt::reencrypt(database, current, &next)?;
     let settled = changing.finish_change(1)?;
-    settled.save(database)?;
+    lock.save(&settled)?;
     Ok((settled, next))
 }
 
@@ -57,11 +62,13 @@ pub struct Settled {
 
 /// Finishes a change of passphrase that was cut off: `keys` are the file's data keys in its
 /// order (old, new). The key that opens the database decides; the file is settled for it.
-pub fn settle_change(database: &Path, file: &KeyFile, keys: &[DbKey]) -> Result<Settled> {
+/// Runs under the key file's lock, which the caller holds.
+pub fn settle_change(lock: &KeyFileLock, file: &KeyFile, keys: &[DbKey]) -> Result<Settled> {
+    let database = lock.database();
     for (index, key) in keys.iter().enumerate() {
         if crypt::opens_with(database, key)? {
             let settled = file.finish_change(index)?;
-            settled.save(database)?;
+            lock.save(&settled)?;
             crypt::remove_rekey_leftovers(database)?;
             return Ok(Settled {
                 file: settled,
@@ -102,10 +109,8 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let db = dir.path().join("jiayi.sqlite3");
         let old = store_with_rows(&db, "东村卫生室二〇二六");
-        let file = KeyFile::load(&db).unwrap().unwrap();
         let (settled, new) = change_passphrase(
             &db,
-            &file,
             "东村卫生室二〇二六",
             &old,
             "西村卫生室二〇二七",
@@ -138,7 +143,8 @@ mod tests {
             .unwrap();
         changing.save(&db).unwrap();
         let keys = [old.clone(), new.clone()];
-        let back = settle_change(&db, &changing, &keys).unwrap();
+        let lock = KeyFileLock::acquire(&db).unwrap();
+        let back = settle_change(&lock, &changing, &keys).unwrap();
         assert_eq!((back.key, back.holder), (old.clone(), Holder::Current));
         assert_eq!(
             back.file.unlock("东村卫生室二〇二六").unwrap(),
@@ -147,7 +153,8 @@ mod tests {
 
         changing.save(&db).unwrap();
         crypt::reencrypt(&db, &old, &new).unwrap();
-        let forward = settle_change(&db, &changing, &keys).unwrap();
+        let forward = settle_change(&lock, &changing, &keys).unwrap();
+        drop(lock);
         assert_eq!(
             (forward.key, forward.holder),
             (new.clone(), Holder::Changing)

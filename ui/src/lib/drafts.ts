@@ -1,10 +1,12 @@
-// Nothing typed is lost: forms save a draft as they change (debounced) and on window close, and
-// load it when they open again. The draft goes to a file in the app-data folder through the
-// backend; localStorage is the fallback when the backend cannot be reached.
+// Nothing typed is lost while the window is open, and nothing typed is written to the
+// browser's storage: forms save a draft as they change (debounced) and on window close, and
+// load it when they open again. The draft goes into the encrypted store through the backend.
+// When the backend cannot save it, the draft is kept in this module's memory (names and ID
+// numbers never go to localStorage, which is not encrypted), the form keeps its values, and the
+// form shows a quiet note (`DraftNote`) until a later save works.
 
+import { reactive } from 'vue'
 import { api } from '../api'
-
-const PREFIX = 'jiayi.draft.'
 
 export interface DraftStore {
   save(form: string, value: unknown): Promise<void>
@@ -12,21 +14,33 @@ export interface DraftStore {
   clear(form: string): Promise<void>
 }
 
+/** Drafts the backend could not save, by form: the newest of each, in memory only. */
+const unsaved = new Map<string, string>()
+
+/** The forms whose latest draft is only in memory (the note beside the form reads this). */
+export const draftsInMemory = reactive(new Set<string>())
+
 export const drafts: DraftStore = {
   async save(form, value) {
     const json = JSON.stringify(value)
     try {
       await api.draftSave(form, json)
+      unsaved.delete(form)
+      draftsInMemory.delete(form)
     } catch {
-      localStorage.setItem(PREFIX + form, json)
+      unsaved.set(form, json)
+      draftsInMemory.add(form)
     }
   },
   async load<T>(form: string): Promise<T | null> {
-    let json: string | null = null
-    try {
-      json = await api.draftLoad(form)
-    } catch {
-      json = localStorage.getItem(PREFIX + form)
+    // One kept in memory is newer than whatever the backend holds: its save failed.
+    let json: string | null = unsaved.get(form) ?? null
+    if (json === null) {
+      try {
+        json = await api.draftLoad(form)
+      } catch {
+        json = null
+      }
     }
     if (!json) return null
     try {
@@ -36,13 +50,30 @@ export const drafts: DraftStore = {
     }
   },
   async clear(form) {
-    localStorage.removeItem(PREFIX + form)
+    unsaved.delete(form)
+    draftsInMemory.delete(form)
     try {
       await api.draftClear(form)
     } catch {
-      /* the local copy is gone; the file is overwritten by the next save */
+      /* the file is overwritten by the next save */
     }
   },
+}
+
+/** Keys earlier versions wrote drafts under (`jiayi.draft.register`, `jiayi-draft-…`). */
+const OLD_DRAFT_KEY = /^jiayi[._-]drafts?([._-]|$)/i
+
+/** Removes drafts earlier versions left in `storage` (in the clear); returns how many. Run at
+ *  start, before any form opens. */
+export function removeOldDrafts(storage: Storage | undefined = globalThis.localStorage): number {
+  if (!storage) return 0
+  const old: string[] = []
+  for (let i = 0; i < storage.length; i++) {
+    const key = storage.key(i)
+    if (key !== null && OLD_DRAFT_KEY.test(key)) old.push(key)
+  }
+  old.forEach((key) => storage.removeItem(key))
+  return old.length
 }
 
 /** Calls `fn` at most once per `ms`, after the last call; `flush` runs a pending call now. */

@@ -209,6 +209,9 @@ pub fn restore_backup(
             current_backup = Some(outcome.backup);
         }
     }
+    // No unlock attempt of another process reads or rewrites the key file during the swap.
+    let _key_file =
+        jiayi_store::KeyFileLock::acquire(database).map_err(|e| ApiError::from_store(e, lang))?;
     let replaced_store = if exists {
         let aside = backups_dir(database).join(format!("replaced-{}", now.format("%Y%m%dT%H%M%S")));
         std::fs::create_dir_all(&aside).map_err(|e| io_err(&aside, &e, lang))?;

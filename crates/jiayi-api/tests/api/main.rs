@@ -7,6 +7,7 @@ mod enroll_by_code;
 mod field_history;
 mod import;
 mod import_rosters;
+mod lockout;
 mod passphrase;
 mod print;
 mod record_blocks;

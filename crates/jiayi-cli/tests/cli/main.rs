@@ -8,13 +8,16 @@ use serde_json::Value;
 mod cli;
 mod reports;
 mod services;
+mod unlock;
 mod year;
 
-/// Runs `jiayi --db <db> <args>`.
+/// Runs `jiayi --db <db> --unencrypted <args>`: a missing store is created plain (these tests
+/// read their stores back in the clear); an existing encrypted one still needs its passphrase.
 fn jiayi(db: &Path, args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_jiayi"))
         .arg("--db")
         .arg(db)
+        .arg("--unencrypted")
         .args(args)
         .output()
         .unwrap()
