@@ -521,20 +521,29 @@ fn bundle_export_server_reply_and_import_round_trip() {
     );
 
     let bytes = std::fs::read(&out).unwrap();
-    let reply =
-        jiayi_server::bundle::answer(t.storage().as_ref(), &Limits::default(), &bytes, Utc::now())
-            .unwrap();
+    let reply = jiayi_server::bundle::answer(
+        t.storage().as_ref(),
+        &t.township_key(),
+        &Limits::default(),
+        &bytes,
+        Utc::now(),
+    )
+    .unwrap();
     let reply_path = dir.path().join("reply.jyb");
     std::fs::write(&reply_path, &reply).unwrap();
 
-    // A damaged reply changes nothing.
+    // A damaged reply changes nothing: its signature no longer holds.
     let mut damaged = reply.clone();
     damaged[40] ^= 0x10;
     let bad = dir.path().join("damaged.jyb");
     std::fs::write(&bad, &damaged).unwrap();
     let err = a.api.import_reply_bundle(&bad).unwrap_err();
-    assert_eq!(err.code, "bundle_damaged");
+    assert_eq!(err.code, "bundle_bad_signature");
     assert!(err.message.contains("未做任何更改"));
+    // A cut one neither.
+    std::fs::write(&bad, &reply[..reply.len() / 2]).unwrap();
+    let err = a.api.import_reply_bundle(&bad).unwrap_err();
+    assert_eq!(err.code, "bundle_bad_signature");
     assert_eq!(a.api.sync_status().unwrap().pending_changes, pending);
     // Nor does a reply meant for another device.
     let err = b.api.import_reply_bundle(&reply_path).unwrap_err();
@@ -548,12 +557,11 @@ fn bundle_export_server_reply_and_import_round_trip() {
     assert_eq!(a.api.sync_status().unwrap().pending_changes, 0);
     assert_eq!(a.api.refusals(false).unwrap().len(), 3);
     assert_eq!(t.stored_of(a.id()).len() as u64, pending - 3);
-    // The same reply imported again changes nothing.
-    let again = a.api.import_reply_bundle(&reply_path).unwrap();
-    assert_eq!(
-        (again.applied, again.pulled, again.reference_updated),
-        (0, 3, 0)
-    );
+    // The same reply imported again is refused as imported already, and changes nothing.
+    let again = a.api.import_reply_bundle(&reply_path).unwrap_err();
+    assert_eq!(again.code, "bundle_already_imported");
+    assert!(again.message.contains("已经导入过"), "{}", again.message);
+    assert_eq!(a.api.sync_status().unwrap().pending_changes, 0);
     // Online afterwards finds nothing missing.
     let online = a.sync().unwrap();
     assert_eq!((online.pushed, online.pulled), (0, 0));
