@@ -491,6 +491,27 @@ fn a_device_restored_from_an_older_copy_sends_new_work_under_new_numbers() {
 }
 
 #[test]
+fn a_device_without_the_township_keys_says_so_when_asked_for_a_bundle() {
+    let t = Township::sqlite(Limits::default());
+    let mut a = Device::new(&t, "郑医生", &[V1]);
+    register(&mut a.api, "东庄村", 1);
+    // As on a device enrolled with a server from before the keys: none held.
+    a.api
+        .store_mut()
+        .set_sync_state(jiayi_sync::engine::keys::TOWNSHIP_KEYS, "")
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("device.jyb");
+    let err = a.api.export_bundle(&out).unwrap_err();
+    assert_eq!(err.code, "bundle_no_township_key");
+    assert!(err.message.contains("联网同步"), "{}", err.message);
+    assert!(!out.exists(), "no file is written");
+    // The next online round teaches them.
+    a.sync().unwrap();
+    a.api.export_bundle(&out).unwrap();
+}
+
+#[test]
 fn bundle_export_server_reply_and_import_round_trip() {
     let t = Township::sqlite(Limits::default());
     let mut a = Device::new(&t, "刘医生", &[V1]);
@@ -685,6 +706,7 @@ fn an_enrollment_file_pins_the_township_ca_and_an_impostor_is_refused() {
         team: "东庄村家庭医生团队".into(),
         villages: vec![V1],
         role: Default::default(),
+        township_keys: Some(t.township_key().public()),
     };
 
     // Typing the https address without the CA is refused: it is the file that carries the CA.
@@ -701,6 +723,8 @@ fn an_enrollment_file_pins_the_township_ca_and_an_impostor_is_refused() {
 
     let enrolled = api.enroll_from_file(&file.to_json()).unwrap();
     assert!(enrolled.settings.enrolled);
+    // The township's keys came with the file: an offline bundle can be written at once.
+    api.export_bundle(&dir.path().join("device.jyb")).unwrap();
     register(&mut api, "东庄村", 1);
     let summary = api.sync_now(&|_| {}).unwrap();
     assert!(summary.pushed > 0, "{summary:?}");
