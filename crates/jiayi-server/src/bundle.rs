@@ -1,39 +1,42 @@
-//! The server's side of offline bundles: import a device's file, answer with a reply file.
+//! The server's side of offline bundles: open a device's file with the township key, answer with
+//! a reply encrypted to the device's ephemeral key and signed by the township.
 
 use chrono::{DateTime, Utc};
-use jiayi_sync::bundle::{
-    DeviceBundle, Direction, ReplyBundle, key_from_token_hash, open, peek_device, seal,
-};
+use jiayi_sync::bundle::{BundleError, DeviceBundle, ReplyBundle};
+use jiayi_sync::bundle_seal::{open_request, seal_reply};
 use jiayi_sync::protocol::{Limits, PulledChange};
+use zeroize::Zeroizing;
 
 use crate::error::{Result, ServerError};
 use crate::storage::{AuditEvent, Storage};
+use crate::township_key::TownshipKey;
 
 /// Most colleague changes one reply carries; the rest comes with the next bundle or online sync.
 pub const MAX_REPLY_CHANGES: u32 = 20_000;
 
 /// Applies a device's bundle as pushes (each batch atomic and idempotent, like online) and seals
-/// the reply. A damaged, foreign or revoked device's bundle is refused before anything is written.
+/// the reply. A damaged, old-format, foreign or revoked device's bundle is refused before
+/// anything is written.
 pub fn answer(
     storage: &dyn Storage,
+    township: &TownshipKey,
     limits: &Limits,
     bytes: &[u8],
     now: DateTime<Utc>,
 ) -> Result<Vec<u8>> {
-    let (_, device_id) = peek_device(bytes)?;
-    let Some((scope, token_hash)) = storage.device_key(device_id)? else {
-        return Err(ServerError::Bundle(
-            jiayi_sync::bundle::BundleError::Foreign(device_id),
-        ));
+    let (header, json) = open_request(&township.secret, bytes)?;
+    let json = Zeroizing::new(json);
+    let bundle: DeviceBundle =
+        serde_json::from_slice(&json).map_err(|_| ServerError::Bundle(BundleError::Damaged))?;
+    if bundle.device_id != header.device {
+        return Err(ServerError::Bundle(BundleError::Foreign(bundle.device_id)));
+    }
+    // The token inside is checked against the stored hash exactly as an HTTP request's.
+    let Some(scope) = storage.authenticate(&bundle.token)? else {
+        return Err(ServerError::Bundle(BundleError::TokenRefused));
     };
-    let key = key_from_token_hash(&token_hash);
-    let json = open(Direction::ToServer, device_id, &key, bytes)?;
-    let bundle: DeviceBundle = serde_json::from_slice(&json)
-        .map_err(|_| ServerError::Bundle(jiayi_sync::bundle::BundleError::Damaged))?;
-    if bundle.device_id != device_id {
-        return Err(ServerError::Bundle(
-            jiayi_sync::bundle::BundleError::Foreign(bundle.device_id),
-        ));
+    if scope.device_id != header.device {
+        return Err(ServerError::Bundle(BundleError::Foreign(header.device)));
     }
     if let Err(mismatch) = crate::data_kind::admit(storage, &scope, bundle.data_kind)? {
         return Err(ServerError::Invalid(format!(
@@ -52,6 +55,7 @@ pub fn answer(
         let audit = event("push").with_changes(batch);
         results.extend(storage.push(&scope, batch, now, &audit)?);
     }
+    let device_id = scope.device_id;
     storage.touch(device_id, now)?;
     let page = storage.pull(&scope, bundle.pull_after, MAX_REPLY_CHANGES)?;
     storage.append_audit(
@@ -75,6 +79,7 @@ pub fn answer(
             })
             .collect::<Result<_>>()?,
         next_cursor: page.next_cursor,
+        role: Some(scope.role),
         reference: Some(crate::device_reference::for_device(
             storage,
             &scope,
@@ -83,10 +88,6 @@ pub fn answer(
             now,
         )?),
     };
-    Ok(seal(
-        Direction::ToDevice,
-        device_id,
-        &key,
-        &serde_json::to_vec(&reply)?,
-    )?)
+    let body = Zeroizing::new(serde_json::to_vec(&reply)?);
+    Ok(seal_reply(&township.secret, &header, &body)?)
 }

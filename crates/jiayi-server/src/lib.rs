@@ -4,6 +4,8 @@
 
 pub mod admission;
 pub mod audit;
+pub mod audit_command;
+pub mod audit_seal;
 pub mod bundle;
 pub mod data_kind;
 pub mod device_code;
@@ -22,6 +24,7 @@ pub mod storage;
 pub mod suspicion;
 pub mod timeouts;
 pub mod tls;
+pub mod township_key;
 pub mod updates;
 pub mod web;
 

@@ -37,11 +37,22 @@ struct Cli {
     /// The updater public key (.pub) packages must be signed for (default: the one shipped).
     #[arg(long, global = true, env = "JIAYI_UPDATE_KEY")]
     update_key: Option<PathBuf>,
+    /// The township key file (offline bundles, audit checkpoints), made owner-only on first
+    /// need (default: beside a SQLite file, `<file>.township-key`; `township-key` in the working
+    /// folder with PostgreSQL). Keep it out of the database's backups; a copy goes in the safe.
+    #[arg(long, global = true, env = "JIAYI_KEY_FILE")]
+    key_file: Option<PathBuf>,
     #[command(subcommand)]
     command: Command,
 }
 
 impl Cli {
+    fn key_path(&self) -> PathBuf {
+        self.key_file
+            .clone()
+            .unwrap_or_else(|| jiayi_server::township_key::default_path(&self.db))
+    }
+
     fn update_shelf(&self) -> anyhow::Result<jiayi_server::updates::UpdateShelf> {
         let key = match &self.update_key {
             Some(path) => std::fs::read_to_string(path)
@@ -134,7 +145,7 @@ enum Command {
     /// The server's audit log.
     Audit {
         #[command(subcommand)]
-        command: AuditCommand,
+        command: jiayi_server::audit_command::AuditCommand,
     },
     /// Revoke a device's token.
     Revoke {
@@ -273,22 +284,6 @@ enum UserCommand {
     },
 }
 
-#[derive(Subcommand)]
-enum AuditCommand {
-    /// Check the hash chain from the anchor to the newest entry; fails when it is broken.
-    Verify,
-    /// Print entries as JSON lines.
-    List {
-        /// Entries after this sequence number.
-        #[arg(long, default_value_t = 0)]
-        after: u64,
-        #[arg(long, default_value_t = 100)]
-        limit: u32,
-    },
-    /// Remove the entries older than the retention period (183 days).
-    Prune,
-}
-
 /// Whether a listening address is reachable from this machine only.
 fn is_loopback(addr: std::net::SocketAddr) -> bool {
     addr.ip().is_loopback()
@@ -327,6 +322,11 @@ fn main() -> anyhow::Result<()> {
     let store =
         jiayi_server::open_storage(&cli.db).with_context(|| format!("opening {}", cli.db))?;
     let shelf = cli.update_shelf()?;
+    let key_path = cli.key_path();
+    let township_key = || {
+        jiayi_server::township_key::TownshipKey::load_or_create(&key_path)
+            .with_context(|| format!("the township key file {}", key_path.display()))
+    };
     match cli.command {
         Command::Ca { .. } | Command::Recover { .. } => {}
         Command::RecoveryKey {
@@ -369,7 +369,8 @@ fn main() -> anyhow::Result<()> {
                     max_pull,
                 },
             )
-            .with_updates(std::sync::Arc::new(shelf));
+            .with_updates(std::sync::Arc::new(shelf))
+            .with_township_key(std::sync::Arc::new(township_key()?));
             let runtime = tokio::runtime::Builder::new_multi_thread()
                 .enable_all()
                 .build()?;
@@ -461,6 +462,7 @@ fn main() -> anyhow::Result<()> {
                     team: enrollment.team_name.clone(),
                     villages: enrollment.villages.clone(),
                     role,
+                    township_keys: Some(township_key()?.public()),
                 };
                 jiayi_server::private_file::write(out, file.to_json().as_bytes())
                     .with_context(|| format!("writing {}", out.display()))?;
@@ -553,6 +555,7 @@ fn main() -> anyhow::Result<()> {
                 std::fs::read(&input).with_context(|| format!("reading {}", input.display()))?;
             let reply = jiayi_server::bundle::answer(
                 store.as_ref(),
+                &township_key()?,
                 &Limits::default(),
                 &bytes,
                 Utc::now(),
@@ -655,43 +658,10 @@ fn main() -> anyhow::Result<()> {
             jiayi_server::web::auth::add_user(store.as_ref(), &name, &role, password)?;
             println!("user {} ({role}) saved", name.trim());
         }
-        Command::Audit { command } => match command {
-            AuditCommand::Verify => {
-                let v = jiayi_server::audit::verify(store.as_ref())?;
-                match v.broken_at {
-                    None => println!(
-                        "audit log intact: {} entries (pruned through {}){}",
-                        v.entries,
-                        v.pruned_through,
-                        if v.pending > 0 {
-                            format!("; {} queued a moment ago, not chained yet", v.pending)
-                        } else {
-                            String::new()
-                        }
-                    ),
-                    Some(seq) => bail!(
-                        "audit log broken at entry {seq}: it or the entry before it was edited, removed or moved ({} entries verify before it)",
-                        v.entries
-                    ),
-                }
-            }
-            AuditCommand::List { after, limit } => {
-                store.seal_audit()?;
-                for entry in store.audit_entries(after, limit)? {
-                    println!("{}", serde_json::to_string(&entry)?);
-                }
-            }
-            AuditCommand::Prune => {
-                let now = Utc::now();
-                store.seal_audit()?;
-                let n = store.prune_audit(jiayi_server::audit::retention_cutoff(now))?;
-                store.append_audit(&AuditEvent::operator("audit-prune"), now)?;
-                println!(
-                    "pruned {n} entries older than {} days",
-                    jiayi_core::audit::RETENTION_DAYS
-                );
-            }
-        },
+        Command::Audit { command } => {
+            let out = jiayi_server::audit_command::run(command, store.as_ref(), &key_path)?;
+            println!("{out}");
+        }
     }
     // What this command logged is chained before it ends (a running server chains its own).
     store.seal_audit()?;

@@ -1,8 +1,8 @@
-//! Files only their owner may read: the enrollment files (a device token), private keys, reply
-//! bundles and the server's SQLite database with its journal files. The platform difference
-//! lives here alone: on unix the mode is 0600, set when the file is made and tightened on a file
-//! that already exists, and a secret is never written through a symbolic link; elsewhere the
-//! folder's access rules apply.
+//! Files only their owner may read: the enrollment files (a device token), private keys (the
+//! township key file among them), reply bundles and the server's SQLite database with its
+//! journal files. The platform difference lives here alone: on unix the mode is 0600, set when
+//! the file is made and tightened on a file that already exists, and a secret is never read or
+//! written through a symbolic link; elsewhere the folder's access rules apply.
 
 use std::fs::{File, OpenOptions};
 use std::io::{self, Write};
@@ -66,6 +66,37 @@ pub fn refuse_link(path: &Path) -> io::Result<()> {
         _ => Ok(()),
     }
 }
+
+/// Opens a file for reading, never through a symbolic link.
+pub fn open_read(path: &Path) -> io::Result<File> {
+    refuse_link(path)?;
+    let mut options = OpenOptions::new();
+    options.read(true);
+    no_follow(&mut options);
+    options.open(path)
+}
+
+/// Whether only the file's owner may read or write it (always true where the folder's access
+/// rules apply instead of modes).
+#[cfg(unix)]
+pub fn is_owner_only(file: &File) -> io::Result<bool> {
+    use std::os::unix::fs::PermissionsExt;
+    Ok(file.metadata()?.permissions().mode() & 0o077 == 0)
+}
+
+#[cfg(not(unix))]
+pub fn is_owner_only(_: &File) -> io::Result<bool> {
+    Ok(true)
+}
+
+#[cfg(unix)]
+fn no_follow(options: &mut OpenOptions) {
+    use std::os::unix::fs::OpenOptionsExt;
+    options.custom_flags(libc::O_NOFOLLOW);
+}
+
+#[cfg(not(unix))]
+fn no_follow(_: &mut OpenOptions) {}
 
 #[cfg(unix)]
 fn owner_only(options: &mut OpenOptions) {

@@ -39,6 +39,12 @@ pub mod keys {
     pub const SCOPE_VILLAGES: &str = "scope_villages";
     /// The township's recovery public key the server last named (hex).
     pub const RECOVERY_PUBLIC_KEY: &str = "recovery_public_key";
+    /// The township's public keys for offline bundles (JSON of `bundle::TownshipKeys`).
+    pub const TOWNSHIP_KEYS: &str = "township_keys";
+    /// Offline-bundle requests awaiting their reply, with their ephemeral secrets (JSON).
+    pub const BUNDLE_REQUESTS: &str = "bundle_requests";
+    /// Requests whose reply was imported (JSON list of ids): a reply is imported once.
+    pub const BUNDLE_IMPORTED: &str = "bundle_imported";
 }
 
 /// An error of the device's store, as text: the engine only passes it on.
@@ -66,6 +72,10 @@ pub trait LocalReplica {
     /// Whether the replica holds the demo township or real work (see [`DataKind`]).
     fn data_kind(&self) -> ReplicaResult<DataKind> {
         Ok(DataKind::Real)
+    }
+    /// The role the server last named for the device, when it named one.
+    fn device_role(&self) -> ReplicaResult<Option<crate::protocol::DeviceRole>> {
+        Ok(None)
     }
     /// Unacknowledged outbox entries with `seq > after_seq`, in sequence order.
     fn pending(&mut self, after_seq: u64, limit: usize) -> ReplicaResult<Vec<Change>>;
@@ -215,6 +225,13 @@ pub fn sync(
     set_state(replica, keys::SERVER_EPOCH, &info.server_epoch.to_string())?;
     if let Some(recovery) = &info.recovery_public_key {
         set_state(replica, keys::RECOVERY_PUBLIC_KEY, recovery)?;
+    }
+    if let Some(township) = &info.township_keys
+        && township.parse().is_some()
+    {
+        let json =
+            serde_json::to_string(township).map_err(|e| SyncError::Protocol(e.to_string()))?;
+        set_state(replica, keys::TOWNSHIP_KEYS, &json)?;
     }
     let seen_before = if known_epoch == Some(info.server_epoch) {
         seen.seen_high_water.unwrap_or(0)

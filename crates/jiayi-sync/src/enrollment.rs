@@ -34,6 +34,10 @@ pub struct EnrollmentFile {
     pub villages: Vec<Uuid>,
     #[serde(default)]
     pub role: DeviceRole,
+    /// The township's public keys for offline bundles, handed over with the file (absent from
+    /// files of older servers: the device then learns them at its first online sync).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub township_keys: Option<crate::bundle_seal::TownshipKeys>,
 }
 
 /// Whether a host (as in a URL: a name, an IPv4 address or a bracketed IPv6 address) is this
@@ -122,6 +126,7 @@ mod tests {
             team: "一组".into(),
             villages: vec![Uuid::from_u128(1)],
             role: DeviceRole::TeamLeader,
+            township_keys: None,
         };
         let text = file.to_json();
         assert!(text.contains("\"deviceId\"") && text.contains("\"caPem\""));

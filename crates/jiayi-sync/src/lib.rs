@@ -4,7 +4,7 @@
 //! - [`plan`]: pure decisions of a round (recovery after a server restore, batch cutting).
 //! - [`engine`]: the device's sync round, written against the [`engine::LocalReplica`] and
 //!   [`engine::Transport`] traits.
-//! - [`bundle`]: offline sync through an encrypted file.
+//! - [`bundle`]: offline sync through an encrypted file ([`bundle_seal`]: its cryptography).
 //! - [`enrollment`]: the file that binds a device to the township server.
 //! - [`http`]: the real transport (feature `http`), HTTPS with the township CA pinned.
 //! - [`store`]: the device store as a replica (feature `store`).
@@ -12,6 +12,8 @@
 #![forbid(unsafe_code)]
 
 pub mod bundle;
+pub mod bundle_error;
+pub mod bundle_seal;
 pub mod engine;
 pub mod enrollment;
 pub mod error;

@@ -174,6 +174,7 @@ mod tests {
             },
             recovery_public_key: None,
             update: None,
+            township_keys: None,
         }
     }
 

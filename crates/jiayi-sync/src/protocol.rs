@@ -60,6 +60,11 @@ pub struct ServerInfo {
     /// version it runs (`InfoQuery::app_version`). Absent otherwise, and from older servers.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub update: Option<UpdateOffer>,
+    /// The township's public keys for offline bundles (from the server's key file): the device
+    /// seals its files to one and checks the replies' signature with the other. Absent from
+    /// older servers.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub township_keys: Option<crate::bundle_seal::TownshipKeys>,
 }
 
 /// A newer version of the desktop app the township hosts for the device's platform: what the

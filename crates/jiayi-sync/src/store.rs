@@ -22,6 +22,10 @@ impl LocalReplica for Store {
         Store::data_kind(self).map_err(err)
     }
 
+    fn device_role(&self) -> ReplicaResult<Option<crate::protocol::DeviceRole>> {
+        Store::device_role(self).map_err(err)
+    }
+
     fn pending(&mut self, after_seq: u64, limit: usize) -> ReplicaResult<Vec<Change>> {
         let mut changes = self.pending_changes(after_seq, limit).map_err(err)?;
         changes.iter_mut().for_each(name_visit_fields);

@@ -42,6 +42,11 @@ pub struct Township {
     pub tls: Option<Arc<rustls::ServerConfig>>,
     /// The hosted app updates the server offers (set before `start`).
     pub updates: Option<Arc<jiayi_server::updates::UpdateShelf>>,
+    /// The township key file (beside a SQLite file; in a folder of its own for PostgreSQL),
+    /// made at the first start and kept across restarts.
+    pub key_path: std::path::PathBuf,
+    /// Holds the key file's folder for a township on PostgreSQL.
+    pub key_dir: Option<tempfile::TempDir>,
 }
 
 impl Township {
@@ -54,6 +59,7 @@ impl Township {
     pub fn sqlite_with(limits: Limits, tls: Option<Arc<rustls::ServerConfig>>) -> Township {
         let dir = tempfile::tempdir().expect("temp dir");
         let url = format!("sqlite://{}", dir.path().join("township.db").display());
+        let key_path = jiayi_server::township_key::default_path(&url);
         let mut t = Township {
             db_url: url,
             storage: None,
@@ -63,6 +69,8 @@ impl Township {
             clock_ahead: Arc::default(),
             tls,
             updates: None,
+            key_path,
+            key_dir: None,
         };
         t.start();
         t
@@ -81,6 +89,12 @@ impl Township {
     /// On the database at `db_url` (a PostgreSQL database of a [`crate::pg::PgCluster`], or a
     /// file kept between townships).
     pub fn on(db_url: &str, limits: Limits) -> Township {
+        let (key_path, key_dir) = if db_url.starts_with("sqlite://") {
+            (jiayi_server::township_key::default_path(db_url), None)
+        } else {
+            let dir = tempfile::tempdir().expect("temp dir");
+            (dir.path().join("township-key"), Some(dir))
+        };
         let mut t = Township {
             db_url: db_url.to_string(),
             storage: None,
@@ -90,6 +104,8 @@ impl Township {
             clock_ahead: Arc::default(),
             tls: None,
             updates: None,
+            key_path,
+            key_dir,
         };
         t.start();
         t
@@ -116,7 +132,8 @@ impl Township {
             )
             .expect("add admin");
         }
-        let mut state = ServerState::new(storage.clone(), self.limits);
+        let mut state = ServerState::new(storage.clone(), self.limits)
+            .with_township_key(Arc::new(self.township_key()));
         state.updates = self.updates.clone();
         let ahead = self.clock_ahead.clone();
         state.clock =
@@ -142,6 +159,23 @@ impl Township {
             jiayi_core::data_kind::DataKind::Demo,
         )
         .expect("an empty server becomes a demo township");
+    }
+
+    /// The township's key file, as the server reads it (made when there is none).
+    pub fn township_key(&self) -> jiayi_server::township_key::TownshipKey {
+        jiayi_server::township_key::TownshipKey::load_or_create(&self.key_path)
+            .expect("township key file")
+    }
+
+    /// What `jiayi-server bundle` does with a device's file: the reply, or why it was refused.
+    pub fn answer_bundle(&self, bytes: &[u8]) -> jiayi_server::Result<Vec<u8>> {
+        jiayi_server::bundle::answer(
+            self.storage().as_ref(),
+            &self.township_key(),
+            &self.limits,
+            bytes,
+            Utc::now(),
+        )
     }
 
     pub fn storage(&self) -> &DynStorage {

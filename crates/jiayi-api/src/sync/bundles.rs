@@ -1,12 +1,11 @@
-//! Sync without a network: the unsent changes written into an encrypted file for the health
-//! center, and its reply imported.
+//! Sync without a network: the unsent changes written into a file sealed to the health center's
+//! key, and its signed reply imported once.
 
 use std::path::Path;
 
 use jiayi_core::Lang;
 use jiayi_sync::bundle;
-use jiayi_sync::protocol::ReferenceData;
-use uuid::Uuid;
+use jiayi_sync::engine::ReplicaError;
 
 use super::errors::{bundle_error, not_enrolled};
 use super::reference::{apply_reference, blocks_running_low};
@@ -55,8 +54,7 @@ impl Api {
     /// applies colleagues' changes and the reference data. A bad file changes nothing.
     pub fn import_reply_bundle(&mut self, path: &Path) -> ApiResult<SyncSummary> {
         let lang = self.lang;
-        let enrollment = self
-            .store
+        self.store
             .enrollment()
             .map_err(|e| self.fail(e))?
             .ok_or_else(|| not_enrolled(lang))?;
@@ -64,16 +62,16 @@ impl Api {
         let now = self.now();
         let gate = gate(self.store.device_id());
         let _held = gate.lock().unwrap_or_else(|p| p.into_inner());
-        let report = bundle::import_reply(&mut self.store, &enrollment.token, &bytes)
+        // The reply's reference data travels inside the signed body; it is applied before the
+        // request is settled, so a failure there leaves the reply importable again.
+        let (report, reference_updated) =
+            bundle::import_reply_then(&mut self.store, &bytes, |store, data| {
+                apply_reference(store, data, now).map_err(|e| ReplicaError(e.to_string()))
+            })
             .map_err(|e| bundle_error(&e, lang))?;
-        // The reply's reference data travels inside the sealed body.
-        let reference_updated =
-            match reply_reference(&enrollment.token, self.store.device_id(), &bytes) {
-                Some(data) => {
-                    apply_reference(&mut self.store, &data, now).map_err(|e| self.fail(e))?
-                }
-                None => 0,
-            };
+        if let Some(role) = report.role {
+            self.store.put_device_role(role).map_err(|e| self.fail(e))?;
+        }
         let pending_after = self.store.pending_count().map_err(|e| self.fail(e))?;
         Ok(SyncSummary::of(
             &report,
@@ -83,14 +81,6 @@ impl Api {
             now,
         ))
     }
-}
-
-fn reply_reference(token: &str, device: Uuid, bytes: &[u8]) -> Option<ReferenceData> {
-    let key = bundle::key_from_token_hash(&bundle::token_hash(token));
-    let json = bundle::open(bundle::Direction::ToDevice, device, &key, bytes).ok()?;
-    serde_json::from_slice::<bundle::ReplyBundle>(&json)
-        .ok()?
-        .reference
 }
 
 fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {

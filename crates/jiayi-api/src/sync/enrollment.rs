@@ -14,7 +14,7 @@ use jiayi_sync::protocol::{
 use uuid::Uuid;
 
 use super::address::check_server_url;
-use super::errors::{skew_warning, sync_error};
+use super::errors::{bundle_error, skew_warning, sync_error};
 use super::round::gate;
 use super::views::{EnrollOutcome, SyncSettings, VillageRef};
 use crate::Api;
@@ -95,12 +95,18 @@ impl Api {
             )
             .localised(lang));
         }
-        self.enroll_pinned(
+        let outcome = self.enroll_pinned(
             &file.server,
             &file.token,
             file.ca_pem.as_deref(),
             Some(file.role),
-        )
+        )?;
+        // The keys handed over with the file, by hand, hold over those the server named.
+        if let Some(keys) = &file.township_keys {
+            jiayi_sync::bundle::learn_township_keys(&mut self.store, keys)
+                .map_err(|e| bundle_error(&e, lang))?;
+        }
+        Ok(outcome)
     }
 
     fn enroll_pinned(
@@ -176,6 +182,10 @@ impl Api {
             &mut self.store,
             info.recovery_public_key.as_deref(),
         );
+        if let Some(keys) = &info.township_keys {
+            jiayi_sync::bundle::learn_township_keys(&mut self.store, keys)
+                .map_err(|e| bundle_error(&e, lang))?;
+        }
         let mut warnings = Vec::new();
         let skew = now.timestamp_millis() - info.server_time_ms;
         if skew.abs() > CLOCK_SKEW_WARNING_MS {

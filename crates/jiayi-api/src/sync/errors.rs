@@ -39,6 +39,12 @@ pub(super) fn bundle_error(e: &BundleError, lang: Lang) -> ApiError {
         BundleError::Damaged => "bundle_damaged",
         BundleError::Foreign(_) => "bundle_foreign",
         BundleError::WrongDirection => "bundle_wrong_direction",
+        BundleError::OldFormat => "bundle_old_format",
+        BundleError::NoTownshipKey => "bundle_no_township_key",
+        BundleError::BadSignature => "bundle_bad_signature",
+        BundleError::UnknownRequest(_) => "bundle_unknown_request",
+        BundleError::AlreadyImported(_) => "bundle_already_imported",
+        BundleError::TokenRefused => "bundle_token_refused",
         BundleError::Replica(_) => "local_store",
     };
     ApiError::new(code, e.user_message(Lang::Zh), e.user_message(Lang::En)).localised(lang)

@@ -158,6 +158,7 @@ fn two_laptops_of_one_village_never_issue_the_same_number(t: &Township) {
     nurse.api.export_bundle(&out).unwrap();
     let reply = jiayi_server::bundle::answer(
         storage,
+        &t.township_key(),
         &Limits::default(),
         &std::fs::read(&out).unwrap(),
         Utc::now(),

@@ -491,6 +491,27 @@ fn a_device_restored_from_an_older_copy_sends_new_work_under_new_numbers() {
 }
 
 #[test]
+fn a_device_without_the_township_keys_says_so_when_asked_for_a_bundle() {
+    let t = Township::sqlite(Limits::default());
+    let mut a = Device::new(&t, "郑医生", &[V1]);
+    register(&mut a.api, "东庄村", 1);
+    // As on a device enrolled with a server from before the keys: none held.
+    a.api
+        .store_mut()
+        .set_sync_state(jiayi_sync::engine::keys::TOWNSHIP_KEYS, "")
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("device.jyb");
+    let err = a.api.export_bundle(&out).unwrap_err();
+    assert_eq!(err.code, "bundle_no_township_key");
+    assert!(err.message.contains("联网同步"), "{}", err.message);
+    assert!(!out.exists(), "no file is written");
+    // The next online round teaches them.
+    a.sync().unwrap();
+    a.api.export_bundle(&out).unwrap();
+}
+
+#[test]
 fn bundle_export_server_reply_and_import_round_trip() {
     let t = Township::sqlite(Limits::default());
     let mut a = Device::new(&t, "刘医生", &[V1]);
@@ -521,20 +542,29 @@ fn bundle_export_server_reply_and_import_round_trip() {
     );
 
     let bytes = std::fs::read(&out).unwrap();
-    let reply =
-        jiayi_server::bundle::answer(t.storage().as_ref(), &Limits::default(), &bytes, Utc::now())
-            .unwrap();
+    let reply = jiayi_server::bundle::answer(
+        t.storage().as_ref(),
+        &t.township_key(),
+        &Limits::default(),
+        &bytes,
+        Utc::now(),
+    )
+    .unwrap();
     let reply_path = dir.path().join("reply.jyb");
     std::fs::write(&reply_path, &reply).unwrap();
 
-    // A damaged reply changes nothing.
+    // A damaged reply changes nothing: its signature no longer holds.
     let mut damaged = reply.clone();
     damaged[40] ^= 0x10;
     let bad = dir.path().join("damaged.jyb");
     std::fs::write(&bad, &damaged).unwrap();
     let err = a.api.import_reply_bundle(&bad).unwrap_err();
-    assert_eq!(err.code, "bundle_damaged");
+    assert_eq!(err.code, "bundle_bad_signature");
     assert!(err.message.contains("未做任何更改"));
+    // A cut one neither.
+    std::fs::write(&bad, &reply[..reply.len() / 2]).unwrap();
+    let err = a.api.import_reply_bundle(&bad).unwrap_err();
+    assert_eq!(err.code, "bundle_bad_signature");
     assert_eq!(a.api.sync_status().unwrap().pending_changes, pending);
     // Nor does a reply meant for another device.
     let err = b.api.import_reply_bundle(&reply_path).unwrap_err();
@@ -548,12 +578,11 @@ fn bundle_export_server_reply_and_import_round_trip() {
     assert_eq!(a.api.sync_status().unwrap().pending_changes, 0);
     assert_eq!(a.api.refusals(false).unwrap().len(), 3);
     assert_eq!(t.stored_of(a.id()).len() as u64, pending - 3);
-    // The same reply imported again changes nothing.
-    let again = a.api.import_reply_bundle(&reply_path).unwrap();
-    assert_eq!(
-        (again.applied, again.pulled, again.reference_updated),
-        (0, 3, 0)
-    );
+    // The same reply imported again is refused as imported already, and changes nothing.
+    let again = a.api.import_reply_bundle(&reply_path).unwrap_err();
+    assert_eq!(again.code, "bundle_already_imported");
+    assert!(again.message.contains("已经导入过"), "{}", again.message);
+    assert_eq!(a.api.sync_status().unwrap().pending_changes, 0);
     // Online afterwards finds nothing missing.
     let online = a.sync().unwrap();
     assert_eq!((online.pushed, online.pulled), (0, 0));
@@ -678,6 +707,7 @@ fn an_enrollment_file_pins_the_township_ca_and_an_impostor_is_refused() {
         team: "东庄村家庭医生团队".into(),
         villages: vec![V1],
         role: Default::default(),
+        township_keys: Some(t.township_key().public()),
     };
 
     // Typing the https address without the CA is refused: it is the file that carries the CA.
@@ -694,6 +724,8 @@ fn an_enrollment_file_pins_the_township_ca_and_an_impostor_is_refused() {
 
     let enrolled = api.enroll_from_file(&file.to_json()).unwrap();
     assert!(enrolled.settings.enrolled);
+    // The township's keys came with the file: an offline bundle can be written at once.
+    api.export_bundle(&dir.path().join("device.jyb")).unwrap();
     register(&mut api, "东庄村", 1);
     let summary = api.sync_now(&|_| {}).unwrap();
     assert!(summary.pushed > 0, "{summary:?}");

@@ -393,8 +393,13 @@ pub trait Storage: Send + Sync + 'static {
     /// The hash the first kept entry chains from, and the last pruned sequence number.
     fn audit_anchor(&self) -> Result<([u8; 32], u64)>;
     /// Removes the entries older than `before` (at least the retention period) and moves the
-    /// anchor to the last removed one; returns how many were removed.
-    fn prune_audit(&self, before: DateTime<Utc>) -> Result<u64>;
+    /// anchor to the last removed one, keeping the seal `seal` makes of it (sequence number
+    /// and hash) in the same transaction; returns how many were removed.
+    fn prune_audit(&self, before: DateTime<Utc>, seal: &SealAnchor<'_>) -> Result<u64>;
+    /// Keeps a seal of the audit chain (a checkpoint, MAC'd with the township key).
+    fn put_audit_seal(&self, seal: &AuditSeal) -> Result<()>;
+    /// Every seal kept, oldest first.
+    fn audit_seals(&self) -> Result<Vec<AuditSeal>>;
 
     /// Adds a health-center user, or sets a known user's password (lifting a lockout and ending
     /// every session of the user).
@@ -587,6 +592,25 @@ fn chain_entry(
         entity: role.into(),
         entity_id: records.into(),
     }
+}
+
+/// What seals the place a prune moves the audit anchor to: the last removed entry's sequence
+/// number and hash in, the seal out.
+pub type SealAnchor<'a> = dyn Fn(u64, [u8; 32]) -> AuditSeal + 'a;
+
+/// A point of the audit chain covered by the township key file's MAC: a checkpoint, or the
+/// place a prune moved the anchor to. The database cannot make one: the key is not in it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct AuditSeal {
+    /// `checkpoint` or `anchor`.
+    pub kind: String,
+    pub seq: u64,
+    #[serde(serialize_with = "as_hex")]
+    pub hash: [u8; 32],
+    /// RFC 3339, UTC.
+    pub at: String,
+    #[serde(serialize_with = "as_hex")]
+    pub mac: [u8; 32],
 }
 
 /// An audit-log entry as stored.

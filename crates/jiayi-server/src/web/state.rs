@@ -34,6 +34,9 @@ pub struct ServerState {
     pub timeouts: crate::timeouts::Timeouts,
     /// The hosted app updates (none: nothing is offered).
     pub updates: Option<Arc<crate::updates::UpdateShelf>>,
+    /// The township key file's keys: their public halves go to devices in `GET /v1/info`
+    /// (none: devices learn none, and cannot write offline bundles until they do).
+    pub township: Option<Arc<crate::township_key::TownshipKey>>,
 }
 
 impl ServerState {
@@ -49,7 +52,14 @@ impl ServerState {
             login_guard: Arc::new(LoginGuard::new(LoginLimits::default())),
             timeouts: crate::timeouts::Timeouts::default(),
             updates: None,
+            township: None,
         }
+    }
+
+    /// The same state naming the township's keys to devices.
+    pub fn with_township_key(mut self, key: Arc<crate::township_key::TownshipKey>) -> ServerState {
+        self.township = Some(key);
+        self
     }
 
     /// The same state offering the updates on `shelf`.

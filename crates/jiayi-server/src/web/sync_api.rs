@@ -117,6 +117,7 @@ pub(crate) async fn info(
         },
         recovery_public_key,
         update,
+        township_keys: state.township.as_ref().map(|k| k.public()),
     }))
 }
 

@@ -90,6 +90,7 @@ fn a_server_made_real_again_refuses_the_demo_store_at_the_next_sync_and_in_bundl
     let bytes = std::fs::read(&file).unwrap();
     let refused = jiayi_server::bundle::answer(
         t.storage().as_ref(),
+        &t.township_key(),
         &Limits::default(),
         &bytes,
         chrono::Utc::now(),

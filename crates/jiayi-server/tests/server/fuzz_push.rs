@@ -15,7 +15,8 @@ use chrono::Utc;
 use jiayi_core::change::Entity;
 use jiayi_server::storage::Enrolled;
 use jiayi_server::{ServerError, ServerState};
-use jiayi_sync::bundle::{Direction, export, key_from_token_hash, seal, token_hash};
+use jiayi_sync::bundle::{BundleError, export, learn_township_keys};
+use jiayi_sync::bundle_seal::seal_request;
 use jiayi_sync::protocol::{ApiError, Limits, PushResponse};
 use jiayi_sync::testing::MemReplica;
 use jiayi_testkit::fuzz::{Edit, cases, documents, mutate};
@@ -37,6 +38,7 @@ struct Fixture {
     device: Enrolled,
     router: axum::Router,
     runtime: tokio::runtime::Runtime,
+    key: jiayi_server::township_key::TownshipKey,
 }
 
 /// One township for every case of this test binary.
@@ -53,6 +55,7 @@ fn fixture() -> &'static Fixture {
             .build()
             .expect("runtime");
         Fixture {
+            key: township.township_key(),
             township,
             device,
             router,
@@ -471,6 +474,7 @@ fn mutated_push_requests_over_http_never_fail_the_server() {
 fn real_bundle() -> Vec<u8> {
     let f = fixture();
     let mut replica = MemReplica::new(f.device.device_id);
+    learn_township_keys(&mut replica, &f.key.public()).expect("keys");
     for i in 0..3u128 {
         replica.write(
             Entity::Household,
@@ -486,7 +490,13 @@ fn real_bundle() -> Vec<u8> {
 /// A refusal must be about the bundle or the request, never a storage failure.
 fn import(bytes: &[u8]) -> Result<(), TestCaseError> {
     let f = fixture();
-    match jiayi_server::bundle::answer(f.township.storage().as_ref(), &LIMITS, bytes, Utc::now()) {
+    match jiayi_server::bundle::answer(
+        f.township.storage().as_ref(),
+        &f.key,
+        &LIMITS,
+        bytes,
+        Utc::now(),
+    ) {
         Ok(_) | Err(ServerError::Bundle(_)) | Err(ServerError::Invalid(_)) => Ok(()),
         Err(other) => Err(TestCaseError::fail(format!(
             "bundle import failed inside: {other}"
@@ -498,11 +508,18 @@ fn import(bytes: &[u8]) -> Result<(), TestCaseError> {
 fn a_real_bundle_imports_and_foreign_ones_are_refused() {
     let f = fixture();
     let storage = f.township.storage();
-    jiayi_server::bundle::answer(storage.as_ref(), &LIMITS, &real_bundle(), Utc::now())
-        .expect("import");
-    // An unknown device, and a known one whose bundle was sealed with another key.
+    jiayi_server::bundle::answer(
+        storage.as_ref(),
+        &f.key,
+        &LIMITS,
+        &real_bundle(),
+        Utc::now(),
+    )
+    .expect("import");
+    // An unknown device, and a known one with a guessed token: the token is what counts.
     let stranger = Uuid::from_u128(0x5757);
     let mut r = MemReplica::new(stranger);
+    learn_township_keys(&mut r, &f.key.public()).expect("keys");
     r.write(
         Entity::Household,
         Uuid::from_u128(1),
@@ -512,10 +529,17 @@ fn a_real_bundle_imports_and_foreign_ones_are_refused() {
     );
     let theirs = export(&mut r, "another-token", 1, 10).expect("export");
     assert!(matches!(
-        jiayi_server::bundle::answer(storage.as_ref(), &LIMITS, &theirs, Utc::now()),
-        Err(ServerError::Bundle(jiayi_sync::bundle::BundleError::Foreign(d))) if d == stranger
+        jiayi_server::bundle::answer(storage.as_ref(), &f.key, &LIMITS, &theirs, Utc::now()),
+        Err(ServerError::Bundle(BundleError::TokenRefused))
+    ));
+    // The right device's token in another device's file.
+    let theirs = export(&mut r, &f.device.token, 1, 10).expect("export");
+    assert!(matches!(
+        jiayi_server::bundle::answer(storage.as_ref(), &f.key, &LIMITS, &theirs, Utc::now()),
+        Err(ServerError::Bundle(BundleError::Foreign(d))) if d == stranger
     ));
     let mut r = MemReplica::new(f.device.device_id);
+    learn_township_keys(&mut r, &f.key.public()).expect("keys");
     r.write(
         Entity::Household,
         Uuid::from_u128(1),
@@ -525,10 +549,8 @@ fn a_real_bundle_imports_and_foreign_ones_are_refused() {
     );
     let forged = export(&mut r, "a-guessed-token", 1, 10).expect("export");
     assert!(matches!(
-        jiayi_server::bundle::answer(storage.as_ref(), &LIMITS, &forged, Utc::now()),
-        Err(ServerError::Bundle(
-            jiayi_sync::bundle::BundleError::Damaged
-        ))
+        jiayi_server::bundle::answer(storage.as_ref(), &f.key, &LIMITS, &forged, Utc::now()),
+        Err(ServerError::Bundle(BundleError::TokenRefused))
     ));
 }
 
@@ -544,7 +566,7 @@ proptest! {
         }
         if bad != real {
             let f = fixture();
-            let outcome = jiayi_server::bundle::answer(f.township.storage().as_ref(), &LIMITS, &bad, Utc::now());
+            let outcome = jiayi_server::bundle::answer(f.township.storage().as_ref(), &f.key, &LIMITS, &bad, Utc::now());
             prop_assert!(matches!(outcome, Err(ServerError::Bundle(_))), "{:?}", outcome.map(|_| ()));
         }
     }
@@ -560,13 +582,14 @@ proptest! {
         let push = valid_push(seq, 2);
         let body = json!({
             "device_id": f.device.device_id.to_string(),
+            "token": f.device.token,
             "created_ms": 1_700_000_000_000i64,
             "pull_after": 0,
             "changes": push["changes"],
         });
         let body = serde_json::to_vec(&mutate(body, &edits)).expect("bytes");
-        let key = key_from_token_hash(&token_hash(&f.device.token));
-        let sealed = seal(Direction::ToServer, f.device.device_id, &key, &body).expect("seal");
+        let (bundle_key, _) = f.key.public().parse().expect("keys");
+        let (sealed, _) = seal_request(&bundle_key, f.device.device_id, Uuid::from_u128(seq as u128), &body).expect("seal");
         import(&sealed)?;
     }
 }

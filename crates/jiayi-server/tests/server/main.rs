@@ -1,6 +1,8 @@
 //! The township server's tests, one binary: its command line, the push path under fuzzing, the
 //! indicators against a device's, security, and sync end to end, on SQLite and PostgreSQL.
 
+mod audit_anchor;
+mod bundles;
 mod cli;
 mod dashboard;
 mod demo_apart;

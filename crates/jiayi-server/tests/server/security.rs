@@ -519,9 +519,13 @@ fn audit_log(t: &Township) {
     let whole = audit::verify(storage).unwrap();
     assert_eq!(whole.broken_at, None);
     assert_eq!(whole.entries, entries.len() as u64);
+    let key = t.township_key();
+    let now = chrono::Utc::now();
     assert_eq!(
         storage
-            .prune_audit(audit::retention_cutoff(chrono::Utc::now()))
+            .prune_audit(audit::retention_cutoff(now), &|seq, hash| {
+                jiayi_server::audit_seal::seal(&key, "anchor", seq, hash, now)
+            })
             .unwrap(),
         0
     );

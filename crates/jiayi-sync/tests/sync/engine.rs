@@ -97,6 +97,7 @@ impl Transport for FakeServer {
             },
             recovery_public_key: None,
             update: None,
+            township_keys: None,
         })
     }
 

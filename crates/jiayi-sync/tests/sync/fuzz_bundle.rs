@@ -1,18 +1,22 @@
 //! Property fuzzing of offline bundles on the device's side: arbitrary bytes, truncated and
-//! bit-flipped real bundles, bundles of another device and well-sealed replies with hostile
-//! content go through `peek_device`, `open` and `import_reply` without a panic; every refusal is
-//! a clear `BundleError` and leaves the device's data as it was.
+//! bit-flipped real bundles, replies for another device, to another request, signed by another
+//! key, and well-signed replies with hostile content go through `peek`, `open_request` and
+//! `import_reply` without a panic; every refusal is a clear `BundleError` and leaves the
+//! device's data as it was.
 //!
 //! `JIAYI_FUZZ_CASES` sets the number of cases per property (default 1,000); see
 //! `docs/security-testing.md` for runs at scale.
 
 use std::collections::BTreeMap;
+use std::sync::OnceLock;
 
+use ed25519_dalek::SigningKey;
 use jiayi_core::change::Entity;
 use jiayi_sync::bundle::{
-    BundleError, Direction, MAGIC, ReplyBundle, export, import_reply, key_from_token_hash, open,
-    peek_device, seal, token_hash,
+    BundleError, Header, MAGIC, ReplyBundle, TownshipSecret, X25519Secret, export, import_reply,
+    learn_township_keys, peek,
 };
+use jiayi_sync::bundle_seal::{open_request, seal_reply};
 use jiayi_sync::protocol::{ChangeResult, ChangeStatus, PulledChange, RejectCode, Rejection};
 use jiayi_sync::testing::MemReplica;
 use proptest::prelude::*;
@@ -26,13 +30,19 @@ const OTHER: Uuid = Uuid::from_u128(0xD2);
 const VILLAGE: Uuid = Uuid::from_u128(0x71);
 const TOKEN: &str = "device-token-for-fuzzing";
 
-fn key() -> [u8; 32] {
-    key_from_token_hash(&token_hash(TOKEN))
+/// The township's keys (fixed, so a failing case repeats).
+fn township() -> &'static TownshipSecret {
+    static KEY: OnceLock<TownshipSecret> = OnceLock::new();
+    KEY.get_or_init(|| TownshipSecret {
+        bundle: X25519Secret::from_bytes([7; 32]),
+        signing: SigningKey::from_bytes(&[9; 32]),
+    })
 }
 
-/// A device with three pending changes.
+/// A device holding the township's keys, with three pending changes.
 fn replica() -> MemReplica {
     let mut r = MemReplica::new(DEVICE);
+    learn_township_keys(&mut r, &township().public()).expect("keys");
     for i in 0..3u128 {
         r.write(
             Entity::Household,
@@ -43,6 +53,15 @@ fn replica() -> MemReplica {
         );
     }
     r
+}
+
+/// A device that wrote its bundle and waits for the reply: the device, the header the reply
+/// answers and the file.
+fn waiting() -> (MemReplica, Header, Vec<u8>) {
+    let mut r = replica();
+    let file = export(&mut r, TOKEN, 1_700_000_001_000, 1000).expect("export");
+    let header = peek(&file).expect("header");
+    (r, header, file)
 }
 
 /// What a device keeps that a refused import must not touch.
@@ -91,37 +110,38 @@ fn reply_json() -> Value {
         changes: vec![PulledChange { cursor: 7, change }],
         next_cursor: 7,
         reference: None,
+        role: None,
     })
     .expect("reply as JSON")
 }
 
-fn sealed_reply() -> Vec<u8> {
+fn sealed_reply(header: &Header) -> Vec<u8> {
     let body = serde_json::to_vec(&reply_json()).expect("reply bytes");
-    seal(Direction::ToDevice, DEVICE, &key(), &body).expect("seal")
+    seal_reply(township(), header, &body).expect("seal")
 }
 
-fn device_bundle() -> Vec<u8> {
-    export(&mut replica(), TOKEN, 1_700_000_001_000, 1000).expect("export")
-}
-
-/// Imports `bytes` into a fresh device; a refusal must be a bundle error and change nothing.
-fn import_checked(bytes: &[u8]) -> Result<(), BundleError> {
-    let mut r = replica();
-    let before = snapshot(&r);
-    let outcome = import_reply(&mut r, TOKEN, bytes);
+/// Imports `bytes` into `r`; a refusal must be a bundle error and change nothing.
+fn import_checked(r: &mut MemReplica, bytes: &[u8]) -> Result<(), BundleError> {
+    let before = snapshot(r);
+    let outcome = import_reply(r, bytes);
     if let Err(e) = &outcome {
         assert!(
             !matches!(e, BundleError::Replica(_)),
             "the in-memory device cannot fail: {e}"
         );
         assert_eq!(
-            snapshot(&r),
+            snapshot(r),
             before,
             "a refused bundle changed the device ({e})"
         );
         assert!(!e.user_message(jiayi_core::Lang::Zh).is_empty());
     }
     outcome.map(|_| ())
+}
+
+/// Imports `bytes` into a device waiting for another reply.
+fn import_fresh(bytes: &[u8]) -> Result<(), BundleError> {
+    import_checked(&mut waiting().0, bytes)
 }
 
 #[derive(Debug, Clone)]
@@ -192,38 +212,74 @@ fn edit() -> impl Strategy<Value = Edit> {
 }
 
 #[test]
-fn a_real_reply_imports_and_every_truncation_of_it_is_refused() {
-    let sealed = sealed_reply();
-    assert!(import_checked(&sealed).is_ok());
+fn a_real_reply_imports_once_and_every_truncation_of_it_is_refused() {
+    let (mut r, header, _) = waiting();
+    let sealed = sealed_reply(&header);
     for len in 0..sealed.len() {
         assert!(
-            import_checked(&sealed[..len]).is_err(),
+            import_checked(&mut r, &sealed[..len]).is_err(),
             "truncated to {len}"
         );
     }
+    assert!(import_checked(&mut r, &sealed).is_ok());
+    assert!(matches!(
+        import_checked(&mut r, &sealed),
+        Err(BundleError::AlreadyImported(id)) if id == header.request
+    ));
 }
 
 #[test]
-fn a_reply_for_another_device_is_refused_as_foreign() {
+fn a_reply_for_another_device_request_or_signer_is_refused() {
+    let (mut r, header, file) = waiting();
     let body = serde_json::to_vec(&reply_json()).expect("reply bytes");
-    let theirs = seal(Direction::ToDevice, OTHER, &key(), &body).expect("seal");
-    assert!(matches!(import_checked(&theirs), Err(BundleError::Foreign(d)) if d == OTHER));
+    let theirs = seal_reply(
+        township(),
+        &Header {
+            device: OTHER,
+            ..header
+        },
+        &body,
+    )
+    .expect("seal");
+    assert!(matches!(import_checked(&mut r, &theirs), Err(BundleError::Foreign(d)) if d == OTHER));
     // Sealed for this device but naming another one inside.
     let mut inner = reply_json();
     inner["device_id"] = json!(OTHER.to_string());
-    let lying = seal(
-        Direction::ToDevice,
-        DEVICE,
-        &key(),
+    let lying = seal_reply(
+        township(),
+        &header,
         &serde_json::to_vec(&inner).expect("bytes"),
     )
     .expect("seal");
-    assert!(matches!(import_checked(&lying), Err(BundleError::Foreign(d)) if d == OTHER));
+    assert!(matches!(import_checked(&mut r, &lying), Err(BundleError::Foreign(d)) if d == OTHER));
+    // A request this device never made.
+    let unknown = Uuid::from_u128(0xABC);
+    let stray = seal_reply(
+        township(),
+        &Header {
+            request: unknown,
+            ..header
+        },
+        &body,
+    )
+    .expect("seal");
+    assert!(matches!(
+        import_checked(&mut r, &stray),
+        Err(BundleError::UnknownRequest(id)) if id == unknown
+    ));
+    // Signed by another key than the township's.
+    let forger = TownshipSecret::generate().expect("keys");
+    let forged = seal_reply(&forger, &header, &body).expect("seal");
+    assert!(matches!(
+        import_checked(&mut r, &forged),
+        Err(BundleError::BadSignature)
+    ));
     // The device's own outgoing bundle is not a reply.
     assert!(matches!(
-        import_checked(&device_bundle()),
+        import_checked(&mut r, &file),
         Err(BundleError::WrongDirection)
     ));
+    assert!(import_checked(&mut r, &sealed_reply(&header)).is_ok());
 }
 
 proptest! {
@@ -236,16 +292,15 @@ proptest! {
             // Past the magic, so the header and the cipher get exercised too.
             bytes.splice(0..bytes.len().min(4), MAGIC.iter().copied());
         }
-        let _ = peek_device(&bytes);
-        prop_assert!(open(Direction::ToServer, DEVICE, &key(), &bytes).is_err());
-        prop_assert!(open(Direction::ToDevice, DEVICE, &key(), &bytes).is_err());
-        prop_assert!(import_checked(&bytes).is_err());
+        let _ = peek(&bytes);
+        prop_assert!(open_request(township(), &bytes).is_err());
+        prop_assert!(import_fresh(&bytes).is_err());
     }
 
     #[test]
     fn damaged_real_bundles_are_refused(damages in prop::collection::vec(damage(), 1..4)) {
-        let reply = sealed_reply();
-        let device = device_bundle();
+        let (mut r, header, device) = waiting();
+        let reply = sealed_reply(&header);
         let mut bad_reply = reply.clone();
         let mut bad_device = device.clone();
         for d in &damages {
@@ -253,24 +308,26 @@ proptest! {
             bad_device = apply(&bad_device, d);
         }
         if bad_reply != reply {
-            prop_assert!(import_checked(&bad_reply).is_err());
+            prop_assert!(import_checked(&mut r, &bad_reply).is_err());
         }
         if bad_device != device {
-            let _ = peek_device(&bad_device);
-            prop_assert!(open(Direction::ToServer, DEVICE, &key(), &bad_device).is_err());
+            let _ = peek(&bad_device);
+            prop_assert!(open_request(township(), &bad_device).is_err());
         }
     }
 
     #[test]
     fn sealed_replies_with_hostile_content_never_panic(edits in prop::collection::vec(edit(), 1..5)) {
+        let (mut r, header, _) = waiting();
         let body = serde_json::to_vec(&mutate(reply_json(), &edits)).expect("bytes");
-        let sealed = seal(Direction::ToDevice, DEVICE, &key(), &body).expect("seal");
-        let _ = import_checked(&sealed);
+        let sealed = seal_reply(township(), &header, &body).expect("seal");
+        let _ = import_checked(&mut r, &sealed);
     }
 
     #[test]
     fn sealed_replies_of_arbitrary_bytes_are_refused(body in prop::collection::vec(any::<u8>(), 0..512)) {
-        let sealed = seal(Direction::ToDevice, DEVICE, &key(), &body).expect("seal");
-        let _ = import_checked(&sealed);
+        let (mut r, header, _) = waiting();
+        let sealed = seal_reply(township(), &header, &body).expect("seal");
+        let _ = import_checked(&mut r, &sealed);
     }
 }

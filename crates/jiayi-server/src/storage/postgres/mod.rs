@@ -6,6 +6,7 @@
 //! (`pool`) and written to read narrowly whatever plan the connection keeps (see `store_batch`
 //! and `read_page` in `reads`). Requests queue their audit entries; `sealer` chains them.
 
+mod audit_seals;
 mod binding;
 mod connection;
 mod incarnation;

@@ -20,9 +20,9 @@ use crate::storage::shared::{
 };
 use crate::storage::token::{new_token, token_hash};
 use crate::storage::{
-    AuditEvent, AuditLogEntry, AuditSealer, ConflictRow, DeviceRow, DeviceScope, DeviceStatus,
-    Enrolled, Enrollment, LoginAttempt, PullPage, Pushed, RecordChange, RecordReview,
-    RecordToAudit, Storage, UserRow, VillageProgress,
+    AuditEvent, AuditLogEntry, AuditSeal, AuditSealer, ConflictRow, DeviceRow, DeviceScope,
+    DeviceStatus, Enrolled, Enrollment, LoginAttempt, PullPage, Pushed, RecordChange, RecordReview,
+    RecordToAudit, SealAnchor, Storage, UserRow, VillageProgress,
 };
 
 impl Storage for PgStorage {
@@ -535,24 +535,16 @@ impl Storage for PgStorage {
         Ok((hash_from(r.get::<_, &[u8]>(0))?, r.get::<_, i64>(1) as u64))
     }
 
-    fn prune_audit(&self, before: DateTime<Utc>) -> Result<u64> {
-        let mut c = self.client()?;
-        let mut tx = c.transaction()?;
-        tx.batch_execute("LOCK TABLE audit_log IN SHARE ROW EXCLUSIVE MODE")?;
-        let last = tx.query_opt(
-            "SELECT seq, hash FROM audit_log WHERE seq = (SELECT MAX(seq) FROM audit_log WHERE at < $1)",
-            &[&time_text(before)],
-        )?;
-        let Some(last) = last else { return Ok(0) };
-        let seq: i64 = last.get(0);
-        let hash: &[u8] = last.get(1);
-        let n = tx.execute("DELETE FROM audit_log WHERE seq <= $1", &[&seq])?;
-        tx.execute(
-            "UPDATE audit_anchor SET hash = $1, pruned_through = $2 WHERE singleton = 1",
-            &[&hash, &seq],
-        )?;
-        tx.commit()?;
-        Ok(n)
+    fn prune_audit(&self, before: DateTime<Utc>, seal: &SealAnchor<'_>) -> Result<u64> {
+        super::audit_seals::prune(self, before, seal)
+    }
+
+    fn put_audit_seal(&self, seal: &AuditSeal) -> Result<()> {
+        super::audit_seals::put(&mut *self.client()?, seal)
+    }
+
+    fn audit_seals(&self) -> Result<Vec<AuditSeal>> {
+        super::audit_seals::all(&mut *self.client()?)
     }
 
     fn put_user(

@@ -3,6 +3,7 @@
 //! One connection behind a mutex: SQLite takes one writer at a time anyway, and a push is a
 //! single short transaction, so this is both simple and fast enough for a township.
 
+mod audit_seals;
 mod binding;
 mod connection;
 mod reads;

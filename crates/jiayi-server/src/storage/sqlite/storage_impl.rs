@@ -18,9 +18,9 @@ use crate::storage::shared::{
 };
 use crate::storage::token::{new_token, token_hash};
 use crate::storage::{
-    AuditEvent, AuditLogEntry, ConflictRow, DeviceRow, DeviceScope, Enrolled, Enrollment,
-    LoginAttempt, PullPage, RecordChange, RecordReview, RecordToAudit, Storage, UserRow,
-    VillageProgress,
+    AuditEvent, AuditLogEntry, AuditSeal, ConflictRow, DeviceRow, DeviceScope, Enrolled,
+    Enrollment, LoginAttempt, PullPage, RecordChange, RecordReview, RecordToAudit, SealAnchor,
+    Storage, UserRow, VillageProgress,
 };
 
 impl Storage for SqliteStorage {
@@ -529,26 +529,16 @@ impl Storage for SqliteStorage {
         Ok((hash_from(&hash)?, pruned as u64))
     }
 
-    fn prune_audit(&self, before: DateTime<Utc>) -> Result<u64> {
-        let mut conn = self.conn();
-        let tx = conn.transaction()?;
-        let last: Option<(i64, Vec<u8>)> = tx
-            .query_row(
-                "SELECT seq, hash FROM audit_log WHERE seq = (SELECT MAX(seq) FROM audit_log WHERE at < ?1)",
-                [time_text(before)],
-                |r| Ok((r.get(0)?, r.get(1)?)),
-            )
-            .optional()?;
-        let Some((seq, hash)) = last else {
-            return Ok(0);
-        };
-        let n = tx.execute("DELETE FROM audit_log WHERE seq <= ?1", [seq])?;
-        tx.execute(
-            "UPDATE audit_anchor SET hash = ?1, pruned_through = ?2 WHERE singleton = 1",
-            params![hash, seq],
-        )?;
-        tx.commit()?;
-        Ok(n as u64)
+    fn prune_audit(&self, before: DateTime<Utc>, seal: &SealAnchor<'_>) -> Result<u64> {
+        super::audit_seals::prune(self, before, seal)
+    }
+
+    fn put_audit_seal(&self, seal: &AuditSeal) -> Result<()> {
+        super::audit_seals::put(&self.conn(), seal)
+    }
+
+    fn audit_seals(&self) -> Result<Vec<AuditSeal>> {
+        super::audit_seals::all(&self.conn())
     }
 
     fn put_user(
