@@ -140,10 +140,10 @@ impl BindRefusal {
     pub fn message_zh(&self) -> String {
         match self {
             BindRefusal::Unnamed { code } => format!(
-                "该令牌是为登记码 {code} 的设备签发的，本软件版本无法确认本机登记码，请更新软件后重新登记。"
+                "该接入码是为登记码 {code} 的电脑签发的，本软件版本无法确认本机登记码，请更新软件后重新登记。"
             ),
             BindRefusal::OtherLaptop { code, laptop } => format!(
-                "该令牌是为登记码 {code} 的设备签发的，本机登记码为 {laptop}。请核对“同步”页上的登记码，在卫生院用本机登记码重新登记。"
+                "该接入码是为登记码 {code} 的电脑签发的，本机登记码为 {laptop}。请核对“同步”页上的登记码，在卫生院用本机登记码重新登记。"
             ),
         }
     }

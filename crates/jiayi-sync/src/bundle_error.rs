@@ -72,7 +72,7 @@ impl BundleError {
                 "This reply was imported already; nothing was changed.",
             ),
             BundleError::TokenRefused => lang.pick(
-                "卫生院不认可同步包中的设备令牌（设备已被撤销或已重新登记），未做任何更改。",
+                "卫生院不认可同步包中的接入码（设备已被撤销或已重新登记），未做任何更改。",
                 "The health center does not accept the device token in the file (revoked, or enrolled again); nothing was changed.",
             ),
             BundleError::Replica(_) => lang.pick(

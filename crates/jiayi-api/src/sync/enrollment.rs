@@ -122,8 +122,8 @@ impl Api {
         if token.is_empty() || token.contains(char::is_whitespace) {
             return Err(ApiError::new(
                 "invalid_token",
-                "请填写卫生院登记设备时给出的令牌。",
-                "Enter the token the health center gave when enrolling this device.",
+                "请填写卫生院登记本机时给出的接入码。",
+                "Enter the access code the health center gave when enrolling this computer.",
             )
             .localised(lang));
         }
@@ -138,7 +138,7 @@ impl Api {
         let info = transport.info(&asking).map_err(|e| match e {
             SyncError::Unauthorized(_) => ApiError::new(
                 "token_invalid",
-                "服务器不认可该令牌（可能输错或已被撤销），请向卫生院核对。",
+                "服务器不认可该接入码（可能输错或已被撤销），请向卫生院核对。",
                 "The server does not accept this token (mistyped or revoked); check it with the health center.",
             )
             .localised(lang),
@@ -147,7 +147,7 @@ impl Api {
                 ApiError::new(
                     DEVICE_CODE_MISMATCH,
                     &format!(
-                        "该令牌是卫生院按另一个登记码签发的，本机登记码为 {laptop}。请把本机登记码读给卫生院，重新登记。"
+                        "该接入码是卫生院按另一个登记码签发的，本机登记码为 {laptop}。请把本机登记码读给卫生院，重新登记。"
                     ),
                     &format!(
                         "This token was issued for another device code; this laptop's code is {laptop}. Read this code to the health center and enroll again."
@@ -218,12 +218,14 @@ fn check_info(info: &ServerInfo, device: Uuid, lang: Lang) -> ApiResult<()> {
         return Err(ApiError::new(
             "token_other_device",
             &format!(
-                "该令牌是为另一台设备（{}）签发的。请在卫生院用本机编号 {device} 重新登记。",
-                info.device.device_id
+                "该接入码是为另一台电脑（登记码 {}）签发的。请把本机登记码 {} 读给卫生院，重新登记。",
+                jiayi_core::short_code::device_code(info.device.device_id),
+                jiayi_core::short_code::device_code(device)
             ),
             &format!(
-                "This token was issued for another device ({}). Enroll this device with its id {device} at the health center.",
-                info.device.device_id
+                "This access code was issued for another computer (code {}). Read this computer's code {} to the health center and enroll again.",
+                jiayi_core::short_code::device_code(info.device.device_id),
+                jiayi_core::short_code::device_code(device)
             ),
         )
         .localised(lang));

@@ -53,7 +53,7 @@ pub(super) fn bundle_error(e: &BundleError, lang: Lang) -> ApiError {
 pub(super) fn not_enrolled(lang: Lang) -> ApiError {
     ApiError::new(
         "not_enrolled",
-        "本设备尚未登记到乡镇服务器，请先在“同步设置”中填写服务器地址和登记令牌。",
+        "本设备尚未登记到乡镇服务器，请先在“同步设置”中填写卫生院给的服务器地址和接入码。",
         "This device is not enrolled with a township server yet; enter the server address and enrollment token in the sync settings first.",
     )
     .localised(lang)
