@@ -322,7 +322,12 @@ fn enrollment_checks_address_and_token_and_a_revoked_token_is_explained() {
     let other = enroll(&t, Uuid::now_v7(), "别人", &[V1]);
     let err = api.enroll_device(&t.base(), &other).unwrap_err();
     assert_eq!(err.code, "token_other_device");
-    assert!(err.message.contains(&device.to_string()), "{}", err.message);
+    assert!(
+        err.message
+            .contains(&jiayi_core::short_code::device_code(device)),
+        "the refusal names this laptop's 登记码: {}",
+        err.message
+    );
     // An address where nothing listens.
     let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let dead = format!("http://{}", closed.local_addr().unwrap());
