@@ -60,16 +60,15 @@ pub fn name_for_enrollment(storage: &dyn Storage, text: &str) -> Result<Named> {
             awaiting_code: None,
         });
     }
+    let code = read_code(text)?;
     let known = storage.devices()?;
-    match among(&known, text)? {
-        Some(row) => Ok(Named::Known {
+    Ok(match among(&known, &code)? {
+        Some(row) => Named::Known {
             device_id: row.device_id,
             awaiting_code: row.awaiting_code.clone(),
-        }),
-        None => short_code::decode(text, DEVICE_DATA_CHARS)
-            .map(|_| Named::NewByCode(normalised(text)))
-            .map_err(|e| ServerError::Invalid(e.message(Lang::Zh))),
-    }
+        },
+        None => Named::NewByCode(code),
+    })
 }
 
 /// The device a full id or a code names, among those the server enrolled (to revoke it).
@@ -81,37 +80,30 @@ pub fn resolve(storage: &dyn Storage, text: &str) -> Result<Uuid> {
     resolve_among(&known, text)
 }
 
-fn normalised(text: &str) -> String {
-    short_code::normalise(text, DEVICE_DATA_CHARS).unwrap_or_default()
+/// A typed code as people write it, or why it does not read (in Chinese).
+fn read_code(text: &str) -> Result<String> {
+    short_code::decode(text, DEVICE_DATA_CHARS)
+        .map(|bits| short_code::encode(bits, DEVICE_DATA_CHARS))
+        .map_err(|e| ServerError::Invalid(e.message(Lang::Zh)))
 }
 
 fn resolve_among(known: &[DeviceRow], text: &str) -> Result<Uuid> {
-    match among(known, text)? {
+    let code = read_code(text)?;
+    match among(known, &code)? {
         Some(row) => Ok(row.device_id),
         None => Err(ServerError::Invalid(format!(
-            "登记码 {} 不属于本服务器登记过的设备。",
-            normalised(text)
+            "登记码 {code} 不属于本服务器登记过的设备。"
         ))),
     }
 }
 
-/// The one row a code names; an error when it does not read or names several.
-fn among<'a>(known: &'a [DeviceRow], text: &str) -> Result<Option<&'a DeviceRow>> {
-    let wanted = short_code::normalise(text, DEVICE_DATA_CHARS);
+/// The one row that answers to `code` (as [`read_code`] writes it); an error when several do.
+fn among<'a>(known: &'a [DeviceRow], code: &str) -> Result<Option<&'a DeviceRow>> {
     let mut named: Vec<&DeviceRow> = Vec::new();
     for row in known {
-        let names = match &row.awaiting_code {
-            Some(code) => wanted.as_deref() == Some(code.as_str()),
-            None => short_code::names_device(text, row.device_id)
-                .map_err(|e| ServerError::Invalid(e.message(Lang::Zh)))?,
-        };
-        if names && !named.iter().any(|r| r.device_id == row.device_id) {
+        if code_of(row) == code && !named.iter().any(|r| r.device_id == row.device_id) {
             named.push(row);
         }
-    }
-    if wanted.is_none() {
-        short_code::decode(text, DEVICE_DATA_CHARS)
-            .map_err(|e| ServerError::Invalid(e.message(Lang::Zh)))?;
     }
     match named[..] {
         [] => Ok(None),

@@ -71,26 +71,27 @@ impl Api {
             .localised(lang),
             other => sync_error(&other, lang),
         })?;
-        let for_this_laptop = match &file.device_code {
-            // Enrolled by the code read out before the laptop ever connected: the code must
-            // name this laptop (the server checks it again when it binds the token).
-            Some(code) => {
-                jiayi_core::short_code::names_device(code, self.store.device_id()) == Ok(true)
-            }
-            None => file.device_id == self.store.device_id(),
+        let own_code = jiayi_core::short_code::device_code(self.store.device_id());
+        // Enrolled by the code read out before the laptop ever connected, the file names the
+        // code (the server checks it again when it binds the token); otherwise the device's id.
+        let (for_this_laptop, file_code) = match &file.device_code {
+            Some(code) => (
+                jiayi_core::short_code::names_device(code, self.store.device_id()) == Ok(true),
+                code.clone(),
+            ),
+            None => (
+                file.device_id == self.store.device_id(),
+                jiayi_core::short_code::device_code(file.device_id),
+            ),
         };
         if !for_this_laptop {
             return Err(ApiError::new(
                 "enrollment_for_another_device",
                 &format!(
-                    "该登记文件是为另一台设备（登记码 {}）生成的，本机登记码为 {}。请让卫生院用本机登记码重新登记。",
-                    file.device_code.clone().unwrap_or_else(|| jiayi_core::short_code::device_code(file.device_id)),
-                    jiayi_core::short_code::device_code(self.store.device_id())
+                    "该登记文件是为另一台设备（登记码 {file_code}）生成的，本机登记码为 {own_code}。请让卫生院用本机登记码重新登记。"
                 ),
                 &format!(
-                    "This enrollment file was made for another device (code {}); this device's code is {}. Ask the health center to enroll this device's code.",
-                    file.device_code.clone().unwrap_or_else(|| jiayi_core::short_code::device_code(file.device_id)),
-                    jiayi_core::short_code::device_code(self.store.device_id())
+                    "This enrollment file was made for another device (code {file_code}); this device's code is {own_code}. Ask the health center to enroll this device's code."
                 ),
             )
             .localised(lang));
@@ -215,17 +216,17 @@ fn check_info(info: &ServerInfo, device: Uuid, lang: Lang) -> ApiResult<()> {
         .localised(lang));
     }
     if info.device.device_id != device {
+        let (theirs, ours) = (
+            jiayi_core::short_code::device_code(info.device.device_id),
+            jiayi_core::short_code::device_code(device),
+        );
         return Err(ApiError::new(
             "token_other_device",
             &format!(
-                "该接入码是为另一台电脑（登记码 {}）签发的。请把本机登记码 {} 读给卫生院，重新登记。",
-                jiayi_core::short_code::device_code(info.device.device_id),
-                jiayi_core::short_code::device_code(device)
+                "该接入码是为另一台电脑（登记码 {theirs}）签发的。请把本机登记码 {ours} 读给卫生院，重新登记。"
             ),
             &format!(
-                "This access code was issued for another computer (code {}). Read this computer's code {} to the health center and enroll again.",
-                jiayi_core::short_code::device_code(info.device.device_id),
-                jiayi_core::short_code::device_code(device)
+                "This access code was issued for another computer (code {theirs}). Read this computer's code {ours} to the health center and enroll again."
             ),
         )
         .localised(lang));
