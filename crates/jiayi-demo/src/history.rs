@@ -114,7 +114,7 @@ pub(crate) fn live(
         }
         // Who serves the household changes for a few: drawn from the household's own
         // generator, so the rest of the township stays as it was.
-        let mut life = Rng::new(home.id.as_u128() as u64);
+        let mut life = Rng::new(home.life_seed);
         let span = (today - day).num_days();
         if span > 60 && life.chance(0.05) {
             events.push((day + days(life.range(30, span - 1)), 6, Event::ChangeDoctor));

@@ -234,6 +234,8 @@ fn build(
         .collect();
     let mut people: Vec<Person> = Vec::new();
     let mut homes: Vec<Home> = Vec::with_capacity(registered.len());
+    // Each household's own generator starts from this and its place in the township.
+    let life_base = rng.next_u64();
     for (household_id, village) in &registered {
         let view = api.household(*household_id)?;
         let home_index = homes.len();
@@ -262,6 +264,7 @@ fn build(
             .unwrap_or_default();
         homes.push(Home {
             id: *household_id,
+            life_seed: life_base ^ (home_index as u64 + 1).wrapping_mul(0xD1B5_4A32_D192_ED03),
             village: *village,
             surname,
             members,
@@ -741,12 +744,14 @@ mod tests {
             "a household that moved signed with its new village's team"
         );
 
+        // Townships report 60–70 %. The small demo has about 150 diabetics, so its draw may sit
+        // two standard errors (about 8 points) from that.
         for code in [
             "hypertension_standard_management",
             "diabetes_standard_management",
         ] {
             let rate = figure(&api, today, code);
-            assert!((0.6..=0.8).contains(&rate), "{code}: {rate}");
+            assert!((0.55..=0.8).contains(&rate), "{code}: {rate}");
         }
         for code in ["hypertension_control", "diabetes_control"] {
             let rate = figure(&api, today, code);
@@ -756,8 +761,7 @@ mod tests {
         // Townships report 60–70 %; the demo's draw lands within a few points of that.
         assert!((0.5..=0.75).contains(&elderly), "{elderly}");
         // Antenatal care is on the work list only for a woman pregnant today whom a contract in
-        // force covers. (Which households moved and signed again differs between runs, so
-        // whether one is covered today is asked, not assumed.)
+        // force covers (asked of the store, not assumed from the draw).
         let pregnant: std::collections::HashSet<Uuid> = api
             .store()
             .residents_brief()
@@ -784,9 +788,15 @@ mod tests {
     }
 
     #[test]
-    fn the_same_seed_builds_the_same_people() {
-        let (a, _) = small(42);
-        let (b, _) = small(42);
+    fn the_same_seed_builds_the_same_people_and_the_same_two_years() {
+        let (a, first) = small(42);
+        let (b, second) = small(42);
+        let untimed = |s: DemoSummary| DemoSummary { seconds: 0.0, ..s };
+        assert_eq!(
+            untimed(first),
+            untimed(second),
+            "the same events, the same visits, the same moves and changes of doctor"
+        );
         let names = |api: &Api| {
             let mut v: Vec<(String, Option<NaiveDate>)> = api
                 .store()

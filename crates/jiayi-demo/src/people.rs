@@ -53,6 +53,10 @@ impl Person {
 /// A registered household.
 pub(crate) struct Home {
     pub id: Uuid,
+    /// Seeds the household's own generator (who serves it, whether it moves): from the demo's
+    /// seed and the household's place in the township, never from its id, which the store
+    /// draws at random.
+    pub life_seed: u64,
     pub village: usize,
     pub surname: String,
     pub members: Vec<usize>,
