@@ -4,13 +4,14 @@
 # PostgreSQL for the server tests, Chromium for the dashboard test, Xvfb and the WebDriver tools,
 # OpenSSL's headers for SQLCipher (the device's encrypted database), curl for the scripts, and
 # iproute2's `ss` (a test reads the server's listen queue with it), desktop-file-utils for the
-# Debian package's test (scripts/test-package.sh checks its desktop entry).
+# Debian package's test (scripts/test-package.sh checks its desktop entry), and CUPS' scheduler
+# and client programs (printing tests start a private scheduler; the app prints through `lp`).
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 
 need=()
 for pkg in poppler-utils zbar-tools postgresql chromium fonts-noto-cjk libssl-dev pkg-config curl iproute2 \
-  desktop-file-utils; do
+  desktop-file-utils cups-daemon cups-client; do
   dpkg -s "$pkg" >/dev/null 2>&1 || need+=("$pkg")
 done
 if [ ${#need[@]} -gt 0 ]; then

@@ -18,6 +18,7 @@ packages=(
   xauth
   webkit2gtk-driver       # WebKitWebDriver
   imagemagick             # `import`: screenshots of the Xvfb display
+  xdotool                 # driving GTK's own dialogs (the print dialog), which WebDriver cannot see
   fonts-noto-cjk          # Chinese text in the window and screenshots
 )
 

@@ -13,6 +13,7 @@ mod error;
 mod events;
 mod options;
 mod print_commands;
+mod print_dialog;
 mod state;
 mod updater;
 

@@ -1,15 +1,17 @@
 //! The print commands: adapters over `jiayi-api`'s printing. A document is made ready in the
-//! data folder's `prints/`, handed to the system's printing (CUPS on Linux, the shell's print
-//! verb on Windows), to the viewer, or to a folder the doctor chose, and recorded once handed
-//! on. A printer or viewer that fails is reported with the file's path, so the window shows the
-//! problem next to the button and offers the other way.
+//! data folder's `prints/`, handed to the system's printing, to the viewer, or to a folder the
+//! doctor chose, and recorded once handed on. Printing asks the system's print dialog first
+//! where there is one (`print_dialog`: GTK's on Linux, then CUPS prints the file as chosen);
+//! elsewhere it goes to the shell's print verb (Windows). A printer or viewer that fails is
+//! reported with the file's path, so the window shows the problem next to the button and offers
+//! the other way; a dialog closed without printing records nothing.
 
 use std::path::{Path, PathBuf};
 
 use chrono::NaiveDate;
 use jiayi_api::{
-    ApiError, ApiResult, Document, HandedTo, PreparedPrint, PrintJob, PrintQueue, PrintSystem,
-    Printer, QueueEntry, QueuedPrinted,
+    ApiError, ApiResult, Document, HandedTo, PreparedPrint, PrintChoice, PrintJob, PrintQueue,
+    PrintSystem, Printer, QueueEntry, QueuedPrinted,
 };
 use jiayi_core::Lang;
 use serde::Serialize;
@@ -17,6 +19,7 @@ use tauri::{AppHandle, State};
 use tauri_plugin_opener::OpenerExt;
 use uuid::Uuid;
 
+use crate::print_dialog::{self, Answer};
 use crate::state::AppState;
 
 type Reply<T> = Result<T, ApiError>;
@@ -29,6 +32,8 @@ pub struct PaperOutcome {
     reprint_on: Option<NaiveDate>,
     job: Option<PrintJob>,
     opened: bool,
+    /// The print dialog was closed without printing.
+    cancelled: bool,
     /// Why it did not reach the printer or the viewer; the file is there all the same.
     problem: Option<ApiError>,
 }
@@ -40,9 +45,49 @@ impl PaperOutcome {
             reprint_on: prepared.reprint_on,
             job: None,
             opened: false,
+            cancelled: false,
             problem: None,
         }
     }
+}
+
+/// How a print goes on once the doctor answered the print dialog (or there is none).
+enum Route {
+    Printer(PrintChoice),
+    Viewer,
+    Cancelled,
+}
+
+/// Asks where and how to print: the system's print dialog, opened on `printer` when named. A
+/// laptop without CUPS or without any printer is told so at once, not shown an empty dialog.
+async fn route(
+    app: &AppHandle,
+    state: &AppState,
+    title: &str,
+    printer: Option<&str>,
+) -> ApiResult<Route> {
+    let system = PrintSystem::default();
+    if !cfg!(windows) {
+        system.printers(state.lang())?;
+    }
+    Ok(
+        match print_dialog::ask(app, title, printer)
+            .await
+            .map_err(|e| e.localised(state.lang()))?
+        {
+            Answer::Print(choice) => Route::Printer(choice),
+            Answer::Preview => Route::Viewer,
+            Answer::Cancelled => Route::Cancelled,
+            Answer::NoDialog => Route::Printer(PrintChoice::on(printer)),
+        },
+    )
+}
+
+/// The file's name, as the printer's queue shows the job.
+fn title_of(path: &Path) -> String {
+    path.file_name()
+        .map(|n| n.to_string_lossy().to_string())
+        .unwrap_or_default()
 }
 
 /// The printers the system knows, the default first; an error when there is no printing
@@ -52,10 +97,12 @@ pub async fn printers(state: State<'_, AppState>) -> Reply<Vec<Printer>> {
     PrintSystem::default().printers(state.lang())
 }
 
-/// Sends a contract's document to a printer (the default when none is named).
+/// Prints a contract's document as the doctor chooses in the print dialog (opened on `printer`
+/// when named).
 #[tauri::command]
 pub async fn print_document(
     state: State<'_, AppState>,
+    app: AppHandle,
     contract_id: Uuid,
     document: Document,
     printer: Option<String>,
@@ -63,12 +110,18 @@ pub async fn print_document(
     let dir = state.prints_dir();
     let prepared = state.api(|api| api.prepare_document(contract_id, document, &dir))?;
     let mut outcome = PaperOutcome::of(&prepared);
-    match send(&state, &prepared.path, printer.as_deref()) {
-        Ok(job) => {
-            state.api(|api| api.record_print(&prepared, HandedTo::Printer))?;
-            outcome.job = Some(job);
-        }
+    let title = title_of(&prepared.path);
+    match route(&app, &state, &title, printer.as_deref()).await {
         Err(problem) => outcome.problem = Some(problem),
+        Ok(Route::Cancelled) => outcome.cancelled = true,
+        Ok(Route::Viewer) => return open_prepared(&state, &app, prepared),
+        Ok(Route::Printer(choice)) => match send(&state, &prepared.path, &choice) {
+            Ok(job) => {
+                state.api(|api| api.record_print(&prepared, HandedTo::Printer))?;
+                outcome.job = Some(job);
+            }
+            Err(problem) => outcome.problem = Some(problem),
+        },
     }
     Ok(outcome)
 }
@@ -131,20 +184,48 @@ pub async fn print_queue(state: State<'_, AppState>) -> Reply<PrintQueue> {
     state.api(|api| api.print_queue())
 }
 
-/// Sends one queued document to a printer; a failure comes back in the outcome and the
-/// document stays queued.
+/// Prints one queued document as chosen in the print dialog; a failure (or a dialog closed
+/// without printing) comes back in the outcome and the document stays queued.
 #[tauri::command]
 pub async fn print_queued(
     state: State<'_, AppState>,
+    app: AppHandle,
     queue_id: Uuid,
     printer: Option<String>,
 ) -> Reply<QueuedPrinted> {
     let dir = state.prints_dir();
+    let not_printed = |error| QueuedPrinted {
+        queue_id,
+        path: String::new(),
+        job: None,
+        error: Some(error),
+    };
+    let choice = match route(
+        &app,
+        &state,
+        &queued_title(&state, queue_id),
+        printer.as_deref(),
+    )
+    .await
+    {
+        Ok(Route::Printer(choice)) => choice,
+        Ok(Route::Viewer) => {
+            let opened = open_queued(state.clone(), app.clone(), queue_id).await?;
+            return Ok(QueuedPrinted {
+                queue_id,
+                path: opened.path,
+                job: None,
+                error: opened.problem,
+            });
+        }
+        Ok(Route::Cancelled) => return Ok(not_printed(cancelled(state.lang()))),
+        Err(problem) => return Ok(not_printed(problem)),
+    };
     let mut path = String::new();
     let printed = state.api(|api| {
         api.print_queued(queue_id, &dir, HandedTo::Printer, |p| {
             path = p.display().to_string();
-            send(&state, p, printer.as_deref())
+            send(&state, p, &choice)
         })
     });
     Ok(match printed {
@@ -163,14 +244,29 @@ pub async fn print_queued(
     })
 }
 
-/// Sends everything waiting to a printer, oldest first.
+/// Prints everything waiting, oldest first, on the printer and as chosen once in the print
+/// dialog.
 #[tauri::command]
 pub async fn print_all_queued(
     state: State<'_, AppState>,
+    app: AppHandle,
     printer: Option<String>,
 ) -> Reply<Vec<QueuedPrinted>> {
     let dir = state.prints_dir();
-    state.api(|api| api.print_all_queued(&dir, |p| send(&state, p, printer.as_deref())))
+    let waiting = state.api(|api| api.print_queue())?.waiting.len();
+    let title = state
+        .lang()
+        .pick(
+            &format!("打印队列（{waiting} 份）"),
+            &format!("print queue ({waiting})"),
+        )
+        .to_string();
+    let choice = match route(&app, &state, &title, printer.as_deref()).await? {
+        Route::Printer(choice) => choice,
+        Route::Viewer => return Err(no_batch_preview(state.lang())),
+        Route::Cancelled => return Err(cancelled(state.lang())),
+    };
+    state.api(|api| api.print_all_queued(&dir, |p| send(&state, p, &choice)))
 }
 
 /// Opens one queued document in the viewer; opened, it counts as printed from the queue.
@@ -191,6 +287,7 @@ pub async fn open_queued(
         reprint_on: None,
         job: None,
         opened,
+        cancelled: false,
         problem: None,
     })
 }
@@ -200,8 +297,36 @@ pub async fn unqueue_print(state: State<'_, AppState>, queue_id: Uuid) -> Reply<
     state.api(|api| api.unqueue_print(queue_id))
 }
 
-fn send(state: &AppState, path: &Path, printer: Option<&str>) -> ApiResult<PrintJob> {
-    PrintSystem::default().send(path, printer, state.lang())
+fn send(state: &AppState, path: &Path, choice: &PrintChoice) -> ApiResult<PrintJob> {
+    PrintSystem::default().send_as(path, choice, state.lang())
+}
+
+/// A queued document's name for the printer's queue.
+fn queued_title(state: &AppState, queue_id: Uuid) -> String {
+    state
+        .api(|api| api.print_queue())
+        .ok()
+        .and_then(|q| q.waiting.into_iter().find(|e| e.id == queue_id))
+        .map(|e| format!("{} {}", e.agreement_number, e.household_head))
+        .unwrap_or_default()
+}
+
+fn cancelled(lang: Lang) -> ApiError {
+    ApiError::invalid(
+        "print_cancelled",
+        "已取消打印，文件仍在打印队列中",
+        "printing was cancelled; the documents are still queued",
+    )
+    .localised(lang)
+}
+
+fn no_batch_preview(lang: Lang) -> ApiError {
+    ApiError::invalid(
+        "print_no_batch_preview",
+        "全部打印时不能预览：请点某一份旁边的「查看」。文件仍在打印队列中",
+        "printing everything cannot be previewed: use View beside one document; they are all still queued",
+    )
+    .localised(lang)
 }
 
 /// Opens a prepared document and records it when the viewer took it.

@@ -60,8 +60,9 @@ pub use import::{
 };
 pub use passphrase::{change_passphrase, change_passphrase_with};
 pub use print::{
-    CardPrint, Document, HandedTo, PRINTS_KEPT_DAYS, PreparedPrint, PrintJob, PrintQueue,
-    PrintSystem, Printer, QueueEntry, QueuedPrinted, clean_prints, file_safe, prepare_prints_dir,
+    CardPrint, Document, HandedTo, PRINTS_KEPT_DAYS, PageSet, PreparedPrint, PrintChoice, PrintJob,
+    PrintQueue, PrintSystem, Printer, QueueEntry, QueuedPrinted, Sides, clean_prints, file_safe,
+    prepare_prints_dir,
 };
 pub use referrals::{ReferralBackRequest, ReferralBackView, ReferralOutRequest, ReferralRow};
 pub use reports::{

@@ -6,8 +6,14 @@
 //!   when `CI` is set and skips it loudly otherwise;
 //! - [`fixtures`]: households, residents, registering and signing through the API, the
 //!   signature image;
-//! - [`fuzz`]: structural mutation of JSON documents for property tests.
+//! - [`fuzz`]: structural mutation of JSON documents for property tests;
+//! - [`cups`]: a private CUPS scheduler whose printers write each job to a folder; missing CUPS
+//!   fails the test when `CI` is set and skips it loudly otherwise.
 
+#[cfg(any(feature = "township", feature = "cups"))]
+mod ci;
+#[cfg(feature = "cups")]
+pub mod cups;
 pub mod fixtures;
 pub mod fuzz;
 #[cfg(feature = "township")]

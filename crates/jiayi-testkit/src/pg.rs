@@ -9,6 +9,8 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+use crate::ci::{in_ci, test_name};
+
 pub struct PgCluster {
     dir: tempfile::TempDir,
     bin: PathBuf,
@@ -47,21 +49,6 @@ fn find_bin() -> Result<PathBuf, String> {
         .ok_or_else(|| {
             "no initdb/pg_ctl in /usr/lib/postgresql/*/bin or on PATH (apt-get install -y postgresql, or set PG_BIN)".to_string()
         })
-}
-
-/// Whether this is a CI run (`CI` set to anything but empty, `0` or `false`).
-fn in_ci() -> bool {
-    std::env::var("CI")
-        .map(|v| !matches!(v.trim().to_ascii_lowercase().as_str(), "" | "0" | "false"))
-        .unwrap_or(false)
-}
-
-/// The running test's name (the test harness names each test's thread after it).
-fn test_name() -> String {
-    std::thread::current()
-        .name()
-        .unwrap_or("a PostgreSQL test")
-        .to_string()
 }
 
 /// `runuser`, also when `PATH` leaves out the sbin folders.

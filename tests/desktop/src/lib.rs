@@ -12,6 +12,9 @@ use std::thread::sleep;
 use std::time::{Duration, Instant};
 
 use base64::Engine;
+
+mod native;
+pub use native::NativeWindow;
 use serde_json::{Value, json};
 
 pub type Result<T, E = DriverError> = std::result::Result<T, E>;
@@ -46,6 +49,12 @@ pub struct Driver {
 
 impl Driver {
     pub fn start() -> Result<Driver> {
+        Driver::start_with_env(&[])
+    }
+
+    /// Starts the driver with `env` added to its environment, which the app it launches
+    /// inherits (`CUPS_SERVER` for a private printing system).
+    pub fn start_with_env(env: &[(&str, String)]) -> Result<Driver> {
         let port = free_port()?;
         let native = free_port()?;
         let bin = std::env::var("TAURI_DRIVER").unwrap_or_else(|_| "tauri-driver".into());
@@ -54,6 +63,7 @@ impl Driver {
         #[cfg(unix)]
         std::os::unix::process::CommandExt::process_group(&mut command, 0);
         let child = command
+            .envs(env.iter().map(|(k, v)| (*k, v.as_str())))
             .args([
                 "--port",
                 &port.to_string(),

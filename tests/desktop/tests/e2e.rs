@@ -14,6 +14,9 @@ use jiayi_desktop_tests::{
 use jiayi_testkit::township::{Limits, Township};
 use serde_json::json;
 
+#[path = "e2e/print_dialog.rs"]
+mod print_dialog;
+
 /// A valid 18-character ID number (GB 11643): region 410102, the birth date, a sequence.
 fn id_number(birth: &str, sequence: u16) -> String {
     const WEIGHTS: [u32; 17] = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
@@ -40,10 +43,18 @@ struct App {
 impl App {
     /// Starts the app on `data`; a fresh folder first gets a copy of the demo township.
     fn start(name: &'static str, data: &Path) -> Result<App> {
+        // A printing system that is not there: a test that prints without asking for printers
+        // meets the laptop without CUPS, whatever the test machine has set up.
+        let no_cups = data.join("no-cups.sock").display().to_string();
+        App::start_with_env(name, data, &[("CUPS_SERVER", no_cups)])
+    }
+
+    /// As [`App::start`], with `env` added to the app's environment.
+    fn start_with_env(name: &'static str, data: &Path, env: &[(&str, String)]) -> Result<App> {
         if !data.join("jiayi.sqlite3").exists() {
             demo_data_dir(data)?;
         }
-        let driver = Driver::start()?;
+        let driver = Driver::start_with_env(env)?;
         let args = vec![
             "--data-dir".to_string(),
             data.display().to_string(),

@@ -34,5 +34,7 @@ export interface PaperOutcome {
   reprint_on: string | null
   job: PrintJob | null
   opened: boolean
+  /** The print dialog was closed without printing; nothing was recorded. */
+  cancelled: boolean
   problem: { code: string; message: string } | null
 }

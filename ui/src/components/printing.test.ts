@@ -84,6 +84,21 @@ describe('the print buttons', () => {
     expect(w.find('[data-test=printed-card]').exists()).toBe(false)
   })
 
+  it('say plainly that a print dialog closed without printing printed nothing', async () => {
+    const { api } = await import('../api')
+    vi.mocked(api.printDocument).mockResolvedValueOnce({
+      path: '/data/prints/card-2026.pdf', reprint_on: null, job: null, opened: false, cancelled: true, problem: null,
+    })
+    const w = mount(PrintButtons, { props: { contractId: 'c1' }, global: plugins })
+    await w.get('[data-test=print-card]').trigger('click')
+    await flushPromises()
+    const line = w.get('[data-test=printed-card]')
+    expect(line.text()).toContain('已取消，没有打印')
+    expect(line.classes()).toContain('cancelled')
+    expect(line.classes()).not.toContain('problem')
+    expect(w.find('[data-test=reprint-card]').exists()).toBe(false)
+  })
+
   it('show a viewer that failed to open next to its button', async () => {
     const w = mount(PrintButtons, { props: { contractId: 'c1' }, global: plugins })
     await w.get('[data-test=open-card]').trigger('click')

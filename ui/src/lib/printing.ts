@@ -18,7 +18,7 @@ export function documentKey(document: Document): string {
   return `print.documents.${document}`
 }
 
-export type LineState = 'printed' | 'opened' | 'saved' | 'problem' | 'made'
+export type LineState = 'printed' | 'opened' | 'saved' | 'problem' | 'cancelled' | 'made'
 
 export interface OutcomeLine {
   state: LineState
@@ -42,6 +42,7 @@ export function outcomeLine(outcome: PaperOutcome): OutcomeLine {
     return { ...base, state: 'printed', key, values: { printer, job } }
   }
   if (outcome.opened) return { ...base, state: 'opened', key: 'print.opened' }
+  if (outcome.cancelled) return { ...base, state: 'cancelled', key: 'print.cancelled' }
   return { ...base, state: 'made', key: 'print.made' }
 }
 

@@ -22,7 +22,7 @@ use crate::{Api, ApiError, ApiResult};
 
 pub use files::{PRINTS_KEPT_DAYS, clean_prints, prepare_prints_dir};
 pub use paper::{CardPrint, HandedTo, PreparedPrint};
-pub use printers::{PrintJob, PrintSystem, Printer};
+pub use printers::{PageSet, PrintChoice, PrintJob, PrintSystem, Printer, Sides};
 pub use queue::{PrintQueue, QueueEntry, QueuedPrinted};
 
 #[derive(ts_rs::TS)]

@@ -41,6 +41,9 @@ pub struct PrintJob {
 pub struct PrintSystem {
     pub lpstat: PathBuf,
     pub lp: PathBuf,
+    /// The CUPS scheduler to ask (`CUPS_SERVER`: a socket or a host); `None`: the one the
+    /// environment names, else the system's.
+    pub cups_server: Option<PathBuf>,
 }
 
 impl Default for PrintSystem {
@@ -48,22 +51,136 @@ impl Default for PrintSystem {
         PrintSystem {
             lpstat: PathBuf::from("lpstat"),
             lp: PathBuf::from("lp"),
+            cups_server: None,
         }
     }
 }
 
-impl PrintSystem {
-    /// The arguments `lp` is called with: a printer when one is named, the file after `--`
-    /// (a file name starting with a dash is never read as an option).
-    pub fn lp_args(path: &Path, printer: Option<&str>) -> Vec<String> {
+/// How a sheet's two sides are used.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Sides {
+    /// The printer's own setting.
+    #[default]
+    AsThePrinterIs,
+    OneSided,
+    /// Turned over on the long edge (portrait pages, as a booklet is read).
+    LongEdge,
+    /// Turned over on the short edge.
+    ShortEdge,
+}
+
+/// Odd or even pages only (printing both sides by hand on a one-sided printer).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PageSet {
+    Odd,
+    Even,
+}
+
+/// What the doctor chose for one print: the printer and how the file is printed on it. A
+/// choice made in the system's print dialog comes here whole; a print with no dialog names the
+/// printer at most ([`PrintChoice::on`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PrintChoice {
+    /// Empty: the system's default printer.
+    pub printer: String,
+    pub copies: u32,
+    pub collate: bool,
+    pub reverse: bool,
+    /// Page ranges, first and last page counted from 1 (`u32::MAX`: to the end); empty: every
+    /// page.
+    pub pages: Vec<(u32, u32)>,
+    pub page_set: Option<PageSet>,
+    pub sides: Sides,
+    /// Pages per sheet; 1 (or 0) leaves the printer's setting.
+    pub pages_per_sheet: u32,
+}
+
+impl PrintChoice {
+    /// One copy of every page on `printer` (the default printer when none or blank is named).
+    pub fn on(printer: Option<&str>) -> PrintChoice {
+        PrintChoice {
+            printer: printer.unwrap_or_default().trim().to_string(),
+            copies: 1,
+            collate: true,
+            reverse: false,
+            pages: Vec::new(),
+            page_set: None,
+            sides: Sides::AsThePrinterIs,
+            pages_per_sheet: 1,
+        }
+    }
+
+    /// The arguments `lp` is called with: the printer when one is named, the choices as CUPS
+    /// options, then the file after `--` (a file name starting with a dash is never read as an
+    /// option).
+    pub fn lp_args(&self, path: &Path) -> Vec<String> {
         let mut args = Vec::new();
-        if let Some(printer) = printer.map(str::trim).filter(|p| !p.is_empty()) {
-            args.push("-d".to_string());
-            args.push(printer.to_string());
+        let mut push = |a: &str, b: String| {
+            args.push(a.to_string());
+            args.push(b);
+        };
+        let printer = self.printer.trim();
+        if !printer.is_empty() {
+            push("-d", printer.to_string());
+        }
+        if self.copies > 1 {
+            push("-n", self.copies.to_string());
+            push("-o", format!("collate={}", self.collate));
+        }
+        let ranges: Vec<String> = self
+            .pages
+            .iter()
+            .filter(|(first, last)| *first >= 1 && first <= last)
+            .map(|&(first, last)| {
+                if first == last {
+                    first.to_string()
+                } else if last == u32::MAX {
+                    format!("{first}-")
+                } else {
+                    format!("{first}-{last}")
+                }
+            })
+            .collect();
+        if !ranges.is_empty() {
+            push("-P", ranges.join(","));
+        }
+        if let Some(set) = self.page_set {
+            let set = match set {
+                PageSet::Odd => "odd",
+                PageSet::Even => "even",
+            };
+            push("-o", format!("page-set={set}"));
+        }
+        if self.reverse {
+            push("-o", "outputorder=reverse".to_string());
+        }
+        let sides = match self.sides {
+            Sides::AsThePrinterIs => None,
+            Sides::OneSided => Some("one-sided"),
+            Sides::LongEdge => Some("two-sided-long-edge"),
+            Sides::ShortEdge => Some("two-sided-short-edge"),
+        };
+        if let Some(sides) = sides {
+            push("-o", format!("sides={sides}"));
+        }
+        if self.pages_per_sheet > 1 {
+            push("-o", format!("number-up={}", self.pages_per_sheet));
         }
         args.push("--".to_string());
         args.push(path.display().to_string());
         args
+    }
+}
+
+impl PrintSystem {
+    /// One of CUPS' programs, answering in the C locale (its answers are parsed).
+    fn command(&self, program: &Path) -> Command {
+        let mut command = Command::new(program);
+        command.env("LC_ALL", "C");
+        if let Some(server) = &self.cups_server {
+            command.env("CUPS_SERVER", server);
+        }
+        command
     }
 
     /// The printers CUPS knows, the default first.
@@ -71,9 +188,9 @@ impl PrintSystem {
         if cfg!(windows) {
             return Ok(Vec::new());
         }
-        let out = Command::new(&self.lpstat)
+        let out = self
+            .command(&self.lpstat)
             .args(["-p", "-d"])
-            .env("LC_ALL", "C")
             .output()
             .map_err(|_| no_print_system(lang))?;
         let text = String::from_utf8_lossy(&out.stdout);
@@ -86,12 +203,17 @@ impl PrintSystem {
 
     /// Sends a PDF to a printer (the default when none is named).
     pub fn send(&self, path: &Path, printer: Option<&str>, lang: Lang) -> ApiResult<PrintJob> {
+        self.send_as(path, &PrintChoice::on(printer), lang)
+    }
+
+    /// Sends a PDF as the doctor chose to print it.
+    pub fn send_as(&self, path: &Path, choice: &PrintChoice, lang: Lang) -> ApiResult<PrintJob> {
         if cfg!(windows) {
             return shell_print(path, lang);
         }
-        let out = Command::new(&self.lp)
-            .args(Self::lp_args(path, printer))
-            .env("LC_ALL", "C")
+        let out = self
+            .command(&self.lp)
+            .args(choice.lp_args(path))
             .output()
             .map_err(|_| no_print_system(lang))?;
         if !out.status.success() {
@@ -100,7 +222,7 @@ impl PrintSystem {
         }
         let job = parse_lp_job(&String::from_utf8_lossy(&out.stdout)).unwrap_or_default();
         Ok(PrintJob {
-            printer: printer.unwrap_or_default().trim().to_string(),
+            printer: choice.printer.clone(),
             job,
         })
     }
@@ -227,12 +349,51 @@ mod tests {
     fn lp_gets_the_printer_and_the_file_after_a_double_dash() {
         let path = Path::new("/data/prints/-agreement.pdf");
         assert_eq!(
-            PrintSystem::lp_args(path, Some("HP_LaserJet")),
+            PrintChoice::on(Some("HP_LaserJet")).lp_args(path),
             ["-d", "HP_LaserJet", "--", "/data/prints/-agreement.pdf"]
         );
         assert_eq!(
-            PrintSystem::lp_args(path, Some("  ")),
+            PrintChoice::on(Some("  ")).lp_args(path),
             ["--", "/data/prints/-agreement.pdf"]
+        );
+    }
+
+    #[test]
+    fn a_dialog_choice_becomes_cups_options() {
+        let path = Path::new("/data/prints/agreement.pdf");
+        let choice = PrintChoice {
+            copies: 2,
+            collate: false,
+            reverse: true,
+            pages: vec![(1, 1), (3, 4), (0, 2), (5, 4), (7, u32::MAX)],
+            page_set: Some(PageSet::Odd),
+            sides: Sides::LongEdge,
+            pages_per_sheet: 2,
+            ..PrintChoice::on(Some("卫生院打印机"))
+        };
+        assert_eq!(
+            choice.lp_args(path),
+            [
+                "-d",
+                "卫生院打印机",
+                "-n",
+                "2",
+                "-o",
+                "collate=false",
+                "-P",
+                "1,3-4,7-",
+                "-o",
+                "page-set=odd",
+                "-o",
+                "outputorder=reverse",
+                "-o",
+                "sides=two-sided-long-edge",
+                "-o",
+                "number-up=2",
+                "--",
+                "/data/prints/agreement.pdf"
+            ],
+            "ranges that start before page 1 or end before they start are left out"
         );
     }
 
@@ -241,6 +402,7 @@ mod tests {
         let missing = PrintSystem {
             lpstat: PathBuf::from("/nonexistent/lpstat"),
             lp: PathBuf::from("/nonexistent/lp"),
+            cups_server: None,
         };
         let e = missing.printers(Lang::Zh).unwrap_err();
         assert_eq!(e.code, "no_print_system");

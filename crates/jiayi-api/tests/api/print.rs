@@ -1,15 +1,18 @@
 //! Printing through the API on a real store file: the card after a change of doctor (and the
 //! earlier card superseded), 补打 on the second print, each member's package items only, the
 //! demo mark only on a demo store's paper, the print queue, save-as, files readable by their
-//! owner alone.
+//! owner alone, and a print reaching the chosen printer of a real CUPS scheduler as chosen.
 
 use chrono::{DateTime, NaiveDate, Utc};
-use jiayi_api::{Api, ChangeDoctorRequest, Document, FixedClock, HandedTo};
+use jiayi_api::{
+    Api, ChangeDoctorRequest, Document, FixedClock, HandedTo, PrintChoice, PrintSystem, Sides,
+};
 use jiayi_core::Lang;
 use jiayi_core::household::{Team, TeamMember, TeamRole, Village};
 use jiayi_core::person::{Relation, Sex};
 use jiayi_core::time::china_noon;
 use jiayi_store::Store;
+use jiayi_testkit::cups::PrivateCups;
 use jiayi_testkit::{contract, head, household, member};
 use uuid::Uuid;
 
@@ -366,6 +369,82 @@ fn documents_queued_in_the_day_are_printed_together_and_marked_printed() {
         .unwrap();
     desk.api.unqueue_print(queued.id).unwrap();
     assert!(desk.api.print_queue().unwrap().waiting.is_empty());
+}
+
+#[test]
+fn a_print_reaches_the_chosen_printer_of_a_real_cups_as_the_doctor_chose_it() {
+    let Some(cups) = PrivateCups::start() else {
+        return;
+    };
+    cups.add_printer("Clinic-HP", true);
+    cups.add_printer("Office-Brother", false);
+    let system = PrintSystem {
+        cups_server: Some(cups.server()),
+        ..PrintSystem::default()
+    };
+    let printers = system.printers(Lang::Zh).unwrap();
+    let names: Vec<&str> = printers.iter().map(|p| p.name.as_str()).collect();
+    assert_eq!(names, ["Clinic-HP", "Office-Brother"], "the default first");
+    assert!(printers[0].is_default && !printers[1].is_default);
+
+    let desk = desk(false);
+    let prepared = desk
+        .api
+        .prepare_document(desk.contract_id, Document::Agreement, &desk.prints())
+        .unwrap();
+    let pdf = std::fs::read(&prepared.path).unwrap();
+    // As chosen in the print dialog: another printer, two copies of page 1, both sides.
+    let choice = PrintChoice {
+        copies: 2,
+        pages: vec![(1, 1)],
+        sides: Sides::LongEdge,
+        ..PrintChoice::on(Some("Office-Brother"))
+    };
+    let job = system.send_as(&prepared.path, &choice, Lang::Zh).unwrap();
+    assert_eq!(job.printer, "Office-Brother");
+    assert!(job.job.starts_with("Office-Brother-"), "{job:?}");
+    // With nothing chosen: the default printer, once.
+    let plain = system.send(&prepared.path, None, Lang::Zh).unwrap();
+    assert!(plain.job.starts_with("Clinic-HP-"), "{plain:?}");
+
+    let jobs = cups.wait_for_jobs(2);
+    let chosen = jobs.iter().find(|j| j.printer == "Office-Brother").unwrap();
+    assert_eq!(
+        chosen.bytes, pdf,
+        "the printer gets the agreement's file as it is"
+    );
+    assert_eq!(chosen.copies, 2);
+    for option in ["page-ranges=1", "sides=two-sided-long-edge"] {
+        assert!(
+            chosen.options.contains(option),
+            "{option} in {}",
+            chosen.options
+        );
+    }
+    let default = jobs.iter().find(|j| j.printer == "Clinic-HP").unwrap();
+    assert_eq!(default.bytes, pdf);
+    assert_eq!(default.copies, 1);
+    assert!(
+        !default.options.contains("page-ranges"),
+        "{}",
+        default.options
+    );
+
+    // A printer that is gone by the time the doctor prints: refused, in Chinese, nothing sent.
+    let gone = system
+        .send_as(
+            &prepared.path,
+            &PrintChoice::on(Some("Gone-Printer")),
+            Lang::Zh,
+        )
+        .unwrap_err();
+    assert_eq!(gone.code, "print_refused");
+    assert!(
+        gone.message.contains("打印机没有接受文件"),
+        "{}",
+        gone.message
+    );
+    assert_eq!(cups.received().len(), 2);
 }
 
 fn pdf_text(bytes: &[u8]) -> String {

@@ -1,0 +1,94 @@
+//! The app's native windows, the ones WebDriver cannot see: GTK's own dialogs (the print
+//! dialog) on the Xvfb display. Found by title and driven with the mouse and keyboard through
+//! `xdotool`, as a person would use them.
+
+use std::process::Command;
+use std::thread::sleep;
+use std::time::{Duration, Instant};
+
+use crate::{DriverError, PATIENCE, Result};
+
+/// A visible top-level window of the display.
+pub struct NativeWindow {
+    id: String,
+}
+
+fn xdotool(args: &[&str]) -> Result<String> {
+    let out = Command::new("xdotool").args(args).output().map_err(|e| {
+        DriverError::Setup(format!(
+            "xdotool: {e} (run src-tauri/scripts/install-deps.sh)"
+        ))
+    })?;
+    if !out.status.success() {
+        return Err(DriverError::Setup(format!(
+            "xdotool {args:?}: {}",
+            String::from_utf8_lossy(&out.stderr).trim()
+        )));
+    }
+    Ok(String::from_utf8_lossy(&out.stdout).trim().to_string())
+}
+
+/// The ids of the visible windows whose title matches `title` (a regular expression).
+fn visible(title: &str) -> Vec<String> {
+    xdotool(&["search", "--onlyvisible", "--name", title])
+        .map(|ids| ids.lines().map(str::to_string).collect())
+        .unwrap_or_default()
+}
+
+impl NativeWindow {
+    /// Waits for a visible window titled by `title` (a regular expression, `^(Print|打印)$`).
+    pub fn wait(title: &str) -> Result<NativeWindow> {
+        let deadline = Instant::now() + PATIENCE;
+        loop {
+            if let Some(id) = visible(title).pop() {
+                return Ok(NativeWindow { id });
+            }
+            if Instant::now() > deadline {
+                return Err(DriverError::Timeout(
+                    PATIENCE,
+                    format!("a window titled {title}"),
+                ));
+            }
+            sleep(Duration::from_millis(100));
+        }
+    }
+
+    /// Whether the window is still on screen.
+    pub fn shown(&self) -> bool {
+        xdotool(&["getwindowname", &self.id]).is_ok()
+            && xdotool(&["search", "--onlyvisible", "--name", "."])
+                .is_ok_and(|ids| ids.lines().any(|l| l == self.id))
+    }
+
+    /// Waits until the window is gone.
+    pub fn wait_closed(&self) -> Result<()> {
+        let deadline = Instant::now() + PATIENCE;
+        while self.shown() {
+            if Instant::now() > deadline {
+                return Err(DriverError::Timeout(PATIENCE, "the window to close".into()));
+            }
+            sleep(Duration::from_millis(100));
+        }
+        Ok(())
+    }
+
+    /// A left click at `x`, `y` from the window's top left corner.
+    pub fn click(&self, x: u32, y: u32) -> Result<()> {
+        xdotool(&[
+            "mousemove",
+            "--window",
+            &self.id,
+            &x.to_string(),
+            &y.to_string(),
+            "click",
+            "1",
+        ])
+        .map(drop)
+    }
+
+    /// Gives the window the keyboard and presses `key` (`Return`, `Escape`).
+    pub fn press(&self, key: &str) -> Result<()> {
+        xdotool(&["windowfocus", "--sync", &self.id])?;
+        xdotool(&["key", key]).map(drop)
+    }
+}
