@@ -60,18 +60,6 @@ impl NativeWindow {
                 .is_ok_and(|ids| ids.lines().any(|l| l == self.id))
     }
 
-    /// Waits until the window is gone.
-    pub fn wait_closed(&self) -> Result<()> {
-        let deadline = Instant::now() + PATIENCE;
-        while self.shown() {
-            if Instant::now() > deadline {
-                return Err(DriverError::Timeout(PATIENCE, "the window to close".into()));
-            }
-            sleep(Duration::from_millis(100));
-        }
-        Ok(())
-    }
-
     /// A left click at `x`, `y` from the window's top left corner.
     pub fn click(&self, x: u32, y: u32) -> Result<()> {
         xdotool(&[
@@ -86,9 +74,65 @@ impl NativeWindow {
         .map(drop)
     }
 
-    /// Gives the window the keyboard and presses `key` (`Return`, `Escape`).
-    pub fn press(&self, key: &str) -> Result<()> {
-        xdotool(&["windowfocus", "--sync", &self.id])?;
-        xdotool(&["key", key]).map(drop)
+    /// Gives the window the keyboard and presses `key` (`Return`, `Escape`) until the window
+    /// closes, as a person presses again a key that seemed not to take (a dialog still busy
+    /// ignores it).
+    pub fn press_until_closed(&self, key: &str) -> Result<()> {
+        let deadline = Instant::now() + PATIENCE;
+        while self.shown() {
+            if Instant::now() > deadline {
+                return Err(DriverError::Timeout(
+                    PATIENCE,
+                    format!("the window to close on {key}"),
+                ));
+            }
+            // The window may close between the check and the key: then there is nothing to press.
+            if xdotool(&["windowfocus", "--sync", &self.id]).is_ok() {
+                let _ = xdotool(&["key", key]);
+            }
+            let pressed = Instant::now();
+            while self.shown() && pressed.elapsed() < Duration::from_secs(3) {
+                sleep(Duration::from_millis(100));
+            }
+        }
+        Ok(())
+    }
+
+    /// The colour of the window's pixel at `x`, `y`, as red, green and blue.
+    pub fn pixel(&self, x: u32, y: u32) -> Result<(u8, u8, u8)> {
+        let out = Command::new("import")
+            .args(["-window", &self.id, "-crop", &format!("1x1+{x}+{y}")])
+            .args([
+                "-format",
+                "%[fx:int(255*r)],%[fx:int(255*g)],%[fx:int(255*b)]",
+            ])
+            .arg("info:")
+            .output()
+            .map_err(|e| DriverError::Setup(format!("ImageMagick `import`: {e}")))?;
+        let text = String::from_utf8_lossy(&out.stdout);
+        let rgb: Vec<u8> = text
+            .trim()
+            .split(',')
+            .filter_map(|v| v.trim().parse().ok())
+            .collect();
+        match rgb[..] {
+            [r, g, b] => Ok((r, g, b)),
+            _ => Err(DriverError::Setup(format!(
+                "no pixel at {x},{y} of window {}: {text}",
+                self.id
+            ))),
+        }
+    }
+
+    /// Waits until `probe` holds of the window.
+    pub fn wait_until(&self, what: &str, mut probe: impl FnMut(&Self) -> bool) -> Result<()> {
+        let deadline = Instant::now() + PATIENCE;
+        while !probe(self) {
+            if Instant::now() > deadline {
+                return Err(DriverError::Timeout(PATIENCE, what.to_string()));
+            }
+            sleep(Duration::from_millis(200));
+        }
+        Ok(())
     }
 }

@@ -11,9 +11,18 @@ use super::{App, pdf_at, pdf_text};
 /// The print dialog's title, in the languages the test machine may run in.
 const PRINT_DIALOG: &str = "^(Print|打印)$";
 
-/// Where the dialog's second printer row is, from its top left corner (GTK's default theme and
-/// fonts on Debian 12; the screenshot shows the click).
-const SECOND_PRINTER: (u32, u32) = (90, 109);
+/// Where the dialog's printer rows are, from its top left corner (GTK's default theme and fonts
+/// on Debian 12; the screenshots show them).
+const FIRST_PRINTER: (u32, u32) = (300, 86);
+const SECOND_PRINTER: (u32, u32) = (300, 109);
+
+/// Whether the dialog's printer row at `at` is the selected one (GTK's selection blue). Also
+/// tells when the dialog is ready: it selects a printer once CUPS has listed them.
+fn selected(dialog: &NativeWindow, at: (u32, u32)) -> bool {
+    dialog
+        .pixel(at.0, at.1)
+        .is_ok_and(|(r, g, b)| b > 180 && r < 120 && g < 180)
+}
 
 #[test]
 #[ignore = "needs a display, tauri-driver and a built app: src-tauri/scripts/e2e.sh"]
@@ -34,11 +43,16 @@ fn printing_asks_the_system_print_dialog_and_the_chosen_printer_gets_the_pdf() -
     // 打印: GTK's dialog over the app, on the default printer; the doctor picks the other one.
     s.click_on(agreement)?;
     let dialog = NativeWindow::wait(PRINT_DIALOG)?;
+    dialog.wait_until("the default printer selected", |d| {
+        selected(d, FIRST_PRINTER)
+    })?;
     app.shot("dialog-open")?;
     dialog.click(SECOND_PRINTER.0, SECOND_PRINTER.1)?;
+    dialog.wait_until("the second printer selected", |d| {
+        selected(d, SECOND_PRINTER)
+    })?;
     app.shot("dialog-other-printer")?;
-    dialog.press("Return")?;
-    dialog.wait_closed()?;
+    dialog.press_until_closed("Return")?;
     let s = &app.session;
     let line = s.wait_text("[data-test=printed-agreement]", "Office-Brother-")?;
     assert!(line.contains("已送到打印机 Office-Brother"), "{line}");
@@ -60,8 +74,7 @@ fn printing_asks_the_system_print_dialog_and_the_chosen_printer_gets_the_pdf() -
     let s = &app.session;
     s.click_on(card)?;
     let dialog = NativeWindow::wait(PRINT_DIALOG)?;
-    dialog.press("Escape")?;
-    dialog.wait_closed()?;
+    dialog.press_until_closed("Escape")?;
     let s = &app.session;
     s.wait_text("[data-test=printed-card]", "已取消，没有打印")?;
     app.shot("cancelled")?;
@@ -76,8 +89,10 @@ fn printing_asks_the_system_print_dialog_and_the_chosen_printer_gets_the_pdf() -
     let s = &app.session;
     s.click_on(card)?;
     let dialog = NativeWindow::wait(PRINT_DIALOG)?;
-    dialog.press("Return")?;
-    dialog.wait_closed()?;
+    dialog.wait_until("the printer chosen last selected", |d| {
+        selected(d, SECOND_PRINTER)
+    })?;
+    dialog.press_until_closed("Return")?;
     let s = &app.session;
     let line = s.wait_text("[data-test=printed-card]", "Office-Brother-")?;
     assert!(
