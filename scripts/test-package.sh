@@ -4,7 +4,8 @@
 # installed with apt-get, the INSTALLED app (/usr/bin/jiayi-desktop) driven under Xvfb with an
 # empty home folder (tests/desktop/tests/installed.rs: a new store, the work list, unlocked
 # again), then removed with `dpkg -r`, after which the doctor's data folder must still hold the
-# database and its key file. Needs root (or sudo) for apt-get and dpkg.
+# database and its key file. Then scripts/test-update.sh updates that package to the next
+# version through a township server, as installed. Needs root (or sudo) for apt-get and dpkg.
 #
 #   bash scripts/test-package.sh [--skip-ui]   (--skip-ui: the UI in ui/dist is current)
 set -euo pipefail
@@ -49,11 +50,12 @@ for line in sys.stdin:
 ')"
 [ -n "$tests_bin" ] || fail "the build made no installed-package test binary"
 
-echo "== building the package (debug, signed with a throwaway key)"
+echo "== building the package (debug, signed with a throwaway key whose public half it embeds)"
 "$tauri" signer generate --ci -p "test-package" -w "$work/updater.key" >/dev/null
+pubkey_config="$(python3 -c 'import json, sys; print(json.dumps({"plugins": {"updater": {"pubkey": open(sys.argv[1]).read().strip()}}}))' "$work/updater.key.pub")"
 deb="$(TAURI_SIGNING_PRIVATE_KEY="$(cat "$work/updater.key")" \
   TAURI_SIGNING_PRIVATE_KEY_PASSWORD="test-package" \
-  bash scripts/package.sh "${package_args[@]}" --out "$work/out")"
+  bash scripts/package.sh "${package_args[@]}" --config "$pubkey_config" --out "$work/out")"
 version="$(sed -n 's/^version *= *"\(.*\)"/\1/p' Cargo.toml | head -n 1)"
 [ "$deb" = "$work/out/jiayi_${version}_amd64.deb" ] || fail "package.sh printed \"$deb\""
 [ -f "$deb" ] || fail "no package at $deb"
@@ -126,3 +128,8 @@ done
 python3 -c 'import json, sys; json.load(open(sys.argv[1]))' "$data/jiayi.sqlite3.key" ||
   fail "the key file is no longer readable"
 echo "test-package: passed ($deb; screenshots $screens/installed-*.png)"
+
+# The same package updated to the next version through a township server, as installed.
+update_args=(--old-package "$deb" --key "$work/updater.key" --key-password "test-package")
+if [ "${1:-}" = "--skip-ui" ]; then update_args+=(--skip-ui); fi
+bash scripts/test-update.sh "${update_args[@]}"
