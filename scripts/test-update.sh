@@ -11,8 +11,12 @@
 # the machine is left as it was. Needs root (or sudo) for apt-get and dpkg.
 #
 #   bash scripts/test-update.sh [--skip-ui] [--old-package DEB --key FILE --key-password TEXT]
+#                               [--tests-bin FILE]
 #
 #   --skip-ui        the UI in ui/dist is current
+#   --tests-bin      the installed_update test binary of the workspace's test build, found by
+#                    the caller before it packaged (asked for after a package's build, cargo
+#                    would compile the app again); without, it is asked of cargo here
 #   --old-package    the older package, already built (scripts/test-package.sh hands over its
 #                    own) and signed with --key (a `tauri signer generate` file, its .pub beside
 #                    it, protected by --key-password), whose public half it embeds; without, the
@@ -37,12 +41,14 @@ package_args=(--debug)
 old_deb=""
 key_file=""
 key_password=""
+tests_bin=""
 while [ $# -gt 0 ]; do
   case "$1" in
     --skip-ui) package_args+=(--skip-ui) ;;
     --old-package) [ $# -ge 2 ] || fail "--old-package needs a file"; old_deb="$2"; shift ;;
     --key) [ $# -ge 2 ] || fail "--key needs a file"; key_file="$2"; shift ;;
     --key-password) [ $# -ge 2 ] || fail "--key-password needs a value"; key_password="$2"; shift ;;
+    --tests-bin) [ $# -ge 2 ] || fail "--tests-bin needs a file"; tests_bin="$2"; shift ;;
     *) fail "unknown argument: $1" ;;
   esac
   shift
@@ -65,7 +71,7 @@ if [ "$(dpkg-query -W -f='${Status}' jiayi 2>/dev/null || true)" = "install ok i
 fi
 
 echo "== the update test and the server, from the workspace's test build"
-tests_bin="$(cargo test --workspace --no-run --message-format=json |
+[ -n "$tests_bin" ] || tests_bin="$(cargo test --workspace --no-run --message-format=json |
   python3 -c '
 import json, sys
 for line in sys.stdin:
@@ -76,7 +82,7 @@ for line in sys.stdin:
     if msg.get("reason") == "compiler-artifact" and msg["target"]["name"] == "installed_update" and msg.get("executable"):
         print(msg["executable"])
 ')"
-[ -n "$tests_bin" ] || fail "the build made no installed_update test binary"
+[ -x "$tests_bin" ] || fail "no installed_update test binary (${tests_bin:-the build made none})"
 server_bin="$CARGO_TARGET_DIR/debug/jiayi-server"
 [ -x "$server_bin" ] || fail "no $server_bin: the workspace's test build makes it"
 
@@ -133,6 +139,9 @@ EOF
 fi
 
 echo "== the installed app updates itself, driven under Xvfb with an empty home folder"
+# -noreset: an X server resets when its last client leaves, as the app does when it restarts
+# itself after installing; a desktop session always has other clients, so no reset happens
+# between the old process leaving and the new one connecting, and none may happen here.
 home="$work/home"
 mkdir -p "$home"
 screens="${JIAYI_E2E_SCREENS:-$CARGO_TARGET_DIR/e2e-screens}"
@@ -144,7 +153,7 @@ screens="${JIAYI_E2E_SCREENS:-$CARGO_TARGET_DIR/e2e-screens}"
     JIAYI_UPDATE_KEY="$key_file.pub" \
     JIAYI_E2E_SCREENS="$screens" JIAYI_NO_VIEWER=1 \
     WEBKIT_DISABLE_COMPOSITING_MODE=1 WEBKIT_DISABLE_DMABUF_RENDERER=1 LIBGL_ALWAYS_SOFTWARE=1 \
-    xvfb-run -a -s "-screen 0 1366x768x24" "$tests_bin" --ignored --test-threads=1
+    xvfb-run -a -s "-screen 0 1366x768x24 -noreset" "$tests_bin" --ignored --test-threads=1
 )
 
 echo "== dpkg has $next"
