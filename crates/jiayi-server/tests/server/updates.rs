@@ -390,3 +390,104 @@ fn a_large_package_is_streamed_whole_with_its_length_to_devices_at_once() {
         "streaming is still behind the device token"
     );
 }
+
+/// The peak resident memory of process `pid` (Linux), in bytes.
+#[cfg(target_os = "linux")]
+fn peak_memory(pid: u32) -> u64 {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
+    let kib: u64 = status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmHWM:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+        .expect("VmHWM in /proc/PID/status");
+    kib * 1024
+}
+
+#[cfg(target_os = "linux")]
+#[test]
+fn devices_downloading_at_once_do_not_each_hold_the_package_in_the_servers_memory() {
+    use std::io::BufRead;
+    let tmp = tempfile::tempdir().unwrap();
+    let db = format!("sqlite://{}", tmp.path().join("township.db").display());
+    let shelf = tmp.path().join("updates");
+    let key = SigningKey::generate(&tmp.path().join("county"));
+    let deb = build_deb_sized(tmp.path(), "0.2.0", "amd64", 9 << 20);
+    key.sign(&deb);
+    let size = std::fs::metadata(&deb).unwrap().len();
+    let out = update(
+        &db,
+        &shelf,
+        &key.public_key_path,
+        &["add", deb.to_str().unwrap()],
+    );
+    assert!(out.status.success(), "{}", text(&out));
+    let enrolled = Command::new(env!("CARGO_BIN_EXE_jiayi-server"))
+        .args([
+            "--db",
+            &db,
+            "enroll",
+            "--doctor",
+            "王医生",
+            "--team",
+            "一组",
+        ])
+        .args(["--village", &V1.to_string(), "--json"])
+        .output()
+        .unwrap();
+    assert!(enrolled.status.success(), "{}", text(&enrolled));
+    let enrolled: serde_json::Value = serde_json::from_slice(&enrolled.stdout).unwrap();
+    let token = enrolled["token"].as_str().unwrap().to_string();
+
+    // The real server, in a process of its own whose memory is measured alone.
+    let mut server = Command::new(env!("CARGO_BIN_EXE_jiayi-server"))
+        .arg("--db")
+        .arg(&db)
+        .arg("--updates-dir")
+        .arg(&shelf)
+        .args(["serve", "--listen", "127.0.0.1:0"])
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut lines = std::io::BufReader::new(server.stdout.take().unwrap()).lines();
+    let base = lines
+        .find_map(|l| {
+            l.ok()
+                .and_then(|l| l.strip_prefix("listening on ").map(str::to_string))
+        })
+        .expect("the server listens");
+    std::thread::spawn(move || for _ in lines {});
+    let client = reqwest::blocking::Client::new();
+    let manifest: serde_json::Value = client
+        .get(format!("{base}/v1/updates/linux/x86_64/0.1.0"))
+        .bearer_auth(&token)
+        .send()
+        .unwrap()
+        .json()
+        .unwrap();
+    let url = manifest["url"].as_str().unwrap().to_string();
+
+    let before = peak_memory(server.id());
+    const DEVICES: u64 = 8;
+    std::thread::scope(|s| {
+        for _ in 0..DEVICES {
+            s.spawn(|| {
+                let mut response = client.get(&url).bearer_auth(&token).send().unwrap();
+                assert_eq!(response.status(), 200);
+                let read = std::io::copy(&mut response, &mut std::io::sink()).unwrap();
+                assert_eq!(read, size);
+            });
+        }
+    });
+    let grown = peak_memory(server.id()).saturating_sub(before);
+    let _ = server.kill();
+    let _ = server.wait();
+    // Held whole, eight downloads would need eight packages (72 MiB) at once.
+    assert!(
+        grown < 2 * size,
+        "the server's peak memory grew by {grown} bytes for {DEVICES} downloads of {size} bytes"
+    );
+    eprintln!(
+        "{DEVICES} downloads of {size} bytes at once: the server's peak memory grew by {} KiB",
+        grown / 1024
+    );
+}
