@@ -10,6 +10,7 @@
 //! - `JIAYI_DESKTOP_BIN`: the installed app, `/usr/bin/jiayi-desktop`;
 //! - `JIAYI_SERVER_BIN`: the `jiayi-server` of the workspace's build;
 //! - `JIAYI_UPDATE_PACKAGE`: the newer `.deb`, its `.sig` beside it;
+//! - `JIAYI_UPDATE_OLD_PACKAGE`: the installed `.deb`, its `.sig` beside it;
 //! - `JIAYI_UPDATE_KEY`: the release key's public half (`.pub`), the one the app carries.
 //!
 //! The township is a real `jiayi-server` serving HTTPS on 127.0.0.1 (port chosen by the system)
@@ -42,6 +43,7 @@ fn village() -> jiayi_core::household::Village {
         township: "青山镇".into(),
     }
 }
+
 /// How long an install may take: a debug package of some 80 MB downloaded, checked and
 /// unpacked by dpkg on a busy two-core machine.
 const INSTALL_PATIENCE: Duration = Duration::from_secs(300);
