@@ -12,7 +12,7 @@
 #                    built it just before); without it the script builds the UI once itself
 #
 # With TAURI_SIGNING_PRIVATE_KEY (and TAURI_SIGNING_PRIVATE_KEY_PASSWORD) in the environment
-# the package is signed for the updater: DIR/<deb>.sig beside it. Without, no signature is made,
+# the package is signed for the updater, the signature bound to the version: DIR/<deb>.sig beside it. Without, no signature is made,
 # and the script says so on standard error. Only the .deb is built: AppImage tooling downloads
 # helpers from the internet (see docs/install.md), and the Windows installer is built on Windows.
 # Progress goes to standard error; standard output is the package's path alone.
@@ -96,7 +96,9 @@ cp "$built" "$out/$name"
 rm -f "$out/$name.sig"
 
 if [ -n "${TAURI_SIGNING_PRIVATE_KEY:-}" ]; then
-  "$tauri" signer sign "$out/$name" >&2
+  # Bound to the version: the server refuses a package whose signature names another version,
+  # and the app's updater one whose update answer announces another.
+  "$tauri" signer sign --app-version "$version" "$out/$name" >&2
   [ -s "$out/$name.sig" ] || die "signing made no $out/$name.sig"
   echo "package: signed, $out/$name.sig" >&2
 else

@@ -4,7 +4,8 @@
 # installed with apt-get, the INSTALLED app (/usr/bin/jiayi-desktop) driven under Xvfb with an
 # empty home folder (tests/desktop/tests/installed.rs: a new store, the work list, unlocked
 # again), then removed with `dpkg -r`, after which the doctor's data folder must still hold the
-# database and its key file. Needs root (or sudo) for apt-get and dpkg.
+# database and its key file. Then scripts/test-update.sh updates that package to the next
+# version through a township server, as installed. Needs root (or sudo) for apt-get and dpkg.
 #
 #   bash scripts/test-package.sh [--skip-ui]   (--skip-ui: the UI in ui/dist is current)
 set -euo pipefail
@@ -33,10 +34,11 @@ if [ "$(dpkg-query -W -f='${Status}' jiayi 2>/dev/null || true)" = "install ok i
   fail "the jiayi package is already installed on this machine; remove it first (dpkg -r jiayi)"
 fi
 
-# The test binary from the workspace's test build (nothing to build after the desktop tests), found
-# before packaging: the package's build compiles the app with its own config.
-echo "== the installed-package test, from the workspace's test build"
-tests_bin="$(cargo test --workspace --no-run --message-format=json |
+# The test binaries from the workspace's test build (nothing to build after the desktop tests),
+# found before packaging: the package's build compiles the app with its own config, after which
+# asking cargo again would compile it once more.
+echo "== the installed-package tests, from the workspace's test build"
+test_bins="$(cargo test --workspace --no-run --message-format=json |
   python3 -c '
 import json, sys
 for line in sys.stdin:
@@ -44,16 +46,20 @@ for line in sys.stdin:
         msg = json.loads(line)
     except ValueError:
         continue
-    if msg.get("reason") == "compiler-artifact" and msg["target"]["name"] == "installed" and msg.get("executable"):
-        print(msg["executable"])
+    if msg.get("reason") == "compiler-artifact" and msg["target"]["name"] in ("installed", "installed_update") and msg.get("executable"):
+        print(msg["target"]["name"], msg["executable"])
 ')"
+tests_bin="$(awk '$1 == "installed" { print $2 }' <<<"$test_bins")"
+update_tests_bin="$(awk '$1 == "installed_update" { print $2 }' <<<"$test_bins")"
 [ -n "$tests_bin" ] || fail "the build made no installed-package test binary"
+[ -n "$update_tests_bin" ] || fail "the build made no installed_update test binary"
 
-echo "== building the package (debug, signed with a throwaway key)"
+echo "== building the package (debug, signed with a throwaway key whose public half it embeds)"
 "$tauri" signer generate --ci -p "test-package" -w "$work/updater.key" >/dev/null
+pubkey_config="$(python3 -c 'import json, sys; print(json.dumps({"plugins": {"updater": {"pubkey": open(sys.argv[1]).read().strip()}}}))' "$work/updater.key.pub")"
 deb="$(TAURI_SIGNING_PRIVATE_KEY="$(cat "$work/updater.key")" \
   TAURI_SIGNING_PRIVATE_KEY_PASSWORD="test-package" \
-  bash scripts/package.sh "${package_args[@]}" --out "$work/out")"
+  bash scripts/package.sh "${package_args[@]}" --config "$pubkey_config" --out "$work/out")"
 version="$(sed -n 's/^version *= *"\(.*\)"/\1/p' Cargo.toml | head -n 1)"
 [ "$deb" = "$work/out/jiayi_${version}_amd64.deb" ] || fail "package.sh printed \"$deb\""
 [ -f "$deb" ] || fail "no package at $deb"
@@ -126,3 +132,11 @@ done
 python3 -c 'import json, sys; json.load(open(sys.argv[1]))' "$data/jiayi.sqlite3.key" ||
   fail "the key file is no longer readable"
 echo "test-package: passed ($deb; screenshots $screens/installed-*.png)"
+
+# The same package updated to the next version through a township server, as installed.
+update_args=(--old-package "$deb" --key "$work/updater.key" --key-password "test-package"
+  --tests-bin "$update_tests_bin")
+if [ "${1:-}" = "--skip-ui" ]; then update_args+=(--skip-ui); fi
+started=$SECONDS
+bash scripts/test-update.sh "${update_args[@]}"
+echo "test-package: the update test took $((SECONDS - started)) s"

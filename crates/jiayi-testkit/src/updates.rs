@@ -55,29 +55,47 @@ impl SigningKey {
     }
 }
 
-/// A tiny real Debian package `jiayi-desktop` at `version` for `arch` (`amd64`), built with
+/// A tiny real Debian package `jiayi` at `version` for `arch` (`amd64`), built with
 /// `dpkg-deb --build` into `dir` under the name the Tauri bundler gives it.
 pub fn build_deb(dir: &Path, version: &str, arch: &str) -> PathBuf {
+    build_deb_sized(dir, version, arch, 16)
+}
+
+/// A real Debian package `jiayi` at `version` for `arch` whose one file holds `payload` bytes
+/// that do not compress (a package about as large as `payload`), built with `dpkg-deb --build`
+/// into `dir` as `jiayi_<version>_<arch>.deb`. Compressed with gzip, as the Tauri bundler
+/// compresses (dpkg-deb's own default, xz, is not what the server reads).
+pub fn build_deb_sized(dir: &Path, version: &str, arch: &str, payload: usize) -> PathBuf {
     let root = dir.join(format!("pkg-{version}-{arch}"));
     std::fs::create_dir_all(root.join("DEBIAN")).expect("package folder");
-    std::fs::create_dir_all(root.join("usr/share/jiayi-desktop")).expect("package folder");
+    std::fs::create_dir_all(root.join("usr/share/jiayi")).expect("package folder");
     std::fs::write(
         root.join("DEBIAN/control"),
         format!(
-            "Package: jiayi-desktop\nVersion: {version}\nArchitecture: {arch}\n\
+            "Package: jiayi\nVersion: {version}\nArchitecture: {arch}\n\
              Maintainer: Jiayi <jiayi@example.org>\nDescription: Jiayi test package\n"
         ),
     )
     .expect("control file");
-    std::fs::write(
-        root.join("usr/share/jiayi-desktop/VERSION"),
-        format!("{version}\n"),
-    )
-    .expect("payload");
-    let deb = dir.join(format!("jiayi-desktop_{version}_{arch}.deb"));
+    std::fs::write(root.join("usr/share/jiayi/VERSION"), format!("{version}\n")).expect("payload");
+    std::fs::write(root.join("usr/share/jiayi/payload"), noise(payload)).expect("payload");
+    let deb = dir.join(format!("jiayi_{version}_{arch}.deb"));
     run(Command::new("dpkg-deb")
-        .args(["--root-owner-group", "--build"])
+        .args(["--root-owner-group", "-Zgzip", "--build"])
         .arg(&root)
         .arg(&deb));
     deb
+}
+
+/// `n` bytes that look random (xorshift), the same each time.
+fn noise(n: usize) -> Vec<u8> {
+    let mut state: u64 = 0x9E37_79B9_7F4A_7C15;
+    (0..n)
+        .map(|_| {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            (state >> 24) as u8
+        })
+        .collect()
 }

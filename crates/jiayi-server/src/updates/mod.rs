@@ -7,10 +7,11 @@
 //! is tens of megabytes, served whole to every device, and the same folder serves a SQLite and
 //! a PostgreSQL server alike. Each package is three files written owner-only: the package under
 //! the name it is served as, its `.sig`, and its `.json` description, written last, so a
-//! package is hosted exactly when its description exists. [`package`] recognises a file,
-//! [`signature`] checks the signer's signature.
+//! package is hosted exactly when its description exists. [`package`] recognises a file (a
+//! Debian package by its own control file, [`deb`]), [`signature`] checks the signer's signature.
 
 pub mod command;
+pub mod deb;
 pub mod package;
 mod refusal;
 pub mod signature;
@@ -222,14 +223,21 @@ impl UpdateShelf {
         Ok(removed)
     }
 
-    /// The bytes of the hosted package named `name` (only a name a description gives: nothing
-    /// else in the folder is served).
-    pub fn file(&self, name: &str) -> Result<Option<(HostedUpdate, Vec<u8>)>> {
+    /// The hosted package named `name`, opened for reading, with its length (only a name a
+    /// description gives: nothing else in the folder is served). The open file stays the
+    /// package it was while it is read, even if the package is withdrawn meanwhile.
+    pub fn open_package(&self, name: &str) -> Result<Option<(HostedUpdate, std::fs::File, u64)>> {
         let Some(hosted) = self.list()?.into_iter().find(|u| u.file_name == name) else {
             return Ok(None);
         };
-        let bytes = std::fs::read(self.dir.join(&hosted.file_name))?;
-        Ok(Some((hosted, bytes)))
+        let file = match std::fs::File::open(self.dir.join(&hosted.file_name)) {
+            Ok(file) => file,
+            // Withdrawn between reading its description and opening it.
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+            Err(e) => return Err(e.into()),
+        };
+        let len = file.metadata()?.len();
+        Ok(Some((hosted, file, len)))
     }
 }
 

@@ -2,15 +2,21 @@
 //! in the form the Tauri updater reads, and the package itself.
 
 use axum::Json;
+use axum::body::Body;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use jiayi_sync::protocol::{ApiError, UpdateManifest};
+use tokio::io::AsyncReadExt;
+use tokio_util::io::ReaderStream;
 
 use crate::updates::package::platform;
 use crate::web::api_error::ApiErr;
 use crate::web::state::ServerState;
 use crate::web::sync_api::as_device;
+
+/// How much of a package is read from its file at a time.
+const CHUNK: usize = 64 * 1024;
 
 fn no_such_package() -> ApiErr {
     ApiErr::new(
@@ -77,7 +83,8 @@ pub(crate) async fn check(
     .into_response())
 }
 
-/// A hosted package, byte for byte.
+/// A hosted package, byte for byte, streamed from its file (a package is tens of megabytes and
+/// many devices may fetch it at once: none is held in memory whole).
 #[utoipa::path(get, path = "/v1/updates/files/{name}", tag = "updates",
     params(("name" = String, Path, description = "The name the update answer gave")),
     responses((status = 200, description = "The package", content_type = "application/octet-stream", body = Vec<u8>),
@@ -90,20 +97,26 @@ pub(crate) async fn file(
 ) -> Result<Response, ApiErr> {
     let shelf = state.updates.clone();
     let found = as_device(&state, &headers, move |_, _| match shelf {
-        Some(shelf) => Ok(shelf.file(&name)?),
+        Some(shelf) => Ok(shelf.open_package(&name)?),
         None => Ok(None),
     })
     .await?;
-    let (hosted, bytes) = found.ok_or_else(no_such_package)?;
+    let (hosted, file, len) = found.ok_or_else(no_such_package)?;
+    // Never more than the length announced, should the file grow while it is read.
+    let body = Body::from_stream(ReaderStream::with_capacity(
+        tokio::fs::File::from_std(file).take(len),
+        CHUNK,
+    ));
     Ok((
         [
             (header::CONTENT_TYPE, "application/octet-stream".to_string()),
+            (header::CONTENT_LENGTH, len.to_string()),
             (
                 header::CONTENT_DISPOSITION,
                 format!("attachment; filename=\"{}\"", hosted.file_name),
             ),
         ],
-        bytes,
+        body,
     )
         .into_response())
 }

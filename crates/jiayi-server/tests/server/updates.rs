@@ -8,7 +8,7 @@ use std::sync::Arc;
 
 use jiayi_server::updates::{UpdateShelf, signature};
 use jiayi_testkit::township::{Limits, Township, V1};
-use jiayi_testkit::updates::{SigningKey, build_deb};
+use jiayi_testkit::updates::{SigningKey, build_deb, build_deb_sized};
 
 fn update(db: &str, dir: &Path, key: &Path, args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_jiayi-server"))
@@ -119,11 +119,11 @@ fn update_add_refuses_what_a_device_must_not_install_and_keeps_nothing_of_it() {
     key.sign(&v3);
     let mut bytes = std::fs::read(&v3).unwrap();
     bytes.push(0);
-    let tampered = pkgs.join("jiayi-desktop_0.3.0_amd64.tampered.deb");
+    let tampered = pkgs.join("jiayi_0.3.0_amd64.tampered.deb");
     std::fs::write(&tampered, &bytes).unwrap();
     std::fs::copy(
-        pkgs.join("jiayi-desktop_0.3.0_amd64.deb.sig"),
-        pkgs.join("jiayi-desktop_0.3.0_amd64.tampered.deb.sig"),
+        pkgs.join("jiayi_0.3.0_amd64.deb.sig"),
+        pkgs.join("jiayi_0.3.0_amd64.tampered.deb.sig"),
     )
     .unwrap();
     refused(&tampered, &["--version", "0.3.0"], "签名校验失败");
@@ -131,17 +131,35 @@ fn update_add_refuses_what_a_device_must_not_install_and_keeps_nothing_of_it() {
     let old = build_deb(&pkgs, "0.1.5", "amd64");
     key.sign(&old);
     refused(&old, &[], "只能上传更新的版本");
+    // The older package renamed: read from inside it is still 0.1.5, and a name that claims
+    // a newer version is caught out.
+    let renamed = pkgs.join("jiayi-latest.deb");
+    std::fs::copy(&old, &renamed).unwrap();
+    std::fs::copy(
+        pkgs.join("jiayi_0.1.5_amd64.deb.sig"),
+        pkgs.join("jiayi-latest.deb.sig"),
+    )
+    .unwrap();
+    refused(&renamed, &[], "只能上传更新的版本");
+    let posing = pkgs.join("jiayi_0.4.0_amd64.deb");
+    std::fs::copy(&old, &posing).unwrap();
+    std::fs::copy(
+        pkgs.join("jiayi_0.1.5_amd64.deb.sig"),
+        pkgs.join("jiayi_0.4.0_amd64.deb.sig"),
+    )
+    .unwrap();
+    refused(&posing, &[], "与安装包内的版本 0.1.5 不一致");
     let same_dir = pkgs.join("again");
     std::fs::create_dir_all(&same_dir).unwrap();
     let same = build_deb(&same_dir, "0.2.0", "amd64");
     key.sign(&same);
     refused(&same, &[], "只能上传更新的版本");
     // Not a package for a known platform, even when signed.
-    let appimage = pkgs.join("jiayi-desktop_0.3.0_amd64.AppImage");
+    let appimage = pkgs.join("jiayi_0.3.0_amd64.AppImage");
     std::fs::write(&appimage, b"\x7fELF not an installer").unwrap();
     key.sign(&appimage);
     refused(&appimage, &[], "不是可识别的安装包");
-    let fake = pkgs.join("jiayi-desktop_0.3.0_amd64.deb.txt.deb");
+    let fake = pkgs.join("jiayi_0.3.0_amd64.deb.txt.deb");
     std::fs::write(&fake, b"plain text").unwrap();
     key.sign(&fake);
     refused(&fake, &["--version", "0.3.0"], "不是 Debian 软件包");
@@ -301,4 +319,175 @@ fn the_endpoint_answers_per_platform_and_version_and_serves_the_signed_bytes() {
             "{path} is in the OpenAPI document"
         );
     }
+}
+
+#[test]
+fn a_large_package_is_streamed_whole_with_its_length_to_devices_at_once() {
+    let tmp = tempfile::tempdir().unwrap();
+    let key = SigningKey::generate(&tmp.path().join("county"));
+    let pkgs = tmp.path().join("pkgs");
+    std::fs::create_dir_all(&pkgs).unwrap();
+    // Larger than any buffer on the way: 9 MiB that do not compress.
+    let deb = build_deb_sized(&pkgs, "0.2.0", "amd64", 9 << 20);
+    let sig = key.sign(&deb);
+    let expected = std::fs::read(&deb).unwrap();
+    assert!(expected.len() > 8 << 20, "{} bytes", expected.len());
+    let shelf = UpdateShelf::open(&tmp.path().join("updates"), &key.public_key).unwrap();
+    shelf
+        .add(
+            jiayi_server::updates::Upload {
+                name: "jiayi_0.2.0_amd64.deb",
+                bytes: &expected,
+                signature: Some(&std::fs::read_to_string(&sig).unwrap()),
+                notes: "",
+                version: None,
+            },
+            chrono::Utc::now(),
+        )
+        .unwrap();
+    let mut township = Township::sqlite(Limits::default());
+    township.stop();
+    township.updates = Some(Arc::new(shelf));
+    township.start();
+    let base = township.base();
+    let devices: Vec<String> = (0..4)
+        .map(|i| township.enroll(&format!("医生{i}"), &[V1]).token)
+        .collect();
+    let client = reqwest::blocking::Client::new();
+    let manifest: serde_json::Value = client
+        .get(format!("{base}/v1/updates/linux/x86_64/0.1.0"))
+        .bearer_auth(&devices[0])
+        .send()
+        .unwrap()
+        .json()
+        .unwrap();
+    let url = manifest["url"].as_str().unwrap().to_string();
+
+    std::thread::scope(|s| {
+        for token in &devices {
+            let (client, url, expected) = (&client, &url, &expected);
+            s.spawn(move || {
+                let response = client.get(url).bearer_auth(token).send().unwrap();
+                assert_eq!(response.status(), 200);
+                assert_eq!(
+                    response.content_length(),
+                    Some(expected.len() as u64),
+                    "the length is announced before the bytes"
+                );
+                let bytes = response.bytes().unwrap();
+                assert!(
+                    bytes.as_ref() == expected.as_slice(),
+                    "every device gets the package byte for byte ({} of {} bytes)",
+                    bytes.len(),
+                    expected.len()
+                );
+            });
+        }
+    });
+    assert_eq!(
+        client.get(&url).send().unwrap().status(),
+        401,
+        "streaming is still behind the device token"
+    );
+}
+
+/// The peak resident memory of process `pid` (Linux), in bytes.
+#[cfg(target_os = "linux")]
+fn peak_memory(pid: u32) -> u64 {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
+    let kib: u64 = status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmHWM:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+        .expect("VmHWM in /proc/PID/status");
+    kib * 1024
+}
+
+#[cfg(target_os = "linux")]
+#[test]
+fn devices_downloading_at_once_do_not_each_hold_the_package_in_the_servers_memory() {
+    use std::io::BufRead;
+    let tmp = tempfile::tempdir().unwrap();
+    let db = format!("sqlite://{}", tmp.path().join("township.db").display());
+    let shelf = tmp.path().join("updates");
+    let key = SigningKey::generate(&tmp.path().join("county"));
+    let deb = build_deb_sized(tmp.path(), "0.2.0", "amd64", 9 << 20);
+    key.sign(&deb);
+    let size = std::fs::metadata(&deb).unwrap().len();
+    let out = update(
+        &db,
+        &shelf,
+        &key.public_key_path,
+        &["add", deb.to_str().unwrap()],
+    );
+    assert!(out.status.success(), "{}", text(&out));
+    let enrolled = Command::new(env!("CARGO_BIN_EXE_jiayi-server"))
+        .args([
+            "--db",
+            &db,
+            "enroll",
+            "--doctor",
+            "王医生",
+            "--team",
+            "一组",
+        ])
+        .args(["--village", &V1.to_string(), "--json"])
+        .output()
+        .unwrap();
+    assert!(enrolled.status.success(), "{}", text(&enrolled));
+    let enrolled: serde_json::Value = serde_json::from_slice(&enrolled.stdout).unwrap();
+    let token = enrolled["token"].as_str().unwrap().to_string();
+
+    // The real server, in a process of its own whose memory is measured alone.
+    let mut server = Command::new(env!("CARGO_BIN_EXE_jiayi-server"))
+        .arg("--db")
+        .arg(&db)
+        .arg("--updates-dir")
+        .arg(&shelf)
+        .args(["serve", "--listen", "127.0.0.1:0"])
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut lines = std::io::BufReader::new(server.stdout.take().unwrap()).lines();
+    let base = lines
+        .find_map(|l| {
+            l.ok()
+                .and_then(|l| l.strip_prefix("listening on ").map(str::to_string))
+        })
+        .expect("the server listens");
+    std::thread::spawn(move || for _ in lines {});
+    let client = reqwest::blocking::Client::new();
+    let manifest: serde_json::Value = client
+        .get(format!("{base}/v1/updates/linux/x86_64/0.1.0"))
+        .bearer_auth(&token)
+        .send()
+        .unwrap()
+        .json()
+        .unwrap();
+    let url = manifest["url"].as_str().unwrap().to_string();
+
+    let before = peak_memory(server.id());
+    const DEVICES: u64 = 8;
+    std::thread::scope(|s| {
+        for _ in 0..DEVICES {
+            s.spawn(|| {
+                let mut response = client.get(&url).bearer_auth(&token).send().unwrap();
+                assert_eq!(response.status(), 200);
+                let read = std::io::copy(&mut response, &mut std::io::sink()).unwrap();
+                assert_eq!(read, size);
+            });
+        }
+    });
+    let grown = peak_memory(server.id()).saturating_sub(before);
+    let _ = server.kill();
+    let _ = server.wait();
+    // Held whole, eight downloads would need eight packages (72 MiB) at once.
+    assert!(
+        grown < 2 * size,
+        "the server's peak memory grew by {grown} bytes for {DEVICES} downloads of {size} bytes"
+    );
+    eprintln!(
+        "{DEVICES} downloads of {size} bytes at once: the server's peak memory grew by {} KiB",
+        grown / 1024
+    );
 }
