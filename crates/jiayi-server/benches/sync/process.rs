@@ -21,6 +21,7 @@ pub enum Pinning {
 
 impl Pinning {
     pub fn from_env() -> Pinning {
+        cores();
         match std::env::var("JIAYI_BENCH_PIN").as_deref() {
             Ok("split") => Pinning::Split,
             _ => Pinning::Shared,
@@ -32,8 +33,8 @@ impl Pinning {
         match self {
             Pinning::Shared => format!("none: generator and server share all {cores} cores"),
             Pinning::Split => format!(
-                "generator on core 0, server and PostgreSQL on cores 1..{}",
-                cores.saturating_sub(1)
+                "generator on core 0, server and PostgreSQL on cores 1-{}",
+                cores.saturating_sub(1).max(1)
             ),
         }
     }
@@ -55,8 +56,11 @@ impl Pinning {
     }
 }
 
+/// The machine's cores, counted once: before this process is pinned, since the count a process
+/// is told afterwards is that of its own cores.
 fn cores() -> usize {
-    std::thread::available_parallelism().map_or(1, |n| n.get())
+    static CORES: std::sync::OnceLock<usize> = std::sync::OnceLock::new();
+    *CORES.get_or_init(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
 }
 
 /// Pins every thread of `pid` to `cores` (`taskset`; threads and children started later
