@@ -5,12 +5,15 @@
 //! - the demo township's first upload over loopback HTTP;
 //! - an incremental sync of 50 changes;
 //! - 200 devices syncing at once (p50 / p99 / errors), on SQLite and on PostgreSQL: on a server
-//!   already in use, and as the first burst after the server starts. The simulated devices
-//!   share the machine's cores with the server (and PostgreSQL); the table says how busy the
-//!   cores were.
+//!   already in use, and as the first burst after the server starts. The server is the
+//!   `jiayi-server` binary in its own process and this process only simulates the devices;
+//!   the table gives the CPU time of each (and of PostgreSQL's backends) beside the machine's.
+//!   PostgreSQL flushes every commit to disk, as a township's does.
 //!
 //! Set `JIAYI_BENCH_QUICK=1` for a smaller run, and `JIAYI_BENCH_ONLY=postgres` (or `sqlite`)
-//! to run one backend's figures only.
+//! to run one backend's figures only. `JIAYI_BENCH_PIN=split` runs the simulated devices on the
+//! first core and the server (and PostgreSQL) on the others; `JIAYI_BENCH_PG_FLUSH=off` runs
+//! PostgreSQL without flushing commits, as the test clusters do.
 
 use std::sync::{Arc, Barrier};
 use std::time::{Duration, Instant};
@@ -26,6 +29,11 @@ use jiayi_sync::testing::MemReplica;
 use jiayi_testkit::pg;
 use serde_json::json;
 use uuid::Uuid;
+
+#[path = "sync/process.rs"]
+mod process;
+
+use process::{Pinning, ServerProcess};
 
 const VILLAGE: Uuid = Uuid::from_u128(0x0001_0001);
 
@@ -179,15 +187,32 @@ fn percentile(sorted: &[Duration], p: f64) -> Duration {
 /// devices and every device also pulls its colleagues' new changes.
 const CROWD_VILLAGES: u128 = 25;
 
-/// One crowd round: a server is started on a fresh database and meets two bursts of `devices`
-/// devices, each device with `households_each` households to upload. The first burst meets the
-/// server just after it started (its connections, caches and memory still cold); the second,
-/// by other devices in other villages of the same township, meets a server already in use.
-/// The pulls of both are alike: each device pulls only its own village's changes.
-fn crowd(storage: &DynStorage, devices: usize, households_each: usize) -> CrowdRound {
-    let server = serve(storage);
-    let first = burst(&server, storage, devices, households_each, 0x0003_0000);
-    let in_use = burst(&server, storage, devices, households_each, 0x0002_0000);
+/// Where a crowd round's server keeps its data, and what to measure besides the server.
+struct CrowdSetup<'a> {
+    /// The database URL the server is started on (a fresh database per round).
+    db_url: String,
+    /// A folder for the server's key file and update folder.
+    dir: &'a std::path::Path,
+    /// PostgreSQL's postmaster, whose backends' CPU time is counted as the database's.
+    postmaster: Option<u32>,
+    pinning: Pinning,
+}
+
+/// One crowd round: a server process is started on a fresh database and meets two bursts of
+/// `devices` devices, each device with `households_each` households to upload. The first burst
+/// meets the server just after it started (its connections, caches and memory still cold); the
+/// second, by other devices in other villages of the same township, meets a server already in
+/// use. The pulls of both are alike: each device pulls only its own village's changes. Every
+/// device of both bursts is enrolled, and its changes written, before the server starts, so
+/// nothing but the bursts themselves runs while the server is measured.
+fn crowd(setup: &CrowdSetup, devices: usize, households_each: usize) -> CrowdRound {
+    let storage = jiayi_server::open_storage(&setup.db_url).expect("open");
+    let first = crowd_devices(&storage, devices, households_each, 0x0003_0000);
+    let in_use = crowd_devices(&storage, devices, households_each, 0x0002_0000);
+    drop(storage);
+    let server = ServerProcess::start(&setup.db_url, setup.dir, setup.pinning);
+    let first = burst(&server, setup, first);
+    let in_use = burst(&server, setup, in_use);
     server.stop();
     CrowdRound { first, in_use }
 }
@@ -204,29 +229,51 @@ struct Burst {
     errors: usize,
     /// CPU time the whole machine spent while the burst ran, all cores together.
     machine_cpu: Duration,
+    /// CPU time of the server process while the burst ran.
+    server_cpu: Duration,
+    /// CPU time of PostgreSQL (its backends and helpers) while the burst ran; zero on SQLite.
+    database_cpu: Duration,
+    /// CPU time of the load generator (this process: the simulated devices) while it ran.
+    generator_cpu: Duration,
     /// Connections the kernel turned away while the burst ran because the server's listen
     /// queue was full (each such device tries again a second later).
     turned_away: u64,
     wall: Duration,
 }
 
-/// `devices` devices in the villages from `village_base` sync at the same moment.
-fn burst(
-    server: &Running,
+/// A simulated device, enrolled and with its changes written, waiting for its burst.
+struct CrowdDevice {
+    token: String,
+    replica: MemReplica,
+}
+
+/// `devices` devices enrolled in the villages from `village_base`, each with
+/// `households_each` households (5 changes each) to upload.
+fn crowd_devices(
     storage: &DynStorage,
     devices: usize,
     households_each: usize,
     village_base: u128,
-) -> Burst {
-    let base = server.url();
+) -> Vec<CrowdDevice> {
+    (0..devices)
+        .map(|i| {
+            let village = Uuid::from_u128(village_base + (i as u128 % CROWD_VILLAGES));
+            let (id, token) = enroll_in(storage, &format!("医生{village_base:x}-{i}"), village);
+            let mut replica = MemReplica::new(id);
+            fill_in(&mut replica, village, households_each, 3, 1_000_000);
+            CrowdDevice { token, replica }
+        })
+        .collect()
+}
+
+/// The devices sync at the same moment, each from its own thread of this process.
+fn burst(server: &ServerProcess, setup: &CrowdSetup, devices: Vec<CrowdDevice>) -> Burst {
+    let base = server.url().to_string();
     // The devices and this thread: all requests start together once every device is ready.
-    let barrier = Arc::new(Barrier::new(devices + 1));
+    let barrier = Arc::new(Barrier::new(devices.len() + 1));
     let mut handles = Vec::new();
-    for i in 0..devices {
-        let village = Uuid::from_u128(village_base + (i as u128 % CROWD_VILLAGES));
-        let (id, token) = enroll_in(storage, &format!("医生{village_base:x}-{i}"), village);
-        let mut replica = MemReplica::new(id);
-        fill_in(&mut replica, village, households_each, 3, 1_000_000);
+    for device in devices {
+        let CrowdDevice { token, mut replica } = device;
         let (barrier, base) = (barrier.clone(), base.clone());
         handles.push(
             std::thread::Builder::new()
@@ -251,7 +298,17 @@ fn burst(
                 .expect("thread"),
         );
     }
-    let cpu_before = machine_cpu();
+    let database = || {
+        setup
+            .postmaster
+            .map_or(Duration::ZERO, process::cluster_cpu)
+    };
+    let (machine_before, server_before, database_before, generator_before) = (
+        machine_cpu(),
+        server.cpu(),
+        database(),
+        process::generator_cpu(),
+    );
     let turned_away_before = listen_overflows();
     let start = Instant::now();
     barrier.wait();
@@ -265,7 +322,12 @@ fn burst(
         finished.push(device);
     }
     let wall = start.elapsed();
-    let machine_cpu = machine_cpu().saturating_sub(cpu_before);
+    let burst_cpu = (
+        machine_cpu().saturating_sub(machine_before),
+        server.cpu().saturating_sub(server_before),
+        database().saturating_sub(database_before),
+        process::generator_cpu().saturating_sub(generator_before),
+    );
     let turned_away = listen_overflows().saturating_sub(turned_away_before);
     drop(finished);
     times.sort();
@@ -273,7 +335,10 @@ fn burst(
         p50: percentile(&times, 0.5),
         p99: percentile(&times, 0.99),
         errors,
-        machine_cpu,
+        machine_cpu: burst_cpu.0,
+        server_cpu: burst_cpu.1,
+        database_cpu: burst_cpu.2,
+        generator_cpu: burst_cpu.3,
         turned_away,
         wall,
     }
@@ -329,34 +394,67 @@ fn main() {
     println!("| --- | --- | --- |");
 
     let devices = if q { 50 } else { 200 };
+    let pinning = Pinning::from_env();
+    pinning.pin_generator();
+    println!(
+        "| crowd: the server is the `jiayi-server` binary in its own process; pinning: {}; load average (1, 5, 15 min) at the start | {} | |",
+        pinning.describe(),
+        process::load_average()
+    );
     if wanted("sqlite") {
-        sqlite_figures(dir.path(), q, devices);
+        sqlite_figures(dir.path(), q, devices, pinning);
     }
     if !wanted("postgres") {
         return;
     }
-    match pg::PgCluster::start() {
+    // PostgreSQL as a township runs it: every commit flushed to disk before it is answered
+    // (`JIAYI_BENCH_PG_FLUSH=off` for the test clusters' unflushed commits instead).
+    let flushed = std::env::var("JIAYI_BENCH_PG_FLUSH").map_or(true, |v| v != "off");
+    let cluster = if flushed {
+        pg::PgCluster::start_durable()
+    } else {
+        pg::PgCluster::start()
+    };
+    match cluster {
         Some(cluster) => {
+            let postmaster = cluster.postmaster_pid();
+            if let Some(pid) = postmaster {
+                process::pin_cluster(pinning, pid);
+            }
             // Every round on a fresh database under one name: creating it drops the last
             // round's, so no round meets a buffer cache filled by an earlier round's pages.
             let rounds: Vec<_> = (0..CROWD_ROUNDS)
-                .map(|_| {
-                    let db = cluster.database("crowd");
-                    let storage = jiayi_server::open_storage(&db).expect("pg");
-                    crowd(&storage, devices, 10)
+                .map(|round| {
+                    let server_dir = dir.path().join(format!("pg-server{round}"));
+                    let setup = CrowdSetup {
+                        db_url: cluster.database("crowd"),
+                        dir: &server_dir,
+                        postmaster,
+                        pinning,
+                    };
+                    crowd(&setup, devices, 10)
                 })
                 .collect();
-            print_crowd("PostgreSQL", devices, rounds);
+            let flush = if flushed {
+                "commits flushed"
+            } else {
+                "commits not flushed"
+            };
+            print_crowd(&format!("PostgreSQL ({flush})"), devices, rounds);
             let storage = jiayi_server::open_storage(&cluster.database("bench")).expect("pg");
             let (scope, mut replica) = ingest_device(&storage, q);
             let rate = ingest_rate(&storage, &scope, &mut replica);
-            println!("| server ingest, PostgreSQL | {rate:.0} changes/s | - |");
+            println!("| server ingest, PostgreSQL ({flush}) | {rate:.0} changes/s | - |");
         }
         None => println!("| PostgreSQL figures | skipped: PostgreSQL not installed | |"),
     }
+    println!(
+        "| load average (1, 5, 15 min) at the end | {} | |",
+        process::load_average()
+    );
 }
 
-fn sqlite_figures(dir: &std::path::Path, q: bool, devices: usize) {
+fn sqlite_figures(dir: &std::path::Path, q: bool, devices: usize, pinning: Pinning) {
     // Ingest: 20,000 changes straight into storage.
     let storage = sqlite_storage(dir, "ingest.db");
     let (scope, mut replica) = ingest_device(&storage, q);
@@ -435,11 +533,16 @@ fn sqlite_figures(dir: &std::path::Path, q: bool, devices: usize) {
     // 200 devices at once, 10 households (50 changes) each.
     let rounds: Vec<_> = (0..CROWD_ROUNDS)
         .map(|round| {
-            crowd(
-                &sqlite_storage(dir, &format!("crowd{round}.db")),
-                devices,
-                10,
-            )
+            let setup = CrowdSetup {
+                db_url: format!(
+                    "sqlite://{}",
+                    dir.join(format!("crowd{round}.db")).display()
+                ),
+                dir: &dir.join(format!("sqlite-server{round}")),
+                postmaster: None,
+                pinning,
+            };
+            crowd(&setup, devices, 10)
         })
         .collect();
     print_crowd("SQLite", devices, rounds);
@@ -468,15 +571,23 @@ fn print_crowd(backend: &str, devices: usize, rounds: Vec<CrowdRound>) {
         bursts.sort_by_key(|b| b.p99);
         let median = bursts[bursts.len() / 2];
         let worst = bursts[bursts.len() - 1];
+        let seconds = |d: Duration| d.as_secs_f64();
+        let database = if median.database_cpu.is_zero() {
+            String::new()
+        } else {
+            format!(", PostgreSQL {:.2} s", seconds(median.database_cpu))
+        };
         println!(
-            "| {devices} devices at once in 25 villages, 50 changes each, {backend}, {label}: p50 / p99 of the median round (of {}), worst p99, errors | {:.0} ms / {:.0} ms, worst {:.0} ms (all p99: {}), {errors} errors, {turned_away} connections turned away by a full listen queue; the machine's cores were busy {:.2} s in {:.2} s | p99 <= 1 s, 0 errors |",
+            "| {devices} devices at once in 25 villages, 50 changes each, {backend}, {label}: p50 / p99 of the median round (of {}), worst p99, errors | {:.0} ms / {:.0} ms, worst {:.0} ms (all p99: {}), {errors} errors, {turned_away} connections turned away by a full listen queue; CPU in the median burst's {:.2} s: server process {:.2} s{database}, load generator {:.2} s, whole machine {:.2} s | p99 <= 1 s, 0 errors |",
             bursts.len(),
             median.p50.as_secs_f64() * 1e3,
             median.p99.as_secs_f64() * 1e3,
             worst.p99.as_secs_f64() * 1e3,
             all.join(", "),
-            median.machine_cpu.as_secs_f64(),
-            median.wall.as_secs_f64(),
+            seconds(median.wall),
+            seconds(median.server_cpu),
+            seconds(median.generator_cpu),
+            seconds(median.machine_cpu),
         );
     }
 }

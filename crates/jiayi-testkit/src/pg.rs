@@ -71,7 +71,20 @@ fn is_root() -> bool {
 impl PgCluster {
     /// Starts a cluster. When PostgreSQL is not installed: panics in CI (`CI` set), else returns
     /// `None` after saying loudly which test is skipped and what is missing.
+    ///
+    /// The cluster does not flush its log to disk (`fsync=off`, `synchronous_commit=off`): a
+    /// test's database need not survive a crash of the machine, and tests run faster.
     pub fn start() -> Option<PgCluster> {
+        PgCluster::start_with(false)
+    }
+
+    /// Starts a cluster that flushes its log at every commit, as a township's PostgreSQL does
+    /// (PostgreSQL's own defaults): for measurements, where a commit's cost includes the flush.
+    pub fn start_durable() -> Option<PgCluster> {
+        PgCluster::start_with(true)
+    }
+
+    fn start_with(durable: bool) -> Option<PgCluster> {
         let bin = match find_bin() {
             Ok(bin) => bin,
             Err(missing) => {
@@ -125,8 +138,13 @@ impl PgCluster {
                 "--no-sync",
             ],
         );
+        let flushing = if durable {
+            ""
+        } else {
+            " -c fsync=off -c synchronous_commit=off"
+        };
         let opts = format!(
-            "-p {port} -c listen_addresses=127.0.0.1 -k {} -c fsync=off -c synchronous_commit=off -c max_connections=100",
+            "-p {port} -c listen_addresses=127.0.0.1 -k {}{flushing} -c max_connections=100",
             cluster.dir.path().display()
         );
         let log = cluster.dir.path().join("server.log").display().to_string();
@@ -203,6 +221,18 @@ impl PgCluster {
 
     pub fn path(&self) -> &Path {
         self.dir.path()
+    }
+
+    /// The process id of the cluster's postmaster, the parent of every backend
+    /// (`postmaster.pid`'s first line).
+    pub fn postmaster_pid(&self) -> Option<u32> {
+        std::fs::read_to_string(self.dir.path().join("data").join("postmaster.pid"))
+            .ok()?
+            .lines()
+            .next()?
+            .trim()
+            .parse()
+            .ok()
     }
 }
 

@@ -7,6 +7,7 @@ mod cli;
 mod dashboard;
 mod demo_apart;
 mod fuzz_push;
+mod group_commit;
 mod indicators;
 mod login_and_connections;
 mod recovery;

@@ -1,8 +1,10 @@
-//! The database: connected (and migrated), and a pool of connections to lease.
+//! The database: connected (and migrated), a pool of connections to lease, and the change
+//! log's writer.
 
 use postgres::{Client, NoTls};
 use uuid::Uuid;
 
+use super::group_commit::GroupCommit;
 use super::pool::{self, Pool};
 use crate::error::Result;
 
@@ -12,6 +14,8 @@ mod embedded {
 
 pub struct PgStorage {
     pool: Pool,
+    /// The change log's writer: every push batch is stored through it.
+    pub(super) writer: GroupCommit,
 }
 
 impl PgStorage {
@@ -27,6 +31,7 @@ impl PgStorage {
         super::incarnation::notice_a_restore(&mut client)?;
         Ok(PgStorage {
             pool: Pool::new(url, client),
+            writer: GroupCommit::start(url)?,
         })
     }
 

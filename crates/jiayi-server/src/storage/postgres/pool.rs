@@ -37,6 +37,17 @@ pub(super) struct Pooled {
     pub(super) statements: Statements,
 }
 
+/// A new connection to `url`. A connection opened anew may find the database restored under
+/// the running server (a restore drops the old connections).
+pub(super) fn connect(url: &str) -> Result<Pooled> {
+    let mut client = Client::connect(url, NoTls)?;
+    super::incarnation::notice_a_restore(&mut client)?;
+    Ok(Pooled {
+        client,
+        statements: Statements::default(),
+    })
+}
+
 pub(super) struct Pool {
     url: String,
     idle: Mutex<Vec<Pooled>>,
@@ -79,21 +90,10 @@ impl Pool {
                     *open += 1;
                     drop(open);
                     drop(idle);
-                    // A connection opened anew may find the database restored under the
-                    // running server (a restore drops the old connections).
-                    let connected = Client::connect(&self.url, NoTls)
-                        .map_err(crate::error::ServerError::from)
-                        .and_then(|mut client| {
-                            super::incarnation::notice_a_restore(&mut client)?;
-                            Ok(client)
-                        });
-                    return match connected {
-                        Ok(client) => Ok(Lease {
+                    return match connect(&self.url) {
+                        Ok(pooled) => Ok(Lease {
                             pool: self,
-                            pooled: Some(Pooled {
-                                client,
-                                statements: Statements::default(),
-                            }),
+                            pooled: Some(pooled),
                         }),
                         Err(e) => {
                             *self.open.lock().unwrap_or_else(|p| p.into_inner()) -= 1;
