@@ -7,13 +7,12 @@
 //! `cupsd` and `lpadmin` come from the `cups-daemon` and `cups-client` packages. Without them a
 //! test fails when `CI` is set and is skipped, loudly, on a developer's machine.
 
-use std::io::Write;
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use crate::ci::{in_ci, test_name};
+use crate::ci::{is_root, missing_tool};
 
 /// How long the scheduler may take to start, and a job to reach its printer.
 const PATIENCE: Duration = Duration::from_secs(30);
@@ -59,14 +58,6 @@ fn find(name: &str) -> Option<PathBuf> {
         .find(|p| p.is_file())
 }
 
-fn is_root() -> bool {
-    Command::new("id")
-        .arg("-u")
-        .output()
-        .map(|o| String::from_utf8_lossy(&o.stdout).trim() == "0")
-        .unwrap_or(false)
-}
-
 fn make_dir(path: &Path, mode: u32) {
     std::fs::create_dir_all(path).expect("cups folder");
     std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode)).expect("chmod");
@@ -77,10 +68,10 @@ impl PrivateCups {
     /// else returns `None` after saying loudly which test is skipped and what is missing.
     pub fn start() -> Option<PrivateCups> {
         let (Some(cupsd), Some(_)) = (find("cupsd"), find("lpadmin")) else {
-            let test = test_name();
-            let missing = "no cupsd or lpadmin (apt-get install -y cups-daemon cups-client)";
-            assert!(!in_ci(), "{test}: CUPS is required in CI but {missing}");
-            let _ = writeln!(std::io::stderr(), "\n*** SKIPPING {test}: {missing} ***\n");
+            missing_tool(
+                "CUPS",
+                "no cupsd or lpadmin (apt-get install -y cups-daemon cups-client)",
+            );
             return None;
         };
         let dir = tempfile::Builder::new()

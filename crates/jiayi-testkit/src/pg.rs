@@ -5,11 +5,10 @@
 //! (the newest), else on `PATH`. Without them a test fails when `CI` is set (a CI run must not
 //! pass without its PostgreSQL tests) and is skipped, loudly, on a developer's machine.
 
-use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use crate::ci::{in_ci, test_name};
+use crate::ci::{is_root, missing_tool};
 
 pub struct PgCluster {
     dir: tempfile::TempDir,
@@ -60,14 +59,6 @@ fn runuser() -> PathBuf {
         .unwrap_or_else(|| PathBuf::from("runuser"))
 }
 
-fn is_root() -> bool {
-    Command::new("id")
-        .arg("-u")
-        .output()
-        .map(|o| String::from_utf8_lossy(&o.stdout).trim() == "0")
-        .unwrap_or(false)
-}
-
 impl PgCluster {
     /// Starts a cluster. When PostgreSQL is not installed: panics in CI (`CI` set), else returns
     /// `None` after saying loudly which test is skipped and what is missing.
@@ -88,14 +79,7 @@ impl PgCluster {
         let bin = match find_bin() {
             Ok(bin) => bin,
             Err(missing) => {
-                let test = test_name();
-                assert!(
-                    !in_ci(),
-                    "{test}: PostgreSQL is required in CI but {missing}"
-                );
-                // Straight to the process's stderr: the test harness keeps `eprintln!` of a
-                // passing test to itself.
-                let _ = writeln!(std::io::stderr(), "\n*** SKIPPING {test}: {missing} ***\n");
+                missing_tool("PostgreSQL", &missing);
                 return None;
             }
         };
