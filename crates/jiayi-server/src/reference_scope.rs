@@ -38,7 +38,8 @@ pub fn for_device(storage: &dyn Storage, scope: &DeviceScope) -> Result<Referenc
     Ok(scoped(data, &scope.villages, &named))
 }
 
-/// `data` with each register cut to the rows of `villages` (`named` tells their codes and names).
+/// `data` with each register cut to the rows of `villages` (`named` tells their codes and names),
+/// and those villages named, so a new laptop knows the villages it serves.
 pub fn scoped(mut data: ReferenceData, villages: &[Uuid], named: &[Village]) -> ReferenceData {
     let own: Vec<&Village> = named.iter().filter(|v| villages.contains(&v.id)).collect();
     let is_own = |cell: &str| {
@@ -69,6 +70,7 @@ pub fn scoped(mut data: ReferenceData, villages: &[Uuid], named: &[Village]) -> 
         }
         doc.content = kept;
     }
+    data.villages = own.into_iter().cloned().collect();
     data
 }
 
@@ -100,11 +102,12 @@ mod tests {
                 published_at: "2026-01-01T00:00:00Z".into(),
             }],
             record_ranges: vec![],
+            villages: vec![],
         }
     }
 
     #[test]
-    fn a_device_gets_the_rows_of_its_villages_by_id_code_or_name() {
+    fn a_device_gets_its_villages_named_and_the_register_rows_of_them_by_id_code_or_name() {
         let named = [
             village(EAST, "140822100001", "东庄村"),
             village(WEST, "140822100002", "西庄村"),
@@ -113,6 +116,11 @@ mod tests {
             "id_number,name,村\n1,甲,东庄村\n2,乙,西庄村\n3,丙,140822100001\n4,丁,{EAST}\n5,戊,{WEST}\n6,己,\n"
         );
         let east = scoped(register(&csv), &[EAST], &named);
+        assert_eq!(
+            east.villages,
+            [named[0].clone()],
+            "its own villages, named, and no other"
+        );
         assert_eq!(
             east.documents[0].content,
             format!("id_number,name,村\n1,甲,东庄村\n3,丙,140822100001\n4,丁,{EAST}\n")

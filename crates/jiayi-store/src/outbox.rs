@@ -467,6 +467,15 @@ fn apply_household(w: &mut crate::writer::Writer<'_>, change: &Change) -> Result
     }
     let h: jiayi_core::household::Household = serde_json::from_value(merged.record)?;
     let deleted_at = merged.deleted.then(|| w.now_text());
+    // A household of a village this laptop has not been told of yet (the township's reference
+    // data, which names the device's villages, comes after the pull): the village is kept
+    // under its id until the reference data names it, so no pulled household is refused.
+    let village = h.village_id.to_string();
+    w.tx.execute(
+        "INSERT INTO villages (id, code, name, township) VALUES (?1, ?1, ?2, '')
+         ON CONFLICT DO NOTHING",
+        params![village, format!("村 {}", &village[..8])],
+    )?;
     w.tx.execute(
         "INSERT INTO households (id, village_id, grp, address, record_number, hlc, field_hlc, created_at, updated_at, deleted_at)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?8, ?9)

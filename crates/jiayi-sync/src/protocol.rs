@@ -334,6 +334,11 @@ pub struct ReferenceData {
     #[serde(default)]
     #[cfg_attr(feature = "openapi", schema(value_type = Vec<Object>))]
     pub record_ranges: Vec<jiayi_core::record_number::VillageRecordRange>,
+    /// The device's villages as the township names them (`jiayi-server villages`), so a new
+    /// laptop learns the names and codes of the villages it serves. Absent from older servers.
+    #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(value_type = Vec<Object>))]
+    pub villages: Vec<jiayi_core::household::Village>,
 }
 
 impl ReferenceData {

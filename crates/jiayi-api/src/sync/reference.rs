@@ -2,7 +2,7 @@
 //! here, written by the store, each only when newer than the version held.
 
 use chrono::{DateTime, Utc};
-use jiayi_core::household::Team;
+use jiayi_core::household::{Team, Village};
 use jiayi_core::record_blocks::{BlockRunningLow, is_running_low};
 use jiayi_core::record_number::RecordNumber;
 use jiayi_store::Store;
@@ -15,6 +15,8 @@ pub(crate) fn apply_reference(
     data: &ReferenceData,
     now: DateTime<Utc>,
 ) -> jiayi_store::Result<u64> {
+    // The villages first: the teams name them.
+    name_villages(store, &data.villages)?;
     let mut updated = 0;
     for doc in &data.documents {
         let kind = doc.kind.as_str();
@@ -51,6 +53,22 @@ pub(crate) fn apply_reference(
         store.put_record_ranges(&data.record_ranges)?;
     }
     Ok(updated)
+}
+
+/// Keeps the township's names and codes of this device's villages. A village this laptop holds
+/// under another id with the same code (made here before it was enrolled) is left as it is.
+fn name_villages(store: &mut Store, villages: &[Village]) -> jiayi_store::Result<()> {
+    let held = store.villages()?;
+    for village in villages {
+        let clash = held
+            .iter()
+            .any(|h| h.code == village.code && h.id != village.id);
+        let same = held.iter().any(|h| h == village);
+        if !clash && !same {
+            store.put_village(village)?;
+        }
+    }
+    Ok(())
 }
 
 /// The store's record-number blocks a fifth or less of which is left: stated to the township

@@ -8,6 +8,7 @@ mod field_history;
 mod import;
 mod import_rosters;
 mod lockout;
+mod new_laptop;
 mod passphrase;
 mod print;
 mod record_blocks;

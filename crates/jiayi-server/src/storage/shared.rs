@@ -70,6 +70,7 @@ pub fn reference_from(documents: Vec<ReferenceDocument>) -> ReferenceData {
         teams,
         documents,
         record_ranges: Vec::new(),
+        villages: Vec::new(),
     }
 }
 

@@ -178,6 +178,7 @@ impl Transport for FakeServer {
             teams: vec![],
             documents: vec![],
             record_ranges: vec![],
+            villages: vec![],
         })
     }
 }
