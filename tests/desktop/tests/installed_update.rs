@@ -262,7 +262,7 @@ fn colleague_registers_households(server: &Server, dir: &Path) -> Result<()> {
     use jiayi_core::person::Relation;
     use jiayi_testkit::fixtures::{day, head, household, member, register};
     let mut store = jiayi_store::Store::open_in_memory().map_err(setup)?;
-    // Sync brings no village names to a device: a laptop knows the villages it was set up with.
+    // Set up with its village, so it registers before its first sync (which would name it too).
     store.put_village(&village()).map_err(setup)?;
     let device = store.device_id().to_string();
     let mut api = jiayi_api::Api::new(store, jiayi_core::Lang::Zh);
@@ -480,9 +480,9 @@ fn update_installed_app() -> Result<()> {
     server.admin(&["villages", "--file"], &[&villages])?;
     colleague_registers_households(&server, work.path())?;
 
-    // Version `old` on a new laptop: a new store, given the village it serves (sync does not
-    // bring village names), enrolled with the township's file (address, token, CA), synced:
-    // the village's records arrive.
+    // Version `old` on a new laptop: a new store, given the village it serves (as the health
+    // center sets a laptop up; its first sync would name it as well), enrolled with the
+    // township's file (address, token, CA), synced: the village's records arrive.
     let args = vec!["--no-viewer".to_string()];
     {
         let driver = Driver::start()?;
