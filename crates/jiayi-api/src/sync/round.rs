@@ -1,4 +1,4 @@
-//! One sync round, written once: push, pull, reference data. [`run_round`] is used by
+//! One sync round, written once: reference data, push, pull. [`run_round`] is used by
 //! [`crate::Api::sync_now`] and by the background runner; a per-device gate keeps two rounds
 //! from running at once, whoever starts them.
 
@@ -55,7 +55,7 @@ fn record_error(store: &mut Store, e: &ApiError, now: DateTime<Utc>) {
     let _ = store.set_sync_state(LAST_ERROR_KEY, &value.to_string());
 }
 
-/// One sync round on `store` with the server it is enrolled with: push, pull, reference data.
+/// One sync round on `store` with the server it is enrolled with: reference data, push, pull.
 /// Waits while another round on the same device runs. The last error and the last successful
 /// time are kept for [`Api::sync_status`].
 pub fn run_round(
@@ -171,6 +171,16 @@ fn round_inner(
     now: DateTime<Utc>,
     on_event: &(dyn Fn(SyncEvent) + Send + Sync),
 ) -> ApiResult<SyncSummary> {
+    // The township's reference data first: the records pulled next name its teams and villages,
+    // which a laptop new to the township learns here.
+    let data = transport.reference().map_err(|e| sync_error(&e, lang))?;
+    let total = data.documents.len() as u64;
+    let reference_updated = apply_reference(store, &data, now).map_err(|e| store_err(e, lang))?;
+    on_event(SyncEvent::Progress(SyncProgress {
+        phase: SyncPhase::Reference,
+        done: total,
+        total,
+    }));
     let report = jiayi_sync::sync(store, transport, now.timestamp_millis(), &mut |p| {
         on_event(SyncEvent::Progress(SyncProgress {
             phase: phase(p.phase),
@@ -185,14 +195,6 @@ fn round_inner(
             .put_device_role(role)
             .map_err(|e| store_err(e, lang))?;
     }
-    let data = transport.reference().map_err(|e| sync_error(&e, lang))?;
-    let total = data.documents.len() as u64;
-    let reference_updated = apply_reference(store, &data, now).map_err(|e| store_err(e, lang))?;
-    on_event(SyncEvent::Progress(SyncProgress {
-        phase: SyncPhase::Reference,
-        done: total,
-        total,
-    }));
     let mut warnings = Vec::new();
     if let Some(skew) = report.clock_skew_ms {
         warnings.push(skew_warning(skew, lang));

@@ -2,14 +2,15 @@
 //! by the names and codes the township gave them, at its first sync, and takes the households a
 //! colleague registered there, even though the pull comes before the reference data.
 
+use chrono::Utc;
 use jiayi_api::Api;
 use jiayi_core::Lang;
 use jiayi_core::household::Village;
 use jiayi_store::Store;
-use jiayi_sync::protocol::Limits;
+use jiayi_sync::protocol::{Limits, ReferenceKind};
 use jiayi_testkit::township::{Township, V1, V2};
 
-use crate::sync::{Device, register, sign};
+use crate::sync::{Device, register, sign, team};
 
 fn named(id: uuid::Uuid, code: &str, name: &str) -> Village {
     Village {
@@ -27,6 +28,15 @@ fn a_new_laptop_learns_its_villages_and_takes_a_colleagues_households() {
     let west = named(V2, "140822100201", "西庄村");
     t.storage()
         .put_villages(&[east.clone(), west.clone()])
+        .unwrap();
+    // The township's teams, as the health center publishes them.
+    t.storage()
+        .publish(
+            ReferenceKind::Teams,
+            "all",
+            &serde_json::to_string(&[team()]).unwrap(),
+            Utc::now(),
+        )
         .unwrap();
 
     let mut colleague = Device::new(&t, "刘医生", &[V1]);
