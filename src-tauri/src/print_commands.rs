@@ -51,13 +51,6 @@ impl PaperOutcome {
     }
 }
 
-/// How a print goes on once the doctor answered the print dialog (or there is none).
-enum Route {
-    Printer(PrintChoice),
-    Viewer,
-    Cancelled,
-}
-
 /// Asks where and how to print: the system's print dialog, opened on `printer` when named. A
 /// laptop without CUPS or without any printer is told so at once, not shown an empty dialog.
 async fn route(
@@ -65,22 +58,13 @@ async fn route(
     state: &AppState,
     title: &str,
     printer: Option<&str>,
-) -> ApiResult<Route> {
-    let system = PrintSystem::default();
+) -> ApiResult<Answer> {
     if !cfg!(windows) {
-        system.printers(state.lang())?;
+        PrintSystem::default().printers(state.lang())?;
     }
-    Ok(
-        match print_dialog::ask(app, title, printer)
-            .await
-            .map_err(|e| e.localised(state.lang()))?
-        {
-            Answer::Print(choice) => Route::Printer(choice),
-            Answer::Preview => Route::Viewer,
-            Answer::Cancelled => Route::Cancelled,
-            Answer::NoDialog => Route::Printer(PrintChoice::on(printer)),
-        },
-    )
+    print_dialog::ask(app, title, printer)
+        .await
+        .map_err(|e| e.localised(state.lang()))
 }
 
 /// The file's name, as the printer's queue shows the job.
@@ -113,9 +97,9 @@ pub async fn print_document(
     let title = title_of(&prepared.path);
     match route(&app, &state, &title, printer.as_deref()).await {
         Err(problem) => outcome.problem = Some(problem),
-        Ok(Route::Cancelled) => outcome.cancelled = true,
-        Ok(Route::Viewer) => return open_prepared(&state, &app, prepared),
-        Ok(Route::Printer(choice)) => match send(&state, &prepared.path, &choice) {
+        Ok(Answer::Cancelled) => outcome.cancelled = true,
+        Ok(Answer::Preview) => return open_prepared(&state, &app, prepared),
+        Ok(Answer::Print(choice)) => match send(&state, &prepared.path, &choice) {
             Ok(job) => {
                 state.api(|api| api.record_print(&prepared, HandedTo::Printer))?;
                 outcome.job = Some(job);
@@ -208,8 +192,8 @@ pub async fn print_queued(
     )
     .await
     {
-        Ok(Route::Printer(choice)) => choice,
-        Ok(Route::Viewer) => {
+        Ok(Answer::Print(choice)) => choice,
+        Ok(Answer::Preview) => {
             let opened = open_queued(state.clone(), app.clone(), queue_id).await?;
             return Ok(QueuedPrinted {
                 queue_id,
@@ -218,7 +202,7 @@ pub async fn print_queued(
                 error: opened.problem,
             });
         }
-        Ok(Route::Cancelled) => return Ok(not_printed(cancelled(state.lang()))),
+        Ok(Answer::Cancelled) => return Ok(not_printed(cancelled(state.lang()))),
         Err(problem) => return Ok(not_printed(problem)),
     };
     let mut path = String::new();
@@ -262,9 +246,9 @@ pub async fn print_all_queued(
         )
         .to_string();
     let choice = match route(&app, &state, &title, printer.as_deref()).await? {
-        Route::Printer(choice) => choice,
-        Route::Viewer => return Err(no_batch_preview(state.lang())),
-        Route::Cancelled => return Err(cancelled(state.lang())),
+        Answer::Print(choice) => choice,
+        Answer::Preview => return Err(no_batch_preview(state.lang())),
+        Answer::Cancelled => return Err(cancelled(state.lang())),
     };
     state.api(|api| api.print_all_queued(&dir, |p| send(&state, p, &choice)))
 }

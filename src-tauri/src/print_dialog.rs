@@ -11,8 +11,8 @@
 //! dialog points, without the warning 另存到U盘 gives. It opens on the printer chosen last
 //! (kept while the app runs), or on the one the caller names.
 //!
-//! Elsewhere (Windows) there is no dialog here: [`ask`] answers [`Answer::NoDialog`] and the
-//! caller prints as before.
+//! Elsewhere (Windows) there is no dialog here: [`ask`] answers at once with a print on the
+//! named printer, as before.
 
 use jiayi_api::{ApiError, PrintChoice};
 use tauri::AppHandle;
@@ -23,9 +23,6 @@ pub enum Answer {
     /// 预览: the document is to be shown in the viewer.
     Preview,
     Cancelled,
-    /// This platform has no dialog to ask with.
-    #[cfg_attr(target_os = "linux", allow(dead_code))]
-    NoDialog,
 }
 
 /// Shows the print dialog over the app's window, titled with the document's name, and waits
@@ -49,13 +46,14 @@ pub async fn ask(app: &AppHandle, title: &str, printer: Option<&str>) -> Result<
         .unwrap_or(Ok(Answer::Cancelled))
 }
 
+/// No dialog to ask with: a print on `printer`, as the caller named it.
 #[cfg(not(target_os = "linux"))]
 pub async fn ask(
     _app: &AppHandle,
     _title: &str,
-    _printer: Option<&str>,
+    printer: Option<&str>,
 ) -> Result<Answer, ApiError> {
-    Ok(Answer::NoDialog)
+    Ok(Answer::Print(PrintChoice::on(printer)))
 }
 
 fn dialog_failed(why: &str) -> ApiError {
