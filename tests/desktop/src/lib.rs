@@ -41,6 +41,26 @@ pub enum DriverError {
 /// UI of a debug build on a busy two-core machine, it is not a performance assertion.
 pub const PATIENCE: Duration = Duration::from_secs(60);
 
+/// Asks `probe` every `every` until it answers, for at most `patience`; an error of the probe
+/// ends the wait with it.
+pub fn poll<T>(
+    patience: Duration,
+    every: Duration,
+    what: &str,
+    mut probe: impl FnMut() -> Result<Option<T>>,
+) -> Result<T> {
+    let deadline = Instant::now() + patience;
+    loop {
+        if let Some(v) = probe()? {
+            return Ok(v);
+        }
+        if Instant::now() > deadline {
+            return Err(DriverError::Timeout(patience, what.into()));
+        }
+        sleep(every);
+    }
+}
+
 /// A running `tauri-driver` on a free loopback port, stopped on drop.
 pub struct Driver {
     child: Child,
@@ -265,21 +285,15 @@ impl Session {
         what: &str,
         mut probe: impl FnMut() -> Result<Option<T>>,
     ) -> Result<T> {
-        let deadline = Instant::now() + patience;
-        loop {
+        poll(patience, Duration::from_millis(50), what, || {
             match probe() {
-                Ok(Some(v)) => return Ok(v),
-                Ok(None) => {}
                 // The page may be re-rendering between finding and reading an element.
                 Err(DriverError::WebDriver { error, .. }) if error == "stale element reference" => {
+                    Ok(None)
                 }
-                Err(e) => return Err(e),
+                answer => answer,
             }
-            if Instant::now() > deadline {
-                return Err(DriverError::Timeout(patience, what.into()));
-            }
-            sleep(Duration::from_millis(50));
-        }
+        })
     }
 
     pub fn displayed(&self, e: &Element) -> Result<bool> {

@@ -6,7 +6,7 @@ use std::process::Command;
 use std::thread::sleep;
 use std::time::{Duration, Instant};
 
-use crate::{DriverError, PATIENCE, Result};
+use crate::{DriverError, PATIENCE, Result, poll};
 
 /// A visible top-level window of the display.
 pub struct NativeWindow {
@@ -38,19 +38,12 @@ fn visible(title: &str) -> Vec<String> {
 impl NativeWindow {
     /// Waits for a visible window titled by `title` (a regular expression, `^(Print|打印)$`).
     pub fn wait(title: &str) -> Result<NativeWindow> {
-        let deadline = Instant::now() + PATIENCE;
-        loop {
-            if let Some(id) = visible(title).pop() {
-                return Ok(NativeWindow { id });
-            }
-            if Instant::now() > deadline {
-                return Err(DriverError::Timeout(
-                    PATIENCE,
-                    format!("a window titled {title}"),
-                ));
-            }
-            sleep(Duration::from_millis(100));
-        }
+        poll(
+            PATIENCE,
+            Duration::from_millis(100),
+            &format!("a window titled {title}"),
+            || Ok(visible(title).pop().map(|id| NativeWindow { id })),
+        )
     }
 
     /// Whether the window is still on screen.
@@ -126,13 +119,8 @@ impl NativeWindow {
 
     /// Waits until `probe` holds of the window.
     pub fn wait_until(&self, what: &str, mut probe: impl FnMut(&Self) -> bool) -> Result<()> {
-        let deadline = Instant::now() + PATIENCE;
-        while !probe(self) {
-            if Instant::now() > deadline {
-                return Err(DriverError::Timeout(PATIENCE, what.to_string()));
-            }
-            sleep(Duration::from_millis(200));
-        }
-        Ok(())
+        poll(PATIENCE, Duration::from_millis(200), what, || {
+            Ok(probe(self).then_some(()))
+        })
     }
 }

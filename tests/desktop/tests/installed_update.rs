@@ -21,10 +21,10 @@
 use std::io::BufRead;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use jiayi_desktop_tests::{
-    Driver, DriverError, Result, Session, app_binary, capture_display, screens_dir,
+    Driver, DriverError, Result, Session, app_binary, capture_display, poll, screens_dir,
 };
 use jiayi_testkit::updates::SigningKey;
 use serde_json::json;
@@ -378,18 +378,9 @@ fn screen_shows_something(png: &Path) -> Result<bool> {
 fn wait_until<T>(
     patience: Duration,
     what: &str,
-    mut probe: impl FnMut() -> Result<Option<T>>,
+    probe: impl FnMut() -> Result<Option<T>>,
 ) -> Result<T> {
-    let deadline = Instant::now() + patience;
-    loop {
-        if let Some(v) = probe()? {
-            return Ok(v);
-        }
-        if Instant::now() > deadline {
-            return Err(DriverError::Timeout(patience, what.into()));
-        }
-        std::thread::sleep(Duration::from_millis(250));
-    }
+    poll(patience, Duration::from_millis(250), what, probe)
 }
 
 /// What the running app says of its sync (`sync_overview`, the command the sync page calls):
