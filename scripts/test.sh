@@ -79,7 +79,7 @@ step "UI unit tests"
 step "desktop app end to end (Xvfb + tauri-driver + WebKitWebDriver)"
 bash src-tauri/scripts/e2e.sh
 
-step "the Debian package: built, checked, installed, its app driven, removed with the data kept"
+step "the Debian package: built, checked, installed, its app driven, updated from a township server, removed with the data kept"
 bash scripts/test-package.sh --skip-ui
 
 close_step
