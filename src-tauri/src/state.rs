@@ -1,8 +1,8 @@
 //! What the commands share: the data folder, the open API over the local store, the language.
 
 use std::path::PathBuf;
-use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
 use chrono::Utc;
@@ -23,7 +23,8 @@ pub struct AppState {
     pub options: Options,
     lang: Mutex<Lang>,
     /// The open store: None until the passphrase unlocks it, and again once the app locks.
-    api: Mutex<Option<Api>>,
+    /// Shared with the thread that reads the work list ahead after an unlock.
+    api: Arc<Mutex<Option<Api>>>,
     /// A second connection for search as you type: a keystroke never waits behind a long
     /// command (the work list, a report, an import) holding the main one. WAL lets it read
     /// while the main connection writes.
@@ -68,7 +69,7 @@ impl AppState {
             data_dir,
             options,
             lang: Mutex::new(Lang::Zh),
-            api: Mutex::new(None),
+            api: Arc::new(Mutex::new(None)),
             reader: Mutex::new(None),
             reports: Mutex::new(None),
             db: Mutex::new(None),
@@ -193,6 +194,9 @@ impl AppState {
     }
 
     fn opened(&self, mut api: Api, db: DbFile) {
+        if let Err(e) = api.store().set_cache_kib(MAIN_CACHE_KIB) {
+            eprintln!("the store keeps its default page cache: {e}");
+        }
         let version = lock(&self.app_version).clone();
         if let Err(e) = api.set_app_release(&version, &jiayi_api::updates::this_platform()) {
             // Only the update offer depends on it: the app works on without.
@@ -210,6 +214,25 @@ impl AppState {
         *lock(&self.reader) = reader;
         *lock(&self.reports) = None;
         *lock(&self.db) = Some(db);
+        self.prepare_work_list();
+    }
+
+    /// The work list is the first thing shown after an unlock and the longest to read: it is
+    /// read now, while the window mounts its screens, and the screen's request finds it read.
+    fn prepare_work_list(&self) {
+        let slot = Arc::clone(&self.api);
+        let spawned = std::thread::Builder::new()
+            .name("work-list".into())
+            .spawn(move || {
+                if let Some(api) = lock(&slot).as_ref()
+                    && let Err(e) = api.prepare_work_list()
+                {
+                    eprintln!("the work list could not be read ahead: {e}");
+                }
+            });
+        if let Err(e) = spawned {
+            eprintln!("the work list is not read ahead: {e}");
+        }
     }
 
     /// Idle or on request: the store is closed, the key wiped from memory and background sync
@@ -468,6 +491,11 @@ impl AppState {
             .then(|| self.started.elapsed().as_millis())
     }
 
+    /// Milliseconds since the process started, while the work list has not yet been shown.
+    pub fn starting_for(&self) -> Option<u128> {
+        (!self.ready.load(Ordering::SeqCst)).then(|| self.started.elapsed().as_millis())
+    }
+
     /// Notes the first time the UI reports the work list interactive; returns milliseconds since
     /// the process started, only that first time.
     pub fn mark_ready(&self) -> Option<u128> {
@@ -478,6 +506,11 @@ impl AppState {
         }
     }
 }
+
+/// Page cache of the main connection (KiB): the pages a household, a form or a visit reads. The
+/// work list, which reads the most, is kept read until the next write (`Api::work_list_for`),
+/// so it no longer needs its pages kept between reads.
+const MAIN_CACHE_KIB: u32 = 16 * 1024;
 
 /// Page cache of the search connection (KiB): the search keys' index and the residents it
 /// names, not the whole file.

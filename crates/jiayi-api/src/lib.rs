@@ -116,19 +116,22 @@ pub struct Api {
     store: Store,
     lang: Lang,
     clock: Box<dyn Clock>,
+    /// The work list last read, until the store is written to.
+    work_memo: worklist::WorkMemo,
 }
 
 impl Api {
     pub fn new(store: Store, lang: Lang) -> Api {
-        Api {
-            store,
-            lang,
-            clock: Box::new(SystemClock),
-        }
+        Api::with_clock(store, lang, Box::new(SystemClock))
     }
 
     pub fn with_clock(store: Store, lang: Lang, clock: Box<dyn Clock>) -> Api {
-        Api { store, lang, clock }
+        Api {
+            store,
+            lang,
+            clock,
+            work_memo: Default::default(),
+        }
     }
 
     /// Opens the store at `path` (creating and migrating it as needed).

@@ -45,8 +45,8 @@ impl HouseholdRound {
 /// with something due, then those with only upcoming items; within each, by village, group
 /// (as counted: 二组 before 十组) and address (so one group's households are visited together), then by the most urgent
 /// deadline.
-pub fn household_rounds(
-    entries: &[DueEntry],
+pub fn household_rounds<'a>(
+    entries: impl IntoIterator<Item = &'a DueEntry>,
     lines: &HashMap<Uuid, HouseholdLine>,
 ) -> Vec<HouseholdRound> {
     let mut by_household: HashMap<Uuid, HouseholdRound> = HashMap::new();

@@ -1,7 +1,9 @@
 //! The home screen's work list: what is due, which contracts renewed by themselves lately or end
 //! soon, who is not signed yet.
 
+use std::cell::RefCell;
 use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
 
 use chrono::NaiveDate;
 use jiayi_core::person::PopulationGroup;
@@ -9,12 +11,12 @@ use jiayi_core::schedule::{DueStatus, RENEWAL_REMINDER_DAYS, UPCOMING_DAYS};
 use jiayi_core::year::groups::{GroupPeriod, resident_groups_on};
 use jiayi_core::year::membership::{MembershipEvent, member_on};
 use jiayi_core::year::renewal::{ending_within, renewed_within};
-use jiayi_store::{ContractRecord, DueEntry};
+use jiayi_store::{ContractRecord, DueEntry, HouseholdLine, WriteMark};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use crate::rounds::{HouseholdRound, household_rounds};
-use crate::{Api, ApiResult};
+use crate::{Api, ApiResult, Lang};
 
 /// Groups signed first (优先签约): the elderly, the chronic, and the families policy says must
 /// all be covered.
@@ -128,6 +130,29 @@ pub struct WorkListQuery {
     pub limit: Option<usize>,
 }
 
+/// The township's work on one day before it is narrowed to a village and cut to rows: the
+/// costly part of a work list, kept by the API until the store is written to.
+pub(crate) struct TownshipWork {
+    /// Every item owed, in the order the schedule gives them (a round keeps it).
+    due: Vec<DueEntry>,
+    /// Endings soonest first, then renewals latest first.
+    renewals: Vec<RenewalEntry>,
+    unsigned: Vec<UnsignedEntry>,
+    villages: Vec<VillageWork>,
+    lines: HashMap<Uuid, HouseholdLine>,
+}
+
+/// What a [`TownshipWork`] was read at: it stands while none of these moved.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct WorkKey {
+    mark: WriteMark,
+    day: NaiveDate,
+    lang: Lang,
+}
+
+/// The work list last read, kept in the API (one per connection).
+pub(crate) type WorkMemo = RefCell<Option<(WorkKey, Arc<TownshipWork>)>>;
+
 /// A township has thousands of due items; the screen shows the most urgent, the counts show all.
 pub const ROWS_SHOWN: usize = 100;
 
@@ -144,13 +169,101 @@ impl Api {
     pub fn work_list_for(&self, query: &WorkListQuery) -> ApiResult<WorkList> {
         let day = query.day.unwrap_or(self.today());
         let limit = query.limit.unwrap_or(ROWS_SHOWN);
+        let work = self.township_work(day)?;
+        let in_village = |village: Uuid| query.village_id.is_none_or(|v| v == village);
+        let mut due: Vec<&DueEntry> = work
+            .due
+            .iter()
+            .filter(|d| in_village(d.village_id))
+            .collect();
+        let renewals: Vec<&RenewalEntry> = work
+            .renewals
+            .iter()
+            .filter(|r| in_village(r.village_id))
+            .collect();
+        let unsigned: Vec<&UnsignedEntry> = work
+            .unsigned
+            .iter()
+            .filter(|u| in_village(u.village_id))
+            .collect();
+        let mut households = household_rounds(due.iter().copied(), &work.lines);
+        let household_count = households.len();
+        households.truncate(limit);
+        let count = |status: DueStatus| due.iter().filter(|d| d.item.status == status).count();
+        let (overdue_count, due_count, upcoming_count) = (
+            count(DueStatus::Overdue),
+            count(DueStatus::Due),
+            count(DueStatus::Upcoming),
+        );
+        due.retain(|d| d.item.status != DueStatus::Upcoming);
+        // Overdue first, then by deadline, then by name so the order is the same every time.
+        due.sort_by(|a, b| {
+            let rank = |d: &DueEntry| u8::from(d.item.status != DueStatus::Overdue);
+            (
+                rank(a),
+                a.item.due_by,
+                &a.village,
+                &a.resident_name,
+                &a.item_name,
+            )
+                .cmp(&(
+                    rank(b),
+                    b.item.due_by,
+                    &b.village,
+                    &b.resident_name,
+                    &b.item_name,
+                ))
+        });
+        Ok(WorkList {
+            day,
+            village_id: query.village_id,
+            overdue_count,
+            due_count,
+            upcoming_count,
+            due: due.into_iter().take(limit).cloned().collect(),
+            households,
+            household_count,
+            renewal_count: renewals.len(),
+            renewals: renewals.into_iter().take(limit).cloned().collect(),
+            unsigned_priority_count: unsigned.len(),
+            unsigned_priority: unsigned.into_iter().take(limit).cloned().collect(),
+            villages: work.villages.clone(),
+        })
+    }
+
+    /// Reads today's work list ahead of the screen asking for it (just after an unlock, while
+    /// the window is still starting): the screen then finds it read.
+    pub fn prepare_work_list(&self) -> ApiResult<()> {
+        self.township_work(self.today()).map(|_| ())
+    }
+
+    /// The township's work on `day`, read again only when the store has been written to since
+    /// it was last read (by this connection or any other), or the day or language changed.
+    fn township_work(&self, day: NaiveDate) -> ApiResult<Arc<TownshipWork>> {
+        let key = WorkKey {
+            mark: self.store.write_mark().map_err(|e| self.fail(e))?,
+            day,
+            lang: self.lang,
+        };
+        if let Some((read_at, work)) = &*self.work_memo.borrow()
+            && *read_at == key
+        {
+            return Ok(work.clone());
+        }
+        let work = Arc::new(self.read_township_work(day)?);
+        *self.work_memo.borrow_mut() = Some((key, work.clone()));
+        Ok(work)
+    }
+
+    /// Every village's work on `day`: the items owed, the renewals, who is not signed yet.
+    fn read_township_work(&self, day: NaiveDate) -> ApiResult<TownshipWork> {
         // Who the year's records say each touched contract covers: read once, for planning the
         // items and for finding who is not covered.
         let by_year = self
             .store
             .coverage_by_year_on(day, None)
             .map_err(|e| self.fail(e))?;
-        let mut due = self
+        let due = self
             .store
             .work_covered(day, None, UPCOMING_DAYS, &by_year)
             .map_err(|e| self.fail(e))?;
@@ -210,7 +323,7 @@ impl Api {
         {
             membership.entry(e.resident_id).or_default().push(e);
         }
-        let mut unsigned: Vec<UnsignedEntry> = self
+        let unsigned: Vec<UnsignedEntry> = self
             .store
             .residents_brief()
             .map_err(|e| self.fail(e))?
@@ -243,61 +356,12 @@ impl Api {
             .collect();
         let mut villages = village_work(&due, &renewals, &unsigned);
         self.own_first(&mut villages, |v| v.id);
-        if let Some(village) = query.village_id {
-            due.retain(|d| d.village_id == village);
-            renewals.retain(|r| r.village_id == village);
-            unsigned.retain(|u| u.village_id == village);
-        }
-        let mut households = household_rounds(
-            &due,
-            &self.store.household_lines().map_err(|e| self.fail(e))?,
-        );
-        let household_count = households.len();
-        households.truncate(limit);
-        let count = |status: DueStatus| due.iter().filter(|d| d.item.status == status).count();
-        let (overdue_count, due_count, upcoming_count) = (
-            count(DueStatus::Overdue),
-            count(DueStatus::Due),
-            count(DueStatus::Upcoming),
-        );
-        due.retain(|d| d.item.status != DueStatus::Upcoming);
-        // Overdue first, then by deadline, then by name so the order is the same every time.
-        due.sort_by(|a, b| {
-            let rank = |d: &DueEntry| u8::from(d.item.status != DueStatus::Overdue);
-            (
-                rank(a),
-                a.item.due_by,
-                &a.village,
-                &a.resident_name,
-                &a.item_name,
-            )
-                .cmp(&(
-                    rank(b),
-                    b.item.due_by,
-                    &b.village,
-                    &b.resident_name,
-                    &b.item_name,
-                ))
-        });
-        due.truncate(limit);
-        let renewal_count = renewals.len();
-        renewals.truncate(limit);
-        let unsigned_priority_count = unsigned.len();
-        unsigned.truncate(limit);
-        Ok(WorkList {
-            day,
-            village_id: query.village_id,
-            overdue_count,
-            due_count,
-            upcoming_count,
+        Ok(TownshipWork {
             due,
-            households,
-            household_count,
-            renewal_count,
             renewals,
-            unsigned_priority_count,
-            unsigned_priority: unsigned,
+            unsigned,
             villages,
+            lines: self.store.household_lines().map_err(|e| self.fail(e))?,
         })
     }
 

@@ -40,6 +40,13 @@ pub struct Store {
     pub(crate) indicator_cache: crate::indicators::DatasetCache,
 }
 
+/// See [`Store::write_mark`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct WriteMark {
+    others: i64,
+    own: u64,
+}
+
 /// Where a database is and the key that opens it: what every connection to the app's store is
 /// opened from (the app's own, a sync round's, the background sync's).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -149,6 +156,19 @@ impl Store {
             .optional()?
             .flatten();
         Ok(v.unwrap_or(0))
+    }
+
+    /// Where the database stands: a mark that moves whenever anything is written to it, by this
+    /// connection (its count of changed rows) or by any other (SQLite's `data_version`). What
+    /// was read at one mark still holds while the mark is the same.
+    pub fn write_mark(&self) -> Result<WriteMark> {
+        let others: i64 = self
+            .conn
+            .pragma_query_value(None, "data_version", |r| r.get(0))?;
+        Ok(WriteMark {
+            others,
+            own: self.conn.total_changes(),
+        })
     }
 
     /// Caps this connection's page cache (KiB of decrypted pages). A connection that reads in

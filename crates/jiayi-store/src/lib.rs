@@ -44,7 +44,7 @@ pub use backup::{BackupHeader, VerifiedBackup, peek_header, write_backup};
 pub use contents::TableDigest;
 pub use contracts::{ContractRecord, NewContract, NewContractEvent, SignaturePair};
 pub use crypt::{DatabaseFile, DbKey, KdfParams};
-pub use db::{CACHE_KIB, DbFile, Store, latest_schema_version, migrate_to_version};
+pub use db::{CACHE_KIB, DbFile, Store, WriteMark, latest_schema_version, migrate_to_version};
 pub use envelope::{RecoveryPublicKey, RecoverySecretKey};
 pub use error::{Result, StoreError};
 pub use field_history::{ChangeOrigin, FieldChange};

@@ -207,7 +207,7 @@ impl Session {
         )
     }
 
-    pub fn quit(self) -> Result<()> {
+    pub fn quit(&self) -> Result<()> {
         let url = self.base.clone();
         decode(&url, ureq::delete(&url).call()).map(|_| ())
     }

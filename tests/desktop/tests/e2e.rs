@@ -38,6 +38,8 @@ struct App {
     shots: PathBuf,
     name: &'static str,
     n: usize,
+    /// Set once the test has closed the app itself; an app dropped without it is a failure.
+    quit: bool,
 }
 
 impl App {
@@ -71,6 +73,7 @@ impl App {
             shots: screens_dir(),
             name,
             n: 0,
+            quit: false,
         })
     }
 
@@ -85,8 +88,37 @@ impl App {
         )
     }
 
-    fn quit(self) -> Result<()> {
+    fn quit(mut self) -> Result<()> {
+        self.quit = true;
         self.session.quit()
+    }
+}
+
+/// A test that fails leaves its app behind without quitting it: the screen as it was then is
+/// saved beside the test's other screenshots and the page's text goes to the test's output, so
+/// a failure in CI says what the doctor would have seen.
+impl Drop for App {
+    fn drop(&mut self) {
+        if self.quit {
+            return;
+        }
+        let path = self.shots.join(format!("{}-failed.png", self.name));
+        match capture_display(&path) {
+            Ok(()) => eprintln!(
+                "{}: the screen at the failure: {}",
+                self.name,
+                path.display()
+            ),
+            Err(e) => eprintln!("{}: no screenshot of the failure: {e}", self.name),
+        }
+        let text = self.session.exec(
+            "return document.body ? document.body.innerText.slice(0, 3000) : ''",
+            vec![],
+        );
+        if let Ok(serde_json::Value::String(text)) = text {
+            eprintln!("{}: the page's text at the failure:\n{text}", self.name);
+        }
+        let _ = self.session.quit();
     }
 }
 

@@ -446,3 +446,75 @@ fn renewal_change_of_doctor_and_termination() {
         .set_clock(Box::new(FixedClock(at(day(2027, 3, 2) + Days::new(1)))));
     sign(&mut f.api, household, &members, &[]).unwrap();
 }
+
+/// The work list is kept between reads (it is the slowest screen to read): what it shows must
+/// still be exactly what the store holds after a write by this connection, by another one (a
+/// sync round, the background runner, the CLI), on another day, and narrowed to a village.
+#[test]
+fn the_work_list_kept_between_reads_follows_every_write_to_the_store() {
+    let mut f = fixture(day(2026, 3, 1));
+    let (household, members) = register(&mut f.api);
+    sign(&mut f.api, household, &members, &[]).unwrap();
+    let on = Some(day(2026, 3, 2));
+    let first = f.api.work_list(on).unwrap();
+    assert!(first.due_count + first.overdue_count > 0, "{first:?}");
+    assert_eq!(f.api.work_list(on).unwrap(), first, "nothing written");
+
+    let path = f.api.store().path().unwrap().to_path_buf();
+    let connection = || {
+        Api::with_clock(
+            Store::open(&path).unwrap(),
+            Lang::Zh,
+            Box::new(FixedClock(at(day(2026, 3, 2)))),
+        )
+    };
+    let mut other = connection();
+    other
+        .record_visit(&follow_up(members[0], (130, 80)))
+        .unwrap();
+    let after = f.api.work_list(on).unwrap();
+    assert_eq!(after, connection().work_list(on).unwrap(), "as read afresh");
+    assert_eq!(
+        after.due_count + after.overdue_count + 1,
+        first.due_count + first.overdue_count,
+        "the other connection's visit fulfilled one item"
+    );
+
+    // This connection's own write: a household whose head has high blood pressure, not signed.
+    jiayi_testkit::register(
+        &mut f.api,
+        jiayi_testkit::household("东庄村", "一组", "东庄村一组2号")
+            .member(
+                head("王五")
+                    .born(day(1950, 2, 3), 151)
+                    .groups(&["hypertension"]),
+            )
+            .build(),
+    );
+    let own = f.api.work_list(on).unwrap();
+    assert_eq!(own, connection().work_list(on).unwrap(), "as read afresh");
+    assert_eq!(
+        own.unsigned_priority_count,
+        after.unsigned_priority_count + 1,
+        "the new household's head is to be signed first"
+    );
+
+    let later = Some(day(2026, 9, 1));
+    assert_eq!(
+        f.api.work_list(later).unwrap(),
+        connection().work_list(later).unwrap(),
+        "another day is read for that day"
+    );
+    let village = first.villages[0].id;
+    let narrowed = jiayi_api::WorkListQuery {
+        day: on,
+        village_id: Some(village),
+        limit: Some(1),
+    };
+    let shown = f.api.work_list_for(&narrowed).unwrap();
+    assert_eq!(shown, connection().work_list_for(&narrowed).unwrap());
+    assert!(
+        shown.households.len() <= 1 && shown.due.len() <= 1,
+        "{shown:?}"
+    );
+}
