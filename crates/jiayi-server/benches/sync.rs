@@ -11,7 +11,8 @@
 //!   PostgreSQL flushes every commit to disk, as a township's does.
 //!
 //! Set `JIAYI_BENCH_QUICK=1` for a smaller run, and `JIAYI_BENCH_ONLY=postgres` (or `sqlite`)
-//! to run one backend's figures only. `JIAYI_BENCH_PIN=split` runs the simulated devices on the
+//! to run one backend's figures only; `JIAYI_BENCH_PG_VIA=socket` (or `tcp`) runs PostgreSQL's crowd
+//! through one way of reaching it (both otherwise). `JIAYI_BENCH_PIN=split` runs the simulated devices on the
 //! first core and the server (and PostgreSQL) on the others; `JIAYI_BENCH_PG_FLUSH=off` runs
 //! PostgreSQL without flushing commits, as the test clusters do.
 
@@ -421,26 +422,32 @@ fn main() {
             if let Some(pid) = postmaster {
                 process::pin_cluster(pinning, pid);
             }
-            // Every round on a fresh database under one name: creating it drops the last
-            // round's, so no round meets a buffer cache filled by an earlier round's pages.
-            let rounds: Vec<_> = (0..CROWD_ROUNDS)
-                .map(|round| {
-                    let server_dir = dir.path().join(format!("pg-server{round}"));
-                    let setup = CrowdSetup {
-                        db_url: cluster.database("crowd"),
-                        dir: &server_dir,
-                        postmaster,
-                        pinning,
-                    };
-                    crowd(&setup, devices, 10)
-                })
-                .collect();
             let flush = if flushed {
                 "commits flushed"
             } else {
                 "commits not flushed"
             };
-            print_crowd(&format!("PostgreSQL ({flush})"), devices, rounds);
+            for via in PgVia::from_env() {
+                // Every round on a fresh database under one name: creating it drops the last
+                // round's, so no round meets a buffer cache filled by an earlier round's pages.
+                let rounds: Vec<_> = (0..CROWD_ROUNDS)
+                    .map(|round| {
+                        let server_dir = dir.path().join(format!("pg-server-{}{round}", via.tag()));
+                        let setup = CrowdSetup {
+                            db_url: via.database(&cluster, "crowd"),
+                            dir: &server_dir,
+                            postmaster,
+                            pinning,
+                        };
+                        crowd(&setup, devices, 10)
+                    })
+                    .collect();
+                print_crowd(
+                    &format!("PostgreSQL ({flush}, {})", via.describe()),
+                    devices,
+                    rounds,
+                );
+            }
             let storage = jiayi_server::open_storage(&cluster.database("bench")).expect("pg");
             let (scope, mut replica) = ingest_device(&storage, q);
             let rate = ingest_rate(&storage, &scope, &mut replica);
@@ -452,6 +459,46 @@ fn main() {
         "| load average (1, 5, 15 min) at the end | {} | |",
         process::load_average()
     );
+}
+
+/// How the server reaches PostgreSQL in the crowd rounds (`JIAYI_BENCH_PG_VIA`): `socket`, the
+/// Unix socket a server on the database's machine uses; `tcp`, loopback TCP; unset, both, one
+/// after the other, for the difference.
+#[derive(Clone, Copy)]
+enum PgVia {
+    Socket,
+    Tcp,
+}
+
+impl PgVia {
+    fn from_env() -> Vec<PgVia> {
+        match std::env::var("JIAYI_BENCH_PG_VIA").as_deref() {
+            Ok("socket") => vec![PgVia::Socket],
+            Ok("tcp") => vec![PgVia::Tcp],
+            _ => vec![PgVia::Socket, PgVia::Tcp],
+        }
+    }
+
+    fn database(self, cluster: &pg::PgCluster, name: &str) -> String {
+        match self {
+            PgVia::Socket => cluster.socket_database(name),
+            PgVia::Tcp => cluster.database(name),
+        }
+    }
+
+    fn tag(self) -> &'static str {
+        match self {
+            PgVia::Socket => "socket",
+            PgVia::Tcp => "tcp",
+        }
+    }
+
+    fn describe(self) -> &'static str {
+        match self {
+            PgVia::Socket => "Unix socket",
+            PgVia::Tcp => "loopback TCP",
+        }
+    }
 }
 
 fn sqlite_figures(dir: &std::path::Path, q: bool, devices: usize, pinning: Pinning) {

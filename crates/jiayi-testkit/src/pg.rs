@@ -183,6 +183,29 @@ impl PgCluster {
         format!("postgres://postgres@127.0.0.1:{}/{db}", self.port)
     }
 
+    /// The URL of database `db` through the cluster's Unix socket rather than loopback TCP, as a
+    /// server on the same machine connects (the socket folder as the host, percent-encoded).
+    pub fn socket_url(&self, db: &str) -> String {
+        let folder: String = self
+            .dir
+            .path()
+            .display()
+            .to_string()
+            .chars()
+            .map(|c| match c {
+                '/' => "%2F".to_string(),
+                c => c.to_string(),
+            })
+            .collect();
+        format!("postgres://postgres@{folder}:{}/{db}", self.port)
+    }
+
+    /// [`PgCluster::database`], reached through the Unix socket ([`PgCluster::socket_url`]).
+    pub fn socket_database(&self, name: &str) -> String {
+        self.database(name);
+        self.socket_url(name)
+    }
+
     /// Copies database `from` into a new database `to` (a backup), through `pg_dump | psql`-free
     /// SQL: PostgreSQL's own template copy.
     pub fn copy_database(&self, from: &str, to: &str) {

@@ -387,3 +387,46 @@ fn a_batch_failing_inside_a_group_fails_alone_and_the_others_are_stored_once() {
     );
     assert_eq!(pull_everything(&storage, &watcher, 0).len(), 15);
 }
+
+/// A township's server and its PostgreSQL on one machine talk through PostgreSQL's Unix socket
+/// (the socket folder as the URL's host): the pool, the change log's writer and the migrations
+/// all connect that way, and no connection goes through TCP.
+#[test]
+fn a_server_on_the_database_machine_reaches_postgresql_through_its_unix_socket() {
+    let Some(pg) = PgCluster::start() else {
+        return;
+    };
+    let url = pg.socket_database("over_socket");
+    assert!(!url.contains("127.0.0.1"), "{url}");
+    let storage = jiayi_server::open_storage(&url).unwrap();
+    let (watcher, _) = enroll(&storage, "全镇", &VILLAGES);
+    let (scope, mut replica) = enroll(&storage, "医生", &[VILLAGES[0]]);
+    let sent = batches(&mut replica, VILLAGES[0], 3, 10);
+    for batch in &sent {
+        let pushed = push(&storage, &scope, batch);
+        assert!(
+            pushed
+                .results
+                .iter()
+                .all(|r| r.status == ChangeStatus::Applied)
+        );
+    }
+    let seen = pull_everything(&storage, &watcher, 0);
+    assert_eq!(seen.len(), 30);
+
+    let mut admin = postgres::Client::connect(&pg.url("postgres"), postgres::NoTls).unwrap();
+    let row = admin
+        .query_one(
+            "SELECT count(*) FILTER (WHERE client_addr IS NULL AND client_port = -1),
+                    count(*) FILTER (WHERE client_addr IS NOT NULL)
+             FROM pg_stat_activity WHERE datname = 'over_socket'",
+            &[],
+        )
+        .unwrap();
+    let (socket, tcp): (i64, i64) = (row.get(0), row.get(1));
+    assert!(
+        socket >= 2,
+        "the pool and the writer on the socket: {socket}"
+    );
+    assert_eq!(tcp, 0, "no connection to the database over TCP");
+}
