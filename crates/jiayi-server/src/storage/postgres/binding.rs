@@ -24,11 +24,15 @@ pub(super) fn await_code(tx: &mut Transaction<'_>, placeholder: Uuid, code: &str
 }
 
 impl PgStorage {
+    /// Asked on every device's `info`: a statement the connection keeps prepared.
     pub(super) fn awaiting_code_of(&self, device: Uuid) -> Result<Option<String>> {
-        let row = self.client()?.query_opt(
+        let mut lease = self.client()?;
+        let (client, statements) = lease.parts();
+        let query = statements.get(
+            client,
             "SELECT code FROM awaiting_devices WHERE placeholder_id = $1",
-            &[&device.to_string()],
         )?;
+        let row = client.query_opt(&query, &[&device.to_string()])?;
         Ok(row.map(|r| r.get(0)))
     }
 

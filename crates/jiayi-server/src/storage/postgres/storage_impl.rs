@@ -472,10 +472,13 @@ impl Storage for PgStorage {
         super::reviews::record_changes(&mut *self.client()?, entity, id)
     }
 
+    /// Read on every sync request (the server's data kind, the recovery key): a statement the
+    /// connection keeps prepared, one round trip.
     fn setting(&self, key: &str) -> Result<Option<String>> {
-        let row = self
-            .client()?
-            .query_opt("SELECT value FROM settings WHERE key = $1", &[&key])?;
+        let mut lease = self.client()?;
+        let (client, statements) = lease.parts();
+        let query = statements.get(client, "SELECT value FROM settings WHERE key = $1")?;
+        let row = client.query_opt(&query, &[&key])?;
         Ok(row.map(|r| r.get(0)))
     }
 
