@@ -54,6 +54,7 @@ import AppHeader from './AppHeader.vue'
 import ChangeView from '../views/ChangeView.vue'
 import { route } from '../router'
 import { lockState } from '../lib/lockState'
+import { status } from '../lib/status'
 
 const global = { plugins: [i18n, { install: useElement }] }
 
@@ -89,6 +90,22 @@ describe('the header', () => {
     // The less frequent tools are not buttons on the bar.
     expect(header.find('[data-test=lang-switch]').exists()).toBe(false)
     expect(header.find('[data-test=lock-now]').exists()).toBe(false)
+    header.unmount()
+  })
+
+  it('shows no pending count until the store has answered', async () => {
+    const { api } = await import('../api')
+    let answer: (overview: unknown) => void = () => undefined
+    vi.mocked(api.syncOverview).mockImplementationOnce(
+      () => new Promise((resolve) => { answer = resolve as (overview: unknown) => void }) as never,
+    )
+    status.loaded = false
+    const header = mount(AppHeader, { attachTo: document.body, global })
+    await flushPromises()
+    expect(header.find('[data-test=pending-count]').text()).not.toContain('待同步')
+    answer({ pending_changes: 3, last_sync_at: null, enrolled: true, open_refusals: 0, last_error: null, syncing: false })
+    await flushPromises()
+    expect(header.find('[data-test=pending-count]').text()).toContain('待同步 3 条')
     header.unmount()
   })
 
