@@ -9,4 +9,4 @@ bash scripts/install-deps.sh
 (cd ui && npm run build)
 cargo build --release -p jiayi-desktop -p jiayi-cli
 # --demo: a first start (no database yet) offers the demo township first.
-exec target/release/jiayi-desktop --demo "$@"
+exec "${CARGO_TARGET_DIR:-target}/release/jiayi-desktop" --demo "$@"
