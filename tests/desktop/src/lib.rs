@@ -144,6 +144,18 @@ impl Drop for Driver {
     }
 }
 
+/// The key of the app's encrypted store at `path`, from its key file and the passphrase: for a
+/// test to open the store beside the running app (WAL lets both read).
+pub fn store_key(path: &Path, passphrase: &str) -> Result<jiayi_store::DbKey> {
+    let setup = |e: &dyn std::fmt::Display| DriverError::Setup(e.to_string());
+    jiayi_store::KeyFile::load(path)
+        .map_err(|e| setup(&e))?
+        .ok_or_else(|| setup(&"no key file"))?
+        .unlock(passphrase)
+        .map_err(|e| setup(&e))?
+        .ok_or_else(|| setup(&"the passphrase does not open the store"))
+}
+
 fn free_port() -> Result<u16> {
     let l = std::net::TcpListener::bind("127.0.0.1:0")?;
     Ok(l.local_addr()?.port())

@@ -843,12 +843,7 @@ fn setup(e: impl std::fmt::Display) -> jiayi_desktop_tests::DriverError {
 /// lets both read).
 fn open_store(data: &Path) -> Result<jiayi_store::Store> {
     let path = data.join("jiayi.sqlite3");
-    let key = jiayi_store::KeyFile::load(&path)
-        .map_err(setup)?
-        .ok_or_else(|| setup("no key file"))?
-        .unlock(DEMO_PASSPHRASE)
-        .map_err(setup)?
-        .ok_or_else(|| setup("the demo passphrase does not open the store"))?;
+    let key = jiayi_desktop_tests::store_key(&path, DEMO_PASSPHRASE)?;
     jiayi_store::DbFile::encrypted(path, key)
         .open()
         .map_err(setup)

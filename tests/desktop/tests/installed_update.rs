@@ -308,12 +308,7 @@ struct AppStore {
 impl AppStore {
     fn unlock() -> Result<AppStore> {
         let path = data_dir()?.join("jiayi.sqlite3");
-        let key = jiayi_store::KeyFile::load(&path)
-            .map_err(setup)?
-            .ok_or_else(|| setup("no key file"))?
-            .unlock(PASSPHRASE)
-            .map_err(setup)?
-            .ok_or_else(|| setup("the passphrase does not open the store"))?;
+        let key = jiayi_desktop_tests::store_key(&path, PASSPHRASE)?;
         Ok(AppStore { path, key })
     }
 

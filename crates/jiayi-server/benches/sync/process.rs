@@ -201,21 +201,26 @@ pub fn cluster_cpu(postmaster: u32) -> Duration {
     let Some(parent) = process_cpu(postmaster) else {
         return Duration::ZERO;
     };
-    let mut total = parent.own + parent.reaped;
-    for entry in std::fs::read_dir("/proc").into_iter().flatten().flatten() {
-        let Some(pid) = entry
-            .file_name()
-            .to_str()
-            .and_then(|n| n.parse::<u32>().ok())
-        else {
-            continue;
-        };
-        let Some(f) = stat_fields(pid) else { continue };
-        if f.get(1).and_then(|p| p.parse::<u32>().ok()) == Some(postmaster) {
-            total += process_cpu(pid).map_or(Duration::ZERO, |t| t.own);
-        }
-    }
-    total
+    let children: Duration = children_of(postmaster)
+        .into_iter()
+        .filter_map(process_cpu)
+        .map(|t| t.own)
+        .sum();
+    parent.own + parent.reaped + children
+}
+
+/// The live processes whose parent is `parent` (from `/proc/<pid>/stat`).
+fn children_of(parent: u32) -> Vec<u32> {
+    std::fs::read_dir("/proc")
+        .into_iter()
+        .flatten()
+        .flatten()
+        .filter_map(|entry| entry.file_name().to_str()?.parse::<u32>().ok())
+        .filter(|&pid| {
+            stat_fields(pid).and_then(|f| f.get(1).and_then(|p| p.parse::<u32>().ok()))
+                == Some(parent)
+        })
+        .collect()
 }
 
 /// Pins a running PostgreSQL cluster's postmaster and its present children to the server's
@@ -225,19 +230,8 @@ pub fn pin_cluster(pinning: Pinning, postmaster: u32) {
         return;
     }
     pinning.pin_server(postmaster);
-    for entry in std::fs::read_dir("/proc").into_iter().flatten().flatten() {
-        let Some(pid) = entry
-            .file_name()
-            .to_str()
-            .and_then(|n| n.parse::<u32>().ok())
-        else {
-            continue;
-        };
-        if stat_fields(pid).and_then(|f| f.get(1).and_then(|p| p.parse::<u32>().ok()))
-            == Some(postmaster)
-        {
-            pinning.pin_server(pid);
-        }
+    for pid in children_of(postmaster) {
+        pinning.pin_server(pid);
     }
 }
 
