@@ -38,7 +38,9 @@ pub fn answer(
     if scope.device_id != header.device {
         return Err(ServerError::Bundle(BundleError::Foreign(header.device)));
     }
-    if let Err(mismatch) = crate::data_kind::admit(storage, &scope, bundle.data_kind)? {
+    let server_kind = crate::data_kind::server_kind(storage)?;
+    if let Err(mismatch) = crate::data_kind::admit(storage, &scope, bundle.data_kind, server_kind)?
+    {
         return Err(ServerError::Invalid(format!(
             "{} ({})",
             mismatch.message_zh(),

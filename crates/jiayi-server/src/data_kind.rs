@@ -9,11 +9,16 @@ use crate::error::{Result, ServerError};
 use crate::storage::{AuditEvent, DeviceScope, Storage};
 
 /// The settings key the server's kind is kept under.
-const SETTING: &str = "township.data_kind";
+pub const SETTING: &str = "township.data_kind";
 
 /// This server's kind; a server never marked is the real township's.
 pub fn server_kind(storage: &dyn Storage) -> Result<DataKind> {
-    match storage.setting(SETTING)? {
+    kind_from_setting(storage.setting(SETTING)?)
+}
+
+/// The kind kept in the setting [`SETTING`] (`None`: never marked, the real township's).
+pub fn kind_from_setting(setting: Option<String>) -> Result<DataKind> {
+    match setting {
         None => Ok(DataKind::Real),
         Some(json) => serde_json::from_str(&json).map_err(|e| {
             ServerError::Corrupt(format!("the setting {SETTING} is not a data kind: {e}"))
@@ -41,13 +46,15 @@ pub fn set_server_kind(storage: &dyn Storage, kind: DataKind) -> Result<()> {
     )
 }
 
-/// Whether a device stating `device` may sync here; a refusal is noted in the audit log.
+/// Whether a device stating `device` may sync with this server of kind `server`; a refusal is
+/// noted in the audit log.
 pub fn admit(
     storage: &dyn Storage,
     scope: &DeviceScope,
     device: DataKind,
+    server: DataKind,
 ) -> Result<std::result::Result<(), KindMismatch>> {
-    let verdict = check_pairing(device, server_kind(storage)?);
+    let verdict = check_pairing(device, server);
     if let Err(mismatch) = verdict {
         storage.append_audit(
             &AuditEvent::device(scope, "refused", "").with_record("data_kind", mismatch.code()),

@@ -152,15 +152,17 @@ impl BindRefusal {
     }
 }
 
-/// At a device's first request with its token: when the token was issued for a code, binds it
-/// to the laptop that named itself `claimed` if the code names that laptop. Returns the
-/// device's id from now on (`placeholder` unchanged when it was not waiting).
+/// At a device's first request with its token: when the token was issued for a code
+/// (`awaiting`, [`Storage::awaiting_code`]), binds it to the laptop that named itself `claimed`
+/// if the code names that laptop. Returns the device's id from now on (`placeholder` unchanged
+/// when it was not waiting).
 pub fn bind_on_first_contact(
     storage: &dyn Storage,
     placeholder: Uuid,
+    awaiting: Option<String>,
     claimed: Option<Uuid>,
 ) -> Result<std::result::Result<Uuid, BindRefusal>> {
-    let Some(code) = storage.awaiting_code(placeholder)? else {
+    let Some(code) = awaiting else {
         return Ok(Ok(placeholder));
     };
     let Some(laptop) = claimed else {

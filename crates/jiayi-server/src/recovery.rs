@@ -19,8 +19,12 @@ pub const SETTING: &str = "recovery_public_key";
 
 /// The township's recovery public key (hex), once made.
 pub fn public_key(storage: &dyn Storage) -> Result<Option<String>> {
-    storage
-        .setting(SETTING)?
+    public_key_from_setting(storage.setting(SETTING)?)
+}
+
+/// The public key kept in the setting [`SETTING`].
+pub fn public_key_from_setting(setting: Option<String>) -> Result<Option<String>> {
+    setting
         .map(|json| serde_json::from_str::<String>(&json).map_err(ServerError::from))
         .transpose()
 }

@@ -164,6 +164,16 @@ pub struct DeviceStatus {
     pub stored_through: u64,
 }
 
+/// What a device's `info` request reads about it ([`Storage::device_info`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DeviceInfo {
+    pub status: DeviceStatus,
+    /// The 登记码 the device's token waits to be bound under (a placeholder device).
+    pub awaiting_code: Option<String>,
+    /// The server setting asked for.
+    pub setting: Option<String>,
+}
+
 /// Counts per village for the dashboard.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct VillageProgress {
@@ -266,6 +276,31 @@ pub trait Storage: Send + Sync + 'static {
             epoch: self.epoch()?,
             high_water: self.high_water()?,
             stored_through: self.stored_through(device_id)?,
+        })
+    }
+
+    /// The device holding `token` and the server setting `key`, read together: every sync
+    /// request needs both before anything else (the device's scope, the server's data kind).
+    /// A backend with network round trips reads them in one.
+    fn authenticate_with_setting(
+        &self,
+        token: &str,
+        key: &str,
+    ) -> Result<Option<(DeviceScope, Option<String>)>> {
+        let Some(scope) = self.authenticate(token)? else {
+            return Ok(None);
+        };
+        Ok(Some((scope, self.setting(key)?)))
+    }
+
+    /// What a device's `info` request reads: its status, the 登记码 it still awaits binding
+    /// under, and the server setting `key` (the recovery key). A backend with network round
+    /// trips reads them in one.
+    fn device_info(&self, device_id: Uuid, key: &str) -> Result<DeviceInfo> {
+        Ok(DeviceInfo {
+            status: self.status(device_id)?,
+            awaiting_code: self.awaiting_code(device_id)?,
+            setting: self.setting(key)?,
         })
     }
 

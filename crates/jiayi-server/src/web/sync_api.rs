@@ -49,10 +49,11 @@ where
     let kind = DataKind::from_header(headers.get(DATA_KIND_HEADER).and_then(|v| v.to_str().ok()));
     let storage = state.storage.clone();
     on_blocking_pool(move || {
-        let scope = storage
-            .authenticate(&token)?
+        let (scope, server_kind) = storage
+            .authenticate_with_setting(&token, data_kind::SETTING)?
             .ok_or_else(ApiErr::unauthorized)?;
-        if let Err(mismatch) = data_kind::admit(storage.as_ref(), &scope, kind)? {
+        let server_kind = data_kind::kind_from_setting(server_kind)?;
+        if let Err(mismatch) = data_kind::admit(storage.as_ref(), &scope, kind, server_kind)? {
             return Err(ApiErr::new(
                 StatusCode::CONFLICT,
                 mismatch.code(),
@@ -78,8 +79,18 @@ pub(crate) async fn info(
     let shelf = state.updates.clone();
     let (scope, status, recovery_public_key, update) =
         as_device(&state, &headers, move |storage, mut scope| {
-            bind_on_first_contact(storage, &mut scope, seen.device_id, &peer)?;
-            let mut status = storage.status(scope.device_id)?;
+            let known = storage.device_info(scope.device_id, crate::recovery::SETTING)?;
+            let mut status = known.status;
+            if known.awaiting_code.is_some() {
+                bind_on_first_contact(
+                    storage,
+                    &mut scope,
+                    known.awaiting_code,
+                    seen.device_id,
+                    &peer,
+                )?;
+                status = storage.status(scope.device_id)?;
+            }
             if seen.shows_a_restore(status.epoch, status.high_water) {
                 // The device was told of cursors this log does not reach: the database is an
                 // older copy put back. A new epoch sends every device back to re-upload and re-pull.
@@ -91,7 +102,7 @@ pub(crate) async fn info(
                 storage.renew_epoch()?;
                 status = storage.status(scope.device_id)?;
             }
-            let recovery = crate::recovery::public_key(storage)?;
+            let recovery = crate::recovery::public_key_from_setting(known.setting)?;
             let update = match (&shelf, &seen.app_version, &seen.app_platform) {
                 (Some(shelf), Some(version), Some(platform)) => shelf
                     .offer_for(platform, version)?
@@ -127,10 +138,11 @@ pub(crate) async fn info(
 fn bind_on_first_contact(
     storage: &dyn Storage,
     scope: &mut DeviceScope,
+    awaiting: Option<String>,
     claimed: Option<uuid::Uuid>,
     peer: &str,
 ) -> Result<(), ApiErr> {
-    match crate::device_code::bind_on_first_contact(storage, scope.device_id, claimed)? {
+    match crate::device_code::bind_on_first_contact(storage, scope.device_id, awaiting, claimed)? {
         Ok(laptop) if laptop != scope.device_id => {
             let placeholder = scope.device_id;
             scope.device_id = laptop;

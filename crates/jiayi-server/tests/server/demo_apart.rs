@@ -32,13 +32,48 @@ fn token_for(t: &Township, api: &Api) -> String {
     .token
 }
 
+/// A township's server on the backend under test, `name` naming its database.
+type NewTownship<'a> = &'a dyn Fn(&str) -> Township;
+
+fn on_sqlite(_name: &str) -> Township {
+    Township::sqlite(Limits::default())
+}
+
 #[test]
 fn a_demo_store_cannot_enroll_with_the_real_township_but_can_with_a_demo_one() {
+    demo_store_and_real_township(&on_sqlite);
+}
+
+#[test]
+fn a_real_store_cannot_sync_to_a_demo_server() {
+    real_store_and_demo_township(&on_sqlite);
+}
+
+#[test]
+fn a_server_made_real_again_refuses_the_demo_store_at_the_next_sync_and_in_bundles() {
+    server_made_real_again(&on_sqlite);
+}
+
+/// The same refusals from a PostgreSQL township server, which reads the token and its own kind
+/// in one statement.
+#[test]
+fn demo_and_real_data_stay_apart_on_postgres() {
+    let Some(pg) = jiayi_testkit::pg::PgCluster::start() else {
+        return;
+    };
+    let on_postgres =
+        |name: &str| Township::on(&pg.database(&format!("apart_{name}")), Limits::default());
+    demo_store_and_real_township(&on_postgres);
+    real_store_and_demo_township(&on_postgres);
+    server_made_real_again(&on_postgres);
+}
+
+fn demo_store_and_real_township(new_township: NewTownship) {
     let dir = tempfile::tempdir().unwrap();
     let mut api = device(dir.path(), true);
     assert!(api.status().unwrap().demo, "the header shows 演示");
 
-    let real = Township::sqlite(Limits::default());
+    let real = new_township("real");
     let token = token_for(&real, &api);
     let err = api.enroll_device(&real.base(), &token).unwrap_err();
     assert_eq!(err.code, "demo_store_refused");
@@ -49,7 +84,7 @@ fn a_demo_store_cannot_enroll_with_the_real_township_but_can_with_a_demo_one() {
     );
     assert!(real.log().is_empty());
 
-    let demo = Township::sqlite(Limits::default());
+    let demo = new_township("demo");
     demo.make_demo();
     let token = token_for(&demo, &api);
     api.enroll_device(&demo.base(), &token)
@@ -57,12 +92,11 @@ fn a_demo_store_cannot_enroll_with_the_real_township_but_can_with_a_demo_one() {
     api.sync_now(&|_| {}).expect("and syncs with it");
 }
 
-#[test]
-fn a_real_store_cannot_sync_to_a_demo_server() {
+fn real_store_and_demo_township(new_township: NewTownship) {
     let dir = tempfile::tempdir().unwrap();
     let mut api = device(dir.path(), false);
     assert!(!api.status().unwrap().demo);
-    let demo = Township::sqlite(Limits::default());
+    let demo = new_township("demo_only");
     demo.make_demo();
     let token = token_for(&demo, &api);
     let err = api.enroll_device(&demo.base(), &token).unwrap_err();
@@ -71,11 +105,10 @@ fn a_real_store_cannot_sync_to_a_demo_server() {
     assert!(!api.sync_settings().unwrap().enrolled);
 }
 
-#[test]
-fn a_server_made_real_again_refuses_the_demo_store_at_the_next_sync_and_in_bundles() {
+fn server_made_real_again(new_township: NewTownship) {
     let dir = tempfile::tempdir().unwrap();
     let mut api = device(dir.path(), true);
-    let t = Township::sqlite(Limits::default());
+    let t = new_township("made_real");
     t.make_demo();
     let token = token_for(&t, &api);
     api.enroll_device(&t.base(), &token).unwrap();
@@ -99,6 +132,8 @@ fn a_server_made_real_again_refuses_the_demo_store_at_the_next_sync_and_in_bundl
     assert!(refused.to_string().contains("演示"), "{refused}");
     assert!(t.log().is_empty(), "nothing of the demo reached the server");
 
+    // Queued entries are chained into the log by the sealer (at once on SQLite).
+    t.storage().seal_audit().unwrap();
     let audit = t.storage().audit_entries(0, 1000).unwrap();
     assert!(
         audit

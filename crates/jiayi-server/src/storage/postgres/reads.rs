@@ -14,15 +14,22 @@ use crate::storage::{DeviceScope, PullPage, StoredChange};
 /// `d`; column 5 is the token's hash.
 macro_rules! scope_select {
     () => {
-        "SELECT d.id, d.doctor_id, d.team_id, d.role,
+        scope_select!("")
+    };
+    // Columns read beside the scope, from index 6 on.
+    ($more_columns:literal) => {
+        concat!(
+            "SELECT d.id, d.doctor_id, d.team_id, d.role,
                 ARRAY(SELECT village_id FROM device_villages WHERE device_id = d.id
                       UNION
                       SELECT dv.village_id FROM device_villages dv
                       JOIN devices o ON o.id = dv.device_id
                       WHERE d.role <> 'doctor' AND o.team_id = d.team_id AND o.revoked_at IS NULL
                       ORDER BY 1),
-                d.token_hash
-           FROM devices d"
+                d.token_hash",
+            $more_columns,
+            " FROM devices d"
+        )
     };
 }
 

@@ -20,9 +20,9 @@ use crate::storage::shared::{
 };
 use crate::storage::token::{new_token, token_hash};
 use crate::storage::{
-    AuditEvent, AuditLogEntry, AuditSeal, AuditSealer, ConflictRow, DeviceRow, DeviceScope,
-    DeviceStatus, Enrolled, Enrollment, LoginAttempt, PullPage, Pushed, RecordChange, RecordReview,
-    RecordToAudit, SealAnchor, Storage, UserRow, VillageProgress,
+    AuditEvent, AuditLogEntry, AuditSeal, AuditSealer, ConflictRow, DeviceInfo, DeviceRow,
+    DeviceScope, DeviceStatus, Enrolled, Enrollment, LoginAttempt, PullPage, Pushed, RecordChange,
+    RecordReview, RecordToAudit, SealAnchor, Storage, UserRow, VillageProgress,
 };
 
 impl Storage for PgStorage {
@@ -54,6 +54,47 @@ impl Storage for PgStorage {
         )?;
         let row = client.query_opt(&query, &[&token_hash(token)])?;
         row.map(|r| scope_from_row(&r)).transpose()
+    }
+
+    fn authenticate_with_setting(
+        &self,
+        token: &str,
+        key: &str,
+    ) -> Result<Option<(DeviceScope, Option<String>)>> {
+        let mut lease = self.client()?;
+        let (client, statements) = lease.parts();
+        let query = statements.get(
+            client,
+            concat!(
+                scope_select!(", (SELECT value FROM settings WHERE key = $2)"),
+                " WHERE d.token_hash = $1 AND d.revoked_at IS NULL"
+            ),
+        )?;
+        let row = client.query_opt(&query, &[&token_hash(token), &key])?;
+        row.map(|r| Ok((scope_from_row(&r)?, r.get(6)))).transpose()
+    }
+
+    fn device_info(&self, device_id: Uuid, key: &str) -> Result<DeviceInfo> {
+        let mut lease = self.client()?;
+        let (client, statements) = lease.parts();
+        let query = statements.get(
+            client,
+            "SELECT (SELECT value FROM meta WHERE key = 'epoch'),
+                    (SELECT COALESCE(MAX(cursor), 0) FROM changes),
+                    (SELECT COALESCE(MAX(seq), 0) FROM changes WHERE device_id = $1),
+                    (SELECT code FROM awaiting_devices WHERE placeholder_id = $1),
+                    (SELECT value FROM settings WHERE key = $2)",
+        )?;
+        let row = client.query_one(&query, &[&device_id.to_string(), &key])?;
+        Ok(DeviceInfo {
+            status: DeviceStatus {
+                epoch: parse_uuid(row.get(0))?,
+                high_water: row.get::<_, i64>(1) as u64,
+                stored_through: row.get::<_, i64>(2) as u64,
+            },
+            awaiting_code: row.get(3),
+            setting: row.get(4),
+        })
     }
 
     fn device_key(&self, device_id: Uuid) -> Result<Option<(DeviceScope, String)>> {

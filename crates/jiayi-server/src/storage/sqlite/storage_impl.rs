@@ -459,12 +459,13 @@ impl Storage for SqliteStorage {
         super::reads::record_changes(&self.conn(), entity, id)
     }
 
+    /// Read on the reader: every sync request reads the server's data kind, and must not wait
+    /// for a push holding the writer.
     fn setting(&self, key: &str) -> Result<Option<String>> {
         Ok(self
-            .conn()
-            .query_row("SELECT value FROM settings WHERE key = ?1", [key], |r| {
-                r.get(0)
-            })
+            .reader()
+            .prepare_cached("SELECT value FROM settings WHERE key = ?1")?
+            .query_row([key], |r| r.get(0))
             .optional()?)
     }
 
