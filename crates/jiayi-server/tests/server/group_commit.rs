@@ -181,10 +181,10 @@ fn many_devices_pushing_at_once_store_each_change_once_with_cursors_in_commit_or
 
 /// A session of its own holding the change log's turn, so that the writer's next group waits
 /// at its first insert into the log while more batches queue behind it.
-struct TurnHeld(postgres::Client);
+pub(crate) struct TurnHeld(postgres::Client);
 
 impl TurnHeld {
-    fn take(url: &str) -> TurnHeld {
+    pub(crate) fn take(url: &str) -> TurnHeld {
         let mut client = postgres::Client::connect(url, postgres::NoTls).unwrap();
         client
             .batch_execute("SELECT pg_advisory_lock(0, 1)")
@@ -193,7 +193,7 @@ impl TurnHeld {
     }
 
     /// Waits (boundedly) until a transaction waits for the turn.
-    fn until_waited_for(&mut self) {
+    pub(crate) fn until_waited_for(&mut self) {
         for _ in 0..500 {
             let waiting: i64 = self
                 .0
@@ -211,7 +211,7 @@ impl TurnHeld {
         panic!("no push waited for the change log's turn");
     }
 
-    fn release(mut self) {
+    pub(crate) fn release(mut self) {
         self.0
             .batch_execute("SELECT pg_advisory_unlock(0, 1)")
             .unwrap();
@@ -219,7 +219,7 @@ impl TurnHeld {
 }
 
 /// Starts a thread pushing `batch` for `scope`; it answers with the push's own result.
-fn push_in_thread(
+pub(crate) fn push_in_thread(
     storage: &DynStorage,
     scope: &DeviceScope,
     batch: Vec<Change>,

@@ -8,6 +8,7 @@ mod dashboard;
 mod demo_apart;
 mod fuzz_push;
 mod group_commit;
+mod grouped_batches;
 mod indicators;
 mod login_and_connections;
 mod recovery;

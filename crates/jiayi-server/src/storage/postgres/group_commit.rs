@@ -1,14 +1,17 @@
 //! Group commit: the change log's one writer. Push batches are handed to a thread with its own
-//! connection, which writes the batches queued since its last commit in one transaction, one
-//! after the other in the order they arrived, and commits them together: one flush of the
+//! connection, which writes the batches queued since its last commit in one transaction, as if
+//! one after the other in the order they arrived, and commits them together: one flush of the
 //! database's log for the group instead of one per batch, each flush taken while the change
-//! log's turn is held. Every caller is answered only once its batch has committed, so an
+//! log's turn is held. The group is written with five statements however many batches it holds
+//! (`write_batches`): written batch by batch, the writer's round trips were what a crowd of
+//! devices waited on. Every caller is answered only once its batch has committed, so an
 //! answered push is on disk as before.
 //!
 //! A batch stays atomic and idempotent on its own: it writes only its own rows, and when any
-//! batch of a group fails, the group's transaction is rolled back whole and each of its batches
-//! is written again alone, in its own transaction, so the failing one fails by itself and the
-//! others are stored as if they had come one by one.
+//! batch of a group fails (or moves a household, which is written alone), the group's
+//! transaction is rolled back whole and each of its batches is written again alone, in its own
+//! transaction, so the failing one fails by itself and the others are stored as if they had
+//! come one by one.
 //!
 //! Cursors keep committing in the order they are handed out: a group's batches draw theirs in
 //! one transaction, which takes the change log's turn with its first insert and commits them
@@ -18,7 +21,7 @@ use std::sync::Mutex;
 use std::sync::mpsc::{Receiver, Sender, channel};
 
 use super::pool::{self, Pooled};
-use super::push::{Batch, write_batch};
+use super::push::{Batch, write_batches};
 use crate::error::{Result, ServerError};
 use crate::storage::Pushed;
 
@@ -150,10 +153,7 @@ fn in_one_transaction(
         return Err(writer_gone());
     };
     let mut tx = pooled.client.transaction()?;
-    let mut pushed = Vec::with_capacity(batches.len());
-    for batch in batches {
-        pushed.push(write_batch(&mut tx, &mut pooled.statements, batch)?);
-    }
+    let pushed = write_batches(&mut tx, &mut pooled.statements, batches)?;
     tx.commit()?;
     Ok(pushed)
 }

@@ -1,11 +1,11 @@
 //! The PostgreSQL backend, for a county that outgrows one machine.
 //!
 //! Pushes are written by the change log's one writer, several devices' batches in one
-//! transaction (`group_commit`), and take turns on the change log's insert (see `write_batch`
-//! in `push`), so cursors commit in the order they are handed out: a pull never skips a change
-//! that commits after a higher cursor was already seen. Hot statements are prepared once per pooled connection
-//! (`pool`) and written to read narrowly whatever plan the connection keeps (see `write_batch`
-//! and `read_page` in `reads`). Requests queue their audit entries; `sealer` chains them.
+//! transaction and a few statements (`group_commit`), and take turns on the change log's insert
+//! (see `write_batches` in `push`), so cursors commit in the order they are handed out: a pull
+//! never skips a change that commits after a higher cursor was already seen. Hot statements are
+//! prepared once per pooled connection (`pool`) and written to read narrowly whatever plan the
+//! connection keeps (see `write_batches` and `read_page` in `reads`). Requests queue their audit entries; `sealer` chains them.
 
 mod audit_seals;
 mod binding;

@@ -62,7 +62,7 @@ pub(super) fn read_page(
     // Read village by village, each along the village's own index in cursor order, then
     // merged: a plan that walks the whole log in cursor order and filters by village is what
     // the planner picks for a small log, and a connection keeps the plan it first chose for a
-    // prepared statement (see `write_batch` in `push`), however far the log has grown since.
+    // prepared statement (see `write_batches` in `push`), however far the log has grown since.
     let query = statements.get(
         client,
         "WITH mark AS (SELECT COALESCE(MAX(cursor), 0) AS high_water FROM changes)
