@@ -30,6 +30,7 @@ pub async fn serve(
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     let state: ServerState = state.into();
+    warm_up(&state);
     let sealer = Sealer::start(state.storage.clone());
     let timeouts = state.timeouts;
     let served =
@@ -52,6 +53,7 @@ pub async fn serve_tls(
     state.secure_cookies = true;
     let timeouts = state.timeouts;
     let listener = crate::tls::TlsListener::new(listener, tls, timeouts)?;
+    warm_up(&state);
     let sealer = Sealer::start(state.storage.clone());
     let served =
         crate::web::connection::serve_on(listener, crate::web::router(state), timeouts, shutdown)
@@ -201,4 +203,16 @@ pub fn spawn_with(
         stop: Some(tx),
         thread: Some(thread),
     })
+}
+
+/// Opens the storage's connections beside the first requests (see
+/// [`Storage::warm_up`](crate::storage::Storage::warm_up)); a
+/// failure is only reported: requests open what they need themselves.
+fn warm_up(state: &ServerState) {
+    let storage = state.storage.clone();
+    tokio::task::spawn_blocking(move || {
+        if let Err(e) = storage.warm_up() {
+            eprintln!("jiayi-server: opening the database connections ahead failed: {e}");
+        }
+    });
 }

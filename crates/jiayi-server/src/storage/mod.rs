@@ -418,6 +418,12 @@ pub trait Storage: Send + Sync + 'static {
     /// with an [`AuditSealer`], queued for the sealer, so that requests never take turns on the
     /// chain's head.
     fn append_audit(&self, event: &AuditEvent, now: DateTime<Utc>) -> Result<()>;
+    /// Opens what serving requests will use (a backend's connections), so that the first
+    /// devices to sync after the server starts do not wait for it. Called once when serving
+    /// starts; nothing to do for a backend without connections to open.
+    fn warm_up(&self) -> Result<()> {
+        Ok(())
+    }
     /// What chains the entries this backend queues (PostgreSQL); `None` for a backend that
     /// chains every entry as it is appended.
     fn sealer(&self) -> Option<&dyn AuditSealer> {

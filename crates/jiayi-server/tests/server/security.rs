@@ -491,11 +491,16 @@ fn audit_log(t: &Township) {
             change.entity_id
         );
     }
-    assert!(
-        entries
-            .iter()
-            .any(|e| e.action == "pull" && e.actor == b.id().to_string())
-    );
+    // The colleague's pull names each record it was handed, as `entity:id`.
+    let pulled: Vec<&str> = entries
+        .iter()
+        .filter(|e| e.action == "pull" && e.actor == b.id().to_string())
+        .flat_map(|e| e.records.split(' '))
+        .collect();
+    for (change, _) in a.replica.outbox.values() {
+        let record = format!("{}:{}", change.entity.as_str(), change.entity_id);
+        assert!(pulled.contains(&record.as_str()), "{record} in {pulled:?}");
+    }
     assert!(
         entries
             .iter()

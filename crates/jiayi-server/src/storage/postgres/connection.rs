@@ -13,7 +13,7 @@ mod embedded {
 }
 
 pub struct PgStorage {
-    pool: Pool,
+    pub(super) pool: Pool,
     /// The change log's writer: every push batch is stored through it.
     pub(super) writer: GroupCommit,
 }

@@ -40,16 +40,23 @@ struct Job {
     answer: Sender<Result<Pushed>>,
 }
 
+/// What the writer thread is handed.
+enum Task {
+    Write(Box<Job>),
+    /// Open the writer's connection now (when serving starts), not at the first batch.
+    Connect(Sender<Result<()>>),
+}
+
 /// The handle pushes use to reach the writer thread; dropping it ends the thread once the
 /// batches already handed over are answered.
 pub(super) struct GroupCommit {
-    jobs: Mutex<Sender<Job>>,
+    jobs: Mutex<Sender<Task>>,
 }
 
 impl GroupCommit {
     /// Starts the writer thread for the database at `url`; it connects at its first batch.
     pub(super) fn start(url: &str) -> Result<GroupCommit> {
-        let (jobs, queue) = channel::<Job>();
+        let (jobs, queue) = channel::<Task>();
         let url = url.to_string();
         std::thread::Builder::new()
             .name("jiayi-log-writer".into())
@@ -67,7 +74,18 @@ impl GroupCommit {
         self.jobs
             .lock()
             .unwrap_or_else(|p| p.into_inner())
-            .send(Job { batch, answer })
+            .send(Task::Write(Box::new(Job { batch, answer })))
+            .map_err(|_| writer_gone())?;
+        answered.recv().map_err(|_| writer_gone())?
+    }
+
+    /// Has the writer open its connection, and waits until it has.
+    pub(super) fn connect(&self) -> Result<()> {
+        let (answer, answered) = channel();
+        self.jobs
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .send(Task::Connect(answer))
             .map_err(|_| writer_gone())?;
         answered.recv().map_err(|_| writer_gone())?
     }
@@ -83,7 +101,7 @@ fn writer_gone() -> ServerError {
 /// The writer thread: waits for a batch, takes every batch queued behind it (up to
 /// [`MAX_GROUP`] batches and [`MAX_GROUP_CHANGES`] changes), writes them as one group,
 /// answers, and again, until the handle is dropped.
-fn write_groups(url: &str, queue: &Receiver<Job>) {
+fn write_groups(url: &str, queue: &Receiver<Task>) {
     let mut connection: Option<Pooled> = None;
     // A batch taken from the queue that did not fit the last group: it starts the next.
     let mut carried: Option<Job> = None;
@@ -91,14 +109,25 @@ fn write_groups(url: &str, queue: &Receiver<Job>) {
         let first = match carried.take() {
             Some(job) => job,
             None => match queue.recv() {
-                Ok(job) => job,
+                Ok(Task::Write(job)) => *job,
+                Ok(Task::Connect(answer)) => {
+                    let _ = answer.send(connected(url, &mut connection).map(|_| ()));
+                    continue;
+                }
                 Err(_) => return,
             },
         };
         let mut changes = first.batch.changes.len();
         let mut group = vec![first];
         while group.len() < MAX_GROUP {
-            let Ok(job) = queue.try_recv() else { break };
+            let job = match queue.try_recv() {
+                Ok(Task::Write(job)) => *job,
+                Ok(Task::Connect(answer)) => {
+                    let _ = answer.send(Ok(()));
+                    continue;
+                }
+                Err(_) => break,
+            };
             changes += job.batch.changes.len();
             if changes > MAX_GROUP_CHANGES {
                 carried = Some(job);
@@ -146,14 +175,17 @@ fn in_one_transaction(
     connection: &mut Option<Pooled>,
     batches: &[&Batch],
 ) -> Result<Vec<Pushed>> {
-    if connection.as_ref().is_none_or(|c| c.client.is_closed()) {
-        *connection = Some(pool::connect(url)?);
-    }
-    let Some(pooled) = connection.as_mut() else {
-        return Err(writer_gone());
-    };
+    let pooled = connected(url, connection)?;
     let mut tx = pooled.client.transaction()?;
     let pushed = write_batches(&mut tx, &mut pooled.statements, batches)?;
     tx.commit()?;
     Ok(pushed)
+}
+
+/// The writer's connection, opened anew when there is none or it was closed.
+fn connected<'c>(url: &str, connection: &'c mut Option<Pooled>) -> Result<&'c mut Pooled> {
+    if connection.as_ref().is_none_or(|c| c.client.is_closed()) {
+        *connection = Some(pool::connect(url)?);
+    }
+    connection.as_mut().ok_or_else(writer_gone)
 }

@@ -69,6 +69,15 @@ impl Pool {
         }
     }
 
+    /// Opens connections until [`POOL_SIZE`] are, all left idle.
+    pub(super) fn fill(&self) -> Result<()> {
+        let leases = (0..POOL_SIZE)
+            .map(|_| self.lease())
+            .collect::<Result<Vec<_>>>()?;
+        drop(leases);
+        Ok(())
+    }
+
     /// An idle connection, a new one while fewer than [`POOL_SIZE`] are open, or the next one
     /// handed back.
     pub(super) fn lease(&self) -> Result<Lease<'_>> {
