@@ -7,7 +7,7 @@ use super::pool;
 use crate::error::Result;
 use crate::merge::RecordState;
 use crate::storage::shared::{cursor_param, page, parse_uuid, record_from_text, role_from};
-use crate::storage::{AuditEvent, DeviceScope, PullPage, StoredChange};
+use crate::storage::{DeviceScope, PullPage, StoredChange};
 
 /// A device and the villages it reaches (see [`DeviceScope::villages`]): its own for a doctor;
 /// for a team leader also those of every active device of its team. Followed by a `WHERE` on
@@ -100,79 +100,6 @@ pub(super) fn read_page(
         }
     }
     Ok(page(changes, after, limit, high_water as u64))
-}
-
-/// A pull request's page with its audit entry (the event, naming each change handed out) and
-/// the device's sync time written, and the epoch read, in one statement: the page as
-/// [`read_page`] reads it.
-pub(super) fn read_page_logged(
-    client: &mut Client,
-    statements: &mut pool::Statements,
-    scope: &DeviceScope,
-    after: u64,
-    limit: u32,
-    now: &str,
-    audit: &AuditEvent,
-) -> Result<(Uuid, PullPage)> {
-    let query = statements.get(
-        client,
-        "WITH mark AS (SELECT COALESCE(MAX(cursor), 0) AS high_water FROM changes),
-         page AS (
-           SELECT c.cursor, c.entity, c.entity_id, c.body
-           FROM mark, (SELECT DISTINCT v FROM UNNEST($4::text[]) AS v) AS villages(village_id)
-           CROSS JOIN LATERAL (
-             SELECT c.cursor, c.entity, c.entity_id, c.body FROM changes c
-             WHERE c.village_id = villages.village_id AND c.cursor > $2
-               AND c.cursor <= mark.high_water AND c.device_id <> $1
-             ORDER BY c.cursor LIMIT $3
-           ) AS c
-           ORDER BY c.cursor LIMIT $3
-         ), queued AS (
-           INSERT INTO audit_pending (at, actor, role, action, origin, records)
-           SELECT $5, $7, $8, $9, $10, concat_ws(' ', NULLIF($11, ''),
-             (SELECT string_agg(entity || ':' || entity_id, ' ' ORDER BY cursor) FROM page))
-         ), touched AS (
-           UPDATE devices SET last_sync_at = $5 WHERE id = $6
-         )
-         SELECT mark.high_water, (SELECT value FROM meta WHERE key = 'epoch'),
-                page.cursor, page.entity, page.entity_id, page.body
-         FROM mark LEFT JOIN page ON true
-         ORDER BY page.cursor",
-    )?;
-    let rows = client.query(
-        &query,
-        &[
-            &scope.left_out_of_pull().to_string(),
-            &cursor_param(after),
-            &i64::from(limit),
-            &scope
-                .villages
-                .iter()
-                .map(Uuid::to_string)
-                .collect::<Vec<_>>(),
-            &now,
-            &scope.device_id.to_string(),
-            &audit.actor,
-            &audit.role,
-            &audit.action,
-            &audit.origin,
-            &audit.records_text(),
-        ],
-    )?;
-    let Some(first) = rows.first() else {
-        return Err(crate::error::ServerError::Corrupt(
-            "the pull read no high-water mark".into(),
-        ));
-    };
-    let high_water = first.get::<_, i64>(0);
-    let epoch = parse_uuid(first.get(1))?;
-    let mut changes = Vec::with_capacity(rows.len());
-    for r in &rows {
-        if let Some(cursor) = r.get::<_, Option<i64>>(2) {
-            changes.push(StoredChange::new(cursor, r.get(3), r.get(4), r.get(5)));
-        }
-    }
-    Ok((epoch, page(changes, after, limit, high_water as u64)))
 }
 
 pub(super) fn load_record(

@@ -9,7 +9,7 @@ use jiayi_sync::protocol::{
 use uuid::Uuid;
 
 use super::PgStorage;
-use super::reads::{load_record, read_page, read_page_logged, scope_from_row, scope_select};
+use super::reads::{load_record, read_page, scope_from_row, scope_select};
 use super::sealer::audit_record;
 use crate::error::Result;
 use crate::merge::RecordState;
@@ -169,8 +169,8 @@ impl Storage for PgStorage {
         read_page(client, statements, scope, after, limit)
     }
 
-    /// One round trip: the page with the high-water mark it was read under, its audit entry,
-    /// the device's sync time and the epoch.
+    /// Two round trips: the page with the high-water mark it was read under, then the audit
+    /// entry, the device's sync time and the epoch in one statement.
     fn pull_round(
         &self,
         scope: &DeviceScope,
@@ -181,15 +181,31 @@ impl Storage for PgStorage {
     ) -> Result<(Uuid, PullPage)> {
         let mut lease = self.client()?;
         let (client, statements) = lease.parts();
-        read_page_logged(
+        let page = read_page(client, statements, scope, after, limit)?;
+        let audit = audit.with_records(page.changes.iter().map(|c| c.record.clone()));
+        let logged = statements.get(
             client,
-            statements,
-            scope,
-            after,
-            limit,
-            &time_text(now),
-            &audit,
-        )
+            "WITH queued AS (
+               INSERT INTO audit_pending (at, actor, role, action, origin, records)
+               VALUES ($1, $3, $4, $5, $6, $7)
+             ), touched AS (
+               UPDATE devices SET last_sync_at = $1 WHERE id = $2
+             )
+             SELECT value FROM meta WHERE key = 'epoch'",
+        )?;
+        let row = client.query_one(
+            &logged,
+            &[
+                &time_text(now),
+                &scope.device_id.to_string(),
+                &audit.actor,
+                &audit.role,
+                &audit.action,
+                &audit.origin,
+                &audit.records_text(),
+            ],
+        )?;
+        Ok((parse_uuid(row.get(0))?, page))
     }
 
     fn touch(&self, device_id: Uuid, now: DateTime<Utc>) -> Result<()> {
