@@ -430,3 +430,34 @@ fn a_server_on_the_database_machine_reaches_postgresql_through_its_unix_socket()
     );
     assert_eq!(tcp, 0, "no connection to the database over TCP");
 }
+
+/// A server that starts serving opens its pooled connections and the change log writer's
+/// before the first device syncs: the first crowd after a restart does not wait for them.
+#[test]
+fn a_server_opens_its_database_connections_when_it_starts_serving() {
+    let Some(pg) = PgCluster::start() else {
+        return;
+    };
+    let url = pg.database("warmed");
+    let _township = jiayi_testkit::township::Township::on(&url, Default::default());
+    let mut admin = postgres::Client::connect(&pg.url("postgres"), postgres::NoTls).unwrap();
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        let open: i64 = admin
+            .query_one(
+                "SELECT count(*) FROM pg_stat_activity WHERE datname = 'warmed'",
+                &[],
+            )
+            .unwrap()
+            .get(0);
+        // The pool's eight and the writer's, besides whatever the test's own storage opened.
+        if open >= 9 {
+            return;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "{open} connections open with no device synced"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
