@@ -4,12 +4,12 @@
 
 use jiayi_api::{
     AmendRequest, Api, ApiError, ChangeDoctorRequest, ContractHistory, DeclineRenewalRequest,
-    DrillDownPage, DrillDownPageRequest, EnrollOutcome, ExportKind, FieldChangeView, GroupEnd,
-    GroupOutcome, GroupStart, HeadChange, HouseholdMove, HouseholdMoveOutcome, HouseholdSplit,
-    HouseholdSplitOutcome, HouseholdView, ImportOutcome, ImportPreview, ImportProgress,
-    ImportRequest, MemberAdd, MemberAddOutcome, MemberLeave, MemberLeaveOutcome, MemberYear,
-    RefusalView, RegisterOutcome, RegisterRequest, ReportRequest, ReportView, ResidentEdit,
-    SignOutcome, SignRequest, StatusView, SyncSettings, SyncStatusView, SyncSummary,
+    DeviceKind, DrillDownPage, DrillDownPageRequest, EnrollOutcome, ExportKind, FieldChangeView,
+    GroupEnd, GroupOutcome, GroupStart, HeadChange, HouseholdMove, HouseholdMoveOutcome,
+    HouseholdSplit, HouseholdSplitOutcome, HouseholdView, ImportOutcome, ImportPreview,
+    ImportProgress, ImportRequest, MemberAdd, MemberAddOutcome, MemberLeave, MemberLeaveOutcome,
+    MemberYear, RefusalView, RegisterOutcome, RegisterRequest, ReportRequest, ReportView,
+    ResidentEdit, SignOutcome, SignRequest, StatusView, SyncSettings, SyncStatusView, SyncSummary,
     TerminateOutcome, TerminateRequest, VaultStatus, VisitOutcome, VisitRequest, VisitRow,
     VisitTeam, WorkList, WorkListQuery,
 };
@@ -140,7 +140,9 @@ async fn lock_app(state: State<'_, AppState>) -> Reply<()> {
 
 #[tauri::command]
 async fn sync_overview(state: State<'_, AppState>) -> Reply<SyncStatusView> {
-    state.api(|api| api.sync_status())
+    // The header asks every few seconds: on the reader, never behind the work list, a report
+    // or an import holding the main connection.
+    state.search(|api| api.sync_status())
 }
 
 #[tauri::command]
@@ -244,6 +246,13 @@ async fn ui_ready(state: State<'_, AppState>, app: AppHandle) -> Reply<()> {
 #[tauri::command]
 async fn sync_status(state: State<'_, AppState>) -> Reply<StatusView> {
     state.api(|api| api.status())
+}
+
+/// The header's marks, asked for as it first shows: on the reader, never behind the work list
+/// read ahead after an unlock.
+#[tauri::command]
+async fn device_kind(state: State<'_, AppState>) -> Reply<DeviceKind> {
+    state.search(|api| api.device_kind())
 }
 
 #[tauri::command]
@@ -576,6 +585,7 @@ pub fn handler() -> impl Fn(tauri::ipc::Invoke) -> bool + Send + Sync + 'static 
         set_lang,
         ui_ready,
         sync_status,
+        device_kind,
         sync_overview,
         sync_settings,
         enroll_device,

@@ -35,6 +35,9 @@ pub struct AppState {
     reports: Mutex<Option<Api>>,
     /// The database and its key while unlocked, for connections of their own ("Sync now").
     db: Mutex<Option<DbFile>>,
+    /// Whether the store is open, answered without the main connection: the work list read
+    /// ahead holds that for a while after an unlock, and the lock screen must not wait for it.
+    unlocked: AtomicBool,
     started: Instant,
     ready: AtomicBool,
     lock_screen_seen: AtomicBool,
@@ -73,6 +76,7 @@ impl AppState {
             reader: Mutex::new(None),
             reports: Mutex::new(None),
             db: Mutex::new(None),
+            unlocked: AtomicBool::new(false),
             started,
             ready: AtomicBool::new(false),
             lock_screen_seen: AtomicBool::new(false),
@@ -211,6 +215,7 @@ impl AppState {
         }
         self.clean_prints();
         *lock(&self.api) = Some(api);
+        self.unlocked.store(true, Ordering::SeqCst);
         *lock(&self.reader) = reader;
         *lock(&self.reports) = None;
         *lock(&self.db) = Some(db);
@@ -238,6 +243,7 @@ impl AppState {
     /// Idle or on request: the store is closed, the key wiped from memory and background sync
     /// stopped. The UI keeps the open form; the next unlock carries on with it.
     pub fn lock(&self) {
+        self.unlocked.store(false, Ordering::SeqCst);
         if let Some(runner) = lock(&self.autosync).take() {
             runner.stop();
         }
@@ -251,7 +257,7 @@ impl AppState {
     }
 
     pub fn is_unlocked(&self) -> bool {
-        lock(&self.api).is_some()
+        self.unlocked.load(Ordering::SeqCst)
     }
 
     /// The database and its key, for a connection of its own; fails while locked.
@@ -411,7 +417,7 @@ impl AppState {
         f(api)
     }
 
-    /// Search as you type, on the reader connection when there is one.
+    /// Search as you type, and the header's status, on the reader connection when there is one.
     pub fn search<T>(
         &self,
         f: impl FnOnce(&Api) -> ApiResult<T>,

@@ -71,7 +71,7 @@ pub use reports::{
     ServiceAuditLine, parse_period,
 };
 pub use rounds::HouseholdRound;
-pub use status::StatusView;
+pub use status::{DeviceKind, StatusView};
 pub use surveys::{SurveyAnswerView, SurveyRequest, SurveyRow};
 pub use sync::{
     BundleExport, EnrollOutcome, LastSyncError, RefusalView, SyncEvent, SyncPhase, SyncProgress,

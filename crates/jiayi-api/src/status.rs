@@ -18,6 +18,16 @@ pub struct RegisterVersion {
     pub entries: usize,
 }
 
+/// What the header marks on every screen: the demo township, the device's role and tools.
+#[derive(ts_rs::TS)]
+#[ts(export)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub struct DeviceKind {
+    pub demo: bool,
+    pub tools: crate::DeviceTools,
+}
+
 #[derive(ts_rs::TS)]
 #[ts(export)]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -68,6 +78,15 @@ impl Api {
             visits: s.visit_count().map_err(fail)?,
             township: s.settings().map_err(fail)?.township,
             demo: s.data_kind().map_err(fail)?.is_demo(),
+            tools: self.device_tools()?,
+        })
+    }
+
+    /// What the header marks: the demo township, and the device's role and tools. Read without
+    /// the counts of [`Api::status`], which scan whole tables.
+    pub fn device_kind(&self) -> ApiResult<DeviceKind> {
+        Ok(DeviceKind {
+            demo: self.is_demo()?,
             tools: self.device_tools()?,
         })
     }

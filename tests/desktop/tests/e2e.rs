@@ -1846,11 +1846,13 @@ fn seed_mothers(data: &Path, today: chrono::NaiveDate) -> Result<Mothers> {
     })
 }
 
-/// The items of one household's stop on the round: (item, status, anchor text).
+/// The items of one household's stop on the round: (item, status, anchor text). A stop not
+/// drawn yet (the round shows its first stops until asked for more) is asked for, and is
+/// found by the next call.
 fn stop_items(s: &Session, household: uuid::Uuid) -> Result<Vec<(String, String, String)>> {
     let v = s.exec(
         "const stop = document.querySelector(`[data-test=round-stop][data-household=\"${arguments[0]}\"]`);
-         if (!stop) return null;
+         if (!stop) { document.querySelector('[data-test=round-more]')?.click(); return null; }
          return Array.from(stop.querySelectorAll('[data-test=round-item]')).map(li => [
            li.dataset.item, li.dataset.status,
            (li.querySelector('[data-test=round-anchor]') || { textContent: '' }).textContent]);",
@@ -1899,7 +1901,10 @@ fn mothers_round(app: &mut App, families: &Mothers) -> Result<()> {
         "every antenatal window was kept: {delivered:?}"
     );
     // Ten weeks pregnant: the first antenatal visit is due, counted from the last period.
-    let pregnant = stop_items(s, families.pregnant)?;
+    let pregnant = s.wait_for("the pregnant mother's stop", || {
+        let items = stop_items(s, families.pregnant)?;
+        Ok((!items.is_empty()).then_some(items))
+    })?;
     assert!(
         has(&pregnant, "antenatal_visit", "due", "末次月经"),
         "{pregnant:?}"

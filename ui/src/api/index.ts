@@ -42,6 +42,7 @@ export const api = {
   /** Tells the shell the work list is on screen and usable (start-up timing). */
   uiReady: () => call<void>('ui_ready'),
   status: () => call<T.StatusView>('sync_status'),
+  deviceKind: () => call<T.DeviceKind>('device_kind'),
   workList: (query: T.WorkListQuery) => call<T.WorkList>('work_list', { query }),
   search: (query: string, limit = 20) => call<T.ResidentHit[]>('search', { query, limit }),
   /** One page of matches with the count of all; exact matches first and never cut. */

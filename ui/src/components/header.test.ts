@@ -5,7 +5,7 @@ import { beforeEach, describe, expect, it, vi } from 'vitest'
 import { flushPromises, mount } from '@vue/test-utils'
 import { useElement } from '../plugins/element'
 import { i18n } from '../i18n'
-import type { DeviceTools, StatusView } from '../api'
+import type { DeviceKind, DeviceTools } from '../api'
 
 const calls: Record<string, unknown[]> = {}
 const record = (name: string) => (arg?: unknown) => {
@@ -22,7 +22,7 @@ vi.mock('../api', async (importOriginal) => {
     ...original,
     onSyncEvent: vi.fn(async () => () => undefined),
     api: {
-      status: vi.fn(async () => ({ demo: true, tools: doctorTools }) as unknown as StatusView),
+      deviceKind: vi.fn(async (): Promise<DeviceKind> => ({ demo: true, tools: doctorTools })),
       syncOverview: vi.fn(async () => ({ pending_changes: 7, last_sync_at: null, enrolled: true, open_refusals: 0, last_error: null, syncing: false })),
       lockApp: vi.fn(async () => record('lockApp')()),
       setLang: vi.fn(async (lang: string) => record('setLang')(lang)),

@@ -32,7 +32,7 @@ export function offers(tool: TownshipTool): boolean {
  *  device's role and tools (they change at enrollment and sync). */
 export async function refreshKind() {
   try {
-    const s = await api.status()
+    const s = await api.deviceKind()
     status.demo = s.demo
     status.tools = s.tools
   } catch {

@@ -71,7 +71,8 @@ fn demo_and_real_data_stay_apart_on_postgres() {
 fn demo_store_and_real_township(new_township: NewTownship) {
     let dir = tempfile::tempdir().unwrap();
     let mut api = device(dir.path(), true);
-    assert!(api.status().unwrap().demo, "the header shows 演示");
+    assert!(api.status().unwrap().demo);
+    assert!(api.device_kind().unwrap().demo, "the header shows 演示");
 
     let real = new_township("real");
     let token = token_for(&real, &api);
@@ -96,6 +97,7 @@ fn real_store_and_demo_township(new_township: NewTownship) {
     let dir = tempfile::tempdir().unwrap();
     let mut api = device(dir.path(), false);
     assert!(!api.status().unwrap().demo);
+    assert!(!api.device_kind().unwrap().demo);
     let demo = new_township("demo_only");
     demo.make_demo();
     let token = token_for(&demo, &api);
