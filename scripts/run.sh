@@ -8,5 +8,6 @@ cd "$root"
 bash scripts/install-deps.sh
 (cd ui && npm run build)
 cargo build --release -p jiayi-desktop -p jiayi-cli
-# --demo: a first start (no database yet) offers the demo township first.
-exec "${CARGO_TARGET_DIR:-target}/release/jiayi-desktop" --demo "$@"
+# --demo: a first start (no database yet) offers the demo township first. Two allocator arenas,
+# as the installed app's menu entry starts it (see src-tauri/bundle/linux/jiayi.desktop.hbs).
+MALLOC_ARENA_MAX="${MALLOC_ARENA_MAX:-2}" exec "${CARGO_TARGET_DIR:-target}/release/jiayi-desktop" --demo "$@"

@@ -515,8 +515,9 @@ impl AppState {
 
 /// Page cache of the main connection (KiB): the pages a household, a form or a visit reads. The
 /// work list, which reads the most, is kept read until the next write (`Api::work_list_for`),
-/// so it no longer needs its pages kept between reads.
-const MAIN_CACHE_KIB: u32 = 16 * 1024;
+/// so it no longer needs its pages kept between reads: 16 MiB held 8 MiB more of the app's
+/// memory and started the work list no sooner.
+const MAIN_CACHE_KIB: u32 = 8 * 1024;
 
 /// Page cache of the search connection (KiB): the search keys' index and the residents it
 /// names, not the whole file.
