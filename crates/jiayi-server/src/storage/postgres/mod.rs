@@ -16,6 +16,7 @@ mod pool;
 mod push;
 mod reads;
 mod rehome;
+mod requests;
 mod reviews;
 mod sealer;
 mod storage_impl;

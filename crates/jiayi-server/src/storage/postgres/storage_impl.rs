@@ -61,40 +61,11 @@ impl Storage for PgStorage {
         token: &str,
         key: &str,
     ) -> Result<Option<(DeviceScope, Option<String>)>> {
-        let mut lease = self.client()?;
-        let (client, statements) = lease.parts();
-        let query = statements.get(
-            client,
-            concat!(
-                scope_select!(", (SELECT value FROM settings WHERE key = $2)"),
-                " WHERE d.token_hash = $1 AND d.revoked_at IS NULL"
-            ),
-        )?;
-        let row = client.query_opt(&query, &[&token_hash(token), &key])?;
-        row.map(|r| Ok((scope_from_row(&r)?, r.get(6)))).transpose()
+        self.token_with_setting(token, key)
     }
 
     fn device_info(&self, device_id: Uuid, key: &str) -> Result<DeviceInfo> {
-        let mut lease = self.client()?;
-        let (client, statements) = lease.parts();
-        let query = statements.get(
-            client,
-            "SELECT (SELECT value FROM meta WHERE key = 'epoch'),
-                    (SELECT COALESCE(MAX(cursor), 0) FROM changes),
-                    (SELECT COALESCE(MAX(seq), 0) FROM changes WHERE device_id = $1),
-                    (SELECT code FROM awaiting_devices WHERE placeholder_id = $1),
-                    (SELECT value FROM settings WHERE key = $2)",
-        )?;
-        let row = client.query_one(&query, &[&device_id.to_string(), &key])?;
-        Ok(DeviceInfo {
-            status: DeviceStatus {
-                epoch: parse_uuid(row.get(0))?,
-                high_water: row.get::<_, i64>(1) as u64,
-                stored_through: row.get::<_, i64>(2) as u64,
-            },
-            awaiting_code: row.get(3),
-            setting: row.get(4),
-        })
+        self.info_of(device_id, key)
     }
 
     /// The pool's connections opened, and the change log writer's.
