@@ -20,6 +20,7 @@ const COMMANDS: &[&str] = &[
     "set_lang",
     "ui_ready",
     "sync_status",
+    "device_kind",
     "work_list",
     "search",
     "villages",

@@ -83,20 +83,7 @@ impl Storage for PgStorage {
     }
 
     fn status(&self, device_id: Uuid) -> Result<DeviceStatus> {
-        let mut lease = self.client()?;
-        let (client, statements) = lease.parts();
-        let query = statements.get(
-            client,
-            "SELECT (SELECT value FROM meta WHERE key = 'epoch'),
-                    (SELECT COALESCE(MAX(cursor), 0) FROM changes),
-                    (SELECT COALESCE(MAX(seq), 0) FROM changes WHERE device_id = $1)",
-        )?;
-        let row = client.query_one(&query, &[&device_id.to_string()])?;
-        Ok(DeviceStatus {
-            epoch: parse_uuid(row.get(0))?,
-            high_water: row.get::<_, i64>(1) as u64,
-            stored_through: row.get::<_, i64>(2) as u64,
-        })
+        self.status_of(device_id)
     }
 
     fn stored_through(&self, device_id: Uuid) -> Result<u64> {
