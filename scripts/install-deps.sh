@@ -21,9 +21,16 @@ if [ ${#need[@]} -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -q --no-install-recommends "${need[@]}"
 fi
 
-# Schemathesis, which exercises the server's OpenAPI document (scripts/schemathesis.sh).
-if ! command -v st >/dev/null 2>&1; then
-  python3 -m pip install --quiet --disable-pip-version-check "schemathesis==4.32.5"
+# Schemathesis, which exercises the server's OpenAPI document (scripts/schemathesis.sh), and the
+# Hypothesis it runs on. Hypothesis is pinned as well: from 6.138 it names a filter's lambda by
+# parsing the whole source file around it, and Python 3.11.7's parser fails on schemathesis's
+# largest module ("AST constructor recursion depth mismatch"), a crash of the tool that reads as
+# a failed run.
+hypothesis_pin=6.137.1
+if ! command -v st >/dev/null 2>&1 ||
+  [ "$(python3 -c 'import hypothesis; print(hypothesis.__version__)' 2>/dev/null)" != "$hypothesis_pin" ]; then
+  python3 -m pip install --quiet --disable-pip-version-check "schemathesis==4.32.5" \
+    "hypothesis==$hypothesis_pin"
   # Under pyenv the new `st` command needs its shim.
   if command -v pyenv >/dev/null 2>&1; then pyenv rehash || true; fi
 fi
