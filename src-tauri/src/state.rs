@@ -27,8 +27,9 @@ pub struct AppState {
     api: Arc<Mutex<Option<Api>>>,
     /// A second connection for search as you type: a keystroke never waits behind a long
     /// command (the work list, a report, an import) holding the main one. WAL lets it read
-    /// while the main connection writes.
-    reader: Mutex<Option<Api>>,
+    /// while the main connection writes. Shared with the thread that warms it once the work
+    /// list is read.
+    reader: Arc<Mutex<Option<Api>>>,
     /// A third connection for the indicators (reports, drill-downs, workbooks), opened when the
     /// first of them is asked for. It keeps the indicator dataset between reports; a doctor who
     /// never opens a report never holds the whole township in memory.
@@ -73,7 +74,7 @@ impl AppState {
             options,
             lang: Mutex::new(Lang::Zh),
             api: Arc::new(Mutex::new(None)),
-            reader: Mutex::new(None),
+            reader: Arc::new(Mutex::new(None)),
             reports: Mutex::new(None),
             db: Mutex::new(None),
             unlocked: AtomicBool::new(false),
@@ -155,7 +156,7 @@ impl AppState {
         self.opened(unlocked.api, unlocked.db);
         // Timings only: where an unlock's time goes (start-up measurements read this line).
         eprintln!(
-            "unlock: key derived after {} ms, store open after {} ms, search ready after {} ms",
+            "unlock: key derived after {} ms, store open after {} ms, connections ready after {} ms",
             derived.as_millis(),
             opened.as_millis(),
             started.elapsed().as_millis()
@@ -211,7 +212,6 @@ impl AppState {
         if let Some(reader) = &reader {
             // Search reads the search keys and the residents, not the whole file.
             let _ = reader.store().set_cache_kib(SEARCH_CACHE_KIB);
-            reader.warm_search();
         }
         self.clean_prints();
         *lock(&self.api) = Some(api);
@@ -224,15 +224,20 @@ impl AppState {
 
     /// The work list is the first thing shown after an unlock and the longest to read: it is
     /// read now, while the window mounts its screens, and the screen's request finds it read.
+    /// Search's pages are warmed after it, not before: on two cores they would compete, and
+    /// nobody searches before the list is on screen.
     fn prepare_work_list(&self) {
-        let slot = Arc::clone(&self.api);
+        let (main, reader) = (Arc::clone(&self.api), Arc::clone(&self.reader));
         let spawned = std::thread::Builder::new()
             .name("work-list".into())
             .spawn(move || {
-                if let Some(api) = lock(&slot).as_ref()
+                if let Some(api) = lock(&main).as_ref()
                     && let Err(e) = api.prepare_work_list()
                 {
                     eprintln!("the work list could not be read ahead: {e}");
+                }
+                if let Some(reader) = lock(&reader).as_ref() {
+                    reader.warm_search();
                 }
             });
         if let Err(e) = spawned {

@@ -257,17 +257,18 @@ impl Api {
 
     /// Every village's work on `day`: the items owed, the renewals, who is not signed yet.
     fn read_township_work(&self, day: NaiveDate) -> ApiResult<TownshipWork> {
+        // Every contract, read once: for the year's coverage, for planning and for renewals.
+        let contracts = self.store.all_contracts().map_err(|e| self.fail(e))?;
         // Who the year's records say each touched contract covers: read once, for planning the
         // items and for finding who is not covered.
         let by_year = self
             .store
-            .coverage_by_year_on(day, None)
+            .coverage_by_year_among(day, &contracts)
             .map_err(|e| self.fail(e))?;
         let due = self
             .store
-            .work_covered(day, None, UPCOMING_DAYS, &by_year)
+            .work_among(day, UPCOMING_DAYS, &by_year, &contracts)
             .map_err(|e| self.fail(e))?;
-        let contracts = self.store.all_contracts().map_err(|e| self.fail(e))?;
         let shown = self.store.shown_villages().map_err(|e| self.fail(e))?;
         let mut covered: HashSet<Uuid> = HashSet::new();
         let mut renewals = Vec::new();

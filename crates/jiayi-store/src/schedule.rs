@@ -4,19 +4,20 @@ use std::collections::HashMap;
 
 use chrono::NaiveDate;
 use jiayi_core::catalog::Catalog;
-use jiayi_core::contract::Term;
+use jiayi_core::contract::{ContractEvent, Term};
 use jiayi_core::schedule::plan::{Anchors, owed_by, plan_in_force};
 use jiayi_core::schedule::window::{Anchor, ItemSchedule};
 use jiayi_core::schedule::{DueItem, OwedItem, ScheduledItem, work_items};
 use jiayi_core::term::TermInForce;
 use jiayi_core::year::groups::GroupPeriod;
+use jiayi_core::year::order::Stamped;
 use jiayi_core::year::renewal::term_on;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use crate::Store;
 use crate::error::Result;
 use crate::reference::parse_uuid;
+use crate::{ContractRecord, Store};
 
 /// A resident as the work list names them: (name, household, village id, village name).
 type Person = (String, Uuid, Uuid, String);
@@ -43,6 +44,38 @@ fn text<'r>(row: &'r rusqlite::Row<'_>, column: usize) -> rusqlite::Result<&'r s
     row.get_ref(column)?.as_str().map_err(|e| {
         rusqlite::Error::FromSqlConversionFailure(column, rusqlite::types::Type::Text, Box::new(e))
     })
+}
+
+/// What [`Store::signed_on`] reads, taken from contracts already read whole: the contracts
+/// started by `day` that have members, and their members with the packages signed for.
+#[allow(clippy::type_complexity)]
+fn signed_among(
+    day: NaiveDate,
+    contracts: &[ContractRecord],
+) -> (HashMap<Uuid, SignedTerms>, Vec<(Uuid, Uuid, Vec<String>)>) {
+    let mut signed = HashMap::new();
+    let mut members = Vec::new();
+    for record in contracts {
+        let c = &record.contract;
+        // A contract with no members plans nothing, whatever the year's records say.
+        if c.term.start > day || c.members.is_empty() {
+            continue;
+        }
+        signed.insert(
+            c.id,
+            SignedTerms {
+                term: c.term,
+                doctor_id: c.doctor_id,
+                catalog_version: c.catalog_version.clone(),
+            },
+        );
+        members.extend(
+            c.members
+                .iter()
+                .map(|m| (c.id, m.resident_id, m.package_codes.clone())),
+        );
+    }
+    (signed, members)
 }
 
 /// A contract with only what its state on a day depends on (term, doctor, events).
@@ -104,14 +137,46 @@ impl Store {
         household: Option<Uuid>,
         by_year: &YearCoverage,
     ) -> Result<Vec<ScheduledItem>> {
+        let (signed, members) = self.signed_on(day, household.map(|h| h.to_string()).as_deref())?;
+        let events = self.events_by_contract()?;
+        let events = events.iter().map(|(id, e)| (*id, e.as_slice())).collect();
+        self.plan_signed(day, household, by_year, &signed, members, &events)
+    }
+
+    /// As [`Store::owed_items_covered`] for the whole township, from every contract already
+    /// read ([`Store::all_contracts`]): the work list reads them anyway, and planning then reads
+    /// no contract again.
+    pub fn owed_items_among(
+        &self,
+        day: NaiveDate,
+        by_year: &YearCoverage,
+        contracts: &[ContractRecord],
+    ) -> Result<Vec<ScheduledItem>> {
+        let (signed, members) = signed_among(day, contracts);
+        let events = contracts
+            .iter()
+            .map(|r| (r.contract.id, r.events.as_slice()))
+            .collect();
+        self.plan_signed(day, None, by_year, &signed, members, &events)
+    }
+
+    /// Plans the items of the contracts signed by `day` (`signed`, with their member rows),
+    /// under the term each has in force by its events.
+    fn plan_signed(
+        &self,
+        day: NaiveDate,
+        household: Option<Uuid>,
+        by_year: &YearCoverage,
+        signed: &HashMap<Uuid, SignedTerms>,
+        members: Vec<(Uuid, Uuid, Vec<String>)>,
+        events: &HashMap<Uuid, &[Stamped<ContractEvent>]>,
+    ) -> Result<Vec<ScheduledItem>> {
         let household_key = household.map(|h| h.to_string());
         let delivered = self.delivered_since(household_key.as_deref(), day)?;
         let (births, periods) = self.anchor_dates(household)?;
-        let events = self.events_by_contract()?;
         // Items of a package under a catalog version, resolved once (tiers included).
         let mut resolved: HashMap<(String, String), Vec<ResolvedItem>> = HashMap::new();
         let mut owed = Vec::new();
-        let (signed, members) = self.signed_on(day, household_key.as_deref())?;
         // Contracts the year's records touched owe what the core says they cover on the day
         // (members added or gone, packages added), not what was signed.
         let mut rows: Vec<(Uuid, Uuid, Vec<String>)> = members
@@ -134,7 +199,7 @@ impl Store {
             let state = state_cache.entry(contract_id).or_insert_with(|| {
                 let shell = planning_contract(contract_id, contract.term, contract.doctor_id);
                 // The term in force on the day, automatic renewals included.
-                let events = events.get(&contract_id).map(Vec::as_slice).unwrap_or(&[]);
+                let events = events.get(&contract_id).copied().unwrap_or(&[]);
                 term_on(&shell, events, day).map(|t| {
                     // The term it renewed, whose open windows it carries on.
                     let previous = (t.renewal > 0)
@@ -310,7 +375,32 @@ impl Store {
         by_year: &YearCoverage,
     ) -> Result<Vec<DueEntry>> {
         let owed = self.owed_items_covered(day, household, by_year)?;
-        let due = work_items(&owed, day, ahead);
+        self.named_work(&owed, day, household, ahead)
+    }
+
+    /// As [`Store::work_covered`] for the whole township, from every contract already read
+    /// ([`Store::owed_items_among`]).
+    pub fn work_among(
+        &self,
+        day: NaiveDate,
+        ahead: u64,
+        by_year: &YearCoverage,
+        contracts: &[ContractRecord],
+    ) -> Result<Vec<DueEntry>> {
+        let owed = self.owed_items_among(day, by_year, contracts)?;
+        self.named_work(&owed, day, None, ahead)
+    }
+
+    /// The items of `owed` due within `ahead` days of `day`, with their residents' and items'
+    /// names.
+    fn named_work(
+        &self,
+        owed: &[ScheduledItem],
+        day: NaiveDate,
+        household: Option<Uuid>,
+        ahead: u64,
+    ) -> Result<Vec<DueEntry>> {
+        let due = work_items(owed, day, ahead);
         let catalog_names = self.item_names()?;
         let people = self.people(household)?;
         let mut out = Vec::with_capacity(due.len());

@@ -237,6 +237,63 @@ impl Store {
         day: NaiveDate,
         household: Option<Uuid>,
     ) -> Result<std::collections::HashMap<Uuid, Vec<MemberCoverage>>> {
+        let mut of_household = self
+            .conn
+            .prepare_cached("SELECT id FROM contracts WHERE household_id = ?1")?;
+        self.coverage_with(
+            day,
+            household,
+            |h| {
+                let ids =
+                    of_household.query_map(params![h.to_string()], |r| r.get::<_, String>(0))?;
+                ids.map(|id| parse_uuid(&id?)).collect()
+            },
+            |id| self.contract(id).map(std::borrow::Cow::Owned),
+        )
+    }
+
+    /// As [`Store::coverage_by_year_on`] for the whole township, from every contract already
+    /// read ([`Store::all_contracts`]) rather than each touched one read again.
+    pub fn coverage_by_year_among(
+        &self,
+        day: NaiveDate,
+        contracts: &[crate::ContractRecord],
+    ) -> Result<std::collections::HashMap<Uuid, Vec<MemberCoverage>>> {
+        let mut by_id = std::collections::HashMap::new();
+        let mut by_household: std::collections::HashMap<Uuid, Vec<Uuid>> =
+            std::collections::HashMap::new();
+        for record in contracts {
+            by_id.insert(record.contract.id, record);
+            by_household
+                .entry(record.contract.household_id)
+                .or_default()
+                .push(record.contract.id);
+        }
+        self.coverage_with(
+            day,
+            None,
+            |h| Ok(by_household.get(&h).cloned().unwrap_or_default()),
+            |id| {
+                by_id
+                    .get(&id)
+                    .map(|r| std::borrow::Cow::Borrowed(*r))
+                    .ok_or_else(|| StoreError::NotFound {
+                        entity: "contract",
+                        id: id.to_string(),
+                    })
+            },
+        )
+    }
+
+    /// The year's coverage, with the contracts of a household and a contract by id found by
+    /// the caller (queried one by one, or looked up among those already read).
+    fn coverage_with<'c>(
+        &self,
+        day: NaiveDate,
+        household: Option<Uuid>,
+        mut contracts_of: impl FnMut(Uuid) -> Result<Vec<Uuid>>,
+        contract: impl Fn(Uuid) -> Result<std::borrow::Cow<'c, crate::ContractRecord>>,
+    ) -> Result<std::collections::HashMap<Uuid, Vec<MemberCoverage>>> {
         let amendments = self.all_amendments()?;
         let membership = self.all_membership_events()?;
         let mut households: std::collections::BTreeSet<Uuid> =
@@ -256,20 +313,14 @@ impl Store {
         }
         let mut concerned: std::collections::BTreeSet<Uuid> =
             amendments.iter().map(|a| a.contract_id).collect();
-        let mut of_household = self
-            .conn
-            .prepare_cached("SELECT id FROM contracts WHERE household_id = ?1")?;
         for h in &households {
-            let ids = of_household.query_map(params![h.to_string()], |r| r.get::<_, String>(0))?;
-            for id in ids {
-                concerned.insert(parse_uuid(&id?)?);
-            }
+            concerned.extend(contracts_of(*h)?);
         }
         let mut out = std::collections::HashMap::new();
         let mut memberships: std::collections::HashMap<Uuid, Vec<MembershipEvent>> =
             std::collections::HashMap::new();
         for id in concerned {
-            let record = self.contract(id)?;
+            let record = contract(id)?;
             let home = record.contract.household_id;
             if household.is_some_and(|h| h != home) {
                 continue;
